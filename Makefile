@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PIP     := $(PY) -m pip
+DEMO_DB ?= workbench.db
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint bench venv browser clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	@# rfc3987-syntax compiles Lark grammars on every Jupyter import (0.8 s per kernel,
+	@# jupyter-stack.md); it is an optional format checker nothing here uses.
+	-$(PIP) uninstall -y -q rfc3987-syntax lark
+	touch $@
+
+venv: $(VENV)/.installed
+
+## make demo: build the demo collaborative, validate it, write every team's report, serve the apps
+demo: venv
+	$(VENV)/bin/workbench demo --force --db $(DEMO_DB)
+
+## browser: Debian chromium for the Voilà tests (apt, when root or with sudo)
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian chromium for the browser tests"; \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium) \
+	    || echo "chromium could not be installed: browser tests will be skipped"; \
+	fi
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+## make test: lint, then the whole test suite (unit, papermill, nbval, browser)
+test: venv browser lint
+	$(VENV)/bin/pytest -q
+
+bench: venv
+	$(PY) benchmarks/bench_spc.py
+
+clean:
+	rm -rf $(VENV) reports build *.egg-info

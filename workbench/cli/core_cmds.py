@@ -1,0 +1,101 @@
+"""Foundation commands: init, demo, status, export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from workbench.cli.options import db_option, echo_json, json_option
+
+__all__ = ["COMMANDS"]
+
+
+@click.command()
+@db_option
+@click.option("--config", "config", required=True, metavar="FILE.yaml",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Collaborative definition; start from templates/collaborative.yaml.")
+def init(db: str, config: Path) -> None:
+    """Create a collaborative database from a YAML definition.
+
+    The file is checked first; nothing is created if it has a mistake.
+
+    Example: workbench init --db amtsl.db --config collaborative.yaml
+    """
+    from workbench.config import init_collaborative
+    from workbench.store import resolve_url, status_counts
+
+    engine = init_collaborative(db, config)
+    counts = status_counts(engine)
+    click.echo(f"Created {counts['collaborative']!r} in {resolve_url(db)}: "
+               f"{counts['teams']} teams, {counts['indicators']} indicators, "
+               f"{counts['waves']} waves.")
+
+
+@click.command()
+@db_option
+@click.option("--seed", default=20240101, show_default=True, help="Random seed of the demo data.")
+@click.option("--force", is_flag=True, help="Replace an existing demo database file.")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="After building, serve the apps until Ctrl-C.")
+def demo(db: str, seed: int, force: bool, serve: bool) -> None:
+    """Build the demo collaborative and run the main job on it.
+
+    An essential obstetric and newborn care collaborative: 24 teams in 3 districts, 2 waves,
+    6 indicators over 24 months, PDSA cycles, coaching visits and injected data problems.
+
+    Example: workbench demo --no-serve --db /tmp/demo.db
+    """
+    from workbench.demo import build_demo
+    from workbench.demo_job import run_main_job
+
+    engine = build_demo(db, seed=seed, force=force)
+    run_main_job(engine, db=db, serve=serve, echo=lambda text: click.echo(text, err=True))
+
+
+@click.command()
+@db_option
+@json_option
+def status(db: str, as_json: bool) -> None:
+    """Show what the collaborative database holds.
+
+    Example: workbench status --db workbench.db --json
+    """
+    from workbench.store import open_engine, status_counts
+
+    counts = status_counts(open_engine(db))
+    if as_json:
+        echo_json(counts)
+        return
+    for key, value in counts.items():
+        click.echo(f"{key.replace('_', ' '):>22}: {value}")
+
+
+@click.command()
+@click.argument("what", type=click.Choice(["measurements"]))
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--as-of", "as_of", metavar="TIMESTAMP",
+              help="Only revisions entered up to then, e.g. 2025-06-30 or 2025-06-30T12:00.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def export(what: str, db: str, fmt: str, as_of: str | None, out: Path | None) -> None:
+    """Export data as a file: the tidy measurements (current values).
+
+    Example: workbench export measurements --db workbench.db --format csv --out data.csv
+    """
+    from workbench.export import measurements_frame, write_csv
+    from workbench.store import open_engine
+
+    frame = measurements_frame(open_engine(db), as_of=as_of)
+    if out is None:
+        write_csv(frame, sys.stdout)
+    else:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            write_csv(frame, handle)
+        click.echo(f"Wrote {len(frame)} rows to {out}", err=True)
+
+
+COMMANDS = [init, demo, status, export]

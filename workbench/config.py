@@ -1,0 +1,290 @@
+"""The collaborative definition (YAML) and `workbench init`.
+
+A broken file gets one clear error naming the file, the key and its line:
+`collaborative.yaml, line 14, indicators[2].direction: must be one of increase, decrease`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Connection, Engine
+
+from workbench.errors import ConfigError
+from workbench.store import create_database, utcnow
+from workbench.store import schema as s
+
+__all__ = ["DEFAULT_SETTINGS", "load_collaborative", "init_collaborative", "write_collaborative"]
+
+#: Validation thresholds and other tunables (data-quality reference); YAML `settings:` overrides.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "late_entry_days": 30,
+    "outlier_modified_z": 3.5,
+    "outlier_min_points": 6,
+    "jump_threshold_pp": 30.0,
+    "jump_window": 3,
+    "verification_band": [0.90, 1.10],
+    "consistency_pairs": [],  # [{"numerator_of": A, "not_above_denominator_of": B}]
+    "assessment_target": 4.0,
+}
+
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+_INDICATOR_TYPES = ("process", "outcome", "input")
+_KINDS = ("proportion", "rate", "count", "mean")
+_DIRECTIONS = ("increase", "decrease")
+_CHARTS = ("p", "u", "c", "i", "run", "pp", "up")
+
+
+class _Doc:
+    """Parsed YAML plus the line of every key path, for error messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: dict[str, int] = {}
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path}: file not found. Start from templates/collaborative.yaml.",
+                              file=str(path)) from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}). Save it as UTF-8.",
+                              file=str(path)) from exc
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f", line {mark.line + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigError(f"{path}{where}: not valid YAML ({problem}). Check indentation "
+                              "and quoting there.", file=str(path),
+                              line=mark.line + 1 if mark else None) from exc
+        if node is None:
+            raise ConfigError(f"{path}: the file is empty. Start from "
+                              "templates/collaborative.yaml.", file=str(path))
+        self.data = self._build(node, "")
+
+    def _build(self, node: yaml.Node, key: str) -> Any:
+        self.lines[key] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            out = {}
+            for knode, vnode in node.value:
+                name = str(knode.value)
+                out[name] = self._build(vnode, f"{key}.{name}" if key else name)
+                self.lines.setdefault(f"{key}.{name}" if key else name, knode.start_mark.line + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self._build(item, f"{key}[{i}]") for i, item in enumerate(node.value)]
+        return _scalar(node)
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        line = self.lines.get(key)
+        probe = key
+        while line is None and probe:
+            probe = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe)
+            line = self.lines.get(probe)
+        where = f", line {line}" if line else ""
+        return ConfigError(f"{self.path}{where}, {key}: {problem}", file=str(self.path), key=key,
+                           line=line)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def _req(doc: _Doc, obj: dict, key: str, path: str, kind: type | tuple = str) -> Any:
+    if key not in obj or obj[key] is None or obj[key] == "":
+        raise doc.fail(f"{path}.{key}" if path else key, "is required")
+    value = obj[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise doc.fail(f"{path}.{key}" if path else key, f"must be a {names}, not {value!r}")
+    return value
+
+
+def _choice(doc: _Doc, obj: dict, key: str, path: str, choices: tuple, default: str) -> str:
+    value = obj.get(key, default)
+    if value not in choices:
+        raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _period(doc: _Doc, value: Any, key: str) -> str:
+    text = str(value)
+    if not PERIOD.match(text):
+        raise doc.fail(key, f"must be a month as YYYY-MM (quoted), not {value!r}")
+    return text
+
+
+def _code(doc: _Doc, value: Any, key: str) -> str:
+    text = str(value)
+    if not CODE.match(text):
+        raise doc.fail(key, f"{value!r} is not a usable code: use letters, digits, '-', '_' "
+                            "or '.', at most 40 characters")
+    return text
+
+
+def load_collaborative(path: str | Path) -> dict[str, Any]:
+    """Parse and check a collaborative YAML; returns normalised records for every table."""
+    doc = _Doc(Path(path))
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.fail("", "the top level must be a mapping with keys collaborative, "
+                           "indicators, waves, teams")
+    top = _req(doc, data, "collaborative", "", dict)
+    collab = {
+        "name": str(_req(doc, top, "name", "collaborative")),
+        "topic": str(top.get("topic", "")),
+        "phase": _choice(doc, top, "phase", "collaborative", ("demonstration", "spread"),
+                         "demonstration"),
+        "description": str(top.get("description", "")),
+        "start_period": _period(doc, _req(doc, top, "start_period", "collaborative", (str,)),
+                                "collaborative.start_period"),
+        "aims": [],
+    }
+    settings = copy.deepcopy(DEFAULT_SETTINGS)
+    for key, value in (data.get("settings") or {}).items():
+        if key not in DEFAULT_SETTINGS:
+            raise doc.fail(f"settings.{key}", "unknown setting; known: "
+                           + ", ".join(sorted(DEFAULT_SETTINGS)))
+        settings[key] = value
+    collab["settings"] = settings
+
+    indicators = []
+    seen: set[str] = set()
+    for i, ind in enumerate(_req(doc, data, "indicators", "", list)):
+        path = f"indicators[{i}]"
+        if not isinstance(ind, dict):
+            raise doc.fail(path, "each indicator must be a mapping (code, name, type …)")
+        code = _code(doc, _req(doc, ind, "code", path, (str, int)), f"{path}.code")
+        if code in seen:
+            raise doc.fail(f"{path}.code", f"indicator code {code!r} is used twice")
+        seen.add(code)
+        kind = _choice(doc, ind, "kind", path, _KINDS, "proportion")
+        target = ind.get("target")
+        if target is not None and (isinstance(target, bool) or not isinstance(target, int | float)):
+            raise doc.fail(f"{path}.target", f"must be a number, not {target!r}")
+        if kind == "proportion" and target is not None and not 0 <= target <= 1:
+            raise doc.fail(f"{path}.target", f"a proportion's target is between 0 and 1 "
+                                             f"(0.9 for 90 %), not {target!r}")
+        indicators.append({
+            "indicator_id": code,
+            "name": str(_req(doc, ind, "name", path)),
+            "type": _choice(doc, ind, "type", path, _INDICATOR_TYPES, "process"),
+            "kind": kind,
+            "numerator_definition": str(ind.get("numerator", "")),
+            "denominator_definition": str(ind.get("denominator", "")),
+            "target": None if target is None else float(target),
+            "direction": _choice(doc, ind, "direction", path, _DIRECTIONS, "increase"),
+            "chart": _choice(doc, ind, "chart", path, _CHARTS,
+                             {"proportion": "p", "rate": "u", "count": "c"}.get(kind, "i")),
+            "multiplier": float(ind.get("multiplier", 100 if kind == "proportion" else 1)),
+            "unit": str(ind.get("unit", "%" if kind == "proportion" else "")),
+            "sort_order": i,
+        })
+
+    waves = []
+    for i, wave in enumerate(_req(doc, data, "waves", "", list)):
+        path = f"waves[{i}]"
+        if not isinstance(wave, dict):
+            raise doc.fail(path, "each wave must be a mapping (code, name, start_period)")
+        waves.append({
+            "wave_id": _code(doc, _req(doc, wave, "code", path, (str, int)), f"{path}.code"),
+            "name": str(wave.get("name", wave["code"])),
+            "start_period": _period(doc, _req(doc, wave, "start_period", path, str),
+                                    f"{path}.start_period"),
+        })
+    wave_ids = {w["wave_id"]: w for w in waves}
+
+    teams = []
+    team_ids: set[str] = set()
+    for i, team in enumerate(_req(doc, data, "teams", "", list)):
+        path = f"teams[{i}]"
+        if not isinstance(team, dict):
+            raise doc.fail(path, "each team must be a mapping (code, name, district, wave …)")
+        code = _code(doc, _req(doc, team, "code", path, (str, int)), f"{path}.code")
+        if code in team_ids:
+            raise doc.fail(f"{path}.code", f"team code {code!r} is used twice")
+        team_ids.add(code)
+        wave = str(_req(doc, team, "wave", path, (str, int)))
+        if wave not in wave_ids:
+            raise doc.fail(f"{path}.wave", f"unknown wave {wave!r}; waves defined: "
+                                           + ", ".join(wave_ids))
+        joined = team.get("joined", wave_ids[wave]["start_period"])
+        teams.append({
+            "team_id": code,
+            "name": str(_req(doc, team, "name", path)),
+            "facility": str(team.get("facility", team["name"])),
+            "district": str(team.get("district", "")),
+            "region": str(team.get("region", "")),
+            "wave_id": wave,
+            "coach": str(team.get("coach", "")),
+            "joined_period": _period(doc, joined, f"{path}.joined"),
+        })
+
+    for i, aim in enumerate(top.get("aims") or []):
+        path = f"collaborative.aims[{i}]"
+        if not isinstance(aim, dict):
+            raise doc.fail(path, "each aim must be a mapping (aim, indicator, target, by)")
+        ind = aim.get("indicator")
+        if ind is not None and str(ind) not in seen:
+            raise doc.fail(f"{path}.indicator", f"unknown indicator {ind!r}")
+        collab["aims"].append({"aim": str(_req(doc, aim, "aim", path)),
+                               "indicator_id": None if ind is None else str(ind),
+                               "target": aim.get("target"), "by": aim.get("by")})
+
+    sessions = []
+    for i, ls in enumerate(data.get("learning_sessions") or []):
+        path = f"learning_sessions[{i}]"
+        date = str(_req(doc, ls, "date", path, str))
+        if not DATE.match(date):
+            raise doc.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {date!r}")
+        sessions.append({"name": str(_req(doc, ls, "name", path)), "date": date,
+                         "wave_id": ls.get("wave")})
+
+    changes = []
+    for i, ch in enumerate(data.get("change_package") or []):
+        path = f"change_package[{i}]"
+        changes.append({
+            "change_id": _code(doc, _req(doc, ch, "code", path, (str, int)), f"{path}.code"),
+            "name": str(_req(doc, ch, "name", path)),
+            "description": str(ch.get("description", "")),
+            "driver": str(ch.get("driver", "")),
+            "source": "package",
+            "team_id": None,
+            "indicator_ids": [str(x) for x in ch.get("indicators", [])],
+        })
+    return {"collaborative": collab, "indicators": indicators, "waves": waves, "teams": teams,
+            "learning_sessions": sessions, "change_ideas": changes}
+
+
+def write_collaborative(conn: Connection, definition: dict[str, Any]) -> None:
+    """Insert a loaded definition inside the caller's transaction."""
+    if conn.execute(s.collaborative.select()).first() is not None:
+        raise ConfigError("this database already holds a collaborative; use a new --db path.")
+    conn.execute(s.collaborative.insert().values(**definition["collaborative"],
+                                                 created_at=utcnow()))
+    for table, key in ((s.waves, "waves"), (s.indicators, "indicators"), (s.teams, "teams"),
+                       (s.learning_sessions, "learning_sessions"),
+                       (s.change_ideas, "change_ideas")):
+        if definition[key]:
+            conn.execute(table.insert(), definition[key])
+
+
+def init_collaborative(db: str | None, config: str | Path) -> Engine:
+    """`workbench init`: check the YAML first, then create the database in one transaction."""
+    definition = load_collaborative(config)
+    engine = create_database(db)
+    with engine.begin() as conn:
+        write_collaborative(conn, definition)
+    return engine

@@ -1,0 +1,21 @@
+"""The main job that `workbench demo` (and `make demo`) runs after building the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from workbench.store import status_counts
+
+__all__ = ["run_main_job"]
+
+
+def run_main_job(engine: Engine, *, db: str | None, serve: bool,
+                 echo: Callable[[str], None] = print) -> None:
+    """Validate the data, generate this month's reports, then (optionally) serve the apps."""
+    counts = status_counts(engine)
+    echo(f"Demo collaborative {counts['collaborative']!r}: {counts['teams']} teams, "
+         f"{counts['indicators']} indicators, {counts['months']} months "
+         f"({counts['first_period']} to {counts['last_period']}), "
+         f"{counts['pdsa_cycles']} PDSA cycles, {counts['coaching_visits']} coaching visits.")

@@ -1,0 +1,49 @@
+"""The collaborative store: SQLAlchemy Core over SQLite (default) or PostgreSQL (by URL)."""
+
+from workbench.store.engine import (
+    DEFAULT_DB,
+    connect,
+    create_database,
+    current_user,
+    open_engine,
+    resolve_url,
+    utcnow,
+)
+from workbench.store.measurements import (
+    TIDY_COLUMNS,
+    add_revisions,
+    current_revisions,
+    latest_revision_id,
+    read_measurements,
+    read_revisions,
+    tidy,
+)
+from workbench.store.records import (
+    get_indicator,
+    get_team,
+    read_assessments,
+    read_change_ideas,
+    read_collaborative,
+    read_flag_events,
+    read_flags,
+    read_indicators,
+    read_pdsa_cycles,
+    read_recounts,
+    read_table,
+    read_teams,
+    read_visits,
+    read_waves,
+)
+from workbench.store.schema import SCHEMA_VERSION, metadata
+from workbench.store.status import status_counts
+
+__all__ = [
+    "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
+    "connect", "create_database", "open_engine", "resolve_url", "current_user", "utcnow",
+    "add_revisions", "current_revisions", "latest_revision_id", "read_measurements",
+    "read_revisions", "tidy",
+    "get_indicator", "get_team", "read_assessments", "read_change_ideas", "read_collaborative",
+    "read_flag_events", "read_flags", "read_indicators", "read_pdsa_cycles", "read_recounts",
+    "read_table", "read_teams", "read_visits", "read_waves",
+    "status_counts",
+]

@@ -1,0 +1,130 @@
+"""Opening a workbench database from a URL or a file path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from workbench.errors import StoreError
+from workbench.store.schema import SCHEMA_VERSION, metadata, schema_info
+
+__all__ = [
+    "DEFAULT_DB",
+    "resolve_url",
+    "open_engine",
+    "create_database",
+    "connect",
+    "current_user",
+    "utcnow",
+]
+
+DEFAULT_DB = "workbench.db"
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now, the form every timestamp is stored in."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def current_user() -> str:
+    """Who is writing: `JUPYTERHUB_USER`, then `WORKBENCH_USER`, then the OS user."""
+    for var in ("JUPYTERHUB_USER", "WORKBENCH_USER"):
+        if os.environ.get(var):
+            return os.environ[var]
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return "unknown"
+
+
+def resolve_url(db: str | None) -> str:
+    """A SQLAlchemy URL from `--db`: a URL, or a plain file path (made absolute).
+
+    Default: `WORKBENCH_DB`, then `./workbench.db`.
+    """
+    db = db or os.environ.get("WORKBENCH_DB") or DEFAULT_DB
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+        engine = create_engine(parsed, future=True)
+    except (ArgumentError, SQLAlchemyError, ValueError, ImportError) as exc:
+        raise StoreError(
+            f"cannot use database URL {url!r}: {exc}. Give a file path or a URL such as "
+            "sqlite:///workbench.db or postgresql://user@host/dbname."
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_database(db: str | None) -> Engine:
+    """Create (or upgrade to) the current schema and return the engine."""
+    url = resolve_url(db)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        parent = Path(parsed.database).parent
+        if not parent.is_dir():
+            raise StoreError(
+                f"cannot create database {parsed.database}: folder {parent} does not exist. "
+                "Create the folder first or choose another path."
+            )
+    engine = _engine(url)
+    try:
+        with engine.begin() as conn:
+            metadata.create_all(conn)
+            if conn.execute(select(schema_info.c.version)).first() is None:
+                conn.execute(schema_info.insert().values(version=SCHEMA_VERSION, applied_at=utcnow()))
+    except OperationalError as exc:
+        raise StoreError(f"cannot create database at {url}: {exc.orig}") from exc
+    return engine
+
+
+def open_engine(db: str | None) -> Engine:
+    """Open an existing workbench database; a clear error if it is missing or not ours."""
+    url = resolve_url(db)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path in (None, "", ":memory:") or not Path(path).is_file():
+            raise StoreError(
+                f"no workbench database at {path or url}. Create one with "
+                "`workbench init --db PATH --config collaborative.yaml` or `workbench demo`."
+            )
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("schema_info"):
+                raise StoreError(
+                    f"{url} is not a workbench database (no schema_info table). "
+                    "Point --db at a database made by `workbench init` or `workbench demo`."
+                )
+            version = conn.execute(select(schema_info.c.version)).scalar()
+    except OperationalError as exc:
+        raise StoreError(f"cannot open database {url}: {exc.orig}. Check the URL and server.") from exc
+    if version != SCHEMA_VERSION:
+        raise StoreError(
+            f"database {url} has schema version {version}; this workbench needs {SCHEMA_VERSION}."
+        )
+    return engine
+
+
+connect = open_engine

@@ -1,0 +1,206 @@
+"""Measurements: append-only revisions in, the tidy frame out.
+
+The tidy frame is the lingua franca of the workbench: one row per `team_id, indicator_id,
+period` with `numerator, denominator, value` (`period` is a pandas monthly Period; `value` is
+numerator ÷ denominator, or the numerator where an indicator has no denominator).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, and_, func, select
+
+from workbench.store.engine import current_user, utcnow
+from workbench.store.schema import measurement_revisions as mr
+
+__all__ = [
+    "TIDY_COLUMNS",
+    "add_revisions",
+    "read_measurements",
+    "read_revisions",
+    "current_revisions",
+    "latest_revision_id",
+    "tidy",
+]
+
+TIDY_COLUMNS = ["team_id", "indicator_id", "period", "numerator", "denominator", "value"]
+
+
+def _latest_ids(as_of: dt.datetime | None):  # type: ignore[no-untyped-def]
+    query = select(func.max(mr.c.revision_id).label("revision_id")).group_by(
+        mr.c.team_id, mr.c.indicator_id, mr.c.period
+    )
+    if as_of is not None:
+        query = query.where(mr.c.created_at <= _naive_utc(as_of))
+    return query.subquery()
+
+
+def _naive_utc(value: dt.datetime | str | pd.Timestamp) -> dt.datetime:
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.to_pydatetime()
+
+
+def current_revisions(
+    bind: Engine | Connection,
+    *,
+    as_of: dt.datetime | str | None = None,
+    team_ids: Sequence[str] | None = None,
+    indicator_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The latest revision row of every key (all revision columns), optionally as of a time."""
+    latest = _latest_ids(_naive_utc(as_of) if as_of is not None else None)
+    query = select(mr).join(latest, mr.c.revision_id == latest.c.revision_id)
+    if team_ids is not None:
+        query = query.where(mr.c.team_id.in_(list(team_ids)))
+    if indicator_ids is not None:
+        query = query.where(mr.c.indicator_id.in_(list(indicator_ids)))
+    query = query.order_by(mr.c.team_id, mr.c.indicator_id, mr.c.period)
+    with _conn(bind) as conn:
+        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(mr.c.keys()))
+    return frame
+
+
+def read_measurements(
+    bind: Engine | Connection,
+    *,
+    as_of: dt.datetime | str | None = None,
+    team_ids: Sequence[str] | None = None,
+    indicator_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The tidy frame of current values (latest revision per key).
+
+    `as_of`: only revisions created up to then count, so a snapshot shown at a learning
+    session can be reproduced later. Keys whose latest revision has no numerator and no
+    denominator (a withdrawn entry) are left out.
+    """
+    frame = current_revisions(bind, as_of=as_of, team_ids=team_ids, indicator_ids=indicator_ids)
+    frame = frame[frame["numerator"].notna() | frame["denominator"].notna()]
+    return tidy(frame)
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reduce revision rows to the tidy frame, deriving `value`."""
+    out = frame.loc[:, ["team_id", "indicator_id", "period", "numerator", "denominator"]].copy()
+    out["period"] = pd.PeriodIndex(out["period"].astype(str), freq="M") if len(out) else (
+        pd.Series([], dtype="period[M]")
+    )
+    num = out["numerator"].astype(float)
+    den = out["denominator"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(den.notna(), num / den.where(den != 0), num)
+    out["numerator"] = num
+    out["denominator"] = den
+    out["value"] = value.astype(float)
+    return out.reset_index(drop=True)
+
+
+def read_revisions(
+    bind: Engine | Connection,
+    team_id: str | None = None,
+    indicator_id: str | None = None,
+    period: str | None = None,
+) -> pd.DataFrame:
+    """Every revision (the full history) of the keys selected, oldest first."""
+    query = select(mr)
+    for column, value in (("team_id", team_id), ("indicator_id", indicator_id), ("period", period)):
+        if value is not None:
+            query = query.where(mr.c[column] == value)
+    query = query.order_by(mr.c.team_id, mr.c.indicator_id, mr.c.period, mr.c.revision_id)
+    with _conn(bind) as conn:
+        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(mr.c.keys()))
+
+
+def add_revisions(
+    conn: Connection,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    source: str,
+    author: str | None = None,
+    reason: str = "",
+    batch_id: int | None = None,
+    created_at: dt.datetime | None = None,
+    return_ids: bool = True,
+) -> list[int]:
+    """Append measurement revisions inside the caller's transaction; returns their ids.
+
+    Each row needs `team_id, indicator_id, period, numerator, denominator`; it may carry its own
+    `author, reason, comment, created_at, flag_id, source`. Nothing is ever updated in place.
+    With `return_ids=False` the rows go in as one bulk statement (imports) and [] is returned.
+    """
+    now = created_at or utcnow()
+    author = author or current_user()
+    records = []
+    for row in rows:
+        records.append(
+            {
+                "team_id": row["team_id"],
+                "indicator_id": row["indicator_id"],
+                "period": str(row["period"]),
+                "numerator": _num(row.get("numerator")),
+                "denominator": _num(row.get("denominator")),
+                "source": row.get("source", source),
+                "batch_id": row.get("batch_id", batch_id),
+                "flag_id": row.get("flag_id"),
+                "author": row.get("author") or author,
+                "created_at": row.get("created_at") or now,
+                "reason": row.get("reason", reason) or "",
+                "comment": row.get("comment") or "",
+            }
+        )
+    if not records:
+        return []
+    if not return_ids:
+        conn.execute(mr.insert(), records)
+        return []
+    ids = []
+    for record in records:  # one statement per row keeps ids reliable on every backend
+        ids.append(conn.execute(mr.insert().values(**record)).inserted_primary_key[0])
+    return ids
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return float(value)
+
+
+class _conn:
+    """Use a Connection as is, or open one from an Engine for the block."""
+
+    def __init__(self, bind: Engine | Connection) -> None:
+        self.bind = bind
+        self._owned: Connection | None = None
+
+    def __enter__(self) -> Connection:
+        if isinstance(self.bind, Engine):
+            self._owned = self.bind.connect()
+            return self._owned
+        return self.bind
+
+    def __exit__(self, *exc: object) -> None:
+        if self._owned is not None:
+            self._owned.close()
+
+
+def latest_revision_id(conn: Connection, team_id: str, indicator_id: str, period: str) -> int | None:
+    """Id of the current revision of one key, or None."""
+    return conn.execute(
+        select(func.max(mr.c.revision_id)).where(
+            and_(mr.c.team_id == team_id, mr.c.indicator_id == indicator_id, mr.c.period == period)
+        )
+    ).scalar()
+
+
+

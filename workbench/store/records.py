@@ -1,0 +1,112 @@
+"""Reading the collaborative's other records as pandas frames."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table, select
+
+from workbench.errors import NotFoundError
+from workbench.store import schema as s
+from workbench.store.measurements import _conn
+
+__all__ = [
+    "read_table",
+    "read_collaborative",
+    "read_teams",
+    "read_indicators",
+    "read_waves",
+    "read_change_ideas",
+    "read_pdsa_cycles",
+    "read_visits",
+    "read_recounts",
+    "read_assessments",
+    "read_flags",
+    "read_flag_events",
+    "get_team",
+    "get_indicator",
+]
+
+
+def read_table(bind: Engine | Connection, table: Table, order_by: str | None = None,
+               **equals: Any) -> pd.DataFrame:
+    """All rows of `table` where each given column equals its value (None values are ignored)."""
+    query = select(table)
+    for column, value in equals.items():
+        if value is not None:
+            query = query.where(table.c[column] == value)
+    if order_by:
+        query = query.order_by(*(table.c[name] for name in order_by.split(",")))
+    with _conn(bind) as conn:
+        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(table.c.keys()))
+
+
+def read_collaborative(bind: Engine | Connection) -> dict[str, Any]:
+    """The collaborative's row as a dict (name, topic, aims, settings …)."""
+    frame = read_table(bind, s.collaborative)
+    if frame.empty:
+        raise NotFoundError("the database holds no collaborative yet; run `workbench init`.")
+    return frame.iloc[0].to_dict()
+
+
+def read_teams(bind: Engine | Connection, **equals: Any) -> pd.DataFrame:
+    """Teams with wave and join period, ordered by team_id."""
+    return read_table(bind, s.teams, order_by="team_id", **equals)
+
+
+def read_indicators(bind: Engine | Connection) -> pd.DataFrame:
+    """Indicators in display order."""
+    return read_table(bind, s.indicators, order_by="sort_order,indicator_id")
+
+
+def read_waves(bind: Engine | Connection) -> pd.DataFrame:
+    return read_table(bind, s.waves, order_by="start_period,wave_id")
+
+
+def read_change_ideas(bind: Engine | Connection) -> pd.DataFrame:
+    return read_table(bind, s.change_ideas, order_by="change_id")
+
+
+def read_pdsa_cycles(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
+    return read_table(bind, s.pdsa_cycles, order_by="team_id,change_id,cycle_number",
+                      team_id=team_id)
+
+
+def read_visits(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
+    return read_table(bind, s.coaching_visits, order_by="visit_date,visit_id", team_id=team_id)
+
+
+def read_recounts(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
+    return read_table(bind, s.verification_recounts, order_by="recount_id", team_id=team_id)
+
+
+def read_assessments(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
+    return read_table(bind, s.assessments, order_by="period,assessment_id", team_id=team_id)
+
+
+def read_flags(bind: Engine | Connection, status: str | None = None,
+               team_id: str | None = None) -> pd.DataFrame:
+    return read_table(bind, s.flags, order_by="flag_id", status=status, team_id=team_id)
+
+
+def read_flag_events(bind: Engine | Connection, flag_id: int | None = None) -> pd.DataFrame:
+    return read_table(bind, s.flag_events, order_by="event_id", flag_id=flag_id)
+
+
+def _get(bind: Engine | Connection, table: Table, key: str, value: str, what: str,
+         hint: str) -> dict[str, Any]:
+    frame = read_table(bind, table, **{key: value})
+    if frame.empty:
+        raise NotFoundError(f"unknown {what} {value!r}. {hint}")
+    return frame.iloc[0].to_dict()
+
+
+def get_team(bind: Engine | Connection, team_id: str) -> dict[str, Any]:
+    return _get(bind, s.teams, "team_id", team_id, "team",
+                "List teams with `workbench status --db URL --json` or check the code.")
+
+
+def get_indicator(bind: Engine | Connection, indicator_id: str) -> dict[str, Any]:
+    return _get(bind, s.indicators, "indicator_id", indicator_id, "indicator",
+                "Indicator codes are defined in the collaborative's YAML.")
