@@ -1,0 +1,222 @@
+"""Shared building blocks of the collaborative roll-ups (`workbench.rollup`).
+
+Pure pandas: the tidy frame, the indicators frame and the teams frame in; one prepared
+frame out, with each row's indicator attributes, wave, month of joining and whether it is at
+target. Months are handled as integer period ordinals (`pandas.Period.ordinal`), so "months
+since joining" is a subtraction.
+
+Conventions every roll-up shares (documented once, here):
+
+- **Reporting period.** `period` (a `YYYY-MM` text, a `pandas.Period` or None) is the
+  reporting month: data after it are ignored. None means the latest month in the data.
+- **Reported.** A row counts as a report when its value is a number; a month whose
+  denominator is 0 (value NaN) or that is absent is *not reported* (a gap, never a zero).
+- **At target.** Direction-aware: `value >= target` for `increase`, `value <= target` for
+  `decrease`; a value equal to the target is at target (compared within 1e-9, so 9/10 meets
+  0.9). No target -> NaN (unknown), never False.
+- **Pooled value.** Σnumerator ÷ Σdenominator over the teams (the collaborative as one big
+  team); for indicators reported without denominators, the mean of the team values.
+- **Quartiles.** Linear interpolation between order statistics (pandas default, R type 7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import ValidationFailed
+
+__all__ = [
+    "TOLERANCE",
+    "as_period",
+    "reporting_period",
+    "to_periods",
+    "indicator_attributes",
+    "team_attributes",
+    "prepare",
+    "pool",
+    "at_target",
+]
+
+#: Values within this distance of the target count as equal to it.
+TOLERANCE = 1e-9
+
+_CHART_OF_KIND = {"proportion": "p", "rate": "u", "count": "c"}
+
+
+def as_period(value: object, what: str = "period") -> pd.Period | None:
+    """A monthly `pandas.Period` from `YYYY-MM` text, a Period or a timestamp; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, pd.Period):
+        return value.asfreq("M")
+    try:
+        return pd.Period(str(value) if not isinstance(value, pd.Timestamp) else value, freq="M")
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed(
+            f"{what} {value!r} is not a month; write it as YYYY-MM, e.g. 2025-06."
+        ) from exc
+
+
+def to_periods(values: pd.Series) -> pd.Series:
+    """A Series of monthly Periods from Periods or `YYYY-MM` texts (index kept)."""
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values if values.dtype.freq == "M" else values.dt.asfreq("M")
+    if len(values) == 0:
+        return pd.Series([], dtype="period[M]", index=values.index)
+    return pd.Series(pd.PeriodIndex(values.astype(str), freq="M"), index=values.index)
+
+
+def ordinals(values: pd.Series) -> np.ndarray:
+    """Integer month numbers of a Period[M] Series (NaT -> -1 is avoided: use float NaN)."""
+    periods = pd.PeriodIndex(values)
+    out = periods.asi8.astype(float)
+    out[periods.isna()] = np.nan
+    return out
+
+
+def from_ordinals(values: Sequence[float] | np.ndarray | pd.Series) -> pd.Series:
+    """Monthly Periods (NaT where NaN) from month numbers."""
+    arr = np.asarray(values, dtype=float)
+    result = pd.Series(pd.NaT, index=range(len(arr)), dtype="period[M]")
+    ok = ~np.isnan(arr)
+    if ok.any():
+        result[ok] = pd.PeriodIndex.from_ordinals(arr[ok].astype(np.int64), freq="M")
+    return result
+
+
+def reporting_period(measurements: pd.DataFrame, period: object = None) -> pd.Period | None:
+    """The reporting month: `period` if given, else the latest month in `measurements`."""
+    if period is not None:
+        return as_period(period)
+    if measurements is None or len(measurements) == 0:
+        return None
+    return to_periods(measurements["period"]).max()
+
+
+def indicator_attributes(indicators: pd.DataFrame | None) -> pd.DataFrame:
+    """indicator_id, target, direction, kind, chart, multiplier with defaults filled.
+
+    Defaults: direction `increase`; kind `proportion`; chart from kind (p, u, c, else i);
+    multiplier 100 for proportions, else 1.
+    """
+    cols = ["indicator_id", "target", "direction", "kind", "chart", "multiplier"]
+    if indicators is None or len(indicators) == 0:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols}).astype(
+            {"target": float, "multiplier": float})
+    ind = indicators.copy()
+    out = pd.DataFrame({"indicator_id": ind["indicator_id"].astype(object)})
+    out["target"] = pd.to_numeric(ind.get("target"), errors="coerce") if "target" in ind else np.nan
+    out["direction"] = (ind["direction"].fillna("increase").astype(object)
+                        if "direction" in ind else "increase")
+    out["kind"] = ind["kind"].fillna("proportion").astype(object) if "kind" in ind else "proportion"
+    default_chart = out["kind"].map(_CHART_OF_KIND).fillna("i")
+    out["chart"] = (ind["chart"].astype(object).where(ind["chart"].notna(), default_chart)
+                    if "chart" in ind else default_chart)
+    default_mult = np.where(out["kind"] == "proportion", 100.0, 1.0)
+    out["multiplier"] = (pd.to_numeric(ind["multiplier"], errors="coerce").fillna(
+        pd.Series(default_mult, index=ind.index)) if "multiplier" in ind else default_mult)
+    return out.drop_duplicates("indicator_id").reset_index(drop=True)
+
+
+def team_attributes(teams: pd.DataFrame | None) -> pd.DataFrame:
+    """team_id, wave_id, join_month (month ordinal, NaN when unknown)."""
+    if teams is None or len(teams) == 0:
+        return pd.DataFrame({"team_id": pd.Series([], dtype=object),
+                             "wave_id": pd.Series([], dtype=object),
+                             "join_month": pd.Series([], dtype=float)})
+    out = pd.DataFrame({"team_id": teams["team_id"].astype(object)})
+    out["wave_id"] = teams["wave_id"].astype(object) if "wave_id" in teams else None
+    out["wave_id"] = out["wave_id"].where(out["wave_id"].notna(), None)
+    if "joined_period" in teams:
+        joined = teams["joined_period"]
+        present = joined.notna()
+        months = np.full(len(teams), np.nan)
+        if present.any():
+            months[present.to_numpy()] = ordinals(to_periods(joined[present]))
+        out["join_month"] = months
+    else:
+        out["join_month"] = np.nan
+    return out.drop_duplicates("team_id").reset_index(drop=True)
+
+
+def at_target(value: pd.Series | np.ndarray, target: pd.Series | np.ndarray,
+              direction: pd.Series | np.ndarray) -> np.ndarray:
+    """1.0 where at or beyond target (direction-aware), 0.0 where not, NaN where unknown."""
+    value = np.asarray(value, dtype=float)
+    target = np.asarray(target, dtype=float)
+    decrease = np.asarray(direction, dtype=object) == "decrease"
+    with np.errstate(invalid="ignore"):
+        met = np.where(decrease, value <= target + TOLERANCE, value >= target - TOLERANCE)
+    return np.where(np.isnan(value) | np.isnan(target), np.nan, met.astype(float))
+
+
+def prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None = None,
+            teams: pd.DataFrame | None = None, period: object = None
+            ) -> tuple[pd.DataFrame, pd.Period | None]:
+    """The reported rows up to the reporting period, with attributes; and that period.
+
+    Columns: the tidy columns plus `month` (ordinal), target, direction, kind, chart,
+    multiplier, wave_id, join_month (from the teams frame; a team missing there, or without a
+    join month, joins in its first reported month of any indicator), `at_target` (1/0/NaN).
+    """
+    rp = reporting_period(measurements, period)
+    cols = ["team_id", "indicator_id", "period", "numerator", "denominator", "value"]
+    missing = [c for c in cols if c not in measurements.columns]
+    if missing:
+        raise ValidationFailed(
+            f"the measurements frame lacks column(s) {', '.join(missing)}; pass the tidy frame "
+            "from workbench.store.read_measurements().")
+    m = measurements.loc[:, cols].copy()
+    m["team_id"] = m["team_id"].astype(object)
+    m["indicator_id"] = m["indicator_id"].astype(object)
+    m["period"] = to_periods(m["period"])
+    for c in ("numerator", "denominator", "value"):
+        m[c] = pd.to_numeric(m[c], errors="coerce").astype(float)
+    if rp is not None:
+        m = m[m["period"] <= rp]
+    m = m[m["value"].notna()].reset_index(drop=True)
+    m["month"] = ordinals(m["period"]) if len(m) else np.zeros(0)
+    m = m.merge(indicator_attributes(indicators), on="indicator_id", how="left")
+    m["direction"] = m["direction"].fillna("increase")
+    m["kind"] = m["kind"].fillna("proportion")
+    m["chart"] = m["chart"].fillna("p")
+    m["multiplier"] = m["multiplier"].fillna(100.0)
+    m = m.merge(team_attributes(teams), on="team_id", how="left")
+    m["wave_id"] = m["wave_id"].astype(object).where(m["wave_id"].notna(), None)
+    first = m.groupby("team_id")["month"].transform("min") if len(m) else m["month"]
+    m["join_month"] = m["join_month"].astype(float).fillna(first)
+    m["at_target"] = at_target(m["value"], m["target"], m["direction"])
+    return m.sort_values(["indicator_id", "team_id", "month"], kind="stable").reset_index(
+        drop=True), rp
+
+
+def pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of `keys`: teams, pooled numerator/denominator/value, median, q1, q3, iqr,
+    teams_at_target and pct_at_target (of teams whose target is known; NaN without target).
+    """
+    f = frame.assign(_known=frame["at_target"].notna().astype(float))
+    g = f.groupby(keys, dropna=False, sort=True)
+    out = g.agg(
+        teams=("value", "size"),
+        pooled_numerator=("numerator", "sum"),
+        pooled_denominator=("denominator", lambda s: s.sum(min_count=1)),
+        mean_value=("value", "mean"),
+        median=("value", "median"),
+        teams_at_target=("at_target", "sum"),
+        known=("_known", "sum"),
+    )
+    q = g["value"].quantile([0.25, 0.75]).unstack()
+    out["q1"] = q[0.25]
+    out["q3"] = q[0.75]
+    out["iqr"] = out["q3"] - out["q1"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = out["pooled_numerator"] / out["pooled_denominator"].where(
+            out["pooled_denominator"] > 0)
+    out["pooled_value"] = np.where(out["pooled_denominator"].notna(), ratio, out["mean_value"])
+    out["teams_at_target"] = out["teams_at_target"].where(out["known"] > 0)
+    out["pct_at_target"] = 100.0 * out["teams_at_target"] / out["known"].where(out["known"] > 0)
+    out = out.drop(columns=["mean_value", "known"]).reset_index()
+    return out
