@@ -46,6 +46,7 @@ def _assessments(assessments: pd.DataFrame, period: object) -> pd.DataFrame:
     """One score per team × month × assessor type: the last row given (the store returns rows
     in entry order, so a re-assessment replaces the earlier one); months after `period` go."""
     a = assessments.loc[:, ["team_id", "period", "score", "assessor_type"]].copy()
+    a.columns = ["team_id", "period", "score", "assessor_type"]  # plain str labels
     a["period"] = to_periods(a["period"])
     a["score"] = pd.to_numeric(a["score"], errors="coerce")
     a["assessor_type"] = a["assessor_type"].astype(object)
@@ -107,7 +108,7 @@ def assessment_summary(assessments: pd.DataFrame, *, period: object = None,
         if who not in pairs:
             pairs[who] = np.nan
     diff = (pairs["self"] - pairs["faculty"]).dropna()
-    by_month = diff.groupby(level="period").agg(["size", "mean"])
+    by_month = diff.groupby(level=0).agg(["size", "mean"])
     wide["paired_n"] = by_month["size"].reindex(wide.index).fillna(0).astype(int)
     wide["mean_difference"] = by_month["mean"].reindex(wide.index)
     for column in SUMMARY_COLUMNS[1:]:

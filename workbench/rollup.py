@@ -228,18 +228,20 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     out["sustained_share"] = out["months_sustained"] / out["months_observed_after"]
     out["start_period"] = from_ordinals(out["start_month"]).to_numpy()
     out["first_period"] = from_ordinals(out["first_month"]).to_numpy()
-    out = _order(out, extra=["threshold"])
+    out = _order(out, indicators)
     return out[TIME_COLUMNS]
 
 
-def _order(frame: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
-    rank = frame["level"].map({"collaborative": 0, "wave": 1, "team": 2})
-    order = frame.assign(_rank=rank, _t=frame["team_id"].fillna(""),
-                         _w=frame["wave_id"].fillna(""))
-    keys = ["indicator_id", "_rank", "_w", "_t"] + extra
-    if "threshold" in extra:
+def _order(frame: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Indicators in their display order; collaborative, then waves, then teams."""
+    ind_rank = {k: i for i, k in enumerate(indicator_attributes(indicators)["indicator_id"])}
+    order = frame.assign(_i=frame["indicator_id"].map(ind_rank).fillna(len(ind_rank)),
+                         _l=frame["level"].map({"collaborative": 0, "wave": 1, "team": 2}),
+                         _t=frame["team_id"].fillna(""), _w=frame["wave_id"].fillna(""))
+    keys = ["_i", "indicator_id", "_l", "_w", "_t"]
+    if "threshold" in frame:
         order["_th"] = order["threshold"].map({"80%": 0, "90%": 1, "target": 2})
-        keys = ["indicator_id", "_rank", "_w", "_t", "_th"]
+        keys.append("_th")
     return order.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
@@ -272,12 +274,13 @@ def gain_from_baseline(measurements: pd.DataFrame, indicators: pd.DataFrame,
     s["_rank"] = s.groupby("_entity").cumcount()
     base = s[s["_rank"] < BASELINE_MONTHS]
     bg = base.groupby("_entity", sort=False)
-    b = bg.agg(num=("numerator", "sum"), den=("denominator", lambda x: x.sum(min_count=1)),
+    b = bg.agg(num=("numerator", "sum"), den=("denominator", "sum"),
+               dens=("denominator", "count"),
                mean=("value", "mean"), baseline_months=("value", "size"),
                baseline_start=("month", "min"), baseline_end=("month", "max"))
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = b["num"] / b["den"].where(b["den"] > 0)
-    b["baseline"] = np.where(b["den"].notna(), ratio, b["mean"])
+    b["baseline"] = np.where(b["dens"] > 0, ratio, b["mean"])
     g = s.groupby("_entity", sort=False)
     out = g.agg(indicator_id=("indicator_id", "first"), level=("level", "first"),
                 team_id=("team_id", "first"), wave_id=("wave_id", "first"),
@@ -292,7 +295,7 @@ def gain_from_baseline(measurements: pd.DataFrame, indicators: pd.DataFrame,
     out["baseline_start"] = from_ordinals(out["baseline_start"]).to_numpy()
     out["baseline_end"] = from_ordinals(out["baseline_end"]).to_numpy()
     out["latest_period"] = from_ordinals(out["latest_month"]).to_numpy()
-    out = _order(out.reset_index(drop=True), extra=[])
+    out = _order(out.reset_index(drop=True), indicators)
     return out[GAIN_COLUMNS]
 
 

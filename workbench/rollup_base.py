@@ -170,6 +170,7 @@ def prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None = None,
             f"the measurements frame lacks column(s) {', '.join(missing)}; pass the tidy frame "
             "from workbench.store.read_measurements().")
     m = measurements.loc[:, cols].copy()
+    m.columns = cols  # plain str labels (the store's may be SQLAlchemy quoted names)
     m["team_id"] = m["team_id"].astype(object)
     m["indicator_id"] = m["indicator_id"].astype(object)
     m["period"] = to_periods(m["period"])
@@ -202,12 +203,14 @@ def pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out = g.agg(
         teams=("value", "size"),
         pooled_numerator=("numerator", "sum"),
-        pooled_denominator=("denominator", lambda s: s.sum(min_count=1)),
+        pooled_denominator=("denominator", "sum"),
+        denominators=("denominator", "count"),
         mean_value=("value", "mean"),
         median=("value", "median"),
         teams_at_target=("at_target", "sum"),
         known=("_known", "sum"),
     )
+    out["pooled_denominator"] = out["pooled_denominator"].where(out["denominators"] > 0)
     q = g["value"].quantile([0.25, 0.75]).unstack()
     out["q1"] = q[0.25]
     out["q3"] = q[0.75]
@@ -218,5 +221,5 @@ def pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["pooled_value"] = np.where(out["pooled_denominator"].notna(), ratio, out["mean_value"])
     out["teams_at_target"] = out["teams_at_target"].where(out["known"] > 0)
     out["pct_at_target"] = 100.0 * out["teams_at_target"] / out["known"].where(out["known"] > 0)
-    out = out.drop(columns=["mean_value", "known"]).reset_index()
+    out = out.drop(columns=["mean_value", "known", "denominators"]).reset_index()
     return out
