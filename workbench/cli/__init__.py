@@ -45,6 +45,7 @@ def _register() -> None:
     # Commands of other concerns register here, one import each.
     optional = [
         ("workbench.cli.spc_cmd", "spc"),
+        ("workbench.cli.rollup_cmd", "summary"),
     ]
     import importlib
 
