@@ -45,22 +45,66 @@ user-entered string is escaped.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
 
 import bokeh
+import numpy as np
+import pandas as pd
 from bokeh.embed import components
+from bokeh.layouts import gridplot
 from bokeh.model import Model
+from bokeh.models import (
+    ColumnDataSource,
+    DatetimeTickFormatter,
+    HoverTool,
+    Legend,
+    LegendItem,
+    Line,
+    NumeralTickFormatter,
+    Range1d,
+    Scatter,
+    Segment,
+    Step,
+    Text,
+    Title,
+)
+from bokeh.plotting import figure
 from bokeh.resources import Resources
+
+from workbench.chartdata import month_label
 
 __all__ = [
     "BOKEH_BUNDLES",
+    "OKABE_ITO",
     "bokehjs_script",
+    "control_chart",
+    "control_chart_sources",
     "figure_html",
+    "format_value",
     "setup_notebook",
     "show",
+    "small_multiples",
+    "small_multiples_sources",
+    "update_sources",
 ]
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+C = OKABE_ITO
+GREY = "#7F7F7F"
+EVENT_STYLE: dict[str, tuple[str, str]] = {  # kind -> (marker, colour)
+    "start": ("circle", C["sky"]),
+    "adopt": ("triangle", C["green"]),
+    "adapt": ("diamond", C["orange"]),
+    "abandon": ("x", C["purple"]),
+}
+WIDTH = 760
 
 #: BokehJS bundles every workbench chart needs (core only: no widgets/tables/gl/mathjax).
 BOKEH_BUNDLES: tuple[str, ...] = ("bokeh",)
@@ -128,3 +172,344 @@ def show(obj: Model) -> None:
         {"text/html": figure_html(obj), "text/plain": f"[chart] {_title_of(obj)}"},
         {"figure": True, "bokeh_version": bokeh.__version__, "bundles": list(BOKEH_BUNDLES)},
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting shared by every chart
+
+
+def is_percent(indicator: Mapping[str, Any]) -> bool:
+    """Proportions shown as % (multiplier 100): y stays on the 0–1 scale, axes say %."""
+    return float(indicator.get("multiplier") or 1) == 100
+
+
+def format_value(value: float | None, indicator: Mapping[str, Any]) -> str:
+    """`85.3%` for a percent indicator, else the value times its multiplier with its unit."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if is_percent(indicator):
+        return f"{value * 100:.1f}%"
+    mult = float(indicator.get("multiplier") or 1)
+    unit = str(indicator.get("unit") or "")
+    return f"{value * mult:,.1f}{' ' + unit if unit else ''}"
+
+
+def _count(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.0f}"
+
+
+def _style_axes(fig: Any, indicator: Mapping[str, Any] | None, datetime_x: bool = True) -> None:
+    if datetime_x:
+        fig.xaxis.formatter = DatetimeTickFormatter(
+            months="%b %Y", years="%b %Y", days="%d %b %Y", hours="%b %Y")
+    if indicator is not None and is_percent(indicator):
+        fig.yaxis.formatter = NumeralTickFormatter(format="0%")
+    fig.xgrid.grid_line_color = None
+    fig.ygrid.grid_line_color = "#E5E5E5"
+    fig.outline_line_color = None
+    fig.background_fill_color = "white"
+    fig.border_fill_color = "white"
+    fig.title.text_font_size = "13px"
+    fig.toolbar.autohide = True
+
+
+def _scale(indicator: Mapping[str, Any]) -> float:
+    return 1.0 if is_percent(indicator) else float(indicator.get("multiplier") or 1)
+
+
+_DIRECTION_WORDS = {"increase": "higher is better", "decrease": "lower is better"}
+_CHART_WORDS = {
+    "p": "p chart: limits widen in months with fewer cases",
+    "pp": "p′ chart (Laney): limits adjusted for large denominators",
+    "u": "u chart: limits widen in months with fewer cases",
+    "up": "u′ chart (Laney)",
+    "c": "c chart of counts",
+    "i": "I chart",
+    "run": "run chart: centre line is the median",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Run / control chart of one team × indicator
+
+
+def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
+                          events: pd.DataFrame | None = None,
+                          flags: pd.DataFrame | None = None) -> dict[str, dict[str, list]]:
+    """The data of one control chart, as plain dicts for `ColumnDataSource.data`.
+
+    `points`: one series of `workbench.chartdata.spc_frame` (period, x, numerator,
+    denominator, y, cl, lcl, ucl, part, sigma_signal, runs_signal); `events`: rows of
+    `chartdata.pdsa_events` for the same team and indicator; `flags`: rows of
+    `chartdata.flag_notes` (period, flag_text). Returns sources `points`, `lines`, `events`,
+    `flagged` and `range` (y_start, y_end).
+    """
+    pts = points.sort_values("period").reset_index(drop=True)
+    k = _scale(indicator)
+    target = indicator.get("target")
+    target = float(target) if target is not None and not pd.isna(target) else np.nan
+    flag_text = pd.Series([""] * len(pts))
+    if flags is not None and len(flags):
+        lookup = dict(zip(flags["period"].astype(str), flags["flag_text"], strict=False))
+        flag_text = pts["period"].astype(str).map(lookup).fillna("")
+    y = pts["y"].to_numpy(float) * k
+    sig = pts["sigma_signal"].to_numpy(bool)
+    runs = pts["runs_signal"].to_numpy(bool)
+    cl = pts["cl"].to_numpy(float) * k
+    new_part = np.r_[False, pts["part"].to_numpy()[1:] != pts["part"].to_numpy()[:-1]]
+    xs = pts["x"].to_numpy()
+    lines = {
+        "x": list(xs), "cl_plain": np.where(runs, np.nan, cl),
+        "cl_signal": np.where(runs, cl, np.nan),
+        "lcl": pts["lcl"].to_numpy(float) * k, "ucl": pts["ucl"].to_numpy(float) * k,
+        "target": np.full(len(pts), target * k if not np.isnan(target) else np.nan),
+    }
+    if new_part.any():  # insert a gap row before each new phase so lines break there
+        idx = np.flatnonzero(new_part)
+        gap_x = [xs[i] - (xs[i] - xs[i - 1]) / 2 for i in idx]
+        for name in ("cl_plain", "cl_signal", "lcl", "ucl", "target"):
+            col = np.asarray(lines[name], float)
+            lines[name] = np.insert(col, idx, np.nan)
+        lines["x"] = list(np.insert(np.asarray(xs, dtype="datetime64[ns]"), idx,
+                                    np.asarray(gap_x, dtype="datetime64[ns]")))
+        lines["target"] = np.where(np.isnan(lines["target"]), target * k, lines["target"])
+    lines = {key: list(v) for key, v in lines.items()}
+    labels = [month_label(p) for p in pts["period"]]
+    values = [format_value(v, indicator) for v in pts["y"]]
+    num_den = [f"{_count(a)} / {_count(b)}" for a, b in zip(pts["numerator"],
+                                                             pts["denominator"], strict=False)]
+    better_up = indicator.get("direction", "increase") != "decrease"
+    ucl = pts["ucl"].to_numpy(float)
+    signal_text = []
+    for yi, s_, r_, u in zip(pts["y"].to_numpy(float), sig, runs, ucl, strict=False):
+        words = []
+        if s_:
+            high = yi > u
+            words.append("unusual month: " + ("improvement" if high == better_up else "concern"))
+        if r_:
+            words.append("part of a shift or trend")
+        signal_text.append("; ".join(words) or "none")
+    point_data = {
+        "x": list(xs), "y": list(y), "label": labels, "value_text": values,
+        "num_den": num_den, "signal_text": signal_text, "flag_text": list(flag_text),
+        "y_signal": list(np.where(sig, y, np.nan)),
+    }
+    flagged_mask = np.asarray([bool(t) for t in flag_text])
+    flagged = {key: [v for v, m in zip(col, flagged_mask, strict=False) if m]
+               for key, col in point_data.items()}
+    finite = np.concatenate([y[np.isfinite(y)], np.asarray(lines["ucl"], float),
+                             np.asarray(lines["lcl"], float), [target * k]])
+    finite = finite[np.isfinite(finite)]
+    top = float(finite.max()) if len(finite) else 1.0
+    bottom = float(min(0.0, finite.min())) if len(finite) else 0.0
+    if is_percent(indicator):
+        top = min(top, 1.0)
+    span = (top - bottom) or 1.0
+    y_end = top + 0.18 * span
+    ev: dict[str, list] = {"x": [], "y0": [], "y1": [], "y_mark": [], "marker": [], "color": [],
+                           "label": [], "detail": [], "month": []}
+    if events is not None and len(events):
+        for e in events.sort_values("date").itertuples(index=False):
+            marker, color = EVENT_STYLE.get(e.kind, ("circle", GREY))
+            ev["x"].append(e.date)
+            ev["y0"].append(bottom)
+            ev["y1"].append(top + 0.08 * span)
+            ev["y_mark"].append(top + 0.1 * span)
+            ev["marker"].append(marker)
+            ev["color"].append(color)
+            ev["label"].append(str(e.label))
+            ev["detail"].append(str(e.detail))
+            ev["month"].append(pd.Timestamp(e.date).strftime("%d %b %Y"))
+    return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
+            "range": {"start": [bottom - 0.03 * span], "end": [y_end]}}
+
+
+def _title_text(indicator: Mapping[str, Any], team_label: str) -> str:
+    name = indicator.get("name") or indicator.get("indicator_id")
+    unit = " (%)" if is_percent(indicator) else ""
+    return f"{name}{unit} — {team_label}, by month"
+
+
+def _subtitle(indicator: Mapping[str, Any]) -> str:
+    parts = [_DIRECTION_WORDS.get(str(indicator.get("direction")), "")]
+    target = indicator.get("target")
+    if target is not None and not pd.isna(target):
+        parts.append(f"target {format_value(float(target), indicator)}")
+    parts.append(_CHART_WORDS.get(str(indicator.get("chart")), ""))
+    return " · ".join(p for p in parts if p)
+
+
+def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_label: str = "",
+                  events: pd.DataFrame | None = None, flags: pd.DataFrame | None = None,
+                  width: int = WIDTH, height: int = 320, compact: bool = False,
+                  x_range: Any = None, y_range: Any = None, name: str = "") -> Any:
+    """An annotated run/control chart of one team × indicator (qicharts2 look).
+
+    Points joined by a line; points outside the limits drawn large in vermillion; centre line
+    solid, dashed vermillion where the runs rule (shift/trend) fires; limits as grey steps
+    (varying with the denominator for p/u charts); target dotted green; PDSA events as
+    vertical dotted lines with a marker per decision (adopt ▲, adapt ◆, abandon ✕, start ●)
+    and a vertical label; months with an open data flag ringed. Hover shows the month,
+    value, numerator / denominator, signal and flag. `compact` drops legend, subtitle and
+    event labels (small multiples). Sources are named `{name}points`, `{name}lines`,
+    `{name}events`, `{name}flagged` for `update_sources`.
+    """
+    data = control_chart_sources(points, indicator, events, flags)
+    src = {key: ColumnDataSource(data[key], name=f"{name}{key}")
+           for key in ("points", "lines", "events", "flagged")}
+    yr = y_range or Range1d(data["range"]["start"][0], data["range"]["end"][0])
+    kwargs: dict[str, Any] = {"x_axis_type": "datetime", "width": width, "height": height,
+                              "y_range": yr, "tools": "save", "toolbar_location": "right"}
+    if x_range is not None:
+        kwargs["x_range"] = x_range
+    fig = figure(title=team_label if compact else _title_text(indicator, team_label), **kwargs)
+    fig.name = f"{name}figure" if name else "control_chart"
+    if not compact:
+        fig.add_layout(Title(text=_subtitle(indicator), text_font_style="italic",
+                             text_font_size="11px", text_color="#444444"), "above")
+    add = fig.add_glyph
+    r_ucl = add(src["lines"], Step(x="x", y="ucl", mode="center", line_color=GREY))
+    add(src["lines"], Step(x="x", y="lcl", mode="center", line_color=GREY))
+    r_cl = add(src["lines"], Line(x="x", y="cl_plain", line_color=C["black"], line_width=1.5))
+    r_cls = add(src["lines"], Line(x="x", y="cl_signal", line_color=C["vermillion"],
+                                   line_width=2, line_dash="dashed"))
+    r_tg = add(src["lines"], Line(x="x", y="target", line_color=C["green"], line_width=2,
+                                  line_dash="dotted"))
+    r_ev = add(src["events"], Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=GREY,
+                                      line_dash="dotted"))
+    r_evm = add(src["events"], Scatter(x="x", y="y_mark", marker={"field": "marker"},
+                                       fill_color={"field": "color"},
+                                       line_color={"field": "color"},
+                                       size=11 if not compact else 7, line_width=2))
+    if not compact:
+        add(src["events"], Text(x="x", y="y0", text="label", angle=math.pi / 2, x_offset=-3,
+                                text_font_size="9px", text_color="#555555",
+                                text_baseline="bottom", text_align="left"))
+    r_line = add(src["points"], Line(x="x", y="y", line_color=C["blue"], line_width=1.5))
+    r_pts = add(src["points"], Scatter(x="x", y="y", fill_color=C["blue"], line_color=C["blue"],
+                                       size=6 if compact else 7))
+    r_sig = add(src["points"], Scatter(x="x", y="y_signal", fill_color=C["vermillion"],
+                                       line_color=C["vermillion"], marker="diamond",
+                                       size=10 if compact else 14))
+    r_flag = add(src["flagged"], Scatter(x="x", y="y", marker="circle", fill_alpha=0,
+                                         line_color=C["black"], line_width=1.5,
+                                         size=12 if compact else 16))
+    fig.add_tools(HoverTool(renderers=[r_pts, r_sig, r_flag], tooltips=[
+        ("Month", "@label"), ("Value", "@value_text"), ("Numerator / denominator", "@num_den"),
+        ("Signal", "@signal_text"), ("Data flag", "@flag_text")]))
+    fig.add_tools(HoverTool(renderers=[r_evm], tooltips=[("Date", "@month"),
+                                                          ("PDSA", "@detail")]))
+    _style_axes(fig, indicator)
+    if compact:
+        fig.toolbar_location = None
+        fig.xaxis.major_label_text_font_size = "9px"
+        fig.yaxis.major_label_text_font_size = "9px"
+        return fig
+    centre = "Median" if indicator.get("chart") == "run" else "Centre line (average)"
+    items = [LegendItem(label="Monthly value", renderers=[r_line, r_pts]),
+             LegendItem(label=centre, renderers=[r_cl])]
+    if any(np.isfinite(data["lines"]["ucl"])):
+        items.append(LegendItem(label="Control limits (expected range)", renderers=[r_ucl]))
+    if any(np.isfinite(data["points"]["y_signal"])):
+        items.append(LegendItem(label="Unusual month (outside limits)", renderers=[r_sig]))
+    if any(np.isfinite(data["lines"]["cl_signal"])):
+        items.append(LegendItem(label="Shift or trend (dashed centre line)", renderers=[r_cls]))
+    if any(np.isfinite(data["lines"]["target"])):
+        items.append(LegendItem(label="Target", renderers=[r_tg]))
+    if data["events"]["x"]:
+        items.append(LegendItem(label="PDSA cycle (▲ adopt ◆ adapt ✕ abandon ● start)",
+                                renderers=[r_ev, r_evm]))
+    if data["flagged"]["x"]:
+        items.append(LegendItem(label="Open data flag", renderers=[r_flag]))
+    legend = Legend(items=items, orientation="horizontal", location="center", nrows=2,
+                    label_text_font_size="10px", spacing=8, padding=2, border_line_alpha=0)
+    legend.click_policy = "none"
+    fig.add_layout(legend, "below")
+    return fig
+
+
+def update_sources(obj: Model, data: Mapping[str, Mapping[str, list]], prefix: str = "") -> None:
+    """Redraw in place: give each named `ColumnDataSource` inside `obj` its new data.
+
+    `data` is what a `*_sources()` function returns (keys `points`, `lines`, … and an
+    optional `range`); `prefix` is the `name` the chart was built with. Use it behind a
+    `jupyter_bokeh.BokehModel` in an app instead of showing a new figure.
+    """
+    for key, values in data.items():
+        if key == "range":
+            for rng in _y_ranges(obj):
+                rng.start, rng.end = values["start"][0], values["end"][0]
+            continue
+        for source in obj.select({"type": ColumnDataSource, "name": f"{prefix}{key}"}):
+            source.data = dict(values)
+
+
+def _y_ranges(obj: Model) -> list[Range1d]:
+    from bokeh.models import Plot
+
+    return [p.y_range for p in obj.select({"type": Plot}) if isinstance(p.y_range, Range1d)]
+
+
+# --------------------------------------------------------------------------------------------
+# Small multiples: every team for one indicator, shared axes
+
+
+def small_multiples_sources(spc: pd.DataFrame, indicator: Mapping[str, Any],
+                            events: pd.DataFrame | None = None) -> dict[str, dict]:
+    """Per team (key `team_id`), the sources of a compact control chart of `indicator`."""
+    out = {}
+    ind_id = indicator.get("indicator_id")
+    rows = spc[spc["indicator_id"] == ind_id] if "indicator_id" in spc else spc
+    for team, pts in rows.groupby("team_id", sort=True):
+        ev = None
+        if events is not None and len(events):
+            ev = events[(events["team_id"] == team) & (events["indicator_id"] == ind_id)]
+        out[str(team)] = control_chart_sources(pts, indicator, ev)
+    return out
+
+
+def small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
+                    team_labels: Mapping[str, str] | None = None,
+                    events: pd.DataFrame | None = None, ncols: int = 4,
+                    width: int = WIDTH) -> Any:
+    """All teams' compact charts for one indicator, on shared x and y axes (a grid).
+
+    Each panel's sources are named `<team_id>:points` etc. (see `update_sources`).
+    """
+    ind_id = indicator.get("indicator_id")
+    rows = spc[spc["indicator_id"] == ind_id]
+    if rows.empty:
+        raise ValueError(f"no data for indicator {ind_id!r}")
+    k = _scale(indicator)
+    vals = np.concatenate([rows[c].to_numpy(float) * k for c in ("y", "ucl", "lcl")])
+    target = indicator.get("target")
+    if target is not None and not pd.isna(target):
+        vals = np.append(vals, float(target) * k)
+    vals = vals[np.isfinite(vals)]
+    top = min(float(vals.max()), 1.0) if is_percent(indicator) else float(vals.max())
+    bottom = min(0.0, float(vals.min()))
+    span = (top - bottom) or 1.0
+    x0, x1 = rows["x"].min(), rows["x"].max()
+    pad = pd.Timedelta(days=20)
+    x_range = Range1d(x0 - pad, x1 + pad)
+    y_range = Range1d(bottom - 0.03 * span, top + 0.15 * span)
+    panel_w = max(160, width // ncols)
+    panels = []
+    labels = team_labels or {}
+    for team, pts in rows.groupby("team_id", sort=True):
+        ev = None
+        if events is not None and len(events):
+            ev = events[(events["team_id"] == team) & (events["indicator_id"] == ind_id)]
+        fig = control_chart(pts, indicator, team_label=labels.get(str(team), str(team)),
+                            events=ev, compact=True, width=panel_w, height=150,
+                            x_range=x_range, y_range=y_range, name=f"{team}:")
+        fig.xaxis.formatter = DatetimeTickFormatter(months="%b %y", years="%b %y")
+        fig.xaxis.ticker.desired_num_ticks = 3
+        fig.title.text_font_size = "10px"
+        panels.append(fig)
+    grid = gridplot(panels, ncols=ncols, toolbar_location=None)
+    name = indicator.get("name") or ind_id
+    grid.name = f"Every team: {name}{' (%)' if is_percent(indicator) else ''}"
+    return grid
