@@ -274,6 +274,13 @@ def test_categorical_x_switches_the_runs_signal_off():
     assert bool(numeric.summary["runs_signal"].iloc[0]) is True
 
 
+def test_monthly_periods_are_time_ordered_not_categorical():
+    months = pd.period_range("2024-01", periods=10, freq="M")[::-1]  # given newest first
+    result = qic(frame(list(range(10, 0, -1)), x=months), "run")
+    assert result.points["y"].tolist() == list(range(1, 11))  # sorted by month
+    assert bool(result.summary["runs_signal"].iloc[0]) is True  # 1 crossing < 2
+
+
 def test_g_chart_limits_come_from_the_mean_but_the_centre_line_is_the_median():
     p = qic(frame([5, 10, 15, 30]), "g").points.iloc[0]
     # mean 15, sigma = sqrt(15 * 16); CL = median = 12.5

@@ -156,7 +156,9 @@ def _x_codes(x: pd.Series, x_categorical: bool | None):
         sample = x.dropna()
         if len(sample) and all(isinstance(v, _dt.date) for v in sample):
             x = pd.to_datetime(x)
-    categorical = not (pd.api.types.is_numeric_dtype(x) or pd.api.types.is_datetime64_any_dtype(x))
+    ordered = (pd.api.types.is_numeric_dtype(x) or pd.api.types.is_datetime64_any_dtype(x)
+               or isinstance(x.dtype, pd.PeriodDtype))  # monthly Periods of the tidy frame
+    categorical = not ordered
     if pd.api.types.is_bool_dtype(x):
         categorical = True
     if categorical:
