@@ -1,0 +1,231 @@
+"""What every form shares: the database, the user, a message area, guarded callbacks,
+errors shown next to their fields, editable row lists and the inline series chart."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.errors import ValidationFailed, WorkbenchError
+from workbench.store import current_user, open_engine
+
+__all__ = ["FormBase", "RowList", "as_engine", "series_view"]
+
+log = logging.getLogger("workbench.widgets")
+
+_COLOURS = {"info": "#0b5394", "success": "#1e7b34", "warning": "#8a5a00", "error": "#b00020"}
+
+
+def as_engine(db_or_engine: str | Engine) -> Engine:
+    """An Engine from a path/URL (opened with `open_engine`) or an Engine as is."""
+    if isinstance(db_or_engine, Engine):
+        return db_or_engine
+    return open_engine(str(db_or_engine))
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text))
+
+
+class FormBase(w.VBox):
+    """A form: `engine`, `user` (JUPYTERHUB_USER → WORKBENCH_USER → OS user), a message area
+    (`message`: its plain text; `last_error`), and `_guard` for every callback."""
+
+    def __init__(self, db_or_engine: str | Engine, team_id: str | None = None,
+                 user: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._engine = as_engine(db_or_engine)
+        self.user = user or current_user()
+        self.team_id = team_id
+        self._message = w.HTML(layout=w.Layout(min_height="1.5em"))
+        self._field_errors: dict[str, w.HTML] = {}
+        self._field_texts: dict[str, str] = {}
+        self.last_error: str | None = None
+        self._message_text = ""
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def message(self) -> str:
+        """The message area's text (what the form last said)."""
+        return self._message_text
+
+    # -- messages -------------------------------------------------------------------------
+    def _say(self, text: str, kind: str = "info") -> None:
+        self._message_text = text
+        colour = _COLOURS.get(kind, _COLOURS["info"])
+        body = "<br>".join(esc(line) for line in text.split("\n"))
+        self._message.value = f'<div style="color:{colour}">{body}</div>'
+        if kind == "error":
+            self.last_error = text
+
+    def _guard(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap a callback: a WorkbenchError becomes a message; any other exception too
+        (with its type, logged with the traceback) — it never vanishes."""
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except ValidationFailed as exc:
+                self._show_failures(getattr(exc, "failure_cases", []) or [])
+                self._say(f"Not saved — fix the problems marked below.\n{exc}", "error")
+            except WorkbenchError as exc:
+                self._say(str(exc), "error")
+            except Exception as exc:  # noqa: BLE001 - shown to the user, and logged
+                log.error("form callback failed\n%s", traceback.format_exc())
+                self._say(f"Unexpected error ({type(exc).__name__}): {exc}. Nothing was saved "
+                          "by this action; tell the workbench administrator.", "error")
+            return None
+        return wrapper
+
+    # -- field errors ---------------------------------------------------------------------
+    def _error_label(self, field: str) -> w.HTML:
+        label = self._field_errors.get(field)
+        if label is None:
+            label = w.HTML()
+            self._field_errors[field] = label
+        return label
+
+    def field_errors(self) -> dict[str, str]:
+        """{field: message text} of the errors now shown next to the fields."""
+        return dict(self._field_texts)
+
+    def _clear_failures(self) -> None:
+        self._field_texts = {}
+        for label in self._field_errors.values():
+            label.value = ""
+
+    def _show_failures(self, failures: Iterable[Sequence[Any]]) -> None:
+        """Show (field, message) pairs next to their fields; unknown fields go to the
+        message area."""
+        self._clear_failures()
+        grouped: dict[str, list[str]] = {}
+        for failure in failures:
+            field, message = str(failure[0]), str(failure[1])
+            grouped.setdefault(field if field in self._field_errors else "", []).append(message)
+        for field, messages in grouped.items():
+            if field:
+                self._field_texts[field] = "\n".join(messages)
+                self._field_errors[field].value = (
+                    '<span style="color:#b00020">' + "<br>".join(esc(m) for m in messages)
+                    + "</span>")
+        if "" in grouped:
+            self._say("\n".join(grouped[""]), "error")
+
+
+def _text(placeholder: str, width: str) -> w.Text:
+    return w.Text(placeholder=placeholder, continuous_update=False,
+                  layout=w.Layout(width=width))
+
+
+class RowList(w.VBox):
+    """An editable list of rows of text fields (questions, tasks, actions).
+
+    `columns`: (key, placeholder, css width). `value`: list of {key: text}; blank rows are
+    left out."""
+
+    def __init__(self, columns: Sequence[tuple[str, str, str]], add_label: str = "Add",
+                 rows: int = 1) -> None:
+        super().__init__()
+        self._columns = list(columns)
+        self._rows: list[list[w.Text]] = []
+        self._box = w.VBox()
+        self.add_button = w.Button(description=add_label, icon="plus",
+                                   layout=w.Layout(width="auto"))
+        self.add_button.on_click(lambda _b: self.add_row())
+        self.children = [self._box, self.add_button]
+        for _ in range(rows):
+            self.add_row()
+
+    def add_row(self, values: dict[str, Any] | None = None) -> list[w.Text]:
+        values = values or {}
+        fields = [_text(ph, width) for _key, ph, width in self._columns]
+        for (key, _ph, _w), field in zip(self._columns, fields, strict=True):
+            field.value = "" if values.get(key) is None else str(values.get(key))
+        self._rows.append(fields)
+        self._box.children = [w.HBox(r) for r in self._rows]
+        return fields
+
+    @property
+    def rows(self) -> list[list[w.Text]]:
+        return self._rows
+
+    @property
+    def value(self) -> list[dict[str, str]]:
+        out = []
+        for fields in self._rows:
+            item = {key: f.value.strip() for (key, _p, _w), f in zip(self._columns, fields,
+                                                                     strict=True)}
+            if any(item.values()):
+                out.append(item)
+        return out
+
+    @value.setter
+    def value(self, items: Iterable[dict[str, Any]]) -> None:
+        self._rows = []
+        items = list(items)
+        for item in items:
+            self.add_row(item)
+        if not items:
+            self.add_row()
+        self._box.children = [w.HBox(r) for r in self._rows]
+
+
+def series_view(tidy: pd.DataFrame, indicator: dict[str, Any], *,
+                mark_period: str | None = None, title: str = "") -> w.Widget:
+    """The team × indicator series: the run chart from `workbench.charts` shown through
+    jupyter_bokeh's BokehModel when both are available, else a compact table (the marked
+    month in bold). `tidy` is the team's tidy frame for that one indicator."""
+    chart = _bokeh_chart(tidy, indicator, mark_period, title)
+    if chart is not None:
+        return chart
+    if tidy.empty:
+        return w.HTML(f"<i>No data yet for {esc(indicator.get('indicator_id', ''))}.</i>")
+    mult = float(indicator.get("multiplier") or 1)
+    cells = []
+    for row in tidy.sort_values("period").tail(18).itertuples():
+        period = str(row.period)
+        value = "—" if pd.isna(row.value) else f"{row.value * mult:.0f}"
+        num = "" if pd.isna(row.numerator) else f"{row.numerator:g}"
+        den = "" if pd.isna(row.denominator) else f"/{row.denominator:g}"
+        style = ' style="font-weight:bold;background:#fde2c4"' if period == mark_period else ""
+        cells.append(f"<tr{style}><td>{period}</td><td>{num}{den}</td><td>{value}"
+                     f"{esc(indicator.get('unit', ''))}</td></tr>")
+    head = esc(title or indicator.get("name", ""))
+    return w.HTML(f"<b>{head}</b><table><tr><th>month</th><th>n/d</th><th>value</th></tr>"
+                  + "".join(cells) + "</table>")
+
+
+def _bokeh_chart(tidy: pd.DataFrame, indicator: dict[str, Any], mark_period: str | None,
+                 title: str) -> w.Widget | None:
+    try:
+        from jupyter_bokeh import BokehModel
+
+        from workbench import charts
+    except ImportError:
+        return None
+    make = getattr(charts, "run_chart", None) or getattr(charts, "team_chart", None)
+    if make is None or tidy.empty:
+        return None
+    try:
+        fig = make(tidy, indicator, mark_period=mark_period, title=title or None)
+    except TypeError:
+        try:
+            fig = make(tidy, indicator)
+        except Exception:  # noqa: BLE001 - the chart contract may still be moving
+            log.warning("charts.run_chart failed\n%s", traceback.format_exc())
+            return None
+    except Exception:  # noqa: BLE001
+        log.warning("charts.run_chart failed\n%s", traceback.format_exc())
+        return None
+    return BokehModel(fig)

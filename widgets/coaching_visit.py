@@ -1,0 +1,236 @@
+"""`CoachingVisitForm`: record a site visit — notes, actions, the IHI assessment score and
+the data-verification recounts with their verification factors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.entry import format_pair
+from workbench.store import get_team, read_indicators, read_teams
+from workbench.visits import (
+    ASSESSMENT_SCALE,
+    CoachingVisit,
+    Recount,
+    VisitSaveResult,
+    assessment_meaning,
+    latest_self_score,
+    save_visit,
+    verification_band,
+    verify_recounts,
+)
+
+from ._base import FormBase, RowList, esc
+
+__all__ = ["CoachingVisitForm"]
+
+_WIDE = w.Layout(width="95%")
+
+
+class _RecountRow:
+    def __init__(self, indicators: list[tuple[str, str]]) -> None:
+        self.indicator = w.Dropdown(options=indicators, layout=w.Layout(width="22%"))
+        self.period = w.Text(placeholder="YYYY-MM", continuous_update=False,
+                             layout=w.Layout(width="12%"))
+        self.numerator = w.Text(placeholder="recounted num.", continuous_update=False,
+                                layout=w.Layout(width="13%"))
+        self.denominator = w.Text(placeholder="recounted den.", continuous_update=False,
+                                  layout=w.Layout(width="13%"))
+        self.result = w.HTML(layout=w.Layout(width="38%"))
+        self.box = w.HBox([self.indicator, self.period, self.numerator, self.denominator,
+                           self.result])
+
+    @property
+    def recount(self) -> Recount:
+        return Recount(self.indicator.value, self.period.value.strip(), self.numerator.value,
+                       self.denominator.value)
+
+    @property
+    def blank(self) -> bool:
+        return not (self.period.value.strip() or self.numerator.value.strip()
+                    or self.denominator.value.strip())
+
+
+class CoachingVisitForm(FormBase):
+    """A coaching visit: date, coach, notes, actions with owners and due dates, the IHI
+    assessment score (each level's meaning shown; justification required; the team's own
+    latest self-score beside it) and verification recounts whose factor shows at once
+    against the band; out-of-band results become flags for the validators on save.
+
+    `CoachingVisitForm(db_or_engine, team_id=None, user=None, coach=None)`.
+    Public API: `refresh()`, `reset()`, `visit` (the CoachingVisit the fields describe),
+    `add_recount(indicator_id, period, numerator, denominator)`, `verification` (frame),
+    `save()`, `message`, `field_errors()`.
+    """
+
+    def __init__(self, db_or_engine: str | Engine, team_id: str | None = None,
+                 user: str | None = None, coach: str | None = None, **kwargs: Any) -> None:
+        super().__init__(db_or_engine, team_id=team_id, user=user, **kwargs)
+        g = self._guard
+        self._coach_default = coach
+        self._team = w.Dropdown(description="Team")
+        self._visit_date = w.DatePicker(description="Visit date", value=dt.date.today())
+        self._coach = w.Text(description="Coach", continuous_update=False)
+        self._notes = w.Textarea(placeholder="What you saw, what the team told you",
+                                 rows=4, continuous_update=False, layout=_WIDE)
+        self._actions = RowList([("action", "agreed action", "50%"), ("owner", "owner", "20%"),
+                                 ("due", "due YYYY-MM-DD", "20%")], add_label="Add action")
+        self._score = w.Dropdown(description="Score", options=[("— not scored —", None)] + [
+            (f"{s:.1f} {label}", s) for s, (label, _m) in ASSESSMENT_SCALE.items()])
+        self._meaning = w.HTML()
+        self._self_score = w.HTML()
+        self._justification = w.Textarea(placeholder="Why this level? What did you see?",
+                                         rows=3, continuous_update=False, layout=_WIDE)
+        self._recount_rows: list[_RecountRow] = []
+        self._recount_box = w.VBox()
+        self._add_recount_button = w.Button(description="Add recount", icon="plus")
+        self._band = w.HTML()
+        self._save_button = w.Button(description="Save visit", button_style="primary",
+                                     icon="save")
+        err = self._error_label
+        self.children = [
+            w.HBox([self._team, self._visit_date]), err("team_id"), err("visit_date"),
+            self._coach, err("coach"),
+            w.HTML("<b>Notes</b>"), self._notes,
+            w.HTML("<b>Agreed actions</b>"), self._actions, err("actions"),
+            w.HTML("<b>IHI assessment (faculty)</b>"), w.HBox([self._score, self._self_score]),
+            self._meaning, err("score"), self._justification, err("justification"),
+            w.HTML("<b>Data verification</b>: recount from the source registers"), self._band,
+            self._recount_box, self._add_recount_button, err("recounts"),
+            self._save_button, self._message,
+        ]
+        self._team.observe(g(self._on_team_change), names="value")
+        self._score.observe(g(self._on_score_change), names="value")
+        self._add_recount_button.on_click(g(lambda _b: self.add_recount()))
+        self._loading = False
+        self.refresh()
+
+    # -- public API -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload teams, indicators, the band and the team's self-score."""
+        self._loading = True
+        try:
+            teams = read_teams(self.engine)
+            self._team.options = [(f"{t.team_id} — {t.name}", t.team_id)
+                                  for t in teams.itertuples()]
+            if self.team_id in set(teams["team_id"]):
+                self._team.value = self.team_id
+            self.team_id = self._team.value
+        finally:
+            self._loading = False
+        self._indicator_options = [(f"{i.indicator_id} — {i.name}", i.indicator_id)
+                                   for i in read_indicators(self.engine).itertuples()]
+        low, high = verification_band(self.engine)
+        self._band.value = (f"<small>Verification factor = recounted ÷ reported; acceptable "
+                            f"{low:.2f}–{high:.2f}. Above: the team under-reported; below: it "
+                            "over-reported. Results outside the band are flagged for the "
+                            "validators.</small>")
+        self._show_team()
+        if not self._recount_rows:
+            self.add_recount()
+
+    def reset(self) -> None:
+        """Clear the fields for a new visit (team kept)."""
+        self._clear_failures()
+        self._visit_date.value = dt.date.today()
+        self._notes.value = ""
+        self._actions.value = []
+        self._score.value = None
+        self._justification.value = ""
+        self._recount_rows = []
+        self._recount_box.children = []
+        self.add_recount()
+        self._show_team()
+
+    def add_recount(self, indicator_id: str | None = None, period: str | None = None,
+                    numerator: Any = None, denominator: Any = None) -> None:
+        """Add a recount line (filled in if values are given; an empty last line is reused)."""
+        g = self._guard
+        if (self._recount_rows and self._recount_rows[-1].blank
+                and indicator_id is not None):
+            row = self._recount_rows[-1]
+        else:
+            row = _RecountRow(self._indicator_options)
+            for widget in (row.indicator, row.period, row.numerator, row.denominator):
+                widget.observe(g(lambda _c, r=row: self._on_recount_change(r)), names="value")
+            self._recount_rows.append(row)
+            self._recount_box.children = [r.box for r in self._recount_rows]
+        if indicator_id is not None:
+            row.indicator.value = indicator_id
+        if period is not None:
+            row.period.value = str(period)
+        if numerator is not None:
+            row.numerator.value = str(numerator)
+        if denominator is not None:
+            row.denominator.value = str(denominator)
+
+    @property
+    def visit(self) -> CoachingVisit:
+        date = self._visit_date.value
+        return CoachingVisit(
+            team_id=self.team_id or "", visit_date=date.isoformat() if date else "",
+            coach=self._coach.value.strip(), notes=self._notes.value,
+            actions=self._actions.value, score=self._score.value,
+            justification=self._justification.value,
+            recounts=[r.recount for r in self._recount_rows if not r.blank],
+        )
+
+    @property
+    def verification(self) -> pd.DataFrame:
+        """Reported vs recounted and the VFs of the recount lines filled in."""
+        return verify_recounts(self.engine, self.team_id, self.visit.recounts)
+
+    def save(self) -> VisitSaveResult:
+        """Validate and save the visit in one transaction; says what it saved."""
+        self._clear_failures()
+        result = save_visit(self.engine, self.visit, user=self.user)
+        self.reset()
+        self._say(result.summary(), "warning" if result.flag_ids else "success")
+        return result
+
+    # -- handlers -------------------------------------------------------------------------
+    def _on_team_change(self, change: dict[str, Any]) -> None:
+        if self._loading or not change["new"]:
+            return
+        self.team_id = change["new"]
+        self._show_team()
+        for row in self._recount_rows:
+            self._on_recount_change(row)
+
+    def _on_score_change(self, change: dict[str, Any]) -> None:
+        self._meaning.value = (f"<small>{esc(assessment_meaning(change['new']))}</small>"
+                               if change["new"] is not None else "")
+
+    def _on_recount_change(self, row: _RecountRow) -> None:
+        if row.blank or not row.period.value.strip():
+            row.result.value = ""
+            return
+        frame = verify_recounts(self.engine, self.team_id, [row.recount])
+        r = frame.iloc[0]
+        reported = format_pair(_opt(r.reported_numerator), _opt(r.reported_denominator))
+        colour = "#1e7b34" if r.in_band else "#b00020"
+        if r.reported_numerator is None and r.reported_denominator is None:
+            colour = "#8a5a00"
+        row.result.value = (f'<span style="color:{colour}">reported {esc(reported)} — '
+                            f"{esc(r.message.split(': ', 1)[-1])}</span>")
+
+    # -- internals ------------------------------------------------------------------------
+    def _show_team(self) -> None:
+        if not self.team_id:
+            return
+        team = get_team(self.engine, self.team_id)
+        self._coach.value = self._coach_default or team.get("coach") or self.user
+        latest = latest_self_score(self.engine, self.team_id)
+        self._self_score.value = (
+            "<i>The team has not scored itself yet.</i>" if latest is None else
+            f"Team's own latest score: <b>{float(latest['score']):.1f}</b> "
+            f"({esc(latest['period'])})"
+            + (f" — <i>{esc(latest['justification'])}</i>" if latest["justification"] else ""))
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

@@ -1,0 +1,334 @@
+"""`ValidationQueue`: the data validator's desk — review flagged entries one by one or in bulk.
+
+Every action goes through `workbench.flags` (`resolve_flag`, `resolve_flags`,
+`flag_history`), the same functions the CLI's `workbench flags resolve` uses: a correction is
+a new measurement revision pointing at the flag, so the original value stays readable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.entry import format_pair
+from workbench.errors import WorkbenchError
+from workbench.store import read_flags, read_indicators, read_measurements, read_revisions
+
+from ._base import FormBase, esc, series_view
+
+__all__ = ["ValidationQueue", "ACTIONS"]
+
+ACTIONS: tuple[str, ...] = ("confirm", "correct", "dismiss")
+_ALL = "(all)"
+_FILTERS = ("status", "rule_code", "severity", "team_id", "indicator_id", "period")
+
+
+def _flag_library() -> Any:
+    try:
+        from workbench import flags
+    except ImportError as exc:  # the validation engineer's module has not landed yet
+        raise WorkbenchError("flag review is not available: workbench.flags is missing from "
+                             "this installation. Update the workbench.") from exc
+    return flags
+
+
+class ValidationQueue(FormBase):
+    """Open flags filtered by rule, severity, team, indicator and period; for the selected
+    flag its reason, statistic and bounds, the team's series with the point marked and its
+    history; confirm / correct (new numerator and denominator) / dismiss with a required
+    note; bulk confirm or dismiss of a selection.
+
+    `ValidationQueue(db_or_engine, team_id=None, user=None, status="open")`.
+    Public API: `refresh()`, `set_filter(**column_values)`, `flags` (the filtered frame),
+    `select(*flag_ids)`, `selected`, `resolve(action, note, numerator=None,
+    denominator=None)`, `bulk(action, note)`, `history` (of the selected flag), `message`,
+    `field_errors()`.
+    """
+
+    def __init__(self, db_or_engine: str | Engine, team_id: str | None = None,
+                 user: str | None = None, status: str | None = "open", **kwargs: Any) -> None:
+        super().__init__(db_or_engine, team_id=team_id, user=user, **kwargs)
+        g = self._guard
+        self._filters: dict[str, w.Dropdown] = {
+            name: w.Dropdown(description=name.replace("_id", "").replace("_code", ""),
+                             layout=w.Layout(width="200px")) for name in _FILTERS}
+        self._list = w.SelectMultiple(rows=10, layout=w.Layout(width="98%"))
+        self._detail = w.HTML()
+        self._series = w.VBox()
+        self._history = w.HTML()
+        self._action = w.ToggleButtons(options=list(ACTIONS), value="confirm")
+        self._note = w.Textarea(placeholder="Note (required): what you checked and why",
+                                rows=2, continuous_update=False, layout=w.Layout(width="95%"))
+        self._numerator = w.Text(description="numerator", continuous_update=False)
+        self._denominator = w.Text(description="denominator", continuous_update=False)
+        self._correction = w.HBox([self._numerator, self._denominator])
+        self._apply_button = w.Button(description="Apply to this flag", button_style="primary")
+        self._bulk_confirm = w.Button(description="Confirm selected", icon="check")
+        self._bulk_dismiss = w.Button(description="Dismiss selected", icon="times")
+        self._count = w.HTML()
+        err = self._error_label
+        self.children = [
+            w.HBox(list(self._filters.values())[:3]), w.HBox(list(self._filters.values())[3:]),
+            self._count, self._list,
+            w.HBox([self._bulk_confirm, self._bulk_dismiss]),
+            self._detail, self._series,
+            self._action, self._correction, err("numerator"), self._note, err("note"),
+            self._apply_button, self._message,
+            w.HTML("<b>History</b>"), self._history,
+        ]
+        self._loading = False
+        self._initial = {"status": status, "team_id": team_id}
+        self._list.observe(g(self._on_list_change), names="value")
+        self._action.observe(g(self._on_action_change), names="value")
+        for dropdown in self._filters.values():
+            dropdown.observe(g(self._on_filter_change), names="value")
+        self._apply_button.on_click(g(lambda _b: self.resolve(
+            self._action.value, self._note.value, self._numerator.value,
+            self._denominator.value)))
+        self._bulk_confirm.on_click(g(lambda _b: self.bulk("confirm", self._note.value)))
+        self._bulk_dismiss.on_click(g(lambda _b: self.bulk("dismiss", self._note.value)))
+        self._on_action_change({"new": self._action.value})
+        self.refresh()
+
+    # -- public API -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the flags (filters and selection kept where still possible)."""
+        self._all = read_flags(self.engine)
+        self._indicators = read_indicators(self.engine).set_index("indicator_id")
+        self._loading = True
+        try:
+            for name, dropdown in self._filters.items():
+                keep = dropdown.value if dropdown.options else self._initial.get(name)
+                values = sorted(str(v) for v in self._all[name].dropna().unique())
+                if name == "status":
+                    values = sorted(set(values) | {"open"})
+                dropdown.options = [(_ALL, None)] + [(v, v) for v in values]
+                dropdown.value = keep if keep in values else None
+        finally:
+            self._loading = False
+        self._fill_list()
+
+    def set_filter(self, **values: str | None) -> None:
+        """Filter by any of status, rule_code, severity, team_id, indicator_id, period
+        (None = all)."""
+        self._loading = True
+        try:
+            for name, value in values.items():
+                dropdown = self._filters[name]
+                if value is not None and value not in {v for _l, v in dropdown.options}:
+                    dropdown.options = list(dropdown.options) + [(value, value)]
+                dropdown.value = value
+        finally:
+            self._loading = False
+        self._fill_list()
+
+    @property
+    def flags(self) -> pd.DataFrame:
+        """The flags the filters let through, oldest first."""
+        frame = self._all
+        for name, dropdown in self._filters.items():
+            if dropdown.value is not None:
+                frame = frame[frame[name].astype(str) == dropdown.value]
+        return frame.reset_index(drop=True)
+
+    def select(self, *flag_ids: int) -> None:
+        """Select flags in the list (one shows its details)."""
+        self._list.value = tuple(int(f) for f in flag_ids)
+
+    @property
+    def selected(self) -> list[int]:
+        return list(self._list.value)
+
+    @property
+    def history(self) -> pd.DataFrame | None:
+        """The selected flag's history (`workbench.flags.flag_history`)."""
+        if len(self.selected) != 1:
+            return None
+        return _flag_library().flag_history(self.engine, self.selected[0])
+
+    def resolve(self, action: str, note: str, numerator: Any = None,
+                denominator: Any = None) -> Any:
+        """Confirm, correct or dismiss the ONE selected flag with a note."""
+        if len(self.selected) != 1:
+            self._say("Select exactly one flag to review it (use the bulk buttons for many).",
+                      "warning")
+            return None
+        flag = self._flag_row(self.selected[0])
+        failures = self._check(action, note, numerator, denominator)
+        if failures:
+            self._show_failures(failures)
+            self._say("Not saved — fix the problems marked below.", "error")
+            return None
+        self._clear_failures()
+        kwargs: dict[str, Any] = {"user": self.user, "expected_version": int(flag["version"])}
+        if action == "correct":
+            kwargs.update(numerator=_number(numerator), denominator=_number(denominator))
+        result = _flag_library().resolve_flag(self.engine, int(flag["flag_id"]), action,
+                                              note.strip(), **kwargs)
+        said = self._describe(flag, action, numerator, denominator)
+        self._note.value = ""
+        self.refresh()
+        self._say(said, "success")
+        return result
+
+    def bulk(self, action: str, note: str) -> Any:
+        """Confirm or dismiss every selected flag with one note (one transaction)."""
+        if action not in ("confirm", "dismiss"):
+            self._say("Bulk review can confirm or dismiss; correct flags one at a time.",
+                      "warning")
+            return None
+        ids = self.selected
+        if not ids:
+            self._say("Select the flags to review first.", "warning")
+            return None
+        failures = self._check(action, note, None, None)
+        if failures:
+            self._show_failures(failures)
+            self._say("Not saved — fix the problems marked below.", "error")
+            return None
+        self._clear_failures()
+        result = _flag_library().resolve_flags(self.engine, ids, action, note.strip(),
+                                               user=self.user)
+        self._note.value = ""
+        self.refresh()
+        past = {"confirm": "Confirmed", "dismiss": "Dismissed"}[action]
+        self._say(f"{past} {len(ids)} flag(s): {', '.join(map(str, ids))} "
+                  f"(by {self.user}).", "success")
+        return result
+
+    # -- handlers -------------------------------------------------------------------------
+    def _on_filter_change(self, _change: dict[str, Any]) -> None:
+        if not self._loading:
+            self._fill_list()
+
+    def _on_list_change(self, _change: dict[str, Any]) -> None:
+        if self._loading:
+            return
+        self._show_selected()
+
+    def _on_action_change(self, change: dict[str, Any]) -> None:
+        self._correction.layout.display = None if change["new"] == "correct" else "none"
+
+    # -- internals ------------------------------------------------------------------------
+    def _fill_list(self) -> None:
+        frame = self.flags
+        keep = [i for i in self._list.value if i in set(frame["flag_id"])]
+        self._loading = True
+        try:
+            self._list.options = [
+                (f"#{r.flag_id} [{r.severity}] {r.rule_code} · {r.team_id or ''} "
+                 f"{r.indicator_id or ''} {r.period or ''} · {r.status} — "
+                 f"{str(r.message)[:80]}", int(r.flag_id)) for r in frame.itertuples()]
+            self._list.value = tuple(keep)
+        finally:
+            self._loading = False
+        total = int((self._all["status"] == "open").sum()) if len(self._all) else 0
+        self._count.value = f"{len(frame)} flag(s) shown; {total} open in all."
+        self._show_selected()
+
+    def _flag_row(self, flag_id: int) -> dict[str, Any]:
+        row = self._all[self._all["flag_id"] == flag_id]
+        if row.empty:
+            raise WorkbenchError(f"flag {flag_id} no longer exists; refresh the queue.")
+        return row.iloc[0].to_dict()
+
+    def _show_selected(self) -> None:
+        ids = self.selected
+        if len(ids) != 1:
+            self._detail.value = (f"<i>{len(ids)} flags selected.</i>" if ids else
+                                  "<i>Select a flag to see why it was raised.</i>")
+            self._series.children = []
+            self._history.value = ""
+            return
+        flag = self._flag_row(ids[0])
+        bounds = ""
+        if flag["lower"] is not None and not pd.isna(flag["lower"]):
+            bounds = f" (bounds {flag['lower']:g} – {flag['upper']:g})"
+        stat = ("" if flag["statistic"] is None or pd.isna(flag["statistic"])
+                else f"<br><b>Statistic:</b> {flag['statistic']:.3g}{bounds}")
+        current = ""
+        if flag["team_id"] and flag["indicator_id"] and flag["period"]:
+            revs = read_revisions(self.engine, flag["team_id"], flag["indicator_id"],
+                                  flag["period"])
+            if len(revs):
+                lines = [f"{format_pair(_opt(r.numerator), _opt(r.denominator))} "
+                         f"({esc(r.source)}, {esc(r.author)}, {r.created_at:%Y-%m-%d})"
+                         for r in revs.itertuples()]
+                current = "<br><b>Values (oldest first):</b> " + " → ".join(lines)
+        self._detail.value = (
+            f"<b>Flag #{flag['flag_id']}</b> — {esc(flag['rule_code'])}, "
+            f"{esc(flag['severity'])}, status <b>{esc(flag['status'])}</b><br>"
+            f"{esc(flag['team_id'])} · {esc(flag['indicator_id'])} · {esc(flag['period'])}"
+            f"<br><b>Why:</b> {esc(flag['message'])}{stat}{current}")
+        if flag["team_id"] and flag["indicator_id"] in self._indicators.index:
+            tidy = read_measurements(self.engine, team_ids=[flag["team_id"]],
+                                     indicator_ids=[flag["indicator_id"]])
+            indicator = {"indicator_id": flag["indicator_id"],
+                         **self._indicators.loc[flag["indicator_id"]].to_dict()}
+            self._series.children = [series_view(
+                tidy, indicator, mark_period=flag["period"],
+                title=f"{flag['team_id']} — {indicator.get('name', '')} "
+                      f"(flagged month {flag['period']})")]
+        else:
+            self._series.children = []
+        try:
+            history = self.history
+        except WorkbenchError as exc:
+            self._history.value = f"<i>{esc(exc)}</i>"
+            return
+        if history is None or history.empty:
+            self._history.value = "<i>No history.</i>"
+            return
+        rows = "".join(
+            f"<tr><td>{esc(getattr(h, 'created_at', ''))}</td><td>{esc(getattr(h, 'action', ''))}"
+            f"</td><td>{esc(getattr(h, 'user', ''))}</td><td>{esc(getattr(h, 'note', ''))}</td>"
+            "</tr>" for h in history.itertuples())
+        self._history.value = ("<table><tr><th>when</th><th>action</th><th>who</th>"
+                               f"<th>note</th></tr>{rows}</table>")
+
+    def _check(self, action: str, note: str, numerator: Any, denominator: Any
+               ) -> list[tuple[str, str]]:
+        out = []
+        if action not in ACTIONS:
+            out.append(("action", f"choose one of {', '.join(ACTIONS)}"))
+        if not str(note or "").strip():
+            out.append(("note", "write a note: what you checked and why"))
+        if action == "correct":
+            from workbench.entry import parse_count
+
+            num, num_err = parse_count(numerator)
+            den, den_err = parse_count(denominator)
+            for part, value, err in (("numerator", num, num_err),
+                                     ("denominator", den, den_err)):
+                if err:
+                    out.append(("numerator", f"{part}: {err}"))
+                elif value is None:
+                    out.append(("numerator", f"{part}: enter the corrected {part}"))
+            if num is not None and den is not None and num > den:
+                out.append(("numerator", f"the corrected numerator {int(num)} is above the "
+                                         f"denominator {int(den)}"))
+        return out
+
+    def _describe(self, flag: dict[str, Any], action: str, numerator: Any,
+                  denominator: Any) -> str:
+        what = f"flag #{flag['flag_id']} ({flag['team_id']} {flag['indicator_id']} " \
+               f"{flag['period']})"
+        if action == "correct":
+            value = format_pair(_number(numerator), _number(denominator))
+            return (f"Corrected {what}: new value {value} saved as a new revision by "
+                    f"{self.user}; the original stays readable in the history.")
+        past = {"confirm": "Confirmed", "dismiss": "Dismissed"}[action]
+        return f"{past} {what} (by {self.user})."
+
+
+def _number(value: Any) -> float | None:
+    if value is None or str(value).strip() == "":
+        return None
+    return float(str(value).replace(",", ""))
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
