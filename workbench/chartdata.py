@@ -57,6 +57,14 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     if measurements.empty:
         return pd.DataFrame(columns=SPC_COLUMNS)
     data = measurements.sort_values(["team_id", "indicator_id", "period"]).reset_index(drop=True)
+    chart_of = _chart_of(indicators)
+    data["chart"] = data["indicator_id"].map(chart_of).fillna("run")
+    # rows a chart cannot take become gaps (the data-quality flags report them)
+    num, den = data["numerator"].astype(float), data["denominator"].astype(float)
+    needs_n = data["chart"].isin(list(NEEDS_N))
+    bad = (num < 0) | (needs_n & ((den <= 0) | den.isna()))
+    bad |= data["chart"].isin(["p", "pp"]) & (num > den)
+    data.loc[bad, ["numerator", "denominator", "value"]] = np.nan
     data["part"] = 1
     if phases is not None and len(phases):
         starts = phases.assign(period=pd.PeriodIndex(phases["period"].astype(str), freq="M"))
@@ -68,8 +76,6 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     data["x"] = data["period"].dt.to_timestamp()
     data["key"] = (data["team_id"] + "\x1f" + data["indicator_id"] + "\x1f"
                    + data["part"].astype(str))
-    chart_of = _chart_of(indicators)
-    data["chart"] = data["indicator_id"].map(chart_of).fillna("run")
     pieces = []
     for chart, group in data.groupby("chart", sort=False):
         if chart in NEEDS_N:

@@ -319,7 +319,7 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
             ev["y_mark"].append(top + 0.1 * span)
             ev["marker"].append(marker)
             ev["color"].append(color)
-            ev["label"].append(str(e.label))
+            ev["label"].append("" if e.kind == "start" else str(e.label))
             ev["detail"].append(str(e.detail))
             ev["month"].append(pd.Timestamp(e.date).strftime("%d %b %Y"))
     return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
