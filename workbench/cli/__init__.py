@@ -45,7 +45,13 @@ def _register() -> None:
     # Commands of other concerns register here, one import each.
     optional = [
         ("workbench.cli.spc_cmd", "spc"),
+        ("workbench.cli.serve_cmd", "serve"),
         ("workbench.cli.rollup_cmd", "summary"),
+        ("workbench.cli.data_cmds", "import_cmd"),
+        ("workbench.cli.data_cmds", "template"),
+        ("workbench.cli.data_cmds", "validate"),
+        ("workbench.cli.data_cmds", "flags"),
+        ("workbench.cli.data_cmds", "export"),
     ]
     import importlib
 

@@ -1,0 +1,139 @@
+"""`workbench serve`: URLs, refusals with their exact text, a clean Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from workbench.cli import main
+from workbench.serve import (
+    APP_ORDER,
+    app_names,
+    app_urls,
+    pool_config,
+    prepare_template,
+    voila_command,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_every_documented_app_is_in_voila_apps_in_order() -> None:
+    assert app_names() == list(APP_ORDER)
+
+
+def test_app_urls_are_one_loopback_render_url_per_app() -> None:
+    assert app_urls(8866, ["coach", "data_entry"]) == [
+        "http://127.0.0.1:8866/voila/render/coach.ipynb",
+        "http://127.0.0.1:8866/voila/render/data_entry.ipynb",
+    ]
+
+
+def test_app_urls_show_an_ipv6_host_in_brackets() -> None:
+    assert app_urls(9000, ["coach"], "::1") == ["http://[::1]:9000/voila/render/coach.ipynb"]
+
+
+def test_voila_command_preheats_culls_and_never_moves_to_another_port(tmp_path: Path) -> None:
+    argv = voila_command(tmp_path, port=8999, host="127.0.0.1", cull_idle_timeout=30)
+    assert "--preheat_kernel=True" in argv
+    assert "--MappingKernelManager.cull_idle_timeout=30" in argv
+    assert "--Voila.port_retries=0" in argv
+    assert "--template=workbench" in argv
+
+
+def test_pool_config_preheats_only_the_apps_served() -> None:
+    pools = pool_config(["coach"])["VoilaKernelManager"]["kernel_pools_config"]
+    assert pools == {"default": {"pool_size": 0}, "coach.ipynb": {"pool_size": 1}}
+
+
+def test_template_has_local_bokehjs_and_no_cdn_asset(tmp_path: Path) -> None:
+    data_dir = prepare_template(tmp_path)
+    template = data_dir / "voila" / "templates" / "workbench"
+    assert (template / "static" / "bokehjs" / "bokeh.min.js").stat().st_size > 500_000
+    text = (template / "index.html.j2").read_text()
+    assert "https://" not in text and "http://" not in text
+    assert "html_head_js_mermaidjs" in text  # nbconvert's lab template imports mermaid by CDN
+
+
+def test_serve_refuses_a_non_loopback_host_without_allow_remote(empty_db: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--db", empty_db, "--host", "0.0.0.0"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: refusing to serve on 0.0.0.0: the apps would be reachable from other machines "
+        "without login. Add --allow-remote to do it anyway, or keep the default --host "
+        "127.0.0.1 and put the apps behind JupyterHub for real multi-user use.\n"
+    )
+
+
+def test_serve_names_the_apps_when_the_app_is_unknown(empty_db: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--db", empty_db, "--app", "nope"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: unknown app 'nope'; choose one of: learning_session, coach, pdsa_journal, "
+        "data_entry, validation_queue.\n"
+    )
+
+
+def test_serve_says_so_when_the_database_is_missing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: no workbench database at {tmp_path / 'none.db'}.")
+
+
+def test_serve_says_so_when_the_port_is_taken(empty_db: str) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--db", empty_db, "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: cannot serve on 127.0.0.1:{port}: Address already in use. Choose another port "
+        f"with --port, or stop the program using {port}.\n"
+    )
+
+
+@pytest.mark.slow
+def test_serve_prints_one_url_per_app_and_stops_cleanly_on_ctrl_c(empty_db: str) -> None:
+    port = _free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "serve", "--db", empty_db, "--port", str(port),
+         "--app", "coach"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line == f"http://127.0.0.1:{port}/voila/render/coach.ipynb\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Stopping the apps" in proc.stderr.read()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                time.sleep(0.2)
+        except OSError:
+            break
+    else:
+        pytest.fail(f"port {port} still answers after Ctrl-C")

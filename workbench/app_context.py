@@ -1,0 +1,130 @@
+"""Per-request context of a Voilà app, from the page's query string (`?team=T01&as_of=…`).
+
+With preheated kernels the app notebook runs before any request exists, so the query string
+is read only after `voila.utils.wait_for_request()` (done by `app_context()`). Outside Voilà
+(JupyterLab, tests, papermill) `app_context()` returns the defaults at once.
+
+Every value is checked; a bad one is dropped and reported in `problems` (all of them at
+once), so an app opens with its defaults and a clear message instead of failing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs
+
+__all__ = ["AppContext", "parse_query", "app_context", "request_query_string", "in_voila"]
+
+_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
+_USER = re.compile(r"^[\w .@'\-]{1,80}$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+#: written to the server log when a preheated app waits for its request
+READY_MARK = "[workbench] app preheated, waiting for a request:"
+KEYS = ("team", "user", "as_of", "indicator", "wave", "district", "period", "presentation")
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What the request asks the app to show. `None` means "the app's default"."""
+
+    team: str | None = None
+    user: str | None = None
+    as_of: str | None = None
+    indicator: str | None = None
+    wave: str | None = None
+    district: str | None = None
+    period: str | None = None
+    presentation: bool = False
+    problems: tuple[str, ...] = field(default=())
+
+    def checked(self, *, teams: Collection[str] | None = None,
+                indicators: Collection[str] | None = None,
+                waves: Collection[str] | None = None,
+                districts: Collection[str] | None = None) -> AppContext:
+        """Drop values that are not in the collaborative, adding one problem for each."""
+        problems = list(self.problems)
+        changes: dict[str, str | None] = {}
+        for key, allowed, what in (("team", teams, "team"), ("indicator", indicators, "indicator"),
+                                   ("wave", waves, "wave"), ("district", districts, "district")):
+            value = getattr(self, key)
+            if value is None or allowed is None or value in allowed:
+                continue
+            problems.append(f"unknown {what} {value!r} in the address; "
+                            f"pick one from the list instead.")
+            changes[key] = None
+        return replace(self, problems=tuple(problems), **changes)
+
+
+def parse_query(query: str | None) -> AppContext:
+    """Parse `team=T01&user=Ann&as_of=2026-06-30&presentation=1` into an `AppContext`.
+
+    Unknown keys are ignored; a malformed value is left out and named in `problems`.
+    """
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    pairs = parse_qs((query or "").lstrip("?"), keep_blank_values=True)
+    for key in KEYS:
+        if key not in pairs:
+            continue
+        raw = pairs[key][-1].strip()
+        if key == "presentation":
+            if raw.lower() in _TRUE:
+                values[key] = True
+            elif raw.lower() not in _FALSE:
+                problems.append(f"presentation={raw!r} is not yes or no; use presentation=1.")
+            continue
+        if raw == "":
+            continue
+        check, hint = {
+            "team": (_CODE, "a team code such as T01"),
+            "indicator": (_CODE, "an indicator code such as AMTSL"),
+            "wave": (_CODE, "a wave code such as W1"),
+            "district": (_USER, "a district name"),
+            "user": (_USER, "a name (letters, digits, spaces, . @ ' -)"),
+            "period": (_MONTH, "a month written YYYY-MM, e.g. 2026-06"),
+            "as_of": (_DATE, "a date written YYYY-MM-DD, e.g. 2026-06-30"),
+        }[key]
+        if check.match(raw):
+            values[key] = raw
+        else:
+            problems.append(f"{key}={raw[:60]!r} is not {hint}; it was ignored.")
+    return AppContext(**values, problems=tuple(problems))  # type: ignore[arg-type]
+
+
+def in_voila() -> bool:
+    """True inside a kernel started by Voilà (preheated or not)."""
+    return "VOILA_PREHEAT" in os.environ or "SCRIPT_NAME" in os.environ or (
+        "VOILA_APP_PORT" in os.environ
+    )
+
+
+def request_query_string() -> str:
+    """The query string of the page request; waits for the request in a preheated kernel."""
+    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+        from voila.utils import wait_for_request
+
+        # to the server's log (the kernel's original stderr): the app is built and waiting
+        print(f"{READY_MARK} kernel {os.environ.get('VOILA_KERNEL_ID', '?')}",
+              file=sys.__stderr__, flush=True)
+        wait_for_request()
+    return os.environ.get("QUERY_STRING", "")
+
+
+def app_context() -> AppContext:
+    """The request's context in Voilà (after the request arrived), defaults elsewhere.
+
+    A `user` in the query string becomes the author of what the app saves
+    (`WORKBENCH_USER`), unless JupyterHub already says who is logged in. It is a label, not a
+    login: put the apps behind JupyterHub where authorship matters.
+    """
+    context = parse_query(request_query_string())
+    if context.user and not os.environ.get("JUPYTERHUB_USER"):
+        os.environ["WORKBENCH_USER"] = context.user
+    return context
