@@ -1,0 +1,79 @@
+"""Small HTML render helpers for reports: every user-entered string is escaped here.
+
+Each helper returns a `Fragment` (a `str` with `_repr_html_`), so a notebook cell that ends
+with `render.table(frame)` shows the table, and the HTML export holds it as `text/html`.
+Nothing here computes: frames come ready from `workbench.briefs`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Fragment", "bullets", "esc", "heading", "join", "note", "table"]
+
+
+class Fragment(str):
+    """HTML that Jupyter displays as HTML (already escaped where needed)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def esc(value: Any) -> str:
+    """Text for HTML: None/NaN become '–', everything else is `html.escape`d."""
+    if value is None:
+        return "–"
+    if isinstance(value, float) and math.isnan(value):
+        return "–"
+    try:
+        if value is pd.NA or value is pd.NaT:
+            return "–"
+    except TypeError:  # pragma: no cover
+        pass
+    return html.escape(str(value), quote=True)
+
+
+def heading(text: str, level: int = 3) -> Fragment:
+    return Fragment(f"<h{level}>{esc(text)}</h{level}>")
+
+
+def note(text: str, css: str = "wb-note") -> Fragment:
+    return Fragment(f'<p class="{esc(css)}">{esc(text)}</p>')
+
+
+def bullets(items: Iterable[Any], empty: str = "None.") -> Fragment:
+    items = [i for i in items]
+    if not items:
+        return note(empty)
+    return Fragment("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+
+
+def table(frame: pd.DataFrame, columns: Mapping[str, str] | Sequence[str] | None = None, *,
+          caption: str = "", empty: str = "Nothing to show.", css: str = "wb-table") -> Fragment:
+    """An HTML table of `frame`; `columns` maps column -> header (or lists the columns).
+
+    Cells are escaped; numbers print as given (format them in `workbench.briefs`).
+    """
+    if columns is None:
+        columns = {c: c for c in frame.columns}
+    elif not isinstance(columns, Mapping):
+        columns = {c: c for c in columns}
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    if frame is None or frame.empty:
+        return Fragment(f"{cap and '<p><b>' + esc(caption) + '</b></p>'}{note(empty)}")
+    head = "".join(f"<th>{esc(h)}</th>" for h in columns.values())
+    body = []
+    for row in frame[list(columns)].itertuples(index=False):
+        body.append("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>")
+    return Fragment(f'<table class="{esc(css)}">{cap}<thead><tr>{head}</tr></thead>'
+                    f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def join(*parts: str) -> Fragment:
+    """Several fragments as one output."""
+    return Fragment("".join(str(p) for p in parts))
