@@ -19,3 +19,8 @@ def run_main_job(engine: Engine, *, db: str | None, serve: bool,
          f"{counts['indicators']} indicators, {counts['months']} months "
          f"({counts['first_period']} to {counts['last_period']}), "
          f"{counts['pdsa_cycles']} PDSA cycles, {counts['coaching_visits']} coaching visits.")
+    from workbench.validate import run_validation
+
+    checked = run_validation(engine)
+    echo(f"Validation up to {checked['period']}: {checked['open']} open flags ("
+         + ", ".join(f"{rule} {n}" for rule, n in checked["found"].items()) + ").")

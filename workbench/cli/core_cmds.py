@@ -98,4 +98,4 @@ def export(what: str, db: str, fmt: str, as_of: str | None, out: Path | None) ->
         click.echo(f"Wrote {len(frame)} rows to {out}", err=True)
 
 
-COMMANDS = [init, demo, status, export]
+COMMANDS = [init, demo, status]  # export: workbench.cli.data_cmds

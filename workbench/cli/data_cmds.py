@@ -1,0 +1,273 @@
+"""Data in and data checked: import, template, validate, flags, export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from workbench.cli.options import db_option, echo_json, json_option, period_option, team_option
+
+__all__ = ["import_cmd", "template", "validate", "flags", "export"]
+
+
+def _failure_table(failures) -> str:  # type: ignore[no-untyped-def]
+    lines = [f"{'row':>6}  {'column':<14} {'reason':<30} {'value':<14} message"]
+    for rec in failures.itertuples(index=False):
+        row = "" if rec.row is None or rec.row != rec.row else rec.row
+        value = "" if rec.value is None or rec.value != rec.value else str(rec.value)
+        lines.append(f"{row!s:>6}  {rec.column or '':<14} {rec.reason:<30} {value[:14]:<14} "
+                     f"{rec.message}")
+    return "\n".join(lines)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", "csv", "xlsx", "dhis2-json", "dhis2-csv", "kobo"]),
+              help="File format; auto guesses from the name and header.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="MAP.yaml", help="DHIS2/Kobo mapping (see templates/dhis2_mapping.yaml).")
+@click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+@json_option
+def import_cmd(file: Path, db: str, fmt: str, mapping: Path | None, dry_run: bool,
+               as_json: bool) -> None:
+    """Import measurements from a file: all rows or none.
+
+    Every problem in the file is listed at once (row, column, reason, value, fix) and nothing
+    is written. A clean file prints new measurements, new revisions and unchanged rows;
+    importing the same file again changes nothing.
+
+    Example: workbench import march.csv --db workbench.db
+    """
+    from workbench.errors import IngestError
+    from workbench.ingest import import_file
+    from workbench.store import open_engine
+
+    engine = open_engine(db)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"wrote {done}/{total} revisions", err=True)
+
+    try:
+        result = import_file(engine, file, fmt=fmt, mapping=mapping, dry_run=dry_run,
+                             progress=progress)
+    except IngestError as exc:
+        failures = getattr(exc, "failure_cases", None)
+        if failures is not None and len(failures):
+            if as_json:
+                echo_json({"ok": False, "failures": failures.to_dict("records")})
+            else:
+                click.echo(_failure_table(failures))
+        raise
+    if as_json:
+        echo_json({"ok": True, **result.to_dict()})
+        return
+    verb = "Would import" if dry_run else "Imported"
+    batch = f" as batch {result.batch_id}" if result.batch_id else ""
+    click.echo(f"{verb} {file.name} ({result.format}){batch}: {result.new} new, "
+               f"{result.revised} revised, {result.unchanged} unchanged"
+               + (f", {result.blank} blank rows skipped" if result.blank else "")
+               + (f", {result.ignored} values ignored" if result.ignored else "") + ".")
+
+
+@click.group()
+def template() -> None:
+    """Write data-entry templates.
+
+    Example: workbench template xlsx --db workbench.db --team T01 --out T01.xlsx
+    """
+
+
+@template.command("xlsx")
+@db_option
+@click.option("--team", "team_id", required=True, metavar="CODE", help="Team code, e.g. T01.")
+@click.option("--months", default=12, show_default=True, help="Months in the sheet.")
+@period_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .xlsx file to write.")
+def template_xlsx(db: str, team_id: str, months: int, period: str | None, out: Path) -> None:
+    """The monthly data-entry workbook of one team (previous months filled in, locked).
+
+    Example: workbench template xlsx --db workbench.db --team T01 --months 6 --out T01.xlsx
+    """
+    from workbench.store import open_engine
+    from workbench.xlsx_template import write_template
+
+    path = write_template(open_engine(db), team_id, out, months=months, period=period)
+    click.echo(f"Wrote {path}")
+
+
+@click.command()
+@db_option
+@period_option
+@json_option
+def validate(db: str, period: str | None, as_json: bool) -> None:
+    """Run every data-quality rule and store the flags (re-running is safe).
+
+    --period is the reporting month validated (default: the latest month with data).
+
+    Example: workbench validate --db workbench.db --period 2025-06
+    """
+    from workbench.store import open_engine
+    from workbench.validate import run_validation
+
+    summary = run_validation(open_engine(db), period)
+    if as_json:
+        echo_json(summary)
+        return
+    found = ", ".join(f"{k} {v}" for k, v in summary["found"].items()) or "none"
+    click.echo(f"Validated up to {summary['period']}: {summary['new']} new, "
+               f"{summary['reopened']} reopened, {summary['cleared']} cleared; "
+               f"{summary['open']} open flags.")
+    click.echo(f"Findings by rule: {found}.")
+    rates = summary["verification"]
+    if rates["n"]:
+        click.echo(f"Verification: {rates['n']} recounts, exact match "
+                   f"{rates['exact_match_rate']:.0%}, in band {rates['in_band_rate']:.0%}.")
+
+
+_STATUS = click.Choice(["open", "confirmed", "corrected", "dismissed", "cleared"])
+
+
+@click.group(invoke_without_command=True)
+@db_option
+@click.option("--status", type=_STATUS, help="Only flags in this state.")
+@team_option
+@click.option("--rule", "rule_code", metavar="CODE", help="Only this rule, e.g. late-entry.")
+@json_option
+@click.pass_context
+def flags(ctx: click.Context, db: str, status: str | None, team_id: str | None,
+          rule_code: str | None, as_json: bool) -> None:
+    """List data-quality flags (errors first); `flags resolve` reviews one.
+
+    Example: workbench flags --db workbench.db --status open --team T01
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from workbench.flags import list_flags
+    from workbench.store import open_engine
+
+    frame = list_flags(open_engine(db), status=status, team_id=team_id, rule_code=rule_code)
+    if as_json:
+        echo_json(frame.to_dict("records"))
+        return
+    if frame.empty:
+        click.echo("No flags.")
+        return
+    for rec in frame.itertuples(index=False):
+        click.echo(f"{rec.flag_id:>5} {rec.status:<9} {rec.severity:<7} {rec.rule_code:<30} "
+                   f"{rec.team_id or '':<6} {rec.indicator_id or '':<14} {rec.period or '':<7} "
+                   f"v{rec.version} {rec.message}")
+
+
+@flags.command("resolve")
+@click.argument("flag_id", type=int)
+@db_option
+@click.option("--action", required=True, type=click.Choice(["confirm", "correct", "dismiss"]))
+@click.option("--note", required=True, help="Why: required for every review.")
+@click.option("--numerator", type=float, help="Corrected numerator (with --action correct).")
+@click.option("--denominator", type=float, help="Corrected denominator (with --action correct).")
+@click.option("--user", help="Reviewer name (default: WORKBENCH_USER or the OS user).")
+@click.option("--expected-version", type=int,
+              help="The flag version you reviewed; a newer one is a conflict.")
+@json_option
+def resolve(flag_id: int, db: str, action: str, note: str, numerator: float | None,
+            denominator: float | None, user: str | None, expected_version: int | None,
+            as_json: bool) -> None:
+    """Confirm, correct or dismiss a flag; a correction writes a new revision.
+
+    Example: workbench flags resolve 12 --action correct --numerator 41 --denominator 52
+    --note "recounted from the register" --user amugisha
+    """
+    from workbench.flags import resolve_flag
+    from workbench.store import open_engine
+
+    result = resolve_flag(open_engine(db), flag_id, action, note, user=user,
+                          numerator=numerator, denominator=denominator,
+                          expected_version=expected_version)
+    if as_json:
+        echo_json(result)
+        return
+    extra = f", revision {result['revision_id']}" if result["revision_id"] else ""
+    click.echo(f"Flag {flag_id} {result['status']} by {result['user']} "
+               f"(version {result['version']}{extra}).")
+
+
+@flags.command("history")
+@click.argument("flag_id", type=int)
+@db_option
+@json_option
+def history(flag_id: int, db: str, as_json: bool) -> None:
+    """Every review event of a flag, oldest first.
+
+    Example: workbench flags history 12 --db workbench.db
+    """
+    from workbench.flags import flag_history
+    from workbench.store import open_engine
+
+    frame = flag_history(open_engine(db), flag_id)
+    if as_json:
+        echo_json(frame.to_dict("records"))
+        return
+    for rec in frame.itertuples(index=False):
+        click.echo(f"{rec.created_at:%Y-%m-%d %H:%M} {rec.user:<12} {rec.action:<10} "
+                   f"{rec.from_status or '-'} -> {rec.to_status}  {rec.note}")
+
+
+@click.command()
+@click.argument("what", type=click.Choice(["measurements", "flags", "pdsa", "visits"]))
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "dhis2-json"]), default="csv",
+              show_default=True)
+@click.option("--as-of", "as_of", metavar="TIMESTAMP",
+              help="Only what was entered up to then, e.g. 2025-06-30 or 2025-06-30T12:00.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (CSV and JSON go to standard output without it).")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="MAP.yaml", help="DHIS2 mapping, for --format dhis2-json.")
+@click.option("--only-corrections", is_flag=True,
+              help="dhis2-json: only values whose current revision is a correction.")
+def export(what: str, db: str, fmt: str, as_of: str | None, out: Path | None,
+           mapping: Path | None, only_corrections: bool) -> None:
+    """Export measurements, flags, PDSA cycles or visits (CSV, xlsx or DHIS2 JSON).
+
+    Text cells that a spreadsheet would run as formulas are neutralised; numbers stay numbers.
+
+    Example: workbench export measurements --db workbench.db --format xlsx --out data.xlsx
+    """
+    import json
+
+    from workbench.errors import WorkbenchError
+    from workbench.export import dhis2_data_value_set, export_frame, write_csv, write_xlsx
+    from workbench.mapping import load_mapping
+    from workbench.store import open_engine
+
+    engine = open_engine(db)
+    if fmt == "dhis2-json":
+        if what != "measurements" or mapping is None:
+            raise WorkbenchError("--format dhis2-json exports measurements and needs "
+                                 "--mapping MAP.yaml.")
+        payload = dhis2_data_value_set(engine, load_mapping(mapping), as_of=as_of,
+                                       only_corrections=only_corrections)
+        text = json.dumps(payload, indent=2)
+        if out is None:
+            click.echo(text)
+        else:
+            out.write_text(text + "\n", encoding="utf-8")
+            click.echo(f"Wrote {len(payload['dataValues'])} data values to {out}", err=True)
+        return
+    frame = export_frame(engine, what, as_of=as_of)
+    if fmt == "xlsx":
+        if out is None:
+            raise WorkbenchError("--format xlsx needs --out FILE.xlsx.")
+        write_xlsx(frame, out, sheet=what)
+    elif out is None:
+        write_csv(frame, sys.stdout)
+        return
+    else:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            write_csv(frame, handle)
+    click.echo(f"Wrote {len(frame)} rows to {out}", err=True)

@@ -1,0 +1,588 @@
+"""Validation rules -> flags, vectorised over every team, indicator and month at once.
+
+Each rule is a function of the `Context` returning candidate flags (one row per finding) with
+`rule_code, severity, team_id, indicator_id, period, component, statistic, lower, upper,
+message, details, data_revision_id, extra`. Rule codes are stable (kebab-case, like
+frictionless error types; severity mirrors DHIS2 importance), and every rule cites the
+data-quality reference (/work/shared/reference/data-quality.md, "the reference"):
+
+| code | severity | reference |
+|---|---|---|
+| numerator-exceeds-denominator | error | §1b DHIS2 `less_than_or_equal_to`, §6 |
+| negative-count, non-integer-count | error | §6 "Type/format" |
+| zero-denominator | error | §1b "denominator greater_than 0", §6 |
+| incomplete-pair | error | §1b `compulsory_pair` |
+| value-out-of-range | error | issue 4; setting `allowed_ranges` {indicator: [low, high]} |
+| missing-report | warning | §2 1a/1c completeness, §7.5 "missing cells are first-class flags" |
+| late-entry | warning | §2 1b timeliness; setting `late_entry_days` |
+| outlier-numerator, outlier-denominator | warning | §1c/§2 2a-iii modified z (Iglewicz-Hoaglin) |
+| sudden-jump | warning | §2 2b consistency over time; `jump_threshold_pp`, `jump_window` |
+| consistency-pair | error | §2 2c related indicators; setting `consistency_pairs` |
+| verification-out-of-band | warning | §3 verification factor band |
+| conflicting-duplicate | error | §7.4 "flag conflicts when two sources disagree" |
+
+`run_validation(engine, period=None)` runs every rule on the data up to `period` (default:
+the latest month with data) and stores the flags in one transaction, idempotently: a flag's
+`fingerprint` (rule, team, indicator, period, component, extra) is stable, so a re-run finds
+the same flag; `data_revision_id` is the revision the finding is about. A resolved flag
+(confirmed, corrected, dismissed) stays resolved unless that revision changes, then it
+reopens with a `reopened` flag event. An open flag whose rule no longer fires becomes
+`cleared` (event `cleared`); it reopens if the rule fires again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, select
+
+from workbench.config import DEFAULT_SETTINGS
+from workbench.store import read_collaborative, read_indicators, read_recounts, read_teams, utcnow
+from workbench.store import schema as s
+from workbench.verification import verification_rates, verification_table
+
+__all__ = ["RULES", "Context", "load_context", "find_flags", "run_validation", "fingerprint"]
+
+KEY = ["team_id", "indicator_id", "period"]
+RESOLVED = ("confirmed", "corrected", "dismissed")
+FLAG_COLUMNS = ["rule_code", "severity", "team_id", "indicator_id", "period", "component",
+                "statistic", "lower", "upper", "message", "details", "data_revision_id",
+                "extra"]
+
+
+@dataclass
+class Context:
+    """Everything the rules look at (frames are plain pandas; no I/O in the rules)."""
+
+    revisions: pd.DataFrame  # every revision up to `period`, oldest first
+    current: pd.DataFrame  # latest revision per key, with `kind` and `first_*` columns
+    teams: pd.DataFrame
+    indicators: pd.DataFrame
+    recounts: pd.DataFrame
+    settings: dict[str, Any]
+    period: str  # the reporting month validated (inclusive upper bound)
+    start_period: str
+
+
+def _flags(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for name in FLAG_COLUMNS:
+        value = columns.get(name, frame[name] if name in frame else None)
+        out[name] = value
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- rules
+
+def numerator_exceeds_denominator(ctx: Context) -> pd.DataFrame:
+    """Proportions: numerator > denominator (reference §1b, DHIS2 less_than_or_equal_to)."""
+    c = ctx.current
+    hit = c[(c["kind"] == "proportion") & (c["numerator"] > c["denominator"])
+            & (c["denominator"] != 0)]  # 0 is zero-denominator's
+    return _flags(hit, rule_code="numerator-exceeds-denominator", severity="error",
+                  component="ratio", statistic=hit["numerator"] / hit["denominator"],
+                  lower=0.0, upper=1.0, data_revision_id=hit["revision_id"], extra="",
+                  message=[f"numerator {n:g} is more than denominator {d:g}" for n, d in
+                           zip(hit["numerator"], hit["denominator"], strict=True)],
+                  details=[{"numerator": n, "denominator": d} for n, d in
+                           zip(hit["numerator"], hit["denominator"], strict=True)])
+
+
+def _per_component(ctx: Context, test: Callable[[pd.Series, pd.Series], pd.Series], code: str,
+                   text: str, upper: float | None = None) -> pd.DataFrame:
+    parts = []
+    for component in ("numerator", "denominator"):
+        c = ctx.current
+        hit = c[test(c[component], c["kind"]) & c[component].notna()]
+        parts.append(_flags(hit, rule_code=code, severity="error", component=component,
+                            statistic=hit[component], lower=0.0, upper=upper,
+                            data_revision_id=hit["revision_id"], extra=component,
+                            message=[f"{component} {v:g} {text}" for v in hit[component]],
+                            details=[{component: v} for v in hit[component]]))
+    return pd.concat(parts, ignore_index=True)
+
+
+def negative_count(ctx: Context) -> pd.DataFrame:
+    """A count below 0 (reference §6 "Type/format": numeric integer >= 0)."""
+    return _per_component(ctx, lambda v, k: v < 0, "negative-count",
+                          "is negative; counts start at 0")
+
+
+def non_integer_count(ctx: Context) -> pd.DataFrame:
+    """A fractional count for proportions and counts (reference §6 "Type/format")."""
+    return _per_component(ctx, lambda v, k: k.isin(["proportion", "count"]) & (v % 1 != 0),
+                          "non-integer-count", "is not a whole number of events")
+
+
+def zero_denominator(ctx: Context) -> pd.DataFrame:
+    """Denominator 0 with a non-zero numerator (reference §1b: denominator greater_than 0)."""
+    c = ctx.current
+    hit = c[(c["denominator"] == 0) & c["numerator"].notna() & (c["numerator"] != 0)]
+    return _flags(hit, rule_code="zero-denominator", severity="error", component="denominator",
+                  statistic=hit["numerator"], lower=None, upper=None, extra="",
+                  data_revision_id=hit["revision_id"],
+                  message=[f"denominator is 0 but the numerator is {n:g}"
+                           for n in hit["numerator"]],
+                  details=[{"numerator": n, "denominator": 0.0} for n in hit["numerator"]])
+
+
+def incomplete_pair(ctx: Context) -> pd.DataFrame:
+    """Numerator without denominator or the reverse (reference §1b compulsory_pair)."""
+    c = ctx.current
+    hit = c[c["kind"].isin(["proportion", "rate", "mean"])
+            & (c["numerator"].isna() != c["denominator"].isna())]
+    missing = np.where(hit["numerator"].isna(), "numerator", "denominator")
+    return _flags(hit, rule_code="incomplete-pair", severity="error", component=missing,
+                  statistic=None, lower=None, upper=None, extra="",
+                  data_revision_id=hit["revision_id"],
+                  message=[f"{m} is missing; both parts are needed" for m in missing],
+                  details=[{} for _ in missing])
+
+
+def value_out_of_range(ctx: Context) -> pd.DataFrame:
+    """Value outside the indicator's allowed range (setting `allowed_ranges`)."""
+    ranges = ctx.settings.get("allowed_ranges") or {}
+    parts = []
+    for indicator, (low, high) in ranges.items():
+        c = ctx.current
+        c = c[c["indicator_id"] == indicator]
+        hit = c[(c["value"] < float(low)) | (c["value"] > float(high))]
+        parts.append(_flags(hit, rule_code="value-out-of-range", severity="error",
+                            component="ratio", statistic=hit["value"], lower=float(low),
+                            upper=float(high), data_revision_id=hit["revision_id"], extra="",
+                            message=[f"value {v:.4g} is outside the allowed range "
+                                     f"{low}–{high}" for v in hit["value"]],
+                            details=[{} for _ in range(len(hit))]))
+    return pd.concat(parts, ignore_index=True) if parts else _flags(ctx.current.iloc[:0])
+
+
+def missing_report(ctx: Context) -> pd.DataFrame:
+    """An expected team × indicator × month with no report, from the team's join month to the
+    period validated (reference §2 1a/1c completeness; §7.5)."""
+    periods = pd.period_range(ctx.start_period, ctx.period, freq="M").astype(str)
+    teams = ctx.teams[["team_id", "joined_period"]]
+    grid = teams.merge(pd.DataFrame({"period": periods}), how="cross")
+    grid = grid[grid["period"] >= grid["joined_period"]]
+    grid = grid.merge(ctx.indicators[["indicator_id"]], how="cross")
+    present = ctx.current[ctx.current["numerator"].notna() | ctx.current["denominator"].notna()]
+    have = pd.MultiIndex.from_frame(present[KEY].astype(str))
+    want = pd.MultiIndex.from_frame(grid[KEY])
+    hit = grid[~want.isin(have)]
+    return _flags(hit, rule_code="missing-report", severity="warning", component="",
+                  statistic=None, lower=None, upper=None, data_revision_id=None, extra="",
+                  message="no report for this month", details=[{} for _ in range(len(hit))])
+
+
+def late_entry(ctx: Context) -> pd.DataFrame:
+    """First revision more than `late_entry_days` after the month ended (reference §2 1b).
+
+    A batch that brings `late_entry_backfill_months` or more months at once is a backfill of
+    history, not a late monthly report, and is not judged.
+    """
+    days = int(ctx.settings["late_entry_days"])
+    first = ctx.current
+    periods = first["period"].unique()
+    ends = {p: pd.Period(p, "M").end_time.normalize() + pd.Timedelta(days=1) for p in periods}
+    deadline = {p: (e + pd.Timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S.%f")
+                for p, e in ends.items()}
+    late = first["first_created_at"] > first["period"].map(deadline)
+    backfill = int(ctx.settings.get("late_entry_backfill_months", 3))
+    batches = ctx.revisions.dropna(subset=["batch_id"]).groupby("batch_id")["period"].nunique()
+    big = set(batches[batches >= backfill].index)
+    late &= ~first["first_batch_id"].isin(big)
+    hit = first[late]
+    created = pd.to_datetime(hit["first_created_at"], format="ISO8601")
+    end = hit["period"].map(ends)
+    lag = (created.values - pd.to_datetime(end).values) / np.timedelta64(1, "D")
+    return _flags(hit, rule_code="late-entry", severity="warning", component="",
+                  statistic=np.round(lag.astype(float), 1), lower=None, upper=float(days),
+                  data_revision_id=hit["first_revision_id"], extra="",
+                  message=[f"first entered {d:.0f} days after the month ended (limit {days})"
+                           for d in lag],
+                  details=[{"entered_at": str(t)} for t in hit["first_created_at"]])
+
+
+def _outliers(ctx: Context, component: str) -> pd.DataFrame:
+    """Modified z-score on the team's own count series (reference §2 2a-iii, §1c).
+
+    Guards against false alarms (reference §6, §7.10): fewer than `outlier_min_points` values
+    is "insufficient history" (no flag); the scale is never below Poisson noise √median (small,
+    zero-inflated counts); and the value must also be that far from the median of its seven
+    neighbouring months, so a sustained level shift (an improvement) is not an outlier.
+    """
+    bound = float(ctx.settings["outlier_modified_z"])
+    min_points = int(ctx.settings["outlier_min_points"])
+    c = ctx.current[ctx.current[component].notna()]
+    x = c[component].astype(float)
+    groups = x.groupby([c["team_id"], c["indicator_id"]], sort=False, observed=True)
+    n = groups.transform("size")
+    med = groups.transform("median")
+    dev = (x - med).abs()
+    dgroups = dev.groupby([c["team_id"], c["indicator_id"]], sort=False, observed=True)
+    mad = dgroups.transform("median")
+    mean_ad = dgroups.transform("mean")
+    # MAD = 0 fallback: 0.7978846·(x − median)/MeanAD (reference §2 2a-iii), with the scale no
+    # smaller than Poisson noise √median so near-constant counts (days in a month) stay quiet.
+    poisson = np.sqrt(np.maximum(med, 1.0))
+    scale = np.maximum(np.where(mad > 0, mad / 0.6745, mean_ad / 0.7978846), poisson)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (x - med) / scale
+    hit_mask = (n >= min_points) & (np.abs(z) > bound)
+    if hit_mask.any():
+        series = c["team_id"].astype(str) + "|" + c["indicator_id"].astype(str)
+        near = series.isin(set(series[hit_mask]))  # only series with a candidate
+        xs = x[near]
+        local = xs.groupby(series[near], sort=False).transform(
+            lambda v: v.rolling(7, center=True, min_periods=3).median())
+        far = pd.Series(False, index=x.index)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            far[near] = np.abs((xs - local) / pd.Series(scale, index=x.index)[near]) > bound
+        hit_mask &= far
+    hit = c[hit_mask]
+    zz = z[hit_mask]
+    lo = med[hit_mask] - bound * pd.Series(scale, index=c.index)[hit_mask]
+    hi = med[hit_mask] + bound * pd.Series(scale, index=c.index)[hit_mask]
+    return _flags(hit, rule_code=f"outlier-{component}", severity="warning", component=component,
+                  statistic=zz.round(2), lower=lo.round(2), upper=hi.round(2), extra=component,
+                  data_revision_id=hit["revision_id"],
+                  message=[f"{component} {v:g} is far from the team's median {m:g} (modified z "
+                           f"{q:.1f}, bound {bound})" for v, m, q in
+                           zip(hit[component], med[hit_mask], zz, strict=True)],
+                  details=[{"median": m, "n": int(k), "method": "modified-z"} for m, k in
+                           zip(med[hit_mask], n[hit_mask], strict=True)])
+
+
+def outlier_numerator(ctx: Context) -> pd.DataFrame:
+    """Numerator counts: |modified z| > `outlier_modified_z` (reference §2 2a-iii)."""
+    return _outliers(ctx, "numerator")
+
+
+def outlier_denominator(ctx: Context) -> pd.DataFrame:
+    """Denominator counts: |modified z| > `outlier_modified_z` (reference §2 2a-iii)."""
+    return _outliers(ctx, "denominator")
+
+
+def sudden_jump(ctx: Context) -> pd.DataFrame:
+    """Proportion moves more than `jump_threshold_pp` points from the mean of the team's
+    previous `jump_window` reported months (reference §2 2b consistency over time)."""
+    window = int(ctx.settings["jump_window"])
+    threshold = float(ctx.settings["jump_threshold_pp"])
+    c = ctx.current[(ctx.current["kind"] == "proportion") & ctx.current["value"].notna()]
+    v = c["value"].astype(float)
+    groups = v.groupby([c["team_id"], c["indicator_id"]], sort=False, observed=True)
+    prior = sum(groups.shift(k) for k in range(1, window + 1)) / window
+    delta = (v - prior) * 100
+    # guard: the move must also exceed 3 binomial standard errors at this month's denominator
+    noise = 300 * np.sqrt((prior * (1 - prior)).clip(lower=0) / c["denominator"].astype(float))
+    hit_mask = (delta.abs() > threshold) & (delta.abs() > noise)
+    hit = c[hit_mask]
+    return _flags(hit, rule_code="sudden-jump", severity="warning", component="ratio",
+                  statistic=delta[hit_mask].round(1), lower=prior[hit_mask] - threshold / 100,
+                  upper=prior[hit_mask] + threshold / 100, extra="",
+                  data_revision_id=hit["revision_id"],
+                  message=[f"{x * 100:.0f} % is {abs(d):.0f} points from the mean of the "
+                           f"previous {window} months ({p * 100:.0f} %)" for x, d, p in
+                           zip(hit["value"], delta[hit_mask], prior[hit_mask], strict=True)],
+                  details=[{"prior_mean": p} for p in prior[hit_mask]])
+
+
+def consistency_pair(ctx: Context) -> pd.DataFrame:
+    """One indicator's numerator may not exceed another's denominator (reference §2 2c;
+    setting `consistency_pairs`: [{numerator_of: A, not_above_denominator_of: B}])."""
+    parts = []
+    for pair in ctx.settings.get("consistency_pairs") or []:
+        a, b = pair["numerator_of"], pair["not_above_denominator_of"]
+        c = ctx.current
+        left = c[c["indicator_id"] == a][["team_id", "period", "numerator", "revision_id",
+                                          "indicator_id"]]
+        right = c[c["indicator_id"] == b][["team_id", "period", "denominator"]]
+        m = left.merge(right, on=["team_id", "period"])
+        hit = m[m["numerator"] > m["denominator"]]
+        parts.append(_flags(hit, rule_code="consistency-pair", severity="error",
+                            component="numerator", statistic=hit["numerator"], lower=None,
+                            upper=hit["denominator"], data_revision_id=hit["revision_id"],
+                            extra=b,
+                            message=[f"{a} numerator {n:g} is more than the {b} denominator "
+                                     f"{d:g}" for n, d in zip(hit["numerator"],
+                                                              hit["denominator"], strict=True)],
+                            details=[{"other_indicator": b} for _ in range(len(hit))]))
+    return pd.concat(parts, ignore_index=True) if parts else _flags(ctx.current.iloc[:0])
+
+
+def verification_out_of_band(ctx: Context) -> pd.DataFrame:
+    """Recount ÷ reported outside `verification_band` (reference §3)."""
+    band = ctx.settings["verification_band"]
+    r = ctx.recounts
+    if r.empty:
+        return _flags(ctx.current.iloc[:0])
+    r = r[r["period"].astype(str) <= ctx.period]
+    table = verification_table(r, ctx.current[KEY + ["numerator", "denominator"]], band)
+    hit = table[~table["in_band"]].merge(ctx.current[KEY + ["revision_id"]], on=KEY,
+                                         how="left")
+    return _flags(hit, rule_code="verification-out-of-band", severity="warning",
+                  component="ratio", statistic=hit["vf"], lower=float(band[0]),
+                  upper=float(band[1]), extra=hit["recount_id"].astype(str),
+                  data_revision_id=hit["revision_id"],
+                  message=[f"recount {rn:g}/{rd:g} against reported {pn:g}/{pd_:g}: "
+                           f"verification factor {_fmt(vf)} outside {band[0]}–{band[1]}"
+                           for rn, rd, pn, pd_, vf in
+                           zip(hit["recounted_numerator"], hit["recounted_denominator"],
+                               hit["reported_numerator"], hit["reported_denominator"],
+                               hit["vf"], strict=True)],
+                  details=[{"recount_id": int(i), "vf_numerator": _num(a),
+                            "vf_denominator": _num(b)} for i, a, b in
+                           zip(hit["recount_id"], hit["vf_numerator"], hit["vf_denominator"],
+                               strict=True)])
+
+
+def conflicting_duplicate(ctx: Context) -> pd.DataFrame:
+    """The current value has a sibling revision from the same import batch (or, outside
+    batches, the same source on the same day) with different values (reference §7.4)."""
+    rev = ctx.revisions
+    multi = rev[rev.duplicated(KEY, keep=False) & ~rev["source"].isin(["correction", "form"])]
+    if multi.empty:
+        return _flags(ctx.current.iloc[:0])
+    cur = ctx.current[KEY + ["revision_id", "numerator", "denominator"]]
+    m = multi.merge(cur, on=KEY, suffixes=("", "_cur"))
+    cur_rows = multi[multi["revision_id"].isin(cur["revision_id"])][
+        ["revision_id", "batch_id", "source", "created_at"]].rename(
+        columns=lambda x: f"{x}_c" if x != "revision_id" else "revision_id_cur")
+    m = m.merge(cur_rows, on="revision_id_cur")
+    same_batch = m["batch_id"].notna() & (m["batch_id"] == m["batch_id_c"])
+    same_day = (m["batch_id"].isna() & m["batch_id_c"].isna() & (m["source"] == m["source_c"])
+                & (m["created_at"].str[:10] == m["created_at_c"].str[:10]))
+
+    def differs(a: pd.Series, b: pd.Series) -> pd.Series:
+        return ~((a == b) | (a.isna() & b.isna()))
+
+    other = (m["revision_id"] != m["revision_id_cur"]) & (same_batch | same_day) & (
+        differs(m["numerator"], m["numerator_cur"])
+        | differs(m["denominator"], m["denominator_cur"]))
+    hit = m[other].drop_duplicates(KEY, keep="last")
+    return _flags(hit, rule_code="conflicting-duplicate", severity="error", component="",
+                  statistic=None, lower=None, upper=None, extra="",
+                  data_revision_id=hit["revision_id_cur"],
+                  message=[f"entered twice in one batch/day: {a:g}/{b:g} and {c:g}/{d:g}; "
+                           "confirm which is right" for a, b, c, d in
+                           zip(hit["numerator"].fillna(np.nan), hit["denominator"],
+                               hit["numerator_cur"], hit["denominator_cur"], strict=True)],
+                  details=[{"other_revision_id": int(r)} for r in hit["revision_id"]])
+
+
+def _fmt(v: Any) -> str:
+    return "undefined" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.2f}"
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
+
+
+RULES: dict[str, Callable[[Context], pd.DataFrame]] = {
+    "numerator-exceeds-denominator": numerator_exceeds_denominator,
+    "negative-count": negative_count,
+    "non-integer-count": non_integer_count,
+    "zero-denominator": zero_denominator,
+    "incomplete-pair": incomplete_pair,
+    "value-out-of-range": value_out_of_range,
+    "missing-report": missing_report,
+    "late-entry": late_entry,
+    "outlier-numerator": outlier_numerator,
+    "outlier-denominator": outlier_denominator,
+    "sudden-jump": sudden_jump,
+    "consistency-pair": consistency_pair,
+    "verification-out-of-band": verification_out_of_band,
+    "conflicting-duplicate": conflicting_duplicate,
+}
+
+
+# ---------------------------------------------------------------- loading
+
+def _revisions(conn: Connection, period: str | None) -> pd.DataFrame:
+    sql = ("SELECT revision_id, team_id, indicator_id, period, numerator, denominator, source, "
+           "batch_id, created_at FROM measurement_revisions")
+    params: tuple = ()
+    if period is not None:
+        sql += " WHERE period <= ?" if conn.dialect.name == "sqlite" else " WHERE period <= %s"
+        params = (period,)
+    sql += " ORDER BY revision_id"
+    rows = conn.exec_driver_sql(sql, params).fetchall() if params else \
+        conn.exec_driver_sql(sql).fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=[
+        "revision_id", "team_id", "indicator_id", "period", "numerator", "denominator",
+        "source", "batch_id", "created_at"])
+    frame["numerator"] = frame["numerator"].astype(float)
+    frame["denominator"] = frame["denominator"].astype(float)
+    frame["batch_id"] = frame["batch_id"].astype(float)
+    if len(frame) and not isinstance(frame["created_at"].iloc[0], str):
+        frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.strftime(
+            "%Y-%m-%d %H:%M:%S.%f")
+    return frame
+
+
+def load_context(bind: Engine | Connection, period: str | None = None) -> Context:
+    """Read what the rules need, in a few bulk queries."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return load_context(conn, period)
+    conn = bind
+    collab = read_collaborative(conn)
+    settings = {**DEFAULT_SETTINGS, **(collab.get("settings") or {})}
+    rev = _revisions(conn, period)
+    if period is None:
+        period = str(rev["period"].max()) if len(rev) else collab["start_period"]
+    indicators = read_indicators(conn)
+    teams = read_teams(conn)
+    first = rev.drop_duplicates(KEY, keep="first")[KEY + ["revision_id", "created_at",
+                                                          "batch_id"]]
+    current = rev.drop_duplicates(KEY, keep="last")
+    current = current.merge(first.rename(columns={"revision_id": "first_revision_id",
+                                                  "created_at": "first_created_at",
+                                                  "batch_id": "first_batch_id"}), on=KEY)
+    current = current[current["numerator"].notna() | current["denominator"].notna()]
+    current = current.merge(indicators[["indicator_id", "kind"]], on="indicator_id", how="left")
+    current = current.sort_values(KEY, kind="stable").reset_index(drop=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = current["denominator"]
+        current["value"] = np.where(den.notna(), current["numerator"] / den.where(den != 0),
+                                    current["numerator"])
+    return Context(revisions=rev, current=current, teams=teams, indicators=indicators,
+                   recounts=read_recounts(conn), settings=settings, period=period,
+                   start_period=collab["start_period"])
+
+
+def fingerprint(frame: pd.DataFrame) -> pd.Series:
+    """The stable identity of a finding: rule|team|indicator|period|extra."""
+    parts = [frame[c].fillna("").astype(str) for c in
+             ("rule_code", "team_id", "indicator_id", "period", "extra")]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "|" + p
+    return out
+
+
+def find_flags(ctx: Context, rules: list[str] | None = None) -> pd.DataFrame:
+    """Run the rules (all by default) and return the candidate flags with fingerprints."""
+    frames = []
+    for code in rules or list(RULES):
+        found = RULES[code](ctx)
+        if len(found):
+            frames.append(found)
+    if not frames:
+        out = pd.DataFrame(columns=FLAG_COLUMNS + ["fingerprint"])
+        return out
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["period"].isna() | (out["period"].astype(str) <= ctx.period)]
+    out["fingerprint"] = fingerprint(out)
+    return out.drop_duplicates("fingerprint").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- storing
+
+def _clean(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float | np.floating):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+def _same_rev(a: Any, b: Any) -> bool:
+    a, b = _clean(a), _clean(b)
+    return (a is None and b is None) or (a is not None and b is not None and int(a) == int(b))
+
+
+def run_validation(engine: Engine, period: str | None = None, *,
+                   rules: list[str] | None = None, user: str = "validator") -> dict[str, Any]:
+    """Run the rules and store flags idempotently in one transaction; returns a summary.
+
+    Summary keys: period, found (per rule), new, reopened, cleared, updated, open (total
+    open flags after the run), verification (rates from `verification_rates`).
+    """
+    now = utcnow()
+    with engine.begin() as conn:
+        ctx = load_context(conn, period)
+        found = find_flags(ctx, rules)
+        existing = pd.DataFrame(conn.execute(select(
+            s.flags.c.flag_id, s.flags.c.fingerprint, s.flags.c.status, s.flags.c.rule_code,
+            s.flags.c.period, s.flags.c.data_revision_id, s.flags.c.version,
+            s.flags.c.statistic, s.flags.c.message)).all(),
+            columns=["flag_id", "fingerprint", "status", "rule_code", "period",
+                     "data_revision_id", "version", "statistic", "message"])
+        by_fp = existing.set_index("fingerprint") if len(existing) else None
+        inserts, updates, events = [], [], []
+        counts = {"new": 0, "reopened": 0, "cleared": 0, "updated": 0}
+        for rec in found.to_dict("records"):
+            values = {
+                "rule_code": rec["rule_code"], "severity": rec["severity"],
+                "team_id": rec["team_id"], "indicator_id": rec["indicator_id"],
+                "period": None if pd.isna(rec["period"]) else str(rec["period"]),
+                "message": rec["message"], "statistic": _clean(rec["statistic"]),
+                "lower": _clean(rec["lower"]), "upper": _clean(rec["upper"]),
+                "details": {**{k: _clean(v) for k, v in (rec["details"] or {}).items()},
+                            "component": rec["component"] or None},
+                "data_revision_id": _clean(rec["data_revision_id"]),
+            }
+            if by_fp is None or rec["fingerprint"] not in by_fp.index:
+                inserts.append({**values, "fingerprint": rec["fingerprint"], "status": "open",
+                                "created_at": now, "updated_at": now, "version": 1})
+                continue
+            old = by_fp.loc[rec["fingerprint"]]
+            status = old["status"]
+            changed = not _same_rev(old["data_revision_id"], values["data_revision_id"])
+            if (status in RESOLVED and changed) or status == "cleared":
+                note = (f"data changed (revision {_clean(old['data_revision_id'])} -> "
+                        f"{values['data_revision_id']})" if status in RESOLVED
+                        else "the rule fires again")
+                updates.append({**values, "b_id": int(old["flag_id"]), "status": "open",
+                                "version": int(old["version"]) + 1, "updated_at": now})
+                events.append({"flag_id": int(old["flag_id"]), "action": "reopened",
+                               "from_status": status, "to_status": "open", "user": user,
+                               "note": note, "created_at": now})
+                counts["reopened"] += 1
+            elif status == "open" and (changed or old["message"] != values["message"]):
+                updates.append({**values, "b_id": int(old["flag_id"]), "status": "open",
+                                "version": int(old["version"]), "updated_at": now})
+                counts["updated"] += 1
+        if len(existing):
+            ran = set(rules or RULES)
+            in_scope = (existing["status"] == "open") & existing["rule_code"].isin(ran) & (
+                existing["period"].isna() | (existing["period"].astype(str) <= ctx.period))
+            gone = existing[in_scope & ~existing["fingerprint"].isin(found["fingerprint"])]
+            for rec in gone.to_dict("records"):
+                conn.execute(s.flags.update().where(s.flags.c.flag_id == rec["flag_id"]).values(
+                    status="cleared", version=int(rec["version"]) + 1, updated_at=now))
+                events.append({"flag_id": int(rec["flag_id"]), "action": "cleared",
+                               "from_status": "open", "to_status": "cleared", "user": user,
+                               "note": "the data no longer triggers the rule",
+                               "created_at": now})
+                counts["cleared"] += 1
+        if inserts:
+            conn.execute(s.flags.insert(), inserts)
+            ids = dict(conn.execute(select(s.flags.c.fingerprint, s.flags.c.flag_id).where(
+                s.flags.c.created_at == now)).all())
+            events += [{"flag_id": ids[i["fingerprint"]], "action": "opened",
+                        "from_status": None, "to_status": "open", "user": user,
+                        "note": i["message"], "created_at": now} for i in inserts]
+            counts["new"] = len(inserts)
+        if updates:
+            cols = ["rule_code", "severity", "team_id", "indicator_id", "period", "message",
+                    "statistic", "lower", "upper", "details", "data_revision_id", "status",
+                    "version", "updated_at"]
+            conn.execute(s.flags.update().where(s.flags.c.flag_id == bindparam("b_id")).values(
+                {c: bindparam(c) for c in cols}), updates)
+        if events:
+            conn.execute(s.flag_events.insert(), events)
+        open_total = conn.execute(select(s.flags.c.flag_id).where(
+            s.flags.c.status == "open")).all()
+        vt = verification_table(ctx.recounts, ctx.current, ctx.settings["verification_band"]) \
+            if len(ctx.recounts) else pd.DataFrame()
+    by_rule = found["rule_code"].value_counts().to_dict() if len(found) else {}
+    return {"period": ctx.period, "found": {k: int(v) for k, v in sorted(by_rule.items())},
+            **counts, "open": len(open_total),
+            "verification": verification_rates(vt) if len(vt) else verification_rates(vt)}
