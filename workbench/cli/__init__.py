@@ -52,11 +52,6 @@ def _register() -> None:
         ("workbench.cli.data_cmds", "validate"),
         ("workbench.cli.data_cmds", "flags"),
         ("workbench.cli.data_cmds", "export"),
-        ("workbench.cli.data_cmds", "import_cmd"),
-        ("workbench.cli.data_cmds", "template"),
-        ("workbench.cli.data_cmds", "validate"),
-        ("workbench.cli.data_cmds", "flags"),
-        ("workbench.cli.data_cmds", "export"),
     ]
     import importlib
 
