@@ -72,7 +72,7 @@ def indicator_summary(measurements: pd.DataFrame, indicators: pd.DataFrame,
     """Per indicator and month (up to `period`): how many teams reported and reached target.
 
     Columns: indicator_id, period, target, direction, teams_joined (teams in `teams` whose
-    joined_period is on or before the month; NaN without a teams frame), teams_reporting,
+    joined_period is on or before the month; NA without a teams frame), teams_reporting,
     teams_at_target, pct_at_target (0-100, of teams reporting; NaN without a target),
     pooled_numerator, pooled_denominator, pooled_value, pooled_at_target (1/0/NaN), median,
     q1, q3, iqr (of team values, value scale). Only months with at least one report appear.
@@ -95,9 +95,9 @@ def _teams_joined(teams: pd.DataFrame | None, months: np.ndarray) -> np.ndarray:
     from workbench.rollup_base import team_attributes
 
     if teams is None or len(teams) == 0:
-        return np.full(len(months), np.nan)
+        return pd.array([pd.NA] * len(months), dtype="Int64")
     joined = np.sort(team_attributes(teams)["join_month"].dropna().to_numpy())
-    return np.searchsorted(joined, months, side="right").astype(float)
+    return pd.array(np.searchsorted(joined, months, side="right"), dtype="Int64")
 
 
 def latest_indicator_summary(measurements: pd.DataFrame, indicators: pd.DataFrame,

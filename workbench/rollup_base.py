@@ -221,5 +221,6 @@ def pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["pooled_value"] = np.where(out["pooled_denominator"].notna(), ratio, out["mean_value"])
     out["teams_at_target"] = out["teams_at_target"].where(out["known"] > 0)
     out["pct_at_target"] = 100.0 * out["teams_at_target"] / out["known"].where(out["known"] > 0)
+    out["teams_at_target"] = out["teams_at_target"].round().astype("Int64")  # NA: no target
     out = out.drop(columns=["mean_value", "known", "denominators"]).reset_index()
     return out
