@@ -122,10 +122,10 @@ def test_save_writes_visit_assessment_recounts_and_flags_out_of_band(engine):
     assert len(flags) == 1 and result.flag_ids == flags["flag_id"].tolist()
     flag = flags.iloc[0]
     assert (flag["rule_code"], flag["period"], flag["status"], flag["statistic"],
-            flag["lower"], flag["upper"]) == ("verification_factor", "2025-05", "open", 0.8,
-                                              0.9, 1.1)
-    assert "the coach recounted 36/50 from the registers; the team reported 45/50" in \
-        flag["message"]
+            flag["lower"], flag["upper"]) == ("verification-out-of-band", "2025-05", "open",
+                                              0.8, 0.9, 1.1)
+    assert flag["message"] == ("recount 36/50 against reported 45/50: verification factor "
+                               "0.80 outside 0.9–1.1 (over-reported; coaching visit 1)")
     assert read_flag_events(engine)["action"].tolist() == ["opened"]
     assert result.summary() == ("Saved visit 1, the assessment score, 2 recount(s). 1 "
                                 "verification factor(s) outside the band were flagged for the "
@@ -153,3 +153,13 @@ def test_latest_self_score_is_the_teams_own(engine):
     latest = latest_self_score(engine, "T01")
     assert (latest["period"], latest["score"]) == ("2025-05", 3.0)
     assert latest_self_score(engine, "T02") is None
+
+
+def test_validation_run_keeps_the_visit_flag_instead_of_adding_a_second(engine):
+    from workbench.validate import run_validation
+
+    result = save_visit(engine, visit(recounts=[Recount("AMTSL", "2025-05", "36", "50")]))
+    run_validation(engine, "2025-05", rules=["verification-out-of-band"])
+    flags = read_flags(engine)
+    assert flags["flag_id"].tolist() == result.flag_ids
+    assert flags["status"].tolist() == ["open"]

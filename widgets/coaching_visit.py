@@ -106,6 +106,7 @@ class CoachingVisitForm(FormBase):
         self._team.observe(g(self._on_team_change), names="value")
         self._score.observe(g(self._on_score_change), names="value")
         self._add_recount_button.on_click(g(lambda _b: self.add_recount()))
+        self._save_button.on_click(g(lambda _b: self.save()))
         self._loading = False
         self.refresh()
 

@@ -135,8 +135,8 @@ def _check_period(period: str) -> str:
     period = str(period)
     if not _PERIOD.match(period):
         raise ValidationFailed(f"period {period!r} is not a month; write YYYY-MM (2025-06).",
-                               failure_cases=[EntryCheck("", "period", "error",
-                                                         "write the month as YYYY-MM")])
+                               failure_cases=[("period", "write the month as YYYY-MM "
+                                                         "(2025-06)")])
     return period
 
 

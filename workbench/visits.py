@@ -4,7 +4,8 @@ A coach recounts a team's numerator and denominator from the source registers fo
 indicator-months; the verification factor (VF = recounted ÷ reported, RDQA / WHO DQR) shows
 at once against the collaborative's band (default 0.90–1.10). Saving a visit is one
 transaction: the visit, the faculty assessment, the recounts, and a flag (rule
-`verification_factor`) for every out-of-band result, so the validators see it in their queue.
+`verification-out-of-band`, as in `workbench.validate`) for every out-of-band result, so the
+validators see it in their queue.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from workbench.store import (
     utcnow,
 )
 from workbench.store import schema as s
+from workbench.validate import fingerprint
+from workbench.verification import verification_factor
 
 __all__ = [
     "ASSESSMENT_SCALE",
@@ -45,7 +48,9 @@ __all__ = [
     "save_visit",
 ]
 
-RULE_CODE = "verification_factor"
+#: The rule code `workbench.validate` uses for the same finding, so `workbench validate` finds
+#: the flag a visit raised (same fingerprint) instead of raising a second one.
+RULE_CODE = "verification-out-of-band"
 
 #: IHI assessment scale (Life QI wording, paraphrased; qi-tools-and-user-needs.md B1).
 ASSESSMENT_SCALE: dict[float, tuple[str, str]] = {
@@ -79,17 +84,6 @@ def assessment_meaning(score: float | None) -> str:
         return ""
     label, meaning = ASSESSMENT_SCALE[float(score)]
     return f"{float(score):.1f} — {label}: {meaning}"
-
-
-def verification_factor(recounted: float | None, reported: float | None) -> float | None:
-    """VF = recounted ÷ reported (RDQA; WHO DQR module 3). 1 = exact match; > 1 the team
-    under-reported; < 1 it over-reported. Both 0 → 1.0; reported 0 with events found, or a
-    missing value → None (not computable)."""
-    if recounted is None or reported is None or pd.isna(recounted) or pd.isna(reported):
-        return None
-    if reported == 0:
-        return 1.0 if recounted == 0 else None
-    return float(recounted) / float(reported)
 
 
 def verification_band(engine: Engine | Connection) -> tuple[float, float]:
@@ -285,8 +279,10 @@ def save_visit(engine: Engine, visit: CoachingVisit, user: str | None = None
 
     Writes the visit, a faculty assessment (if scored), one recount per indicator-month with
     the reported values as they are now, and for each out-of-band verification factor an
-    open flag (`rule_code` "verification_factor", severity "warning", statistic = the VF
-    furthest from 1, lower/upper = the band) with its "opened" event.
+    open flag with its "opened" event — the same flag `workbench.validate`'s rule
+    `verification-out-of-band` would raise (rule code, fingerprint rule|team|indicator|period|
+    recount_id, severity "warning", statistic = the VF furthest from 1, lower/upper = the band,
+    component "ratio"), so a later validation run keeps it rather than adding another.
     """
     user = user or current_user()
     known = [r for r in _scalars(engine, s.indicators.c.indicator_id)]
@@ -333,20 +329,24 @@ def save_visit(engine: Engine, visit: CoachingVisit, user: str | None = None
             worst = max(vfs, key=lambda v: abs(v - 1))
             recounted = format_pair(row.recounted_numerator, row.recounted_denominator)
             reported = format_pair(row.reported_numerator, row.reported_denominator)
+            key = pd.DataFrame([{"rule_code": RULE_CODE, "team_id": visit.team_id,
+                                 "indicator_id": row.indicator_id, "period": row.period,
+                                 "extra": str(rid)}])
             flag_id = conn.execute(s.flags.insert().values(
                 rule_code=RULE_CODE, severity="warning", team_id=visit.team_id,
                 indicator_id=row.indicator_id, period=row.period,
-                message=(f"Verification factor {worst:.2f} outside {band[0]:.2f}–{band[1]:.2f}: "
-                         f"the coach recounted {recounted} from the registers; the team "
-                         f"reported {reported} ({'under' if worst > 1 else 'over'}-reported)."),
+                message=(f"recount {recounted} against reported {reported}: verification "
+                         f"factor {worst:.2f} outside {band[0]}–{band[1]} "
+                         f"({'under' if worst > 1 else 'over'}-reported; coaching visit "
+                         f"{visit_id})"),
                 statistic=float(worst), lower=band[0], upper=band[1],
                 details={"visit_id": visit_id, "recount_id": rid, "coach": visit.coach,
+                         "component": "ratio",
                          "vf_numerator": _f(row.vf_numerator),
                          "vf_denominator": _f(row.vf_denominator),
                          "reported": [row.reported_numerator, row.reported_denominator],
                          "recounted": [row.recounted_numerator, row.recounted_denominator]},
-                fingerprint=f"{RULE_CODE}|{visit.team_id}|{row.indicator_id}|{row.period}"
-                            f"|recount{rid}",
+                fingerprint=str(fingerprint(key).iloc[0]),
                 data_revision_id=row.revision_id, status="open", created_at=now,
                 updated_at=now, version=1,
             )).inserted_primary_key[0]
