@@ -39,6 +39,7 @@ from workbench.store import (
 
 __all__ = [
     "BASELINE_MONTHS",
+    "COLUMNS",
     "STALLED_DAYS",
     "CollaborativeSummary",
     "SiteVisitBrief",
@@ -52,6 +53,38 @@ __all__ = [
 
 BASELINE_MONTHS = 3
 STALLED_DAYS = 45
+
+#: Column -> header of every table the notebooks show (`render.table(frame, COLUMNS[...])`).
+COLUMNS: dict[str, dict[str, str]] = {
+    "headline": {"indicator": "Indicator", "latest": "This month", "target": "Target",
+                 "target_met": "Target met", "vs_last_month": "Change vs last month",
+                 "vs_baseline": "Change vs baseline", "median": "Collaborative median",
+                 "signal": "Signal"},
+    "pdsa": {"change": "Change idea", "cycle": "Cycle", "title": "Title", "status": "Stage",
+             "start_date": "Started", "end_date": "Ended", "study_notes": "Study",
+             "act_decision": "Act", "next_steps": "Next steps"},
+    "flags": {"indicator_id": "Indicator", "month": "Month", "rule_code": "Rule",
+              "severity": "Severity", "message": "Why flagged", "reported": "Reported (num / den)",
+              "recount": "Records to recount"},
+    "actions": {"action": "Action", "owner": "Owner", "due": "Due"},
+    "recounts": {"indicator_id": "Indicator", "month": "Month",
+                 "reported_numerator": "Reported num.", "recounted_numerator": "Recounted num.",
+                 "reported_denominator": "Reported den.",
+                 "recounted_denominator": "Recounted den.", "factor": "Verification factor",
+                 "result": "Result"},
+    "changes": {"indicator": "Indicator", "then_month": "Then (month)", "then": "Then",
+                "now_month": "Now (month)", "now": "Now", "change": "Change"},
+    "signals": {"indicator": "Indicator", "latest": "Latest", "target": "Target",
+                "signal": "Signal"},
+    "stalled": {"change": "Change idea", "cycle": "Cycle", "title": "Title", "status": "Stage",
+                "last_change": "Last status change", "days_unchanged": "Days without change"},
+    "attention": {"team_id": "Team", "team": "Facility", "coach": "Coach", "why": "Why"},
+    "overview": {"indicator": "Indicator", "teams": "Teams reporting",
+                 "at_target": "Teams at target", "pooled": "All teams pooled",
+                 "median": "Median team", "target": "Target"},
+    "most_improved": {"indicator_id": "Indicator", "rank": "Rank", "team_id": "Team",
+                      "baseline": "Baseline", "latest": "Latest", "gain": "Gain"},
+}
 
 
 def engine_for(db_url: str | None) -> Engine:
@@ -194,6 +227,13 @@ class TeamReport:
         from workbench.charts_collab import assessment_chart
 
         return assessment_chart(self.assessments, team_label=self.team_label)
+
+    @property
+    def last_visit_text(self) -> str:
+        v = self.last_visit
+        if not v:
+            return "No coaching visit recorded yet."
+        return f"{v['visit_date']}, by {v['coach']}: {cd._text(v.get('notes')) or 'no notes'}"
 
 
 def _load_team(engine: Engine, team_id: str, period: str | None):
@@ -507,6 +547,26 @@ class CollaborativeSummary:
         from workbench.charts_collab import assessment_chart
 
         return assessment_chart(self.rollup["assessment_rows"], team_label="all teams (median)")
+
+    def wave_figure(self, indicator_id: str) -> Any:
+        from workbench.charts_collab import wave_cohort_chart
+
+        info = _indicator_dicts(self.indicators)[indicator_id]
+        return wave_cohort_chart(self.rollup["waves"], info)
+
+    def most_improved_table(self) -> pd.DataFrame:
+        """`rollup.most_improved` with values formatted."""
+        mi = self.rollup["most_improved"]
+        info = _indicator_dicts(self.indicators)
+        if mi.empty:
+            return pd.DataFrame(columns=list(COLUMNS["most_improved"]))
+        return mi.assign(
+            baseline=[format_value(v, info.get(i, {})) for v, i in
+                      zip(mi["baseline"], mi["indicator_id"], strict=False)],
+            latest=[format_value(v, info.get(i, {})) for v, i in
+                    zip(mi["latest_value"], mi["indicator_id"], strict=False)],
+            gain=[_pp(g / 100, info.get(i, {})) for g, i in
+                  zip(mi["improvement_pp"], mi["indicator_id"], strict=False)])
 
 
 def collaborative_summary_data(engine: Engine, period: str | None = None) -> CollaborativeSummary:

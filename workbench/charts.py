@@ -86,6 +86,7 @@ __all__ = [
     "format_value",
     "setup_notebook",
     "show",
+    "show_many",
     "small_multiples",
     "small_multiples_sources",
     "update_sources",
@@ -172,6 +173,12 @@ def show(obj: Model) -> None:
         {"text/html": figure_html(obj), "text/plain": f"[chart] {_title_of(obj)}"},
         {"figure": True, "bokeh_version": bokeh.__version__, "bundles": list(BOKEH_BUNDLES)},
     )
+
+
+def show_many(items: Any) -> None:
+    """`show` each figure of a list (or of `(key, figure)` pairs), one output per figure."""
+    for item in items:
+        show(item[1] if isinstance(item, tuple) else item)
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ __all__ = [
     "status_matrix_chart",
     "status_matrix_sources",
     "target_attainment_chart",
+    "wave_cohort_chart",
 ]
 
 C = OKABE_ITO
@@ -315,4 +316,39 @@ def pooled_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *,
                             text_baseline="bottom", text_font_size="8px", text_color=GREY))
     fig.add_layout(Title(text="Small grey numbers: teams reporting that month",
                          text_font_size="10px", text_color="#555555"), "below")
+    return fig
+
+
+def wave_cohort_chart(waves: pd.DataFrame, indicator: Mapping[str, Any], *, width: int = WIDTH,
+                      height: int = 300) -> Any:
+    """Each wave's pooled value by months since joining (`rollup.wave_cohorts` rows), so a
+    later wave can be set against the first one's trajectory."""
+    ind_id = indicator.get("indicator_id")
+    rows = waves[waves["indicator_id"] == ind_id]
+    name = indicator.get("name") or ind_id
+    fig = figure(width=width, height=height, tools="save", toolbar_location="right",
+                 title=f"{name}{' (%)' if is_percent(indicator) else ''}: each wave pooled, "
+                       "by months since joining")
+    items, renderers = [], []
+    for i, (wave, w) in enumerate(rows.groupby("wave_id", sort=True)):
+        colour = _SERIES_COLOURS[i % len(_SERIES_COLOURS)]
+        w = w.sort_values("months_since_joining")
+        src = ColumnDataSource({"x": list(w["months_since_joining"]),
+                                "y": list(w["pooled_value"].astype(float)),
+                                "value": [format_value(v, indicator) for v in w["pooled_value"]],
+                                "teams": list(w["teams"]), "wave": [str(wave)] * len(w)},
+                               name=f"{wave}:wave")
+        r = fig.add_glyph(src, Line(x="x", y="y", line_color=colour, line_width=2,
+                                    line_dash="solid" if i == 0 else "dashed"))
+        m = fig.add_glyph(src, Scatter(x="x", y="y", size=5, fill_color=colour,
+                                       line_color=colour))
+        renderers.append(m)
+        items.append(LegendItem(label=f"Wave {wave}", renderers=[r, m]))
+    fig.add_tools(HoverTool(renderers=renderers, tooltips=[
+        ("Wave", "@wave"), ("Months since joining", "@x"), ("Pooled value", "@value"),
+        ("Teams", "@teams")]))
+    _style_axes(fig, indicator, datetime_x=False)
+    fig.xaxis.axis_label = "Months since the wave joined"
+    fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
+                          border_line_alpha=0), "below")
     return fig

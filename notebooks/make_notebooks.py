@@ -1,0 +1,152 @@
+"""Write the three report notebooks (outputs stripped). Run: python notebooks/make_notebooks.py
+
+The notebooks are thin: parameters, then calls into `workbench.briefs`, `workbench.render`
+and `workbench.charts`. Tags: see notebooks/README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat as nbf
+
+HERE = Path(__file__).resolve().parent
+KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def code(source: str, *tags: str):
+    cell = nbf.v4.new_code_cell(source.strip())
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def md(source: str):
+    return nbf.v4.new_markdown_cell(source.strip())
+
+
+SETUP = code("from workbench import briefs, charts, render\n\ncharts.setup_notebook()",
+             "remove-cell")
+
+NOTEBOOKS = {
+    "team_report": [
+        code('''
+team_id: str = "T01"  # team code
+period: str = ""  # YYYY-MM; empty: the latest month in the data
+db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
+''', "parameters"),
+        SETUP,
+        code('''
+report = briefs.team_report_data(briefs.engine_for(db_url), team_id, period)
+render.heading(f"{report.team_label}: monthly report for {report.period_label}", 1)
+''', "remove-input"),
+        md("## Headline: each indicator this month"),
+        code('render.table(report.headline, briefs.COLUMNS["headline"])', "remove-input"),
+        md("## Charts\nDots are monthly values; grey steps are the expected range (control "
+           "limits). Large red diamonds are unusual months; a dashed red centre line means a "
+           "sustained shift or trend. Markers at the top are PDSA cycles."),
+        code("charts.show_many(report.figures())", "remove-input"),
+        md("## PDSA cycles in progress"),
+        code('render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"],\n'
+             '             empty="No PDSA cycle in progress.")', "remove-input"),
+        md("## PDSA cycles finished this month"),
+        code('render.table(report.pdsa_finished, briefs.COLUMNS["pdsa"],\n'
+             '             empty="No PDSA cycle finished this month.")', "remove-input"),
+        md("## Open data flags"),
+        code('render.table(report.open_flags, briefs.COLUMNS["flags"], empty="No open flags.")',
+             "remove-input"),
+        md("## Last coaching visit"),
+        code('render.join(\n'
+             '    render.note(report.last_visit_text),\n'
+             '    render.table(report.visit_actions, briefs.COLUMNS["actions"],\n'
+             '                 empty="No actions recorded."),\n'
+             '    render.table(report.recounts, briefs.COLUMNS["recounts"],\n'
+             '                 caption="Data verification", empty="No recounts at this visit."),\n'
+             ')',
+             "remove-input"),
+        md("## Assessment score"),
+        code("charts.show(report.assessment_figure())", "remove-input"),
+    ],
+    "site_visit_brief": [
+        code('''
+team_id: str = "T01"  # team code
+visit_date: str = ""  # YYYY-MM-DD of the visit; empty: today
+db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
+''', "parameters"),
+        SETUP,
+        code('''
+brief = briefs.site_visit_brief_data(briefs.engine_for(db_url), team_id, visit_date)
+render.heading(f"Site visit brief: {brief.team_label}, visit on {brief.visit_date}", 1)
+''', "remove-input"),
+        code('render.join(\n'
+             '    render.heading(f"What changed {brief.since_label}", 2),\n'
+             '    render.table(brief.changes, briefs.COLUMNS["changes"]),\n'
+             ')', "remove-input"),
+        md("## Signals on the charts"),
+        code('render.table(brief.signals, briefs.COLUMNS["signals"])', "remove-input"),
+        md("## Data flags to verify in person"),
+        code('render.table(brief.flags_to_verify, briefs.COLUMNS["flags"],\n'
+             '             empty="No open data flags: pick one month to recount at random.")',
+             "remove-input"),
+        md("## Stalled PDSA cycles (no change of stage for more than 45 days)"),
+        code('render.table(brief.stalled_pdsas, briefs.COLUMNS["stalled"],\n'
+             '             empty="No stalled PDSA cycle.")', "remove-input"),
+        md("## Actions agreed at the last visit"),
+        code('render.table(brief.previous_actions, briefs.COLUMNS["actions"],\n'
+             '             empty="No earlier actions.")', "remove-input"),
+        md("## Suggested questions"),
+        code("render.bullets(brief.questions)", "remove-input"),
+        md("## Charts"),
+        code("charts.show_many(brief.report.figures())", "remove-input"),
+    ],
+    "collaborative_summary": [
+        code('''
+period: str = ""  # YYYY-MM; empty: the latest month in the data
+indicator_id: str = "AMTSL"  # indicator of the small multiples, funnel and pooled chart
+db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
+''', "parameters"),
+        SETUP,
+        code('''
+summary = briefs.collaborative_summary_data(briefs.engine_for(db_url), period)
+render.heading(f"Collaborative summary: {summary.period_label}", 1)
+''', "remove-input"),
+        md("## Every indicator this month"),
+        code('render.table(summary.overview, briefs.COLUMNS["overview"])', "remove-input"),
+        md("## Teams needing attention"),
+        code('render.table(summary.attention, briefs.COLUMNS["attention"],\n'
+             '             empty="No team needs special attention this month.")', "remove-input"),
+        md("## Team × indicator status"),
+        code("charts.show(summary.status_matrix_figure())", "remove-input"),
+        md("## Share of teams at target"),
+        code("charts.show(summary.attainment_figure())", "remove-input"),
+        md("## All teams pooled"),
+        code("charts.show(summary.pooled_figure(indicator_id))", "remove-input"),
+        md("## Every team side by side"),
+        code("charts.show(summary.small_multiples(indicator_id))", "remove-input"),
+        md("## Funnel: this month, by size"),
+        code("charts.show(summary.funnel_figure(indicator_id))", "remove-input"),
+        md("## Wave cohorts (months since joining)"),
+        code("charts.show(summary.wave_figure(indicator_id))", "remove-input"),
+        md("## Most improved teams"),
+        code('render.table(summary.most_improved_table(), briefs.COLUMNS["most_improved"])',
+             "remove-input"),
+        md("## Assessment scores"),
+        code("charts.show(summary.assessment_figure())", "remove-input"),
+    ],
+}
+
+
+def main() -> None:
+    for name, cells in NOTEBOOKS.items():
+        nb = nbf.v4.new_notebook()
+        nb.metadata["kernelspec"] = KERNEL
+        nb.metadata["language_info"] = {"name": "python"}
+        nb.cells = cells
+        for i, cell in enumerate(nb.cells):
+            cell["id"] = f"{name[:12]}-{i:02d}".replace("_", "-")
+        nbf.validate(nb)
+        nbf.write(nb, HERE / f"{name}.ipynb")
+
+
+if __name__ == "__main__":
+    main()
