@@ -52,6 +52,7 @@ def _register() -> None:
         ("workbench.cli.data_cmds", "validate"),
         ("workbench.cli.data_cmds", "flags"),
         ("workbench.cli.data_cmds", "export"),
+        ("workbench.cli.report_cmd", "report"),
     ]
     import importlib
 

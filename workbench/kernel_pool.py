@@ -1,0 +1,298 @@
+"""The report engine: one long-lived Jupyter kernel, reused for many parameterised notebooks.
+
+A fresh kernel per report costs start-up plus `import pandas, bokeh` every time (about 1.4 s of
+a 1.7 s report, see the project's jupyter-stack reference). A `KernelSession` starts one kernel,
+pre-imports the heavy libraries once, and runs report after report in it:
+
+1. reset the kernel (`%reset -f`, `bokeh.io.reset_output()`, `curdoc().clear()`, working
+   folder and environment variables restored, execution counter back to 1), so nothing of the
+   previous team's run is visible. The survivors are then moved out of the garbage collector's
+   view (`gc.freeze()`): `%reset` collects garbage, and scanning the heap of pandas and bokeh
+   every time cost 0.2 s a reset;
+2. inject the parameters with papermill's own `parameterize_notebook` (same translation, same
+   `injected-parameters` cell) and run the cells through papermill's nbclient wrapper,
+   registered as the papermill engine `workbench-kernel`;
+3. collect the first error the way papermill does (`raise_for_execution_errors`): the failed
+   notebook gets papermill's banner cell at the top and an anchor before the failing cell;
+4. after any failure, timeout or dead kernel the kernel is *restarted*, so state from a run
+   that stopped half-way can never leak into the next report.
+
+Kernels use the IPC transport on POSIX (Unix sockets named per process), so workers that start
+kernels at the same moment cannot race for TCP ports (papermill #511).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import Engine, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import (
+    prepare_notebook_metadata,
+    raise_for_execution_errors,
+    remove_error_markers,
+)
+from papermill.iorw import load_notebook_node
+from papermill.log import logger
+from papermill.parameterize import parameterize_notebook
+
+__all__ = [
+    "ENGINE_NAME",
+    "DEFAULT_PRELOAD",
+    "CellError",
+    "NotebookRun",
+    "KernelSession",
+    "load_notebook",
+]
+
+ENGINE_NAME = "workbench-kernel"
+
+#: Modules imported once when a kernel starts (missing ones are ignored).
+DEFAULT_PRELOAD: tuple[str, ...] = (
+    "numpy", "pandas", "sqlalchemy", "bokeh.plotting", "bokeh.embed", "bokeh.models",
+    "bokeh.io", "IPython.display", "workbench.store", "workbench.spc", "workbench.rollup",
+    "workbench.charts", "workbench.briefs",
+)
+
+_PRELOAD_CODE = """\
+import importlib as _wb_importlib, os as _wb_os, sys as _wb_sys
+for _wb_name in {modules!r}:
+    try:
+        _wb_importlib.import_module(_wb_name)
+    except Exception:
+        pass
+_wb_sys._workbench_environ = dict(_wb_os.environ)
+del _wb_importlib, _wb_os, _wb_sys, _wb_name
+import gc as _wb_gc
+_wb_gc.collect()
+_wb_gc.freeze()
+del _wb_gc
+"""
+
+_RESET_CODE = """\
+%reset -f
+import os as _wb_os, sys as _wb_sys
+if "bokeh.io" in _wb_sys.modules:
+    _wb_sys.modules["bokeh.io"].reset_output()
+    _wb_sys.modules["bokeh.io"].curdoc().clear()
+if hasattr(_wb_sys, "_workbench_environ"):
+    _wb_os.environ.clear()
+    _wb_os.environ.update(_wb_sys._workbench_environ)
+_wb_os.chdir({cwd!r})
+get_ipython().execution_count = 1
+del _wb_os, _wb_sys
+import gc as _wb_gc
+_wb_gc.freeze()
+del _wb_gc
+"""
+
+
+@dataclass(frozen=True)
+class CellError:
+    """Where and why a notebook stopped (papermill's `PapermillExecutionError` fields)."""
+
+    cell_index: int
+    execution_count: int | None
+    source: str
+    ename: str
+    evalue: str
+
+    @property
+    def summary(self) -> str:
+        """One line: `ValueError: bad input (cell 7)`."""
+        text = f"{self.ename}: {self.evalue}" if self.evalue else self.ename
+        return f"{text} (cell {self.cell_index})"
+
+    @classmethod
+    def from_papermill(cls, exc: PapermillExecutionError) -> CellError:
+        return cls(cell_index=exc.cell_index, execution_count=exc.exec_count,
+                   source=exc.source, ename=exc.ename, evalue=exc.evalue)
+
+
+@dataclass
+class NotebookRun:
+    """An executed notebook and the first error (None when every cell ran)."""
+
+    nb: nbformat.NotebookNode
+    error: CellError | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class ReusedKernelEngine(Engine):
+    """A papermill engine that runs the notebook in a kernel it is given (`km`, `kc`)."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, *, km, kc,  # type: ignore[override]
+                                 log_output=False, start_timeout=60, execution_timeout=None,
+                                 **_ignored):
+        client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name,
+                                         timeout=execution_timeout,
+                                         startup_timeout=start_timeout, log=logger,
+                                         log_output=log_output)
+        client.kc = kc  # reuse the open channels: the client neither starts nor stops a kernel
+        return client.execute()
+
+
+papermill_engines.register(ENGINE_NAME, ReusedKernelEngine)
+
+
+def load_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """Read a notebook the way papermill does (papermill metadata and tag lists added)."""
+    return load_notebook_node(str(path))
+
+
+class KernelSession:
+    """One kernel, started once and reused for many notebook runs.
+
+    `env` adds environment variables to the kernel's (restored before every run). Use as a
+    context manager, or call `start()` and `shutdown()`.
+    """
+
+    def __init__(self, kernel_name: str = "python3", *, preload: tuple[str, ...] = DEFAULT_PRELOAD,
+                 cwd: str | Path | None = None, start_timeout: float = 60,
+                 env: dict[str, str] | None = None) -> None:
+        self.kernel_name = kernel_name
+        self.env = dict(env or {})
+        self.preload = preload
+        self.cwd = str(Path(cwd or os.getcwd()).resolve())
+        self.start_timeout = start_timeout
+        self.runs = 0
+        self.restarts = 0
+        self._km: AsyncKernelManager | None = None
+        self._kc: Any = None
+        self._ipc_dir: tempfile.TemporaryDirectory[str] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> KernelSession:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.shutdown()
+
+    @property
+    def kernel_pid(self) -> int | None:
+        """The kernel's process id (for memory measurements)."""
+        provisioner = getattr(self._km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        return getattr(process, "pid", None)
+
+    def start(self) -> None:
+        """Start the kernel and import the preload modules in it."""
+        if self._km is not None:
+            return
+        kwargs: dict[str, Any] = {"kernel_name": self.kernel_name}
+        if os.name == "posix":
+            self._ipc_dir = tempfile.TemporaryDirectory(prefix="wb-kernel-")
+            kwargs.update(transport="ipc", ip=str(Path(self._ipc_dir.name) / "k"))
+        self._km = AsyncKernelManager(**kwargs)
+        run_sync(self._km.start_kernel)(cwd=self.cwd, env={**os.environ, **self.env})
+        self._open_client()
+        self._run_silently(_PRELOAD_CODE.format(modules=list(self.preload)))
+
+    def _open_client(self) -> None:
+        assert self._km is not None
+        self._kc = self._km.client()
+        self._kc.start_channels()
+        run_sync(self._kc.wait_for_ready)(timeout=self.start_timeout)
+        self._kc.allow_stdin = False
+
+    def restart(self) -> None:
+        """Replace the kernel by a fresh one (after a failure, timeout or dead kernel)."""
+        self.shutdown()
+        self.restarts += 1
+        self.start()
+
+    def shutdown(self) -> None:
+        """Stop the kernel and close the channels (idempotent)."""
+        if self._kc is not None:
+            self._kc.stop_channels()
+            self._kc = None
+        if self._km is not None:
+            try:
+                run_sync(self._km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - a dead kernel cannot be shut down twice
+                pass
+            self._km = None
+        if self._ipc_dir is not None:
+            self._ipc_dir.cleanup()
+            self._ipc_dir = None
+
+    # -- running ---------------------------------------------------------------------------
+    def _run_silently(self, code: str, timeout: float = 60) -> None:
+        reply = run_sync(self._kc.execute_interactive)(
+            code, silent=False, store_history=False, allow_stdin=False, timeout=timeout,
+            output_hook=lambda _msg: None)
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: "
+                               f"{content.get('evalue')}")
+
+    def reset(self, cwd: str | None = None) -> None:
+        """Forget everything the previous run defined (see the module docstring)."""
+        if self._km is None:
+            self.start()
+        elif not run_sync(self._km.is_alive)():
+            self.restart()
+        self._run_silently(_RESET_CODE.format(cwd=cwd or self.cwd))
+
+    def execute(self, nb: nbformat.NotebookNode, parameters: dict[str, Any], *,
+                input_path: str = "", cwd: str | None = None,
+                timeout: float | None = 600) -> NotebookRun:
+        """Run a copy of `nb` with `parameters` injected; never raises for cell errors.
+
+        `timeout` is per cell in seconds. Cell errors, timeouts and a dead kernel come back as
+        `NotebookRun.error`, with papermill's banner in the notebook; the kernel is restarted.
+        """
+        started = time.perf_counter()
+        self.reset(cwd)
+        nb = parameterize_notebook(copy.deepcopy(nb), parameters, kernel_name=self.kernel_name,
+                                   language="python")
+        nb = prepare_notebook_metadata(nb, input_path, None)
+        nb = remove_error_markers(nb)
+        stopped: str | None = None
+        try:
+            nb = papermill_engines.execute_notebook_with_engine(
+                ENGINE_NAME, nb, kernel_name=self.kernel_name, km=self._km, kc=self._kc,
+                input_path=input_path, output_path=None, progress_bar=False, log_output=False,
+                start_timeout=self.start_timeout, execution_timeout=timeout)
+        except CellTimeoutError:
+            stopped = f"a cell ran longer than the {timeout:g} s limit; the kernel was restarted"
+            _mark_stopped_cell(nb, "CellTimeoutError", stopped)
+        except DeadKernelError:
+            stopped = "the kernel died (out of memory or killed); it was restarted"
+            _mark_stopped_cell(nb, "DeadKernelError", stopped)
+        self.runs += 1
+        error: CellError | None = None
+        try:
+            raise_for_execution_errors(nb, None)
+        except PapermillExecutionError as exc:
+            error = CellError.from_papermill(exc)
+        if error is not None or stopped is not None:
+            self.restart()
+        return NotebookRun(nb=nb, error=error, seconds=time.perf_counter() - started)
+
+
+def _mark_stopped_cell(nb: nbformat.NotebookNode, ename: str, evalue: str) -> None:
+    """Give the cell that was running when execution stopped an error output (for the banner)."""
+    started = [cell for cell in nb.cells if cell.cell_type == "code"
+               and cell.metadata.get("papermill", {}).get("start_time")]
+    cells = started or [cell for cell in nb.cells if cell.cell_type == "code"]
+    for cell in cells[-1:]:
+        cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+            "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))
