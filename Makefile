@@ -36,6 +36,7 @@ lint: venv
 ## make test: lint, then the whole test suite (unit, papermill, nbval, browser)
 test: venv browser lint
 	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --nbval-lax notebooks
 
 bench: venv
 	$(PY) benchmarks/bench_spc.py
