@@ -15,7 +15,15 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from workbench.errors import ValidationFailed, WorkbenchError
-from workbench.store import current_user, open_engine
+from workbench.store import (
+    current_user,
+    open_engine,
+    read_change_ideas,
+    read_flags,
+    read_indicators,
+    read_measurements,
+    read_pdsa_cycles,
+)
 
 __all__ = ["FormBase", "RowList", "as_engine", "series_view"]
 
@@ -181,16 +189,23 @@ class RowList(w.VBox):
         self._box.children = [w.HBox(r) for r in self._rows]
 
 
-def series_view(tidy: pd.DataFrame, indicator: dict[str, Any], *,
+def series_view(engine: Engine, team_id: str, indicator_id: str, *,
                 mark_period: str | None = None, title: str = "") -> w.Widget:
-    """The team × indicator series: the run chart from `workbench.charts` shown through
-    jupyter_bokeh's BokehModel when both are available, else a compact table (the marked
-    month in bold). `tidy` is the team's tidy frame for that one indicator."""
-    chart = _bokeh_chart(tidy, indicator, mark_period, title)
+    """The team × indicator series: the annotated run/control chart of `workbench.charts`
+    (PDSA cycles drawn, open flags ringed, `mark_period` ringed too) shown through
+    jupyter_bokeh's `BokehModel`; a compact table (the marked month in bold) when the chart
+    cannot be drawn."""
+    tidy = read_measurements(engine, team_ids=[team_id], indicator_ids=[indicator_id])
+    indicators = read_indicators(engine)
+    match = indicators[indicators["indicator_id"] == indicator_id]
+    if match.empty:
+        return w.HTML(f"<i>Unknown indicator {esc(indicator_id)}.</i>")
+    indicator = match.iloc[0].to_dict()
+    if tidy.empty:
+        return w.HTML(f"<i>No data yet for {esc(team_id)} {esc(indicator_id)}.</i>")
+    chart = _bokeh_chart(engine, tidy, indicators, indicator, mark_period, title)
     if chart is not None:
         return chart
-    if tidy.empty:
-        return w.HTML(f"<i>No data yet for {esc(indicator.get('indicator_id', ''))}.</i>")
     mult = float(indicator.get("multiplier") or 1)
     cells = []
     for row in tidy.sort_values("period").tail(18).itertuples():
@@ -206,26 +221,32 @@ def series_view(tidy: pd.DataFrame, indicator: dict[str, Any], *,
                   + "".join(cells) + "</table>")
 
 
-def _bokeh_chart(tidy: pd.DataFrame, indicator: dict[str, Any], mark_period: str | None,
+def _bokeh_chart(engine: Engine, tidy: pd.DataFrame, indicators: pd.DataFrame,
+                 indicator: dict[str, Any], mark_period: str | None,
                  title: str) -> w.Widget | None:
     try:
         from jupyter_bokeh import BokehModel
 
-        from workbench import charts
+        from workbench.chartdata import flag_notes, pdsa_events, spc_frame
+        from workbench.charts import control_chart
     except ImportError:
         return None
-    make = getattr(charts, "run_chart", None) or getattr(charts, "team_chart", None)
-    if make is None or tidy.empty:
-        return None
     try:
-        fig = make(tidy, indicator, mark_period=mark_period, title=title or None)
-    except TypeError:
-        try:
-            fig = make(tidy, indicator)
-        except Exception:  # noqa: BLE001 - the chart contract may still be moving
-            log.warning("charts.run_chart failed\n%s", traceback.format_exc())
-            return None
-    except Exception:  # noqa: BLE001
-        log.warning("charts.run_chart failed\n%s", traceback.format_exc())
+        team_id, indicator_id = tidy["team_id"].iloc[0], indicator["indicator_id"]
+        points = spc_frame(tidy, indicators)
+        events = pdsa_events(read_pdsa_cycles(engine, team_id), read_change_ideas(engine))
+        events = events[(events["team_id"] == team_id)
+                        & (events["indicator_id"] == indicator_id)]
+        flags = read_flags(engine, team_id=team_id)
+        if mark_period is not None:  # ring the month under review whatever its status
+            flags = flags.assign(status=flags["status"].where(
+                (flags["indicator_id"] != indicator_id) | (flags["period"] != mark_period),
+                "open"))
+        notes = flag_notes(flags)
+        notes = notes[notes["indicator_id"] == indicator_id]
+        fig = control_chart(points, indicator, team_label=title or str(team_id),
+                            events=events, flags=notes)
+        return BokehModel(fig)
+    except Exception:  # noqa: BLE001 - fall back to the table, but say why in the log
+        log.warning("run chart failed; showing the table\n%s", traceback.format_exc())
         return None
-    return BokehModel(fig)

@@ -18,7 +18,7 @@ from workbench.pdsa import (
     save_cycle,
     team_journal,
 )
-from workbench.store import read_indicators, read_measurements, read_teams
+from workbench.store import read_indicators, read_teams
 
 from ._base import FormBase, RowList, esc, series_view
 
@@ -368,12 +368,8 @@ class PDSACycleForm(FormBase):
             self._chart_box.children = [w.HTML("<i>Link an indicator in the plan to see its "
                                                "run chart here.</i>")]
             return
-        tidy = read_measurements(self.engine, team_ids=[self.team_id], indicator_ids=linked)
-        views = []
-        for ind in self._indicators.itertuples():
-            if ind.indicator_id in linked:
-                views.append(series_view(tidy[tidy["indicator_id"] == ind.indicator_id],
-                                         ind._asdict(), title=f"{self.team_id} — {ind.name}"))
+        views = [series_view(self.engine, self.team_id, ind, title=f"{self.team_id} — {ind}")
+                 for ind in linked]
         self._chart_box.children = views
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from workbench.entry import format_pair
 from workbench.errors import WorkbenchError
-from workbench.store import read_flags, read_indicators, read_measurements, read_revisions
+from workbench.store import read_flags, read_indicators, read_revisions
 
 from ._base import FormBase, esc, series_view
 
@@ -190,8 +190,9 @@ class ValidationQueue(FormBase):
             self._say("Not saved — fix the problems marked below.", "error")
             return None
         self._clear_failures()
+        versions = {int(f): int(self._flag_row(f)["version"]) for f in ids}
         result = _flag_library().resolve_flags(self.engine, ids, action, note.strip(),
-                                               user=self.user)
+                                               user=self.user, expected_versions=versions)
         self._note.value = ""
         self.refresh()
         past = {"confirm": "Confirmed", "dismiss": "Dismissed"}[action]
@@ -264,14 +265,10 @@ class ValidationQueue(FormBase):
             f"{esc(flag['team_id'])} · {esc(flag['indicator_id'])} · {esc(flag['period'])}"
             f"<br><b>Why:</b> {esc(flag['message'])}{stat}{current}")
         if flag["team_id"] and flag["indicator_id"] in self._indicators.index:
-            tidy = read_measurements(self.engine, team_ids=[flag["team_id"]],
-                                     indicator_ids=[flag["indicator_id"]])
-            indicator = {"indicator_id": flag["indicator_id"],
-                         **self._indicators.loc[flag["indicator_id"]].to_dict()}
+            name = self._indicators.loc[flag["indicator_id"], "name"]
             self._series.children = [series_view(
-                tidy, indicator, mark_period=flag["period"],
-                title=f"{flag['team_id']} — {indicator.get('name', '')} "
-                      f"(flagged month {flag['period']})")]
+                self.engine, flag["team_id"], flag["indicator_id"], mark_period=flag["period"],
+                title=f"{flag['team_id']} — {name} (flagged month {flag['period']})")]
         else:
             self._series.children = []
         try:
