@@ -13,6 +13,7 @@ carry nothing of another team except collaborative aggregates (the median).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,11 +96,10 @@ def engine_for(db_url: str | None) -> Engine:
 def resolve_period(measurements: pd.DataFrame, period: str | None) -> pd.Period:
     """`period` as a monthly Period; '' or None = the latest month in the data."""
     if period:
-        try:
-            return pd.Period(str(period), freq="M")
-        except (ValueError, TypeError) as exc:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(period).strip()):
             raise ValidationFailed(f"period {period!r} is not a month; write it as YYYY-MM, "
-                                   "e.g. 2025-06.") from exc
+                                   "e.g. 2025-06.")
+        return pd.Period(str(period).strip(), freq="M")
     if measurements.empty:
         raise NotFoundError("the database holds no measurements yet; import data first.")
     return measurements["period"].max()

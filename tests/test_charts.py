@@ -1,0 +1,196 @@
+"""Charts: the glyphs carry the right data (points, limits, target, signals, PDSA events)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from bokeh.models import ColumnDataSource, NumeralTickFormatter
+
+from workbench import chartdata as cd
+from workbench import charts
+from workbench.charts_collab import funnel_sources, status_matrix_chart
+from workbench.spc import qic
+
+INDICATOR = {"indicator_id": "AMTSL", "name": "Births receiving AMTSL", "chart": "p",
+             "multiplier": 100.0, "target": 0.9, "direction": "increase", "unit": "%"}
+PERIODS = pd.period_range("2024-11", periods=24, freq="M")
+
+
+def _measurements(team: str = "T01", jump_at: int | None = None) -> pd.DataFrame:
+    den = np.array([40 + (i * 7) % 23 for i in range(24)], dtype=float)
+    num = np.round(den * np.linspace(0.4, 0.8, 24))
+    if jump_at is not None:
+        num[jump_at] = den[jump_at]  # 100 %: far above the limits
+    return pd.DataFrame({"team_id": team, "indicator_id": "AMTSL", "period": PERIODS,
+                         "numerator": num, "denominator": den, "value": num / den})
+
+
+def _source(fig, name: str) -> dict:
+    return dict(fig.select_one({"type": ColumnDataSource, "name": name}).data)
+
+
+def _cycle(title: str = "Wall chart", decision: str = "adopt", end: str = "2025-08-20"):
+    return pd.DataFrame([{"cycle_id": 7, "team_id": "T01", "change_id": "C03", "cycle_number": 2,
+                          "title": title, "linked_indicators": ["AMTSL"],
+                          "start_date": "2025-07-01", "end_date": end,
+                          "act_decision": decision}])
+
+
+def test_control_chart_draws_one_point_per_month_with_limits_from_spc():
+    m = _measurements()
+    spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]))
+    fig = charts.control_chart(spc, INDICATOR, team_label="T01")
+    points, lines = _source(fig, "points"), _source(fig, "lines")
+    assert len(points["y"]) == 24
+    expected = qic(m.assign(x=m["period"].dt.to_timestamp()), "p", x="x", y="numerator",
+                   n="denominator").points
+    np.testing.assert_allclose(lines["ucl"], expected["ucl"])
+    np.testing.assert_allclose(lines["lcl"], expected["lcl"])
+    assert len(set(np.round(lines["ucl"], 6))) > 1  # p-chart limits vary with the denominator
+
+
+def test_control_chart_draws_the_target_line_at_the_indicator_target():
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    lines = _source(charts.control_chart(spc, INDICATOR), "lines")
+    assert set(lines["target"]) == {0.9}
+
+
+def test_when_a_point_is_outside_the_limits_then_it_is_highlighted():
+    spc = cd.spc_frame(_measurements(jump_at=5), pd.DataFrame([INDICATOR]))
+    points = _source(charts.control_chart(spc, INDICATOR), "points")
+    highlighted = [i for i, v in enumerate(points["y_signal"]) if not np.isnan(v)]
+    assert 5 in highlighted
+    assert points["signal_text"][5].startswith("unusual month: improvement")
+
+
+def test_when_the_runs_rule_fires_then_the_centre_line_is_dashed():
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))  # a steady rise: long runs
+    assert spc["runs_signal"].all()
+    fig = charts.control_chart(spc, INDICATOR)
+    lines = _source(fig, "lines")
+    assert np.isnan(lines["cl_plain"]).all() and not np.isnan(lines["cl_signal"]).any()
+    dashed = [r.glyph for r in fig.renderers if getattr(r.glyph, "y", None) == "cl_signal"]
+    assert dashed[0].line_dash == [6] or dashed[0].line_dash == "dashed"
+
+
+def test_an_adopted_pdsa_is_drawn_at_its_date_and_starts_a_new_phase():
+    m = _measurements()
+    events = cd.pdsa_events(_cycle())
+    phases = cd.adoption_phases(events, m)
+    assert phases["period"].astype(str).tolist() == ["2025-09"]
+    spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]), phases)
+    assert spc.loc[spc["period"] >= pd.Period("2025-09", "M"), "part"].eq(2).all()
+    fig = charts.control_chart(spc, INDICATOR, events=events)
+    ev = _source(fig, "events")
+    adopt = ev["label"].index("C03 cycle 2 adopt")
+    assert pd.Timestamp(ev["x"][adopt]) == pd.Timestamp("2025-08-20")
+    assert ev["marker"][adopt] == "triangle"
+
+
+def test_percent_indicators_are_formatted_as_percentages_and_months_as_mon_yyyy():
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    fig = charts.control_chart(spc, INDICATOR)
+    assert isinstance(fig.yaxis[0].formatter, NumeralTickFormatter)
+    assert fig.yaxis[0].formatter.format == "0%"
+    points = _source(fig, "points")
+    assert points["label"][2] == "Jan 2025"
+    assert re.fullmatch(r"\d+\.\d%", points["value_text"][0])
+    assert charts.format_value(0.853, INDICATOR) == "85.3%"
+
+
+def test_open_flag_shows_in_the_hover_of_its_month():
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    flags = pd.DataFrame([{"flag_id": 1, "rule_code": "sudden-jump", "status": "open",
+                           "team_id": "T01", "indicator_id": "AMTSL", "period": "2025-03",
+                           "message": "jumped 40 points"}])
+    fig = charts.control_chart(spc, INDICATOR, flags=cd.flag_notes(flags))
+    points = _source(fig, "points")
+    assert points["flag_text"][4] == "sudden-jump: jumped 40 points"
+    assert _source(fig, "flagged")["label"] == ["Mar 2025"]
+
+
+def test_user_text_never_reaches_the_html_unescaped():
+    evil = "<script>alert(1)</script>"
+    m = _measurements()
+    events = cd.pdsa_events(_cycle(title=evil))
+    spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]))
+    html = charts.figure_html(charts.control_chart(spc, INDICATOR, events=events,
+                                                   team_label=evil))
+    assert evil not in html
+    assert html.count("</script>") == 1  # only the closing tag of bokeh's own script
+    from workbench import render
+
+    table = render.table(pd.DataFrame({"title": [evil]}))
+    assert evil not in table and "&lt;script&gt;alert(1)&lt;/script&gt;" in table
+
+
+def test_show_emits_one_html_output_with_the_contract_metadata():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    captured = []
+    shell.display_pub.publish = lambda data, metadata=None, **kw: captured.append(
+        (data, metadata))
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    charts.show(charts.control_chart(spc, INDICATOR, team_label="T01"))
+    (data, metadata), = captured
+    assert set(data) == {"text/html", "text/plain"}
+    assert data["text/html"].startswith('<div class="wb-figure">')
+    assert data["text/plain"].startswith("[chart] Births receiving AMTSL")
+    assert metadata["workbench"]["bundles"] == ["bokeh"]
+
+
+def test_update_sources_redraws_a_chart_in_place():
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    fig = charts.control_chart(spc, INDICATOR)
+    new = charts.control_chart_sources(spc.head(12), INDICATOR)
+    charts.update_sources(fig, new)
+    assert len(_source(fig, "points")["y"]) == 12
+
+
+def test_small_multiples_share_axes_across_teams():
+    m = pd.concat([_measurements("T01"), _measurements("T02", jump_at=3)])
+    spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]))
+    grid = charts.small_multiples(spc, INDICATOR)
+    from bokeh.models import Plot
+
+    plots = list(grid.select({"type": Plot}))
+    assert len(plots) == 2
+    assert plots[0].x_range is plots[1].x_range and plots[0].y_range is plots[1].y_range
+    assert len(_source(grid, "T02:points")["y"]) == 24
+
+
+def test_funnel_limits_are_p_chart_limits_by_denominator():
+    latest = pd.DataFrame({"team_id": ["A", "B", "C"], "numerator": [10.0, 50.0, 95.0],
+                           "denominator": [20.0, 100.0, 100.0]})
+    data = funnel_sources(latest, INDICATOR)
+    p = 155 / 220
+    i = int(np.argmin(np.abs(np.array(data["limits"]["n"]) - 100)))
+    n = data["limits"]["n"][i]
+    assert data["limits"]["u3"][i] == pytest.approx(min(1, p + 3 * np.sqrt(p * (1 - p) / n)))
+    assert data["teams"]["where"][2].startswith("above the funnel")
+
+
+def test_status_matrix_shows_signal_icons_and_target_met():
+    matrix = pd.DataFrame([
+        {"team_id": "T01", "indicator_id": "AMTSL", "latest_period": pd.Period("2026-10", "M"),
+         "latest_value": 0.95, "target_met": 1.0, "signal": "improvement",
+         "months_since_report": 0},
+        {"team_id": "T02", "indicator_id": "AMTSL", "latest_period": pd.Period("2026-10", "M"),
+         "latest_value": 0.40, "target_met": 0.0, "signal": "concern",
+         "months_since_report": 0}])
+    fig = status_matrix_chart(matrix, pd.DataFrame([INDICATOR]), period="2026-10")
+    cells = _source(fig, "cells")
+    assert cells["text"] == ["▲ 95.0% ✓", "▼ 40.0%"]
+    assert "Oct 2026" in fig.title.text
+
+
+def test_docs_json_of_a_figure_is_valid_json_inside_the_script():
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    html = charts.figure_html(charts.control_chart(spc, INDICATOR))
+    raw = re.search(r"const docs_json = '(.*?)';", html, re.S).group(1)
+    assert json.loads(raw.encode().decode("unicode_escape"))
