@@ -89,7 +89,8 @@ def test_state_machine_through_the_buttons_and_cannot_close_without_act(empty_db
     form._advance_button.click()
     stored = load_cycle(open_engine(empty_db), form._draft.cycle_id)
     assert (stored.status, stored.act_decision, stored.study_results) == (
-        "closed", "adapt", ["7 of 10 births"])
+        "closed", "adapt", [{"question": "Is it drawn up before birth?",
+                             "prediction": "in 8 of 10 births", "result": "7 of 10 births"}])
     assert form._advance_button.disabled
     assert len(cycle_history(open_engine(empty_db), stored.cycle_id)) == 5
 

@@ -167,3 +167,13 @@ def test_an_error_inside_a_callback_shows_in_the_message_area(db):
     queue._note.value = "ok"
     queue._apply_button.click()
     assert queue.message.startswith("Unexpected error (OperationalError)")
+
+
+def test_a_team_given_to_the_queue_filters_it_even_without_flags(db):
+    queue = ValidationQueue(db, team_id="T02")
+    assert queue.flags["team_id"].tolist() == ["T02"]
+    with open_engine(db).begin() as conn:
+        conn.exec_driver_sql("INSERT INTO teams (team_id, name, facility, district, region, "
+                             "coach, joined_period) VALUES ('T09', 'New', '', '', '', '', "
+                             "'2025-01')")
+    assert ValidationQueue(db, team_id="T09").flags.empty

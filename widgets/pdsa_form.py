@@ -15,6 +15,7 @@ from workbench.pdsa import (
     load_cycle,
     next_status,
     ramp_cycle,
+    result_text,
     save_cycle,
     team_journal,
 )
@@ -49,6 +50,7 @@ class PDSACycleForm(FormBase):
         self._loaded: PDSACycle | None = None
         self._draft = PDSACycle(team_id=team_id or "")
         self._results: dict[int, str] = {}
+        self._result_extra: dict[int, dict[str, Any]] = {}
         g = self._guard
 
         self._team = w.Dropdown(description="Team")
@@ -203,7 +205,9 @@ class PDSACycleForm(FormBase):
             linked_indicators=list(self._linked.value),
             do_notes=self._do_notes.value, deviations=self._deviations.value,
             study_notes=self._study_notes.value,
-            study_results=[self._result_text(i) for i in range(len(questions))],
+            study_results=[{**self._result_extra.get(i, {}), **q,
+                            "result": self._result_text(i)}
+                           for i, q in enumerate(questions)],
             act_decision=self._act.value, next_steps=self._next_steps.value,
             start_date=_iso(self._start_date.value), end_date=_iso(self._end_date.value),
             status=base.status, parent_cycle_id=base.parent_cycle_id, cycle_id=base.cycle_id,
@@ -316,7 +320,10 @@ class PDSACycleForm(FormBase):
         self._do_notes.value = cycle.do_notes
         self._deviations.value = cycle.deviations
         self._study_notes.value = cycle.study_notes
-        self._results = dict(enumerate(cycle.study_results))
+        self._results = {i: result_text(r) for i, r in enumerate(cycle.study_results)}
+        self._result_extra = {i: {k: v for k, v in r.items()
+                                  if k not in ("question", "prediction", "result")}
+                              for i, r in enumerate(cycle.study_results) if isinstance(r, dict)}
         self._act.value = cycle.act_decision
         self._next_steps.value = cycle.next_steps
         self._build_study_rows()

@@ -102,9 +102,12 @@ class ValidationQueue(FormBase):
         try:
             for name, dropdown in self._filters.items():
                 keep = dropdown.value if dropdown.options else self._initial.get(name)
-                values = sorted(str(v) for v in self._all[name].dropna().unique())
+                values = {str(v) for v in self._all[name].dropna().unique()}
                 if name == "status":
-                    values = sorted(set(values) | {"open"})
+                    values.add("open")
+                if keep is not None:  # a filter asked for stays, even with nothing to show
+                    values.add(keep)
+                values = sorted(values)
                 dropdown.options = [(_ALL, None)] + [(v, v) for v in values]
                 dropdown.value = keep if keep in values else None
         finally:

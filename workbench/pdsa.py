@@ -39,6 +39,7 @@ __all__ = [
     "cycle_history",
     "change_choices",
     "failures_frame",
+    "result_text",
 ]
 
 STATUSES: tuple[str, ...] = ("plan", "do", "study", "act", "closed")
@@ -63,7 +64,8 @@ class PDSACycle:
     """One PDSA cycle (the IHI "PDSA worksheet for testing change").
 
     `questions`: [{"question", "prediction"}]; `plan_tasks`: [{"who", "what", "when", "where"}];
-    `study_results`: one text per question (the result against its prediction).
+    `study_results`: one per question, {"question", "prediction", "result"} (optionally
+    "met": bool) — the result against its prediction; plain strings are accepted too.
     `change_id` names an idea of the change package; for a team's own new idea leave it None
     and give `new_change_name` (it is created when the cycle is saved).
     `version` 0 means not saved yet.
@@ -81,7 +83,7 @@ class PDSACycle:
     do_notes: str = ""
     deviations: str = ""
     study_notes: str = ""
-    study_results: list[str] = field(default_factory=list)
+    study_results: list[Any] = field(default_factory=list)
     act_decision: str | None = None
     next_steps: str = ""
     start_date: str | None = None
@@ -186,7 +188,7 @@ def validate_cycle(
     if _reached(cycle.status, "act"):
         results = list(cycle.study_results) + [""] * len(questions)
         for i in range(len(questions)):
-            if not str(results[i]).strip():
+            if not result_text(results[i]).strip():
                 add(Failure("study_results", f"question {i + 1}: write the result against its "
                                              "prediction before moving to Act"))
     if cycle.act_decision is not None and cycle.act_decision not in ACT_DECISIONS:
@@ -196,6 +198,13 @@ def validate_cycle(
         add(Failure("act_decision", "a cycle cannot be closed without an act decision: choose "
                                     "adopt, adapt or abandon"))
     return out
+
+
+def result_text(item: Any) -> str:
+    """The result written for one prediction (a study_results item: dict or text)."""
+    if isinstance(item, dict):
+        return str(item.get("result") or "")
+    return "" if item is None else str(item)
 
 
 def _valid_date(value: str) -> bool:
