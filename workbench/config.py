@@ -7,6 +7,7 @@ A broken file gets one clear error naming the file, the key and its line:
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,12 @@ class _Doc:
             out = {}
             for knode, vnode in node.value:
                 name = str(knode.value)
+                if name in out:
+                    path = f"{key}.{name}" if key else name
+                    where = f", line {knode.start_mark.line + 1}"
+                    raise ConfigError(f"{self.path}{where}, {path}: the key appears twice; keep "
+                                      "one.", file=str(self.path), key=path,
+                                      line=knode.start_mark.line + 1)
                 out[name] = self._build(vnode, f"{key}.{name}" if key else name)
                 self.lines.setdefault(f"{key}.{name}" if key else name, knode.start_mark.line + 1)
             return out
@@ -87,10 +94,12 @@ class _Doc:
         line = self.lines.get(key)
         probe = key
         while line is None and probe:
-            probe = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe)
+            shorter = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe)
+            probe = shorter if shorter != probe else ""  # a top-level key: the document
             line = self.lines.get(probe)
         where = f", line {line}" if line else ""
-        return ConfigError(f"{self.path}{where}, {key}: {problem}", file=str(self.path), key=key,
+        named = f", {key}" if key else ""
+        return ConfigError(f"{self.path}{where}{named}: {problem}", file=str(self.path), key=key,
                            line=line)
 
 
@@ -117,6 +126,21 @@ def _choice(doc: _Doc, obj: dict, key: str, path: str, choices: tuple, default: 
     if value not in choices:
         raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(choices)}, not {value!r}")
     return value
+
+
+def _list(doc: _Doc, obj: dict, key: str, path: str = "") -> list:
+    value = obj.get(key) or []
+    if not isinstance(value, list):
+        raise doc.fail(f"{path}.{key}" if path else key, "must be a list (items starting "
+                                                         "with '- ')")
+    return value
+
+
+def _number(doc: _Doc, obj: dict, key: str, path: str, default: float) -> float:
+    value = obj.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise doc.fail(f"{path}.{key}", f"must be a number, not {value!r}")
+    return float(value)
 
 
 def _period(doc: _Doc, value: Any, key: str) -> str:
@@ -153,7 +177,10 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         "aims": [],
     }
     settings = copy.deepcopy(DEFAULT_SETTINGS)
-    for key, value in (data.get("settings") or {}).items():
+    overrides = data.get("settings") or {}
+    if not isinstance(overrides, dict):
+        raise doc.fail("settings", "must be a mapping of setting: value")
+    for key, value in overrides.items():
         if key not in DEFAULT_SETTINGS:
             raise doc.fail(f"settings.{key}", "unknown setting; known: "
                            + ", ".join(sorted(DEFAULT_SETTINGS)))
@@ -188,7 +215,8 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "direction": _choice(doc, ind, "direction", path, _DIRECTIONS, "increase"),
             "chart": _choice(doc, ind, "chart", path, _CHARTS,
                              {"proportion": "p", "rate": "u", "count": "c"}.get(kind, "i")),
-            "multiplier": float(ind.get("multiplier", 100 if kind == "proportion" else 1)),
+            "multiplier": _number(doc, ind, "multiplier", path,
+                                  100.0 if kind == "proportion" else 1.0),
             "unit": str(ind.get("unit", "%" if kind == "proportion" else "")),
             "sort_order": i,
         })
@@ -232,7 +260,7 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "joined_period": _period(doc, joined, f"{path}.joined"),
         })
 
-    for i, aim in enumerate(top.get("aims") or []):
+    for i, aim in enumerate(_list(doc, top, "aims", "collaborative")):
         path = f"collaborative.aims[{i}]"
         if not isinstance(aim, dict):
             raise doc.fail(path, "each aim must be a mapping (aim, indicator, target, by)")
@@ -244,8 +272,12 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
                                "target": aim.get("target"), "by": aim.get("by")})
 
     sessions = []
-    for i, ls in enumerate(data.get("learning_sessions") or []):
+    for i, ls in enumerate(_list(doc, data, "learning_sessions")):
         path = f"learning_sessions[{i}]"
+        if not isinstance(ls, dict):
+            raise doc.fail(path, "each learning session must be a mapping (name, date, wave)")
+        if isinstance(ls.get("date"), dt.date):
+            ls["date"] = ls["date"].isoformat()
         date = str(_req(doc, ls, "date", path, str))
         if not DATE.match(date):
             raise doc.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {date!r}")
@@ -253,8 +285,10 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
                          "wave_id": ls.get("wave")})
 
     changes = []
-    for i, ch in enumerate(data.get("change_package") or []):
+    for i, ch in enumerate(_list(doc, data, "change_package")):
         path = f"change_package[{i}]"
+        if not isinstance(ch, dict):
+            raise doc.fail(path, "each change idea must be a mapping (code, name, indicators)")
         changes.append({
             "change_id": _code(doc, _req(doc, ch, "code", path, (str, int)), f"{path}.code"),
             "name": str(_req(doc, ch, "name", path)),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import importlib.util
 import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from workbench.errors import StoreError
@@ -62,9 +63,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _postgres_driver(parsed: URL) -> URL:
+    """A bare `postgresql://` URL uses whichever driver is installed (psycopg 3, else psycopg2);
+    SQLAlchemy 2.1 would insist on psycopg 3."""
+    if parsed.drivername != "postgresql":
+        return parsed
+    for module, driver in (("psycopg", "postgresql+psycopg"), ("psycopg2", "postgresql+psycopg2")):
+        if importlib.util.find_spec(module) is not None:
+            return parsed.set(drivername=driver)
+    return parsed
+
+
 def _engine(url: str) -> Engine:
     try:
-        parsed = make_url(url)
+        parsed = _postgres_driver(make_url(url))
         engine = create_engine(parsed, future=True)
     except (ArgumentError, SQLAlchemyError, ValueError, ImportError) as exc:
         raise StoreError(
@@ -92,7 +104,9 @@ def create_database(db: str | None) -> Engine:
         with engine.begin() as conn:
             metadata.create_all(conn)
             if conn.execute(select(schema_info.c.version)).first() is None:
-                conn.execute(schema_info.insert().values(version=SCHEMA_VERSION, applied_at=utcnow()))
+                conn.execute(
+                    schema_info.insert().values(version=SCHEMA_VERSION, applied_at=utcnow())
+                )
     except OperationalError as exc:
         raise StoreError(f"cannot create database at {url}: {exc.orig}") from exc
     return engine
@@ -119,7 +133,9 @@ def open_engine(db: str | None) -> Engine:
                 )
             version = conn.execute(select(schema_info.c.version)).scalar()
     except OperationalError as exc:
-        raise StoreError(f"cannot open database {url}: {exc.orig}. Check the URL and server.") from exc
+        raise StoreError(
+            f"cannot open database {url}: {exc.orig}. Check the URL and server."
+        ) from exc
     if version != SCHEMA_VERSION:
         raise StoreError(
             f"database {url} has schema version {version}; this workbench needs {SCHEMA_VERSION}."

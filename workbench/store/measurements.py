@@ -194,13 +194,12 @@ class _conn:
             self._owned.close()
 
 
-def latest_revision_id(conn: Connection, team_id: str, indicator_id: str, period: str) -> int | None:
+def latest_revision_id(
+    conn: Connection, team_id: str, indicator_id: str, period: str
+) -> int | None:
     """Id of the current revision of one key, or None."""
     return conn.execute(
         select(func.max(mr.c.revision_id)).where(
             and_(mr.c.team_id == team_id, mr.c.indicator_id == indicator_id, mr.c.period == period)
         )
     ).scalar()
-
-
-
