@@ -1,16 +1,263 @@
-"""The learning-session app (placeholder while workbench.charts lands)."""
+"""The learning-session app: every team's results side by side, for the facilitator.
+
+Filters (indicator, wave, district), an "as of" date that freezes the data to what had been
+entered by then, and a presentation mode with large type. Charts come from
+`workbench.charts` / `workbench.charts_collab`, analytics from `workbench.rollup` and
+`workbench.chartdata`; a filter change redraws in place (`workbench.redraw`).
+
+The heavy work (reading the data, the SPC lines and signals of every series) happens once
+per "as of" value, in the preheated kernel; a filter change only filters frames and rebuilds
+the chart data.
+"""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+
+from workbench import chartdata, rollup
 from workbench.app_context import AppContext
-from workbench.apps import WorkbenchApp
+from workbench.apps import WorkbenchApp, banner
+from workbench.redraw import redraw
+from workbench.render import esc, table
+from workbench.store import (
+    read_change_ideas,
+    read_indicators,
+    read_measurements,
+    read_pdsa_cycles,
+)
+from workbench.summary import as_of_timestamp
 
 __all__ = ["LearningSessionApp"]
 
+_ALL = "__all__"
+_DECISIONS = ("adopt", "adapt")
+
 
 class LearningSessionApp(WorkbenchApp):
+    """Small multiples, status matrix, % at target, funnel, most-improved teams."""
+
     title = "Learning session"
     uses_team = False
 
+    def _prepare(self) -> None:
+        from jupyter_bokeh import BokehModel
+
+        self.indicators = read_indicators(self.engine)
+        self.ideas = read_change_ideas(self.engine)
+        codes = list(self.indicators["indicator_id"])
+        names = dict(zip(self.indicators["indicator_id"], self.indicators["name"], strict=True))
+        self.indicator = w.Dropdown(description="Indicator", layout=w.Layout(width="360px"),
+                                    options=[(f"{names[c]} ({c})", c) for c in codes])
+        waves = sorted(self.teams["wave_id"].dropna().unique())
+        districts = sorted(d for d in self.teams["district"].dropna().unique() if d)
+        self.wave = w.Dropdown(description="Wave", options=[("All waves", _ALL)] + [(x, x) for x in waves],
+                               layout=w.Layout(width="200px"))
+        self.district = w.Dropdown(description="District", layout=w.Layout(width="260px"),
+                                   options=[("All districts", _ALL)] + [(x, x) for x in districts])
+        self.as_of = w.Text(description="As of", placeholder="YYYY-MM-DD (blank: live)",
+                            continuous_update=False, layout=w.Layout(width="260px"))
+        self.presentation = w.ToggleButton(description="Presentation mode", icon="",
+                                           tooltip="Large type for a projector")
+        self.status = w.HTML()
+        self._load(None)
+        figures = self._figures()
+        figures["multiples"] = self._redraw_multiples()
+        self.models = {key: BokehModel(fig) for key, fig in figures.items()}
+        self.improved = w.HTML(self._improved_html())
+        self.last_redraw: dict[str, Any] = {}
+        for control in (self.indicator, self.wave, self.district):
+            control.observe(self.guard(lambda change: self.update()), "value")
+        self.as_of.observe(self.guard(self._on_as_of_change), "value")
+        self.presentation.observe(self.guard(self._on_presentation_change), "value")
+        filters = w.HBox([self.indicator, self.wave, self.district, self.as_of,
+                          self.presentation], layout=w.Layout(flex_flow="row wrap"))
+        section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
+        self.body.children = (
+            filters, self.status,
+            section("Every team"), self.models["multiples"],
+            section("Where each team stands"), self.models["matrix"],
+            section("Teams at target over time"), self.models["attainment"],
+            section("This month, by number of cases"), self.models["funnel"],
+            section("Most improved teams and the changes they adopted"), self.improved,
+        )
+
+    def _refresh(self) -> None:
+        self._load(self._as_of)
+        self.update()
+
+    # -- data ---------------------------------------------------------------------------------
+    def _load(self, as_of: str | None) -> None:
+        """Read everything entered up to `as_of` and compute the per-series analytics."""
+        stamp = as_of_timestamp(as_of) if as_of else None
+        when = stamp.to_pydatetime() if stamp is not None else None
+        self._as_of = as_of
+        self.measurements = read_measurements(self.engine, as_of=when)
+        cycles = read_pdsa_cycles(self.engine)
+        if stamp is not None and len(cycles):
+            cycles = cycles[pd.to_datetime(cycles["created_at"]) <= stamp]
+        self.cycles = cycles
+        self.events = chartdata.pdsa_events(cycles, self.ideas)
+        self.spc = chartdata.spc_frame(self.measurements, self.indicators)
+        self.period = rollup.reporting_period(self.measurements)
+        self.matrix = rollup.status_matrix(self.measurements, self.indicators, self.teams,
+                                           period=self.period)
+        self.gains = rollup.gain_from_baseline(self.measurements, self.indicators, self.teams,
+                                               period=self.period, levels=("team",))
+
+    def selected_teams(self) -> list[str]:
+        teams = self.teams
+        if self.wave.value != _ALL:
+            teams = teams[teams["wave_id"] == self.wave.value]
+        if self.district.value != _ALL:
+            teams = teams[teams["district"] == self.district.value]
+        return list(teams["team_id"])
+
+    def _labels(self) -> dict[str, str]:
+        return {t.team_id: f"{t.team_id} {t.name}" for t in self.teams.itertuples()}
+
+    def _figures(self) -> dict[str, Any]:
+        from workbench import charts_collab
+
+        ind = self.indicators.set_index("indicator_id").loc[self.indicator.value].to_dict()
+        ind["indicator_id"] = self.indicator.value
+        teams = set(self.selected_teams())
+        labels = self._labels()
+        period = str(self.period) if self.period is not None else ""
+        spc = self.spc[self.spc["team_id"].isin(teams)]
+        m = self.measurements[self.measurements["team_id"].isin(teams)]
+        events = self.events[self.events["team_id"].isin(teams)] if len(self.events) else None
+        if spc[spc["indicator_id"] == self.indicator.value].empty:
+            raise _NoData(f"No data for {ind['name']} in the teams selected.")
+        months = rollup.indicator_summary(m, self.indicators,
+                                          self.teams[self.teams["team_id"].isin(teams)],
+                                          period=self.period)
+        latest = m[(m["indicator_id"] == self.indicator.value) & (m["period"] == self.period)]
+        matrix = self.matrix[self.matrix["team_id"].isin(teams)]
+        self._multiples_input = (spc, ind, events)
+        return {
+            "matrix": charts_collab.status_matrix_chart(matrix, self.indicators, period=period,
+                                                        team_labels=labels),
+            "attainment": charts_collab.target_attainment_chart(months, self.indicators),
+            "funnel": charts_collab.funnel_plot(latest, ind, period=period, team_labels=labels),
+        }
+
+    def _redraw_multiples(self) -> str:
+        """Same teams: new data into each panel's sources (one patch); else a new grid."""
+        from workbench import charts
+        from workbench.redraw import one_patch, plots_of
+
+        spc, ind, events = self._multiples_input
+        model = getattr(self, "models", {}).get("multiples")
+        shown = [p.title.text for p in plots_of(model._model) or []] if model else []
+        teams = sorted(spc.loc[spc["indicator_id"] == ind["indicator_id"], "team_id"].unique())
+        labels = self._labels()
+        if model is None or shown != [labels.get(t, t) for t in teams]:
+            grid = charts.small_multiples(spc, ind, team_labels=labels, events=events)
+            if model is None:
+                return grid
+            model.update_from_model(grid)
+            return "replaced"
+        data = charts.small_multiples_sources(spc, ind, events)
+        starts = [d["range"]["start"][0] for d in data.values() if "range" in d]
+        ends = [d["range"]["end"][0] for d in data.values() if "range" in d]
+        plots = plots_of(model._model) or []
+        by_name = {r.data_source.name: r.data_source for p in plots for r in p.renderers
+                   if getattr(r, "data_source", None) is not None}
+        with one_patch(model):
+            for team, sources in data.items():
+                for key, values in sources.items():
+                    source = by_name.get(f"{team}:{key}")
+                    if source is not None and key != "range":
+                        source.data = dict(values)
+            if plots and starts:
+                plots[0].y_range.update(start=min(starts), end=max(ends))
+        return "patched"
+
+    def _improved_html(self) -> str:
+        teams = set(self.selected_teams())
+        gains = self.gains[self.gains["team_id"].isin(teams)]
+        best = rollup.most_improved(gains, n=5, indicator_ids=[self.indicator.value])
+        if best.empty:
+            return banner("Not enough months yet to compare with the baseline.", "info")
+        cycles = self.cycles
+        adopted = cycles[cycles["act_decision"].isin(_DECISIONS)] if len(cycles) else cycles
+        names = dict(zip(self.ideas["change_id"], self.ideas["name"], strict=False))
+        team_names = dict(zip(self.teams["team_id"], self.teams["name"], strict=False))
+        rows = []
+        for row in best.itertuples():
+            mine = adopted[adopted["team_id"] == row.team_id] if len(adopted) else adopted
+            changes = sorted({f"{names.get(c, c)} ({d}ed)" for c, d in
+                              zip(mine.get("change_id", []), mine.get("act_decision", []),
+                                  strict=False)})
+            rows.append({"rank": row.rank, "team": f"{row.team_id} {team_names.get(row.team_id)}",
+                         "gain": f"{row.improvement_pp:+.1f}",
+                         "changes": "; ".join(changes) or "none recorded"})
+        return table(pd.DataFrame(rows), {"rank": "#", "team": "Team",
+                                          "gain": "Improvement (points)",
+                                          "changes": "Changes adopted or adapted (PDSA act)"})
+
+    # -- redraw -------------------------------------------------------------------------------
+    def update(self) -> dict[str, Any]:
+        """Redraw every chart for the current filters; returns what was done and its time."""
+        start = time.perf_counter()
+        try:
+            figures = self._figures()
+        except _NoData as exc:
+            self.notify(str(exc), "warning")
+            return {}
+        done = {key: redraw(self.models[key], fig) for key, fig in figures.items()
+                if key != "multiples"}
+        done["multiples"] = self._redraw_multiples()
+        self.improved.value = self._improved_html()
+        seconds = time.perf_counter() - start
+        self.last_redraw = {**done, "seconds": seconds, "teams": len(self.selected_teams())}
+        snapshot = f" as entered by {self._as_of}" if self._as_of else ""
+        self.status.value = (f'<span class="wb-status">{len(self.selected_teams())} teams, '
+                             f"data up to {esc(self.period)}{esc(snapshot)}</span>")
+        self.notify("")
+        return self.last_redraw
+
+    def _on_as_of_change(self, change: dict) -> None:
+        value = (change["new"] or "").strip() or None
+        if value is not None:
+            from workbench.app_context import parse_query
+
+            parsed = parse_query(f"as_of={value}")
+            if parsed.problems:
+                self.notify(parsed.problems[0], "error")
+                return
+        self._load(value)
+        self.update()
+
+    def _on_presentation_change(self, change: dict) -> None:
+        if change["new"]:
+            self.add_class("wb-presentation")
+        else:
+            self.remove_class("wb-presentation")
+
     def _show(self, context: AppContext) -> None:
-        pass
+        context = context.checked(indicators=set(self.indicators["indicator_id"]),
+                                  waves=set(self.teams["wave_id"].dropna()),
+                                  districts=set(self.teams["district"].dropna()))
+        with self.hold_sync():
+            if context.indicator:
+                self.indicator.value = context.indicator
+            if context.wave:
+                self.wave.value = context.wave
+            if context.district:
+                self.district.value = context.district
+            if context.as_of:
+                self.as_of.value = context.as_of
+            self.presentation.value = context.presentation
+        if not self.last_redraw:
+            self.update()
+        if context.problems:
+            self.notify("\n".join(context.problems), "warning")
+
+
+class _NoData(Exception):
+    pass

@@ -1,0 +1,120 @@
+"""Redrawing bokeh charts in a live app without `show()`: new data into the shown figure.
+
+An app keeps one `jupyter_bokeh.BokehModel` per chart. When a filter changes it builds the
+new figure with the same `workbench.charts` function (cheap: nothing is rendered) and
+`transplant`s it into the figure on screen: the data of every named `ColumnDataSource`, the
+ranges, titles, sizes and constant glyph properties (a target line). Only the changed
+properties travel to the browser as a document patch. When the structure differs (another
+set of teams, so other panels) the model is replaced instead (`redraw`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bokeh.models import ColumnDataSource, FactorRange, GridPlot, Plot, Range1d
+
+__all__ = ["plots_of", "transplant", "redraw", "one_patch"]
+
+
+def plots_of(obj: Any) -> list[Plot] | None:
+    """The plots of a figure or grid in a stable order, or None for other layouts."""
+    if isinstance(obj, Plot):
+        return [obj]
+    if isinstance(obj, GridPlot):
+        return [child[0] for child in obj.children]
+    return None
+
+
+def _sources(plots: list[Plot]) -> dict[str, ColumnDataSource] | None:
+    found: dict[str, ColumnDataSource] = {}
+    for plot in plots:
+        for renderer in plot.renderers:
+            source = getattr(renderer, "data_source", None)
+            if source is None:
+                continue
+            if not source.name:
+                return None
+            found[source.name] = source
+    return found
+
+
+def transplant(old: Any, new: Any) -> bool:
+    """Make the figure `old` show what `new` shows, in place; False if the structure differs."""
+    old_plots, new_plots = plots_of(old), plots_of(new)
+    if old_plots is None or new_plots is None or len(old_plots) != len(new_plots):
+        return False
+    for a, b in zip(old_plots, new_plots, strict=True):
+        if [type(r.glyph) for r in a.renderers] != [type(r.glyph) for r in b.renderers]:
+            return False
+    old_src, new_src = _sources(old_plots), _sources(new_plots)
+    if old_src is None or new_src is None or set(old_src) != set(new_src):
+        return False
+    for name, source in new_src.items():
+        old_src[name].data = dict(source.data)
+    for a, b in zip(old_plots, new_plots, strict=True):
+        for attr in ("x_range", "y_range"):
+            ra, rb = getattr(a, attr), getattr(b, attr)
+            if isinstance(ra, Range1d) and isinstance(rb, Range1d):
+                _set(ra, start=rb.start, end=rb.end)
+            elif isinstance(ra, FactorRange) and isinstance(rb, FactorRange):
+                _set(ra, factors=list(rb.factors))
+        if a.title is not None and b.title is not None:
+            _set(a.title, text=b.title.text)
+        _set(a, width=b.width, height=b.height)
+        for ra, rb in zip(a.renderers, b.renderers, strict=True):
+            _set(ra.glyph, **{k: v for k, v in rb.glyph.properties_with_values(
+                include_defaults=False).items() if isinstance(v, int | float | str)
+                and k != "name"})
+    return True
+
+
+def _set(model: Any, **values: Any) -> None:
+    """Set only what differs: every change is a message to the browser."""
+    changed = {k: v for k, v in values.items() if getattr(model, k) != v}
+    if changed:
+        model.update(**changed)
+
+
+@contextmanager
+def one_patch(model: Any) -> Iterator[None]:
+    """Send every change made inside the block as ONE document patch to the browser.
+
+    jupyter_bokeh sends one message per property change, each serialising references of
+    the whole document: hundreds of changes (100 teams' sources) would take seconds.
+    """
+    doc = model._document
+    events: list[Any] = []
+    doc.remove_on_change(model)
+    doc.on_change(events.append)
+    try:
+        yield
+    finally:
+        doc.remove_on_change(events.append)
+        doc.on_change_dispatch_to(model)
+        if events:
+            _send_patch(model, events)
+
+
+def _send_patch(model: Any, events: list[Any]) -> None:
+    from bokeh.protocol import Protocol
+
+    msg = Protocol().create("PATCH-DOC", events)
+    for part in (msg.header_json, msg.metadata_json, msg.content_json):
+        model.send({"msg": "patch", "payload": part})
+    for buffer in msg.buffers:
+        model.send({"msg": "patch", "payload": json.dumps(buffer.ref)})
+        model.send({"msg": "patch"}, [buffer.to_bytes()])
+
+
+def redraw(model: Any, new: Any) -> str:
+    """Show `new` in the `BokehModel` `model`: in place when possible ("patched"), else by
+    replacing the document ("replaced"). Never `show()`s."""
+    with one_patch(model):
+        if transplant(model._model, new):
+            return "patched"
+    model.update_from_model(new)
+    return "replaced"
