@@ -24,3 +24,7 @@ def run_main_job(engine: Engine, *, db: str | None, serve: bool,
     checked = run_validation(engine)
     echo(f"Validation up to {checked['period']}: {checked['open']} open flags ("
          + ", ".join(f"{rule} {n}" for rule, n in checked["found"].items()) + ").")
+    if serve:
+        from workbench.serve import serve as serve_apps
+
+        serve_apps(engine.url.render_as_string(hide_password=False), echo=print, note=echo)

@@ -54,8 +54,8 @@ class LearningSessionApp(WorkbenchApp):
                                     options=[(f"{names[c]} ({c})", c) for c in codes])
         waves = sorted(self.teams["wave_id"].dropna().unique())
         districts = sorted(d for d in self.teams["district"].dropna().unique() if d)
-        self.wave = w.Dropdown(description="Wave", options=[("All waves", _ALL)] + [(x, x) for x in waves],
-                               layout=w.Layout(width="200px"))
+        self.wave = w.Dropdown(description="Wave", layout=w.Layout(width="200px"),
+                               options=[("All waves", _ALL)] + [(x, x) for x in waves])
         self.district = w.Dropdown(description="District", layout=w.Layout(width="260px"),
                                    options=[("All districts", _ALL)] + [(x, x) for x in districts])
         self.as_of = w.Text(description="As of", placeholder="YYYY-MM-DD (blank: live)",
