@@ -41,7 +41,7 @@ def write_team_notebook(folder: Path, *, fail_team: str | None = None,
             "'<li>' + html.escape(t) + '</li>' for t in titles) + '</ul>'))"),
         new_code_cell(
             "m = read_measurements(engine, team_ids=[team_id])\n"
-            "m = m[m['indicator_id'] == m['indicator_id'].iloc[0]]\n"
+            "m = m[m['indicator_id'] == 'AMTSL']\n"
             "fig = figure(title=f'Team {team_id}', width=600, height=300)\n"
             "fig.line(list(range(len(m))), m['value'].tolist(), line_width=2)\n"
             "show(fig)"),

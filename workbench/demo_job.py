@@ -24,6 +24,10 @@ def run_main_job(engine: Engine, *, db: str | None, serve: bool,
     checked = run_validation(engine)
     echo(f"Validation up to {checked['period']}: {checked['open']} open flags ("
          + ", ".join(f"{rule} {n}" for rule, n in checked["found"].items()) + ").")
+    from workbench.reports import demo_reports
+
+    index = demo_reports(engine, db=db, period=counts["last_period"], echo=echo)
+    echo(f"Reports for {counts['last_period']}: open {index}")
     if serve:
         from workbench.serve import serve as serve_apps
 

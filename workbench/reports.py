@@ -60,6 +60,7 @@ __all__ = [
     "resolve_notebook",
     "report_fingerprints",
     "default_visit_date",
+    "demo_reports",
 ]
 
 NOTEBOOKS: dict[str, str] = {
@@ -575,3 +576,22 @@ def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int) -> Iterator[Repor
                         error=CellError(cell_index=-1, execution_count=None, source="",
                                         ename=type(exc).__name__, evalue=str(exc)))
 
+
+
+def demo_reports(engine: Engine, *, db: str | None, period: str, out_dir: str | Path | None = None,
+                 workers: int = 2, echo: Any = print) -> Path:
+    """`workbench demo`'s report step: every team's report and the collaborative summary for
+    `period`, in `reports/` beside a database file (else `./reports`); returns the index."""
+    if out_dir is None:
+        path = Path(db) if db and "://" not in db else None
+        out_dir = path.resolve().parent / "reports" if path is not None else Path("reports")
+    echo(f"Writing the {period} reports of every team to {Path(out_dir) / period} ...")
+    teams = run_reports(engine, period, "team_report", out_dir=out_dir, workers=workers)
+    summary = run_reports(engine, period, "collaborative_summary", out_dir=out_dir, workers=1)
+    for batch in (teams, summary):
+        for failed in batch.failed:
+            echo(f"  {batch.notebook} {failed.team_id or ''} failed: {failed.error_summary}")
+    done = len(teams.results) + len(summary.results)
+    echo(f"{done - len(teams.failed) - len(summary.failed)} of {done} reports ready "
+         f"in {teams.seconds + summary.seconds:.0f} s.")
+    return summary.index_path

@@ -1,0 +1,250 @@
+"""The batch report runner: real kernels, real notebooks, a real SQLite demo database.
+
+Executions are few and small: one module-wide CLI batch (three teams, one failing) that most
+tests read, plus short runs for resume, --force, the papermill engine and a killed batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+from report_fixtures import write_summary_notebook, write_team_notebook
+from sqlalchemy import insert, update
+
+from workbench.cli import main
+from workbench.report_folder import safe_name
+from workbench.reports import run_reports
+from workbench.store import open_engine
+from workbench.store import schema as s
+
+PERIOD = "2026-10"
+XSS = "<script>alert(1)</script>"
+ODD_TEAM = "../x y"
+ODD_NAME = "<b>Odd & team</b>"
+BOKEHJS_BANNER = "Copyright (c) Anaconda, Inc., and Bokeh Contributors"
+
+
+def _add_odd_team_and_xss_pdsa(db: str) -> None:
+    engine = open_engine(db)
+    now = datetime(2026, 10, 15, 9, 0)
+    with engine.begin() as conn:
+        conn.execute(insert(s.teams).values(team_id=ODD_TEAM, name=ODD_NAME, facility="",
+                                            district="", region="", wave_id="W1", coach="",
+                                            joined_period="2024-11"))
+        conn.execute(insert(s.pdsa_cycles).values(
+            team_id="T01", change_id="C01", cycle_number=99, title=XSS, objective=XSS,
+            status="do", start_date="2026-10-01", author="tester", created_at=now,
+            updated_at=now, version=1))
+
+
+@pytest.fixture(scope="module")
+def batch(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One CLI batch of the fixture notebook: T01, the odd team, then T02 which fails."""
+    folder = tmp_path_factory.mktemp("batch")
+    db = str(folder / "demo.db")
+    shutil.copy(demo_db_master, db)
+    _add_odd_team_and_xss_pdsa(db)
+    notebook = write_team_notebook(folder / "nb", fail_team="T02")
+    out = folder / "reports"
+    result = CliRunner().invoke(main, [
+        "report", "--db", db, "--period", PERIOD, "--notebook", str(notebook),
+        "--teams", f"T01,{ODD_TEAM},T02", "--out", str(out), "--no-progress"])
+    period_dir = out / PERIOD
+    return {"db": db, "notebook": notebook, "out": out, "dir": period_dir, "cli": result,
+            "manifest": json.loads((period_dir / "manifest.json").read_text())}
+
+
+def _html(batch: dict, team: str) -> str:
+    return (batch["dir"] / f"{safe_name(team)}.html").read_text(encoding="utf-8")
+
+
+def test_a_failing_team_does_not_stop_the_others_and_the_cli_exits_1(batch: dict) -> None:
+    result = batch["cli"]
+    assert result.exit_code == 1, result.output
+    entries = batch["manifest"]["reports"]["team_report"]
+    assert {k: e["status"] for k, e in entries.items()} == {
+        "T01": "ok", ODD_TEAM: "ok", "T02": "failed"}
+    assert "Error: 1 report(s) failed: T02." in result.output
+    assert re.search(r"^T02\s+failed\s+[\d.]+\s+RuntimeError: deliberate failure for T02 "
+                     r"\(cell \d+\)$", result.output, re.MULTILINE)
+    assert f"Index: {batch['dir'] / 'index.html'}" in result.output
+
+
+def test_the_failed_notebook_is_kept_with_papermills_banner_and_the_failing_cell(
+        batch: dict) -> None:
+    error = batch["manifest"]["reports"]["team_report"]["T02"]["error"]
+    assert error["ename"] == "RuntimeError"
+    assert error["evalue"] == "deliberate failure for T02"
+    assert "raise RuntimeError" in error["source"]
+    nb = nbformat.read(batch["dir"] / "T02.ipynb", as_version=4)
+    assert "papermill-error-cell-tag" in nb.cells[0].metadata["tags"]
+    assert "An Exception was encountered" in nb.cells[0].source
+    # papermill puts an anchor before the failing cell, then the banner on top
+    assert 'id="papermill-error-cell"' in nb.cells[error["cell_index"] + 1].source
+    assert "raise RuntimeError" in nb.cells[error["cell_index"] + 2].source
+    page = _html(batch, "T02")
+    assert "This report is incomplete" in page and "deliberate failure for T02" in page
+
+
+def test_user_text_from_the_database_shows_as_text_not_markup(batch: dict) -> None:
+    page = _html(batch, "T01")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert XSS not in page
+    odd = _html(batch, ODD_TEAM)
+    assert "&lt;b&gt;Odd &amp; team&lt;/b&gt;" in odd  # the cover escapes the team name
+    assert ODD_NAME not in odd
+
+
+def test_team_codes_become_safe_file_names_inside_the_period_folder(batch: dict) -> None:
+    name = safe_name(ODD_TEAM)
+    assert re.fullmatch(r"x-y-[0-9a-f]{6}", name)
+    assert batch["manifest"]["reports"]["team_report"][ODD_TEAM]["paths"] == {
+        "html": f"{name}.html"}
+    assert sorted(p.name for p in batch["dir"].iterdir()) == sorted(
+        ["T01.html", "T02.html", "T02.ipynb", f"{name}.html", "index.html", "manifest.json"])
+    assert not (batch["out"].parent / "x y.html").exists()
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("T01", "T01"), ("team_7.a", "team_7.a"), ("CON", None), ("..", None), ("a/b", None),
+    ("Équipe 3", None)])
+def test_safe_names_keep_safe_codes_and_slug_the_rest_uniquely(code: str,
+                                                               expected: str | None) -> None:
+    name = safe_name(code)
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name)
+    if expected is not None:
+        assert name == expected
+    else:
+        assert name != code and re.search(r"-[0-9a-f]{6}$", name)
+    assert safe_name("a b") != safe_name("a/b")
+
+
+def test_a_later_teams_report_sees_nothing_of_an_earlier_teams_run(batch: dict) -> None:
+    first, second = _html(batch, "T01"), _html(batch, ODD_TEAM)
+    assert "leftovers: []" in first
+    assert "leftovers: []" in second  # T01 ran first in the same kernel
+    assert "probe_T01" not in second and "report for T01" not in second
+    assert "report for ../x y" in second
+
+
+def test_the_html_embeds_bokehjs_once_loads_nothing_from_the_network_and_hides_code(
+        batch: dict) -> None:
+    page = _html(batch, "T01")
+    assert page.count(BOKEHJS_BANNER) == 1
+    assert "Bokeh.embed.embed_items" in page
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?(https?:)?//", page)
+    assert "cdn.bokeh.org" not in page and "cdnjs.cloudflare.com" not in page
+    assert "read_pdsa_cycles" not in page  # code cells are hidden
+    assert "injected-parameters" not in page
+    assert len(page.encode()) < 2_000_000
+
+
+def test_the_index_links_every_report_with_its_status_escaped(batch: dict) -> None:
+    page = (batch["dir"] / "index.html").read_text(encoding="utf-8")
+    odd = safe_name(ODD_TEAM)
+    assert f'<a href="{odd}.html">report</a>' in page
+    assert '<a href="T01.html">report</a>' in page
+    assert '<a href="T02.ipynb">notebook</a>' in page
+    assert '<td class="status-failed">failed</td>' in page
+    assert "3 reports, 1 failed." in page
+    assert "&lt;b&gt;Odd &amp; team&lt;/b&gt;" in page and ODD_NAME not in page
+    assert "RuntimeError: deliberate failure for T02" in page
+
+
+def test_unchanged_reports_are_skipped_force_redoes_them_and_a_pdsa_change_redoes_one_team(
+        demo_db: str, tmp_path: Path) -> None:
+    notebook = write_team_notebook(tmp_path / "nb")
+    out = tmp_path / "reports"
+
+    def run(**kwargs: object) -> dict[str, str]:
+        result = run_reports(demo_db, PERIOD, str(notebook), teams=["T01", "T03"],
+                             out_dir=out, progress=False, **kwargs)
+        return {r.team_id: r.status for r in result.results}
+
+    assert run() == {"T01": "ok", "T03": "ok"}
+    stamp = (out / PERIOD / "T03.html").stat().st_mtime_ns
+    assert run() == {"T01": "skipped", "T03": "skipped"}
+    with open_engine(demo_db).begin() as conn:
+        conn.execute(update(s.pdsa_cycles).where(s.pdsa_cycles.c.team_id == "T01")
+                     .values(updated_at=datetime(2026, 10, 30, 12, 0)))
+    assert run() == {"T01": "ok", "T03": "skipped"}
+    assert (out / PERIOD / "T03.html").stat().st_mtime_ns == stamp
+    assert run(force=True, fmt="both") == {"T01": "ok", "T03": "ok"}
+    assert (out / PERIOD / "T03.ipynb").is_file()
+
+
+def test_a_notebook_without_team_id_runs_once_with_the_papermill_engine(
+        demo_db: str, tmp_path: Path) -> None:
+    notebook = write_summary_notebook(tmp_path / "nb")
+    result = run_reports(demo_db, PERIOD, str(notebook), out_dir=tmp_path / "out",
+                         engine="papermill", progress=False)
+    assert [(r.team_id, r.status) for r in result.results] == [(None, "ok")]
+    assert result.results[0].paths == {"html": "collaborative-summary.html"}
+    page = (tmp_path / "out" / PERIOD / "collaborative-summary.html").read_text()
+    assert "24 teams in 2026-10" in page
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--period", "2026-13"], "Error: Invalid value for '--period': '2026-13' is not a month; "
+                              "write it as YYYY-MM, e.g. 2025-06."),
+    (["--period", "2030-01"], "Error: No data for 2030-01: the database holds 2024-11 to "
+                              "2026-10; pick a month in that range."),
+    (["--period", PERIOD, "--teams", "T01,T99"],
+     "Error: Unknown team code(s): T99. Known codes: T01, T02, T03, T04, T05, T06, T07, T08, "
+     "T09, T10, T11, T12, …."),
+    (["--period", PERIOD, "--notebook", "monthly"],
+     "Error: Unknown notebook 'monthly': use one of team_report, site_visit_brief, "
+     "collaborative_summary, or the path of an .ipynb file."),
+])
+def test_report_rejects_bad_input_with_a_clear_error(demo_db: str, tmp_path: Path,
+                                                     args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["report", "--db", demo_db, "--out", str(tmp_path), *args])
+    assert result.exit_code == 2 if "Invalid value" in message else result.exit_code == 1
+    assert message in result.output
+    assert not (tmp_path / PERIOD).exists()
+
+
+def test_a_batch_killed_half_way_resumes_where_it_stopped(demo_db: str, tmp_path: Path) -> None:
+    notebook = write_team_notebook(tmp_path / "nb")
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import os, time\nif team_id == os.environ.get('WB_TEST_HANG'):\n    time.sleep(120)"))
+    nbformat.write(nb, notebook)
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "workbench", "report", "--db", demo_db, "--period", PERIOD,
+               "--notebook", str(notebook), "--teams", "T01,T02,T03", "--out", str(out),
+               "--no-progress"]
+    process = subprocess.Popen(command, env={**os.environ, "WB_TEST_HANG": "T02"},
+                               start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    manifest = out / PERIOD / "manifest.json"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if manifest.exists() and "T01" in json.loads(manifest.read_text())["reports"].get(
+                    "team_report", {}):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the first report never finished")
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the batch and its kernel, mid-way through T02
+        process.wait()
+    entries = json.loads(manifest.read_text())["reports"]["team_report"]
+    assert list(entries) == ["T01"]
+    result = run_reports(demo_db, PERIOD, str(notebook), teams=["T01", "T02", "T03"],
+                         out_dir=out, progress=False)
+    assert {r.team_id: r.status for r in result.results} == {
+        "T01": "skipped", "T02": "ok", "T03": "ok"}
