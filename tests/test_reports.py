@@ -107,6 +107,19 @@ def test_user_text_from_the_database_shows_as_text_not_markup(batch: dict) -> No
     assert ODD_NAME not in odd
 
 
+def test_the_shipped_team_report_escapes_a_pdsa_title_and_embeds_bokehjs_once(
+        batch: dict, tmp_path: Path) -> None:
+    result = run_reports(batch["db"], PERIOD, "team_report", teams=["T01"],
+                         out_dir=tmp_path, progress=False)
+    assert [r.status for r in result.results] == ["ok"], result.results[0].error_summary
+    page = (tmp_path / PERIOD / "T01.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert XSS not in page
+    assert page.count(BOKEHJS_BANNER) == 1
+    assert page.count('class="wb-figure"') >= 6
+    assert len(page.encode()) < 2_000_000
+
+
 def test_team_codes_become_safe_file_names_inside_the_period_folder(batch: dict) -> None:
     name = safe_name(ODD_TEAM)
     assert re.fullmatch(r"x-y-[0-9a-f]{6}", name)

@@ -1,0 +1,71 @@
+"""A generated team report opened from disk in headless Chromium, with the network cut off:
+the bokeh charts must draw from the BokehJS embedded in the file (a USB stick, an e-mail)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.reports import run_reports
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (make browser)"),
+]
+
+# Share of non-white pixels of a bokeh canvas, computed in the page (canvas in shadow DOM).
+_INKED = """canvas => {
+  const ctx = canvas.getContext('2d');
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] > 0 && (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235)) inked++;
+  }
+  return inked / (canvas.width * canvas.height);
+}"""
+
+
+def test_a_team_report_opened_offline_draws_its_bokeh_charts(demo_db: str,
+                                                            tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    result = run_reports(demo_db, "2026-10", "team_report", teams=["T01"],
+                         out_dir=tmp_path / "reports", progress=False)
+    assert result.exit_code == 0, result.results[0].error_summary
+    report = tmp_path / "reports" / "2026-10" / "T01.html"
+    blocked: list[str] = []
+    errors: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+            def only_files(route, request) -> None:  # type: ignore[no-untyped-def]
+                if request.url.startswith(("file:", "data:", "blob:")):
+                    route.continue_()
+                else:
+                    blocked.append(request.url)
+                    route.abort()
+
+            page.route("**/*", only_files)
+            page.goto(report.as_uri(), wait_until="load")
+            canvas = page.locator("canvas").first
+            canvas.wait_for(state="attached", timeout=30_000)
+            page.wait_for_timeout(500)  # let bokeh finish its first paint
+            canvases = page.locator("canvas")
+            inked = [canvases.nth(i).evaluate(_INKED) for i in range(canvases.count())]
+            page.screenshot(path=str(ARTIFACTS / "report_T01.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    assert blocked == []  # nothing outside the file was even requested
+    assert len(inked) >= 6  # one chart per indicator, and the assessment trend
+    assert max(inked) > 0.01, inked
