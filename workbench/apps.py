@@ -245,15 +245,22 @@ class CoachApp(_FormApp):
         return (self._brief(),)
 
     def _brief(self) -> w.Widget:
-        try:
-            from workbench import briefs
-        except ImportError:
-            return w.HTML(banner("The site-visit brief is not installed yet.", "warning"))
-        builder = getattr(briefs, "brief_widget", None) or getattr(briefs, "brief_html", None)
-        if builder is None:
-            return w.HTML(banner("The site-visit brief is not installed yet.", "warning"))
-        out = builder(self.engine, self.team_picker.value)
-        return out if isinstance(out, w.Widget) else w.HTML(str(out))
+        """The brief of `workbench.briefs.site_visit_brief_data`, as escaped HTML tables."""
+        from workbench.briefs import site_visit_brief_data
+        from workbench.render import bullets, heading, join, table
+
+        brief = site_visit_brief_data(self.engine, self.team_picker.value)
+        return w.HTML(join(
+            heading(f"Site-visit brief: {brief.team_label}, {brief.since_label}"),
+            table(brief.changes, {"indicator": "Indicator", "then": "Then", "now": "Now",
+                                  "change": "Change"}, caption="What changed"),
+            table(brief.signals, {"indicator": "Indicator", "latest": "Latest",
+                                  "target": "Target", "signal": "Signal"}, caption="Signals"),
+            table(brief.pdsa_in_flight, {"change": "Change idea", "cycle": "Cycle",
+                                         "status": "Status", "last_change": "Last change"},
+                  caption="PDSA cycles in flight", empty="No PDSA cycle in flight."),
+            heading("Questions for the visit", 4), bullets(brief.questions),
+        ))
 
 
 class ValidationQueueApp(_FormApp):
