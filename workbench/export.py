@@ -186,7 +186,7 @@ def dhis2_data_value_set(engine: Engine, mapping: Mapping, *, as_of: str | None 
                 "comment": rec.reason or rec.comment or "",
                 "followup": False,
             }
-            if op.category_option_combo:
+            if isinstance(op.category_option_combo, str) and op.category_option_combo:
                 value["categoryOptionCombo"] = op.category_option_combo
             values.append(value)
     values.sort(key=lambda v: (v["orgUnit"], v["period"], v["dataElement"]))

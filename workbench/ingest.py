@@ -51,7 +51,7 @@ from workbench.store import current_user, read_indicators, read_teams, utcnow
 from workbench.store import schema as s
 
 __all__ = ["FORMATS", "ImportResult", "detect_format", "read_candidates", "import_file",
-           "current_values"]
+           "current_values", "fetch_tuples"]
 
 FORMATS = ("auto", "csv", "xlsx", "dhis2-json", "dhis2-csv", "kobo")
 KEY = ["team_id", "indicator_id", "period"]
@@ -382,8 +382,8 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
                 "row": rows[future], "column": "period", "reason": "future-period",
                 "value": frame["period"][future],
                 "message": "the period is after the current month; check the year and month"}))
-    team = frame["team_id"].astype(str).str.strip()
-    indicator = frame["indicator_id"].astype(str).str.strip()
+    team = _stripped(frame["team_id"])
+    indicator = _stripped(frame["indicator_id"])
     frame = frame.assign(team_id=team, indicator_id=indicator)
     known_teams = set(teams["team_id"])
     bad_team = ~team.isin(known_teams)
@@ -415,7 +415,8 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
             "message": [f"{m} is missing; {i} needs both numerator and denominator (DHIS2 "
                         "compulsory pair)" for m, i in zip(missing, indicator[half],
                                                              strict=True)]}))
-    dup = frame.duplicated(KEY, keep=False)
+    key_code = _key_codes(frame)
+    dup = key_code.duplicated(keep=False)
     if dup.any():
         sub = frame[dup]
         key_groups = sub.groupby(KEY, dropna=False)
@@ -433,8 +434,24 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
                             f"on row {f}); keep one row" for t, i, p, f in
                             zip(c["team_id"], c["indicator_id"], c["period"], first[conflict],
                                 strict=True)]}))
-        frame = frame[~frame.duplicated(KEY, keep="first")]
+        frame = frame[~key_code.duplicated(keep="first")]
     return frame, _concat(parts), n_blank
+
+
+def _stripped(raw: pd.Series) -> pd.Series:
+    """Codes as stripped text, computed on the distinct values only (fast on big files)."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    clean = np.array([str(u).strip() for u in uniques], dtype=object)
+    return pd.Series(clean[codes], index=raw.index, dtype=object)
+
+
+def _key_codes(frame: pd.DataFrame) -> pd.Series:
+    """One int64 per team × indicator × period, for fast duplicate detection."""
+    out = np.zeros(len(frame), dtype=np.int64)
+    for column in KEY:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        out = out * (len(uniques) + 1) + codes
+    return pd.Series(out, index=frame.index)
 
 
 def read_candidates(path: str | Path, engine: Engine, fmt: str = "auto",
@@ -504,6 +521,21 @@ def _sorted(failures: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- writing
 
+def fetch_tuples(conn: Connection, sql: str, params: tuple = ()) -> list[tuple]:
+    """Plain tuples straight from the DBAPI cursor (SQLAlchemy Rows are slow to frame in bulk).
+
+    `sql` uses `?` placeholders; they become `%s` on drivers with that paramstyle.
+    """
+    if conn.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def current_values(conn: Connection | Engine) -> pd.DataFrame:
     """Current numerator, denominator, comment and revision_id of every key (fast, raw SQL)."""
     sql = ("SELECT m.team_id, m.indicator_id, m.period, m.numerator, m.denominator, m.comment, "
@@ -512,9 +544,9 @@ def current_values(conn: Connection | Engine) -> pd.DataFrame:
            "ON m.revision_id = l.rid")
     if isinstance(conn, Engine):
         with conn.connect() as c:
-            rows = c.exec_driver_sql(sql).fetchall()
+            rows = fetch_tuples(c, sql)
     else:
-        rows = conn.exec_driver_sql(sql).fetchall()
+        rows = fetch_tuples(conn, sql)
     return pd.DataFrame.from_records(
         rows, columns=["team_id", "indicator_id", "period", "numerator", "denominator",
                        "comment", "revision_id"])
@@ -558,6 +590,8 @@ def _insert_revisions(conn: Connection, rows: pd.DataFrame, *, source: str, auth
         "comment": rows["comment"].fillna("").astype(str).tolist(),
     }
     sqlite = conn.dialect.name == "sqlite"
+    if sqlite and total > _CHUNK:  # a bigger page cache for index inserts (this connection)
+        conn.exec_driver_sql("PRAGMA cache_size=-262144")
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
     sql = ("INSERT INTO measurement_revisions (team_id, indicator_id, period, numerator, "
            "denominator, source, batch_id, flag_id, author, created_at, reason, comment) "

@@ -41,6 +41,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, select
 
 from workbench.config import DEFAULT_SETTINGS
+from workbench.ingest import fetch_tuples
 from workbench.store import read_collaborative, read_indicators, read_recounts, read_teams, utcnow
 from workbench.store import schema as s
 from workbench.verification import verification_rates, verification_table
@@ -327,7 +328,7 @@ def verification_out_of_band(ctx: Context) -> pd.DataFrame:
                   component="ratio", statistic=hit["vf"], lower=float(band[0]),
                   upper=float(band[1]), extra=hit["recount_id"].astype(str),
                   data_revision_id=hit["revision_id"],
-                  message=[f"recount {rn:g}/{rd:g} against reported {pn:g}/{pd_:g}: "
+                  message=[f"recount {_g(rn)}/{_g(rd)} against reported {_g(pn)}/{_g(pd_)}: "
                            f"verification factor {_fmt(vf)} outside {band[0]}–{band[1]}"
                            for rn, rd, pn, pd_, vf in
                            zip(hit["recounted_numerator"], hit["recounted_denominator"],
@@ -373,6 +374,10 @@ def conflicting_duplicate(ctx: Context) -> pd.DataFrame:
                   details=[{"other_revision_id": int(r)} for r in hit["revision_id"]])
 
 
+def _g(v: Any) -> str:
+    return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{float(v):g}"
+
+
 def _fmt(v: Any) -> str:
     return "undefined" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.2f}"
 
@@ -406,17 +411,21 @@ def _revisions(conn: Connection, period: str | None) -> pd.DataFrame:
            "batch_id, created_at FROM measurement_revisions")
     params: tuple = ()
     if period is not None:
-        sql += " WHERE period <= ?" if conn.dialect.name == "sqlite" else " WHERE period <= %s"
+        sql += " WHERE period <= ?"
         params = (period,)
     sql += " ORDER BY revision_id"
-    rows = conn.exec_driver_sql(sql, params).fetchall() if params else \
-        conn.exec_driver_sql(sql).fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=[
-        "revision_id", "team_id", "indicator_id", "period", "numerator", "denominator",
-        "source", "batch_id", "created_at"])
+    rows = fetch_tuples(conn, sql, params)
+    names = ["revision_id", "team_id", "indicator_id", "period", "numerator", "denominator",
+             "source", "batch_id", "created_at"]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    frame = pd.DataFrame({n: np.array(c, dtype=object) for n, c in zip(names, columns,
+                                                                       strict=True)})
+    frame["revision_id"] = frame["revision_id"].astype("int64")
     frame["numerator"] = frame["numerator"].astype(float)
     frame["denominator"] = frame["denominator"].astype(float)
     frame["batch_id"] = frame["batch_id"].astype(float)
+    for column in ("team_id", "indicator_id", "source"):  # factorize once
+        frame[column] = frame[column].astype("category")
     if len(frame) and not isinstance(frame["created_at"].iloc[0], str):
         frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.strftime(
             "%Y-%m-%d %H:%M:%S.%f")

@@ -1,0 +1,83 @@
+"""The data commands end to end: import, template, validate, flags, export (exact texts)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from workbench.cli import main
+
+TIDY = "team_id,indicator_id,period,numerator,denominator\n"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_import_prints_what_changed_and_reimport_is_a_no_op(empty_db, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text(TIDY + "T01,AMTSL,2024-01,40,50\nT01,PPH,2024-01,1,50\n", encoding="utf-8")
+    first = run("import", path, "--db", empty_db)
+    assert first.exit_code == 0, first.output
+    assert "Imported a.csv (csv) as batch 1: 2 new, 0 revised, 0 unchanged." in first.output
+    again = run("import", path, "--db", empty_db, "--json")
+    payload = json.loads(again.output[again.output.index("{"):])
+    assert (payload["new"], payload["unchanged"]) == (0, 2)
+
+
+def test_import_lists_every_failure_and_exits_1(empty_db, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(TIDY + "T09,AMTSL,2024-01,4,5\nT01,AMTSL,2024-02,x,5\n", encoding="utf-8")
+    result = run("import", path, "--db", empty_db)
+    assert result.exit_code == 1
+    assert "unknown-team" in result.output and "not-a-number" in result.output
+    assert result.output.splitlines()[-1] == (
+        "Error: bad.csv: 2 problems in 2 rows; nothing was imported. First: row 2, column "
+        "team_id: team 'T09' is not in this collaborative (teams: T01, T02); fix the code. Fix "
+        "every listed problem and import again.")
+
+
+def test_validate_flags_resolve_and_history(empty_db, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text(TIDY + "T01,AMTSL,2024-01,60,50\n", encoding="utf-8")
+    run("import", path, "--db", empty_db)
+    result = run("validate", "--db", empty_db)
+    assert result.exit_code == 0 and "numerator-exceeds-denominator 1" in result.output
+    listed = json.loads(run("flags", "--db", empty_db, "--status", "open", "--json").output)
+    fid = next(f["flag_id"] for f in listed if f["rule_code"] == "numerator-exceeds-denominator")
+    done = run("flags", "resolve", fid, "--db", empty_db, "--action", "correct", "--numerator",
+               41, "--note", "register recount", "--user", "amugisha")
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith(f"Flag {fid} corrected by amugisha (version 2, revision 2)")
+    conflict = run("flags", "resolve", fid, "--db", empty_db, "--action", "dismiss", "--note",
+                   "late", "--user", "other")
+    assert conflict.exit_code == 1
+    assert conflict.output == (
+        f"Error: flag {fid} is already corrected by amugisha. Nothing was written; to review it "
+        "again pass its version (2).\n")
+    history = run("flags", "history", fid, "--db", empty_db)
+    assert "corrected" in history.output and "amugisha" in history.output
+    missing = run("flags", "resolve", 999, "--db", empty_db, "--action", "confirm", "--note", "x")
+    assert missing.output == ("Error: flag 999 does not exist. List flags with `workbench flags "
+                              "--db URL`.\n")
+
+
+def test_template_and_export_commands(empty_db, tmp_path):
+    out = tmp_path / "T01.xlsx"
+    result = run("template", "xlsx", "--db", empty_db, "--team", "T01", "--months", "2", "--out",
+                 out)
+    assert result.exit_code == 0 and out.exists()
+    csv_out = run("export", "measurements", "--db", empty_db)
+    assert csv_out.output == "team_id,indicator_id,period,numerator,denominator\n"
+    needs_out = run("export", "flags", "--db", empty_db, "--format", "xlsx")
+    assert needs_out.output == "Error: --format xlsx needs --out FILE.xlsx.\n"
+    unknown = run("template", "xlsx", "--db", empty_db, "--team", "T99", "--out", out)
+    assert unknown.output.startswith("Error: unknown team 'T99'.")
+
+
+def test_every_data_command_has_help_with_an_example():
+    for args in (["import"], ["template", "xlsx"], ["validate"], ["flags"],
+                 ["flags", "resolve"], ["flags", "history"], ["export"]):
+        result = run(*args, "--help")
+        assert result.exit_code == 0 and "Example: workbench" in result.output, args

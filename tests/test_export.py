@@ -1,0 +1,82 @@
+"""Exports: CSV and xlsx guarded against formula injection, numbers stay numbers; DHIS2 JSON."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from workbench.errors import WorkbenchError
+from workbench.export import (
+    dhis2_data_value_set,
+    export_frame,
+    neutralise_cell,
+    write_csv,
+    write_xlsx,
+)
+from workbench.mapping import load_mapping
+from workbench.store import add_revisions, open_engine, utcnow
+from workbench.store import schema as s
+
+
+@pytest.fixture
+def db(empty_db):
+    engine = open_engine(empty_db)
+    with engine.begin() as conn:
+        add_revisions(conn, [
+            {"team_id": "T01", "indicator_id": "AMTSL", "period": "2024-01", "numerator": 40,
+             "denominator": 50, "comment": "=HYPERLINK(\"http://evil\",\"x\")"},
+            {"team_id": "T01", "indicator_id": "PPH", "period": "2024-01", "numerator": 2,
+             "denominator": 50}], source="import")
+        conn.execute(s.coaching_visits.insert().values(
+            team_id="T01", coach="@coach", visit_date="2024-02-01", notes="-1+1 cmd|' /C calc'!A0",
+            actions=[{"action": "+recount"}], author="c", created_at=utcnow()))
+    return engine
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"), ("normal", "normal"), (12, 12), (-3.5, -3.5)])
+def test_neutralise_cell(value, expected):
+    assert neutralise_cell(value) == expected
+
+
+def test_csv_export_neutralises_text_and_keeps_numbers(db):
+    frame = export_frame(db, "visits")
+    text = write_csv(frame)
+    assert "'@coach" in text and "'-1+1 cmd" in text
+    out = write_csv(export_frame(db, "measurements"))
+    assert out.splitlines()[1] == "T01,AMTSL,2024-01,40,50"
+
+
+def test_xlsx_export_cells_are_text_never_formulas_and_numbers_are_numbers(db, tmp_path):
+    path = write_xlsx(export_frame(db, "visits"), tmp_path / "v.xlsx", sheet="visits")
+    ws = load_workbook(path).active
+    header = [c.value for c in ws[1]]
+    row = {h: c for h, c in zip(header, ws[2], strict=True)}
+    assert row["coach"].value == "'@coach" and row["coach"].data_type == "s"
+    assert row["notes"].value.startswith("'-1+1")
+    assert row["visit_id"].data_type == "n" and row["visit_id"].value == 1
+    path = write_xlsx(export_frame(db, "measurements"), tmp_path / "m.xlsx")
+    ws = load_workbook(path).active
+    assert [c.value for c in ws[2]] == ["T01", "AMTSL", "2024-01", 40, 50]
+    assert ws["D2"].data_type == "n"
+
+
+def test_export_as_of_hides_later_revisions(db):
+    assert len(export_frame(db, "measurements", as_of="2000-01-01")) == 0
+    assert len(export_frame(db, "measurements")) == 2
+
+
+def test_dhis2_export_through_the_mapping(db, tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text("source: dhis2\norg_units: {OU1: T01}\nindicators:\n  AMTSL:\n"
+                    "    numerator: deA.coc1\n    denominator: deB\n", encoding="utf-8")
+    payload = dhis2_data_value_set(db, load_mapping(path))
+    assert [(v["dataElement"], v.get("categoryOptionCombo"), v["period"], v["orgUnit"],
+             v["value"]) for v in payload["dataValues"]] == [
+        ("deA", "coc1", "202401", "OU1", "40"), ("deB", None, "202401", "OU1", "50")]
+    summed = tmp_path / "sum.yaml"
+    summed.write_text("source: dhis2\nindicators:\n  AMTSL:\n    numerator: [a, b]\n"
+                      "    denominator: c\n", encoding="utf-8")
+    with pytest.raises(WorkbenchError, match="AMTSL.numerator map to several data elements"):
+        dhis2_data_value_set(db, load_mapping(summed))

@@ -1,0 +1,231 @@
+"""Validation rules: each fires on its problem and stays quiet on clean data; flags are stored
+idempotently; the demo collaborative's injected problems are all found."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from workbench.store import add_revisions, open_engine, read_flag_events, read_flags, utcnow
+from workbench.store import schema as s
+from workbench.validate import RULES, find_flags, load_context, run_validation
+
+BASE = pd.Timestamp("2024-01-01")
+
+
+def _fill(engine, rows, *, days_after=5, source="import"):
+    """rows: (team, indicator, period, num, den); entered `days_after` the month ended."""
+    with engine.begin() as conn:
+        for t, i, p, n, d in rows:
+            when = (pd.Period(p, "M").end_time.normalize() + pd.Timedelta(days=days_after))
+            add_revisions(conn, [{"team_id": t, "indicator_id": i, "period": p, "numerator": n,
+                                  "denominator": d}], source=source,
+                          created_at=when.to_pydatetime())
+
+
+def _clean_series(team="T01", months=12, start="2024-01"):
+    periods = [str(p) for p in pd.period_range(start, periods=months, freq="M")]
+    rows = []
+    for k, p in enumerate(periods):
+        rows.append((team, "AMTSL", p, 40 + k % 3, 50 + k % 2))
+        rows.append((team, "PPH", p, 1 + k % 2, 50 + k % 2))
+        rows.append((team, "OXY_STOCK", p, 25 + k % 3, 31 - k % 3))
+    return rows
+
+
+@pytest.fixture
+def clean_db(empty_db):
+    """T01 reports 12 clean months 2024-01..12 (T02 joins 2024-10 and reports too)."""
+    engine = open_engine(empty_db)
+    _fill(engine, _clean_series() + _clean_series("T02", 3, "2024-10"))
+    return empty_db
+
+
+def _found(db, period=None):
+    return find_flags(load_context(open_engine(db), period))
+
+
+def test_clean_data_raises_no_flag_at_all(clean_db):
+    assert _found(clean_db).empty
+
+
+CASES = [
+    ("numerator-exceeds-denominator", ("T01", "AMTSL", "2024-06", 60, 50)),
+    ("negative-count", ("T01", "AMTSL", "2024-06", -40, 50)),
+    ("non-integer-count", ("T01", "AMTSL", "2024-06", 40.5, 50)),
+    ("zero-denominator", ("T01", "PPH", "2024-06", 2, 0)),
+    ("incomplete-pair", ("T01", "PPH", "2024-06", 2, None)),
+    ("outlier-denominator", ("T01", "AMTSL", "2024-06", 40, 500)),
+    ("outlier-numerator", ("T01", "OXY_STOCK", "2024-06", 280, 310)),
+    ("sudden-jump", ("T01", "AMTSL", "2024-06", 5, 50)),
+]
+
+
+@pytest.mark.parametrize(("rule", "row"), CASES)
+def test_each_rule_fires_on_its_problem(clean_db, rule, row):
+    engine = open_engine(clean_db)
+    _fill(engine, [row])
+    found = _found(clean_db)
+    hit = found[found["rule_code"] == rule]
+    assert hit[["team_id", "indicator_id", "period"]].values.tolist() == [list(row[:3])]
+    assert hit["severity"].iloc[0] in ("error", "warning") and hit["message"].iloc[0]
+
+
+def test_outlier_records_statistic_and_bounds(clean_db):
+    _fill(open_engine(clean_db), [("T01", "AMTSL", "2024-06", 40, 500)])
+    hit = _found(clean_db).query("rule_code == 'outlier-denominator'").iloc[0]
+    assert hit["statistic"] > 3.5 and hit["lower"] < 51 < hit["upper"] < 500
+
+
+def test_outlier_needs_enough_history(empty_db):
+    engine = open_engine(empty_db)
+    _fill(engine, _clean_series(months=4) + [("T01", "AMTSL", "2024-05", 40, 500)])
+    assert "outlier-denominator" not in set(_found(empty_db)["rule_code"])
+
+
+def test_sustained_improvement_is_not_an_outlier(empty_db):
+    engine = open_engine(empty_db)
+    rows = [("T01", "AMTSL", str(p), 20 if k < 8 else 48, 50)
+            for k, p in enumerate(pd.period_range("2024-01", periods=16, freq="M"))]
+    _fill(engine, rows)
+    found = _found(empty_db)
+    assert "outlier-numerator" not in set(found["rule_code"])
+
+
+def test_missing_report_counts_from_the_join_month(clean_db):
+    with open_engine(clean_db).begin() as conn:
+        conn.execute(s.measurement_revisions.delete().where(
+            (s.measurement_revisions.c.period == "2024-04")
+            & (s.measurement_revisions.c.indicator_id == "PPH")))
+    found = _found(clean_db).query("rule_code == 'missing-report'")
+    assert found[["team_id", "indicator_id", "period"]].values.tolist() == [
+        ["T01", "PPH", "2024-04"]]  # T02 joined 2024-10: its earlier months are not expected
+
+
+def test_late_entry_uses_the_first_revision(clean_db):
+    engine = open_engine(clean_db)
+    _fill(engine, [("T01", "AMTSL", "2025-01", 40, 50)], days_after=45)
+    _fill(engine, [("T01", "PPH", "2025-01", 1, 50)], days_after=10)
+    found = _found(clean_db).query("rule_code == 'late-entry'")
+    assert found[["indicator_id", "period"]].values.tolist() == [["AMTSL", "2025-01"]]
+    assert found["statistic"].iloc[0] == pytest.approx(45, abs=1)
+
+
+def test_consistency_pair_from_settings(clean_db):
+    engine = open_engine(clean_db)
+    with engine.begin() as conn:
+        conn.execute(s.collaborative.update().values(settings={
+            "consistency_pairs": [{"numerator_of": "PPH", "not_above_denominator_of": "AMTSL"}]}))
+    assert _found(clean_db).empty
+    _fill(engine, [("T01", "PPH", "2024-06", 52, 60)])
+    found = _found(clean_db).query("rule_code == 'consistency-pair'")
+    assert found[["indicator_id", "period"]].values.tolist() == [["PPH", "2024-06"]]
+
+
+def test_value_out_of_range_from_settings(clean_db):
+    engine = open_engine(clean_db)
+    with engine.begin() as conn:
+        conn.execute(s.collaborative.update().values(settings={
+            "allowed_ranges": {"OXY_STOCK": [0.5, 1.0]}}))
+    assert _found(clean_db).empty
+    _fill(engine, [("T01", "OXY_STOCK", "2024-06", 10, 30)])
+    assert "value-out-of-range" in set(_found(clean_db)["rule_code"])
+
+
+def test_conflicting_duplicate_same_day_same_source(clean_db):
+    engine = open_engine(clean_db)
+    _fill(engine, [("T01", "AMTSL", "2025-01", 40, 50)], source="demo")
+    assert "conflicting-duplicate" not in set(_found(clean_db)["rule_code"])
+    _fill(engine, [("T01", "AMTSL", "2025-01", 30, 50)], source="demo")
+    found = _found(clean_db).query("rule_code == 'conflicting-duplicate'")
+    assert found["period"].tolist() == ["2025-01"]
+
+
+def test_verification_recount_outside_band(clean_db):
+    engine = open_engine(clean_db)
+    now = utcnow()
+    with engine.begin() as conn:
+        visit = conn.execute(s.coaching_visits.insert().values(
+            team_id="T01", coach="c", visit_date="2024-07-10", author="c",
+            created_at=now)).inserted_primary_key[0]
+        for p, rec in (("2024-05", 41), ("2024-06", 30)):
+            conn.execute(s.verification_recounts.insert().values(
+                visit_id=visit, team_id="T01", indicator_id="AMTSL", period=p,
+                reported_numerator=None, reported_denominator=None, recounted_numerator=rec,
+                recounted_denominator=None, author="c", created_at=now))
+    found = _found(clean_db).query("rule_code == 'verification-out-of-band'")
+    assert found["period"].tolist() == ["2024-06"]
+    assert found["statistic"].iloc[0] == pytest.approx(30 / 42)  # reported 42 in 2024-06
+
+
+def test_every_rule_is_registered_with_a_docstring():
+    assert len(RULES) == 14
+    assert all(f.__doc__ for f in RULES.values())
+
+
+def test_rerun_is_idempotent_and_clears_fixed_flags(clean_db):
+    engine = open_engine(clean_db)
+    _fill(engine, [("T01", "AMTSL", "2024-06", 60, 50)])
+    first = run_validation(engine)
+    assert first["new"] == first["open"] >= 1
+    again = run_validation(engine)
+    assert (again["new"], again["reopened"], again["cleared"]) == (0, 0, 0)
+    assert len(read_flags(engine)) == first["new"]
+    _fill(engine, [("T01", "AMTSL", "2024-06", 41, 50)])
+    fixed = run_validation(engine)
+    assert fixed["cleared"] >= 1
+    flag = read_flags(engine).query("rule_code == 'numerator-exceeds-denominator'").iloc[0]
+    assert flag["status"] == "cleared"
+    assert read_flag_events(engine, flag_id=int(flag["flag_id"]))["action"].tolist() == [
+        "opened", "cleared"]
+
+
+def test_resolved_flag_reopens_only_when_its_data_changes(clean_db):
+    from workbench.flags import resolve_flag
+
+    engine = open_engine(clean_db)
+    _fill(engine, [("T01", "AMTSL", "2024-06", 60, 50)])
+    run_validation(engine)
+    flag = read_flags(engine).query("rule_code == 'numerator-exceeds-denominator'").iloc[0]
+    resolve_flag(engine, int(flag["flag_id"]), "confirm", "twins counted", user="val")
+    run_validation(engine)
+    assert read_flags(engine).set_index("flag_id").loc[flag["flag_id"], "status"] == "confirmed"
+    _fill(engine, [("T01", "AMTSL", "2024-06", 61, 50)])
+    summary = run_validation(engine)
+    assert summary["reopened"] == 1
+    assert read_flags(engine).set_index("flag_id").loc[flag["flag_id"], "status"] == "open"
+    events = read_flag_events(engine, flag_id=int(flag["flag_id"]))
+    assert events["action"].tolist() == ["opened", "confirmed", "reopened"]
+
+
+def test_period_option_limits_what_is_validated(clean_db):
+    _fill(open_engine(clean_db), [("T01", "AMTSL", "2024-12", 60, 50)])
+    assert _found(clean_db, "2024-11").empty
+
+
+INJECTED_RULES = {
+    "numerator_exceeds_denominator": {"numerator-exceeds-denominator"},
+    "outlier": {"outlier-denominator"},
+    "missing_month": {"missing-report"},
+    "late_entry": {"late-entry"},
+    "conflicting_duplicate": {"conflicting-duplicate"},
+    "recount_disagrees": {"verification-out-of-band"},
+    "zero_denominator": {"zero-denominator"},
+    "negative_count": {"negative-count"},
+}
+
+
+def test_validate_finds_every_injected_problem_of_the_demo(demo_db):
+    from workbench.demo import read_injections
+
+    engine = open_engine(demo_db)
+    run_validation(engine)
+    flags = read_flags(engine)
+    keys = set(zip(flags["rule_code"], flags["team_id"], flags["indicator_id"], flags["period"],
+                   strict=True))
+    injections = read_injections(engine)
+    assert set(injections["kind"]) <= set(INJECTED_RULES)
+    missed = [(r.kind, r.team_id, r.indicator_id, r.period) for r in injections.itertuples()
+              if not any((rule, r.team_id, r.indicator_id, r.period) in keys
+                         for rule in INJECTED_RULES[r.kind])]
+    assert missed == []
