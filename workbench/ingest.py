@@ -297,8 +297,8 @@ def _from_dhis2(values: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, p
     grouped = matched.groupby(["team_id", "indicator_id", "period", "part"], dropna=False).agg(
         value=("value", lambda v: v.sum(min_count=1)), row=("row", "min"),
         orgunit=("orgunit", "first"),
-        comment=("comment", lambda c: "; ".join(sorted({str(x) for x in c
-                                                         if x is not None and str(x).strip()}))))
+        comment=("comment", lambda c: "; ".join(sorted({x.strip() for x in c
+                                                         if isinstance(x, str) and x.strip()}))))
     grouped = grouped.reset_index()
     key = ["team_id", "indicator_id", "period"]
     num = grouped[grouped["part"] == "numerator"].drop(columns="part")
