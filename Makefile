@@ -40,6 +40,7 @@ test: venv browser lint
 
 bench: venv
 	$(PY) benchmarks/bench_spc.py
+	$(PY) benchmarks/bench_reports.py
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info

@@ -32,6 +32,7 @@ import time
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -555,27 +556,40 @@ def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int) -> Iterator[Repor
                 _shutdown_worker_session()
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_worker_init) as pool:
+    queue = list(jobs)
+    while queue:  # a new pool only when a worker process died and broke the previous one
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                   initializer=_worker_init)
         pending: dict[Future[ReportResult], _Job] = {}
-        queue = list(jobs)
-        # keep each worker busy with one job in hand, so the order stays close to team order
-        while queue or pending:
-            while queue and len(pending) < 2 * workers:
-                job = queue.pop(0)
-                pending[pool.submit(_run_job, spec, job)] = job
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = pending.pop(future)
-                try:
-                    yield future.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker fails its report
-                    yield ReportResult(
-                        team_id=job.team_id, status="failed", seconds=0.0, key=job.key,
-                        team_name=job.team_name, fingerprint=job.fingerprint, inputs=job.inputs,
-                        error=CellError(cell_index=-1, execution_count=None, source="",
-                                        ename=type(exc).__name__, evalue=str(exc)))
+        broken = False
+        try:
+            # at most two jobs in hand per worker, so the order stays close to team order
+            while (queue or pending) and not broken:
+                while queue and len(pending) < 2 * workers:
+                    job = queue.pop(0)
+                    pending[pool.submit(_run_job, spec, job)] = job
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = pending.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool as exc:
+                        broken = True
+                        yield _crashed(job, exc)
+                    except Exception as exc:  # noqa: BLE001 - fails this report only
+                        yield _crashed(job, exc)
+            for job in pending.values():  # in the hands of the pool that broke
+                yield _crashed(job, BrokenProcessPool("a worker process died"))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
+
+def _crashed(job: _Job, exc: BaseException) -> ReportResult:
+    return ReportResult(
+        team_id=job.team_id, status="failed", seconds=0.0, key=job.key, team_name=job.team_name,
+        fingerprint=job.fingerprint, inputs=job.inputs,
+        error=CellError(cell_index=-1, execution_count=None, source="",
+                        ename=type(exc).__name__, evalue=str(exc)))
 
 
 def demo_reports(engine: Engine, *, db: str | None, period: str, out_dir: str | Path | None = None,
