@@ -229,3 +229,29 @@ def test_validate_finds_every_injected_problem_of_the_demo(demo_db):
               if not any((rule, r.team_id, r.indicator_id, r.period) in keys
                          for rule in INJECTED_RULES[r.kind])]
     assert missed == []
+
+
+def test_check_entries_lists_every_form_problem_at_once(empty_db):
+    from workbench.checks import check_entries
+    from workbench.store import read_indicators, read_measurements
+
+    engine = open_engine(empty_db)
+    _fill(engine, _clean_series(months=4))
+    entries = pd.DataFrame([
+        {"team_id": "T01", "indicator_id": "AMTSL", "period": "2024-05", "numerator": "5",
+         "denominator": "50"},
+        {"team_id": "T01", "indicator_id": "PPH", "period": "2024-05", "numerator": "-1",
+         "denominator": "50.5"},
+        {"team_id": "T01", "indicator_id": "OXY_STOCK", "period": "2024-05", "numerator": "40",
+         "denominator": "31"},
+    ])
+    failures = check_entries(entries, read_indicators(engine), read_measurements(engine))
+    got = failures[["row", "column", "reason", "severity"]].values.tolist()
+    assert sorted(got) == sorted([
+        [0, "numerator", "sudden-jump", "warning"],
+        [1, "numerator", "negative-count", "error"],
+        [1, "denominator", "not-an-integer", "error"],
+        [2, "numerator", "numerator-exceeds-denominator", "error"],
+        [2, "numerator", "sudden-jump", "warning"]])
+    clean = entries.assign(numerator=["41", "1", "28"], denominator=["50", "50", "31"])
+    assert check_entries(clean, read_indicators(engine), read_measurements(engine)).empty
