@@ -63,6 +63,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _one_line(error: object) -> str:
+    """A driver's message on one line, ending as a sentence."""
+    text = " ".join(str(error).split())
+    return text if text.endswith(("?", "!")) else text.rstrip(".") + "."
+
+
+def _safe(url: str) -> str:
+    """The URL as shown to users: a password is masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 def _postgres_driver(parsed: URL) -> URL:
     """A bare `postgresql://` URL uses whichever driver is installed (psycopg 3, else psycopg2);
     SQLAlchemy 2.1 would insist on psycopg 3."""
@@ -108,7 +122,8 @@ def create_database(db: str | None) -> Engine:
                     schema_info.insert().values(version=SCHEMA_VERSION, applied_at=utcnow())
                 )
     except OperationalError as exc:
-        raise StoreError(f"cannot create database at {url}: {exc.orig}") from exc
+        raise StoreError(f"cannot create database at {_safe(url)}: {_one_line(exc.orig)} "
+                         "Check the URL and server.") from exc
     return engine
 
 
@@ -134,7 +149,7 @@ def open_engine(db: str | None) -> Engine:
             version = conn.execute(select(schema_info.c.version)).scalar()
     except OperationalError as exc:
         raise StoreError(
-            f"cannot open database {url}: {exc.orig}. Check the URL and server."
+            f"cannot open database {_safe(url)}: {_one_line(exc.orig)} Check the URL and server."
         ) from exc
     if version != SCHEMA_VERSION:
         raise StoreError(
