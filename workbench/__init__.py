@@ -40,3 +40,10 @@ def load_ipython_extension(ipython):  # type: ignore[no-untyped-def]
     from workbench.extension import load_ipython_extension as _load
 
     _load(ipython)
+
+
+def unload_ipython_extension(ipython):  # type: ignore[no-untyped-def]
+    """`%unload_ext workbench` — forget the magic and the connection."""
+    from workbench.extension import unload_ipython_extension as _unload
+
+    _unload(ipython)

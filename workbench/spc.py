@@ -71,6 +71,12 @@ class SPCResult:
     chart: str
     rules: str
 
+    def _repr_html_(self) -> str:
+        """A summary table per series and part (see `workbench.reprs.spc_result_html`)."""
+        from workbench.reprs import spc_result_html
+
+        return spc_result_html(self)
+
 
 # --------------------------------------------------------------------------------------------
 # Anhøj critical values (reference §2.4.4)
