@@ -53,6 +53,7 @@ def test_voila_command_preheats_culls_and_never_moves_to_another_port(tmp_path: 
     assert "--MappingKernelManager.cull_idle_timeout=30" in argv
     assert "--Voila.port_retries=0" in argv
     assert "--template=workbench" in argv
+    assert argv[1:3] == ["-m", "workbench.voila_server"]  # Voilà with gzip really on
 
 
 def test_pool_config_preheats_only_the_apps_served() -> None:

@@ -5,9 +5,10 @@ entered by then, and a presentation mode with large type. Charts come from
 `workbench.charts` / `workbench.charts_collab`, analytics from `workbench.rollup` and
 `workbench.chartdata`; a filter change redraws in place (`workbench.redraw`).
 
-The heavy work (reading the data, the SPC lines and signals of every series) happens once
-per "as of" value, in the preheated kernel; a filter change only filters frames and rebuilds
-the chart data.
+The heavy work (reading the data, the SPC lines and signals of every series, and every
+chart for the default filters) happens in the preheated kernel, before the request exists.
+After the request only what its query string changes is redrawn (usually nothing); a filter
+change only filters frames and rebuilds the chart data.
 """
 
 from __future__ import annotations
@@ -67,10 +68,15 @@ class LearningSessionApp(WorkbenchApp):
         figures = self._figures()
         figures["multiples"] = self._redraw_multiples()
         self.models = {key: BokehModel(fig) for key, fig in figures.items()}
+        for code in codes:  # every indicator's panels, ready for the first filter change
+            self._panel_sources(code)
         self.improved = w.HTML(self._improved_html())
         self.last_redraw: dict[str, Any] = {}
+        self._quiet = False  # set while `_show` applies the query string (one redraw after)
+        self._drawn = self._filter_key()
+        self.status.value = self._status_html()
         for control in (self.indicator, self.wave, self.district):
-            control.observe(self.guard(lambda change: self.update()), "value")
+            control.observe(self.guard(self._on_filter_change), "value")
         self.as_of.observe(self.guard(self._on_as_of_change), "value")
         self.presentation.observe(self.guard(self._on_presentation_change), "value")
         filters = w.HBox([self.indicator, self.wave, self.district, self.as_of,
@@ -86,8 +92,18 @@ class LearningSessionApp(WorkbenchApp):
         )
 
     def _refresh(self) -> None:
+        """The data changed since the kernel was preheated (called before the page shows)."""
         self._load(self._as_of)
         self.update()
+        self.resync()
+
+    def _filter_key(self) -> tuple:
+        """What the charts on screen were drawn for."""
+        return (self.indicator.value, self.wave.value, self.district.value, self._as_of)
+
+    def _on_filter_change(self, change: dict) -> None:
+        if not self._quiet:
+            self.update()
 
     # -- data ---------------------------------------------------------------------------------
     def _load(self, as_of: str | None) -> None:
@@ -107,6 +123,19 @@ class LearningSessionApp(WorkbenchApp):
                                            period=self.period)
         self.gains = rollup.gain_from_baseline(self.measurements, self.indicators, self.teams,
                                                period=self.period, levels=("team",))
+        self._sources: dict[str, dict[str, dict]] = {}  # indicator -> team -> panel sources
+        self._teams_drawn: tuple | None = None  # the teams the matrix and attainment show
+
+    def _panel_sources(self, indicator_id: str) -> dict[str, dict]:
+        """Every team's small-multiple panel data for one indicator (computed once per load)."""
+        from workbench import charts
+
+        if indicator_id not in self._sources:
+            ind = self.indicators.set_index("indicator_id").loc[indicator_id].to_dict()
+            ind["indicator_id"] = indicator_id
+            self._sources[indicator_id] = charts.small_multiples_sources(
+                self.spc, ind, self.events if len(self.events) else None)
+        return self._sources[indicator_id]
 
     def selected_teams(self) -> list[str]:
         teams = self.teams
@@ -132,18 +161,22 @@ class LearningSessionApp(WorkbenchApp):
         events = self.events[self.events["team_id"].isin(teams)] if len(self.events) else None
         if spc[spc["indicator_id"] == self.indicator.value].empty:
             raise _NoData(f"No data for {ind['name']} in the teams selected.")
-        months = rollup.indicator_summary(m, self.indicators,
-                                          self.teams[self.teams["team_id"].isin(teams)],
-                                          period=self.period)
         latest = m[(m["indicator_id"] == self.indicator.value) & (m["period"] == self.period)]
-        matrix = self.matrix[self.matrix["team_id"].isin(teams)]
         self._multiples_input = (spc, ind, events)
-        return {
-            "matrix": charts_collab.status_matrix_chart(matrix, self.indicators, period=period,
-                                                        team_labels=labels),
-            "attainment": charts_collab.target_attainment_chart(months, self.indicators),
-            "funnel": charts_collab.funnel_plot(latest, ind, period=period, team_labels=labels),
-        }
+        figures = {"funnel": charts_collab.funnel_plot(latest, ind, period=period,
+                                                       team_labels=labels)}
+        key = tuple(sorted(teams))
+        if key != self._teams_drawn:  # the matrix and attainment show every indicator
+            self._teams_drawn = key
+            months = rollup.indicator_summary(m, self.indicators,
+                                              self.teams[self.teams["team_id"].isin(teams)],
+                                              period=self.period)
+            matrix = self.matrix[self.matrix["team_id"].isin(teams)]
+            figures["matrix"] = charts_collab.status_matrix_chart(
+                matrix, self.indicators, period=period, team_labels=labels)
+            figures["attainment"] = charts_collab.target_attainment_chart(months,
+                                                                          self.indicators)
+        return figures
 
     def _redraw_multiples(self) -> str:
         """Same teams: new data into each panel's sources (one patch); else a new grid."""
@@ -161,7 +194,8 @@ class LearningSessionApp(WorkbenchApp):
                 return grid
             model.update_from_model(grid)
             return "replaced"
-        data = charts.small_multiples_sources(spc, ind, events)
+        every = self._panel_sources(ind["indicator_id"])
+        data = {team: every[team] for team in teams if team in every}
         starts = [d["range"]["start"][0] for d in data.values() if "range" in d]
         ends = [d["range"]["end"][0] for d in data.values() if "range" in d]
         plots = plots_of(model._model) or []
@@ -215,13 +249,19 @@ class LearningSessionApp(WorkbenchApp):
         self.improved.value = self._improved_html()
         seconds = time.perf_counter() - start
         self.last_redraw = {**done, "seconds": seconds, "teams": len(self.selected_teams())}
-        snapshot = f" as entered by {self._as_of}" if self._as_of else ""
-        self.status.value = (f'<span class="wb-status">{len(self.selected_teams())} teams, '
-                             f"data up to {esc(self.period)}{esc(snapshot)}</span>")
+        self._drawn = self._filter_key()
+        self.status.value = self._status_html()
         self.notify("")
         return self.last_redraw
 
+    def _status_html(self) -> str:
+        snapshot = f" as entered by {self._as_of}" if self._as_of else ""
+        return (f'<span class="wb-status">{len(self.selected_teams())} teams, '
+                f"data up to {esc(self.period)}{esc(snapshot)}</span>")
+
     def _on_as_of_change(self, change: dict) -> None:
+        if self._quiet:
+            return
         value = (change["new"] or "").strip() or None
         if value is not None:
             from workbench.app_context import parse_query
@@ -243,7 +283,8 @@ class LearningSessionApp(WorkbenchApp):
         context = context.checked(indicators=set(self.indicators["indicator_id"]),
                                   waves=set(self.teams["wave_id"].dropna()),
                                   districts=set(self.teams["district"].dropna()))
-        with self.hold_sync():
+        self._quiet = True
+        try:  # the filters take the query string's values; one redraw below, if any
             if context.indicator:
                 self.indicator.value = context.indicator
             if context.wave:
@@ -253,10 +294,26 @@ class LearningSessionApp(WorkbenchApp):
             if context.as_of:
                 self.as_of.value = context.as_of
             self.presentation.value = context.presentation
-        if not self.last_redraw:
+        finally:
+            self._quiet = False
+        if context.as_of and context.as_of != self._as_of:
+            self._load(context.as_of)
+        if self._filter_key() != self._drawn:
             self.update()
+            self.resync()
         if context.problems:
             self.notify("\n".join(context.problems), "warning")
+
+    def resync(self) -> None:
+        """Put the figures' current state into the widgets' initial state.
+
+        Before a page's view exists, in-place changes (document patches) reach no browser:
+        the page renders each `BokehModel` from its `render_bundle`, set when the figure was
+        attached. After a redraw in `_show` (the request arrived, the page is not shown yet)
+        the bundles are rebuilt from the figures.
+        """
+        for model in self.models.values():
+            model.update_from_model(model._model)
 
 
 class _NoData(Exception):

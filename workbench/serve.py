@@ -8,6 +8,8 @@ server is tuned for a fast first paint and for safety:
 - idle kernels culled (`MappingKernelManager.cull_idle_timeout`), so a crawler cannot
   exhaust memory (each kernel ~125 MiB);
 - loopback only unless `allow_remote=True`; port retries off, so the printed URL is right;
+- gzip: Voilà runs as `workbench.voila_server.WorkbenchVoila`, which applies
+  `Voila.tornado_settings` (`compress_response`) when the web application is created;
 - fully offline: the `workbench` Voilà template (workbench/voila_template) serves BokehJS from
   its own static folder and drops the lab template's CDN stylesheets;
 - production defaults (sources stripped, no tracebacks, a friendly error) in
@@ -143,9 +145,10 @@ def voila_command(
     cull_idle_timeout: int = 600,
     cull_interval: int = 60,
 ) -> list[str]:
-    """The Voilà command line: template, preheated kernels, culling, no port retries."""
+    """The Voilà command line: template, preheated kernels, culling, no port retries, gzip
+    (`workbench.voila_server`: Voilà with its tornado settings really applied)."""
     argv = [
-        sys.executable, "-m", "voila", str(apps_dir),
+        sys.executable, "-m", "workbench.voila_server", str(apps_dir),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={host}",

@@ -1,0 +1,55 @@
+"""The learning-session app in-process: built before the request, redrawn only as needed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workbench.app_context import AppContext
+from workbench.apps import build_learning_session_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def app(demo_db_master):  # type: ignore[no-untyped-def]
+    """One app for the module (building it is the slow part); read-only use of the demo."""
+    return build_learning_session_app(str(demo_db_master))
+
+
+def _bundle_text(model) -> str:  # type: ignore[no-untyped-def]
+    return json.dumps(model.render_bundle["docs_json"], default=str)
+
+
+def test_the_default_request_redraws_nothing_because_the_preheated_kernel_drew_it(app) -> None:  # type: ignore[no-untyped-def]
+    app.present(AppContext())
+    assert app.last_redraw == {}
+    assert "24 teams, data up to 2026-10" in app.status.value
+    assert app.message == ""
+
+
+def test_an_indicator_change_redraws_the_funnel_and_panels_in_place_only(app) -> None:  # type: ignore[no-untyped-def]
+    app.indicator.value = "PPH"
+    try:
+        assert set(app.last_redraw) == {"funnel", "multiples", "seconds", "teams"}
+        assert app.last_redraw["funnel"] == app.last_redraw["multiples"] == "patched"
+        assert app.last_redraw["teams"] == 24
+    finally:
+        app.indicator.value = "AMTSL"
+
+
+def test_a_wave_in_the_address_is_in_the_charts_the_page_first_renders(app) -> None:  # type: ignore[no-untyped-def]
+    w1 = set(app.teams.loc[app.teams["wave_id"] == "W1", "team_id"])
+    w2 = set(app.teams.loc[app.teams["wave_id"] == "W2", "team_id"])
+    labels = {t.team_id: f"{t.team_id} {t.name}" for t in app.teams.itertuples()}
+    assert w1 and w2
+    app.present(AppContext(wave="W2"))
+    try:
+        assert app.last_redraw["teams"] == len(w2)
+        for key in ("multiples", "matrix"):  # no browser yet: the bundle must hold the change
+            text = _bundle_text(app.models[key])
+            assert all(labels[t] in text for t in w2)
+            assert not any(labels[t] in text for t in w1), key
+    finally:
+        app.wave.value = "__all__"
