@@ -198,6 +198,16 @@ def test_unchanged_reports_are_skipped_force_redoes_them_and_a_pdsa_change_redoe
     assert (out / PERIOD / "T03.ipynb").is_file()
 
 
+def test_two_workers_each_run_their_own_kernel(demo_db: str, tmp_path: Path) -> None:
+    notebook = write_team_notebook(tmp_path / "nb")
+    result = run_reports(demo_db, PERIOD, str(notebook), teams=["T01", "T02", "T03"],
+                         out_dir=tmp_path / "out", workers=2, progress=False)
+    assert [(r.team_id, r.status) for r in result.results] == [
+        ("T01", "ok"), ("T02", "ok"), ("T03", "ok")]
+    assert len({r.worker_pid for r in result.results}) == 2
+    assert os.getpid() not in {r.worker_pid for r in result.results}
+
+
 def test_a_notebook_without_team_id_runs_once_with_the_papermill_engine(
         demo_db: str, tmp_path: Path) -> None:
     notebook = write_summary_notebook(tmp_path / "nb")
