@@ -30,6 +30,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "jump_window": 3,
     "verification_band": [0.90, 1.10],
     "consistency_pairs": [],  # [{"numerator_of": A, "not_above_denominator_of": B}]
+    "allowed_ranges": {},  # {indicator: [low, high]} on the value scale (0.9 = 90 %)
+    "late_entry_backfill_months": 3,  # a batch with this many months or more is a backfill
     "assessment_target": 4.0,
 }
 

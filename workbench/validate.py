@@ -38,12 +38,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from workbench.config import DEFAULT_SETTINGS
-from workbench.ingest import fetch_tuples
 from workbench.store import read_collaborative, read_indicators, read_recounts, read_teams, utcnow
 from workbench.store import schema as s
+from workbench.validate_data import month_number as _month
+from workbench.validate_data import revisions_frame as _revisions
 from workbench.verification import verification_rates, verification_table
 
 __all__ = ["RULES", "Context", "load_context", "find_flags", "run_validation", "fingerprint"]
@@ -164,15 +165,23 @@ def value_out_of_range(ctx: Context) -> pd.DataFrame:
 def missing_report(ctx: Context) -> pd.DataFrame:
     """An expected team × indicator × month with no report, from the team's join month to the
     period validated (reference §2 1a/1c completeness; §7.5)."""
-    periods = pd.period_range(ctx.start_period, ctx.period, freq="M").astype(str)
-    teams = ctx.teams[["team_id", "joined_period"]]
-    grid = teams.merge(pd.DataFrame({"period": periods}), how="cross")
-    grid = grid[grid["period"] >= grid["joined_period"]]
-    grid = grid.merge(ctx.indicators[["indicator_id"]], how="cross")
-    present = ctx.current[ctx.current["numerator"].notna() | ctx.current["denominator"].notna()]
-    have = pd.MultiIndex.from_frame(present[KEY].astype(str))
-    want = pd.MultiIndex.from_frame(grid[KEY])
-    hit = grid[~want.isin(have)]
+    start = _month(ctx.start_period)
+    periods = np.array([str(p) for p in pd.period_range(ctx.start_period, ctx.period, freq="M")],
+                       dtype=object)
+    team_ids = ctx.teams["team_id"].astype(str).to_numpy(dtype=object)
+    ind_ids = ctx.indicators["indicator_id"].astype(str).to_numpy(dtype=object)
+    have = np.zeros((len(team_ids), len(periods), len(ind_ids)), dtype=bool)
+    c = ctx.current
+    ti = pd.Index(team_ids).get_indexer(c["team_id"].astype(object))
+    ii = pd.Index(ind_ids).get_indexer(c["indicator_id"].astype(object))
+    pi = c["_month"].to_numpy() - start
+    ok = (ti >= 0) & (ii >= 0) & (pi >= 0) & (pi < len(periods))
+    have[ti[ok], pi[ok], ii[ok]] = True
+    joined = np.array([_month(str(p)) for p in ctx.teams["joined_period"]], dtype=np.int64)
+    want = (np.arange(len(periods))[None, :] + start) >= joined[:, None]
+    t, p, i = np.nonzero(want[:, :, None] & ~have)  # team, month, indicator order
+    hit = pd.DataFrame({"team_id": team_ids[t], "indicator_id": ind_ids[i],
+                        "period": periods[p]})
     return _flags(hit, rule_code="missing-report", severity="warning", component="",
                   statistic=None, lower=None, upper=None, data_revision_id=None, extra="",
                   message="no report for this month", details=[{} for _ in range(len(hit))])
@@ -185,16 +194,17 @@ def late_entry(ctx: Context) -> pd.DataFrame:
     history, not a late monthly report, and is not judged.
     """
     days = int(ctx.settings["late_entry_days"])
-    first = ctx.current
+    backfill = int(ctx.settings["late_entry_backfill_months"])
+    rev = ctx.revisions[ctx.revisions["batch_id"].notna()]
+    months = pd.DataFrame({"b": rev["batch_id"].to_numpy(), "m": rev["_month"].to_numpy()})
+    batches = months.drop_duplicates().value_counts("b")
+    big = batches[batches >= backfill].index.to_numpy()
+    first = ctx.current[~ctx.current["first_batch_id"].isin(big)]
     periods = first["period"].unique()
     ends = {p: pd.Period(p, "M").end_time.normalize() + pd.Timedelta(days=1) for p in periods}
     deadline = {p: (e + pd.Timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S.%f")
                 for p, e in ends.items()}
     late = first["first_created_at"] > first["period"].map(deadline)
-    backfill = int(ctx.settings.get("late_entry_backfill_months", 3))
-    batches = ctx.revisions.dropna(subset=["batch_id"]).groupby("batch_id")["period"].nunique()
-    big = set(batches[batches >= backfill].index)
-    late &= ~first["first_batch_id"].isin(big)
     hit = first[late]
     created = pd.to_datetime(hit["first_created_at"], format="ISO8601")
     end = hit["period"].map(ends)
@@ -205,6 +215,23 @@ def late_entry(ctx: Context) -> pd.DataFrame:
                   message=[f"first entered {d:.0f} days after the month ended (limit {days})"
                            for d in lag],
                   details=[{"entered_at": str(t)} for t in hit["first_created_at"]])
+
+
+def _local_median(x: np.ndarray, series: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Median of the 7 values centred on each of `rows` within its series (at least 3, like
+    `rolling(7, center=True, min_periods=3).median()`), NaN otherwise; rows are sorted by
+    series then month."""
+    offsets = np.arange(-3, 4)
+    j = rows[:, None] + offsets[None, :]
+    inside = (j >= 0) & (j < len(x))
+    jj = np.where(inside, j, 0)
+    same = inside & (series[jj] == series[rows][:, None])
+    window = np.where(same, x[jj], np.nan)
+    enough = same.sum(axis=1) >= 3
+    out = np.full(len(rows), np.nan)
+    if enough.any():
+        out[enough] = np.nanmedian(window[enough], axis=1)
+    return out
 
 
 def _outliers(ctx: Context, component: str) -> pd.DataFrame:
@@ -219,34 +246,33 @@ def _outliers(ctx: Context, component: str) -> pd.DataFrame:
     min_points = int(ctx.settings["outlier_min_points"])
     c = ctx.current[ctx.current[component].notna()]
     x = c[component].astype(float)
-    groups = x.groupby([c["team_id"], c["indicator_id"]], sort=False, observed=True)
+    series = c["_series"].to_numpy()
+    groups = x.groupby(series, sort=False)
     n = groups.transform("size")
     med = groups.transform("median")
     dev = (x - med).abs()
-    dgroups = dev.groupby([c["team_id"], c["indicator_id"]], sort=False, observed=True)
+    dgroups = dev.groupby(series, sort=False)
     mad = dgroups.transform("median")
     mean_ad = dgroups.transform("mean")
     # MAD = 0 fallback: 0.7978846·(x − median)/MeanAD (reference §2 2a-iii), with the scale no
     # smaller than Poisson noise √median so near-constant counts (days in a month) stay quiet.
     poisson = np.sqrt(np.maximum(med, 1.0))
-    scale = np.maximum(np.where(mad > 0, mad / 0.6745, mean_ad / 0.7978846), poisson)
+    scale = pd.Series(np.maximum(np.where(mad > 0, mad / 0.6745, mean_ad / 0.7978846), poisson),
+                      index=x.index)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (x - med) / scale
-    hit_mask = (n >= min_points) & (np.abs(z) > bound)
+    hit_mask = ((n >= min_points) & (np.abs(z) > bound)).to_numpy().copy()
     if hit_mask.any():
-        series = c["team_id"].astype(str) + "|" + c["indicator_id"].astype(str)
-        near = series.isin(set(series[hit_mask]))  # only series with a candidate
-        xs = x[near]
-        local = xs.groupby(series[near], sort=False).transform(
-            lambda v: v.rolling(7, center=True, min_periods=3).median())
-        far = pd.Series(False, index=x.index)
+        rows = np.flatnonzero(hit_mask)
+        xv = x.to_numpy()
+        local = _local_median(xv, series, rows)
         with np.errstate(divide="ignore", invalid="ignore"):
-            far[near] = np.abs((xs - local) / pd.Series(scale, index=x.index)[near]) > bound
-        hit_mask &= far
+            far = np.abs((xv[rows] - local) / scale.to_numpy()[rows]) > bound
+        hit_mask[rows[~far]] = False
     hit = c[hit_mask]
     zz = z[hit_mask]
-    lo = med[hit_mask] - bound * pd.Series(scale, index=c.index)[hit_mask]
-    hi = med[hit_mask] + bound * pd.Series(scale, index=c.index)[hit_mask]
+    lo = med[hit_mask] - bound * scale[hit_mask]
+    hi = med[hit_mask] + bound * scale[hit_mask]
     return _flags(hit, rule_code=f"outlier-{component}", severity="warning", component=component,
                   statistic=zz.round(2), lower=lo.round(2), upper=hi.round(2), extra=component,
                   data_revision_id=hit["revision_id"],
@@ -274,7 +300,7 @@ def sudden_jump(ctx: Context) -> pd.DataFrame:
     threshold = float(ctx.settings["jump_threshold_pp"])
     c = ctx.current[(ctx.current["kind"] == "proportion") & ctx.current["value"].notna()]
     v = c["value"].astype(float)
-    groups = v.groupby([c["team_id"], c["indicator_id"]], sort=False, observed=True)
+    groups = v.groupby(c["_series"].to_numpy(), sort=False)
     prior = sum(groups.shift(k) for k in range(1, window + 1)) / window
     delta = (v - prior) * 100
     # guard: the move must also exceed 3 binomial standard errors at this month's denominator
@@ -321,9 +347,9 @@ def verification_out_of_band(ctx: Context) -> pd.DataFrame:
     if r.empty:
         return _flags(ctx.current.iloc[:0])
     r = r[r["period"].astype(str) <= ctx.period]
-    table = verification_table(r, ctx.current[KEY + ["numerator", "denominator"]], band)
-    hit = table[~table["in_band"]].merge(ctx.current[KEY + ["revision_id"]], on=KEY,
-                                         how="left")
+    reported = _reported(ctx)
+    table = verification_table(r, reported[KEY + ["numerator", "denominator"]], band)
+    hit = table[~table["in_band"]].merge(reported[KEY + ["revision_id"]], on=KEY, how="left")
     return _flags(hit, rule_code="verification-out-of-band", severity="warning",
                   component="ratio", statistic=hit["vf"], lower=float(band[0]),
                   upper=float(band[1]), extra=hit["recount_id"].astype(str),
@@ -340,15 +366,26 @@ def verification_out_of_band(ctx: Context) -> pd.DataFrame:
                                strict=True)])
 
 
+def _reported(ctx: Context) -> pd.DataFrame:
+    """The current rows of the keys that have recounts (what the recounts are checked against)."""
+    r, c = ctx.recounts, ctx.current
+    keep = (c["team_id"].isin(r["team_id"]) & c["indicator_id"].isin(r["indicator_id"])
+            & c["period"].isin(r["period"].astype(str))) if len(r) else np.zeros(len(c), bool)
+    return c.loc[keep, KEY + ["numerator", "denominator", "revision_id"]].astype(
+        {"team_id": object, "indicator_id": object})
+
+
 def conflicting_duplicate(ctx: Context) -> pd.DataFrame:
     """The current value has a sibling revision from the same import batch (or, outside
     batches, the same source on the same day) with different values (reference §7.4)."""
     rev = ctx.revisions
-    multi = rev[rev.duplicated(KEY, keep=False) & ~rev["source"].isin(["correction", "form"])]
+    multi = rev[rev["_key"].duplicated(keep=False)
+                & ~rev["source"].isin(["correction", "form"])]
     if multi.empty:
         return _flags(ctx.current.iloc[:0])
-    cur = ctx.current[KEY + ["revision_id", "numerator", "denominator"]]
-    m = multi.merge(cur, on=KEY, suffixes=("", "_cur"))
+    cur = ctx.current[["_key", "revision_id", "numerator", "denominator"]]
+    cur = cur[cur["_key"].isin(multi["_key"])]
+    m = multi.merge(cur, on="_key", suffixes=("", "_cur"))
     cur_rows = multi[multi["revision_id"].isin(cur["revision_id"])][
         ["revision_id", "batch_id", "source", "created_at"]].rename(
         columns=lambda x: f"{x}_c" if x != "revision_id" else "revision_id_cur")
@@ -406,32 +443,6 @@ RULES: dict[str, Callable[[Context], pd.DataFrame]] = {
 
 # ---------------------------------------------------------------- loading
 
-def _revisions(conn: Connection, period: str | None) -> pd.DataFrame:
-    sql = ("SELECT revision_id, team_id, indicator_id, period, numerator, denominator, source, "
-           "batch_id, created_at FROM measurement_revisions")
-    params: tuple = ()
-    if period is not None:
-        sql += " WHERE period <= ?"
-        params = (period,)
-    sql += " ORDER BY revision_id"
-    rows = fetch_tuples(conn, sql, params)
-    names = ["revision_id", "team_id", "indicator_id", "period", "numerator", "denominator",
-             "source", "batch_id", "created_at"]
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-    frame = pd.DataFrame({n: np.array(c, dtype=object) for n, c in zip(names, columns,
-                                                                       strict=True)})
-    frame["revision_id"] = frame["revision_id"].astype("int64")
-    frame["numerator"] = frame["numerator"].astype(float)
-    frame["denominator"] = frame["denominator"].astype(float)
-    frame["batch_id"] = frame["batch_id"].astype(float)
-    for column in ("team_id", "indicator_id", "source"):  # factorize once
-        frame[column] = frame[column].astype("category")
-    if len(frame) and not isinstance(frame["created_at"].iloc[0], str):
-        frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.strftime(
-            "%Y-%m-%d %H:%M:%S.%f")
-    return frame
-
-
 def load_context(bind: Engine | Connection, period: str | None = None) -> Context:
     """Read what the rules need, in a few bulk queries."""
     if isinstance(bind, Engine):
@@ -445,15 +456,16 @@ def load_context(bind: Engine | Connection, period: str | None = None) -> Contex
         period = str(rev["period"].max()) if len(rev) else collab["start_period"]
     indicators = read_indicators(conn)
     teams = read_teams(conn)
-    first = rev.drop_duplicates(KEY, keep="first")[KEY + ["revision_id", "created_at",
-                                                          "batch_id"]]
-    current = rev.drop_duplicates(KEY, keep="last")
-    current = current.merge(first.rename(columns={"revision_id": "first_revision_id",
-                                                  "created_at": "first_created_at",
-                                                  "batch_id": "first_batch_id"}), on=KEY)
+    key = rev["_key"]
+    first = rev[~key.duplicated(keep="first")].sort_values("_key")
+    current = rev[~key.duplicated(keep="last")].sort_values("_key")  # = team, indicator, period
+    current = current.assign(first_revision_id=first["revision_id"].to_numpy(),
+                             first_created_at=first["created_at"].to_numpy(),
+                             first_batch_id=first["batch_id"].to_numpy())
     current = current[current["numerator"].notna() | current["denominator"].notna()]
-    current = current.merge(indicators[["indicator_id", "kind"]], on="indicator_id", how="left")
-    current = current.sort_values(KEY, kind="stable").reset_index(drop=True)
+    kinds = dict(zip(indicators["indicator_id"], indicators["kind"], strict=True))
+    current["kind"] = current["indicator_id"].map(kinds)
+    current = current.reset_index(drop=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         den = current["denominator"]
         current["value"] = np.where(den.notna(), current["numerator"] / den.where(den != 0),
@@ -501,9 +513,16 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def _same_rev(a: Any, b: Any) -> bool:
-    a, b = _clean(a), _clean(b)
-    return (a is None and b is None) or (a is not None and b is not None and int(a) == int(b))
+def _existing_flags(conn: Connection) -> pd.DataFrame:
+    columns = ["flag_id", "fingerprint", "status", "rule_code", "period", "data_revision_id",
+               "version", "message"]
+    rows = conn.execute(select(*[s.flags.c[c] for c in columns])).all()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _rev_text(v: Any) -> str:
+    v = _clean(v)
+    return "none" if v is None else str(int(v))
 
 
 def run_validation(engine: Engine, period: str | None = None, *,
@@ -512,65 +531,74 @@ def run_validation(engine: Engine, period: str | None = None, *,
 
     Summary keys: period, found (per rule), new, reopened, cleared, updated, open (total
     open flags after the run), verification (rates from `verification_rates`).
+
+    Existing flags are read once and matched by fingerprint in one merge; only new and changed
+    flags are turned into records, and every write is one executemany.
     """
     now = utcnow()
     with engine.begin() as conn:
         ctx = load_context(conn, period)
         found = find_flags(ctx, rules)
-        existing = pd.DataFrame(conn.execute(select(
-            s.flags.c.flag_id, s.flags.c.fingerprint, s.flags.c.status, s.flags.c.rule_code,
-            s.flags.c.period, s.flags.c.data_revision_id, s.flags.c.version,
-            s.flags.c.statistic, s.flags.c.message)).all(),
-            columns=["flag_id", "fingerprint", "status", "rule_code", "period",
-                     "data_revision_id", "version", "statistic", "message"])
-        by_fp = existing.set_index("fingerprint") if len(existing) else None
+        existing = _existing_flags(conn)
+        old = found[["fingerprint"]].merge(existing, on="fingerprint", how="left")
+        status = old["status"].fillna("")
+        new_rev = pd.to_numeric(found["data_revision_id"], errors="coerce").astype(float)
+        old_rev = pd.to_numeric(old["data_revision_id"], errors="coerce").astype(float)
+        same_rev = (new_rev.isna() & old_rev.isna()) | (new_rev == old_rev)
+        is_new = (status == "").to_numpy()
+        resolved = status.isin(RESOLVED).to_numpy()
+        reopen = (resolved & ~same_rev.to_numpy()) | (status == "cleared").to_numpy()
+        refresh = ((status == "open").to_numpy()
+                   & (~same_rev.to_numpy() | (old["message"] != found["message"]).to_numpy()))
         inserts, updates, events = [], [], []
-        counts = {"new": 0, "reopened": 0, "cleared": 0, "updated": 0}
-        for rec in found.to_dict("records"):
+        counts = {"new": int(is_new.sum()), "reopened": int(reopen.sum()), "cleared": 0,
+                  "updated": int(refresh.sum())}
+        write = is_new | reopen | refresh
+        for k, rec in zip(np.flatnonzero(write), found[write].to_dict("records"), strict=True):
             values = {
                 "rule_code": rec["rule_code"], "severity": rec["severity"],
                 "team_id": rec["team_id"], "indicator_id": rec["indicator_id"],
                 "period": None if pd.isna(rec["period"]) else str(rec["period"]),
                 "message": rec["message"], "statistic": _clean(rec["statistic"]),
                 "lower": _clean(rec["lower"]), "upper": _clean(rec["upper"]),
-                "details": {**{k: _clean(v) for k, v in (rec["details"] or {}).items()},
+                "details": {**{k2: _clean(v) for k2, v in (rec["details"] or {}).items()},
                             "component": rec["component"] or None},
                 "data_revision_id": _clean(rec["data_revision_id"]),
             }
-            if by_fp is None or rec["fingerprint"] not in by_fp.index:
+            if is_new[k]:
                 inserts.append({**values, "fingerprint": rec["fingerprint"], "status": "open",
                                 "created_at": now, "updated_at": now, "version": 1})
                 continue
-            old = by_fp.loc[rec["fingerprint"]]
-            status = old["status"]
-            changed = not _same_rev(old["data_revision_id"], values["data_revision_id"])
-            if (status in RESOLVED and changed) or status == "cleared":
-                note = (f"data changed (revision {_clean(old['data_revision_id'])} -> "
-                        f"{values['data_revision_id']})" if status in RESOLVED
+            flag_id, version, was = int(old.at[k, "flag_id"]), int(old.at[k, "version"]), \
+                status.iat[k]
+            if reopen[k]:
+                note = (f"data changed (revision {_rev_text(old.at[k, 'data_revision_id'])} -> "
+                        f"{_rev_text(values['data_revision_id'])})" if was in RESOLVED
                         else "the rule fires again")
-                updates.append({**values, "b_id": int(old["flag_id"]), "status": "open",
-                                "version": int(old["version"]) + 1, "updated_at": now})
-                events.append({"flag_id": int(old["flag_id"]), "action": "reopened",
-                               "from_status": status, "to_status": "open", "user": user,
-                               "note": note, "created_at": now})
-                counts["reopened"] += 1
-            elif status == "open" and (changed or old["message"] != values["message"]):
-                updates.append({**values, "b_id": int(old["flag_id"]), "status": "open",
-                                "version": int(old["version"]), "updated_at": now})
-                counts["updated"] += 1
+                updates.append({**values, "b_id": flag_id, "status": "open",
+                                "version": version + 1, "updated_at": now})
+                events.append({"flag_id": flag_id, "action": "reopened", "from_status": was,
+                               "to_status": "open", "user": user, "note": note,
+                               "created_at": now})
+            else:
+                updates.append({**values, "b_id": flag_id, "status": "open", "version": version,
+                                "updated_at": now})
         if len(existing):
             ran = set(rules or RULES)
             in_scope = (existing["status"] == "open") & existing["rule_code"].isin(ran) & (
                 existing["period"].isna() | (existing["period"].astype(str) <= ctx.period))
             gone = existing[in_scope & ~existing["fingerprint"].isin(found["fingerprint"])]
-            for rec in gone.to_dict("records"):
-                conn.execute(s.flags.update().where(s.flags.c.flag_id == rec["flag_id"]).values(
-                    status="cleared", version=int(rec["version"]) + 1, updated_at=now))
-                events.append({"flag_id": int(rec["flag_id"]), "action": "cleared",
-                               "from_status": "open", "to_status": "cleared", "user": user,
-                               "note": "the data no longer triggers the rule",
-                               "created_at": now})
-                counts["cleared"] += 1
+            if len(gone):
+                conn.execute(s.flags.update().where(s.flags.c.flag_id == bindparam("b_id"))
+                             .values(status="cleared", version=bindparam("b_version"),
+                                     updated_at=now),
+                             [{"b_id": int(f), "b_version": int(v) + 1}
+                              for f, v in zip(gone["flag_id"], gone["version"], strict=True)])
+                events += [{"flag_id": int(f), "action": "cleared", "from_status": "open",
+                            "to_status": "cleared", "user": user,
+                            "note": "the data no longer triggers the rule", "created_at": now}
+                           for f in gone["flag_id"]]
+                counts["cleared"] = len(gone)
         if inserts:
             conn.execute(s.flags.insert(), inserts)
             ids = dict(conn.execute(select(s.flags.c.fingerprint, s.flags.c.flag_id).where(
@@ -578,7 +606,6 @@ def run_validation(engine: Engine, period: str | None = None, *,
             events += [{"flag_id": ids[i["fingerprint"]], "action": "opened",
                         "from_status": None, "to_status": "open", "user": user,
                         "note": i["message"], "created_at": now} for i in inserts]
-            counts["new"] = len(inserts)
         if updates:
             cols = ["rule_code", "severity", "team_id", "indicator_id", "period", "message",
                     "statistic", "lower", "upper", "details", "data_revision_id", "status",
@@ -587,11 +614,9 @@ def run_validation(engine: Engine, period: str | None = None, *,
                 {c: bindparam(c) for c in cols}), updates)
         if events:
             conn.execute(s.flag_events.insert(), events)
-        open_total = conn.execute(select(s.flags.c.flag_id).where(
-            s.flags.c.status == "open")).all()
-        vt = verification_table(ctx.recounts, ctx.current, ctx.settings["verification_band"]) \
-            if len(ctx.recounts) else pd.DataFrame()
+        open_total = conn.execute(select(func.count()).select_from(s.flags).where(
+            s.flags.c.status == "open")).scalar_one()
+        vt = verification_table(ctx.recounts, _reported(ctx), ctx.settings["verification_band"])
     by_rule = found["rule_code"].value_counts().to_dict() if len(found) else {}
     return {"period": ctx.period, "found": {k: int(v) for k, v in sorted(by_rule.items())},
-            **counts, "open": len(open_total),
-            "verification": verification_rates(vt) if len(vt) else verification_rates(vt)}
+            **counts, "open": int(open_total), "verification": verification_rates(vt)}
