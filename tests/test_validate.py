@@ -3,6 +3,8 @@ idempotently; the demo collaborative's injected problems are all found."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -11,6 +13,7 @@ from workbench.store import schema as s
 from workbench.validate import RULES, find_flags, load_context, run_validation
 
 BASE = pd.Timestamp("2024-01-01")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fill(engine, rows, *, days_after=5, source="import"):
@@ -255,3 +258,37 @@ def test_check_entries_lists_every_form_problem_at_once(empty_db):
         [2, "numerator", "sudden-jump", "warning"]])
     clean = entries.assign(numerator=["41", "1", "28"], denominator=["50", "50", "31"])
     assert check_entries(clean, read_indicators(engine), read_measurements(engine)).empty
+
+
+def _collab_with_settings(tmp_path, settings: str) -> str:
+    from workbench.config import init_collaborative
+
+    text = (ROOT / "templates" / "collaborative.yaml").read_text(encoding="utf-8")
+    head = text[: text.index("\nsettings:")]
+    tmp_path.mkdir()
+    config = tmp_path / "collab.yaml"
+    config.write_text(head + "\nsettings:\n" + settings, encoding="utf-8")
+    db = str(tmp_path / "settings.db")
+    init_collaborative(db, config)
+    return db
+
+
+def test_yaml_settings_change_what_the_rules_flag(tmp_path):
+    from workbench.ingest import import_file
+
+    csv = tmp_path / "two_months.csv"
+    csv.write_text("team_id,indicator_id,period,numerator,denominator\n"
+                   "T01,OXY_STOCK,2024-01,10,31\nT01,OXY_STOCK,2024-02,28,29\n",
+                   encoding="utf-8")
+    rules = ["value-out-of-range", "late-entry"]
+
+    def findings(db):
+        import_file(open_engine(db), csv)
+        found = find_flags(load_context(open_engine(db)), rules)
+        return sorted(zip(found["rule_code"], found["period"], strict=True))
+
+    defaults = _collab_with_settings(tmp_path / "a", "  late_entry_days: 30\n")
+    assert findings(defaults) == [("late-entry", "2024-01"), ("late-entry", "2024-02")]
+    tuned = _collab_with_settings(tmp_path / "b", "  allowed_ranges: {OXY_STOCK: [0.5, 1.0]}\n"
+                                                  "  late_entry_backfill_months: 2\n")
+    assert findings(tuned) == [("value-out-of-range", "2024-01")]
