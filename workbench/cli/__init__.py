@@ -38,32 +38,22 @@ def main() -> None:
 
 
 def _register() -> None:
-    from workbench.cli import core_cmds
+    """Add every command; each module holds the commands of one concern."""
+    from workbench.cli import core_cmds, data_cmds, report_cmd, rollup_cmd, serve_cmd, spc_cmd
 
-    for command in core_cmds.COMMANDS:
+    for command in (
+        *core_cmds.COMMANDS,
+        data_cmds.import_cmd,
+        data_cmds.template,
+        data_cmds.validate,
+        data_cmds.flags,
+        data_cmds.export,
+        spc_cmd.spc,
+        rollup_cmd.summary,
+        report_cmd.report,
+        serve_cmd.serve,
+    ):
         main.add_command(command)
-    # Commands of other concerns register here, one import each.
-    optional = [
-        ("workbench.cli.spc_cmd", "spc"),
-        ("workbench.cli.serve_cmd", "serve"),
-        ("workbench.cli.rollup_cmd", "summary"),
-        ("workbench.cli.data_cmds", "import_cmd"),
-        ("workbench.cli.data_cmds", "template"),
-        ("workbench.cli.data_cmds", "validate"),
-        ("workbench.cli.data_cmds", "flags"),
-        ("workbench.cli.data_cmds", "export"),
-        ("workbench.cli.report_cmd", "report"),
-    ]
-    import importlib
-
-    for module_name, attr in optional:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        main.add_command(getattr(module, attr))
 
 
 _register()
