@@ -81,3 +81,32 @@ def test_every_data_command_has_help_with_an_example():
                  ["flags", "resolve"], ["flags", "history"], ["export"]):
         result = run(*args, "--help")
         assert result.exit_code == 0 and "Example: workbench" in result.output, args
+
+
+def test_reimporting_an_old_file_keeps_a_reviewed_correction(empty_db, tmp_path):
+    old = tmp_path / "old.csv"
+    old.write_text(TIDY + "T01,AMTSL,2024-01,60,50\nT01,PPH,2024-01,1,50\n", encoding="utf-8")
+    run("import", old, "--db", empty_db)
+    run("validate", "--db", empty_db)
+    listed = json.loads(run("flags", "--db", empty_db, "--status", "open", "--json").output)
+    fid = next(f["flag_id"] for f in listed if f["rule_code"] == "numerator-exceeds-denominator")
+    run("flags", "resolve", fid, "--db", empty_db, "--action", "correct", "--numerator", 41,
+        "--note", "register recount", "--user", "amugisha")
+    again = run("import", old, "--db", empty_db)
+    assert again.exit_code == 0, again.output
+    assert again.output.splitlines()[-2:] == [
+        "Kept reviewed corrections (the file's values were not written):",
+        "  T01 AMTSL 2024-01: corrected 41/50, file row 2 has 60/50"]
+    assert "0 new, 0 revised, 1 unchanged, 1 kept_correction." in again.output
+    payload = json.loads(run("import", old, "--db", empty_db, "--json").output)
+    assert (payload["kept_correction"], payload["revised"], payload["unchanged"]) == (1, 0, 1)
+    assert payload["kept_corrections"] == [{
+        "team_id": "T01", "indicator_id": "AMTSL", "period": "2024-01",
+        "corrected": {"numerator": 41.0, "denominator": 50.0, "revision_id": 3},
+        "imported": {"numerator": 60.0, "denominator": 50.0, "row": 2}}]
+    exported = run("export", "measurements", "--db", empty_db).output.splitlines()
+    assert exported[1] == "T01,AMTSL,2024-01,41,50"
+    same = tmp_path / "same.csv"
+    same.write_text(TIDY + "T01,AMTSL,2024-01,41,50\n", encoding="utf-8")
+    payload = json.loads(run("import", same, "--db", empty_db, "--json").output)
+    assert (payload["kept_correction"], payload["revised"], payload["unchanged"]) == (0, 0, 1)

@@ -19,7 +19,11 @@ validator reviews it as a flag (`workbench.validate`).
 
 A clean file is compared with the current revisions: each key is new, revised or unchanged;
 only new and revised keys get a revision, so importing the same file twice is a no-op for the
-measurements. Every (non-dry-run) import records an `import_batches` row with its summary.
+measurements. A key whose current revision is a reviewed correction (source "correction",
+`workbench flags resolve --action correct`) is never overwritten: an imported value that differs
+is `kept_correction` — counted, listed in `ImportResult.kept_corrections` (key, corrected value,
+imported value) and not written — so re-importing an old file cannot silently undo a review.
+Every (non-dry-run) import records an `import_batches` row with its summary.
 Rows whose numerator and denominator are both blank are skipped (a month not reported).
 """
 
@@ -30,7 +34,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +80,8 @@ class ImportResult:
     ignored: int  # DHIS2 values of unmapped data elements, deleted values
     batch_id: int | None
     dry_run: bool
+    kept_correction: int = 0  # keys whose current value is a reviewed correction: not written
+    kept_corrections: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -537,10 +543,10 @@ def fetch_tuples(conn: Connection, sql: str, params: tuple = ()) -> list[tuple]:
 
 
 def current_values(conn: Connection | Engine) -> pd.DataFrame:
-    """Current numerator, denominator, comment and revision_id of every key (fast, raw SQL)."""
+    """Current numerator, denominator, comment, revision_id and source of every key (fast)."""
     sql = ("SELECT m.team_id, m.indicator_id, m.period, m.numerator, m.denominator, m.comment, "
-           "m.revision_id FROM measurement_revisions m JOIN (SELECT max(revision_id) AS rid "
-           "FROM measurement_revisions GROUP BY team_id, indicator_id, period) l "
+           "m.revision_id, m.source FROM measurement_revisions m JOIN (SELECT max(revision_id) "
+           "AS rid FROM measurement_revisions GROUP BY team_id, indicator_id, period) l "
            "ON m.revision_id = l.rid")
     if isinstance(conn, Engine):
         with conn.connect() as c:
@@ -549,13 +555,18 @@ def current_values(conn: Connection | Engine) -> pd.DataFrame:
         rows = fetch_tuples(conn, sql)
     return pd.DataFrame.from_records(
         rows, columns=["team_id", "indicator_id", "period", "numerator", "denominator",
-                       "comment", "revision_id"])
+                       "comment", "revision_id", "source"])
 
 
-def _classify(clean: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
-    """new | revised | unchanged for each clean row."""
+def _classify(clean: pd.DataFrame, current: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """new | revised | unchanged | kept_correction for each clean row, and the current rows.
+
+    A key whose current revision is a reviewed correction (source "correction") is never
+    overwritten by an import: different values are `kept_correction`, equal values unchanged
+    (the comment does not count there).
+    """
     if current.empty:
-        return pd.Series("new", index=clean.index)
+        return pd.Series("new", index=clean.index), current
     merged = clean[KEY].merge(current, on=KEY, how="left", suffixes=("", "_cur"),
                               validate="one_to_one")
     merged.index = clean.index
@@ -566,12 +577,28 @@ def _classify(clean: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
         b = b.astype(float)
         return (a == b) | (a.isna() & b.isna())
 
-    equal = (same(clean["numerator"], merged["numerator"])
-             & same(clean["denominator"], merged["denominator"])
-             & (clean["comment"].fillna("").astype(str)
-                == merged["comment"].fillna("").astype(str)))
-    return pd.Series(np.where(~exists, "new", np.where(equal, "unchanged", "revised")),
-                     index=clean.index)
+    values = (same(clean["numerator"], merged["numerator"])
+              & same(clean["denominator"], merged["denominator"]))
+    equal = values & (clean["comment"].fillna("").astype(str)
+                      == merged["comment"].fillna("").astype(str))
+    corrected = merged["source"] == "correction"
+    status = np.where(~exists, "new", np.where(equal, "unchanged", "revised"))
+    status = np.where(corrected, np.where(values, "unchanged", "kept_correction"), status)
+    return pd.Series(status, index=clean.index), merged
+
+
+def _kept(clean: pd.DataFrame, merged: pd.DataFrame, kept: pd.Series) -> list[dict[str, Any]]:
+    def num(v: Any) -> float | None:
+        return None if pd.isna(v) else float(v)
+
+    return [{"team_id": t, "indicator_id": i, "period": p,
+             "corrected": {"numerator": num(cn), "denominator": num(cd), "revision_id": int(r)},
+             "imported": {"numerator": num(n), "denominator": num(d), "row": int(row)}}
+            for t, i, p, n, d, row, cn, cd, r in zip(
+                clean["team_id"][kept], clean["indicator_id"][kept], clean["period"][kept],
+                clean["numerator"][kept], clean["denominator"][kept], clean["row"][kept],
+                merged["numerator"][kept], merged["denominator"][kept],
+                merged["revision_id"][kept], strict=True)]
 
 
 def _insert_revisions(conn: Connection, rows: pd.DataFrame, *, source: str, author: str,
@@ -637,22 +664,26 @@ def import_file(engine: Engine, path: str | Path, *, fmt: str = "auto",
         info["format"], "import")
     author = author or current_user()
     with engine.begin() as conn:
-        status = _classify(clean, current_values(conn))
+        status, merged = _classify(clean, current_values(conn))
         counts = status.value_counts()
+        kept = status == "kept_correction"
         result = ImportResult(
             file=path.name, format=info["format"], rows=int(info.get("rows", len(clean))),
             new=int(counts.get("new", 0)), revised=int(counts.get("revised", 0)),
             unchanged=int(counts.get("unchanged", 0)), blank=int(info.get("blank", 0)),
-            ignored=int(info.get("ignored", 0)), batch_id=None, dry_run=dry_run)
+            ignored=int(info.get("ignored", 0)), batch_id=None, dry_run=dry_run,
+            kept_correction=int(kept.sum()),
+            kept_corrections=_kept(clean, merged, kept) if kept.any() else [])
         if dry_run:
             return result
         summary = {k: v for k, v in result.to_dict().items()
-                   if k in ("rows", "new", "revised", "unchanged", "blank", "ignored")}
+                   if k in ("rows", "new", "revised", "unchanged", "blank", "ignored",
+                            "kept_correction", "kept_corrections")}
         batch_id = conn.execute(s.import_batches.insert().values(
             file_name=path.name, format=info["format"], sha256=info["sha256"], author=author,
             created_at=utcnow(), summary=summary)).inserted_primary_key[0]
         result.batch_id = int(batch_id)
-        changed = clean[status.values != "unchanged"]
+        changed = clean[status.isin(["new", "revised"]).values]
         _insert_revisions(conn, changed, source=source, author=author, batch_id=batch_id,
                           progress=progress)
     return result

@@ -70,7 +70,20 @@ def import_cmd(file: Path, db: str, fmt: str, mapping: Path | None, dry_run: boo
     click.echo(f"{verb} {file.name} ({result.format}){batch}: {result.new} new, "
                f"{result.revised} revised, {result.unchanged} unchanged"
                + (f", {result.blank} blank rows skipped" if result.blank else "")
-               + (f", {result.ignored} values ignored" if result.ignored else "") + ".")
+               + (f", {result.ignored} values ignored" if result.ignored else "")
+               + (f", {result.kept_correction} kept_correction" if result.kept_correction
+                  else "") + ".")
+    if result.kept_corrections:
+        click.echo("Kept reviewed corrections (the file's values were not written):")
+        for k in result.kept_corrections:
+            c, i = k["corrected"], k["imported"]
+            click.echo(f"  {k['team_id']} {k['indicator_id']} {k['period']}: corrected "
+                       f"{_g(c['numerator'])}/{_g(c['denominator'])}, file row {i['row']} has "
+                       f"{_g(i['numerator'])}/{_g(i['denominator'])}")
+
+
+def _g(v: float | None) -> str:
+    return "-" if v is None else f"{v:g}"
 
 
 @click.group()
