@@ -1,15 +1,23 @@
 """The Voilà apps in headless Chromium, served by `workbench serve` on the demo collaborative.
 
 Every app renders without an error message within a recorded time budget (printed, and the
-screenshots go to test-artifacts/); the learning-session filters change the charts.
+screenshots go to test-artifacts/); the learning-session filters change the charts; what a
+user saves in the browser is in the database (checked through the CLI and the store), and two
+browsers saving the same team × month do not lose data. Pages are served gzipped.
 """
 
 from __future__ import annotations
 
+import re
 import time
+import urllib.request
 
 import pytest
+from click.testing import CliRunner
 from voila_fixtures import ARTIFACTS, app_server, browser, page  # noqa: F401
+
+from workbench.cli import main
+from workbench.store import open_engine, read_revisions
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -76,3 +84,104 @@ def test_no_request_leaves_the_machine(app_server, page) -> None:  # noqa: F811
     _open(page, app_server.url("coach", "team=T01"), "Coaching visit")
     page.wait_for_timeout(1500)
     assert outside == []
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_voila_serves_its_scripts_and_pages_gzipped(app_server) -> None:  # noqa: F811
+    for path in ("/voila/static/voila.js", "/voila/render/coach.ipynb?team=T01"):
+        request = urllib.request.Request(app_server.base_url + path,
+                                         headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            assert response.headers.get("Content-Encoding") == "gzip", path
+
+
+def test_a_pdsa_cycle_submitted_in_the_browser_is_in_the_cli_export(
+        app_server, page) -> None:  # noqa: F811
+    objective = "Browser test: does a checklist on the delivery trolley help?"
+    _open(page, app_server.url("pdsa_journal", "team=T01&user=Browser%20Coach"), "PDSA journal")
+    page.locator(".widget-dropdown", has_text="Change idea").locator("select").select_option(
+        label="➕ a new change idea…")
+    page.get_by_placeholder("name of the new change idea").fill("Trolley checklist")
+    page.get_by_placeholder("Objective: what should this cycle teach us?").fill(objective)
+    page.get_by_placeholder("question", exact=True).fill("Is the checklist used at births?")
+    page.get_by_placeholder("prediction (what we expect)").fill("8 of 10 births")
+    page.locator("button:text-is('Save')").click()
+    page.wait_for_selector("text=Saved cycle 1 of")
+    exported = _cli("export", "pdsa", "--db", app_server.db, "--format", "csv")
+    mine = [line for line in exported.splitlines() if objective in line]
+    assert len(mine) == 1
+    assert re.match(r"\d+,T01,T01-N\d+,1,", mine[0]), mine[0]  # the new idea, cycle 1
+    assert ",plan,Browser Coach," in mine[0]
+
+
+def test_a_month_saved_in_the_browser_is_a_new_revision(app_server, page) -> None:  # noqa: F811
+    engine = open_engine(app_server.db)
+    before = read_revisions(engine, "T02", "AMTSL", "2026-10")
+    _open(page, app_server.url("data_entry", "team=T02&period=2026-10"), "Monthly data entry")
+    row = page.locator(".widget-hbox", has=page.locator("b:text-is('AMTSL')")).first
+    page.wait_for_selector("text=T02 2026-10:")
+    numerator = int(float(row.get_by_placeholder("numerator").input_value()))
+    denominator = int(float(row.get_by_placeholder("denominator").input_value()))
+    new = numerator - 1 if numerator > 0 else numerator + 1
+    row.get_by_placeholder("numerator").fill(str(new))
+    page.get_by_role("button", name="Save month").click()
+    page.wait_for_selector(f"text=Saved 1 value(s) for T02 2026-10: AMTSL {new}/{denominator}")
+    after = read_revisions(engine, "T02", "AMTSL", "2026-10")
+    assert len(after) == len(before) + 1
+    last = after.iloc[-1]
+    assert (last["numerator"], last["denominator"], last["source"]) == (new, denominator, "form")
+    assert list(after["revision_id"][:-1]) == list(before["revision_id"])  # nothing overwritten
+
+
+def test_a_flag_resolved_in_the_browser_has_its_history(app_server, page) -> None:  # noqa: F811
+    _open(page, app_server.url("validation_queue", "user=Val%20Idator"), "Validation queue")
+    first = page.locator("select[multiple] option").first
+    flag_id = int(re.match(r"#(\d+)\b", first.inner_text()).group(1))
+    page.locator("select[multiple]").select_option(index=0)
+    page.wait_for_selector(f"text=Flag #{flag_id} —")
+    page.get_by_placeholder("Note (required): what you checked and why").fill(
+        "checked the delivery register in the browser")
+    page.get_by_role("button", name="Apply to this flag").click()
+    page.wait_for_selector(f"text=Confirmed flag #{flag_id}")
+    history = _cli("flags", "history", str(flag_id), "--db", app_server.db)
+    assert re.search(r"Val Idator\s+confirmed\s+open -> confirmed\s+checked the delivery "
+                     r"register in the browser", history), history
+
+
+def test_two_browsers_saving_the_same_month_the_second_sees_both_values(
+        app_server, browser) -> None:  # noqa: F811
+    url = app_server.url("data_entry", "team=T05&period=2026-10")
+    pages = []
+    for _ in range(2):  # both open the month before either saves
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        pg = context.new_page()
+        pg.set_default_timeout(90_000)
+        _open(pg, url, "Monthly data entry")
+        pg.wait_for_selector("text=T05 2026-10:")
+        pages.append(pg)
+    try:
+        rows = [pg.locator(".widget-hbox", has=pg.locator("b:text-is('AMTSL')")).first
+                for pg in pages]
+        numerator = int(float(rows[0].get_by_placeholder("numerator").input_value()))
+        denominator = int(float(rows[0].get_by_placeholder("denominator").input_value()))
+        first, second = (numerator - 1, numerator - 2) if numerator > 2 else (numerator + 1,
+                                                                               numerator + 2)
+        rows[0].get_by_placeholder("numerator").fill(str(first))
+        pages[0].get_by_role("button", name="Save month").click()
+        pages[0].wait_for_selector("text=Saved 1 value(s) for T05 2026-10")
+        rows[1].get_by_placeholder("numerator").fill(str(second))
+        pages[1].get_by_role("button", name="Save month").click()
+        message = pages[1].wait_for_selector("text=nothing was saved").inner_text()
+        assert f"AMTSL 2026-10 was saved as {first}/{denominator} by" in message
+        assert f"(you saw {numerator}/{denominator}); your value is {second}/{denominator}" \
+            in message
+    finally:
+        for pg in pages:
+            pg.context.close()
+    current = read_revisions(open_engine(app_server.db), "T05", "AMTSL", "2026-10").iloc[-1]
+    assert current["numerator"] == first

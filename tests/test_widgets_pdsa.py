@@ -163,3 +163,10 @@ def test_an_error_inside_a_callback_shows_in_the_message_area(empty_db):
     assert form.message.startswith("Unexpected error (OperationalError)")
     assert "pdsa_history" in form.message
     assert team_journal(form.engine, "T01").empty  # the transaction rolled back
+
+
+def test_hiding_the_new_idea_name_hides_no_other_field(empty_db):
+    form = PDSACycleForm(empty_db, team_id="T01")
+    assert form._new_change_name.layout.display == "none"  # an existing idea is chosen
+    for field in (form._change, form._journal, form._title, form._objective, form._data_plan):
+        assert field.layout.display is None, field

@@ -36,6 +36,12 @@ def app_server(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory) -
     folder = tmp_path_factory.mktemp("served")
     db = folder / "demo.db"
     shutil.copy(demo_db_master, db)
+    from workbench.store import open_engine
+    from workbench.validate import run_validation
+
+    engine = open_engine(str(db))
+    run_validation(engine)  # as `workbench demo` does: the validation queue has open flags
+    engine.dispose()
     server = start_server(str(db), port=free_port(), log_path=folder / "voila.log",
                           extra_env={"WORKBENCH_USER": "browser-tester"})
     started = time.perf_counter()

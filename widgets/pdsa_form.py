@@ -26,12 +26,16 @@ from ._base import FormBase, RowList, esc, series_view
 __all__ = ["PDSACycleForm"]
 
 _NEW_IDEA = "__new__"
-_WIDE = w.Layout(width="95%")
+
+
+def _wide() -> w.Layout:
+    """A new layout per widget: a shared one would hide every field with the new-idea name."""
+    return w.Layout(width="95%")
 
 
 def _area(placeholder: str, rows: int = 3) -> w.Textarea:
     return w.Textarea(placeholder=placeholder, continuous_update=False, rows=rows,
-                      layout=_WIDE)
+                      layout=_wide())
 
 
 class PDSACycleForm(FormBase):
@@ -54,15 +58,15 @@ class PDSACycleForm(FormBase):
         g = self._guard
 
         self._team = w.Dropdown(description="Team")
-        self._journal = w.Select(description="Journal", rows=6, layout=_WIDE)
+        self._journal = w.Select(description="Journal", rows=6, layout=_wide())
         self._new_button = w.Button(description="New cycle", icon="file")
         self._status = w.HTML()
 
-        self._change = w.Dropdown(description="Change idea", layout=_WIDE)
+        self._change = w.Dropdown(description="Change idea", layout=_wide())
         self._new_change_name = w.Text(placeholder="name of the new change idea",
-                                       continuous_update=False, layout=_WIDE)
+                                       continuous_update=False, layout=_wide())
         self._cycle_number = w.BoundedIntText(value=1, min=1, max=999, description="Cycle no.")
-        self._title = w.Text(description="Title", continuous_update=False, layout=_WIDE)
+        self._title = w.Text(description="Title", continuous_update=False, layout=_wide())
         self._objective = _area("Objective: what should this cycle teach us?")
         self._questions = RowList([("question", "question", "45%"),
                                    ("prediction", "prediction (what we expect)", "45%")],

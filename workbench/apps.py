@@ -214,6 +214,9 @@ class _FormApp(WorkbenchApp):
 
     def _show(self, context: AppContext) -> None:
         self._build_form()
+        if self.form is not None and hasattr(self.form, "user"):
+            # built before the request: the author is the request's user (JupyterHub first)
+            self.form.user = os.environ.get("JUPYTERHUB_USER") or context.user or self.form.user
 
 
 class PDSAJournalApp(_FormApp):
@@ -232,6 +235,12 @@ class DataEntryApp(_FormApp):
         if self.context.period:
             kwargs["period"] = self.context.period
         return kwargs
+
+    def _show(self, context: AppContext) -> None:
+        super()._show(context)
+        sheet = getattr(self.form, "sheet", None)
+        if context.period and sheet is not None and sheet.period != context.period:
+            self.form.load(period=context.period)  # the form was built before the request
 
 
 class CoachApp(_FormApp):
