@@ -38,9 +38,9 @@ test: venv browser lint
 	$(VENV)/bin/pytest -q
 	$(VENV)/bin/pytest -q --nbval-lax notebooks
 
+## make bench: every benchmark in benchmarks/ (each runs with no arguments)
 bench: venv
-	$(PY) benchmarks/bench_spc.py
-	$(PY) benchmarks/bench_reports.py
+	@set -e; for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench; done
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info
