@@ -19,7 +19,13 @@ from workbench.errors import ConfigError
 from workbench.store import create_database, utcnow
 from workbench.store import schema as s
 
-__all__ = ["DEFAULT_SETTINGS", "load_collaborative", "init_collaborative", "write_collaborative"]
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "is_valid_date",
+    "load_collaborative",
+    "init_collaborative",
+    "write_collaborative",
+]
 
 #: Validation thresholds and other tunables (data-quality reference); YAML `settings:` overrides.
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -37,6 +43,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+def is_valid_date(value: object) -> bool:
+    """True for a real calendar date written YYYY-MM-DD (2025-02-30 is not)."""
+    if not DATE.match(str(value or "")):
+        return False
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 _INDICATOR_TYPES = ("process", "outcome", "input")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -20,6 +19,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
+from workbench.config import is_valid_date
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
 from workbench.store import current_user, utcnow
 from workbench.store import schema as s
@@ -44,7 +44,6 @@ __all__ = [
 
 STATUSES: tuple[str, ...] = ("plan", "do", "study", "act", "closed")
 ACT_DECISIONS: tuple[str, ...] = ("adopt", "adapt", "abandon")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Failure(NamedTuple):
@@ -175,10 +174,10 @@ def validate_cycle(
             add(Failure("linked_indicators", "unknown indicator(s) " + ", ".join(unknown)))
     for name in ("start_date", "end_date"):
         value = getattr(cycle, name)
-        if value and not _valid_date(value):
+        if value and not is_valid_date(value):
             add(Failure(name, f"{value!r} is not a date; write YYYY-MM-DD"))
-    if (cycle.start_date and cycle.end_date and _valid_date(cycle.start_date)
-            and _valid_date(cycle.end_date) and cycle.end_date < cycle.start_date):
+    if (cycle.start_date and cycle.end_date and is_valid_date(cycle.start_date)
+            and is_valid_date(cycle.end_date) and cycle.end_date < cycle.start_date):
         add(Failure("end_date", f"the end date {cycle.end_date} is before the start date "
                                 f"{cycle.start_date}"))
     if _reached(cycle.status, "do") and not cycle.start_date:
@@ -206,15 +205,6 @@ def result_text(item: Any) -> str:
         return str(item.get("result") or "")
     return "" if item is None else str(item)
 
-
-def _valid_date(value: str) -> bool:
-    if not _DATE.match(str(value)):
-        return False
-    try:
-        dt.date.fromisoformat(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _snapshot(row: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
+from workbench.config import is_valid_date
 from workbench.entry import format_pair, parse_count
 from workbench.errors import ValidationFailed
 from workbench.pdsa import Failure
@@ -74,7 +75,6 @@ ASSESSMENT_SCALE: dict[float, tuple[str, str]] = {
                                              "made permanent in the organisation."),
 }
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -204,15 +204,6 @@ def verify_recounts(engine: Engine | Connection, team_id: str, recounts: list[Re
     return pd.DataFrame(rows, columns=_VERIFY_COLUMNS)
 
 
-def _valid_date(value: str) -> bool:
-    if not _DATE.match(str(value or "")):
-        return False
-    try:
-        dt.date.fromisoformat(str(value))
-    except ValueError:
-        return False
-    return True
-
 
 def validate_visit(visit: CoachingVisit, *, known_indicators: list[str] | None = None,
                    today: dt.date | None = None) -> list[Failure]:
@@ -222,7 +213,7 @@ def validate_visit(visit: CoachingVisit, *, known_indicators: list[str] | None =
     today = today or dt.date.today()
     if not str(visit.team_id or "").strip():
         add(Failure("team_id", "choose the team"))
-    if not _valid_date(visit.visit_date):
+    if not is_valid_date(visit.visit_date):
         add(Failure("visit_date", f"{visit.visit_date!r} is not a date; write YYYY-MM-DD"))
     elif dt.date.fromisoformat(visit.visit_date) > today:
         add(Failure("visit_date", f"the visit date {visit.visit_date} is in the future; record "
@@ -239,7 +230,7 @@ def validate_visit(visit: CoachingVisit, *, known_indicators: list[str] | None =
         due = action.get("due")
         if not due:
             add(Failure("actions", f"action {i}: give a due date"))
-        elif not _valid_date(str(due)):
+        elif not is_valid_date(str(due)):
             add(Failure("actions", f"action {i}: due date {due!r} is not YYYY-MM-DD"))
     if visit.score is not None:
         if float(visit.score) not in ASSESSMENT_SCALE:
