@@ -16,7 +16,8 @@ import pytest
 from workbench.errors import SPCInputError
 from workbench.spc import anhoej_critical_values, qic
 
-CRITICAL_CSV = Path("/work/shared/reference/critical_values_anhoej.csv")
+# A copy of shared/reference/critical_values_anhoej.csv (qbinom and Schilling values, n = 1..1000)
+CRITICAL_CSV = Path(__file__).parent / "data" / "critical_values_anhoej.csv"
 approx = pytest.approx
 
 
