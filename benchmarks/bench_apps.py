@@ -7,6 +7,8 @@ and the websocket bytes beside it) and the requests that left the machine (must 
 whether idle kernels are culled, and the learning-session indicator change for the 24-team
 demo and for 100 teams (the demo's teams cloned with perturbed counts; in-process, the
 kernel-side time). Run: .venv/bin/python benchmarks/bench_apps.py
+(`--apps learning_session` paints only the floor and that app; `--only paint|cull|redraw`
+runs one part; `--repeats N`).
 
 Measured 2026-11-28 (2 cores, load average ~6 from other work, so read the ratios): first
 widget × floor (5.2 s): learning_session 2.33, coach 1.03, pdsa_journal 1.00, data_entry 1.10,
@@ -34,6 +36,8 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 QUERIES = {"coach": "team=T03", "pdsa_journal": "team=T01", "data_entry": "team=T02"}
+#: what "the charts are there" means for apps whose charts are attached after the first paint
+CHARTS_SELECTOR = {"learning_session": "canvas"}
 REPEATS = 3
 
 
@@ -58,9 +62,10 @@ def _apps_folder(root: Path) -> Path:
     return folder
 
 
-def _paint(browser, url: str) -> tuple[float, int, int, int, int]:  # type: ignore[no-untyped-def]
+def _paint(browser, url: str, charts: str | None = None  # type: ignore[no-untyped-def]
+           ) -> tuple[float, int, int, int, int, float]:
     """(seconds to the first widget, wire bytes, uncompressed bytes, websocket bytes received,
-    requests leaving the machine) of one fresh page view."""
+    requests leaving the machine, seconds to the first chart or NaN) of one fresh page view."""
     context = browser.new_context()
     page = context.new_page()
     cdp = context.new_cdp_session(page)
@@ -78,13 +83,17 @@ def _paint(browser, url: str) -> tuple[float, int, int, int, int]:  # type: igno
     page.goto(url, wait_until="commit")
     page.wait_for_selector(".wb-title", timeout=120_000)
     seconds = time.perf_counter() - start
+    chart_seconds = float("nan")
+    if charts:
+        page.wait_for_selector(charts, timeout=120_000)
+        chart_seconds = time.perf_counter() - start
     page.wait_for_load_state("load")
     try:
         page.wait_for_load_state("networkidle", timeout=15_000)
     except Exception:  # noqa: BLE001 - a slow straggler: count what arrived
         pass
     context.close()
-    return seconds, wire[0], raw[0], ws[0], len(outside)
+    return seconds, wire[0], raw[0], ws[0], len(outside), chart_seconds
 
 
 def _wait_preheated(server, count: int, timeout: float = 240) -> None:  # type: ignore[no-untyped-def]
@@ -95,34 +104,38 @@ def _wait_preheated(server, count: int, timeout: float = 240) -> None:  # type: 
         time.sleep(0.3)
 
 
-def bench_paint(db: str, root: Path) -> None:
+def bench_paint(db: str, root: Path, only: list[str] | None = None,
+                repeats: int = REPEATS) -> None:
     from playwright.sync_api import sync_playwright
 
     folder = _apps_folder(root)
-    apps = ["floor"] + app_names(folder)[:5]
+    apps = ["floor"] + [a for a in app_names(folder)[:5] if not only or a in only]
     server = start_server(db, port=_port(), apps_dir=folder, log_path=root / "voila.log")
     try:
         server.wait_ready(timeout=300)
-        results: dict[str, list[tuple[float, int, int, int, int]]] = {a: [] for a in apps}
+        results: dict[str, list[tuple]] = {a: [] for a in apps}
         ready = server.log_text().count("[workbench] app preheated")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            for _ in range(REPEATS):
+            for _ in range(repeats):
                 for app in apps:
                     _wait_preheated(server, ready)  # every pool refilled: measure preheated
-                    results[app].append(_paint(browser, server.url(app, QUERIES.get(app, ""))))
+                    results[app].append(_paint(browser, server.url(app, QUERIES.get(app, "")),
+                                               CHARTS_SELECTOR.get(app)))
                     ready += 1
             browser.close()
     finally:
         server.stop()
     floor = statistics.median(r[0] for r in results["floor"])
     print(f"{'app':<18}{'first widget s':>15}{'x floor':>9}{'wire MB':>9}{'raw MB':>8}"
-          f"{'ws MB':>7}{'outside req':>12}")
+          f"{'ws MB':>7}{'outside req':>12}{'charts s':>10}")
     for app in apps:
         t = statistics.median(r[0] for r in results[app])
         wire, raw, ws = (statistics.median(r[i] for r in results[app]) / 1e6 for i in (1, 2, 3))
         out = max(r[4] for r in results[app])
-        print(f"{app:<18}{t:>15.2f}{t / floor:>9.2f}{wire:>9.2f}{raw:>8.2f}{ws:>7.2f}{out:>12d}")
+        charts = statistics.median(r[5] for r in results[app])
+        print(f"{app:<18}{t:>15.2f}{t / floor:>9.2f}{wire:>9.2f}{raw:>8.2f}{ws:>7.2f}{out:>12d}"
+              f"{'' if np.isnan(charts) else f'{charts:>10.2f}'}")
 
 
 def scaled_demo(demo_db: str, target: Path, teams: int = 100) -> str:
@@ -199,17 +212,29 @@ def bench_culling(db: str, root: Path) -> None:
         server.stop()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
     from workbench.demo import build_demo
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--apps", nargs="*", help="paint only these apps (and the floor)")
+    parser.add_argument("--only", choices=("paint", "cull", "redraw"), action="append",
+                        help="run only this part (repeatable); default: all")
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    args = parser.parse_args(argv)
+    parts = set(args.only or ("paint", "cull", "redraw"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         db = str(root / "demo.db")
         build_demo(db)
-        bench_paint(db, root)
-        bench_culling(db, root)
-        bench_redraw(db, "demo")
-        bench_redraw(scaled_demo(db, root / "demo100.db", teams=100), "scaled demo")
+        if "paint" in parts:
+            bench_paint(db, root, args.apps, args.repeats)
+        if "cull" in parts:
+            bench_culling(db, root)
+        if "redraw" in parts:
+            bench_redraw(db, "demo")
+            bench_redraw(scaled_demo(db, root / "demo100.db", teams=100), "scaled demo")
 
 
 if __name__ == "__main__":

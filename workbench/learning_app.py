@@ -9,6 +9,14 @@ The heavy work (reading the data, the SPC lines and signals of every series, and
 chart for the default filters) happens in the preheated kernel, before the request exists.
 After the request only what its query string changes is redrawn (usually nothing); a filter
 change only filters frames and rebuilds the chart data.
+
+First paint: in Voilà the page first shows the title, the filters, the status line and the
+most-improved table; the charts (~0.5 MB of bokeh document, seconds of drawing in the
+browser) are attached only once the browser has painted that first view (`attach_charts`,
+see `_when_page_painted`), so they never delay the first paint. Their document JSON is
+computed in the preheated kernel, and the small multiples carry no per-point hover text and
+send numbers as binary arrays (`workbench.chart_payload`). Outside Voilà (JupyterLab,
+tests) the charts are attached by `present`.
 """
 
 from __future__ import annotations
@@ -20,8 +28,14 @@ import ipywidgets as w
 import pandas as pd
 
 from workbench import chartdata, rollup
-from workbench.app_context import AppContext
+from workbench.app_context import AppContext, in_voila
 from workbench.apps import WorkbenchApp, banner
+from workbench.chart_payload import (
+    PreparedBokehModel,
+    lean_columns,
+    lighten_small_multiples,
+    prepare_bundle,
+)
 from workbench.redraw import redraw
 from workbench.render import esc, table
 from workbench.store import (
@@ -36,6 +50,14 @@ __all__ = ["LearningSessionApp"]
 
 _ALL = "__all__"
 _DECISIONS = ("adopt", "adapt")
+#: the charts in page order, with their section headings
+CHARTS = (("multiples", "Every team"), ("matrix", "Where each team stands"),
+          ("attainment", "Teams at target over time"),
+          ("funnel", "This month, by number of cases"))
+#: small multiples: panels per row and grid width (24 teams in 4 rows on one screen)
+GRID_COLUMNS, GRID_WIDTH = 6, 1200
+#: seconds after the widgets loaded to attach the charts if the paint probe never reports
+FALLBACK_SECONDS = 4.0
 
 
 class LearningSessionApp(WorkbenchApp):
@@ -45,8 +67,6 @@ class LearningSessionApp(WorkbenchApp):
     uses_team = False
 
     def _prepare(self) -> None:
-        from jupyter_bokeh import BokehModel
-
         self.indicators = read_indicators(self.engine)
         self.ideas = read_change_ideas(self.engine)
         codes = list(self.indicators["indicator_id"])
@@ -65,11 +85,21 @@ class LearningSessionApp(WorkbenchApp):
                                            tooltip="Large type for a projector")
         self.status = w.HTML()
         self._load(None)
-        figures = self._figures()
-        figures["multiples"] = self._redraw_multiples()
-        self.models = {key: BokehModel(fig) for key, fig in figures.items()}
+        self.models: dict[str, Any] = {}  # chart -> BokehModel, once attached
+        self.figures: dict[str, Any] = {}  # chart -> the bokeh figure shown (or to show)
+        self.figures.update(self._figures())
+        self._redraw_multiples()
+        # the slow part of a BokehModel, done before the request (dropped if a figure changes)
+        self._bundles = {key: prepare_bundle(fig) for key, fig in self.figures.items()}
         for code in codes:  # every indicator's panels, ready for the first filter change
             self._panel_sources(code)
+        self._slots = {key: w.Box([w.HTML('<div class="wb-status">Drawing the chart…</div>')],
+                                  layout=w.Layout(min_height="60px"))
+                       for key, _ in CHARTS}
+        self._defer = in_voila()
+        self._probes: tuple[w.Widget, ...] = ()
+        if self._defer:
+            self._when_page_painted()
         self.improved = w.HTML(self._improved_html())
         self.last_redraw: dict[str, Any] = {}
         self._quiet = False  # set while `_show` applies the query string (one redraw after)
@@ -82,14 +112,62 @@ class LearningSessionApp(WorkbenchApp):
         filters = w.HBox([self.indicator, self.wave, self.district, self.as_of,
                           self.presentation], layout=w.Layout(flex_flow="row wrap"))
         section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
+        charts = [item for key, heading in CHARTS
+                  for item in (section(heading), self._slots[key])]
         self.body.children = (
-            filters, self.status,
-            section("Every team"), self.models["multiples"],
-            section("Where each team stands"), self.models["matrix"],
-            section("Teams at target over time"), self.models["attainment"],
-            section("This month, by number of cases"), self.models["funnel"],
+            filters, self.status, *charts,
             section("Most improved teams and the changes they adopted"), self.improved,
+            *self._probes,
         )
+
+    def _when_page_painted(self) -> None:
+        """Attach the charts once the browser has painted the first view of the page.
+
+        The last widgets of the page are a hidden HTML probe and a hidden text box: when the
+        probe is rendered, its image fails to load (`data:,`) and its handler, one frame
+        later (after a paint), types "painted" into the text box, which the kernel hears as
+        an ordinary value change. In case inline handlers are blocked (a strict
+        Content-Security-Policy), a client-side link (`jsdlink`, set up by the browser as it
+        loads the widgets' state) also reports, and the charts follow `FALLBACK_SECONDS` later.
+        """
+        painted = w.Text("", layout=w.Layout(display="none"))
+        painted.add_class("wb-painted")
+        script = ("var n=0;function f(){var i=document.querySelector('.wb-painted input');"
+                  "if(i){i.value='painted';i.dispatchEvent(new Event('change',{bubbles:true}))}"
+                  "else if(n++<50){setTimeout(f,100)}}requestAnimationFrame(function(){"
+                  "setTimeout(f,0)});this.remove()")
+        probe = w.HTML(f'<img alt="" src="data:," onerror="{script}">',
+                       layout=w.Layout(display="none"))
+        source = w.Text("loaded", layout=w.Layout(display="none"))
+        loaded = w.Text("", layout=w.Layout(display="none"))
+        self._link = w.jsdlink((source, "value"), (loaded, "value"))
+        painted.observe(self.guard(lambda change: self.attach_charts()), "value")
+        loaded.observe(self.guard(lambda change: self._attach_later()), "value")
+        self._probes = (probe, painted)
+
+    def _attach_later(self) -> None:
+        import asyncio
+
+        try:
+            asyncio.get_running_loop().call_later(FALLBACK_SECONDS,
+                                                  self.guard(self.attach_charts))
+        except RuntimeError:  # no event loop (not in a kernel): at once
+            self.attach_charts()
+
+    def attach_charts(self) -> None:
+        """Put the charts on the page (once): a `BokehModel` per figure, in page order."""
+        for key, _ in CHARTS:
+            if key in self.models:
+                continue
+            model = PreparedBokehModel(self.figures[key], self._bundles.pop(key, None))
+            self.models[key] = model
+            self._slots[key].children = (model,)
+
+    def present(self, context: AppContext | None = None) -> LearningSessionApp:
+        super().present(context)
+        if not self._defer:
+            self.attach_charts()
+        return self
 
     def _refresh(self) -> None:
         """The data changed since the kernel was preheated (called before the page shows)."""
@@ -133,8 +211,12 @@ class LearningSessionApp(WorkbenchApp):
         if indicator_id not in self._sources:
             ind = self.indicators.set_index("indicator_id").loc[indicator_id].to_dict()
             ind["indicator_id"] = indicator_id
-            self._sources[indicator_id] = charts.small_multiples_sources(
+            every = charts.small_multiples_sources(
                 self.spc, ind, self.events if len(self.events) else None)
+            self._sources[indicator_id] = {
+                team: {key: data if key == "range" else lean_columns(data)
+                       for key, data in sources.items()}
+                for team, sources in every.items()}
         return self._sources[indicator_id]
 
     def selected_teams(self) -> list[str]:
@@ -180,28 +262,32 @@ class LearningSessionApp(WorkbenchApp):
 
     def _redraw_multiples(self) -> str:
         """Same teams: new data into each panel's sources (one patch); else a new grid."""
+        from contextlib import nullcontext
+
         from workbench import charts
         from workbench.redraw import one_patch, plots_of
 
         spc, ind, events = self._multiples_input
-        model = getattr(self, "models", {}).get("multiples")
-        shown = [p.title.text for p in plots_of(model._model) or []] if model else []
+        model = self.models.get("multiples")
+        grid = self.figures.get("multiples")
+        shown = [p.title.text for p in plots_of(grid) or []] if grid is not None else []
         teams = sorted(spc.loc[spc["indicator_id"] == ind["indicator_id"], "team_id"].unique())
         labels = self._labels()
-        if model is None or shown != [labels.get(t, t) for t in teams]:
-            grid = charts.small_multiples(spc, ind, team_labels=labels, events=events)
-            if model is None:
-                return grid
-            model.update_from_model(grid)
+        if grid is None or shown != [labels.get(t, t) for t in teams]:
+            grid = charts.small_multiples(spc, ind, team_labels=labels, events=events,
+                                          ncols=GRID_COLUMNS, width=GRID_WIDTH)
+            self.figures["multiples"] = lighten_small_multiples(grid, charts.is_percent(ind))
+            if model is not None:
+                model.update_from_model(grid)
             return "replaced"
         every = self._panel_sources(ind["indicator_id"])
         data = {team: every[team] for team in teams if team in every}
         starts = [d["range"]["start"][0] for d in data.values() if "range" in d]
         ends = [d["range"]["end"][0] for d in data.values() if "range" in d]
-        plots = plots_of(model._model) or []
+        plots = plots_of(grid) or []
         by_name = {r.data_source.name: r.data_source for p in plots for r in p.renderers
                    if getattr(r, "data_source", None) is not None}
-        with one_patch(model):
+        with one_patch(model) if model is not None else nullcontext():
             for team, sources in data.items():
                 for key, values in sources.items():
                     source = by_name.get(f"{team}:{key}")
@@ -243,9 +329,17 @@ class LearningSessionApp(WorkbenchApp):
         except _NoData as exc:
             self.notify(str(exc), "warning")
             return {}
-        done = {key: redraw(self.models[key], fig) for key, fig in figures.items()
-                if key != "multiples"}
+        done: dict[str, Any] = {}
+        for key, fig in figures.items():
+            if key in self.models:
+                done[key] = redraw(self.models[key], fig)
+                fig = self.models[key]._model
+            else:
+                done[key] = "replaced"
+            self.figures[key] = fig
+            self._bundles.pop(key, None)
         done["multiples"] = self._redraw_multiples()
+        self._bundles.pop("multiples", None)
         self.improved.value = self._improved_html()
         seconds = time.perf_counter() - start
         self.last_redraw = {**done, "seconds": seconds, "teams": len(self.selected_teams())}

@@ -1,0 +1,102 @@
+"""What a chart costs on the wire: lean small multiples for a live app.
+
+An app sends each `jupyter_bokeh.BokehModel` to the browser as bokeh document JSON. Columns
+held as Python lists (of floats, timestamps, hover strings) travel as JSON text; numpy arrays
+of float64 travel as compact binary (base64) buffers and serialise many times faster. The
+compact panels of `workbench.charts.small_multiples` also carry per-point hover strings
+(month label, value text, numerator / denominator, signal words, PDSA details) that a panel of
+150 px hardly needs: `lighten_small_multiples` swaps them for one hover computed in the browser
+from the point itself (month and value), and `lean_columns` does the same to new panel data
+before it patches a shown grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from bokeh.models import ColumnDataSource, HoverTool, Plot
+from jupyter_bokeh import BokehModel
+
+__all__ = ["HOVER_ONLY", "PreparedBokehModel", "as_array", "lean_columns",
+           "lighten_small_multiples", "prepare_bundle"]
+
+#: per-point text columns used only by the full-size chart's hover tooltips and labels
+HOVER_ONLY = frozenset({"label", "value_text", "num_den", "signal_text", "flag_text",
+                        "detail", "month"})
+
+
+def as_array(values: Any) -> Any:
+    """A column as a numpy array bokeh sends as a binary buffer; text columns unchanged.
+
+    Timestamps become float64 milliseconds since the epoch (what BokehJS uses for datetime
+    axes), numbers float64 (missing values NaN). Anything else (markers, colours) is returned
+    as it was.
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        return values.astype(float, copy=False)
+    seq = list(values)
+    if not seq:
+        return np.zeros(0)
+    first = next((v for v in seq if v is not None), None)
+    if isinstance(first, (pd.Timestamp, np.datetime64)) or (
+            hasattr(first, "year") and hasattr(first, "month")):
+        stamps = pd.to_datetime(pd.Series(seq))
+        ms = stamps.astype("datetime64[ms]").astype("int64").to_numpy().astype(float)
+        ms[stamps.isna().to_numpy()] = np.nan
+        return ms
+    try:
+        return np.asarray(seq, dtype=float)
+    except (TypeError, ValueError):
+        return seq
+
+
+def lean_columns(data: Mapping[str, Any]) -> dict[str, Any]:
+    """One source's data without hover-only text, numbers and dates as arrays."""
+    return {key: as_array(col) for key, col in data.items() if key not in HOVER_ONLY}
+
+
+def lighten_small_multiples(grid: Any, percent: bool = False) -> Any:
+    """Make a small-multiples grid cheap to send and draw, in place; returns it.
+
+    Every `ColumnDataSource` gets `lean_columns` data; each panel's hover tools become one
+    hover on its monthly points showing the month and the value (computed in the browser).
+    """
+    value = "@y{0%}" if percent else "@y{0.[0]}"
+    for plot in grid.select({"type": Plot}):
+        points = [r for r in plot.renderers if getattr(r, "data_source", None) is not None
+                  and r.data_source.name.endswith(":points")]
+        plot.tools = [t for t in plot.tools if not isinstance(t, HoverTool)]
+        if points:
+            plot.add_tools(HoverTool(renderers=points, tooltips=[
+                ("Month", "@x{%b %Y}"), ("Value", value)], formatters={"@x": "datetime"}))
+    for source in grid.select({"type": ColumnDataSource}):
+        source.data = lean_columns(source.data)
+    return grid
+
+
+def prepare_bundle(fig: Any) -> dict:
+    """The render bundle of `fig` (its document JSON), computed ahead of time: this is the
+    slow part of making a `jupyter_bokeh.BokehModel` (seconds for a grid of 24 panels)."""
+    return BokehModel._model_to_traits(fig)
+
+
+class PreparedBokehModel(BokehModel):
+    """A `jupyter_bokeh.BokehModel` whose first render bundle was computed ahead of time by
+    `prepare_bundle(fig)` (the caller guarantees `fig` has not changed since). Later figures
+    (`update_from_model`) are serialised as usual."""
+
+    def __init__(self, model: Any, bundle: dict | None = None, **kwargs: Any) -> None:
+        self._bundle_once = bundle
+        super().__init__(model, **kwargs)
+
+    def update_from_model(self, model: Any) -> None:
+        bundle, self._bundle_once = getattr(self, "_bundle_once", None), None
+        if bundle is None:
+            super().update_from_model(model)
+            return
+        self._model = model
+        self.render_bundle = bundle
+        self._document.on_change_dispatch_to(self)
