@@ -3,6 +3,7 @@ the bokeh charts must draw from the BokehJS embedded in the file (a USB stick, a
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -41,30 +42,38 @@ def test_a_team_report_opened_offline_draws_its_bokeh_charts(demo_db: str,
     report = tmp_path / "reports" / "2026-10" / "T01.html"
     blocked: list[str] = []
     errors: list[str] = []
+    inked: list[float] = []
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-            def only_files(route, request) -> None:  # type: ignore[no-untyped-def]
-                if request.url.startswith(("file:", "data:", "blob:")):
-                    route.continue_()
-                else:
-                    blocked.append(request.url)
-                    route.abort()
+    def look() -> None:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-            page.route("**/*", only_files)
-            page.goto(report.as_uri(), wait_until="load")
-            canvas = page.locator("canvas").first
-            canvas.wait_for(state="attached", timeout=30_000)
-            page.wait_for_timeout(500)  # let bokeh finish its first paint
-            canvases = page.locator("canvas")
-            inked = [canvases.nth(i).evaluate(_INKED) for i in range(canvases.count())]
-            page.screenshot(path=str(ARTIFACTS / "report_T01.png"), full_page=True)
-        finally:
-            browser.close()
+                def only_files(route, request) -> None:  # type: ignore[no-untyped-def]
+                    if request.url.startswith(("file:", "data:", "blob:")):
+                        route.continue_()
+                    else:
+                        blocked.append(request.url)
+                        route.abort()
+
+                page.route("**/*", only_files)
+                page.goto(report.as_uri(), wait_until="load")
+                canvas = page.locator("canvas").first
+                canvas.wait_for(state="attached", timeout=30_000)
+                page.wait_for_timeout(500)  # let bokeh finish its first paint
+                canvases = page.locator("canvas")
+                inked.extend(canvases.nth(i).evaluate(_INKED) for i in range(canvases.count()))
+                page.screenshot(path=str(ARTIFACTS / "report_T01.png"), full_page=True)
+            finally:
+                browser.close()
+
+    # In a thread: the kernel client may leave an asyncio loop set on this one, and
+    # Playwright's sync API refuses to start inside a running loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(look).result()
     assert errors == []
     assert blocked == []  # nothing outside the file was even requested
     assert len(inked) >= 6  # one chart per indicator, and the assessment trend
