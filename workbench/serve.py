@@ -319,6 +319,7 @@ def serve(
     """
     note = note or echo
     server = start_server(db, port=port, host=host, app=app, allow_remote=allow_remote)
+    interrupted = False
     try:
         server.wait_ready(timeout=120, pools=False)
         if host not in LOOPBACK_HOSTS:
@@ -328,10 +329,13 @@ def serve(
             echo(url)
         server.process.wait()
     except KeyboardInterrupt:
+        interrupted = True
         note("Stopping the apps…")
     finally:
         code = server.stop()
-    if code not in (0, None, -signal.SIGINT, -signal.SIGTERM):
+    # After Ctrl-C Voilà's own exit code says only how it was interrupted (1 while it was
+    # still starting kernels); an error is Voilà stopping by itself.
+    if not interrupted and code not in (0, None, -signal.SIGINT, -signal.SIGTERM):
         tail = server.log_text()[-2000:]
         raise ConfigError(f"the Voilà server stopped with exit code {code}:\n{tail}")
     return 0
