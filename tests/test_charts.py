@@ -194,3 +194,44 @@ def test_docs_json_of_a_figure_is_valid_json_inside_the_script():
     html = charts.figure_html(charts.control_chart(spc, INDICATOR))
     raw = re.search(r"const docs_json = '(.*?)';", html, re.S).group(1)
     assert json.loads(raw.encode().decode("unicode_escape"))
+
+
+_IDS = re.compile(r"\bp\d{4,}\b|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def test_chart_embed_returns_what_bokeh_components_returns_apart_from_ids():
+    from bokeh.embed import components as bokeh_components
+
+    from workbench.chart_embed import components
+
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    events = cd.pdsa_events(_cycle())
+
+    def build():
+        return [charts.control_chart(spc, INDICATOR, events=events, team_label="T01"),
+                charts.small_multiples(spc, INDICATOR)]
+
+    ours_script, ours_divs = components(build())
+    bokeh_script, bokeh_divs = bokeh_components(build())
+    assert _IDS.sub("ID", ours_script) == _IDS.sub("ID", bokeh_script)
+    assert [_IDS.sub("ID", d) for d in ours_divs] == [_IDS.sub("ID", d) for d in bokeh_divs]
+
+
+def test_every_chart_of_the_reports_passes_bokehs_integrity_checks(demo_db: str):
+    # chart_embed skips bokeh's document validation when embedding: it is checked here
+    from bokeh.core.validation.check import check_integrity
+
+    from workbench import briefs
+    from workbench.store import open_engine
+
+    engine = open_engine(demo_db)
+    report = briefs.team_report_data(engine, "T01", "2026-10")
+    summary = briefs.collaborative_summary_data(engine, "2026-10")
+    figures = [fig for _, fig in report.figures()] + [
+        report.assessment_figure(), summary.status_matrix_figure(),
+        summary.attainment_figure(), summary.pooled_figure("AMTSL"),
+        summary.small_multiples("AMTSL"), summary.funnel_figure("AMTSL"),
+        summary.wave_figure("AMTSL"), summary.assessment_figure()]
+    for fig in figures:
+        issues = check_integrity(list(fig.references()))
+        assert (issues.error, issues.warning) == ([], []), charts._title_of(fig)
