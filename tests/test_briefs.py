@@ -40,6 +40,28 @@ def test_headline_numbers_equal_those_computed_from_read_measurements(demo_db: s
         assert row.latest == f"{now * 100:.1f}%"
 
 
+def test_a_correction_of_another_team_changes_the_collaborative_median_at_once(demo_db: str):
+    # the median is cached per kernel, keyed by the state of the measurements
+    from workbench.store import add_revisions
+
+    engine = open_engine(demo_db)
+    before = briefs.team_report_data(engine, "T01", "2026-10").headline.set_index(
+        "indicator_id")["median_value"]
+    m = read_measurements(engine)
+    month = m[(m["period"] == pd.Period("2026-10", "M")) & (m["indicator_id"] == "AMTSL")]
+    others = month[month["team_id"] != "T01"]
+    with engine.begin() as conn:  # every other team reports 0 %: the median drops
+        add_revisions(conn, [{"team_id": t, "indicator_id": "AMTSL", "period": "2026-10",
+                              "numerator": 0, "denominator": d}
+                             for t, d in zip(others["team_id"], others["denominator"],
+                                             strict=True)],
+                      source="correction", author="tester", reason="test")
+    after = briefs.team_report_data(engine, "T01", "2026-10").headline.set_index(
+        "indicator_id")["median_value"]
+    assert before["AMTSL"] > 0.5 and after["AMTSL"] == 0.0
+    assert after.drop("AMTSL").equals(before.drop("AMTSL"))
+
+
 def test_report_ignores_data_after_its_period(demo_db: str):
     report = briefs.team_report_data(open_engine(demo_db), "T01", "2025-06")
     assert report.spc["period"].max() == pd.Period("2025-06", "M")

@@ -45,6 +45,7 @@ __all__ = [
     "CollaborativeSummary",
     "SiteVisitBrief",
     "TeamReport",
+    "collaborative_medians",
     "collaborative_summary_data",
     "engine_for",
     "resolve_period",
@@ -131,29 +132,41 @@ def _valid(m: pd.DataFrame) -> pd.DataFrame:
     return m[ok]
 
 
-def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame, indicators: pd.DataFrame,
-                   spc: pd.DataFrame, period: pd.Period) -> pd.DataFrame:
+def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
+                   indicators: pd.DataFrame, spc: pd.DataFrame, period: pd.Period, *,
+                   medians: pd.Series | None = None) -> pd.DataFrame:
     """One row per indicator: latest value, target, change vs last month and vs baseline,
-    signal in words, collaborative median (numbers in `*_value` columns, text beside)."""
-    rows = []
+    signal in words, collaborative median (numbers in `*_value` columns, text beside).
+
+    The median of each indicator in `period` comes from `medians` (indexed by indicator_id)
+    when given, else from `all_m` (every team's tidy rows)."""
     team_m = _valid(team_m)
-    month_all = _valid(all_m[all_m["period"] == period])
+    team_m = team_m[team_m["period"] <= period].sort_values(["indicator_id", "period"])
+    by_ind = team_m.groupby("indicator_id", sort=False)
+    latest = team_m[team_m["period"] == period].groupby("indicator_id")["value"].first()
+    prev = team_m[team_m["period"] == period - 1].groupby("indicator_id")["value"].first()
+    first = by_ind.head(BASELINE_MONTHS)
+    base = first.assign(has_den=first["denominator"].notna()).groupby("indicator_id").agg(
+        num=("numerator", "sum"), den=("denominator", "sum"), has_den=("has_den", "any"),
+        mean=("value", "mean"))
+    pooled = (base["num"] / base["den"]).where(base["has_den"] & (base["den"] > 0),
+                                               base["mean"])
+    if medians is None:
+        month_all = _valid(all_m[all_m["period"] == period])
+        medians = month_all.groupby("indicator_id")["value"].median()
+    spc_by_ind = dict(tuple(spc.groupby("indicator_id", sort=False))) if len(spc) else {}
+    rows = []
     for ind_id, info in _indicator_dicts(indicators).items():
-        m = team_m[(team_m["indicator_id"] == ind_id) & (team_m["period"] <= period)]
-        m = m.sort_values("period")
-        latest = m[m["period"] == period]
-        value = float(latest["value"].iloc[0]) if len(latest) else np.nan
-        prev = m[m["period"] == period - 1]
-        prev_value = float(prev["value"].iloc[0]) if len(prev) else np.nan
-        baseline = _pooled(m.head(BASELINE_MONTHS)) if len(m) else np.nan
-        median = float(month_all.loc[month_all["indicator_id"] == ind_id, "value"].median()) \
-            if (month_all["indicator_id"] == ind_id).any() else np.nan
+        value = float(latest.get(ind_id, np.nan))
+        prev_value = float(prev.get(ind_id, np.nan))
+        baseline = float(pooled.get(ind_id, np.nan))
+        median = float(medians.get(ind_id, np.nan))
         target = info.get("target")
         target = float(target) if target is not None and not pd.isna(target) else np.nan
         better_up = info.get("direction", "increase") != "decrease"
         met = (value >= target if better_up else value <= target) if not (
             np.isnan(value) or np.isnan(target)) else None
-        s = spc[spc["indicator_id"] == ind_id]
+        s = spc_by_ind.get(ind_id)
         rows.append({
             "indicator_id": ind_id, "indicator": info.get("name") or ind_id,
             "latest_value": value, "previous_value": prev_value, "baseline_value": baseline,
@@ -165,10 +178,52 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame, indicators: pd.Dat
             "vs_last_month": _pp(value - prev_value, info),
             "vs_baseline": _pp(value - baseline, info),
             "median": format_value(median, info) if not np.isnan(median) else "–",
-            "signal": cd.signal_words(s, info.get("direction", "increase")) if len(s)
-            else "no data",
+            "signal": cd.signal_words(s, info.get("direction", "increase"))
+            if s is not None and len(s) else "no data",
         })
     return pd.DataFrame(rows)
+
+
+# Collaborative aggregates every team report shows (the median of each indicator and month),
+# computed once per kernel for one state of the data: keyed by the database URL and a
+# fingerprint of `measurement_revisions` (append-only: any change adds rows). They hold
+# nothing of one team that another team's report does not show as well.
+_COLLABORATIVE_CACHE: dict[tuple[str, tuple[Any, ...]], tuple[pd.Period | None, pd.Series]] = {}
+_CACHE_SIZE = 4
+
+
+def _measurements_state(engine: Engine) -> tuple[Any, ...]:
+    from sqlalchemy import func, select
+
+    from workbench.store import schema as s
+
+    mr = s.measurement_revisions
+    with engine.connect() as conn:
+        row = conn.execute(select(func.count(), func.max(mr.c.revision_id),
+                                  func.max(mr.c.created_at), func.sum(mr.c.numerator),
+                                  func.sum(mr.c.denominator))).one()
+    return tuple(str(v) for v in row)
+
+
+def collaborative_medians(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
+    """(latest month in the data, median of the teams' valid values by (period,
+    indicator_id)); cached in the process for the current state of the measurements."""
+    key = (engine.url.render_as_string(hide_password=False), _measurements_state(engine))
+    cached = _COLLABORATIVE_CACHE.get(key)
+    if cached is None:
+        all_m = read_measurements(engine)
+        latest = all_m["period"].max() if len(all_m) else None
+        medians = _valid(all_m).groupby(["period", "indicator_id"])["value"].median()
+        while len(_COLLABORATIVE_CACHE) >= _CACHE_SIZE:
+            _COLLABORATIVE_CACHE.pop(next(iter(_COLLABORATIVE_CACHE)))
+        cached = _COLLABORATIVE_CACHE[key] = (latest, medians)
+    return cached
+
+
+def _medians_of(medians: pd.Series, period: pd.Period) -> pd.Series:
+    if medians.empty or period not in medians.index.get_level_values("period"):
+        return pd.Series(dtype=float)
+    return medians.xs(period, level="period")
 
 
 def _cycle_table(cycles: pd.DataFrame, ideas: pd.DataFrame) -> pd.DataFrame:
@@ -239,10 +294,15 @@ class TeamReport:
 def _load_team(engine: Engine, team_id: str, period: str | None):
     team = get_team(engine, team_id)
     indicators = read_indicators(engine)
-    all_m = read_measurements(engine)
-    p = resolve_period(all_m, period)
-    all_m = all_m[all_m["period"] <= p]
-    team_m = all_m[all_m["team_id"] == team_id]
+    latest, medians = collaborative_medians(engine)
+    if period:
+        p = resolve_period(pd.DataFrame(), period)
+    elif latest is None:
+        p = resolve_period(pd.DataFrame({"period": []}), period)  # raises: no measurements
+    else:
+        p = latest
+    team_m = read_measurements(engine, team_ids=[team_id])
+    team_m = team_m[team_m["period"] <= p]
     cycles = read_pdsa_cycles(engine, team_id=team_id)
     ideas = read_change_ideas(engine)
     ideas = ideas[ideas["team_id"].isna() | (ideas["team_id"] == team_id)]
@@ -252,7 +312,7 @@ def _load_team(engine: Engine, team_id: str, period: str | None):
     phases = cd.adoption_phases(events, team_m)
     spc = cd.spc_frame(team_m, indicators, phases)
     flags = read_flags(engine, team_id=team_id)
-    return team, indicators, all_m, team_m, p, cycles, ideas, events, spc, flags
+    return team, indicators, _medians_of(medians, p), team_m, p, cycles, ideas, events, spc, flags
 
 
 def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.DataFrame,
@@ -289,9 +349,9 @@ def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.
 def team_report_data(engine: Engine, team_id: str, period: str | None = None) -> TeamReport:
     """Everything the monthly report of one team shows, for the month `period` (YYYY-MM;
     None or '' = the latest month in the data). Data after `period` are ignored."""
-    team, indicators, all_m, team_m, p, cycles, ideas, events, spc, flags = _load_team(
+    team, indicators, medians, team_m, p, cycles, ideas, events, spc, flags = _load_team(
         engine, team_id, period)
-    headline = headline_table(team_m, all_m, indicators, spc, p)
+    headline = headline_table(team_m, None, indicators, spc, p, medians=medians)
     start, end = p.to_timestamp(how="start"), p.to_timestamp(how="end")
     table = _cycle_table(cycles, ideas) if len(cycles) else cycles.assign(change="", cycle=0)
     started = pd.to_datetime(table["start_date"].replace("", None), errors="coerce")
