@@ -17,6 +17,7 @@ import html
 import inspect
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -291,11 +292,45 @@ class ValidationQueueApp(_FormApp):
         self._form_team = key
 
 
+#: niceness of the thread that builds an app in a preheated kernel (Linux)
+PREHEAT_NICENESS = 10
+
+
 def _build(cls: type[WorkbenchApp], engine: Engine | str | None) -> WorkbenchApp | w.Widget:
     try:
+        if os.environ.get("VOILA_PREHEAT", "False") != "False":
+            return _at_low_priority(lambda: cls(engine))
         return cls(engine)
     except WorkbenchError as exc:
         return _ErrorApp(str(exc))
+
+
+def _at_low_priority(fn: Callable[[], Any]) -> Any:
+    """`fn()` in a thread at lower CPU priority, waited for; its result or its exception.
+
+    A preheated kernel builds its app while the server may be serving a page: Voilà refills
+    the pool the moment a page takes a kernel. At normal priority that build (seconds of
+    pandas and bokeh) competes with the kernel answering the page; at niceness
+    `PREHEAT_NICENESS` (per thread on Linux) it uses only the CPU nobody else wants.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PREHEAT_NICENESS)
+        except (AttributeError, OSError):  # not Linux: same priority
+            pass
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="workbench-preheat", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 class _ErrorApp(w.VBox):

@@ -57,7 +57,7 @@ CHARTS = (("multiples", "Every team"), ("matrix", "Where each team stands"),
 #: small multiples: panels per row and grid width (24 teams in 4 rows on one screen)
 GRID_COLUMNS, GRID_WIDTH = 6, 1200
 #: seconds after the widgets loaded to attach the charts if the paint probe never reports
-FALLBACK_SECONDS = 4.0
+FALLBACK_SECONDS = 15.0
 
 
 class LearningSessionApp(WorkbenchApp):
@@ -134,14 +134,14 @@ class LearningSessionApp(WorkbenchApp):
         painted.add_class("wb-painted")
         script = ("var n=0;function f(){var i=document.querySelector('.wb-painted input');"
                   "if(i){i.value='painted';i.dispatchEvent(new Event('change',{bubbles:true}))}"
-                  "else if(n++<50){setTimeout(f,100)}}requestAnimationFrame(function(){"
+                  "else if(n++<600){setTimeout(f,100)}}requestAnimationFrame(function(){"
                   "setTimeout(f,0)});this.remove()")
         probe = w.HTML(f'<img alt="" src="data:," onerror="{script}">',
                        layout=w.Layout(display="none"))
         source = w.Text("loaded", layout=w.Layout(display="none"))
         loaded = w.Text("", layout=w.Layout(display="none"))
         self._link = w.jsdlink((source, "value"), (loaded, "value"))
-        painted.observe(self.guard(lambda change: self.attach_charts()), "value")
+        painted.observe(self.guard(lambda change: self.attach_charts("painted")), "value")
         loaded.observe(self.guard(lambda change: self._attach_later()), "value")
         self._probes = (probe, painted)
 
@@ -149,13 +149,18 @@ class LearningSessionApp(WorkbenchApp):
         import asyncio
 
         try:
-            asyncio.get_running_loop().call_later(FALLBACK_SECONDS,
-                                                  self.guard(self.attach_charts))
+            asyncio.get_running_loop().call_later(
+                FALLBACK_SECONDS, self.guard(lambda: self.attach_charts("fallback")))
         except RuntimeError:  # no event loop (not in a kernel): at once
             self.attach_charts()
 
-    def attach_charts(self) -> None:
+    def attach_charts(self, reason: str = "") -> None:
         """Put the charts on the page (once): a `BokehModel` per figure, in page order."""
+        if reason and len(self.models) < len(CHARTS):
+            import sys
+
+            print(f"[workbench] learning session: charts attached ({reason})",
+                  file=sys.__stderr__, flush=True)
         for key, _ in CHARTS:
             if key in self.models:
                 continue

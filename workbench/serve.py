@@ -163,7 +163,14 @@ def voila_command(
     return argv
 
 
-def pool_config(apps: Sequence[str], pool_size: int = 1) -> dict:
+#: seconds after a page takes a preheated kernel before the pool starts its replacement
+#: (Voilà's default is 1 s: the replacement's start-up and build then compete for the CPU with
+#: the page being served; a second viewer that soon gets a fresh kernel either way)
+REFILL_DELAY_SECONDS = 6.0
+
+
+def pool_config(apps: Sequence[str], pool_size: int = 1,
+                refill_delay: float = REFILL_DELAY_SECONDS) -> dict:
     """Voilà config giving each of `apps` a pool of preheated kernels and the others none.
 
     It goes in a generated `voila.json` on `JUPYTER_CONFIG_PATH`: on the command line the
@@ -171,7 +178,7 @@ def pool_config(apps: Sequence[str], pool_size: int = 1) -> dict:
     """
     pools = {"default": {"pool_size": 0}}
     pools.update({f"{name}.ipynb": {"pool_size": pool_size} for name in apps})
-    return {"VoilaKernelManager": {"kernel_pools_config": pools}}
+    return {"VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": refill_delay}}
 
 
 @dataclass
