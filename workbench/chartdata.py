@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from workbench.render import plain_text as _text
 from workbench.spc import NEEDS_N, qic
 
 __all__ = [
@@ -92,17 +93,6 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     out = out.sort_values(["team_id", "indicator_id", "period"]).reset_index(drop=True)
     return out[SPC_COLUMNS]
 
-
-def _text(value: object) -> str:
-    """'' for None / NaN / NA (pandas 3 stores missing text as NaN), else str(value)."""
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def _as_list(value: object) -> list[str]:

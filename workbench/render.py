@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Fragment", "bullets", "esc", "heading", "join", "note", "table"]
+__all__ = ["Fragment", "bullets", "esc", "heading", "join", "note", "plain_text", "table"]
 
 
 class Fragment(str):
@@ -22,6 +22,18 @@ class Fragment(str):
 
     def _repr_html_(self) -> str:
         return str(self)
+
+
+def plain_text(value: Any) -> str:
+    """'' for None / NaN / NA (pandas 3 stores missing text as NaN), else str(value)."""
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
 
 
 def esc(value: Any) -> str:

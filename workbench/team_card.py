@@ -10,13 +10,14 @@ flight, and the open data-quality flags. Its `_repr_html_` is pure HTML + SVG, e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from workbench.errors import NotFoundError
 from workbench.render import esc
+from workbench.render import plain_text as _text
 from workbench.reprs import CSS, Indicator, Team, sparkline_svg
 
 __all__ = ["SPARK_MONTHS", "IndicatorLine", "OpenFlag", "PDSAInFlight", "TeamCard", "team_card"]
@@ -118,16 +119,6 @@ class TeamCard:
                 f"{len(self.lines)} indicators, {len(self.pdsas)} PDSAs in flight, "
                 f"{len(self.flags)} open flags)")
 
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def unknown_team(team_id: str, known: list[str]) -> NotFoundError:
