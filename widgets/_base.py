@@ -25,7 +25,7 @@ from workbench.store import (
     read_pdsa_cycles,
 )
 
-__all__ = ["FormBase", "RowList", "as_engine", "series_view"]
+__all__ = ["FormBase", "RowList", "as_engine", "code_options", "series_view"]
 
 log = logging.getLogger("workbench.widgets")
 
@@ -37,6 +37,12 @@ def as_engine(db_or_engine: str | Engine) -> Engine:
     if isinstance(db_or_engine, Engine):
         return db_or_engine
     return open_engine(str(db_or_engine))
+
+
+def code_options(frame: pd.DataFrame, key: str) -> list[tuple[str, str]]:
+    """Dropdown options `("T01 — Kabale Hospital", "T01")` from a teams or indicators frame."""
+    return [(f"{code} — {name}", code) for code, name in zip(frame[key], frame["name"],
+                                                            strict=True)]
 
 
 def esc(text: Any) -> str:

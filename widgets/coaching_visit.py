@@ -24,7 +24,7 @@ from workbench.visits import (
     verify_recounts,
 )
 
-from ._base import FormBase, RowList, esc
+from ._base import FormBase, RowList, code_options, esc
 
 __all__ = ["CoachingVisitForm"]
 
@@ -116,15 +116,13 @@ class CoachingVisitForm(FormBase):
         self._loading = True
         try:
             teams = read_teams(self.engine)
-            self._team.options = [(f"{t.team_id} — {t.name}", t.team_id)
-                                  for t in teams.itertuples()]
+            self._team.options = code_options(teams, "team_id")
             if self.team_id in set(teams["team_id"]):
                 self._team.value = self.team_id
             self.team_id = self._team.value
         finally:
             self._loading = False
-        self._indicator_options = [(f"{i.indicator_id} — {i.name}", i.indicator_id)
-                                   for i in read_indicators(self.engine).itertuples()]
+        self._indicator_options = code_options(read_indicators(self.engine), "indicator_id")
         low, high = verification_band(self.engine)
         self._band.value = (f"<small>Verification factor = recounted ÷ reported; acceptable "
                             f"{low:.2f}–{high:.2f}. Above: the team under-reported; below: it "

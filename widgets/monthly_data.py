@@ -20,7 +20,7 @@ from workbench.entry import (
 )
 from workbench.store import read_teams
 
-from ._base import FormBase, esc
+from ._base import FormBase, code_options, esc
 
 __all__ = ["MonthlyDataForm", "default_period"]
 
@@ -85,8 +85,7 @@ class MonthlyDataForm(FormBase):
                          self._save_button, self._message]
         self._loading = True
         teams = read_teams(self.engine)
-        self._team.options = [(f"{t.team_id} — {t.name}", t.team_id)
-                              for t in teams.itertuples()]
+        self._team.options = code_options(teams, "team_id")
         if team_id is not None:
             self._team.value = team_id
         self.team_id = self._team.value

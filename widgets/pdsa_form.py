@@ -21,7 +21,7 @@ from workbench.pdsa import (
 )
 from workbench.store import read_indicators, read_teams
 
-from ._base import FormBase, RowList, esc, series_view
+from ._base import FormBase, RowList, code_options, esc, series_view
 
 __all__ = ["PDSACycleForm"]
 
@@ -148,15 +148,13 @@ class PDSACycleForm(FormBase):
         self._refreshing = True
         try:
             teams = read_teams(self.engine)
-            self._team.options = [(f"{t.team_id} — {t.name}", t.team_id)
-                                  for t in teams.itertuples()]
+            self._team.options = code_options(teams, "team_id")
             if self.team_id in set(teams["team_id"]):
                 self._team.value = self.team_id
             elif len(teams):
                 self.team_id = self._team.value
             self._indicators = read_indicators(self.engine)
-            self._linked.options = [(f"{i.indicator_id} — {i.name}", i.indicator_id)
-                                    for i in self._indicators.itertuples()]
+            self._linked.options = code_options(self._indicators, "indicator_id")
             self._load_changes()
             self._load_journal()
         finally:

@@ -29,6 +29,7 @@ from workbench.app_context import AppContext, app_context, parse_query
 from workbench.errors import WorkbenchError
 from workbench.store import open_engine, read_teams
 from workbench.store import schema as s
+from workbench.widgets._base import code_options
 
 __all__ = [
     "AppContext",
@@ -109,8 +110,7 @@ class WorkbenchApp(w.VBox):
         self.body = w.VBox(layout=w.Layout(width="100%"))
         self.teams = read_teams(self.engine)
         self.team_picker = w.Dropdown(
-            description="Team", options=[(f"{t.team_id} — {t.name}", t.team_id)
-                                         for t in self.teams.itertuples()],
+            description="Team", options=code_options(self.teams, "team_id"),
             layout=w.Layout(width="420px"))
         self._version = data_version(self.engine)
         self._opened = False
