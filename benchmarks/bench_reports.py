@@ -6,7 +6,7 @@ Builds the demo collaborative, adds teams (copies of T01.. with all their data) 
 `--reports`, and measures, in seconds per team report of the latest month:
 
   pool 1 worker      `run_reports(workers=1)`: one reused kernel, HTML through the template
-  pool 2 workers     `run_reports(workers=2)`: two spawned workers, one kernel each
+  pool 2 workers     `run_reports(workers=2)`: two worker threads, one kernel each
   papermill reports  `run_reports(engine="papermill")`: the same reports, a fresh kernel each
                      (on `--papermill-reports` teams: it is the slow one)
   papermill trivial  `papermill.execute_notebook` of a one-cell notebook (the fixed cost of a
@@ -15,8 +15,10 @@ Builds the demo collaborative, adds teams (copies of T01.. with all their data) 
                      `briefs.team_report_data` + the same figures and tables +
                      `bokeh.embed.file_html` with the same inline BokehJS, written to a file
 
-and prints the ratios, the size of the HTML reports and the peak memory of each worker (the
-worker process and its kernel, sampled with psutil). Goals: pool within 2.5x of the floor and
+and prints the ratios, the size of the HTML reports and the peak memory of each worker (its
+kernel plus the whole driving process, sampled with psutil). The 1- and 2-worker batches run
+`--rounds` times each, alternating which goes first, because this shared machine's speed
+drifts by 20-30 % over a minute. Goals: pool within 2.5x of the floor and
 at least 3x faster than fresh-kernel papermill on the same reports; 2 workers at least 1.7x
 faster than 1; every HTML under 2 MB; peak memory per worker under 500 MB.
 """
@@ -93,13 +95,13 @@ def add_team_copies(engine: Engine, total: int) -> list[str]:
 
 # -- memory ------------------------------------------------------------------------------------
 class PeakMemory:
-    """Samples the RSS of each worker's process tree (worker + its kernel) every 0.1 s.
+    """Samples, every 0.1 s, the RSS of this process (which drives the workers and writes the
+    HTML: it is shared by the workers) and of each of its child process trees (the kernels,
+    one per worker)."""
 
-    With `in_process=True` the worker is this process (and its kernel child)."""
-
-    def __init__(self, in_process: bool) -> None:
-        self.in_process = in_process
-        self.peaks: dict[int, float] = {}
+    def __init__(self) -> None:
+        self.parent = 0.0
+        self.kernels: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -111,25 +113,26 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
 
-    def _trees(self) -> dict[int, float]:
-        me = psutil.Process()
-        roots = [me] if self.in_process else [
-            p for p in me.children() if "multiprocessing" not in " ".join(_cmd(p))
-            or "spawn_main" in " ".join(_cmd(p))]
-        out = {}
-        for root in roots:
-            try:
-                tree = [root, *root.children(recursive=True)]
-                out[root.pid] = sum(_rss(p) for p in tree) / 2**20
-            except psutil.Error:
-                continue
-        return out
-
     def _run(self) -> None:
+        me = psutil.Process()
         while not self._stop.is_set():
-            for pid, mb in self._trees().items():
-                self.peaks[pid] = max(self.peaks.get(pid, 0.0), mb)
+            self.parent = max(self.parent, _rss(me) / 2**20)
+            for child in me.children():
+                try:
+                    tree = [child, *child.children(recursive=True)]
+                except psutil.Error:
+                    continue
+                mb = sum(_rss(p) for p in tree) / 2**20
+                self.kernels[child.pid] = max(self.kernels.get(child.pid, 0.0), mb)
             self._stop.wait(0.1)
+
+    def per_worker(self) -> list[float]:
+        """Each kernel plus the whole driving process (counted in full for every worker)."""
+        return [self.parent + mb for mb in self.kernels.values()]
+
+    def describe(self) -> str:
+        kernels = ", ".join(f"{mb:.0f}" for mb in self.kernels.values())
+        return f"driver {self.parent:.0f} MB + kernel(s) {kernels} MB"
 
 
 def _cmd(p: psutil.Process) -> list[str]:
@@ -147,17 +150,18 @@ def _rss(p: psutil.Process) -> int:
 
 
 # -- the runs ----------------------------------------------------------------------------------
-def pool_run(db: str, out: Path, workers: int, teams: list[str]) -> tuple[float, dict, Any]:
+def pool_run(db: str, out: Path, workers: int, teams: list[str]
+             ) -> tuple[float, PeakMemory, Any]:
     from workbench.reports import run_reports
 
-    with PeakMemory(in_process=workers == 1) as memory:
+    with PeakMemory() as memory:
         started = time.perf_counter()
         result = run_reports(db, PERIOD, "team_report", teams=teams, out_dir=out,
                              workers=workers, force=True, progress=False)
         seconds = time.perf_counter() - started
     failed = [r.team_id for r in result.failed]
     assert not failed, f"reports failed: {failed}: {result.failed[0].error_summary}"
-    return seconds, memory.peaks, result
+    return seconds, memory, result
 
 
 def papermill_reports(db: str, out: Path, teams: list[str]) -> float:
@@ -221,6 +225,9 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=40, help="team reports per run")
     parser.add_argument("--papermill-reports", type=int, default=10,
                         help="team reports for the fresh-kernel papermill engine")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="batches of 1 and of 2 workers, in the order 1 2, 2 1, 1 2, … "
+                             "(the machine's speed drifts: the ratio is of the summed times)")
     args = parser.parse_args()
 
     from workbench.demo import build_demo
@@ -245,13 +252,27 @@ def main() -> None:
         trivial = papermill_trivial(folder, n) / n
         pm_teams = teams[: args.papermill_reports]
         papermill = papermill_reports(db, folder / "papermill", pm_teams) / len(pm_teams)
-        one_s, one_mem, one = pool_run(db, folder / "pool1", 1, teams)
-        two_s, two_mem, _ = pool_run(db, folder / "pool2", 2, teams)
-        pool1, pool2 = one_s / n, two_s / n
+        times: dict[int, list[float]] = {1: [], 2: []}
+        memories: dict[int, list[PeakMemory]] = {1: [], 2: []}
+        one = None
+        for round_ in range(args.rounds):
+            for workers in ((1, 2) if round_ % 2 == 0 else (2, 1)):
+                seconds, memory, result = pool_run(db, folder / f"pool{workers}", workers,
+                                                   teams)
+                times[workers].append(seconds / n)
+                memories[workers].append(memory)
+                one = result if workers == 1 and one is None else one
+        pool1, pool2 = sum(times[1]) / len(times[1]), sum(times[2]) / len(times[2])
+        one_mem, two_mem = memories[1][-1], memories[2][-1]
+        if args.rounds > 1:
+            print("s/report by round: 1 worker " + ", ".join(f"{t:.3f}" for t in times[1])
+                  + "; 2 workers " + ", ".join(f"{t:.3f}" for t in times[2]))
+            print("1 worker / 2 workers by round: " + ", ".join(
+                f"{a / b:.2f}x" for a, b in zip(times[1], times[2], strict=True)))
 
         sizes = [p.stat().st_size for p in (folder / "pool1" / PERIOD).glob("T*.html")]
         floor_sizes = [p.stat().st_size for p in (folder / "floor").glob("*.html")]
-        peak = max([*one_mem.values(), *two_mem.values()], default=0.0)
+        peak = max(mb for memory in [*memories[1], *memories[2]] for mb in memory.per_worker())
         print()
         print(f"{'approach':<34}{'s/report':>10}")
         for label, value in [
@@ -276,10 +297,9 @@ def main() -> None:
               f"max {max(sizes) / 1e6:.2f} MB (goal < 2 MB: "
               f"{'ok' if max(sizes) < 2e6 else 'MISSED'}); floor's file_html "
               f"{statistics.median(floor_sizes) / 1e6:.2f} MB")
-        print("peak memory per worker (worker + kernel): 1 worker "
-              + ", ".join(f"{v:.0f} MB" for v in one_mem.values()) + "; 2 workers "
-              + ", ".join(f"{v:.0f} MB" for v in two_mem.values())
-              + f" (goal < 500 MB: {'ok' if peak < 500 else 'MISSED'})")
+        print(f"peak memory: 1 worker {one_mem.describe()}; 2 workers {two_mem.describe()}; "
+              f"per worker, the driver counted in full for each: max {peak:.0f} MB "
+              f"(goal < 500 MB: {'ok' if peak < 500 else 'MISSED'})")
         print(f"per-report seconds inside the 1-worker batch: median "
               f"{statistics.median(r.seconds for r in one.results):.3f}, first "
               f"{one.results[0].seconds:.3f} (kernel start)")

@@ -204,8 +204,8 @@ def test_two_workers_each_run_their_own_kernel(demo_db: str, tmp_path: Path) -> 
                          out_dir=tmp_path / "out", workers=2, progress=False)
     assert [(r.team_id, r.status) for r in result.results] == [
         ("T01", "ok"), ("T02", "ok"), ("T03", "ok")]
-    assert len({r.worker_pid for r in result.results}) == 2
-    assert os.getpid() not in {r.worker_pid for r in result.results}
+    assert len({r.kernel_pid for r in result.results}) == 2
+    assert os.getpid() not in {r.kernel_pid for r in result.results}
 
 
 def test_a_notebook_without_team_id_runs_once_with_the_papermill_engine(
@@ -248,7 +248,7 @@ def test_a_batch_killed_half_way_resumes_where_it_stopped(demo_db: str, tmp_path
     out = tmp_path / "reports"
     command = [sys.executable, "-m", "workbench", "report", "--db", demo_db, "--period", PERIOD,
                "--notebook", str(notebook), "--teams", "T01,T02,T03", "--out", str(out),
-               "--no-progress"]
+               "--workers", "1", "--no-progress"]
     process = subprocess.Popen(command, env={**os.environ, "WB_TEST_HANG": "T02"},
                                start_new_session=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -271,3 +271,46 @@ def test_a_batch_killed_half_way_resumes_where_it_stopped(demo_db: str, tmp_path
                          out_dir=out, progress=False)
     assert {r.team_id: r.status for r in result.results} == {
         "T01": "skipped", "T02": "ok", "T03": "ok"}
+
+
+def test_ctrl_c_stops_a_two_worker_batch_at_once_and_leaves_no_kernel_running(
+        demo_db: str, tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    notebook = write_team_notebook(tmp_path / "nb")
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import os, time\nif team_id == os.environ.get('WB_TEST_HANG'):\n    time.sleep(300)"))
+    nbformat.write(nb, notebook)
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "workbench", "report", "--db", demo_db, "--period", PERIOD,
+               "--notebook", str(notebook), "--teams", "T01,T02,T03", "--out", str(out),
+               "--workers", "2", "--no-progress"]
+    process = subprocess.Popen(command, env={**os.environ, "WB_TEST_HANG": "T02"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    manifest = out / PERIOD / "manifest.json"
+    kernels: dict[int, object] = {}
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:  # T02 hangs in one kernel, T01 and T03 pass
+            kernels.update((k.pid, k) for k in psutil.Process(process.pid).children(True))
+            if manifest.exists() and {"T01", "T03"} <= set(json.loads(
+                    manifest.read_text())["reports"].get("team_report", {})):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("T01 and T03 never finished")
+        assert len(kernels) == 2  # one per worker; the idle one may already have stopped
+        assert psutil.Process(process.pid).children(True)  # T02's kernel: still sleeping
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends (kernels have their own group)
+        started = time.monotonic()
+        _, stderr = process.communicate(timeout=60)
+        assert time.monotonic() - started < 30
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode != 0
+    assert "Aborted" in stderr
+    assert not [k for k in kernels.values()
+                if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    assert sorted(json.loads(manifest.read_text())["reports"]["team_report"]) == ["T01", "T03"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -104,38 +105,48 @@ def _model_bundles() -> dict[str, str]:
     return bundles
 
 
-def _output_texts(nb: nbformat.NotebookNode):  # type: ignore[no-untyped-def]
-    for cell in nb.cells:
-        for output in cell.get("outputs", ()):
-            data = output.get("data") or {}
-            for mimetype in _SCANNED_MIMETYPES:
-                value = data.get(mimetype)
-                if value:
-                    yield value if isinstance(value, str) else "".join(value) \
-                        if isinstance(value, list) else str(value)
+def _declared(output: dict[str, Any]) -> list[str] | None:
+    """The bundles a workbench output says it needs (`{"workbench": {"bundles": [...]}}`)."""
+    declared = ((output.get("metadata") or {}).get("workbench") or {}).get("bundles")
+    return [str(b) for b in declared] if isinstance(declared, list) else None
 
 
-def _declared_bundles(nb: nbformat.NotebookNode) -> set[str]:
-    """Bundles the outputs' metadata asks for (`{"workbench": {"bundles": [...]}}`)."""
-    return {str(b) for c in nb.cells for o in c.get("outputs", ())
-            for b in ((o.get("metadata") or {}).get("workbench") or {}).get("bundles", ())}
+def _output_text(output: dict[str, Any]) -> str:
+    data = output.get("data") or {}
+    texts = []
+    for mimetype in _SCANNED_MIMETYPES:
+        value = data.get(mimetype)
+        if value:
+            texts.append(value if isinstance(value, str) else "".join(value)
+                         if isinstance(value, list) else str(value))
+    return "\n".join(texts)
 
 
 def bokehjs_components(nb: nbformat.NotebookNode) -> list[str]:
-    """The BokehJS bundles the notebook's outputs need, in load order ([] without charts)."""
+    """The BokehJS bundles the notebook's outputs need, in load order ([] without charts).
+
+    Workbench charts declare their bundles in the output metadata (`workbench.charts`); any
+    other bokeh output is scanned for the model names it uses (bokeh's own bundle rules,
+    which costs importing every bokeh model once per process, about 1 s)."""
     needed: set[str] = set()
     found = False
-    for text in _output_texts(nb):
-        if not any(marker in text for marker in _BOKEH_MARKERS):
-            continue
-        found = True
-        bundles = _model_bundles()
-        needed.update(bundles[name] for name in _MODEL_NAME.findall(text) if name in bundles)
-        if "webgl" in text:
-            needed.add("bokeh-gl")
+    for cell in nb.cells:
+        for output in cell.get("outputs", ()):
+            declared = _declared(output)
+            if declared is not None:
+                found = found or "bokeh" in declared
+                needed.update(declared)
+                continue
+            text = _output_text(output)
+            if not any(marker in text for marker in _BOKEH_MARKERS):
+                continue
+            found = True
+            bundles = _model_bundles()
+            needed.update(bundles[name] for name in _MODEL_NAME.findall(text) if name in bundles)
+            if "webgl" in text:
+                needed.add("bokeh-gl")
     if not found:
         return []
-    needed.update(_declared_bundles(nb))
     order = ["bokeh", "bokeh-gl", "bokeh-widgets", "bokeh-tables", "bokeh-mathjax"]
     return [name for name in order if name == "bokeh" or name in needed]
 
@@ -151,8 +162,19 @@ def bokehjs_scripts(components: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(js.replace("</script", "<\\/script") for js in resources.js_raw)
 
 
-@functools.cache
+_LOCAL = threading.local()
+
+
 def _exporter() -> HTMLExporter:
+    """This thread's exporter (nbconvert's preprocessors and template state are per object;
+    report workers are threads)."""
+    exporter: HTMLExporter | None = getattr(_LOCAL, "exporter", None)
+    if exporter is None:
+        exporter = _LOCAL.exporter = _new_exporter()
+    return exporter
+
+
+def _new_exporter() -> HTMLExporter:
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(templates_dir())],

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
 import tempfile
 import time
 from dataclasses import dataclass
@@ -173,6 +174,7 @@ class KernelSession:
         self.start_timeout = start_timeout
         self.runs = 0
         self.restarts = 0
+        self.aborted = False
         self._km: AsyncKernelManager | None = None
         self._kc: Any = None
         self._ipc_dir: tempfile.TemporaryDirectory[str] | None = None
@@ -196,6 +198,8 @@ class KernelSession:
         """Start the kernel and import the preload modules in it."""
         if self._km is not None:
             return
+        if self.aborted:
+            raise RuntimeError("this kernel session was aborted")
         kwargs: dict[str, Any] = {"kernel_name": self.kernel_name}
         if os.name == "posix":
             self._ipc_dir = tempfile.TemporaryDirectory(prefix="wb-kernel-")
@@ -213,10 +217,25 @@ class KernelSession:
         self._kc.allow_stdin = False
 
     def restart(self) -> None:
-        """Replace the kernel by a fresh one (after a failure, timeout or dead kernel)."""
+        """Replace the kernel by a fresh one (after a failure, timeout or dead kernel);
+        after `abort()` only stop it."""
         self.shutdown()
+        if self.aborted:
+            return
         self.restarts += 1
         self.start()
+
+    def abort(self) -> None:
+        """Stop whatever the kernel is running by killing it, from any thread (the batch was
+        interrupted): the run in progress ends as a dead kernel, and the session does not
+        start another kernel."""
+        self.aborted = True
+        pid = self.kernel_pid
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+            except OSError:
+                pass
 
     def shutdown(self) -> None:
         """Stop the kernel and close the channels (idempotent)."""

@@ -14,6 +14,7 @@ that says which reports are done: the next run resumes there.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -76,7 +77,10 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+@functools.cache
 def _umask() -> int:
+    """The process umask, read once (reading it means setting it: not safe to repeat while
+    worker threads create files)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -30,8 +30,9 @@ def _split_teams(_ctx: click.Context, _param: click.Parameter,
               help="Only these teams (default: every team).")
 @click.option("--out", "out_dir", default="reports", show_default=True, metavar="DIR",
               help="Reports go to DIR/<period>/.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Worker processes, each with its own kernel.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Reports run side by side, one kernel each (default: the number of CPUs, "
+                   "at most 4; about 140 MB of memory per worker).")
 @click.option("--format", "fmt", type=click.Choice(["html", "ipynb", "both"]), default="html",
               show_default=True, help="Write HTML reports, executed notebooks, or both.")
 @click.option("--force", is_flag=True, help="Redo reports whose inputs have not changed.")
@@ -45,7 +46,7 @@ def _split_teams(_ctx: click.Context, _param: click.Parameter,
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
 def report(db: str, period: str | None, notebook: str, teams: list[str] | None, out_dir: str,
-           workers: int, fmt: str, force: bool, engine: str, visit_date: str | None,
+           workers: int | None, fmt: str, force: bool, engine: str, visit_date: str | None,
            timeout: float, progress: bool) -> None:
     """Run a report notebook for every team into HTML, with an index page.
 
@@ -57,12 +58,13 @@ def report(db: str, period: str | None, notebook: str, teams: list[str] | None, 
 
     Example: workbench report --db workbench.db --period 2026-10 --workers 2
     """
-    from workbench.reports import run_reports
+    from workbench.reports import default_workers, run_reports
 
     if period is None:
         raise click.UsageError("Missing option '--period' (the reporting month, e.g. 2026-10).")
     result = run_reports(db, period, notebook=notebook, teams=teams, out_dir=out_dir,
-                         workers=workers, fmt=fmt, force=force, progress=progress,
+                         workers=workers or default_workers(), fmt=fmt, force=force,
+                         progress=progress,
                          engine=engine, timeout=timeout, visit_date=visit_date)  # type: ignore[arg-type]
     click.echo(result.summary_table())
     counts = {s: len(result.with_status(s)) for s in ("ok", "skipped", "failed")}

@@ -1,0 +1,58 @@
+"""Which BokehJS bundles a report page embeds (workbench.html_export.bokehjs_components)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import nbformat
+from bokeh.embed import components
+from bokeh.models import ColumnDataSource, DataTable, TableColumn
+
+from workbench.html_export import bokehjs_components
+
+
+def _notebook(*outputs: dict) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=o["data"],
+                                           metadata=o.get("metadata", {})) for o in outputs]
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def _foreign_table_output() -> dict:
+    """A bokeh DataTable shown the plain bokeh way: no workbench metadata."""
+    table = DataTable(source=ColumnDataSource({"a": [1, 2]}), columns=[TableColumn(field="a")])
+    script, div = components(table)
+    return {"data": {"text/html": div + script, "text/plain": "table"}}
+
+
+def test_a_page_without_charts_embeds_no_bokehjs() -> None:
+    assert bokehjs_components(_notebook({"data": {"text/html": "<p>Hi</p>"}})) == []
+
+
+def test_workbench_charts_are_trusted_for_their_declared_bundles() -> None:
+    chart = {"data": {"text/html": "<div></div>", "text/plain": "[chart] x"},
+             "metadata": {"workbench": {"figure": True, "bundles": ["bokeh"]}}}
+    tables = {"data": {"text/html": "<div></div>", "text/plain": "[chart] y"},
+              "metadata": {"workbench": {"figure": True, "bundles": ["bokeh", "bokeh-tables"]}}}
+    assert bokehjs_components(_notebook(chart)) == ["bokeh"]
+    assert bokehjs_components(_notebook(chart, tables)) == ["bokeh", "bokeh-tables"]
+
+
+def test_a_foreign_bokeh_output_is_scanned_for_the_models_it_uses() -> None:
+    assert bokehjs_components(_notebook(_foreign_table_output())) == ["bokeh", "bokeh-tables"]
+
+
+def test_declared_bundles_spare_the_driver_importing_every_bokeh_model() -> None:
+    code = (
+        "import sys, nbformat\n"
+        "from workbench.html_export import bokehjs_components\n"
+        "cell = nbformat.v4.new_code_cell('x')\n"
+        "cell.outputs = [nbformat.v4.new_output('display_data', data={'text/html': "
+        "'<script>Bokeh.embed.embed_items()</script>'}, metadata={'workbench': "
+        "{'figure': True, 'bundles': ['bokeh']}})]\n"
+        "print(bokehjs_components(nbformat.v4.new_notebook(cells=[cell])), "
+        "'bokeh.models' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split() == ["['bokeh']", "False"]
