@@ -8,6 +8,8 @@ saves in one transaction and says what it saved. Importing needs no browser.
 from .coaching_visit import CoachingVisitForm
 from .monthly_data import MonthlyDataForm
 from .pdsa_form import PDSACycleForm
+from .self_assessment import SelfAssessmentForm
 from .validation_queue import ValidationQueue
 
-__all__ = ["PDSACycleForm", "MonthlyDataForm", "CoachingVisitForm", "ValidationQueue"]
+__all__ = ["PDSACycleForm", "MonthlyDataForm", "CoachingVisitForm", "ValidationQueue",
+           "SelfAssessmentForm"]

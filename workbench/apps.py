@@ -227,9 +227,12 @@ class PDSAJournalApp(_FormApp):
 
 
 class DataEntryApp(_FormApp):
+    """Two tabs: the month's numerators and denominators, and the team's self-assessment."""
+
     title = "Monthly data entry"
     form_class = "MonthlyDataForm"
     form_label = "monthly data form"
+    self_assessment: Any = None
 
     def _form_kwargs(self) -> dict[str, Any]:
         kwargs = super()._form_kwargs()
@@ -237,11 +240,24 @@ class DataEntryApp(_FormApp):
             kwargs["period"] = self.context.period
         return kwargs
 
+    def _build_form(self) -> None:
+        stale = self.form is None or self._form_team != self.team_picker.value
+        super()._build_form()
+        cls = _widget_class("SelfAssessmentForm")
+        if not stale or self.form is None or cls is None:
+            return
+        self.self_assessment = _make(cls, self.engine, **self._form_kwargs())
+        self.body.children = (w.Tab(children=[self.form, self.self_assessment],
+                                    titles=("Monthly data", "Self-assessment")),)
+
     def _show(self, context: AppContext) -> None:
         super()._show(context)
         sheet = getattr(self.form, "sheet", None)
         if context.period and sheet is not None and sheet.period != context.period:
             self.form.load(period=context.period)  # the form was built before the request
+        if self.self_assessment is not None:
+            self.self_assessment.load(period=context.period,
+                                      user=getattr(self.form, "user", None))
 
 
 class CoachApp(_FormApp):

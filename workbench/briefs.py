@@ -376,6 +376,8 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
         recounts = recounts.iloc[0:0]
     assessments = read_assessments(engine, team_id=team_id)
     assessments = assessments[assessments["period"] <= str(p)]
+    # the store returns rows in entry order: the last per month and assessor type is current
+    assessments = assessments.drop_duplicates(["period", "assessor_type"], keep="last")
     flag_notes = cd.flag_notes(flags)
     return TeamReport(
         team=team, period=p, indicators=indicators, headline=headline, spc=spc, events=events,
@@ -640,7 +642,8 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
     rollup = collaborative_rollup(engine, str(p))
     rollup["assessment_rows"] = read_assessments(engine)
     rollup["assessment_rows"] = rollup["assessment_rows"][
-        rollup["assessment_rows"]["period"] <= str(p)]
+        rollup["assessment_rows"]["period"] <= str(p)].drop_duplicates(
+            ["team_id", "period", "assessor_type"], keep="last")  # the current rows
     indicators = read_indicators(engine)
     teams = read_teams(engine)
     spc = cd.spc_frame(m, indicators)

@@ -39,7 +39,15 @@ def main() -> None:
 
 def _register() -> None:
     """Add every command; each module holds the commands of one concern."""
-    from workbench.cli import core_cmds, data_cmds, report_cmd, rollup_cmd, serve_cmd, spc_cmd
+    from workbench.cli import (
+        assess_cmd,
+        core_cmds,
+        data_cmds,
+        report_cmd,
+        rollup_cmd,
+        serve_cmd,
+        spc_cmd,
+    )
 
     for command in (
         *core_cmds.COMMANDS,
@@ -52,6 +60,7 @@ def _register() -> None:
         rollup_cmd.summary,
         report_cmd.report,
         serve_cmd.serve,
+        assess_cmd.assess,
     ):
         main.add_command(command)
 
