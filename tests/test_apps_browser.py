@@ -185,3 +185,25 @@ def test_two_browsers_saving_the_same_month_the_second_sees_both_values(
             pg.context.close()
     current = read_revisions(open_engine(app_server.db), "T05", "AMTSL", "2026-10").iloc[-1]
     assert current["numerator"] == first
+
+
+def test_presentation_mode_redraws_the_charts_with_large_text(app_server, page) -> None:  # noqa: F811
+    _open(page, app_server.url("learning_session"), "Learning session")
+    page.wait_for_selector("text=24 teams")
+    page.wait_for_selector("canvas")
+    page.wait_for_timeout(1000)
+    grid = page.locator(".bk-Canvas, canvas").first
+    before = grid.screenshot()
+    page.get_by_role("button", name="Presentation mode").click()
+    page.wait_for_selector(".wb-presentation")
+    deadline = time.perf_counter() + 60  # a new grid of wider panels, drawn in the browser
+    after = grid.screenshot()
+    while after == before and time.perf_counter() < deadline:
+        page.wait_for_timeout(500)
+        after = page.locator(".bk-Canvas, canvas").first.screenshot()
+    page.wait_for_timeout(1000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "learning_session-panel.png").write_bytes(before)
+    (ARTIFACTS / "learning_session-panel-presentation.png").write_bytes(after)
+    page.screenshot(path=str(ARTIFACTS / "learning_session-presentation.png"), full_page=True)
+    assert before != after

@@ -235,3 +235,28 @@ def test_every_chart_of_the_reports_passes_bokehs_integrity_checks(demo_db: str)
     for fig in figures:
         issues = check_integrity(list(fig.references()))
         assert (issues.error, issues.warning) == ([], []), charts._title_of(fig)
+
+
+def test_scale_text_enlarges_every_text_size_once_and_restores_it() -> None:
+    from bokeh.models import Label
+    from bokeh.plotting import figure
+
+    from workbench.redraw import scale_text
+
+    fig = figure(title="Deliveries with AMTSL", width=300, height=200)
+    fig.scatter([1, 2], [3, 4])
+    fig.add_layout(Label(x=1, y=3, text="PDSA 1", text_font_size="9px"))
+    fig.xaxis.major_label_text_font_size = "10px"
+    fig.yaxis.axis_label_text_font_size = "1.2em"
+    label = fig.center[-1]
+    originals: dict = {}
+    assert scale_text(fig, 2.0, originals) > 4
+    assert fig.title.text_font_size == "26px"  # bokeh's default title size is 13px
+    assert fig.xaxis[0].major_label_text_font_size == "20px"
+    assert fig.yaxis[0].axis_label_text_font_size == "2.4em"
+    assert label.text_font_size == "18px"
+    assert scale_text(fig, 2.0, originals) == 0  # never compounds
+    scale_text(fig, 1.0, originals)
+    assert (fig.title.text_font_size, fig.xaxis[0].major_label_text_font_size,
+            fig.yaxis[0].axis_label_text_font_size, label.text_font_size) == (
+        "13px", "10px", "1.2em", "9px")

@@ -53,3 +53,33 @@ def test_a_wave_in_the_address_is_in_the_charts_the_page_first_renders(app) -> N
             assert not any(labels[t] in text for t in w1), key
     finally:
         app.wave.value = "__all__"
+
+
+def test_presentation_mode_enlarges_the_chart_text_and_a_redraw_keeps_it_large(app) -> None:  # type: ignore[no-untyped-def]
+    from workbench.redraw import plots_of
+
+    def title_sizes() -> list[str]:
+        return [p.title.text_font_size for p in plots_of(app.figures["multiples"])]
+
+    app.present(AppContext())
+    assert set(title_sizes()) == {"10px"}
+    funnel = app.figures["funnel"].title.text_font_size
+    def columns() -> int:
+        return 1 + max(col for _, _, col in app.figures["multiples"].children)
+
+    assert columns() == 6
+    app.presentation.value = True
+    try:
+        assert set(title_sizes()) == {"16px"}
+        assert columns() == 4  # wider panels: the team names fit the large titles
+        assert app.figures["funnel"].title.text_font_size != funnel
+        app.wave.value = "W2"  # other teams: a new grid, drawn large too
+        assert app.last_redraw["multiples"] == "replaced"
+        assert set(title_sizes()) == {"16px"}
+        assert '"16px"' in _bundle_text(app.models["multiples"])
+    finally:
+        app.presentation.value = False
+        app.wave.value = "__all__"
+    assert set(title_sizes()) == {"10px"}
+    assert columns() == 6
+    assert app.figures["funnel"].title.text_font_size == funnel

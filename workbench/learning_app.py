@@ -1,7 +1,9 @@
 """The learning-session app: every team's results side by side, for the facilitator.
 
 Filters (indicator, wave, district), an "as of" date that freezes the data to what had been
-entered by then, and a presentation mode with large type. Charts come from
+entered by then, and a presentation mode with large type: the page's text by CSS, and every
+chart's titles, tick labels, legends and labels `PRESENTATION_SCALE` times larger (bokeh
+draws text on a canvas, where CSS cannot reach; one patch per chart). Charts come from
 `workbench.charts` / `workbench.charts_collab`, analytics from `workbench.rollup` and
 `workbench.chartdata`; a filter change redraws in place (`workbench.redraw`).
 
@@ -36,7 +38,7 @@ from workbench.chart_payload import (
     lighten_small_multiples,
     prepare_bundle,
 )
-from workbench.redraw import redraw
+from workbench.redraw import one_patch, redraw, scale_text
 from workbench.render import esc, table
 from workbench.store import (
     read_change_ideas,
@@ -56,6 +58,10 @@ CHARTS = (("multiples", "Every team"), ("matrix", "Where each team stands"),
           ("funnel", "This month, by number of cases"))
 #: small multiples: panels per row and grid width (24 teams in 4 rows on one screen)
 GRID_COLUMNS, GRID_WIDTH = 6, 1200
+#: panels per row in presentation mode (wider panels: team names fit the large titles)
+PRESENTATION_COLUMNS = 4
+#: chart text in presentation mode, times its normal size (10 px panel titles become 16 px)
+PRESENTATION_SCALE = 1.6
 #: seconds after the widgets loaded to attach the charts if the paint probe never reports
 FALLBACK_SECONDS = 15.0
 
@@ -84,6 +90,8 @@ class LearningSessionApp(WorkbenchApp):
         self.presentation = w.ToggleButton(description="Presentation mode", icon="",
                                            tooltip="Large type for a projector")
         self.status = w.HTML()
+        self._font_sizes: dict[tuple[str, str], Any] = {}  # normal chart text sizes
+        self._grid_columns: int | None = None  # of the small multiples drawn
         self._load(None)
         self.models: dict[str, Any] = {}  # chart -> BokehModel, once attached
         self.figures: dict[str, Any] = {}  # chart -> the bokeh figure shown (or to show)
@@ -278,10 +286,15 @@ class LearningSessionApp(WorkbenchApp):
         shown = [p.title.text for p in plots_of(grid) or []] if grid is not None else []
         teams = sorted(spc.loc[spc["indicator_id"] == ind["indicator_id"], "team_id"].unique())
         labels = self._labels()
-        if grid is None or shown != [labels.get(t, t) for t in teams]:
+        ncols = PRESENTATION_COLUMNS if self.presentation.value else GRID_COLUMNS
+        if grid is None or shown != [labels.get(t, t) for t in teams] \
+                or ncols != self._grid_columns:
             grid = charts.small_multiples(spc, ind, team_labels=labels, events=events,
-                                          ncols=GRID_COLUMNS, width=GRID_WIDTH)
+                                          ncols=ncols, width=GRID_WIDTH)
+            self._grid_columns = ncols
             self.figures["multiples"] = lighten_small_multiples(grid, charts.is_percent(ind))
+            if self.presentation.value:
+                self._scale_new(grid)
             if model is not None:
                 model.update_from_model(grid)
             return "replaced"
@@ -334,6 +347,9 @@ class LearningSessionApp(WorkbenchApp):
         except _NoData as exc:
             self.notify(str(exc), "warning")
             return {}
+        if self.presentation.value:  # new figures are built with normal-size text
+            for fig in figures.values():
+                self._scale_new(fig)
         done: dict[str, Any] = {}
         for key, fig in figures.items():
             if key in self.models:
@@ -377,6 +393,31 @@ class LearningSessionApp(WorkbenchApp):
             self.add_class("wb-presentation")
         else:
             self.remove_class("wb-presentation")
+        self.scale_chart_text([key for key in self.figures if key != "multiples"])
+        if getattr(self, "_multiples_input", None) is not None:
+            self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
+            self._bundles.pop("multiples", None)
+
+    def scale_chart_text(self, keys: list[str] | None = None) -> int:
+        """The text of these charts (default: all) at the presentation mode's size, or back
+        to normal: one patch per chart on the page; a chart not yet on the page loses its
+        prepared bundle, which no longer matches it. Returns the number of sizes changed."""
+        from contextlib import nullcontext
+
+        changed = 0
+        for key in self.figures if keys is None else keys:
+            model = self.models.get(key)
+            with one_patch(model) if model is not None else nullcontext():
+                done = self._scale_new(self.figures[key])
+            if done:
+                self._bundles.pop(key, None)
+            changed += done
+        return changed
+
+    def _scale_new(self, fig: Any) -> int:
+        """Text sizes of a figure for the current mode (a new figure has normal sizes)."""
+        factor = PRESENTATION_SCALE if self.presentation.value else 1.0
+        return scale_text(fig, factor, self._font_sizes)
 
     def _show(self, context: AppContext) -> None:
         context = context.checked(indicators=set(self.indicators["indicator_id"]),

@@ -11,13 +11,14 @@ set of teams, so other panels) the model is replaced instead (`redraw`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from bokeh.models import ColumnDataSource, FactorRange, GridPlot, Plot, Range1d
 
-__all__ = ["plots_of", "transplant", "redraw", "one_patch"]
+__all__ = ["plots_of", "transplant", "redraw", "one_patch", "scale_text", "FONT_SIZE_PROPERTIES"]
 
 
 def plots_of(obj: Any) -> list[Plot] | None:
@@ -118,3 +119,44 @@ def redraw(model: Any, new: Any) -> str:
             return "patched"
     model.update_from_model(new)
     return "replaced"
+
+
+#: Every text size a workbench chart sets or inherits (titles, ticks, axis labels, legends,
+#: labels and text glyphs).
+FONT_SIZE_PROPERTIES = ("text_font_size", "major_label_text_font_size",
+                        "axis_label_text_font_size", "label_text_font_size",
+                        "title_text_font_size", "group_text_font_size")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(px|pt|em|rem|%)\s*$")
+
+
+def _scaled_size(size: Any, factor: float) -> Any:
+    """`"10px"` × 1.6 → `"16px"` (px rounded to whole pixels); other values unchanged."""
+    text = getattr(size, "value", size)  # a text glyph's `value("10px")` spec
+    match = _SIZE.match(text) if isinstance(text, str) else None
+    if match is None:
+        return size
+    number, unit = float(match.group(1)) * factor, match.group(2)
+    return f"{round(number)}{unit}" if unit in ("px", "pt") else f"{number:.3g}{unit}"
+
+
+def scale_text(obj: Any, factor: float, originals: dict[tuple[str, str], Any]) -> int:
+    """Scale every text size in the figure or layout `obj` to `factor` × its original size,
+    in place (factor 1 restores it); returns how many properties changed.
+
+    `originals` remembers each property's first-seen size (keyed by model id and property),
+    so scaling twice never compounds and a figure can always go back. Only changed values are
+    set: inside `one_patch` they reach the browser as one patch.
+    """
+    changed = 0
+    for model in obj.references():
+        names = model.properties()
+        for prop in FONT_SIZE_PROPERTIES:
+            if prop not in names:
+                continue
+            current = getattr(model, prop)
+            base = originals.setdefault((model.id, prop), current)
+            wanted = base if factor == 1 else _scaled_size(base, factor)
+            if wanted != current:
+                setattr(model, prop, wanted)
+                changed += 1
+    return changed
