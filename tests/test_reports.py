@@ -239,16 +239,24 @@ def test_report_rejects_bad_input_with_a_clear_error(demo_db: str, tmp_path: Pat
     assert not (tmp_path / PERIOD).exists()
 
 
-def test_a_batch_killed_half_way_resumes_where_it_stopped(demo_db: str, tmp_path: Path) -> None:
+def _batch_where_t02_hangs(db: str, tmp_path: Path, workers: int
+                           ) -> tuple[Path, Path, list[str]]:
+    """(notebook, out folder, `workbench report` command) of a batch of T01, T02, T03 in
+    which T02's notebook sleeps for 5 minutes when WB_TEST_HANG=T02."""
     notebook = write_team_notebook(tmp_path / "nb")
     nb = nbformat.read(notebook, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(
-        "import os, time\nif team_id == os.environ.get('WB_TEST_HANG'):\n    time.sleep(120)"))
+        "import os, time\nif team_id == os.environ.get('WB_TEST_HANG'):\n    time.sleep(300)"))
     nbformat.write(nb, notebook)
     out = tmp_path / "reports"
-    command = [sys.executable, "-m", "workbench", "report", "--db", demo_db, "--period", PERIOD,
+    command = [sys.executable, "-m", "workbench", "report", "--db", db, "--period", PERIOD,
                "--notebook", str(notebook), "--teams", "T01,T02,T03", "--out", str(out),
-               "--workers", "1", "--no-progress"]
+               "--workers", str(workers), "--no-progress"]
+    return notebook, out, command
+
+
+def test_a_batch_killed_half_way_resumes_where_it_stopped(demo_db: str, tmp_path: Path) -> None:
+    notebook, out, command = _batch_where_t02_hangs(demo_db, tmp_path, workers=1)
     process = subprocess.Popen(command, env={**os.environ, "WB_TEST_HANG": "T02"},
                                start_new_session=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -276,15 +284,7 @@ def test_a_batch_killed_half_way_resumes_where_it_stopped(demo_db: str, tmp_path
 def test_ctrl_c_stops_a_two_worker_batch_at_once_and_leaves_no_kernel_running(
         demo_db: str, tmp_path: Path) -> None:
     psutil = pytest.importorskip("psutil")
-    notebook = write_team_notebook(tmp_path / "nb")
-    nb = nbformat.read(notebook, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import os, time\nif team_id == os.environ.get('WB_TEST_HANG'):\n    time.sleep(300)"))
-    nbformat.write(nb, notebook)
-    out = tmp_path / "reports"
-    command = [sys.executable, "-m", "workbench", "report", "--db", demo_db, "--period", PERIOD,
-               "--notebook", str(notebook), "--teams", "T01,T02,T03", "--out", str(out),
-               "--workers", "2", "--no-progress"]
+    _, out, command = _batch_where_t02_hangs(demo_db, tmp_path, workers=2)
     process = subprocess.Popen(command, env={**os.environ, "WB_TEST_HANG": "T02"},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     manifest = out / PERIOD / "manifest.json"

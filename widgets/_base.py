@@ -23,6 +23,7 @@ from workbench.store import (
     read_indicators,
     read_measurements,
     read_pdsa_cycles,
+    read_teams,
 )
 
 __all__ = ["FormBase", "RowList", "as_engine", "code_options", "series_view"]
@@ -73,6 +74,19 @@ class FormBase(w.VBox):
     def message(self) -> str:
         """The message area's text (what the form last said)."""
         return self._message_text
+
+    def _load_team_picker(self, picker: w.Dropdown) -> None:
+        """Fill `picker` with the database's teams, keep `team_id` when it is still one of
+        them, and adopt the picker's value (change handlers see `_loading` set)."""
+        self._loading = True
+        try:
+            teams = read_teams(self.engine)
+            picker.options = code_options(teams, "team_id")
+            if self.team_id in set(teams["team_id"]):
+                picker.value = self.team_id
+            self.team_id = picker.value
+        finally:
+            self._loading = False
 
     # -- messages -------------------------------------------------------------------------
     def _say(self, text: str, kind: str = "info") -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from workbench.entry import format_pair
-from workbench.store import get_team, read_indicators, read_teams
+from workbench.store import get_team, read_indicators
 from workbench.visits import (
     ASSESSMENT_SCALE,
     CoachingVisit,
@@ -113,15 +113,7 @@ class CoachingVisitForm(FormBase):
     # -- public API -----------------------------------------------------------------------
     def refresh(self) -> None:
         """Reload teams, indicators, the band and the team's self-score."""
-        self._loading = True
-        try:
-            teams = read_teams(self.engine)
-            self._team.options = code_options(teams, "team_id")
-            if self.team_id in set(teams["team_id"]):
-                self._team.value = self.team_id
-            self.team_id = self._team.value
-        finally:
-            self._loading = False
+        self._load_team_picker(self._team)
         self._indicator_options = code_options(read_indicators(self.engine), "indicator_id")
         low, high = verification_band(self.engine)
         self._band.value = (f"<small>Verification factor = recounted ÷ reported; acceptable "

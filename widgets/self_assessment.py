@@ -19,10 +19,9 @@ from workbench.assessments import (
     self_assessment_history,
 )
 from workbench.config import PERIOD
-from workbench.store import read_teams
 from workbench.visits import ASSESSMENT_SCALE, assessment_meaning
 
-from ._base import FormBase, code_options, esc
+from ._base import FormBase, esc
 
 __all__ = ["SelfAssessmentForm"]
 
@@ -90,15 +89,7 @@ class SelfAssessmentForm(FormBase):
     # -- public API -----------------------------------------------------------------------
     def refresh(self) -> None:
         """Reload the teams, then the month's entry, the faculty score and the history."""
-        self._loading = True
-        try:
-            teams = read_teams(self.engine)
-            self._team.options = code_options(teams, "team_id")
-            if self.team_id in set(teams["team_id"]):
-                self._team.value = self.team_id
-            self.team_id = self._team.value
-        finally:
-            self._loading = False
+        self._load_team_picker(self._team)
         self._show_team()
 
     def load(self, period: str | None = None, user: str | None = None) -> None:
