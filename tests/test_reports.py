@@ -314,3 +314,16 @@ def test_ctrl_c_stops_a_two_worker_batch_at_once_and_leaves_no_kernel_running(
     assert not [k for k in kernels.values()
                 if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
     assert sorted(json.loads(manifest.read_text())["reports"]["team_report"]) == ["T01", "T03"]
+
+
+def test_the_papermill_engine_runs_two_workers_over_private_sockets(demo_db: str,
+                                                                      tmp_path: Path) -> None:
+    notebook = write_team_notebook(tmp_path / "nb")
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "report", "--db", demo_db, "--period", PERIOD,
+         "--notebook", str(notebook), "--teams", "T01,T02,T03", "--out", str(tmp_path / "out"),
+         "--engine", "papermill", "--workers", "2", "--no-progress"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3 written, 0 unchanged (skipped), 0 failed" in result.stdout
+    assert "TCP" not in result.stderr  # IPC transport: no ports to race for (papermill #511)

@@ -17,17 +17,21 @@ pre-imports the heavy libraries once, and runs report after report in it:
 4. after any failure, timeout or dead kernel the kernel is *restarted*, so state from a run
    that stopped half-way can never leak into the next report.
 
-Kernels use the IPC transport on POSIX (Unix sockets named per process), so workers that start
-kernels at the same moment cannot race for TCP ports (papermill #511).
+Kernels use the IPC transport on POSIX (`IPCKernelManager`: Unix sockets at a private path per
+kernel), so workers that start kernels at the same moment cannot race for TCP ports
+(papermill #511), and no kernel warns that it runs over unencrypted TCP. The papermill engine
+of `workbench.reports` passes the same class to `papermill.execute_notebook`.
 """
 
 from __future__ import annotations
 
+import atexit
 import copy
 import os
 import signal
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,7 @@ from papermill.execute import (
 from papermill.iorw import load_notebook_node
 from papermill.log import logger
 from papermill.parameterize import parameterize_notebook
+from traitlets import default
 
 __all__ = [
     "ENGINE_NAME",
@@ -54,6 +59,8 @@ __all__ = [
     "CellError",
     "NotebookRun",
     "KernelSession",
+    "IPCKernelManager",
+    "kernel_manager_class",
     "load_notebook",
 ]
 
@@ -97,6 +104,34 @@ import gc as _wb_gc
 _wb_gc.freeze()
 del _wb_gc
 """
+
+
+_IPC_ROOT: tempfile.TemporaryDirectory[str] | None = None
+
+
+def _ipc_root() -> Path:
+    """One private folder per process for the kernels' sockets (removed at exit)."""
+    global _IPC_ROOT
+    if _IPC_ROOT is None:
+        _IPC_ROOT = tempfile.TemporaryDirectory(prefix="wb-ipc-")
+        atexit.register(_IPC_ROOT.cleanup)
+    return Path(_IPC_ROOT.name)
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """An `AsyncKernelManager` whose kernel listens on Unix sockets at a path of its own."""
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    def _ip_default(self) -> str:
+        return str(_ipc_root() / f"k-{uuid.uuid4().hex[:12]}")
+
+
+def kernel_manager_class() -> type[AsyncKernelManager]:
+    """`IPCKernelManager` on POSIX, else jupyter_client's `AsyncKernelManager` (TCP)."""
+    return IPCKernelManager if os.name == "posix" else AsyncKernelManager
 
 
 @dataclass(frozen=True)
@@ -177,7 +212,6 @@ class KernelSession:
         self.aborted = False
         self._km: AsyncKernelManager | None = None
         self._kc: Any = None
-        self._ipc_dir: tempfile.TemporaryDirectory[str] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> KernelSession:
@@ -200,11 +234,7 @@ class KernelSession:
             return
         if self.aborted:
             raise RuntimeError("this kernel session was aborted")
-        kwargs: dict[str, Any] = {"kernel_name": self.kernel_name}
-        if os.name == "posix":
-            self._ipc_dir = tempfile.TemporaryDirectory(prefix="wb-kernel-")
-            kwargs.update(transport="ipc", ip=str(Path(self._ipc_dir.name) / "k"))
-        self._km = AsyncKernelManager(**kwargs)
+        self._km = kernel_manager_class()(kernel_name=self.kernel_name)
         run_sync(self._km.start_kernel)(cwd=self.cwd, env={**os.environ, **self.env})
         self._open_client()
         self._run_silently(_PRELOAD_CODE.format(modules=list(self.preload)))
@@ -248,9 +278,6 @@ class KernelSession:
             except Exception:  # noqa: BLE001 - a dead kernel cannot be shut down twice
                 pass
             self._km = None
-        if self._ipc_dir is not None:
-            self._ipc_dir.cleanup()
-            self._ipc_dir = None
 
     # -- running ---------------------------------------------------------------------------
     def _run_silently(self, code: str, timeout: float = 60) -> None:

@@ -45,7 +45,13 @@ from sqlalchemy import Engine, func, select
 
 from workbench import __version__
 from workbench.errors import NotFoundError, WorkbenchError
-from workbench.kernel_pool import CellError, KernelSession, NotebookRun, load_notebook
+from workbench.kernel_pool import (
+    CellError,
+    KernelSession,
+    NotebookRun,
+    kernel_manager_class,
+    load_notebook,
+)
 from workbench.paths import notebooks_dir
 from workbench.report_folder import (
     read_manifest,
@@ -279,7 +285,7 @@ def _execute_papermill(spec: _BatchSpec, job: _Job, folder: Path) -> NotebookRun
             nb = papermill.execute_notebook(
                 spec.notebook_path, tmp, parameters=job.parameters, progress_bar=False,
                 request_save_on_cell_execute=False, cwd=str(Path(spec.notebook_path).parent),
-                execution_timeout=spec.timeout)
+                execution_timeout=spec.timeout, kernel_manager_class=kernel_manager_class())
             error = None
         except PapermillExecutionError as exc:
             nb = nbformat.read(tmp, as_version=4)
