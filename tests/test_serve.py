@@ -109,7 +109,10 @@ def test_serve_says_so_when_the_port_is_taken(empty_db: str) -> None:
 
 
 @pytest.mark.slow
-def test_serve_prints_one_url_per_app_and_stops_cleanly_on_ctrl_c(empty_db: str) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["ctrl-c", "kill", "terminal-closed"])
+def test_serve_prints_one_url_per_app_and_stops_cleanly_on_ctrl_c_kill_or_hangup(
+        empty_db: str, sig: int) -> None:
     port = _free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
@@ -123,7 +126,7 @@ def test_serve_prints_one_url_per_app_and_stops_cleanly_on_ctrl_c(empty_db: str)
         assert line == f"http://127.0.0.1:{port}/voila/render/coach.ipynb\n"
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)  # to the command only: Voilà runs in a session of its own
         assert proc.wait(30) == 0
     finally:
         if proc.poll() is None:
@@ -137,4 +140,4 @@ def test_serve_prints_one_url_per_app_and_stops_cleanly_on_ctrl_c(empty_db: str)
         except OSError:
             break
     else:
-        pytest.fail(f"port {port} still answers after Ctrl-C")
+        pytest.fail(f"port {port} still answers after signal {sig}")

@@ -31,6 +31,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workbench.app_context import READY_MARK
 from workbench.errors import ConfigError
@@ -310,6 +311,22 @@ def start_server(
                      log_path=log_path, urls=app_urls(port, apps, host))
 
 
+def _interrupt(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _stop_on_termination() -> dict[int, Any]:
+    """While serving, `kill` (SIGTERM) and a closed terminal (SIGHUP) stop the apps the way
+    Ctrl-C does; without this Python would exit at once and leave Voilà (in a session of its
+    own) and its kernels running, holding the port. Returns the handlers replaced."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    return {sig: signal.signal(sig, _interrupt) for sig in wanted}
+
+
 def serve(
     db: str | None,
     *,
@@ -327,6 +344,7 @@ def serve(
     note = note or echo
     server = start_server(db, port=port, host=host, app=app, allow_remote=allow_remote)
     interrupted = False
+    previous = _stop_on_termination()
     try:
         server.wait_ready(timeout=120, pools=False)
         if host not in LOOPBACK_HOSTS:
@@ -340,6 +358,8 @@ def serve(
         note("Stopping the apps…")
     finally:
         code = server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     # After Ctrl-C Voilà's own exit code says only how it was interrupted (1 while it was
     # still starting kernels); an error is Voilà stopping by itself.
     if not interrupted and code not in (0, None, -signal.SIGINT, -signal.SIGTERM):
