@@ -75,6 +75,13 @@ class FormBase(w.VBox):
         """The message area's text (what the form last said)."""
         return self._message_text
 
+    def show_team_picker(self, visible: bool = True) -> None:
+        """Show or hide the form's own team picker: hidden where the page around the form
+        picks the team (the Voilà apps), so there is one "Team" on the page."""
+        picker = getattr(self, "_team", None)
+        if isinstance(picker, w.Widget):
+            picker.layout.display = None if visible else "none"
+
     def _load_team_picker(self, picker: w.Dropdown) -> None:
         """Fill `picker` with the database's teams, keep `team_id` when it is still one of
         them, and adopt the picker's value (change handlers see `_loading` set)."""

@@ -179,6 +179,12 @@ class WorkbenchApp(w.VBox):
         raise NotImplementedError
 
 
+def _page_picks_the_team(form: Any) -> None:
+    """The app's own team picker governs: the form's is hidden (one "Team" on the page)."""
+    if hasattr(form, "show_team_picker"):
+        form.show_team_picker(False)
+
+
 class _FormApp(WorkbenchApp):
     """A team picker over one form of `workbench.widgets` (rebuilt when the team changes)."""
 
@@ -207,6 +213,7 @@ class _FormApp(WorkbenchApp):
                 f"The {self.form_label} is not installed in this workbench yet.", "warning")),)
             return
         self.form = _make(cls, self.engine, **self._form_kwargs())
+        _page_picks_the_team(self.form)
         self._form_team = self.team_picker.value
         self.body.children = (*self._above_form(), self.form)
 
@@ -247,6 +254,7 @@ class DataEntryApp(_FormApp):
         if not stale or self.form is None or cls is None:
             return
         self.self_assessment = _make(cls, self.engine, **self._form_kwargs())
+        _page_picks_the_team(self.self_assessment)
         self.body.children = (w.Tab(children=[self.form, self.self_assessment],
                                     titles=("Monthly data", "Self-assessment")),)
 
