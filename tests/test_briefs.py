@@ -131,3 +131,18 @@ def test_collaborative_summary_uses_the_rollup_and_names_teams_needing_attention
     assert summary.rollup["indicators"]["teams_reporting"].max() == 24
     assert set(summary.attention["team_id"]) <= set(summary.teams["team_id"])
     assert summary.attention["why"].str.len().gt(0).all()
+
+
+def test_changes_say_better_or_worse_by_the_indicators_direction(demo_db: str):
+    engine = open_engine(demo_db)
+    report = briefs.team_report_data(engine, "T03", "2026-06")
+    directions = dict(zip(report.indicators["indicator_id"], report.indicators["direction"],
+                          strict=True))
+    for row in report.headline.itertuples(index=False):
+        delta = row.change_month_value
+        good = (delta > 0) == (directions[row.indicator_id] == "increase")
+        assert row.vs_last_month == (f"{delta * 100:+.1f} pts, "
+                                     f"{'better' if good else 'worse'}"), row.indicator_id
+    brief = briefs.site_visit_brief_data(engine, "T03", "2026-07-01")
+    pph = brief.changes[brief.changes["indicator_id"] == "PPH"].iloc[0]
+    assert pph["change"].endswith(", better" if pph["change_value"] < 0 else ", worse")

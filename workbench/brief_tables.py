@@ -71,6 +71,16 @@ def resolve_period(measurements: pd.DataFrame, period: str | None) -> pd.Period:
     return measurements["period"].max()
 
 
+def _change_words(delta: float, indicator: dict[str, Any]) -> str:
+    """A change with which way is good for this indicator: `-15.5 pts, worse` for a process
+    measure, `-1.0 pts, better` for PPH (direction `decrease`); `+0.0 pts` says no more."""
+    text = _pp(delta, indicator)
+    if delta is None or pd.isna(delta) or not re.search(r"[1-9]", text):
+        return text
+    better = (delta > 0) == (indicator.get("direction", "increase") != "decrease")
+    return f"{text}, {'better' if better else 'worse'}"
+
+
 def _pp(delta: float, indicator: dict[str, Any]) -> str:
     if delta is None or pd.isna(delta):
         return "–"

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from workbench import chartdata as cd
-from workbench.brief_tables import _indicator_dicts, _pp, _valid
+from workbench.brief_tables import _change_words, _indicator_dicts, _valid
 from workbench.charts import format_value
 from workbench.errors import ValidationFailed
 from workbench.store import read_change_ideas, read_measurements, read_pdsa_cycles, read_visits
@@ -115,7 +115,7 @@ def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None =
                      "then": format_value(v_then, i) if len(then) else "–",
                      "now_month": cd.month_label(now["period"].iloc[0]) if len(now) else "–",
                      "now": format_value(v_now, i) if len(now) else "–",
-                     "change": _pp(v_now - v_then, i), "change_value": v_now - v_then})
+                     "change": _change_words(v_now - v_then, i), "change_value": v_now - v_then})
     changes = pd.DataFrame(rows)
     signals = report.headline[["indicator_id", "indicator", "latest", "target", "signal"]]
     cycles = read_pdsa_cycles(engine, team_id=team_id)

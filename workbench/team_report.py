@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from workbench import chartdata as cd
-from workbench.brief_tables import _indicator_dicts, _pp, _valid, resolve_period
+from workbench.brief_tables import _change_words, _indicator_dicts, _valid, resolve_period
 from workbench.charts import control_chart, format_value
 from workbench.store import (
     get_team,
@@ -85,8 +85,8 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
             "latest": format_value(value, info) if not np.isnan(value) else "no report",
             "target": format_value(target, info) if not np.isnan(target) else "–",
             "target_met": "yes" if met else ("no" if met is False else "–"),
-            "vs_last_month": _pp(value - prev_value, info),
-            "vs_baseline": _pp(value - baseline, info),
+            "vs_last_month": _change_words(value - prev_value, info),
+            "vs_baseline": _change_words(value - baseline, info),
             "median": format_value(median, info) if not np.isnan(median) else "–",
             "signal": cd.signal_words(s, info.get("direction", "increase"))
             if s is not None and len(s) else "no data",
