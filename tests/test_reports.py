@@ -281,12 +281,19 @@ def test_a_batch_killed_half_way_resumes_where_it_stopped(demo_db: str, tmp_path
         "T01": "skipped", "T02": "ok", "T03": "ok"}
 
 
+def _hear_ctrl_c() -> None:
+    """In the child: SIGINT as in a terminal (a shell's background job, as CI may be, starts
+    its children with SIGINT ignored, and Python then never raises KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_a_two_worker_batch_at_once_and_leaves_no_kernel_running(
         demo_db: str, tmp_path: Path) -> None:
     psutil = pytest.importorskip("psutil")
     _, out, command = _batch_where_t02_hangs(demo_db, tmp_path, workers=2)
     process = subprocess.Popen(command, env={**os.environ, "WB_TEST_HANG": "T02"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_hear_ctrl_c)
     manifest = out / PERIOD / "manifest.json"
     kernels: dict[int, object] = {}
     try:

@@ -108,6 +108,12 @@ def test_serve_says_so_when_the_port_is_taken(empty_db: str) -> None:
     )
 
 
+def _hear_ctrl_c() -> None:
+    """In the child: SIGINT as in a terminal (a shell's background job, as CI may be, starts
+    its children with SIGINT ignored, and Python then never raises KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
                          ids=["ctrl-c", "kill", "terminal-closed"])
@@ -119,7 +125,7 @@ def test_serve_prints_one_url_per_app_and_stops_cleanly_on_ctrl_c_kill_or_hangup
         [sys.executable, "-m", "workbench", "serve", "--db", empty_db, "--port", str(port),
          "--app", "coach"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=_hear_ctrl_c,
     )
     try:
         line = proc.stdout.readline()
