@@ -14,6 +14,7 @@ import urllib.request
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import Error as PlaywrightError
 from voila_fixtures import ARTIFACTS, app_server, browser, page  # noqa: F401
 
 from workbench.cli import main
@@ -197,10 +198,17 @@ def test_presentation_mode_redraws_the_charts_with_large_text(app_server, page) 
     page.get_by_role("button", name="Presentation mode").click()
     page.wait_for_selector(".wb-presentation")
     deadline = time.perf_counter() + 60  # a new grid of wider panels, drawn in the browser
-    after = grid.screenshot()
-    while after == before and time.perf_counter() < deadline:
+
+    def shot() -> bytes | None:
+        try:
+            return grid.screenshot(timeout=5_000)
+        except PlaywrightError:  # the canvas was replaced while being captured
+            return None
+
+    after = shot()
+    while after in (None, before) and time.perf_counter() < deadline:
         page.wait_for_timeout(500)
-        after = page.locator(".bk-Canvas, canvas").first.screenshot()
+        after = shot()
     page.wait_for_timeout(1000)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "learning_session-panel.png").write_bytes(before)
