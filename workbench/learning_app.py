@@ -24,6 +24,7 @@ tests) the charts are attached by `present`.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from typing import Any
 
 import ipywidgets as w
@@ -38,7 +39,7 @@ from workbench.chart_payload import (
     lighten_small_multiples,
     prepare_bundle,
 )
-from workbench.redraw import one_patch, redraw, scale_text
+from workbench.redraw import one_patch, plots_of, redraw, scale_text
 from workbench.render import esc, table
 from workbench.store import (
     read_change_ideas,
@@ -275,10 +276,7 @@ class LearningSessionApp(WorkbenchApp):
 
     def _redraw_multiples(self) -> str:
         """Same teams: new data into each panel's sources (one patch); else a new grid."""
-        from contextlib import nullcontext
-
         from workbench import charts
-        from workbench.redraw import one_patch, plots_of
 
         spc, ind, events = self._multiples_input
         model = self.models.get("multiples")
@@ -394,16 +392,13 @@ class LearningSessionApp(WorkbenchApp):
         else:
             self.remove_class("wb-presentation")
         self.scale_chart_text([key for key in self.figures if key != "multiples"])
-        if getattr(self, "_multiples_input", None) is not None:
-            self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
-            self._bundles.pop("multiples", None)
+        self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
+        self._bundles.pop("multiples", None)
 
     def scale_chart_text(self, keys: list[str] | None = None) -> int:
         """The text of these charts (default: all) at the presentation mode's size, or back
         to normal: one patch per chart on the page; a chart not yet on the page loses its
         prepared bundle, which no longer matches it. Returns the number of sizes changed."""
-        from contextlib import nullcontext
-
         changed = 0
         for key in self.figures if keys is None else keys:
             model = self.models.get(key)

@@ -296,7 +296,8 @@ def _execute_papermill(spec: _BatchSpec, job: _Job, folder: Path) -> NotebookRun
 
 
 def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
-    """Run one report and write its files (in a worker process, or in the caller's process)."""
+    """Run one report in this thread's kernel (or a fresh one, papermill engine) and write
+    its files."""
     from workbench.html_export import ReportCover, notebook_to_html
     from workbench.report_folder import atomic_write_text
 
