@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from workbench.serve import app_names, start_server
+from workbench.apps.serve import app_names, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -60,7 +60,7 @@ def _apps_folder(root: Path) -> Path:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\n"
-                                          "from workbench.app_context import app_context"),
+                                          "from workbench.apps.context import app_context"),
                 nbformat.v4.new_code_cell("context = app_context()\n"
                                           "w.HTML('<div class=\"wb-title\">floor</div>')")]
     nbformat.write(nb, folder / "floor.ipynb")
@@ -122,7 +122,7 @@ def _paint(browser, url: str, charts: str | None = None  # type: ignore[no-untyp
 
 
 def _wait_preheated(server, count: int, timeout: float = 240) -> None:  # type: ignore[no-untyped-def]
-    from workbench.app_context import READY_MARK
+    from workbench.apps.context import READY_MARK
 
     deadline = time.monotonic() + timeout
     while server.log_text().count(READY_MARK) < count and time.monotonic() < deadline:
@@ -206,8 +206,8 @@ def scaled_demo(demo_db: str, target: Path, teams: int = 100) -> str:
 
 def bench_redraw(db: str, label: str) -> float:
     """Indicator change of the learning-session app (kernel side: data, figures, patches)."""
-    from workbench.app_context import AppContext
-    from workbench.apps import build_learning_session_app
+    from workbench.apps.base import build_learning_session_app
+    from workbench.apps.context import AppContext
 
     start = time.perf_counter()
     app = build_learning_session_app(db)
@@ -245,7 +245,7 @@ def bench_culling(db: str, root: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
-    from workbench.demo import build_demo
+    from workbench.demo.build import build_demo
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--apps", nargs="*", help="paint only these apps (and the floor)")

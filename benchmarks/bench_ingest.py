@@ -69,9 +69,9 @@ def main() -> None:
 
     from sqlalchemy import create_engine
 
-    from workbench.config import init_collaborative
-    from workbench.ingest import import_file
-    from workbench.validate import run_validation
+    from workbench.ingest.collaborative import init_collaborative
+    from workbench.ingest.importer import import_file
+    from workbench.validate.run import run_validation
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -152,7 +152,7 @@ def _rss(p: psutil.Process) -> int:
 # -- the runs ----------------------------------------------------------------------------------
 def pool_run(db: str, out: Path, workers: int, teams: list[str]
              ) -> tuple[float, PeakMemory, Any]:
-    from workbench.reports import run_reports
+    from workbench.reports.batch import run_reports
 
     with PeakMemory() as memory:
         started = time.perf_counter()
@@ -165,7 +165,7 @@ def pool_run(db: str, out: Path, workers: int, teams: list[str]
 
 
 def papermill_reports(db: str, out: Path, teams: list[str]) -> float:
-    from workbench.reports import run_reports
+    from workbench.reports.batch import run_reports
 
     started = time.perf_counter()
     result = run_reports(db, PERIOD, "team_report", teams=teams, out_dir=out, workers=1,
@@ -194,7 +194,8 @@ def in_process_floor(db: str, out: Path, teams: list[str]) -> float:
     from bokeh.layouts import column
     from bokeh.resources import INLINE
 
-    from workbench import briefs, render
+    from workbench import briefs
+    from workbench.notebook import render
 
     out.mkdir(parents=True, exist_ok=True)
     resources = INLINE  # file_html keeps only the bundles the figures use
@@ -230,7 +231,7 @@ def main() -> None:
                              "(the machine's speed drifts: the ratio is of the summed times)")
     args = parser.parse_args()
 
-    from workbench.demo import build_demo
+    from workbench.demo.build import build_demo
     from workbench.store import open_engine
 
     try:

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from workbench.spc import qic
+from workbench.spc.qic import qic
 
 TEAMS, INDICATORS, MONTHS = 1_000, 6, 36
 

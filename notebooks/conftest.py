@@ -18,8 +18,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if not (config.getoption("nbval", False) or config.getoption("nbval_lax", False)):
         return
-    from workbench.demo import build_demo
-    from workbench.validate import run_validation
+    from workbench.demo.build import build_demo
+    from workbench.validate.run import run_validation
 
     folder = Path(tempfile.mkdtemp(prefix="workbench-nbval-"))
     path = folder / "demo.db"

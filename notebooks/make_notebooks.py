@@ -1,6 +1,6 @@
 """Write the three report notebooks (outputs stripped). Run: python notebooks/make_notebooks.py
 
-The notebooks are thin: parameters, then calls into `workbench.briefs`, `workbench.render`
+The notebooks are thin: parameters, then calls into `workbench.briefs`, `workbench.notebook.render`
 and `workbench.charts`. Tags: see notebooks/README.md.
 """
 
@@ -25,7 +25,9 @@ def md(source: str):
     return nbf.v4.new_markdown_cell(source.strip())
 
 
-SETUP = code("from workbench import briefs, charts, render\n\ncharts.setup_notebook()",
+SETUP = code("from workbench import briefs, charts\n"
+             "from workbench.notebook import render\n\n"
+             "charts.setup_notebook()",
              "remove-cell")
 
 NOTEBOOKS = {

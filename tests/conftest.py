@@ -22,7 +22,7 @@ def _author(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def empty_db(tmp_path: Path) -> str:
     """A file path of a database created from templates/collaborative.yaml (2 teams, no data)."""
-    from workbench.config import init_collaborative
+    from workbench.ingest.collaborative import init_collaborative
 
     path = tmp_path / "collab.db"
     init_collaborative(str(path), TEMPLATE)
@@ -32,7 +32,7 @@ def empty_db(tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def demo_db_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo collaborative built once per test session (treat as read-only)."""
-    from workbench.demo import build_demo
+    from workbench.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     build_demo(str(path))

@@ -22,7 +22,7 @@ def write_team_notebook(folder: Path, *, fail_team: str | None = None,
     """A small team report: the team's PDSA titles (escaped), one bokeh chart, and a probe
     that prints every `probe_*` name left in the namespace by earlier runs."""
     cells = [
-        new_code_cell("from workbench.charts import setup_notebook, show\nsetup_notebook()",
+        new_code_cell("from workbench.charts.series import setup_notebook, show\nsetup_notebook()",
                       metadata={"tags": ["remove-cell"]}),
         new_code_cell('team_id: str = "T01"  # team code\n'
                       'period: str = "2025-06"  # reporting month\n'

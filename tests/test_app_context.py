@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.app_context import AppContext, app_context, parse_query
+from workbench.apps.context import AppContext, app_context, parse_query
 
 
 def test_team_user_as_of_and_presentation_are_read_from_the_query_string() -> None:

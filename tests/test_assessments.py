@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from workbench.assessments import (
+from workbench.briefs import collaborative_summary_data, team_report_data
+from workbench.cli import main
+from workbench.errors import ValidationFailed
+from workbench.records.assessments import (
     SelfAssessment,
     latest_faculty_score,
     save_self_assessment,
     self_assessment_history,
     validate_self_assessment,
 )
-from workbench.briefs import collaborative_summary_data, team_report_data
-from workbench.cli import main
-from workbench.errors import ValidationFailed
 from workbench.store import add_revisions, open_engine, read_assessments, utcnow
 from workbench.store import schema as s
 

@@ -12,7 +12,7 @@ from workbench.store import open_engine, read_measurements, read_pdsa_cycles, re
 
 @pytest.fixture
 def validated_demo(demo_db: str):
-    from workbench.validate import run_validation
+    from workbench.validate.run import run_validation
 
     engine = open_engine(demo_db)
     run_validation(engine)
@@ -100,7 +100,7 @@ def test_team_b_report_data_contain_nothing_of_team_a(demo_db: str):
 
 
 def test_site_visit_brief_lists_an_injected_data_flag_to_recount(validated_demo):
-    from workbench.demo import read_injections
+    from workbench.demo.build import read_injections
 
     inj = read_injections(validated_demo, kind="numerator_exceeds_denominator").iloc[0]
     brief = briefs.site_visit_brief_data(validated_demo, inj["team_id"], "2026-11-05")

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from bokeh.models import ColumnDataSource, NumeralTickFormatter
 
-from workbench import chartdata as cd
-from workbench import charts
-from workbench.charts_collab import funnel_sources, status_matrix_chart
-from workbench.spc import qic
+from workbench.charts import data as cd
+from workbench.charts import series as charts
+from workbench.charts.collab import funnel_sources, status_matrix_chart
+from workbench.spc.qic import qic
 
 INDICATOR = {"indicator_id": "AMTSL", "name": "Births receiving AMTSL", "chart": "p",
              "multiplier": 100.0, "target": 0.9, "direction": "increase", "unit": "%"}
@@ -122,7 +122,7 @@ def test_user_text_never_reaches_the_html_unescaped():
                                                    team_label=evil))
     assert evil not in html
     assert html.count("</script>") == 1  # only the closing tag of bokeh's own script
-    from workbench import render
+    from workbench.notebook import render
 
     table = render.table(pd.DataFrame({"title": [evil]}))
     assert evil not in table and "&lt;script&gt;alert(1)&lt;/script&gt;" in table
@@ -202,7 +202,7 @@ _IDS = re.compile(r"\bp\d{4,}\b|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 def test_chart_embed_returns_what_bokeh_components_returns_apart_from_ids():
     from bokeh.embed import components as bokeh_components
 
-    from workbench.chart_embed import components
+    from workbench.charts.embed import components
 
     spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
     events = cd.pdsa_events(_cycle())
@@ -241,7 +241,7 @@ def test_scale_text_enlarges_every_text_size_once_and_restores_it() -> None:
     from bokeh.models import Label
     from bokeh.plotting import figure
 
-    from workbench.redraw import scale_text
+    from workbench.charts.redraw import scale_text
 
     fig = figure(title="Deliveries with AMTSL", width=300, height=200)
     fig.scatter([1, 2], [3, 4])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.config import DEFAULT_SETTINGS, init_collaborative, load_collaborative
 from workbench.errors import ConfigError
+from workbench.ingest.collaborative import DEFAULT_SETTINGS, init_collaborative, load_collaborative
 from workbench.store import read_collaborative, read_indicators, read_teams
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "collaborative.yaml"

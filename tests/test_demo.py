@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.demo import DEMO_PERIODS, INJECTION_COUNTS, build_demo, read_injections
+from workbench.demo.build import DEMO_PERIODS, INJECTION_COUNTS, build_demo, read_injections
 from workbench.errors import StoreError
 from workbench.store import (
     open_engine,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.entry import check_month, load_month, save_month
 from workbench.errors import ConflictError, ValidationFailed
+from workbench.records.monthly_data import check_month, load_month, save_month
 from workbench.store import add_revisions, open_engine, read_measurements, read_revisions
 
 

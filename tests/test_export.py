@@ -6,14 +6,14 @@ import pytest
 from openpyxl import load_workbook
 
 from workbench.errors import WorkbenchError
-from workbench.export import (
+from workbench.ingest.export import (
     dhis2_data_value_set,
     export_frame,
     neutralise_cell,
     write_csv,
     write_xlsx,
 )
-from workbench.mapping import load_mapping
+from workbench.ingest.mapping import load_mapping
 from workbench.store import add_revisions, open_engine, utcnow
 from workbench.store import schema as s
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from workbench import extension
-from workbench.reprs import Indicator, Team, sparkline_svg
-from workbench.spc import qic
+from workbench.notebook import extension
+from workbench.notebook.reprs import Indicator, Team, sparkline_svg
+from workbench.spc.qic import qic
 from workbench.store import open_engine, read_flags
 
 SCRIPT = "<script>alert('x')</script>"
@@ -119,8 +119,8 @@ def test_status_prints_the_counts(ip, demo_db, capsys):
 
 
 def test_team_card_shows_indicators_sparklines_signals_pdsas_and_flags(ip, demo_db, capsys):
-    from workbench.pdsa import PDSACycle, save_cycle
-    from workbench.validate import run_validation
+    from workbench.records.pdsa import PDSACycle, save_cycle
+    from workbench.validate.run import run_validation
 
     engine = open_engine(demo_db)
     run_validation(engine)

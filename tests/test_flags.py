@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
-from workbench.flags import flag_history, list_flags, resolve_flag, resolve_flags
 from workbench.store import add_revisions, open_engine, read_flags, read_revisions
-from workbench.validate import run_validation
+from workbench.validate.flags import flag_history, list_flags, resolve_flag, resolve_flags
+from workbench.validate.run import run_validation
 
 
 @pytest.fixture

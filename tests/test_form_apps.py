@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import ipywidgets as w
 import pytest
 
-from workbench.app_context import AppContext
-from workbench.apps import build_coach_app, build_data_entry_app, build_pdsa_journal_app
+from workbench.apps.base import build_coach_app, build_data_entry_app, build_pdsa_journal_app
+from workbench.apps.context import AppContext
 
 
 def _widgets(root: w.Widget) -> Iterator[w.Widget]:

@@ -1,4 +1,4 @@
-"""Which BokehJS bundles a report page embeds (workbench.html_export.bokehjs_components)."""
+"""Which BokehJS bundles a report page embeds (workbench.reports.html_export.bokehjs_components)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import nbformat
 from bokeh.embed import components
 from bokeh.models import ColumnDataSource, DataTable, TableColumn
 
-from workbench.html_export import bokehjs_components
+from workbench.reports.html_export import bokehjs_components
 
 
 def _notebook(*outputs: dict) -> nbformat.NotebookNode:
@@ -46,7 +46,7 @@ def test_a_foreign_bokeh_output_is_scanned_for_the_models_it_uses() -> None:
 def test_declared_bundles_spare_the_driver_importing_every_bokeh_model() -> None:
     code = (
         "import sys, nbformat\n"
-        "from workbench.html_export import bokehjs_components\n"
+        "from workbench.reports.html_export import bokehjs_components\n"
         "cell = nbformat.v4.new_code_cell('x')\n"
         "cell.outputs = [nbformat.v4.new_output('display_data', data={'text/html': "
         "'<script>Bokeh.embed.embed_items()</script>'}, metadata={'workbench': "

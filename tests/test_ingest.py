@@ -15,10 +15,10 @@ import pytest
 from openpyxl import load_workbook
 
 from workbench.errors import IngestError
-from workbench.ingest import import_file
+from workbench.ingest.importer import import_file
+from workbench.ingest.xlsx_template import write_template
 from workbench.store import open_engine, read_measurements, read_revisions, read_table
 from workbench.store import schema as s
-from workbench.xlsx_template import write_template
 
 TIDY = "team_id,indicator_id,period,numerator,denominator,comment\n"
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from workbench.app_context import AppContext
-from workbench.apps import build_learning_session_app
+from workbench.apps.base import build_learning_session_app
+from workbench.apps.context import AppContext
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,7 @@ def test_a_wave_in_the_address_is_in_the_charts_the_page_first_renders(app) -> N
 
 
 def test_presentation_mode_enlarges_the_chart_text_and_a_redraw_keeps_it_large(app) -> None:  # type: ignore[no-untyped-def]
-    from workbench.redraw import plots_of
+    from workbench.charts.redraw import plots_of
 
     def title_sizes() -> list[str]:
         return [p.title.text_font_size for p in plots_of(app.figures["multiples"])]

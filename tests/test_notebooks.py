@@ -19,7 +19,7 @@ def validated_demo_db(demo_db_master: Path, tmp_path_factory: pytest.TempPathFac
     import shutil
 
     from workbench.store import open_engine
-    from workbench.validate import run_validation
+    from workbench.validate.run import run_validation
 
     path = tmp_path_factory.mktemp("nb") / "demo.db"
     shutil.copy(demo_db_master, path)

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from workbench.errors import ConflictError, ValidationFailed
-from workbench.pdsa import (
+from workbench.records.pdsa import (
     PDSACycle,
     cycle_history,
     load_cycle,

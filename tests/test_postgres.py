@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from workbench.config import init_collaborative
-from workbench.flags import flag_history, resolve_flag
-from workbench.ingest import import_file
+from workbench.ingest.collaborative import init_collaborative
+from workbench.ingest.importer import import_file
 from workbench.store import read_flags, read_measurements, read_revisions, utcnow
-from workbench.validate import run_validation
+from workbench.validate.flags import flag_history, resolve_flag
+from workbench.validate.run import run_validation
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "collaborative.yaml"

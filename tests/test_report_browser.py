@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.reports import run_reports
+from workbench.reports.batch import run_reports
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -24,8 +24,8 @@ from report_fixtures import write_summary_notebook, write_team_notebook
 from sqlalchemy import insert, update
 
 from workbench.cli import main
-from workbench.report_folder import safe_name
-from workbench.reports import run_reports
+from workbench.reports.batch import run_reports
+from workbench.reports.folder import safe_name
 from workbench.store import open_engine
 from workbench.store import schema as s
 

@@ -12,8 +12,8 @@ import math
 import pandas as pd
 import pytest
 
-from workbench import rollup
 from workbench.errors import ValidationFailed
+from workbench.rollup import metrics as rollup
 
 INDICATORS = pd.DataFrame({
     "indicator_id": ["AMTSL", "PPH"],

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from workbench.cli import main
-from workbench.serve import (
+from workbench.apps.serve import (
     APP_ORDER,
     app_names,
     app_urls,
@@ -22,6 +21,7 @@ from workbench.serve import (
     prepare_template,
     voila_command,
 )
+from workbench.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +53,7 @@ def test_voila_command_preheats_culls_and_never_moves_to_another_port(tmp_path: 
     assert "--MappingKernelManager.cull_idle_timeout=30" in argv
     assert "--Voila.port_retries=0" in argv
     assert "--template=workbench" in argv
-    assert argv[1:3] == ["-m", "workbench.voila_server"]  # Voilà with gzip really on
+    assert argv[1:3] == ["-m", "workbench.apps.voila_server"]  # Voilà with gzip really on
 
 
 def test_pool_config_preheats_only_the_apps_served() -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from workbench.errors import SPCInputError
-from workbench.spc import anhoej_critical_values, qic
+from workbench.spc.qic import anhoej_critical_values, qic
 
 # A copy of shared/reference/critical_values_anhoej.csv (qbinom and Schilling values, n = 1..1000)
 CRITICAL_CSV = Path(__file__).parent / "data" / "critical_values_anhoej.csv"

@@ -1,4 +1,4 @@
-"""IHI run-chart rules and NHS Making Data Count rules (workbench.spc_rules).
+"""IHI run-chart rules and NHS Making Data Count rules (workbench.spc.rules).
 
 IHI: Perla, Provost & Murray 2011, BMJ Qual Saf 20:46-51 (qi-tools-and-user-needs.md §B2).
 NHS: NHSRplotthedots 0.2.2 as described in spc-rules.md §3.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbench.spc import qic
-from workbench.spc_rules import IHI_RUNS_TABLE
+from workbench.spc.qic import qic
+from workbench.spc.rules import IHI_RUNS_TABLE
 
 
 def frame(y, **extra) -> pd.DataFrame:

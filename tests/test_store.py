@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from workbench.config import load_collaborative, write_collaborative
 from workbench.errors import StoreError
+from workbench.ingest.collaborative import load_collaborative, write_collaborative
 from workbench.store import (
     SCHEMA_VERSION,
     add_revisions,

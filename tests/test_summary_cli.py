@@ -8,9 +8,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from workbench.briefs.summary import ROLLUP_KEYS, collaborative_rollup
 from workbench.cli import main
 from workbench.store import add_revisions, open_engine, schema
-from workbench.summary import ROLLUP_KEYS, collaborative_rollup
 
 JANUARY = dt.datetime(2025, 2, 5, 9, 0)   # when the data were first entered
 

@@ -10,7 +10,7 @@ import pytest
 
 from workbench.store import add_revisions, open_engine, read_flag_events, read_flags, utcnow
 from workbench.store import schema as s
-from workbench.validate import RULES, find_flags, load_context, run_validation
+from workbench.validate.run import RULES, find_flags, load_context, run_validation
 
 BASE = pd.Timestamp("2024-01-01")
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +184,7 @@ def test_rerun_is_idempotent_and_clears_fixed_flags(clean_db):
 
 
 def test_resolved_flag_reopens_only_when_its_data_changes(clean_db):
-    from workbench.flags import resolve_flag
+    from workbench.validate.flags import resolve_flag
 
     engine = open_engine(clean_db)
     _fill(engine, [("T01", "AMTSL", "2024-06", 60, 50)])
@@ -219,7 +219,7 @@ INJECTED_RULES = {
 
 
 def test_validate_finds_every_injected_problem_of_the_demo(demo_db):
-    from workbench.demo import read_injections
+    from workbench.demo.build import read_injections
 
     engine = open_engine(demo_db)
     run_validation(engine)
@@ -235,7 +235,7 @@ def test_validate_finds_every_injected_problem_of_the_demo(demo_db):
 
 
 def test_check_entries_lists_every_form_problem_at_once(empty_db):
-    from workbench.checks import check_entries
+    from workbench.ingest.cells import check_entries
     from workbench.store import read_indicators, read_measurements
 
     engine = open_engine(empty_db)
@@ -261,7 +261,7 @@ def test_check_entries_lists_every_form_problem_at_once(empty_db):
 
 
 def _collab_with_settings(tmp_path, settings: str) -> str:
-    from workbench.config import init_collaborative
+    from workbench.ingest.collaborative import init_collaborative
 
     text = (ROOT / "templates" / "collaborative.yaml").read_text(encoding="utf-8")
     head = text[: text.index("\nsettings:")]
@@ -274,7 +274,7 @@ def _collab_with_settings(tmp_path, settings: str) -> str:
 
 
 def test_yaml_settings_change_what_the_rules_flag(tmp_path):
-    from workbench.ingest import import_file
+    from workbench.ingest.importer import import_file
 
     csv = tmp_path / "two_months.csv"
     csv.write_text("team_id,indicator_id,period,numerator,denominator\n"

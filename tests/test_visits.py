@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.errors import ValidationFailed
-from workbench.store import (
-    add_revisions,
-    open_engine,
-    read_assessments,
-    read_flag_events,
-    read_flags,
-    read_recounts,
-    read_visits,
-)
-from workbench.visits import (
+from workbench.records.visits import (
     ASSESSMENT_SCALE,
     CoachingVisit,
     Recount,
@@ -24,6 +15,15 @@ from workbench.visits import (
     validate_visit,
     verification_factor,
     verify_recounts,
+)
+from workbench.store import (
+    add_revisions,
+    open_engine,
+    read_assessments,
+    read_flag_events,
+    read_flags,
+    read_recounts,
+    read_visits,
 )
 
 
@@ -156,7 +156,7 @@ def test_latest_self_score_is_the_teams_own(engine):
 
 
 def test_validation_run_keeps_the_visit_flag_instead_of_adding_a_second(engine):
-    from workbench.validate import run_validation
+    from workbench.validate.run import run_validation
 
     result = save_visit(engine, visit(recounts=[Recount("AMTSL", "2025-05", "36", "50")]))
     run_validation(engine, "2025-05", rules=["verification-out-of-band"])

@@ -7,7 +7,7 @@ import os
 
 from workbench.widgets import PDSACycleForm
 
-from workbench.pdsa import cycle_history, load_cycle, team_journal
+from workbench.records.pdsa import cycle_history, load_cycle, team_journal
 from workbench.store import open_engine
 
 

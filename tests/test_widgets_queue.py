@@ -1,11 +1,11 @@
-"""ValidationQueue driven headless, through workbench.flags (the CLI's resolve functions)."""
+"""ValidationQueue driven headless, through workbench.validate.flags (the CLI's resolve
+functions)."""
 
 from __future__ import annotations
 
 import pytest
 from workbench.widgets import ValidationQueue
 
-from workbench.flags import flag_history
 from workbench.store import (
     add_revisions,
     open_engine,
@@ -13,7 +13,8 @@ from workbench.store import (
     read_measurements,
     read_revisions,
 )
-from workbench.validate import run_validation
+from workbench.validate.flags import flag_history
+from workbench.validate.run import run_validation
 
 
 @pytest.fixture
@@ -149,7 +150,7 @@ def test_two_reviewers_on_the_same_flag_the_second_gets_a_conflict(db):
 
 
 def test_visit_flags_reach_the_queue(db):
-    from workbench.visits import CoachingVisit, Recount, save_visit
+    from workbench.records.visits import CoachingVisit, Recount, save_visit
 
     engine = open_engine(db)
     save_visit(engine, CoachingVisit(team_id="T01", visit_date="2025-06-12", coach="A",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from workbench.widgets import SelfAssessmentForm
 
-from workbench.app_context import AppContext
-from workbench.apps import build_data_entry_app
-from workbench.assessments import SelfAssessment, save_self_assessment
+from workbench.apps.base import build_data_entry_app
+from workbench.apps.context import AppContext
+from workbench.records.assessments import SelfAssessment, save_self_assessment
 from workbench.store import add_revisions, open_engine, read_assessments, utcnow
 from workbench.store import schema as s
 

@@ -31,13 +31,13 @@ def app_server(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory) -
     """`workbench serve` (every app, preheated) on a private copy of the demo database."""
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium: install Debian chromium to run the browser tests")
-    from workbench.serve import start_server
+    from workbench.apps.serve import start_server
 
     folder = tmp_path_factory.mktemp("served")
     db = folder / "demo.db"
     shutil.copy(demo_db_master, db)
     from workbench.store import open_engine
-    from workbench.validate import run_validation
+    from workbench.validate.run import run_validation
 
     engine = open_engine(str(db))
     run_validation(engine)  # as `workbench demo` does: the validation queue has open flags

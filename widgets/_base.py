@@ -254,8 +254,8 @@ def _bokeh_chart(engine: Engine, tidy: pd.DataFrame, indicators: pd.DataFrame,
     try:
         from jupyter_bokeh import BokehModel
 
-        from workbench.chartdata import flag_notes, pdsa_events, spc_frame
-        from workbench.charts import control_chart
+        from workbench.charts.data import flag_notes, pdsa_events, spc_frame
+        from workbench.charts.series import control_chart
     except ImportError:
         return None
     try:

@@ -10,9 +10,8 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.entry import format_pair
-from workbench.store import get_team, read_indicators
-from workbench.visits import (
+from workbench.records.monthly_data import format_pair
+from workbench.records.visits import (
     ASSESSMENT_SCALE,
     CoachingVisit,
     Recount,
@@ -23,6 +22,7 @@ from workbench.visits import (
     verification_band,
     verify_recounts,
 )
+from workbench.store import get_team, read_indicators
 
 from ._base import FormBase, RowList, code_options, esc
 

@@ -9,7 +9,7 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.entry import (
+from workbench.records.monthly_data import (
     EntryCheck,
     MonthSaveResult,
     MonthSheet,

@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets as w
 from sqlalchemy import Engine
 
-from workbench.pdsa import (
+from workbench.records.pdsa import (
     ACT_DECISIONS,
     PDSACycle,
     change_choices,
@@ -164,7 +164,7 @@ class PDSACycleForm(FormBase):
 
     @property
     def journal(self):  # -> pd.DataFrame
-        """The team's cycles (`workbench.pdsa.team_journal`)."""
+        """The team's cycles (`workbench.records.pdsa.team_journal`)."""
         return team_journal(self.engine, self.team_id) if self.team_id else None
 
     def new(self) -> None:

@@ -9,7 +9,8 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.assessments import (
+from workbench.ingest.collaborative import PERIOD
+from workbench.records.assessments import (
     SelfAssessment,
     SelfAssessmentSaved,
     current_self_assessment,
@@ -18,8 +19,7 @@ from workbench.assessments import (
     save_self_assessment,
     self_assessment_history,
 )
-from workbench.config import PERIOD
-from workbench.visits import ASSESSMENT_SCALE, assessment_meaning
+from workbench.records.visits import ASSESSMENT_SCALE, assessment_meaning
 
 from ._base import FormBase, esc
 
@@ -122,7 +122,7 @@ class SelfAssessmentForm(FormBase):
 
     @property
     def history(self) -> pd.DataFrame:
-        """The team's self-assessments (`workbench.assessments.self_assessment_history`)."""
+        """The team's self-assessments (`workbench.records.assessments.self_assessment_history`)."""
         if not self.team_id:
             return self_assessment_history(self.engine, "")
         return self_assessment_history(self.engine, self.team_id)

@@ -1,6 +1,6 @@
 """`ValidationQueue`: the data validator's desk — review flagged entries one by one or in bulk.
 
-Every action goes through `workbench.flags` (`resolve_flag`, `resolve_flags`,
+Every action goes through `workbench.validate.flags` (`resolve_flag`, `resolve_flags`,
 `flag_history`), the same functions the CLI's `workbench flags resolve` uses: a correction is
 a new measurement revision pointing at the flag, so the original value stays readable.
 """
@@ -13,9 +13,10 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.entry import format_pair
 from workbench.errors import WorkbenchError
+from workbench.records.monthly_data import format_pair
 from workbench.store import read_flags, read_indicators, read_revisions
+from workbench.validate import flags
 
 from ._base import FormBase, esc, series_view
 
@@ -24,15 +25,6 @@ __all__ = ["ValidationQueue", "ACTIONS"]
 ACTIONS: tuple[str, ...] = ("confirm", "correct", "dismiss")
 _ALL = "(all)"
 _FILTERS = ("status", "rule_code", "severity", "team_id", "indicator_id", "period")
-
-
-def _flag_library() -> Any:
-    try:
-        from workbench import flags
-    except ImportError as exc:  # the validation engineer's module has not landed yet
-        raise WorkbenchError("flag review is not available: workbench.flags is missing from "
-                             "this installation. Update the workbench.") from exc
-    return flags
 
 
 class ValidationQueue(FormBase):
@@ -147,10 +139,10 @@ class ValidationQueue(FormBase):
 
     @property
     def history(self) -> pd.DataFrame | None:
-        """The selected flag's history (`workbench.flags.flag_history`)."""
+        """The selected flag's history (`workbench.validate.flags.flag_history`)."""
         if len(self.selected) != 1:
             return None
-        return _flag_library().flag_history(self.engine, self.selected[0])
+        return flags.flag_history(self.engine, self.selected[0])
 
     def resolve(self, action: str, note: str, numerator: Any = None,
                 denominator: Any = None) -> Any:
@@ -169,7 +161,7 @@ class ValidationQueue(FormBase):
         kwargs: dict[str, Any] = {"user": self.user, "expected_version": int(flag["version"])}
         if action == "correct":
             kwargs.update(numerator=_number(numerator), denominator=_number(denominator))
-        result = _flag_library().resolve_flag(self.engine, int(flag["flag_id"]), action,
+        result = flags.resolve_flag(self.engine, int(flag["flag_id"]), action,
                                               note.strip(), **kwargs)
         said = self._describe(flag, action, numerator, denominator)
         self._note.value = ""
@@ -194,7 +186,7 @@ class ValidationQueue(FormBase):
             return None
         self._clear_failures()
         versions = {int(f): int(self._flag_row(f)["version"]) for f in ids}
-        result = _flag_library().resolve_flags(self.engine, ids, action, note.strip(),
+        result = flags.resolve_flags(self.engine, ids, action, note.strip(),
                                                user=self.user, expected_versions=versions)
         self._note.value = ""
         self.refresh()
@@ -297,7 +289,7 @@ class ValidationQueue(FormBase):
         if not str(note or "").strip():
             out.append(("note", "write a note: what you checked and why"))
         if action == "correct":
-            from workbench.entry import parse_count
+            from workbench.records.monthly_data import parse_count
 
             num, num_err = parse_count(numerator)
             den, den_err = parse_count(denominator)

@@ -3,7 +3,7 @@
 The library holds the behaviour; notebooks, Voilà apps, widgets and the CLI are thin faces:
 
 - `workbench.store`   — the collaborative database (SQLAlchemy Core; SQLite or PostgreSQL)
-- `workbench.config`  — the collaborative definition (YAML) and `init`
+- `workbench.ingest.collaborative`  — the collaborative definition (YAML) and `init`
 - `workbench.demo`    — the embedded demo collaborative
 - `workbench.spc`     — run and control charts (qicharts2 semantics), vectorised over teams
 - `workbench.rollup`  — collaborative roll-ups
@@ -36,14 +36,14 @@ __all__ = [
 
 
 def load_ipython_extension(ipython):  # type: ignore[no-untyped-def]
-    """`%load_ext workbench` — the notebook extension (see workbench.extension)."""
-    from workbench.extension import load_ipython_extension as _load
+    """`%load_ext workbench` — the notebook extension (see workbench.notebook.extension)."""
+    from workbench.notebook.extension import load_ipython_extension as _load
 
     _load(ipython)
 
 
 def unload_ipython_extension(ipython):  # type: ignore[no-untyped-def]
     """`%unload_ext workbench` — forget the magic and the connection."""
-    from workbench.extension import unload_ipython_extension as _unload
+    from workbench.notebook.extension import unload_ipython_extension as _unload
 
     _unload(ipython)

@@ -1,5 +1,5 @@
 """`workbench assess`: record a team's self-assessment (a thin layer over
-workbench.assessments)."""
+workbench.records.assessments)."""
 
 from __future__ import annotations
 
@@ -38,9 +38,13 @@ def assess(db: str, team_id: str | None, period: str | None, score: str | None,
     Example: workbench assess --db workbench.db --team T01 --period 2026-10 --score 3.5
     --justification "AMTSL above the median for six months; checklist used on all shifts"
     """
-    from workbench.assessments import SelfAssessment, latest_faculty_score, save_self_assessment
+    from workbench.records.assessments import (
+        SelfAssessment,
+        latest_faculty_score,
+        save_self_assessment,
+    )
+    from workbench.records.visits import assessment_meaning
     from workbench.store import current_user, open_engine
-    from workbench.visits import assessment_meaning
 
     engine = open_engine(db)
     item = SelfAssessment(team_id=team_id or "", period=period or "", score=score,

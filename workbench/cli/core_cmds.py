@@ -24,7 +24,7 @@ def init(db: str, config: Path) -> None:
 
     Example: workbench init --db amtsl.db --config collaborative.yaml
     """
-    from workbench.config import init_collaborative
+    from workbench.ingest.collaborative import init_collaborative
     from workbench.store import resolve_url, status_counts
 
     engine = init_collaborative(db, config)
@@ -48,8 +48,8 @@ def demo(db: str, seed: int, force: bool, serve: bool) -> None:
 
     Example: workbench demo --no-serve --db /tmp/demo.db
     """
-    from workbench.demo import build_demo
-    from workbench.demo_job import run_main_job
+    from workbench.demo.build import build_demo
+    from workbench.demo.job import run_main_job
 
     engine = build_demo(db, seed=seed, force=force)
     run_main_job(engine, db=db, serve=serve, echo=lambda text: click.echo(text, err=True))
@@ -86,7 +86,7 @@ def export(what: str, db: str, fmt: str, as_of: str | None, out: Path | None) ->
 
     Example: workbench export measurements --db workbench.db --format csv --out data.csv
     """
-    from workbench.export import measurements_frame, write_csv
+    from workbench.ingest.export import measurements_frame, write_csv
     from workbench.store import open_engine
 
     frame = measurements_frame(open_engine(db), as_of=as_of)

@@ -43,7 +43,7 @@ def import_cmd(file: Path, db: str, fmt: str, mapping: Path | None, dry_run: boo
     Example: workbench import march.csv --db workbench.db
     """
     from workbench.errors import IngestError
-    from workbench.ingest import import_file
+    from workbench.ingest.importer import import_file
     from workbench.store import open_engine
 
     engine = open_engine(db)
@@ -106,8 +106,8 @@ def template_xlsx(db: str, team_id: str, months: int, period: str | None, out: P
 
     Example: workbench template xlsx --db workbench.db --team T01 --months 6 --out T01.xlsx
     """
+    from workbench.ingest.xlsx_template import write_template
     from workbench.store import open_engine
-    from workbench.xlsx_template import write_template
 
     path = write_template(open_engine(db), team_id, out, months=months, period=period)
     click.echo(f"Wrote {path}")
@@ -125,7 +125,7 @@ def validate(db: str, period: str | None, as_json: bool) -> None:
     Example: workbench validate --db workbench.db --period 2025-06
     """
     from workbench.store import open_engine
-    from workbench.validate import run_validation
+    from workbench.validate.run import run_validation
 
     summary = run_validation(open_engine(db), period)
     if as_json:
@@ -160,8 +160,8 @@ def flags(ctx: click.Context, db: str, status: str | None, team_id: str | None,
     """
     if ctx.invoked_subcommand is not None:
         return
-    from workbench.flags import list_flags
     from workbench.store import open_engine
+    from workbench.validate.flags import list_flags
 
     frame = list_flags(open_engine(db), status=status, team_id=team_id, rule_code=rule_code)
     if as_json:
@@ -195,8 +195,8 @@ def resolve(flag_id: int, db: str, action: str, note: str, numerator: float | No
     Example: workbench flags resolve 12 --action correct --numerator 41 --denominator 52
     --note "recounted from the register" --user amugisha
     """
-    from workbench.flags import resolve_flag
     from workbench.store import open_engine
+    from workbench.validate.flags import resolve_flag
 
     result = resolve_flag(open_engine(db), flag_id, action, note, user=user,
                           numerator=numerator, denominator=denominator,
@@ -218,8 +218,8 @@ def history(flag_id: int, db: str, as_json: bool) -> None:
 
     Example: workbench flags history 12 --db workbench.db
     """
-    from workbench.flags import flag_history
     from workbench.store import open_engine
+    from workbench.validate.flags import flag_history
 
     frame = flag_history(open_engine(db), flag_id)
     if as_json:
@@ -254,8 +254,8 @@ def export(what: str, db: str, fmt: str, as_of: str | None, out: Path | None,
     import json
 
     from workbench.errors import WorkbenchError
-    from workbench.export import dhis2_data_value_set, export_frame, write_csv, write_xlsx
-    from workbench.mapping import load_mapping
+    from workbench.ingest.export import dhis2_data_value_set, export_frame, write_csv, write_xlsx
+    from workbench.ingest.mapping import load_mapping
     from workbench.store import open_engine
 
     engine = open_engine(db)

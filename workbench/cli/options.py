@@ -25,7 +25,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 def _check_period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
-    from workbench.config import PERIOD
+    from workbench.ingest.collaborative import PERIOD
 
     if not PERIOD.match(value):
         raise click.BadParameter(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2025-06.")

@@ -58,7 +58,7 @@ def report(db: str, period: str | None, notebook: str, teams: list[str] | None, 
 
     Example: workbench report --db workbench.db --period 2026-10 --workers 2
     """
-    from workbench.reports import default_workers, run_reports
+    from workbench.reports.batch import default_workers, run_reports
 
     if period is None:
         raise click.UsageError("Missing option '--period' (the reporting month, e.g. 2026-10).")

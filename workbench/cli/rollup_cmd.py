@@ -29,8 +29,8 @@ def summary(db: str, period: str | None, as_of: str | None, as_json: bool) -> No
 
     Example: workbench summary --db workbench.db --period 2026-10 --json
     """
+    from workbench.briefs.summary import collaborative_rollup, rollup_records
     from workbench.store import open_engine
-    from workbench.summary import collaborative_rollup, rollup_records
 
     frames = collaborative_rollup(open_engine(db), period=period, as_of=as_of)
     context = rollup_records(frames["context"])[0]

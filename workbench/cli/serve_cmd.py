@@ -27,7 +27,7 @@ def serve(db: str, port: int, host: str, app: str | None, allow_remote: bool) ->
 
     Example: workbench serve --db workbench.db --port 8866
     """
-    from workbench.serve import serve as serve_apps
+    from workbench.apps.serve import serve as serve_apps
 
     serve_apps(db, port=port, host=host, app=app, allow_remote=allow_remote,
                echo=click.echo, note=lambda text: click.echo(text, err=True))

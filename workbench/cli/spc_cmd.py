@@ -130,7 +130,7 @@ def spc(file: Path, chart: str, freeze: int | None, part: str | None, part_colum
 def _run(file: Path, chart: str, freeze: int | None, part: str | None, part_column: str | None,
          exclude: str | None, multiply: float, screen_mr: bool, rules: str,
          target: float | None, direction: str | None, as_json: bool) -> None:
-    from workbench.spc import qic
+    from workbench.spc.qic import qic
 
     frame, kind = read_spc_csv(file)
     has_n = "n" in frame.columns

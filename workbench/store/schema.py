@@ -50,7 +50,7 @@ collaborative = Table(
     Column("start_period", String(7), nullable=False),
     # [{"aim": str, "indicator_id": str | None, "target": float | None, "by": "YYYY-MM" | None}]
     Column("aims", JSON, nullable=False, default=list),
-    # validation thresholds and other tunables; see workbench.config.DEFAULT_SETTINGS
+    # validation thresholds and other tunables; see workbench.ingest.collaborative.DEFAULT_SETTINGS
     Column("settings", JSON, nullable=False, default=dict),
     Column("created_at", DateTime, nullable=False),
 )

@@ -1,0 +1,456 @@
+"""The learning-session app: every team's results side by side, for the facilitator.
+
+Filters (indicator, wave, district), an "as of" date that freezes the data to what had been
+entered by then, and a presentation mode with large type: the page's text by CSS, and every
+chart's titles, tick labels, legends and labels `PRESENTATION_SCALE` times larger (bokeh
+draws text on a canvas, where CSS cannot reach; one patch per chart). Charts come from
+`workbench.charts` / `workbench.charts.collab`, analytics from `workbench.rollup` and
+`workbench.charts.data`; a filter change redraws in place (`workbench.charts.redraw`).
+
+The heavy work (reading the data, the SPC lines and signals of every series, and every
+chart for the default filters) happens in the preheated kernel, before the request exists.
+After the request only what its query string changes is redrawn (usually nothing); a filter
+change only filters frames and rebuilds the chart data.
+
+First paint: in Voilà the page first shows the title, the filters, the status line and the
+most-improved table; the charts (~0.5 MB of bokeh document, seconds of drawing in the
+browser) are attached only once the browser has painted that first view (`attach_charts`,
+see `_when_page_painted`), so they never delay the first paint. Their document JSON is
+computed in the preheated kernel, and the small multiples carry no per-point hover text and
+send numbers as binary arrays (`workbench.charts.payload`). Outside Voilà (JupyterLab,
+tests) the charts are attached by `present`.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+
+from workbench.apps.base import WorkbenchApp, banner
+from workbench.apps.context import AppContext, in_voila
+from workbench.briefs.summary import as_of_timestamp
+from workbench.charts import data as chartdata
+from workbench.charts.payload import (
+    PreparedBokehModel,
+    lean_columns,
+    lighten_small_multiples,
+    prepare_bundle,
+)
+from workbench.charts.redraw import one_patch, plots_of, redraw, scale_text
+from workbench.notebook.render import esc, table
+from workbench.rollup import metrics as rollup
+from workbench.store import (
+    read_change_ideas,
+    read_indicators,
+    read_measurements,
+    read_pdsa_cycles,
+)
+
+__all__ = ["LearningSessionApp"]
+
+_ALL = "__all__"
+_DECISIONS = ("adopt", "adapt")
+#: the charts in page order, with their section headings
+CHARTS = (("multiples", "Every team"), ("matrix", "Where each team stands"),
+          ("attainment", "Teams at target over time"),
+          ("funnel", "This month, by number of cases"))
+#: small multiples: panels per row and grid width (24 teams in 4 rows on one screen)
+GRID_COLUMNS, GRID_WIDTH = 6, 1200
+#: panels per row in presentation mode (wider panels: team names fit the large titles)
+PRESENTATION_COLUMNS = 4
+#: chart text in presentation mode, times its normal size (10 px panel titles become 16 px)
+PRESENTATION_SCALE = 1.6
+#: seconds after the widgets loaded to attach the charts if the paint probe never reports
+FALLBACK_SECONDS = 15.0
+
+
+class LearningSessionApp(WorkbenchApp):
+    """Small multiples, status matrix, % at target, funnel, most-improved teams."""
+
+    title = "Learning session"
+    uses_team = False
+
+    def _prepare(self) -> None:
+        self.indicators = read_indicators(self.engine)
+        self.ideas = read_change_ideas(self.engine)
+        codes = list(self.indicators["indicator_id"])
+        names = dict(zip(self.indicators["indicator_id"], self.indicators["name"], strict=True))
+        self.indicator = w.Dropdown(description="Indicator", layout=w.Layout(width="360px"),
+                                    options=[(f"{names[c]} ({c})", c) for c in codes])
+        waves = sorted(self.teams["wave_id"].dropna().unique())
+        districts = sorted(d for d in self.teams["district"].dropna().unique() if d)
+        self.wave = w.Dropdown(description="Wave", layout=w.Layout(width="200px"),
+                               options=[("All waves", _ALL)] + [(x, x) for x in waves])
+        self.district = w.Dropdown(description="District", layout=w.Layout(width="260px"),
+                                   options=[("All districts", _ALL)] + [(x, x) for x in districts])
+        self.as_of = w.Text(description="As of", placeholder="YYYY-MM-DD (blank: live)",
+                            continuous_update=False, layout=w.Layout(width="260px"))
+        self.presentation = w.ToggleButton(description="Presentation mode", icon="",
+                                           tooltip="Large type for a projector")
+        self.status = w.HTML()
+        self._font_sizes: dict[tuple[str, str], Any] = {}  # normal chart text sizes
+        self._grid_columns: int | None = None  # of the small multiples drawn
+        self._load(None)
+        self.models: dict[str, Any] = {}  # chart -> BokehModel, once attached
+        self.figures: dict[str, Any] = {}  # chart -> the bokeh figure shown (or to show)
+        self.figures.update(self._figures())
+        self._redraw_multiples()
+        # the slow part of a BokehModel, done before the request (dropped if a figure changes)
+        self._bundles = {key: prepare_bundle(fig) for key, fig in self.figures.items()}
+        for code in codes:  # every indicator's panels, ready for the first filter change
+            self._panel_sources(code)
+        self._slots = {key: w.Box([w.HTML('<div class="wb-status">Drawing the chart…</div>')],
+                                  layout=w.Layout(min_height="60px"))
+                       for key, _ in CHARTS}
+        self._defer = in_voila()
+        self._probes: tuple[w.Widget, ...] = ()
+        if self._defer:
+            self._when_page_painted()
+        self.improved = w.HTML(self._improved_html())
+        self.last_redraw: dict[str, Any] = {}
+        self._quiet = False  # set while `_show` applies the query string (one redraw after)
+        self._drawn = self._filter_key()
+        self.status.value = self._status_html()
+        for control in (self.indicator, self.wave, self.district):
+            control.observe(self.guard(self._on_filter_change), "value")
+        self.as_of.observe(self.guard(self._on_as_of_change), "value")
+        self.presentation.observe(self.guard(self._on_presentation_change), "value")
+        filters = w.HBox([self.indicator, self.wave, self.district, self.as_of,
+                          self.presentation], layout=w.Layout(flex_flow="row wrap"))
+        section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
+        charts = [item for key, heading in CHARTS
+                  for item in (section(heading), self._slots[key])]
+        self.body.children = (
+            filters, self.status, *charts,
+            section("Most improved teams and the changes they adopted"), self.improved,
+            *self._probes,
+        )
+
+    def _when_page_painted(self) -> None:
+        """Attach the charts once the browser has painted the first view of the page.
+
+        The last widgets of the page are a hidden HTML probe and a hidden text box: when the
+        probe is rendered, its image fails to load (`data:,`) and its handler, one frame
+        later (after a paint), types "painted" into the text box, which the kernel hears as
+        an ordinary value change. In case inline handlers are blocked (a strict
+        Content-Security-Policy), a client-side link (`jsdlink`, set up by the browser as it
+        loads the widgets' state) also reports, and the charts follow `FALLBACK_SECONDS` later.
+        """
+        painted = w.Text("", layout=w.Layout(display="none"))
+        painted.add_class("wb-painted")
+        script = ("var n=0;function f(){var i=document.querySelector('.wb-painted input');"
+                  "if(i){i.value='painted';i.dispatchEvent(new Event('change',{bubbles:true}))}"
+                  "else if(n++<600){setTimeout(f,100)}}requestAnimationFrame(function(){"
+                  "setTimeout(f,0)});this.remove()")
+        probe = w.HTML(f'<img alt="" src="data:," onerror="{script}">',
+                       layout=w.Layout(display="none"))
+        source = w.Text("loaded", layout=w.Layout(display="none"))
+        loaded = w.Text("", layout=w.Layout(display="none"))
+        self._link = w.jsdlink((source, "value"), (loaded, "value"))
+        painted.observe(self.guard(lambda change: self.attach_charts("painted")), "value")
+        loaded.observe(self.guard(lambda change: self._attach_later()), "value")
+        self._probes = (probe, painted)
+
+    def _attach_later(self) -> None:
+        import asyncio
+
+        try:
+            asyncio.get_running_loop().call_later(
+                FALLBACK_SECONDS, self.guard(lambda: self.attach_charts("fallback")))
+        except RuntimeError:  # no event loop (not in a kernel): at once
+            self.attach_charts()
+
+    def attach_charts(self, reason: str = "") -> None:
+        """Put the charts on the page (once): a `BokehModel` per figure, in page order."""
+        if reason and len(self.models) < len(CHARTS):
+            import sys
+
+            print(f"[workbench] learning session: charts attached ({reason})",
+                  file=sys.__stderr__, flush=True)
+        for key, _ in CHARTS:
+            if key in self.models:
+                continue
+            model = PreparedBokehModel(self.figures[key], self._bundles.pop(key, None))
+            self.models[key] = model
+            self._slots[key].children = (model,)
+
+    def present(self, context: AppContext | None = None) -> LearningSessionApp:
+        super().present(context)
+        if not self._defer:
+            self.attach_charts()
+        return self
+
+    def _refresh(self) -> None:
+        """The data changed since the kernel was preheated (called before the page shows)."""
+        self._load(self._as_of)
+        self.update()
+        self.resync()
+
+    def _filter_key(self) -> tuple:
+        """What the charts on screen were drawn for."""
+        return (self.indicator.value, self.wave.value, self.district.value, self._as_of)
+
+    def _on_filter_change(self, change: dict) -> None:
+        if not self._quiet:
+            self.update()
+
+    # -- data ---------------------------------------------------------------------------------
+    def _load(self, as_of: str | None) -> None:
+        """Read everything entered up to `as_of` and compute the per-series analytics."""
+        stamp = as_of_timestamp(as_of) if as_of else None
+        when = stamp.to_pydatetime() if stamp is not None else None
+        self._as_of = as_of
+        self.measurements = read_measurements(self.engine, as_of=when)
+        cycles = read_pdsa_cycles(self.engine)
+        if stamp is not None and len(cycles):
+            cycles = cycles[pd.to_datetime(cycles["created_at"]) <= stamp]
+        self.cycles = cycles
+        self.events = chartdata.pdsa_events(cycles, self.ideas)
+        self.spc = chartdata.spc_frame(self.measurements, self.indicators)
+        self.period = rollup.reporting_period(self.measurements)
+        self.matrix = rollup.status_matrix(self.measurements, self.indicators, self.teams,
+                                           period=self.period)
+        self.gains = rollup.gain_from_baseline(self.measurements, self.indicators, self.teams,
+                                               period=self.period, levels=("team",))
+        self._sources: dict[str, dict[str, dict]] = {}  # indicator -> team -> panel sources
+        self._teams_drawn: tuple | None = None  # the teams the matrix and attainment show
+
+    def _panel_sources(self, indicator_id: str) -> dict[str, dict]:
+        """Every team's small-multiple panel data for one indicator (computed once per load)."""
+        from workbench.charts import series as charts
+
+        if indicator_id not in self._sources:
+            ind = self.indicators.set_index("indicator_id").loc[indicator_id].to_dict()
+            ind["indicator_id"] = indicator_id
+            every = charts.small_multiples_sources(
+                self.spc, ind, self.events if len(self.events) else None)
+            self._sources[indicator_id] = {
+                team: {key: data if key == "range" else lean_columns(data)
+                       for key, data in sources.items()}
+                for team, sources in every.items()}
+        return self._sources[indicator_id]
+
+    def selected_teams(self) -> list[str]:
+        teams = self.teams
+        if self.wave.value != _ALL:
+            teams = teams[teams["wave_id"] == self.wave.value]
+        if self.district.value != _ALL:
+            teams = teams[teams["district"] == self.district.value]
+        return list(teams["team_id"])
+
+    def _labels(self) -> dict[str, str]:
+        return {t.team_id: f"{t.team_id} {t.name}" for t in self.teams.itertuples()}
+
+    def _figures(self) -> dict[str, Any]:
+        from workbench.charts import collab as charts_collab
+
+        ind = self.indicators.set_index("indicator_id").loc[self.indicator.value].to_dict()
+        ind["indicator_id"] = self.indicator.value
+        teams = set(self.selected_teams())
+        labels = self._labels()
+        period = str(self.period) if self.period is not None else ""
+        spc = self.spc[self.spc["team_id"].isin(teams)]
+        m = self.measurements[self.measurements["team_id"].isin(teams)]
+        events = self.events[self.events["team_id"].isin(teams)] if len(self.events) else None
+        if spc[spc["indicator_id"] == self.indicator.value].empty:
+            raise _NoData(f"No data for {ind['name']} in the teams selected.")
+        latest = m[(m["indicator_id"] == self.indicator.value) & (m["period"] == self.period)]
+        self._multiples_input = (spc, ind, events)
+        figures = {"funnel": charts_collab.funnel_plot(latest, ind, period=period,
+                                                       team_labels=labels)}
+        key = tuple(sorted(teams))
+        if key != self._teams_drawn:  # the matrix and attainment show every indicator
+            self._teams_drawn = key
+            months = rollup.indicator_summary(m, self.indicators,
+                                              self.teams[self.teams["team_id"].isin(teams)],
+                                              period=self.period)
+            matrix = self.matrix[self.matrix["team_id"].isin(teams)]
+            figures["matrix"] = charts_collab.status_matrix_chart(
+                matrix, self.indicators, period=period, team_labels=labels)
+            figures["attainment"] = charts_collab.target_attainment_chart(months,
+                                                                          self.indicators)
+        return figures
+
+    def _redraw_multiples(self) -> str:
+        """Same teams: new data into each panel's sources (one patch); else a new grid."""
+        from workbench.charts import series as charts
+
+        spc, ind, events = self._multiples_input
+        model = self.models.get("multiples")
+        grid = self.figures.get("multiples")
+        shown = [p.title.text for p in plots_of(grid) or []] if grid is not None else []
+        teams = sorted(spc.loc[spc["indicator_id"] == ind["indicator_id"], "team_id"].unique())
+        labels = self._labels()
+        ncols = PRESENTATION_COLUMNS if self.presentation.value else GRID_COLUMNS
+        if grid is None or shown != [labels.get(t, t) for t in teams] \
+                or ncols != self._grid_columns:
+            grid = charts.small_multiples(spc, ind, team_labels=labels, events=events,
+                                          ncols=ncols, width=GRID_WIDTH)
+            self._grid_columns = ncols
+            self.figures["multiples"] = lighten_small_multiples(grid, charts.is_percent(ind))
+            if self.presentation.value:
+                self._scale_new(grid)
+            if model is not None:
+                model.update_from_model(grid)
+            return "replaced"
+        every = self._panel_sources(ind["indicator_id"])
+        data = {team: every[team] for team in teams if team in every}
+        starts = [d["range"]["start"][0] for d in data.values() if "range" in d]
+        ends = [d["range"]["end"][0] for d in data.values() if "range" in d]
+        plots = plots_of(grid) or []
+        by_name = {r.data_source.name: r.data_source for p in plots for r in p.renderers
+                   if getattr(r, "data_source", None) is not None}
+        with one_patch(model) if model is not None else nullcontext():
+            for team, sources in data.items():
+                for key, values in sources.items():
+                    source = by_name.get(f"{team}:{key}")
+                    if source is not None and key != "range":
+                        source.data = dict(values)
+            if plots and starts:
+                plots[0].y_range.update(start=min(starts), end=max(ends))
+        return "patched"
+
+    def _improved_html(self) -> str:
+        teams = set(self.selected_teams())
+        gains = self.gains[self.gains["team_id"].isin(teams)]
+        best = rollup.most_improved(gains, n=5, indicator_ids=[self.indicator.value])
+        if best.empty:
+            return banner("Not enough months yet to compare with the baseline.", "info")
+        cycles = self.cycles
+        adopted = cycles[cycles["act_decision"].isin(_DECISIONS)] if len(cycles) else cycles
+        names = dict(zip(self.ideas["change_id"], self.ideas["name"], strict=False))
+        team_names = dict(zip(self.teams["team_id"], self.teams["name"], strict=False))
+        rows = []
+        for row in best.itertuples():
+            mine = adopted[adopted["team_id"] == row.team_id] if len(adopted) else adopted
+            changes = sorted({f"{names.get(c, c)} ({d}ed)" for c, d in
+                              zip(mine.get("change_id", []), mine.get("act_decision", []),
+                                  strict=False)})
+            rows.append({"rank": row.rank, "team": f"{row.team_id} {team_names.get(row.team_id)}",
+                         "gain": f"{row.improvement_pp:+.1f}",
+                         "changes": "; ".join(changes) or "none recorded"})
+        return table(pd.DataFrame(rows), {"rank": "#", "team": "Team",
+                                          "gain": "Improvement (points)",
+                                          "changes": "Changes adopted or adapted (PDSA act)"})
+
+    # -- redraw -------------------------------------------------------------------------------
+    def update(self) -> dict[str, Any]:
+        """Redraw every chart for the current filters; returns what was done and its time."""
+        start = time.perf_counter()
+        try:
+            figures = self._figures()
+        except _NoData as exc:
+            self.notify(str(exc), "warning")
+            return {}
+        if self.presentation.value:  # new figures are built with normal-size text
+            for fig in figures.values():
+                self._scale_new(fig)
+        done: dict[str, Any] = {}
+        for key, fig in figures.items():
+            if key in self.models:
+                done[key] = redraw(self.models[key], fig)
+                fig = self.models[key]._model
+            else:
+                done[key] = "replaced"
+            self.figures[key] = fig
+            self._bundles.pop(key, None)
+        done["multiples"] = self._redraw_multiples()
+        self._bundles.pop("multiples", None)
+        self.improved.value = self._improved_html()
+        seconds = time.perf_counter() - start
+        self.last_redraw = {**done, "seconds": seconds, "teams": len(self.selected_teams())}
+        self._drawn = self._filter_key()
+        self.status.value = self._status_html()
+        self.notify("")
+        return self.last_redraw
+
+    def _status_html(self) -> str:
+        snapshot = f" as entered by {self._as_of}" if self._as_of else ""
+        return (f'<span class="wb-status">{len(self.selected_teams())} teams, '
+                f"data up to {esc(self.period)}{esc(snapshot)}</span>")
+
+    def _on_as_of_change(self, change: dict) -> None:
+        if self._quiet:
+            return
+        value = (change["new"] or "").strip() or None
+        if value is not None:
+            from workbench.apps.context import parse_query
+
+            parsed = parse_query(f"as_of={value}")
+            if parsed.problems:
+                self.notify(parsed.problems[0], "error")
+                return
+        self._load(value)
+        self.update()
+
+    def _on_presentation_change(self, change: dict) -> None:
+        if change["new"]:
+            self.add_class("wb-presentation")
+        else:
+            self.remove_class("wb-presentation")
+        self.scale_chart_text([key for key in self.figures if key != "multiples"])
+        self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
+        self._bundles.pop("multiples", None)
+
+    def scale_chart_text(self, keys: list[str] | None = None) -> int:
+        """The text of these charts (default: all) at the presentation mode's size, or back
+        to normal: one patch per chart on the page; a chart not yet on the page loses its
+        prepared bundle, which no longer matches it. Returns the number of sizes changed."""
+        changed = 0
+        for key in self.figures if keys is None else keys:
+            model = self.models.get(key)
+            with one_patch(model) if model is not None else nullcontext():
+                done = self._scale_new(self.figures[key])
+            if done:
+                self._bundles.pop(key, None)
+            changed += done
+        return changed
+
+    def _scale_new(self, fig: Any) -> int:
+        """Text sizes of a figure for the current mode (a new figure has normal sizes)."""
+        factor = PRESENTATION_SCALE if self.presentation.value else 1.0
+        return scale_text(fig, factor, self._font_sizes)
+
+    def _show(self, context: AppContext) -> None:
+        context = context.checked(indicators=set(self.indicators["indicator_id"]),
+                                  waves=set(self.teams["wave_id"].dropna()),
+                                  districts=set(self.teams["district"].dropna()))
+        self._quiet = True
+        try:  # the filters take the query string's values; one redraw below, if any
+            if context.indicator:
+                self.indicator.value = context.indicator
+            if context.wave:
+                self.wave.value = context.wave
+            if context.district:
+                self.district.value = context.district
+            if context.as_of:
+                self.as_of.value = context.as_of
+            self.presentation.value = context.presentation
+        finally:
+            self._quiet = False
+        if context.as_of and context.as_of != self._as_of:
+            self._load(context.as_of)
+        if self._filter_key() != self._drawn:
+            self.update()
+            self.resync()
+        if context.problems:
+            self.notify("\n".join(context.problems), "warning")
+
+    def resync(self) -> None:
+        """Put the figures' current state into the widgets' initial state.
+
+        Before a page's view exists, in-place changes (document patches) reach no browser:
+        the page renders each `BokehModel` from its `render_bundle`, set when the figure was
+        attached. After a redraw in `_show` (the request arrived, the page is not shown yet)
+        the bundles are rebuilt from the figures.
+        """
+        for model in self.models.values():
+            model.update_from_model(model._model)
+
+
+class _NoData(Exception):
+    pass

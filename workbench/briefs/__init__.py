@@ -1,0 +1,44 @@
+"""Data assembly for the report notebooks: read the store once, return ready frames.
+
+- `team_report_data(engine, team_id, period)` — the monthly team report;
+- `site_visit_brief_data(engine, team_id, visit_date)` — the coach's brief before a visit;
+- `collaborative_summary_data(engine, period)` — the collaborative summary (delegates the
+  roll-ups to `workbench.briefs.summary.collaborative_rollup`).
+
+Each returns a dataclass of frames and values already formatted for people (percentages as
+`85.3%`, months as `Jan 2025`); the notebooks render them with `workbench.notebook.render` and draw
+them with `workbench.charts` (`*.figures()` methods build the bokeh figures). A team's data
+carry nothing of another team except collaborative aggregates (the median).
+
+The code lives in one module per report — `workbench.briefs.team_report`,
+`workbench.briefs.site_visit_brief`, `workbench.briefs.collaborative_summary` — with what they share
+(table headers, notebook parameters) in `workbench.briefs.tables`; this module gathers their
+public names, so the notebooks import one module (`from workbench import briefs`).
+"""
+
+from __future__ import annotations
+
+from workbench.briefs.collaborative_summary import CollaborativeSummary, collaborative_summary_data
+from workbench.briefs.site_visit_brief import STALLED_DAYS, SiteVisitBrief, site_visit_brief_data
+from workbench.briefs.tables import COLUMNS, engine_for, resolve_period
+from workbench.briefs.team_report import (
+    BASELINE_MONTHS,
+    TeamReport,
+    collaborative_medians,
+    team_report_data,
+)
+
+__all__ = [
+    "BASELINE_MONTHS",
+    "COLUMNS",
+    "STALLED_DAYS",
+    "CollaborativeSummary",
+    "SiteVisitBrief",
+    "TeamReport",
+    "collaborative_medians",
+    "collaborative_summary_data",
+    "engine_for",
+    "resolve_period",
+    "site_visit_brief_data",
+    "team_report_data",
+]

@@ -1,0 +1,168 @@
+"""The data of the collaborative summary: `collaborative_summary_data(engine, period)`.
+
+The roll-ups of `workbench.briefs.summary.collaborative_rollup`, every team's SPC series, the teams
+that need attention and the indicator overview formatted for people; the
+`CollaborativeSummary` methods build the summary's bokeh figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.briefs.tables import COLUMNS, _indicator_dicts, _pp, _valid, resolve_period
+from workbench.charts import data as cd
+from workbench.charts.series import format_value
+from workbench.store import (
+    read_assessments,
+    read_flags,
+    read_indicators,
+    read_measurements,
+    read_teams,
+)
+
+__all__ = ["CollaborativeSummary", "collaborative_summary_data"]
+
+
+@dataclass
+class CollaborativeSummary:
+    """The collaborative summary's frames (`rollup`: `summary.collaborative_rollup`)."""
+
+    period: pd.Period
+    rollup: dict[str, pd.DataFrame]
+    indicators: pd.DataFrame
+    teams: pd.DataFrame
+    measurements: pd.DataFrame
+    spc: pd.DataFrame
+    attention: pd.DataFrame
+    overview: pd.DataFrame
+
+    @property
+    def period_label(self) -> str:
+        return cd.month_label(self.period)
+
+    @property
+    def team_labels(self) -> dict[str, str]:
+        return dict(zip(self.teams["team_id"], self.teams["team_id"], strict=False))
+
+    def status_matrix_figure(self) -> Any:
+        from workbench.charts.collab import status_matrix_chart
+
+        return status_matrix_chart(self.rollup["status_matrix"], self.indicators,
+                                   period=str(self.period))
+
+    def attainment_figure(self) -> Any:
+        from workbench.charts.collab import target_attainment_chart
+
+        return target_attainment_chart(self.rollup["indicator_months"], self.indicators)
+
+    def small_multiples(self, indicator_id: str) -> Any:
+        from workbench.charts.series import small_multiples
+
+        info = _indicator_dicts(self.indicators)[indicator_id]
+        return small_multiples(self.spc, info, team_labels=self.team_labels)
+
+    def funnel_figure(self, indicator_id: str) -> Any:
+        from workbench.charts.collab import funnel_plot
+
+        info = _indicator_dicts(self.indicators)[indicator_id]
+        m = self.measurements
+        latest = m[(m["period"] == self.period) & (m["indicator_id"] == indicator_id)]
+        return funnel_plot(latest, info, period=str(self.period))
+
+    def pooled_figure(self, indicator_id: str) -> Any:
+        from workbench.charts.collab import pooled_chart
+
+        info = _indicator_dicts(self.indicators)[indicator_id]
+        m = _valid(self.measurements[self.measurements["indicator_id"] == indicator_id])
+        pooled = m.groupby("period", as_index=False).agg(
+            numerator=("numerator", "sum"), denominator=("denominator", "sum"),
+            teams=("team_id", "nunique"))
+        pooled = pooled.assign(team_id="ALL", indicator_id=indicator_id,
+                               value=pooled["numerator"] / pooled["denominator"])
+        spc = cd.spc_frame(pooled.drop(columns="teams"), self.indicators)
+        return pooled_chart(spc, info, teams_reporting=pooled["teams"])
+
+    def assessment_figure(self) -> Any:
+        from workbench.charts.collab import assessment_chart
+
+        return assessment_chart(self.rollup["assessment_rows"], team_label="all teams (median)")
+
+    def wave_figure(self, indicator_id: str) -> Any:
+        from workbench.charts.collab import wave_cohort_chart
+
+        info = _indicator_dicts(self.indicators)[indicator_id]
+        return wave_cohort_chart(self.rollup["waves"], info)
+
+    def most_improved_table(self) -> pd.DataFrame:
+        """`rollup.most_improved` with values formatted."""
+        mi = self.rollup["most_improved"]
+        info = _indicator_dicts(self.indicators)
+        if mi.empty:
+            return pd.DataFrame(columns=list(COLUMNS["most_improved"]))
+        return mi.assign(
+            baseline=[format_value(v, info.get(i, {})) for v, i in
+                      zip(mi["baseline"], mi["indicator_id"], strict=False)],
+            latest=[format_value(v, info.get(i, {})) for v, i in
+                    zip(mi["latest_value"], mi["indicator_id"], strict=False)],
+            gain=[_pp(g / 100, info.get(i, {})) for g, i in
+                  zip(mi["improvement_pp"], mi["indicator_id"], strict=False)])
+
+
+def collaborative_summary_data(engine: Engine, period: str | None = None) -> CollaborativeSummary:
+    """Roll-ups (`summary.collaborative_rollup`), every team's SPC series and the teams that
+    need attention (a signal of concern, no report this month, or open error flags)."""
+    from workbench.briefs.summary import collaborative_rollup
+
+    m = read_measurements(engine)
+    p = resolve_period(m, period)
+    m = m[m["period"] <= p]
+    rollup = collaborative_rollup(engine, str(p))
+    rollup["assessment_rows"] = read_assessments(engine)
+    rollup["assessment_rows"] = rollup["assessment_rows"][
+        rollup["assessment_rows"]["period"] <= str(p)].drop_duplicates(
+            ["team_id", "period", "assessor_type"], keep="last")  # the current rows
+    indicators = read_indicators(engine)
+    teams = read_teams(engine)
+    spc = cd.spc_frame(m, indicators)
+    matrix = rollup["status_matrix"]
+    flags = read_flags(engine, status="open")
+    errors = flags[flags["severity"] == "error"].groupby("team_id").size() if len(flags) else \
+        pd.Series(dtype=int)
+    rows = []
+    for team in teams.itertuples(index=False):
+        t = matrix[matrix["team_id"] == team.team_id]
+        concern = list(t.loc[t["signal"] == "concern", "indicator_id"])
+        missing = list(t.loc[t["months_since_report"].fillna(1) > 0, "indicator_id"])
+        n_err = int(errors.get(team.team_id, 0))
+        reasons = []
+        if concern:
+            reasons.append("signal of concern: " + ", ".join(concern))
+        if missing:
+            reasons.append("no report this month: " + ", ".join(missing))
+        if n_err:
+            reasons.append(f"{n_err} open data error flag(s)")
+        if reasons:
+            rows.append({"team_id": team.team_id, "team": team.name, "coach": team.coach,
+                         "why": "; ".join(reasons)})
+    attention = pd.DataFrame(rows, columns=["team_id", "team", "coach", "why"])
+    ov = rollup["indicators"].merge(indicators[["indicator_id", "name", "multiplier", "unit"]],
+                                    on="indicator_id", how="left")
+    overview = pd.DataFrame({
+        "indicator": ov["name"],
+        "teams": [f"{a:.0f} of {b:.0f}" for a, b in zip(ov["teams_reporting"],
+                                                        ov["teams_joined"], strict=False)],
+        "at_target": [f"{a:.0f} ({b:.0f}%)" for a, b in zip(ov["teams_at_target"],
+                                                           ov["pct_at_target"], strict=False)],
+        "pooled": [format_value(v, r) for v, r in zip(ov["pooled_value"],
+                                                      ov.to_dict("records"), strict=False)],
+        "median": [format_value(v, r) for v, r in zip(ov["median"], ov.to_dict("records"),
+                                                      strict=False)],
+        "target": [format_value(v, r) for v, r in zip(ov["target"], ov.to_dict("records"),
+                                                      strict=False)],
+    })
+    return CollaborativeSummary(period=p, rollup=rollup, indicators=indicators, teams=teams,
+                                measurements=m, spc=spc, attention=attention, overview=overview)

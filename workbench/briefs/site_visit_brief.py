@@ -1,0 +1,177 @@
+"""The data of the coach's site-visit brief: `site_visit_brief_data(engine, team_id,
+visit_date)`.
+
+Built on the team report of the month before the visit (`workbench.briefs.team_report`): what
+changed since the previous visit, the signals, PDSA cycles that have stalled, flags to verify,
+the previous visit's actions, and questions for the visit generated from all of these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.briefs.tables import _change_words, _indicator_dicts, _valid
+from workbench.briefs.team_report import TeamReport, _cycle_table, team_report_data
+from workbench.charts import data as cd
+from workbench.charts.series import format_value
+from workbench.errors import ValidationFailed
+from workbench.store import read_change_ideas, read_measurements, read_pdsa_cycles, read_visits
+
+__all__ = ["STALLED_DAYS", "SiteVisitBrief", "site_visit_brief_data"]
+
+STALLED_DAYS = 45
+
+
+@dataclass
+class SiteVisitBrief:
+    """What a coach reads before visiting a team (see `site_visit_brief_data`)."""
+
+    team: dict[str, Any]
+    visit_date: str
+    period: pd.Period
+    previous_visit: dict[str, Any] | None
+    changes: pd.DataFrame
+    signals: pd.DataFrame
+    stalled_pdsas: pd.DataFrame
+    pdsa_in_flight: pd.DataFrame
+    flags_to_verify: pd.DataFrame
+    previous_actions: pd.DataFrame
+    questions: list[str]
+    report: TeamReport
+
+    @property
+    def team_label(self) -> str:
+        return f"{self.team['team_id']} {self.team['name']}"
+
+    @property
+    def since_label(self) -> str:
+        if self.previous_visit:
+            return f"since the last visit on {self.previous_visit['visit_date']}"
+        return "since the team joined (no earlier visit)"
+
+
+def _last_change(engine: Engine, cycle_ids: list[int]) -> dict[int, pd.Timestamp]:
+    from workbench.store import schema as s
+
+    if not cycle_ids:
+        return {}
+    from workbench.store.records import read_table
+
+    hist = read_table(engine, s.pdsa_history)
+    hist = hist[hist["cycle_id"].isin(cycle_ids)]
+    out: dict[int, pd.Timestamp] = {}
+    for cid, rows in hist.groupby("cycle_id"):
+        statuses = [(r["snapshot"] or {}).get("status") for _, r in rows.sort_values(
+            "version").iterrows()]
+        times = list(pd.to_datetime(rows.sort_values("version")["created_at"]))
+        last = times[0]
+        for i in range(1, len(statuses)):
+            if statuses[i] != statuses[i - 1]:
+                last = times[i]
+        out[int(cid)] = last
+    return out
+
+
+def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None = None
+                          ) -> SiteVisitBrief:
+    """The coach's brief for a visit on `visit_date` (YYYY-MM-DD; '' = today).
+
+    - changes: each indicator's value in the last month reported before the previous visit
+      and in the latest month before this visit (the month before `visit_date`);
+    - signals: the SPC signal of each indicator in words;
+    - stalled PDSAs: open cycles whose status has not changed for more than `STALLED_DAYS`;
+    - flags to verify: open data flags with the records to recount;
+    - questions generated from all of the above.
+    """
+    try:
+        when = pd.Timestamp(visit_date) if visit_date else pd.Timestamp(dt_today())
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed(f"visit date {visit_date!r} is not a date; write it as "
+                               "YYYY-MM-DD, e.g. 2026-11-15.") from exc
+    all_m = read_measurements(engine, team_ids=[team_id])
+    last_month = pd.Period(when, freq="M") - 1
+    period = min(last_month, all_m["period"].max()) if len(all_m) else last_month
+    report = team_report_data(engine, team_id, str(period))
+    visits = read_visits(engine, team_id=team_id)
+    before = visits[visits["visit_date"] < when.strftime("%Y-%m-%d")] if len(visits) else visits
+    previous = before.iloc[-1].to_dict() if len(before) else None
+    info = _indicator_dicts(report.indicators)
+    team_m = _valid(all_m[all_m["period"] <= period])
+    since = (pd.Period(previous["visit_date"], freq="M") - 1) if previous else None
+    rows = []
+    for ind_id, i in info.items():
+        m = team_m[team_m["indicator_id"] == ind_id].sort_values("period")
+        now = m.tail(1)
+        then = m[m["period"] <= since].tail(1) if since is not None else m.head(1)
+        v_now = float(now["value"].iloc[0]) if len(now) else np.nan
+        v_then = float(then["value"].iloc[0]) if len(then) else np.nan
+        rows.append({"indicator_id": ind_id, "indicator": i.get("name") or ind_id,
+                     "then_month": cd.month_label(then["period"].iloc[0]) if len(then) else "–",
+                     "then": format_value(v_then, i) if len(then) else "–",
+                     "now_month": cd.month_label(now["period"].iloc[0]) if len(now) else "–",
+                     "now": format_value(v_now, i) if len(now) else "–",
+                     "change": _change_words(v_now - v_then, i), "change_value": v_now - v_then})
+    changes = pd.DataFrame(rows)
+    signals = report.headline[["indicator_id", "indicator", "latest", "target", "signal"]]
+    cycles = read_pdsa_cycles(engine, team_id=team_id)
+    open_cycles = cycles[cycles["status"] != "closed"]
+    changed = _last_change(engine, [int(c) for c in open_cycles["cycle_id"]])
+    table = _cycle_table(open_cycles, read_change_ideas(engine)) if len(open_cycles) else \
+        open_cycles.assign(change="", cycle=0)
+    table["last_change"] = [changed.get(int(c), pd.Timestamp(u)) for c, u in
+                            zip(table["cycle_id"], table["updated_at"], strict=False)]
+    table["days_unchanged"] = [(when - t).days for t in table["last_change"]]
+    table["last_change"] = [t.strftime("%Y-%m-%d") for t in table["last_change"]]
+    stalled = table[table["days_unchanged"] > STALLED_DAYS].reset_index(drop=True)
+    actions = report.visit_actions if previous else report.visit_actions.iloc[0:0]
+    questions = _questions(report, stalled, actions)
+    return SiteVisitBrief(team=report.team, visit_date=when.strftime("%Y-%m-%d"), period=period,
+                          previous_visit=previous, changes=changes, signals=signals,
+                          stalled_pdsas=stalled, pdsa_in_flight=table.reset_index(drop=True),
+                          flags_to_verify=report.open_flags, previous_actions=actions,
+                          questions=questions, report=report)
+
+
+def dt_today() -> str:
+    import datetime
+
+    return datetime.date.today().isoformat()
+
+
+def _questions(report: TeamReport, stalled: pd.DataFrame, actions: pd.DataFrame) -> list[str]:
+    """Questions for the visit, generated from signals, PDSAs, flags and last actions."""
+    out = []
+    for row in report.headline.itertuples(index=False):
+        if "concern" in row.signal:
+            out.append(f"{row.indicator}: the chart shows a signal of concern ({row.signal}). "
+                       "What changed on the ward, and when?")
+        elif "improvement" in row.signal:
+            out.append(f"{row.indicator}: the chart shows a signal of improvement. Which change "
+                       "made the difference, and is it now part of the routine?")
+        if row.target_met == "no" and "improvement" not in row.signal:
+            out.append(f"{row.indicator} is at {row.latest} against a target of {row.target}. "
+                       "What is the next change to test?")
+    for row in stalled.itertuples(index=False):
+        out.append(f"PDSA '{row.title}' has not moved on from '{row.status}' for "
+                   f"{row.days_unchanged} days. What is in the way?")
+    for row in report.open_flags.itertuples(index=False):
+        out.append(f"Data flag on {row.indicator_id} for {row.month} ({row.rule_code}): can we "
+                   "recount it together from the registers?")
+    for row in actions.itertuples(index=False):
+        out.append(f"Last visit's action '{row.action}' (owner {row.owner or '–'}, due "
+                   f"{row.due or '–'}): done?")
+    a = report.assessments
+    if len(a):
+        last = a[a["period"] == a["period"].max()]
+        fac = last.loc[last["assessor_type"] == "faculty", "score"]
+        own = last.loc[last["assessor_type"] == "self", "score"]
+        if len(fac) and len(own) and abs(float(own.iloc[-1]) - float(fac.iloc[-1])) >= 1:
+            out.append(f"The team scored itself {float(own.iloc[-1]):g} and the coach "
+                       f"{float(fac.iloc[-1]):g} on the assessment scale: what evidence "
+                       "explains the gap?")
+    return out

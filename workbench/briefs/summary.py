@@ -1,0 +1,109 @@
+"""The collaborative summary: read the store once, compute every roll-up.
+
+`collaborative_rollup(engine, period, as_of)` is what the report notebooks, the learning
+session app and `workbench summary` call; the computing is in `workbench.rollup` (pure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from workbench.errors import ValidationFailed
+from workbench.ingest.collaborative import DEFAULT_SETTINGS
+from workbench.rollup import metrics as rollup
+from workbench.rollup.base import as_period
+
+__all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "rollup_records"]
+
+#: The frames `collaborative_rollup` returns, in display order.
+ROLLUP_KEYS = ("context", "indicators", "indicator_months", "time_to_target", "gains", "waves",
+               "assessments", "status_matrix", "most_improved")
+
+
+def as_of_timestamp(value: str | dt.datetime | pd.Timestamp | None) -> pd.Timestamp | None:
+    """A naive-UTC timestamp from `2025-06-30`, `2025-06-30T12:00` or a datetime; None stays."""
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed(
+            f"as-of {value!r} is not a date or time; write it as YYYY-MM-DD or "
+            "YYYY-MM-DDTHH:MM, e.g. 2025-06-30T12:00.") from exc
+    if ts is pd.NaT or pd.isna(ts):
+        raise ValidationFailed(f"as-of {value!r} is not a date or time; write it as YYYY-MM-DD.")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | None = None,
+                         as_of: str | dt.datetime | None = None, *, most_improved_n: int = 5
+                         ) -> dict[str, pd.DataFrame]:
+    """Every collaborative roll-up of the database, as of a time and for a reporting month.
+
+    `period`: the reporting month (`YYYY-MM`; default the latest month with data);
+    `as_of`: only measurement revisions and assessments entered up to then count (a learning
+    session snapshot can be reproduced later). Returns a dict of frames (see ROLLUP_KEYS):
+
+    - context: one row — collaborative (name), period, as_of, assessment_target;
+    - indicators: `rollup.latest_indicator_summary` (the reporting month);
+    - indicator_months: `rollup.indicator_summary` (every month up to it);
+    - time_to_target: `rollup.time_to_threshold`; gains: `rollup.gain_from_baseline`;
+    - waves: `rollup.wave_cohorts`; assessments: `rollup.assessment_summary`;
+    - status_matrix: `rollup.status_matrix`; most_improved: `rollup.most_improved`.
+    """
+    from workbench.store import (
+        read_assessments,
+        read_collaborative,
+        read_indicators,
+        read_measurements,
+        read_teams,
+    )
+
+    stamp = as_of_timestamp(as_of)
+    asked = as_period(period)
+    collab = read_collaborative(engine)
+    settings = {**DEFAULT_SETTINGS, **(collab.get("settings") or {})}
+    target = float(settings["assessment_target"])
+    measurements = read_measurements(engine, as_of=stamp.to_pydatetime() if stamp else None)
+    indicators = read_indicators(engine)
+    teams = read_teams(engine)
+    assessments = read_assessments(engine)
+    if stamp is not None and len(assessments):
+        assessments = assessments[pd.to_datetime(assessments["created_at"]) <= stamp]
+    rp = rollup.reporting_period(measurements, asked)
+    gains = rollup.gain_from_baseline(measurements, indicators, teams, period=rp)
+    frames = {
+        "context": pd.DataFrame([{"collaborative": collab["name"], "period": rp,
+                                  "as_of": stamp, "assessment_target": target}]),
+        "indicators": rollup.latest_indicator_summary(measurements, indicators, teams, period=rp),
+        "indicator_months": rollup.indicator_summary(measurements, indicators, teams, period=rp),
+        "time_to_target": rollup.time_to_threshold(measurements, indicators, teams, period=rp),
+        "gains": gains,
+        "waves": rollup.wave_cohorts(measurements, indicators, teams, period=rp),
+        "assessments": rollup.assessment_summary(assessments, period=rp, target=target),
+        "status_matrix": rollup.status_matrix(measurements, indicators, teams, period=rp),
+        "most_improved": rollup.most_improved(gains, n=most_improved_n),
+    }
+    return frames
+
+
+def rollup_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready rows: periods and timestamps as text, NaN/NA/NaT as None, numpy as Python."""
+    out = frame.copy()
+    for column in out.columns:
+        col = out[column]
+        if isinstance(col.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(col):
+            out[column] = col.astype(object).map(lambda v: None if pd.isna(v) else str(v))
+        elif col.dtype == object:
+            out[column] = col.map(lambda v: str(v) if isinstance(v, pd.Period | pd.Timestamp)
+                                  else v)
+    out = out.astype(object).where(out.notna(), None)
+    records = out.to_dict(orient="records")
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in records]

@@ -1,0 +1,298 @@
+"""The data of the monthly team report: `team_report_data(engine, team_id, period)`.
+
+One team's rows, its SPC series with PDSA events and data flags, the headline table (latest
+value, target, change vs last month and vs baseline, signal, collaborative median), PDSA
+cycles in flight and finished, open flags with the records to recount, the last coaching
+visit with its actions and recounts, and the assessment scores. The collaborative medians are
+computed once per kernel for one state of the measurements (`collaborative_medians`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.briefs.tables import _change_words, _indicator_dicts, _valid, resolve_period
+from workbench.charts import data as cd
+from workbench.charts.series import control_chart, format_value
+from workbench.store import (
+    get_team,
+    read_assessments,
+    read_change_ideas,
+    read_flags,
+    read_indicators,
+    read_measurements,
+    read_pdsa_cycles,
+    read_recounts,
+    read_visits,
+)
+
+__all__ = [
+    "BASELINE_MONTHS",
+    "TeamReport",
+    "collaborative_medians",
+    "headline_table",
+    "team_report_data",
+]
+
+BASELINE_MONTHS = 3
+
+
+def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
+                   indicators: pd.DataFrame, spc: pd.DataFrame, period: pd.Period, *,
+                   medians: pd.Series | None = None) -> pd.DataFrame:
+    """One row per indicator: latest value, target, change vs last month and vs baseline,
+    signal in words, collaborative median (numbers in `*_value` columns, text beside).
+
+    The median of each indicator in `period` comes from `medians` (indexed by indicator_id)
+    when given, else from `all_m` (every team's tidy rows)."""
+    team_m = _valid(team_m)
+    team_m = team_m[team_m["period"] <= period].sort_values(["indicator_id", "period"])
+    by_ind = team_m.groupby("indicator_id", sort=False)
+    latest = team_m[team_m["period"] == period].groupby("indicator_id")["value"].first()
+    prev = team_m[team_m["period"] == period - 1].groupby("indicator_id")["value"].first()
+    first = by_ind.head(BASELINE_MONTHS)
+    base = first.assign(has_den=first["denominator"].notna()).groupby("indicator_id").agg(
+        num=("numerator", "sum"), den=("denominator", "sum"), has_den=("has_den", "any"),
+        mean=("value", "mean"))
+    pooled = (base["num"] / base["den"]).where(base["has_den"] & (base["den"] > 0),
+                                               base["mean"])
+    if medians is None:
+        month_all = _valid(all_m[all_m["period"] == period])
+        medians = month_all.groupby("indicator_id")["value"].median()
+    spc_by_ind = dict(tuple(spc.groupby("indicator_id", sort=False))) if len(spc) else {}
+    rows = []
+    for ind_id, info in _indicator_dicts(indicators).items():
+        value = float(latest.get(ind_id, np.nan))
+        prev_value = float(prev.get(ind_id, np.nan))
+        baseline = float(pooled.get(ind_id, np.nan))
+        median = float(medians.get(ind_id, np.nan))
+        target = info.get("target")
+        target = float(target) if target is not None and not pd.isna(target) else np.nan
+        better_up = info.get("direction", "increase") != "decrease"
+        met = (value >= target if better_up else value <= target) if not (
+            np.isnan(value) or np.isnan(target)) else None
+        s = spc_by_ind.get(ind_id)
+        rows.append({
+            "indicator_id": ind_id, "indicator": info.get("name") or ind_id,
+            "latest_value": value, "previous_value": prev_value, "baseline_value": baseline,
+            "target_value": target, "median_value": median,
+            "change_month_value": value - prev_value, "change_baseline_value": value - baseline,
+            "latest": format_value(value, info) if not np.isnan(value) else "no report",
+            "target": format_value(target, info) if not np.isnan(target) else "–",
+            "target_met": "yes" if met else ("no" if met is False else "–"),
+            "vs_last_month": _change_words(value - prev_value, info),
+            "vs_baseline": _change_words(value - baseline, info),
+            "median": format_value(median, info) if not np.isnan(median) else "–",
+            "signal": cd.signal_words(s, info.get("direction", "increase"))
+            if s is not None and len(s) else "no data",
+        })
+    return pd.DataFrame(rows)
+
+
+# Collaborative aggregates every team report shows (the median of each indicator and month),
+# computed once per kernel for one state of the data: keyed by the database URL and a
+# fingerprint of `measurement_revisions` (append-only: any change adds rows). They hold
+# nothing of one team that another team's report does not show as well.
+_COLLABORATIVE_CACHE: dict[tuple[str, tuple[Any, ...]], tuple[pd.Period | None, pd.Series]] = {}
+_CACHE_SIZE = 4
+
+
+def _measurements_state(engine: Engine) -> tuple[Any, ...]:
+    from sqlalchemy import func, select
+
+    from workbench.store import schema as s
+
+    mr = s.measurement_revisions
+    with engine.connect() as conn:
+        row = conn.execute(select(func.count(), func.max(mr.c.revision_id),
+                                  func.max(mr.c.created_at), func.sum(mr.c.numerator),
+                                  func.sum(mr.c.denominator))).one()
+    return tuple(str(v) for v in row)
+
+
+def collaborative_medians(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
+    """(latest month in the data, median of the teams' valid values by (period,
+    indicator_id)); cached in the process for the current state of the measurements."""
+    key = (engine.url.render_as_string(hide_password=False), _measurements_state(engine))
+    cached = _COLLABORATIVE_CACHE.get(key)
+    if cached is None:
+        all_m = read_measurements(engine)
+        latest = all_m["period"].max() if len(all_m) else None
+        medians = _valid(all_m).groupby(["period", "indicator_id"])["value"].median()
+        while len(_COLLABORATIVE_CACHE) >= _CACHE_SIZE:
+            _COLLABORATIVE_CACHE.pop(next(iter(_COLLABORATIVE_CACHE)))
+        cached = _COLLABORATIVE_CACHE[key] = (latest, medians)
+    return cached
+
+
+def _medians_of(medians: pd.Series, period: pd.Period) -> pd.Series:
+    if medians.empty or period not in medians.index.get_level_values("period"):
+        return pd.Series(dtype=float)
+    return medians.xs(period, level="period")
+
+
+def _cycle_table(cycles: pd.DataFrame, ideas: pd.DataFrame) -> pd.DataFrame:
+    names = dict(zip(ideas["change_id"], ideas["name"], strict=False)) if len(ideas) else {}
+    out = cycles.copy()
+    out["change"] = out["change_id"].map(names).fillna(out["change_id"])
+    out["cycle"] = out["cycle_number"].astype(int)
+    for col in ("title", "study_notes", "act_decision", "next_steps", "start_date", "end_date",
+                "objective", "do_notes"):
+        out[col] = out[col].map(cd._text)
+    return out
+
+
+@dataclass
+class TeamReport:
+    """Everything the monthly team report shows (see `team_report_data`)."""
+
+    team: dict[str, Any]
+    period: pd.Period
+    indicators: pd.DataFrame
+    headline: pd.DataFrame
+    spc: pd.DataFrame
+    events: pd.DataFrame
+    flag_notes: pd.DataFrame
+    pdsa_in_flight: pd.DataFrame
+    pdsa_finished: pd.DataFrame
+    open_flags: pd.DataFrame
+    last_visit: dict[str, Any] | None
+    visit_actions: pd.DataFrame
+    recounts: pd.DataFrame
+    assessments: pd.DataFrame
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def team_label(self) -> str:
+        return f"{self.team['team_id']} {self.team['name']}"
+
+    @property
+    def period_label(self) -> str:
+        return cd.month_label(self.period)
+
+    def figures(self) -> list[tuple[str, Any]]:
+        """(indicator_id, annotated control chart) for every indicator with data."""
+        out = []
+        for ind_id, info in _indicator_dicts(self.indicators).items():
+            pts = self.spc[self.spc["indicator_id"] == ind_id]
+            if pts.empty:
+                continue
+            ev = self.events[self.events["indicator_id"] == ind_id]
+            fl = self.flag_notes[self.flag_notes["indicator_id"] == ind_id]
+            out.append((ind_id, control_chart(pts, info, team_label=self.team_label,
+                                              events=ev, flags=fl)))
+        return out
+
+    def assessment_figure(self) -> Any:
+        from workbench.charts.collab import assessment_chart
+
+        return assessment_chart(self.assessments, team_label=self.team_label)
+
+    @property
+    def last_visit_text(self) -> str:
+        v = self.last_visit
+        if not v:
+            return "No coaching visit recorded yet."
+        return f"{v['visit_date']}, by {v['coach']}: {cd._text(v.get('notes')) or 'no notes'}"
+
+
+def _load_team(engine: Engine, team_id: str, period: str | None):
+    team = get_team(engine, team_id)
+    indicators = read_indicators(engine)
+    latest, medians = collaborative_medians(engine)
+    if period:
+        p = resolve_period(pd.DataFrame(), period)
+    elif latest is None:
+        p = resolve_period(pd.DataFrame({"period": []}), period)  # raises: no measurements
+    else:
+        p = latest
+    team_m = read_measurements(engine, team_ids=[team_id])
+    team_m = team_m[team_m["period"] <= p]
+    cycles = read_pdsa_cycles(engine, team_id=team_id)
+    ideas = read_change_ideas(engine)
+    ideas = ideas[ideas["team_id"].isna() | (ideas["team_id"] == team_id)]
+    events = cd.pdsa_events(cycles, ideas)
+    end = p.to_timestamp(how="end")
+    events = events[events["date"] <= end]
+    phases = cd.adoption_phases(events, team_m)
+    spc = cd.spc_frame(team_m, indicators, phases)
+    flags = read_flags(engine, team_id=team_id)
+    return team, indicators, _medians_of(medians, p), team_m, p, cycles, ideas, events, spc, flags
+
+
+def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.DataFrame,
+                ) -> pd.DataFrame:
+    cols = ["flag_id", "rule_code", "severity", "indicator_id", "period", "month", "message",
+            "reported", "recount"]
+    f = flags[flags["status"] == "open"].copy() if len(flags) else flags
+    if f is None or f.empty:
+        return pd.DataFrame(columns=cols)
+    info = _indicator_dicts(indicators)
+    cur = measurements.assign(period=measurements["period"].astype(str)).set_index(
+        ["indicator_id", "period"])
+    reported, recount, months = [], [], []
+    for row in f.itertuples(index=False):
+        months.append(cd.month_label(row.period) if cd._text(row.period) else "–")
+        key = (row.indicator_id, row.period)
+        if key in cur.index:
+            r = cur.loc[key]
+            r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
+            reported.append(f"{cd._text(r['numerator']) or '–'} / "
+                            f"{cd._text(r['denominator']) or '–'}")
+        else:
+            reported.append("not reported")
+        i = info.get(row.indicator_id, {})
+        if i:
+            recount.append(f"{months[-1]}: count '{i.get('numerator_definition')}' and "
+                           f"'{i.get('denominator_definition')}' from the registers")
+        else:
+            recount.append("–")
+    f["month"], f["reported"], f["recount"] = months, reported, recount
+    return f[cols].reset_index(drop=True)
+
+
+def team_report_data(engine: Engine, team_id: str, period: str | None = None) -> TeamReport:
+    """Everything the monthly report of one team shows, for the month `period` (YYYY-MM;
+    None or '' = the latest month in the data). Data after `period` are ignored."""
+    team, indicators, medians, team_m, p, cycles, ideas, events, spc, flags = _load_team(
+        engine, team_id, period)
+    headline = headline_table(team_m, None, indicators, spc, p, medians=medians)
+    start, end = p.to_timestamp(how="start"), p.to_timestamp(how="end")
+    table = _cycle_table(cycles, ideas) if len(cycles) else cycles.assign(change="", cycle=0)
+    started = pd.to_datetime(table["start_date"].replace("", None), errors="coerce")
+    ended = pd.to_datetime(table["end_date"].replace("", None), errors="coerce")
+    in_flight = table[(table["status"] != "closed") & (started.isna() | (started <= end))
+                      & (ended.isna() | (ended > end))]
+    finished = table[(ended >= start) & (ended <= end)]
+    visits = read_visits(engine, team_id=team_id)
+    visits = visits[pd.to_datetime(visits["visit_date"]) <= end] if len(visits) else visits
+    last_visit = visits.iloc[-1].to_dict() if len(visits) else None
+    actions = pd.DataFrame(list(last_visit["actions"]) if last_visit and isinstance(
+        last_visit.get("actions"), list) else [], columns=["action", "owner", "due"])
+    recounts = read_recounts(engine, team_id=team_id)
+    if last_visit is not None and len(recounts):
+        from workbench.validate.verification import verification_table
+
+        recounts = verification_table(recounts[recounts["visit_id"] == last_visit["visit_id"]])
+        recounts["month"] = recounts["period"].map(cd.month_label)
+        recounts["result"] = np.where(recounts["in_band"], "agrees", "differs: check")
+        recounts["factor"] = recounts["vf"].map(lambda v: "–" if pd.isna(v) else f"{v:.2f}")
+    else:
+        recounts = recounts.iloc[0:0]
+    assessments = read_assessments(engine, team_id=team_id)
+    assessments = assessments[assessments["period"] <= str(p)]
+    # the store returns rows in entry order: the last per month and assessor type is current
+    assessments = assessments.drop_duplicates(["period", "assessor_type"], keep="last")
+    flag_notes = cd.flag_notes(flags)
+    return TeamReport(
+        team=team, period=p, indicators=indicators, headline=headline, spc=spc, events=events,
+        flag_notes=flag_notes, pdsa_in_flight=in_flight.reset_index(drop=True),
+        pdsa_finished=finished.reset_index(drop=True),
+        open_flags=_open_flags(flags, indicators, team_m), last_visit=last_visit,
+        visit_actions=actions, recounts=recounts.reset_index(drop=True),
+        assessments=assessments.reset_index(drop=True))

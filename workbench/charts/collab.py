@@ -1,0 +1,354 @@
+"""Collaborative charts: status matrix, funnel, % of teams at target, assessment scores, pooled.
+
+Pure like `workbench.charts`: frames in (mostly the frames of
+`workbench.briefs.summary.collaborative_rollup`), bokeh models out, sources named for
+`workbench.charts.update_sources`. Display them with `workbench.charts.show`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from bokeh.models import (
+    ColumnDataSource,
+    FactorRange,
+    HoverTool,
+    Legend,
+    LegendItem,
+    Line,
+    NumeralTickFormatter,
+    Range1d,
+    Rect,
+    Scatter,
+    Text,
+    Title,
+    VArea,
+)
+from bokeh.plotting import figure
+
+from workbench.charts.data import month_label
+from workbench.charts.series import GREY, OKABE_ITO, WIDTH, _style_axes, format_value, is_percent
+
+__all__ = [
+    "SIGNAL_STYLE",
+    "assessment_chart",
+    "funnel_plot",
+    "funnel_sources",
+    "pooled_chart",
+    "status_matrix_chart",
+    "status_matrix_sources",
+    "target_attainment_chart",
+    "wave_cohort_chart",
+]
+
+C = OKABE_ITO
+#: signal -> (icon, cell colour, words)
+SIGNAL_STYLE: dict[str, tuple[str, str, str]] = {
+    "improvement": ("▲", "#A6D1EE", "signal of improvement"),
+    "concern": ("▼", "#F5C97A", "signal of concern"),
+    "none": ("●", "#EEEEEE", "no signal"),
+    "no data": ("", "#FFFFFF", "no data this month"),
+}
+_SERIES_COLOURS = [C["blue"], C["orange"], C["green"], C["vermillion"], C["purple"], C["sky"],
+                   C["black"], C["yellow"]]
+
+
+def _x_month(periods: pd.Series) -> list:
+    return list(pd.PeriodIndex(periods.astype(str), freq="M").to_timestamp())
+
+
+# --------------------------------------------------------------------------------------------
+# Team × indicator status matrix
+
+
+def status_matrix_sources(matrix: pd.DataFrame, indicators: pd.DataFrame,
+                          team_labels: Mapping[str, str] | None = None) -> dict[str, dict]:
+    """Cells of the matrix from `rollup.status_matrix` rows (team_id, indicator_id,
+    latest_value, target_met, signal, months_since_report)."""
+    ind = indicators.set_index("indicator_id")
+    labels = team_labels or {}
+    cells: dict[str, list] = {k: [] for k in ("team", "indicator", "colour", "text", "signal",
+                                               "value", "target", "latest")}
+    for row in matrix.itertuples(index=False):
+        info = ind.loc[row.indicator_id].to_dict() if row.indicator_id in ind.index else {}
+        stale = pd.notna(row.months_since_report) and row.months_since_report > 0
+        signal = "no data" if pd.isna(row.latest_value) or stale else str(row.signal or "none")
+        icon, colour, words = SIGNAL_STYLE.get(signal, SIGNAL_STYLE["none"])
+        met = bool(row.target_met) if pd.notna(row.target_met) else False
+        value = format_value(row.latest_value, info) if signal != "no data" else "–"
+        cells["team"].append(labels.get(row.team_id, row.team_id))
+        cells["indicator"].append(str(row.indicator_id))
+        cells["colour"].append(colour)
+        cells["text"].append(f"{icon} {value}{' ✓' if met and signal != 'no data' else ''}")
+        cells["signal"].append(words)
+        cells["value"].append(value)
+        cells["target"].append("target met" if met else "below target"
+                               if pd.notna(row.target_met) else "no target")
+        cells["latest"].append(month_label(row.latest_period) if pd.notna(row.latest_period)
+                               else "–")
+    return {"cells": cells}
+
+
+def status_matrix_chart(matrix: pd.DataFrame, indicators: pd.DataFrame, *, period: str = "",
+                        team_labels: Mapping[str, str] | None = None,
+                        width: int = WIDTH) -> Any:
+    """Teams (rows) × indicators (columns): ▲ improvement / ▼ concern / ● no signal, the latest
+    value, and ✓ where the target is met."""
+    data = status_matrix_sources(matrix, indicators, team_labels)
+    src = ColumnDataSource(data["cells"], name="cells")
+    inds = [i for i in indicators["indicator_id"] if i in set(data["cells"]["indicator"])]
+    teams = sorted(set(data["cells"]["team"]), reverse=True)
+    height = 90 + 24 * len(teams)
+    title = "Where each team stands" + (f" in {month_label(period)}" if period else "")
+    fig = figure(x_range=FactorRange(*inds), y_range=FactorRange(*teams), width=width,
+                 height=height, title=title, tools="save", toolbar_location=None,
+                 x_axis_location="above")
+    fig.add_layout(Title(text="▲ signal of improvement · ▼ signal of concern · ● no signal · "
+                              "✓ target met", text_font_size="11px", text_font_style="italic"),
+                   "below")
+    r = fig.add_glyph(src, Rect(x="indicator", y="team", width=0.96, height=0.9,
+                                fill_color={"field": "colour"}, line_color="white"))
+    fig.add_glyph(src, Text(x="indicator", y="team", text="text", text_align="center",
+                            text_baseline="middle", text_font_size="10px"))
+    fig.add_tools(HoverTool(renderers=[r], tooltips=[
+        ("Team", "@team"), ("Indicator", "@indicator"), ("Latest", "@value (@latest)"),
+        ("Signal", "@signal"), ("Target", "@target")]))
+    fig.axis.axis_line_color = None
+    fig.axis.major_tick_line_color = None
+    fig.xaxis.major_label_text_font_size = "10px"
+    fig.yaxis.major_label_text_font_size = "10px"
+    fig.grid.grid_line_color = None
+    fig.outline_line_color = None
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Funnel plot of one month
+
+
+def funnel_sources(latest: pd.DataFrame, indicator: Mapping[str, Any],
+                   team_labels: Mapping[str, str] | None = None) -> dict[str, dict]:
+    """Funnel of one month: rows (team_id, numerator, denominator) of one indicator.
+
+    Centre = pooled proportion Σnum/Σden; limits p ± 2σ and ± 3σ with σ = √(p(1−p)/n),
+    clipped to [0, 1] (the p-chart limits by denominator, qicharts2 funnel semantics).
+    """
+    rows = latest.dropna(subset=["numerator", "denominator"])
+    rows = rows[(rows["denominator"] > 0) & (rows["numerator"] >= 0)
+                & (rows["numerator"] <= rows["denominator"])]
+    labels = team_labels or {}
+    den = rows["denominator"].to_numpy(float)
+    p = float(rows["numerator"].sum() / den.sum()) if den.sum() > 0 else np.nan
+    y = (rows["numerator"] / rows["denominator"]).to_numpy(float)
+    grid = np.unique(np.r_[np.geomspace(max(1.0, den.min() * 0.8) if len(den) else 1.0,
+                                        den.max() * 1.1 if len(den) else 10.0, 80)])
+    sd_grid = np.sqrt(p * (1 - p) / grid)
+    sd = np.sqrt(p * (1 - p) / den) if len(den) else den
+    outside = (y > p + 3 * sd) | (y < p - 3 * sd)
+    better_up = indicator.get("direction", "increase") != "decrease"
+    words = []
+    for yi, out in zip(y, outside, strict=False):
+        if not out:
+            words.append("within the funnel")
+        else:
+            words.append("above the funnel: " + ("better" if better_up else "worse")
+                         if yi > p else "below the funnel: " + ("worse" if better_up else "better"))
+    clip = np.clip
+    return {
+        "teams": {"n": list(den), "y": list(y), "team": [labels.get(t, t)
+                                                          for t in rows["team_id"]],
+                  "value": [format_value(v, indicator) for v in y],
+                  "num_den": [f"{a:,.0f} / {b:,.0f}" for a, b in zip(rows["numerator"], den,
+                                                                      strict=False)],
+                  "where": words, "colour": [C["vermillion"] if o else C["blue"]
+                                             for o in outside]},
+        "limits": {"n": list(grid), "cl": [p] * len(grid),
+                   "l3": list(clip(p - 3 * sd_grid, 0, 1)),
+                   "u3": list(clip(p + 3 * sd_grid, 0, 1)),
+                   "l2": list(clip(p - 2 * sd_grid, 0, 1)),
+                   "u2": list(clip(p + 2 * sd_grid, 0, 1))},
+    }
+
+
+def funnel_plot(latest: pd.DataFrame, indicator: Mapping[str, Any], *, period: str = "",
+                team_labels: Mapping[str, str] | None = None, width: int = WIDTH,
+                height: int = 340) -> Any:
+    """Each team's value in one month against its number of cases, inside the p-chart
+    funnel: teams outside the outer (3σ) funnel differ more than chance explains."""
+    data = funnel_sources(latest, indicator, team_labels)
+    teams = ColumnDataSource(data["teams"], name="teams")
+    limits = ColumnDataSource(data["limits"], name="limits")
+    name = indicator.get("name") or indicator.get("indicator_id")
+    title = f"{name}{' (%)' if is_percent(indicator) else ''}: every team" + (
+        f" in {month_label(period)}" if period else "") + ", by number of cases"
+    fig = figure(width=width, height=height, title=title, x_axis_type="log", tools="save",
+                 toolbar_location="right")
+    fig.add_glyph(limits, VArea(x="n", y1="l3", y2="u3", fill_color="#F2F2F2"))
+    fig.add_glyph(limits, VArea(x="n", y1="l2", y2="u2", fill_color="#E3E3E3"))
+    r_cl = fig.add_glyph(limits, Line(x="n", y="cl", line_color=C["black"], line_width=1.5))
+    r_3 = fig.add_glyph(limits, Line(x="n", y="u3", line_color=GREY, line_dash="dashed"))
+    fig.add_glyph(limits, Line(x="n", y="l3", line_color=GREY, line_dash="dashed"))
+    r_pts = fig.add_glyph(teams, Scatter(x="n", y="y", size=9, fill_color={"field": "colour"},
+                                         line_color="white"))
+    fig.add_tools(HoverTool(renderers=[r_pts], tooltips=[
+        ("Team", "@team"), ("Value", "@value"), ("Numerator / denominator", "@num_den"),
+        ("Funnel", "@where")]))
+    target = indicator.get("target")
+    items = [LegendItem(label="Team", renderers=[r_pts]),
+             LegendItem(label="All teams pooled", renderers=[r_cl]),
+             LegendItem(label="Expected range (3σ; shaded: 2σ and 3σ)", renderers=[r_3])]
+    if target is not None and not pd.isna(target):
+        r_t = fig.add_glyph(limits, Line(x="n", y=float(target), line_color=C["green"],
+                                         line_dash="dotted", line_width=2))
+        items.append(LegendItem(label="Target", renderers=[r_t]))
+    _style_axes(fig, indicator, datetime_x=False)
+    fig.xaxis.axis_label = "Number of cases in the month (denominator, log scale)"
+    fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
+                          border_line_alpha=0), "below")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# % of teams at target, assessment scores, pooled chart
+
+
+def target_attainment_chart(indicator_months: pd.DataFrame, indicators: pd.DataFrame, *,
+                            width: int = WIDTH, height: int = 320) -> Any:
+    """% of reporting teams at target, per indicator and month (`indicator_months` of the
+    roll-up: indicator_id, period, pct_at_target (0–100), teams_reporting)."""
+    names = dict(zip(indicators["indicator_id"], indicators["name"], strict=False))
+    fig = figure(width=width, height=height, x_axis_type="datetime", tools="save",
+                 toolbar_location="right", y_range=Range1d(-2, 105),
+                 title="Share of reporting teams at target, by month")
+    items = []
+    renderers = []
+    for i, ind in enumerate(indicators["indicator_id"]):
+        rows = indicator_months[indicator_months["indicator_id"] == ind]
+        if rows.empty:
+            continue
+        colour = _SERIES_COLOURS[i % len(_SERIES_COLOURS)]
+        src = ColumnDataSource({
+            "x": _x_month(rows["period"]), "y": list(rows["pct_at_target"].astype(float)),
+            "label": [month_label(p) for p in rows["period"]],
+            "teams": [f"{a:.0f} of {b:.0f}" for a, b in zip(rows["teams_at_target"],
+                                                           rows["teams_reporting"], strict=False)],
+            "indicator": [names.get(ind, ind)] * len(rows)}, name=f"{ind}:attainment")
+        r = fig.add_glyph(src, Line(x="x", y="y", line_color=colour, line_width=2,
+                                    line_dash="solid" if i < 4 else "dashed"))
+        m = fig.add_glyph(src, Scatter(x="x", y="y", fill_color=colour, line_color=colour,
+                                       size=5, marker=["circle", "square", "triangle",
+                                                       "diamond", "inverted_triangle",
+                                                       "hex"][i % 6]))
+        renderers.append(m)
+        items.append(LegendItem(label=names.get(ind, ind), renderers=[r, m]))
+    fig.add_tools(HoverTool(renderers=renderers, tooltips=[
+        ("Indicator", "@indicator"), ("Month", "@label"), ("Teams at target", "@teams")]))
+    _style_axes(fig, None)
+    fig.yaxis.formatter = NumeralTickFormatter(format="0")
+    fig.yaxis.axis_label = "% of teams at target"
+    fig.add_layout(Legend(items=items, orientation="horizontal", nrows=2,
+                          label_text_font_size="10px", border_line_alpha=0), "below")
+    return fig
+
+
+def assessment_chart(assessments: pd.DataFrame, *, team_label: str = "",
+                     target: float | None = 4.0, width: int = WIDTH, height: int = 280) -> Any:
+    """IHI assessment-scale score (0.5–5) by month, faculty against the team's self-assessment.
+
+    `assessments`: rows (period, assessor_type, score) — one team's scores, or several teams'
+    (then the monthly median is drawn).
+    """
+    fig = figure(width=width, height=height, x_axis_type="datetime", tools="save",
+                 toolbar_location="right", y_range=Range1d(0, 5.3),
+                 title=f"Assessment-scale score{' — ' + team_label if team_label else ''}: "
+                       "faculty and self-assessment, by month")
+    items = []
+    renderers = []
+    styles = {"faculty": (C["blue"], "solid", "circle", "Faculty (coach)"),
+              "self": (C["orange"], "dashed", "square", "Team's self-assessment")}
+    if len(assessments):
+        a = assessments.assign(period=assessments["period"].astype(str))
+        a = a.groupby(["assessor_type", "period"], as_index=False)["score"].median()
+    else:
+        a = pd.DataFrame(columns=["assessor_type", "period", "score"])
+    for kind, (colour, dash, marker, label) in styles.items():
+        rows = a[a["assessor_type"] == kind].sort_values("period")
+        src = ColumnDataSource({"x": _x_month(rows["period"]), "y": list(rows["score"]),
+                                "label": [month_label(p) for p in rows["period"]],
+                                "who": [label] * len(rows)}, name=f"{kind}:assessment")
+        r = fig.add_glyph(src, Line(x="x", y="y", line_color=colour, line_width=2,
+                                    line_dash=dash))
+        m = fig.add_glyph(src, Scatter(x="x", y="y", marker=marker, size=6,
+                                       fill_color=colour, line_color=colour))
+        renderers.append(m)
+        items.append(LegendItem(label=label, renderers=[r, m]))
+    if target is not None and len(a):
+        ends = _x_month(pd.Series([a["period"].min(), a["period"].max()]))
+        t = fig.add_glyph(ColumnDataSource({"x": ends, "y": [target, target]}, name="aim"),
+                          Line(x="x", y="y", line_color=C["green"], line_dash="dotted",
+                               line_width=2))
+        items.append(LegendItem(label=f"Aim: score {target:g} or more", renderers=[t]))
+    fig.add_tools(HoverTool(renderers=renderers, tooltips=[("Month", "@label"), ("", "@who"),
+                                                           ("Score", "@y{0.0}")]))
+    _style_axes(fig, None)
+    fig.yaxis.axis_label = "Score (0.5 – 5.0)"
+    fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
+                          border_line_alpha=0), "below")
+    return fig
+
+
+def pooled_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *,
+                 teams_reporting: Sequence[int] | pd.Series, events: pd.DataFrame | None = None,
+                 width: int = WIDTH, height: int = 340) -> Any:
+    """The collaborative's pooled control chart of one indicator (all teams' numerators over
+    all denominators), with the number of teams reporting written under each month."""
+    from workbench.charts.series import control_chart
+
+    fig = control_chart(points, indicator, team_label="all teams pooled", events=events,
+                        width=width, height=height)
+    pts = points.sort_values("period")
+    src = ColumnDataSource({"x": list(pts["x"]), "n": [f"{int(v)}" for v in teams_reporting],
+                            "y": [fig.y_range.start] * len(pts)}, name="teams_reporting")
+    fig.add_glyph(src, Text(x="x", y="y", text="n", text_align="center",
+                            text_baseline="bottom", text_font_size="8px", text_color=GREY))
+    fig.add_layout(Title(text="Small grey numbers: teams reporting that month",
+                         text_font_size="10px", text_color="#555555"), "below")
+    return fig
+
+
+def wave_cohort_chart(waves: pd.DataFrame, indicator: Mapping[str, Any], *, width: int = WIDTH,
+                      height: int = 300) -> Any:
+    """Each wave's pooled value by months since joining (`rollup.wave_cohorts` rows), so a
+    later wave can be set against the first one's trajectory."""
+    ind_id = indicator.get("indicator_id")
+    rows = waves[waves["indicator_id"] == ind_id]
+    name = indicator.get("name") or ind_id
+    fig = figure(width=width, height=height, tools="save", toolbar_location="right",
+                 title=f"{name}{' (%)' if is_percent(indicator) else ''}: each wave pooled, "
+                       "by months since joining")
+    items, renderers = [], []
+    for i, (wave, w) in enumerate(rows.groupby("wave_id", sort=True)):
+        colour = _SERIES_COLOURS[i % len(_SERIES_COLOURS)]
+        w = w.sort_values("months_since_joining")
+        src = ColumnDataSource({"x": list(w["months_since_joining"]),
+                                "y": list(w["pooled_value"].astype(float)),
+                                "value": [format_value(v, indicator) for v in w["pooled_value"]],
+                                "teams": list(w["teams"]), "wave": [str(wave)] * len(w)},
+                               name=f"{wave}:wave")
+        r = fig.add_glyph(src, Line(x="x", y="y", line_color=colour, line_width=2,
+                                    line_dash="solid" if i == 0 else "dashed"))
+        m = fig.add_glyph(src, Scatter(x="x", y="y", size=5, fill_color=colour,
+                                       line_color=colour))
+        renderers.append(m)
+        items.append(LegendItem(label=f"Wave {wave}", renderers=[r, m]))
+    fig.add_tools(HoverTool(renderers=renderers, tooltips=[
+        ("Wave", "@wave"), ("Months since joining", "@x"), ("Pooled value", "@value"),
+        ("Teams", "@teams")]))
+    _style_axes(fig, indicator, datetime_x=False)
+    fig.xaxis.axis_label = "Months since the wave joined"
+    fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
+                          border_line_alpha=0), "below")
+    return fig

@@ -1,0 +1,526 @@
+"""Bokeh charts a coach can read: annotated run/control charts and collaborative views.
+
+Chart functions are pure: they take frames and return bokeh models (never `show()` them and
+never touch the database). Each chart keeps its data in named `ColumnDataSource`s built by a
+`*_sources()` function, so an app (Voilà + `jupyter_bokeh.BokehModel`) redraws by assigning
+new `.data` to the sources of an existing figure (`update_sources`), never by showing again.
+
+How figures reach the HTML
+--------------------------
+This is the contract between the notebooks (this module) and the batch runner
+(`workbench.reports` and its nbconvert template in `templates/`).
+
+1. The first code cell of every report notebook calls `setup_notebook()`; the cell is tagged
+   `remove-cell`. It clears bokeh's global state (`bokeh.io.reset_output()` and
+   `curdoc().clear()`), so a reused kernel does not accumulate documents between reports
+   (bokeh #4231). Then, unless the environment variable `WORKBENCH_BOKEHJS` is `template`,
+   it loads BokehJS into the page once: one `display_data` output whose `text/html` is
+   `<script>` + the inline BokehJS *core* bundle (`bokeh.min.js`, ~1.3 MB) + `</script>`,
+   with metadata `{"workbench": {"bokehjs": "inline", "bokeh_version": "3.9.2"}}`. That makes
+   a plain `papermill` run viewable live in JupyterLab and exportable offline with the stock
+   nbconvert HTML template.
+2. `show(fig)` displays one figure as ONE `display_data` output with exactly two MIME types:
+   - `text/html`: `<div class="wb-figure">` + the `div` + `script` of
+     `bokeh.embed.components(fig)` + `</div>` (made by `workbench.charts.embed.components`,
+     which returns bokeh's output at ~60 % of the cost). The script waits for
+     `DOMContentLoaded` (or runs at once in a live page) and needs the global `Bokeh` object at
+     that moment; it carries the figure's document JSON, so the output is self-contained apart
+     from BokehJS, and each figure renders where its cell is. (One `components` call for all
+     figures of a report would save ~2 % of the embedding time, measured: not worth giving
+     that up.)
+   - `text/plain`: `[chart] <title>` for consoles, nbval and text diffs.
+   Metadata: `{"workbench": {"figure": true, "bokeh_version": "3.9.2",
+   "bundles": ["bokeh"]}}`. No `application/javascript` and no bokeh MIME types are emitted,
+   so nbconvert's priority list picks `text/html` and no bokeh state is touched.
+3. The runner's template includes BokehJS exactly once, as a synchronous inline `<script>`
+   anywhere before the end of `<body>` (head is fine), from `bokehjs_script()` (the same
+   bundles, from the same bokeh install, so versions always match). The runner then either
+   sets `WORKBENCH_BOKEHJS=template` in the kernel's environment (nothing is emitted by
+   step 1: cheapest) or removes the `remove-cell` cell (and with it the loader output).
+   Either way the page holds BokehJS once. Only the core bundle is needed: the charts use no
+   widgets, tables, WebGL or MathJax (`bundles` in the metadata says so; a future chart that
+   needs more lists it there).
+4. Print: `div.wb-figure` is the hook for print CSS (`break-inside: avoid`). Figures are
+   sized for an A4 page (width ≤ 760 px) and use the Okabe–Ito palette on white.
+
+Tables and text reach the HTML as plain `text/html` built by `workbench.notebook.render`,
+where every user-entered string is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import bokeh
+import numpy as np
+import pandas as pd
+from bokeh.layouts import gridplot
+from bokeh.model import Model
+from bokeh.models import (
+    ColumnDataSource,
+    DatetimeTickFormatter,
+    HoverTool,
+    Legend,
+    LegendItem,
+    Line,
+    NumeralTickFormatter,
+    Range1d,
+    Scatter,
+    Segment,
+    Step,
+    Text,
+    Title,
+)
+from bokeh.plotting import figure
+from bokeh.resources import Resources
+
+from workbench.charts.data import month_label
+from workbench.charts.embed import components
+
+__all__ = [
+    "BOKEH_BUNDLES",
+    "OKABE_ITO",
+    "bokehjs_script",
+    "control_chart",
+    "control_chart_sources",
+    "figure_html",
+    "format_value",
+    "setup_notebook",
+    "show",
+    "show_many",
+    "small_multiples",
+    "small_multiples_sources",
+    "update_sources",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+C = OKABE_ITO
+GREY = "#7F7F7F"
+EVENT_STYLE: dict[str, tuple[str, str]] = {  # kind -> (marker, colour)
+    "start": ("circle", C["sky"]),
+    "adopt": ("triangle", C["green"]),
+    "adapt": ("diamond", C["orange"]),
+    "abandon": ("x", C["purple"]),
+}
+WIDTH = 760
+
+#: BokehJS bundles every workbench chart needs (core only: no widgets/tables/gl/mathjax).
+BOKEH_BUNDLES: tuple[str, ...] = ("bokeh",)
+
+_BOKEHJS_CACHE: dict[tuple[str, ...], str] = {}
+
+
+def bokehjs_script(bundles: tuple[str, ...] = BOKEH_BUNDLES) -> str:
+    """The inline `<script>` block(s) of BokehJS for an offline page (include once per page)."""
+    if bundles not in _BOKEHJS_CACHE:
+        _BOKEHJS_CACHE[bundles] = Resources(mode="inline", components=list(bundles)).render_js()
+    return _BOKEHJS_CACHE[bundles]
+
+
+def _display(bundle: Mapping[str, str], metadata: Mapping[str, Any]) -> None:
+    from IPython.display import display
+
+    display(dict(bundle), raw=True, metadata={"workbench": dict(metadata)})
+
+
+def setup_notebook() -> None:
+    """Start a report: clear bokeh's global state; load BokehJS into the page (see module doc).
+
+    Call it in the first code cell (tagged `remove-cell`). With `WORKBENCH_BOKEHJS=template`
+    nothing is displayed: the page template provides BokehJS.
+    """
+    from bokeh.io import curdoc, reset_output
+
+    reset_output()
+    curdoc().clear()
+    if os.environ.get("WORKBENCH_BOKEHJS", "").strip().lower() == "template":
+        return
+    _display(
+        {"text/html": bokehjs_script(), "text/plain": "[BokehJS loaded]"},
+        {"bokehjs": "inline", "bokeh_version": bokeh.__version__},
+    )
+
+
+def _title_of(obj: Model) -> str:
+    title = getattr(obj, "title", None)
+    text = getattr(title, "text", None)
+    if text:
+        return str(text)
+    for child in getattr(obj, "children", None) or []:
+        child = child[0] if isinstance(child, tuple) else child
+        found = _title_of(child)
+        if found:
+            return found
+    return obj.name or type(obj).__name__
+
+
+def figure_html(obj: Model) -> str:
+    """The `text/html` of one figure or layout: components' div + script in `div.wb-figure`."""
+    script, (div,) = components([obj])
+    return f'<div class="wb-figure">{div}{script}</div>'
+
+
+def show(obj: Model) -> None:
+    """Display a bokeh figure or layout as a self-contained `text/html` output (module doc §2).
+
+    Works in a papermill run, in JupyterLab after `setup_notebook()`, and in nbconvert HTML
+    whose page includes BokehJS once. It never touches bokeh's global document.
+    """
+    _display(
+        {"text/html": figure_html(obj), "text/plain": f"[chart] {_title_of(obj)}"},
+        {"figure": True, "bokeh_version": bokeh.__version__, "bundles": list(BOKEH_BUNDLES)},
+    )
+
+
+def show_many(items: Any) -> None:
+    """`show` each figure of a list (or of `(key, figure)` pairs), one output per figure."""
+    for item in items:
+        show(item[1] if isinstance(item, tuple) else item)
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting shared by every chart
+
+
+def is_percent(indicator: Mapping[str, Any]) -> bool:
+    """Proportions shown as % (multiplier 100): y stays on the 0–1 scale, axes say %."""
+    return float(indicator.get("multiplier") or 1) == 100
+
+
+def format_value(value: float | None, indicator: Mapping[str, Any]) -> str:
+    """`85.3%` for a percent indicator, else the value times its multiplier with its unit."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if is_percent(indicator):
+        return f"{value * 100:.1f}%"
+    mult = float(indicator.get("multiplier") or 1)
+    unit = str(indicator.get("unit") or "")
+    return f"{value * mult:,.1f}{' ' + unit if unit else ''}"
+
+
+def _count(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.0f}"
+
+
+def _style_axes(fig: Any, indicator: Mapping[str, Any] | None, datetime_x: bool = True) -> None:
+    if datetime_x:
+        fig.xaxis.formatter = DatetimeTickFormatter(
+            months="%b %Y", years="%b %Y", days="%d %b %Y", hours="%b %Y")
+    if indicator is not None and is_percent(indicator):
+        fig.yaxis.formatter = NumeralTickFormatter(format="0%")
+    fig.xgrid.grid_line_color = None
+    fig.ygrid.grid_line_color = "#E5E5E5"
+    fig.outline_line_color = None
+    fig.background_fill_color = "white"
+    fig.border_fill_color = "white"
+    fig.title.text_font_size = "13px"
+    fig.toolbar.autohide = True
+
+
+def _scale(indicator: Mapping[str, Any]) -> float:
+    return 1.0 if is_percent(indicator) else float(indicator.get("multiplier") or 1)
+
+
+_DIRECTION_WORDS = {"increase": "higher is better", "decrease": "lower is better"}
+_CHART_WORDS = {
+    "p": "p chart: limits widen in months with fewer cases",
+    "pp": "p′ chart (Laney): limits adjusted for large denominators",
+    "u": "u chart: limits widen in months with fewer cases",
+    "up": "u′ chart (Laney)",
+    "c": "c chart of counts",
+    "i": "I chart",
+    "run": "run chart: centre line is the median",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Run / control chart of one team × indicator
+
+
+def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
+                          events: pd.DataFrame | None = None,
+                          flags: pd.DataFrame | None = None) -> dict[str, dict[str, list]]:
+    """The data of one control chart, as plain dicts for `ColumnDataSource.data`.
+
+    `points`: one series of `workbench.charts.data.spc_frame` (period, x, numerator,
+    denominator, y, cl, lcl, ucl, part, sigma_signal, runs_signal); `events`: rows of
+    `chartdata.pdsa_events` for the same team and indicator; `flags`: rows of
+    `chartdata.flag_notes` (period, flag_text). Returns sources `points`, `lines`, `events`,
+    `flagged` and `range` (y_start, y_end).
+    """
+    pts = points.sort_values("period").reset_index(drop=True)
+    k = _scale(indicator)
+    target = indicator.get("target")
+    target = float(target) if target is not None and not pd.isna(target) else np.nan
+    flag_text = pd.Series([""] * len(pts))
+    if flags is not None and len(flags):
+        lookup = dict(zip(flags["period"].astype(str), flags["flag_text"], strict=False))
+        flag_text = pts["period"].astype(str).map(lookup).fillna("")
+    y = pts["y"].to_numpy(float) * k
+    sig = pts["sigma_signal"].to_numpy(bool)
+    runs = pts["runs_signal"].to_numpy(bool)
+    cl = pts["cl"].to_numpy(float) * k
+    new_part = np.r_[False, pts["part"].to_numpy()[1:] != pts["part"].to_numpy()[:-1]]
+    xs = pts["x"].to_numpy()
+    lines = {
+        "x": list(xs), "cl_plain": np.where(runs, np.nan, cl),
+        "cl_signal": np.where(runs, cl, np.nan),
+        "lcl": pts["lcl"].to_numpy(float) * k, "ucl": pts["ucl"].to_numpy(float) * k,
+        "target": np.full(len(pts), target * k if not np.isnan(target) else np.nan),
+    }
+    if new_part.any():  # insert a gap row before each new phase so lines break there
+        idx = np.flatnonzero(new_part)
+        gap_x = [xs[i] - (xs[i] - xs[i - 1]) / 2 for i in idx]
+        for name in ("cl_plain", "cl_signal", "lcl", "ucl", "target"):
+            col = np.asarray(lines[name], float)
+            lines[name] = np.insert(col, idx, np.nan)
+        lines["x"] = list(np.insert(np.asarray(xs, dtype="datetime64[ns]"), idx,
+                                    np.asarray(gap_x, dtype="datetime64[ns]")))
+        lines["target"] = np.where(np.isnan(lines["target"]), target * k, lines["target"])
+    lines = {key: list(v) for key, v in lines.items()}
+    labels = [month_label(p) for p in pts["period"]]
+    values = [format_value(v, indicator) for v in pts["y"]]
+    num_den = [f"{_count(a)} / {_count(b)}" for a, b in zip(pts["numerator"],
+                                                             pts["denominator"], strict=False)]
+    better_up = indicator.get("direction", "increase") != "decrease"
+    ucl = pts["ucl"].to_numpy(float)
+    signal_text = []
+    for yi, s_, r_, u in zip(pts["y"].to_numpy(float), sig, runs, ucl, strict=False):
+        words = []
+        if s_:
+            high = yi > u
+            words.append("unusual month: " + ("improvement" if high == better_up else "concern"))
+        if r_:
+            words.append("part of a shift or trend")
+        signal_text.append("; ".join(words) or "none")
+    point_data = {
+        "x": list(xs), "y": list(y), "label": labels, "value_text": values,
+        "num_den": num_den, "signal_text": signal_text, "flag_text": list(flag_text),
+        "y_signal": list(np.where(sig, y, np.nan)),
+    }
+    flagged_mask = np.asarray([bool(t) for t in flag_text])
+    flagged = {key: [v for v, m in zip(col, flagged_mask, strict=False) if m]
+               for key, col in point_data.items()}
+    finite = np.concatenate([y[np.isfinite(y)], np.asarray(lines["ucl"], float),
+                             np.asarray(lines["lcl"], float), [target * k]])
+    finite = finite[np.isfinite(finite)]
+    top = float(finite.max()) if len(finite) else 1.0
+    bottom = float(min(0.0, finite.min())) if len(finite) else 0.0
+    if is_percent(indicator):
+        top = min(top, 1.0)
+    span = (top - bottom) or 1.0
+    y_end = top + 0.18 * span
+    ev: dict[str, list] = {"x": [], "y0": [], "y1": [], "y_mark": [], "marker": [], "color": [],
+                           "label": [], "detail": [], "month": []}
+    if events is not None and len(events):
+        for e in events.sort_values("date").itertuples(index=False):
+            marker, color = EVENT_STYLE.get(e.kind, ("circle", GREY))
+            ev["x"].append(e.date)
+            ev["y0"].append(bottom)
+            ev["y1"].append(top + 0.08 * span)
+            ev["y_mark"].append(top + 0.1 * span)
+            ev["marker"].append(marker)
+            ev["color"].append(color)
+            ev["label"].append("" if e.kind == "start" else str(e.label))
+            ev["detail"].append(str(e.detail))
+            ev["month"].append(pd.Timestamp(e.date).strftime("%d %b %Y"))
+    return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
+            "range": {"start": [bottom - 0.03 * span], "end": [y_end]}}
+
+
+def _title_text(indicator: Mapping[str, Any], team_label: str) -> str:
+    name = indicator.get("name") or indicator.get("indicator_id")
+    unit = " (%)" if is_percent(indicator) else ""
+    return f"{name}{unit} — {team_label}, by month"
+
+
+def _subtitle(indicator: Mapping[str, Any]) -> str:
+    parts = [_DIRECTION_WORDS.get(str(indicator.get("direction")), "")]
+    target = indicator.get("target")
+    if target is not None and not pd.isna(target):
+        parts.append(f"target {format_value(float(target), indicator)}")
+    parts.append(_CHART_WORDS.get(str(indicator.get("chart")), ""))
+    return " · ".join(p for p in parts if p)
+
+
+def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_label: str = "",
+                  events: pd.DataFrame | None = None, flags: pd.DataFrame | None = None,
+                  width: int = WIDTH, height: int = 320, compact: bool = False,
+                  x_range: Any = None, y_range: Any = None, name: str = "") -> Any:
+    """An annotated run/control chart of one team × indicator (qicharts2 look).
+
+    Points joined by a line; points outside the limits drawn large in vermillion; centre line
+    solid, dashed vermillion where the runs rule (shift/trend) fires; limits as grey steps
+    (varying with the denominator for p/u charts); target dotted green; PDSA events as
+    vertical dotted lines with a marker per decision (adopt ▲, adapt ◆, abandon ✕, start ●)
+    and a vertical label; months with an open data flag ringed. Hover shows the month,
+    value, numerator / denominator, signal and flag. `compact` drops legend, subtitle and
+    event labels (small multiples). Sources are named `{name}points`, `{name}lines`,
+    `{name}events`, `{name}flagged` for `update_sources`.
+    """
+    data = control_chart_sources(points, indicator, events, flags)
+    src = {key: ColumnDataSource(data[key], name=f"{name}{key}")
+           for key in ("points", "lines", "events", "flagged")}
+    yr = y_range or Range1d(data["range"]["start"][0], data["range"]["end"][0])
+    kwargs: dict[str, Any] = {"x_axis_type": "datetime", "width": width, "height": height,
+                              "y_range": yr, "tools": "save", "toolbar_location": "right"}
+    if x_range is not None:
+        kwargs["x_range"] = x_range
+    fig = figure(title=team_label if compact else _title_text(indicator, team_label), **kwargs)
+    fig.name = f"{name}figure" if name else "control_chart"
+    if not compact:
+        fig.add_layout(Title(text=_subtitle(indicator), text_font_style="italic",
+                             text_font_size="11px", text_color="#444444"), "above")
+    add = fig.add_glyph
+    r_ucl = add(src["lines"], Step(x="x", y="ucl", mode="center", line_color=GREY))
+    add(src["lines"], Step(x="x", y="lcl", mode="center", line_color=GREY))
+    r_cl = add(src["lines"], Line(x="x", y="cl_plain", line_color=C["black"], line_width=1.5))
+    r_cls = add(src["lines"], Line(x="x", y="cl_signal", line_color=C["vermillion"],
+                                   line_width=2, line_dash="dashed"))
+    r_tg = add(src["lines"], Line(x="x", y="target", line_color=C["green"], line_width=2,
+                                  line_dash="dotted"))
+    r_ev = add(src["events"], Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=GREY,
+                                      line_dash="dotted"))
+    r_evm = add(src["events"], Scatter(x="x", y="y_mark", marker={"field": "marker"},
+                                       fill_color={"field": "color"},
+                                       line_color={"field": "color"},
+                                       size=11 if not compact else 7, line_width=2))
+    if not compact:
+        add(src["events"], Text(x="x", y="y0", text="label", angle=math.pi / 2, x_offset=-3,
+                                text_font_size="9px", text_color="#555555",
+                                text_baseline="bottom", text_align="left"))
+    r_line = add(src["points"], Line(x="x", y="y", line_color=C["blue"], line_width=1.5))
+    r_pts = add(src["points"], Scatter(x="x", y="y", fill_color=C["blue"], line_color=C["blue"],
+                                       size=6 if compact else 7))
+    r_sig = add(src["points"], Scatter(x="x", y="y_signal", fill_color=C["vermillion"],
+                                       line_color=C["vermillion"], marker="diamond",
+                                       size=10 if compact else 14))
+    r_flag = add(src["flagged"], Scatter(x="x", y="y", marker="circle", fill_alpha=0,
+                                         line_color=C["black"], line_width=1.5,
+                                         size=12 if compact else 16))
+    fig.add_tools(HoverTool(renderers=[r_pts, r_sig, r_flag], tooltips=[
+        ("Month", "@label"), ("Value", "@value_text"), ("Numerator / denominator", "@num_den"),
+        ("Signal", "@signal_text"), ("Data flag", "@flag_text")]))
+    fig.add_tools(HoverTool(renderers=[r_evm], tooltips=[("Date", "@month"),
+                                                          ("PDSA", "@detail")]))
+    _style_axes(fig, indicator)
+    if compact:
+        fig.toolbar_location = None
+        fig.xaxis.major_label_text_font_size = "9px"
+        fig.yaxis.major_label_text_font_size = "9px"
+        return fig
+    centre = "Median" if indicator.get("chart") == "run" else "Centre line (average)"
+    items = [LegendItem(label="Monthly value", renderers=[r_line, r_pts]),
+             LegendItem(label=centre, renderers=[r_cl])]
+    if any(np.isfinite(data["lines"]["ucl"])):
+        items.append(LegendItem(label="Control limits (expected range)", renderers=[r_ucl]))
+    if any(np.isfinite(data["points"]["y_signal"])):
+        items.append(LegendItem(label="Unusual month (outside limits)", renderers=[r_sig]))
+    if any(np.isfinite(data["lines"]["cl_signal"])):
+        items.append(LegendItem(label="Shift or trend (dashed centre line)", renderers=[r_cls]))
+    if any(np.isfinite(data["lines"]["target"])):
+        items.append(LegendItem(label="Target", renderers=[r_tg]))
+    if data["events"]["x"]:
+        items.append(LegendItem(label="PDSA cycle (▲ adopt ◆ adapt ✕ abandon ● start)",
+                                renderers=[r_ev, r_evm]))
+    if data["flagged"]["x"]:
+        items.append(LegendItem(label="Open data flag", renderers=[r_flag]))
+    legend = Legend(items=items, orientation="horizontal", location="center", nrows=2,
+                    label_text_font_size="10px", spacing=8, padding=2, border_line_alpha=0)
+    legend.click_policy = "none"
+    fig.add_layout(legend, "below")
+    return fig
+
+
+def update_sources(obj: Model, data: Mapping[str, Mapping[str, list]], prefix: str = "") -> None:
+    """Redraw in place: give each named `ColumnDataSource` inside `obj` its new data.
+
+    `data` is what a `*_sources()` function returns (keys `points`, `lines`, … and an
+    optional `range`); `prefix` is the `name` the chart was built with. Use it behind a
+    `jupyter_bokeh.BokehModel` in an app instead of showing a new figure.
+    """
+    for key, values in data.items():
+        if key == "range":
+            for rng in _y_ranges(obj):
+                rng.start, rng.end = values["start"][0], values["end"][0]
+            continue
+        for source in obj.select({"type": ColumnDataSource, "name": f"{prefix}{key}"}):
+            source.data = dict(values)
+
+
+def _y_ranges(obj: Model) -> list[Range1d]:
+    from bokeh.models import Plot
+
+    return [p.y_range for p in obj.select({"type": Plot}) if isinstance(p.y_range, Range1d)]
+
+
+# --------------------------------------------------------------------------------------------
+# Small multiples: every team for one indicator, shared axes
+
+
+def small_multiples_sources(spc: pd.DataFrame, indicator: Mapping[str, Any],
+                            events: pd.DataFrame | None = None) -> dict[str, dict]:
+    """Per team (key `team_id`), the sources of a compact control chart of `indicator`."""
+    out = {}
+    ind_id = indicator.get("indicator_id")
+    rows = spc[spc["indicator_id"] == ind_id] if "indicator_id" in spc else spc
+    for team, pts in rows.groupby("team_id", sort=True):
+        ev = None
+        if events is not None and len(events):
+            ev = events[(events["team_id"] == team) & (events["indicator_id"] == ind_id)]
+        out[str(team)] = control_chart_sources(pts, indicator, ev)
+    return out
+
+
+def small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
+                    team_labels: Mapping[str, str] | None = None,
+                    events: pd.DataFrame | None = None, ncols: int = 4,
+                    width: int = WIDTH) -> Any:
+    """All teams' compact charts for one indicator, on shared x and y axes (a grid).
+
+    Each panel's sources are named `<team_id>:points` etc. (see `update_sources`).
+    """
+    ind_id = indicator.get("indicator_id")
+    rows = spc[spc["indicator_id"] == ind_id]
+    if rows.empty:
+        raise ValueError(f"no data for indicator {ind_id!r}")
+    k = _scale(indicator)
+    vals = np.concatenate([rows[c].to_numpy(float) * k for c in ("y", "ucl", "lcl")])
+    target = indicator.get("target")
+    if target is not None and not pd.isna(target):
+        vals = np.append(vals, float(target) * k)
+    vals = vals[np.isfinite(vals)]
+    top = min(float(vals.max()), 1.0) if is_percent(indicator) else float(vals.max())
+    bottom = min(0.0, float(vals.min()))
+    span = (top - bottom) or 1.0
+    x0, x1 = rows["x"].min(), rows["x"].max()
+    pad = pd.Timedelta(days=20)
+    x_range = Range1d(x0 - pad, x1 + pad)
+    y_range = Range1d(bottom - 0.03 * span, top + 0.15 * span)
+    panel_w = max(160, width // ncols)
+    panels = []
+    labels = team_labels or {}
+    for team, pts in rows.groupby("team_id", sort=True):
+        ev = None
+        if events is not None and len(events):
+            ev = events[(events["team_id"] == team) & (events["indicator_id"] == ind_id)]
+        fig = control_chart(pts, indicator, team_label=labels.get(str(team), str(team)),
+                            events=ev, compact=True, width=panel_w, height=150,
+                            x_range=x_range, y_range=y_range, name=f"{team}:")
+        fig.xaxis.formatter = DatetimeTickFormatter(months="%b %y", years="%b %y")
+        fig.xaxis.ticker.desired_num_ticks = 3
+        fig.title.text_font_size = "10px"
+        panels.append(fig)
+    grid = gridplot(panels, ncols=ncols, toolbar_location=None)
+    name = indicator.get("name") or ind_id
+    grid.name = f"Every team: {name}{' (%)' if is_percent(indicator) else ''}"
+    return grid

@@ -1,0 +1,173 @@
+"""Demo data problems: the injected errors, how many of each kind, and the table recording them.
+
+`DemoProblems._inject_measurement_problems` alters untouched revisions (`_pick`) and records
+each problem (`_record`) in `self.injections`; the recounts that disagree are injected with the
+visits (`workbench.demo.visits`). The kinds are described in `workbench.demo`; the database
+table is `demo_injections`, read back with `read_injections`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import JSON, Column, Connection, Engine, Integer, MetaData, String, Table, select
+
+from workbench.demo import content
+from workbench.demo.calendar import DEMO_PERIODS, N_MONTHS, _month_end
+from workbench.store.measurements import _conn
+
+__all__ = [
+    "INJECTION_COUNTS",
+    "INJECTION_KINDS",
+    "DemoProblems",
+    "demo_injections",
+    "injection_metadata",
+    "read_injections",
+]
+
+INJECTION_COUNTS: dict[str, int] = {
+    "numerator_exceeds_denominator": 5,
+    "outlier": 5,
+    "missing_month": 5,
+    "late_entry": 5,
+    "conflicting_duplicate": 5,
+    "recount_disagrees": 5,
+    "zero_denominator": 3,
+    "negative_count": 3,
+}
+INJECTION_KINDS: tuple[str, ...] = tuple(INJECTION_COUNTS)
+
+injection_metadata = MetaData()
+demo_injections = Table(
+    "demo_injections",
+    injection_metadata,
+    Column("injection_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),
+    Column("team_id", String(40), nullable=False),
+    Column("indicator_id", String(40), nullable=True),
+    Column("period", String(7), nullable=True),
+    Column("detail", JSON, nullable=False, default=dict),
+)
+
+_PROCESS = ("AMTSL", "PARTOGRAPH", "NEWBORN_CARE")
+
+
+def read_injections(bind: Engine | Connection, kind: str | None = None) -> pd.DataFrame:
+    """The injected data problems (one row each), optionally of one kind."""
+    query = select(demo_injections).order_by(demo_injections.c.injection_id)
+    if kind is not None:
+        query = query.where(demo_injections.c.kind == kind)
+    with _conn(bind) as conn:
+        return pd.DataFrame(conn.execute(query).mappings().all(),
+                            columns=list(demo_injections.c.keys()))
+
+
+class DemoProblems:
+    """The injected measurement problems: a part of the demo's `_World`."""
+
+    rng: np.random.Generator
+    teams: list[dict[str, Any]]
+    keys: dict[tuple[str, str, str], list[dict[str, Any]]]
+    injections: list[dict[str, Any]]
+
+    def _pick(self, n: int, ok: Any, indicators: tuple[str, ...]) -> list[tuple[str, str, str]]:
+        """n distinct untouched keys (team, indicator, period) satisfying ok(row, month)."""
+        candidates = []
+        for team in self.teams:
+            for m in range(team["join"] + 1, N_MONTHS - 1):
+                for ind in indicators:
+                    key = (team["team_id"], ind, DEMO_PERIODS[m])
+                    if key not in self.used and ok(self.keys[key][0], m):
+                        candidates.append(key)
+        chosen = self.rng.choice(len(candidates), size=n, replace=False)
+        picked = [candidates[i] for i in sorted(chosen)]
+        self.used.update(picked)
+        return picked
+
+    def _record(self, kind: str, key: tuple[str, str, str], **detail: Any) -> None:
+        self.injections.append({"kind": kind, "team_id": key[0], "indicator_id": key[1],
+                                "period": key[2], "detail": detail})
+
+    def _inject_measurement_problems(self) -> None:
+        rng = self.rng
+        self.used: set[tuple[str, str, str]] = set()
+        counts = INJECTION_COUNTS
+        every = tuple(i["code"] for i in content.INDICATORS)
+        clinical = tuple(i for i in every if i != "OXY_STOCK")
+
+        for i, key in enumerate(self._pick(counts["numerator_exceeds_denominator"],
+                                           lambda r, m: 5 <= r["denominator"]
+                                           and r["numerator"] < r["denominator"] * 0.8,
+                                           _PROCESS)):
+            row = self.keys[key][0]
+            old = (row["numerator"], row["denominator"])
+            if i % 2 == 0:  # numerator and denominator swapped
+                row["numerator"], row["denominator"] = old[1], old[0]
+                how = "numerator and denominator swapped"
+            else:
+                row["numerator"] = old[1] + int(rng.integers(1, max(2, old[1] // 5) + 1))
+                how = "numerator overcounted past the denominator"
+            self._record("numerator_exceeds_denominator", key, how=how,
+                         true_numerator=old[0], true_denominator=old[1],
+                         numerator=row["numerator"], denominator=row["denominator"])
+
+        for key in self._pick(counts["outlier"], lambda r, m: r["denominator"] >= 8, clinical):
+            row = self.keys[key][0]
+            true = row["denominator"]
+            row["denominator"] = true * 10
+            self._record("outlier", key, component="denominator", how="extra zero typed",
+                         true_value=true, value=row["denominator"])
+
+        for key in self._pick(counts["missing_month"], lambda r, m: True, every):
+            row = self.keys.pop(key)[0]
+            self._record("missing_month", key, true_numerator=row["numerator"],
+                         true_denominator=row["denominator"])
+
+        for key in self._pick(counts["late_entry"], lambda r, m: m <= N_MONTHS - 5, every):
+            row = self.keys[key][0]
+            m = DEMO_PERIODS.index(key[2])
+            row["created_at"] = (_month_end(m) + dt.timedelta(days=int(rng.integers(60, 101)))
+                                 ).replace(hour=int(rng.integers(8, 17)), second=0)
+            days_late = (row["created_at"] - _month_end(m)).days
+            self._record("late_entry", key, created_at=row["created_at"].isoformat(),
+                         days_after_month_end=days_late)
+
+        for key in self._pick(counts["conflicting_duplicate"],
+                              lambda r, m: r["numerator"] >= 6 and r["created_at"].hour <= 16,
+                              clinical):
+            first = self.keys[key][0]
+            delta = int(rng.integers(2, max(3, first["numerator"] // 4) + 1))
+            new_num = first["numerator"] - delta if rng.random() < 0.5 else min(
+                first["denominator"], first["numerator"] + delta)
+            if new_num == first["numerator"]:
+                new_num -= delta
+            second = {**first, "numerator": new_num,
+                      "created_at": first["created_at"] + dt.timedelta(
+                          hours=int(rng.integers(1, 4)), minutes=int(rng.integers(60)))}
+            self.keys[key].append(second)
+            self._record("conflicting_duplicate", key,
+                         first={"numerator": first["numerator"],
+                                "denominator": first["denominator"],
+                                "created_at": first["created_at"].isoformat()},
+                         second={"numerator": second["numerator"],
+                                 "denominator": second["denominator"],
+                                 "created_at": second["created_at"].isoformat()})
+
+        for key in self._pick(counts["zero_denominator"], lambda r, m: r["numerator"] > 0,
+                              clinical):
+            row = self.keys[key][0]
+            true = row["denominator"]
+            row["denominator"] = 0
+            self._record("zero_denominator", key, true_denominator=true,
+                         numerator=row["numerator"])
+
+        for key in self._pick(counts["negative_count"], lambda r, m: r["numerator"] > 0,
+                              clinical):
+            row = self.keys[key][0]
+            true = row["numerator"]
+            row["numerator"] = -true
+            self._record("negative_count", key, component="numerator", true_value=true,
+                         value=row["numerator"])

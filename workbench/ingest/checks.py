@@ -1,0 +1,207 @@
+"""Import checks: a file's candidate rows checked lazily, every problem in one failures frame.
+
+`read_candidates` reads a file with the reader of its format (`workbench.ingest.formats`) and
+checks the tidy rows (`_check_tidy`: blank rows skipped, counts, periods, known teams and
+indicators, complete pairs, conflicting duplicate keys). Reason codes are listed in
+`workbench.ingest`, which writes the clean rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.errors import IngestError
+from workbench.ingest.cells import (
+    _concat,
+    blank_mask,
+    check_counts,
+    normalise_periods,
+)
+from workbench.ingest.formats import (
+    FORMATS,
+    KEY,
+    TIDY,
+    _dhis2_values_csv,
+    _dhis2_values_json,
+    _Failed,
+    _from_dhis2,
+    _from_kobo,
+    _one,
+    _read_tidy_csv,
+    _read_xlsx,
+    _text,
+    detect_format,
+)
+from workbench.ingest.mapping import Mapping, load_mapping
+from workbench.store import read_indicators, read_teams
+
+__all__ = ["read_candidates"]
+
+
+def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFrame,
+                latest: str, numeric_done: bool = False,
+                team_column: str = "team_id") -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Checks on tidy candidates; returns clean rows, failures and the count of blank rows."""
+    parts = []
+    blank = blank_mask(frame["numerator"]) & blank_mask(frame["denominator"])
+    n_blank = int(blank.sum())
+    frame = frame[~blank]
+    rows = frame["row"]
+    num_blank = blank_mask(frame["numerator"])
+    den_blank = blank_mask(frame["denominator"])
+    if not numeric_done:
+        num, f_num = check_counts(frame["numerator"], rows, "numerator")
+        den, f_den = check_counts(frame["denominator"], rows, "denominator")
+        parts += [f_num, f_den]
+        period, f_period = normalise_periods(frame["period"], rows, latest=latest)
+        parts.append(f_period)
+        frame = frame.assign(numerator=num, denominator=den, period=period)
+    else:
+        future = frame["period"].notna() & (frame["period"] > latest)
+        if future.any():
+            parts.append(pd.DataFrame({
+                "row": rows[future], "column": "period", "reason": "future-period",
+                "value": frame["period"][future],
+                "message": "the period is after the current month; check the year and month"}))
+    team = _stripped(frame["team_id"])
+    indicator = _stripped(frame["indicator_id"])
+    frame = frame.assign(team_id=team, indicator_id=indicator)
+    known_teams = set(teams["team_id"])
+    bad_team = ~team.isin(known_teams)
+    if bad_team.any():
+        hint = ", ".join(sorted(known_teams)[:8]) + (" …" if len(known_teams) > 8 else "")
+        shown = frame["orgunit"][bad_team] if "orgunit" in frame else team[bad_team]
+        parts.append(pd.DataFrame({
+            "row": rows[bad_team], "column": team_column, "reason": "unknown-team",
+            "value": shown.values,
+            "message": [f"team {t!r} is not in this collaborative (teams: {hint}); fix the code"
+                        + (" or map the org unit in the mapping file" if team_column != "team_id"
+                           else "")
+                        for t in shown]}))
+    kinds = dict(zip(indicators["indicator_id"], indicators["kind"], strict=True))
+    kind = indicator.map(kinds)
+    bad_ind = kind.isna()
+    if bad_ind.any():
+        parts.append(pd.DataFrame({
+            "row": rows[bad_ind], "column": "indicator_id", "reason": "unknown-indicator",
+            "value": indicator[bad_ind].values,
+            "message": [f"indicator {i!r} is not defined (indicators: {', '.join(kinds)}); fix "
+                        "the code" for i in indicator[bad_ind]]}))
+    paired = kind.isin(["proportion", "rate", "mean"])
+    half = paired & (num_blank != den_blank)
+    if half.any():
+        missing = np.where(num_blank[half], "numerator", "denominator")
+        parts.append(pd.DataFrame({
+            "row": rows[half], "column": missing, "reason": "incomplete-pair", "value": None,
+            "message": [f"{m} is missing; {i} needs both numerator and denominator (DHIS2 "
+                        "compulsory pair)" for m, i in zip(missing, indicator[half],
+                                                             strict=True)]}))
+    key_code = _key_codes(frame)
+    dup = key_code.duplicated(keep=False)
+    if dup.any():
+        sub = frame[dup]
+        key_groups = sub.groupby(KEY, dropna=False)
+        spread = key_groups["numerator"].transform("nunique", dropna=False) + \
+            key_groups["denominator"].transform("nunique", dropna=False)
+        first = key_groups["row"].transform("min")
+        conflict = spread > 2
+        if conflict.any():
+            c = sub[conflict]
+            parts.append(pd.DataFrame({
+                "row": c["row"], "column": "numerator", "reason": "duplicate-key",
+                "value": [f"{n:g}/{d:g}" for n, d in zip(c["numerator"], c["denominator"],
+                                                         strict=True)],
+                "message": [f"{t} {i} {p} appears more than once with different values (first "
+                            f"on row {f}); keep one row" for t, i, p, f in
+                            zip(c["team_id"], c["indicator_id"], c["period"], first[conflict],
+                                strict=True)]}))
+        frame = frame[~key_code.duplicated(keep="first")]
+    return frame, _concat(parts), n_blank
+
+
+def _stripped(raw: pd.Series) -> pd.Series:
+    """Codes as stripped text, computed on the distinct values only (fast on big files)."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    clean = np.array([str(u).strip() for u in uniques], dtype=object)
+    return pd.Series(clean[codes], index=raw.index, dtype=object)
+
+
+def _key_codes(frame: pd.DataFrame) -> pd.Series:
+    """One int64 per team × indicator × period, for fast duplicate detection."""
+    out = np.zeros(len(frame), dtype=np.int64)
+    for column in KEY:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        out = out * (len(uniques) + 1) + codes
+    return pd.Series(out, index=frame.index)
+
+
+def read_candidates(path: str | Path, engine: Engine, fmt: str = "auto",
+                    mapping: str | Path | Mapping | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Parse and check a file: (clean tidy rows, failures frame, info {format, rows, blank …}).
+
+    Clean rows have row, team_id, indicator_id, period (YYYY-MM), numerator, denominator,
+    comment. The failures frame is empty when the file is clean.
+    """
+    path = Path(path)
+    if fmt not in FORMATS:
+        raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read the file ({exc.strerror}).", file=str(path)) \
+            from exc
+    mapping_obj = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
+    info: dict[str, Any] = {"file": str(path), "sha256": hashlib.sha256(data).hexdigest(),
+                            "ignored": 0}
+    teams = read_teams(engine)
+    indicators = read_indicators(engine)
+    latest = str(pd.Timestamp.now().to_period("M"))
+    try:
+        fmt = detect_format(path, data, mapping_obj) if fmt == "auto" else fmt
+        info["format"] = fmt
+        if fmt in ("dhis2-json", "dhis2-csv", "kobo") and mapping_obj is None:
+            raise IngestError(
+                f"{path.name} is a {fmt} file: give --mapping MAP.yaml mapping its data "
+                "elements and org units to indicators and teams (start from "
+                "templates/dhis2_mapping.yaml).", file=str(path))
+        if fmt == "xlsx":
+            raw = _read_xlsx(path)
+        else:
+            text = _text(data)
+            if not text.strip():
+                raise _one(1, "", "empty-file", None, "the file is empty; export it again")
+            if fmt == "csv":
+                raw = _read_tidy_csv(text)
+            elif fmt == "kobo":
+                raw = _from_kobo(text, mapping_obj)  # type: ignore[arg-type]
+            else:
+                values = (_dhis2_values_json(text) if fmt == "dhis2-json"
+                          else _dhis2_values_csv(text))
+                info["rows"] = len(values)
+                raw, failures, info["ignored"] = _from_dhis2(values, mapping_obj)  # type: ignore
+                clean, more, info["blank"] = _check_tidy(raw, teams, indicators, latest,
+                                                         numeric_done=True, team_column="orgUnit")
+                return clean, _sorted(_concat([failures, more])), info
+        info["rows"] = len(raw)
+        clean, failures, info["blank"] = _check_tidy(raw, teams, indicators, latest)
+    except _Failed as exc:
+        info.setdefault("format", fmt)
+        return pd.DataFrame(columns=["row", *TIDY, "comment"]), exc.failures, info
+    return clean, _sorted(failures), info
+
+
+def _sorted(failures: pd.DataFrame) -> pd.DataFrame:
+    if failures.empty:
+        return failures
+    failures = failures.drop_duplicates(["row", "column", "reason", "message"])
+    order = pd.to_numeric(failures["row"], errors="coerce")
+    return failures.assign(_o=order).sort_values(["_o", "column"], kind="stable") \
+        .drop(columns="_o").reset_index(drop=True)
+

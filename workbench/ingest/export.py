@@ -1,0 +1,193 @@
+"""Exports: measurements, flags, PDSA cycles and visits as CSV or xlsx; DHIS2 dataValueSets.
+
+Every text cell is neutralised against spreadsheet formula injection (OWASP "CSV injection":
+cells beginning with = + - @ tab or carriage return get a leading `'`), in CSV and in xlsx,
+where the cell is also written explicitly as a text cell. Numbers stay numbers.
+
+`--as-of` reproduces what was known then: measurements use the latest revision created up to
+that time; flags, PDSA cycles and visits are those created up to then (in their current state).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.errors import WorkbenchError
+from workbench.ingest.mapping import Mapping
+from workbench.store import (
+    current_revisions,
+    read_flags,
+    read_measurements,
+    read_pdsa_cycles,
+    read_visits,
+)
+
+__all__ = ["EXPORTS", "neutralise_cell", "measurements_frame", "export_frame", "write_csv",
+           "write_xlsx", "dhis2_data_value_set"]
+
+EXPORTS = ("measurements", "flags", "pdsa", "visits")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading `'`; numbers stay numbers.
+
+    OWASP CSV injection guidance: cells beginning with = + - @ tab or carriage return.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def measurements_frame(engine: Engine, as_of: str | None = None) -> pd.DataFrame:
+    """The tidy export: team_id, indicator_id, period as YYYY-MM, numerator, denominator."""
+    frame = read_measurements(engine, as_of=as_of)
+    out = frame[["team_id", "indicator_id", "period", "numerator", "denominator"]].copy()
+    out["period"] = out["period"].astype(str)
+    return out
+
+
+def _created_by(frame: pd.DataFrame, as_of: str | None) -> pd.DataFrame:
+    if as_of is None or frame.empty:
+        return frame
+    cut = pd.Timestamp(as_of)
+    if cut.tzinfo is not None:
+        cut = cut.tz_convert("UTC").tz_localize(None)
+    return frame[pd.to_datetime(frame["created_at"]) <= cut]
+
+
+def _jsonish(frame: pd.DataFrame) -> pd.DataFrame:
+    """List/dict columns become JSON text so a spreadsheet cell can hold them."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].map(lambda v: isinstance(v, list | dict)).any():
+            out[column] = out[column].map(
+                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
+    return out
+
+
+def export_frame(engine: Engine, what: str, as_of: str | None = None) -> pd.DataFrame:
+    """The frame behind `workbench export WHAT`."""
+    if what == "measurements":
+        return measurements_frame(engine, as_of)
+    if what == "flags":
+        return _jsonish(_created_by(read_flags(engine), as_of))
+    if what == "pdsa":
+        return _jsonish(_created_by(read_pdsa_cycles(engine), as_of))
+    if what == "visits":
+        return _jsonish(_created_by(read_visits(engine), as_of))
+    raise WorkbenchError(f"unknown export {what!r}; choose one of {', '.join(EXPORTS)}.")
+
+
+def write_csv(frame: pd.DataFrame, out: TextIO | None = None) -> str | None:
+    """Write a frame as CSV with every text cell neutralised; whole numbers print without `.0`."""
+    buffer = out or io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise_cell(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow([_fmt(v) for v in row])
+    return buffer.getvalue() if out is None else None
+
+
+def _fmt(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer():
+            return int(value)
+        return repr(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return neutralise_cell(value)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, str):
+        return neutralise_cell(value)
+    return value
+
+
+def write_xlsx(frame: pd.DataFrame, path: str | Path, sheet: str = "export") -> Path:
+    """Write a frame as one sheet; text cells neutralised and typed as text, numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet[:31]
+    ws.append([neutralise_cell(str(c)) for c in frame.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in frame.itertuples(index=False):
+        values = [_cell(v) for v in row]
+        ws.append(values)
+        for cell, value in zip(ws[ws.max_row], values, strict=True):
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text
+    ws.freeze_panes = "A2"
+    path = Path(path)
+    book.save(path)
+    return path
+
+
+def dhis2_data_value_set(engine: Engine, mapping: Mapping, *, as_of: str | None = None,
+                         only_corrections: bool = False) -> dict[str, Any]:
+    """Current values as a DHIS2 dataValueSets JSON payload through a mapping (reference §1a).
+
+    Each indicator part must map to exactly one operand (`de` or `de.coc`); parts mapped to a
+    sum of operands cannot be split back and raise an error naming them. Values are strings,
+    periods `yyyyMM`, org units from the mapping; a correction carries its reason as `comment`.
+    With `only_corrections`, only keys whose current revision is a correction are exported.
+    """
+    if mapping.source != "dhis2":
+        raise WorkbenchError(f"{mapping.path} is a {mapping.source} mapping; DHIS2 export needs "
+                             "a dhis2 mapping (source: dhis2).")
+    ops = mapping.operands
+    counts = ops.groupby(["indicator_id", "part"]).size()
+    summed = counts[counts > 1]
+    if len(summed):
+        names = ", ".join(f"{i}.{p}" for i, p in summed.index)
+        raise WorkbenchError(f"{names} map to several data elements in {mapping.path}; a sum "
+                             "cannot be exported back. Map each part to one de.coc for export.")
+    cur = current_revisions(engine, as_of=as_of)
+    if only_corrections:
+        cur = cur[cur["source"] == "correction"]
+    org_unit = mapping.org_unit_of()
+    values = []
+    for op in ops.itertuples(index=False):
+        rows = cur[cur["indicator_id"] == op.indicator_id]
+        for rec in rows.itertuples(index=False):
+            number = getattr(rec, op.part)
+            if number is None or number != number:
+                continue
+            value: dict[str, Any] = {
+                "dataElement": op.data_element,
+                "period": str(rec.period).replace("-", ""),
+                "orgUnit": org_unit.get(rec.team_id, rec.team_id),
+                "value": str(int(number)) if float(number).is_integer() else str(number),
+                "storedBy": rec.author,
+                "comment": rec.reason or rec.comment or "",
+                "followup": False,
+            }
+            if isinstance(op.category_option_combo, str) and op.category_option_combo:
+                value["categoryOptionCombo"] = op.category_option_combo
+            values.append(value)
+    values.sort(key=lambda v: (v["orgUnit"], v["period"], v["dataElement"]))
+    return {"dataValues": values}

@@ -1,0 +1,310 @@
+"""Import readers: each source format becomes tidy candidate rows (team_id, indicator_id, period,
+numerator, denominator, comment and the file's row number), not yet checked.
+
+`detect_format` tells the format from the file name and its first line; `_read_tidy_csv` and
+`_read_xlsx` read the tidy layout, `_dhis2_values_json` / `_dhis2_values_csv` with `_from_dhis2`
+read DHIS2 dataValueSets through a mapping, `_from_kobo` KoboToolbox / ODK Central exports.
+A file that cannot be read at all raises `_Failed` with its failures frame. Checking the rows
+is `workbench.ingest.checks`; the import itself is `workbench.ingest`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.ingest.cells import (
+    _concat,
+    blank_mask,
+    check_counts,
+    failures_frame,
+    normalise_periods,
+)
+from workbench.ingest.mapping import Mapping, normalise_column
+
+__all__ = ["FORMATS", "KEY", "TIDY", "DHIS2_CSV_COLUMNS", "detect_format"]
+
+FORMATS = ("auto", "csv", "xlsx", "dhis2-json", "dhis2-csv", "kobo")
+KEY = ["team_id", "indicator_id", "period"]
+TIDY = ["team_id", "indicator_id", "period", "numerator", "denominator"]
+DHIS2_CSV_COLUMNS = ["dataelement", "period", "orgunit", "categoryoptioncombo",
+                     "attributeoptioncombo", "value", "storedby", "lastupdated", "comment",
+                     "followup", "deleted"]
+
+
+class _Failed(Exception):
+    """Internal: the file cannot be read at all (carries a failures frame)."""
+
+    def __init__(self, failures: pd.DataFrame) -> None:
+        super().__init__("unreadable file")
+        self.failures = failures
+
+
+def _one(row: Any, column: str, reason: str, value: Any, message: str) -> _Failed:
+    return _Failed(failures_frame([{"row": row, "column": column, "reason": reason,
+                                    "value": value, "message": message}]))
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _one(line, "", "encoding-error", f"byte 0x{data[exc.start]:02x}",
+                   f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+                   "save it as 'CSV UTF-8' (Excel) or UTF-8 and import again") from exc
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def detect_format(path: str | Path, data: bytes, mapping: Mapping | None) -> str:
+    """The format from the file name and its first line."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".json" or data.lstrip()[:1] == b"{":
+        return "dhis2-json"
+    head = data[:4096].decode("utf-8", errors="replace").split("\n", 1)[0].lower()
+    names = [normalise_column(n.strip().strip('"')) for n in head.replace(";", ",").split(",")]
+    if "team_id" in names and "indicator_id" in names:
+        return "csv"
+    if mapping is not None and mapping.source == "kobo":
+        return "kobo"
+    if names and names[0].startswith("dataele"):
+        return "dhis2-csv"
+    if mapping is not None:
+        return "dhis2-csv"
+    raise _one(1, "", "unknown-format", head[:60],
+               "cannot tell the format from the header; a tidy CSV starts with team_id, "
+               "indicator_id, period, numerator, denominator — or give --format")
+
+
+def _read_tidy_csv(text: str) -> pd.DataFrame:
+    delimiter = _sniff_delimiter(text)
+    header = next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in TIDY if c not in names]
+    if missing:
+        raise _Failed(failures_frame([{
+            "row": 1, "column": c, "reason": "missing-column", "value": None,
+            "message": f"column {c!r} is missing; the header must be team_id, indicator_id, "
+                       "period, numerator, denominator (comment is optional)"}
+            for c in missing]))
+    common = {"sep": delimiter, "keep_default_na": False, "skipinitialspace": True}
+    try:  # fast path: the counts are clean numbers
+        frame = pd.read_csv(io.StringIO(text), dtype={**{h: str for h in header},
+                                                      **{h: float for h in header
+                                                         if h.strip().lower() in
+                                                         ("numerator", "denominator")}},
+                            na_values=[""], **common)
+    except (ValueError, TypeError):
+        frame = pd.read_csv(io.StringIO(text), dtype=str, **common)
+    frame.columns = names
+    frame["row"] = np.arange(2, len(frame) + 2)
+    if "comment" not in frame:
+        frame["comment"] = ""
+    return frame[["row", *TIDY, "comment"]]
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise _one(None, "", "bad-file", path.name,
+                   f"not a readable .xlsx workbook ({exc}); save it from Excel as .xlsx") from exc
+    try:
+        sheets = [book["Data entry"]] if "Data entry" in book.sheetnames else book.worksheets
+        for sheet in sheets:
+            rows = list(sheet.iter_rows(values_only=True))
+            for i, cells in enumerate(rows[:40]):
+                names = [str(c).strip().lower() if c is not None else "" for c in cells]
+                if "team_id" in names and "period" in names:
+                    missing = [c for c in TIDY if c not in names]
+                    if missing:
+                        raise _Failed(failures_frame([{
+                            "row": i + 1, "column": c, "reason": "missing-column", "value": None,
+                            "message": f"column {c!r} is missing from the header row"}
+                            for c in missing]))
+                    body = [list(r) + [None] * (len(names) - len(r)) for r in rows[i + 1:]]
+                    frame = pd.DataFrame(body, columns=names, dtype=object)
+                    frame["row"] = np.arange(i + 2, i + 2 + len(frame))
+                    if "comment" not in frame:
+                        frame["comment"] = ""
+                    frame = frame[["row", *TIDY, "comment"]]
+                    keep = ~(frame[TIDY].isna().all(axis=1))
+                    return frame[keep].reset_index(drop=True)
+        raise _one(1, "", "missing-column", None,
+                   "no sheet has a header row with team_id, indicator_id, period, numerator, "
+                   "denominator; use `workbench template xlsx` to make the workbook")
+    finally:
+        book.close()
+
+
+def _dhis2_values_json(text: str) -> pd.DataFrame:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _one(exc.lineno, "", "bad-json", None,
+                   f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                   "export the data value set again") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("dataValues"), list):
+        raise _one(None, "dataValues", "bad-json", None,
+                   "a DHIS2 data value set is an object with a dataValues array")
+    values = pd.DataFrame(doc["dataValues"], dtype=object)
+    for top in ("period", "orgUnit", "attributeOptionCombo"):  # set-level defaults
+        if top not in values:
+            values[top] = doc.get(top)
+        elif doc.get(top) is not None:
+            values[top] = values[top].where(values[top].notna(), doc.get(top))
+    rename = {"dataElement": "dataelement", "orgUnit": "orgunit",
+              "categoryOptionCombo": "categoryoptioncombo",
+              "attributeOptionCombo": "attributeoptioncombo"}
+    values = values.rename(columns=rename)
+    values["row"] = np.arange(1, len(values) + 1)
+    return values
+
+
+def _dhis2_values_csv(text: str) -> pd.DataFrame:
+    reader = pd.read_csv(io.StringIO(text), header=None, skiprows=1, dtype=str,
+                         keep_default_na=False)
+    width = min(reader.shape[1], len(DHIS2_CSV_COLUMNS))
+    values = reader.iloc[:, :width].copy()
+    values.columns = DHIS2_CSV_COLUMNS[:width]
+    values["row"] = np.arange(2, len(values) + 2)
+    return values
+
+
+_TRUE = {"true", "t", "1"}
+
+
+def _from_dhis2(values: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                   int]:
+    """DHIS2 data values -> tidy candidate rows (summing mapped operands), failures, ignored."""
+    for column in ("dataelement", "period", "orgunit", "categoryoptioncombo",
+                   "attributeoptioncombo", "value", "comment", "deleted"):
+        if column not in values:
+            values[column] = None
+    values = values.astype({c: object for c in values.columns if c != "row"})
+    deleted = values["deleted"].astype(str).str.strip().str.lower().isin(_TRUE)
+    ignored = int(deleted.sum())
+    values = values[~deleted]
+    coc = values["categoryoptioncombo"].where(~blank_mask(values["categoryoptioncombo"]),
+                                              "default")
+    values = values.assign(categoryoptioncombo=coc.astype(str),
+                           dataelement=values["dataelement"].astype(str).str.strip())
+    ops = mapping.operands
+    matched = values.merge(ops, left_on="dataelement", right_on="data_element", how="inner")
+    matched = matched[matched["category_option_combo"].isna()
+                      | (matched["category_option_combo"] == matched["categoryoptioncombo"])]
+    unmapped = ~values["row"].isin(matched["row"])
+    parts = []
+    if unmapped.any():
+        if mapping.unmapped_data_elements == "error":
+            parts.append(pd.DataFrame({
+                "row": values["row"][unmapped], "column": "dataElement",
+                "reason": "unmapped-data-element", "value": values["dataelement"][unmapped],
+                "message": [f"data element {de}.{c} is not in the mapping {mapping.path}; add "
+                            "it or set unmapped_data_elements: ignore" for de, c in
+                            zip(values["dataelement"][unmapped],
+                                values["categoryoptioncombo"][unmapped], strict=True)]}))
+        else:
+            ignored += int(unmapped.sum())
+    rows = matched["row"]
+    period, f_period = normalise_periods(matched["period"], rows)
+    number, f_value = check_counts(matched["value"], rows, "value")
+    parts += [f_period, f_value]
+    matched = matched.assign(period=period, value=number,
+                             team_id=matched["orgunit"].astype(str).map(mapping.team_of))
+    # conflicting duplicates within the import: one operand value twice, different values
+    operand = ["dataelement", "categoryoptioncombo", "attributeoptioncombo", "orgunit",
+               "period", "indicator_id", "part"]
+    keyed = matched.astype({"attributeoptioncombo": str})
+    dup = keyed.duplicated(operand, keep=False)
+    if dup.any():
+        spread = keyed[dup].groupby(operand, dropna=False)["value"].transform("nunique")
+        conflict = spread[spread > 1].index
+        if len(conflict):
+            first = keyed.loc[conflict].groupby(operand, dropna=False)["row"].transform("min")
+            parts.append(pd.DataFrame({
+                "row": keyed.loc[conflict, "row"], "column": "value", "reason": "duplicate-key",
+                "value": values.set_index("row").loc[keyed.loc[conflict, "row"], "value"].values,
+                "message": [f"{de}.{c} for {ou} {pe} is given again with a different value "
+                            f"(first on row {f}); keep one" for de, c, ou, pe, f in
+                            zip(keyed.loc[conflict, "dataelement"],
+                                keyed.loc[conflict, "categoryoptioncombo"],
+                                keyed.loc[conflict, "orgunit"], keyed.loc[conflict, "period"],
+                                first, strict=True)]}))
+        matched = matched[~keyed.duplicated(operand, keep="first")]
+    matched = matched.astype({"comment": object})
+    grouped = matched.groupby(["team_id", "indicator_id", "period", "part"], dropna=False).agg(
+        value=("value", lambda v: v.sum(min_count=1)), row=("row", "min"),
+        orgunit=("orgunit", "first"),
+        comment=("comment", lambda c: "; ".join(sorted({x.strip() for x in c
+                                                         if isinstance(x, str) and x.strip()}))))
+    grouped = grouped.reset_index()
+    key = ["team_id", "indicator_id", "period"]
+    num = grouped[grouped["part"] == "numerator"].drop(columns="part")
+    den = grouped[grouped["part"] == "denominator"].drop(columns="part")
+    out = num.merge(den, on=key, how="outer", suffixes=("_n", "_d"))
+    out["numerator"] = out["value_n"]
+    out["denominator"] = out["value_d"]
+    out["row"] = out[["row_n", "row_d"]].min(axis=1).astype(int)
+    out["orgunit"] = out["orgunit_n"].where(out["orgunit_n"].notna(), out["orgunit_d"])
+    out["comment"] = [
+        "; ".join(x for x in dict.fromkeys((a if isinstance(a, str) else "",
+                                            b if isinstance(b, str) else "")) if x)
+        for a, b in zip(out["comment_n"], out["comment_d"], strict=True)]
+    # DHIS2 does not store zeros of most data elements (zeroIsSignificant=false): a numerator
+    # absent where the denominator came is 0 (DHIS2 missingValueStrategy NEVER_SKIP).
+    out["numerator"] = out["numerator"].where(out["row_n"].notna() | out["denominator"].isna(),
+                                              0.0)
+    out = out[["row", *key, "numerator", "denominator", "comment", "orgunit"]]
+    return out, _concat(parts), ignored
+
+
+def _from_kobo(text: str, mapping: Mapping) -> pd.DataFrame:
+    frame = pd.read_csv(io.StringIO(text), sep=_sniff_delimiter(text), dtype=str,
+                        keep_default_na=False)
+    by_name = {normalise_column(c): c for c in frame.columns}
+    wanted = {**{k: v for k, v in mapping.kobo.items()},
+              **{f"{r.indicator_id}|{r.part}": r.column for r in mapping.columns.itertuples()}}
+    missing = sorted({v for v in wanted.values() if v not in by_name})
+    if missing:
+        raise _Failed(failures_frame([{
+            "row": 1, "column": m, "reason": "missing-column", "value": None,
+            "message": f"column {m!r} named in {mapping.path} is not in the export; check the "
+                       "question name (group/question)"} for m in missing]))
+    rows = np.arange(2, len(frame) + 2)
+    team = frame[by_name[mapping.kobo["team"]]].str.strip().map(mapping.team_of)
+    period = frame[by_name[mapping.kobo["period"]]].str.strip()
+    period = period.where(~period.str.match(r"^\d{4}-\d{2}-\d{2}"), period.str[:7])
+    comment = (frame[by_name[mapping.kobo["comment"]]] if "comment" in mapping.kobo
+               else pd.Series("", index=frame.index))
+    pieces = []
+    for indicator, parts in mapping.columns.groupby("indicator_id", sort=False):
+        piece = pd.DataFrame({"row": rows, "team_id": team.values, "indicator_id": indicator,
+                              "period": period.values, "comment": comment.values})
+        for part in ("numerator", "denominator"):
+            cols = parts.loc[parts["part"] == part, "column"].tolist()
+            if not cols:
+                piece[part] = None
+            elif len(cols) == 1:
+                piece[part] = frame[by_name[cols[0]]].values
+            else:  # several questions summed: check each, then add
+                nums = [pd.to_numeric(frame[by_name[c]], errors="coerce") for c in cols]
+                piece[part] = sum(nums).values
+        pieces.append(piece)
+    return pd.concat(pieces, ignore_index=True)

@@ -1,0 +1,324 @@
+"""Monthly data entry: one team × one month, every indicator's numerator and denominator.
+
+`load_month` gives what the form shows (definitions, the current values, the previous months
+for context) and the revision id of each entry as read. `check_month` runs the inline checks
+(whole numbers, both parts present, numerator <= denominator, a jump against the team's recent
+months as a warning) and returns every problem at once. `save_month` writes one revision per
+changed value in one transaction, and refuses with `ConflictError` — showing both values —
+when someone else saved an entry after the form loaded it. Nothing is overwritten: a revision
+is appended.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from workbench.errors import ConflictError, NotFoundError, ValidationFailed
+from workbench.store import (
+    add_revisions,
+    current_revisions,
+    current_user,
+    get_team,
+    latest_revision_id,
+    read_collaborative,
+    read_indicators,
+)
+from workbench.store import schema as s
+
+__all__ = [
+    "EntryCheck",
+    "EntryRow",
+    "MonthSheet",
+    "SavedValue",
+    "MonthSaveResult",
+    "load_month",
+    "parse_count",
+    "check_month",
+    "save_month",
+    "format_pair",
+]
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_NEEDS_DENOMINATOR = ("proportion", "rate", "mean")
+
+
+class EntryCheck(NamedTuple):
+    """One inline-check result: `severity` is "error" (blocks saving) or "warning"."""
+
+    indicator_id: str
+    field: str  # numerator | denominator | value
+    severity: str
+    message: str
+
+
+@dataclass
+class EntryRow:
+    """One indicator line of the month's grid, as loaded."""
+
+    indicator_id: str
+    name: str
+    kind: str
+    numerator_definition: str
+    denominator_definition: str
+    multiplier: float
+    unit: str
+    numerator: float | None
+    denominator: float | None
+    revision_id: int | None
+    previous: pd.DataFrame  # period, numerator, denominator, value (oldest first)
+
+
+@dataclass
+class MonthSheet:
+    """What `load_month` read: the rows and the revision ids the save will check against."""
+
+    team_id: str
+    period: str
+    rows: list[EntryRow]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def loaded_revision_ids(self) -> dict[str, int | None]:
+        return {row.indicator_id: row.revision_id for row in self.rows}
+
+    def row(self, indicator_id: str) -> EntryRow:
+        for row in self.rows:
+            if row.indicator_id == indicator_id:
+                return row
+        raise KeyError(indicator_id)
+
+
+class SavedValue(NamedTuple):
+    indicator_id: str
+    old: tuple[float | None, float | None]
+    new: tuple[float | None, float | None]
+    revision_id: int
+
+
+@dataclass
+class MonthSaveResult:
+    team_id: str
+    period: str
+    saved: list[SavedValue]
+    unchanged: list[str]
+    warnings: list[EntryCheck]
+    revision_ids: dict[str, int | None]
+
+    def summary(self) -> str:
+        """What was saved, in words."""
+        if not self.saved:
+            return f"Nothing to save for {self.team_id} {self.period}: no value changed."
+        parts = [f"{v.indicator_id} {format_pair(*v.new)}"
+                 + (f" (was {format_pair(*v.old)})" if v.old != (None, None) else "")
+                 for v in self.saved]
+        return (f"Saved {len(self.saved)} value(s) for {self.team_id} {self.period}: "
+                + "; ".join(parts) + ".")
+
+
+def format_pair(numerator: float | None, denominator: float | None) -> str:
+    """`40/50`, `40` (no denominator) or `—`."""
+    def fmt(x: float | None) -> str:
+        return "—" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
+    if numerator is None and denominator is None:
+        return "—"
+    return fmt(numerator) if denominator is None else f"{fmt(numerator)}/{fmt(denominator)}"
+
+
+def _check_period(period: str) -> str:
+    period = str(period)
+    if not _PERIOD.match(period):
+        raise ValidationFailed(f"period {period!r} is not a month; write YYYY-MM (2025-06).",
+                               failure_cases=[("period", "write the month as YYYY-MM "
+                                                         "(2025-06)")])
+    return period
+
+
+def load_month(engine: Engine, team_id: str, period: str, *, context_months: int = 6
+               ) -> MonthSheet:
+    """The month's grid for `team_id`: each indicator's definition, current value, the
+    revision id read, and the previous `context_months` months' values."""
+    period = _check_period(period)
+    get_team(engine, team_id)
+    indicators = read_indicators(engine)
+    current = current_revisions(engine, team_ids=[team_id])
+    first = str(pd.Period(period, freq="M") - context_months)
+    rows = []
+    for ind in indicators.itertuples():
+        mine = current[current["indicator_id"] == ind.indicator_id]
+        this = mine[mine["period"] == period]
+        prev = mine[(mine["period"] < period) & (mine["period"] >= first)]
+        prev = prev[prev["numerator"].notna() | prev["denominator"].notna()]
+        prev = prev.loc[:, ["period", "numerator", "denominator"]].reset_index(drop=True)
+        den = prev["denominator"].astype(float)
+        prev = prev.assign(value=prev["numerator"].astype(float) / den.where(den != 0))
+        rec = this.iloc[0] if len(this) else None
+        rows.append(EntryRow(
+            indicator_id=ind.indicator_id, name=ind.name, kind=ind.kind,
+            numerator_definition=ind.numerator_definition,
+            denominator_definition=ind.denominator_definition,
+            multiplier=float(ind.multiplier), unit=ind.unit,
+            numerator=_opt(rec["numerator"]) if rec is not None else None,
+            denominator=_opt(rec["denominator"]) if rec is not None else None,
+            revision_id=int(rec["revision_id"]) if rec is not None else None,
+            previous=prev,
+        ))
+    settings = read_collaborative(engine).get("settings") or {}
+    return MonthSheet(team_id=team_id, period=period, rows=rows, settings=dict(settings))
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def parse_count(text: Any) -> tuple[float | None, str | None]:
+    """A typed count → (value, None), or (None, message). Blank → (None, None)."""
+    if text is None:
+        return None, None
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        value = float(text)
+        if math.isnan(value):
+            return None, None
+    else:
+        raw = str(text).strip()
+        if raw == "":
+            return None, None
+        try:
+            value = float(raw.replace(",", ""))
+        except ValueError:
+            return None, f"{raw!r} is not a number; type a whole number such as 42"
+        text = raw
+    if not math.isfinite(value) or not value.is_integer():
+        return None, f"{text!r} is not a whole number; counts are 0, 1, 2 …"
+    if value < 0:
+        return None, f"{text!r} is negative; counts are 0 or more"
+    return value, None
+
+
+def check_month(sheet: MonthSheet, values: Mapping[str, tuple[Any, Any]]) -> list[EntryCheck]:
+    """Every inline problem with the typed `values` ({indicator_id: (numerator, denominator)}).
+
+    Runs `workbench.ingest.cells.check_entries` (the checks imports use too): errors for text that
+    is not a whole count, a negative count, a missing half of the pair, a zero denominator
+    with events, a numerator above the denominator; a warning when the proportion jumps more
+    than `jump_threshold_pp` points from the mean of the team's last `jump_window` months.
+    """
+    from workbench.ingest.cells import check_entries
+
+    if not values:
+        return []
+    order = list(values)
+    frame = pd.DataFrame({
+        "team_id": sheet.team_id, "indicator_id": order, "period": sheet.period,
+        "numerator": pd.Series([values[i][0] for i in order], dtype=object),
+        "denominator": pd.Series([values[i][1] for i in order], dtype=object),
+    })
+    indicators = pd.DataFrame({"indicator_id": [r.indicator_id for r in sheet.rows],
+                               "kind": [r.kind for r in sheet.rows]})
+    history = pd.concat(
+        [r.previous.assign(team_id=sheet.team_id, indicator_id=r.indicator_id)
+         for r in sheet.rows if len(r.previous)] or [pd.DataFrame(
+            columns=["team_id", "indicator_id", "period", "value"])], ignore_index=True)
+    failures = check_entries(frame, indicators, history=history, settings=sheet.settings)
+    out = []
+    for f in failures.itertuples():
+        column = f.column if f.column in ("numerator", "denominator") else "value"
+        if f.reason == "sudden-jump":
+            column = "value"
+        out.append(EntryCheck(order[int(f.row)], column, str(f.severity),
+                              f"{column}: {f.message}" if column != "value" else f.message))
+    return out
+
+
+def save_month(
+    engine: Engine,
+    team_id: str,
+    period: str,
+    values: Mapping[str, tuple[Any, Any]],
+    loaded_revision_ids: Mapping[str, int | None],
+    user: str | None = None,
+    *,
+    sheet: MonthSheet | None = None,
+) -> MonthSaveResult:
+    """Save the month's typed `values` ({indicator_id: (numerator, denominator)}).
+
+    Checks first (`ValidationFailed` with every error, nothing written). Blank pairs are left
+    alone. A value is written only if it differs from the current one; every write is a
+    revision (source "form", author `user`) in ONE transaction. If an entry this save changes
+    has a newer revision than `loaded_revision_ids` says the form read, the save is refused
+    with `ConflictError` naming both values (`conflicts` field); nothing is written.
+    """
+    user = user or current_user()
+    period = _check_period(period)
+    sheet = sheet or load_month(engine, team_id, period)
+    problems = check_month(sheet, values)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ValidationFailed(
+            f"nothing was saved for {team_id} {period}: "
+            + "; ".join(f"{e.indicator_id} {e.message}" for e in errors),
+            failure_cases=errors)
+    parsed = {ind: (parse_count(n)[0], parse_count(d)[0]) for ind, (n, d) in values.items()}
+    mr = s.measurement_revisions
+    saved: list[SavedValue] = []
+    unchanged: list[str] = []
+    with engine.begin() as conn:
+        rows, conflicts = [], []
+        for ind, new in parsed.items():
+            if new == (None, None):
+                unchanged.append(ind)
+                continue
+            latest = latest_revision_id(conn, team_id, ind, period)
+            current = _pair(conn, latest)
+            if current == new:
+                unchanged.append(ind)
+                continue
+            loaded = loaded_revision_ids.get(ind)
+            if latest != loaded:
+                other = conn.execute(select(mr.c.author, mr.c.created_at).where(
+                    mr.c.revision_id == latest)).first()
+                loaded_pair = _pair(conn, loaded)
+                conflicts.append({
+                    "indicator_id": ind, "theirs": current, "yours": new,
+                    "loaded": loaded_pair, "author": other.author,
+                    "saved_at": f"{other.created_at:%Y-%m-%d %H:%M}",
+                })
+                continue
+            rows.append({"team_id": team_id, "indicator_id": ind, "period": period,
+                         "numerator": new[0], "denominator": new[1], "_old": current})
+        if conflicts:
+            raise ConflictError(
+                "nothing was saved: " + "; ".join(
+                    f"{c['indicator_id']} {period} was saved as {format_pair(*c['theirs'])} by "
+                    f"{c['author']} at {c['saved_at']} UTC after you opened the form (you saw "
+                    f"{format_pair(*c['loaded'])}); your value is {format_pair(*c['yours'])}"
+                    for c in conflicts)
+                + ". Reload the month to see their values, then enter yours again if they are "
+                  "still right.",
+                conflicts=conflicts, team_id=team_id, period=period)
+        ids = add_revisions(conn, [{k: v for k, v in r.items() if k != "_old"} for r in rows],
+                            source="form", author=user, reason="monthly data entry")
+        for r, rid in zip(rows, ids, strict=True):
+            saved.append(SavedValue(r["indicator_id"], r["_old"],
+                                    (r["numerator"], r["denominator"]), int(rid)))
+    revision_ids = dict(loaded_revision_ids)
+    revision_ids.update({v.indicator_id: v.revision_id for v in saved})
+    return MonthSaveResult(team_id, period, saved, unchanged,
+                           [p for p in problems if p.severity == "warning"], revision_ids)
+
+
+def _pair(conn: Any, revision_id: int | None) -> tuple[float | None, float | None]:
+    if revision_id is None:
+        return (None, None)
+    mr = s.measurement_revisions
+    row = conn.execute(select(mr.c.numerator, mr.c.denominator).where(
+        mr.c.revision_id == revision_id)).first()
+    if row is None:
+        raise NotFoundError(f"revision {revision_id} does not exist")
+    return (_opt(row.numerator), _opt(row.denominator))

@@ -1,0 +1,357 @@
+"""Coaching visits: notes, agreed actions, the IHI assessment score and data verification.
+
+A coach recounts a team's numerator and denominator from the source registers for a few
+indicator-months; the verification factor (VF = recounted ÷ reported, RDQA / WHO DQR) shows
+at once against the collaborative's band (default 0.90–1.10). Saving a visit is one
+transaction: the visit, the faculty assessment, the recounts, and a flag (rule
+`verification-out-of-band`, as in `workbench.validate`) for every out-of-band result, so the
+validators see it in their queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+
+from workbench.errors import ValidationFailed
+from workbench.ingest.collaborative import is_valid_date
+from workbench.records.monthly_data import format_pair, parse_count
+from workbench.records.pdsa import Failure
+from workbench.store import (
+    current_revisions,
+    current_user,
+    read_assessments,
+    read_collaborative,
+    utcnow,
+)
+from workbench.store import schema as s
+from workbench.validate.run import fingerprint
+from workbench.validate.verification import verification_factor
+
+__all__ = [
+    "ASSESSMENT_SCALE",
+    "RULE_CODE",
+    "Recount",
+    "CoachingVisit",
+    "VisitSaveResult",
+    "verification_factor",
+    "verification_band",
+    "assessment_meaning",
+    "latest_self_score",
+    "reported_values",
+    "verify_recounts",
+    "validate_visit",
+    "save_visit",
+]
+
+#: The rule code `workbench.validate` uses for the same finding, so `workbench validate` finds
+#: the flag a visit raised (same fingerprint) instead of raising a second one.
+RULE_CODE = "verification-out-of-band"
+
+#: IHI assessment scale (Life QI wording, paraphrased; qi-tools-and-user-needs.md B1).
+ASSESSMENT_SCALE: dict[float, tuple[str, str]] = {
+    0.5: ("Intent to participate", "Project named; no charter, no team yet."),
+    1.0: ("Charter and team established", "Charter written and reviewed; people assigned; "
+                                          "no work done yet."),
+    1.5: ("Planning for the project has begun", "Project structure being organised: "
+                                                "resources, first focus, meeting schedule."),
+    2.0: ("Activity, but no changes", "First learning cycles: planning, measurement, baseline "
+                                      "data, process study; changes planned but not tested."),
+    2.5: ("Changes tested, but no improvement", "First test cycles under way; key measures "
+                                                "reported and shown with targets."),
+    3.0: ("Modest improvement", "Some change-package tests succeeded; some small-scale "
+                                "implementation; about 20 % of expected results."),
+    3.5: ("Improvement", "Testing and implementation go on; more movement towards the goals; "
+                         "some outcome improvement."),
+    4.0: ("Significant improvement", "Expected results reached for major subsystems; "
+                                     "implementation begun; goals at least 50 % complete."),
+    4.5: ("Sustainable improvement", "Key-measure data begin to show the impact is sustained."),
+    5.0: ("Outstanding sustainable results", "All goals and expected results met; changes "
+                                             "made permanent in the organisation."),
+}
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def assessment_meaning(score: float | None) -> str:
+    """`"3.0 — Modest improvement: …"` for a score on the scale, else ""."""
+    if score is None or float(score) not in ASSESSMENT_SCALE:
+        return ""
+    label, meaning = ASSESSMENT_SCALE[float(score)]
+    return f"{float(score):.1f} — {label}: {meaning}"
+
+
+def verification_band(engine: Engine | Connection) -> tuple[float, float]:
+    """The collaborative's acceptable VF band (settings `verification_band`, default
+    0.90–1.10)."""
+    band = (read_collaborative(engine).get("settings") or {}).get("verification_band",
+                                                                  [0.90, 1.10])
+    return float(band[0]), float(band[1])
+
+
+@dataclass
+class Recount:
+    """A recount from the source registers for one indicator-month (text or numbers)."""
+
+    indicator_id: str
+    period: str
+    recounted_numerator: Any = None
+    recounted_denominator: Any = None
+
+
+@dataclass
+class CoachingVisit:
+    """One coaching visit. `actions`: [{"action", "owner", "due"}]; `score` on the IHI scale
+    (0.5–5.0) with its `justification`; `assessment_period` defaults to the visit's month."""
+
+    team_id: str
+    visit_date: str
+    coach: str
+    notes: str = ""
+    actions: list[dict[str, str]] = field(default_factory=list)
+    score: float | None = None
+    justification: str = ""
+    assessment_period: str | None = None
+    recounts: list[Recount] = field(default_factory=list)
+
+
+class VisitSaveResult(NamedTuple):
+    visit_id: int
+    assessment_id: int | None
+    recount_ids: list[int]
+    flag_ids: list[int]
+    verification: pd.DataFrame
+
+    def summary(self) -> str:
+        parts = [f"Saved visit {self.visit_id}"]
+        if self.assessment_id is not None:
+            parts.append("the assessment score")
+        if self.recount_ids:
+            parts.append(f"{len(self.recount_ids)} recount(s)")
+        text = ", ".join(parts) + "."
+        if self.flag_ids:
+            text += (f" {len(self.flag_ids)} verification factor(s) outside the band were "
+                     f"flagged for the validators (flag {', '.join(map(str, self.flag_ids))}).")
+        return text
+
+
+def latest_self_score(engine: Engine | Connection, team_id: str) -> dict[str, Any] | None:
+    """The team's latest self-assessment (period, score, justification, assessor) or None."""
+    frame = read_assessments(engine, team_id=team_id)
+    frame = frame[frame["assessor_type"] == "self"]
+    if frame.empty:
+        return None
+    row = frame.sort_values(["period", "assessment_id"]).iloc[-1]
+    return {k: row[k] for k in ("period", "score", "justification", "assessor", "created_at")}
+
+
+def reported_values(engine: Engine | Connection, team_id: str) -> pd.DataFrame:
+    """The team's current reported values (with revision ids) to recount against."""
+    return current_revisions(engine, team_ids=[team_id])
+
+
+_VERIFY_COLUMNS = ["indicator_id", "period", "reported_numerator", "reported_denominator",
+                   "recounted_numerator", "recounted_denominator", "vf_numerator",
+                   "vf_denominator", "in_band", "exact_match", "revision_id", "message"]
+
+
+def verify_recounts(engine: Engine | Connection, team_id: str, recounts: list[Recount],
+                    band: tuple[float, float] | None = None) -> pd.DataFrame:
+    """One row per recount: reported vs recounted numerator and denominator, their VFs,
+    whether both are inside `band`, whether they match exactly, and a sentence."""
+    band = band or verification_band(engine)
+    current = reported_values(engine, team_id).set_index(["indicator_id", "period"])
+    rows = []
+    for rc in recounts:
+        num, _ = parse_count(rc.recounted_numerator)
+        den, _ = parse_count(rc.recounted_denominator)
+        key = (rc.indicator_id, str(rc.period))
+        rep = current.loc[key] if key in current.index else None
+        rep_num = None if rep is None or pd.isna(rep["numerator"]) else float(rep["numerator"])
+        rep_den = None if rep is None or pd.isna(rep["denominator"]) else float(
+            rep["denominator"])
+        vf_n = verification_factor(num, rep_num)
+        vf_d = verification_factor(den, rep_den)
+        vfs = [v for v in (vf_n, vf_d) if v is not None]
+        in_band = bool(vfs) and all(band[0] <= v <= band[1] for v in vfs)
+        exact = num == rep_num and (den == rep_den)
+        if rep is None:
+            message = f"{rc.indicator_id} {rc.period}: the team reported nothing to verify"
+        elif not vfs:
+            message = f"{rc.indicator_id} {rc.period}: enter the recounted values"
+        else:
+            shown = ", ".join(f"{name} VF {v:.2f}" for name, v in
+                              (("numerator", vf_n), ("denominator", vf_d)) if v is not None)
+            verdict = "inside" if in_band else "OUTSIDE"
+            message = (f"{rc.indicator_id} {rc.period}: {shown} — {verdict} "
+                       f"{band[0]:.2f}–{band[1]:.2f}")
+            if not in_band:
+                worst = max(vfs, key=lambda v: abs(v - 1))
+                message += " (under-reported)" if worst > 1 else " (over-reported)"
+        rows.append({
+            "indicator_id": rc.indicator_id, "period": str(rc.period),
+            "reported_numerator": rep_num, "reported_denominator": rep_den,
+            "recounted_numerator": num, "recounted_denominator": den,
+            "vf_numerator": vf_n, "vf_denominator": vf_d, "in_band": in_band,
+            "exact_match": bool(exact), "message": message,
+            "revision_id": None if rep is None else int(rep["revision_id"]),
+        })
+    return pd.DataFrame(rows, columns=_VERIFY_COLUMNS)
+
+
+
+def validate_visit(visit: CoachingVisit, *, known_indicators: list[str] | None = None,
+                   today: dt.date | None = None) -> list[Failure]:
+    """Every problem with `visit` at once, as (field, message)."""
+    out: list[Failure] = []
+    add = out.append
+    today = today or dt.date.today()
+    if not str(visit.team_id or "").strip():
+        add(Failure("team_id", "choose the team"))
+    if not is_valid_date(visit.visit_date):
+        add(Failure("visit_date", f"{visit.visit_date!r} is not a date; write YYYY-MM-DD"))
+    elif dt.date.fromisoformat(visit.visit_date) > today:
+        add(Failure("visit_date", f"the visit date {visit.visit_date} is in the future; record "
+                                  "a visit after it happened"))
+    if not str(visit.coach or "").strip():
+        add(Failure("coach", "name the coach who made the visit"))
+    for i, action in enumerate(visit.actions, start=1):
+        if not any(str(v or "").strip() for v in action.values()):
+            continue
+        if not str(action.get("action", "")).strip():
+            add(Failure("actions", f"action {i}: say what was agreed"))
+        if not str(action.get("owner", "")).strip():
+            add(Failure("actions", f"action {i}: name its owner"))
+        due = action.get("due")
+        if not due:
+            add(Failure("actions", f"action {i}: give a due date"))
+        elif not is_valid_date(str(due)):
+            add(Failure("actions", f"action {i}: due date {due!r} is not YYYY-MM-DD"))
+    if visit.score is not None:
+        if float(visit.score) not in ASSESSMENT_SCALE:
+            add(Failure("score", f"{visit.score} is not on the IHI scale; choose 0.5, 1.0, … "
+                                 "5.0"))
+        if not visit.justification.strip():
+            add(Failure("justification", "justify the assessment score: what did you see "
+                                         "that places the team at this level?"))
+    if visit.assessment_period and not _PERIOD.match(str(visit.assessment_period)):
+        add(Failure("assessment_period", "write the assessment month as YYYY-MM"))
+    seen = set()
+    for i, rc in enumerate(visit.recounts, start=1):
+        label = f"recount {i} ({rc.indicator_id} {rc.period})"
+        if known_indicators is not None and rc.indicator_id not in known_indicators:
+            add(Failure("recounts", f"{label}: unknown indicator"))
+        if not _PERIOD.match(str(rc.period or "")):
+            add(Failure("recounts", f"{label}: write the month as YYYY-MM"))
+        if (rc.indicator_id, rc.period) in seen:
+            add(Failure("recounts", f"{label}: this indicator-month is recounted twice"))
+        seen.add((rc.indicator_id, rc.period))
+        num, num_err = parse_count(rc.recounted_numerator)
+        den, den_err = parse_count(rc.recounted_denominator)
+        for part, err in (("numerator", num_err), ("denominator", den_err)):
+            if err:
+                add(Failure("recounts", f"{label}: recounted {part}: {err}"))
+        if num is None and not num_err:
+            add(Failure("recounts", f"{label}: enter the recounted numerator"))
+        if num is not None and den is not None and num > den:
+            add(Failure("recounts", f"{label}: recounted numerator {int(num)} is above the "
+                                    f"denominator {int(den)}"))
+    return out
+
+
+def save_visit(engine: Engine, visit: CoachingVisit, user: str | None = None
+               ) -> VisitSaveResult:
+    """Validate and save the whole visit in ONE transaction; returns what was written.
+
+    Writes the visit, a faculty assessment (if scored), one recount per indicator-month with
+    the reported values as they are now, and for each out-of-band verification factor an
+    open flag with its "opened" event — the same flag `workbench.validate`'s rule
+    `verification-out-of-band` would raise (rule code, fingerprint rule|team|indicator|period|
+    recount_id, severity "warning", statistic = the VF furthest from 1, lower/upper = the band,
+    component "ratio"), so a later validation run keeps it rather than adding another.
+    """
+    user = user or current_user()
+    known = [r for r in _scalars(engine, s.indicators.c.indicator_id)]
+    failures = validate_visit(visit, known_indicators=known)
+    verification = verify_recounts(engine, visit.team_id, visit.recounts)
+    for row in verification.itertuples():
+        if row.reported_numerator is None and row.reported_denominator is None:
+            failures.append(Failure("recounts", f"{row.indicator_id} {row.period}: the team "
+                                                "reported nothing for that month to verify"))
+    if failures:
+        raise ValidationFailed("the visit was not saved: "
+                               + "; ".join(f.message for f in failures), failure_cases=failures)
+    band = verification_band(engine)
+    now = utcnow()
+    period = visit.assessment_period or visit.visit_date[:7]
+    with engine.begin() as conn:
+        visit_id = conn.execute(s.coaching_visits.insert().values(
+            team_id=visit.team_id, coach=visit.coach.strip(), visit_date=visit.visit_date,
+            notes=visit.notes, author=user, created_at=now,
+            actions=[{k: str(a.get(k, "") or "") for k in ("action", "owner", "due")}
+                     for a in visit.actions if any(str(v or "").strip() for v in a.values())],
+        )).inserted_primary_key[0]
+        assessment_id = None
+        if visit.score is not None:
+            assessment_id = conn.execute(s.assessments.insert().values(
+                team_id=visit.team_id, period=period, score=float(visit.score),
+                assessor_type="faculty", assessor=visit.coach.strip(),
+                justification=visit.justification.strip(), visit_id=visit_id, created_at=now,
+            )).inserted_primary_key[0]
+        recount_ids, flag_ids = [], []
+        for row in verification.itertuples():
+            rid = conn.execute(s.verification_recounts.insert().values(
+                visit_id=visit_id, team_id=visit.team_id, indicator_id=row.indicator_id,
+                period=row.period, reported_numerator=row.reported_numerator,
+                reported_denominator=row.reported_denominator,
+                recounted_numerator=row.recounted_numerator,
+                recounted_denominator=row.recounted_denominator, author=user, created_at=now,
+            )).inserted_primary_key[0]
+            recount_ids.append(rid)
+            vfs = [v for v in (row.vf_numerator, row.vf_denominator)
+                   if v is not None and not pd.isna(v)]
+            if row.in_band or not vfs:
+                continue
+            worst = max(vfs, key=lambda v: abs(v - 1))
+            recounted = format_pair(row.recounted_numerator, row.recounted_denominator)
+            reported = format_pair(row.reported_numerator, row.reported_denominator)
+            key = pd.DataFrame([{"rule_code": RULE_CODE, "team_id": visit.team_id,
+                                 "indicator_id": row.indicator_id, "period": row.period,
+                                 "extra": str(rid)}])
+            flag_id = conn.execute(s.flags.insert().values(
+                rule_code=RULE_CODE, severity="warning", team_id=visit.team_id,
+                indicator_id=row.indicator_id, period=row.period,
+                message=(f"recount {recounted} against reported {reported}: verification "
+                         f"factor {worst:.2f} outside {band[0]}–{band[1]} "
+                         f"({'under' if worst > 1 else 'over'}-reported; coaching visit "
+                         f"{visit_id})"),
+                statistic=float(worst), lower=band[0], upper=band[1],
+                details={"visit_id": visit_id, "recount_id": rid, "coach": visit.coach,
+                         "component": "ratio",
+                         "vf_numerator": _f(row.vf_numerator),
+                         "vf_denominator": _f(row.vf_denominator),
+                         "reported": [row.reported_numerator, row.reported_denominator],
+                         "recounted": [row.recounted_numerator, row.recounted_denominator]},
+                fingerprint=str(fingerprint(key).iloc[0]),
+                data_revision_id=row.revision_id, status="open", created_at=now,
+                updated_at=now, version=1,
+            )).inserted_primary_key[0]
+            conn.execute(s.flag_events.insert().values(
+                flag_id=flag_id, action="opened", from_status=None, to_status="open",
+                user=user, note=f"coaching visit {visit_id}", created_at=now))
+            flag_ids.append(flag_id)
+    return VisitSaveResult(int(visit_id), assessment_id, recount_ids, flag_ids, verification)
+
+
+def _f(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _scalars(engine: Engine, column: Any) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(column)).scalars())

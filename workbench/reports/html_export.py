@@ -1,0 +1,224 @@
+"""Executed notebook → one self-contained HTML report (nbconvert, in process).
+
+The template `templates/workbench_report/` (an nbconvert template folder extending `lab`)
+hides code, removes cells by the project's tag vocabulary, adds a cover (title, team, period,
+generation time) and print CSS, and loads nothing from the network: no require.js, MathJax or
+widget manager from a CDN. BokehJS is embedded **once**, inline, and only the bundles the
+notebook's charts need (core always; widgets, tables, WebGL, MathJax only when a chart uses
+them): a report of six charts is about 1.5 MB and opens offline from a USB stick, where the
+INLINE resources of every chart would weigh 4.3 MB and CDN resources leave the charts blank.
+
+The notebooks emit their figures as `bokeh.embed.components` (a `<div>` plus a `<script>`
+that waits for `window.Bokeh`) in `text/html` outputs — see the contract in
+`workbench.charts`. nbconvert writes `text/html` outputs as they are, so text that users typed
+is escaped by the library that builds that HTML (and by bokeh inside its JSON).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from workbench.reports.kernel_pool import CellError
+from workbench.paths import templates_dir
+
+__all__ = [
+    "TEMPLATE_NAME",
+    "REMOVE_CELL_TAGS",
+    "REMOVE_INPUT_TAGS",
+    "REMOVE_OUTPUT_TAGS",
+    "ReportCover",
+    "bokehjs_components",
+    "bokehjs_scripts",
+    "notebook_to_html",
+    "without_bokehjs_loaders",
+]
+
+TEMPLATE_NAME = "workbench_report"
+REMOVE_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
+REMOVE_INPUT_TAGS = frozenset({"remove-input"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
+
+# "name":"DataTable" in bokeh's serialised documents (also when quotes are escaped in JS text)
+_MODEL_NAME = re.compile(r'\\?"name\\?"\s*:\s*\\?"([A-Za-z_][A-Za-z0-9_]*)')
+_BOKEH_MARKERS = ("Bokeh.embed", "bokehjs_exec", "root.Bokeh")
+_SCANNED_MIMETYPES = ("text/html", "application/javascript", "application/vnd.bokehjs_exec.v0+json")
+
+
+@dataclass(frozen=True)
+class ReportCover:
+    """What the cover of a report says."""
+
+    title: str
+    period: str
+    generated: datetime
+    version: str
+    team_id: str | None = None
+    team_name: str | None = None
+    error: CellError | None = None
+
+    @property
+    def period_label(self) -> str:
+        """`2026-10` → `October 2026`."""
+        try:
+            return datetime.strptime(self.period, "%Y-%m").strftime("%B %Y")
+        except ValueError:
+            return self.period
+
+    def as_resources(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "team_id": self.team_id or "",
+            "team_name": self.team_name or "",
+            "period_label": self.period_label,
+            "generated": self.generated.strftime("%d %B %Y, %H:%M UTC"),
+            "version": self.version,
+            "failed": self.error is not None,
+            "error_summary": self.error.summary if self.error else "",
+        }
+
+
+@functools.cache
+def _model_bundles() -> dict[str, str]:
+    """Bokeh model name → the extra BokehJS bundle it needs (bokeh's own bundle rules)."""
+    import bokeh.models  # noqa: F401 - registers every model class
+    from bokeh.core.has_props import HasProps
+    from bokeh.models import TableWidget, Widget
+    from bokeh.models.text import MathText
+
+    bundles: dict[str, str] = {}
+    for name, cls in HasProps.model_class_reverse_map.items():
+        if issubclass(cls, TableWidget):
+            bundles[name] = "bokeh-tables"
+        elif issubclass(cls, Widget):
+            bundles[name] = "bokeh-widgets"
+        elif issubclass(cls, MathText):
+            bundles[name] = "bokeh-mathjax"
+    return bundles
+
+
+def _declared(output: dict[str, Any]) -> list[str] | None:
+    """The bundles a workbench output says it needs (`{"workbench": {"bundles": [...]}}`)."""
+    declared = ((output.get("metadata") or {}).get("workbench") or {}).get("bundles")
+    return [str(b) for b in declared] if isinstance(declared, list) else None
+
+
+def _output_text(output: dict[str, Any]) -> str:
+    data = output.get("data") or {}
+    texts = []
+    for mimetype in _SCANNED_MIMETYPES:
+        value = data.get(mimetype)
+        if value:
+            texts.append(value if isinstance(value, str) else "".join(value)
+                         if isinstance(value, list) else str(value))
+    return "\n".join(texts)
+
+
+def bokehjs_components(nb: nbformat.NotebookNode) -> list[str]:
+    """The BokehJS bundles the notebook's outputs need, in load order ([] without charts).
+
+    Workbench charts declare their bundles in the output metadata (`workbench.charts`); any
+    other bokeh output is scanned for the model names it uses (bokeh's own bundle rules,
+    which costs importing every bokeh model once per process, about 1 s)."""
+    needed: set[str] = set()
+    found = False
+    for cell in nb.cells:
+        for output in cell.get("outputs", ()):
+            declared = _declared(output)
+            if declared is not None:
+                found = found or "bokeh" in declared
+                needed.update(declared)
+                continue
+            text = _output_text(output)
+            if not any(marker in text for marker in _BOKEH_MARKERS):
+                continue
+            found = True
+            bundles = _model_bundles()
+            needed.update(bundles[name] for name in _MODEL_NAME.findall(text) if name in bundles)
+            if "webgl" in text:
+                needed.add("bokeh-gl")
+    if not found:
+        return []
+    order = ["bokeh", "bokeh-gl", "bokeh-widgets", "bokeh-tables", "bokeh-mathjax"]
+    return [name for name in order if name == "bokeh" or name in needed]
+
+
+@functools.cache
+def bokehjs_scripts(components: tuple[str, ...]) -> tuple[str, ...]:
+    """Minified BokehJS of these bundles as script texts (read once per process)."""
+    if not components:
+        return ()
+    from bokeh.resources import Resources
+
+    resources = Resources(mode="inline", components=list(components))
+    return tuple(js.replace("</script", "<\\/script") for js in resources.js_raw)
+
+
+_LOCAL = threading.local()
+
+
+def _exporter() -> HTMLExporter:
+    """This thread's exporter (nbconvert's preprocessors and template state are per object;
+    report workers are threads)."""
+    exporter: HTMLExporter | None = getattr(_LOCAL, "exporter", None)
+    if exporter is None:
+        exporter = _LOCAL.exporter = _new_exporter()
+    return exporter
+
+
+def _new_exporter() -> HTMLExporter:
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(templates_dir())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(
+            remove_cell_tags=set(REMOVE_CELL_TAGS),
+            remove_input_tags=set(REMOVE_INPUT_TAGS),
+            remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS),
+        ),
+        enabled=True,
+    )
+    return exporter
+
+
+def _is_bokehjs_loader(output: dict[str, Any]) -> bool:
+    return bool(((output.get("metadata") or {}).get("workbench") or {}).get("bokehjs"))
+
+
+def without_bokehjs_loaders(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A shallow copy of `nb` without outputs that load BokehJS themselves (the template does:
+    `workbench.charts.setup_notebook()` emits one unless `WORKBENCH_BOKEHJS=template`)."""
+    if not any(_is_bokehjs_loader(o) for c in nb.cells for o in c.get("outputs", ())):
+        return nb
+    copy = nbformat.NotebookNode({**nb, "cells": []})
+    for cell in nb.cells:
+        if any(_is_bokehjs_loader(o) for o in cell.get("outputs", ())):
+            cell = nbformat.NotebookNode({**cell, "outputs": [
+                o for o in cell.outputs if not _is_bokehjs_loader(o)]})
+        copy.cells.append(cell)
+    return copy
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, cover: ReportCover) -> str:
+    """The report as one HTML text: cover, outputs without code, BokehJS once, print CSS."""
+    nb = without_bokehjs_loaders(nb)
+    components = tuple(bokehjs_components(nb))
+    resources = {
+        "metadata": {"name": cover.title if not cover.team_id
+                     else f"{cover.title} — {cover.team_id}, {cover.period_label}"},
+        "workbench": {**cover.as_resources(), "bokehjs": bokehjs_scripts(components)},
+    }
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return body

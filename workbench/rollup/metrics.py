@@ -1,0 +1,329 @@
+"""Collaborative roll-ups: how the whole collaborative is doing, in the HCI/ASSIST style.
+
+Pure functions on pandas frames (no I/O), vectorised across all teams and indicators:
+
+- `indicator_summary`  — per indicator × month: teams reporting, teams at target, % at target,
+  pooled numerator/denominator/value, median and IQR of team values;
+- `time_to_threshold`  — per team (and pooled per wave and collaborative) × indicator ×
+  threshold (80 %, 90 %, target): months since joining to first reach it, months sustained
+  after, as a share of months observed;
+- `gain_from_baseline` — per team (and pooled) × indicator: baseline of the first three reported
+  months, latest value, gain in percentage points, direction-aware improvement;
+- `most_improved`      — the teams with the largest improvement, per indicator;
+- `wave_cohorts`, `assessment_summary` (in `workbench.rollup.cohorts`) and `chart_signals`,
+  `status_matrix` (in `workbench.rollup.status`) are re-exported here.
+
+Inputs: the tidy frame (team_id, indicator_id, period, numerator, denominator, value — read it
+"as of" a time with `workbench.store.read_measurements(as_of=…)`), the indicators frame
+(indicator_id, target, direction, kind, multiplier) and the teams frame (team_id, wave_id,
+joined_period). Every function takes `period`, the reporting month: data after it are
+ignored. The shared conventions (what counts as reported, at target, pooled) are in
+`workbench.rollup.base`. The metrics follow Franco et al., BMJ Qual Saf 2011;20:658-665.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workbench.rollup.base import (
+    at_target,
+    from_ordinals,
+    indicator_attributes,
+    pool,
+    prepare,
+    reporting_period,
+)
+from workbench.rollup.cohorts import assessment_distribution, assessment_summary, wave_cohorts
+from workbench.rollup.status import chart_signals, status_matrix
+
+__all__ = [
+    "THRESHOLDS",
+    "BASELINE_MONTHS",
+    "indicator_summary",
+    "latest_indicator_summary",
+    "time_to_threshold",
+    "gain_from_baseline",
+    "most_improved",
+    "wave_cohorts",
+    "assessment_distribution",
+    "assessment_summary",
+    "chart_signals",
+    "status_matrix",
+    "reporting_period",
+]
+
+#: Fixed performance levels of the HCI analysis (Franco et al. 2011), on the value scale.
+#: They apply to `increase` proportions only; see `time_to_threshold`.
+THRESHOLDS = {"80%": 0.80, "90%": 0.90}
+
+#: The baseline pools this many first reported months.
+BASELINE_MONTHS = 3
+
+SUMMARY_COLUMNS = ["indicator_id", "period", "target", "direction", "teams_joined",
+                   "teams_reporting", "teams_at_target", "pct_at_target", "pooled_numerator",
+                   "pooled_denominator", "pooled_value", "pooled_at_target", "median", "q1",
+                   "q3", "iqr"]
+
+
+def indicator_summary(measurements: pd.DataFrame, indicators: pd.DataFrame,
+                      teams: pd.DataFrame | None = None, *, period: object = None
+                      ) -> pd.DataFrame:
+    """Per indicator and month (up to `period`): how many teams reported and reached target.
+
+    Columns: indicator_id, period, target, direction, teams_joined (teams in `teams` whose
+    joined_period is on or before the month; NA without a teams frame), teams_reporting,
+    teams_at_target, pct_at_target (0-100, of teams reporting; NaN without a target),
+    pooled_numerator, pooled_denominator, pooled_value, pooled_at_target (1/0/NaN), median,
+    q1, q3, iqr (of team values, value scale). Only months with at least one report appear.
+    """
+    m, _ = prepare(measurements, indicators, teams, period)
+    if m.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in SUMMARY_COLUMNS})
+    out = pool(m, ["indicator_id", "month"]).rename(columns={"teams": "teams_reporting"})
+    attrs = indicator_attributes(indicators)
+    out = out.merge(attrs[["indicator_id", "target", "direction"]], on="indicator_id",
+                    how="left")
+    out["direction"] = out["direction"].fillna("increase")
+    out["period"] = from_ordinals(out["month"]).to_numpy()
+    out["pooled_at_target"] = at_target(out["pooled_value"], out["target"], out["direction"])
+    out["teams_joined"] = _teams_joined(teams, out["month"].to_numpy())
+    return out[SUMMARY_COLUMNS]
+
+
+def _teams_joined(teams: pd.DataFrame | None, months: np.ndarray) -> np.ndarray:
+    from workbench.rollup.base import team_attributes
+
+    if teams is None or len(teams) == 0:
+        return pd.array([pd.NA] * len(months), dtype="Int64")
+    joined = np.sort(team_attributes(teams)["join_month"].dropna().to_numpy())
+    return pd.array(np.searchsorted(joined, months, side="right"), dtype="Int64")
+
+
+def latest_indicator_summary(measurements: pd.DataFrame, indicators: pd.DataFrame,
+                             teams: pd.DataFrame | None = None, *, period: object = None
+                             ) -> pd.DataFrame:
+    """`indicator_summary` of the reporting month only, one row per indicator in `indicators`
+    (in their order); an indicator nobody reported that month has teams_reporting 0."""
+    rp = reporting_period(measurements, period)
+    summary = indicator_summary(measurements, indicators, teams, period=rp)
+    ids = indicator_attributes(indicators)[["indicator_id", "target", "direction"]]
+    if rp is None:
+        return summary
+    this = summary[summary["period"] == rp].drop(columns=["target", "direction"])
+    out = ids.merge(this, on="indicator_id", how="left")
+    out["period"] = pd.Series([rp] * len(out), dtype="period[M]")
+    out["teams_reporting"] = out["teams_reporting"].fillna(0).astype(int)
+    if teams is not None and len(teams):
+        out["teams_joined"] = _teams_joined(teams, np.full(len(out), float(rp.ordinal)))
+    return out[SUMMARY_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# Per-entity series: each team, each wave pooled, the collaborative pooled
+
+_ENTITY_KEYS = ["indicator_id", "level", "team_id", "wave_id"]
+
+
+def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
+    """One row per entity × indicator × reported month: level (team, wave, collaborative),
+    team_id, wave_id, month, value, numerator, denominator, start_month, target, direction,
+    kind, multiplier."""
+    attrs = ["indicator_id", "target", "direction", "kind", "multiplier"]
+    team = m[["indicator_id", "team_id", "wave_id", "month", "value", "numerator",
+              "denominator", "join_month"] + attrs[1:]]
+    team = team.rename(columns={"join_month": "start_month"})
+    team.insert(1, "level", "team")
+    parts = [team]
+    ind = m[attrs].drop_duplicates("indicator_id")
+    for level, keys in (("wave", ["indicator_id", "wave_id"]), ("collaborative", ["indicator_id"])):
+        src = m[m["wave_id"].notna()] if level == "wave" else m
+        if src.empty:
+            continue
+        pooled = pool(src, keys + ["month"])
+        start = src.groupby(keys, dropna=False)["join_month"].min().rename("start_month")
+        pooled = pooled.merge(start.reset_index(), on=keys, how="left")
+        pooled = pooled.rename(columns={"pooled_value": "value", "pooled_numerator": "numerator",
+                                        "pooled_denominator": "denominator"})
+        pooled["level"] = level
+        pooled["team_id"] = None
+        if level == "collaborative":
+            pooled["wave_id"] = None
+        pooled = pooled.merge(ind, on="indicator_id", how="left")
+        parts.append(pooled[team.columns])
+    series = pd.concat(parts, ignore_index=True)
+    series = series[series["value"].notna()]
+    for c in ("team_id", "wave_id"):
+        series[c] = series[c].astype(object).where(series[c].notna(), None)
+    series["_entity"] = (series["indicator_id"].astype(str) + "|" + series["level"] + "|"
+                         + series["team_id"].fillna("").astype(str) + "|"
+                         + series["wave_id"].fillna("").astype(str))
+    return series.sort_values(["_entity", "month"], kind="stable").reset_index(drop=True)
+
+
+def _levels(series: pd.DataFrame, levels: tuple[str, ...]) -> pd.DataFrame:
+    return series[series["level"].isin(levels)]
+
+
+TIME_COLUMNS = ["indicator_id", "level", "team_id", "wave_id", "threshold", "threshold_value",
+                "direction", "start_period", "first_period", "months_to_reach",
+                "months_observed_after", "months_sustained", "sustained_share"]
+
+
+def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
+                      teams: pd.DataFrame | None = None, *, period: object = None,
+                      levels: tuple[str, ...] = ("team", "wave", "collaborative")
+                      ) -> pd.DataFrame:
+    """Months to first reach 80 %, 90 % and the target, and how well it was sustained.
+
+    One row per entity × indicator × threshold. Entities (`level`): each team; each wave
+    pooled (`team_id` None); the collaborative pooled (`team_id` and `wave_id` None).
+
+    - Thresholds: "80%" (0.80) and "90%" (0.90) apply to indicators of kind `proportion` with
+      direction `increase` (the HCI performance levels). For `decrease` indicators (an outcome
+      such as a haemorrhage rate) and other kinds only "target" applies: the complements
+      (rate <= 20 %) would be met from the first month and say nothing.
+      Reaching means at or beyond the threshold, direction-aware, ties count
+      (`workbench.rollup.base`).
+    - start_period: the team's joined_period (a team without one: its first reported month);
+      pooled entities start at the earliest join month of their teams.
+    - months_to_reach = first_period − start_period in months (0 = reached in the joining
+      month; reaching before joining also gives 0). NaN if never reached.
+    - months_observed_after: reported months from first_period (inclusive) to the reporting
+      month; months_sustained: those at or beyond the threshold (first_period included);
+      sustained_share = months_sustained / months_observed_after. Missing months are not
+      observed: they count neither way. NaN if never reached.
+    """
+    m, _ = prepare(measurements, indicators, teams, period)
+    if m.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in TIME_COLUMNS})
+    series = _levels(_entity_series(m), levels)
+    rows = []
+    inc_prop = (series["direction"] != "decrease") & (series["kind"] == "proportion")
+    for name, value in THRESHOLDS.items():
+        rows.append(series[inc_prop].assign(threshold=name, threshold_value=value))
+    rows.append(series[series["target"].notna()].assign(threshold="target",
+                                                        threshold_value=series["target"]))
+    long = pd.concat(rows, ignore_index=True)
+    if long.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in TIME_COLUMNS})
+    long["met"] = at_target(long["value"], long["threshold_value"], long["direction"]) == 1.0
+    long["_key"] = long["_entity"] + "|" + long["threshold"]
+    first = long["month"].where(long["met"]).groupby(long["_key"]).transform("min")
+    after = long["month"] >= first  # False where never reached (NaN)
+    long["_after"] = after.astype(float)
+    long["_kept"] = (after & long["met"]).astype(float)
+    long["_first"] = first
+    g = long.groupby("_key", sort=False)
+    out = g.agg(indicator_id=("indicator_id", "first"), level=("level", "first"),
+                team_id=("team_id", "first"), wave_id=("wave_id", "first"),
+                threshold=("threshold", "first"), threshold_value=("threshold_value", "first"),
+                direction=("direction", "first"), start_month=("start_month", "first"),
+                first_month=("_first", "first"), months_observed_after=("_after", "sum"),
+                months_sustained=("_kept", "sum")).reset_index(drop=True)
+    reached = out["first_month"].notna()
+    out["months_to_reach"] = (out["first_month"] - out["start_month"]).clip(lower=0)
+    out["months_observed_after"] = out["months_observed_after"].where(reached)
+    out["months_sustained"] = out["months_sustained"].where(reached)
+    out["sustained_share"] = out["months_sustained"] / out["months_observed_after"]
+    out["start_period"] = from_ordinals(out["start_month"]).to_numpy()
+    out["first_period"] = from_ordinals(out["first_month"]).to_numpy()
+    out = _order(out, indicators)
+    return out[TIME_COLUMNS]
+
+
+def _order(frame: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Indicators in their display order; collaborative, then waves, then teams."""
+    ind_rank = {k: i for i, k in enumerate(indicator_attributes(indicators)["indicator_id"])}
+    order = frame.assign(_i=frame["indicator_id"].map(ind_rank).fillna(len(ind_rank)),
+                         _l=frame["level"].map({"collaborative": 0, "wave": 1, "team": 2}),
+                         _t=frame["team_id"].fillna(""), _w=frame["wave_id"].fillna(""))
+    keys = ["_i", "indicator_id", "_l", "_w", "_t"]
+    if "threshold" in frame:
+        order["_th"] = order["threshold"].map({"80%": 0, "90%": 1, "target": 2})
+        keys.append("_th")
+    return order.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+GAIN_COLUMNS = ["indicator_id", "level", "team_id", "wave_id", "direction", "baseline_start",
+                "baseline_end", "baseline_months", "baseline", "latest_period", "latest_value",
+                "months_reported", "gain_pp", "improvement_pp"]
+
+
+def gain_from_baseline(measurements: pd.DataFrame, indicators: pd.DataFrame,
+                       teams: pd.DataFrame | None = None, *, period: object = None,
+                       levels: tuple[str, ...] = ("team", "wave", "collaborative")
+                       ) -> pd.DataFrame:
+    """Gain from baseline per entity (team, wave pooled, collaborative pooled) × indicator.
+
+    - baseline: the first three *reported* months of the entity (missing months are skipped,
+      so a team that joined late or skipped a month still gets three months of data):
+      Σnumerator ÷ Σdenominator over those months (the mean value for indicators without
+      denominators). baseline_start / baseline_end are the first and last of those months.
+    - latest_value: the value of the latest reported month up to the reporting period.
+    - gain_pp = (latest_value − baseline) × the indicator's multiplier: percentage points for
+      proportions (multiplier 100), display units otherwise. NaN unless at least one month was
+      reported after the baseline months.
+    - improvement_pp = gain_pp for `increase` indicators, −gain_pp for `decrease` ones, so a
+      larger improvement is always better.
+    """
+    m, _ = prepare(measurements, indicators, teams, period)
+    if m.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in GAIN_COLUMNS})
+    s = _levels(_entity_series(m), levels).copy()
+    s["_rank"] = s.groupby("_entity").cumcount()
+    base = s[s["_rank"] < BASELINE_MONTHS]
+    bg = base.groupby("_entity", sort=False)
+    b = bg.agg(num=("numerator", "sum"), den=("denominator", "sum"),
+               dens=("denominator", "count"),
+               mean=("value", "mean"), baseline_months=("value", "size"),
+               baseline_start=("month", "min"), baseline_end=("month", "max"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = b["num"] / b["den"].where(b["den"] > 0)
+    b["baseline"] = np.where(b["dens"] > 0, ratio, b["mean"])
+    g = s.groupby("_entity", sort=False)
+    out = g.agg(indicator_id=("indicator_id", "first"), level=("level", "first"),
+                team_id=("team_id", "first"), wave_id=("wave_id", "first"),
+                direction=("direction", "first"), multiplier=("multiplier", "first"),
+                latest_month=("month", "last"), latest_value=("value", "last"),
+                months_reported=("value", "size"))
+    out = out.join(b[["baseline", "baseline_months", "baseline_start", "baseline_end"]])
+    enough = out["months_reported"] > BASELINE_MONTHS
+    out["gain_pp"] = ((out["latest_value"] - out["baseline"]) * out["multiplier"]).where(enough)
+    sign = np.where(out["direction"] == "decrease", -1.0, 1.0)
+    out["improvement_pp"] = out["gain_pp"] * sign
+    out["baseline_start"] = from_ordinals(out["baseline_start"]).to_numpy()
+    out["baseline_end"] = from_ordinals(out["baseline_end"]).to_numpy()
+    out["latest_period"] = from_ordinals(out["latest_month"]).to_numpy()
+    out = _order(out.reset_index(drop=True), indicators)
+    return out[GAIN_COLUMNS]
+
+
+RANK_COLUMNS = ["indicator_id", "rank", "team_id", "wave_id", "baseline", "latest_value",
+                "latest_period", "gain_pp", "improvement_pp"]
+
+
+def most_improved(gains: pd.DataFrame, *, n: int = 5,
+                  indicator_ids: list[str] | None = None) -> pd.DataFrame:
+    """The `n` teams with the largest improvement from baseline, per indicator.
+
+    `gains` is the frame of `gain_from_baseline` (only its team rows are ranked). The order is
+    improvement_pp descending (direction-aware: for a `decrease` indicator the largest fall
+    ranks first), ties broken by team_id; teams without a gain (too few months) are left out.
+    `rank` is 1..n within each indicator, and tied teams share the better rank ("min"), so
+    two teams with the same gain are both rank 1. Indicators keep their order in `gains`.
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    teams = gains[(gains["level"] == "team") & gains["improvement_pp"].notna()]
+    if indicator_ids is not None:
+        teams = teams[teams["indicator_id"].isin(indicator_ids)]
+    if teams.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in RANK_COLUMNS})
+    order = {k: i for i, k in enumerate(pd.unique(gains["indicator_id"]))}
+    ranked = teams.assign(_ind=teams["indicator_id"].map(order)).sort_values(
+        ["_ind", "improvement_pp", "team_id"], ascending=[True, False, True], kind="stable")
+    ranked = ranked.groupby("indicator_id", sort=False).head(n).copy()
+    ranked["rank"] = ranked.groupby("indicator_id")["improvement_pp"].rank(
+        method="min", ascending=False).astype(int)
+    return ranked[RANK_COLUMNS].reset_index(drop=True)

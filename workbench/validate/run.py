@@ -1,0 +1,215 @@
+"""Validation rules -> flags, vectorised over every team, indicator and month at once.
+
+The rules and their registry `RULES` (codes, severities, references) are in
+`workbench.validate.rules`, each a function of the `Context` returning candidate flags; the
+revisions are read in bulk by `workbench.validate.data`. This module loads the `Context`
+(`load_context`), runs the rules (`find_flags`) and stores the flags.
+
+`run_validation(engine, period=None)` runs every rule on the data up to `period` (default:
+the latest month with data) and stores the flags in one transaction, idempotently: a flag's
+`fingerprint` (rule, team, indicator, period, component, extra) is stable, so a re-run finds
+the same flag; `data_revision_id` is the revision the finding is about. A resolved flag
+(confirmed, corrected, dismissed) stays resolved unless that revision changes, then it
+reopens with a `reopened` flag event. An open flag whose rule no longer fires becomes
+`cleared` (event `cleared`); it reopens if the rule fires again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, func, select
+
+from workbench.ingest.collaborative import DEFAULT_SETTINGS
+from workbench.store import read_collaborative, read_indicators, read_recounts, read_teams, utcnow
+from workbench.store import schema as s
+from workbench.validate.data import revisions_frame as _revisions
+from workbench.validate.rules import FLAG_COLUMNS, RULES, Context, _reported
+from workbench.validate.verification import verification_rates, verification_table
+
+__all__ = ["RULES", "Context", "load_context", "find_flags", "run_validation", "fingerprint"]
+
+RESOLVED = ("confirmed", "corrected", "dismissed")
+
+
+# ---------------------------------------------------------------- loading
+
+def load_context(bind: Engine | Connection, period: str | None = None) -> Context:
+    """Read what the rules need, in a few bulk queries."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return load_context(conn, period)
+    conn = bind
+    collab = read_collaborative(conn)
+    settings = {**DEFAULT_SETTINGS, **(collab.get("settings") or {})}
+    rev = _revisions(conn, period)
+    if period is None:
+        period = str(rev["period"].max()) if len(rev) else collab["start_period"]
+    indicators = read_indicators(conn)
+    teams = read_teams(conn)
+    key = rev["_key"]
+    first = rev[~key.duplicated(keep="first")].sort_values("_key")
+    current = rev[~key.duplicated(keep="last")].sort_values("_key")  # = team, indicator, period
+    current = current.assign(first_revision_id=first["revision_id"].to_numpy(),
+                             first_created_at=first["created_at"].to_numpy(),
+                             first_batch_id=first["batch_id"].to_numpy())
+    current = current[current["numerator"].notna() | current["denominator"].notna()]
+    kinds = dict(zip(indicators["indicator_id"], indicators["kind"], strict=True))
+    current["kind"] = current["indicator_id"].map(kinds)
+    current = current.reset_index(drop=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = current["denominator"]
+        current["value"] = np.where(den.notna(), current["numerator"] / den.where(den != 0),
+                                    current["numerator"])
+    return Context(revisions=rev, current=current, teams=teams, indicators=indicators,
+                   recounts=read_recounts(conn), settings=settings, period=period,
+                   start_period=collab["start_period"])
+
+
+def fingerprint(frame: pd.DataFrame) -> pd.Series:
+    """The stable identity of a finding: rule|team|indicator|period|extra."""
+    parts = [frame[c].fillna("").astype(str) for c in
+             ("rule_code", "team_id", "indicator_id", "period", "extra")]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "|" + p
+    return out
+
+
+def find_flags(ctx: Context, rules: list[str] | None = None) -> pd.DataFrame:
+    """Run the rules (all by default) and return the candidate flags with fingerprints."""
+    frames = []
+    for code in rules or list(RULES):
+        found = RULES[code](ctx)
+        if len(found):
+            frames.append(found)
+    if not frames:
+        out = pd.DataFrame(columns=FLAG_COLUMNS + ["fingerprint"])
+        return out
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["period"].isna() | (out["period"].astype(str) <= ctx.period)]
+    out["fingerprint"] = fingerprint(out)
+    return out.drop_duplicates("fingerprint").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- storing
+
+def _clean(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float | np.floating):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+def _existing_flags(conn: Connection) -> pd.DataFrame:
+    columns = ["flag_id", "fingerprint", "status", "rule_code", "period", "data_revision_id",
+               "version", "message"]
+    rows = conn.execute(select(*[s.flags.c[c] for c in columns])).all()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _rev_text(v: Any) -> str:
+    v = _clean(v)
+    return "none" if v is None else str(int(v))
+
+
+def run_validation(engine: Engine, period: str | None = None, *,
+                   rules: list[str] | None = None, user: str = "validator") -> dict[str, Any]:
+    """Run the rules and store flags idempotently in one transaction; returns a summary.
+
+    Summary keys: period, found (per rule), new, reopened, cleared, updated, open (total
+    open flags after the run), verification (rates from `verification_rates`).
+
+    Existing flags are read once and matched by fingerprint in one merge; only new and changed
+    flags are turned into records, and every write is one executemany.
+    """
+    now = utcnow()
+    with engine.begin() as conn:
+        ctx = load_context(conn, period)
+        found = find_flags(ctx, rules)
+        existing = _existing_flags(conn)
+        old = found[["fingerprint"]].merge(existing, on="fingerprint", how="left")
+        status = old["status"].fillna("")
+        new_rev = pd.to_numeric(found["data_revision_id"], errors="coerce").astype(float)
+        old_rev = pd.to_numeric(old["data_revision_id"], errors="coerce").astype(float)
+        same_rev = (new_rev.isna() & old_rev.isna()) | (new_rev == old_rev)
+        is_new = (status == "").to_numpy()
+        resolved = status.isin(RESOLVED).to_numpy()
+        reopen = (resolved & ~same_rev.to_numpy()) | (status == "cleared").to_numpy()
+        refresh = ((status == "open").to_numpy()
+                   & (~same_rev.to_numpy() | (old["message"] != found["message"]).to_numpy()))
+        inserts, updates, events = [], [], []
+        counts = {"new": int(is_new.sum()), "reopened": int(reopen.sum()), "cleared": 0,
+                  "updated": int(refresh.sum())}
+        write = is_new | reopen | refresh
+        for k, rec in zip(np.flatnonzero(write), found[write].to_dict("records"), strict=True):
+            values = {
+                "rule_code": rec["rule_code"], "severity": rec["severity"],
+                "team_id": rec["team_id"], "indicator_id": rec["indicator_id"],
+                "period": None if pd.isna(rec["period"]) else str(rec["period"]),
+                "message": rec["message"], "statistic": _clean(rec["statistic"]),
+                "lower": _clean(rec["lower"]), "upper": _clean(rec["upper"]),
+                "details": {**{k2: _clean(v) for k2, v in (rec["details"] or {}).items()},
+                            "component": rec["component"] or None},
+                "data_revision_id": _clean(rec["data_revision_id"]),
+            }
+            if is_new[k]:
+                inserts.append({**values, "fingerprint": rec["fingerprint"], "status": "open",
+                                "created_at": now, "updated_at": now, "version": 1})
+                continue
+            flag_id, version, was = int(old.at[k, "flag_id"]), int(old.at[k, "version"]), \
+                status.iat[k]
+            if reopen[k]:
+                note = (f"data changed (revision {_rev_text(old.at[k, 'data_revision_id'])} -> "
+                        f"{_rev_text(values['data_revision_id'])})" if was in RESOLVED
+                        else "the rule fires again")
+                updates.append({**values, "b_id": flag_id, "status": "open",
+                                "version": version + 1, "updated_at": now})
+                events.append({"flag_id": flag_id, "action": "reopened", "from_status": was,
+                               "to_status": "open", "user": user, "note": note,
+                               "created_at": now})
+            else:
+                updates.append({**values, "b_id": flag_id, "status": "open", "version": version,
+                                "updated_at": now})
+        if len(existing):
+            ran = set(rules or RULES)
+            in_scope = (existing["status"] == "open") & existing["rule_code"].isin(ran) & (
+                existing["period"].isna() | (existing["period"].astype(str) <= ctx.period))
+            gone = existing[in_scope & ~existing["fingerprint"].isin(found["fingerprint"])]
+            if len(gone):
+                conn.execute(s.flags.update().where(s.flags.c.flag_id == bindparam("b_id"))
+                             .values(status="cleared", version=bindparam("b_version"),
+                                     updated_at=now),
+                             [{"b_id": int(f), "b_version": int(v) + 1}
+                              for f, v in zip(gone["flag_id"], gone["version"], strict=True)])
+                events += [{"flag_id": int(f), "action": "cleared", "from_status": "open",
+                            "to_status": "cleared", "user": user,
+                            "note": "the data no longer triggers the rule", "created_at": now}
+                           for f in gone["flag_id"]]
+                counts["cleared"] = len(gone)
+        if inserts:
+            conn.execute(s.flags.insert(), inserts)
+            ids = dict(conn.execute(select(s.flags.c.fingerprint, s.flags.c.flag_id).where(
+                s.flags.c.created_at == now)).all())
+            events += [{"flag_id": ids[i["fingerprint"]], "action": "opened",
+                        "from_status": None, "to_status": "open", "user": user,
+                        "note": i["message"], "created_at": now} for i in inserts]
+        if updates:
+            cols = ["rule_code", "severity", "team_id", "indicator_id", "period", "message",
+                    "statistic", "lower", "upper", "details", "data_revision_id", "status",
+                    "version", "updated_at"]
+            conn.execute(s.flags.update().where(s.flags.c.flag_id == bindparam("b_id")).values(
+                {c: bindparam(c) for c in cols}), updates)
+        if events:
+            conn.execute(s.flag_events.insert(), events)
+        open_total = conn.execute(select(func.count()).select_from(s.flags).where(
+            s.flags.c.status == "open")).scalar_one()
+        vt = verification_table(ctx.recounts, _reported(ctx), ctx.settings["verification_band"])
+    by_rule = found["rule_code"].value_counts().to_dict() if len(found) else {}
+    return {"period": ctx.period, "found": {k: int(v) for k, v in sorted(by_rule.items())},
+            **counts, "open": int(open_total), "verification": verification_rates(vt)}
