@@ -68,14 +68,15 @@ CASES = [
 def test_each_rule_fires_on_its_problem(clean_db, rule, row):
     engine = open_engine(clean_db)
     _fill(engine, [row])
-    found = _found(clean_db)
+    found = find_flags(load_context(engine), [rule])  # alone: together, symptoms attach
     hit = found[found["rule_code"] == rule]
     assert hit[["team_id", "indicator_id", "period"]].values.tolist() == [list(row[:3])]
     assert hit["severity"].iloc[0] in ("error", "warning") and hit["message"].iloc[0]
 
 
 def test_outlier_records_statistic_and_bounds(clean_db):
-    _fill(open_engine(clean_db), [("T01", "AMTSL", "2024-06", 40, 500)])
+    # entered a day after the original (the same day would also be a conflicting duplicate)
+    _fill(open_engine(clean_db), [("T01", "AMTSL", "2024-06", 40, 500)], days_after=6)
     hit = _found(clean_db).query("rule_code == 'outlier-denominator'").iloc[0]
     assert hit["statistic"] > 3.5 and hit["lower"] < 51 < hit["upper"] < 500
 
@@ -292,3 +293,92 @@ def test_yaml_settings_change_what_the_rules_flag(tmp_path):
     tuned = _collab_with_settings(tmp_path / "b", "  allowed_ranges: {OXY_STOCK: [0.5, 1.0]}\n"
                                                   "  late_entry_backfill_months: 2\n")
     assert findings(tuned) == [("value-out-of-range", "2024-01")]
+
+
+def test_one_bad_value_gives_one_flag_and_spares_the_months_after_it(clean_db):
+    """A numerator typed as 400 for 40 is one problem: one flag, the outlier and jump findings
+    attached to it, and the next months (whose 3-month mean it would inflate) stay quiet."""
+    _fill(open_engine(clean_db), [("T01", "AMTSL", "2024-06", 400, 50)], days_after=6)
+    found = _found(clean_db)
+    got = sorted(zip(found["rule_code"], found["team_id"], found["indicator_id"],
+                     found["period"], strict=True))
+    assert got == [("numerator-exceeds-denominator", "T01", "AMTSL", "2024-06")]
+    also = [a["rule_code"] for a in found["details"].iloc[0]["also"]]
+    assert also == ["outlier-numerator", "sudden-jump"]
+    assert found["message"].iloc[0].startswith("numerator 400 is more than denominator 50; "
+                                               "also: outlier-numerator (")
+
+
+def _step_series(engine):
+    """T01 AMTSL at 20 % for six months, then 80 % from 2024-07."""
+    _fill(engine, [("T01", "AMTSL", str(p), 10 if k < 6 else 40, 50) for k, p in
+                   enumerate(pd.period_range("2024-01", periods=12, freq="M"))])
+
+
+@pytest.mark.parametrize(("adopted_from", "jumps"), [
+    (None, ["2024-07", "2024-08"]),
+    ("2024-07", []),
+])
+def test_a_month_after_an_adopted_change_is_judged_against_its_new_phase(
+        empty_db, adopted_from, jumps):
+    engine = open_engine(empty_db)
+    _step_series(engine)
+    ctx = load_context(engine)
+    if adopted_from:
+        ctx.adoptions = pd.DataFrame([{"team_id": "T01", "indicator_id": "AMTSL",
+                                       "period": adopted_from}])
+    found = find_flags(ctx, ["sudden-jump"])
+    assert found["period"].tolist() == jumps
+
+
+def test_adoption_starts_are_the_month_after_each_adopt_decision_per_linked_indicator():
+    from workbench.validate.data import adoption_starts
+
+    cycles = pd.DataFrame([
+        {"team_id": "T01", "change_id": "C1", "act_decision": "adopt",
+         "end_date": "2024-06-20", "linked_indicators": ["AMTSL"]},
+        {"team_id": "T01", "change_id": "C2", "act_decision": "adopt",
+         "end_date": "2024-09-02", "linked_indicators": []},
+        {"team_id": "T02", "change_id": "C1", "act_decision": "abandon",
+         "end_date": "2024-06-20", "linked_indicators": ["AMTSL"]},
+    ])
+    ideas = pd.DataFrame([{"change_id": "C2", "indicator_ids": ["PPH", "ASPHYXIA"]}])
+    got = adoption_starts(cycles, ideas).values.tolist()
+    assert got == [["T01", "AMTSL", "2024-07"], ["T01", "PPH", "2024-10"],
+                   ["T01", "ASPHYXIA", "2024-10"]]
+
+
+def test_on_the_demo_every_injected_problem_is_found_and_most_flags_are_real(demo_db):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    result = CliRunner().invoke(main, ["validate", "--db", demo_db, "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    quality = json.loads(result.output)["quality"]
+    assert quality["recall"] == 1.0, quality["by_kind"]
+    assert quality["precision"] >= 2 / 3, quality["by_rule"]
+    assert quality["injected"] == sum(k["injected"] for k in quality["by_kind"].values())
+
+
+def test_detection_quality_counts_flags_pointing_at_known_problems():
+    from workbench.validate.quality import detection_quality
+
+    flags = pd.DataFrame([
+        {"rule_code": "a", "status": "open", "team_id": "T1", "indicator_id": "I",
+         "period": "2024-01"},
+        {"rule_code": "b", "status": "open", "team_id": "T1", "indicator_id": "I",
+         "period": "2024-02"},
+        {"rule_code": "b", "status": "dismissed", "team_id": "T2", "indicator_id": "I",
+         "period": "2024-03"},
+    ])
+    truth = pd.DataFrame([
+        {"kind": "k1", "team_id": "T1", "indicator_id": "I", "period": "2024-01"},
+        {"kind": "k2", "team_id": "T2", "indicator_id": "I", "period": "2024-03"},
+    ])
+    q = detection_quality(flags, truth)
+    assert (q["precision"], q["recall"], q["flags"], q["found"]) == (0.5, 0.5, 2, 1)
+    assert q["by_rule"] == {"a": {"flags": 1, "real": 1}, "b": {"flags": 1, "real": 0}}
+    assert q["by_kind"] == {"k1": {"injected": 1, "found": 1}, "k2": {"injected": 1, "found": 0}}

@@ -124,10 +124,16 @@ def validate(db: str, period: str | None, as_json: bool) -> None:
 
     Example: workbench validate --db workbench.db --period 2025-06
     """
-    from workbench.store import open_engine
+    from workbench.demo import read_injections
+    from workbench.store import open_engine, read_flags
+    from workbench.validate.quality import detection_quality
     from workbench.validate.run import run_validation
 
-    summary = run_validation(open_engine(db), period)
+    engine = open_engine(db)
+    summary = run_validation(engine, period)
+    truth = read_injections(engine)
+    if len(truth):  # a demo database: how well the rules find its injected problems
+        summary["quality"] = detection_quality(read_flags(engine), truth)
     if as_json:
         echo_json(summary)
         return
@@ -136,6 +142,11 @@ def validate(db: str, period: str | None, as_json: bool) -> None:
                f"{summary['reopened']} reopened, {summary['cleared']} cleared; "
                f"{summary['open']} open flags.")
     click.echo(f"Findings by rule: {found}.")
+    if "quality" in summary:
+        q = summary["quality"]
+        click.echo(f"Against the demo's injected problems: {q['found']} of {q['injected']} "
+                   f"found (recall {q['recall']:.0%}); {q['flags_real']} of {q['flags']} open "
+                   f"flags point at one (precision {q['precision']:.0%}).")
     rates = summary["verification"]
     if rates["n"]:
         click.echo(f"Verification: {rates['n']} recounts, exact match "

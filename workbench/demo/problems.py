@@ -13,7 +13,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Column, Connection, Engine, Integer, MetaData, String, Table, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    inspect,
+    select,
+)
 
 from workbench.demo import content
 from workbench.demo.calendar import DEMO_PERIODS, N_MONTHS, _month_end
@@ -56,11 +67,14 @@ _PROCESS = ("AMTSL", "PARTOGRAPH", "NEWBORN_CARE")
 
 
 def read_injections(bind: Engine | Connection, kind: str | None = None) -> pd.DataFrame:
-    """The injected data problems (one row each), optionally of one kind."""
+    """The injected data problems (one row each), optionally of one kind; none (an empty
+    frame) in a database that is not a demo."""
     query = select(demo_injections).order_by(demo_injections.c.injection_id)
     if kind is not None:
         query = query.where(demo_injections.c.kind == kind)
     with _conn(bind) as conn:
+        if not inspect(conn).has_table("demo_injections"):  # not a demo database
+            return pd.DataFrame(columns=list(demo_injections.c.keys()))
         return pd.DataFrame(conn.execute(query).mappings().all(),
                             columns=list(demo_injections.c.keys()))
 

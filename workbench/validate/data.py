@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 
 from workbench.store import schema as s
 
-__all__ = ["month_number", "fetch_revisions", "revisions_frame"]
+__all__ = ["month_number", "fetch_revisions", "revisions_frame", "adoption_starts"]
 
 _REV_NAMES = ["revision_id", "team_id", "indicator_id", "period", "numerator", "denominator",
               "source", "batch_id", "created_at"]
@@ -88,3 +88,23 @@ def revisions_frame(conn: Connection, period: str | None) -> pd.DataFrame:
         "created_at": pd.Series(arr["created_at"], dtype=object),
         "_month": month, "_series": series, "_key": series * span + (month - low),
     })
+
+
+def adoption_starts(cycles: pd.DataFrame, change_ideas: pd.DataFrame) -> pd.DataFrame:
+    """(team_id, indicator_id, period): the month after each PDSA cycle closed with `adopt`,
+    for each indicator the cycle is linked to (or, with none linked, its change idea's), the
+    rule the charts use for their phases (`workbench.charts.data.pdsa_events`)."""
+    cols = ["team_id", "indicator_id", "period"]
+    if cycles is None or cycles.empty:
+        return pd.DataFrame(columns=cols)
+    adopted = cycles[(cycles["act_decision"] == "adopt") & cycles["end_date"].notna()]
+    idea_inds = {}
+    if change_ideas is not None and len(change_ideas):
+        idea_inds = dict(zip(change_ideas["change_id"], change_ideas["indicator_ids"],
+                             strict=False))
+    rows = []
+    for cyc in adopted.itertuples(index=False):
+        linked = list(cyc.linked_indicators or []) or list(idea_inds.get(cyc.change_id) or [])
+        start = str(pd.Period(str(cyc.end_date)[:10], freq="M") + 1)
+        rows += [(cyc.team_id, str(ind), start) for ind in linked]
+    return pd.DataFrame(rows, columns=cols).drop_duplicates().reset_index(drop=True)

@@ -24,10 +24,25 @@ data-quality reference (/work/shared/reference/data-quality.md, "the reference")
 
 `workbench.validate` builds the `Context` (`load_context`), runs the rules (`find_flags`) and
 stores the flags (`run_validation`).
+
+One problem, one flag. The statistical rules (`SYMPTOM_RULES`: outliers and sudden jumps)
+judge a value against the team's own history, so:
+
+- their baselines leave out values that an error rule already flags (`suspect_keys`): one
+  impossible value (a denominator of -118) no longer drags the median or the 3-month mean of
+  the normal months around it into flags of their own; sudden jumps also leave out values
+  flagged as outliers;
+- a month after an adopted change (`Context.adoptions`: the month after each `adopt`
+  decision of a PDSA cycle linked to the indicator) is judged against its new phase only:
+  the improvement that the change brought is not a "sudden jump";
+- where an error rule and a statistical rule fire on the same team × indicator × month, or
+  several statistical rules do, one flag is kept (`attach_symptoms`) and the others' findings
+  are attached to it (`details["also"]`, and named at the end of its message).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +57,10 @@ __all__ = [
     "FLAG_COLUMNS",
     "KEY",
     "RULES",
+    "SYMPTOM_RULES",
     "Context",
+    "attach_symptoms",
+    "suspect_keys",
     "consistency_pair",
     "conflicting_duplicate",
     "incomplete_pair",
@@ -77,6 +95,11 @@ class Context:
     settings: dict[str, Any]
     period: str  # the reporting month validated (inclusive upper bound)
     start_period: str
+    #: (team_id, indicator_id, period): the first month of a phase after an adopted change
+    adoptions: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=["team_id", "indicator_id", "period"]))
+    #: `_key`s of current values already judged wrong (set by `find_flags` between passes)
+    suspect: frozenset[int] = frozenset()
 
 
 def _flags(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:
@@ -255,11 +278,12 @@ def _outliers(ctx: Context, component: str) -> pd.DataFrame:
     min_points = int(ctx.settings["outlier_min_points"])
     c = ctx.current[ctx.current[component].notna()]
     x = c[component].astype(float)
+    base = x.where(~_is_suspect(ctx, c))  # the baseline leaves out values flagged as errors
     series = c["_series"].to_numpy()
-    groups = x.groupby(series, sort=False)
-    n = groups.transform("size")
+    groups = base.groupby(series, sort=False)
+    n = groups.transform("count")
     med = groups.transform("median")
-    dev = (x - med).abs()
+    dev = (base - med).abs()
     dgroups = dev.groupby(series, sort=False)
     mad = dgroups.transform("median")
     mean_ad = dgroups.transform("mean")
@@ -274,7 +298,7 @@ def _outliers(ctx: Context, component: str) -> pd.DataFrame:
     if hit_mask.any():
         rows = np.flatnonzero(hit_mask)
         xv = x.to_numpy()
-        local = _local_median(xv, series, rows)
+        local = _local_median(base.to_numpy(), series, rows)
         with np.errstate(divide="ignore", invalid="ignore"):
             far = np.abs((xv[rows] - local) / scale.to_numpy()[rows]) > bound
         hit_mask[rows[~far]] = False
@@ -302,15 +326,58 @@ def outlier_denominator(ctx: Context) -> pd.DataFrame:
     return _outliers(ctx, "denominator")
 
 
+def _phase(ctx: Context, frame: pd.DataFrame) -> np.ndarray:
+    """Each row's phase within its series: how many adopted changes started before or in its
+    month (0 before the first)."""
+    phase = np.zeros(len(frame), dtype=np.int64)
+    a = ctx.adoptions
+    if a is None or a.empty or frame.empty:
+        return phase
+    starts = a.assign(_start=[_month(str(p)) for p in a["period"]])[
+        ["team_id", "indicator_id", "_start"]].astype({"team_id": object, "indicator_id": object})
+    rows = pd.DataFrame({"team_id": frame["team_id"].astype(object).to_numpy(),
+                         "indicator_id": frame["indicator_id"].astype(object).to_numpy(),
+                         "_month": frame["_month"].to_numpy(), "_row": np.arange(len(frame))})
+    m = rows.merge(starts, on=["team_id", "indicator_id"])
+    m = m[m["_month"] >= m["_start"]]
+    counts = m.groupby("_row").size()
+    phase[counts.index.to_numpy()] = counts.to_numpy()
+    return phase
+
+
+def _is_suspect(ctx: Context, frame: pd.DataFrame) -> np.ndarray:
+    if not ctx.suspect:
+        return np.zeros(len(frame), dtype=bool)
+    return frame["_key"].isin(list(ctx.suspect)).to_numpy()
+
+
+def _prior_mean(v: pd.Series, clean: np.ndarray, by: list[np.ndarray],
+                window: int) -> pd.Series:
+    """For each row (sorted by group then month), the mean of the last `window` clean values
+    before it in its group; NaN with fewer. Rows that are not clean are judged against it
+    but never enter it."""
+    sub = v[clean]
+    sub_by = [k[clean] for k in by]
+    groups = sub.groupby(sub_by, sort=False)
+    ending_here = sum(groups.shift(k) for k in range(window)) / window
+    after = pd.Series(np.nan, index=v.index)
+    after[sub.index] = ending_here.fillna(np.inf)  # inf: clean, but too little history yet
+    prior = after.groupby(by, sort=False).shift(1)
+    prior = prior.groupby(by, sort=False).ffill()
+    return prior.replace(np.inf, np.nan)
+
+
 def sudden_jump(ctx: Context) -> pd.DataFrame:
     """Proportion moves more than `jump_threshold_pp` points from the mean of the team's
-    previous `jump_window` reported months (reference §2 2b consistency over time)."""
+    previous `jump_window` reported months of the same phase (reference §2 2b consistency
+    over time). Values already flagged (errors, outliers) are judged but never part of a
+    baseline; a month in a new phase after an adopted change is judged against that phase."""
     window = int(ctx.settings["jump_window"])
     threshold = float(ctx.settings["jump_threshold_pp"])
     c = ctx.current[(ctx.current["kind"] == "proportion") & ctx.current["value"].notna()]
     v = c["value"].astype(float)
-    groups = v.groupby(c["_series"].to_numpy(), sort=False)
-    prior = sum(groups.shift(k) for k in range(1, window + 1)) / window
+    prior = _prior_mean(v, ~_is_suspect(ctx, c), [c["_series"].to_numpy(), _phase(ctx, c)],
+                        window)
     delta = (v - prior) * 100
     # guard: the move must also exceed 3 binomial standard errors at this month's denominator
     noise = 300 * np.sqrt((prior * (1 - prior)).clip(lower=0) / c["denominator"].astype(float))
@@ -448,3 +515,52 @@ RULES: dict[str, Callable[[Context], pd.DataFrame]] = {
     "verification-out-of-band": verification_out_of_band,
     "conflicting-duplicate": conflicting_duplicate,
 }
+
+
+#: Rules that judge a value against the team's own history (a symptom, not a cause): they
+#: run after the others, on baselines without suspect values, and attach to another flag
+#: of the same team × indicator × month instead of standing alone. In priority order.
+SYMPTOM_RULES: tuple[str, ...] = ("outlier-denominator", "outlier-numerator", "sudden-jump")
+
+
+def suspect_keys(ctx: Context, flags: pd.DataFrame) -> frozenset[int]:
+    """The `_key`s of the current values that `flags` (findings on values) point at."""
+    if flags.empty:
+        return frozenset()
+    keys = ctx.current[KEY + ["_key"]].astype({"team_id": object, "indicator_id": object})
+    hit = flags[KEY].dropna().astype({"team_id": object, "indicator_id": object,
+                                      "period": object})
+    return frozenset(int(k) for k in hit.merge(keys, on=KEY)["_key"])
+
+
+def attach_symptoms(found: pd.DataFrame) -> pd.DataFrame:
+    """One flag per problem: a symptom finding (`SYMPTOM_RULES`) on a team × indicator × month
+    that has another flag is attached to that flag (`details["also"]` and its message), not
+    kept as a flag of its own. The flag kept is the first non-symptom flag of the key, else
+    the first symptom in `SYMPTOM_RULES` order."""
+    if found.empty:
+        return found
+    found = found.reset_index(drop=True)
+    order = {code: i for i, code in enumerate(SYMPTOM_RULES)}
+    rank = found["rule_code"].map(lambda c: order.get(c, -1)).to_numpy()
+    has_key = found["period"].notna().to_numpy()
+    keys = found["team_id"].astype(str) + "|" + found["indicator_id"].astype(str) + "|" + \
+        found["period"].astype(str)
+    frame = pd.DataFrame({"key": keys, "rank": rank, "row": np.arange(len(found))})[has_key]
+    frame = frame.sort_values(["key", "rank", "row"], kind="stable")
+    primary = frame.groupby("key", sort=False)["row"].transform("first").to_numpy()
+    rows = frame["row"].to_numpy()
+    attach = (frame["rank"].to_numpy() >= 0) & (rows != primary)
+    if not attach.any():
+        return found
+    found["details"] = [dict(d or {}) for d in found["details"]]
+    found["message"] = found["message"].astype(object)
+    for row, into in zip(rows[attach], primary[attach], strict=True):
+        also = found.at[into, "details"].setdefault("also", [])
+        also.append({"rule_code": found.at[row, "rule_code"], "message": found.at[row, "message"]})
+    for into in np.unique(primary[attach]):
+        also = found.at[into, "details"]["also"]
+        found.at[into, "message"] = (f"{found.at[into, 'message']}; also: "
+                                     + "; ".join(f"{a['rule_code']} ({a['message']})"
+                                                 for a in also))
+    return found.drop(index=rows[attach]).reset_index(drop=True)

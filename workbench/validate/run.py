@@ -23,10 +23,27 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from workbench.ingest.collaborative import DEFAULT_SETTINGS
-from workbench.store import read_collaborative, read_indicators, read_recounts, read_teams, utcnow
+from workbench.store import (
+    read_change_ideas,
+    read_collaborative,
+    read_indicators,
+    read_pdsa_cycles,
+    read_recounts,
+    read_teams,
+    utcnow,
+)
 from workbench.store import schema as s
+from workbench.validate.data import adoption_starts
 from workbench.validate.data import revisions_frame as _revisions
-from workbench.validate.rules import FLAG_COLUMNS, RULES, Context, _reported
+from workbench.validate.rules import (
+    FLAG_COLUMNS,
+    RULES,
+    SYMPTOM_RULES,
+    Context,
+    _reported,
+    attach_symptoms,
+    suspect_keys,
+)
 from workbench.validate.verification import verification_rates, verification_table
 
 __all__ = ["RULES", "Context", "load_context", "find_flags", "run_validation", "fingerprint"]
@@ -65,7 +82,8 @@ def load_context(bind: Engine | Connection, period: str | None = None) -> Contex
                                     current["numerator"])
     return Context(revisions=rev, current=current, teams=teams, indicators=indicators,
                    recounts=read_recounts(conn), settings=settings, period=period,
-                   start_period=collab["start_period"])
+                   start_period=collab["start_period"],
+                   adoptions=adoption_starts(read_pdsa_cycles(conn), read_change_ideas(conn)))
 
 
 def fingerprint(frame: pd.DataFrame) -> pd.Series:
@@ -79,17 +97,34 @@ def fingerprint(frame: pd.DataFrame) -> pd.Series:
 
 
 def find_flags(ctx: Context, rules: list[str] | None = None) -> pd.DataFrame:
-    """Run the rules (all by default) and return the candidate flags with fingerprints."""
-    frames = []
-    for code in rules or list(RULES):
-        found = RULES[code](ctx)
-        if len(found):
-            frames.append(found)
+    """Run the rules (all by default) and return the candidate flags with fingerprints.
+
+    Three passes, so that one problem gives one flag (see `workbench.validate.rules`): the
+    rules on the values themselves, then the outlier rules on baselines without the values
+    those flag as errors, then the sudden-jump rule without the outliers either; last,
+    symptom findings on a flagged team × indicator × month are attached to its flag.
+    """
+    wanted = list(rules or RULES)
+    passes = [[c for c in wanted if c not in SYMPTOM_RULES],
+              [c for c in wanted if c in SYMPTOM_RULES and c != "sudden-jump"],
+              [c for c in wanted if c == "sudden-jump"]]
+    frames: list[pd.DataFrame] = []
+    for codes in passes:
+        found = [f for f in (RULES[code](ctx) for code in codes) if len(f)]
+        frames += found
+        judged = [f for f in found if (f["severity"] == "error").any() or
+                  f["rule_code"].iloc[0] in SYMPTOM_RULES]
+        if judged:
+            values = pd.concat(judged, ignore_index=True)
+            values = values[(values["severity"] == "error")
+                            | values["rule_code"].isin(SYMPTOM_RULES)]
+            ctx.suspect = ctx.suspect | suspect_keys(ctx, values)
+    ctx.suspect = frozenset()
     if not frames:
-        out = pd.DataFrame(columns=FLAG_COLUMNS + ["fingerprint"])
-        return out
+        return pd.DataFrame(columns=FLAG_COLUMNS + ["fingerprint"])
     out = pd.concat(frames, ignore_index=True)
     out = out[out["period"].isna() | (out["period"].astype(str) <= ctx.period)]
+    out = attach_symptoms(out)
     out["fingerprint"] = fingerprint(out)
     return out.drop_duplicates("fingerprint").reset_index(drop=True)
 
