@@ -6,6 +6,7 @@ import datetime as dt
 import os
 
 from workbench.widgets import PDSACycleForm
+from workbench.widgets.pdsa_form import _NEW_IDEA
 
 from workbench.records.pdsa import cycle_history, load_cycle, team_journal
 from workbench.store import open_engine
@@ -170,3 +171,21 @@ def test_hiding_the_new_idea_name_hides_no_other_field(empty_db):
     assert form._new_change_name.layout.display == "none"  # an existing idea is chosen
     for field in (form._change, form._journal, form._title, form._objective, form._data_plan):
         assert field.layout.display is None, field
+
+
+def test_a_new_cycle_of_a_change_already_tested_proposes_the_next_number(empty_db):
+    """The journal's default "1" would fail for a change the team has tested: the form
+    proposes one after the team's highest cycle of that change, and 1 for an untested one."""
+    form = PDSACycleForm(empty_db, team_id="T01")
+    fill_plan(form)
+    form._save_button.click()
+    assert form.message.startswith("Saved cycle 1 of C01")
+    form._new_button.click()
+    form._change.value = "C01"
+    assert form._cycle_number.value == 2
+    form._change.value = _NEW_IDEA
+    assert form._cycle_number.value == 1
+    form._change.value = "C01"
+    fill_plan(form)
+    form._save_button.click()
+    assert form.message.startswith("Saved cycle 2 of C01"), form.message

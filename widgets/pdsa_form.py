@@ -13,6 +13,7 @@ from workbench.records.pdsa import (
     PDSACycle,
     change_choices,
     load_cycle,
+    next_cycle_number,
     next_status,
     ramp_cycle,
     result_text,
@@ -270,6 +271,9 @@ class PDSACycleForm(FormBase):
     def _on_change_change(self, change: dict[str, Any]) -> None:
         new_idea = change["new"] == _NEW_IDEA
         self._new_change_name.layout.display = None if new_idea else "none"
+        if self._loaded is None:  # a new cycle: propose its number
+            self._cycle_number.value = next_cycle_number(
+                self.engine, self.team_id, None if new_idea else change["new"])
 
     def _on_tab_change(self, change: dict[str, Any]) -> None:
         if change["new"] == 2:
@@ -310,6 +314,8 @@ class PDSACycleForm(FormBase):
         self._on_change_change({"new": self._change.value})
         self._new_change_name.value = cycle.new_change_name
         self._cycle_number.value = cycle.cycle_number
+        if self._loaded is None and cycle.cycle_number == 1:  # a new plan: the next number
+            self._on_change_change({"new": self._change.value})
         self._title.value = cycle.title
         self._objective.value = cycle.objective
         self._questions.value = cycle.questions

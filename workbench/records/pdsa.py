@@ -30,6 +30,7 @@ __all__ = [
     "ACT_DECISIONS",
     "Failure",
     "PDSACycle",
+    "next_cycle_number",
     "next_status",
     "validate_cycle",
     "save_cycle",
@@ -345,16 +346,13 @@ def ramp_cycle(engine: Engine, cycle_id: int, *, user: str | None = None,
             f"cycle {source.cycle_number} of {source.change_id} has no act decision yet; "
             "record adopt, adapt or abandon before ramping the next cycle.",
             failure_cases=[Failure("act_decision", "record the act decision before ramping")])
-    with engine.connect() as conn:
-        last = conn.execute(select(func.max(s.pdsa_cycles.c.cycle_number)).where(
-            s.pdsa_cycles.c.team_id == source.team_id,
-            s.pdsa_cycles.c.change_id == source.change_id)).scalar() or 0
+    number = next_cycle_number(engine, source.team_id, source.change_id)
     objective = source.objective
     if source.next_steps.strip():
         objective = f"{source.next_steps.strip()}\n\n(from cycle {source.cycle_number}: " \
                     f"{source.objective.strip()})"
     draft = PDSACycle(
-        team_id=source.team_id, change_id=source.change_id, cycle_number=int(last) + 1,
+        team_id=source.team_id, change_id=source.change_id, cycle_number=number,
         title=source.title, objective=objective,
         questions=[dict(q) for q in source.questions],
         plan_tasks=[dict(t) for t in source.plan_tasks], data_plan=source.data_plan,
@@ -392,3 +390,18 @@ def change_choices(engine: Engine | Connection,
             continue
         out.append((f"{row.change_id} — {row.name}", row.change_id))
     return out
+
+
+def next_cycle_number(bind: Engine | Connection, team_id: str, change_id: str | None) -> int:
+    """The number of a team's next cycle of a change idea: one after its highest, 1 for a
+    change the team has not tested yet (ramps chain cycles 1, 2, 3 …)."""
+    if not team_id or not change_id:
+        return 1
+    query = select(func.max(s.pdsa_cycles.c.cycle_number)).where(
+        s.pdsa_cycles.c.team_id == team_id, s.pdsa_cycles.c.change_id == change_id)
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            last = conn.execute(query).scalar()
+    else:
+        last = bind.execute(query).scalar()
+    return int(last or 0) + 1
