@@ -106,3 +106,15 @@ def test_list_flags_filters_and_orders_errors_first(flagged):
     assert set(list_flags(engine, team_id="T01")["flag_id"]) == {fid, zid}
     with pytest.raises(ValidationFailed, match="unknown status 'shut'"):
         list_flags(engine, status="shut")
+
+
+def test_listing_the_flags_of_an_unknown_team_is_an_error_not_an_empty_list(demo_db):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    result = CliRunner().invoke(main, ["flags", "--db", demo_db, "--team", "T99"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: unknown team 'T99'")
+    known = CliRunner().invoke(main, ["flags", "--db", demo_db, "--team", "T05"])
+    assert known.exit_code == 0

@@ -35,6 +35,7 @@ from workbench.store import (
     add_revisions,
     current_revisions,
     current_user,
+    get_team,
     read_flag_events,
     read_indicators,
     utcnow,
@@ -51,9 +52,12 @@ STATUSES = ("open", "confirmed", "corrected", "dismissed", "cleared")
 def list_flags(bind: Engine | Connection, *, status: str | None = None,
                team_id: str | None = None, rule_code: str | None = None,
                period: str | None = None) -> pd.DataFrame:
-    """Flags ordered by severity (errors first), team, indicator, period."""
+    """Flags ordered by severity (errors first), team, indicator, period. An unknown team
+    is an error (NotFoundError), not an empty list."""
     if status is not None and status not in STATUSES:
         raise ValidationFailed(f"unknown status {status!r}; use one of {', '.join(STATUSES)}.")
+    if team_id is not None:
+        get_team(bind, team_id)
     query = select(s.flags)
     for column, value in (("status", status), ("team_id", team_id), ("rule_code", rule_code),
                           ("period", period)):
