@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -35,7 +36,9 @@ def db(empty_db):
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\t=1", "'\t=1"), ("normal", "normal"), (12, 12), (-3.5, -3.5)])
+    ("\t=1", "'\t'=1"), ("normal", "normal"), (12, 12), (-3.5, -3.5),
+    ("note\r=1+1", "note\r'=1+1"), ("note\n+1", "note\n'+1"), ("a;=1+1", "a;'=1+1"),
+    ("a,@x", "a,'@x"), ("a|-1", "a|'-1"), ("well-known", "well-known"), ("x, -3", "x, -3")])
 def test_neutralise_cell(value, expected):
     assert neutralise_cell(value) == expected
 
@@ -46,6 +49,17 @@ def test_csv_export_neutralises_text_and_keeps_numbers(db):
     assert "'@coach" in text and "'-1+1 cmd" in text
     out = write_csv(export_frame(db, "measurements"))
     assert out.splitlines()[1] == "T01,AMTSL,2024-01,40,50"
+
+
+def test_a_line_break_in_a_csv_field_never_starts_a_row_with_a_live_formula():
+    import csv
+    import io
+
+    frame = pd.DataFrame({"visit_id": [1], "notes": ["note\r=1+1"], "coach": ["a;=1+1"]})
+    text = write_csv(frame)
+    assert text == 'visit_id,notes,coach\r\n1,"note\r\'=1+1",a;\'=1+1\r\n'
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["visit_id", "notes", "coach"], ["1", "note\r'=1+1", "a;'=1+1"]]
 
 
 def test_xlsx_export_cells_are_text_never_formulas_and_numbers_are_numbers(db, tmp_path):

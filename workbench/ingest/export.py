@@ -2,7 +2,11 @@
 
 Every text cell is neutralised against spreadsheet formula injection (OWASP "CSV injection":
 cells beginning with = + - @ tab or carriage return get a leading `'`), in CSV and in xlsx,
-where the cell is also written explicitly as a text cell. Numbers stay numbers.
+where the cell is also written explicitly as a text cell. Numbers stay numbers. A spreadsheet
+may also start a cell inside the text: after a line break, or after a `;`, `,`, tab or `|`
+when it splits the file with another separator than ours (semicolon locales); a formula
+character there gets a `'` too. CSV rows end with CRLF (RFC 4180), so a field holding any
+line break is quoted and can never start a row of its own.
 
 `--as-of` reproduces what was known then: measurements use the latest revision created up to
 that time; flags, PDSA cycles and visits are those created up to then (in their current state).
@@ -13,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,12 +41,20 @@ EXPORTS = ("measurements", "flags", "pdsa", "visits")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_INNER_FORMULA = re.compile(r"([\r\n;,\t|])([=+\-@])")
+
+
 def neutralise_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula gets a leading `'`; numbers stay numbers.
 
-    OWASP CSV injection guidance: cells beginning with = + - @ tab or carriage return.
+    OWASP CSV injection guidance: cells beginning with = + - @ tab or carriage return; and
+    the same characters after a line break or a separator inside the text (`note\r=1+1`,
+    `a;=1+1`), where a spreadsheet may start a new cell.
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if not isinstance(value, str):
+        return value
+    value = _INNER_FORMULA.sub(r"\1'\2", value)
+    if value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
@@ -89,7 +102,7 @@ def export_frame(engine: Engine, what: str, as_of: str | None = None) -> pd.Data
 def write_csv(frame: pd.DataFrame, out: TextIO | None = None) -> str | None:
     """Write a frame as CSV with every text cell neutralised; whole numbers print without `.0`."""
     buffer = out or io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # a field with \r or \n is quoted
     writer.writerow([neutralise_cell(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
         writer.writerow([_fmt(v) for v in row])
