@@ -43,6 +43,7 @@ def _register() -> None:
         assess_cmd,
         core_cmds,
         data_cmds,
+        practices_cmd,
         report_cmd,
         rollup_cmd,
         serve_cmd,
@@ -61,6 +62,7 @@ def _register() -> None:
         report_cmd.report,
         serve_cmd.serve,
         assess_cmd.assess,
+        practices_cmd.practices,
     ):
         main.add_command(command)
 
