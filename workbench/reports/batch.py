@@ -41,17 +41,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import nbformat
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from workbench import __version__
 from workbench.errors import NotFoundError, WorkbenchError
-from workbench.reports.kernel_pool import (
-    CellError,
-    KernelSession,
-    NotebookRun,
-    kernel_manager_class,
-    load_notebook,
-)
 from workbench.paths import notebooks_dir
 from workbench.reports.folder import (
     read_manifest,
@@ -60,6 +53,15 @@ from workbench.reports.folder import (
     write_manifest,
 )
 from workbench.reports.inputs import report_fingerprints
+from workbench.reports.kernel_pool import (
+    CellError,
+    KernelSession,
+    NotebookRun,
+    kernel_manager_class,
+    load_notebook,
+)
+from workbench.store.engine import as_engine, engine_url
+from workbench.store.versions import measurement_span
 
 __all__ = [
     "NOTEBOOKS",
@@ -208,24 +210,23 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=", re.MULTILI
 
 
 def _notebook_parameters(path: Path) -> set[str]:
-    """Names assigned in the `parameters` cell (papermill's inference, plus every plain
-    `name = …` / `name: type = …` line papermill could not parse)."""
+    """Names assigned in the `parameters` cell: papermill's `inspect_notebook`, plus every
+    plain `name = …` / `name: type = …` line papermill could not parse."""
     import logging
 
-    from papermill.inspection import _infer_parameters
-    from papermill.utils import find_first_tagged_cell_index
+    import papermill
 
-    nb = load_notebook(path)
     papermill_log = logging.getLogger("papermill")
     level = papermill_log.level
     papermill_log.setLevel(logging.ERROR)
     try:
-        names = {p.name for p in _infer_parameters(nb)}
+        names = set(papermill.inspect_notebook(str(path)))
     finally:
         papermill_log.setLevel(level)
-    index = find_first_tagged_cell_index(nb, "parameters")
-    if index >= 0:
-        names.update(_ASSIGNMENT.findall(nb.cells[index].source))
+    for cell in load_notebook(path).cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            names.update(_ASSIGNMENT.findall(cell.source))
+            break
     return names
 
 
@@ -298,8 +299,8 @@ def _execute_papermill(spec: _BatchSpec, job: _Job, folder: Path) -> NotebookRun
 def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
     """Run one report in this thread's kernel (or a fresh one, papermill engine) and write
     its files."""
-    from workbench.reports.html_export import ReportCover, notebook_to_html
     from workbench.reports.folder import atomic_write_text
+    from workbench.reports.html_export import ReportCover, notebook_to_html
 
     started = time.perf_counter()
     folder = Path(spec.folder)
@@ -343,15 +344,12 @@ def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
 # -- orchestration -----------------------------------------------------------------------------
 def _check_period(engine: Engine, period: str) -> None:
     from workbench.ingest.collaborative import PERIOD
-    from workbench.store import schema as s
 
     if not PERIOD.match(str(period)):
         raise WorkbenchError(f"{period!r} is not a month; write it as YYYY-MM, e.g. 2025-06.",
                              period=period)
-    mr = s.measurement_revisions
-    with engine.connect() as conn:
-        first, last = conn.execute(select(func.min(mr.c.period), func.max(mr.c.period))).one()
-    if first is None:
+    first, last = measurement_span(engine)
+    if first is None or last is None:
         raise NotFoundError("The database holds no measurements yet: import monthly data "
                             "first (workbench import).", period=period)
     if not first <= period <= last:
@@ -381,9 +379,9 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
                 progress: bool = True, *, engine: EngineName = "pool",
                 timeout: float | None = 600, visit_date: str | None = None) -> BatchResult:
     """Run `notebook` for every team (or once, when it takes no `team_id`) into
-    `out_dir/<period>/`; see the module docstring. Never raises for a failing report."""
-    from workbench.store import open_engine, resolve_url
+    `out_dir/<period>/`; see the module docstring. Never raises for a failing report.
 
+    `db`: the open Engine (a command opens the database once), or a path/URL to open."""
     started = time.perf_counter()
     if fmt not in ("html", "ipynb", "both"):
         raise WorkbenchError(f"Unknown format {fmt!r}: use html, ipynb or both.")
@@ -391,9 +389,8 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
         raise WorkbenchError(f"Unknown engine {engine!r}: use pool or papermill.")
     if workers < 1:
         raise WorkbenchError(f"--workers must be at least 1, not {workers}.")
-    sql = db if isinstance(db, Engine) else open_engine(db)
-    db_url = sql.url.render_as_string(hide_password=False) if isinstance(db, Engine) \
-        else resolve_url(db)
+    sql = as_engine(db)
+    db_url = engine_url(sql)  # the notebooks (kernels) open the same database
     _check_period(sql, period)
     notebook_path, name = resolve_notebook(notebook)
     declared = _notebook_parameters(notebook_path)
@@ -545,13 +542,12 @@ def _crashed(job: _Job, exc: BaseException) -> ReportResult:
                         ename=type(exc).__name__, evalue=str(exc)))
 
 
-def demo_reports(engine: Engine, *, db: str | None, period: str, out_dir: str | Path | None = None,
+def demo_reports(engine: Engine, *, period: str, out_dir: str | Path | None = None,
                  workers: int | None = None, echo: Any = print) -> Path:
     """`workbench demo`'s report step: every team's report and the collaborative summary for
     `period`, in `reports/` beside a database file (else `./reports`); returns the index."""
     if out_dir is None:
-        path = Path(db) if db and "://" not in db else None
-        out_dir = path.resolve().parent / "reports" if path is not None else Path("reports")
+        out_dir = _beside_database(engine, "reports")
     echo(f"Writing the {period} reports of every team to {Path(out_dir) / period} ...")
     teams = run_reports(engine, period, "team_report", out_dir=out_dir,
                         workers=workers or default_workers())
@@ -563,3 +559,11 @@ def demo_reports(engine: Engine, *, db: str | None, period: str, out_dir: str | 
     echo(f"{done - len(teams.failed) - len(summary.failed)} of {done} reports ready "
          f"in {teams.seconds + summary.seconds:.0f} s.")
     return summary.index_path
+
+
+def _beside_database(engine: Engine, name: str) -> Path:
+    """`name` in the folder of a SQLite database file; `./name` for a server database."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:":
+        return Path(database).resolve().parent / name
+    return Path(name)
