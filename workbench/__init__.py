@@ -20,7 +20,27 @@ from workbench.errors import (
     WorkbenchError,
 )
 
-__version__ = "0.1.0"
+
+
+def _version() -> str:
+    """The version in the package metadata (pyproject.toml's `version`, the one source); in a
+    source checkout that was never installed, read from pyproject.toml itself."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coaching-workbench")
+    except PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        try:
+            return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "__version__",
