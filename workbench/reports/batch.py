@@ -383,52 +383,21 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
 
     `db`: the open Engine (a command opens the database once), or a path/URL to open."""
     started = time.perf_counter()
-    if fmt not in ("html", "ipynb", "both"):
-        raise WorkbenchError(f"Unknown format {fmt!r}: use html, ipynb or both.")
-    if engine not in ("pool", "papermill"):
-        raise WorkbenchError(f"Unknown engine {engine!r}: use pool or papermill.")
-    if workers < 1:
-        raise WorkbenchError(f"--workers must be at least 1, not {workers}.")
+    _check_options(fmt, engine, workers)
     sql = as_engine(db)
-    db_url = engine_url(sql)  # the notebooks (kernels) open the same database
     _check_period(sql, period)
     notebook_path, name = resolve_notebook(notebook)
-    declared = _notebook_parameters(notebook_path)
-    values = {"period": period, "db_url": db_url,
-              "visit_date": visit_date or default_visit_date(period)}
-    base = {k: v for k, v in values.items() if k in declared}
-    per_team = "team_id" in declared
-    selected: list[tuple[str | None, str | None]] = (
-        list(_select_teams(sql, teams)) if per_team else [(None, None)])
-    params = [({"team_id": t, **base} if t is not None else dict(base)) for t, _ in selected]
-    prints = report_fingerprints(sql, period, notebook_path,
-                                 [(t, p) for (t, _), p in zip(selected, params, strict=True)])
-    jobs = [_Job(key=t or "collaborative", team_id=t, team_name=n, stem=_stem(name, t),
-                 parameters=p, fingerprint=fp, inputs=inputs)
-            for (t, n), p, (fp, inputs) in zip(selected, params, prints, strict=True)]
-
+    jobs = _plan_jobs(sql, period, notebook_path, name, teams, visit_date)
     folder = Path(out_dir) / period
     folder.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(folder)
-    manifest.update(period=period, db=_redact(db_url))
+    manifest.update(period=period, db=_redact(engine_url(sql)))
     entries: dict[str, Any] = manifest["reports"].setdefault(name, {})
     spec = _BatchSpec(notebook_path=str(notebook_path), name=name,
                       title=NOTEBOOKS.get(name, name.replace("_", " ").capitalize()),
                       period=period, folder=str(folder), fmt=fmt, engine=engine,
                       timeout=timeout)
-
-    results: dict[str, ReportResult] = {}
-    todo: list[_Job] = []
-    for job in jobs:
-        previous = entries.get(job.key)
-        if not force and _is_current(previous, job, folder, fmt):
-            results[job.key] = ReportResult(
-                team_id=job.team_id, status="skipped", seconds=0.0,
-                paths=dict(previous["paths"]), key=job.key, team_name=job.team_name,
-                fingerprint=job.fingerprint, inputs=job.inputs)
-        else:
-            todo.append(job)
-
+    results, todo = _skip_current(jobs, entries, folder, fmt, force)
     index_path = write_index(folder, manifest)
     manifest_path = write_manifest(folder, manifest)
     bar = _progress(len(jobs), len(jobs) - len(todo), name, period, progress)
@@ -447,6 +416,50 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
                        results=[results[job.key] for job in jobs if job.key in results],
                        index_path=index_path, manifest_path=manifest_path,
                        seconds=time.perf_counter() - started)
+
+
+def _check_options(fmt: str, engine: str, workers: int) -> None:
+    if fmt not in ("html", "ipynb", "both"):
+        raise WorkbenchError(f"Unknown format {fmt!r}: use html, ipynb or both.")
+    if engine not in ("pool", "papermill"):
+        raise WorkbenchError(f"Unknown engine {engine!r}: use pool or papermill.")
+    if workers < 1:
+        raise WorkbenchError(f"--workers must be at least 1, not {workers}.")
+
+
+def _plan_jobs(sql: Engine, period: str, notebook_path: Path, name: str,
+               teams: Sequence[str] | None, visit_date: str | None) -> list[_Job]:
+    """One job per selected team (or one for the whole collaborative), with the parameters
+    the notebook declares and the fingerprint of its inputs."""
+    declared = _notebook_parameters(notebook_path)
+    values = {"period": period, "db_url": engine_url(sql),  # the kernels open the same db
+              "visit_date": visit_date or default_visit_date(period)}
+    base = {k: v for k, v in values.items() if k in declared}
+    selected: list[tuple[str | None, str | None]] = (
+        list(_select_teams(sql, teams)) if "team_id" in declared else [(None, None)])
+    params = [({"team_id": t, **base} if t is not None else dict(base)) for t, _ in selected]
+    prints = report_fingerprints(sql, period, notebook_path,
+                                 [(t, p) for (t, _), p in zip(selected, params, strict=True)])
+    return [_Job(key=t or "collaborative", team_id=t, team_name=n, stem=_stem(name, t),
+                 parameters=p, fingerprint=fp, inputs=inputs)
+            for (t, n), p, (fp, inputs) in zip(selected, params, prints, strict=True)]
+
+
+def _skip_current(jobs: list[_Job], entries: dict[str, Any], folder: Path, fmt: Format,
+                  force: bool) -> tuple[dict[str, ReportResult], list[_Job]]:
+    """(results of the reports already current, skipped; the jobs still to run)."""
+    results: dict[str, ReportResult] = {}
+    todo: list[_Job] = []
+    for job in jobs:
+        previous = entries.get(job.key)
+        if not force and previous is not None and _is_current(previous, job, folder, fmt):
+            results[job.key] = ReportResult(
+                team_id=job.team_id, status="skipped", seconds=0.0,
+                paths=dict(previous["paths"]), key=job.key, team_name=job.team_name,
+                fingerprint=job.fingerprint, inputs=job.inputs)
+        else:
+            todo.append(job)
+    return results, todo
 
 
 def _redact(url: str) -> str:
