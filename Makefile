@@ -33,8 +33,10 @@ browser:
 lint: venv
 	$(VENV)/bin/ruff check .
 
-## make test: lint, then the whole test suite (unit, papermill, nbval, browser)
+## make test: lint, the import contracts (pyproject's [tool.importlinter]: layers, pure
+## analytics, SQL in store/, no cycles), then the whole test suite (unit, papermill, nbval, browser)
 test: venv browser lint
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q
 	$(VENV)/bin/pytest -q --nbval-lax notebooks
 

@@ -206,7 +206,7 @@ def scaled_demo(demo_db: str, target: Path, teams: int = 100) -> str:
 
 def bench_redraw(db: str, label: str) -> float:
     """Indicator change of the learning-session app (kernel side: data, figures, patches)."""
-    from workbench.apps.base import build_learning_session_app
+    from workbench.apps.builders import build_learning_session_app
     from workbench.apps.context import AppContext
 
     start = time.perf_counter()

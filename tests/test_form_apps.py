@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import ipywidgets as w
 import pytest
 
-from workbench.apps.base import build_coach_app, build_data_entry_app, build_pdsa_journal_app
+from workbench.apps.builders import build_coach_app, build_data_entry_app, build_pdsa_journal_app
 from workbench.apps.context import AppContext
 
 

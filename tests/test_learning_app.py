@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from workbench.apps.base import build_learning_session_app
+from workbench.apps.builders import build_learning_session_app
 from workbench.apps.context import AppContext
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from workbench.widgets import SelfAssessmentForm
 
-from workbench.apps.base import build_data_entry_app
+from workbench.apps.builders import build_data_entry_app
 from workbench.apps.context import AppContext
 from workbench.records.assessments import SelfAssessment, save_self_assessment
 from workbench.store import add_revisions, open_engine, read_assessments, utcnow

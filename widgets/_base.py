@@ -26,7 +26,7 @@ from workbench.store import (
     read_teams,
 )
 
-__all__ = ["FormBase", "RowList", "as_engine", "code_options", "series_view"]
+__all__ = ["FormBase", "RowList", "as_engine", "code_options", "failure_pairs", "series_view"]
 
 log = logging.getLogger("workbench.widgets")
 
@@ -112,7 +112,7 @@ class FormBase(w.VBox):
             try:
                 return fn(*args, **kwargs)
             except ValidationFailed as exc:
-                self._show_failures(getattr(exc, "failure_cases", []) or [])
+                self._show_failures(failure_pairs(getattr(exc, "failure_cases", None)))
                 self._say(f"Not saved — fix the problems marked below.\n{exc}", "error")
             except WorkbenchError as exc:
                 self._say(str(exc), "error")
@@ -140,13 +140,12 @@ class FormBase(w.VBox):
         for label in self._field_errors.values():
             label.value = ""
 
-    def _show_failures(self, failures: Iterable[Sequence[Any]]) -> None:
-        """Show (field, message) pairs next to their fields; unknown fields go to the
-        message area."""
+    def _show_failures(self, failures: Any) -> None:
+        """Show failures next to their fields (any shape `failure_pairs` reads); unknown
+        fields go to the message area."""
         self._clear_failures()
         grouped: dict[str, list[str]] = {}
-        for failure in failures:
-            field, message = str(failure[0]), str(failure[1])
+        for field, message in failure_pairs(failures):
             grouped.setdefault(field if field in self._field_errors else "", []).append(message)
         for field, messages in grouped.items():
             if field:
@@ -156,6 +155,34 @@ class FormBase(w.VBox):
                     + "</span>")
         if "" in grouped:
             self._say("\n".join(grouped[""]), "error")
+
+
+def failure_pairs(failures: Any) -> list[tuple[str, str]]:
+    """(field, message) pairs from the `failure_cases` of a library error, whatever its
+    shape: a failure table (a DataFrame with `column` or `field`, and `message`), records
+    with `field` and `message` (`Failure`, `EntryCheck`), mappings, or plain pairs."""
+    if failures is None:
+        return []
+    if isinstance(failures, pd.DataFrame):
+        key = next((c for c in ("field", "column") if c in failures.columns), None)
+        records: Iterable[Any] = failures.to_dict("records")
+        return [(_cell(r.get(key)) if key else "", _cell(r.get("message"))) for r in records]
+    pairs = []
+    for failure in failures:
+        if isinstance(failure, dict):
+            field = failure.get("field", failure.get("column"))
+            pairs.append((_cell(field), _cell(failure.get("message"))))
+        elif hasattr(failure, "message"):
+            field = getattr(failure, "field", getattr(failure, "column", ""))
+            pairs.append((_cell(field), _cell(failure.message)))
+        else:
+            pairs.append((_cell(failure[0]), _cell(failure[1])))
+    return pairs
+
+
+def _cell(value: Any) -> str:
+    """A failure's field or message as text ("" for a missing one)."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
 def _text(placeholder: str, width: str) -> w.Text:

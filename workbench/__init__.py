@@ -1,12 +1,29 @@
 """Coaching workbench for health-care improvement collaboratives.
 
-The library holds the behaviour; notebooks, Voilà apps, widgets and the CLI are thin faces:
+The library holds the behaviour; notebooks, Voilà apps, widgets and the CLI are thin faces.
+One package per layer; a module imports only from layers below its own, never from a
+sibling across `|` (`lint-imports` checks this map, `[tool.importlinter]` in pyproject.toml)::
 
-- `workbench.store`   — the collaborative database (SQLAlchemy Core; SQLite or PostgreSQL)
-- `workbench.ingest.collaborative`  — the collaborative definition (YAML) and `init`
-- `workbench.demo`    — the embedded demo collaborative
-- `workbench.spc`     — run and control charts (qicharts2 semantics), vectorised over teams
-- `workbench.rollup`  — collaborative roll-ups
+    cli                     the `workbench` command (click), the demo's main job
+    apps | reports          Voilà apps (base, forms, builders, learning_session, serve);
+                            batch reports (papermill, kernel pool, HTML export, fingerprints)
+    notebook                the IPython extension, reprs, the team card, HTML fragments
+    briefs                  the notebooks' view-models (team report, site-visit brief, summary)
+    charts                  bokeh figures
+    records | demo          form-backed records (monthly data, PDSA, visits, assessments);
+                            the demo collaborative's generator
+    validate                data-quality rules, flags, verification
+    ingest                  imports (CSV, xlsx, DHIS2, Kobo), the collaborative definition
+    (learning)              what worked (pure)
+    rollup                  collaborative roll-ups (pure)
+    spc                     run and control charts (pure, qicharts2 semantics)
+    store                   the database (SQLAlchemy Core; SQLite or PostgreSQL): every
+                            query on the schema, data versions (`store.versions`)
+    errors | paths | (model)  the vocabulary every layer shares
+
+Analytics (`spc`, `rollup`) never import the store, charts, HTML or widgets. `widgets/`
+(imported as `workbench.widgets`) sits beside apps and notebook: forms over `records` and
+`validate`.
 """
 
 from workbench.errors import (
@@ -20,7 +37,26 @@ from workbench.errors import (
     WorkbenchError,
 )
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The version in the package metadata (pyproject.toml's `version`, the one source); in a
+    source checkout that was never installed, read from pyproject.toml itself."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coaching-workbench")
+    except PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        try:
+            return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "__version__",

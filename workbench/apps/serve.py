@@ -1,7 +1,7 @@
 """Serving the Voilà apps (`workbench serve`): one Voilà server over `voila_apps/`.
 
-The apps get the database through the environment (`WORKBENCH_DB`, an absolute URL). The
-server is tuned for a fast first paint and for safety:
+The apps get the database through the environment (`WORKBENCH_DB`, the full URL of the
+Engine the command opened). The server is tuned for a fast first paint and for safety:
 
 - preheated kernels (one per app): the app notebook has run before anyone asks for it, and
   reads the request's query string only after `voila.utils.wait_for_request()`;
@@ -33,10 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
 from workbench.apps.context import READY_MARK
 from workbench.errors import ConfigError
 from workbench.paths import voila_apps_dir
-from workbench.store import open_engine, resolve_url
+from workbench.store.engine import as_engine, engine_url
 
 __all__ = [
     "APP_ORDER",
@@ -193,6 +195,8 @@ class AppServer:
     preheat: list[str]
     log_path: Path
     urls: list[str] = field(default_factory=list)
+    #: the database the apps use, as shown to people (a password is masked)
+    database: str = ""
 
     @property
     def base_url(self) -> str:
@@ -262,7 +266,7 @@ class AppServer:
 
 
 def start_server(
-    db: str | None,
+    db: Engine | str | None,
     *,
     port: int = DEFAULT_PORT,
     host: str = "127.0.0.1",
@@ -277,11 +281,15 @@ def start_server(
     """Start Voilà over the apps in the background and return at once (see `wait_ready`).
 
     Checks first, and starts nothing when one fails: the host (loopback unless
-    `allow_remote`), the database (it must open), the app name, the port (free).
+    `allow_remote`), the database (it must open: `db` is the command's Engine, or a path/URL
+    opened here), the app name, the port (free).
     """
     check_host(host, allow_remote)
-    url = resolve_url(db)
-    open_engine(url).dispose()
+    engine = as_engine(db)
+    url = engine_url(engine)
+    shown = engine.url.render_as_string(hide_password=True)
+    if not isinstance(db, Engine):
+        engine.dispose()
     folder = (apps_dir or voila_apps_dir()).resolve()
     apps = app_names(folder)
     if app is not None:
@@ -308,7 +316,7 @@ def start_server(
                                stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()
     return AppServer(process=process, host=host, port=port, apps=apps, preheat=list(apps),
-                     log_path=log_path, urls=app_urls(port, apps, host))
+                     log_path=log_path, urls=app_urls(port, apps, host), database=shown)
 
 
 def _interrupt(signum: int, _frame: Any) -> None:
@@ -328,7 +336,7 @@ def _stop_on_termination() -> dict[int, Any]:
 
 
 def serve(
-    db: str | None,
+    db: Engine | str | None,
     *,
     port: int = DEFAULT_PORT,
     host: str = "127.0.0.1",
@@ -349,7 +357,7 @@ def serve(
         server.wait_ready(timeout=120, pools=False)
         if host not in LOOPBACK_HOSTS:
             note(remote_advice(host, port))
-        note(f"Serving the workbench apps on {resolve_url(db)} (Ctrl-C to stop):")
+        note(f"Serving the workbench apps on {server.database} (Ctrl-C to stop):")
         for url in server.urls:
             echo(url)
         server.process.wait()

@@ -25,7 +25,7 @@ __all__ = ["assess"]
               help="Why the month is entered again (required when it already has a "
                    "self-assessment; the earlier entry is kept).")
 @json_option
-def assess(db: str, team_id: str | None, period: str | None, score: str | None,
+def assess(db: str | None, team_id: str | None, period: str | None, score: str | None,
            justification: str | None, assessor: str | None, reason: str,
            as_json: bool) -> None:
     """Record a team's self-assessment on the IHI assessment scale (0.5–5.0) for a month.

@@ -17,7 +17,7 @@ __all__ = ["COMMANDS"]
 @click.option("--config", "config", required=True, metavar="FILE.yaml",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Collaborative definition; start from templates/collaborative.yaml.")
-def init(db: str, config: Path) -> None:
+def init(db: str | None, config: Path) -> None:
     """Create a collaborative database from a YAML definition.
 
     The file is checked first; nothing is created if it has a mistake.
@@ -25,11 +25,12 @@ def init(db: str, config: Path) -> None:
     Example: workbench init --db amtsl.db --config collaborative.yaml
     """
     from workbench.ingest.collaborative import init_collaborative
-    from workbench.store import resolve_url, status_counts
+    from workbench.store import status_counts
 
     engine = init_collaborative(db, config)
     counts = status_counts(engine)
-    click.echo(f"Created {counts['collaborative']!r} in {resolve_url(db)}: "
+    shown = engine.url.render_as_string(hide_password=True)
+    click.echo(f"Created {counts['collaborative']!r} in {shown}: "
                f"{counts['teams']} teams, {counts['indicators']} indicators, "
                f"{counts['waves']} waves.")
 
@@ -40,7 +41,7 @@ def init(db: str, config: Path) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing demo database file.")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="After building, serve the apps until Ctrl-C.")
-def demo(db: str, seed: int, force: bool, serve: bool) -> None:
+def demo(db: str | None, seed: int, force: bool, serve: bool) -> None:
     """Build the demo collaborative and run the main job on it.
 
     An essential obstetric and newborn care collaborative: 24 teams in 3 districts, 2 waves,
@@ -48,17 +49,17 @@ def demo(db: str, seed: int, force: bool, serve: bool) -> None:
 
     Example: workbench demo --no-serve --db /tmp/demo.db
     """
+    from workbench.cli.demo_job import run_main_job
     from workbench.demo.build import build_demo
-    from workbench.demo.job import run_main_job
 
     engine = build_demo(db, seed=seed, force=force)
-    run_main_job(engine, db=db, serve=serve, echo=lambda text: click.echo(text, err=True))
+    run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True))
 
 
 @click.command()
 @db_option
 @json_option
-def status(db: str, as_json: bool) -> None:
+def status(db: str | None, as_json: bool) -> None:
     """Show what the collaborative database holds.
 
     Example: workbench status --db workbench.db --json
@@ -81,7 +82,7 @@ def status(db: str, as_json: bool) -> None:
               help="Only revisions entered up to then, e.g. 2025-06-30 or 2025-06-30T12:00.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
-def export(what: str, db: str, fmt: str, as_of: str | None, out: Path | None) -> None:
+def export(what: str, db: str | None, fmt: str, as_of: str | None, out: Path | None) -> None:
     """Export data as a file: the tidy measurements (current values).
 
     Example: workbench export measurements --db workbench.db --format csv --out data.csv

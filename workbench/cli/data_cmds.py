@@ -32,7 +32,7 @@ def _failure_table(failures) -> str:  # type: ignore[no-untyped-def]
               metavar="MAP.yaml", help="DHIS2/Kobo mapping (see templates/dhis2_mapping.yaml).")
 @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
 @json_option
-def import_cmd(file: Path, db: str, fmt: str, mapping: Path | None, dry_run: bool,
+def import_cmd(file: Path, db: str | None, fmt: str, mapping: Path | None, dry_run: bool,
                as_json: bool) -> None:
     """Import measurements from a file: all rows or none.
 
@@ -101,7 +101,7 @@ def template() -> None:
 @period_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .xlsx file to write.")
-def template_xlsx(db: str, team_id: str, months: int, period: str | None, out: Path) -> None:
+def template_xlsx(db: str | None, team_id: str, months: int, period: str | None, out: Path) -> None:
     """The monthly data-entry workbook of one team (previous months filled in, locked).
 
     Example: workbench template xlsx --db workbench.db --team T01 --months 6 --out T01.xlsx
@@ -117,7 +117,7 @@ def template_xlsx(db: str, team_id: str, months: int, period: str | None, out: P
 @db_option
 @period_option
 @json_option
-def validate(db: str, period: str | None, as_json: bool) -> None:
+def validate(db: str | None, period: str | None, as_json: bool) -> None:
     """Run every data-quality rule and store the flags (re-running is safe).
 
     --period is the reporting month validated (default: the latest month with data).
@@ -163,7 +163,7 @@ _STATUS = click.Choice(["open", "confirmed", "corrected", "dismissed", "cleared"
 @click.option("--rule", "rule_code", metavar="CODE", help="Only this rule, e.g. late-entry.")
 @json_option
 @click.pass_context
-def flags(ctx: click.Context, db: str, status: str | None, team_id: str | None,
+def flags(ctx: click.Context, db: str | None, status: str | None, team_id: str | None,
           rule_code: str | None, as_json: bool) -> None:
     """List data-quality flags (errors first); `flags resolve` reviews one.
 
@@ -198,7 +198,7 @@ def flags(ctx: click.Context, db: str, status: str | None, team_id: str | None,
 @click.option("--expected-version", type=int,
               help="The flag version you reviewed; a newer one is a conflict.")
 @json_option
-def resolve(flag_id: int, db: str, action: str, note: str, numerator: float | None,
+def resolve(flag_id: int, db: str | None, action: str, note: str, numerator: float | None,
             denominator: float | None, user: str | None, expected_version: int | None,
             as_json: bool) -> None:
     """Confirm, correct or dismiss a flag; a correction writes a new revision.
@@ -224,7 +224,7 @@ def resolve(flag_id: int, db: str, action: str, note: str, numerator: float | No
 @click.argument("flag_id", type=int)
 @db_option
 @json_option
-def history(flag_id: int, db: str, as_json: bool) -> None:
+def history(flag_id: int, db: str | None, as_json: bool) -> None:
     """Every review event of a flag, oldest first.
 
     Example: workbench flags history 12 --db workbench.db
@@ -254,7 +254,7 @@ def history(flag_id: int, db: str, as_json: bool) -> None:
               metavar="MAP.yaml", help="DHIS2 mapping, for --format dhis2-json.")
 @click.option("--only-corrections", is_flag=True,
               help="dhis2-json: only values whose current revision is a correction.")
-def export(what: str, db: str, fmt: str, as_of: str | None, out: Path | None,
+def export(what: str, db: str | None, fmt: str, as_of: str | None, out: Path | None,
            mapping: Path | None, only_corrections: bool) -> None:
     """Export measurements, flags, PDSA cycles or visits (CSV, xlsx or DHIS2 JSON).
 

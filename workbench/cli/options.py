@@ -9,14 +9,16 @@ import click
 
 __all__ = ["db_option", "json_option", "period_option", "team_option", "echo_json"]
 
+#: `--db`: given as typed (None when left out); `workbench.store.resolve_url` is the one place
+#: that turns it into a URL (default: WORKBENCH_DB, then ./workbench.db), and each command
+#: opens the database once (`open_engine`) and passes the Engine on.
 db_option = click.option(
     "--db",
     "db",
-    envvar="WORKBENCH_DB",
-    default="workbench.db",
-    show_default=True,
+    default=None,
     metavar="URL",
-    help="SQLAlchemy URL or file path of the collaborative database (env WORKBENCH_DB).",
+    help="SQLAlchemy URL or file path of the collaborative database "
+         "[default: $WORKBENCH_DB, else ./workbench.db].",
 )
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")

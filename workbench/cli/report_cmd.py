@@ -45,7 +45,7 @@ def _split_teams(_ctx: click.Context, _param: click.Parameter,
               help="Seconds one cell may run before its report fails.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
-def report(db: str, period: str | None, notebook: str, teams: list[str] | None, out_dir: str,
+def report(db: str | None, period: str | None, notebook: str, teams: list[str] | None, out_dir: str,
            workers: int | None, fmt: str, force: bool, engine: str, visit_date: str | None,
            timeout: float, progress: bool) -> None:
     """Run a report notebook for every team into HTML, with an index page.
@@ -59,10 +59,11 @@ def report(db: str, period: str | None, notebook: str, teams: list[str] | None, 
     Example: workbench report --db workbench.db --period 2026-10 --workers 2
     """
     from workbench.reports.batch import default_workers, run_reports
+    from workbench.store import open_engine
 
     if period is None:
         raise click.UsageError("Missing option '--period' (the reporting month, e.g. 2026-10).")
-    result = run_reports(db, period, notebook=notebook, teams=teams, out_dir=out_dir,
+    result = run_reports(open_engine(db), period, notebook=notebook, teams=teams, out_dir=out_dir,
                          workers=workers or default_workers(), fmt=fmt, force=force,
                          progress=progress,
                          engine=engine, timeout=timeout, visit_date=visit_date)  # type: ignore[arg-type]

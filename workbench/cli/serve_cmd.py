@@ -19,7 +19,7 @@ __all__ = ["serve"]
               help="Serve only this app, e.g. coach (default: every app in voila_apps/).")
 @click.option("--allow-remote", is_flag=True,
               help="Allow a non-loopback --host (no login: prefer JupyterHub for many users).")
-def serve(db: str, port: int, host: str, app: str | None, allow_remote: bool) -> None:
+def serve(db: str | None, port: int, host: str, app: str | None, allow_remote: bool) -> None:
     """Serve the workbench apps (Voilà) until Ctrl-C, printing one URL per app.
 
     The learning-session, coach, PDSA journal, data-entry and validation-queue apps run on
@@ -28,6 +28,7 @@ def serve(db: str, port: int, host: str, app: str | None, allow_remote: bool) ->
     Example: workbench serve --db workbench.db --port 8866
     """
     from workbench.apps.serve import serve as serve_apps
+    from workbench.store import open_engine
 
-    serve_apps(db, port=port, host=host, app=app, allow_remote=allow_remote,
+    serve_apps(open_engine(db), port=port, host=host, app=app, allow_remote=allow_remote,
                echo=click.echo, note=lambda text: click.echo(text, err=True))

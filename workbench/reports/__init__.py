@@ -4,14 +4,14 @@ folder.
 
 from workbench.reports.batch import (
     NOTEBOOKS,
-    ReportResult,
     BatchResult,
-    run_reports,
-    resolve_notebook,
-    report_fingerprints,
+    ReportResult,
     default_visit_date,
     default_workers,
     demo_reports,
+    report_fingerprints,
+    resolve_notebook,
+    run_reports,
 )
 
 __all__ = [

@@ -41,17 +41,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import nbformat
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from workbench import __version__
 from workbench.errors import NotFoundError, WorkbenchError
-from workbench.reports.kernel_pool import (
-    CellError,
-    KernelSession,
-    NotebookRun,
-    kernel_manager_class,
-    load_notebook,
-)
 from workbench.paths import notebooks_dir
 from workbench.reports.folder import (
     read_manifest,
@@ -60,6 +53,15 @@ from workbench.reports.folder import (
     write_manifest,
 )
 from workbench.reports.inputs import report_fingerprints
+from workbench.reports.kernel_pool import (
+    CellError,
+    KernelSession,
+    NotebookRun,
+    kernel_manager_class,
+    load_notebook,
+)
+from workbench.store.engine import as_engine, engine_url
+from workbench.store.versions import measurement_span
 
 __all__ = [
     "NOTEBOOKS",
@@ -208,24 +210,23 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=", re.MULTILI
 
 
 def _notebook_parameters(path: Path) -> set[str]:
-    """Names assigned in the `parameters` cell (papermill's inference, plus every plain
-    `name = …` / `name: type = …` line papermill could not parse)."""
+    """Names assigned in the `parameters` cell: papermill's `inspect_notebook`, plus every
+    plain `name = …` / `name: type = …` line papermill could not parse."""
     import logging
 
-    from papermill.inspection import _infer_parameters
-    from papermill.utils import find_first_tagged_cell_index
+    import papermill
 
-    nb = load_notebook(path)
     papermill_log = logging.getLogger("papermill")
     level = papermill_log.level
     papermill_log.setLevel(logging.ERROR)
     try:
-        names = {p.name for p in _infer_parameters(nb)}
+        names = set(papermill.inspect_notebook(str(path)))
     finally:
         papermill_log.setLevel(level)
-    index = find_first_tagged_cell_index(nb, "parameters")
-    if index >= 0:
-        names.update(_ASSIGNMENT.findall(nb.cells[index].source))
+    for cell in load_notebook(path).cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            names.update(_ASSIGNMENT.findall(cell.source))
+            break
     return names
 
 
@@ -298,8 +299,8 @@ def _execute_papermill(spec: _BatchSpec, job: _Job, folder: Path) -> NotebookRun
 def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
     """Run one report in this thread's kernel (or a fresh one, papermill engine) and write
     its files."""
-    from workbench.reports.html_export import ReportCover, notebook_to_html
     from workbench.reports.folder import atomic_write_text
+    from workbench.reports.html_export import ReportCover, notebook_to_html
 
     started = time.perf_counter()
     folder = Path(spec.folder)
@@ -343,15 +344,12 @@ def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
 # -- orchestration -----------------------------------------------------------------------------
 def _check_period(engine: Engine, period: str) -> None:
     from workbench.ingest.collaborative import PERIOD
-    from workbench.store import schema as s
 
     if not PERIOD.match(str(period)):
         raise WorkbenchError(f"{period!r} is not a month; write it as YYYY-MM, e.g. 2025-06.",
                              period=period)
-    mr = s.measurement_revisions
-    with engine.connect() as conn:
-        first, last = conn.execute(select(func.min(mr.c.period), func.max(mr.c.period))).one()
-    if first is None:
+    first, last = measurement_span(engine)
+    if first is None or last is None:
         raise NotFoundError("The database holds no measurements yet: import monthly data "
                             "first (workbench import).", period=period)
     if not first <= period <= last:
@@ -381,57 +379,25 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
                 progress: bool = True, *, engine: EngineName = "pool",
                 timeout: float | None = 600, visit_date: str | None = None) -> BatchResult:
     """Run `notebook` for every team (or once, when it takes no `team_id`) into
-    `out_dir/<period>/`; see the module docstring. Never raises for a failing report."""
-    from workbench.store import open_engine, resolve_url
+    `out_dir/<period>/`; see the module docstring. Never raises for a failing report.
 
+    `db`: the open Engine (a command opens the database once), or a path/URL to open."""
     started = time.perf_counter()
-    if fmt not in ("html", "ipynb", "both"):
-        raise WorkbenchError(f"Unknown format {fmt!r}: use html, ipynb or both.")
-    if engine not in ("pool", "papermill"):
-        raise WorkbenchError(f"Unknown engine {engine!r}: use pool or papermill.")
-    if workers < 1:
-        raise WorkbenchError(f"--workers must be at least 1, not {workers}.")
-    sql = db if isinstance(db, Engine) else open_engine(db)
-    db_url = sql.url.render_as_string(hide_password=False) if isinstance(db, Engine) \
-        else resolve_url(db)
+    _check_options(fmt, engine, workers)
+    sql = as_engine(db)
     _check_period(sql, period)
     notebook_path, name = resolve_notebook(notebook)
-    declared = _notebook_parameters(notebook_path)
-    values = {"period": period, "db_url": db_url,
-              "visit_date": visit_date or default_visit_date(period)}
-    base = {k: v for k, v in values.items() if k in declared}
-    per_team = "team_id" in declared
-    selected: list[tuple[str | None, str | None]] = (
-        list(_select_teams(sql, teams)) if per_team else [(None, None)])
-    params = [({"team_id": t, **base} if t is not None else dict(base)) for t, _ in selected]
-    prints = report_fingerprints(sql, period, notebook_path,
-                                 [(t, p) for (t, _), p in zip(selected, params, strict=True)])
-    jobs = [_Job(key=t or "collaborative", team_id=t, team_name=n, stem=_stem(name, t),
-                 parameters=p, fingerprint=fp, inputs=inputs)
-            for (t, n), p, (fp, inputs) in zip(selected, params, prints, strict=True)]
-
+    jobs = _plan_jobs(sql, period, notebook_path, name, teams, visit_date)
     folder = Path(out_dir) / period
     folder.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(folder)
-    manifest.update(period=period, db=_redact(db_url))
+    manifest.update(period=period, db=_redact(engine_url(sql)))
     entries: dict[str, Any] = manifest["reports"].setdefault(name, {})
     spec = _BatchSpec(notebook_path=str(notebook_path), name=name,
                       title=NOTEBOOKS.get(name, name.replace("_", " ").capitalize()),
                       period=period, folder=str(folder), fmt=fmt, engine=engine,
                       timeout=timeout)
-
-    results: dict[str, ReportResult] = {}
-    todo: list[_Job] = []
-    for job in jobs:
-        previous = entries.get(job.key)
-        if not force and _is_current(previous, job, folder, fmt):
-            results[job.key] = ReportResult(
-                team_id=job.team_id, status="skipped", seconds=0.0,
-                paths=dict(previous["paths"]), key=job.key, team_name=job.team_name,
-                fingerprint=job.fingerprint, inputs=job.inputs)
-        else:
-            todo.append(job)
-
+    results, todo = _skip_current(jobs, entries, folder, fmt, force)
     index_path = write_index(folder, manifest)
     manifest_path = write_manifest(folder, manifest)
     bar = _progress(len(jobs), len(jobs) - len(todo), name, period, progress)
@@ -450,6 +416,50 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
                        results=[results[job.key] for job in jobs if job.key in results],
                        index_path=index_path, manifest_path=manifest_path,
                        seconds=time.perf_counter() - started)
+
+
+def _check_options(fmt: str, engine: str, workers: int) -> None:
+    if fmt not in ("html", "ipynb", "both"):
+        raise WorkbenchError(f"Unknown format {fmt!r}: use html, ipynb or both.")
+    if engine not in ("pool", "papermill"):
+        raise WorkbenchError(f"Unknown engine {engine!r}: use pool or papermill.")
+    if workers < 1:
+        raise WorkbenchError(f"--workers must be at least 1, not {workers}.")
+
+
+def _plan_jobs(sql: Engine, period: str, notebook_path: Path, name: str,
+               teams: Sequence[str] | None, visit_date: str | None) -> list[_Job]:
+    """One job per selected team (or one for the whole collaborative), with the parameters
+    the notebook declares and the fingerprint of its inputs."""
+    declared = _notebook_parameters(notebook_path)
+    values = {"period": period, "db_url": engine_url(sql),  # the kernels open the same db
+              "visit_date": visit_date or default_visit_date(period)}
+    base = {k: v for k, v in values.items() if k in declared}
+    selected: list[tuple[str | None, str | None]] = (
+        list(_select_teams(sql, teams)) if "team_id" in declared else [(None, None)])
+    params = [({"team_id": t, **base} if t is not None else dict(base)) for t, _ in selected]
+    prints = report_fingerprints(sql, period, notebook_path,
+                                 [(t, p) for (t, _), p in zip(selected, params, strict=True)])
+    return [_Job(key=t or "collaborative", team_id=t, team_name=n, stem=_stem(name, t),
+                 parameters=p, fingerprint=fp, inputs=inputs)
+            for (t, n), p, (fp, inputs) in zip(selected, params, prints, strict=True)]
+
+
+def _skip_current(jobs: list[_Job], entries: dict[str, Any], folder: Path, fmt: Format,
+                  force: bool) -> tuple[dict[str, ReportResult], list[_Job]]:
+    """(results of the reports already current, skipped; the jobs still to run)."""
+    results: dict[str, ReportResult] = {}
+    todo: list[_Job] = []
+    for job in jobs:
+        previous = entries.get(job.key)
+        if not force and previous is not None and _is_current(previous, job, folder, fmt):
+            results[job.key] = ReportResult(
+                team_id=job.team_id, status="skipped", seconds=0.0,
+                paths=dict(previous["paths"]), key=job.key, team_name=job.team_name,
+                fingerprint=job.fingerprint, inputs=job.inputs)
+        else:
+            todo.append(job)
+    return results, todo
 
 
 def _redact(url: str) -> str:
@@ -545,13 +555,12 @@ def _crashed(job: _Job, exc: BaseException) -> ReportResult:
                         ename=type(exc).__name__, evalue=str(exc)))
 
 
-def demo_reports(engine: Engine, *, db: str | None, period: str, out_dir: str | Path | None = None,
+def demo_reports(engine: Engine, *, period: str, out_dir: str | Path | None = None,
                  workers: int | None = None, echo: Any = print) -> Path:
     """`workbench demo`'s report step: every team's report and the collaborative summary for
     `period`, in `reports/` beside a database file (else `./reports`); returns the index."""
     if out_dir is None:
-        path = Path(db) if db and "://" not in db else None
-        out_dir = path.resolve().parent / "reports" if path is not None else Path("reports")
+        out_dir = _beside_database(engine, "reports")
     echo(f"Writing the {period} reports of every team to {Path(out_dir) / period} ...")
     teams = run_reports(engine, period, "team_report", out_dir=out_dir,
                         workers=workers or default_workers())
@@ -563,3 +572,11 @@ def demo_reports(engine: Engine, *, db: str | None, period: str, out_dir: str | 
     echo(f"{done - len(teams.failed) - len(summary.failed)} of {done} reports ready "
          f"in {teams.seconds + summary.seconds:.0f} s.")
     return summary.index_path
+
+
+def _beside_database(engine: Engine, name: str) -> Path:
+    """`name` in the folder of a SQLite database file; `./name` for a server database."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:":
+        return Path(database).resolve().parent / name
+    return Path(name)

@@ -27,8 +27,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from workbench.reports.kernel_pool import CellError
 from workbench.paths import templates_dir
+from workbench.reports.kernel_pool import CellError
 
 __all__ = [
     "TEMPLATE_NAME",

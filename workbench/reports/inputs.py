@@ -5,22 +5,24 @@ The inputs: the notebook file, the nbconvert template, the workbench library and
 version, the parameters, and the data the report reads — the team's rows in every table
 (counts, latest ids, change times and versions: one grouped query per table), and the
 collaborative-wide measurements up to the period, because a team report compares the team
-with the collaborative.
+with the collaborative. The data's versions come from `workbench.store.versions`; this module
+only hashes them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from workbench import __version__
 from workbench.paths import templates_dir
+from workbench.store.versions import report_data_versions
 
 __all__ = ["report_fingerprints"]
 
@@ -45,51 +47,15 @@ def _code_fingerprint(notebook: Path) -> dict[str, str]:
 
 
 def _data_inputs(engine: Engine, period: str) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """What each team's data looks like now (counts, latest ids and change times), and the
-    collaborative-wide part every report depends on. Cheap: one grouped query per table."""
-    from workbench.store import schema as s
-
-    per_team: dict[str, dict[str, Any]] = {}
-
-    def add(table_name: str, rows: Iterable[Any]) -> None:
-        for team_id, *values in rows:
-            per_team.setdefault(team_id, {})[table_name] = [str(v) for v in values]
-
-    with engine.connect() as conn:
-        mr, pc, cv = s.measurement_revisions, s.pdsa_cycles, s.coaching_visits
-        vr, asm, fl = s.verification_recounts, s.assessments, s.flags
-        add("measurements", conn.execute(
-            select(mr.c.team_id, func.count(), func.max(mr.c.revision_id))
-            .where(mr.c.period <= period).group_by(mr.c.team_id)))
-        add("pdsa_cycles", conn.execute(
-            select(pc.c.team_id, func.count(), func.max(pc.c.updated_at), func.sum(pc.c.version))
-            .group_by(pc.c.team_id)))
-        add("visits", conn.execute(
-            select(cv.c.team_id, func.count(), func.max(cv.c.visit_id), func.max(cv.c.created_at))
-            .group_by(cv.c.team_id)))
-        add("recounts", conn.execute(
-            select(vr.c.team_id, func.count(), func.max(vr.c.recount_id)).group_by(vr.c.team_id)))
-        add("assessments", conn.execute(
-            select(asm.c.team_id, func.count(), func.max(asm.c.assessment_id))
-            .group_by(asm.c.team_id)))
-        add("flags", conn.execute(
-            select(fl.c.team_id, func.count(), func.max(fl.c.updated_at), func.sum(fl.c.version))
-            .group_by(fl.c.team_id)))
-        for row in conn.execute(select(s.teams)).mappings():
-            per_team.setdefault(row["team_id"], {})["team"] = _digest(dict(row))
-        shared = {
-            "measurements": [str(v) for v in conn.execute(
-                select(func.count(), func.max(mr.c.revision_id)).where(mr.c.period <= period)
-            ).one()],
-            "collaborative": _digest([dict(r) for r in conn.execute(
-                select(s.collaborative)).mappings()]),
-            "indicators": _digest([dict(r) for r in conn.execute(
-                select(s.indicators).order_by(s.indicators.c.indicator_id)).mappings()]),
-            "change_ideas": _digest([dict(r) for r in conn.execute(
-                select(s.change_ideas).order_by(s.change_ideas.c.change_id)).mappings()]),
-            "waves": _digest([dict(r) for r in conn.execute(
-                select(s.waves).order_by(s.waves.c.wave_id)).mappings()]),
-        }
+    """What each team's data looks like now (`workbench.store.versions`), and the
+    collaborative-wide part every report depends on, digested."""
+    versions = report_data_versions(engine, period)
+    per_team: dict[str, dict[str, Any]] = {
+        team_id: dict(tables) for team_id, tables in versions.per_team.items()}
+    for team_id, row in versions.teams.items():
+        per_team.setdefault(team_id, {})["team"] = _digest(row)
+    shared: dict[str, Any] = {"measurements": versions.measurements}
+    shared.update({name: _digest(rows) for name, rows in versions.tables.items()})
     return per_team, shared
 
 

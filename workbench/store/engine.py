@@ -19,6 +19,8 @@ __all__ = [
     "DEFAULT_DB",
     "resolve_url",
     "open_engine",
+    "as_engine",
+    "engine_url",
     "create_database",
     "connect",
     "current_user",
@@ -156,6 +158,20 @@ def open_engine(db: str | None) -> Engine:
             f"database {url} has schema version {version}; this workbench needs {SCHEMA_VERSION}."
         )
     return engine
+
+
+def as_engine(db: str | Engine | None) -> Engine:
+    """An open Engine as is; a path or URL (`None`: the default) opened with `open_engine`.
+
+    The one place where library functions that take "a database" turn it into an Engine; a
+    command opens the database once and passes the Engine on.
+    """
+    return db if isinstance(db, Engine) else open_engine(db)
+
+
+def engine_url(engine: Engine) -> str:
+    """The URL of `engine` in full (password included), for a child process to open it."""
+    return engine.url.render_as_string(hide_password=False)
 
 
 connect = open_engine
