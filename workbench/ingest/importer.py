@@ -46,7 +46,7 @@ from workbench.errors import IngestError
 from workbench.ingest.checks import read_candidates
 from workbench.ingest.formats import FORMATS, KEY, detect_format
 from workbench.ingest.mapping import Mapping
-from workbench.store import current_user, utcnow
+from workbench.store import current_user, utcnow, write_transaction
 from workbench.store import schema as s
 
 __all__ = ["FORMATS", "ImportResult", "detect_format", "read_candidates", "import_file",
@@ -212,7 +212,10 @@ def import_file(engine: Engine, path: str | Path, *, fmt: str = "auto",
     source = {"dhis2-json": "dhis2", "dhis2-csv": "dhis2", "kobo": "kobo"}.get(
         info["format"], "import")
     author = author or current_user()
-    with engine.begin() as conn:
+    # the current values are read under the write lock: a correction saved while this import
+    # runs is either seen here (kept_correction) or written after it (and so stays current)
+    with (engine.begin() if dry_run
+          else write_transaction(engine, s.measurement_revisions)) as conn:
         status, merged = _classify(clean, current_values(conn))
         counts = status.value_counts()
         kept = status == "kept_correction"

@@ -29,6 +29,7 @@ from workbench.store import (
     latest_revision_id,
     read_collaborative,
     read_indicators,
+    write_transaction,
 )
 from workbench.store import schema as s
 
@@ -268,7 +269,7 @@ def save_month(
     mr = s.measurement_revisions
     saved: list[SavedValue] = []
     unchanged: list[str] = []
-    with engine.begin() as conn:
+    with write_transaction(engine, mr) as conn:  # the check and the write under one lock
         rows, conflicts = [], []
         for ind, new in parsed.items():
             if new == (None, None):

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
 from workbench.ingest.collaborative import is_valid_date
-from workbench.store import current_user, utcnow
+from workbench.store import current_user, utcnow, write_transaction
 from workbench.store import schema as s
 from workbench.store.records import read_table
 
@@ -236,7 +236,8 @@ def save_cycle(
     user = user or current_user()
     expected = cycle.version if expected_version is None else expected_version
     now = utcnow()
-    with engine.begin() as conn:
+    # version check, number clash and new idea code are decided under the write lock
+    with write_transaction(engine, s.pdsa_cycles, s.change_ideas) as conn:
         stored = None
         if cycle.cycle_id is not None:
             stored = conn.execute(select(s.pdsa_cycles).where(

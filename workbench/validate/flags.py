@@ -38,6 +38,7 @@ from workbench.store import (
     read_flag_events,
     read_indicators,
     utcnow,
+    write_transaction,
 )
 from workbench.store import schema as s
 
@@ -144,7 +145,8 @@ def resolve_flag(engine: Engine, flag_id: int, action: str, note: str, user: str
         raise ValidationFailed("a correction needs --numerator and/or --denominator: the "
                                "right values.")
     now = utcnow()
-    with engine.begin() as conn:
+    locked = (s.flags, s.measurement_revisions) if action == "correct" else (s.flags,)
+    with write_transaction(engine, *locked) as conn:  # the version is checked under the lock
         flag = get_flag(conn, flag_id)
         revision_id = None
         if action == "correct":
@@ -193,7 +195,7 @@ def resolve_flags(engine: Engine, flag_ids: Sequence[int], action: str, note: st
     user = user or current_user()
     now = utcnow()
     versions = dict(expected_versions or {})
-    with engine.begin() as conn:
+    with write_transaction(engine, s.flags) as conn:
         return [_transition(conn, get_flag(conn, fid), action, to_status, str(note).strip(),
                             user, versions.get(int(fid)), now) for fid in flag_ids]
 
