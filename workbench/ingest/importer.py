@@ -23,6 +23,8 @@ measurements. A key whose current revision is a reviewed correction (source "cor
 `workbench flags resolve --action correct`) is never overwritten: an imported value that differs
 is `kept_correction` — counted, listed in `ImportResult.kept_corrections` (key, corrected value,
 imported value) and not written — so re-importing an old file cannot silently undo a review.
+The current values are read under the write lock (`workbench.store.write_transaction`), so this
+holds against a correction saved while the import runs: it is either seen or saved after.
 Every (non-dry-run) import records an `import_batches` row with its summary.
 Rows whose numerator and denominator are both blank are skipped (a month not reported).
 

@@ -5,7 +5,9 @@ part of the worksheet it needs (Do: what happened; Study: a result for every pre
 closing: an act decision adopt / adapt / abandon). `validate_cycle` returns every problem at
 once; `save_cycle` writes one transaction (the row, a `pdsa_history` snapshot) and refuses with
 `ConflictError` when someone else saved the cycle after it was read (optimistic concurrency on
-`version`). `ramp_cycle` drafts the next cycle of the same change idea, pre-filled.
+`version`, checked under the write lock like the cycle number and a new idea's code, so two
+saves at the same moment never both pass). `ramp_cycle` drafts the next cycle of the same
+change idea, pre-filled.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ queue widget (issue 6) both call it. Contract::
 - Every action writes a `flag_events` row (who, when, from/to status, note, revision_id).
 - Optimistic concurrency: pass `expected_version` (the flag's `version` as the reviewer saw
   it). If the flag changed since — or, without expected_version, if it is no longer open —
-  ConflictError is raised and nothing is written.
+  ConflictError is raised and nothing is written. The flag is read under the write lock
+  (`workbench.store.write_transaction`), so of reviews at the same moment one is recorded and
+  the others are told who reviewed it.
 - Returns {flag_id, status, version, revision_id, user, at}.
 
 `resolve_flags(engine, flag_ids, action, note, ...)` does the same for many flags (confirm or
