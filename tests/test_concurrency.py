@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from workbench.errors import ConflictError, ValidationFailed
+from workbench.errors import ConflictError, StoreError, ValidationFailed
 from workbench.ingest.collaborative import init_collaborative
 from workbench.ingest.importer import import_file
 from workbench.records.monthly_data import load_month, save_month
@@ -37,7 +37,10 @@ from workbench.store import (
     read_flags,
     read_pdsa_cycles,
     read_revisions,
+    write_transaction,
 )
+from workbench.store import schema as s
+from workbench.store.engine import WRITE_LOCK_WAIT_S
 from workbench.validate.flags import flag_history, resolve_flag
 from workbench.validate.run import run_validation
 
@@ -356,3 +359,20 @@ def test_of_concurrent_reviews_of_one_flag_one_is_recorded_the_others_told_who(
         corrections = read_revisions(engine, "T01", "AMTSL", period).query(
             "source == 'correction'")
         assert len(corrections) <= 1
+
+
+# --------------------------------------------------------------------------- a lock not granted
+
+def test_a_save_that_waits_too_long_for_the_write_lock_says_so_and_writes_nothing(
+        collab_db: str) -> None:
+    engine = open_engine(collab_db)
+    sheet = load_month(engine, "T01", "2025-05")
+    started = time.monotonic()
+    with write_transaction(engine, s.measurement_revisions):  # another writer holds the lock
+        with pytest.raises(StoreError, match=r"is busy: another write \(an import, a save or a "
+                                             r"review\) has held it for more than 10 s\. "
+                                             r"Nothing was written; try again"):
+            save_month(open_engine(collab_db), "T01", "2025-05", {"AMTSL": ("40", "50")},
+                       sheet.loaded_revision_ids, sheet=sheet)
+    assert time.monotonic() - started >= WRITE_LOCK_WAIT_S - 1
+    assert read_revisions(engine).empty
