@@ -180,8 +180,8 @@ def demo_target(db: str | None) -> DemoTarget:
             name, marked = _collaborative_and_marker(
                 lambda sql: conn.exec_driver_sql(sql).fetchall(), tables)
     except SQLAlchemyError as exc:
-        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-        raise StoreError(f"cannot read {where}: {reason} Check the URL and server.") from exc
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split()).rstrip(".")
+        raise StoreError(f"cannot read {where}: {reason}. Check the URL and server.") from exc
     finally:
         engine.dispose()
     if name is None:
@@ -205,6 +205,9 @@ def _sqlite_target(path: Path) -> DemoTarget:
                 lambda sql: con.execute(sql).fetchall(), tables)
         finally:
             con.close()
+    except sqlite3.OperationalError as exc:  # locked, unreadable: not a verdict on the content
+        raise StoreError(f"cannot read {path}: {exc}. Nothing was replaced; try again when no "
+                         "other program is writing to it.") from exc
     except sqlite3.DatabaseError:
         return DemoTarget("other", where, "a file that is not a SQLite database")
     if name is None:
