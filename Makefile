@@ -2,7 +2,7 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip
-DEMO_DB ?= workbench.db
+DEMO_DB ?= demo.db
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint bench venv browser clean
@@ -18,7 +18,8 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-## make demo: build the demo collaborative, validate it, write every team's report, serve the apps
+## make demo: build the demo collaborative in its own file (demo.db, never the default
+## workbench.db), validate it, write every team's report, serve the apps
 demo: venv
 	$(VENV)/bin/workbench demo --force --db $(DEMO_DB)
 

@@ -259,6 +259,6 @@ def test_an_existing_file_is_only_replaced_with_force(tmp_path: Path) -> None:
     assert str(err.value) == (f"{path} already exists. Use --force to replace it with a new "
                               "demo collaborative, or choose another --db path.")
     Path(f"{path}-wal").write_text("stale")
-    engine = build_demo(str(path), force=True, seed=3)
+    engine = build_demo(str(path), force=True, confirmed=True, seed=3)  # not the demo's own
     assert read_teams(engine).shape[0] == 24
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").read_bytes() != b"stale"

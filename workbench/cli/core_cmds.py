@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from workbench.cli.options import db_option, echo_json, json_option
 
@@ -38,21 +39,41 @@ def init(db: str | None, config: Path) -> None:
 @click.command()
 @db_option
 @click.option("--seed", default=20240101, show_default=True, help="Random seed of the demo data.")
-@click.option("--force", is_flag=True, help="Replace an existing demo database file.")
+@click.option("--force", is_flag=True,
+              help="Replace a database that `workbench demo` built; never one made by "
+                   "`workbench init`.")
+@click.option("--yes", is_flag=True,
+              help="With --force: replace a database named by --db that the demo did not "
+                   "build (not a collaborative) without asking.")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="After building, serve the apps until Ctrl-C.")
-def demo(db: str | None, seed: int, force: bool, serve: bool) -> None:
+@click.pass_context
+def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
+         serve: bool) -> None:
     """Build the demo collaborative and run the main job on it.
 
     An essential obstetric and newborn care collaborative: 24 teams in 3 districts, 2 waves,
     6 indicators over 24 months, PDSA cycles, coaching visits and injected data problems.
+    --force replaces a database the demo built; anything else that is not a collaborative is
+    replaced only when named with --db here and confirmed (or --yes).
 
-    Example: workbench demo --no-serve --db /tmp/demo.db
+    Example: workbench demo --no-serve --db demo.db
     """
     from workbench.cli.demo_job import run_main_job
-    from workbench.demo.build import build_demo
+    from workbench.demo.build import ReplaceNotConfirmed, build_demo
 
-    engine = build_demo(db, seed=seed, force=force)
+    try:
+        engine = build_demo(db, seed=seed, force=force)
+    except ReplaceNotConfirmed as exc:
+        if ctx.get_parameter_source("db") is not ParameterSource.COMMANDLINE:
+            raise
+        target = exc.target
+        if not yes and not click.confirm(
+                f"{target.where} is {target.what}, not a database built by `workbench demo`. "
+                "Delete everything in it and build the demo there?", err=True):
+            raise click.ClickException(
+                f"nothing was replaced; {target.where} is as it was.") from None
+        engine = build_demo(db, seed=seed, force=True, confirmed=True)
     run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True))
 
 

@@ -1,23 +1,31 @@
 """The demo collaborative, generated deterministically from a seed."""
 
 from workbench.demo.build import (
+    DEMO_MARKER,
     DEMO_NOW,
     DEMO_PERIODS,
     INJECTION_COUNTS,
     INJECTION_KINDS,
+    DemoTarget,
+    ReplaceNotConfirmed,
     build_demo,
     demo_definition,
     demo_injections,
+    demo_target,
     read_injections,
 )
 
 __all__ = [
+    "DEMO_MARKER",
     "DEMO_NOW",
     "DEMO_PERIODS",
     "INJECTION_COUNTS",
     "INJECTION_KINDS",
+    "DemoTarget",
+    "ReplaceNotConfirmed",
     "build_demo",
     "demo_definition",
     "demo_injections",
+    "demo_target",
     "read_injections",
 ]

@@ -43,17 +43,27 @@ The generator is split by concern, one part of `_World` a module: `workbench.dem
 (months and dates), `demo_teams` (teams and the definition), `demo_pdsa` (PDSA ramps),
 `demo_measurements` (counts and revisions), `demo_problems` (the injected problems and their
 table), `demo_visits` (visits, assessments, recounts). This module builds and writes the database.
+
+Replacing a database (`force=True`) is guarded, because `workbench.db` is every command's
+default: the demo marks what it builds (a `demo_marker` row naming the seed), and `demo_target`
+says what a path or URL holds. A database the demo built is replaced; a collaborative made by
+`workbench init` never is (StoreError); anything else — a file that is not a collaborative, a
+demo from a release before the marker — only with `confirmed=True`, which the CLI gives after
+asking (or `--yes`) when the database was named with `--db` on the command line
+(`ReplaceNotConfirmed` otherwise).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Column, Connection, Engine, Integer, String, Table, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from workbench.demo.calendar import DEMO_NOW, DEMO_PERIODS
 from workbench.demo.measurements import DemoMeasurements
@@ -72,28 +82,67 @@ from workbench.errors import StoreError
 from workbench.ingest.collaborative import write_collaborative
 from workbench.store import add_revisions, create_database, resolve_url
 from workbench.store import schema as s
+from workbench.store.engine import _engine
 
 __all__ = [
     "DEMO_NOW",
     "DEMO_PERIODS",
     "INJECTION_COUNTS",
     "INJECTION_KINDS",
+    "DEMO_MARKER",
+    "DemoTarget",
+    "ReplaceNotConfirmed",
     "build_demo",
     "demo_definition",
     "demo_injections",
+    "demo_marker",
+    "demo_target",
     "read_injections",
 ]
+
+DEMO_MARKER = "built by workbench demo"
+"""The value that marks a database as the demo's own, which `--force` may replace."""
+
+demo_marker = Table(
+    "demo_marker",
+    injection_metadata,
+    Column("marker", String(80), primary_key=True),
+    Column("seed", Integer, nullable=False),
+)
+
+
+class DemoTarget(NamedTuple):
+    """What a `--db` holds, as far as replacing it with the demo goes.
+
+    `kind`: "none" (nothing to replace: build there), "demo" (built by `workbench demo`: may be
+    replaced), "collaborative" (made by `workbench init`: never replaced), "other" (replaced
+    only when named and confirmed). `where` is the path or the URL (password masked), `what`
+    says in words what is there.
+    """
+
+    kind: str
+    where: str
+    what: str
+
+
+class ReplaceNotConfirmed(StoreError):
+    """`force` met a database the demo did not build; it needs `confirmed=True`. Carries
+    `target` (a DemoTarget)."""
 
 
 # --------------------------------------------------------------------------- public API
 
-def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False) -> Engine:
+def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
+               confirmed: bool = False) -> Engine:
     """Create the demo collaborative database at `db` (path or URL) and return its engine.
 
-    An existing SQLite file is only replaced with `force=True` (its -wal/-shm files too).
+    An existing database is only replaced with `force=True`, and then only if the demo built
+    it, or with `confirmed=True` as well if it is something else that is not a collaborative
+    (see `demo_target`); a collaborative made by `workbench init` is never replaced. A SQLite
+    file goes with its -wal/-shm files; on PostgreSQL the workbench's tables are dropped.
     The same seed always gives the same data.
     """
-    engine = _fresh_database(db, force)
+    engine = _fresh_database(db, force, confirmed)
     rng = np.random.default_rng(seed)
     world = _World(rng)
     with engine.begin() as conn:
@@ -103,6 +152,7 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False) -> 
         _write_cycles(conn, world.cycles)
         _write_visits(conn, world)
         conn.execute(demo_injections.insert(), world.injections)
+        conn.execute(demo_marker.insert().values(marker=DEMO_MARKER, seed=seed))
     return engine
 
 
@@ -113,29 +163,119 @@ def demo_definition() -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- the database
 
-def _fresh_database(db: str | None, force: bool) -> Engine:
-    parsed = make_url(resolve_url(db))
+def demo_target(db: str | None) -> DemoTarget:
+    """What `db` holds: nothing, a demo, a collaborative made by `init`, or something else.
+
+    Reads only; a SQLite file is opened with the sqlite3 module, so nothing is written to it.
+    """
+    url = resolve_url(db)
+    parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
-        if path.exists():
-            if not force:
-                raise StoreError(f"{path} already exists. Use --force to replace it with a new "
-                                 "demo collaborative, or choose another --db path.")
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return _sqlite_target(Path(parsed.database))
+    where = parsed.render_as_string(hide_password=True)
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            name, marked = _collaborative_and_marker(
+                lambda sql: conn.exec_driver_sql(sql).fetchall(), tables)
+    except SQLAlchemyError as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split()).rstrip(".")
+        raise StoreError(f"cannot read {where}: {reason}. Check the URL and server.") from exc
+    finally:
+        engine.dispose()
+    if name is None:
+        return DemoTarget("none", where, "no collaborative")
+    return _kind(where, name, marked, tables)
+
+
+def _sqlite_target(path: Path) -> DemoTarget:
+    where = str(path)
+    if not path.exists():
+        return DemoTarget("none", where, "no file")
+    if not path.is_file():
+        raise StoreError(f"{path} is a folder, not a database file. Give a file path for the "
+                         "demo, e.g. --db demo.db.")
+    try:
+        con = sqlite3.connect(path, timeout=10)
+        try:
+            tables = {row[0] for row in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            name, marked = _collaborative_and_marker(
+                lambda sql: con.execute(sql).fetchall(), tables)
+        finally:
+            con.close()
+    except sqlite3.OperationalError as exc:  # locked, unreadable: not a verdict on the content
+        raise StoreError(f"cannot read {path}: {exc}. Nothing was replaced; try again when no "
+                         "other program is writing to it.") from exc
+    except sqlite3.DatabaseError:
+        return DemoTarget("other", where, "a file that is not a SQLite database")
+    if name is None:
+        return DemoTarget("other", where, "a file that holds no collaborative")
+    return _kind(where, name, marked, tables)
+
+
+def _collaborative_and_marker(fetch: Any, tables: set[str]) -> tuple[str | None, bool]:
+    """The collaborative's name (None if there is none) and whether the demo marker is set."""
+    if "collaborative" not in tables:
+        return None, False
+    rows = fetch("SELECT name FROM collaborative")
+    if not rows:
+        return None, False
+    marked = "demo_marker" in tables and any(
+        row[0] == DEMO_MARKER for row in fetch("SELECT marker FROM demo_marker"))
+    return str(rows[0][0]), marked
+
+
+def _kind(where: str, name: str, marked: bool, tables: set[str]) -> DemoTarget:
+    if marked:
+        return DemoTarget("demo", where, f"the demo collaborative {name!r}")
+    if "demo_injections" in tables:
+        return DemoTarget("other", where, f"the demo collaborative {name!r} from an older "
+                                          "release, without the demo's marker")
+    return DemoTarget("collaborative", where, f"the collaborative {name!r}")
+
+
+def _fresh_database(db: str | None, force: bool, confirmed: bool) -> Engine:
+    """An empty database at `db`, replacing what is there only as `build_demo` allows."""
+    target = demo_target(db)
+    if target.kind == "none":
         return create_database(db)
-    engine = create_database(db)
-    with engine.connect() as conn:
-        exists = conn.execute(select(s.collaborative.c.id)).first() is not None
-    if exists:
-        if not force:
-            raise StoreError(f"{parsed.render_as_string(hide_password=True)} already holds a "
-                             "collaborative. Use --force to drop its tables and rebuild the demo.")
+    if target.kind == "collaborative":
+        raise StoreError(
+            f"{target.where} holds {target.what}, made by `workbench init`, not by the demo; "
+            "`workbench demo` never replaces it, with or without --force. Choose another --db "
+            "for the demo, e.g. --db demo.db.", target=target)
+    if not force:
+        sqlite = make_url(resolve_url(db)).get_backend_name() == "sqlite"
+        raise StoreError(
+            f"{target.where} already exists. Use --force to replace it with a new demo "
+            "collaborative, or choose another --db path." if sqlite else
+            f"{target.where} already holds a collaborative. Use --force to drop its tables and "
+            "rebuild the demo.", target=target)
+    if target.kind == "other" and not confirmed:
+        raise ReplaceNotConfirmed(
+            f"{target.where} is {target.what}, not a database built by `workbench demo`; "
+            "nothing was replaced. To replace it, name it with --db on the command line and "
+            "confirm (or add --yes); otherwise choose another --db path.", target=target)
+    _remove(db)
+    return create_database(db)
+
+
+def _remove(db: str | None) -> None:
+    """Delete a SQLite file (and its -wal/-shm/-journal), or drop the workbench's tables."""
+    parsed = make_url(resolve_url(db))
+    if parsed.get_backend_name() == "sqlite":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+        return
+    engine = _engine(resolve_url(db))
+    try:
         with engine.begin() as conn:
             injection_metadata.drop_all(conn)
             s.metadata.drop_all(conn)
-        engine = create_database(db)
-    return engine
+    finally:
+        engine.dispose()
 
 
 def _write_cycles(conn: Connection, cycles: list[dict[str, Any]]) -> None:

@@ -23,6 +23,8 @@ measurements. A key whose current revision is a reviewed correction (source "cor
 `workbench flags resolve --action correct`) is never overwritten: an imported value that differs
 is `kept_correction` — counted, listed in `ImportResult.kept_corrections` (key, corrected value,
 imported value) and not written — so re-importing an old file cannot silently undo a review.
+The current values are read under the write lock (`workbench.store.write_transaction`), so this
+holds against a correction saved while the import runs: it is either seen or saved after.
 Every (non-dry-run) import records an `import_batches` row with its summary.
 Rows whose numerator and denominator are both blank are skipped (a month not reported).
 
@@ -46,7 +48,7 @@ from workbench.errors import IngestError
 from workbench.ingest.checks import read_candidates
 from workbench.ingest.formats import FORMATS, KEY, detect_format
 from workbench.ingest.mapping import Mapping
-from workbench.store import current_user, utcnow
+from workbench.store import current_user, utcnow, write_transaction
 from workbench.store import schema as s
 
 __all__ = ["FORMATS", "ImportResult", "detect_format", "read_candidates", "import_file",
@@ -212,7 +214,10 @@ def import_file(engine: Engine, path: str | Path, *, fmt: str = "auto",
     source = {"dhis2-json": "dhis2", "dhis2-csv": "dhis2", "kobo": "kobo"}.get(
         info["format"], "import")
     author = author or current_user()
-    with engine.begin() as conn:
+    # the current values are read under the write lock: a correction saved while this import
+    # runs is either seen here (kept_correction) or written after it (and so stays current)
+    with (engine.begin() if dry_run
+          else write_transaction(engine, s.measurement_revisions)) as conn:
         status, merged = _classify(clean, current_values(conn))
         counts = status.value_counts()
         kept = status == "kept_correction"

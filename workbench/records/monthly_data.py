@@ -5,8 +5,9 @@ for context) and the revision id of each entry as read. `check_month` runs the i
 (whole numbers, both parts present, numerator <= denominator, a jump against the team's recent
 months as a warning) and returns every problem at once. `save_month` writes one revision per
 changed value in one transaction, and refuses with `ConflictError` — showing both values —
-when someone else saved an entry after the form loaded it. Nothing is overwritten: a revision
-is appended.
+when someone else saved an entry after the form loaded it. The check and the write run under
+the database's write lock (`workbench.store.write_transaction`), so of concurrent saves of the
+same loaded entry exactly one goes in. Nothing is overwritten: a revision is appended.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from workbench.store import (
     latest_revision_id,
     read_collaborative,
     read_indicators,
+    write_transaction,
 )
 from workbench.store import schema as s
 
@@ -268,7 +270,7 @@ def save_month(
     mr = s.measurement_revisions
     saved: list[SavedValue] = []
     unchanged: list[str] = []
-    with engine.begin() as conn:
+    with write_transaction(engine, mr) as conn:  # the check and the write under one lock
         rows, conflicts = [], []
         for ind, new in parsed.items():
             if new == (None, None):

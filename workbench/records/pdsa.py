@@ -5,7 +5,9 @@ part of the worksheet it needs (Do: what happened; Study: a result for every pre
 closing: an act decision adopt / adapt / abandon). `validate_cycle` returns every problem at
 once; `save_cycle` writes one transaction (the row, a `pdsa_history` snapshot) and refuses with
 `ConflictError` when someone else saved the cycle after it was read (optimistic concurrency on
-`version`). `ramp_cycle` drafts the next cycle of the same change idea, pre-filled.
+`version`, checked under the write lock like the cycle number and a new idea's code, so two
+saves at the same moment never both pass). `ramp_cycle` drafts the next cycle of the same
+change idea, pre-filled.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
 from workbench.ingest.collaborative import is_valid_date
-from workbench.store import current_user, utcnow
+from workbench.store import current_user, utcnow, write_transaction
 from workbench.store import schema as s
 from workbench.store.records import read_table
 
@@ -237,7 +239,8 @@ def save_cycle(
     user = user or current_user()
     expected = cycle.version if expected_version is None else expected_version
     now = utcnow()
-    with engine.begin() as conn:
+    # version check, number clash and new idea code are decided under the write lock
+    with write_transaction(engine, s.pdsa_cycles, s.change_ideas) as conn:
         stored = None
         if cycle.cycle_id is not None:
             stored = conn.execute(select(s.pdsa_cycles).where(

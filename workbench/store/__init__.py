@@ -8,6 +8,7 @@ from workbench.store.engine import (
     open_engine,
     resolve_url,
     utcnow,
+    write_transaction,
 )
 from workbench.store.measurements import (
     TIDY_COLUMNS,
@@ -40,6 +41,7 @@ from workbench.store.status import status_counts
 __all__ = [
     "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
     "connect", "create_database", "open_engine", "resolve_url", "current_user", "utcnow",
+    "write_transaction",
     "add_revisions", "current_revisions", "latest_revision_id", "read_measurements",
     "read_revisions", "tidy",
     "get_indicator", "get_team", "read_assessments", "read_change_ideas", "read_collaborative",

@@ -6,9 +6,11 @@ import datetime as dt
 import getpass
 import importlib.util
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -25,6 +27,7 @@ __all__ = [
     "connect",
     "current_user",
     "utcnow",
+    "write_transaction",
 ]
 
 DEFAULT_DB = "workbench.db"
@@ -175,3 +178,53 @@ def engine_url(engine: Engine) -> str:
 
 
 connect = open_engine
+
+
+WRITE_LOCK_WAIT_S = 10
+"""How long a write waits for another one to finish (SQLite's busy timeout is the same)."""
+
+
+@contextmanager
+def write_transaction(engine: Engine, *tables: Table) -> Iterator[Connection]:
+    """A transaction that holds the write lock from its first statement, so that what it
+    decides from what it reads (a loaded revision is still current, a key holds a correction,
+    a flag is still at its version) is still true when it commits.
+
+    SQLite: `BEGIN IMMEDIATE` — the file's one write lock; readers carry on under WAL.
+    PostgreSQL: `LOCK TABLE … IN SHARE ROW EXCLUSIVE MODE` on each of `tables` (in name order,
+    so two writers never wait for each other crosswise): other writers of those tables wait for
+    the commit, readers do not. Name every table whose rows the decision reads.
+
+    Commits when the block ends, rolls back if it raises. A lock not granted within
+    `WRITE_LOCK_WAIT_S` seconds is a `StoreError` and nothing is written.
+
+        with write_transaction(engine, measurement_revisions) as conn:
+            ...  # read, decide, write
+    """
+    with engine.connect() as conn:
+        _take_write_lock(conn, tables)
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def _take_write_lock(conn: Connection, tables: tuple[Table, ...]) -> None:
+    backend = conn.dialect.name
+    try:
+        if backend == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif backend == "postgresql" and tables:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(WRITE_LOCK_WAIT_S)}s'")
+            names = sorted({conn.dialect.identifier_preparer.format_table(t) for t in tables})
+            for name in names:
+                conn.exec_driver_sql(f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE")
+            conn.exec_driver_sql("SET LOCAL lock_timeout TO DEFAULT")
+    except OperationalError as exc:
+        conn.rollback()
+        raise StoreError(
+            f"the database {_safe(str(conn.engine.url))} is busy: another write (an import, a "
+            f"save or a review) has held it for more than {WRITE_LOCK_WAIT_S} s. Nothing was "
+            "written; try again when it has finished.") from exc

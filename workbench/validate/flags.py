@@ -14,7 +14,9 @@ queue widget (issue 6) both call it. Contract::
 - Every action writes a `flag_events` row (who, when, from/to status, note, revision_id).
 - Optimistic concurrency: pass `expected_version` (the flag's `version` as the reviewer saw
   it). If the flag changed since — or, without expected_version, if it is no longer open —
-  ConflictError is raised and nothing is written.
+  ConflictError is raised and nothing is written. The flag is read under the write lock
+  (`workbench.store.write_transaction`), so of reviews at the same moment one is recorded and
+  the others are told who reviewed it.
 - Returns {flag_id, status, version, revision_id, user, at}.
 
 `resolve_flags(engine, flag_ids, action, note, ...)` does the same for many flags (confirm or
@@ -39,6 +41,7 @@ from workbench.store import (
     read_flag_events,
     read_indicators,
     utcnow,
+    write_transaction,
 )
 from workbench.store import schema as s
 
@@ -148,7 +151,8 @@ def resolve_flag(engine: Engine, flag_id: int, action: str, note: str, user: str
         raise ValidationFailed("a correction needs --numerator and/or --denominator: the "
                                "right values.")
     now = utcnow()
-    with engine.begin() as conn:
+    locked = (s.flags, s.measurement_revisions) if action == "correct" else (s.flags,)
+    with write_transaction(engine, *locked) as conn:  # the version is checked under the lock
         flag = get_flag(conn, flag_id)
         revision_id = None
         if action == "correct":
@@ -197,7 +201,7 @@ def resolve_flags(engine: Engine, flag_ids: Sequence[int], action: str, note: st
     user = user or current_user()
     now = utcnow()
     versions = dict(expected_versions or {})
-    with engine.begin() as conn:
+    with write_transaction(engine, s.flags) as conn:
         return [_transition(conn, get_flag(conn, fid), action, to_status, str(note).strip(),
                             user, versions.get(int(fid)), now) for fid in flag_ids]
 
