@@ -1,5 +1,10 @@
 """Run and control charts (qicharts2 semantics), vectorised over teams. Pure: never imports the
-store, charts or HTML.
+store, charts or HTML (a notebook shows `SPCResult` through `workbench.notebook.reprs`).
+
+Modules, in the order a chart is computed: `subgroups` (input checks, aggregation),
+`limits` (centre lines and limits per chart type), `anhoej` (runs analysis), `rules` (IHI and
+NHS rule sets), `qic` (positions, parts and the result frames); `kernels` holds the
+segment-wise numpy reductions they share.
 """
 
 from workbench.spc.qic import (

@@ -20,7 +20,17 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import SPCInputError
-from workbench.spc.kernels import runs_of, seg_mean, seg_moving_range_mean, window_flags
+from workbench.spc.kernels import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    runs_of,
+    seg_mean,
+    seg_moving_range_mean,
+    window_flags,
+)
+from workbench.spc.limits import chart_lines
+from workbench.spc.subgroups import Subgroups
 
 __all__ = ["IHI_RUNS_TABLE", "RuleContext", "apply", "ihi_rules", "nhs_rules"]
 
@@ -56,20 +66,20 @@ class RuleContext:
     """Arrays of one `qic()` call, per point, sorted by segment (series, part) and position."""
 
     chart: str
-    sub: dict
-    seg: np.ndarray
+    sub: Subgroups
+    seg: IntArray
     n_seg: int
-    y: np.ndarray  # plotted y before `multiply`
-    cl: np.ndarray  # centre line before `multiply`
-    include: np.ndarray
-    baseline: np.ndarray
-    base: np.ndarray
+    y: FloatArray  # plotted y before `multiply`
+    cl: FloatArray  # centre line before `multiply`
+    include: BoolArray
+    baseline: BoolArray
+    base: BoolArray
     multiply: float
     screen_mr: bool
-    sigma_signal: np.ndarray
-    useful: np.ndarray
-    n_runs: np.ndarray
-    n_useful: np.ndarray
+    sigma_signal: BoolArray
+    useful: BoolArray
+    n_runs: IntArray
+    n_useful: IntArray
     target: float | None
     direction: str | None
     categorical: bool
@@ -80,7 +90,7 @@ def apply(rules: str, ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ihi_rules(ctx) if rules == "ihi" else nhs_rules(ctx)
 
 
-def _steps(y: np.ndarray, seg: np.ndarray) -> np.ndarray:
+def _steps(y: FloatArray, seg: IntArray) -> FloatArray:
     """Sign of y[j] - y[j-1] within a segment; NaN at segment starts and next to gaps."""
     with np.errstate(invalid="ignore"):
         step = np.sign(np.diff(y, prepend=np.nan))
@@ -88,7 +98,7 @@ def _steps(y: np.ndarray, seg: np.ndarray) -> np.ndarray:
     return step
 
 
-def _last_in_segment(seg: np.ndarray) -> np.ndarray:
+def _last_in_segment(seg: IntArray) -> IntArray:
     return np.flatnonzero(np.r_[seg[1:] != seg[:-1], True])
 
 
@@ -163,19 +173,17 @@ def ihi_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     return points, summary
 
 
-def _astronomical(ctx: RuleContext) -> np.ndarray:
+def _astronomical(ctx: RuleContext) -> BoolArray:
     if ctx.chart != "run":
         return ctx.sigma_signal.copy()
-    from workbench.spc.qic import _lines  # the chart engine; imported late to avoid a cycle
-
     sub = ctx.sub
-    if not sub["got_n"]:
+    if not sub.got_n:
         companion = "i"
     else:
         with np.errstate(invalid="ignore"):
-            companion = "p" if not np.any(sub["y_sum"] > sub["n"]) else "u"
-    y, lcl, _, _, _, ucl = _lines(companion, sub, ctx.seg, ctx.n_seg, ctx.base,
-                                  ctx.screen_mr, ctx.categorical)
+            companion = "p" if not np.any(sub.y_sum > sub.n) else "u"
+    y, lcl, _, _, _, ucl = chart_lines(companion, sub, ctx.seg, ctx.n_seg, ctx.base,
+                                       ctx.screen_mr, ctx.categorical)
     with np.errstate(invalid="ignore"):
         lcl = np.where(np.isfinite(lcl), lcl, np.nan)
         ucl = np.where(np.isfinite(ucl), ucl, np.nan)
@@ -288,7 +296,7 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     return points, summary
 
 
-def _window_all(mask: np.ndarray, width: int, seg: np.ndarray | None = None) -> np.ndarray:
+def _window_all(mask: BoolArray, width: int, seg: IntArray | None = None) -> BoolArray:
     """True at j when mask[j-width+1..j] are all True (and, with seg, in one segment)."""
     csum = np.concatenate(([0], np.cumsum(mask)))
     j = np.arange(len(mask))
@@ -301,12 +309,12 @@ def _window_all(mask: np.ndarray, width: int, seg: np.ndarray | None = None) -> 
     return ok
 
 
-def _finite(v: np.ndarray) -> np.ndarray:
+def _finite(v: FloatArray) -> FloatArray:
     return np.where(np.isfinite(v), v, np.nan)
 
 
-def _assurance(target: float | None, direction: str, lpl: np.ndarray,
-               upl: np.ndarray) -> list[str | None]:
+def _assurance(target: float | None, direction: str, lpl: FloatArray,
+               upl: FloatArray) -> list[str | None]:
     """Assurance icon from the last point's limits (§3.7); None without a target."""
     if target is None or direction == "neutral":
         return [None] * len(lpl)
