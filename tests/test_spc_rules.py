@@ -163,3 +163,24 @@ def test_nhs_assurance_icon_compares_the_target_with_the_last_limits(target, dir
 def test_nhs_group_shorter_than_13_points_is_marked():
     s = qic(frame(BASE), "i", rules="nhs").summary.iloc[0]
     assert bool(s["nhs_short_group"])
+
+
+# A rise of 7 points ends at 12.2; the next point is also 12.2 and starts a fall of 7.
+RISE_TIE_FALL = [11, 11.2, 11.4, 11.6, 11.8, 12.0, 12.2, 12.2, 12.0, 11.8, 11.6, 11.4, 11.2, 11.0]
+
+
+@pytest.mark.parametrize(("direction", "point_type"), [
+    ("decrease", "special_cause_improvement"), ("increase", "special_cause_concern"),
+    ("neutral", "special_cause_neutral_low"),
+])
+def test_nhs_trend_tie_takes_the_step_to_the_right_and_counts_a_tie_as_decreasing(direction,
+                                                                                   point_type):
+    # NHSRplotthedots 0.2.2 (spc-rules.md §3.4.2): the direction of a point inside a trend is
+    # the step to its right when the next point is in a trend too; a tie (0) is decreasing
+    p = nhs(RISE_TIE_FALL, direction=direction).points.iloc[12:]
+    tie = p.iloc[6]  # the first 12.2: ends the rise, its next point starts the fall
+    assert tie["nhs_trend"]
+    assert tie["nhs_special_cause"] == "7 Point Trend (Decreasing)"
+    assert tie["nhs_point_type"] == point_type
+    assert p["nhs_special_cause"].tolist() == (["7 Point Trend (Increasing)"] * 6
+                                               + ["7 Point Trend (Decreasing)"] * 8)

@@ -210,6 +210,10 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
       (`nhs_two_in_three`, only the close points are flagged); 4 seven points on one side of
       the mean (`nhs_seven_one_side`, a point on the mean breaks the run). The first rule that
       fires names the point (`nhs_special_cause`); each rule's own column shows all that fire.
+      A point inside a trend takes the direction of the step to its right when the next point
+      is in a trend too (else the step from its left); a tie there counts as decreasing, as
+      in the peer: a point that ends a rise and is followed by an equal value that starts a
+      fall is "7 Point Trend (Decreasing)", an improvement when `direction` is decrease.
     - `nhs_point_type` orients the special cause by `direction` (§3.5): improvement, concern
       or neutral_high/low; the variation icon and the assurance icon (needs `target`) come
       from the last point of each part (§3.6-3.7).
@@ -240,6 +244,7 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     if trend.any():
         nxt_in = np.r_[trend[1:] & (seg[1:] == seg[:-1]), False]
         right = np.r_[step[1:], np.nan]
+        right = np.where(right == 0, -1.0, right)  # the peer counts a tie as decreasing
         trend_dir = np.where(trend, np.where(nxt_in, right, step), 0.0)
     # 2 of 3 beyond 2 sigma, all three on the same side
     same_seg = np.r_[False, False, seg[2:] == seg[:-2]]
