@@ -118,3 +118,62 @@ def test_help_documents_row_numbering_and_ends_with_an_example():
     assert "first data row is row 2" in result.output
     assert result.output.rstrip().splitlines()[-1].strip() != ""
     assert "Example: workbench spc" in result.output.split("Options:")[0]
+
+
+def reference_json(text: str, *args: str, tmp_path, capsys) -> str:
+    """The --json text built value by value: qic() frames -> records -> `echo_json`."""
+    from workbench.cli.options import echo_json
+    from workbench.cli.spc_cmd import _POINT_FIELDS, _SUMMARY_FIELDS, read_spc_csv
+    from workbench.spc.qic import qic
+
+    path = tmp_path / "reference.csv"
+    path.write_text(text)
+    frame, _ = read_spc_csv(path)
+    options = dict(zip(args[::2], args[1::2], strict=True))
+    result = qic(frame, options["--chart"], n="n", series="series",
+                 rules=options.get("--rules", "anhoej"))
+    points = result.points.assign(x=result.points["x"].dt.strftime("%Y-%m"))
+    extra_points = [c for c in points.columns if c.startswith(("ihi_", "nhs_"))]
+    extra_summary = [c for c in result.summary.columns if c.startswith(("ihi_", "nhs_"))]
+    entries = []
+    for key in ["A", "B"]:
+        mine, summary = points[points["series"] == key], result.summary
+        summary = summary[summary["series"] == key]
+        records = []
+        for frame_, fields in ((mine, _POINT_FIELDS + extra_points),
+                               (summary, _SUMMARY_FIELDS + extra_summary)):
+            rows = frame_[fields].astype(object)
+            records.append(rows.where(frame_[fields].notna(), None).to_dict(orient="records"))
+        entries.append({"series": key, "chart": options["--chart"], "rules": result.rules,
+                        "points": records[0], "summary": records[1]})
+    capsys.readouterr()
+    echo_json({"series": entries})
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args", [("--chart", "p"), ("--chart", "i", "--rules", "nhs"),
+                                  ("--chart", "run", "--rules", "ihi")])
+def test_json_text_is_what_echo_json_writes_for_the_records_of_each_series(tmp_path, capsys,
+                                                                           args):
+    # the whole frame is serialised at once (issue 15 item 4); the text must not change
+    expected = reference_json(TWO_TEAMS, *args, tmp_path=tmp_path, capsys=capsys)
+    result = run(tmp_path, TWO_TEAMS, *args, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.output == expected
+
+
+def test_summary_only_json_has_the_summary_of_each_series_and_no_points(tmp_path):
+    full = json.loads(run(tmp_path, TWO_TEAMS, "--chart", "p", "--json").output)
+    result = run(tmp_path, TWO_TEAMS, "--chart", "p", "--json", "--summary-only")
+    brief = json.loads(result.output)
+    assert [set(s) for s in brief["series"]] == [{"series", "chart", "rules", "summary"}] * 2
+    assert [s["summary"] for s in brief["series"]] == [s["summary"] for s in full["series"]]
+
+
+def test_summary_only_text_prints_the_part_lines_without_the_table(tmp_path):
+    result = run(tmp_path, TWO_TEAMS, "--chart", "p", "--summary-only")
+    assert result.output.splitlines()[:2] == [
+        "P chart — A  (rules: anhoej-qicharts2-0.8.1)",
+        "part 1: 4 points, 3 useful, longest run 2 (max 5), crossings 1 (min 0), runs signal "
+        "no, 0 outside the limits"]
+    assert "sigma_signal" not in result.output

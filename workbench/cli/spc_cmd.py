@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from workbench.cli.options import echo_json, json_option
+from workbench.cli.options import json_option
 from workbench.errors import SPCInputError, WorkbenchError
 
 __all__ = ["spc", "read_spc_csv"]
@@ -72,17 +74,95 @@ def _positions(value: str | None, option: str) -> list[int] | None:
                                  "e.g. 12,24.", param_hint=option) from None
 
 
-def _format_x(value: object, kind: str) -> object:
+def _format_x(values: pd.Series, kind: str) -> pd.Series:
+    """x as the file wrote it: months as YYYY-MM, dates as YYYY-MM-DD (vectorised)."""
     if kind == "month":
-        return value.strftime("%Y-%m")  # type: ignore[attr-defined]
+        return values.dt.strftime("%Y-%m")
     if kind == "date":
-        return value.strftime("%Y-%m-%d")  # type: ignore[attr-defined]
-    return value
+        return values.dt.strftime("%Y-%m-%d")
+    return values
 
 
-def _records(frame: pd.DataFrame, fields: list[str]) -> list[dict]:
-    out = frame[fields].astype(object).where(frame[fields].notna(), None)
-    return out.to_dict(orient="records")
+# --------------------------------------------------------------------------------------------
+# JSON, serialised once for the whole result: every column becomes a list of JSON literals
+# with a few vectorised passes, and the text is laid out exactly as `echo_json` (indent 2).
+
+
+def _literal(value: object) -> str:
+    """One JSON literal, as `echo_json` writes it (NaN and other non-finite numbers: null)."""
+    if value is None or value is pd.NA:
+        return "null"
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return repr(float(value)) if math.isfinite(value) else "null"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return json.dumps(str(value))
+
+
+def _literals(column: pd.Series) -> list[str]:
+    """The JSON literal of every value of `column`."""
+    dtype = column.dtype
+    if dtype == np.bool_:
+        return np.where(column.to_numpy(), "true", "false").tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return [str(v) for v in column.tolist()]
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = column.to_numpy()
+        finite = np.isfinite(values)
+        if not finite.any():
+            return ["null"] * len(values)
+        return [repr(v) if ok else "null" for v, ok in zip(values.tolist(), finite.tolist(),
+                                                            strict=True)]
+    return [_literal(v) for v in column.astype(object).tolist()]
+
+
+def _objects(frame: pd.DataFrame, fields: list[str], indent: int) -> list[str]:
+    """Each row of `frame` as a JSON object laid out at `indent` spaces, as json.dumps does."""
+    pad, inner = " " * indent, " " * (indent + 2)
+    keys = [json.dumps(f).replace("%", "%%") for f in fields]
+    template = pad + "{\n" + ",\n".join(f"{inner}{k}: %s" for k in keys) + "\n" + pad + "}"
+    columns = [_literals(frame[f]) for f in fields]
+    return [template % row for row in zip(*columns, strict=True)]
+
+
+def _array(items: list[str], indent: int) -> str:
+    if not items:
+        return "[]"
+    return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+
+
+def _bounds(labels: pd.Series) -> list[tuple[int, int]]:
+    """Start and end row of each series in `labels` (rows of a series are contiguous)."""
+    codes, _ = pd.factorize(labels, use_na_sentinel=False)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
+    edges = [*map(int, starts), len(codes)]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def spc_json(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules: str,
+             point_fields: list[str] | None, summary_fields: list[str]) -> str:
+    """The `--json` text: {"series": [{series, chart, rules, points, summary}, …]}.
+
+    `point_fields=None` leaves the points out (`--summary-only`). The layout is that of
+    `echo_json` (json.dumps, indent 2), built column by column instead of value by value.
+    """
+    point_rows = _objects(points, point_fields, 8) if point_fields is not None else []
+    summary_rows = _objects(summary, summary_fields, 8)
+    head = f'      "chart": {json.dumps(chart)},\n      "rules": {json.dumps(rules)},\n'
+    entries = []
+    summary_bounds = _bounds(summary["series"])
+    point_bounds = _bounds(points["series"]) if point_fields is not None else summary_bounds
+    for (p0, p1), (s0, s1) in zip(point_bounds, summary_bounds, strict=True):
+        key = _literal(summary["series"].iat[s0])
+        body = f'    {{\n      "series": {key},\n{head}'
+        if point_fields is not None:
+            body += f'      "points": {_array(point_rows[p0:p1], 6)},\n'
+        entries.append(body + f'      "summary": {_array(summary_rows[s0:s1], 6)}\n    }}')
+    return '{\n  "series": ' + _array(entries, 2) + "\n}"
 
 
 @click.command()
@@ -103,10 +183,12 @@ def _records(frame: pd.DataFrame, fields: list[str]) -> list[dict]:
 @click.option("--target", type=float, help="Target value (NHS assurance icon).")
 @click.option("--direction", type=click.Choice(["increase", "decrease", "neutral"]),
               help="Which way is improvement (NHS rules; default increase).")
+@click.option("--summary-only", is_flag=True,
+              help="Print only the summary of each series and part, not its points.")
 @json_option
 def spc(file: Path, chart: str, freeze: int | None, part: str | None, part_column: str | None,
         exclude: str | None, multiply: float, screen_mr: bool, rules: str, target: float | None,
-        direction: str | None, as_json: bool) -> None:
+        direction: str | None, summary_only: bool, as_json: bool) -> None:
     """Run or control chart of every series in a CSV file.
 
     FILE has a header with x, y and optionally n and series. x is a month (YYYY-MM), a date
@@ -122,14 +204,15 @@ def spc(file: Path, chart: str, freeze: int | None, part: str | None, part_colum
     """
     try:
         _run(file, chart, freeze, part, part_column, exclude, multiply, screen_mr, rules,
-             target, direction, as_json)
+             target, direction, summary_only, as_json)
     except WorkbenchError as exc:  # also when run outside the `workbench` group
         raise click.ClickException(str(exc)) from exc
 
 
 def _run(file: Path, chart: str, freeze: int | None, part: str | None, part_column: str | None,
          exclude: str | None, multiply: float, screen_mr: bool, rules: str,
-         target: float | None, direction: str | None, as_json: bool) -> None:
+         target: float | None, direction: str | None, summary_only: bool,
+         as_json: bool) -> None:
     from workbench.spc.qic import qic
 
     frame, kind = read_spc_csv(file)
@@ -141,43 +224,40 @@ def _run(file: Path, chart: str, freeze: int | None, part: str | None, part_colu
         exclude=_positions(exclude, "--exclude"), multiply=multiply, screen_mr=screen_mr,
         rules=rules, target=target, direction=direction,
         x_categorical=True if kind == "category" else None)
-    points = result.points.copy()
-    points["x"] = [_format_x(v, kind) for v in points["x"]]
+    points = result.points.assign(x=_format_x(result.points["x"], kind))
     base_cols = set(_POINT_FIELDS) | {"series", "xx"}
     rule_point_fields = [c for c in points.columns if c not in base_cols]
     rule_summary_fields = [c for c in result.summary.columns if c.startswith(("ihi_", "nhs_"))]
     if as_json:
-        payload = {"series": []}
-        for key in pd.unique(points["series"]):
-            mine = points["series"].isna() if key is None else points["series"] == key
-            summary_mine = (result.summary["series"].isna() if key is None
-                            else result.summary["series"] == key)
-            payload["series"].append({
-                "series": key, "chart": chart, "rules": result.rules,
-                "points": _records(points[mine], _POINT_FIELDS + rule_point_fields),
-                "summary": _records(result.summary[summary_mine],
-                                    _SUMMARY_FIELDS + rule_summary_fields),
-            })
-        echo_json(payload)
+        fields = None if summary_only else _POINT_FIELDS + rule_point_fields
+        click.echo(spc_json(points, result.summary, chart, result.rules, fields,
+                            _SUMMARY_FIELDS + rule_summary_fields))
         return
-    _print_table(points, result.summary, chart, result.rules)
+    _print_table(points, result.summary, chart, result.rules, summary_only)
 
 
-def _print_table(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules: str) -> None:
+def _print_table(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules: str,
+                 summary_only: bool) -> None:
+    """A table of points and a line per part, per series (series sliced, not searched)."""
     shown = ["x", "y", "cl", "lcl", "ucl", "part", "include", "sigma_signal", "runs_signal"]
     flags = [c for c in points.columns if c.endswith(("_shift", "_trend", "_runs",
                                                       "_astronomical", "_special_cause"))]
-    for key in pd.unique(points["series"]):
-        mine = points["series"].isna() if key is None else points["series"] == key
+    table = points[shown + flags]
+    summary_bounds = _bounds(summary["series"])
+    point_bounds = _bounds(points["series"])
+    lines: list[str] = []
+    for (p0, p1), (s0, s1) in zip(point_bounds, summary_bounds, strict=True):
+        key = summary["series"].iat[s0]
         title = f"{chart.upper()} chart" + ("" if key is None else f" — {key}")
-        click.echo(f"{title}  (rules: {rules})")
-        click.echo(points.loc[mine, shown + flags].to_string(index=False, na_rep="-",
-                                                              float_format=lambda v: f"{v:.4g}"))
-        rows = summary[summary["series"].isna() if key is None else summary["series"] == key]
-        for row in rows.itertuples():
-            click.echo(
+        lines.append(f"{title}  (rules: {rules})")
+        if not summary_only:
+            lines.append(table.iloc[p0:p1].to_string(index=False, na_rep="-",
+                                                     float_format=lambda v: f"{v:.4g}"))
+        for row in summary.iloc[s0:s1].itertuples():
+            lines.append(
                 f"part {row.part}: {row.n_obs} points, {row.n_useful} useful, longest run "
                 f"{row.longest_run} (max {row.longest_run_max}), crossings {row.n_crossings} "
                 f"(min {row.n_crossings_min}), runs signal {'yes' if row.runs_signal else 'no'}, "
                 f"{row.sigma_signals} outside the limits")
-        click.echo("")
+        lines.append("")
+    click.echo("\n".join(lines))
