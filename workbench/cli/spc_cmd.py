@@ -13,12 +13,12 @@ import pandas as pd
 
 from workbench.cli.options import json_option
 from workbench.errors import SPCInputError, WorkbenchError
+from workbench.spc.qic import CHARTS, RULE_SETS, qic
 
 __all__ = ["spc", "read_spc_csv"]
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CHARTS = ["run", "i", "mr", "c", "u", "p", "pp", "up", "g", "t", "xbar", "s"]
 _POINT_FIELDS = ["x", "y", "n", "cl", "lcl", "ucl", "lcl_95", "ucl_95", "part", "baseline",
                  "include", "sigma_signal", "runs_signal"]
 _SUMMARY_FIELDS = ["part", "n_obs", "n_useful", "longest_run", "longest_run_max", "n_crossings",
@@ -167,7 +167,7 @@ def spc_json(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules: str
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--chart", type=click.Choice(_CHARTS), default="run", show_default=True,
+@click.option("--chart", type=click.Choice(CHARTS), default="run", show_default=True,
               help="Chart type.")
 @click.option("--freeze", type=int, metavar="K",
               help="Compute the centre line and limits from points 1..K (ignored with --part).")
@@ -178,8 +178,11 @@ def spc_json(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules: str
               help="Multiply y and the lines, e.g. 100 for percentages.")
 @click.option("--screen-mr/--no-screen-mr", default=True, show_default=True,
               help="Screen moving ranges >= 3.267·AMR (qicharts2 attached).")
-@click.option("--rules", type=click.Choice(["anhoej", "ihi", "nhs"]), default="anhoej",
-              show_default=True, help="Rule set reported besides the Anhøj rules.")
+@click.option("--rules", type=click.Choice(list(RULE_SETS)), default="anhoej",
+              show_default=True,
+              help="Rule set reported besides the Anhøj rules: ihi (IHI run-chart rules, "
+                   "runs limits from the published table), ihi-exact (runs limits from the "
+                   "exact runs distribution) or nhs (NHS Making Data Count).")
 @click.option("--target", type=float, help="Target value (NHS assurance icon).")
 @click.option("--direction", type=click.Choice(["increase", "decrease", "neutral"]),
               help="Which way is improvement (NHS rules; default increase).")
@@ -213,8 +216,6 @@ def _run(file: Path, chart: str, freeze: int | None, part: str | None, part_colu
          exclude: str | None, multiply: float, screen_mr: bool, rules: str,
          target: float | None, direction: str | None, summary_only: bool,
          as_json: bool) -> None:
-    from workbench.spc.qic import qic
-
     frame, kind = read_spc_csv(file)
     has_n = "n" in frame.columns
     result = qic(

@@ -50,6 +50,7 @@ CHARTS = ("run", "i", "mr", "c", "u", "p", "pp", "up", "g", "t", "xbar", "s")
 RULE_SETS = {
     "anhoej": "anhoej-qicharts2-0.8.1",
     "ihi": "ihi-2011",
+    "ihi-exact": "ihi-2011-exact-runs",
     "nhs": "nhs-mdc-ptd-0.2.2",
 }
 POINT_COLUMNS = ["series", "x", "y", "n", "xx", "cl", "lcl", "ucl", "lcl_95", "ucl_95", "part",
@@ -207,8 +208,10 @@ def qic(data: pd.DataFrame, chart: str = "run", *, x: str = "x", y: str = "y",
     - `screen_mr`: drop moving ranges ≥ 3.267·AMR before estimating sigma in i, t, pp and up
       charts (qicharts2 attached, §0.1); `False` reproduces `qicharts2::qic()` unattached.
     - `multiply` scales y and every line after all computations (§2.6).
-    - `rules`: "anhoej" (always computed, §2.4), "ihi" (adds IHI run-chart rules) or "nhs"
-      (adds NHS Making Data Count XmR rules, §3); see `workbench.spc.rules`.
+    - `rules`: "anhoej" (always computed, §2.4), "ihi" (adds IHI run-chart rules with the
+      published runs table), "ihi-exact" (the same, runs limits from the exact runs
+      distribution) or "nhs" (adds NHS Making Data Count XmR rules, §3); see
+      `workbench.spc.rules` and `workbench.spc.ihi_runs`.
     - `x_categorical`: force (True) or forbid (False) categorical x; by default text x is
       categorical, which switches the runs signal off and makes pp/up use SD(z) (§2.5).
 

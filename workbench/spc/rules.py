@@ -4,7 +4,10 @@ Each set is named and versioned in the output (`rules` column of the summary):
 
 - ``ihi-2011`` — the four run-chart rules as taught by IHI (Perla, Provost & Murray 2011,
   "The run chart: a simple analytical tool for learning from variation in healthcare
-  processes", BMJ Qual Saf 20:46-51; qi-tools-and-user-needs.md §B2).
+  processes", BMJ Qual Saf 20:46-51; qi-tools-and-user-needs.md §B2), the runs rule with
+  the published table (`rules="ihi"`);
+- ``ihi-2011-exact-runs`` — the same rules, the runs rule with limits computed from the exact
+  distribution of the number of runs (`rules="ihi-exact"`; see `workbench.spc.ihi_runs`).
 - ``nhs-mdc-ptd-0.2.2`` — NHS England "Making Data Count" XmR rules as implemented by
   NHSRplotthedots 0.2.2 (spc-rules.md §3).
 
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import SPCInputError
+from workbench.spc.ihi_runs import IHI_RUNS_TABLE, runs_limits
 from workbench.spc.kernels import (
     BoolArray,
     FloatArray,
@@ -33,27 +37,6 @@ from workbench.spc.limits import chart_lines
 from workbench.spc.subgroups import Subgroups
 
 __all__ = ["IHI_RUNS_TABLE", "RuleContext", "apply", "ihi_rules", "nhs_rules"]
-
-# Perla, Provost & Murray 2011, BMJ Qual Saf 20:46-51, Table 1 ("Table for checking for too
-# many or too few runs on a run chart"), itself taken from Swed & Eisenhart 1943 (Ann. Math.
-# Statist. 14:66-87), about 5% risk. Key: number of useful observations (points not on the
-# median); value: (lower, upper). Fewer runs than `lower` = too few; more than `upper` = too
-# many. Outside 10..60 the rule is not applied.
-IHI_RUNS_TABLE: dict[int, tuple[int, int]] = {
-    10: (3, 9), 11: (3, 10), 12: (3, 11), 13: (4, 11), 14: (4, 12), 15: (5, 12),
-    16: (5, 13), 17: (5, 13), 18: (6, 14), 19: (6, 15), 20: (6, 16), 21: (7, 16),
-    22: (7, 17), 23: (7, 17), 24: (8, 18), 25: (8, 18), 26: (9, 19), 27: (10, 19),
-    28: (10, 20), 29: (10, 20), 30: (11, 21), 31: (11, 22), 32: (11, 23), 33: (12, 23),
-    34: (12, 24), 35: (13, 24), 36: (13, 25), 37: (13, 25), 38: (14, 26), 39: (14, 26),
-    40: (15, 27), 41: (16, 27), 42: (16, 28), 43: (17, 28), 44: (17, 29), 45: (17, 30),
-    46: (17, 31), 47: (18, 31), 48: (18, 32), 49: (19, 32), 50: (19, 33), 51: (20, 33),
-    52: (20, 34), 53: (21, 34), 54: (21, 35), 55: (22, 35), 56: (22, 36), 57: (23, 36),
-    58: (23, 37), 59: (24, 38), 60: (24, 38),
-}
-_RUNS_LOWER = np.full(61, np.nan)
-_RUNS_UPPER = np.full(61, np.nan)
-for _n, (_lo, _hi) in IHI_RUNS_TABLE.items():
-    _RUNS_LOWER[_n], _RUNS_UPPER[_n] = _lo, _hi
 
 IHI_SHIFT = 6  # points on one side of the median
 IHI_TREND = 5  # points going up (or down), ties counted once
@@ -86,8 +69,10 @@ class RuleContext:
 
 
 def apply(rules: str, ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Extra point and summary columns of rule set `rules` ("ihi" or "nhs")."""
-    return ihi_rules(ctx) if rules == "ihi" else nhs_rules(ctx)
+    """Extra point and summary columns of rule set `rules` ("ihi", "ihi-exact" or "nhs")."""
+    if rules in ("ihi", "ihi-exact"):
+        return ihi_rules(ctx, exact=rules == "ihi-exact")
+    return nhs_rules(ctx)
 
 
 def _steps(y: FloatArray, seg: IntArray) -> FloatArray:
@@ -106,7 +91,7 @@ def _last_in_segment(seg: IntArray) -> IntArray:
 # IHI
 
 
-def ihi_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ihi_rules(ctx: RuleContext, exact: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """IHI run-chart rules (Perla, Provost & Murray 2011; qi-tools-and-user-needs.md §B2).
 
     All four rules are checked against the chart's own centre line (the median on a run
@@ -118,8 +103,9 @@ def ihi_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     - **Trend** (`ihi_trend`): ≥ 5 consecutive points going up, or going down. Equal
       consecutive values count once: they neither add to nor break the trend.
     - **Runs** (`ihi_runs`, whole part): fewer runs than the lower limit or more than the
-      upper limit of Perla's Table 1 (Swed & Eisenhart 1943) for 10..60 useful points;
-      runs = crossings + 1. Outside 10..60 the rule is not applied.
+      upper limit; runs = crossings + 1. The limits are Perla's Table 1 for 10..60 useful
+      points (not applied outside), or with `exact` those of the exact runs distribution
+      for 10 or more useful points (`workbench.spc.ihi_runs`).
     - **Astronomical point** (`ihi_astronomical`): IHI leaves it to judgement; here it is a
       point outside 3-sigma limits: the chart's own limits on a control chart, and on a run
       chart those of the I chart (no n), the P chart (n given, y <= n) or the U chart.
@@ -149,9 +135,8 @@ def ihi_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         trend[kept] = np.cumsum(marks)[:-1] > 0
     # runs table
     n_u = ctx.n_useful
-    in_table = (n_u >= 10) & (n_u <= 60)
-    lower = np.where(in_table, _RUNS_LOWER[np.clip(n_u, 0, 60)], np.nan)
-    upper = np.where(in_table, _RUNS_UPPER[np.clip(n_u, 0, 60)], np.nan)
+    lower, upper = runs_limits(n_u, exact)
+    in_table = ~np.isnan(lower)
     runs_count = np.where(n_u > 0, ctx.n_runs, 0)
     too_few = in_table & (runs_count < lower)
     too_many = in_table & (runs_count > upper)
@@ -162,8 +147,8 @@ def ihi_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
                            "ihi_astronomical": astronomical, "ihi_signal": signal})
     summary = pd.DataFrame({
         "ihi_n_runs": pd.array(np.where(n_u > 0, runs_count, np.nan), dtype="Int64"),
-        "ihi_runs_lower": pd.array(lower, dtype="Int64"),
-        "ihi_runs_upper": pd.array(upper, dtype="Int64"),
+        "ihi_runs_lower": pd.array(lower.tolist(), dtype="Int64"),
+        "ihi_runs_upper": pd.array(upper.tolist(), dtype="Int64"),
         "ihi_too_few_runs": too_few, "ihi_too_many_runs": too_many,
         "ihi_shift": np.bincount(seg[shift], minlength=n_seg) > 0,
         "ihi_trend": np.bincount(seg[trend], minlength=n_seg) > 0,
