@@ -16,14 +16,18 @@ Deliberate differences from qicharts2, all documented where they apply:
 - positions (freeze, part, exclude) beyond every series raise `SPCInputError`, where
   qicharts2 ignores them silently;
 - categorical x is sorted by Unicode code point, where R sorts by the locale's collation;
-- the `y` of a subgroup is always the mean of its rows when there is no `n` (R's default
-  `agg.fun = 'mean'`); other aggregate functions are not offered.
+- with `agg_fun="sum"` a subgroup whose rows are all missing stays missing, where R's
+  `sum(NA, na.rm = TRUE)` makes it 0;
+- `y_neg=False` looks at the plotted y of the whole data set, as qicharts2 does;
+- for the t chart a given centre line is transformed with y (qicharts2 compares the
+  untransformed value with the transformed y).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,9 +35,26 @@ import pandas as pd
 from workbench.errors import SPCInputError
 from workbench.spc import rules as spc_rules
 from workbench.spc.anhoej import RunsAnalysis, anhoej_critical_values, runs_analysis
-from workbench.spc.kernels import BoolArray, FloatArray, IntArray, seg_mean
+from workbench.spc.kernels import BoolArray, FloatArray, seg_mean
+from workbench.spc.layout import (
+    Layout,
+    Rebase,
+    layout,
+    part_numbers,
+    positions,
+    rebase_parts,
+    series_positions,
+)
 from workbench.spc.limits import Lines, chart_lines
-from workbench.spc.subgroups import NEEDS_N, Subgroups, part_breaks_from_labels, subgroups
+from workbench.spc.subgroups import (
+    AGG_FUNS,
+    NEEDS_N,
+    X_PERIODS,
+    Subgroups,
+    numbers,
+    part_breaks_from_labels,
+    subgroups,
+)
 
 __all__ = [
     "CHARTS",
@@ -75,51 +96,16 @@ class SPCResult:
     rules: str
 
 
-@dataclass
-class Layout:
-    """Where each subgroup sits: position, part, segment, baseline and inclusion (§2.3)."""
-
-    xx: IntArray
-    part: IntArray
-    seg: IntArray
-    n_seg: int
-    new_seg: BoolArray
-    baseline: BoolArray
-    include: BoolArray
-
-    @property
-    def base(self) -> BoolArray:
-        """Points the centre line and limits are computed from (baseline and included)."""
-        return self.baseline & self.include
-
-
-def _positions(values: object, name: str, longest: int, lowest: int = 1) -> IntArray:
-    if values is None:
-        return np.zeros(0, np.int64)
-    arr = np.atleast_1d(np.asarray(values))
-    if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
-        raise SPCInputError(f"{name} must be whole point positions (1 = first point), "
-                            f"not {values!r}.", column=name)
-    out = arr.astype(np.int64)
-    top = longest - 1 if name == "part" else longest
-    bad = out[(out < lowest) | (out > top)]
-    if len(bad):
-        raise SPCInputError(
-            f"{name} position {int(bad[0])} is out of range: positions count the points of a "
-            f"series from 1, and the longest series here has {longest} points"
-            + (" (a part break must leave at least one point after it)." if name == "part"
-               else "."), column=name)
-    return out
+def _choice(value: str | None, name: str, choices: Iterable[str]) -> None:
+    if value is not None and value not in choices:
+        raise SPCInputError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}.",
+                            column=name)
 
 
 def _check_arguments(data: object, chart: str, rules: str, columns: dict[str, str | None],
                      n: str | None) -> None:
-    if chart not in CHARTS:
-        raise SPCInputError(f"unknown chart {chart!r}; choose one of {', '.join(CHARTS)}.",
-                            column="chart")
-    if rules not in RULE_SETS:
-        raise SPCInputError(f"unknown rules {rules!r}; choose one of {', '.join(RULE_SETS)}.",
-                            column="rules")
+    _choice(chart, "chart", CHARTS)
+    _choice(rules, "rules", RULE_SETS)
     if not isinstance(data, pd.DataFrame):
         raise SPCInputError("qic() needs a pandas DataFrame.")
     for role, column in columns.items():
@@ -130,22 +116,6 @@ def _check_arguments(data: object, chart: str, rules: str, columns: dict[str, st
     if chart in NEEDS_N and n is None:
         raise SPCInputError(f"a {chart} chart needs a denominator: add an 'n' column with the "
                             "number of cases (opportunities) of each row.", column="n")
-
-
-def _layout(sub: Subgroups, breaks_at: Iterable[int], part_given: bool, freeze: int | None,
-            exclude: IntArray) -> Layout:
-    sc = sub.series_code
-    m = len(sc)
-    new_series = np.r_[True, sc[1:] != sc[:-1]] if m else np.zeros(0, bool)
-    series_start = np.maximum.accumulate(np.where(new_series, np.arange(m), 0)) if m else sc
-    xx = (np.arange(m) - series_start + 1).astype(np.int64)
-    breaks = np.unique(np.asarray(list(breaks_at), dtype=np.int64))
-    part_no = (1 + np.searchsorted(breaks[breaks > 0], xx, side="left")).astype(np.int64)
-    baseline = np.ones(m, bool) if freeze is None or part_given else xx <= freeze
-    new_seg = new_series | np.r_[True, part_no[1:] != part_no[:-1]] if m else new_series
-    seg = (np.cumsum(new_seg) - 1).astype(np.int64)
-    return Layout(xx=xx, part=part_no, seg=seg, n_seg=int(seg[-1]) + 1 if m else 0,
-                  new_seg=new_seg, baseline=baseline, include=~np.isin(xx, exclude))
 
 
 def _scaled(lines: Lines, multiply: float) -> dict[str, FloatArray]:
@@ -163,12 +133,15 @@ def _frames(sub: Subgroups, lay: Layout, scaled: dict[str, FloatArray], sigma: B
             rules: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     m = len(lay.xx)
     labels = sub.series_labels
+    carried: dict[str, Any] = {k: sub.columns[k] for k in ("target", "trajectory")
+                               if k in sub.columns}
     points = pd.DataFrame({
         "series": labels[sub.series_code] if m else np.zeros(0, object),
         "x": sub.x, "y": scaled["y"], "n": sub.n, "xx": lay.xx, "cl": scaled["cl"],
         "lcl": scaled["lcl"], "ucl": scaled["ucl"], "lcl_95": scaled["lcl_95"],
         "ucl_95": scaled["ucl_95"], "part": lay.part, "baseline": lay.baseline,
         "include": lay.include, "sigma_signal": sigma, "runs_signal": runs_signal[lay.seg],
+        **carried,
     })
     seg, n_seg = lay.seg, lay.n_seg
     summary = pd.DataFrame({
@@ -185,68 +158,155 @@ def _frames(sub: Subgroups, lay: Layout, scaled: dict[str, FloatArray], sigma: B
     return points, summary
 
 
+def _per_row(data: pd.DataFrame, value: float | str | Mapping[Any, float], name: str,
+             series: str | None) -> FloatArray:
+    """A number per row from a number, a column name or (for `target`) a number per series."""
+    if isinstance(value, str):
+        return numbers(data, value)
+    if isinstance(value, Mapping):
+        if series is None:
+            raise SPCInputError(f"a {name} per series needs a series column.", column=name)
+        known = set(data[series].dropna().unique().tolist())
+        unknown = [k for k in value if k not in known]
+        if unknown:
+            raise SPCInputError(f"{name} names series {unknown[0]!r}, which is not in the "
+                                "data.", column=name)
+        mapped = data[series].map(lambda key: value.get(key, np.nan))
+        return mapped.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.full(len(data), float(value))
+
+
+def _extra_columns(data: pd.DataFrame, series: str | None, cl: float | str | None,
+                   target: float | str | Mapping[Any, float] | None,
+                   trajectory: str | None) -> dict[str, FloatArray]:
+    given = {"cl": cl, "target": target, "trajectory": trajectory}
+    return {k: _per_row(data, v, k, series) for k, v in given.items() if v is not None}
+
+
+def _layout(data: pd.DataFrame, sub: Subgroups, x: str, part: Iterable[int] | int | None,
+            part_column: str | None, rebase: Rebase | None, freeze: int | None,
+            exclude: Iterable[int] | int | None) -> Layout:
+    """Positions, parts (break positions, a phase column or rebase dates) and baselines."""
+    xx, new_series = series_positions(sub)
+    longest = int(xx.max()) if len(xx) else 0
+    given = [k for k, v in (("part", part), ("part_column", part_column), ("rebase", rebase))
+             if v is not None]
+    if len(given) > 1:
+        raise SPCInputError(f"give parts one way: {' and '.join(given)} were both given.",
+                            column=given[1])
+    if rebase is not None:
+        parts = rebase_parts(sub, rebase, new_series)
+    elif part_column is not None:
+        parts = part_numbers(xx, part_breaks_from_labels(data, x, part_column))
+    else:
+        parts = part_numbers(xx, positions(part, "part", longest).tolist())
+    freeze_at = None if freeze is None else int(positions(freeze, "freeze", longest)[0])
+    return layout(sub, xx, new_series, parts, freeze_at, bool(given),
+                  positions(exclude, "exclude", longest))
+
+
+def _no_negative_limits(scaled: dict[str, FloatArray]) -> None:
+    """qicharts2 `y.neg = FALSE`: when no y is negative, negative lower limits become 0."""
+    y = scaled["y"]
+    if np.isnan(y).all() or np.nanmin(y) < 0:
+        return
+    for name in ("lcl", "lcl_95"):
+        scaled[name] = np.where(scaled[name] < 0, 0.0, scaled[name])
+
+
+def _rule_columns(rules: str, chart: str, sub: Subgroups, lay: Layout, lines: Lines,
+                  runs: RunsAnalysis, sigma: BoolArray, *, multiply: float, screen_mr: bool,
+                  freeze: int | None,
+                  direction: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if rules == "nhs" and freeze is not None and freeze < 12:
+        raise SPCInputError(f"with the NHS rules, freeze (fix_after_n_points) must be at least "
+                            f"12, not {freeze}: NHSRplotthedots fixes limits on 12 or more "
+                            "points.", column="freeze")
+    fixed = lay.include & (lay.in_part <= (freeze if freeze is not None else len(lay.xx)))
+    context = spc_rules.RuleContext(
+        chart=chart, sub=sub, seg=lay.seg, n_seg=lay.n_seg, y=lines.y, cl=lines.cl,
+        include=lay.include, baseline=lay.baseline, base=lay.base, fixed=fixed,
+        multiply=multiply, screen_mr=screen_mr, sigma_signal=sigma, useful=runs.useful,
+        n_runs=runs.n_runs, n_useful=runs.n_useful, target=sub.columns.get("target"),
+        direction=direction, categorical=sub.categorical)
+    return spc_rules.apply(rules, context)
+
+
 def qic(data: pd.DataFrame, chart: str = "run", *, x: str = "x", y: str = "y",
         n: str | None = None, series: str | None = None, freeze: int | None = None,
         part: Iterable[int] | int | None = None, part_column: str | None = None,
-        exclude: Iterable[int] | int | None = None, multiply: float = 1,
-        screen_mr: bool = True, rules: str = "anhoej", target: float | None = None,
-        direction: str | None = None, x_categorical: bool | None = None) -> SPCResult:
+        rebase: Rebase | None = None, exclude: Iterable[int] | int | None = None,
+        multiply: float = 1, screen_mr: bool = True, rules: str = "anhoej",
+        cl: float | str | None = None, target: float | str | Mapping[Any, float] | None = None,
+        trajectory: str | None = None, y_neg: bool = True, agg_fun: str = "mean",
+        x_period: str | None = None, direction: str | None = None,
+        x_categorical: bool | None = None) -> SPCResult:
     """Run or control chart of every series in `data`, as qicharts2 0.8.1 computes it.
 
-    Rows that share (series, x) form one subgroup: y = Σy/Σn when `n` is given, else the
-    mean of y; a subgroup whose rows are all missing is a gap (n = 0, y NaN) that still
-    counts as a position (reference §2.1). Within each series the subgroups are sorted by x
-    and numbered xx = 1..N, and `freeze`, `part` and `exclude` are such positions (§0.3).
+    Rows that share (series, x) form one subgroup: y = Σy/Σn when `n` is given, else
+    `agg_fun` of the rows' y ("mean", "median", "sum" or "sd"; qicharts2 `agg.fun`); a
+    subgroup whose rows are all missing is a gap (n = 0, y NaN) that still counts as a
+    position (reference §2.1). `x_period` ("day", "week", "month", "quarter", "year";
+    qicharts2 `x.period`) first floors date x to the start of its period (weeks start on
+    Monday). Within each series the subgroups are sorted by x and numbered xx = 1..N, and
+    `freeze`, `part` and `exclude` are such positions (§0.3).
 
     - `freeze=k`: centre line and limits from points 1..k, runs analysis over all points
-      against that centre line; ignored whenever `part` or `part_column` is given (§2.3).
-    - `part=[k, ...]` or `part_column=NAME`: separate analyses before and after each break
-      (points 1..k form part 1); a label column breaks where the label of each first
-      occurrence of x changes, over the whole data set (§2.2).
+      against that centre line; ignored by these columns whenever parts are given (§2.3).
+      With `rules="nhs"` it is also `fix_after_n_points` (at least 12), counted within
+      every part, parts or not.
+    - `part=[k, ...]`, `part_column=NAME` or `rebase=DATES`: separate analyses before and
+      after each break (points 1..k form part 1); a label column breaks where the label of
+      each first occurrence of x changes (§2.2); rebase dates (one list, or a list per
+      series: NHSRplotthedots `rebase`) start a new part at the point of that date.
     - `exclude=[k, ...]`: left out of the centre line, the limits (moving ranges bridge
       them) and the runs analysis, but still plotted and tested against the limits (§2.3).
+    - `cl`: a fixed centre line (a number, or a column: each subgroup takes its first row's
+      value), in the units of y before `multiply` as in qicharts2; the limits are built
+      around it; a segment with a missing value computes its own (§2.3, §2.5).
+    - `target`: a number, a number per series (a mapping) or a column, in plotted units
+      (after `multiply`, as qicharts2 draws it); a `target` column on the points, and the
+      NHS assurance icon. `trajectory`: a column carried to the points (NHSRplotthedots).
+    - `y_neg=False`: when no plotted y is negative, negative lower limits become 0 (§2.6).
     - `screen_mr`: drop moving ranges ≥ 3.267·AMR before estimating sigma in i, t, pp and up
       charts (qicharts2 attached, §0.1); `False` reproduces `qicharts2::qic()` unattached.
     - `multiply` scales y and every line after all computations (§2.6).
     - `rules`: "anhoej" (always computed, §2.4), "ihi" (adds IHI run-chart rules with the
       published runs table), "ihi-exact" (the same, runs limits from the exact runs
-      distribution) or "nhs" (adds NHS Making Data Count XmR rules, §3); see
-      `workbench.spc.rules` and `workbench.spc.ihi_runs`.
+      distribution) or "nhs" (adds NHS Making Data Count XmR rules, §3; `direction`);
+      see `workbench.spc.rules` and `workbench.spc.ihi_runs`.
     - `x_categorical`: force (True) or forbid (False) categorical x; by default text x is
       categorical, which switches the runs signal off and makes pp/up use SD(z) (§2.5).
 
     Error rows in `SPCInputError` are numbered as in a CSV file with one header line: the
     first data row is row 2.
     """
-    _check_arguments(data, chart, rules, {"x": x, "y": y, "n": n, "series": series,
-                                          "part": part_column}, n)
+    columns: dict[str, str | None] = {
+        "x": x, "y": y, "n": n, "series": series, "part": part_column,
+        "cl": cl if isinstance(cl, str) else None, "trajectory": trajectory,
+        "target": target if isinstance(target, str) else None}
+    _check_arguments(data, chart, rules, columns, n)
+    _choice(agg_fun, "agg_fun", AGG_FUNS)
+    _choice(x_period, "x_period", X_PERIODS)
     data = data.reset_index(drop=True)
-    sub = subgroups(data, chart, x, y, n, series, x_categorical)
-    longest = int(np.bincount(sub.series_code).max()) if len(sub.series_code) else 0
-    part_given = part is not None or part_column is not None
-    if part_column is not None:
-        breaks: Iterable[int] = part_breaks_from_labels(data, x, part_column)
-    else:
-        breaks = _positions(part, "part", longest).tolist()
-    freeze_at = None if freeze is None else int(_positions(freeze, "freeze", longest)[0])
-    lay = _layout(sub, breaks, part_given, freeze_at, _positions(exclude, "exclude", longest))
-
-    categorical = sub.categorical
-    lines = chart_lines(chart, sub, lay.seg, lay.n_seg, lay.base, screen_mr, categorical)
+    sub = subgroups(data, chart, x, y, n, series, x_categorical, agg_fun=agg_fun,
+                    x_period=x_period,
+                    columns=_extra_columns(data, series, cl, target, trajectory))
+    lay = _layout(data, sub, x, part, part_column, rebase, freeze, exclude)
+    lines = chart_lines(chart, sub, lay.seg, lay.n_seg, lay.base, screen_mr, sub.categorical,
+                        sub.columns.get("cl"))
     runs = runs_analysis(lines.y, lines.cl, lay.include, lay.seg, lay.n_seg)
-    runs_signal = runs.runs_signal & (chart != "mr") & (not categorical)
+    runs_signal = runs.runs_signal & (chart != "mr") & (not sub.categorical)
     scaled = _scaled(lines, multiply)
     with np.errstate(invalid="ignore"):
         sigma = (scaled["y"] > scaled["ucl"]) | (scaled["y"] < scaled["lcl"])
+    if not y_neg:
+        _no_negative_limits(scaled)
     points, summary = _frames(sub, lay, scaled, sigma, runs, runs_signal, chart, rules)
     if rules != "anhoej":
-        context = spc_rules.RuleContext(
-            chart=chart, sub=sub, seg=lay.seg, n_seg=lay.n_seg, y=lines.y, cl=lines.cl,
-            include=lay.include, baseline=lay.baseline, base=lay.base, multiply=multiply,
-            screen_mr=screen_mr, sigma_signal=sigma, useful=runs.useful, n_runs=runs.n_runs,
-            n_useful=runs.n_useful, target=target, direction=direction,
-            categorical=categorical)
-        extra_points, extra_summary = spc_rules.apply(rules, context)
+        extra_points, extra_summary = _rule_columns(
+            rules, chart, sub, lay, lines, runs, sigma, multiply=multiply,
+            screen_mr=screen_mr, freeze=freeze, direction=direction)
         points = pd.concat([points, extra_points], axis=1)
         summary = pd.concat([summary, extra_summary], axis=1)
     return SPCResult(points=points, summary=summary, chart=chart, rules=RULE_SETS[rules])

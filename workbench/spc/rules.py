@@ -57,13 +57,15 @@ class RuleContext:
     include: BoolArray
     baseline: BoolArray
     base: BoolArray
+    #: NHS: the points the mean and limits come from (fix_after_n_points within each part).
+    fixed: BoolArray
     multiply: float
     screen_mr: bool
     sigma_signal: BoolArray
     useful: BoolArray
     n_runs: IntArray
     n_useful: IntArray
-    target: float | None
+    target: FloatArray | None  # per point, in plotted units (after `multiply`)
     direction: str | None
     categorical: bool
 
@@ -182,9 +184,11 @@ def _astronomical(ctx: RuleContext) -> BoolArray:
 def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """NHS Making Data Count XmR rules, as NHSRplotthedots 0.2.2 (spc-rules.md §3).
 
-    Per (series, part) — a part plays the role of a rebase group, `freeze` that of
-    `fix_after_n_points`; excluded points are left out of the mean and the moving ranges
-    (the moving ranges next to them are dropped, not bridged, as for a missing value):
+    Per (series, part) — a part (`part` positions or `rebase` dates) plays the role of a
+    rebase group, `freeze` that of `fix_after_n_points`, counted within each part (also when
+    parts are given, where qicharts2's own columns ignore `freeze`); excluded points are left
+    out of the mean and the moving ranges (the moving ranges next to them are dropped, not
+    bridged, as for a missing value):
 
     - mean of the fixed points; MR = |Δy| of consecutive points; AMR = mean(MR), screened
       (MR not < 3.267·AMR dropped, AMR recomputed once); process limits mean ∓ 2.66·AMR
@@ -201,14 +205,15 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
       fall is "7 Point Trend (Decreasing)", an improvement when `direction` is decrease.
     - `nhs_point_type` orients the special cause by `direction` (§3.5): improvement, concern
       or neutral_high/low; the variation icon and the assurance icon (needs `target`) come
-      from the last point of each part (§3.6-3.7).
+      from the last point of each part (§3.6-3.7); the target may differ per series (a
+      target per facet in the peer) and is compared with the limits in plotted units.
     """
     direction = ctx.direction or "increase"
     if direction not in ("increase", "decrease", "neutral"):
         raise SPCInputError(f"unknown direction {direction!r}; choose increase, decrease or "
                             "neutral.", column="direction")
     seg, n_seg, y = ctx.seg, ctx.n_seg, ctx.y
-    fixed = np.where(ctx.base, y, np.nan)
+    fixed = np.where(ctx.fixed, y, np.nan)
     mean = seg_mean(fixed, seg, n_seg)
     amr = seg_moving_range_mean(fixed, seg, n_seg, np.ones(len(y), bool), ctx.screen_mr)
     lpl, upl = mean - NHS_SIGMA * amr, mean + NHS_SIGMA * amr
@@ -265,8 +270,9 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     variation = [("common_cause" if t == "common_cause"
                   else f"{icon[t]}_{'high' if v > 0 else 'low'}")
                  for t, v in zip(ptype[last], value[last], strict=True)]
-    assurance = _assurance(ctx.target, direction, lpl, upl)
     k = ctx.multiply
+    target = None if ctx.target is None else ctx.target[last]
+    assurance = _assurance(target, direction, lpl * k, upl * k)
     points = pd.DataFrame({
         "nhs_cl": m * k, "nhs_lpl": _finite(lo * k), "nhs_upl": _finite(hi * k),
         "nhs_outside_limits": outside, "nhs_trend": trend, "nhs_two_in_three": two_in_three,
@@ -303,9 +309,9 @@ def _finite(v: FloatArray) -> FloatArray:
     return np.where(np.isfinite(v), v, np.nan)
 
 
-def _assurance(target: float | None, direction: str, lpl: FloatArray,
+def _assurance(target: FloatArray | None, direction: str, lpl: FloatArray,
                upl: FloatArray) -> list[str | None]:
-    """Assurance icon from the last point's limits (§3.7); None without a target."""
+    """Assurance icon from the last point's target and limits (§3.7); None without a target."""
     if target is None or direction == "neutral":
         return [None] * len(lpl)
     passes, fails = ("consistent_pass", "consistent_fail")
@@ -313,5 +319,5 @@ def _assurance(target: float | None, direction: str, lpl: FloatArray,
     above = np.asarray(target > upl)
     if direction == "decrease":
         below, above = above, below
-    return [passes if b else fails if a else "inconsistent"
-            for b, a in zip(below, above, strict=True)]
+    return [None if np.isnan(t) else passes if b else fails if a else "inconsistent"
+            for t, b, a in zip(target.tolist(), below, above, strict=True)]

@@ -119,7 +119,7 @@ def floor_period(x: pd.Series, period: str, column: str = "x") -> pd.Series:
     if period == "day":
         return day
     if period == "week":
-        return pd.Series(day - pd.to_timedelta(day.dt.weekday, unit="D"), index=x.index)
+        return pd.Series(day - pd.to_timedelta(day.dt.day_of_week, unit="D"), index=x.index)
     code = {"month": "M", "quarter": "Q", "year": "Y"}[period]
     return pd.Series(dates.dt.to_period(code).dt.start_time, index=x.index)
 
