@@ -177,3 +177,65 @@ def test_summary_only_text_prints_the_part_lines_without_the_table(tmp_path):
         "part 1: 4 points, 3 useful, longest run 2 (max 5), crossings 1 (min 0), runs signal "
         "no, 0 outside the limits"]
     assert "sigma_signal" not in result.output
+
+
+def nhs_csv() -> str:
+    # A and B: 12 baseline months (10, 12 alternating: mean 11, limits 5.68 and 16.32), then
+    # six months of 11; A is rebased at 2025-01, where its second part starts
+    rows = ["series,x,y"]
+    for team in "AB":
+        for i, y in enumerate([10, 12] * 6 + [11] * 6):
+            rows.append(f"{team},{2024 + i // 12}-{i % 12 + 1:02d},{y}")
+    return "\n".join(rows) + "\n"
+
+
+def test_nhs_options_rebase_and_targets_per_series_reach_the_chart(tmp_path):
+    result = run(tmp_path, nhs_csv(), "--chart", "i", "--rules", "nhs", "--freeze", "12",
+                 "--rebase", "B=2025-01", "--target", "A=4", "--target", "B=20", "--json")
+    assert result.exit_code == 0, result.output
+    team_a, team_b = json.loads(result.output)["series"]
+    assert [s["part"] for s in team_a["summary"]] == [1]
+    assert [s["part"] for s in team_b["summary"]] == [1, 2]
+    assert team_a["summary"][0]["nhs_assurance"] == "consistent_pass"
+    assert team_a["points"][0]["target"] == 4.0 and team_b["points"][0]["target"] == 20.0
+    assert team_b["points"][12]["part"] == 2 and team_b["points"][12]["x"] == "2025-01"
+
+
+def test_qicharts2_options_reach_the_chart(tmp_path):
+    text = "x,y\n" + "".join(f"2024-01-{d:02d},{y}\n" for d, y in
+                             zip(range(1, 11), [1, 5, 1, 5, 1, 5, 1, 5, 1, 5], strict=True))
+    result = run(tmp_path, text, "--chart", "i", "--x-period", "week", "--agg-fun", "sum",
+                 "--cl", "10", "--no-y-neg", "--json")
+    assert result.exit_code == 0, result.output
+    points = json.loads(result.output)["series"][0]["points"]
+    # 2024-01-01 is a Monday: days 1-7 sum to 19, days 8-10 to 11
+    assert [(p["x"], p["y"], p["cl"]) for p in points] == [("2024-01-01", 19.0, 10.0),
+                                                            ("2024-01-08", 11.0, 10.0)]
+    assert points[0]["lcl"] == 0.0  # 10 - 3 * 8 / 1.128 < 0, cut at 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--target", "A=high"], "Error: Invalid value for --target: 'high' is not a number."),
+    (["--target", "3", "--target", "A=4"], "Error: Invalid value for --target: give one value "
+                                           "for every series, or SERIES=VALUE for each series"),
+    (["--rebase", "July"], "Error: Invalid value for --rebase: 'July' is not a date; write "
+                           "YYYY-MM or YYYY-MM-DD, e.g. 2024-07."),
+])
+def test_badly_written_per_series_options_are_usage_errors(tmp_path, args, message):
+    result = run(tmp_path, TWO_TEAMS, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_rebase_date_without_a_point_is_an_error_naming_the_date(tmp_path):
+    result = run(tmp_path, TWO_TEAMS, "--rebase", "2023-05")
+    assert result.exit_code == 1
+    assert result.output == ("Error: rebase date 2023-05-01 is not an x of any series; a rebase "
+                             "date must be the date of the first point of the new part.\n")
+
+
+def test_help_documents_the_peer_options():
+    result = CliRunner().invoke(spc, ["--help"])
+    for option in ("--cl", "--target", "--no-y-neg", "--agg-fun", "--x-period", "--rebase",
+                   "--trajectory", "--summary-only", "ihi-exact"):
+        assert option in result.output

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -14,6 +16,7 @@ import pandas as pd
 from workbench.cli.options import json_option
 from workbench.errors import SPCInputError, WorkbenchError
 from workbench.spc.qic import CHARTS, RULE_SETS, qic
+from workbench.spc.subgroups import AGG_FUNS, X_PERIODS
 
 __all__ = ["spc", "read_spc_csv"]
 
@@ -165,17 +168,64 @@ def spc_json(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules: str
     return '{\n  "series": ' + _array(entries, 2) + "\n}"
 
 
+def _by_series(values: tuple[str, ...], option: str,
+               parse: Callable[[str], Any]) -> Any | dict[str, Any] | None:
+    """One value for every series (`V`), or one per series (`SERIES=V`, repeatable)."""
+    if not values:
+        return None
+    named = [v.rpartition("=") for v in values]
+    try:
+        if all(sep for _, sep, _ in named):
+            return {key: parse(value) for key, _, value in named}
+        if len(values) == 1 and "=" not in values[0]:
+            return parse(values[0])
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}", param_hint=option) from None
+    raise click.BadParameter("give one value for every series, or SERIES=VALUE for each "
+                             "series (the option may be repeated).", param_hint=option)
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number.") from None
+
+
+def _dates(text: str) -> list[pd.Timestamp]:
+    out = []
+    for item in (v.strip() for v in text.split(",") if v.strip()):
+        if not (_MONTH.match(item) or _DAY.match(item)):
+            raise ValueError(f"{item!r} is not a date; write YYYY-MM or YYYY-MM-DD, "
+                             "e.g. 2024-07.")
+        out.append(pd.Timestamp(item))
+    return out
+
+
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--chart", type=click.Choice(CHARTS), default="run", show_default=True,
               help="Chart type.")
 @click.option("--freeze", type=int, metavar="K",
-              help="Compute the centre line and limits from points 1..K (ignored with --part).")
+              help="Compute the centre line and limits from points 1..K (ignored with parts; "
+                   "with --rules nhs also the NHS fix_after_n_points, K >= 12, in every part).")
 @click.option("--part", "part", metavar="K,K…", help="Start a new part after these points.")
 @click.option("--part-column", metavar="NAME", help="Start a new part where this column changes.")
+@click.option("--rebase", multiple=True, metavar="[SERIES=]DATE,…",
+              help="Start a new part at the point of each date (YYYY-MM or YYYY-MM-DD), for "
+                   "every series or, as SERIES=DATE,…, for one (repeatable).")
 @click.option("--exclude", metavar="K,K…", help="Leave these points out of the calculations.")
+@click.option("--agg-fun", type=click.Choice(list(AGG_FUNS)), default="mean", show_default=True,
+              help="How the rows of one subgroup make its y when there is no n.")
+@click.option("--x-period", type=click.Choice(list(X_PERIODS)),
+              help="Aggregate dates into days, weeks (from Monday), months, quarters or years.")
+@click.option("--cl", type=float, metavar="VALUE",
+              help="A fixed centre line, in the units of y before --multiply; the limits are "
+                   "built around it.")
 @click.option("--multiply", type=float, default=1, show_default=True,
               help="Multiply y and the lines, e.g. 100 for percentages.")
+@click.option("--y-neg/--no-y-neg", default=True, show_default=True,
+              help="--no-y-neg: cut negative lower limits at 0 when no y is negative.")
 @click.option("--screen-mr/--no-screen-mr", default=True, show_default=True,
               help="Screen moving ranges >= 3.267·AMR (qicharts2 attached).")
 @click.option("--rules", type=click.Choice(list(RULE_SETS)), default="anhoej",
@@ -183,15 +233,17 @@ def spc_json(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules: str
               help="Rule set reported besides the Anhøj rules: ihi (IHI run-chart rules, "
                    "runs limits from the published table), ihi-exact (runs limits from the "
                    "exact runs distribution) or nhs (NHS Making Data Count).")
-@click.option("--target", type=float, help="Target value (NHS assurance icon).")
+@click.option("--target", multiple=True, metavar="[SERIES=]VALUE",
+              help="Target in plotted units (after --multiply), for every series or, as "
+                   "SERIES=VALUE, for one (repeatable); NHS assurance icon.")
+@click.option("--trajectory", metavar="NAME",
+              help="A column of the file with the planned trajectory, carried to the points.")
 @click.option("--direction", type=click.Choice(["increase", "decrease", "neutral"]),
               help="Which way is improvement (NHS rules; default increase).")
 @click.option("--summary-only", is_flag=True,
               help="Print only the summary of each series and part, not its points.")
 @json_option
-def spc(file: Path, chart: str, freeze: int | None, part: str | None, part_column: str | None,
-        exclude: str | None, multiply: float, screen_mr: bool, rules: str, target: float | None,
-        direction: str | None, summary_only: bool, as_json: bool) -> None:
+def spc(file: Path, **options: Any) -> None:
     """Run or control chart of every series in a CSV file.
 
     FILE has a header with x, y and optionally n and series. x is a month (YYYY-MM), a date
@@ -201,40 +253,46 @@ def spc(file: Path, chart: str, freeze: int | None, part: str | None, part_colum
 
     Positions (--freeze, --part, --exclude) count the points of each series from 1, after
     sorting by x. Rows in error messages are numbered as in the file: the header is row 1, so
-    the first data row is row 2.
+    the first data row is row 2. The options follow qicharts2 0.8.1 (cl, target, y.neg,
+    agg.fun, x.period) and NHSRplotthedots 0.2.2 (rebase, fix_after_n_points, targets per
+    series, trajectory).
 
     Example: workbench spc infections.csv --chart u --multiply 1000 --freeze 12 --json
+
+    Example: workbench spc waits.csv --chart i --rules nhs --direction decrease --freeze 12
+    --rebase 2024-07 --target A=30 --target B=45 --summary-only
     """
     try:
-        _run(file, chart, freeze, part, part_column, exclude, multiply, screen_mr, rules,
-             target, direction, summary_only, as_json)
+        _run(file, options)
     except WorkbenchError as exc:  # also when run outside the `workbench` group
         raise click.ClickException(str(exc)) from exc
 
 
-def _run(file: Path, chart: str, freeze: int | None, part: str | None, part_column: str | None,
-         exclude: str | None, multiply: float, screen_mr: bool, rules: str,
-         target: float | None, direction: str | None, summary_only: bool,
-         as_json: bool) -> None:
+def _run(file: Path, options: dict[str, Any]) -> None:
     frame, kind = read_spc_csv(file)
-    has_n = "n" in frame.columns
+    chart = options["chart"]
     result = qic(
-        frame, chart, x="x", y="y", n="n" if has_n else None,
+        frame, chart, x="x", y="y", n="n" if "n" in frame.columns else None,
         series="series" if "series" in frame.columns else None,
-        freeze=freeze, part=_positions(part, "--part"), part_column=part_column,
-        exclude=_positions(exclude, "--exclude"), multiply=multiply, screen_mr=screen_mr,
-        rules=rules, target=target, direction=direction,
-        x_categorical=True if kind == "category" else None)
+        freeze=options["freeze"], part=_positions(options["part"], "--part"),
+        part_column=options["part_column"],
+        rebase=_by_series(options["rebase"], "--rebase", _dates),
+        exclude=_positions(options["exclude"], "--exclude"), multiply=options["multiply"],
+        screen_mr=options["screen_mr"], rules=options["rules"], cl=options["cl"],
+        target=_by_series(options["target"], "--target", _number),
+        trajectory=options["trajectory"], y_neg=options["y_neg"],
+        agg_fun=options["agg_fun"], x_period=options["x_period"],
+        direction=options["direction"], x_categorical=True if kind == "category" else None)
     points = result.points.assign(x=_format_x(result.points["x"], kind))
     base_cols = set(_POINT_FIELDS) | {"series", "xx"}
     rule_point_fields = [c for c in points.columns if c not in base_cols]
     rule_summary_fields = [c for c in result.summary.columns if c.startswith(("ihi_", "nhs_"))]
-    if as_json:
-        fields = None if summary_only else _POINT_FIELDS + rule_point_fields
+    if options["as_json"]:
+        fields = None if options["summary_only"] else _POINT_FIELDS + rule_point_fields
         click.echo(spc_json(points, result.summary, chart, result.rules, fields,
                             _SUMMARY_FIELDS + rule_summary_fields))
         return
-    _print_table(points, result.summary, chart, result.rules, summary_only)
+    _print_table(points, result.summary, chart, result.rules, options["summary_only"])
 
 
 def _print_table(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules: str,

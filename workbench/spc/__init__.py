@@ -2,8 +2,9 @@
 store, charts or HTML (a notebook shows `SPCResult` through `workbench.notebook.reprs`).
 
 Modules, in the order a chart is computed: `subgroups` (input checks, aggregation),
-`limits` (centre lines and limits per chart type), `anhoej` (runs analysis), `rules` (IHI and
-NHS rule sets), `qic` (positions, parts and the result frames); `kernels` holds the
+`layout` (positions, parts, rebase dates, baselines), `limits` (centre lines and limits per
+chart type), `anhoej` (runs analysis), `rules` (IHI and NHS rule sets, with the IHI runs
+limits in `ihi_runs`), `qic` (the entry point and the result frames); `kernels` holds the
 segment-wise numpy reductions they share.
 """
 
