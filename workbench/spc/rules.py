@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from workbench.errors import SPCInputError
@@ -113,28 +114,7 @@ def ihi_rules(ctx: RuleContext, exact: bool = False) -> tuple[pd.DataFrame, pd.D
       chart those of the I chart (no n), the P chart (n given, y <= n) or the U chart.
     """
     seg, n_seg = ctx.seg, ctx.n_seg
-    # shift
-    shift = np.zeros(len(seg), bool)
-    with np.errstate(invalid="ignore"):
-        side = np.sign(ctx.y - ctx.cl)
-    run_id, lengths, *_ = runs_of(side[ctx.useful], seg[ctx.useful], n_seg)
-    shift[ctx.useful] = lengths[run_id] >= IHI_SHIFT
-    # trend: over included, non-missing points; ties removed before counting
-    kept = np.flatnonzero(ctx.include & ~np.isnan(ctx.y))
-    step = _steps(ctx.y[kept], seg[kept])
-    moves = np.flatnonzero(~np.isnan(step) & (step != 0))  # step j joins kept[j-1] -> kept[j]
-    trend = np.zeros(len(seg), bool)
-    if len(moves):
-        rid, rlen, *_ = runs_of(step[moves], seg[kept][moves], n_seg)
-        long_run = rlen >= IHI_TREND - 1
-        first = np.r_[True, rid[1:] != rid[:-1]]
-        last = np.r_[rid[1:] != rid[:-1], True]
-        starts = moves[first & long_run[rid]] - 1
-        ends = moves[last & long_run[rid]]
-        marks = np.zeros(len(kept) + 1, np.int64)
-        np.add.at(marks, starts, 1)
-        np.add.at(marks, ends + 1, -1)
-        trend[kept] = np.cumsum(marks)[:-1] > 0
+    shift, trend = _ihi_shift(ctx), _ihi_trend(ctx)
     # runs table
     n_u = ctx.n_useful
     lower, upper = runs_limits(n_u, exact)
@@ -158,6 +138,37 @@ def ihi_rules(ctx: RuleContext, exact: bool = False) -> tuple[pd.DataFrame, pd.D
         "ihi_signal": np.bincount(seg[signal], minlength=n_seg) > 0,
     })
     return points, summary
+
+
+def _ihi_shift(ctx: RuleContext) -> BoolArray:
+    """Points in a run of >= 6 useful points on one side of the centre line."""
+    shift = np.zeros(len(ctx.seg), bool)
+    with np.errstate(invalid="ignore"):
+        side = np.sign(ctx.y - ctx.cl)
+    run_id, lengths, *_ = runs_of(side[ctx.useful], ctx.seg[ctx.useful], ctx.n_seg)
+    shift[ctx.useful] = lengths[run_id] >= IHI_SHIFT
+    return shift
+
+
+def _ihi_trend(ctx: RuleContext) -> BoolArray:
+    """Points in >= 5 included, non-missing points going one way (ties removed first)."""
+    seg = ctx.seg
+    kept = np.flatnonzero(ctx.include & ~np.isnan(ctx.y))
+    step = _steps(ctx.y[kept], seg[kept])
+    moves = np.flatnonzero(~np.isnan(step) & (step != 0))  # step j joins kept[j-1] -> kept[j]
+    trend = np.zeros(len(seg), bool)
+    if len(moves):
+        rid, rlen, *_ = runs_of(step[moves], seg[kept][moves], ctx.n_seg)
+        long_run = rlen >= IHI_TREND - 1
+        first = np.r_[True, rid[1:] != rid[:-1]]
+        last = np.r_[rid[1:] != rid[:-1], True]
+        starts = moves[first & long_run[rid]] - 1
+        ends = moves[last & long_run[rid]]
+        marks = np.zeros(len(kept) + 1, np.int64)
+        np.add.at(marks, starts, 1)
+        np.add.at(marks, ends + 1, -1)
+        trend[kept] = np.cumsum(marks)[:-1] > 0
+    return trend
 
 
 def _astronomical(ctx: RuleContext) -> BoolArray:
@@ -223,47 +234,14 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         outside = (y > hi) | (y < lo)
         rel = np.sign(y - m)
         close = ~outside & ((y > near_hi[seg]) | (y < near_lo[seg]))
-    step = _steps(y, seg)
-    # 7-point trend: a window of 6 equal, non-zero steps ending at point j
-    trend = np.zeros(len(y), bool)
-    trend_dir = np.zeros(len(y))
-    for sign in (1.0, -1.0):
-        ok = _window_all(step == sign, NHS_RUN - 1)
-        covered = window_flags(ok, NHS_RUN)
-        trend |= covered
-    if trend.any():
-        nxt_in = np.r_[trend[1:] & (seg[1:] == seg[:-1]), False]
-        right = np.r_[step[1:], np.nan]
-        right = np.where(right == 0, -1.0, right)  # the peer counts a tie as decreasing
-        trend_dir = np.where(trend, np.where(nxt_in, right, step), 0.0)
-    # 2 of 3 beyond 2 sigma, all three on the same side
-    same_seg = np.r_[False, False, seg[2:] == seg[:-2]]
-    r0, r1, r2 = rel, np.r_[np.nan, rel[:-1]], np.r_[np.nan, np.nan, rel[:-2]]
-    c_sum = close.astype(int) + np.r_[0, close[:-1]] + np.r_[0, 0, close[:-2]]
-    ok3 = same_seg & (r0 == r1) & (r1 == r2) & (r0 != 0) & (c_sum >= 2)
-    two_in_three = close & window_flags(ok3, 3)
-    # 7 points on one side of the mean
+    trend, trend_dir = _nhs_trend(y, seg)
+    two_in_three = _nhs_two_in_three(close, rel, seg)
     seven = np.zeros(len(y), bool)
-    for sign in (1.0, -1.0):
+    for sign in (1.0, -1.0):  # 7 points on one side of the mean
         seven |= window_flags(_window_all(rel == sign, NHS_RUN, seg), NHS_RUN)
-
-    value = np.select([outside, trend, two_in_three, seven],
-                      [rel, trend_dir, rel, rel], 0.0)
-    value = np.nan_to_num(value)
-    label = np.select(
-        [outside & (rel > 0), outside, trend & (value > 0), trend,
-         two_in_three & (rel > 0), two_in_three, seven & (rel > 0), seven],
-        ["Above UCL", "Below LCL", "7 Point Trend (Increasing)", "7 Point Trend (Decreasing)",
-         "2 in 3 Above CL", "2 in 3 Below CL", "7 Points Above CL", "7 Points Below CL"],
-        "Common Cause")
+    value, label, ptype = _nhs_point_types([outside, trend, two_in_three, seven],
+                                           [rel, trend_dir, rel, rel], rel, direction)
     special = label != "Common Cause"
-    if direction == "neutral":
-        ptype = np.where(special, np.where(value > 0, "special_cause_neutral_high",
-                                           "special_cause_neutral_low"), "common_cause")
-    else:
-        oriented = value * (1 if direction == "increase" else -1)
-        ptype = np.where(special, np.where(oriented > 0, "special_cause_improvement",
-                                           "special_cause_concern"), "common_cause")
     last = _last_in_segment(seg)
     icon = {"special_cause_improvement": "improvement", "special_cause_concern": "concern",
             "special_cause_neutral_high": "neutral", "special_cause_neutral_low": "neutral"}
@@ -290,6 +268,53 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         "nhs_short_group": rows < 13,
     })
     return points, summary
+
+
+def _nhs_trend(y: FloatArray, seg: IntArray) -> tuple[BoolArray, FloatArray]:
+    """Points in 7 strictly rising or falling points, and the direction of each (§3.4.2)."""
+    step = _steps(y, seg)
+    trend = np.zeros(len(y), bool)
+    for sign in (1.0, -1.0):  # a window of 6 equal, non-zero steps ending at point j
+        trend |= window_flags(_window_all(step == sign, NHS_RUN - 1), NHS_RUN)
+    if not trend.any():
+        return trend, np.zeros(len(y))
+    nxt_in = np.r_[trend[1:] & (seg[1:] == seg[:-1]), False]
+    right = np.r_[step[1:], np.nan]
+    right = np.where(right == 0, -1.0, right)  # the peer counts a tie as decreasing
+    return trend, np.where(trend, np.where(nxt_in, right, step), 0.0)
+
+
+def _nhs_two_in_three(close: BoolArray, rel: FloatArray, seg: IntArray) -> BoolArray:
+    """Close points in a window of 3 with >= 2 close, all on one side of the mean (§3.4.3)."""
+    same_seg = np.r_[False, False, seg[2:] == seg[:-2]]
+    r0, r1, r2 = rel, np.r_[np.nan, rel[:-1]], np.r_[np.nan, np.nan, rel[:-2]]
+    c_sum = close.astype(int) + np.r_[0, close[:-1]] + np.r_[0, 0, close[:-2]]
+    ok3 = same_seg & (r0 == r1) & (r1 == r2) & (r0 != 0) & (c_sum >= 2)
+    flagged: BoolArray = close & window_flags(ok3, 3)
+    return flagged
+
+
+def _nhs_point_types(rules: list[BoolArray], directions: list[FloatArray], rel: FloatArray,
+                     direction: str) -> tuple[FloatArray, npt.NDArray[np.str_],
+                                              npt.NDArray[np.str_]]:
+    """The first rule that fires names the point; its side, label and point type (§3.5)."""
+    outside, trend, two_in_three, seven = rules
+    value = np.nan_to_num(np.select(rules, directions, 0.0))
+    label = np.select(
+        [outside & (rel > 0), outside, trend & (value > 0), trend,
+         two_in_three & (rel > 0), two_in_three, seven & (rel > 0), seven],
+        ["Above UCL", "Below LCL", "7 Point Trend (Increasing)", "7 Point Trend (Decreasing)",
+         "2 in 3 Above CL", "2 in 3 Below CL", "7 Points Above CL", "7 Points Below CL"],
+        "Common Cause")
+    special = label != "Common Cause"
+    if direction == "neutral":
+        ptype = np.where(special, np.where(value > 0, "special_cause_neutral_high",
+                                           "special_cause_neutral_low"), "common_cause")
+    else:
+        oriented = value * (1 if direction == "increase" else -1)
+        ptype = np.where(special, np.where(oriented > 0, "special_cause_improvement",
+                                           "special_cause_concern"), "common_cause")
+    return value, label, ptype
 
 
 def _window_all(mask: BoolArray, width: int, seg: IntArray | None = None) -> BoolArray:
