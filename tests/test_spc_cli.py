@@ -77,6 +77,12 @@ def test_text_output_is_a_readable_table_per_series(tmp_path):
     assert result.exit_code == 0
     assert "P chart — A  (rules: anhoej-qicharts2-0.8.1)" in result.output
     assert "part 1: 4 points, 3 useful" in result.output
+    # the columns are aligned over the whole file, so every series' table lines up
+    team_b = result.output.split("P chart — B  (rules: anhoej-qicharts2-0.8.1)\n")[1]
+    assert team_b.splitlines()[:3] == [
+        "      x      y     cl     lcl    ucl part include sigma_signal runs_signal",
+        "2024-01    0.1    0.2       0 0.5795    1    True        False       False",
+        "2024-02    0.2    0.2       0 0.5795    1    True        False       False"]
 
 
 @pytest.mark.parametrize(("text", "args", "message"), [

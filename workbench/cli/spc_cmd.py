@@ -295,28 +295,52 @@ def _run(file: Path, options: dict[str, Any]) -> None:
     _print_table(points, result.summary, chart, result.rules, options["summary_only"])
 
 
+def _cells(column: pd.Series) -> list[str]:
+    """The text of every value of `column` in the table: numbers to 4 digits, '-' if missing."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        return ["-" if v != v else f"{v:.4g}" for v in column.tolist()]
+    return ["-" if v is None or v is pd.NA or v != v else str(v)
+            for v in column.astype(object).tolist()]
+
+
+def _table_rows(table: pd.DataFrame) -> tuple[str, list[str]]:
+    """A header line and one line per row, columns right-aligned to one width each."""
+    columns = [_cells(table[c]) for c in table.columns]
+    widths = [max([len(str(name)), *map(len, cells)])
+              for name, cells in zip(table.columns, columns, strict=True)]
+    header = " ".join(str(name).rjust(w) for name, w in zip(table.columns, widths, strict=True))
+    rows = [" ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
+            for row in zip(*columns, strict=True)]
+    return header, rows
+
+
+def _part_lines(summary: pd.DataFrame) -> list[str]:
+    columns = ["part", "n_obs", "n_useful", "longest_run", "longest_run_max", "n_crossings",
+               "n_crossings_min", "runs_signal", "sigma_signals"]
+    values = zip(*(_cells(summary[c]) for c in columns), strict=True)
+    return [f"part {part}: {n_obs} points, {useful} useful, longest run {longest} (max "
+            f"{longest_max}), crossings {crossings} (min {crossings_min}), runs signal "
+            f"{'yes' if signal == 'True' else 'no'}, {sigma} outside the limits"
+            for part, n_obs, useful, longest, longest_max, crossings, crossings_min, signal,
+            sigma in values]
+
+
 def _print_table(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules: str,
                  summary_only: bool) -> None:
-    """A table of points and a line per part, per series (series sliced, not searched)."""
+    """A table of points and a line per part, per series; formatted column by column for
+    the whole result, then cut into series."""
     shown = ["x", "y", "cl", "lcl", "ucl", "part", "include", "sigma_signal", "runs_signal"]
     flags = [c for c in points.columns if c.endswith(("_shift", "_trend", "_runs",
                                                       "_astronomical", "_special_cause"))]
-    table = points[shown + flags]
-    summary_bounds = _bounds(summary["series"])
-    point_bounds = _bounds(points["series"])
+    header, rows = ("", []) if summary_only else _table_rows(points[shown + flags])
+    parts = _part_lines(summary)
+    point_bounds = [(0, 0)] * len(summary) if summary_only else _bounds(points["series"])
     lines: list[str] = []
-    for (p0, p1), (s0, s1) in zip(point_bounds, summary_bounds, strict=True):
+    for (p0, p1), (s0, s1) in zip(point_bounds, _bounds(summary["series"]), strict=True):
         key = summary["series"].iat[s0]
-        title = f"{chart.upper()} chart" + ("" if key is None else f" — {key}")
-        lines.append(f"{title}  (rules: {rules})")
+        lines.append(f"{chart.upper()} chart" + ("" if key is None else f" — {key}")
+                     + f"  (rules: {rules})")
         if not summary_only:
-            lines.append(table.iloc[p0:p1].to_string(index=False, na_rep="-",
-                                                     float_format=lambda v: f"{v:.4g}"))
-        for row in summary.iloc[s0:s1].itertuples():
-            lines.append(
-                f"part {row.part}: {row.n_obs} points, {row.n_useful} useful, longest run "
-                f"{row.longest_run} (max {row.longest_run_max}), crossings {row.n_crossings} "
-                f"(min {row.n_crossings_min}), runs signal {'yes' if row.runs_signal else 'no'}, "
-                f"{row.sigma_signals} outside the limits")
-        lines.append("")
+            lines += [header, *rows[p0:p1]]
+        lines += [*parts[s0:s1], ""]
     click.echo("\n".join(lines))
