@@ -231,3 +231,8 @@ def test_nhs_trend_tie_takes_the_step_to_the_right_and_counts_a_tie_as_decreasin
     assert tie["nhs_point_type"] == point_type
     assert p["nhs_special_cause"].tolist() == (["7 Point Trend (Increasing)"] * 6
                                                + ["7 Point Trend (Decreasing)"] * 8)
+
+
+def test_nhs_variation_icon_of_a_series_ending_in_the_fall_after_a_tie_is_low():
+    s = nhs(RISE_TIE_FALL, direction="decrease").summary.iloc[0]
+    assert (s["nhs_variation"], s["nhs_special_cause_improvement"]) == ("improvement_low", 8)
