@@ -7,10 +7,11 @@ with numpy over all series together. The reference is /work/shared/reference/spc
 qicharts2 0.8.1 *attached* (`library(qicharts2)`), so screened moving ranges are on by
 default (reference §0.1).
 
-The stages, each in its own module: `subgroups` (checks and aggregation, §2.1), `limits`
-(centre lines and limits, §2.5), `anhoej` (runs analysis, §2.4) and `rules` (IHI and NHS
-rule sets); this module lays out positions, parts and baselines (§2.3) and assembles the
-frames.
+The stages, each in its own module: `subgroups` (checks and aggregation, §2.1), `layout`
+(positions, parts, rebase dates and baselines, §2.3), `limits` (centre lines and limits,
+§2.5), `anhoej` (runs analysis, §2.4) and `rules` (IHI and NHS rule sets); this module
+checks the arguments, calls them in that order and assembles the frames. `y_neg=False`
+looks at the plotted y of the whole data set, as qicharts2 does.
 
 Deliberate differences from qicharts2, all documented where they apply:
 - positions (freeze, part, exclude) beyond every series raise `SPCInputError`, where
@@ -18,7 +19,6 @@ Deliberate differences from qicharts2, all documented where they apply:
 - categorical x is sorted by Unicode code point, where R sorts by the locale's collation;
 - with `agg_fun="sum"` a subgroup whose rows are all missing stays missing, where R's
   `sum(NA, na.rm = TRUE)` makes it 0;
-- `y_neg=False` looks at the plotted y of the whole data set, as qicharts2 does;
 - for the t chart a given centre line is transformed with y (qicharts2 compares the
   untransformed value with the transformed y).
 """
