@@ -183,14 +183,24 @@ def test_team_and_indicator_helpers_return_records_with_escaped_html(demo_db):
     assert SCRIPT not in odd._repr_html_() and "&lt;script&gt;" in odd._repr_html_()
 
 
-def test_spc_result_html_summarises_every_series():
+def test_spc_result_html_summarises_every_series_once_the_extension_is_loaded(ip):
     # 24 points, 12 below then 12 above the median: one crossing, a run of 12 (Anhøj: a run
     # longer than round(log2 24) + 3 = 8 or fewer than qbinom(0.05, 23, 0.5) = 8 crossings)
     data = pd.DataFrame({"x": range(1, 25), "y": [1.0] * 12 + [5.0] * 12, "series": "<b>ward</b>"})
-    html = qic(data, "run", series="series")._repr_html_()
+    formatted, _ = ip.display_formatter.format(qic(data, "run", series="series"))
+    html = formatted["text/html"]
     assert "run chart, rules anhoej-qicharts2-0.8.1, 1 series, 24 points" in html
     assert ("<td>&lt;b&gt;ward&lt;/b&gt;</td><td>1</td><td>24</td><td>12 / 8</td>"
             "<td>1 / 8</td><td>yes</td><td>0</td>") in html
+
+
+def test_spc_result_has_no_html_of_its_own_after_unload_ext():
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "workbench")
+    shell.run_line_magic("unload_ext", "workbench")
+    result = qic(pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 2.0, 3.0]}), "run")
+    formatted, _ = shell.display_formatter.format(result)
+    assert "text/html" not in formatted and "SPCResult" in formatted["text/plain"]
 
 
 def test_sparkline_is_pure_svg_with_gaps_a_target_line_and_an_escaped_title():
@@ -202,3 +212,15 @@ def test_sparkline_is_pure_svg_with_gaps_a_target_line_and_an_escaped_title():
     assert 'fill="#1a7f37"' in svg  # the last point is above its target
     assert "script" not in svg
     assert "no data" in sparkline_svg([None, float("nan")])
+
+
+def test_charts_setup_notebook_registers_the_html_of_spc_results(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_BOKEHJS", "template")  # nothing else to display
+    from workbench.charts import setup_notebook
+
+    shell = InteractiveShell.instance()
+    shell.display_formatter.formatters["text/html"].pop("workbench.spc.qic.SPCResult", None)
+    setup_notebook()
+    result = qic(pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 2.0, 3.0]}), "run")
+    formatted, _ = shell.display_formatter.format(result)
+    assert "run chart, rules anhoej-qicharts2-0.8.1, 1 series, 3 points" in formatted["text/html"]

@@ -77,6 +77,12 @@ def test_text_output_is_a_readable_table_per_series(tmp_path):
     assert result.exit_code == 0
     assert "P chart — A  (rules: anhoej-qicharts2-0.8.1)" in result.output
     assert "part 1: 4 points, 3 useful" in result.output
+    # the columns are aligned over the whole file, so every series' table lines up
+    team_b = result.output.split("P chart — B  (rules: anhoej-qicharts2-0.8.1)\n")[1]
+    assert team_b.splitlines()[:3] == [
+        "      x      y     cl     lcl    ucl part include sigma_signal runs_signal",
+        "2024-01    0.1    0.2       0 0.5795    1    True        False       False",
+        "2024-02    0.2    0.2       0 0.5795    1    True        False       False"]
 
 
 @pytest.mark.parametrize(("text", "args", "message"), [
@@ -118,3 +124,124 @@ def test_help_documents_row_numbering_and_ends_with_an_example():
     assert "first data row is row 2" in result.output
     assert result.output.rstrip().splitlines()[-1].strip() != ""
     assert "Example: workbench spc" in result.output.split("Options:")[0]
+
+
+def reference_json(text: str, *args: str, tmp_path, capsys) -> str:
+    """The --json text built value by value: qic() frames -> records -> `echo_json`."""
+    from workbench.cli.options import echo_json
+    from workbench.cli.spc_cmd import _POINT_FIELDS, _SUMMARY_FIELDS, read_spc_csv
+    from workbench.spc.qic import qic
+
+    path = tmp_path / "reference.csv"
+    path.write_text(text)
+    frame, _ = read_spc_csv(path)
+    options = dict(zip(args[::2], args[1::2], strict=True))
+    result = qic(frame, options["--chart"], n="n", series="series",
+                 rules=options.get("--rules", "anhoej"))
+    points = result.points.assign(x=result.points["x"].dt.strftime("%Y-%m"))
+    extra_points = [c for c in points.columns if c.startswith(("ihi_", "nhs_"))]
+    extra_summary = [c for c in result.summary.columns if c.startswith(("ihi_", "nhs_"))]
+    entries = []
+    for key in ["A", "B"]:
+        mine, summary = points[points["series"] == key], result.summary
+        summary = summary[summary["series"] == key]
+        records = []
+        for frame_, fields in ((mine, _POINT_FIELDS + extra_points),
+                               (summary, _SUMMARY_FIELDS + extra_summary)):
+            rows = frame_[fields].astype(object)
+            records.append(rows.where(frame_[fields].notna(), None).to_dict(orient="records"))
+        entries.append({"series": key, "chart": options["--chart"], "rules": result.rules,
+                        "points": records[0], "summary": records[1]})
+    capsys.readouterr()
+    echo_json({"series": entries})
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args", [("--chart", "p"), ("--chart", "i", "--rules", "nhs"),
+                                  ("--chart", "run", "--rules", "ihi")])
+def test_json_text_is_what_echo_json_writes_for_the_records_of_each_series(tmp_path, capsys,
+                                                                           args):
+    # the whole frame is serialised at once (issue 15 item 4); the text must not change
+    expected = reference_json(TWO_TEAMS, *args, tmp_path=tmp_path, capsys=capsys)
+    result = run(tmp_path, TWO_TEAMS, *args, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.output == expected
+
+
+def test_summary_only_json_has_the_summary_of_each_series_and_no_points(tmp_path):
+    full = json.loads(run(tmp_path, TWO_TEAMS, "--chart", "p", "--json").output)
+    result = run(tmp_path, TWO_TEAMS, "--chart", "p", "--json", "--summary-only")
+    brief = json.loads(result.output)
+    assert [set(s) for s in brief["series"]] == [{"series", "chart", "rules", "summary"}] * 2
+    assert [s["summary"] for s in brief["series"]] == [s["summary"] for s in full["series"]]
+
+
+def test_summary_only_text_prints_the_part_lines_without_the_table(tmp_path):
+    result = run(tmp_path, TWO_TEAMS, "--chart", "p", "--summary-only")
+    assert result.output.splitlines()[:2] == [
+        "P chart — A  (rules: anhoej-qicharts2-0.8.1)",
+        "part 1: 4 points, 3 useful, longest run 2 (max 5), crossings 1 (min 0), runs signal "
+        "no, 0 outside the limits"]
+    assert "sigma_signal" not in result.output
+
+
+def nhs_csv() -> str:
+    # A and B: 12 baseline months (10, 12 alternating: mean 11, limits 5.68 and 16.32), then
+    # six months of 11; A is rebased at 2025-01, where its second part starts
+    rows = ["series,x,y"]
+    for team in "AB":
+        for i, y in enumerate([10, 12] * 6 + [11] * 6):
+            rows.append(f"{team},{2024 + i // 12}-{i % 12 + 1:02d},{y}")
+    return "\n".join(rows) + "\n"
+
+
+def test_nhs_options_rebase_and_targets_per_series_reach_the_chart(tmp_path):
+    result = run(tmp_path, nhs_csv(), "--chart", "i", "--rules", "nhs", "--freeze", "12",
+                 "--rebase", "B=2025-01", "--target", "A=4", "--target", "B=20", "--json")
+    assert result.exit_code == 0, result.output
+    team_a, team_b = json.loads(result.output)["series"]
+    assert [s["part"] for s in team_a["summary"]] == [1]
+    assert [s["part"] for s in team_b["summary"]] == [1, 2]
+    assert team_a["summary"][0]["nhs_assurance"] == "consistent_pass"
+    assert team_a["points"][0]["target"] == 4.0 and team_b["points"][0]["target"] == 20.0
+    assert team_b["points"][12]["part"] == 2 and team_b["points"][12]["x"] == "2025-01"
+
+
+def test_qicharts2_options_reach_the_chart(tmp_path):
+    text = "x,y\n" + "".join(f"2024-01-{d:02d},{y}\n" for d, y in
+                             zip(range(1, 11), [1, 5, 1, 5, 1, 5, 1, 5, 1, 5], strict=True))
+    result = run(tmp_path, text, "--chart", "i", "--x-period", "week", "--agg-fun", "sum",
+                 "--cl", "10", "--no-y-neg", "--json")
+    assert result.exit_code == 0, result.output
+    points = json.loads(result.output)["series"][0]["points"]
+    # 2024-01-01 is a Monday: days 1-7 sum to 19, days 8-10 to 11
+    assert [(p["x"], p["y"], p["cl"]) for p in points] == [("2024-01-01", 19.0, 10.0),
+                                                            ("2024-01-08", 11.0, 10.0)]
+    assert points[0]["lcl"] == 0.0  # 10 - 3 * 8 / 1.128 < 0, cut at 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--target", "A=high"], "Error: Invalid value for --target: 'high' is not a number."),
+    (["--target", "3", "--target", "A=4"], "Error: Invalid value for --target: give one value "
+                                           "for every series, or SERIES=VALUE for each series"),
+    (["--rebase", "July"], "Error: Invalid value for --rebase: 'July' is not a date; write "
+                           "YYYY-MM or YYYY-MM-DD, e.g. 2024-07."),
+])
+def test_badly_written_per_series_options_are_usage_errors(tmp_path, args, message):
+    result = run(tmp_path, TWO_TEAMS, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_rebase_date_without_a_point_is_an_error_naming_the_date(tmp_path):
+    result = run(tmp_path, TWO_TEAMS, "--rebase", "2023-05")
+    assert result.exit_code == 1
+    assert result.output == ("Error: rebase date 2023-05-01 is not an x of any series; a rebase "
+                             "date must be the date of the first point of the new part.\n")
+
+
+def test_help_documents_the_peer_options():
+    result = CliRunner().invoke(spc, ["--help"])
+    for option in ("--cl", "--target", "--no-y-neg", "--agg-fun", "--x-period", "--rebase",
+                   "--trajectory", "--summary-only", "ihi-exact"):
+        assert option in result.output

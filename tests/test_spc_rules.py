@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from workbench.spc.ihi_runs import TABLE_DIFFERS_AT, exact_runs_limits
 from workbench.spc.qic import qic
 from workbench.spc.rules import IHI_RUNS_TABLE
 
@@ -91,6 +92,52 @@ def test_astronomical_point_on_a_run_chart_with_n_uses_p_chart_limits():
     assert p["ihi_astronomical"].tolist() == [False] * 9 + [True]
 
 
+def test_exact_runs_limits_reproduce_swed_eisenhart_for_10_above_and_10_below():
+    # Swed & Eisenhart 1943, Table II (n1 = n2 = 10, 2.5 % each tail): 6 runs or fewer and
+    # 16 or more are significant, so fewer than 7 or more than 15 is a signal
+    assert exact_runs_limits(20) == (7, 15)
+
+
+@pytest.mark.parametrize(("n", "table", "exact"), [
+    (10, (3, 9), (3, 9)), (11, (3, 10), (4, 9)), (20, (6, 16), (7, 15)),
+    (30, (11, 21), (11, 21)), (41, (16, 27), (15, 28)), (59, (24, 38), (23, 38)),
+])
+def test_published_and_exact_runs_limits(n, table, exact):
+    assert IHI_RUNS_TABLE[n] == table
+    assert exact_runs_limits(n) == exact
+
+
+def test_published_table_differs_from_the_exact_limits_at_16_values_of_n():
+    differ = [n for n in range(10, 61) if exact_runs_limits(n) != IHI_RUNS_TABLE[n]]
+    assert differ == list(TABLE_DIFFERS_AT) == [11, 12, 17, 20, 22, 23, 25, 29, 32, 37, 41,
+                                                43, 53, 55, 57, 59]
+
+
+# 20 useful points, 10 above and 10 below the median 5, in 16 runs (4 of 2, 12 of 1)
+SIXTEEN_RUNS = [9, 9, 1, 1, 9, 9, 1, 1] + [9, 1] * 6
+
+
+@pytest.mark.parametrize(("rules", "version", "upper", "too_many"), [
+    ("ihi", "ihi-2011", 16, False), ("ihi-exact", "ihi-2011-exact-runs", 15, True),
+])
+def test_the_two_ihi_rule_sets_disagree_on_16_runs_among_20_points(rules, version, upper,
+                                                                   too_many):
+    result = qic(frame(SIXTEEN_RUNS), "run", rules=rules)
+    s = result.summary.iloc[0]
+    assert (result.rules, s["ihi_n_runs"], s["ihi_runs_upper"]) == (version, 16, upper)
+    assert bool(s["ihi_too_many_runs"]) is too_many
+    assert result.points["ihi_runs"].tolist() == [too_many] * 20
+
+
+def test_exact_runs_rule_applies_beyond_60_useful_points_where_the_table_stops():
+    alternating = frame([1, 9] * 36)  # 72 runs among 72 points
+    table = qic(alternating, "run", rules="ihi").summary.iloc[0]
+    exact = qic(alternating, "run", rules="ihi-exact").summary.iloc[0]
+    assert table["ihi_runs_upper"] is pd.NA and not table["ihi_too_many_runs"]
+    assert (exact["ihi_runs_lower"], exact["ihi_runs_upper"]) == (29, 45)
+    assert bool(exact["ihi_too_many_runs"])
+
+
 # --- NHS Making Data Count (spc-rules.md §3) ----------------------------------------------
 
 BASE = [10, 12] * 6  # mean 11, every MR 2: limits 11 -+ 2.66*2 = 5.68 / 16.32
@@ -163,3 +210,29 @@ def test_nhs_assurance_icon_compares_the_target_with_the_last_limits(target, dir
 def test_nhs_group_shorter_than_13_points_is_marked():
     s = qic(frame(BASE), "i", rules="nhs").summary.iloc[0]
     assert bool(s["nhs_short_group"])
+
+
+# A rise of 7 points ends at 12.2; the next point is also 12.2 and starts a fall of 7.
+RISE_TIE_FALL = [11, 11.2, 11.4, 11.6, 11.8, 12.0, 12.2, 12.2, 12.0, 11.8, 11.6, 11.4, 11.2, 11.0]
+
+
+@pytest.mark.parametrize(("direction", "point_type"), [
+    ("decrease", "special_cause_improvement"), ("increase", "special_cause_concern"),
+    ("neutral", "special_cause_neutral_low"),
+])
+def test_nhs_trend_tie_takes_the_step_to_the_right_and_counts_a_tie_as_decreasing(direction,
+                                                                                   point_type):
+    # NHSRplotthedots 0.2.2 (spc-rules.md §3.4.2): the direction of a point inside a trend is
+    # the step to its right when the next point is in a trend too; a tie (0) is decreasing
+    p = nhs(RISE_TIE_FALL, direction=direction).points.iloc[12:]
+    tie = p.iloc[6]  # the first 12.2: ends the rise, its next point starts the fall
+    assert tie["nhs_trend"]
+    assert tie["nhs_special_cause"] == "7 Point Trend (Decreasing)"
+    assert tie["nhs_point_type"] == point_type
+    assert p["nhs_special_cause"].tolist() == (["7 Point Trend (Increasing)"] * 6
+                                               + ["7 Point Trend (Decreasing)"] * 8)
+
+
+def test_nhs_variation_icon_of_a_series_ending_in_the_fall_after_a_tie_is_low():
+    s = nhs(RISE_TIE_FALL, direction="decrease").summary.iloc[0]
+    assert (s["nhs_variation"], s["nhs_special_cause_improvement"]) == ("improvement_low", 8)

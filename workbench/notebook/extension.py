@@ -23,7 +23,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from workbench.errors import NotFoundError, StoreError, WorkbenchError
-from workbench.notebook.reprs import Indicator, Team
+from workbench.notebook.reprs import (
+    Indicator,
+    Team,
+    register_spc_html,
+    unregister_spc_html,
+)
 from workbench.notebook.team_card import TeamCard, unknown_team
 
 __all__ = [
@@ -194,13 +199,16 @@ def workbench_magic(line: str) -> Any:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register the `%workbench` line magic (called by `%load_ext workbench`)."""
+    """Register the `%workbench` line magic and the HTML of SPC results (called by
+    `%load_ext workbench`)."""
     ipython.register_magic_function(workbench_magic, magic_kind="line", magic_name="workbench")
+    register_spc_html(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """Forget the magic and close the connection (`%unload_ext workbench`)."""
     ipython.magics_manager.magics["line"].pop("workbench", None)
+    unregister_spc_html(ipython)
     if STATE.engine is not None:
         STATE.engine.dispose()
     STATE.engine, STATE.url = None, ""

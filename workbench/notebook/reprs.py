@@ -19,7 +19,15 @@ from workbench.notebook.render import Fragment, esc
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.spc.qic import SPCResult
 
-__all__ = ["CSS", "Indicator", "Team", "sparkline_svg", "spc_result_html"]
+__all__ = [
+    "CSS",
+    "Indicator",
+    "Team",
+    "register_spc_html",
+    "sparkline_svg",
+    "spc_result_html",
+    "unregister_spc_html",
+]
 
 #: Scoped styles of every representation here (class names start with `wb-`).
 CSS = (
@@ -271,3 +279,36 @@ def spc_result_html(result: SPCResult, max_rows: int = 50) -> str:
         "<th>Part</th><th>Points</th><th>Longest run / max</th><th>Crossings / min</th>"
         "<th>Runs signal</th><th>Sigma signals</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>{tail}</div>")
+
+
+#: The class whose HTML `register_spc_html` provides, named so that registering it does not
+#: import the analytics (IPython's `for_type_by_name`; workbench.spc builds no HTML itself).
+SPC_RESULT_TYPE = ("workbench.spc.qic", "SPCResult")
+
+
+def _html_formatter(ipython: Any | None) -> Any | None:
+    if ipython is None:
+        from IPython import get_ipython
+
+        ipython = get_ipython()
+    return None if ipython is None else ipython.display_formatter.formatters["text/html"]
+
+
+def register_spc_html(ipython: Any | None = None) -> bool:
+    """Show every `SPCResult` as `spc_result_html` in `ipython` (default: the running shell).
+
+    Called by `%load_ext workbench` and by `workbench.charts.setup_notebook()`. Returns
+    False outside IPython (nothing to register with).
+    """
+    formatter = _html_formatter(ipython)
+    if formatter is None:
+        return False
+    formatter.for_type_by_name(*SPC_RESULT_TYPE, spc_result_html)
+    return True
+
+
+def unregister_spc_html(ipython: Any | None = None) -> None:
+    """Forget the HTML of `SPCResult` (called by `%unload_ext workbench`)."""
+    formatter = _html_formatter(ipython)
+    if formatter is not None:
+        formatter.pop(".".join(SPC_RESULT_TYPE), None)

@@ -1,4 +1,4 @@
-"""Segment-wise numeric kernels shared by `workbench.spc` and `workbench.spc.rules`.
+"""Segment-wise numeric kernels shared by the modules of `workbench.spc`.
 
 A *segment* is one (series, part) of a chart. Every array here holds one element per plotted
 point, with the points sorted by segment and then by position, and `seg` gives each point's
@@ -12,8 +12,13 @@ on it here too (spc-rules.md §0.6; e.g. mean(0.1, 0.2, 0.3) == 0.2 in R, not in
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
+    "BoolArray",
+    "FloatArray",
+    "IntArray",
+    "ObjectArray",
     "seg_sum",
     "seg_mean",
     "seg_median",
@@ -26,25 +31,35 @@ __all__ = [
 
 _LD = np.longdouble
 
+#: One float per point (or per segment); NaN is a missing value.
+FloatArray = npt.NDArray[np.float64]
+#: One integer per point (or per segment), e.g. segment numbers or positions.
+IntArray = npt.NDArray[np.int64]
+#: One flag per point (or per segment).
+BoolArray = npt.NDArray[np.bool_]
+#: Labels (series names), one per series.
+ObjectArray = npt.NDArray[np.object_]
 
-def seg_count(mask: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
+
+def seg_count(mask: BoolArray, seg: IntArray, n_seg: int) -> IntArray:
     """Number of True in `mask` per segment."""
     return np.bincount(seg[mask], minlength=n_seg)
 
 
-def _starts(counts: np.ndarray) -> np.ndarray:
+def _starts(counts: IntArray) -> IntArray:
     return np.concatenate(([0], np.cumsum(counts)[:-1]))
 
 
-def _compress(values: np.ndarray, mask: np.ndarray | None, seg: np.ndarray):
+def _compress(values: FloatArray, mask: BoolArray | None,
+              seg: IntArray) -> tuple[FloatArray, IntArray]:
     keep = ~np.isnan(values)
     if mask is not None:
         keep &= mask
     return values[keep], seg[keep]
 
 
-def seg_sum(values: np.ndarray, seg: np.ndarray, n_seg: int,
-            mask: np.ndarray | None = None) -> np.ndarray:
+def seg_sum(values: FloatArray, seg: IntArray, n_seg: int,
+            mask: BoolArray | None = None) -> FloatArray:
     """R's `sum(x, na.rm = TRUE)` per segment (long-double accumulation; empty -> 0)."""
     v, s = _compress(values, mask, seg)
     counts = np.bincount(s, minlength=n_seg)
@@ -55,8 +70,8 @@ def seg_sum(values: np.ndarray, seg: np.ndarray, n_seg: int,
     return out
 
 
-def seg_mean(values: np.ndarray, seg: np.ndarray, n_seg: int,
-             mask: np.ndarray | None = None) -> np.ndarray:
+def seg_mean(values: FloatArray, seg: IntArray, n_seg: int,
+             mask: BoolArray | None = None) -> FloatArray:
     """R's `mean(x, na.rm = TRUE)` per segment, with its correction pass (empty -> NaN)."""
     v, s = _compress(values, mask, seg)
     counts = np.bincount(s, minlength=n_seg)
@@ -75,8 +90,8 @@ def seg_mean(values: np.ndarray, seg: np.ndarray, n_seg: int,
     return out
 
 
-def seg_median(values: np.ndarray, seg: np.ndarray, n_seg: int,
-               mask: np.ndarray | None = None) -> np.ndarray:
+def seg_median(values: FloatArray, seg: IntArray, n_seg: int,
+               mask: BoolArray | None = None) -> FloatArray:
     """R's `median(x, na.rm = TRUE)` per segment (mean of the two middle values; empty -> NaN)."""
     v, s = _compress(values, mask, seg)
     order = np.lexsort((v, s))
@@ -94,8 +109,8 @@ def seg_median(values: np.ndarray, seg: np.ndarray, n_seg: int,
     return out
 
 
-def seg_sd(values: np.ndarray, seg: np.ndarray, n_seg: int,
-           mask: np.ndarray | None = None, na_rm: bool = True) -> np.ndarray:
+def seg_sd(values: FloatArray, seg: IntArray, n_seg: int,
+           mask: BoolArray | None = None, na_rm: bool = True) -> FloatArray:
     """R's `sd()` per segment (n - 1 denominator; fewer than 2 values -> NaN).
 
     With `na_rm=False` a segment holding any NaN gives NaN, as R's default does.
@@ -117,8 +132,8 @@ def seg_sd(values: np.ndarray, seg: np.ndarray, n_seg: int,
     return out
 
 
-def seg_moving_range_mean(values: np.ndarray, seg: np.ndarray, n_seg: int, mask: np.ndarray,
-                          screen: bool) -> np.ndarray:
+def seg_moving_range_mean(values: FloatArray, seg: IntArray, n_seg: int, mask: BoolArray,
+                          screen: bool) -> FloatArray:
     """Average moving range of `values` restricted to `mask`, per segment.
 
     The rows outside `mask` are removed first, so their neighbours form one moving range
@@ -138,7 +153,8 @@ def seg_moving_range_mean(values: np.ndarray, seg: np.ndarray, n_seg: int, mask:
     return amr
 
 
-def runs_of(sign: np.ndarray, seg: np.ndarray, n_seg: int):
+def runs_of(sign: FloatArray, seg: IntArray,
+            n_seg: int) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
     """Runs of equal consecutive values of `sign` within segments.
 
     `sign` and `seg` hold only the useful points, in order. Returns (run_id per point,
@@ -159,7 +175,7 @@ def runs_of(sign: np.ndarray, seg: np.ndarray, n_seg: int):
     return run_id, lengths, run_seg, n_runs, longest
 
 
-def window_flags(ok_end: np.ndarray, width: int) -> np.ndarray:
+def window_flags(ok_end: BoolArray, width: int) -> BoolArray:
     """Points covered by a window of `width` points that ends where `ok_end` is True.
 
     `ok_end[j]` says that the window of points j-width+1..j qualifies. Returns a boolean per

@@ -4,7 +4,10 @@ Each set is named and versioned in the output (`rules` column of the summary):
 
 - ``ihi-2011`` — the four run-chart rules as taught by IHI (Perla, Provost & Murray 2011,
   "The run chart: a simple analytical tool for learning from variation in healthcare
-  processes", BMJ Qual Saf 20:46-51; qi-tools-and-user-needs.md §B2).
+  processes", BMJ Qual Saf 20:46-51; qi-tools-and-user-needs.md §B2), the runs rule with
+  the published table (`rules="ihi"`);
+- ``ihi-2011-exact-runs`` — the same rules, the runs rule with limits computed from the exact
+  distribution of the number of runs (`rules="ihi-exact"`; see `workbench.spc.ihi_runs`).
 - ``nhs-mdc-ptd-0.2.2`` — NHS England "Making Data Count" XmR rules as implemented by
   NHSRplotthedots 0.2.2 (spc-rules.md §3).
 
@@ -17,33 +20,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from workbench.errors import SPCInputError
-from workbench.spc.kernels import runs_of, seg_mean, seg_moving_range_mean, window_flags
+from workbench.spc.ihi_runs import IHI_RUNS_TABLE, runs_limits
+from workbench.spc.kernels import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    runs_of,
+    seg_mean,
+    seg_moving_range_mean,
+    window_flags,
+)
+from workbench.spc.limits import chart_lines
+from workbench.spc.subgroups import Subgroups
 
 __all__ = ["IHI_RUNS_TABLE", "RuleContext", "apply", "ihi_rules", "nhs_rules"]
-
-# Perla, Provost & Murray 2011, BMJ Qual Saf 20:46-51, Table 1 ("Table for checking for too
-# many or too few runs on a run chart"), itself taken from Swed & Eisenhart 1943 (Ann. Math.
-# Statist. 14:66-87), about 5% risk. Key: number of useful observations (points not on the
-# median); value: (lower, upper). Fewer runs than `lower` = too few; more than `upper` = too
-# many. Outside 10..60 the rule is not applied.
-IHI_RUNS_TABLE: dict[int, tuple[int, int]] = {
-    10: (3, 9), 11: (3, 10), 12: (3, 11), 13: (4, 11), 14: (4, 12), 15: (5, 12),
-    16: (5, 13), 17: (5, 13), 18: (6, 14), 19: (6, 15), 20: (6, 16), 21: (7, 16),
-    22: (7, 17), 23: (7, 17), 24: (8, 18), 25: (8, 18), 26: (9, 19), 27: (10, 19),
-    28: (10, 20), 29: (10, 20), 30: (11, 21), 31: (11, 22), 32: (11, 23), 33: (12, 23),
-    34: (12, 24), 35: (13, 24), 36: (13, 25), 37: (13, 25), 38: (14, 26), 39: (14, 26),
-    40: (15, 27), 41: (16, 27), 42: (16, 28), 43: (17, 28), 44: (17, 29), 45: (17, 30),
-    46: (17, 31), 47: (18, 31), 48: (18, 32), 49: (19, 32), 50: (19, 33), 51: (20, 33),
-    52: (20, 34), 53: (21, 34), 54: (21, 35), 55: (22, 35), 56: (22, 36), 57: (23, 36),
-    58: (23, 37), 59: (24, 38), 60: (24, 38),
-}
-_RUNS_LOWER = np.full(61, np.nan)
-_RUNS_UPPER = np.full(61, np.nan)
-for _n, (_lo, _hi) in IHI_RUNS_TABLE.items():
-    _RUNS_LOWER[_n], _RUNS_UPPER[_n] = _lo, _hi
 
 IHI_SHIFT = 6  # points on one side of the median
 IHI_TREND = 5  # points going up (or down), ties counted once
@@ -56,31 +50,35 @@ class RuleContext:
     """Arrays of one `qic()` call, per point, sorted by segment (series, part) and position."""
 
     chart: str
-    sub: dict
-    seg: np.ndarray
+    sub: Subgroups
+    seg: IntArray
     n_seg: int
-    y: np.ndarray  # plotted y before `multiply`
-    cl: np.ndarray  # centre line before `multiply`
-    include: np.ndarray
-    baseline: np.ndarray
-    base: np.ndarray
+    y: FloatArray  # plotted y before `multiply`
+    cl: FloatArray  # centre line before `multiply`
+    include: BoolArray
+    baseline: BoolArray
+    base: BoolArray
+    #: NHS: the points the mean and limits come from (fix_after_n_points within each part).
+    fixed: BoolArray
     multiply: float
     screen_mr: bool
-    sigma_signal: np.ndarray
-    useful: np.ndarray
-    n_runs: np.ndarray
-    n_useful: np.ndarray
-    target: float | None
+    sigma_signal: BoolArray
+    useful: BoolArray
+    n_runs: IntArray
+    n_useful: IntArray
+    target: FloatArray | None  # per point, in plotted units (after `multiply`)
     direction: str | None
     categorical: bool
 
 
 def apply(rules: str, ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Extra point and summary columns of rule set `rules` ("ihi" or "nhs")."""
-    return ihi_rules(ctx) if rules == "ihi" else nhs_rules(ctx)
+    """Extra point and summary columns of rule set `rules` ("ihi", "ihi-exact" or "nhs")."""
+    if rules in ("ihi", "ihi-exact"):
+        return ihi_rules(ctx, exact=rules == "ihi-exact")
+    return nhs_rules(ctx)
 
 
-def _steps(y: np.ndarray, seg: np.ndarray) -> np.ndarray:
+def _steps(y: FloatArray, seg: IntArray) -> FloatArray:
     """Sign of y[j] - y[j-1] within a segment; NaN at segment starts and next to gaps."""
     with np.errstate(invalid="ignore"):
         step = np.sign(np.diff(y, prepend=np.nan))
@@ -88,7 +86,7 @@ def _steps(y: np.ndarray, seg: np.ndarray) -> np.ndarray:
     return step
 
 
-def _last_in_segment(seg: np.ndarray) -> np.ndarray:
+def _last_in_segment(seg: IntArray) -> IntArray:
     return np.flatnonzero(np.r_[seg[1:] != seg[:-1], True])
 
 
@@ -96,7 +94,7 @@ def _last_in_segment(seg: np.ndarray) -> np.ndarray:
 # IHI
 
 
-def ihi_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ihi_rules(ctx: RuleContext, exact: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """IHI run-chart rules (Perla, Provost & Murray 2011; qi-tools-and-user-needs.md §B2).
 
     All four rules are checked against the chart's own centre line (the median on a run
@@ -108,40 +106,19 @@ def ihi_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     - **Trend** (`ihi_trend`): ≥ 5 consecutive points going up, or going down. Equal
       consecutive values count once: they neither add to nor break the trend.
     - **Runs** (`ihi_runs`, whole part): fewer runs than the lower limit or more than the
-      upper limit of Perla's Table 1 (Swed & Eisenhart 1943) for 10..60 useful points;
-      runs = crossings + 1. Outside 10..60 the rule is not applied.
+      upper limit; runs = crossings + 1. The limits are Perla's Table 1 for 10..60 useful
+      points (not applied outside), or with `exact` those of the exact runs distribution
+      for 10 or more useful points (`workbench.spc.ihi_runs`).
     - **Astronomical point** (`ihi_astronomical`): IHI leaves it to judgement; here it is a
       point outside 3-sigma limits: the chart's own limits on a control chart, and on a run
       chart those of the I chart (no n), the P chart (n given, y <= n) or the U chart.
     """
     seg, n_seg = ctx.seg, ctx.n_seg
-    # shift
-    shift = np.zeros(len(seg), bool)
-    with np.errstate(invalid="ignore"):
-        side = np.sign(ctx.y - ctx.cl)
-    run_id, lengths, *_ = runs_of(side[ctx.useful], seg[ctx.useful], n_seg)
-    shift[ctx.useful] = lengths[run_id] >= IHI_SHIFT
-    # trend: over included, non-missing points; ties removed before counting
-    kept = np.flatnonzero(ctx.include & ~np.isnan(ctx.y))
-    step = _steps(ctx.y[kept], seg[kept])
-    moves = np.flatnonzero(~np.isnan(step) & (step != 0))  # step j joins kept[j-1] -> kept[j]
-    trend = np.zeros(len(seg), bool)
-    if len(moves):
-        rid, rlen, *_ = runs_of(step[moves], seg[kept][moves], n_seg)
-        long_run = rlen >= IHI_TREND - 1
-        first = np.r_[True, rid[1:] != rid[:-1]]
-        last = np.r_[rid[1:] != rid[:-1], True]
-        starts = moves[first & long_run[rid]] - 1
-        ends = moves[last & long_run[rid]]
-        marks = np.zeros(len(kept) + 1, np.int64)
-        np.add.at(marks, starts, 1)
-        np.add.at(marks, ends + 1, -1)
-        trend[kept] = np.cumsum(marks)[:-1] > 0
+    shift, trend = _ihi_shift(ctx), _ihi_trend(ctx)
     # runs table
     n_u = ctx.n_useful
-    in_table = (n_u >= 10) & (n_u <= 60)
-    lower = np.where(in_table, _RUNS_LOWER[np.clip(n_u, 0, 60)], np.nan)
-    upper = np.where(in_table, _RUNS_UPPER[np.clip(n_u, 0, 60)], np.nan)
+    lower, upper = runs_limits(n_u, exact)
+    in_table = ~np.isnan(lower)
     runs_count = np.where(n_u > 0, ctx.n_runs, 0)
     too_few = in_table & (runs_count < lower)
     too_many = in_table & (runs_count > upper)
@@ -152,8 +129,8 @@ def ihi_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
                            "ihi_astronomical": astronomical, "ihi_signal": signal})
     summary = pd.DataFrame({
         "ihi_n_runs": pd.array(np.where(n_u > 0, runs_count, np.nan), dtype="Int64"),
-        "ihi_runs_lower": pd.array(lower, dtype="Int64"),
-        "ihi_runs_upper": pd.array(upper, dtype="Int64"),
+        "ihi_runs_lower": pd.array(lower.tolist(), dtype="Int64"),
+        "ihi_runs_upper": pd.array(upper.tolist(), dtype="Int64"),
         "ihi_too_few_runs": too_few, "ihi_too_many_runs": too_many,
         "ihi_shift": np.bincount(seg[shift], minlength=n_seg) > 0,
         "ihi_trend": np.bincount(seg[trend], minlength=n_seg) > 0,
@@ -163,19 +140,48 @@ def ihi_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     return points, summary
 
 
-def _astronomical(ctx: RuleContext) -> np.ndarray:
+def _ihi_shift(ctx: RuleContext) -> BoolArray:
+    """Points in a run of >= 6 useful points on one side of the centre line."""
+    shift = np.zeros(len(ctx.seg), bool)
+    with np.errstate(invalid="ignore"):
+        side = np.sign(ctx.y - ctx.cl)
+    run_id, lengths, *_ = runs_of(side[ctx.useful], ctx.seg[ctx.useful], ctx.n_seg)
+    shift[ctx.useful] = lengths[run_id] >= IHI_SHIFT
+    return shift
+
+
+def _ihi_trend(ctx: RuleContext) -> BoolArray:
+    """Points in >= 5 included, non-missing points going one way (ties removed first)."""
+    seg = ctx.seg
+    kept = np.flatnonzero(ctx.include & ~np.isnan(ctx.y))
+    step = _steps(ctx.y[kept], seg[kept])
+    moves = np.flatnonzero(~np.isnan(step) & (step != 0))  # step j joins kept[j-1] -> kept[j]
+    trend = np.zeros(len(seg), bool)
+    if len(moves):
+        rid, rlen, *_ = runs_of(step[moves], seg[kept][moves], ctx.n_seg)
+        long_run = rlen >= IHI_TREND - 1
+        first = np.r_[True, rid[1:] != rid[:-1]]
+        last = np.r_[rid[1:] != rid[:-1], True]
+        starts = moves[first & long_run[rid]] - 1
+        ends = moves[last & long_run[rid]]
+        marks = np.zeros(len(kept) + 1, np.int64)
+        np.add.at(marks, starts, 1)
+        np.add.at(marks, ends + 1, -1)
+        trend[kept] = np.cumsum(marks)[:-1] > 0
+    return trend
+
+
+def _astronomical(ctx: RuleContext) -> BoolArray:
     if ctx.chart != "run":
         return ctx.sigma_signal.copy()
-    from workbench.spc.qic import _lines  # the chart engine; imported late to avoid a cycle
-
     sub = ctx.sub
-    if not sub["got_n"]:
+    if not sub.got_n:
         companion = "i"
     else:
         with np.errstate(invalid="ignore"):
-            companion = "p" if not np.any(sub["y_sum"] > sub["n"]) else "u"
-    y, lcl, _, _, _, ucl = _lines(companion, sub, ctx.seg, ctx.n_seg, ctx.base,
-                                  ctx.screen_mr, ctx.categorical)
+            companion = "p" if not np.any(sub.y_sum > sub.n) else "u"
+    y, lcl, _, _, _, ucl = chart_lines(companion, sub, ctx.seg, ctx.n_seg, ctx.base,
+                                       ctx.screen_mr, ctx.categorical)
     with np.errstate(invalid="ignore"):
         lcl = np.where(np.isfinite(lcl), lcl, np.nan)
         ucl = np.where(np.isfinite(ucl), ucl, np.nan)
@@ -189,9 +195,11 @@ def _astronomical(ctx: RuleContext) -> np.ndarray:
 def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """NHS Making Data Count XmR rules, as NHSRplotthedots 0.2.2 (spc-rules.md §3).
 
-    Per (series, part) — a part plays the role of a rebase group, `freeze` that of
-    `fix_after_n_points`; excluded points are left out of the mean and the moving ranges
-    (the moving ranges next to them are dropped, not bridged, as for a missing value):
+    Per (series, part) — a part (`part` positions or `rebase` dates) plays the role of a
+    rebase group, `freeze` that of `fix_after_n_points`, counted within each part (also when
+    parts are given, where qicharts2's own columns ignore `freeze`); excluded points are left
+    out of the mean and the moving ranges (the moving ranges next to them are dropped, not
+    bridged, as for a missing value):
 
     - mean of the fixed points; MR = |Δy| of consecutive points; AMR = mean(MR), screened
       (MR not < 3.267·AMR dropped, AMR recomputed once); process limits mean ∓ 2.66·AMR
@@ -202,16 +210,21 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
       (`nhs_two_in_three`, only the close points are flagged); 4 seven points on one side of
       the mean (`nhs_seven_one_side`, a point on the mean breaks the run). The first rule that
       fires names the point (`nhs_special_cause`); each rule's own column shows all that fire.
+      A point inside a trend takes the direction of the step to its right when the next point
+      is in a trend too (else the step from its left); a tie there counts as decreasing, as
+      in the peer: a point that ends a rise and is followed by an equal value that starts a
+      fall is "7 Point Trend (Decreasing)", an improvement when `direction` is decrease.
     - `nhs_point_type` orients the special cause by `direction` (§3.5): improvement, concern
       or neutral_high/low; the variation icon and the assurance icon (needs `target`) come
-      from the last point of each part (§3.6-3.7).
+      from the last point of each part (§3.6-3.7); the target may differ per series (a
+      target per facet in the peer) and is compared with the limits in plotted units.
     """
     direction = ctx.direction or "increase"
     if direction not in ("increase", "decrease", "neutral"):
         raise SPCInputError(f"unknown direction {direction!r}; choose increase, decrease or "
                             "neutral.", column="direction")
     seg, n_seg, y = ctx.seg, ctx.n_seg, ctx.y
-    fixed = np.where(ctx.base, y, np.nan)
+    fixed = np.where(ctx.fixed, y, np.nan)
     mean = seg_mean(fixed, seg, n_seg)
     amr = seg_moving_range_mean(fixed, seg, n_seg, np.ones(len(y), bool), ctx.screen_mr)
     lpl, upl = mean - NHS_SIGMA * amr, mean + NHS_SIGMA * amr
@@ -221,54 +234,23 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         outside = (y > hi) | (y < lo)
         rel = np.sign(y - m)
         close = ~outside & ((y > near_hi[seg]) | (y < near_lo[seg]))
-    step = _steps(y, seg)
-    # 7-point trend: a window of 6 equal, non-zero steps ending at point j
-    trend = np.zeros(len(y), bool)
-    trend_dir = np.zeros(len(y))
-    for sign in (1.0, -1.0):
-        ok = _window_all(step == sign, NHS_RUN - 1)
-        covered = window_flags(ok, NHS_RUN)
-        trend |= covered
-    if trend.any():
-        nxt_in = np.r_[trend[1:] & (seg[1:] == seg[:-1]), False]
-        right = np.r_[step[1:], np.nan]
-        trend_dir = np.where(trend, np.where(nxt_in, right, step), 0.0)
-    # 2 of 3 beyond 2 sigma, all three on the same side
-    same_seg = np.r_[False, False, seg[2:] == seg[:-2]]
-    r0, r1, r2 = rel, np.r_[np.nan, rel[:-1]], np.r_[np.nan, np.nan, rel[:-2]]
-    c_sum = close.astype(int) + np.r_[0, close[:-1]] + np.r_[0, 0, close[:-2]]
-    ok3 = same_seg & (r0 == r1) & (r1 == r2) & (r0 != 0) & (c_sum >= 2)
-    two_in_three = close & window_flags(ok3, 3)
-    # 7 points on one side of the mean
+    trend, trend_dir = _nhs_trend(y, seg)
+    two_in_three = _nhs_two_in_three(close, rel, seg)
     seven = np.zeros(len(y), bool)
-    for sign in (1.0, -1.0):
+    for sign in (1.0, -1.0):  # 7 points on one side of the mean
         seven |= window_flags(_window_all(rel == sign, NHS_RUN, seg), NHS_RUN)
-
-    value = np.select([outside, trend, two_in_three, seven],
-                      [rel, trend_dir, rel, rel], 0.0)
-    value = np.nan_to_num(value)
-    label = np.select(
-        [outside & (rel > 0), outside, trend & (value > 0), trend,
-         two_in_three & (rel > 0), two_in_three, seven & (rel > 0), seven],
-        ["Above UCL", "Below LCL", "7 Point Trend (Increasing)", "7 Point Trend (Decreasing)",
-         "2 in 3 Above CL", "2 in 3 Below CL", "7 Points Above CL", "7 Points Below CL"],
-        "Common Cause")
+    value, label, ptype = _nhs_point_types([outside, trend, two_in_three, seven],
+                                           [rel, trend_dir, rel, rel], rel, direction)
     special = label != "Common Cause"
-    if direction == "neutral":
-        ptype = np.where(special, np.where(value > 0, "special_cause_neutral_high",
-                                           "special_cause_neutral_low"), "common_cause")
-    else:
-        oriented = value * (1 if direction == "increase" else -1)
-        ptype = np.where(special, np.where(oriented > 0, "special_cause_improvement",
-                                           "special_cause_concern"), "common_cause")
     last = _last_in_segment(seg)
     icon = {"special_cause_improvement": "improvement", "special_cause_concern": "concern",
             "special_cause_neutral_high": "neutral", "special_cause_neutral_low": "neutral"}
     variation = [("common_cause" if t == "common_cause"
                   else f"{icon[t]}_{'high' if v > 0 else 'low'}")
                  for t, v in zip(ptype[last], value[last], strict=True)]
-    assurance = _assurance(ctx.target, direction, lpl, upl)
     k = ctx.multiply
+    target = None if ctx.target is None else ctx.target[last]
+    assurance = _assurance(target, direction, lpl * k, upl * k)
     points = pd.DataFrame({
         "nhs_cl": m * k, "nhs_lpl": _finite(lo * k), "nhs_upl": _finite(hi * k),
         "nhs_outside_limits": outside, "nhs_trend": trend, "nhs_two_in_three": two_in_three,
@@ -288,7 +270,54 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     return points, summary
 
 
-def _window_all(mask: np.ndarray, width: int, seg: np.ndarray | None = None) -> np.ndarray:
+def _nhs_trend(y: FloatArray, seg: IntArray) -> tuple[BoolArray, FloatArray]:
+    """Points in 7 strictly rising or falling points, and the direction of each (§3.4.2)."""
+    step = _steps(y, seg)
+    trend = np.zeros(len(y), bool)
+    for sign in (1.0, -1.0):  # a window of 6 equal, non-zero steps ending at point j
+        trend |= window_flags(_window_all(step == sign, NHS_RUN - 1), NHS_RUN)
+    if not trend.any():
+        return trend, np.zeros(len(y))
+    nxt_in = np.r_[trend[1:] & (seg[1:] == seg[:-1]), False]
+    right = np.r_[step[1:], np.nan]
+    right = np.where(right == 0, -1.0, right)  # the peer counts a tie as decreasing
+    return trend, np.where(trend, np.where(nxt_in, right, step), 0.0)
+
+
+def _nhs_two_in_three(close: BoolArray, rel: FloatArray, seg: IntArray) -> BoolArray:
+    """Close points in a window of 3 with >= 2 close, all on one side of the mean (§3.4.3)."""
+    same_seg = np.r_[False, False, seg[2:] == seg[:-2]]
+    r0, r1, r2 = rel, np.r_[np.nan, rel[:-1]], np.r_[np.nan, np.nan, rel[:-2]]
+    c_sum = close.astype(int) + np.r_[0, close[:-1]] + np.r_[0, 0, close[:-2]]
+    ok3 = same_seg & (r0 == r1) & (r1 == r2) & (r0 != 0) & (c_sum >= 2)
+    flagged: BoolArray = close & window_flags(ok3, 3)
+    return flagged
+
+
+def _nhs_point_types(rules: list[BoolArray], directions: list[FloatArray], rel: FloatArray,
+                     direction: str) -> tuple[FloatArray, npt.NDArray[np.str_],
+                                              npt.NDArray[np.str_]]:
+    """The first rule that fires names the point; its side, label and point type (§3.5)."""
+    outside, trend, two_in_three, seven = rules
+    value = np.nan_to_num(np.select(rules, directions, 0.0))
+    label = np.select(
+        [outside & (rel > 0), outside, trend & (value > 0), trend,
+         two_in_three & (rel > 0), two_in_three, seven & (rel > 0), seven],
+        ["Above UCL", "Below LCL", "7 Point Trend (Increasing)", "7 Point Trend (Decreasing)",
+         "2 in 3 Above CL", "2 in 3 Below CL", "7 Points Above CL", "7 Points Below CL"],
+        "Common Cause")
+    special = label != "Common Cause"
+    if direction == "neutral":
+        ptype = np.where(special, np.where(value > 0, "special_cause_neutral_high",
+                                           "special_cause_neutral_low"), "common_cause")
+    else:
+        oriented = value * (1 if direction == "increase" else -1)
+        ptype = np.where(special, np.where(oriented > 0, "special_cause_improvement",
+                                           "special_cause_concern"), "common_cause")
+    return value, label, ptype
+
+
+def _window_all(mask: BoolArray, width: int, seg: IntArray | None = None) -> BoolArray:
     """True at j when mask[j-width+1..j] are all True (and, with seg, in one segment)."""
     csum = np.concatenate(([0], np.cumsum(mask)))
     j = np.arange(len(mask))
@@ -301,13 +330,13 @@ def _window_all(mask: np.ndarray, width: int, seg: np.ndarray | None = None) -> 
     return ok
 
 
-def _finite(v: np.ndarray) -> np.ndarray:
+def _finite(v: FloatArray) -> FloatArray:
     return np.where(np.isfinite(v), v, np.nan)
 
 
-def _assurance(target: float | None, direction: str, lpl: np.ndarray,
-               upl: np.ndarray) -> list[str | None]:
-    """Assurance icon from the last point's limits (§3.7); None without a target."""
+def _assurance(target: FloatArray | None, direction: str, lpl: FloatArray,
+               upl: FloatArray) -> list[str | None]:
+    """Assurance icon from the last point's target and limits (§3.7); None without a target."""
     if target is None or direction == "neutral":
         return [None] * len(lpl)
     passes, fails = ("consistent_pass", "consistent_fail")
@@ -315,5 +344,5 @@ def _assurance(target: float | None, direction: str, lpl: np.ndarray,
     above = np.asarray(target > upl)
     if direction == "decrease":
         below, above = above, below
-    return [passes if b else fails if a else "inconsistent"
-            for b, a in zip(below, above, strict=True)]
+    return [None if np.isnan(t) else passes if b else fails if a else "inconsistent"
+            for t, b, a in zip(target.tolist(), below, above, strict=True)]
