@@ -86,16 +86,19 @@ def _print_text(frames: dict[str, pd.DataFrame], context: dict) -> None:
             f"/{int((teams['indicator_id'] == i).sum())}"
             for i in pd.unique(teams["indicator_id"])))
 
+    from workbench.rollup.status import SIGNAL_LEGEND, SIGNALS
+
     echo("\nStatus matrix: signals on team charts")
     matrix = frames["status_matrix"]
     if len(matrix):
         counts = matrix.pivot_table(index="indicator_id", columns="signal", values="team_id",
                                     aggfunc="count", fill_value=0)
-        counts = counts.reindex(columns=["improvement", "concern", "none"], fill_value=0)
+        counts = counts.reindex(columns=list(SIGNALS), fill_value=0)
         late = matrix.groupby("indicator_id")["months_since_report"].apply(
             lambda s: int((s.isna() | (s > 0)).sum()))
         counts["not reported this month"] = late
         echo(counts.reset_index().to_string(index=False))
+        echo(SIGNAL_LEGEND)
     else:
         echo("  (none)")
 
