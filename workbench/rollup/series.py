@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.rollup.base import reporting_period
+from workbench.rollup.base import from_ordinals, ordinals, reporting_period, to_periods
 from workbench.spc.qic import NEEDS_N, qic
 
 __all__ = [
@@ -169,26 +169,31 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
     before and the one after it each hold at least `min_points` months of data."""
     if events.empty or measurements.empty:
         return pd.DataFrame(columns=_PHASE_COLUMNS)
-    adopted = events[events["kind"] == "adopt"]
-    keys = adopted[["team_id", "indicator_id"]].drop_duplicates()
-    mine = measurements.merge(keys, on=["team_id", "indicator_id"])
-    months = {key: np.sort(group["period"].to_numpy())
-              for key, group in mine.groupby(["team_id", "indicator_id"])}
-    rows = []
-    for (team, ind), group in adopted.groupby(["team_id", "indicator_id"]):
+    adopted = events[events["kind"] == "adopt"].sort_values(
+        ["team_id", "indicator_id", "date"], kind="stable")
+    mine = measurements[["team_id", "indicator_id", "period"]].merge(
+        adopted[["team_id", "indicator_id"]].drop_duplicates(), on=["team_id", "indicator_id"])
+    if mine.empty:
+        return pd.DataFrame(columns=_PHASE_COLUMNS)
+    month = ordinals(mine["period"])
+    months = {key: np.sort(month[rows]) for key, rows in
+              mine.groupby(["team_id", "indicator_id"]).indices.items()}
+    starts = ordinals(to_periods(adopted["period"])) + 1
+    rows, cut_at = [], {}
+    for team, ind, start, cycle in zip(adopted["team_id"], adopted["indicator_id"], starts,
+                                       adopted["cycle_id"], strict=True):
         have = months.get((team, ind))
         if have is None:
             continue
-        last_cut = None
-        for ev in group.sort_values("date").itertuples(index=False):
-            start = ev.period + 1
-            before = np.sum(have < start) if last_cut is None else np.sum(
-                (have >= last_cut) & (have < start))
-            after = np.sum(have >= start)
-            if before >= min_points and after >= min_points:
-                rows.append((team, ind, start, ev.cycle_id))
-                last_cut = start
-    return pd.DataFrame(rows, columns=_PHASE_COLUMNS)
+        last_cut = cut_at.get((team, ind), -np.inf)
+        at = np.searchsorted(have, start)
+        before = at - np.searchsorted(have, last_cut)
+        if before >= min_points and len(have) - at >= min_points:
+            rows.append((team, ind, start, cycle))
+            cut_at[(team, ind)] = start
+    out = pd.DataFrame(rows, columns=_PHASE_COLUMNS)
+    out["period"] = from_ordinals(out["period"]).to_numpy()
+    return out
 
 
 @dataclass(frozen=True)

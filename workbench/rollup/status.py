@@ -27,6 +27,9 @@ readers; `words` says it for each series.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -69,19 +72,19 @@ SIGNAL_COLUMNS = ["team_id", "indicator_id", "chart", "latest_period", "phase", 
 _KEYS = ["team_id", "indicator_id"]
 
 
-def _movement(phase: pd.DataFrame, n_points: pd.Series) -> pd.Series:
-    """Mean of the later half of each phase's months minus the mean of the earlier half."""
-    pos = phase.groupby(_KEYS, sort=False).cumcount()
-    n = pd.MultiIndex.from_frame(phase[_KEYS]).map(n_points).to_numpy()
+def _movement(phase: pd.DataFrame) -> pd.Series:
+    """Mean of the later half of each phase's months minus the mean of the earlier half
+    (`phase` sorted by month within each series)."""
+    g = phase.groupby(_KEYS, sort=False)
+    pos = g.cumcount().to_numpy()
+    n = g["y"].transform("size").to_numpy()
     y = phase["y"].astype(float)
-    early = y.where(pos.to_numpy() < n // 2)
-    late = y.where(pos.to_numpy() >= n - n // 2)
-    frame = phase[_KEYS].assign(early=early, late=late)
+    frame = phase[_KEYS].assign(early=y.where(pos < n // 2), late=y.where(pos >= n - n // 2))
     means = frame.groupby(_KEYS, sort=False)[["early", "late"]].mean()
     return means["late"] - means["early"]
 
 
-def _phrases(r: pd.Series, month: str) -> list[str]:
+def _phrases(r: Mapping[str, Any], month: str) -> list[str]:
     out = []
     if r["astronomical"]:
         where = "above the upper" if r["last_side"] > 0 else "below the lower"
@@ -100,7 +103,7 @@ def _phrases(r: pd.Series, month: str) -> list[str]:
     return out
 
 
-def _words(r: pd.Series) -> str:
+def _words(r: Mapping[str, Any]) -> str:
     """The status of one series in words: what it is, which rule fired and what it saw."""
     if r["signal"] == "not enough data":
         return (f"not enough data: {int(r['n_points'])} month(s) in the current phase, "
@@ -136,7 +139,7 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
     r = r.join(n_points)
     with np.errstate(invalid="ignore"):
         r["last_side"] = np.sign(last["y"].astype(float) - last["cl"].astype(float)).fillna(0.0)
-    r["move"] = _movement(phase, n_points).reindex(r.index).fillna(0.0)
+    r["move"] = _movement(phase).reindex(r.index).fillna(0.0)
     r["astronomical"] = r["sigma_signal"].astype(bool)
     r["shift"] = (r["longest_run"] > r["longest_run_max"]).fillna(False).astype(bool)
     r["crossings"] = (r["n_crossings"] < r["n_crossings_min"]).fillna(False).astype(bool)
@@ -159,7 +162,7 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
                    for row, s in zip(fired.to_numpy(), out["signal"], strict=True)]
     out["latest_period"] = out["period"]
     out["phase"] = out["part"].fillna(1).astype(int)
-    out["words"] = [_words(row) for _, row in out.iterrows()]
+    out["words"] = [_words(row) for row in out.to_dict("records")]
     return out[SIGNAL_COLUMNS].sort_values(["indicator_id", "team_id"]).reset_index(drop=True)
 
 
