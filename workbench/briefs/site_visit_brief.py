@@ -76,6 +76,26 @@ def _last_change(engine: Engine, cycle_ids: list[int]) -> dict[int, pd.Timestamp
     return out
 
 
+def _changes(team_m: pd.DataFrame, info: dict[str, dict[str, Any]],
+             since: pd.Period | None) -> pd.DataFrame:
+    """Each indicator's value in the last month reported up to `since` (the first month
+    when None) and in the latest month, with the change in words."""
+    rows = []
+    for ind_id, i in info.items():
+        m = team_m[team_m["indicator_id"] == ind_id].sort_values("period")
+        now = m.tail(1)
+        then = m[m["period"] <= since].tail(1) if since is not None else m.head(1)
+        v_now = float(now["value"].iloc[0]) if len(now) else np.nan
+        v_then = float(then["value"].iloc[0]) if len(then) else np.nan
+        rows.append({"indicator_id": ind_id, "indicator": i.get("name") or ind_id,
+                     "then_month": cd.month_label(then["period"].iloc[0]) if len(then) else "–",
+                     "then": format_value(v_then, i) if len(then) else "–",
+                     "now_month": cd.month_label(now["period"].iloc[0]) if len(now) else "–",
+                     "now": format_value(v_now, i) if len(now) else "–",
+                     "change": _change_words(v_now - v_then, i), "change_value": v_now - v_then})
+    return pd.DataFrame(rows)
+
+
 def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None = None
                           ) -> SiteVisitBrief:
     """The coach's brief for a visit on `visit_date` (YYYY-MM-DD; '' = today).
@@ -103,20 +123,7 @@ def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None =
     info = _indicator_dicts(report.indicators)
     team_m = _valid(all_m[all_m["period"] <= period])
     since = (pd.Period(previous["visit_date"], freq="M") - 1) if previous else None
-    rows = []
-    for ind_id, i in info.items():
-        m = team_m[team_m["indicator_id"] == ind_id].sort_values("period")
-        now = m.tail(1)
-        then = m[m["period"] <= since].tail(1) if since is not None else m.head(1)
-        v_now = float(now["value"].iloc[0]) if len(now) else np.nan
-        v_then = float(then["value"].iloc[0]) if len(then) else np.nan
-        rows.append({"indicator_id": ind_id, "indicator": i.get("name") or ind_id,
-                     "then_month": cd.month_label(then["period"].iloc[0]) if len(then) else "–",
-                     "then": format_value(v_then, i) if len(then) else "–",
-                     "now_month": cd.month_label(now["period"].iloc[0]) if len(now) else "–",
-                     "now": format_value(v_now, i) if len(now) else "–",
-                     "change": _change_words(v_now - v_then, i), "change_value": v_now - v_then})
-    changes = pd.DataFrame(rows)
+    changes = _changes(team_m, info, since)
     signals = report.headline[["indicator_id", "indicator", "latest", "target", "signal_status",
                                "signal_rule", "signal"]]
     cycles = read_pdsa_cycles(engine, team_id=team_id)
