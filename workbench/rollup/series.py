@@ -19,6 +19,7 @@ chart that `team_charts` assembles, so the same series always gets the same limi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,14 +50,11 @@ _PHASE_COLUMNS = ["team_id", "indicator_id", "period", "cycle_id"]
 
 
 def _text(value: object) -> str:
-    """'' for None / NaN / NA, else str(value)."""
-    if value is None:
+    """'' for None / NaN / NA / NaT (pandas 3 stores missing text as NaN), else str(value)."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return ""
-    try:
-        if pd.isna(value):  # type: ignore[call-overload]  # scalars only reach here
-            return ""
-    except (TypeError, ValueError):
-        pass
+    if isinstance(value, float) and math.isnan(value):
+        return ""
     return str(value)
 
 
