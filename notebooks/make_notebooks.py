@@ -43,10 +43,12 @@ report = briefs.team_report_data(briefs.engine_for(db_url), team_id, period)
 render.heading(f"{report.team_label}: monthly report for {report.period_label}", 1)
 ''', "remove-input"),
         md("## Headline: each indicator this month"),
-        code('render.table(report.headline, briefs.COLUMNS["headline"])', "remove-input"),
+        code('render.join(render.table(report.headline, briefs.COLUMNS["headline"]),\n'
+             '            render.note(report.signal_legend))', "remove-input"),
         md("## Charts\nDots are monthly values; grey steps are the expected range (control "
-           "limits). Large red diamonds are unusual months; a dashed red centre line means a "
-           "sustained shift or trend. Markers at the top are PDSA cycles."),
+           "limits). Large red diamonds are months outside the limits (astronomical points); a "
+           "dashed red centre line means a shift or too few crossings in that phase. Markers "
+           "at the top are PDSA cycles; a new phase starts after an adopted change."),
         code("charts.show_many(report.figures())", "remove-input"),
         md("## PDSA cycles in progress"),
         code('render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"],\n'
@@ -85,7 +87,8 @@ render.heading(f"Site visit brief: {brief.team_label}, visit on {brief.visit_dat
              '    render.table(brief.changes, briefs.COLUMNS["changes"]),\n'
              ')', "remove-input"),
         md("## Signals on the charts"),
-        code('render.table(brief.signals, briefs.COLUMNS["signals"])', "remove-input"),
+        code('render.join(render.table(brief.signals, briefs.COLUMNS["signals"]),\n'
+             '            render.note(brief.signal_legend))', "remove-input"),
         md("## Data flags to verify in person"),
         code('render.table(brief.flags_to_verify, briefs.COLUMNS["flags"],\n'
              '             empty="No open data flags: pick one month to recount at random.")',

@@ -260,3 +260,17 @@ def test_scale_text_enlarges_every_text_size_once_and_restores_it() -> None:
     assert (fig.title.text_font_size, fig.xaxis[0].major_label_text_font_size,
             fig.yaxis[0].axis_label_text_font_size, label.text_font_size) == (
         "13px", "10px", "1.2em", "9px")
+
+
+def test_a_team_that_did_not_report_this_month_keeps_its_signal_status_in_the_matrix():
+    matrix = pd.DataFrame([
+        {"team_id": "T03", "indicator_id": "AMTSL", "latest_period": pd.Period("2026-08", "M"),
+         "latest_value": 0.95, "target_met": 1.0, "signal": "improvement",
+         "signal_rule": "shift", "months_since_report": 2},
+        {"team_id": "T04", "indicator_id": "AMTSL", "latest_period": None,
+         "latest_value": float("nan"), "target_met": float("nan"),
+         "signal": "not enough data", "signal_rule": "", "months_since_report": float("nan")}])
+    cells = _source(status_matrix_chart(matrix, pd.DataFrame([INDICATOR])), "cells")
+    assert cells["status"] == ["improvement", "not enough data"]
+    assert cells["text"] == ["▲ –", "○ –"]   # no value (and no ✓) for a month not reported
+    assert cells["signal"] == ["signal of improvement (shift)", "not enough data"]

@@ -292,7 +292,7 @@ def test_assessment_summary_sets_self_against_faculty_for_teams_scored_by_both()
 
 
 # ------------------------------------------------------------------------------------------
-# chart_signals and status_matrix
+# the signal status (chart_signals, signal_status) and status_matrix
 
 
 def _monthly(team: str, indicator: str, numerators: list[int], n: int = 100) -> list[tuple]:
@@ -308,7 +308,7 @@ SPIKE_UP = [45, 55] * 5 + [50, 90]   # last point above the UCL
 @pytest.mark.parametrize(("indicator", "numerators", "n", "expected"), [
     ("AMTSL", SHIFT_UP, 10, "improvement"),
     ("PPH", SHIFT_UP, 10, "concern"),        # higher is worse for a decrease indicator
-    ("AMTSL", FLAT, 10, "none"),
+    ("AMTSL", FLAT, 10, "no signal"),
     ("AMTSL", SPIKE_UP, 100, "improvement"),
     ("PPH", SPIKE_UP, 100, "concern"),
 ])
@@ -318,15 +318,64 @@ def test_chart_signal_is_classified_by_the_improvement_direction(indicator, nume
     assert out["signal"].tolist() == [expected]
 
 
-def test_a_recent_sigma_signal_outranks_an_older_runs_signal():
-    # 8 months at 0.3 below the centre line (0.308), then 0.4 0.4 0.1 0.4: the run of 8 gives
-    # a runs signal whose last useful point is above (improvement), but 0.1 is below the LCL
-    # (0.170) in the last three points -> concern.
+def test_when_the_values_cross_the_centre_line_too_rarely_then_the_rule_is_crossings():
+    # runs of 6 and 6 (no run longer than 7 in 12 months), one crossing where 3 are expected
+    r = rollup.chart_signals(tidy(_monthly("T01", "AMTSL", SHIFT_UP, 10)), INDICATORS).iloc[0]
+    assert (r["rule"], r["side"], r["signal"]) == ("crossings", 1, "improvement")
+    assert r["words"] == ("improvement (crossings): the months cross the centre line 1 time in "
+                          "12 (fewer than 3 is unlikely by chance); the later months of the "
+                          "phase are higher than the earlier ones")
+
+
+def test_when_the_latest_month_is_beyond_the_limits_it_outranks_a_shift_the_other_way():
+    # 8 months at 0.30 below the centre line (0.308; 8 in a row > 7: shift; 2 crossings < 3;
+    # the later half higher: improvement), but the latest month, 0.10, is below the LCL
+    # (0.170): concern
+    numerators = [30] * 8 + [40, 40, 40, 10]
+    r = rollup.chart_signals(tidy(_monthly("T01", "AMTSL", numerators)), INDICATORS).iloc[0]
+    assert (r["signal"], r["rule"]) == ("concern", "astronomical point, shift, crossings")
+    assert r["words"].startswith("concern (astronomical point, shift, crossings): Dec 2024 is "
+                                 "below the lower control limit; 8 months in a row")
+
+
+def test_a_month_beyond_the_limits_before_the_latest_month_is_not_this_months_signal():
+    # 0.10 is below the LCL two months ago; this month (0.40) is inside: the shift decides
     numerators = [30] * 8 + [40, 40, 10, 40]
-    out = rollup.chart_signals(tidy(_monthly("T01", "AMTSL", numerators)), INDICATORS)
-    r = out.iloc[0]
-    assert bool(r["runs_signal"]) and bool(r["recent_sigma_signal"])
-    assert (r["side"], r["signal"]) == (-1, "concern")
+    r = rollup.chart_signals(tidy(_monthly("T01", "AMTSL", numerators)), INDICATORS).iloc[0]
+    assert (r["signal"], r["rule"], r["side"]) == ("improvement", "shift", 1)
+
+
+def test_when_the_current_phase_has_fewer_than_eight_months_then_not_enough_data():
+    numerators = [45, 55, 45, 55, 50, 90, 95]  # 95 % would be far above the limits
+    r = rollup.chart_signals(tidy(_monthly("T01", "AMTSL", numerators)), INDICATORS).iloc[0]
+    assert (r["signal"], r["rule"], r["n_points"]) == ("not enough data", "", 7)
+    assert r["words"] == "not enough data: 7 month(s) in the current phase, 8 needed"
+
+
+def _adopted(month_end: str) -> pd.DataFrame:
+    return pd.DataFrame([{"cycle_id": 1, "team_id": "T01", "change_id": "C01",
+                          "cycle_number": 1, "title": "Checklist", "linked_indicators": ["AMTSL"],
+                          "start_date": "2024-09-01", "end_date": month_end,
+                          "act_decision": "adopt"}])
+
+
+def test_the_signal_is_read_from_the_phase_after_an_adopted_change():
+    # 10 months at 0.30, then 10 at 0.60 give a shift over the whole series; the change
+    # adopted in Oct 2024 starts a new phase in Nov, which varies at random: no signal
+    numerators = [30, 31] * 5 + [60, 58, 61, 59, 62, 57, 60, 63, 58, 61]
+    data = tidy(_monthly("T01", "AMTSL", numerators))
+    whole = rollup.chart_signals(data, INDICATORS).iloc[0]
+    assert (whole["signal"], whole["phase"]) == ("improvement", 1)
+    phased = rollup.chart_signals(data, INDICATORS, cycles=_adopted("2024-10-20")).iloc[0]
+    assert (phased["signal"], phased["phase"], phased["n_points"]) == ("no signal", 2, 10)
+
+
+def test_a_change_decided_after_the_reporting_month_does_not_start_a_phase_yet():
+    numerators = [30, 31] * 5 + [60, 58, 61, 59, 62, 57, 60, 63, 58, 61]
+    data = tidy(_monthly("T01", "AMTSL", numerators))
+    out = rollup.chart_signals(data, INDICATORS, cycles=_adopted("2025-10-20"),
+                               period="2024-12")
+    assert out["phase"].tolist() == [1]
 
 
 def test_all_series_are_charted_in_one_call_and_bad_rows_are_left_out():
@@ -334,7 +383,7 @@ def test_all_series_are_charted_in_one_call_and_bad_rows_are_left_out():
                 + [("T02", "AMTSL", "2025-01", 12, 10)])   # numerator above denominator
     out = rollup.chart_signals(data, INDICATORS)
     assert out[["team_id", "signal"]].values.tolist() == [["T01", "improvement"],
-                                                          ["T02", "none"]]
+                                                          ["T02", "no signal"]]
     assert out["n_points"].tolist() == [12, 12]
 
 
@@ -350,18 +399,12 @@ def test_status_matrix_shows_latest_value_target_and_months_since_last_report():
         ["T01", "AMTSL"], ["T01", "PPH"], ["T02", "AMTSL"], ["T02", "PPH"]]
     t01 = row(out, team_id="T01", indicator_id="AMTSL")
     assert (str(t01["latest_period"]), t01["latest_value"]) == ("2024-12", 0.8)
-    assert (t01["target_met"], t01["signal"], t01["months_since_report"]) == (0.0, "improvement",
-                                                                             0)
+    assert (t01["target_met"], t01["signal"], t01["signal_rule"],
+            t01["months_since_report"]) == (0.0, "improvement", "crossings", 0)
     t02 = row(out, team_id="T02", indicator_id="AMTSL")
     assert (t02["target_met"], t02["months_since_report"]) == (1.0, 2)   # 0.9 = target
+    assert t02["signal"] == "not enough data"                            # one month
     assert row(out, team_id="T02", indicator_id="PPH")["target_met"] == 0.0   # 0.10 > 0.05
     never = row(out, team_id="T01", indicator_id="PPH")
     assert math.isnan(never["latest_value"]) and math.isnan(never["months_since_report"])
-    assert never["signal"] == "none" and math.isnan(never["target_met"])
-
-
-def test_a_sustained_shift_without_points_beyond_the_limits_is_a_runs_signal():
-    out = rollup.chart_signals(tidy(_monthly("T01", "AMTSL", SHIFT_UP, 10)), INDICATORS)
-    r = out.iloc[0]
-    assert bool(r["runs_signal"]) and not bool(r["recent_sigma_signal"])
-    assert (r["side"], r["signal"]) == (1, "improvement")
+    assert never["signal"] == "not enough data" and math.isnan(never["target_met"])

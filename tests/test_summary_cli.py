@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from workbench.briefs.summary import ROLLUP_KEYS, collaborative_rollup
 from workbench.cli import main
+from workbench.rollup.status import SIGNALS
 from workbench.store import add_revisions, open_engine, schema
 
 JANUARY = dt.datetime(2025, 2, 5, 9, 0)   # when the data were first entered
@@ -129,7 +130,7 @@ def test_collaborative_rollup_of_the_demo_covers_every_team_indicator_and_wave(d
     assert frames["indicators"]["teams_reporting"].between(1, 24).all()
     matrix = frames["status_matrix"]
     assert len(matrix) == 24 * 6
-    assert set(matrix["signal"]) <= {"improvement", "concern", "none"}
+    assert set(matrix["signal"]) <= set(SIGNALS)
     waves = frames["waves"]
     assert {"W1", "W2"} <= set(waves["wave_id"])
     w2 = waves[(waves["wave_id"] == "W2") & (waves["indicator_id"] == "AMTSL")]

@@ -245,8 +245,9 @@ class RowList(w.VBox):
 
 def series_view(engine: Engine, team_id: str, indicator_id: str, *,
                 mark_period: str | None = None, title: str = "") -> w.Widget:
-    """The team × indicator series: the annotated run/control chart of `workbench.charts`
-    (PDSA cycles drawn, open flags ringed, `mark_period` ringed too) shown through
+    """The team × indicator series: the annotated run/control chart of `workbench.charts`,
+    assembled as the report's (`workbench.charts.data.chart_view`: phases after adopted
+    changes, PDSA cycles drawn, open flags ringed, `mark_period` ringed too) shown through
     jupyter_bokeh's `BokehModel`; a compact table (the marked month in bold) when the chart
     cannot be drawn."""
     tidy = read_measurements(engine, team_ids=[team_id], indicator_ids=[indicator_id])
@@ -281,23 +282,21 @@ def _bokeh_chart(engine: Engine, tidy: pd.DataFrame, indicators: pd.DataFrame,
     try:
         from jupyter_bokeh import BokehModel
 
-        from workbench.charts.data import flag_notes, pdsa_events, spc_frame
+        from workbench.charts.data import chart_view
         from workbench.charts.series import control_chart
     except ImportError:
         return None
     try:
         team_id, indicator_id = tidy["team_id"].iloc[0], indicator["indicator_id"]
-        points = spc_frame(tidy, indicators)
-        events = pdsa_events(read_pdsa_cycles(engine, team_id), read_change_ideas(engine))
-        events = events[(events["team_id"] == team_id)
-                        & (events["indicator_id"] == indicator_id)]
         flags = read_flags(engine, team_id=team_id)
         if mark_period is not None:  # ring the month under review whatever its status
             flags = flags.assign(status=flags["status"].where(
                 (flags["indicator_id"] != indicator_id) | (flags["period"] != mark_period),
                 "open"))
-        notes = flag_notes(flags)
-        notes = notes[notes["indicator_id"] == indicator_id]
+        # the report's chart: same assembly, so the same phases and limits
+        view = chart_view(tidy, indicators, read_pdsa_cycles(engine, team_id),
+                          read_change_ideas(engine), flags)
+        points, events, notes = view.of(indicator_id)
         fig = control_chart(points, indicator, team_label=title or str(team_id),
                             events=events, flags=notes)
         return BokehModel(fig)

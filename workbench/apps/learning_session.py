@@ -32,7 +32,7 @@ import pandas as pd
 
 from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext, in_voila
-from workbench.briefs.summary import as_of_timestamp
+from workbench.briefs.summary import as_of_timestamp, cycles_as_of
 from workbench.charts import data as chartdata
 from workbench.charts.payload import (
     PreparedBokehModel,
@@ -205,15 +205,12 @@ class LearningSessionApp(WorkbenchApp):
         when = stamp.to_pydatetime() if stamp is not None else None
         self._as_of = as_of
         self.measurements = read_measurements(self.engine, as_of=when)
-        cycles = read_pdsa_cycles(self.engine)
-        if stamp is not None and len(cycles):
-            cycles = cycles[pd.to_datetime(cycles["created_at"]) <= stamp]
-        self.cycles = cycles
-        self.events = chartdata.pdsa_events(cycles, self.ideas)
-        self.spc = chartdata.spc_frame(self.measurements, self.indicators)
-        self.period = rollup.reporting_period(self.measurements)
-        self.matrix = rollup.status_matrix(self.measurements, self.indicators, self.teams,
-                                           period=self.period)
+        self.cycles = cycles_as_of(read_pdsa_cycles(self.engine), stamp)
+        view = chartdata.chart_view(self.measurements, self.indicators, self.cycles, self.ideas)
+        self.events, self.spc, self.period = view.events, view.spc, view.period
+        self.matrix = rollup.status_matrix(  # the signal of the charts drawn (one status)
+            self.measurements, self.indicators, self.teams, period=self.period,
+            signals=rollup.signal_status(self.spc, self.indicators))
         self.gains = rollup.gain_from_baseline(self.measurements, self.indicators, self.teams,
                                                period=self.period, levels=("team",))
         self._sources: dict[str, dict[str, dict]] = {}  # indicator -> team -> panel sources

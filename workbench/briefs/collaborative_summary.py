@@ -18,9 +18,11 @@ from workbench.charts import data as cd
 from workbench.charts.series import format_value
 from workbench.store import (
     read_assessments,
+    read_change_ideas,
     read_flags,
     read_indicators,
     read_measurements,
+    read_pdsa_cycles,
     read_teams,
 )
 
@@ -127,7 +129,8 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
             ["team_id", "period", "assessor_type"], keep="last")  # the current rows
     indicators = read_indicators(engine)
     teams = read_teams(engine)
-    spc = cd.spc_frame(m, indicators)
+    spc = cd.chart_view(m, indicators, read_pdsa_cycles(engine), read_change_ideas(engine),
+                        period=p).spc  # the teams' report charts, phases and all
     matrix = rollup["status_matrix"]
     flags = read_flags(engine, status="open")
     errors = flags[flags["severity"] == "error"].groupby("team_id").size() if len(flags) else \

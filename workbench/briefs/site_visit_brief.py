@@ -21,6 +21,7 @@ from workbench.charts import data as cd
 from workbench.charts.series import format_value
 from workbench.errors import ValidationFailed
 from workbench.store import read_change_ideas, read_measurements, read_pdsa_cycles, read_visits
+from workbench.store.reads import read_pdsa_history
 
 __all__ = ["STALLED_DAYS", "SiteVisitBrief", "site_visit_brief_data"]
 
@@ -49,6 +50,11 @@ class SiteVisitBrief:
         return f"{self.team['team_id']} {self.team['name']}"
 
     @property
+    def signal_legend(self) -> str:
+        """What the Signal column means, in one line (the team report's legend)."""
+        return self.report.signal_legend
+
+    @property
     def since_label(self) -> str:
         if self.previous_visit:
             return f"since the last visit on {self.previous_visit['visit_date']}"
@@ -56,19 +62,12 @@ class SiteVisitBrief:
 
 
 def _last_change(engine: Engine, cycle_ids: list[int]) -> dict[int, pd.Timestamp]:
-    from workbench.store import schema as s
-
-    if not cycle_ids:
-        return {}
-    from workbench.store.records import read_table
-
-    hist = read_table(engine, s.pdsa_history)
-    hist = hist[hist["cycle_id"].isin(cycle_ids)]
+    """When each cycle's status last changed (its first version when it never did)."""
+    hist = read_pdsa_history(engine, cycle_ids)
     out: dict[int, pd.Timestamp] = {}
     for cid, rows in hist.groupby("cycle_id"):
-        statuses = [(r["snapshot"] or {}).get("status") for _, r in rows.sort_values(
-            "version").iterrows()]
-        times = list(pd.to_datetime(rows.sort_values("version")["created_at"]))
+        statuses = list(rows["status"])
+        times = list(pd.to_datetime(rows["created_at"]))
         last = times[0]
         for i in range(1, len(statuses)):
             if statuses[i] != statuses[i - 1]:
@@ -77,13 +76,34 @@ def _last_change(engine: Engine, cycle_ids: list[int]) -> dict[int, pd.Timestamp
     return out
 
 
+def _changes(team_m: pd.DataFrame, info: dict[str, dict[str, Any]],
+             since: pd.Period | None) -> pd.DataFrame:
+    """Each indicator's value in the last month reported up to `since` (the first month
+    when None) and in the latest month, with the change in words."""
+    rows = []
+    for ind_id, i in info.items():
+        m = team_m[team_m["indicator_id"] == ind_id].sort_values("period")
+        now = m.tail(1)
+        then = m[m["period"] <= since].tail(1) if since is not None else m.head(1)
+        v_now = float(now["value"].iloc[0]) if len(now) else np.nan
+        v_then = float(then["value"].iloc[0]) if len(then) else np.nan
+        rows.append({"indicator_id": ind_id, "indicator": i.get("name") or ind_id,
+                     "then_month": cd.month_label(then["period"].iloc[0]) if len(then) else "–",
+                     "then": format_value(v_then, i) if len(then) else "–",
+                     "now_month": cd.month_label(now["period"].iloc[0]) if len(now) else "–",
+                     "now": format_value(v_now, i) if len(now) else "–",
+                     "change": _change_words(v_now - v_then, i), "change_value": v_now - v_then})
+    return pd.DataFrame(rows)
+
+
 def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None = None
                           ) -> SiteVisitBrief:
     """The coach's brief for a visit on `visit_date` (YYYY-MM-DD; '' = today).
 
     - changes: each indicator's value in the last month reported before the previous visit
       and in the latest month before this visit (the month before `visit_date`);
-    - signals: the SPC signal of each indicator in words;
+    - signals: the signal status of each indicator and its rule in words (the team report's
+      headline columns: one signal status everywhere);
     - stalled PDSAs: open cycles whose status has not changed for more than `STALLED_DAYS`;
     - flags to verify: open data flags with the records to recount;
     - questions generated from all of the above.
@@ -103,21 +123,9 @@ def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None =
     info = _indicator_dicts(report.indicators)
     team_m = _valid(all_m[all_m["period"] <= period])
     since = (pd.Period(previous["visit_date"], freq="M") - 1) if previous else None
-    rows = []
-    for ind_id, i in info.items():
-        m = team_m[team_m["indicator_id"] == ind_id].sort_values("period")
-        now = m.tail(1)
-        then = m[m["period"] <= since].tail(1) if since is not None else m.head(1)
-        v_now = float(now["value"].iloc[0]) if len(now) else np.nan
-        v_then = float(then["value"].iloc[0]) if len(then) else np.nan
-        rows.append({"indicator_id": ind_id, "indicator": i.get("name") or ind_id,
-                     "then_month": cd.month_label(then["period"].iloc[0]) if len(then) else "–",
-                     "then": format_value(v_then, i) if len(then) else "–",
-                     "now_month": cd.month_label(now["period"].iloc[0]) if len(now) else "–",
-                     "now": format_value(v_now, i) if len(now) else "–",
-                     "change": _change_words(v_now - v_then, i), "change_value": v_now - v_then})
-    changes = pd.DataFrame(rows)
-    signals = report.headline[["indicator_id", "indicator", "latest", "target", "signal"]]
+    changes = _changes(team_m, info, since)
+    signals = report.headline[["indicator_id", "indicator", "latest", "target", "signal_status",
+                               "signal_rule", "signal"]]
     cycles = read_pdsa_cycles(engine, team_id=team_id)
     open_cycles = cycles[cycles["status"] != "closed"]
     changed = _last_change(engine, [int(c) for c in open_cycles["cycle_id"]])
@@ -147,13 +155,14 @@ def _questions(report: TeamReport, stalled: pd.DataFrame, actions: pd.DataFrame)
     """Questions for the visit, generated from signals, PDSAs, flags and last actions."""
     out = []
     for row in report.headline.itertuples(index=False):
-        if "concern" in row.signal:
-            out.append(f"{row.indicator}: the chart shows a signal of concern ({row.signal}). "
+        if row.signal_status == "concern":
+            out.append(f"{row.indicator}: the chart shows a signal of concern "
+                       f"({row.signal_rule}). "
                        "What changed on the ward, and when?")
-        elif "improvement" in row.signal:
+        elif row.signal_status == "improvement":
             out.append(f"{row.indicator}: the chart shows a signal of improvement. Which change "
                        "made the difference, and is it now part of the routine?")
-        if row.target_met == "no" and "improvement" not in row.signal:
+        if row.target_met == "no" and row.signal_status != "improvement":
             out.append(f"{row.indicator} is at {row.latest} against a target of {row.target}. "
                        "What is the next change to test?")
     for row in stalled.itertuples(index=False):

@@ -17,7 +17,8 @@ from workbench.ingest.collaborative import DEFAULT_SETTINGS
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import as_period
 
-__all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "rollup_records"]
+__all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "cycles_as_of",
+           "rollup_records"]
 
 #: The frames `collaborative_rollup` returns, in display order.
 ROLLUP_KEYS = ("context", "indicators", "indicator_months", "time_to_target", "gains", "waves",
@@ -41,6 +42,14 @@ def as_of_timestamp(value: str | dt.datetime | pd.Timestamp | None) -> pd.Timest
     return ts
 
 
+def cycles_as_of(cycles: pd.DataFrame, stamp: pd.Timestamp | None) -> pd.DataFrame:
+    """The PDSA cycles entered up to `stamp` (all of them for None): an "as of" view sees
+    the chart phases and events as they were then."""
+    if stamp is None or cycles.empty:
+        return cycles
+    return cycles[pd.to_datetime(cycles["created_at"]) <= stamp]
+
+
 def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | None = None,
                          as_of: str | dt.datetime | None = None, *, most_improved_n: int = 5
                          ) -> dict[str, pd.DataFrame]:
@@ -55,13 +64,17 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     - indicator_months: `rollup.indicator_summary` (every month up to it);
     - time_to_target: `rollup.time_to_threshold`; gains: `rollup.gain_from_baseline`;
     - waves: `rollup.wave_cohorts`; assessments: `rollup.assessment_summary`;
-    - status_matrix: `rollup.status_matrix`; most_improved: `rollup.most_improved`.
+    - status_matrix: `rollup.status_matrix`, its signal from the teams' charts with their
+      adoption phases (PDSA cycles entered up to `as_of`); most_improved:
+      `rollup.most_improved`.
     """
     from workbench.store import (
         read_assessments,
+        read_change_ideas,
         read_collaborative,
         read_indicators,
         read_measurements,
+        read_pdsa_cycles,
         read_teams,
     )
 
@@ -76,6 +89,7 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     assessments = read_assessments(engine)
     if stamp is not None and len(assessments):
         assessments = assessments[pd.to_datetime(assessments["created_at"]) <= stamp]
+    cycles = cycles_as_of(read_pdsa_cycles(engine), stamp)
     rp = rollup.reporting_period(measurements, asked)
     gains = rollup.gain_from_baseline(measurements, indicators, teams, period=rp)
     frames = {
@@ -87,7 +101,9 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
         "gains": gains,
         "waves": rollup.wave_cohorts(measurements, indicators, teams, period=rp),
         "assessments": rollup.assessment_summary(assessments, period=rp, target=target),
-        "status_matrix": rollup.status_matrix(measurements, indicators, teams, period=rp),
+        "status_matrix": rollup.status_matrix(measurements, indicators, teams, period=rp,
+                                              cycles=cycles,
+                                              change_ideas=read_change_ideas(engine)),
         "most_improved": rollup.most_improved(gains, n=most_improved_n),
     }
     return frames

@@ -1,7 +1,9 @@
 """The data of the monthly team report: `team_report_data(engine, team_id, period)`.
 
-One team's rows, its SPC series with PDSA events and data flags, the headline table (latest
-value, target, change vs last month and vs baseline, signal, collaborative median), PDSA
+One team's rows, its SPC series with PDSA events and data flags (the one chart assembly,
+`workbench.charts.data.chart_view`), the headline table (latest value, target, change vs last
+month and vs baseline, the signal status of `workbench.rollup.status.signal_status` with its
+rule in words, collaborative median), PDSA
 cycles in flight and finished, open flags with the records to recount, the last coaching
 visit with its actions and recounts, and the assessment scores. The collaborative medians are
 computed once per kernel for one state of the measurements (`collaborative_medians`).
@@ -19,6 +21,8 @@ from sqlalchemy import Engine
 from workbench.briefs.tables import _change_words, _indicator_dicts, _valid, resolve_period
 from workbench.charts import data as cd
 from workbench.charts.series import control_chart, format_value
+from workbench.notebook.render import plain_text
+from workbench.rollup.status import SIGNAL_LEGEND, signal_status
 from workbench.store import (
     get_team,
     read_assessments,
@@ -30,6 +34,7 @@ from workbench.store import (
     read_recounts,
     read_visits,
 )
+from workbench.store.reads import measurements_state
 
 __all__ = [
     "BASELINE_MONTHS",
@@ -46,7 +51,11 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
                    indicators: pd.DataFrame, spc: pd.DataFrame, period: pd.Period, *,
                    medians: pd.Series | None = None) -> pd.DataFrame:
     """One row per indicator: latest value, target, change vs last month and vs baseline,
-    signal in words, collaborative median (numbers in `*_value` columns, text beside).
+    signal, collaborative median (numbers in `*_value` columns, text beside).
+
+    The signal is `signal_status` of the team's charts `spc` (drawn for `period`):
+    `signal_status` (improvement, concern, no signal, not enough data), `signal_rule` and
+    `signal` (the status and its rule in words).
 
     The median of each indicator in `period` comes from `medians` (indexed by indicator_id)
     when given, else from `all_m` (every team's tidy rows)."""
@@ -64,7 +73,7 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
     if medians is None:
         month_all = _valid(all_m[all_m["period"] == period])
         medians = month_all.groupby("indicator_id")["value"].median()
-    spc_by_ind = dict(tuple(spc.groupby("indicator_id", sort=False))) if len(spc) else {}
+    status = signal_status(spc, indicators).set_index("indicator_id") if len(spc) else None
     rows = []
     for ind_id, info in _indicator_dicts(indicators).items():
         value = float(latest.get(ind_id, np.nan))
@@ -76,7 +85,7 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
         better_up = info.get("direction", "increase") != "decrease"
         met = (value >= target if better_up else value <= target) if not (
             np.isnan(value) or np.isnan(target)) else None
-        s = spc_by_ind.get(ind_id)
+        known = status is not None and ind_id in status.index
         rows.append({
             "indicator_id": ind_id, "indicator": info.get("name") or ind_id,
             "latest_value": value, "previous_value": prev_value, "baseline_value": baseline,
@@ -88,8 +97,10 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
             "vs_last_month": _change_words(value - prev_value, info),
             "vs_baseline": _change_words(value - baseline, info),
             "median": format_value(median, info) if not np.isnan(median) else "–",
-            "signal": cd.signal_words(s, info.get("direction", "increase"))
-            if s is not None and len(s) else "no data",
+            "signal_status": status.at[ind_id, "signal"] if known else "not enough data",
+            "signal_rule": status.at[ind_id, "rule"] if known else "",
+            "signal": status.at[ind_id, "words"] if known
+            else "not enough data: no month reported",
         })
     return pd.DataFrame(rows)
 
@@ -102,23 +113,10 @@ _COLLABORATIVE_CACHE: dict[tuple[str, tuple[Any, ...]], tuple[pd.Period | None, 
 _CACHE_SIZE = 4
 
 
-def _measurements_state(engine: Engine) -> tuple[Any, ...]:
-    from sqlalchemy import func, select
-
-    from workbench.store import schema as s
-
-    mr = s.measurement_revisions
-    with engine.connect() as conn:
-        row = conn.execute(select(func.count(), func.max(mr.c.revision_id),
-                                  func.max(mr.c.created_at), func.sum(mr.c.numerator),
-                                  func.sum(mr.c.denominator))).one()
-    return tuple(str(v) for v in row)
-
-
 def collaborative_medians(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
     """(latest month in the data, median of the teams' valid values by (period,
     indicator_id)); cached in the process for the current state of the measurements."""
-    key = (engine.url.render_as_string(hide_password=False), _measurements_state(engine))
+    key = (engine.url.render_as_string(hide_password=False), measurements_state(engine))
     cached = _COLLABORATIVE_CACHE.get(key)
     if cached is None:
         all_m = read_measurements(engine)
@@ -143,7 +141,7 @@ def _cycle_table(cycles: pd.DataFrame, ideas: pd.DataFrame) -> pd.DataFrame:
     out["cycle"] = out["cycle_number"].astype(int)
     for col in ("title", "study_notes", "act_decision", "next_steps", "start_date", "end_date",
                 "objective", "do_notes"):
-        out[col] = out[col].map(cd._text)
+        out[col] = out[col].map(plain_text)
     return out
 
 
@@ -175,6 +173,11 @@ class TeamReport:
     def period_label(self) -> str:
         return cd.month_label(self.period)
 
+    @property
+    def signal_legend(self) -> str:
+        """What the Signal column means, in one line (`SIGNAL_LEGEND`)."""
+        return SIGNAL_LEGEND
+
     def figures(self) -> list[tuple[str, Any]]:
         """(indicator_id, annotated control chart) for every indicator with data."""
         out = []
@@ -198,7 +201,7 @@ class TeamReport:
         v = self.last_visit
         if not v:
             return "No coaching visit recorded yet."
-        return f"{v['visit_date']}, by {v['coach']}: {cd._text(v.get('notes')) or 'no notes'}"
+        return f"{v['visit_date']}, by {v['coach']}: {plain_text(v.get('notes')) or 'no notes'}"
 
 
 def _load_team(engine: Engine, team_id: str, period: str | None):
@@ -216,13 +219,9 @@ def _load_team(engine: Engine, team_id: str, period: str | None):
     cycles = read_pdsa_cycles(engine, team_id=team_id)
     ideas = read_change_ideas(engine)
     ideas = ideas[ideas["team_id"].isna() | (ideas["team_id"] == team_id)]
-    events = cd.pdsa_events(cycles, ideas)
-    end = p.to_timestamp(how="end")
-    events = events[events["date"] <= end]
-    phases = cd.adoption_phases(events, team_m)
-    spc = cd.spc_frame(team_m, indicators, phases)
     flags = read_flags(engine, team_id=team_id)
-    return team, indicators, _medians_of(medians, p), team_m, p, cycles, ideas, events, spc, flags
+    view = cd.chart_view(team_m, indicators, cycles, ideas, flags, period=p)
+    return team, indicators, _medians_of(medians, p), team_m, p, cycles, ideas, view, flags
 
 
 def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.DataFrame,
@@ -237,13 +236,13 @@ def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.
         ["indicator_id", "period"])
     reported, recount, months = [], [], []
     for row in f.itertuples(index=False):
-        months.append(cd.month_label(row.period) if cd._text(row.period) else "–")
+        months.append(cd.month_label(row.period) if plain_text(row.period) else "–")
         key = (row.indicator_id, row.period)
         if key in cur.index:
             r = cur.loc[key]
             r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
-            reported.append(f"{cd._text(r['numerator']) or '–'} / "
-                            f"{cd._text(r['denominator']) or '–'}")
+            reported.append(f"{plain_text(r['numerator']) or '–'} / "
+                            f"{plain_text(r['denominator']) or '–'}")
         else:
             reported.append("not reported")
         i = info.get(row.indicator_id, {})
@@ -259,9 +258,9 @@ def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.
 def team_report_data(engine: Engine, team_id: str, period: str | None = None) -> TeamReport:
     """Everything the monthly report of one team shows, for the month `period` (YYYY-MM;
     None or '' = the latest month in the data). Data after `period` are ignored."""
-    team, indicators, medians, team_m, p, cycles, ideas, events, spc, flags = _load_team(
+    team, indicators, medians, team_m, p, cycles, ideas, view, flags = _load_team(
         engine, team_id, period)
-    headline = headline_table(team_m, None, indicators, spc, p, medians=medians)
+    headline = headline_table(team_m, None, indicators, view.spc, p, medians=medians)
     start, end = p.to_timestamp(how="start"), p.to_timestamp(how="end")
     table = _cycle_table(cycles, ideas) if len(cycles) else cycles.assign(change="", cycle=0)
     started = pd.to_datetime(table["start_date"].replace("", None), errors="coerce")
@@ -288,10 +287,9 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
     assessments = assessments[assessments["period"] <= str(p)]
     # the store returns rows in entry order: the last per month and assessor type is current
     assessments = assessments.drop_duplicates(["period", "assessor_type"], keep="last")
-    flag_notes = cd.flag_notes(flags)
     return TeamReport(
-        team=team, period=p, indicators=indicators, headline=headline, spc=spc, events=events,
-        flag_notes=flag_notes, pdsa_in_flight=in_flight.reset_index(drop=True),
+        team=team, period=p, indicators=indicators, headline=headline, spc=view.spc,
+        events=view.events, flag_notes=view.flags, pdsa_in_flight=in_flight.reset_index(drop=True),
         pdsa_finished=finished.reset_index(drop=True),
         open_flags=_open_flags(flags, indicators, team_m), last_visit=last_visit,
         visit_actions=actions, recounts=recounts.reset_index(drop=True),

@@ -33,6 +33,7 @@ from workbench.charts.data import month_label
 from workbench.charts.series import GREY, OKABE_ITO, WIDTH, _style_axes, format_value, is_percent
 
 __all__ = [
+    "MATRIX_KEY",
     "SIGNAL_STYLE",
     "assessment_chart",
     "funnel_plot",
@@ -45,13 +46,16 @@ __all__ = [
 ]
 
 C = OKABE_ITO
-#: signal -> (icon, cell colour, words)
+#: signal status (`workbench.rollup.status.SIGNALS`) -> (icon, cell colour, words)
 SIGNAL_STYLE: dict[str, tuple[str, str, str]] = {
     "improvement": ("▲", "#A6D1EE", "signal of improvement"),
     "concern": ("▼", "#F5C97A", "signal of concern"),
-    "none": ("●", "#EEEEEE", "no signal"),
-    "no data": ("", "#FFFFFF", "no data this month"),
+    "no signal": ("●", "#EEEEEE", "no signal"),
+    "not enough data": ("○", "#FFFFFF", "not enough data"),
 }
+#: the matrix's key, under the chart
+MATRIX_KEY = ("▲ signal of improvement · ▼ signal of concern · ● no signal · ○ not enough data"
+              " · – not reported this month · ✓ target met")
 _SERIES_COLOURS = [C["blue"], C["orange"], C["green"], C["vermillion"], C["purple"], C["sky"],
                    C["black"], C["yellow"]]
 
@@ -67,23 +71,30 @@ def _x_month(periods: pd.Series) -> list:
 def status_matrix_sources(matrix: pd.DataFrame, indicators: pd.DataFrame,
                           team_labels: Mapping[str, str] | None = None) -> dict[str, dict]:
     """Cells of the matrix from `rollup.status_matrix` rows (team_id, indicator_id,
-    latest_value, target_met, signal, months_since_report)."""
+    latest_value, target_met, signal, months_since_report; signal_rule if present).
+
+    Every cell shows its signal status (`status`, the matrix's `signal`) as the matrix says
+    it; a month not reported shows "–" for the value (and no ✓)."""
     ind = indicators.set_index("indicator_id")
     labels = team_labels or {}
-    cells: dict[str, list] = {k: [] for k in ("team", "indicator", "colour", "text", "signal",
-                                               "value", "target", "latest")}
-    for row in matrix.itertuples(index=False):
+    cells: dict[str, list] = {k: [] for k in ("team", "indicator", "colour", "text", "status",
+                                               "signal", "value", "target", "latest")}
+    rules = matrix["signal_rule"] if "signal_rule" in matrix else pd.Series("", matrix.index)
+    for row, rule in zip(matrix.itertuples(index=False), rules, strict=True):
         info = ind.loc[row.indicator_id].to_dict() if row.indicator_id in ind.index else {}
         stale = pd.notna(row.months_since_report) and row.months_since_report > 0
-        signal = "no data" if pd.isna(row.latest_value) or stale else str(row.signal or "none")
-        icon, colour, words = SIGNAL_STYLE.get(signal, SIGNAL_STYLE["none"])
+        shown = not (pd.isna(row.latest_value) or stale)
+        status = str(row.signal)
+        icon, colour, words = SIGNAL_STYLE.get(status, SIGNAL_STYLE["not enough data"])
         met = bool(row.target_met) if pd.notna(row.target_met) else False
-        value = format_value(row.latest_value, info) if signal != "no data" else "–"
+        value = format_value(row.latest_value, info) if shown else "–"
         cells["team"].append(labels.get(row.team_id, row.team_id))
         cells["indicator"].append(str(row.indicator_id))
         cells["colour"].append(colour)
-        cells["text"].append(f"{icon} {value}{' ✓' if met and signal != 'no data' else ''}")
-        cells["signal"].append(words)
+        cells["text"].append(f"{icon} {value}{' ✓' if met and shown else ''}")
+        cells["status"].append(status)
+        cells["signal"].append(f"{words} ({rule})" if isinstance(rule, str) and rule
+                               else words)
         cells["value"].append(value)
         cells["target"].append("target met" if met else "below target"
                                if pd.notna(row.target_met) else "no target")
@@ -95,8 +106,8 @@ def status_matrix_sources(matrix: pd.DataFrame, indicators: pd.DataFrame,
 def status_matrix_chart(matrix: pd.DataFrame, indicators: pd.DataFrame, *, period: str = "",
                         team_labels: Mapping[str, str] | None = None,
                         width: int = WIDTH) -> Any:
-    """Teams (rows) × indicators (columns): ▲ improvement / ▼ concern / ● no signal, the latest
-    value, and ✓ where the target is met."""
+    """Teams (rows) × indicators (columns): the signal status (▲ improvement / ▼ concern /
+    ● no signal / ○ not enough data), the latest value, and ✓ where the target is met."""
     data = status_matrix_sources(matrix, indicators, team_labels)
     src = ColumnDataSource(data["cells"], name="cells")
     inds = [i for i in indicators["indicator_id"] if i in set(data["cells"]["indicator"])]
@@ -106,8 +117,7 @@ def status_matrix_chart(matrix: pd.DataFrame, indicators: pd.DataFrame, *, perio
     fig = figure(x_range=FactorRange(*inds), y_range=FactorRange(*teams), width=width,
                  height=height, title=title, tools="save", toolbar_location=None,
                  x_axis_location="above")
-    fig.add_layout(Title(text="▲ signal of improvement · ▼ signal of concern · ● no signal · "
-                              "✓ target met", text_font_size="11px", text_font_style="italic"),
+    fig.add_layout(Title(text=MATRIX_KEY, text_font_size="11px", text_font_style="italic"),
                    "below")
     r = fig.add_glyph(src, Rect(x="indicator", y="team", width=0.96, height=0.9,
                                 fill_color={"field": "colour"}, line_color="white"))

@@ -304,7 +304,7 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
             high = yi > u
             words.append("unusual month: " + ("improvement" if high == better_up else "concern"))
         if r_:
-            words.append("part of a shift or trend")
+            words.append("in a phase with a shift or too few crossings")
         signal_text.append("; ".join(words) or "none")
     point_data = {
         "x": list(xs), "y": list(y), "label": labels, "value_text": values,
@@ -430,7 +430,8 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     if any(np.isfinite(data["points"]["y_signal"])):
         items.append(LegendItem(label="Unusual month (outside limits)", renderers=[r_sig]))
     if any(np.isfinite(data["lines"]["cl_signal"])):
-        items.append(LegendItem(label="Shift or trend (dashed centre line)", renderers=[r_cls]))
+        items.append(LegendItem(label="Shift or too few crossings (dashed centre line)",
+                                renderers=[r_cls]))
     if any(np.isfinite(data["lines"]["target"])):
         items.append(LegendItem(label="Target", renderers=[r_tg]))
     if data["events"]["x"]:

@@ -86,18 +86,7 @@ def _print_text(frames: dict[str, pd.DataFrame], context: dict) -> None:
             f"/{int((teams['indicator_id'] == i).sum())}"
             for i in pd.unique(teams["indicator_id"])))
 
-    echo("\nStatus matrix: signals on team charts")
-    matrix = frames["status_matrix"]
-    if len(matrix):
-        counts = matrix.pivot_table(index="indicator_id", columns="signal", values="team_id",
-                                    aggfunc="count", fill_value=0)
-        counts = counts.reindex(columns=["improvement", "concern", "none"], fill_value=0)
-        late = matrix.groupby("indicator_id")["months_since_report"].apply(
-            lambda s: int((s.isna() | (s > 0)).sum()))
-        counts["not reported this month"] = late
-        echo(counts.reset_index().to_string(index=False))
-    else:
-        echo("  (none)")
+    _print_matrix(frames["status_matrix"])
 
     echo("\nMost improved teams (gain from baseline, percentage points)")
     best = frames["most_improved"]
@@ -111,5 +100,24 @@ def _print_text(frames: dict[str, pd.DataFrame], context: dict) -> None:
              f"(n={last['faculty_n']}, {last['faculty_pct_at_target']:.0f}% at "
              f">= {context['assessment_target']:g}); self mean {last['self_mean']:.2f} "
              f"(n={last['self_n']}); self − faculty {last['mean_difference']:+.2f}")
+    else:
+        echo("  (none)")
+
+
+def _print_matrix(matrix: pd.DataFrame) -> None:
+    """Per indicator: teams by signal status (`workbench.rollup.status`), and late reports."""
+    from workbench.rollup.status import SIGNAL_LEGEND, SIGNALS
+
+    echo = click.echo
+    echo("\nStatus matrix: signals on team charts")
+    if len(matrix):
+        counts = matrix.pivot_table(index="indicator_id", columns="signal", values="team_id",
+                                    aggfunc="count", fill_value=0)
+        counts = counts.reindex(columns=list(SIGNALS), fill_value=0)
+        late = matrix.groupby("indicator_id")["months_since_report"].apply(
+            lambda s: int((s.isna() | (s > 0)).sum()))
+        counts["not reported this month"] = late
+        echo(counts.reset_index().to_string(index=False))
+        echo(SIGNAL_LEGEND)
     else:
         echo("  (none)")

@@ -26,7 +26,8 @@ SPARK_MONTHS = 12
 
 
 class IndicatorLine(NamedTuple):
-    """One indicator on the card; `recent` is on the value scale, oldest month first."""
+    """One indicator on the card; `recent` is on the value scale, oldest month first;
+    `status` is the signal status and `signal` says it in words (the team report's)."""
 
     indicator: Indicator
     latest: str
@@ -34,6 +35,7 @@ class IndicatorLine(NamedTuple):
     signal: str
     months: tuple[str, ...]
     recent: tuple[float | None, ...]
+    status: str = "not enough data"
 
 
 class PDSAInFlight(NamedTuple):
@@ -157,8 +159,10 @@ def team_card(engine: Engine, team_id: str, period: str | None = None) -> TeamCa
         recent = tuple(None if pd.isna(by_month.get(m)) else float(by_month[m]) for m in months)
         lines.append(IndicatorLine(
             indicator=ind, latest=_text(h.get("latest")) or "no report",
-            target_met=_text(h.get("target_met")), signal=_text(h.get("signal")) or "no data",
-            months=tuple(str(m) for m in months), recent=recent))
+            target_met=_text(h.get("target_met")),
+            signal=_text(h.get("signal")) or "not enough data: no month reported",
+            months=tuple(str(m) for m in months), recent=recent,
+            status=_text(h.get("signal_status")) or "not enough data"))
     if period:  # in flight at the end of that month, as the monthly report says
         cycles = report.pdsa_in_flight.rename(columns={"change": "change_name"})
     else:  # in flight now: every cycle not closed yet

@@ -1,4 +1,5 @@
-"""Collaborative roll-ups (HCI/ASSIST style) and per-series signal status. Pure pandas."""
+"""Collaborative roll-ups (HCI/ASSIST style), the team × indicator chart assembly
+(`team_charts`) and its one signal status (`signal_status`). Pure pandas."""
 
 from workbench.rollup.metrics import (
     BASELINE_MONTHS,
@@ -15,6 +16,8 @@ from workbench.rollup.metrics import (
     time_to_threshold,
     wave_cohorts,
 )
+from workbench.rollup.series import TeamCharts, team_charts
+from workbench.rollup.status import SIGNAL_LEGEND, SIGNALS, signal_status
 
 __all__ = [
     "THRESHOLDS",
@@ -28,6 +31,11 @@ __all__ = [
     "assessment_distribution",
     "assessment_summary",
     "chart_signals",
+    "signal_status",
+    "SIGNALS",
+    "SIGNAL_LEGEND",
     "status_matrix",
+    "team_charts",
+    "TeamCharts",
     "reporting_period",
 ]

@@ -11,7 +11,7 @@ Pure functions on pandas frames (no I/O), vectorised across all teams and indica
   months, latest value, gain in percentage points, direction-aware improvement;
 - `most_improved`      — the teams with the largest improvement, per indicator;
 - `wave_cohorts`, `assessment_summary` (in `workbench.rollup.cohorts`) and `chart_signals`,
-  `status_matrix` (in `workbench.rollup.status`) are re-exported here.
+  `signal_status`, `status_matrix` (in `workbench.rollup.status`) are re-exported here.
 
 Inputs: the tidy frame (team_id, indicator_id, period, numerator, denominator, value — read it
 "as of" a time with `workbench.store.read_measurements(as_of=…)`), the indicators frame
@@ -35,7 +35,7 @@ from workbench.rollup.base import (
     reporting_period,
 )
 from workbench.rollup.cohorts import assessment_distribution, assessment_summary, wave_cohorts
-from workbench.rollup.status import chart_signals, status_matrix
+from workbench.rollup.status import chart_signals, signal_status, status_matrix
 
 __all__ = [
     "THRESHOLDS",
@@ -49,6 +49,7 @@ __all__ = [
     "assessment_distribution",
     "assessment_summary",
     "chart_signals",
+    "signal_status",
     "status_matrix",
     "reporting_period",
 ]

@@ -1,29 +1,34 @@
-"""The team × indicator status matrix of a learning session: latest value, target, signal.
+"""The signal status of a team × indicator in a month, and the learning session's matrix.
 
-Pure pandas, no I/O; re-exported by `workbench.rollup`. The chart signal comes from
-`workbench.spc.qic`, called once per chart type over all team × indicator series.
+Pure pandas, no I/O; re-exported by `workbench.rollup`. There is ONE signal status: every
+surface (team report, site-visit brief, coach app, status matrix, `workbench summary`,
+learning-session app, team card) shows what `signal_status` says.
 
-**Signal rule** (`chart_signals`), on each series' chart with the indicator's default chart
-(p for proportions, u for rates, c for counts, i otherwise; Anhøj rules, no freeze, so the
-centre line is that of all data up to the reporting month), looking at the last part:
+**Signal rule** (`signal_status`), read from the chart the report draws for the reporting
+month (`workbench.rollup.series.team_charts`: data up to that month, a new phase after each
+adopted change, months the chart cannot take left out, Anhøj rules), in its current phase
+(the last):
 
-1. *Recent sigma signal*: if any of the last `recent` (default 3) points lies outside the
-   control limits, the side of the latest such point decides: above the centre line is
-   `improvement` for an `increase` indicator and `concern` for a `decrease` one; below, the
-   other way round.
-2. Otherwise, *runs signal* (longest run too long or too few crossings): the side of the last
-   useful point (the latest point not on the centre line) decides, in the same way: the
-   series has moved, and the latest data say to which side.
-3. Otherwise `none`; also `none` when the series has no useful point.
+1. `not enough data`: fewer than `MIN_SIGNAL_POINTS` months with a value in the phase.
+2. *astronomical point*: the latest month lies outside the control limits; its side (above
+   the upper or below the lower limit) gives the direction. It is the newest evidence, so it
+   decides when the runs rules point the other way.
+3. *shift* (a run on one side of the centre line longer than round(log2 n) + 3 months) or
+   *crossings* (fewer crossings of the centre line than qbinom(0.05, n − 1, ½)): the level
+   moved within the phase; the direction is the way it moved, the mean of the later half of
+   the phase's months against the mean of the earlier half (a tie: the side of the latest
+   month off the centre line).
+4. Otherwise `no signal`.
 
-Recent sigma signals take precedence because they are the newest evidence: a point beyond
-the limits in the concern direction this month outweighs an old shift the other way.
-Rows a chart cannot take are left out of it (never raised): p/pp/u/up charts skip months
-without a positive denominator, p/pp charts months with a numerator above the denominator
-(the data-quality flags report those).
+The direction becomes `improvement` or `concern` by the indicator's direction: up is
+better for `increase`, down for `decrease`. `SIGNAL_LEGEND` says this in one line for
+readers; `words` says it for each series.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,102 +40,163 @@ from workbench.rollup.base import (
     prepare,
     team_attributes,
 )
+from workbench.rollup.series import MIN_PHASE_POINTS, team_charts
 
-__all__ = ["SIGNALS", "chart_signals", "status_matrix"]
+__all__ = [
+    "MIN_SIGNAL_POINTS",
+    "SIGNALS",
+    "SIGNAL_COLUMNS",
+    "SIGNAL_LEGEND",
+    "chart_signals",
+    "signal_status",
+    "status_matrix",
+]
 
-SIGNALS = ("improvement", "concern", "none")
+#: The four signal statuses, best first.
+SIGNALS = ("improvement", "concern", "no signal", "not enough data")
+#: A phase needs this many months with a value before its chart is judged.
+MIN_SIGNAL_POINTS = MIN_PHASE_POINTS
 
-SIGNAL_COLUMNS = ["team_id", "indicator_id", "chart", "n_points", "runs_signal",
-                  "recent_sigma_signal", "side", "signal"]
+SIGNAL_LEGEND = (
+    "Signal, read from the current phase of the team's chart (a new phase starts after an "
+    "adopted change): shift = more months in a row on one side of the centre line than "
+    "chance allows (round(log2 n) + 3, e.g. 9 or more in 24 months); crossings = fewer "
+    "crossings of the centre line than chance allows; astronomical point = this month is "
+    "outside the control limits; judged improvement or concern by the indicator's "
+    "direction (higher or lower is better); not enough data = fewer than "
+    f"{MIN_SIGNAL_POINTS} months in the phase.")
 
-_NEEDS_N = {"p", "pp", "u", "up"}
-_NUMERATOR_CHARTS = {"c", "g", "t"}
+SIGNAL_COLUMNS = ["team_id", "indicator_id", "chart", "latest_period", "phase", "n_points",
+                  "side", "signal", "rule", "words"]
 
-
-def _chart_input(m: pd.DataFrame) -> pd.DataFrame:
-    """x, y, n and series columns for qic from prepared rows (one chart type)."""
-    chart = m["chart"]
-    needs_n = chart.isin(_NEEDS_N)
-    den_ok = m["denominator"] > 0
-    proportion = chart.isin({"p", "pp"})
-    valid = ~needs_n | (den_ok & (~proportion | (m["numerator"] <= m["denominator"])))
-    valid &= ~(proportion & (m["numerator"] < 0))
-    m = m[valid]
-    numerator_y = m["chart"].isin(_NEEDS_N | _NUMERATOR_CHARTS)
-    return pd.DataFrame({
-        "series": m["team_id"].astype(str) + "|" + m["indicator_id"].astype(str),
-        "team_id": m["team_id"], "indicator_id": m["indicator_id"], "chart": m["chart"],
-        "direction": m["direction"],
-        "x": m["period"].dt.to_timestamp(),
-        "y": np.where(numerator_y, m["numerator"], m["value"]),
-        "n": np.where(m["chart"].isin(_NEEDS_N), m["denominator"], np.nan),
-    })
+_KEYS = ["team_id", "indicator_id"]
 
 
-def chart_signals(measurements: pd.DataFrame, indicators: pd.DataFrame, *,
-                  period: object = None, recent: int = 3) -> pd.DataFrame:
-    """The signal on each team's chart of each indicator (rule in the module docstring).
+def _movement(phase: pd.DataFrame) -> pd.Series:
+    """Mean of the later half of each phase's months minus the mean of the earlier half
+    (`phase` sorted by month within each series)."""
+    g = phase.groupby(_KEYS, sort=False)
+    pos = g.cumcount().to_numpy()
+    n = g["y"].transform("size").to_numpy()
+    y = phase["y"].astype(float)
+    frame = phase[_KEYS].assign(early=y.where(pos < n // 2), late=y.where(pos >= n - n // 2))
+    means = frame.groupby(_KEYS, sort=False)[["early", "late"]].mean()
+    return means["late"] - means["early"]
 
-    Columns: team_id, indicator_id, chart, n_points, runs_signal (of the last part),
-    recent_sigma_signal (a point beyond the limits among the last `recent`), side (+1 the
-    deciding point is above the centre line, −1 below, 0 no signal), signal (improvement,
-    concern, none).
+
+def _phrases(r: Mapping[str, Any], month: str) -> list[str]:
+    out = []
+    if r["astronomical"]:
+        where = "above the upper" if r["last_side"] > 0 else "below the lower"
+        out.append(f"{month} is {where} control limit")
+    if r["shift"]:
+        out.append(f"{int(r['longest_run'])} months in a row on one side of the centre line "
+                   f"(more than {int(r['longest_run_max'])} is unlikely by chance)")
+    if r["crossings"]:
+        times = int(r["n_crossings"])
+        out.append(f"the months cross the centre line {times} time{'' if times == 1 else 's'} "
+                   f"in {int(r['n_useful'])} (fewer than {int(r['n_crossings_min'])} is "
+                   "unlikely by chance)")
+    if (r["shift"] or r["crossings"]) and not r["astronomical"] and r["move"] != 0:
+        way = "higher" if r["move"] > 0 else "lower"
+        out.append(f"the later months of the phase are {way} than the earlier ones")
+    return out
+
+
+def _words(r: Mapping[str, Any]) -> str:
+    """The status of one series in words: what it is, which rule fired and what it saw."""
+    if r["signal"] == "not enough data":
+        return (f"not enough data: {int(r['n_points'])} month(s) in the current phase, "
+                f"{MIN_SIGNAL_POINTS} needed")
+    if r["signal"] == "no signal":
+        return "no signal: ordinary month-to-month variation"
+    month = pd.Period(r["latest_period"], freq="M").strftime("%b %Y")
+    return f"{r['signal']} ({r['rule']}): " + "; ".join(_phrases(r, month))
+
+
+def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
+                  min_points: int = MIN_SIGNAL_POINTS) -> pd.DataFrame:
+    """The signal of each team × indicator chart (rule in the module docstring).
+
+    `spc`: the charts as drawn for the reporting month (`team_charts(...).spc`, or the `spc`
+    of a team report). Columns `SIGNAL_COLUMNS`: chart, latest_period (latest month with a
+    value), phase (number of the current phase), n_points (months with a value in it), side
+    (+1 up, −1 down, 0 none), signal (one of `SIGNALS`), rule (`astronomical point`,
+    `shift`, `crossings`, comma-joined; '' without signal), words (the status explained).
     """
-    from workbench.spc.qic import qic
-
-    m, _ = prepare(measurements, indicators, None, period)
-    data = _chart_input(m) if len(m) else pd.DataFrame()
-    if data.empty:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in SIGNAL_COLUMNS})
-    keys = data.drop_duplicates("series")[["series", "team_id", "indicator_id", "chart",
-                                           "direction"]]
-    frames = []
-    for chart, block in data.groupby("chart", sort=True):
-        result = qic(block[["series", "x", "y", "n"]], str(chart), x="x", y="y",
-                     n="n" if chart in _NEEDS_N else None, series="series")
-        frames.append(result.points[["series", "xx", "y", "cl", "part", "include",
-                                     "sigma_signal", "runs_signal"]])
-    points = pd.concat(frames, ignore_index=True)
-    last_part = points.groupby("series")["part"].transform("max")
-    points = points[points["part"] == last_part].sort_values(["series", "xx"], kind="stable")
+    attrs = indicator_attributes(indicators).set_index("indicator_id")
+    every = spc[_KEYS + ["chart"]].drop_duplicates(_KEYS)
+    s = spc[spc["y"].notna()]
+    phase = s[s["part"] == s.groupby(_KEYS, sort=False)["part"].transform("max")]
+    phase = phase.sort_values(_KEYS + ["period"], kind="stable")
+    n_points = phase.groupby(_KEYS, sort=False).size().rename("n_points")
+    last = phase.groupby(_KEYS, sort=False).tail(1).set_index(_KEYS)
     with np.errstate(invalid="ignore"):
-        side = np.sign(points["y"].to_numpy(float) - points["cl"].to_numpy(float))
-    points = points.assign(_side=np.nan_to_num(side, nan=0.0))
-    points["_from_end"] = points.groupby("series").cumcount(ascending=False)
-    recent_sigma = points[(points["_from_end"] < recent) & points["sigma_signal"].astype(bool)]
-    sigma_side = recent_sigma.groupby("series")["_side"].last()
-    useful = points[points["include"].astype(bool) & (points["_side"] != 0)]
-    run_side = useful.groupby("series")["_side"].last()
-    g = points.groupby("series")
-    out = pd.DataFrame({"n_points": g["y"].count(),
-                        "runs_signal": g["runs_signal"].last().astype(bool)})
-    out["recent_sigma_signal"] = out.index.isin(sigma_side.index)
-    runs_side = run_side.reindex(out.index).fillna(0.0).where(out["runs_signal"], 0.0)
-    out["side"] = sigma_side.reindex(out.index).fillna(runs_side).astype(int)
-    out = keys.merge(out.reset_index(), on="series", how="left")
-    sign = np.where(out["direction"] == "decrease", -1, 1)
-    effect = out["side"].fillna(0).to_numpy() * sign
-    out["signal"] = np.select([effect > 0, effect < 0], ["improvement", "concern"], "none")
+        off = np.sign(phase["y"].astype(float) - phase["cl"].astype(float)).fillna(0.0)
+    useful_side = phase.assign(_off=off)[off != 0].groupby(_KEYS, sort=False)["_off"].last()
+    r = last[["period", "part", "sigma_signal"] + [
+        "longest_run", "longest_run_max", "n_crossings", "n_crossings_min", "n_useful"]].copy()
+    r = r.join(n_points)
+    with np.errstate(invalid="ignore"):
+        r["last_side"] = np.sign(last["y"].astype(float) - last["cl"].astype(float)).fillna(0.0)
+    r["move"] = _movement(phase).reindex(r.index).fillna(0.0)
+    r["astronomical"] = r["sigma_signal"].astype(bool)
+    r["shift"] = (r["longest_run"] > r["longest_run_max"]).fillna(False).astype(bool)
+    r["crossings"] = (r["n_crossings"] < r["n_crossings_min"]).fillna(False).astype(bool)
+    runs_side = np.sign(r["move"]).where(r["move"] != 0,
+                                         useful_side.reindex(r.index).fillna(0.0))
+    side = np.where(r["astronomical"], r["last_side"],
+                    np.where(r["shift"] | r["crossings"], runs_side, 0.0))
+    out = every.merge(r.reset_index(), on=_KEYS, how="left")
     out["n_points"] = out["n_points"].fillna(0).astype(int)
+    enough = out["n_points"] >= min_points
+    side = pd.Series(side, index=r.index).reindex(pd.MultiIndex.from_frame(out[_KEYS]))
+    out["side"] = np.where(enough, side.fillna(0.0).to_numpy(), 0.0).astype(int)
+    better = np.where(out["indicator_id"].map(attrs["direction"]) == "decrease", -1, 1)
+    effect = out["side"].to_numpy() * better
+    out["signal"] = np.select([~enough, effect > 0, effect < 0],
+                              ["not enough data", "improvement", "concern"], "no signal")
+    fired = out[["astronomical", "shift", "crossings"]].fillna(False).astype(bool)
+    names = np.array(["astronomical point", "shift", "crossings"])
+    out["rule"] = [", ".join(names[row]) if s in ("improvement", "concern") else ""
+                   for row, s in zip(fired.to_numpy(), out["signal"], strict=True)]
+    out["latest_period"] = out["period"]
+    out["phase"] = out["part"].fillna(1).astype(int)
+    out["words"] = [_words(row) for row in out.to_dict("records")]
     return out[SIGNAL_COLUMNS].sort_values(["indicator_id", "team_id"]).reset_index(drop=True)
 
 
+def chart_signals(measurements: pd.DataFrame, indicators: pd.DataFrame, *,
+                  period: object = None, cycles: pd.DataFrame | None = None,
+                  change_ideas: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`signal_status` of every team × indicator chart as drawn for the reporting month
+    (`team_charts` of the measurements, PDSA cycles and change ideas)."""
+    charts = team_charts(measurements, indicators, cycles, change_ideas, period=period)
+    if charts.spc.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in SIGNAL_COLUMNS})
+    return signal_status(charts.spc, indicators)
+
+
 MATRIX_COLUMNS = ["team_id", "wave_id", "indicator_id", "latest_period", "latest_value",
-                  "target", "direction", "target_met", "signal", "months_since_report"]
+                  "target", "direction", "target_met", "signal", "signal_rule",
+                  "months_since_report"]
 
 
 def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
                   teams: pd.DataFrame | None = None, *, period: object = None,
-                  signals: pd.DataFrame | None = None) -> pd.DataFrame:
+                  signals: pd.DataFrame | None = None, cycles: pd.DataFrame | None = None,
+                  change_ideas: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per team × indicator: where each team stands in the reporting month.
 
     Teams: those in `teams` that joined on or before the reporting month (plus any team with
     data missing from `teams`); indicators: all of `indicators`. Columns: team_id, wave_id,
     indicator_id, latest_period and latest_value (latest reported month up to the reporting
     month; NaN if never), target, direction, target_met (1/0 for the latest value,
-    direction-aware; NaN without value or target), signal (`chart_signals`; "none" without
-    data; pass `signals` to reuse a computed frame), months_since_report (reporting month −
-    latest_period; 0 = reported this month; NaN if never reported).
+    direction-aware; NaN without value or target), signal and signal_rule (`signal` and
+    `rule` of `chart_signals` with the PDSA `cycles` and `change_ideas`, so the phases are
+    the report's; "not enough data" without data; pass `signals` to reuse a computed frame),
+    months_since_report (reporting month − latest_period; 0 = reported this month; NaN if
+    never reported).
     """
     m, rp = prepare(measurements, indicators, teams, period)
     attrs = indicator_attributes(indicators)
@@ -152,10 +218,13 @@ def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
     else:
         out["months_since_report"] = np.nan
     if signals is None:
-        signals = chart_signals(measurements, indicators, period=rp)
-    out = out.merge(signals[["team_id", "indicator_id", "signal"]],
-                    on=["team_id", "indicator_id"], how="left")
-    out["signal"] = out["signal"].fillna("none")
+        signals = chart_signals(measurements, indicators, period=rp, cycles=cycles,
+                                change_ideas=change_ideas)
+    signals = signals[["team_id", "indicator_id", "signal", "rule"]].rename(
+        columns={"rule": "signal_rule"})
+    out = out.merge(signals, on=["team_id", "indicator_id"], how="left")
+    out["signal"] = out["signal"].fillna("not enough data")
+    out["signal_rule"] = out["signal_rule"].fillna("")
     order = {k: i for i, k in enumerate(attrs["indicator_id"])}
     out = out.assign(_i=out["indicator_id"].map(order)).sort_values(["team_id", "_i"])
     return out[MATRIX_COLUMNS].reset_index(drop=True)

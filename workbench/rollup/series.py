@@ -1,0 +1,223 @@
+"""The chart of a team × indicator, assembled once: points, limits, phases, PDSA events.
+
+Pure pandas (no I/O, no HTML), vectorised over all teams: one `qic()` call per chart type
+covers every series. The monthly report, the site-visit brief, the forms' inline chart, the
+learning-session app and the signal status (`workbench.rollup.status`) all draw or read the
+chart that `team_charts` assembles, so the same series always gets the same limits.
+
+- **Chart type**: the indicator's `chart` (p, u, c, i, run, …; `run` when unset).
+- **Months left out**: rows a chart cannot take become gaps (a negative count; for p/u
+  charts a denominator that is not positive; for p charts a numerator above the
+  denominator). The data-quality flags report them; the chart never raises on them.
+- **Phases**: a change adopted at the end of a PDSA cycle starts a new phase (qicharts2
+  `part`) in the charts of the indicators the cycle is linked to, from the month after the
+  decision, but only when each phase keeps at least `MIN_PHASE_POINTS` months, so limits
+  stay usable. Only data and decisions up to the reporting month count.
+- **Runs analysis** (Anhøj rules, qicharts2 0.8.1) per phase: each point carries its phase's
+  `longest_run`, `longest_run_max`, `n_crossings`, `n_crossings_min` and `n_useful`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench.rollup.base import from_ordinals, ordinals, reporting_period, to_periods
+from workbench.spc.qic import NEEDS_N, qic
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "MIN_PHASE_POINTS",
+    "SPC_COLUMNS",
+    "TeamCharts",
+    "adoption_phases",
+    "pdsa_events",
+    "spc_frame",
+    "team_charts",
+]
+
+MIN_PHASE_POINTS = 8
+RUNS_COLUMNS = ["n_useful", "longest_run", "longest_run_max", "n_crossings", "n_crossings_min"]
+SPC_COLUMNS = ["team_id", "indicator_id", "period", "x", "numerator", "denominator", "value",
+               "y", "cl", "lcl", "ucl", "part", "sigma_signal", "runs_signal", "chart",
+               *RUNS_COLUMNS]
+EVENT_COLUMNS = ["team_id", "indicator_id", "cycle_id", "date", "period", "kind", "label",
+                 "detail", "change_id", "change_name", "cycle_number", "title"]
+_PHASE_COLUMNS = ["team_id", "indicator_id", "period", "cycle_id"]
+
+
+def _text(value: object) -> str:
+    """'' for None / NaN / NA / NaT (pandas 3 stores missing text as NaN), else str(value)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value)
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [str(v) for v in value.tolist()]
+    return []
+
+
+def _chart_of(indicators: pd.DataFrame) -> pd.Series:
+    chart = indicators.set_index("indicator_id")["chart"].fillna("run").astype(str)
+    return chart.where(chart != "", "run")
+
+
+def _parts(data: pd.DataFrame, phases: pd.DataFrame | None) -> np.ndarray:
+    """Phase number (1, 2, …) of each row: 1 + the phase starts on or before its month."""
+    if phases is None or phases.empty:
+        return np.ones(len(data), dtype=int)
+    starts = phases[["team_id", "indicator_id"]].assign(
+        cut=pd.PeriodIndex(phases["period"].astype(str), freq="M"))
+    rows = data[["team_id", "indicator_id", "period"]].reset_index(names="_row")
+    pairs = rows.merge(starts, on=["team_id", "indicator_id"])
+    passed = pairs[pairs["period"] >= pairs["cut"]].groupby("_row").size()
+    return 1 + passed.reindex(range(len(data)), fill_value=0).to_numpy(dtype=int)
+
+
+def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
+              phases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """SPC lines for every (team, indicator) series of a tidy frame, on the value scale.
+
+    `phases`: optional (team_id, indicator_id, period) rows, each the first month of a new
+    phase. Returns `SPC_COLUMNS`, sorted by team, indicator, period; `x` is the first day of
+    the month (a Timestamp), `part` counts phases from 1; the runs columns hold the Anhøj
+    analysis of the point's phase.
+    """
+    if measurements.empty:
+        return pd.DataFrame(columns=SPC_COLUMNS)
+    data = measurements.sort_values(["team_id", "indicator_id", "period"]).reset_index(drop=True)
+    data["chart"] = data["indicator_id"].map(_chart_of(indicators)).fillna("run")
+    num, den = data["numerator"].astype(float), data["denominator"].astype(float)
+    needs_n = data["chart"].isin(list(NEEDS_N))
+    bad = (num < 0) | (needs_n & ((den <= 0) | den.isna()))
+    bad |= data["chart"].isin(["p", "pp"]) & (num > den)
+    data.loc[bad, ["numerator", "denominator", "value"]] = np.nan
+    data["part"] = _parts(data, phases)
+    data["x"] = data["period"].dt.to_timestamp()
+    data["key"] = (data["team_id"] + "\x1f" + data["indicator_id"] + "\x1f"
+                   + data["part"].astype(str))
+    pieces = []
+    for chart, group in data.groupby("chart", sort=False):
+        if chart in NEEDS_N:
+            result = qic(group, chart, x="x", y="numerator", n="denominator", series="key")
+        else:
+            result = qic(group, chart, x="x", y="value", series="key")
+        pts = result.points[["series", "x", "cl", "lcl", "ucl", "sigma_signal", "runs_signal"]]
+        runs = result.summary[["series", *RUNS_COLUMNS]]
+        pts = pts.merge(runs, on="series", how="left").rename(columns={"series": "key"})
+        pieces.append(group.merge(pts, on=["key", "x"], how="left"))
+    out = pd.concat(pieces, ignore_index=True)
+    out["y"] = out["value"]
+    out["sigma_signal"] = out["sigma_signal"].fillna(False).astype(bool)
+    out["runs_signal"] = out["runs_signal"].fillna(False).astype(bool)
+    out = out.sort_values(["team_id", "indicator_id", "period"]).reset_index(drop=True)
+    return out[SPC_COLUMNS]
+
+
+def pdsa_events(cycles: pd.DataFrame | None,
+                change_ideas: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Chart annotations from PDSA cycles: a `start` at each start date and the act decision
+    (`adopt` / `adapt` / `abandon`) at the end date, once per linked indicator.
+
+    A cycle with no linked indicators is drawn on the indicators of its change idea.
+    `label` is short (for the chart); `detail` is the longer hover text. Text is raw user
+    text: escaping is the renderer's job (bokeh hover and `workbench.notebook.render` escape it).
+    """
+    if cycles is None or cycles.empty:
+        return pd.DataFrame(columns=EVENT_COLUMNS)
+    ideas: dict[str, str] = {}
+    idea_inds: dict[str, list[str]] = {}
+    if change_ideas is not None and len(change_ideas):
+        ideas = dict(zip(change_ideas["change_id"], change_ideas["name"], strict=False))
+        idea_inds = dict(zip(change_ideas["change_id"],
+                             change_ideas["indicator_ids"].map(_as_list), strict=False))
+    rows = []
+    for cyc in cycles.itertuples(index=False):
+        inds = _as_list(cyc.linked_indicators) or idea_inds.get(cyc.change_id, [])
+        name = _text(ideas.get(cyc.change_id)) or _text(cyc.change_id)
+        title = _text(cyc.title) or name
+        base = f"{cyc.change_id} cycle {cyc.cycle_number}"
+        marks = []
+        start, end, act = _text(cyc.start_date), _text(cyc.end_date), _text(cyc.act_decision)
+        if start:
+            marks.append((start, "start", f"{base} start", f"PDSA started: {title} ({name})"))
+        if act and end:
+            marks.append((end, act, f"{base} {act}", f"{act.capitalize()}: {title} ({name})"))
+        for date, kind, label, detail in marks:
+            for ind in inds:
+                rows.append((cyc.team_id, ind, int(cyc.cycle_id), pd.Timestamp(date),
+                             pd.Period(date, freq="M"), kind, label, detail, cyc.change_id,
+                             name, int(cyc.cycle_number), title))
+    return pd.DataFrame(rows, columns=EVENT_COLUMNS).sort_values(
+        ["team_id", "indicator_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
+                    min_points: int = MIN_PHASE_POINTS) -> pd.DataFrame:
+    """First months of new phases: the month after each `adopt`, kept only when the phase
+    before and the one after it each hold at least `min_points` months of data."""
+    if events.empty or measurements.empty:
+        return pd.DataFrame(columns=_PHASE_COLUMNS)
+    adopted = events[events["kind"] == "adopt"].sort_values(
+        ["team_id", "indicator_id", "date"], kind="stable")
+    mine = measurements[["team_id", "indicator_id", "period"]].merge(
+        adopted[["team_id", "indicator_id"]].drop_duplicates(), on=["team_id", "indicator_id"])
+    if mine.empty:
+        return pd.DataFrame(columns=_PHASE_COLUMNS)
+    month = ordinals(mine["period"])
+    months = {key: np.sort(month[rows]) for key, rows in
+              mine.groupby(["team_id", "indicator_id"]).indices.items()}
+    starts = ordinals(to_periods(adopted["period"])) + 1
+    rows, cut_at = [], {}
+    for team, ind, start, cycle in zip(adopted["team_id"], adopted["indicator_id"], starts,
+                                       adopted["cycle_id"], strict=True):
+        have = months.get((team, ind))
+        if have is None:
+            continue
+        last_cut = cut_at.get((team, ind), -np.inf)
+        at = np.searchsorted(have, start)
+        before = at - np.searchsorted(have, last_cut)
+        if before >= min_points and len(have) - at >= min_points:
+            rows.append((team, ind, start, cycle))
+            cut_at[(team, ind)] = start
+    out = pd.DataFrame(rows, columns=_PHASE_COLUMNS)
+    out["period"] = from_ordinals(out["period"]).to_numpy()
+    return out
+
+
+@dataclass(frozen=True)
+class TeamCharts:
+    """The charts of `team_charts`: `spc` (SPC_COLUMNS), `events` (EVENT_COLUMNS, up to the
+    end of `period`), `phases` (first months of new phases), `period` (reporting month)."""
+
+    spc: pd.DataFrame
+    events: pd.DataFrame
+    phases: pd.DataFrame
+    period: pd.Period | None
+
+
+def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
+                cycles: pd.DataFrame | None = None, change_ideas: pd.DataFrame | None = None,
+                *, period: object = None) -> TeamCharts:
+    """Every team × indicator chart as drawn for the reporting month `period` (default: the
+    latest month in `measurements`): data up to that month, PDSA events decided by its end,
+    a new phase after each adopted change (rule in the module docstring)."""
+    rp = reporting_period(measurements, period)
+    m = measurements
+    if rp is not None and len(m):
+        m = m[m["period"] <= rp]
+    events = pdsa_events(cycles, change_ideas)
+    if rp is not None and len(events):
+        events = events[events["date"] <= rp.to_timestamp(how="end")].reset_index(drop=True)
+    phases = adoption_phases(events, m)
+    return TeamCharts(spc=spc_frame(m, indicators, phases), events=events, phases=phases,
+                      period=rp)
