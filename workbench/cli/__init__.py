@@ -47,6 +47,7 @@ def _register() -> None:
         rollup_cmd,
         serve_cmd,
         spc_cmd,
+        upgrade_cmd,
     )
 
     for command in (
@@ -61,6 +62,7 @@ def _register() -> None:
         report_cmd.report,
         serve_cmd.serve,
         assess_cmd.assess,
+        upgrade_cmd.upgrade,
     ):
         main.add_command(command)
 
