@@ -267,13 +267,27 @@ def test_the_upgrade_refuses_while_another_process_writes_to_the_database(
 
 # --------------------------------------------------------------------------- refusals
 
-def test_an_old_database_is_refused_by_other_commands_in_one_line(release_db: Path) -> None:
-    for args in (["status"], ["export", "measurements"], ["flags"]):
-        result = _run(*args, "--db", str(release_db))
-        assert result.exit_code == 1, args
-        assert result.stderr == ("Error: this database is at schema r1; run: workbench upgrade "
-                                 f"--db {release_db}\n"), args
-        assert result.stdout == ""
+@pytest.mark.parametrize("args", [
+    ["status"],
+    ["validate"],
+    ["summary", "--period", "2026-10"],
+    ["flags", "--status", "open"],
+    ["export", "measurements"],
+    ["template", "xlsx", "--team", "T01", "--out", "{tmp}/T01.xlsx"],
+    ["import", "{tmp}/october.csv"],
+    ["assess", "--team", "T01", "--period", "2026-10", "--score", "3", "--justification", "x"],
+    ["report", "--period", "2026-10"],
+])
+def test_an_old_database_is_refused_by_other_commands_in_one_line(
+        release_db: Path, args: list[str]) -> None:
+    before = _dump(release_db)
+    (release_db.parent / "october.csv").write_text(
+        "team_id,indicator_id,period,numerator,denominator,comment\nT01,AMTSL,2026-10,9,10,\n")
+    result = _run(*(a.format(tmp=release_db.parent) for a in args), "--db", str(release_db))
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: this database is at schema r1; run: workbench upgrade "
+                             f"--db {release_db}\n")
+    assert _dump(release_db) == before
 
 
 def test_the_refusal_names_the_database_as_the_user_gave_it(
