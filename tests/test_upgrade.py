@@ -311,6 +311,18 @@ def test_a_database_newer_than_the_code_is_refused(release_db: Path) -> None:
         assert (result.exit_code, result.stderr) == (1, message), args
 
 
+def test_a_database_of_another_alembic_application_is_not_taken_for_a_newer_one(
+        release_db: Path) -> None:
+    with sqlite3.connect(release_db) as raw:
+        raw.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        raw.execute("INSERT INTO alembic_version VALUES ('3f2a9c1b7d4e')")
+    result = _run("status", "--db", str(release_db))
+    assert (result.exit_code, result.stderr) == (1, (
+        f"Error: sqlite:///{release_db} is at Alembic revision '3f2a9c1b7d4e', which is not a "
+        "workbench schema revision (r1, r2, …). Point --db at a workbench database.\n"))
+    assert _run("upgrade", "--db", str(release_db)).stderr == result.stderr
+
+
 # --------------------------------------------------------------------------- new databases
 
 def test_init_creates_databases_at_the_newest_revision(empty_db: str) -> None:

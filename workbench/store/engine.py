@@ -14,6 +14,7 @@ import datetime as dt
 import getpass
 import importlib.util
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -34,6 +35,7 @@ __all__ = [
     "utcnow",
     "database_revision",
     "require_current_revision",
+    "unknown_revision_error",
 ]
 
 #: the schema_info version of databases made before Alembic, and the revision they are at
@@ -215,9 +217,17 @@ def require_current_revision(revision: str, db: str | None, url: str) -> None:
         shown = db if db and "://" not in db else _safe(url)
         raise StoreError(f"this database is at schema {revision}; run: workbench upgrade "
                          f"--db {shlex.quote(shown)}")
-    raise StoreError(f"this database is at schema {revision}, newer than this workbench "
-                     f"(schema {SCHEMA_REVISION}); install the workbench release that upgraded "
-                     "it: pip install --upgrade coaching-workbench")
+    raise unknown_revision_error(revision, url)
+
+
+def unknown_revision_error(revision: str, url: str) -> StoreError:
+    """The refusal of a revision this code does not know: a newer workbench's, or not ours."""
+    if re.fullmatch(r"r\d+", revision):
+        return StoreError(f"this database is at schema {revision}, newer than this workbench "
+                          f"(schema {SCHEMA_REVISION}); install the workbench release that "
+                          "upgraded it: pip install --upgrade coaching-workbench")
+    return StoreError(f"{_safe(url)} is at Alembic revision {revision!r}, which is not a "
+                      "workbench schema revision (r1, r2, …). Point --db at a workbench database.")
 
 
 def open_engine(db: str | None) -> Engine:

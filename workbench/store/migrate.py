@@ -32,6 +32,7 @@ from workbench.store.engine import (
     _pre_alembic_revision,
     _safe,
     database_revision,
+    unknown_revision_error,
 )
 from workbench.store.schema import SCHEMA_REVISION, metadata
 
@@ -214,9 +215,7 @@ def _plan(conn: Connection, url: str, dry_run: bool) -> UpgradeResult:
     pre_alembic = not inspect(conn).has_table("alembic_version")
     current = _pre_alembic_revision(conn, url) if pre_alembic else database_revision(conn, url)
     if current not in known_revisions():
-        raise StoreError(f"this database is at schema {current}, newer than this workbench "
-                         f"(schema {SCHEMA_REVISION}); install the workbench release that "
-                         "upgraded it: pip install --upgrade coaching-workbench")
+        raise unknown_revision_error(current, url)
     steps = pending_steps(current) if current != SCHEMA_REVISION else []
     return UpgradeResult(url=_safe(url), current=current, target=SCHEMA_REVISION,
                          pre_alembic=pre_alembic, steps=steps, dry_run=dry_run)
