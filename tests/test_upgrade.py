@@ -518,3 +518,24 @@ def test_the_upgrade_refuses_while_another_session_uses_a_postgresql_table(
             assert not inspect(conn).has_table("alembic_version")
     finally:
         other.dispose()
+
+
+@pytest.mark.postgres
+def test_two_upgrades_of_one_postgresql_database_do_not_run_at_once(
+        release_master: Path, pg_url: str) -> None:
+    from workbench.store.migrate import PG_LOCK_KEY
+
+    _release_on_postgres(release_master, pg_url)
+    other = create_engine(_driver(pg_url))
+    try:
+        with other.connect() as conn:  # what a running upgrade holds
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PG_LOCK_KEY})
+            conn.commit()
+            result = _run("upgrade", "--db", pg_url)
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PG_LOCK_KEY})
+            conn.commit()
+        assert result.exit_code == 1
+        assert "(another workbench upgrade is running)" in result.stderr
+        assert _run("upgrade", "--db", pg_url).exit_code == 0  # once it has finished
+    finally:
+        other.dispose()
