@@ -17,6 +17,7 @@ from workbench.store.schema import metadata
 
 __all__: list[str] = []
 
+
 def run(connection: Connection) -> None:
     """Configure the migration context on `connection` and run the revisions asked for."""
     context.configure(
