@@ -48,6 +48,7 @@ def _register() -> None:
         rollup_cmd,
         serve_cmd,
         spc_cmd,
+        upgrade_cmd,
     )
 
     for command in (
@@ -63,6 +64,7 @@ def _register() -> None:
         serve_cmd.serve,
         assess_cmd.assess,
         practices_cmd.practices,
+        upgrade_cmd.upgrade,
     ):
         main.add_command(command)
 

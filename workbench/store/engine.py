@@ -1,4 +1,12 @@
-"""Opening a workbench database from a URL or a file path."""
+"""Opening a workbench database from a URL or a file path, at the schema revision of this code.
+
+`open_engine` is the one door every command, app and notebook opens a database through; it
+reads the database's schema revision (one query of Alembic's `alembic_version` table) and refuses
+a database older or newer than the code in one line that says what to run
+(`this database is at schema r1; run: workbench upgrade --db demo.db`). A database made before
+Alembic (schema_info version 1, no alembic_version table) is at r1. `create_database` makes new
+databases at the newest revision, stamped.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +14,18 @@ import datetime as dt
 import getpass
 import importlib.util
 import os
+import re
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, select, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from workbench.errors import StoreError
-from workbench.store.schema import SCHEMA_VERSION, metadata, schema_info
+from workbench.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata, schema_info
 
 __all__ = [
     "DEFAULT_DB",
@@ -28,7 +38,13 @@ __all__ = [
     "current_user",
     "utcnow",
     "write_transaction",
+    "database_revision",
+    "require_current_revision",
+    "unknown_revision_error",
 ]
+
+#: the schema_info version of databases made before Alembic, and the revision they are at
+PRE_ALEMBIC = {1: "r1"}
 
 DEFAULT_DB = "workbench.db"
 
@@ -108,7 +124,11 @@ def _engine(url: str) -> Engine:
 
 
 def create_database(db: str | None) -> Engine:
-    """Create (or upgrade to) the current schema and return the engine."""
+    """Create a database at the newest schema revision (stamped) and return the engine.
+
+    On a database that already holds the schema nothing is created; it must be at this code's
+    revision (an older one is refused with the `workbench upgrade` line, like `open_engine`).
+    """
     url = resolve_url(db)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -120,20 +140,33 @@ def create_database(db: str | None) -> Engine:
             )
     engine = _engine(url)
     try:
-        with engine.begin() as conn:
-            metadata.create_all(conn)
-            if conn.execute(select(schema_info.c.version)).first() is None:
-                conn.execute(
-                    schema_info.insert().values(version=SCHEMA_VERSION, applied_at=utcnow())
-                )
+        with engine.connect() as conn:
+            if inspect(conn).has_table("schema_info"):
+                revision = database_revision(conn, url)
+            else:
+                _create_schema(conn)
+                conn.commit()
+                revision = SCHEMA_REVISION
     except OperationalError as exc:
         raise StoreError(f"cannot create database at {_safe(url)}: {_one_line(exc.orig)} "
                          "Check the URL and server.") from exc
+    require_current_revision(revision, db, url)
     return engine
 
 
-def open_engine(db: str | None) -> Engine:
-    """Open an existing workbench database; a clear error if it is missing or not ours."""
+def _create_schema(conn: Connection) -> None:
+    """Every table of the newest schema, schema_info, and Alembic's stamp of the head."""
+    from alembic.migration import MigrationContext
+
+    from workbench.store.migrate import script_directory
+
+    metadata.create_all(conn)
+    conn.execute(schema_info.insert().values(version=SCHEMA_VERSION, applied_at=utcnow()))
+    MigrationContext.configure(conn).stamp(script_directory(), SCHEMA_REVISION)
+
+
+def _existing_engine(db: str | None) -> tuple[str, Engine]:
+    """The URL and an engine of a database that exists (a SQLite file must be there)."""
     url = resolve_url(db)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -143,23 +176,79 @@ def open_engine(db: str | None) -> Engine:
                 f"no workbench database at {path or url}. Create one with "
                 "`workbench init --db PATH --config collaborative.yaml` or `workbench demo`."
             )
-    engine = _engine(url)
+    return url, _engine(url)
+
+
+def database_revision(conn: Connection, url: str) -> str:
+    """The schema revision the database is at: one query of `alembic_version`.
+
+    Without that table, a database made before Alembic is recognised by its schema_info
+    version (1 -> r1); anything else is not a workbench database.
+    """
+    try:
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError):
+        conn.rollback()
+        if inspect(conn).has_table("alembic_version"):
+            raise
+        return _pre_alembic_revision(conn, url)
+    if revision is None:
+        raise StoreError(f"{_safe(url)} has an empty alembic_version table, so its schema "
+                         "revision is unknown. Restore it from a backup.")
+    return str(revision)
+
+
+def _pre_alembic_revision(conn: Connection, url: str) -> str:
+    if not inspect(conn).has_table("schema_info"):
+        raise StoreError(
+            f"{url} is not a workbench database (no schema_info table). "
+            "Point --db at a database made by `workbench init` or `workbench demo`."
+        )
+    version = conn.execute(select(schema_info.c.version)).scalar()
+    if version not in PRE_ALEMBIC:
+        raise StoreError(f"{_safe(url)} has schema version {version} but no alembic_version "
+                         "table; this workbench cannot tell its revision. Restore it from a "
+                         "backup.")
+    return PRE_ALEMBIC[version]
+
+
+def require_current_revision(revision: str, db: str | None, url: str) -> None:
+    """Refuse, in one line, a database older or newer than this code's schema."""
+    if revision == SCHEMA_REVISION:
+        return
+    from workbench.store.migrate import known_revisions
+
+    if revision in known_revisions():
+        shown = db if db and "://" not in db else _safe(url)
+        raise StoreError(f"this database is at schema {revision}; run: workbench upgrade "
+                         f"--db {shlex.quote(shown)}")
+    raise unknown_revision_error(revision, url)
+
+
+def unknown_revision_error(revision: str, url: str) -> StoreError:
+    """The refusal of a revision this code does not know: a newer workbench's, or not ours."""
+    if re.fullmatch(r"r\d+", revision):
+        return StoreError(f"this database is at schema {revision}, newer than this workbench "
+                          f"(schema {SCHEMA_REVISION}); install the workbench release that "
+                          "upgraded it: pip install --upgrade coaching-workbench")
+    return StoreError(f"{_safe(url)} is at Alembic revision {revision!r}, which is not a "
+                      "workbench schema revision (r1, r2, …). Point --db at a workbench database.")
+
+
+def open_engine(db: str | None) -> Engine:
+    """Open an existing workbench database at this code's schema revision.
+
+    A clear one-line error if it is missing, not ours, or at another revision.
+    """
+    url, engine = _existing_engine(db)
     try:
         with engine.connect() as conn:
-            if not inspect(conn).has_table("schema_info"):
-                raise StoreError(
-                    f"{url} is not a workbench database (no schema_info table). "
-                    "Point --db at a database made by `workbench init` or `workbench demo`."
-                )
-            version = conn.execute(select(schema_info.c.version)).scalar()
+            revision = database_revision(conn, url)
     except OperationalError as exc:
         raise StoreError(
             f"cannot open database {_safe(url)}: {_one_line(exc.orig)} Check the URL and server."
         ) from exc
-    if version != SCHEMA_VERSION:
-        raise StoreError(
-            f"database {url} has schema version {version}; this workbench needs {SCHEMA_VERSION}."
-        )
+    require_current_revision(revision, db, url)
     return engine
 
 

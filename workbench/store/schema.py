@@ -3,6 +3,11 @@
 Codes are the keys users see: `team_id` ("T01"), `indicator_id` ("AMTSL"), `wave_id` ("W1"),
 `change_id` ("C03"). Periods are text `YYYY-MM`. Timestamps are naive UTC.
 Measurements are append-only revisions; the current value of a key is its latest revision.
+
+These tables are the truth of the schema; `workbench.store.migrations` brings older databases to
+them, one Alembic revision per change (`r1` = release 0.1.0, `r2` = users, audit log,
+graduation). A change here needs a new revision and `SCHEMA_VERSION` + 1; the upgrade tests
+run `alembic check` to prove the two agree.
 """
 
 from __future__ import annotations
@@ -26,9 +31,12 @@ __all__ = ["SCHEMA_VERSION", "metadata"] + [
     "schema_info", "collaborative", "waves", "learning_sessions", "indicators", "teams",
     "import_batches", "measurement_revisions", "change_ideas", "pdsa_cycles", "pdsa_history",
     "coaching_visits", "verification_recounts", "assessments", "flags", "flag_events",
+    "users", "audit_log", "SCHEMA_REVISION",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: the Alembic revision of this schema (the head of `workbench/store/migrations/versions/`)
+SCHEMA_REVISION = f"r{SCHEMA_VERSION}"
 
 metadata = MetaData()
 
@@ -100,6 +108,7 @@ teams = Table(
     Column("wave_id", String(40), ForeignKey("waves.wave_id"), nullable=True),
     Column("coach", String(200), nullable=False, default=""),
     Column("joined_period", String(7), nullable=False),  # YYYY-MM, first month of reporting
+    Column("graduated_on", String(10), nullable=True),  # YYYY-MM-DD coaching ended (r2)
 )
 
 import_batches = Table(
@@ -276,3 +285,29 @@ flag_events = Table(
     Column("revision_id", Integer, ForeignKey("measurement_revisions.revision_id"), nullable=True),
     Column("created_at", DateTime, nullable=False),
 )
+
+# r2: who may do what (issue 17); tables only, the behaviour comes with the roles work.
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    # team_member | coach | validator | facilitator | analyst | admin
+    Column("roles", JSON, nullable=False, default=list),
+    Column("scope", JSON, nullable=False, default=dict),  # {"teams": [...], "districts": [...]}
+    Column("created_at", DateTime, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("user", String(200), nullable=False),  # who
+    Column("action", String(40), nullable=False),  # what: insert | update | delete | ...
+    Column("created_at", DateTime, nullable=False),  # when
+    Column("table_name", String(60), nullable=False),
+    Column("row_id", String(200), nullable=True),  # the row's key as text (codes or integers)
+    Column("details", JSON, nullable=False, default=dict),
+)
+Index("ix_audit_log_created", audit_log.c.created_at)
+Index("ix_audit_log_user", audit_log.c.user, audit_log.c.created_at)
