@@ -55,8 +55,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 PG_LOCK_KEY = int.from_bytes(b"workbenc", "big")
 #: how long an upgrade waits for another SQLite writer before it refuses (milliseconds)
 SQLITE_WAIT_MS = 2000
-#: tables that share a workbench database but are not the store's (the demo's answer key)
-FOREIGN_TABLES = frozenset({"demo_injections"})
+#: tables that share a workbench database but are not the store's (the demo's answer key
+#: and its marker, `workbench.demo.build`)
+FOREIGN_TABLES = frozenset({"demo_injections", "demo_marker"})
 
 
 @dataclass(frozen=True)
