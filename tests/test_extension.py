@@ -212,15 +212,3 @@ def test_sparkline_is_pure_svg_with_gaps_a_target_line_and_an_escaped_title():
     assert 'fill="#1a7f37"' in svg  # the last point is above its target
     assert "script" not in svg
     assert "no data" in sparkline_svg([None, float("nan")])
-
-
-def test_charts_setup_notebook_registers_the_html_of_spc_results(monkeypatch):
-    monkeypatch.setenv("WORKBENCH_BOKEHJS", "template")  # nothing else to display
-    from workbench.charts import setup_notebook
-
-    shell = InteractiveShell.instance()
-    shell.display_formatter.formatters["text/html"].pop("workbench.spc.qic.SPCResult", None)
-    setup_notebook()
-    result = qic(pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 2.0, 3.0]}), "run")
-    formatted, _ = shell.display_formatter.format(result)
-    assert "run chart, rules anhoej-qicharts2-0.8.1, 1 series, 3 points" in formatted["text/html"]

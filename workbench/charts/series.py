@@ -131,19 +131,17 @@ def _display(bundle: Mapping[str, str], metadata: Mapping[str, Any]) -> None:
 
 
 def setup_notebook() -> None:
-    """Start a report: clear bokeh's global state; load BokehJS into the page (see module doc);
-    show SPC results as summary tables (`workbench.notebook.reprs.register_spc_html`).
+    """Start a report: clear bokeh's global state; load BokehJS into the page (see module doc).
+    (SPC results show as summary tables after `%load_ext workbench`; the charts layer does
+    not reach up into the notebook layer.)
 
     Call it in the first code cell (tagged `remove-cell`). With `WORKBENCH_BOKEHJS=template`
     nothing is displayed: the page template provides BokehJS.
     """
     from bokeh.io import curdoc, reset_output
 
-    from workbench.notebook.reprs import register_spc_html
-
     reset_output()
     curdoc().clear()
-    register_spc_html()  # SPC results show as summary tables
     if os.environ.get("WORKBENCH_BOKEHJS", "").strip().lower() == "template":
         return
     _display(

@@ -158,7 +158,7 @@ def _create_schema(conn: Connection) -> None:
     """Every table of the newest schema, schema_info, and Alembic's stamp of the head."""
     from alembic.migration import MigrationContext
 
-    from workbench.store.migrate import script_directory
+    from workbench.store.revisions import script_directory
 
     metadata.create_all(conn)
     conn.execute(schema_info.insert().values(version=SCHEMA_VERSION, applied_at=utcnow()))
@@ -216,7 +216,7 @@ def require_current_revision(revision: str, db: str | None, url: str) -> None:
     """Refuse, in one line, a database older or newer than this code's schema."""
     if revision == SCHEMA_REVISION:
         return
-    from workbench.store.migrate import known_revisions
+    from workbench.store.revisions import known_revisions
 
     if revision in known_revisions():
         shown = db if db and "://" not in db else _safe(url)

@@ -11,7 +11,6 @@ does all of it but the backup and rolls back. Alembic is configured in code
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,9 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, RootTransaction, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -33,6 +30,12 @@ from workbench.store.engine import (
     _safe,
     database_revision,
     unknown_revision_error,
+)
+from workbench.store.revisions import (
+    MIGRATIONS,
+    alembic_config,
+    known_revisions,
+    script_directory,
 )
 from workbench.store.schema import SCHEMA_REVISION, metadata
 
@@ -50,7 +53,6 @@ __all__ = [
     "include_object",
 ]
 
-MIGRATIONS = Path(__file__).with_name("migrations")
 #: pg_try_advisory_xact_lock key of `workbench upgrade` ("workbenc" as a 64-bit integer)
 PG_LOCK_KEY = int.from_bytes(b"workbenc", "big")
 #: how long an upgrade waits for another SQLite writer before it refuses (milliseconds)
@@ -86,26 +88,6 @@ class UpgradeResult:
         data = asdict(self)
         data["backup"] = str(self.backup) if self.backup else None
         return data
-
-
-@functools.cache
-def script_directory() -> ScriptDirectory:
-    """The workbench's Alembic revisions (loaded once per process)."""
-    return ScriptDirectory.from_config(alembic_config())
-
-
-def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic `Config` without an ini file; `env.py` runs on `connection` when given."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("path_separator", "os")
-    config.attributes["connection"] = connection
-    return config
-
-
-def known_revisions() -> list[str]:
-    """Every revision this code knows, oldest first (`["r1", "r2"]`)."""
-    return [script.revision for script in reversed(list(script_directory().walk_revisions()))]
 
 
 def pending_steps(current: str) -> list[UpgradeStep]:
