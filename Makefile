@@ -34,10 +34,11 @@ browser:
 lint: venv
 	$(VENV)/bin/ruff check .
 
-## make test: lint, the import contracts (pyproject's [tool.importlinter]: layers, pure
+## make test: lint, types (mypy), the import contracts (pyproject's [tool.importlinter]: layers, pure
 ## analytics, SQL in store/, no cycles), then the whole test suite (unit, papermill, nbval, browser)
 test: venv browser lint
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
 	$(VENV)/bin/pytest -q --nbval-lax notebooks
 
