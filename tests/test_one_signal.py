@@ -106,7 +106,7 @@ def test_the_status_matrix_and_summary_json_say_what_the_report_says(
 
 def test_the_learning_session_matrix_says_what_the_report_says(
         demo_db_master, report_statuses) -> None:  # type: ignore[no-untyped-def]
-    from workbench.apps.base import build_learning_session_app
+    from workbench.apps.builders import build_learning_session_app
 
     app = build_learning_session_app(str(demo_db_master))
     assert str(app.period) == PERIOD
@@ -118,7 +118,7 @@ def test_the_learning_session_matrix_says_what_the_report_says(
 
 
 def test_the_coach_app_shows_the_briefs_signal_words(engine, team_ids) -> None:  # type: ignore[no-untyped-def]
-    from workbench.apps.base import build_coach_app
+    from workbench.apps.builders import build_coach_app
     from workbench.apps.context import AppContext
 
     app = build_coach_app(engine)
