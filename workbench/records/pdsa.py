@@ -394,7 +394,8 @@ def change_choices(engine: Engine | Connection,
     return out
 
 
-def next_cycle_number(bind: Engine | Connection, team_id: str, change_id: str | None) -> int:
+def next_cycle_number(bind: Engine | Connection, team_id: str | None,
+                      change_id: str | None) -> int:
     """The number of a team's next cycle of a change idea: one after its highest, 1 for a
     change the team has not tested yet (ramps chain cycles 1, 2, 3 …)."""
     if not team_id or not change_id:
