@@ -8,7 +8,7 @@ import html
 import logging
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as w
 import pandas as pd
@@ -50,7 +50,7 @@ def esc(text: Any) -> str:
     return html.escape(str(text))
 
 
-class FormBase(w.VBox):
+class FormBase(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types: VBox is Any
     """A form: `engine`, `user` (JUPYTERHUB_USER → WORKBENCH_USER → OS user), a message area
     (`message`: its plain text; `last_error`), and `_guard` for every callback."""
 
@@ -190,7 +190,7 @@ def _text(placeholder: str, width: str) -> w.Text:
                   layout=w.Layout(width=width))
 
 
-class RowList(w.VBox):
+class RowList(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types: VBox is Any
     """An editable list of rows of text fields (questions, tasks, actions).
 
     `columns`: (key, placeholder, css width). `value`: list of {key: text}; blank rows are
@@ -255,7 +255,7 @@ def series_view(engine: Engine, team_id: str, indicator_id: str, *,
     match = indicators[indicators["indicator_id"] == indicator_id]
     if match.empty:
         return w.HTML(f"<i>Unknown indicator {esc(indicator_id)}.</i>")
-    indicator = match.iloc[0].to_dict()
+    indicator = cast("dict[str, Any]", match.iloc[0].to_dict())
     if tidy.empty:
         return w.HTML(f"<i>No data yet for {esc(team_id)} {esc(indicator_id)}.</i>")
     chart = _bokeh_chart(engine, tidy, indicators, indicator, mark_period, title)
@@ -265,9 +265,10 @@ def series_view(engine: Engine, team_id: str, indicator_id: str, *,
     cells = []
     for row in tidy.sort_values("period").tail(18).itertuples():
         period = str(row.period)
-        value = "—" if pd.isna(row.value) else f"{row.value * mult:.0f}"
-        num = "" if pd.isna(row.numerator) else f"{row.numerator:g}"
-        den = "" if pd.isna(row.denominator) else f"/{row.denominator:g}"
+        v, n, d = cast("tuple[float, float, float]", (row.value, row.numerator, row.denominator))
+        value = "—" if pd.isna(v) else f"{v * mult:.0f}"
+        num = "" if pd.isna(n) else f"{n:g}"
+        den = "" if pd.isna(d) else f"/{d:g}"
         style = ' style="font-weight:bold;background:#fde2c4"' if period == mark_period else ""
         cells.append(f"<tr{style}><td>{period}</td><td>{num}{den}</td><td>{value}"
                      f"{esc(indicator.get('unit', ''))}</td></tr>")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, cast
 
 import ipywidgets as w
+import pandas as pd
 from sqlalchemy import Engine
 
 from workbench.records.pdsa import (
@@ -164,7 +166,7 @@ class PDSACycleForm(FormBase):
             self.load(self._loaded.cycle_id)
 
     @property
-    def journal(self):  # -> pd.DataFrame
+    def journal(self) -> pd.DataFrame | None:
         """The team's cycles (`workbench.records.pdsa.team_journal`)."""
         return team_journal(self.engine, self.team_id) if self.team_id else None
 
@@ -292,7 +294,8 @@ class PDSACycleForm(FormBase):
         journal = self.journal
         options = []
         if journal is not None:
-            for r in journal.itertuples():
+            # the rows' attributes are the journal's columns, typed by pandas-stubs as any scalar
+            for r in cast("Iterator[Any]", journal.itertuples()):
                 decision = f", {r.act_decision}" if isinstance(r.act_decision, str) else ""
                 options.append((f"{r.change_id} #{r.cycle_number} {r.title or ''} "
                                 f"[{r.status}{decision}]", int(r.cycle_id)))

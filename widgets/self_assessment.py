@@ -3,7 +3,8 @@ with the evidence, beside the faculty's latest score and above its own history."
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, cast
 
 import ipywidgets as w
 import pandas as pd
@@ -193,7 +194,8 @@ def _history_html(history: pd.DataFrame) -> str:
     if history.empty:
         return "<i>No self-assessment yet.</i>"
     rows = []
-    for row in history.itertuples(index=False):
+    # the rows' attributes are the frame's columns, typed by pandas-stubs as any scalar
+    for row in cast("Iterator[Any]", history.itertuples(index=False)):
         style = "" if row.current else ' style="color:#777"'
         status = "current" if row.current else "replaced"
         entered = pd.Timestamp(row.created_at).strftime("%Y-%m-%d")

@@ -7,7 +7,8 @@ a new measurement revision pointing at the flag, so the original value stays rea
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, cast
 
 import ipywidgets as w
 import pandas as pd
@@ -99,9 +100,9 @@ class ValidationQueue(FormBase):
                     values.add("open")
                 if keep is not None:  # a filter asked for stays, even with nothing to show
                     values.add(keep)
-                values = sorted(values)
-                dropdown.options = [(_ALL, None)] + [(v, v) for v in values]
-                dropdown.value = keep if keep in values else None
+                choices = sorted(values)
+                dropdown.options = [(_ALL, None)] + [(v, v) for v in choices]
+                dropdown.value = keep if keep in choices else None
         finally:
             self._loading = False
         self._fill_list()
@@ -217,7 +218,7 @@ class ValidationQueue(FormBase):
             self._list.options = [
                 (f"#{r.flag_id} [{r.severity}] {r.rule_code} · {r.team_id or ''} "
                  f"{r.indicator_id or ''} {r.period or ''} · {r.status} — "
-                 f"{str(r.message)[:80]}", int(r.flag_id)) for r in frame.itertuples()]
+                 f"{str(r.message)[:80]}", int(r.flag_id)) for r in _rows(frame)]
             self._list.value = tuple(keep)
         finally:
             self._loading = False
@@ -229,7 +230,7 @@ class ValidationQueue(FormBase):
         row = self._all[self._all["flag_id"] == flag_id]
         if row.empty:
             raise WorkbenchError(f"flag {flag_id} no longer exists; refresh the queue.")
-        return row.iloc[0].to_dict()
+        return cast("dict[str, Any]", row.iloc[0].to_dict())
 
     def _show_selected(self) -> None:
         ids = self.selected
@@ -324,3 +325,9 @@ def _number(value: Any) -> float | None:
 
 def _opt(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """`frame.itertuples()`: its rows' attributes are the frame's columns, which pandas-stubs
+    types as any scalar at all."""
+    return cast("Iterator[Any]", frame.itertuples())

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine
 
@@ -120,7 +121,7 @@ def team(code: str) -> Team:
     match = teams[teams["team_id"] == code]
     if match.empty:
         raise unknown_team(code, teams["team_id"].astype(str).tolist())
-    return Team.from_row(match.iloc[0].to_dict())
+    return Team.from_row(cast("dict[str, Any]", match.iloc[0].to_dict()))
 
 
 def indicator(code: str) -> Indicator:
@@ -133,7 +134,7 @@ def indicator(code: str) -> Indicator:
         known = ", ".join(indicators["indicator_id"].astype(str)) or "none yet"
         raise NotFoundError(f"unknown indicator {code!r}; the indicators are {known}.",
                             indicator_id=code)
-    return Indicator.from_row(match.iloc[0].to_dict())
+    return Indicator.from_row(cast("dict[str, Any]", match.iloc[0].to_dict()))
 
 
 def team_card(code: str, period: str | None = None) -> TeamCard:
@@ -172,7 +173,8 @@ def _run(line: str) -> Any:
         return None
     command, rest = words[0], words[1:]
     if command == "connect":
-        (db,) = _args(rest, 0, 1, "connect [PATH_OR_URL]") or [None]
+        given: Sequence[str | None] = _args(rest, 0, 1, "connect [PATH_OR_URL]") or [None]
+        (db,) = given
         print(connect(db))
         return None
     if command == "team":

@@ -10,7 +10,7 @@ flight, and the open data-quality flags. Its `_repr_html_` is pure HTML + SVG, e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -151,9 +151,9 @@ def team_card(engine: Engine, team_id: str, period: str | None = None) -> TeamCa
     months = pd.period_range(p - (SPARK_MONTHS - 1), p, freq="M")
     lines = []
     for row in report.indicators.to_dict("records"):
-        ind = Indicator.from_row(row)
+        ind = Indicator.from_row(cast("dict[str, Any]", row))
         head = report.headline[report.headline["indicator_id"] == ind.indicator_id]
-        h = head.iloc[0] if len(head) else {}
+        h: pd.Series[Any] | dict[str, Any] = head.iloc[0] if len(head) else {}
         pts = report.spc[report.spc["indicator_id"] == ind.indicator_id]
         by_month = dict(zip(pts["period"], pts["y"], strict=False))
         recent = tuple(None if pd.isna(by_month.get(m)) else float(by_month[m]) for m in months)
@@ -176,6 +176,6 @@ def team_card(engine: Engine, team_id: str, period: str | None = None) -> TeamCa
                            indicator_id=_text(r["indicator_id"]), period=_text(r["period"]),
                            message=_text(r["message"]))
                   for r in report.open_flags.to_dict("records"))
-    return TeamCard(team=Team.from_row(match.iloc[0].to_dict()),
+    return TeamCard(team=Team.from_row(cast("dict[str, Any]", match.iloc[0].to_dict())),
                     collaborative=_text(read_collaborative(engine).get("name")),
                     period=str(p), lines=tuple(lines), pdsas=pdsas, flags=flags)

@@ -25,7 +25,7 @@ from workbench.errors import ValidationFailed
 from workbench.ingest.collaborative import PERIOD
 from workbench.records.pdsa import Failure
 from workbench.records.visits import ASSESSMENT_SCALE
-from workbench.store import current_user, read_assessments, utcnow
+from workbench.store import current_user, inserted_id, read_assessments, utcnow
 from workbench.store import schema as s
 
 __all__ = [
@@ -243,11 +243,11 @@ def save_self_assessment(engine: Engine, item: SelfAssessment, user: str | None 
         justification = item.justification.strip()
         if previous is not None:
             justification = correction_text(previous, item.reason, justification)
-        assessment_id = conn.execute(s.assessments.insert().values(
+        assessment_id = inserted_id(conn.execute(s.assessments.insert().values(
             team_id=team_id, period=period, score=_score(item.score), assessor_type="self",
             assessor=item.assessor.strip(), justification=justification, visit_id=None,
             created_at=utcnow(),
-        )).inserted_primary_key[0]
+        )))
     saved = SelfAssessment(team_id, period, _score(item.score), item.justification,
                            item.assessor.strip(), item.reason)
     return SelfAssessmentSaved(int(assessment_id), saved, justification, previous)

@@ -16,14 +16,14 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
 from workbench.ingest.collaborative import is_valid_date
-from workbench.store import current_user, utcnow, write_transaction
+from workbench.store import current_user, inserted_id, utcnow, write_transaction
 from workbench.store import schema as s
 from workbench.store.records import read_table
 
@@ -290,8 +290,7 @@ def save_cycle(
         row.update(author=user, updated_at=now)
         if stored is None:
             row.update(created_at=now, version=1)
-            saved.cycle_id = conn.execute(s.pdsa_cycles.insert().values(**row)
-                                          ).inserted_primary_key[0]
+            saved.cycle_id = inserted_id(conn.execute(s.pdsa_cycles.insert().values(**row)))
             saved.version = 1
         else:
             row["version"] = expected + 1
@@ -331,7 +330,7 @@ def load_cycle(engine: Engine | Connection, cycle_id: int) -> PDSACycle:
     if frame.empty:
         raise NotFoundError(f"PDSA cycle {cycle_id} does not exist; list the team's journal "
                             "to find its cycles.")
-    return _from_row(frame.astype(object).iloc[0].to_dict())
+    return _from_row(cast("dict[str, Any]", frame.astype(object).iloc[0].to_dict()))
 
 
 def ramp_cycle(engine: Engine, cycle_id: int, *, user: str | None = None,
@@ -387,15 +386,16 @@ def change_choices(engine: Engine | Connection,
                    team_id: str | None = None) -> list[tuple[str, str]]:
     """(label, change_id) of the change package plus the team's own ideas."""
     ideas = read_table(engine, s.change_ideas, order_by="change_id")
-    out = []
+    out: list[tuple[str, str]] = []
     for row in ideas.itertuples():
         if row.source == "team" and team_id is not None and row.team_id != team_id:
             continue
-        out.append((f"{row.change_id} — {row.name}", row.change_id))
+        out.append((f"{row.change_id} — {row.name}", cast(str, row.change_id)))
     return out
 
 
-def next_cycle_number(bind: Engine | Connection, team_id: str, change_id: str | None) -> int:
+def next_cycle_number(bind: Engine | Connection, team_id: str | None,
+                      change_id: str | None) -> int:
     """The number of a team's next cycle of a change idea: one after its highest, 1 for a
     change the team has not tested yet (ramps chain cycles 1, 2, 3 …)."""
     if not team_id or not change_id:

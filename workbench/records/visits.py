@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
@@ -25,6 +26,7 @@ from workbench.records.pdsa import Failure
 from workbench.store import (
     current_revisions,
     current_user,
+    inserted_id,
     read_assessments,
     read_collaborative,
     utcnow,
@@ -171,7 +173,7 @@ def verify_recounts(engine: Engine | Connection, team_id: str, recounts: list[Re
         num, _ = parse_count(rc.recounted_numerator)
         den, _ = parse_count(rc.recounted_denominator)
         key = (rc.indicator_id, str(rc.period))
-        rep = current.loc[key] if key in current.index else None
+        rep = cast("pd.Series[Any]", current.loc[key]) if key in current.index else None
         rep_num = None if rep is None or pd.isna(rep["numerator"]) else float(rep["numerator"])
         rep_den = None if rep is None or pd.isna(rep["denominator"]) else float(
             rep["denominator"])
@@ -279,7 +281,7 @@ def save_visit(engine: Engine, visit: CoachingVisit, user: str | None = None
     known = [r for r in _scalars(engine, s.indicators.c.indicator_id)]
     failures = validate_visit(visit, known_indicators=known)
     verification = verify_recounts(engine, visit.team_id, visit.recounts)
-    for row in verification.itertuples():
+    for row in _rows(verification):
         if row.reported_numerator is None and row.reported_denominator is None:
             failures.append(Failure("recounts", f"{row.indicator_id} {row.period}: the team "
                                                 "reported nothing for that month to verify"))
@@ -290,28 +292,28 @@ def save_visit(engine: Engine, visit: CoachingVisit, user: str | None = None
     now = utcnow()
     period = visit.assessment_period or visit.visit_date[:7]
     with engine.begin() as conn:
-        visit_id = conn.execute(s.coaching_visits.insert().values(
+        visit_id = inserted_id(conn.execute(s.coaching_visits.insert().values(
             team_id=visit.team_id, coach=visit.coach.strip(), visit_date=visit.visit_date,
             notes=visit.notes, author=user, created_at=now,
             actions=[{k: str(a.get(k, "") or "") for k in ("action", "owner", "due")}
                      for a in visit.actions if any(str(v or "").strip() for v in a.values())],
-        )).inserted_primary_key[0]
+        )))
         assessment_id = None
         if visit.score is not None:
-            assessment_id = conn.execute(s.assessments.insert().values(
+            assessment_id = inserted_id(conn.execute(s.assessments.insert().values(
                 team_id=visit.team_id, period=period, score=float(visit.score),
                 assessor_type="faculty", assessor=visit.coach.strip(),
                 justification=visit.justification.strip(), visit_id=visit_id, created_at=now,
-            )).inserted_primary_key[0]
+            )))
         recount_ids, flag_ids = [], []
-        for row in verification.itertuples():
-            rid = conn.execute(s.verification_recounts.insert().values(
+        for row in _rows(verification):
+            rid = inserted_id(conn.execute(s.verification_recounts.insert().values(
                 visit_id=visit_id, team_id=visit.team_id, indicator_id=row.indicator_id,
                 period=row.period, reported_numerator=row.reported_numerator,
                 reported_denominator=row.reported_denominator,
                 recounted_numerator=row.recounted_numerator,
                 recounted_denominator=row.recounted_denominator, author=user, created_at=now,
-            )).inserted_primary_key[0]
+            )))
             recount_ids.append(rid)
             vfs = [v for v in (row.vf_numerator, row.vf_denominator)
                    if v is not None and not pd.isna(v)]
@@ -323,7 +325,7 @@ def save_visit(engine: Engine, visit: CoachingVisit, user: str | None = None
             key = pd.DataFrame([{"rule_code": RULE_CODE, "team_id": visit.team_id,
                                  "indicator_id": row.indicator_id, "period": row.period,
                                  "extra": str(rid)}])
-            flag_id = conn.execute(s.flags.insert().values(
+            flag_id = inserted_id(conn.execute(s.flags.insert().values(
                 rule_code=RULE_CODE, severity="warning", team_id=visit.team_id,
                 indicator_id=row.indicator_id, period=row.period,
                 message=(f"recount {recounted} against reported {reported}: verification "
@@ -340,12 +342,31 @@ def save_visit(engine: Engine, visit: CoachingVisit, user: str | None = None
                 fingerprint=str(fingerprint(key).iloc[0]),
                 data_revision_id=row.revision_id, status="open", created_at=now,
                 updated_at=now, version=1,
-            )).inserted_primary_key[0]
+            )))
             conn.execute(s.flag_events.insert().values(
                 flag_id=flag_id, action="opened", from_status=None, to_status="open",
                 user=user, note=f"coaching visit {visit_id}", created_at=now))
             flag_ids.append(flag_id)
     return VisitSaveResult(int(visit_id), assessment_id, recount_ids, flag_ids, verification)
+
+
+class _VerifiedRow(Protocol):
+    """A row of `verify_recounts`' frame, as `itertuples` gives it."""
+
+    indicator_id: str
+    period: str
+    reported_numerator: float | None
+    reported_denominator: float | None
+    recounted_numerator: float | None
+    recounted_denominator: float | None
+    vf_numerator: float | None
+    vf_denominator: float | None
+    in_band: bool
+    revision_id: Any
+
+
+def _rows(verification: pd.DataFrame) -> Iterator[_VerifiedRow]:
+    return cast("Iterator[_VerifiedRow]", verification.itertuples())
 
 
 def _f(value: Any) -> float | None:

@@ -33,12 +33,12 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import nbformat
 from sqlalchemy import Engine
@@ -289,7 +289,8 @@ def _execute_papermill(spec: _BatchSpec, job: _Job, folder: Path) -> NotebookRun
                 execution_timeout=spec.timeout, kernel_manager_class=kernel_manager_class())
             error = None
         except PapermillExecutionError as exc:
-            nb = nbformat.read(tmp, as_version=4)
+            # nbformat annotates none of its functions
+            nb = cast("Callable[..., nbformat.NotebookNode]", nbformat.read)(tmp, as_version=4)
             error = CellError.from_papermill(exc)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -321,7 +322,8 @@ def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
                                 team_name=job.team_name, error=run.error)
             atomic_write_text(folder / paths["html"], notebook_to_html(run.nb, cover))
         if "ipynb" in paths:
-            atomic_write_text(folder / paths["ipynb"], nbformat.writes(run.nb))
+            writes = cast("Callable[..., str]", nbformat.writes)  # nbformat is unannotated
+            atomic_write_text(folder / paths["ipynb"], writes(run.nb))
         error = run.error
         status: Status = "ok" if error is None else "failed"
     except Exception as exc:  # noqa: BLE001 - one report's crash must not stop the batch

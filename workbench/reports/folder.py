@@ -90,7 +90,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     """The folder's manifest, or an empty one (also when the file is unreadable)."""
     path = folder / MANIFEST_NAME
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
         return {"manifest_version": MANIFEST_VERSION, "reports": {}}
     data.setdefault("reports", {})

@@ -19,9 +19,10 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -91,8 +92,9 @@ def _model_bundles() -> dict[str, str]:
     """Bokeh model name → the extra BokehJS bundle it needs (bokeh's own bundle rules)."""
     import bokeh.models  # noqa: F401 - registers every model class
     from bokeh.core.has_props import HasProps
-    from bokeh.models import TableWidget, Widget
     from bokeh.models.text import MathText
+    from bokeh.models.widgets.tables import TableWidget
+    from bokeh.models.widgets.widget import Widget
 
     bundles: dict[str, str] = {}
     for name, cls in HasProps.model_class_reverse_map.items():
@@ -156,9 +158,9 @@ def bokehjs_scripts(components: tuple[str, ...]) -> tuple[str, ...]:
     """Minified BokehJS of these bundles as script texts (read once per process)."""
     if not components:
         return ()
-    from bokeh.resources import Resources
+    from bokeh.resources import Component, Resources
 
-    resources = Resources(mode="inline", components=list(components))
+    resources = Resources(mode="inline", components=cast("list[Component]", list(components)))
     return tuple(js.replace("</script", "<\\/script") for js in resources.js_raw)
 
 
@@ -175,15 +177,17 @@ def _exporter() -> HTMLExporter:
 
 
 def _new_exporter() -> HTMLExporter:
-    exporter = HTMLExporter(
+    # nbconvert and nbformat annotate none of their constructors: typed at the call
+    exporter = cast("Callable[..., HTMLExporter]", HTMLExporter)(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(templates_dir())],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(
+    register = cast("Callable[..., Any]", exporter.register_preprocessor)
+    register(
+        cast("Callable[..., TagRemovePreprocessor]", TagRemovePreprocessor)(
             remove_cell_tags=set(REMOVE_CELL_TAGS),
             remove_input_tags=set(REMOVE_INPUT_TAGS),
             remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS),
@@ -202,10 +206,11 @@ def without_bokehjs_loaders(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     `workbench.charts.setup_notebook()` emits one unless `WORKBENCH_BOKEHJS=template`)."""
     if not any(_is_bokehjs_loader(o) for c in nb.cells for o in c.get("outputs", ())):
         return nb
-    copy = nbformat.NotebookNode({**nb, "cells": []})
+    node = cast("Callable[[dict[str, Any]], nbformat.NotebookNode]", nbformat.NotebookNode)
+    copy = node({**nb, "cells": []})
     for cell in nb.cells:
         if any(_is_bokehjs_loader(o) for o in cell.get("outputs", ())):
-            cell = nbformat.NotebookNode({**cell, "outputs": [
+            cell = node({**cell, "outputs": [
                 o for o in cell.outputs if not _is_bokehjs_loader(o)]})
         copy.cells.append(cell)
     return copy

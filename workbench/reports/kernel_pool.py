@@ -32,9 +32,10 @@ import signal
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
@@ -169,13 +170,14 @@ class NotebookRun:
         return self.error is None
 
 
-class ReusedKernelEngine(Engine):
+class ReusedKernelEngine(Engine):  # type: ignore[misc]  # papermill ships no types: Engine is Any
     """A papermill engine that runs the notebook in a kernel it is given (`km`, `kc`)."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, *, km, kc,  # type: ignore[override]
-                                 log_output=False, start_timeout=60, execution_timeout=None,
-                                 **_ignored):
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, *, km: Any, kc: Any,
+                                 log_output: bool = False, start_timeout: float = 60,
+                                 execution_timeout: float | None = None,
+                                 **_ignored: Any) -> Any:
         client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name,
                                          timeout=execution_timeout,
                                          startup_timeout=start_timeout, log=logger,
@@ -189,7 +191,8 @@ papermill_engines.register(ENGINE_NAME, ReusedKernelEngine)
 
 def load_notebook(path: str | Path) -> nbformat.NotebookNode:
     """Read a notebook the way papermill does (papermill metadata and tag lists added)."""
-    return load_notebook_node(str(path))
+    nb: nbformat.NotebookNode = load_notebook_node(str(path))
+    return nb
 
 
 class KernelSession:
@@ -340,5 +343,7 @@ def _mark_stopped_cell(nb: nbformat.NotebookNode, ename: str, evalue: str) -> No
                and cell.metadata.get("papermill", {}).get("start_time")]
     cells = started or [cell for cell in nb.cells if cell.cell_type == "code"]
     for cell in cells[-1:]:
-        cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+        new_output = cast("Callable[..., nbformat.NotebookNode]",  # nbformat is unannotated
+                          nbformat.v4.new_output)
+        cell.setdefault("outputs", []).append(new_output(
             "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))

@@ -5,6 +5,7 @@ from workbench.store.engine import (
     connect,
     create_database,
     current_user,
+    inserted_id,
     open_engine,
     resolve_url,
     utcnow,
@@ -41,6 +42,7 @@ from workbench.store.status import status_counts
 __all__ = [
     "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
     "connect", "create_database", "open_engine", "resolve_url", "current_user", "utcnow",
+    "inserted_id",
     "write_transaction",
     "add_revisions", "current_revisions", "latest_revision_id", "read_measurements",
     "read_revisions", "tidy",

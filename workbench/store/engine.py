@@ -19,8 +19,19 @@ import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQLAlchemyError
 
@@ -37,6 +48,7 @@ __all__ = [
     "connect",
     "current_user",
     "utcnow",
+    "inserted_id",
     "write_transaction",
     "database_revision",
     "require_current_revision",
@@ -52,6 +64,13 @@ DEFAULT_DB = "workbench.db"
 def utcnow() -> dt.datetime:
     """Naive UTC now, the form every timestamp is stored in."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def inserted_id(result: CursorResult[Any]) -> Any:
+    """The primary key of the row a single-row INSERT just wrote."""
+    key = result.inserted_primary_key
+    assert key is not None  # always set after a single-row INSERT
+    return key[0]
 
 
 def current_user() -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, select
 
-from workbench.store.engine import current_user, utcnow
+from workbench.store.engine import current_user, inserted_id, utcnow
 from workbench.store.schema import measurement_revisions as mr
 
 __all__ = [
@@ -161,7 +161,7 @@ def add_revisions(
         return []
     ids = []
     for record in records:  # one statement per row keeps ids reliable on every backend
-        ids.append(conn.execute(mr.insert().values(**record)).inserted_primary_key[0])
+        ids.append(inserted_id(conn.execute(mr.insert().values(**record))))
     return ids
 
 

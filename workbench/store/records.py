@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, select
@@ -47,7 +47,7 @@ def read_collaborative(bind: Engine | Connection) -> dict[str, Any]:
     frame = read_table(bind, s.collaborative)
     if frame.empty:
         raise NotFoundError("the database holds no collaborative yet; run `workbench init`.")
-    return frame.iloc[0].to_dict()
+    return cast("dict[str, Any]", frame.iloc[0].to_dict())
 
 
 def read_teams(bind: Engine | Connection, **equals: Any) -> pd.DataFrame:
@@ -99,7 +99,7 @@ def _get(bind: Engine | Connection, table: Table, key: str, value: str, what: st
     frame = read_table(bind, table, **{key: value})
     if frame.empty:
         raise NotFoundError(f"unknown {what} {value!r}. {hint}")
-    return frame.iloc[0].to_dict()
+    return cast("dict[str, Any]", frame.iloc[0].to_dict())
 
 
 def get_team(bind: Engine | Connection, team_id: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, distinct, func, select
+from sqlalchemy import Engine, Table, distinct, func, select
 
 from workbench.store import schema as s
 from workbench.store.measurements import _latest_ids
@@ -17,7 +17,7 @@ def status_counts(engine: Engine) -> dict[str, Any]:
     mr = s.measurement_revisions
     latest = _latest_ids(None)
     with engine.connect() as conn:
-        def count(table: s.Table) -> int:
+        def count(table: Table) -> int:
             return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
 
         collab = conn.execute(select(s.collaborative.c.name)).scalar()

@@ -11,6 +11,9 @@ Core.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
@@ -39,10 +42,12 @@ def fetch_revisions(conn: Connection, period: str | None) -> np.ndarray:
                "IFNULL(denominator, 'nan'), source, IFNULL(batch_id, 'nan'), created_at "
                "FROM measurement_revisions" + (" WHERE period <= ?" if period else "")
                + " ORDER BY revision_id")
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None  # an open Connection always holds its DBAPI connection
+        cursor = dbapi.cursor()
         try:
             cursor.execute(sql, (period,) if period else ())
-            return np.fromiter(cursor, dtype=_REV_DTYPE)
+            return np.fromiter(cast("Iterable[Any]", cursor), dtype=_REV_DTYPE)
         finally:
             cursor.close()
     query = select(*[mr.c[n] for n in _REV_NAMES]).order_by(mr.c.revision_id)
@@ -50,6 +55,7 @@ def fetch_revisions(conn: Connection, period: str | None) -> np.ndarray:
         query = query.where(mr.c.period <= period)
     rows = conn.execute(query).all()
     out = np.empty(len(rows), dtype=_REV_DTYPE)
+    column: Sequence[Any]
     for name, column in zip(_REV_NAMES, zip(*rows, strict=True) if rows else [],
                             strict=False):
         if name in ("numerator", "denominator", "batch_id"):
@@ -104,7 +110,8 @@ def adoption_starts(cycles: pd.DataFrame, change_ideas: pd.DataFrame) -> pd.Data
                              strict=False))
     rows = []
     for cyc in adopted.itertuples(index=False):
-        linked = list(cyc.linked_indicators or []) or list(idea_inds.get(cyc.change_id) or [])
+        listed = cast("list[Any] | None", cyc.linked_indicators)
+        linked = list(listed or []) or list(idea_inds.get(cyc.change_id) or [])
         start = str(pd.Period(str(cyc.end_date)[:10], freq="M") + 1)
         rows += [(cyc.team_id, str(ind), start) for ind in linked]
     return pd.DataFrame(rows, columns=cols).drop_duplicates().reset_index(drop=True)

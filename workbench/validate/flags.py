@@ -76,7 +76,8 @@ def list_flags(bind: Engine | Connection, *, status: str | None = None,
 
 class _conn:
     def __init__(self, bind: Engine | Connection) -> None:
-        self.bind, self.owned = bind, None
+        self.bind = bind
+        self.owned: Connection | None = None
 
     def __enter__(self) -> Connection:
         if isinstance(self.bind, Engine):

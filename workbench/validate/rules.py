@@ -45,7 +45,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -240,7 +240,9 @@ def late_entry(ctx: Context) -> pd.DataFrame:
     hit = first[late]
     created = pd.to_datetime(hit["first_created_at"], format="ISO8601")
     end = hit["period"].map(ends)
-    lag = (created.values - pd.to_datetime(end).values) / np.timedelta64(1, "D")
+    created_at: np.ndarray = np.asarray(created.values)
+    ended_at: np.ndarray = np.asarray(pd.to_datetime(end).values)
+    lag = (created_at - ended_at) / np.timedelta64(1, "D")
     return _flags(hit, rule_code="late-entry", severity="warning", component="",
                   statistic=np.round(lag.astype(float), 1), lower=None, upper=float(days),
                   data_revision_id=hit["first_revision_id"], extra="",
@@ -359,7 +361,7 @@ def _prior_mean(v: pd.Series, clean: np.ndarray, by: list[np.ndarray],
     sub = v[clean]
     sub_by = [k[clean] for k in by]
     groups = sub.groupby(sub_by, sort=False)
-    ending_here = sum(groups.shift(k) for k in range(window)) / window
+    ending_here = cast("pd.Series[float]", sum(groups.shift(k) for k in range(window)) / window)
     after = pd.Series(np.nan, index=v.index)
     after[sub.index] = ending_here.fillna(np.inf)  # inf: clean, but too little history yet
     prior = after.groupby(by, sort=False).shift(1)
@@ -553,14 +555,17 @@ def attach_symptoms(found: pd.DataFrame) -> pd.DataFrame:
     attach = (frame["rank"].to_numpy() >= 0) & (rows != primary)
     if not attach.any():
         return found
-    found["details"] = [dict(d or {}) for d in found["details"]]
+    details: list[Any] = [dict(d or {}) for d in found["details"]]
+    found["details"] = details
     found["message"] = found["message"].astype(object)
     for row, into in zip(rows[attach], primary[attach], strict=True):
-        also = found.at[into, "details"].setdefault("also", [])
+        also = cast("dict[str, Any]", found.at[into, "details"]).setdefault("also", [])
         also.append({"rule_code": found.at[row, "rule_code"], "message": found.at[row, "message"]})
     for into in np.unique(primary[attach]):
-        also = found.at[into, "details"]["also"]
-        found.at[into, "message"] = (f"{found.at[into, 'message']}; also: "
+        also = cast("dict[str, Any]", found.at[into, "details"])["also"]
+        message = cast(str, found.at[into, "message"])
+        found.at[into, "message"] = (f"{message}; also: "
                                      + "; ".join(f"{a['rule_code']} ({a['message']})"
                                                  for a in also))
-    return found.drop(index=rows[attach]).reset_index(drop=True)
+    kept: pd.DataFrame = found.drop(index=rows[attach]).reset_index(drop=True)
+    return kept

@@ -16,7 +16,7 @@ reopens with a `reopened` flag event. An open flag whose rule no longer fires be
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -197,8 +197,9 @@ def run_validation(engine: Engine, period: str | None = None, *,
                 inserts.append({**values, "fingerprint": rec["fingerprint"], "status": "open",
                                 "created_at": now, "updated_at": now, "version": 1})
                 continue
-            flag_id, version, was = int(old.at[k, "flag_id"]), int(old.at[k, "version"]), \
-                status.iat[k]
+            flag_id = int(cast(Any, old.at[k, "flag_id"]))
+            version = int(cast(Any, old.at[k, "version"]))
+            was = status.iat[cast(int, k)]  # k: a numpy integer from flatnonzero
             if reopen[k]:
                 note = (f"data changed (revision {_rev_text(old.at[k, 'data_revision_id'])} -> "
                         f"{_rev_text(values['data_revision_id'])})" if was in RESOLVED

@@ -101,6 +101,7 @@ def verification_table(recounts: pd.DataFrame, measurements: pd.DataFrame | None
 def verification_summary(source: Engine | tuple[pd.DataFrame, pd.DataFrame | None],
                          band: Sequence[float] | None = None) -> pd.DataFrame:
     """Per team × indicator × period: Σrecounted, Σreported, VFs, in_band, exact_match."""
+    measurements: pd.DataFrame | None
     if isinstance(source, Engine):
         from workbench.store import read_collaborative, read_measurements, read_recounts
 
