@@ -274,9 +274,14 @@ def test_killed_import_leaves_the_database_as_before(empty_db, tmp_path):
     import_file(engine, _write(tmp_path / "a.csv", TIDY + "T01,AMTSL,2024-01,40,50,\n"))
     # 110,000 rows = three insert chunks of 50,000: the import reports "wrote 50000/…" with the
     # transaction open and 60,000 rows still to write, and is killed right then
-    months = [f"{y:04d}-{m:02d}" for y in range(1, 2024) for m in range(1, 13)]
+    # months from 1900 (the first year a period may have) × 30 teams × 3 indicators
+    teams = [f"T{i:02d}" for i in range(1, 31)]
+    with engine.begin() as conn:
+        conn.execute(s.teams.insert(), [{"team_id": t, "name": t, "joined_period": "1900-01"}
+                                        for t in teams[2:]])
+    months = [f"{y:04d}-{m:02d}" for y in range(1900, 2024) for m in range(1, 13)]
     big = pd.DataFrame({"period": months}).merge(
-        pd.DataFrame({"team_id": ["T01", "T02"]}), how="cross").merge(
+        pd.DataFrame({"team_id": teams}), how="cross").merge(
         pd.DataFrame({"indicator_id": ["AMTSL", "PPH", "OXY_STOCK"]}), how="cross")
     big = big[big["period"] != "2024-01"].head(110_000)
     big["numerator"], big["denominator"], big["comment"] = 1, 2, "imported"

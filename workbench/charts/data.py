@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from workbench.notebook.render import plain_text as _text
+from workbench.model import plain_text as _text
 from workbench.spc.qic import NEEDS_N, qic
 
 __all__ = [

@@ -7,7 +7,10 @@ from typing import Any
 
 import click
 
-__all__ = ["db_option", "json_option", "period_option", "team_option", "echo_json"]
+from workbench.model import is_period, parse_period, period_problem, read_count
+
+__all__ = ["COUNT", "CountType", "db_option", "json_option", "period_option", "team_option",
+           "echo_json"]
 
 db_option = click.option(
     "--db",
@@ -23,13 +26,30 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 
 def _check_period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """The period rule (`workbench.model.parse_period`) for `--period`."""
     if value is None:
         return None
-    from workbench.ingest.collaborative import PERIOD
+    if not is_period(value):
+        raise click.BadParameter(f"{period_problem(value)}.")
+    return parse_period(value)
 
-    if not PERIOD.match(value):
-        raise click.BadParameter(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2025-06.")
-    return value
+
+class CountType(click.ParamType):
+    """A count option by the count rule (`workbench.model.read_count`): a whole number of 0
+    or more (`12`, `12.0`); `1,000`, `1.5`, `-3` and `true` are refused with the fix."""
+
+    name = "count"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float | None:
+        count, problem = read_count(value)
+        if problem is not None:
+            self.fail(f"{problem.message}.", param, ctx)
+        return count
+
+
+#: `type=COUNT` on an option that takes a numerator or denominator.
+COUNT = CountType()
 
 
 period_option = click.option("--period", metavar="YYYY-MM", callback=_check_period,

@@ -342,12 +342,11 @@ def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
 
 # -- orchestration -----------------------------------------------------------------------------
 def _check_period(engine: Engine, period: str) -> None:
-    from workbench.ingest.collaborative import PERIOD
+    from workbench.model import is_period, period_problem
     from workbench.store import schema as s
 
-    if not PERIOD.match(str(period)):
-        raise WorkbenchError(f"{period!r} is not a month; write it as YYYY-MM, e.g. 2025-06.",
-                             period=period)
+    if not is_period(period):
+        raise WorkbenchError(f"{period_problem(period)}.", period=period)
     mr = s.measurement_revisions
     with engine.connect() as conn:
         first, last = conn.execute(select(func.min(mr.c.period), func.max(mr.c.period))).one()
