@@ -69,7 +69,7 @@ def test_template_and_export_commands(empty_db, tmp_path):
                  out)
     assert result.exit_code == 0 and out.exists()
     csv_out = run("export", "measurements", "--db", empty_db)
-    assert csv_out.output == "team_id,indicator_id,period,numerator,denominator\n"
+    assert csv_out.output == "team_id,indicator_id,period,numerator,denominator,comment\n"
     needs_out = run("export", "flags", "--db", empty_db, "--format", "xlsx")
     assert needs_out.output == "Error: --format xlsx needs --out FILE.xlsx.\n"
     unknown = run("template", "xlsx", "--db", empty_db, "--team", "T99", "--out", out)
@@ -105,7 +105,7 @@ def test_reimporting_an_old_file_keeps_a_reviewed_correction(empty_db, tmp_path)
         "corrected": {"numerator": 41.0, "denominator": 50.0, "revision_id": 3},
         "imported": {"numerator": 60.0, "denominator": 50.0, "row": 2}}]
     exported = run("export", "measurements", "--db", empty_db).output.splitlines()
-    assert exported[1] == "T01,AMTSL,2024-01,41,50"
+    assert exported[1] == "T01,AMTSL,2024-01,41,50,"
     same = tmp_path / "same.csv"
     same.write_text(TIDY + "T01,AMTSL,2024-01,41,50\n", encoding="utf-8")
     payload = json.loads(run("import", same, "--db", empty_db, "--json").output)

@@ -26,6 +26,7 @@ from workbench.ingest.cells import (
     failures_frame,
     normalise_periods,
 )
+from workbench.ingest.export import restore_cell
 from workbench.ingest.mapping import Mapping, normalise_column
 from workbench.model import parse_counts
 
@@ -106,8 +107,7 @@ def _read_tidy_csv(text: str) -> pd.DataFrame:
                         skipinitialspace=True)
     frame.columns = names
     frame["row"] = np.arange(2, len(frame) + 2)
-    if "comment" not in frame:
-        frame["comment"] = ""
+    frame["comment"] = frame["comment"].map(restore_cell) if "comment" in frame else ""
     return frame[["row", *TIDY, "comment"]]
 
 
@@ -137,8 +137,8 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
                     body = [list(r) + [None] * (len(names) - len(r)) for r in rows[i + 1:]]
                     frame = pd.DataFrame(body, columns=names, dtype=object)
                     frame["row"] = np.arange(i + 2, i + 2 + len(frame))
-                    if "comment" not in frame:
-                        frame["comment"] = ""
+                    frame["comment"] = (frame["comment"].map(restore_cell) if "comment" in frame
+                                        else "")
                     frame = frame[["row", *TIDY, "comment"]]
                     keep = ~(frame[TIDY].isna().all(axis=1))
                     return frame[keep].reset_index(drop=True)
