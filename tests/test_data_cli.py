@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from workbench.cli import main
@@ -110,3 +111,17 @@ def test_reimporting_an_old_file_keeps_a_reviewed_correction(empty_db, tmp_path)
     same.write_text(TIDY + "T01,AMTSL,2024-01,41,50\n", encoding="utf-8")
     payload = json.loads(run("import", same, "--db", empty_db, "--json").output)
     assert (payload["kept_correction"], payload["revised"], payload["unchanged"]) == (0, 0, 1)
+
+
+@pytest.mark.parametrize(("typed", "problem"), [
+    ("1,000", "'1,000' has a thousands separator; write 1000 without thousands separators."),
+    ("-3", "'-3' is negative; counts are 0 or more."),
+    ("40.5", "'40.5' is not a whole number; counts are 0, 1, 2 …."),
+    ("true", "'true' is not a number; enter a whole count such as 12."),
+])
+def test_a_corrected_count_on_the_command_line_meets_the_count_rule(empty_db, typed, problem):
+    result = run("flags", "resolve", 1, "--db", empty_db, "--action", "correct", "--numerator",
+                 typed, "--note", "recount")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--numerator': {problem}")
