@@ -2,6 +2,8 @@
 
 The library holds the behaviour; notebooks, Voilà apps, widgets and the CLI are thin faces:
 
+- `workbench.model`   — the vocabulary every layer uses: period, count, value formats,
+  settings, the failure record, and the value policy
 - `workbench.store`   — the collaborative database (SQLAlchemy Core; SQLite or PostgreSQL)
 - `workbench.ingest.collaborative`  — the collaborative definition (YAML) and `init`
 - `workbench.demo`    — the embedded demo collaborative

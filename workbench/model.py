@@ -10,22 +10,17 @@ CLI, the apps' query strings, the store's own write function, the demo generator
   `'2025-13' is not a month; write it as YYYY-MM (year 1900 or later), e.g. 2025-06`.
   Source-specific spellings (DHIS2 `yyyyMM`, Kobo dates) are turned into this text by their
   reader first. `parse_periods` is the vectorised form for import columns.
-- **Count** — a numerator or denominator. `read_count` is the rule, decided once:
+- **Count** — a numerator or denominator. `read_count` is the rule, decided once: a whole
+  number of 0 or more.
 
-  ==========================  =====================================================
-  typed                       result
-  ==========================  =====================================================
-  ``None``, NaN, ``''``, ``'  '``   blank (no value; not an error)
-  ``'12'``, ``' 12 '``, ``12``   12
-  ``'12.0'``, ``12.0``         12 (a whole number written with a decimal point)
-  ``'0'``                      0
-  ``'1.5'``, ``1.5``           refused, ``not-an-integer``
-  ``'-3'``, ``-3``             refused, ``negative-count``
-  ``'1,000'``                  refused, ``not-a-number``: write 1000 without thousands
-                               separators (a comma is a decimal mark in many locales)
-  ``'abc'``, ``'1e3'``, ``inf``  refused, ``not-a-number``
-  ``True``, ``'true'``         refused, ``not-a-number`` (a yes/no value is not a count)
-  ==========================  =====================================================
+  - blank (no value, not an error): None, NaN, `''`, `'   '`;
+  - accepted: `'12'`, `' 12 '`, `'+12'`, `12` → 12; `'12.0'`, `12.0` → 12 (a whole number
+    written with a decimal point); `'0'` → 0;
+  - `not-an-integer`: `'1.5'`, `1.5`;
+  - `negative-count`: `'-3'`, `-3`;
+  - `not-a-number`: `'1,000'` ("write 1000 without thousands separators": a comma is a decimal
+    mark in many locales), `'abc'`, `'1e3'`, `'nan'`, `inf`, and yes/no values (`True`,
+    `'true'`, `'false'`: a yes/no value is not a count).
 
   Counts are returned as floats holding whole numbers (the tidy frame's dtype).
   `parse_count` raises `ValidationFailed` instead; `parse_counts` is the vectorised form
@@ -49,6 +44,9 @@ is possible but suspicious is stored and *flagged* by validation: a numerator ab
 denominator, a zero denominator with events, an outlier, a sudden jump. (The typed-entry
 forms also stop a numerator above its denominator as a likely typo before saving; imports
 accept it, because data from existing systems comes in and the validator reviews it.)
+Not yet one rule: a month after the current one is refused by the import (`future-period`)
+but not by the forms or the store; bounding periods by the collaborative's calendar at every
+door is the next step.
 
 This module imports nothing from `workbench` but `workbench.errors`.
 """
