@@ -61,6 +61,7 @@ def test_anything_else_is_refused_with_the_one_period_message(value: object) -> 
 def test_the_period_message_says_what_was_given_the_form_and_an_example() -> None:
     assert period_problem("0000-01") == ("'0000-01' is not a month; write it as YYYY-MM (year "
                                          "1900 or later), e.g. 2025-06")
+    assert period_problem(None).startswith("'' is not a month")
     assert period_problem("x" * 100) == (f"'{'x' * 60}…' is not a month; write it as YYYY-MM "
                                          "(year 1900 or later), e.g. 2025-06")
 

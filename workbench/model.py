@@ -103,8 +103,9 @@ _SHOWN = 60  # characters of a refused value shown in a message
 
 
 def _shown(value: Any) -> str:
-    """A refused value as a message shows it: quoted text, cut to 60 characters."""
-    text = value if isinstance(value, str) else str(value)
+    """A refused value as a message shows it: quoted text ('' for a blank), cut to 60
+    characters."""
+    text = value if isinstance(value, str) else "" if _is_blank(value) else str(value)
     if len(text) > _SHOWN:
         text = text[:_SHOWN] + "…"
     return repr(text)
