@@ -17,8 +17,10 @@ def test_team_user_as_of_and_presentation_are_read_from_the_query_string() -> No
     ("team=<script>", "team='<script>' is not a team code such as T01; it was ignored."),
     ("as_of=yesterday", "as_of='yesterday' is not a date written YYYY-MM-DD, e.g. 2026-06-30; "
                         "it was ignored."),
-    ("period=2026-13", "period='2026-13' is not a month written YYYY-MM, e.g. 2026-06; "
-                       "it was ignored."),
+    ("period=2026-13", "period: '2026-13' is not a month; write it as YYYY-MM (year 1900 or "
+                       "later), e.g. 2025-06; it was ignored."),
+    ("period=0000-01", "period: '0000-01' is not a month; write it as YYYY-MM (year 1900 or "
+                       "later), e.g. 2025-06; it was ignored."),
     ("presentation=maybe", "presentation='maybe' is not yes or no; use presentation=1."),
 ])
 def test_a_malformed_value_is_dropped_and_named(query: str, problem: str) -> None:

@@ -64,7 +64,8 @@ def test_a_self_assessment_is_saved_as_one_self_row_and_read_back(engine) -> Non
     ({"team_id": "T99"}, "team_id",
      "unknown team 'T99'; use a team code of the collaborative (see `workbench status --json`)"),
     ({"team_id": ""}, "team_id", "choose the team"),
-    ({"period": "June"}, "period", "'June' is not a month; write it as YYYY-MM (e.g. 2026-10)"),
+    ({"period": "June"}, "period",
+     "'June' is not a month; write it as YYYY-MM (year 1900 or later), e.g. 2025-06"),
     ({"period": "2025-07"}, "period",
      "2025-07 is after the latest month with data (2025-06); assess a month that has ended and "
      "been reported"),

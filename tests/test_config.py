@@ -95,11 +95,14 @@ def test_the_shipped_template_initialises_a_database(tmp_path: Path) -> None:
                      "line 24, teams[1].code: team code 'T01' is used twice",
                      id="duplicate-team-code"),
         pytest.param('joined: "2024-04"', 'joined: "2024-13"',
-                     "line 27, teams[1].joined: must be a month as YYYY-MM (quoted), not "
-                     "'2024-13'", id="bad-period"),
+                     "line 27, teams[1].joined: '2024-13' is not a month; write it as YYYY-MM "
+                     "(year 1900 or later), e.g. 2025-06", id="bad-period"),
+        pytest.param('joined: "2024-04"', 'joined: "0000-04"',
+                     "line 27, teams[1].joined: '0000-04' is not a month; write it as YYYY-MM "
+                     "(year 1900 or later), e.g. 2025-06", id="year-0000"),
         pytest.param('start_period: "2024-01"\n  aims', 'start_period: "Jan 2024"\n  aims',
-                     "line 3, collaborative.start_period: must be a month as YYYY-MM (quoted), "
-                     "not 'Jan 2024'", id="bad-start-period"),
+                     "line 3, collaborative.start_period: 'Jan 2024' is not a month; write it as "
+                     "YYYY-MM (year 1900 or later), e.g. 2025-06", id="bad-start-period"),
         pytest.param("    target: 0.9\n  - code: PPH", "    target: 90\n  - code: PPH",
                      "line 12, indicators[0].target: a proportion's target is between 0 and 1 "
                      "(0.9 for 90 %), not 90", id="target-as-percent"),

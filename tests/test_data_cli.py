@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from workbench.cli import main
@@ -69,7 +70,7 @@ def test_template_and_export_commands(empty_db, tmp_path):
                  out)
     assert result.exit_code == 0 and out.exists()
     csv_out = run("export", "measurements", "--db", empty_db)
-    assert csv_out.output == "team_id,indicator_id,period,numerator,denominator\n"
+    assert csv_out.output == "team_id,indicator_id,period,numerator,denominator,comment\n"
     needs_out = run("export", "flags", "--db", empty_db, "--format", "xlsx")
     assert needs_out.output == "Error: --format xlsx needs --out FILE.xlsx.\n"
     unknown = run("template", "xlsx", "--db", empty_db, "--team", "T99", "--out", out)
@@ -105,8 +106,22 @@ def test_reimporting_an_old_file_keeps_a_reviewed_correction(empty_db, tmp_path)
         "corrected": {"numerator": 41.0, "denominator": 50.0, "revision_id": 3},
         "imported": {"numerator": 60.0, "denominator": 50.0, "row": 2}}]
     exported = run("export", "measurements", "--db", empty_db).output.splitlines()
-    assert exported[1] == "T01,AMTSL,2024-01,41,50"
+    assert exported[1] == "T01,AMTSL,2024-01,41,50,"
     same = tmp_path / "same.csv"
     same.write_text(TIDY + "T01,AMTSL,2024-01,41,50\n", encoding="utf-8")
     payload = json.loads(run("import", same, "--db", empty_db, "--json").output)
     assert (payload["kept_correction"], payload["revised"], payload["unchanged"]) == (0, 0, 1)
+
+
+@pytest.mark.parametrize(("typed", "problem"), [
+    ("1,000", "'1,000' has a thousands separator; write 1000 without thousands separators."),
+    ("-3", "'-3' is negative; counts are 0 or more."),
+    ("40.5", "'40.5' is not a whole number; counts are 0, 1, 2 …."),
+    ("true", "'true' is not a number; enter a whole count such as 12."),
+])
+def test_a_corrected_count_on_the_command_line_meets_the_count_rule(empty_db, typed, problem):
+    result = run("flags", "resolve", 1, "--db", empty_db, "--action", "correct", "--numerator",
+                 typed, "--note", "recount")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--numerator': {problem}")

@@ -179,13 +179,25 @@ def test_only_the_injected_recounts_disagree(demo, injections) -> None:  # type:
     assert (inside == 1).mean() > 0.5
 
 
-def test_zero_denominators_and_negative_counts_are_in_the_data(injections, current) -> None:  # type: ignore[no-untyped-def]
+def test_zero_denominators_and_dropped_digits_are_in_the_data(injections, current) -> None:  # type: ignore[no-untyped-def]
     for row in injections.query("kind == 'zero_denominator'").itertuples():
         value = current.loc[(row.team_id, row.indicator_id, row.period)]
         assert value["denominator"] == 0 and value["numerator"] > 0
         assert np.isnan(value["value"])
-    for row in injections.query("kind == 'negative_count'").itertuples():
-        assert current.loc[(row.team_id, row.indicator_id, row.period), "numerator"] < 0
+    dropped = injections.query("kind == 'dropped_digit'")
+    assert len(dropped) == 3
+    for row in dropped.itertuples():
+        value = current.loc[(row.team_id, row.indicator_id, row.period)]
+        assert value["numerator"] == row.detail["true_value"] // 10 == row.detail["value"]
+        assert value["value"] <= 0.1
+
+
+def test_every_demo_count_is_one_an_import_accepts(current) -> None:  # type: ignore[no-untyped-def]
+    from workbench.model import read_count
+
+    counts = pd.concat([current["numerator"], current["denominator"]]).dropna()
+    assert counts.size > 1000
+    assert [v for v in counts.unique() if read_count(v)[1] is not None] == []
 
 
 def test_adopted_changes_move_their_process_indicators_up(demo, current) -> None:  # type: ignore[no-untyped-def]

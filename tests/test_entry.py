@@ -70,7 +70,7 @@ def test_save_writes_one_revision_per_changed_value_and_says_so(empty_db):
                         sheet.loaded_revision_ids, user="nurse")
     assert [v.indicator_id for v in result.saved] == ["PPH"]
     assert sorted(result.unchanged) == ["AMTSL", "OXY_STOCK"]
-    assert result.summary() == "Saved 1 value(s) for T01 2025-05: PPH 2/50."
+    assert result.summary() == "Saved 1 value(s) for T01 2025-05: PPH 2 / 50."
     revs = read_revisions(engine, "T01", "PPH", "2025-05")
     assert list(revs["author"]) == ["nurse"] and list(revs["source"]) == ["form"]
 
@@ -81,7 +81,7 @@ def test_a_change_keeps_the_old_revision_readable(empty_db):
     sheet = load_month(engine, "T01", "2025-05")
     result = save_month(engine, "T01", "2025-05", {"AMTSL": ("44", "50")},
                         sheet.loaded_revision_ids)
-    assert result.summary() == "Saved 1 value(s) for T01 2025-05: AMTSL 44/50 (was 40/50)."
+    assert result.summary() == "Saved 1 value(s) for T01 2025-05: AMTSL 44 / 50 (was 40 / 50)."
     assert list(read_revisions(engine, "T01", "AMTSL", "2025-05")["numerator"]) == [40.0, 44.0]
     assert read_measurements(engine)["numerator"].tolist() == [44.0]
 
@@ -107,8 +107,8 @@ def test_when_someone_saved_after_loading_then_conflict_shows_both_values(empty_
         save_month(engine, "T01", "2025-05", {"AMTSL": ("42", "50"), "PPH": ("1", "50")},
                    ann.loaded_revision_ids, user="ann")
     message = str(info.value)
-    assert "AMTSL 2025-05 was saved as 45/50 by bob" in message
-    assert "(you saw 40/50); your value is 42/50" in message
+    assert "AMTSL 2025-05 was saved as 45 / 50 by bob" in message
+    assert "(you saw 40 / 50); your value is 42 / 50" in message
     assert info.value.conflicts[0]["theirs"] == (45.0, 50.0)
     # nothing of ann's save went in, not even the PPH value that did not conflict
     assert read_revisions(engine, "T01", "PPH").empty

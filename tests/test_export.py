@@ -11,6 +11,7 @@ from workbench.ingest.export import (
     dhis2_data_value_set,
     export_frame,
     neutralise_cell,
+    restore_cell,
     write_csv,
     write_xlsx,
 )
@@ -41,6 +42,14 @@ def db(empty_db):
     ("a,@x", "a,'@x"), ("a|-1", "a|'-1"), ("well-known", "well-known"), ("x, -3", "x, -3")])
 def test_neutralise_cell(value, expected):
     assert neutralise_cell(value) == expected
+    assert restore_cell(neutralise_cell(value)) == value
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("'=1+1", "=1+1"), ("'@x", "@x"), ("'hello", "'hello"), ("it's", "it's"), ("'", "'"),
+    ("", ""), (None, None)])
+def test_an_imported_text_mark_before_a_formula_character_is_dropped(value, expected):
+    assert restore_cell(value) == expected
 
 
 def test_csv_export_neutralises_text_and_keeps_numbers(db):
@@ -48,7 +57,9 @@ def test_csv_export_neutralises_text_and_keeps_numbers(db):
     text = write_csv(frame)
     assert "'@coach" in text and "'-1+1 cmd" in text
     out = write_csv(export_frame(db, "measurements"))
-    assert out.splitlines()[1] == "T01,AMTSL,2024-01,40,50"
+    assert out.splitlines()[:2] == [
+        "team_id,indicator_id,period,numerator,denominator,comment",
+        'T01,AMTSL,2024-01,40,50,"\'=HYPERLINK(""http://evil"",""x"")"']
 
 
 def test_a_line_break_in_a_csv_field_never_starts_a_row_with_a_live_formula():
@@ -72,7 +83,9 @@ def test_xlsx_export_cells_are_text_never_formulas_and_numbers_are_numbers(db, t
     assert row["visit_id"].data_type == "n" and row["visit_id"].value == 1
     path = write_xlsx(export_frame(db, "measurements"), tmp_path / "m.xlsx")
     ws = load_workbook(path).active
-    assert [c.value for c in ws[2]] == ["T01", "AMTSL", "2024-01", 40, 50]
+    assert [c.value for c in ws[2]] == ["T01", "AMTSL", "2024-01", 40, 50,
+                                        "'=HYPERLINK(\"http://evil\",\"x\")"]
+    assert ws["F2"].data_type == "s"
     assert ws["D2"].data_type == "n"
 
 

@@ -78,6 +78,9 @@ BROKEN = [
     ("not-an-integer", "T01,AMTSL,2024-03,4,5.5,", "denominator"),
     ("negative-count", "T01,AMTSL,2024-04,-4,5,", "numerator"),
     ("incomplete-pair", "T01,AMTSL,2024-05,4,,", "denominator"),
+    ("bad-period", "T01,AMTSL,0000-01,1,2,", "period"),
+    ("not-a-number", 'T01,AMTSL,2024-06,"1,000",2000,', "numerator"),
+    ("not-a-number", "T01,AMTSL,2024-07,true,2,", "numerator"),
 ]
 
 
@@ -101,7 +104,8 @@ def test_every_failure_in_a_file_is_listed_at_once(empty_db, tmp_path):
     failures = info.value.failure_cases
     assert sorted(failures["reason"]) == sorted(reason for reason, _, _ in BROKEN)
     assert set(failures.columns) >= {"row", "column", "reason", "value", "message"}
-    assert str(info.value).startswith("bad.csv: 8 problems in 8 rows; nothing was imported.")
+    n = len(BROKEN)
+    assert str(info.value).startswith(f"bad.csv: {n} problems in {n} rows; nothing was imported.")
 
 
 def test_conflicting_duplicates_in_one_file_are_an_error(empty_db, tmp_path):
@@ -274,9 +278,14 @@ def test_killed_import_leaves_the_database_as_before(empty_db, tmp_path):
     import_file(engine, _write(tmp_path / "a.csv", TIDY + "T01,AMTSL,2024-01,40,50,\n"))
     # 110,000 rows = three insert chunks of 50,000: the import reports "wrote 50000/…" with the
     # transaction open and 60,000 rows still to write, and is killed right then
-    months = [f"{y:04d}-{m:02d}" for y in range(1, 2024) for m in range(1, 13)]
+    # months from 1900 (the first year a period may have) × 30 teams × 3 indicators
+    teams = [f"T{i:02d}" for i in range(1, 31)]
+    with engine.begin() as conn:
+        conn.execute(s.teams.insert(), [{"team_id": t, "name": t, "joined_period": "1900-01"}
+                                        for t in teams[2:]])
+    months = [f"{y:04d}-{m:02d}" for y in range(1900, 2024) for m in range(1, 13)]
     big = pd.DataFrame({"period": months}).merge(
-        pd.DataFrame({"team_id": ["T01", "T02"]}), how="cross").merge(
+        pd.DataFrame({"team_id": teams}), how="cross").merge(
         pd.DataFrame({"indicator_id": ["AMTSL", "PPH", "OXY_STOCK"]}), how="cross")
     big = big[big["period"] != "2024-01"].head(110_000)
     big["numerator"], big["denominator"], big["comment"] = 1, 2, "imported"
@@ -298,3 +307,24 @@ def test_killed_import_leaves_the_database_as_before(empty_db, tmp_path):
     after = con.execute("SELECT count(*), max(revision_id) FROM measurement_revisions").fetchone()
     assert after == before
     assert con.execute("SELECT count(*) FROM import_batches").fetchone() == (1,)
+
+
+def test_year_0000_is_refused_by_every_reader_with_the_one_period_message(empty_db, tmp_path):
+    message = ("is not a month; write it as YYYY-MM (year 1900 or later), e.g. 2025-06")
+    engine = open_engine(empty_db)
+    dhis2 = _write(tmp_path / "values.csv",
+                   "dataelement,period,orgunit,catoptcombo,attroptcombo,value\n"
+                   "Ix2HsbDMLea,000001,DiszpKrYNg8,,,9\n")
+    kobo_map = _write(tmp_path / "kobo.yaml", "source: kobo\nkobo: {team: facility, period: "
+                      "month}\norg_units: {KAB-01: T01}\nindicators:\n  AMTSL: {numerator: "
+                      "given, denominator: births}\n")
+    kobo = _write(tmp_path / "kobo.csv", "facility,month,given,births\nKAB-01,0000-01-05,3,4\n")
+    tidy = _write(tmp_path / "tidy.csv", TIDY + "T01,AMTSL,0000-01,1,2,\n")
+    for path, mapping, shown in ((dhis2, _write(tmp_path / "map.yaml", MAPPING), "'000001'"),
+                                 (kobo, kobo_map, "'0000-01'"), (tidy, None, "'0000-01'")):
+        with pytest.raises(IngestError) as info:
+            import_file(engine, path, mapping=mapping)
+        failures = info.value.failure_cases
+        assert failures[["column", "reason"]].values.tolist() == [["period", "bad-period"]]
+        assert failures["message"].iloc[0] == f"{shown} {message}"
+    assert read_revisions(engine).empty

@@ -221,7 +221,7 @@ def test_a_notebook_without_team_id_runs_once_with_the_papermill_engine(
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--period", "2026-13"], "Error: Invalid value for '--period': '2026-13' is not a month; "
-                              "write it as YYYY-MM, e.g. 2025-06."),
+                              "write it as YYYY-MM (year 1900 or later), e.g. 2025-06."),
     (["--period", "2030-01"], "Error: No data for 2030-01: the database holds 2024-11 to "
                               "2026-10; pick a month in that range."),
     (["--period", PERIOD, "--teams", "T01,T99"],

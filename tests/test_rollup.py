@@ -109,7 +109,7 @@ def test_data_after_the_reporting_period_are_ignored():
 
 def test_a_period_that_is_not_a_month_is_refused_with_the_fix():
     with pytest.raises(ValidationFailed, match=r"period '2024-13' is not a month; write it as "
-                                               r"YYYY-MM, e.g. 2025-06."):
+                                               r"YYYY-MM \(year 1900 or later\), e\.g\. 2025-06\."):
         rollup.indicator_summary(tidy([]), INDICATORS, period="2024-13")
 
 

@@ -101,8 +101,8 @@ def test_summary_refuses_a_period_that_is_not_a_month(small_db: str):
     result = _run("--db", small_db, "--period", "2025-13")
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == (
-        "Error: Invalid value for '--period': '2025-13' is not a month; write it as YYYY-MM, "
-        "e.g. 2025-06.")
+        "Error: Invalid value for '--period': '2025-13' is not a month; write it as YYYY-MM "
+        "(year 1900 or later), e.g. 2025-06.")
 
 
 def test_summary_refuses_an_as_of_that_is_not_a_time(small_db: str):

@@ -64,10 +64,22 @@ CASES = [
 ]
 
 
+#: impossible values the store refuses (`workbench.model`'s value policy); a database written
+#: before it did (release 0.1.0's demo holds negative counts) may still hold them
+_LEGACY = ("negative-count", "non-integer-count")
+
+
 @pytest.mark.parametrize(("rule", "row"), CASES)
 def test_each_rule_fires_on_its_problem(clean_db, rule, row):
     engine = open_engine(clean_db)
-    _fill(engine, [row])
+    if rule in _LEGACY:
+        with engine.begin() as conn:
+            conn.execute(s.measurement_revisions.insert().values(
+                team_id=row[0], indicator_id=row[1], period=row[2], numerator=row[3],
+                denominator=row[4], source="import", author="release 0.1.0",
+                created_at=pd.Timestamp("2024-07-05").to_pydatetime(), reason="", comment=""))
+    else:
+        _fill(engine, [row])
     found = find_flags(load_context(engine), [rule])  # alone: together, symptoms attach
     hit = found[found["rule_code"] == rule]
     assert hit[["team_id", "indicator_id", "period"]].values.tolist() == [list(row[:3])]
@@ -215,7 +227,7 @@ INJECTED_RULES = {
     "conflicting_duplicate": {"conflicting-duplicate"},
     "recount_disagrees": {"verification-out-of-band"},
     "zero_denominator": {"zero-denominator"},
-    "negative_count": {"negative-count"},
+    "dropped_digit": {"sudden-jump"},
 }
 
 

@@ -93,7 +93,7 @@ def test_band_edges_are_inside(engine):
       ("actions", "action 1: due date 'soon' is not YYYY-MM-DD")]),
     ({"recounts": [Recount("AMTSL", "2025-05", "x", "50")]},
      [("recounts", "recount 1 (AMTSL 2025-05): recounted numerator: 'x' is not a number; "
-                   "type a whole number such as 42")]),
+                   "enter a whole count such as 12")]),
     ({"recounts": [Recount("AMTSL", "2025-05", "51", "50")]},
      [("recounts", "recount 1 (AMTSL 2025-05): recounted numerator 51 is above the "
                    "denominator 50")]),
@@ -124,7 +124,7 @@ def test_save_writes_visit_assessment_recounts_and_flags_out_of_band(engine):
     assert (flag["rule_code"], flag["period"], flag["status"], flag["statistic"],
             flag["lower"], flag["upper"]) == ("verification-out-of-band", "2025-05", "open",
                                               0.8, 0.9, 1.1)
-    assert flag["message"] == ("recount 36/50 against reported 45/50: verification factor "
+    assert flag["message"] == ("recount 36 / 50 against reported 45 / 50: verification factor "
                                "0.80 outside 0.9–1.1 (over-reported; coaching visit 1)")
     assert read_flag_events(engine)["action"].tolist() == ["opened"]
     assert result.summary() == ("Saved visit 1, the assessment score, 2 recount(s). 1 "

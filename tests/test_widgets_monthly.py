@@ -27,7 +27,7 @@ def test_grid_shows_values_definitions_and_previous_months(empty_db):
     form = MonthlyDataForm(empty_db, team_id="T01", period="2025-05")
     row = form._rows["AMTSL"]
     assert (row.numerator.value, row.denominator.value) == ("45", "50")
-    assert "2025-04: 40/50" in row.previous.value
+    assert "2025-04: 40 / 50" in row.previous.value
     assert row.definition.layout.display == "none"
     row.info.value = True
     assert row.definition.layout.display is None
@@ -42,7 +42,7 @@ def test_typing_runs_the_checks_at_once_and_marks_the_line(empty_db):
     messages = form.row_messages()
     assert messages["AMTSL"] == ["numerator: numerator 60 is more than denominator 50; the "
                                  "numerator counts a subset of the denominator"]
-    assert messages["PPH"][0].startswith("numerator: 2.5 is not a whole number")
+    assert messages["PPH"][0].startswith("numerator: '2.5' is not a whole number")
     assert form._rows["AMTSL"].numerator.layout.border == "2px solid #b00020"
     form._save_button.click()
     assert form.message == "Not saved — fix the lines marked in red first."
@@ -54,7 +54,7 @@ def test_save_writes_changed_values_only_and_says_what_it_saved(empty_db):
     form = MonthlyDataForm(empty_db, team_id="T01", period="2025-05", user="nurse")
     form.set_value("PPH", "1", "50")
     form._save_button.click()
-    assert form.message == "Saved 1 value(s) for T01 2025-05: PPH 1/50."
+    assert form.message == "Saved 1 value(s) for T01 2025-05: PPH 1 / 50."
     revs = read_revisions(open_engine(empty_db))
     assert revs[["indicator_id", "author", "source"]].values.tolist() == [
         ["AMTSL", "seed", "import"], ["PPH", "nurse", "form"]]
@@ -70,8 +70,8 @@ def test_two_forms_loaded_both_save_the_second_gets_a_conflict_with_both_values(
     bob._save_button.click()
     ann.set_value("AMTSL", "42", "50")
     ann._save_button.click()
-    assert "AMTSL 2025-05 was saved as 45/50 by bob" in ann.message
-    assert "your value is 42/50" in ann.message
+    assert "AMTSL 2025-05 was saved as 45 / 50 by bob" in ann.message
+    assert "your value is 42 / 50" in ann.message
     assert ann.last_error == ann.message
     assert read_measurements(open_engine(empty_db))["numerator"].tolist() == [45.0]
     ann._reload_button.click()
@@ -87,7 +87,8 @@ def test_changing_month_or_team_reloads_the_grid(empty_db):
     form._team.value = "T02"
     assert form._rows["AMTSL"].numerator.value == ""
     form._period.value = "April"
-    assert form.field_errors() == {"period": "write the month as YYYY-MM (2025-06)"}
+    assert form.field_errors() == {"period": "'April' is not a month; write it as YYYY-MM "
+                                             "(year 1900 or later), e.g. 2025-06"}
     assert "period 'April' is not a month" in form.message
 
 

@@ -60,7 +60,7 @@ def test_selected_flag_shows_reason_statistic_values_series_and_history(db):
     detail = queue._detail.value
     assert "numerator 55 is more than denominator 50" in detail
     assert "<b>Statistic:</b> 1.1 (bounds 0 – 1)" in detail
-    assert "55/50 (import, seed, " in detail
+    assert "55 / 50 (import, seed, " in detail
     assert [type(c).__name__ for c in queue._series.children] == ["BokehModel"]
     assert queue.history["action"].tolist() == ["opened"]
     assert "opened" in queue._history.value
@@ -75,7 +75,7 @@ def test_correction_writes_a_new_revision_and_keeps_the_original(db):
     queue._numerator.value, queue._denominator.value = "45", "50"
     queue._note.value = "register recount: 45 of 50"
     queue._apply_button.click()
-    assert queue.message == (f"Corrected flag #{flag_id} (T01 AMTSL 2025-05): new value 45/50 "
+    assert queue.message == (f"Corrected flag #{flag_id} (T01 AMTSL 2025-05): new value 45 / 50 "
                              "saved as a new revision by val; the original stays readable in "
                              "the history.")
     engine = open_engine(db)

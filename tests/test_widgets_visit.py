@@ -56,7 +56,7 @@ def test_verification_factor_shows_at_once_against_the_band(db):
     form = CoachingVisitForm(db, team_id="T01")
     form.add_recount("AMTSL", "2025-05", "36", "50")
     result = form._recount_rows[0].result.value
-    assert "reported 45/50" in result and "numerator VF 0.80" in result
+    assert "reported 45 / 50" in result and "numerator VF 0.80" in result
     assert "OUTSIDE 0.90–1.10 (over-reported)" in result and "#b00020" in result
     form._recount_rows[0].numerator.value = "44"
     assert "inside 0.90–1.10" in form._recount_rows[0].result.value
@@ -93,8 +93,8 @@ def test_save_writes_the_whole_visit_and_flags_out_of_band_results(db):
     (lambda f: setattr(f._visit_date, "value", None), "visit_date",
      "'' is not a date; write YYYY-MM-DD"),
     (lambda f: f.add_recount("AMTSL", "2025-05", "x", "50"), "recounts",
-     "recount 1 (AMTSL 2025-05): recounted numerator: 'x' is not a number; type a whole "
-     "number such as 42"),
+     "recount 1 (AMTSL 2025-05): recounted numerator: 'x' is not a number; enter a whole "
+     "count such as 12"),
 ])
 def test_each_problem_shows_next_to_its_field_and_nothing_is_saved(db, change, field, message):
     form = CoachingVisitForm(db, team_id="T01")

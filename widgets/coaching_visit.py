@@ -10,7 +10,7 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.records.monthly_data import format_pair
+from workbench.model import format_pair
 from workbench.records.visits import (
     ASSESSMENT_SCALE,
     CoachingVisit,

@@ -9,12 +9,12 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
+from workbench.model import format_count, format_pair, format_percent, read_count
 from workbench.records.monthly_data import (
     EntryCheck,
     MonthSaveResult,
     MonthSheet,
     check_month,
-    format_pair,
     load_month,
     save_month,
 )
@@ -217,19 +217,25 @@ class MonthlyDataForm(FormBase):
                 p.field == "numerator" and p.severity == "error" for p in mine) else "")
             row.denominator.layout.border = ("2px solid #b00020" if any(
                 p.field == "denominator" and p.severity == "error" for p in mine) else "")
-            try:
-                num, den = float(row.numerator.value), float(row.denominator.value)
-                row.value.value = (f"{num / den * mult.get(ind, 1):.0f}"
-                                   f"{'%' if mult.get(ind, 1) == 100 else ''}" if den else "")
-            except ValueError:
-                row.value.value = ""
+            row.value.value = _value_text(row.numerator.value, row.denominator.value,
+                                          mult.get(ind, 1))
         return problems
 
 
-def _text(value: float | None) -> str:
-    if value is None:
+def _value_text(numerator: str, denominator: str, multiplier: float) -> str:
+    """The value of the typed counts (`80%`), '' unless both are counts by the count rule."""
+    num, num_problem = read_count(numerator)
+    den, den_problem = read_count(denominator)
+    if num is None or not den or num_problem or den_problem:
         return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
+    if multiplier == 100:
+        return format_percent(num / den, decimals=0)
+    return f"{num / den * multiplier:.0f}"
+
+
+def _text(value: float | None) -> str:
+    """A loaded count as the entry field shows it: '' for none, `12` (never `12.0`)."""
+    return "" if value is None else format_count(value)
 
 
 def _opt(value: Any) -> float | None:

@@ -10,7 +10,7 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.ingest.collaborative import PERIOD
+from workbench.model import is_period
 from workbench.records.assessments import (
     SelfAssessment,
     SelfAssessmentSaved,
@@ -158,7 +158,7 @@ class SelfAssessmentForm(FormBase):
     def _show_month(self) -> None:
         """The faculty's score to compare with, and the month's current entry if any."""
         period = self._period.value.strip()
-        valid = bool(PERIOD.match(period))
+        valid = is_period(period)
         if not self.team_id:
             return
         faculty = latest_faculty_score(self.engine, self.team_id, period if valid else None)

@@ -318,9 +318,10 @@ class ValidationQueue(FormBase):
 
 
 def _number(value: Any) -> float | None:
-    if value is None or str(value).strip() == "":
-        return None
-    return float(str(value).replace(",", ""))
+    """A typed count by the count rule (`workbench.model.read_count`); None if blank."""
+    from workbench.model import read_count
+
+    return read_count(value)[0]
 
 
 def _opt(value: Any) -> float | None:

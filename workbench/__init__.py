@@ -14,12 +14,13 @@ sibling across `|` (`lint-imports` checks this map, `[tool.importlinter]` in pyp
                             the demo collaborative's generator
     validate                data-quality rules, flags, verification
     ingest                  imports (CSV, xlsx, DHIS2, Kobo), the collaborative definition
-    (learning)              what worked (pure)
+    learning                what worked (pure)
     rollup                  collaborative roll-ups (pure)
     spc                     run and control charts (pure, qicharts2 semantics)
     store                   the database (SQLAlchemy Core; SQLite or PostgreSQL): every
                             query on the schema, data versions (`store.versions`)
-    errors | paths | (model)  the vocabulary every layer shares
+    errors | paths | model  the vocabulary every layer shares (`model`: period, count,
+                            value formats, settings, failure record, value policy)
 
 Analytics (`spc`, `rollup`) never import the store, charts, HTML or widgets. `widgets/`
 (imported as `workbench.widgets`) sits beside apps and notebook: forms over `records` and

@@ -17,10 +17,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs
 
+from workbench.model import is_period, parse_period, period_problem
+
 __all__ = ["AppContext", "parse_query", "app_context", "request_query_string", "in_voila"]
 
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
 _USER = re.compile(r"^[\w .@'\-]{1,80}$")
 _TRUE = {"1", "true", "yes", "on"}
@@ -82,13 +83,18 @@ def parse_query(query: str | None) -> AppContext:
             continue
         if raw == "":
             continue
+        if key == "period":  # the period rule of every door (`workbench.model`)
+            if is_period(raw):
+                values[key] = parse_period(raw)
+            else:
+                problems.append(f"period: {period_problem(raw[:60])}; it was ignored.")
+            continue
         check, hint = {
             "team": (_CODE, "a team code such as T01"),
             "indicator": (_CODE, "an indicator code such as AMTSL"),
             "wave": (_CODE, "a wave code such as W1"),
             "district": (_USER, "a district name"),
             "user": (_USER, "a name (letters, digits, spaces, . @ ' -)"),
-            "period": (_MONTH, "a month written YYYY-MM, e.g. 2026-06"),
             "as_of": (_DATE, "a date written YYYY-MM-DD, e.g. 2026-06-30"),
         }[key]
         if check.match(raw):

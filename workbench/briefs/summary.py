@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from workbench.errors import ValidationFailed
-from workbench.ingest.collaborative import DEFAULT_SETTINGS
+from workbench.model import merged_settings
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import as_period
 
@@ -81,7 +81,7 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     stamp = as_of_timestamp(as_of)
     asked = as_period(period)
     collab = read_collaborative(engine)
-    settings = {**DEFAULT_SETTINGS, **(collab.get("settings") or {})}
+    settings = merged_settings(collab.get("settings"))
     target = float(settings["assessment_target"])
     measurements = read_measurements(engine, as_of=stamp.to_pydatetime() if stamp else None)
     indicators = read_indicators(engine)

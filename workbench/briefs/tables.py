@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from workbench.charts.series import is_percent
 from workbench.errors import NotFoundError, ValidationFailed
+from workbench.model import is_period, parse_period, period_problem
 from workbench.store import open_engine
 
 __all__ = ["COLUMNS", "engine_for", "resolve_period"]
@@ -63,10 +64,9 @@ def engine_for(db_url: str | None) -> Engine:
 def resolve_period(measurements: pd.DataFrame, period: str | None) -> pd.Period:
     """`period` as a monthly Period; '' or None = the latest month in the data."""
     if period:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(period).strip()):
-            raise ValidationFailed(f"period {period!r} is not a month; write it as YYYY-MM, "
-                                   "e.g. 2025-06.")
-        return pd.Period(str(period).strip(), freq="M")
+        if not is_period(period):
+            raise ValidationFailed(f"period {period_problem(period)}.")
+        return pd.Period(parse_period(period), freq="M")
     if measurements.empty:
         raise NotFoundError("the database holds no measurements yet; import data first.")
     return measurements["period"].max()

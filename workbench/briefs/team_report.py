@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from workbench.briefs.tables import _change_words, _indicator_dicts, _valid, resolve_period
 from workbench.charts import data as cd
 from workbench.charts.series import control_chart, format_value
-from workbench.notebook.render import plain_text
+from workbench.model import plain_text
 from workbench.rollup.status import SIGNAL_LEGEND, signal_status
 from workbench.store import (
     get_team,

@@ -79,6 +79,7 @@ from bokeh.resources import Resources
 
 from workbench.charts.data import month_label
 from workbench.charts.embed import components
+from workbench.model import MISSING, format_percent
 
 __all__ = [
     "BOKEH_BUNDLES",
@@ -199,9 +200,9 @@ def is_percent(indicator: Mapping[str, Any]) -> bool:
 def format_value(value: float | None, indicator: Mapping[str, Any]) -> str:
     """`85.3%` for a percent indicator, else the value times its multiplier with its unit."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return MISSING
     if is_percent(indicator):
-        return f"{value * 100:.1f}%"
+        return format_percent(value)
     mult = float(indicator.get("multiplier") or 1)
     unit = str(indicator.get("unit") or "")
     return f"{value * mult:,.1f}{' ' + unit if unit else ''}"

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.options import db_option, echo_json, json_option, period_option, team_option
+from workbench.cli.options import (
+    COUNT,
+    db_option,
+    echo_json,
+    json_option,
+    period_option,
+    team_option,
+)
 
 __all__ = ["import_cmd", "template", "validate", "flags", "export"]
 
@@ -192,8 +199,8 @@ def flags(ctx: click.Context, db: str | None, status: str | None, team_id: str |
 @db_option
 @click.option("--action", required=True, type=click.Choice(["confirm", "correct", "dismiss"]))
 @click.option("--note", required=True, help="Why: required for every review.")
-@click.option("--numerator", type=float, help="Corrected numerator (with --action correct).")
-@click.option("--denominator", type=float, help="Corrected denominator (with --action correct).")
+@click.option("--numerator", type=COUNT, help="Corrected numerator (with --action correct).")
+@click.option("--denominator", type=COUNT, help="Corrected denominator (with --action correct).")
 @click.option("--user", help="Reviewer name (default: WORKBENCH_USER or the OS user).")
 @click.option("--expected-version", type=int,
               help="The flag version you reviewed; a newer one is a conflict.")

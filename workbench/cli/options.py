@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-__all__ = ["db_option", "json_option", "period_option", "team_option", "echo_json"]
+from workbench.model import is_period, parse_period, period_problem, read_count
+
+__all__ = ["COUNT", "CountType", "db_option", "json_option", "period_option", "team_option",
+           "echo_json"]
 
 #: `--db`: given as typed (None when left out); `workbench.store.resolve_url` is the one place
 #: that turns it into a URL (default: WORKBENCH_DB, then ./workbench.db), and each command
@@ -25,13 +28,36 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 
 def _check_period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """The period rule (`workbench.model.parse_period`) for `--period`."""
     if value is None:
         return None
-    from workbench.ingest.collaborative import PERIOD
+    if not is_period(value):
+        raise click.BadParameter(f"{period_problem(value)}.")
+    return parse_period(value)
 
-    if not PERIOD.match(value):
-        raise click.BadParameter(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2025-06.")
-    return value
+
+if TYPE_CHECKING:  # click's ParamType is generic for type checkers (click >= 8.2)
+    _CountParam = click.ParamType[float | None]
+else:
+    _CountParam = click.ParamType
+
+
+class CountType(_CountParam):
+    """A count option by the count rule (`workbench.model.read_count`): a whole number of 0
+    or more (`12`, `12.0`); `1,000`, `1.5`, `-3` and `true` are refused with the fix."""
+
+    name = "count"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float | None:
+        count, problem = read_count(value)
+        if problem is not None:
+            self.fail(f"{problem.message}.", param, ctx)
+        return count
+
+
+#: `type=COUNT` on an option that takes a numerator or denominator.
+COUNT = CountType()
 
 
 period_option = click.option("--period", metavar="YYYY-MM", callback=_check_period,

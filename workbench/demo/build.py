@@ -36,7 +36,7 @@ late_entry                      5    the first revision 60–100 days after the 
 conflicting_duplicate           5    two revisions of a key on the same day, values differ
 recount_disagrees               5    a verification recount with factor outside 0.90–1.10
 zero_denominator                3    denominator 0 with numerator > 0
-negative_count                  3    a negative numerator (a minus sign typed)
+dropped_digit                   3    a numerator without its last digit (47 -> 4): a sudden drop
 =============================== ==== ====================================================
 
 The generator is split by concern, one part of `_World` a module: `workbench.demo.calendar`

@@ -4,6 +4,10 @@
 each problem (`_record`) in `self.injections`; the recounts that disagree are injected with the
 visits (`workbench.demo.visits`). The kinds are described in `workbench.demo`; the database
 table is `demo_injections`, read back with `read_injections`.
+
+Every injected value is one a real door accepts (the value policy of `workbench.model`):
+suspicious, so validation flags it, never impossible (no negative or fractional counts), so
+an export of the demo imports again unchanged.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ INJECTION_COUNTS: dict[str, int] = {
     "conflicting_duplicate": 5,
     "recount_disagrees": 5,
     "zero_denominator": 3,
-    "negative_count": 3,
+    "dropped_digit": 3,
 }
 INJECTION_KINDS: tuple[str, ...] = tuple(INJECTION_COUNTS)
 
@@ -178,10 +182,34 @@ class DemoProblems:
             self._record("zero_denominator", key, true_denominator=true,
                          numerator=row["numerator"])
 
-        for key in self._pick(counts["negative_count"], lambda r, m: r["numerator"] > 0,
-                              clinical):
+        dropped: set[tuple[str, str]] = set()  # one per series: never another's prior month
+        for _ in range(counts["dropped_digit"]):
+            key = self._pick(1, lambda r, m: (r["team_id"], r["indicator_id"]) not in dropped
+                             and self._digit_drop_shows(r, m), clinical)[0]
+            dropped.add(key[:2])
             row = self.keys[key][0]
             true = row["numerator"]
-            row["numerator"] = -true
-            self._record("negative_count", key, component="numerator", true_value=true,
-                         value=row["numerator"])
+            row["numerator"] = true // 10
+            self._record("dropped_digit", key, component="numerator", true_value=true,
+                         value=row["numerator"], denominator=row["denominator"])
+
+    def _digit_drop_shows(self, row: dict[str, Any], m: int) -> bool:
+        """A numerator whose last digit, if dropped, makes a drop validation must flag.
+
+        The rule `sudden-jump` compares a month with the mean of the series' previous
+        `jump_window` (3) reported months: with that mean at least 0.6, the dropped value at
+        most 0.1 and a denominator of 30 or more, the fall (50+ points) exceeds both the
+        30-point threshold and three binomial standard errors (at most 27 points). One such
+        month per series (the caller's guard), so another drop is never a previous month.
+        """
+        if not (row["denominator"] >= 30 and 10 <= row["numerator"] <= row["denominator"]):
+            return False
+        series = (row["team_id"], row["indicator_id"])
+        prior = []
+        for k in range(m - 1, -1, -1):
+            revisions = self.keys.get((*series, DEMO_PERIODS[k]))
+            if revisions and revisions[-1]["denominator"] > 0:
+                prior.append(revisions[-1]["numerator"] / revisions[-1]["denominator"])
+            if len(prior) == 3:
+                break
+        return len(prior) == 3 and all(0 <= v <= 1 for v in prior) and sum(prior) / 3 >= 0.6

@@ -15,7 +15,7 @@ import numpy as np
 
 from workbench.demo import content
 from workbench.demo.calendar import DEMO_PERIODS, WAVE2_MONTH
-from workbench.ingest.collaborative import DEFAULT_SETTINGS
+from workbench.model import DEFAULT_SETTINGS
 
 __all__ = ["DemoTeams"]
 

@@ -22,11 +22,20 @@ proportion moves more than `jump_threshold_pp` points from the mean of the team'
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from workbench.model import (
+    FAILURE_COLUMNS,
+    failures_frame,
+    merged_settings,
+    parse_counts,
+    parse_periods,
+    period_problem,
+)
 
 __all__ = [
     "FAILURE_COLUMNS",
@@ -37,20 +46,7 @@ __all__ = [
     "check_entries",
 ]
 
-FAILURE_COLUMNS = ["row", "column", "reason", "value", "message", "severity"]
-_MONTH = re.compile(r"^(\d{4})-?(0[1-9]|1[0-2])$")  # YYYY-MM, or DHIS2 monthly yyyyMM
-
-
-def failures_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame | None = None
-                   ) -> pd.DataFrame:
-    """A failures frame (columns FAILURE_COLUMNS) from records or frames."""
-    if records is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in FAILURE_COLUMNS})
-    frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
-    for column in FAILURE_COLUMNS:
-        if column not in frame:
-            frame[column] = "error" if column == "severity" else None
-    return frame[FAILURE_COLUMNS].reset_index(drop=True)
+_DHIS2_MONTH = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")  # DHIS2 monthly yyyyMM
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -71,61 +67,49 @@ def blank_mask(raw: pd.Series) -> pd.Series:
 def check_counts(raw: pd.Series, rows: pd.Series, column: str) -> tuple[pd.Series, pd.DataFrame]:
     """Parse a column of counts: returns the float series (NaN where blank or bad) and failures.
 
-    Codes: not-a-number, not-an-integer, negative-count (reference §6 "Type/format": value
-    numeric integer >= 0, DHIS2 INVALID_NUMERIC).
+    The rule is `workbench.model.read_count` (whole numbers of 0 or more; reference §6
+    "Type/format", DHIS2 INVALID_NUMERIC). Codes: not-a-number, not-an-integer, negative-count.
     """
-    if raw.dtype.kind in "fiu":
-        num = raw.astype(float)
-        bad = pd.Series(False, index=raw.index)
-    else:
-        blank = blank_mask(raw)
-        text = raw.where(~blank).astype("string").str.strip()
-        num = pd.to_numeric(text, errors="coerce").astype(float)
-        bad = ~blank & num.isna()
-    parts = []
-    if bad.any():
-        parts.append(pd.DataFrame({
-            "row": rows[bad], "column": column, "reason": "not-a-number", "value": raw[bad],
-            "message": [f"{v!r} is not a number; enter a whole count such as 12"
-                        for v in raw[bad]]}))
-        num = num.where(~bad)
-    finite = num.notna()
-    fraction = finite & (num % 1 != 0)
-    if fraction.any():
-        parts.append(pd.DataFrame({
-            "row": rows[fraction], "column": column, "reason": "not-an-integer",
-            "value": raw[fraction],
-            "message": [f"{v} is not a whole number; counts are whole numbers of events"
-                        for v in num[fraction]]}))
-    negative = finite & (num < 0)
-    if negative.any():
-        parts.append(pd.DataFrame({
-            "row": rows[negative], "column": column, "reason": "negative-count",
-            "value": raw[negative],
-            "message": [f"{v:g} is negative; counts start at 0" for v in num[negative]]}))
-    return num, _concat(parts)
+    num, reason, message = parse_counts(raw)
+    bad = reason.notna()
+    if not bad.any():
+        return num, failures_frame()
+    return num, failures_frame(pd.DataFrame({
+        "row": rows[bad], "column": column, "reason": reason[bad], "value": raw[bad],
+        "message": message[bad]}))
+
+
+def _dhis2_month(value: Any) -> Any:
+    """DHIS2's monthly `yyyyMM` (text or a number) as `YYYY-MM`; other values unchanged."""
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        if not float(value).is_integer():
+            return value
+        value = str(int(value))
+    if isinstance(value, str):
+        match = _DHIS2_MONTH.match(value.strip())
+        if match:
+            return f"{match.group(1)}-{match.group(2)}"
+    return value
 
 
 def normalise_periods(raw: pd.Series, rows: pd.Series, column: str = "period",
                       latest: str | None = None) -> tuple[pd.Series, pd.DataFrame]:
-    """Periods as `YYYY-MM` text; accepts `YYYY-MM`, DHIS2 `yyyyMM` and dates/timestamps.
+    """Periods as `YYYY-MM` text by the period rule (`workbench.model.parse_period`), after
+    DHIS2 monthly `yyyyMM` is written as `YYYY-MM`; dates and timestamps give their month.
 
     Codes: bad-period (not a month), future-period (after `latest`, the current month).
     Works on the distinct values only, so it is fast on large files.
     """
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    mapped: list[str | None] = []
-    for value in uniques:
-        mapped.append(_month(value))
-    lookup = np.array(mapped + [None], dtype=object)
+    months = parse_periods(pd.Series([_dhis2_month(u) for u in uniques], dtype=object))
+    lookup = np.array(list(months) + [None], dtype=object)
     out = pd.Series(lookup[codes], index=raw.index, dtype=object)
     bad = out.isna()
     parts = []
     if bad.any():
         parts.append(pd.DataFrame({
             "row": rows[bad], "column": column, "reason": "bad-period", "value": raw[bad],
-            "message": [f"{v!r} is not a month; write it as YYYY-MM (e.g. 2024-06) or the "
-                        f"DHIS2 monthly form yyyyMM (202406)" for v in raw[bad]]}))
+            "message": [period_problem(v) for v in raw[bad]]}))
     if latest is not None:
         future = ~bad & (out > latest)
         if future.any():
@@ -137,24 +121,11 @@ def normalise_periods(raw: pd.Series, rows: pd.Series, column: str = "period",
     return out, _concat(parts)
 
 
-def _month(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if hasattr(value, "year") and hasattr(value, "month"):  # datetime, date, Timestamp, Period
-        return f"{value.year:04d}-{value.month:02d}"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(int(value)) if float(value).is_integer() else str(value)
-    match = _MONTH.match(str(value).strip())
-    return f"{match.group(1)}-{match.group(2)}" if match else None
-
-
 def check_entries(frame: pd.DataFrame, indicators: pd.DataFrame,
                   history: pd.DataFrame | None = None,
                   settings: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Every problem of a set of form entries at once (see the module docstring)."""
-    from workbench.ingest.collaborative import DEFAULT_SETTINGS
-
-    settings = {**DEFAULT_SETTINGS, **(settings or {})}
+    settings = merged_settings(settings)
     rows = pd.Series(frame.index, index=frame.index)
     num, f_num = check_counts(frame["numerator"], rows, "numerator")
     den, f_den = check_counts(frame["denominator"], rows, "denominator")
@@ -225,4 +196,4 @@ def _jump_warnings(frame: pd.DataFrame, num: pd.Series, den: pd.Series, kind: pd
                 "value": num[label], "severity": "warning",
                 "message": f"{value:.0f} % is {abs(value - mean):.0f} points from the mean of "
                            f"the previous {window} months ({mean:.0f} %); check the counts"})
-    return failures_frame(records) if records else failures_frame()
+    return failures_frame(records)

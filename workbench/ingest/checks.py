@@ -63,7 +63,8 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
         parts.append(f_period)
         frame = frame.assign(numerator=num, denominator=den, period=period)
     else:
-        future = frame["period"].notna() & (frame["period"] > latest)
+        period = frame["period"].astype("string")  # all-NaN when every period was refused
+        future = (period > latest).fillna(False).astype(bool)
         if future.any():
             parts.append(pd.DataFrame({
                 "row": rows[future], "column": "period", "reason": "future-period",

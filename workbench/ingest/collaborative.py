@@ -6,7 +6,6 @@ A broken file gets one clear error naming the file, the key and its line:
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from pathlib import Path
@@ -16,6 +15,7 @@ import yaml
 from sqlalchemy import Connection, Engine
 
 from workbench.errors import ConfigError
+from workbench.model import DEFAULT_SETTINGS, is_date, is_period, merged_settings, period_problem
 from workbench.store import create_database, utcnow
 from workbench.store import schema as s
 
@@ -27,33 +27,8 @@ __all__ = [
     "write_collaborative",
 ]
 
-#: Validation thresholds and other tunables (data-quality reference); YAML `settings:` overrides.
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "late_entry_days": 30,
-    "outlier_modified_z": 3.5,
-    "outlier_min_points": 6,
-    "jump_threshold_pp": 30.0,
-    "jump_window": 3,
-    "verification_band": [0.90, 1.10],
-    "consistency_pairs": [],  # [{"numerator_of": A, "not_above_denominator_of": B}]
-    "allowed_ranges": {},  # {indicator: [low, high]} on the value scale (0.9 = 90 %)
-    "late_entry_backfill_months": 3,  # a batch with this many months or more is a backfill
-    "assessment_target": 4.0,
-}
-
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
-
-
-def is_valid_date(value: object) -> bool:
-    """True for a real calendar date written YYYY-MM-DD (2025-02-30 is not)."""
-    if not DATE.match(str(value or "")):
-        return False
-    try:
-        dt.date.fromisoformat(str(value))
-    except ValueError:
-        return False
-    return True
+#: A real calendar date written YYYY-MM-DD (the date rule of `workbench.model`).
+is_valid_date = is_date
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 _INDICATOR_TYPES = ("process", "outcome", "input")
@@ -163,10 +138,9 @@ def _number(doc: _Doc, obj: dict, key: str, path: str, default: float) -> float:
 
 
 def _period(doc: _Doc, value: Any, key: str) -> str:
-    text = str(value)
-    if not PERIOD.match(text):
-        raise doc.fail(key, f"must be a month as YYYY-MM (quoted), not {value!r}")
-    return text
+    if not isinstance(value, str) or not is_period(value):
+        raise doc.fail(key, period_problem(value))
+    return value.strip()
 
 
 def _code(doc: _Doc, value: Any, key: str) -> str:
@@ -195,16 +169,14 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
                                 "collaborative.start_period"),
         "aims": [],
     }
-    settings = copy.deepcopy(DEFAULT_SETTINGS)
     overrides = data.get("settings") or {}
     if not isinstance(overrides, dict):
         raise doc.fail("settings", "must be a mapping of setting: value")
-    for key, value in overrides.items():
+    for key in overrides:
         if key not in DEFAULT_SETTINGS:
             raise doc.fail(f"settings.{key}", "unknown setting; known: "
                            + ", ".join(sorted(DEFAULT_SETTINGS)))
-        settings[key] = value
-    collab["settings"] = settings
+    collab["settings"] = merged_settings(overrides)
 
     indicators = []
     seen: set[str] = set()
@@ -298,7 +270,7 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         if isinstance(ls.get("date"), dt.date):
             ls["date"] = ls["date"].isoformat()
         date = str(_req(doc, ls, "date", path, str))
-        if not DATE.match(date):
+        if not is_date(date):
             raise doc.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {date!r}")
         sessions.append({"name": str(_req(doc, ls, "name", path)), "date": date,
                          "wave_id": ls.get("wave")})

@@ -8,6 +8,10 @@ when it splits the file with another separator than ours (semicolon locales); a 
 character there gets a `'` too. CSV rows end with CRLF (RFC 4180), so a field holding any
 line break is quoted and can never start a row of its own.
 
+The measurements export is the tidy import layout (team_id, indicator_id, period, numerator,
+denominator, comment), so an export imports again as a no-op; the import reads a leading `'`
+before = + - @ (what the guard added) as the spreadsheet's text mark (`restore_cell`).
+
 `--as-of` reproduces what was known then: measurements use the latest revision created up to
 that time; flags, PDSA cycles and visits are those created up to then (in their current state).
 """
@@ -29,13 +33,12 @@ from workbench.ingest.mapping import Mapping
 from workbench.store import (
     current_revisions,
     read_flags,
-    read_measurements,
     read_pdsa_cycles,
     read_visits,
 )
 
-__all__ = ["EXPORTS", "neutralise_cell", "measurements_frame", "export_frame", "write_csv",
-           "write_xlsx", "dhis2_data_value_set"]
+__all__ = ["EXPORTS", "neutralise_cell", "restore_cell", "measurements_frame", "export_frame",
+           "write_csv", "write_xlsx", "dhis2_data_value_set"]
 
 EXPORTS = ("measurements", "flags", "pdsa", "visits")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -59,11 +62,23 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
+def restore_cell(value: Any) -> Any:
+    """The inverse of `neutralise_cell` for imported text: `'=1+1` is `=1+1` (the leading `'`
+    is a spreadsheet's text mark, not part of the value); anything else is unchanged."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 def measurements_frame(engine: Engine, as_of: str | None = None) -> pd.DataFrame:
-    """The tidy export: team_id, indicator_id, period as YYYY-MM, numerator, denominator."""
-    frame = read_measurements(engine, as_of=as_of)
-    out = frame[["team_id", "indicator_id", "period", "numerator", "denominator"]].copy()
-    out["period"] = out["period"].astype(str)
+    """The tidy export: team_id, indicator_id, period as YYYY-MM, numerator, denominator and
+    the current revision's comment — the import layout, so it imports again unchanged."""
+    current = current_revisions(engine, as_of=as_of)
+    current = current[current["numerator"].notna() | current["denominator"].notna()]
+    out = current[["team_id", "indicator_id", "period", "numerator", "denominator",
+                   "comment"]].reset_index(drop=True)
+    out = out.astype({"period": str, "numerator": float, "denominator": float})
+    out["comment"] = out["comment"].fillna("").astype(str)
     return out
 
 

@@ -26,7 +26,9 @@ from workbench.ingest.cells import (
     failures_frame,
     normalise_periods,
 )
+from workbench.ingest.export import restore_cell
 from workbench.ingest.mapping import Mapping, normalise_column
+from workbench.model import parse_counts
 
 __all__ = ["FORMATS", "KEY", "TIDY", "DHIS2_CSV_COLUMNS", "detect_format"]
 
@@ -99,19 +101,13 @@ def _read_tidy_csv(text: str) -> pd.DataFrame:
             "message": f"column {c!r} is missing; the header must be team_id, indicator_id, "
                        "period, numerator, denominator (comment is optional)"}
             for c in missing]))
-    common = {"sep": delimiter, "keep_default_na": False, "skipinitialspace": True}
-    try:  # fast path: the counts are clean numbers
-        frame = pd.read_csv(io.StringIO(text), dtype={**{h: str for h in header},
-                                                      **{h: float for h in header
-                                                         if h.strip().lower() in
-                                                         ("numerator", "denominator")}},
-                            na_values=[""], **common)
-    except (ValueError, TypeError):
-        frame = pd.read_csv(io.StringIO(text), dtype=str, **common)
+    # every cell as text: the counts are parsed by the count rule (`workbench.model`), not by
+    # pandas, which would read 'true' as 1 and '1e3' as 1000
+    frame = pd.read_csv(io.StringIO(text), dtype=str, sep=delimiter, keep_default_na=False,
+                        skipinitialspace=True)
     frame.columns = names
     frame["row"] = np.arange(2, len(frame) + 2)
-    if "comment" not in frame:
-        frame["comment"] = ""
+    frame["comment"] = frame["comment"].map(restore_cell) if "comment" in frame else ""
     return frame[["row", *TIDY, "comment"]]
 
 
@@ -141,8 +137,8 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
                     body = [list(r) + [None] * (len(names) - len(r)) for r in rows[i + 1:]]
                     frame = pd.DataFrame(body, columns=names, dtype=object)
                     frame["row"] = np.arange(i + 2, i + 2 + len(frame))
-                    if "comment" not in frame:
-                        frame["comment"] = ""
+                    frame["comment"] = (frame["comment"].map(restore_cell) if "comment" in frame
+                                        else "")
                     frame = frame[["row", *TIDY, "comment"]]
                     keep = ~(frame[TIDY].isna().all(axis=1))
                     return frame[keep].reset_index(drop=True)
@@ -303,8 +299,19 @@ def _from_kobo(text: str, mapping: Mapping) -> pd.DataFrame:
                 piece[part] = None
             elif len(cols) == 1:
                 piece[part] = frame[by_name[cols[0]]].values
-            else:  # several questions summed: check each, then add
-                nums = [pd.to_numeric(frame[by_name[c]], errors="coerce") for c in cols]
-                piece[part] = sum(nums).values
+            else:  # several questions summed: check each by the count rule, then add
+                piece[part] = _summed_counts([frame[by_name[c]] for c in cols]).values
         pieces.append(piece)
     return pd.concat(pieces, ignore_index=True)
+
+
+def _summed_counts(columns: list[pd.Series]) -> pd.Series:
+    """The sum of several count columns; where a part is refused by the count rule, that
+    part's text instead (so the check names it); blank where any part is blank."""
+    total = pd.Series(0.0, index=columns[0].index)
+    refused = pd.Series(None, index=columns[0].index, dtype=object)
+    for column in columns:
+        count, reason, _ = parse_counts(column)
+        refused = refused.where(refused.notna() | reason.isna(), column)
+        total = total + count  # NaN where this part is blank (or refused)
+    return total.astype(object).where(refused.isna(), refused)

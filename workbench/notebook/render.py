@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.model import plain_text  # re-exported: reports import it from here
+
 __all__ = ["Fragment", "bullets", "esc", "heading", "join", "note", "plain_text", "table"]
 
 
@@ -22,18 +24,6 @@ class Fragment(str):
 
     def _repr_html_(self) -> str:
         return str(self)
-
-
-def plain_text(value: Any) -> str:
-    """'' for None / NaN / NA (pandas 3 stores missing text as NaN), else str(value)."""
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def esc(value: Any) -> str:

@@ -22,8 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import ValidationFailed
-from workbench.ingest.collaborative import PERIOD
-from workbench.records.pdsa import Failure
+from workbench.model import Failure, is_period, period_problem
 from workbench.records.visits import ASSESSMENT_SCALE
 from workbench.store import current_user, inserted_id, read_assessments, utcnow
 from workbench.store import schema as s
@@ -181,9 +180,8 @@ def validate_self_assessment(bind: Bind, item: SelfAssessment, *,
                                    "collaborative (see `workbench status --json`)"))
     if not period:
         add(Failure("period", "give the month assessed as YYYY-MM (e.g. 2026-10)"))
-    elif not PERIOD.match(period):
-        add(Failure("period", f"{period!r} is not a month; write it as YYYY-MM (e.g. "
-                              "2026-10)"))
+    elif not is_period(period):
+        add(Failure("period", period_problem(period)))
     else:
         latest = latest_data_month(bind, today=today)
         if period > latest:
@@ -207,7 +205,7 @@ def validate_self_assessment(bind: Bind, item: SelfAssessment, *,
                                      "at this level (charts, PDSA results, changes in place)"))
     if not str(item.assessor or "").strip():
         add(Failure("assessor", "name who scored (the team lead or the team)"))
-    if team is not None and PERIOD.match(period) and not str(item.reason or "").strip():
+    if team is not None and is_period(period) and not str(item.reason or "").strip():
         previous = current_self_assessment(bind, team_id, period)
         if previous is not None:
             add(Failure("reason", f"{team_id} {period} already has a self-assessment "

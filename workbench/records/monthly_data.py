@@ -12,8 +12,6 @@ same loaded entry exactly one goes in. Nothing is overwritten: a revision is app
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -22,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
+from workbench.model import Failure, format_pair, is_period, period_problem, read_count
 from workbench.store import (
     add_revisions,
     current_revisions,
@@ -47,7 +46,6 @@ __all__ = [
     "format_pair",
 ]
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _NEEDS_DENOMINATOR = ("proportion", "rate", "mean")
 
 
@@ -124,22 +122,12 @@ class MonthSaveResult:
                 + "; ".join(parts) + ".")
 
 
-def format_pair(numerator: float | None, denominator: float | None) -> str:
-    """`40/50`, `40` (no denominator) or `—`."""
-    def fmt(x: float | None) -> str:
-        return "—" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
-    if numerator is None and denominator is None:
-        return "—"
-    return fmt(numerator) if denominator is None else f"{fmt(numerator)}/{fmt(denominator)}"
-
-
 def _check_period(period: str) -> str:
-    period = str(period)
-    if not _PERIOD.match(period):
-        raise ValidationFailed(f"period {period!r} is not a month; write YYYY-MM (2025-06).",
-                               failure_cases=[("period", "write the month as YYYY-MM "
-                                                         "(2025-06)")])
-    return period
+    """The month as `YYYY-MM` by the period rule (`workbench.model`), else ValidationFailed."""
+    if not is_period(period):
+        raise ValidationFailed(f"period {period_problem(period)}.",
+                               failure_cases=[Failure("period", period_problem(period))])
+    return str(period).strip()
 
 
 def load_month(engine: Engine, team_id: str, period: str, *, context_months: int = 6
@@ -180,27 +168,12 @@ def _opt(value: Any) -> float | None:
 
 
 def parse_count(text: Any) -> tuple[float | None, str | None]:
-    """A typed count → (value, None), or (None, message). Blank → (None, None)."""
-    if text is None:
-        return None, None
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        value = float(text)
-        if math.isnan(value):
-            return None, None
-    else:
-        raw = str(text).strip()
-        if raw == "":
-            return None, None
-        try:
-            value = float(raw.replace(",", ""))
-        except ValueError:
-            return None, f"{raw!r} is not a number; type a whole number such as 42"
-        text = raw
-    if not math.isfinite(value) or not value.is_integer():
-        return None, f"{text!r} is not a whole number; counts are 0, 1, 2 …"
-    if value < 0:
-        return None, f"{text!r} is negative; counts are 0 or more"
-    return value, None
+    """A typed count → (value, None), or (None, message). Blank → (None, None).
+
+    The count rule of `workbench.model.read_count`, with the problem as its message.
+    """
+    value, problem = read_count(text)
+    return value, None if problem is None else problem.message
 
 
 def check_month(sheet: MonthSheet, values: Mapping[str, tuple[Any, Any]]) -> list[EntryCheck]:

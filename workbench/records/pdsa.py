@@ -16,13 +16,14 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
-from workbench.ingest.collaborative import is_valid_date
+from workbench.model import Failure, failures_frame
+from workbench.model import is_date as is_valid_date
 from workbench.store import current_user, inserted_id, utcnow, write_transaction
 from workbench.store import schema as s
 from workbench.store.records import read_table
@@ -47,18 +48,6 @@ __all__ = [
 
 STATUSES: tuple[str, ...] = ("plan", "do", "study", "act", "closed")
 ACT_DECISIONS: tuple[str, ...] = ("adopt", "adapt", "abandon")
-
-
-class Failure(NamedTuple):
-    """One problem with a record: the field it is about and what to do."""
-
-    field: str
-    message: str
-
-
-def failures_frame(failures: Iterable[Failure]) -> pd.DataFrame:
-    """Failures as a pandera-style long table (`field, message`)."""
-    return pd.DataFrame([tuple(f) for f in failures], columns=["field", "message"])
 
 
 @dataclass

@@ -11,7 +11,6 @@ validators see it in their queue.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, cast
@@ -20,9 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from workbench.errors import ValidationFailed
-from workbench.ingest.collaborative import is_valid_date
-from workbench.records.monthly_data import format_pair, parse_count
-from workbench.records.pdsa import Failure
+from workbench.model import Failure, format_pair, is_date, is_period, period_problem, read_count
 from workbench.store import (
     current_revisions,
     current_user,
@@ -76,9 +73,6 @@ ASSESSMENT_SCALE: dict[float, tuple[str, str]] = {
     5.0: ("Outstanding sustainable results", "All goals and expected results met; changes "
                                              "made permanent in the organisation."),
 }
-
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
 
 def assessment_meaning(score: float | None) -> str:
     """`"3.0 — Modest improvement: …"` for a score on the scale, else ""."""
@@ -170,8 +164,8 @@ def verify_recounts(engine: Engine | Connection, team_id: str, recounts: list[Re
     current = reported_values(engine, team_id).set_index(["indicator_id", "period"])
     rows = []
     for rc in recounts:
-        num, _ = parse_count(rc.recounted_numerator)
-        den, _ = parse_count(rc.recounted_denominator)
+        num, _ = read_count(rc.recounted_numerator)
+        den, _ = read_count(rc.recounted_denominator)
         key = (rc.indicator_id, str(rc.period))
         rep = cast("pd.Series[Any]", current.loc[key]) if key in current.index else None
         rep_num = None if rep is None or pd.isna(rep["numerator"]) else float(rep["numerator"])
@@ -215,7 +209,7 @@ def validate_visit(visit: CoachingVisit, *, known_indicators: list[str] | None =
     today = today or dt.date.today()
     if not str(visit.team_id or "").strip():
         add(Failure("team_id", "choose the team"))
-    if not is_valid_date(visit.visit_date):
+    if not is_date(visit.visit_date):
         add(Failure("visit_date", f"{visit.visit_date!r} is not a date; write YYYY-MM-DD"))
     elif dt.date.fromisoformat(visit.visit_date) > today:
         add(Failure("visit_date", f"the visit date {visit.visit_date} is in the future; record "
@@ -232,7 +226,7 @@ def validate_visit(visit: CoachingVisit, *, known_indicators: list[str] | None =
         due = action.get("due")
         if not due:
             add(Failure("actions", f"action {i}: give a due date"))
-        elif not is_valid_date(str(due)):
+        elif not is_date(str(due)):
             add(Failure("actions", f"action {i}: due date {due!r} is not YYYY-MM-DD"))
     if visit.score is not None:
         if float(visit.score) not in ASSESSMENT_SCALE:
@@ -241,23 +235,23 @@ def validate_visit(visit: CoachingVisit, *, known_indicators: list[str] | None =
         if not visit.justification.strip():
             add(Failure("justification", "justify the assessment score: what did you see "
                                          "that places the team at this level?"))
-    if visit.assessment_period and not _PERIOD.match(str(visit.assessment_period)):
-        add(Failure("assessment_period", "write the assessment month as YYYY-MM"))
+    if visit.assessment_period and not is_period(visit.assessment_period):
+        add(Failure("assessment_period", period_problem(visit.assessment_period)))
     seen = set()
     for i, rc in enumerate(visit.recounts, start=1):
         label = f"recount {i} ({rc.indicator_id} {rc.period})"
         if known_indicators is not None and rc.indicator_id not in known_indicators:
             add(Failure("recounts", f"{label}: unknown indicator"))
-        if not _PERIOD.match(str(rc.period or "")):
-            add(Failure("recounts", f"{label}: write the month as YYYY-MM"))
+        if not is_period(rc.period):
+            add(Failure("recounts", f"{label}: {period_problem(rc.period)}"))
         if (rc.indicator_id, rc.period) in seen:
             add(Failure("recounts", f"{label}: this indicator-month is recounted twice"))
         seen.add((rc.indicator_id, rc.period))
-        num, num_err = parse_count(rc.recounted_numerator)
-        den, den_err = parse_count(rc.recounted_denominator)
+        num, num_err = read_count(rc.recounted_numerator)
+        den, den_err = read_count(rc.recounted_denominator)
         for part, err in (("numerator", num_err), ("denominator", den_err)):
             if err:
-                add(Failure("recounts", f"{label}: recounted {part}: {err}"))
+                add(Failure("recounts", f"{label}: recounted {part}: {err.message}"))
         if num is None and not num_err:
             add(Failure("recounts", f"{label}: enter the recounted numerator"))
         if num is not None and den is not None and num > den:

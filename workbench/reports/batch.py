@@ -345,11 +345,10 @@ def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
 
 # -- orchestration -----------------------------------------------------------------------------
 def _check_period(engine: Engine, period: str) -> None:
-    from workbench.ingest.collaborative import PERIOD
+    from workbench.model import is_period, period_problem
 
-    if not PERIOD.match(str(period)):
-        raise WorkbenchError(f"{period!r} is not a month; write it as YYYY-MM, e.g. 2025-06.",
-                             period=period)
+    if not is_period(period):
+        raise WorkbenchError(f"{period_problem(period)}.", period=period)
     first, last = measurement_span(engine)
     if first is None or last is None:
         raise NotFoundError("The database holds no measurements yet: import monthly data "

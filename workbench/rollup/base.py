@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import ValidationFailed
+from workbench.model import is_period, parse_period, period_problem
 
 __all__ = [
     "TOLERANCE",
@@ -47,17 +48,14 @@ _CHART_OF_KIND = {"proportion": "p", "rate": "u", "count": "c"}
 
 
 def as_period(value: object, what: str = "period") -> pd.Period | None:
-    """A monthly `pandas.Period` from `YYYY-MM` text, a Period or a timestamp; None stays None."""
+    """A monthly `pandas.Period` from `YYYY-MM` text, a Period or a timestamp; None stays None.
+
+    The month must pass `workbench.model.parse_period` (year 1900 or later)."""
     if value is None:
         return None
-    if isinstance(value, pd.Period):
-        return value.asfreq("M")
-    try:
-        return pd.Period(str(value) if not isinstance(value, pd.Timestamp) else value, freq="M")
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed(
-            f"{what} {value!r} is not a month; write it as YYYY-MM, e.g. 2025-06."
-        ) from exc
+    if not is_period(value):  # the period rule of every door (`workbench.model`)
+        raise ValidationFailed(f"{what} {period_problem(value)}.")
+    return pd.Period(parse_period(value), freq="M")
 
 
 def to_periods(values: pd.Series) -> pd.Series:

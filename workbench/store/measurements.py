@@ -3,6 +3,10 @@
 The tidy frame is the lingua franca of the workbench: one row per `team_id, indicator_id,
 period` with `numerator, denominator, value` (`period` is a pandas monthly Period; `value` is
 numerator ÷ denominator, or the numerator where an indicator has no denominator).
+
+`add_revisions` is the store's own door: it refuses impossible values (a count that is not a
+whole number of 0 or more, a period that is not a month — `workbench.model`'s value policy)
+with a `StoreError`, so nothing the store holds is refused when exported and imported again.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, select
 
+from workbench.errors import StoreError
+from workbench.model import parse_periods as _parse_periods
+from workbench.model import period_problem, read_count
 from workbench.store.engine import current_user, inserted_id, utcnow
 from workbench.store.schema import measurement_revisions as mr
 
@@ -133,9 +140,13 @@ def add_revisions(
     Each row needs `team_id, indicator_id, period, numerator, denominator`; it may carry its own
     `author, reason, comment, created_at, flag_id, source`. Nothing is ever updated in place.
     With `return_ids=False` the rows go in as one bulk statement (imports) and [] is returned.
+    An impossible value (`workbench.model`: a negative or fractional count, a period that is
+    not a month) raises `StoreError` naming the row; nothing is written.
     """
     now = created_at or utcnow()
     author = author or current_user()
+    rows = list(rows)
+    _refuse_impossible(rows)
     records = []
     for row in rows:
         records.append(
@@ -163,6 +174,26 @@ def add_revisions(
     for record in records:  # one statement per row keeps ids reliable on every backend
         ids.append(inserted_id(conn.execute(mr.insert().values(**record))))
     return ids
+
+
+def _refuse_impossible(rows: Sequence[Mapping[str, Any]]) -> None:
+    """StoreError for the first row holding an impossible value (`workbench.model`)."""
+    if not rows:
+        return
+    periods = _parse_periods(pd.Series([row["period"] for row in rows], dtype=object))
+    for i, row in enumerate(rows):
+        key = f"{row['team_id']} {row['indicator_id']} {row['period']}"
+        if periods.iloc[i] is None:
+            raise StoreError(f"measurement row {i + 1} ({key}), period: "
+                             f"{period_problem(row['period'])}. Nothing was written.",
+                             row=i + 1, column="period", value=row["period"])
+        for column in ("numerator", "denominator"):
+            _, problem = read_count(row.get(column))
+            if problem is not None:
+                raise StoreError(f"measurement row {i + 1} ({key}), {column}: "
+                                 f"{problem.message}. Nothing was written.",
+                                 row=i + 1, column=column, value=row.get(column),
+                                 reason=problem.reason)
 
 
 def _num(value: Any) -> float | None:

@@ -50,6 +50,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from workbench.model import format_pair
 from workbench.validate.data import month_number as _month
 from workbench.validate.verification import verification_table
 
@@ -432,8 +433,9 @@ def verification_out_of_band(ctx: Context) -> pd.DataFrame:
                   component="ratio", statistic=hit["vf"], lower=float(band[0]),
                   upper=float(band[1]), extra=hit["recount_id"].astype(str),
                   data_revision_id=hit["revision_id"],
-                  message=[f"recount {_g(rn)}/{_g(rd)} against reported {_g(pn)}/{_g(pd_)}: "
-                           f"verification factor {_fmt(vf)} outside {band[0]}–{band[1]}"
+                  message=[f"recount {format_pair(rn, rd)} against reported "
+                           f"{format_pair(pn, pd_)}: verification factor {_fmt(vf)} outside "
+                           f"{band[0]}–{band[1]}"
                            for rn, rd, pn, pd_, vf in
                            zip(hit["recounted_numerator"], hit["recounted_denominator"],
                                hit["reported_numerator"], hit["reported_denominator"],
@@ -487,10 +489,6 @@ def conflicting_duplicate(ctx: Context) -> pd.DataFrame:
                            zip(hit["numerator"].fillna(np.nan), hit["denominator"],
                                hit["numerator_cur"], hit["denominator_cur"], strict=True)],
                   details=[{"other_revision_id": int(r)} for r in hit["revision_id"]])
-
-
-def _g(v: Any) -> str:
-    return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{float(v):g}"
 
 
 def _fmt(v: Any) -> str:

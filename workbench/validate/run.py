@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, func, select
 
-from workbench.ingest.collaborative import DEFAULT_SETTINGS
+from workbench.model import merged_settings
 from workbench.store import (
     read_change_ideas,
     read_collaborative,
@@ -60,7 +60,7 @@ def load_context(bind: Engine | Connection, period: str | None = None) -> Contex
             return load_context(conn, period)
     conn = bind
     collab = read_collaborative(conn)
-    settings = {**DEFAULT_SETTINGS, **(collab.get("settings") or {})}
+    settings = merged_settings(collab.get("settings"))
     rev = _revisions(conn, period)
     if period is None:
         period = str(rev["period"].max()) if len(rev) else collab["start_period"]

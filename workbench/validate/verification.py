@@ -108,9 +108,9 @@ def verification_summary(source: Engine | tuple[pd.DataFrame, pd.DataFrame | Non
         recounts = read_recounts(source)
         measurements = read_measurements(source)
         if band is None:
-            from workbench.ingest.collaborative import DEFAULT_SETTINGS
+            from workbench.model import merged_settings
 
-            settings = {**DEFAULT_SETTINGS, **(read_collaborative(source)["settings"] or {})}
+            settings = merged_settings(read_collaborative(source)["settings"])
             band = settings["verification_band"]
     else:
         recounts, measurements = source
