@@ -34,6 +34,7 @@ from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext, in_voila
 from workbench.briefs.summary import as_of_timestamp
 from workbench.charts import data as chartdata
+from workbench.charts.data import month_label
 from workbench.charts.payload import (
     PreparedBokehModel,
     lean_columns,
@@ -43,6 +44,7 @@ from workbench.charts.payload import (
 from workbench.charts.redraw import one_patch, plots_of, redraw, scale_text
 from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
+from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
 from workbench.store import (
     read_change_ideas,
     read_indicators,
@@ -87,6 +89,7 @@ class LearningSessionApp(WorkbenchApp):
                                options=[("All waves", _ALL)] + [(x, x) for x in waves])
         self.district = w.Dropdown(description="District", layout=w.Layout(width="260px"),
                                    options=[("All districts", _ALL)] + [(x, x) for x in districts])
+        self.month = w.Dropdown(description="Month", layout=w.Layout(width="300px"))
         self.as_of = w.Text(description="As of", placeholder="YYYY-MM-DD (blank: live)",
                             continuous_update=False, layout=w.Layout(width="260px"))
         self.presentation = w.ToggleButton(description="Presentation mode", icon="",
@@ -94,6 +97,7 @@ class LearningSessionApp(WorkbenchApp):
         self.status = w.HTML()
         self._font_sizes: dict[tuple[str, str], Any] = {}  # normal chart text sizes
         self._grid_columns: int | None = None  # of the small multiples drawn
+        self._month: str | None = None  # the month picked; None: the reporting month's rule
         self._load(None)
         self.models: dict[str, Any] = {}  # chart -> BokehModel, once attached
         self.figures: dict[str, Any] = {}  # chart -> the bokeh figure shown (or to show)
@@ -117,9 +121,10 @@ class LearningSessionApp(WorkbenchApp):
         self.status.value = self._status_html()
         for control in (self.indicator, self.wave, self.district):
             control.observe(self.guard(self._on_filter_change), "value")
+        self.month.observe(self.guard(self._on_month_change), "value")
         self.as_of.observe(self.guard(self._on_as_of_change), "value")
         self.presentation.observe(self.guard(self._on_presentation_change), "value")
-        filters = w.HBox([self.indicator, self.wave, self.district, self.as_of,
+        filters = w.HBox([self.indicator, self.wave, self.district, self.month, self.as_of,
                           self.presentation], layout=w.Layout(flex_flow="row wrap"))
         section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
         charts = [item for key, heading in CHARTS
@@ -192,7 +197,8 @@ class LearningSessionApp(WorkbenchApp):
 
     def _filter_key(self) -> tuple:
         """What the charts on screen were drawn for."""
-        return (self.indicator.value, self.wave.value, self.district.value, self._as_of)
+        return (self.indicator.value, self.wave.value, self.district.value, self._as_of,
+                self.period)
 
     def _on_filter_change(self, change: dict) -> None:
         if not self._quiet:
@@ -211,7 +217,13 @@ class LearningSessionApp(WorkbenchApp):
         self.cycles = cycles
         self.events = chartdata.pdsa_events(cycles, self.ideas)
         self.spc = chartdata.spc_frame(self.measurements, self.indicators)
-        self.period = rollup.reporting_period(self.measurements)
+        self._reporting = teams_reporting_by_month(self.measurements)
+        self.period = reporting_month(self.measurements)
+        if self._month is not None and pd.Period(self._month, "M") in self._reporting.index:
+            self.period = pd.Period(self._month, "M")
+        else:
+            self._month = None
+        self._month_options()
         self.matrix = rollup.status_matrix(self.measurements, self.indicators, self.teams,
                                            period=self.period)
         self.gains = rollup.gain_from_baseline(self.measurements, self.indicators, self.teams,
@@ -368,10 +380,34 @@ class LearningSessionApp(WorkbenchApp):
         self.notify("")
         return self.last_redraw
 
+    def _month_options(self) -> None:
+        """The month picker: every month with data, newest first, with its teams reporting;
+        it shows `self.period` (set quietly: no redraw)."""
+        teams = len(self.teams)
+        options = [(f"{month_label(p)} ({n} of {teams} teams)", str(p))
+                   for p, n in self._reporting.iloc[::-1].items()]
+        quiet, self._quiet = getattr(self, "_quiet", False), True
+        try:
+            self.month.options = options
+            self.month.value = str(self.period) if self.period is not None else None
+        finally:
+            self._quiet = quiet
+
+    def _on_month_change(self, change: dict) -> None:
+        if self._quiet or change["new"] is None or change["new"] == str(self.period):
+            return
+        self._month = change["new"]
+        self._load(self._as_of)
+        self.update()
+
     def _status_html(self) -> str:
         snapshot = f" as entered by {self._as_of}" if self._as_of else ""
-        return (f'<span class="wb-status">{len(self.selected_teams())} teams, '
-                f"data up to {esc(self.period)}{esc(snapshot)}</span>")
+        month = month_label(self.period) if self.period is not None else "no data yet"
+        rule = ("picked" if self._month is not None
+                else f"by default {REPORTING_RULE}")
+        return (f'<span class="wb-status">{len(self.selected_teams())} teams, reporting month '
+                f"{esc(month)}{esc(snapshot)}</span>"
+                f'<div class="wb-status wb-rule">Reporting month: {esc(rule)}.</div>')
 
     def _on_as_of_change(self, change: dict) -> None:
         if self._quiet:
@@ -432,13 +468,20 @@ class LearningSessionApp(WorkbenchApp):
             self.presentation.value = context.presentation
         finally:
             self._quiet = False
+        problems = list(context.problems)
+        if context.period and context.period != self._month:
+            self._month = context.period
+            self._load(context.as_of or self._as_of)
+            if self._month is None:
+                problems.append(f"no team reported in {context.period}; showing the reporting "
+                                f"month {self.period} instead.")
         if context.as_of and context.as_of != self._as_of:
             self._load(context.as_of)
         if self._filter_key() != self._drawn:
             self.update()
             self.resync()
-        if context.problems:
-            self.notify("\n".join(context.problems), "warning")
+        if problems:
+            self.notify("\n".join(problems), "warning")
 
     def resync(self) -> None:
         """Put the figures' current state into the widgets' initial state.

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from workbench.errors import ValidationFailed
 from workbench.ingest.collaborative import DEFAULT_SETTINGS
 from workbench.rollup import metrics as rollup
-from workbench.rollup.base import as_period
+from workbench.rollup.base import as_period, reporting_month
 
 __all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "rollup_records"]
 
@@ -46,7 +46,8 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
                          ) -> dict[str, pd.DataFrame]:
     """Every collaborative roll-up of the database, as of a time and for a reporting month.
 
-    `period`: the reporting month (`YYYY-MM`; default the latest month with data);
+    `period`: the reporting month (`YYYY-MM`; default `rollup.base.reporting_month`, the
+    latest month in which most teams reported);
     `as_of`: only measurement revisions and assessments entered up to then count (a learning
     session snapshot can be reproduced later). Returns a dict of frames (see ROLLUP_KEYS):
 
@@ -76,7 +77,7 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     assessments = read_assessments(engine)
     if stamp is not None and len(assessments):
         assessments = assessments[pd.to_datetime(assessments["created_at"]) <= stamp]
-    rp = rollup.reporting_period(measurements, asked)
+    rp = asked if asked is not None else reporting_month(measurements)
     gains = rollup.gain_from_baseline(measurements, indicators, teams, period=rp)
     frames = {
         "context": pd.DataFrame([{"collaborative": collab["name"], "period": rp,
