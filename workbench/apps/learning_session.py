@@ -55,7 +55,6 @@ from workbench.store import (
 __all__ = ["LearningSessionApp"]
 
 _ALL = "__all__"
-_DECISIONS = ("adopt", "adapt")
 #: the charts in page order, with their section headings
 CHARTS = (("multiples", "Every team"), ("matrix", "Where each team stands"),
           ("attainment", "Teams at target over time"),
@@ -331,23 +330,22 @@ class LearningSessionApp(WorkbenchApp):
         gains = self.gains[self.gains["team_id"].isin(teams)]
         best = rollup.most_improved(gains, n=5, indicator_ids=[self.indicator.value])
         if best.empty:
-            return banner("Not enough months yet to compare with the baseline.", "info")
-        cycles = self.cycles
-        adopted = cycles[cycles["act_decision"].isin(_DECISIONS)] if len(cycles) else cycles
+            return banner("No team has improved on its baseline yet (or there are not enough "
+                          "months to compare with it).", "info")
+        changes = rollup.changes_before_gain(best, self.cycles, self.ideas)
         names = dict(zip(self.ideas["change_id"], self.ideas["name"], strict=False))
         team_names = dict(zip(self.teams["team_id"], self.teams["name"], strict=False))
         rows = []
         for row in best.itertuples():
-            mine = adopted[adopted["team_id"] == row.team_id] if len(adopted) else adopted
-            changes = sorted({f"{names.get(c, c)} ({d}ed)" for c, d in
-                              zip(mine.get("change_id", []), mine.get("act_decision", []),
-                                  strict=False)})
+            mine = changes[changes["team_id"] == row.team_id]
+            words = [f"{names.get(c.change_id, c.change_id)} ({c.decision}ed "
+                     f"{month_label(c.decided_period)})" for c in mine.itertuples()]
             rows.append({"rank": row.rank, "team": f"{row.team_id} {team_names.get(row.team_id)}",
                          "gain": f"{row.improvement_pp:+.1f}",
-                         "changes": "; ".join(changes) or "none recorded"})
-        return table(pd.DataFrame(rows), {"rank": "#", "team": "Team",
-                                          "gain": "Improvement (points)",
-                                          "changes": "Changes adopted or adapted (PDSA act)"})
+                         "changes": "; ".join(words) or "none recorded"})
+        return table(pd.DataFrame(rows), {
+            "rank": "#", "team": "Team", "gain": "Improvement (points)",
+            "changes": "Changes for this indicator adopted or adapted before its latest month"})
 
     # -- redraw -------------------------------------------------------------------------------
     def update(self) -> dict[str, Any]:
