@@ -121,7 +121,7 @@ def test_the_page_states_the_reporting_month_rule_and_offers_every_month(app) ->
     app.present(AppContext())
     assert "more than half of the teams reported" in app.status.value
     assert app.month.value == "2026-10"
-    assert app.month.options[0] == ("Oct 2026 (24 of 24 teams)", "2026-10")
+    assert app.month.options[0] == ("Oct 2026: reported by 24 of 24", "2026-10")
     app.month.value = "2026-06"
     try:
         assert "reporting month Jun 2026" in app.status.value

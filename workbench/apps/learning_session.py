@@ -1,9 +1,11 @@
 """The learning-session app: every team's results side by side, for the facilitator.
 
 Filters (indicator, wave, district), an "as of" date that freezes the data to what had been
-entered by then, and a presentation mode with large type: the page's text by CSS, and every
-chart's titles, tick labels, legends and labels `PRESENTATION_SCALE` times larger (bokeh
-draws text on a canvas, where CSS cannot reach; one patch per chart). Charts come from
+entered by then, a month picker (default: `rollup.base.reporting_month`, the latest month most
+teams reported, a rule stated on the page), and a presentation mode for a projector: the
+page's text larger by CSS; every chart as wide as the page, `PRESENTATION_HEIGHT` times taller
+and its titles, tick labels, legends and labels `PRESENTATION_SCALE` times larger (bokeh draws
+text on a canvas, where CSS cannot reach), drawn anew. Charts come from
 `workbench.charts` / `workbench.charts.collab`, analytics from `workbench.rollup` and
 `workbench.charts.data`; a filter change redraws in place (`workbench.charts.redraw`).
 
@@ -65,6 +67,10 @@ GRID_COLUMNS, GRID_WIDTH = 6, 1200
 PRESENTATION_COLUMNS = 4
 #: chart text in presentation mode, times its normal size (10 px panel titles become 16 px)
 PRESENTATION_SCALE = 1.6
+#: chart heights in presentation mode, times their normal height; the width is the page's
+PRESENTATION_HEIGHT = 1.4
+#: space left and right of the months in the small multiples (as `charts.small_multiples`)
+MONTHS_PAD = pd.Timedelta(days=20)
 #: seconds after the widgets loaded to attach the charts if the paint probe never reports
 FALLBACK_SECONDS = 15.0
 
@@ -95,6 +101,7 @@ class LearningSessionApp(WorkbenchApp):
                                            tooltip="Large type for a projector")
         self.status = w.HTML()
         self._font_sizes: dict[tuple[str, str], Any] = {}  # normal chart text sizes
+        self._heights: dict[str, int] = {}  # normal chart heights, by bokeh model id
         self._grid_columns: int | None = None  # of the small multiples drawn
         self._month: str | None = None  # the month picked; None: the reporting month's rule
         self._load(None)
@@ -107,7 +114,7 @@ class LearningSessionApp(WorkbenchApp):
         for code in codes:  # every indicator's panels, ready for the first filter change
             self._panel_sources(code)
         self._slots = {key: w.Box([w.HTML('<div class="wb-status">Drawing the chart…</div>')],
-                                  layout=w.Layout(min_height="60px"))
+                                  layout=w.Layout(min_height="60px", width="100%"))
                        for key, _ in CHARTS}
         self._defer = in_voila()
         self._probes: tuple[w.Widget, ...] = ()
@@ -178,7 +185,8 @@ class LearningSessionApp(WorkbenchApp):
         for key, _ in CHARTS:
             if key in self.models:
                 continue
-            model = PreparedBokehModel(self.figures[key], self._bundles.pop(key, None))
+            model = PreparedBokehModel(self.figures[key], self._bundles.pop(key, None),
+                                       layout=w.Layout(width="100%"))
             self.models[key] = model
             self._slots[key].children = (model,)
 
@@ -305,6 +313,7 @@ class LearningSessionApp(WorkbenchApp):
             self.figures["multiples"] = lighten_small_multiples(grid, charts.is_percent(ind))
             if self.presentation.value:
                 self._scale_new(grid)
+                self._fit(grid)
             if model is not None:
                 model.update_from_model(grid)
             return "replaced"
@@ -323,6 +332,10 @@ class LearningSessionApp(WorkbenchApp):
                         source.data = dict(values)
             if plots and starts:
                 plots[0].y_range.update(start=min(starts), end=max(ends))
+            months = spc.loc[spc["indicator_id"] == ind["indicator_id"], "x"]
+            if plots and len(months):  # the months shown (an as-of date has fewer)
+                plots[0].x_range.update(start=months.min() - MONTHS_PAD,
+                                        end=months.max() + MONTHS_PAD)
         return "patched"
 
     def _improved_html(self) -> str:
@@ -359,6 +372,7 @@ class LearningSessionApp(WorkbenchApp):
         if self.presentation.value:  # new figures are built with normal-size text
             for fig in figures.values():
                 self._scale_new(fig)
+                self._fit(fig)
         done: dict[str, Any] = {}
         for key, fig in figures.items():
             if key in self.models:
@@ -382,7 +396,7 @@ class LearningSessionApp(WorkbenchApp):
         """The month picker: every month with data, newest first, with its teams reporting;
         it shows `self.period` (set quietly: no redraw)."""
         teams = len(self.teams)
-        options = [(f"{month_label(p)} ({n} of {teams} teams)", str(p))
+        options = [(f"{month_label(p)}: reported by {n} of {teams}", str(p))
                    for p, n in self._reporting.iloc[::-1].items()]
         quiet, self._quiet = getattr(self, "_quiet", False), True
         try:
@@ -426,23 +440,26 @@ class LearningSessionApp(WorkbenchApp):
             self.add_class("wb-presentation")
         else:
             self.remove_class("wb-presentation")
-        self.scale_chart_text([key for key in self.figures if key != "multiples"])
+        for key, fig in self.figures.items():
+            if key == "multiples":
+                continue
+            self._scale_new(fig)
+            self._fit(fig)
+            self._bundles.pop(key, None)
+            if key in self.models:  # a new size mode: drawn anew (a patch would not lay it out)
+                self.models[key].update_from_model(fig)
         self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
         self._bundles.pop("multiples", None)
 
-    def scale_chart_text(self, keys: list[str] | None = None) -> int:
-        """The text of these charts (default: all) at the presentation mode's size, or back
-        to normal: one patch per chart on the page; a chart not yet on the page loses its
-        prepared bundle, which no longer matches it. Returns the number of sizes changed."""
-        changed = 0
-        for key in self.figures if keys is None else keys:
-            model = self.models.get(key)
-            with one_patch(model) if model is not None else nullcontext():
-                done = self._scale_new(self.figures[key])
-            if done:
-                self._bundles.pop(key, None)
-            changed += done
-        return changed
+    def _fit(self, fig: Any) -> None:
+        """The figure's (or grid's) size for the current mode: in presentation mode as wide as
+        the page and `PRESENTATION_HEIGHT` times taller; else its normal fixed size."""
+        wide = bool(self.presentation.value)
+        for model in [fig, *(plots_of(fig) or [])]:
+            base = self._heights.setdefault(model.id, model.height) if model.height else None
+            model.sizing_mode = "stretch_width" if wide else "fixed"
+            if base is not None:
+                model.height = round(base * PRESENTATION_HEIGHT) if wide else base
 
     def _scale_new(self, fig: Any) -> int:
         """Text sizes of a figure for the current mode (a new figure has normal sizes)."""
