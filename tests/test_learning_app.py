@@ -25,7 +25,7 @@ def _bundle_text(model) -> str:  # type: ignore[no-untyped-def]
 def test_the_default_request_redraws_nothing_because_the_preheated_kernel_drew_it(app) -> None:  # type: ignore[no-untyped-def]
     app.present(AppContext())
     assert app.last_redraw == {}
-    assert "24 teams, data up to 2026-10" in app.status.value
+    assert "24 teams, reporting month Oct 2026" in app.status.value
     assert app.message == ""
 
 
@@ -83,3 +83,48 @@ def test_presentation_mode_enlarges_the_chart_text_and_a_redraw_keeps_it_large(a
     assert set(title_sizes()) == {"10px"}
     assert columns() == 6
     assert app.figures["funnel"].title.text_font_size == funnel
+
+
+def _constant_lines(fig) -> list[float]:  # type: ignore[no-untyped-def]
+    ys = [getattr(r.glyph.y, "value", r.glyph.y) for r in fig.renderers  # 0.9 or value(0.9)
+          if type(r.glyph).__name__ == "Line"]
+    return [y for y in ys if isinstance(y, float)]
+
+
+def test_an_indicator_change_moves_the_funnel_target_to_that_indicators_target(app) -> None:  # type: ignore[no-untyped-def]
+    targets = dict(zip(app.indicators["indicator_id"], app.indicators["target"], strict=True))
+    app.present(AppContext())
+    assert _constant_lines(app.figures["funnel"]) == [targets["AMTSL"]]
+    app.indicator.value = "PPH"
+    try:
+        assert app.last_redraw["funnel"] == "patched"
+        shown = app.models["funnel"]._model  # the figure on the page, patched in place
+        assert _constant_lines(shown) == [targets["PPH"]]
+    finally:
+        app.indicator.value = "AMTSL"
+
+
+def test_after_any_indicator_change_every_panel_colour_column_is_text(app) -> None:  # type: ignore[no-untyped-def]
+    """BokehJS rejects a float array as colours ("invalid color array") and stops drawing."""
+    from bokeh.models import ColumnDataSource
+
+    for code in app.indicators["indicator_id"]:
+        app.indicator.value = code
+        for source in app.figures["multiples"].select({"type": ColumnDataSource}):
+            for key in ("color", "marker"):
+                if key in source.data:
+                    assert not hasattr(source.data[key], "dtype"), (code, source.name, key)
+    app.indicator.value = "AMTSL"
+
+
+def test_the_page_states_the_reporting_month_rule_and_offers_every_month(app) -> None:  # type: ignore[no-untyped-def]
+    app.present(AppContext())
+    assert "more than half of the teams reported" in app.status.value
+    assert app.month.value == "2026-10"
+    assert app.month.options[0] == ("Oct 2026: reported by 24 of 24", "2026-10")
+    app.month.value = "2026-06"
+    try:
+        assert "reporting month Jun 2026" in app.status.value
+        assert "Jun 2026" in app.figures["funnel"].title.text
+    finally:
+        app.month.value = "2026-10"

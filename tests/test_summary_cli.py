@@ -146,3 +146,14 @@ def test_summary_json_of_the_demo_for_an_earlier_month(demo_db: str):
     # wave 2 joins in 2025-08: in 2025-07 only wave 1 is in the matrix
     assert len(out["status_matrix"]) == len({r["team_id"] for r in out["status_matrix"]}) * 6
     assert {r["wave_id"] for r in out["status_matrix"]} == {"W1"}
+
+
+def test_a_period_without_data_is_an_error_not_an_empty_summary(demo_db):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    result = CliRunner().invoke(main, ["summary", "--db", demo_db, "--period", "2019-01"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no data for 2019-01: the collaborative's data run "
+                                    "from 2024-11 to 2026-10")

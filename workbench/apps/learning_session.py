@@ -1,9 +1,11 @@
 """The learning-session app: every team's results side by side, for the facilitator.
 
 Filters (indicator, wave, district), an "as of" date that freezes the data to what had been
-entered by then, and a presentation mode with large type: the page's text by CSS, and every
-chart's titles, tick labels, legends and labels `PRESENTATION_SCALE` times larger (bokeh
-draws text on a canvas, where CSS cannot reach; one patch per chart). Charts come from
+entered by then, a month picker (default: `rollup.base.reporting_month`, the latest month most
+teams reported, a rule stated on the page), and a presentation mode for a projector: the
+page's text larger by CSS; every chart as wide as the page, `PRESENTATION_HEIGHT` times taller
+and its titles, tick labels, legends and labels `PRESENTATION_SCALE` times larger (bokeh draws
+text on a canvas, where CSS cannot reach), drawn anew. Charts come from
 `workbench.charts` / `workbench.charts.collab`, analytics from `workbench.rollup` and
 `workbench.charts.data`; a filter change redraws in place (`workbench.charts.redraw`).
 
@@ -34,6 +36,7 @@ from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext, in_voila
 from workbench.briefs.summary import as_of_timestamp, cycles_as_of
 from workbench.charts import data as chartdata
+from workbench.charts.data import month_label
 from workbench.charts.payload import (
     PreparedBokehModel,
     lean_columns,
@@ -43,6 +46,7 @@ from workbench.charts.payload import (
 from workbench.charts.redraw import one_patch, plots_of, redraw, scale_text
 from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
+from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
 from workbench.store import (
     read_change_ideas,
     read_indicators,
@@ -53,7 +57,6 @@ from workbench.store import (
 __all__ = ["LearningSessionApp"]
 
 _ALL = "__all__"
-_DECISIONS = ("adopt", "adapt")
 #: the charts in page order, with their section headings
 CHARTS = (("multiples", "Every team"), ("matrix", "Where each team stands"),
           ("attainment", "Teams at target over time"),
@@ -64,6 +67,10 @@ GRID_COLUMNS, GRID_WIDTH = 6, 1200
 PRESENTATION_COLUMNS = 4
 #: chart text in presentation mode, times its normal size (10 px panel titles become 16 px)
 PRESENTATION_SCALE = 1.6
+#: chart heights in presentation mode, times their normal height; the width is the page's
+PRESENTATION_HEIGHT = 1.4
+#: space left and right of the months in the small multiples (as `charts.small_multiples`)
+MONTHS_PAD = pd.Timedelta(days=20)
 #: seconds after the widgets loaded to attach the charts if the paint probe never reports
 FALLBACK_SECONDS = 15.0
 
@@ -87,13 +94,16 @@ class LearningSessionApp(WorkbenchApp):
                                options=[("All waves", _ALL)] + [(x, x) for x in waves])
         self.district = w.Dropdown(description="District", layout=w.Layout(width="260px"),
                                    options=[("All districts", _ALL)] + [(x, x) for x in districts])
+        self.month = w.Dropdown(description="Month", layout=w.Layout(width="300px"))
         self.as_of = w.Text(description="As of", placeholder="YYYY-MM-DD (blank: live)",
                             continuous_update=False, layout=w.Layout(width="260px"))
         self.presentation = w.ToggleButton(description="Presentation mode", icon="",
                                            tooltip="Large type for a projector")
         self.status = w.HTML()
         self._font_sizes: dict[tuple[str, str], Any] = {}  # normal chart text sizes
+        self._heights: dict[str, int] = {}  # normal chart heights, by bokeh model id
         self._grid_columns: int | None = None  # of the small multiples drawn
+        self._month: str | None = None  # the month picked; None: the reporting month's rule
         self._load(None)
         self.models: dict[str, Any] = {}  # chart -> BokehModel, once attached
         self.figures: dict[str, Any] = {}  # chart -> the bokeh figure shown (or to show)
@@ -104,7 +114,7 @@ class LearningSessionApp(WorkbenchApp):
         for code in codes:  # every indicator's panels, ready for the first filter change
             self._panel_sources(code)
         self._slots = {key: w.Box([w.HTML('<div class="wb-status">Drawing the chart…</div>')],
-                                  layout=w.Layout(min_height="60px"))
+                                  layout=w.Layout(min_height="60px", width="100%"))
                        for key, _ in CHARTS}
         self._defer = in_voila()
         self._probes: tuple[w.Widget, ...] = ()
@@ -117,9 +127,10 @@ class LearningSessionApp(WorkbenchApp):
         self.status.value = self._status_html()
         for control in (self.indicator, self.wave, self.district):
             control.observe(self.guard(self._on_filter_change), "value")
+        self.month.observe(self.guard(self._on_month_change), "value")
         self.as_of.observe(self.guard(self._on_as_of_change), "value")
         self.presentation.observe(self.guard(self._on_presentation_change), "value")
-        filters = w.HBox([self.indicator, self.wave, self.district, self.as_of,
+        filters = w.HBox([self.indicator, self.wave, self.district, self.month, self.as_of,
                           self.presentation], layout=w.Layout(flex_flow="row wrap"))
         section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
         charts = [item for key, heading in CHARTS
@@ -174,7 +185,8 @@ class LearningSessionApp(WorkbenchApp):
         for key, _ in CHARTS:
             if key in self.models:
                 continue
-            model = PreparedBokehModel(self.figures[key], self._bundles.pop(key, None))
+            model = PreparedBokehModel(self.figures[key], self._bundles.pop(key, None),
+                                       layout=w.Layout(width="100%"))
             self.models[key] = model
             self._slots[key].children = (model,)
 
@@ -192,7 +204,8 @@ class LearningSessionApp(WorkbenchApp):
 
     def _filter_key(self) -> tuple:
         """What the charts on screen were drawn for."""
-        return (self.indicator.value, self.wave.value, self.district.value, self._as_of)
+        return (self.indicator.value, self.wave.value, self.district.value, self._as_of,
+                self.period)
 
     def _on_filter_change(self, change: dict) -> None:
         if not self._quiet:
@@ -206,8 +219,18 @@ class LearningSessionApp(WorkbenchApp):
         self._as_of = as_of
         self.measurements = read_measurements(self.engine, as_of=when)
         self.cycles = cycles_as_of(read_pdsa_cycles(self.engine), stamp)
-        view = chartdata.chart_view(self.measurements, self.indicators, self.cycles, self.ideas)
-        self.events, self.spc, self.period = view.events, view.spc, view.period
+        self._reporting = teams_reporting_by_month(self.measurements)
+        self.period = reporting_month(self.measurements)
+        if self._month is not None and pd.Period(self._month, "M") in self._reporting.index:
+            self.period = pd.Period(self._month, "M")
+        else:
+            self._month = None
+        self._month_options()
+        upto = self.measurements
+        if self.period is not None:  # the charts as drawn for the reporting month
+            upto = upto[upto["period"] <= self.period]
+        view = chartdata.chart_view(upto, self.indicators, self.cycles, self.ideas)
+        self.events, self.spc = view.events, view.spc
         self.matrix = rollup.status_matrix(  # the signal of the charts drawn (one status)
             self.measurements, self.indicators, self.teams, period=self.period,
             signals=rollup.signal_status(self.spc, self.indicators))
@@ -291,6 +314,7 @@ class LearningSessionApp(WorkbenchApp):
             self.figures["multiples"] = lighten_small_multiples(grid, charts.is_percent(ind))
             if self.presentation.value:
                 self._scale_new(grid)
+                self._fit(grid)
             if model is not None:
                 model.update_from_model(grid)
             return "replaced"
@@ -309,6 +333,10 @@ class LearningSessionApp(WorkbenchApp):
                         source.data = dict(values)
             if plots and starts:
                 plots[0].y_range.update(start=min(starts), end=max(ends))
+            months = spc.loc[spc["indicator_id"] == ind["indicator_id"], "x"]
+            if plots and len(months):  # the months shown (an as-of date has fewer)
+                plots[0].x_range.update(start=months.min() - MONTHS_PAD,
+                                        end=months.max() + MONTHS_PAD)
         return "patched"
 
     def _improved_html(self) -> str:
@@ -316,23 +344,22 @@ class LearningSessionApp(WorkbenchApp):
         gains = self.gains[self.gains["team_id"].isin(teams)]
         best = rollup.most_improved(gains, n=5, indicator_ids=[self.indicator.value])
         if best.empty:
-            return banner("Not enough months yet to compare with the baseline.", "info")
-        cycles = self.cycles
-        adopted = cycles[cycles["act_decision"].isin(_DECISIONS)] if len(cycles) else cycles
+            return banner("No team has improved on its baseline yet (or there are not enough "
+                          "months to compare with it).", "info")
+        changes = rollup.changes_before_gain(best, self.cycles, self.ideas)
         names = dict(zip(self.ideas["change_id"], self.ideas["name"], strict=False))
         team_names = dict(zip(self.teams["team_id"], self.teams["name"], strict=False))
         rows = []
         for row in best.itertuples():
-            mine = adopted[adopted["team_id"] == row.team_id] if len(adopted) else adopted
-            changes = sorted({f"{names.get(c, c)} ({d}ed)" for c, d in
-                              zip(mine.get("change_id", []), mine.get("act_decision", []),
-                                  strict=False)})
+            mine = changes[changes["team_id"] == row.team_id]
+            words = [f"{names.get(c.change_id, c.change_id)} ({c.decision}ed "
+                     f"{month_label(c.decided_period)})" for c in mine.itertuples()]
             rows.append({"rank": row.rank, "team": f"{row.team_id} {team_names.get(row.team_id)}",
                          "gain": f"{row.improvement_pp:+.1f}",
-                         "changes": "; ".join(changes) or "none recorded"})
-        return table(pd.DataFrame(rows), {"rank": "#", "team": "Team",
-                                          "gain": "Improvement (points)",
-                                          "changes": "Changes adopted or adapted (PDSA act)"})
+                         "changes": "; ".join(words) or "none recorded"})
+        return table(pd.DataFrame(rows), {
+            "rank": "#", "team": "Team", "gain": "Improvement (points)",
+            "changes": "Changes for this indicator adopted or adapted before its latest month"})
 
     # -- redraw -------------------------------------------------------------------------------
     def update(self) -> dict[str, Any]:
@@ -346,6 +373,7 @@ class LearningSessionApp(WorkbenchApp):
         if self.presentation.value:  # new figures are built with normal-size text
             for fig in figures.values():
                 self._scale_new(fig)
+                self._fit(fig)
         done: dict[str, Any] = {}
         for key, fig in figures.items():
             if key in self.models:
@@ -365,10 +393,34 @@ class LearningSessionApp(WorkbenchApp):
         self.notify("")
         return self.last_redraw
 
+    def _month_options(self) -> None:
+        """The month picker: every month with data, newest first, with its teams reporting;
+        it shows `self.period` (set quietly: no redraw)."""
+        teams = len(self.teams)
+        options = [(f"{month_label(p)}: reported by {n} of {teams}", str(p))
+                   for p, n in self._reporting.iloc[::-1].items()]
+        quiet, self._quiet = getattr(self, "_quiet", False), True
+        try:
+            self.month.options = options
+            self.month.value = str(self.period) if self.period is not None else None
+        finally:
+            self._quiet = quiet
+
+    def _on_month_change(self, change: dict) -> None:
+        if self._quiet or change["new"] is None or change["new"] == str(self.period):
+            return
+        self._month = change["new"]
+        self._load(self._as_of)
+        self.update()
+
     def _status_html(self) -> str:
         snapshot = f" as entered by {self._as_of}" if self._as_of else ""
-        return (f'<span class="wb-status">{len(self.selected_teams())} teams, '
-                f"data up to {esc(self.period)}{esc(snapshot)}</span>")
+        month = month_label(self.period) if self.period is not None else "no data yet"
+        rule = ("picked" if self._month is not None
+                else f"by default {REPORTING_RULE}")
+        return (f'<span class="wb-status">{len(self.selected_teams())} teams, reporting month '
+                f"{esc(month)}{esc(snapshot)}</span>"
+                f'<div class="wb-status wb-rule">Reporting month: {esc(rule)}.</div>')
 
     def _on_as_of_change(self, change: dict) -> None:
         if self._quiet:
@@ -389,23 +441,26 @@ class LearningSessionApp(WorkbenchApp):
             self.add_class("wb-presentation")
         else:
             self.remove_class("wb-presentation")
-        self.scale_chart_text([key for key in self.figures if key != "multiples"])
+        for key, fig in self.figures.items():
+            if key == "multiples":
+                continue
+            self._scale_new(fig)
+            self._fit(fig)
+            self._bundles.pop(key, None)
+            if key in self.models:  # a new size mode: drawn anew (a patch would not lay it out)
+                self.models[key].update_from_model(fig)
         self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
         self._bundles.pop("multiples", None)
 
-    def scale_chart_text(self, keys: list[str] | None = None) -> int:
-        """The text of these charts (default: all) at the presentation mode's size, or back
-        to normal: one patch per chart on the page; a chart not yet on the page loses its
-        prepared bundle, which no longer matches it. Returns the number of sizes changed."""
-        changed = 0
-        for key in self.figures if keys is None else keys:
-            model = self.models.get(key)
-            with one_patch(model) if model is not None else nullcontext():
-                done = self._scale_new(self.figures[key])
-            if done:
-                self._bundles.pop(key, None)
-            changed += done
-        return changed
+    def _fit(self, fig: Any) -> None:
+        """The figure's (or grid's) size for the current mode: in presentation mode as wide as
+        the page and `PRESENTATION_HEIGHT` times taller; else its normal fixed size."""
+        wide = bool(self.presentation.value)
+        for model in [fig, *(plots_of(fig) or [])]:
+            base = self._heights.setdefault(model.id, model.height) if model.height else None
+            model.sizing_mode = "stretch_width" if wide else "fixed"
+            if base is not None:
+                model.height = round(base * PRESENTATION_HEIGHT) if wide else base
 
     def _scale_new(self, fig: Any) -> int:
         """Text sizes of a figure for the current mode (a new figure has normal sizes)."""
@@ -429,13 +484,20 @@ class LearningSessionApp(WorkbenchApp):
             self.presentation.value = context.presentation
         finally:
             self._quiet = False
+        problems = list(context.problems)
+        if context.period and context.period != self._month:
+            self._month = context.period
+            self._load(context.as_of or self._as_of)
+            if self._month is None:
+                problems.append(f"no team reported in {context.period}; showing the reporting "
+                                f"month {self.period} instead.")
         if context.as_of and context.as_of != self._as_of:
             self._load(context.as_of)
         if self._filter_key() != self._drawn:
             self.update()
             self.resync()
-        if context.problems:
-            self.notify("\n".join(context.problems), "warning")
+        if problems:
+            self.notify("\n".join(problems), "warning")
 
     def resync(self) -> None:
         """Put the figures' current state into the widgets' initial state.

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from workbench.errors import ValidationFailed
 from workbench.model import merged_settings
 from workbench.rollup import metrics as rollup
-from workbench.rollup.base import as_period
+from workbench.rollup.base import as_period, reporting_month, to_periods
 
 __all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "cycles_as_of",
            "rollup_records"]
@@ -55,7 +55,8 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
                          ) -> dict[str, pd.DataFrame]:
     """Every collaborative roll-up of the database, as of a time and for a reporting month.
 
-    `period`: the reporting month (`YYYY-MM`; default the latest month with data);
+    `period`: the reporting month (`YYYY-MM`; default `rollup.base.reporting_month`, the
+    latest month in which most teams reported);
     `as_of`: only measurement revisions and assessments entered up to then count (a learning
     session snapshot can be reproduced later). Returns a dict of frames (see ROLLUP_KEYS):
 
@@ -90,7 +91,13 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     if stamp is not None and len(assessments):
         assessments = assessments[pd.to_datetime(assessments["created_at"]) <= stamp]
     cycles = cycles_as_of(read_pdsa_cycles(engine), stamp)
-    rp = rollup.reporting_period(measurements, asked)
+    rp = asked if asked is not None else reporting_month(measurements)
+    if asked is not None and len(measurements):
+        months = to_periods(measurements["period"])
+        if not months.min() <= asked <= months.max():
+            raise ValidationFailed(
+                f"no data for {asked}: the collaborative's data run from {months.min()} to "
+                f"{months.max()}; choose a month in that range.")
     gains = rollup.gain_from_baseline(measurements, indicators, teams, period=rp)
     frames = {
         "context": pd.DataFrame([{"collaborative": collab["name"], "period": rp,

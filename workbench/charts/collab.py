@@ -42,6 +42,7 @@ __all__ = [
     "status_matrix_chart",
     "status_matrix_sources",
     "target_attainment_chart",
+    "wrap_words",
     "wave_cohort_chart",
 ]
 
@@ -103,25 +104,44 @@ def status_matrix_sources(matrix: pd.DataFrame, indicators: pd.DataFrame,
     return {"cells": cells}
 
 
+def wrap_words(text: str, width: int = 16) -> str:
+    """`text` over several lines of at most about `width` characters (a long word stays
+    whole): "Births receiving AMTSL" -> "Births receiving\nAMTSL"."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
 def status_matrix_chart(matrix: pd.DataFrame, indicators: pd.DataFrame, *, period: str = "",
                         team_labels: Mapping[str, str] | None = None,
                         width: int = WIDTH) -> Any:
     """Teams (rows) × indicators (columns): the signal status (▲ improvement / ▼ concern /
-    ● no signal / ○ not enough data), the latest value, and ✓ where the target is met."""
+    ● no signal / ○ not enough data), the latest value, and ✓ where the target is met. Columns
+    are headed by the indicators' full names, wrapped over lines so that neighbouring headers
+    never overlap (the code is in the hover)."""
     data = status_matrix_sources(matrix, indicators, team_labels)
-    src = ColumnDataSource(data["cells"], name="cells")
     inds = [i for i in indicators["indicator_id"] if i in set(data["cells"]["indicator"])]
     teams = sorted(set(data["cells"]["team"]), reverse=True)
-    height = 90 + 24 * len(teams)
+    names = dict(zip(indicators["indicator_id"], indicators.get("name", indicators[
+        "indicator_id"]), strict=False))
+    headers = {code: wrap_words(names.get(code) or code) for code in inds}
+    data["cells"]["column"] = [headers[code] for code in data["cells"]["indicator"]]
+    src = ColumnDataSource(data["cells"], name="cells")
+    header_lines = max((h.count("\n") for h in headers.values()), default=0)
+    height = 90 + 12 * header_lines + 24 * len(teams)
     title = "Where each team stands" + (f" in {month_label(period)}" if period else "")
-    fig = figure(x_range=FactorRange(*inds), y_range=FactorRange(*teams), width=width,
-                 height=height, title=title, tools="save", toolbar_location=None,
+    fig = figure(x_range=FactorRange(*[headers[i] for i in inds]), y_range=FactorRange(*teams),
+                 width=width, height=height, title=title, tools="save", toolbar_location=None,
                  x_axis_location="above")
     fig.add_layout(Title(text=MATRIX_KEY, text_font_size="11px", text_font_style="italic"),
                    "below")
-    r = fig.add_glyph(src, Rect(x="indicator", y="team", width=0.96, height=0.9,
+    r = fig.add_glyph(src, Rect(x="column", y="team", width=0.96, height=0.9,
                                 fill_color={"field": "colour"}, line_color="white"))
-    fig.add_glyph(src, Text(x="indicator", y="team", text="text", text_align="center",
+    fig.add_glyph(src, Text(x="column", y="team", text="text", text_align="center",
                             text_baseline="middle", text_font_size="10px"))
     fig.add_tools(HoverTool(renderers=[r], tooltips=[
         ("Team", "@team"), ("Indicator", "@indicator"), ("Latest", "@value (@latest)"),

@@ -32,14 +32,14 @@ def as_array(values: Any) -> Any:
     """A column as a numpy array bokeh sends as a binary buffer; text columns unchanged.
 
     Timestamps become float64 milliseconds since the epoch (what BokehJS uses for datetime
-    axes), numbers float64 (missing values NaN). Anything else (markers, colours) is returned
-    as it was.
+    axes), numbers float64 (missing values NaN). Anything else (markers, colours) and an
+    empty column are returned as they were (BokehJS rejects a float array as colours).
     """
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
         return values.astype(float, copy=False)
     seq = list(values)
-    if not seq:
-        return np.zeros(0)
+    if not seq:  # unknown kind: an empty float array would be an invalid colour or marker
+        return []
     first = next((v for v in seq if v is not None), None)
     if isinstance(first, (pd.Timestamp, np.datetime64)) or (
             hasattr(first, "year") and hasattr(first, "month")):

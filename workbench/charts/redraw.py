@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bokeh.core.has_props import HasProps
 from bokeh.models import ColumnDataSource, FactorRange, GridPlot, Plot, Range1d
 
 __all__ = ["plots_of", "transplant", "redraw", "one_patch", "scale_text", "FONT_SIZE_PROPERTIES"]
@@ -67,10 +68,18 @@ def transplant(old: Any, new: Any) -> bool:
             _set(a.title, text=b.title.text)
         _set(a, width=b.width, height=b.height)
         for ra, rb in zip(a.renderers, b.renderers, strict=True):
-            _set(ra.glyph, **{k: v for k, v in rb.glyph.properties_with_values(
-                include_defaults=False).items() if isinstance(v, int | float | str)
-                and k != "name"})
+            _set_glyph(ra.glyph, rb.glyph)
     return True
+
+
+def _set_glyph(old: Any, new: Any) -> None:
+    """The glyph properties `new` sets (constants like a target line's `y=0.9`, value and field
+    specs, colours, dashes), set on `old` where they differ; model references are kept."""
+    have = old.properties_with_values(include_defaults=False)
+    wanted = {k: v for k, v in new.properties_with_values(include_defaults=False).items()
+              if k != "name" and not isinstance(v, HasProps) and have.get(k) != v}
+    if wanted:
+        old.update(**wanted)
 
 
 def _set(model: Any, **values: Any) -> None:

@@ -25,7 +25,8 @@ def summary(db: str, period: str | None, as_of: str | None, as_json: bool) -> No
     Per indicator: teams reporting and at target, pooled value, median and IQR; months to
     reach 80 %, 90 % and the target; wave cohorts by months since joining; assessment
     scores (faculty and self); the team × indicator status matrix with chart signals; the
-    most improved teams. --period defaults to the latest month with data.
+    most improved teams. --period defaults to the latest month in which more than half of
+    the teams reported (an early report does not move it), as in the learning-session app.
 
     Example: workbench summary --db workbench.db --period 2026-10 --json
     """

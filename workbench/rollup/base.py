@@ -9,6 +9,9 @@ Conventions every roll-up shares (documented once, here):
 
 - **Reporting period.** `period` (a `YYYY-MM` text, a `pandas.Period` or None) is the
   reporting month: data after it are ignored. None means the latest month in the data.
+  The month a page or summary is *about* when nobody asked for one is `reporting_month`
+  (`REPORTING_RULE`): the latest month in which most teams reported, so one team that
+  reports early does not turn the collaborative's page into next month.
 - **Reported.** A row counts as a report when its value is a number; a month whose
   denominator is 0 (value NaN) or that is absent is *not reported* (a gap, never a zero).
 - **At target.** Direction-aware: `value >= target` for `increase`, `value <= target` for
@@ -32,7 +35,10 @@ from workbench.model import is_period, parse_period, period_problem
 __all__ = [
     "TOLERANCE",
     "as_period",
+    "REPORTING_RULE",
+    "reporting_month",
     "reporting_period",
+    "teams_reporting_by_month",
     "to_periods",
     "indicator_attributes",
     "team_attributes",
@@ -85,13 +91,54 @@ def from_ordinals(values: Sequence[float] | np.ndarray | pd.Series) -> pd.Series
     return result
 
 
+#: The rule of `reporting_period`, in words for the pages that show the month.
+REPORTING_RULE = ("the latest month in which more than half of the teams reported (a team "
+                  "that reports early does not move it)")
+
+
+def teams_reporting_by_month(measurements: pd.DataFrame) -> pd.Series:
+    """Number of teams with at least one reported value (any indicator), per month (a
+    Series indexed by monthly Period, oldest first); a row without a value is no report."""
+    if measurements is None or len(measurements) == 0:
+        return pd.Series([], dtype=int, index=pd.PeriodIndex([], freq="M"))
+    reported = measurements
+    if "value" in measurements:
+        reported = measurements[pd.to_numeric(measurements["value"], errors="coerce").notna()]
+    periods = to_periods(reported["period"])
+    counts = reported["team_id"].groupby(periods.to_numpy()).nunique()
+    counts.index = pd.PeriodIndex(counts.index, freq="M")
+    return counts.sort_index().astype(int)
+
+
 def reporting_period(measurements: pd.DataFrame, period: object = None) -> pd.Period | None:
-    """The reporting month: `period` if given, else the latest month in `measurements`."""
+    """The reporting period of an analysis: `period` if given, else the latest month in
+    `measurements` (nothing is cut off). Pages choose their month with `reporting_month`."""
     if period is not None:
         return as_period(period)
     if measurements is None or len(measurements) == 0:
         return None
     return to_periods(measurements["period"]).max()
+
+
+def reporting_month(measurements: pd.DataFrame) -> pd.Period | None:
+    """The month a collaborative page is about by default: `REPORTING_RULE`.
+
+    Most teams = more than half of the teams that reported in any month. When no month has
+    that many (a few teams reporting in turns), the latest of the months with the most teams
+    reporting; with no report at all, the latest month in the data (None when empty).
+    """
+    if measurements is None or len(measurements) == 0:
+        return None
+    counts = teams_reporting_by_month(measurements)
+    if counts.empty:
+        return to_periods(measurements["period"]).max()
+    reported = measurements
+    if "value" in measurements:
+        reported = measurements[pd.to_numeric(measurements["value"], errors="coerce").notna()]
+    most = counts[counts > reported["team_id"].nunique() / 2]
+    if most.empty:
+        most = counts[counts == counts.max()]
+    return most.index.max()
 
 
 def indicator_attributes(indicators: pd.DataFrame | None) -> pd.DataFrame:

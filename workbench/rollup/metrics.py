@@ -9,7 +9,9 @@ Pure functions on pandas frames (no I/O), vectorised across all teams and indica
   after, as a share of months observed;
 - `gain_from_baseline` — per team (and pooled) × indicator: baseline of the first three reported
   months, latest value, gain in percentage points, direction-aware improvement;
-- `most_improved`      — the teams with the largest improvement, per indicator;
+- `most_improved`      — the teams with the largest (positive) improvement, per indicator;
+- `changes_before_gain` — the changes each of those teams adopted or adapted for that
+  indicator before its latest month, once each;
 - `wave_cohorts`, `assessment_summary` (in `workbench.rollup.cohorts`) and `chart_signals`,
   `signal_status`, `status_matrix` (in `workbench.rollup.status`) are re-exported here.
 
@@ -33,6 +35,7 @@ from workbench.rollup.base import (
     pool,
     prepare,
     reporting_period,
+    to_periods,
 )
 from workbench.rollup.cohorts import assessment_distribution, assessment_summary, wave_cohorts
 from workbench.rollup.status import chart_signals, signal_status, status_matrix
@@ -45,6 +48,8 @@ __all__ = [
     "time_to_threshold",
     "gain_from_baseline",
     "most_improved",
+    "changes_before_gain",
+    "ADOPTED",
     "wave_cohorts",
     "assessment_distribution",
     "assessment_summary",
@@ -310,13 +315,14 @@ def most_improved(gains: pd.DataFrame, *, n: int = 5,
 
     `gains` is the frame of `gain_from_baseline` (only its team rows are ranked). The order is
     improvement_pp descending (direction-aware: for a `decrease` indicator the largest fall
-    ranks first), ties broken by team_id; teams without a gain (too few months) are left out.
+    ranks first), ties broken by team_id; teams without a gain (too few months) and teams that
+    did not improve (improvement_pp of 0 or less: no change, or worse) are left out.
     `rank` is 1..n within each indicator, and tied teams share the better rank ("min"), so
     two teams with the same gain are both rank 1. Indicators keep their order in `gains`.
     """
     if n < 1:
         raise ValueError("n must be at least 1")
-    teams = gains[(gains["level"] == "team") & gains["improvement_pp"].notna()]
+    teams = gains[(gains["level"] == "team") & (gains["improvement_pp"] > 0)]
     if indicator_ids is not None:
         teams = teams[teams["indicator_id"].isin(indicator_ids)]
     if teams.empty:
@@ -328,3 +334,45 @@ def most_improved(gains: pd.DataFrame, *, n: int = 5,
     ranked["rank"] = ranked.groupby("indicator_id")["improvement_pp"].rank(
         method="min", ascending=False).astype(int)
     return ranked[RANK_COLUMNS].reset_index(drop=True)
+
+
+#: PDSA act decisions that put a change into practice
+ADOPTED = ("adopt", "adapt")
+CHANGE_COLUMNS = ["indicator_id", "team_id", "change_id", "decision", "decided_period"]
+
+
+def changes_before_gain(ranked: pd.DataFrame, cycles: pd.DataFrame,
+                        ideas: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The changes behind each ranked team's improvement (`most_improved` rows).
+
+    A change counts for a team × indicator when one of the team's PDSA cycles of it ended
+    with `adopt` or `adapt`, is linked to the indicator (the cycle's `linked_indicators`, or
+    else the change idea's `indicator_ids` from `ideas`), and ended (`end_date`, else
+    `start_date`) in or before the month of the team's latest value. Each change appears once,
+    with its last decision and that cycle's month. Rows: indicator_id, team_id, change_id,
+    decision, decided_period; in the order of `ranked`, then by decision month.
+    """
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in CHANGE_COLUMNS})
+    if ranked.empty or cycles is None or len(cycles) == 0:
+        return empty
+    linked_to = {}
+    if ideas is not None and len(ideas):
+        linked_to = dict(zip(ideas["change_id"], ideas["indicator_ids"], strict=False))
+    c = cycles[cycles["act_decision"].isin(ADOPTED)].copy()
+    c["_ended"] = pd.to_datetime(c["end_date"].fillna(c["start_date"]), errors="coerce")
+    c = c[c["_ended"].notna()]
+    c["decided_period"] = c["_ended"].dt.to_period("M")
+    c["_linked"] = [list(own) if isinstance(own, list | tuple) and len(own)
+                    else list(linked_to.get(change) or [])
+                    for own, change in zip(c["linked_indicators"], c["change_id"], strict=True)]
+    c = c.explode("_linked").rename(columns={"_linked": "indicator_id"})
+    want = ranked[["indicator_id", "team_id", "latest_period"]].reset_index(names="_order")
+    rows = want.merge(c, on=["indicator_id", "team_id"], how="inner")
+    rows = rows[rows["decided_period"] <= to_periods(rows["latest_period"])]
+    if rows.empty:
+        return empty
+    rows = rows.sort_values(["_order", "_ended", "cycle_number"], kind="stable")
+    rows = rows.drop_duplicates(["_order", "change_id"], keep="last").rename(
+        columns={"act_decision": "decision"})
+    return rows.sort_values(["_order", "decided_period"], kind="stable")[
+        CHANGE_COLUMNS].reset_index(drop=True)
