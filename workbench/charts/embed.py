@@ -25,12 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bokeh.core.templates import MACROS
+from bokeh.core.templates import MACROS, ROOT_DIV
 from bokeh.document import Document
 from bokeh.embed import components as bokeh_components
 from bokeh.embed.bundle import Script, bundle_for_objs_and_resources
 from bokeh.embed.elements import script_for_render_items
-from bokeh.embed.standalone import ROOT_DIV
 from bokeh.embed.util import RenderItem
 from bokeh.model import Model
 from bokeh.util.serialization import make_globally_unique_css_safe_id, make_globally_unique_id

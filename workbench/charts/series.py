@@ -51,8 +51,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 import bokeh
 import numpy as np
@@ -63,8 +64,6 @@ from bokeh.models import (
     ColumnDataSource,
     DatetimeTickFormatter,
     HoverTool,
-    Legend,
-    LegendItem,
     Line,
     NumeralTickFormatter,
     Range1d,
@@ -72,12 +71,16 @@ from bokeh.models import (
     Segment,
     Step,
     Text,
-    Title,
 )
+from bokeh.models.annotations import Legend, LegendItem, Title
 from bokeh.plotting import figure
-from bokeh.resources import Resources
+from bokeh.resources import Component, Resources
 
 from workbench.charts.data import month_label
+
+if TYPE_CHECKING:
+    from bokeh.models.glyph import Glyph
+    from bokeh.models.renderers import GlyphRenderer
 from workbench.charts.embed import components
 from workbench.model import MISSING, format_percent
 
@@ -121,14 +124,18 @@ _BOKEHJS_CACHE: dict[tuple[str, ...], str] = {}
 def bokehjs_script(bundles: tuple[str, ...] = BOKEH_BUNDLES) -> str:
     """The inline `<script>` block(s) of BokehJS for an offline page (include once per page)."""
     if bundles not in _BOKEHJS_CACHE:
-        _BOKEHJS_CACHE[bundles] = Resources(mode="inline", components=list(bundles)).render_js()
+        _BOKEHJS_CACHE[bundles] = Resources(mode="inline",
+                                             components=cast("list[Component]", list(bundles))
+                                             ).render_js()
     return _BOKEHJS_CACHE[bundles]
 
 
 def _display(bundle: Mapping[str, str], metadata: Mapping[str, Any]) -> None:
     from IPython.display import display
 
-    display(dict(bundle), raw=True, metadata={"workbench": dict(metadata)})
+    # IPython's display is unannotated
+    show_output = cast(Callable[..., None], display)
+    show_output(dict(bundle), raw=True, metadata={"workbench": dict(metadata)})
 
 
 def setup_notebook() -> None:
@@ -251,7 +258,7 @@ _CHART_WORDS = {
 
 def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
                           events: pd.DataFrame | None = None,
-                          flags: pd.DataFrame | None = None) -> dict[str, dict[str, list]]:
+                          flags: pd.DataFrame | None = None) -> dict[str, dict[str, list[Any]]]:
     """The data of one control chart, as plain dicts for `ColumnDataSource.data`.
 
     `points`: one series of `workbench.charts.data.spc_frame` (period, x, numerator,
@@ -274,7 +281,7 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
     cl = pts["cl"].to_numpy(float) * k
     new_part = np.r_[False, pts["part"].to_numpy()[1:] != pts["part"].to_numpy()[:-1]]
     xs = pts["x"].to_numpy()
-    lines = {
+    lines: dict[str, Any] = {
         "x": list(xs), "cl_plain": np.where(runs, np.nan, cl),
         "cl_signal": np.where(runs, cl, np.nan),
         "lcl": pts["lcl"].to_numpy(float) * k, "ucl": pts["ucl"].to_numpy(float) * k,
@@ -322,11 +329,11 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
         top = min(top, 1.0)
     span = (top - bottom) or 1.0
     y_end = top + 0.18 * span
-    ev: dict[str, list] = {"x": [], "y0": [], "y1": [], "y_mark": [], "marker": [], "color": [],
-                           "label": [], "detail": [], "month": []}
+    ev: dict[str, list[Any]] = {"x": [], "y0": [], "y1": [], "y_mark": [], "marker": [],
+                                "color": [], "label": [], "detail": [], "month": []}
     if events is not None and len(events):
         for e in events.sort_values("date").itertuples(index=False):
-            marker, color = EVENT_STYLE.get(e.kind, ("circle", GREY))
+            marker, color = EVENT_STYLE.get(cast(str, e.kind), ("circle", GREY))
             ev["x"].append(e.date)
             ev["y0"].append(bottom)
             ev["y1"].append(top + 0.08 * span)
@@ -335,7 +342,7 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
             ev["color"].append(color)
             ev["label"].append("" if e.kind == "start" else str(e.label))
             ev["detail"].append(str(e.detail))
-            ev["month"].append(pd.Timestamp(e.date).strftime("%d %b %Y"))
+            ev["month"].append(pd.Timestamp(cast(datetime, e.date)).strftime("%d %b %Y"))
     return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
             "range": {"start": [bottom - 0.03 * span], "end": [y_end]}}
 
@@ -371,7 +378,7 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     `{name}events`, `{name}flagged` for `update_sources`.
     """
     data = control_chart_sources(points, indicator, events, flags)
-    src = {key: ColumnDataSource(data[key], name=f"{name}{key}")
+    src = {key: ColumnDataSource(cast("dict[str, Any]", data[key]), name=f"{name}{key}")
            for key in ("points", "lines", "events", "flagged")}
     yr = y_range or Range1d(data["range"]["start"][0], data["range"]["end"][0])
     kwargs: dict[str, Any] = {"x_axis_type": "datetime", "width": width, "height": height,
@@ -383,7 +390,8 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     if not compact:
         fig.add_layout(Title(text=_subtitle(indicator), text_font_style="italic",
                              text_font_size="11px", text_color="#444444"), "above")
-    add = fig.add_glyph
+    # one type for every renderer: LegendItem takes list[GlyphRenderer[Glyph]] (invariant)
+    add = cast("Callable[[ColumnDataSource, Glyph], GlyphRenderer[Glyph]]", fig.add_glyph)
     r_ucl = add(src["lines"], Step(x="x", y="ucl", mode="center", line_color=GREY))
     add(src["lines"], Step(x="x", y="lcl", mode="center", line_color=GREY))
     r_cl = add(src["lines"], Line(x="x", y="cl_plain", line_color=C["black"], line_width=1.5))
@@ -439,13 +447,16 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     if data["flagged"]["x"]:
         items.append(LegendItem(label="Open data flag", renderers=[r_flag]))
     legend = Legend(items=items, orientation="horizontal", location="center", nrows=2,
-                    label_text_font_size="10px", spacing=8, padding=2, border_line_alpha=0)
+                    label_text_font_size="10px", spacing=8,
+                    padding=2,  # type: ignore[arg-type]  # bokeh stubs: padding is Property[...]
+                    border_line_alpha=0)
     legend.click_policy = "none"
     fig.add_layout(legend, "below")
     return fig
 
 
-def update_sources(obj: Model, data: Mapping[str, Mapping[str, list]], prefix: str = "") -> None:
+def update_sources(obj: Model, data: Mapping[str, Mapping[str, list[Any]]],
+                   prefix: str = "") -> None:
     """Redraw in place: give each named `ColumnDataSource` inside `obj` its new data.
 
     `data` is what a `*_sources()` function returns (keys `points`, `lines`, … and an
@@ -457,14 +468,16 @@ def update_sources(obj: Model, data: Mapping[str, Mapping[str, list]], prefix: s
             for rng in _y_ranges(obj):
                 rng.start, rng.end = values["start"][0], values["end"][0]
             continue
-        for source in obj.select({"type": ColumnDataSource, "name": f"{prefix}{key}"}):
+        sources = obj.select({"type": ColumnDataSource, "name": f"{prefix}{key}"})
+        for source in cast("Iterable[ColumnDataSource]", sources):
             source.data = dict(values)
 
 
 def _y_ranges(obj: Model) -> list[Range1d]:
     from bokeh.models import Plot
 
-    return [p.y_range for p in obj.select({"type": Plot}) if isinstance(p.y_range, Range1d)]
+    plots = cast("Iterable[Plot]", obj.select({"type": Plot}))
+    return [p.y_range for p in plots if isinstance(p.y_range, Range1d)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -472,7 +485,7 @@ def _y_ranges(obj: Model) -> list[Range1d]:
 
 
 def small_multiples_sources(spc: pd.DataFrame, indicator: Mapping[str, Any],
-                            events: pd.DataFrame | None = None) -> dict[str, dict]:
+                            events: pd.DataFrame | None = None) -> dict[str, dict[str, Any]]:
     """Per team (key `team_id`), the sources of a compact control chart of `indicator`."""
     out = {}
     ind_id = indicator.get("indicator_id")
@@ -509,7 +522,7 @@ def small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
     x0, x1 = rows["x"].min(), rows["x"].max()
     pad = pd.Timedelta(days=20)
     x_range = Range1d(x0 - pad, x1 + pad)
-    y_range = Range1d(bottom - 0.03 * span, top + 0.15 * span)
+    y_range = Range1d(start=bottom - 0.03 * span, end=top + 0.15 * span)
     panel_w = max(160, width // ncols)
     panels = []
     labels = team_labels or {}

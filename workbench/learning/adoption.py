@@ -14,7 +14,7 @@ Pure: frames in, frames out.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, SupportsInt, cast
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,8 @@ def _linked(cycles: pd.DataFrame, change_ideas: pd.DataFrame) -> pd.DataFrame:
     for cyc in cycles.itertuples(index=False):
         for ind in _as_list(cyc.linked_indicators) or idea_inds.get(cyc.change_id, []):
             rows.append({"team_id": cyc.team_id, "change_id": cyc.change_id,
-                         "indicator_id": ind, "cycle_number": int(cyc.cycle_number),
+                         "indicator_id": ind,
+                         "cycle_number": int(cast(SupportsInt, cyc.cycle_number)),
                          "start": _period(cyc.start_date), "end": _period(cyc.end_date),
                          "decision": cyc.act_decision if cyc.act_decision else None})
     return pd.DataFrame(rows, columns=["team_id", "change_id", "indicator_id", "cycle_number",

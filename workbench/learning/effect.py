@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -95,9 +96,9 @@ def window_shifts(bank: SeriesBank, windows: pd.DataFrame, directions: dict[str,
     """`windows` (team_id, indicator_id, start: a monthly Period) with `SHIFT_COLUMNS` added."""
     rows = []
     for w in windows.itertuples(index=False):
-        sign = -1.0 if directions.get(w.indicator_id) == "decrease" else 1.0
+        sign = -1.0 if directions.get(cast(str, w.indicator_id)) == "decrease" else 1.0
         rows.append(_one(bank.series.get((str(w.team_id), str(w.indicator_id))),
-                         w.start.ordinal, before, after, sign, min_points))
+                         cast(pd.Period, w.start).ordinal, before, after, sign, min_points))
     out = windows.reset_index(drop=True).copy()
     values = pd.DataFrame(rows, columns=SHIFT_COLUMNS)
     for column in SHIFT_COLUMNS:

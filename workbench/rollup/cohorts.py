@@ -6,6 +6,9 @@ pooled value, quartiles) are those of `workbench.rollup.base`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -72,7 +75,7 @@ def assessment_distribution(assessments: pd.DataFrame, *, period: object = None,
     g = a.groupby(["period", "assessor_type"], sort=True)
     out = g.agg(n=("score", "size"), mean=("score", "mean"), median=("score", "median"),
                 min=("score", "min"), max=("score", "max"), n_at_target=("_hit", "sum"))
-    q = g["score"].quantile([0.25, 0.75]).unstack()
+    q = g["score"].quantile(np.asarray([0.25, 0.75])).unstack()
     out["q1"] = q[0.25]
     out["q3"] = q[0.75]
     out["n_at_target"] = out["n_at_target"].astype(int)
@@ -100,7 +103,8 @@ def assessment_summary(assessments: pd.DataFrame, *, period: object = None,
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in SUMMARY_COLUMNS})
     wide = dist.pivot(index="period", columns="assessor_type",
                       values=["n", "mean", "median", "q1", "q3", "pct_at_target"])
-    wide.columns = [f"{who}_{stat}" for stat, who in wide.columns]
+    stat_who = cast("Iterable[tuple[str, str]]", wide.columns)
+    wide.columns = [f"{who}_{stat}" for stat, who in stat_who]
     a = _assessments(assessments, period)
     pairs = a.pivot_table(index=["period", "team_id"], columns="assessor_type",
                           values="score", aggfunc="last")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, SupportsInt, cast
 
 import numpy as np
 import pandas as pd
@@ -108,9 +109,10 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     pieces = []
     for chart, group in data.groupby("chart", sort=False):
         if chart in NEEDS_N:
-            result = qic(group, chart, x="x", y="numerator", n="denominator", series="key")
+            result = qic(group, cast(str, chart), x="x", y="numerator", n="denominator",
+                         series="key")
         else:
-            result = qic(group, chart, x="x", y="value", series="key")
+            result = qic(group, cast(str, chart), x="x", y="value", series="key")
         pts = result.points[["series", "x", "cl", "lcl", "ucl", "sigma_signal", "runs_signal"]]
         runs = result.summary[["series", *RUNS_COLUMNS]]
         pts = pts.merge(runs, on="series", how="left").rename(columns={"series": "key"})
@@ -142,8 +144,9 @@ def pdsa_events(cycles: pd.DataFrame | None,
                              change_ideas["indicator_ids"].map(_as_list), strict=False))
     rows = []
     for cyc in cycles.itertuples(index=False):
-        inds = _as_list(cyc.linked_indicators) or idea_inds.get(cyc.change_id, [])
-        name = _text(ideas.get(cyc.change_id)) or _text(cyc.change_id)
+        change_id = cast(str, cyc.change_id)
+        inds = _as_list(cyc.linked_indicators) or idea_inds.get(change_id, [])
+        name = _text(ideas.get(change_id)) or _text(cyc.change_id)
         title = _text(cyc.title) or name
         base = f"{cyc.change_id} cycle {cyc.cycle_number}"
         marks = []
@@ -154,9 +157,10 @@ def pdsa_events(cycles: pd.DataFrame | None,
             marks.append((end, act, f"{base} {act}", f"{act.capitalize()}: {title} ({name})"))
         for date, kind, label, detail in marks:
             for ind in inds:
-                rows.append((cyc.team_id, ind, int(cyc.cycle_id), pd.Timestamp(date),
-                             pd.Period(date, freq="M"), kind, label, detail, cyc.change_id,
-                             name, int(cyc.cycle_number), title))
+                rows.append((cyc.team_id, ind, int(cast(SupportsInt, cyc.cycle_id)),
+                             pd.Timestamp(date), pd.Period(date, freq="M"), kind, label,
+                             detail, cyc.change_id, name,
+                             int(cast(SupportsInt, cyc.cycle_number)), title))
     return pd.DataFrame(rows, columns=EVENT_COLUMNS).sort_values(
         ["team_id", "indicator_id", "date"], kind="stable").reset_index(drop=True)
 
@@ -177,7 +181,8 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
     months = {key: np.sort(month[rows]) for key, rows in
               mine.groupby(["team_id", "indicator_id"]).indices.items()}
     starts = ordinals(to_periods(adopted["period"])) + 1
-    rows, cut_at = [], {}
+    rows: list[tuple[Any, ...]] = []
+    cut_at: dict[tuple[Any, Any], float] = {}
     for team, ind, start, cycle in zip(adopted["team_id"], adopted["indicator_id"], starts,
                                        adopted["cycle_id"], strict=True):
         have = months.get((team, ind))

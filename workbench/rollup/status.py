@@ -28,7 +28,7 @@ readers; `words` says it for each series.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -132,13 +132,16 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
     n_points = phase.groupby(_KEYS, sort=False).size().rename("n_points")
     last = phase.groupby(_KEYS, sort=False).tail(1).set_index(_KEYS)
     with np.errstate(invalid="ignore"):
-        off = np.sign(phase["y"].astype(float) - phase["cl"].astype(float)).fillna(0.0)
+        off = cast("pd.Series[float]", np.sign(phase["y"].astype(float)
+                                                 - phase["cl"].astype(float))).fillna(0.0)
     useful_side = phase.assign(_off=off)[off != 0].groupby(_KEYS, sort=False)["_off"].last()
     r = last[["period", "part", "sigma_signal"] + [
         "longest_run", "longest_run_max", "n_crossings", "n_crossings_min", "n_useful"]].copy()
     r = r.join(n_points)
     with np.errstate(invalid="ignore"):
-        r["last_side"] = np.sign(last["y"].astype(float) - last["cl"].astype(float)).fillna(0.0)
+        last_side = cast("pd.Series[float]", np.sign(last["y"].astype(float)
+                                                       - last["cl"].astype(float)))
+        r["last_side"] = last_side.fillna(0.0)
     r["move"] = _movement(phase).reindex(r.index).fillna(0.0)
     r["astronomical"] = r["sigma_signal"].astype(bool)
     r["shift"] = (r["longest_run"] > r["longest_run_max"]).fillna(False).astype(bool)
@@ -150,8 +153,8 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
     out = every.merge(r.reset_index(), on=_KEYS, how="left")
     out["n_points"] = out["n_points"].fillna(0).astype(int)
     enough = out["n_points"] >= min_points
-    side = pd.Series(side, index=r.index).reindex(pd.MultiIndex.from_frame(out[_KEYS]))
-    out["side"] = np.where(enough, side.fillna(0.0).to_numpy(), 0.0).astype(int)
+    side_of = pd.Series(side, index=r.index).reindex(pd.MultiIndex.from_frame(out[_KEYS]))
+    out["side"] = np.where(enough, side_of.fillna(0.0).to_numpy(), 0.0).astype(int)
     better = np.where(out["indicator_id"].map(attrs["direction"]) == "decrease", -1, 1)
     effect = out["side"].to_numpy() * better
     out["signal"] = np.select([~enough, effect > 0, effect < 0],
@@ -162,7 +165,8 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
                    for row, s in zip(fired.to_numpy(), out["signal"], strict=True)]
     out["latest_period"] = out["period"]
     out["phase"] = out["part"].fillna(1).astype(int)
-    out["words"] = [_words(row) for row in out.to_dict("records")]
+    records = cast("list[dict[str, Any]]", out.to_dict("records"))
+    out["words"] = [_words(row) for row in records]
     return out[SIGNAL_COLUMNS].sort_values(["indicator_id", "team_id"]).reset_index(drop=True)
 
 
