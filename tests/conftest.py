@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from voila_fixtures import browser  # noqa: F401  (one Chromium for every browser test)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "collaborative.yaml"

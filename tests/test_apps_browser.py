@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Error as PlaywrightError
-from voila_fixtures import ARTIFACTS, app_server, browser, page  # noqa: F401
+from voila_fixtures import ARTIFACTS, app_server, page  # noqa: F401
 
 from workbench.cli import main
 from workbench.store import open_engine, read_revisions
@@ -131,7 +131,7 @@ def test_a_month_saved_in_the_browser_is_a_new_revision(app_server, page) -> Non
     new = numerator - 1 if numerator > 0 else numerator + 1
     row.get_by_placeholder("numerator").fill(str(new))
     page.get_by_role("button", name="Save month").click()
-    page.wait_for_selector(f"text=Saved 1 value(s) for T02 2026-10: AMTSL {new}/{denominator}")
+    page.wait_for_selector(f"text=Saved 1 value(s) for T02 2026-10: AMTSL {new} / {denominator}")
     after = read_revisions(engine, "T02", "AMTSL", "2026-10")
     assert len(after) == len(before) + 1
     last = after.iloc[-1]
@@ -178,8 +178,8 @@ def test_two_browsers_saving_the_same_month_the_second_sees_both_values(
         rows[1].get_by_placeholder("numerator").fill(str(second))
         pages[1].get_by_role("button", name="Save month").click()
         message = pages[1].wait_for_selector("text=nothing was saved").inner_text()
-        assert f"AMTSL 2026-10 was saved as {first}/{denominator} by" in message
-        assert f"(you saw {numerator}/{denominator}); your value is {second}/{denominator}" \
+        assert f"AMTSL 2026-10 was saved as {first} / {denominator} by" in message
+        assert f"(you saw {numerator} / {denominator}); your value is {second} / {denominator}" \
             in message
     finally:
         for pg in pages:

@@ -71,7 +71,7 @@ def test_a_failure_table_shows_each_reason_next_to_its_field(db):
     queue._guard(lambda: resolve_flag(queue.engine, the_flag(db), "correct", "recount",
                                       numerator=1.5, denominator=50))()
     assert queue.field_errors() == {
-        "numerator": "1.5 is not a whole number; counts are whole numbers of events"}
+        "numerator": "1.5 is not a whole number; counts are 0, 1, 2 …"}
 
 
 # -- each form, through its own buttons, meets an error the library raises -------------------
@@ -102,7 +102,7 @@ def monthly_conflict(db: str) -> tuple[MonthlyDataForm, str]:
     bob._save_button.click()
     ann.set_value("AMTSL", "42", "50")
     ann._save_button.click()
-    return ann, "AMTSL 2025-04 was saved as 45/50 by bob"
+    return ann, "AMTSL 2025-04 was saved as 45 / 50 by bob"
 
 
 def visit_without_coach(db: str) -> tuple[CoachingVisitForm, str]:

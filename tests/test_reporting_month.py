@@ -51,7 +51,7 @@ def test_no_data_has_no_month() -> None:
 @pytest.mark.slow
 def test_summary_and_learning_session_report_the_same_month_after_an_early_report(
         demo_db: str, tmp_path: Path) -> None:
-    from workbench.apps.base import build_learning_session_app
+    from workbench.apps.builders import build_learning_session_app
 
     early = tmp_path / "early.csv"
     early.write_text("team_id,indicator_id,period,numerator,denominator\n"

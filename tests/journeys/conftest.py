@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from journey import watch
-from voila_fixtures import CHROMIUM, browser, free_port  # noqa: F401  (browser: a fixture)
+from voila_fixtures import CHROMIUM, free_port
 
 from workbench.apps.context import READY_MARK
 
@@ -123,7 +123,7 @@ def served(journey_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture
-def page(browser, request: pytest.FixtureRequest) -> Iterator:  # noqa: F811
+def page(browser, request: pytest.FixtureRequest) -> Iterator:
     """A 1920×1080 page whose console errors `step` checks; screenshots named after the test."""
     context = browser.new_context(viewport=VIEWPORT)
     pg = context.new_page()

@@ -45,6 +45,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 _INNER_FORMULA = re.compile(r"([\r\n;,\t|])([=+\-@])")
+_INNER_MARK = re.compile(r"([\r\n;,\t|])'([=+\-@])")
 
 
 def neutralise_cell(value: Any) -> Any:
@@ -63,11 +64,14 @@ def neutralise_cell(value: Any) -> Any:
 
 
 def restore_cell(value: Any) -> Any:
-    """The inverse of `neutralise_cell` for imported text: `'=1+1` is `=1+1` (the leading `'`
-    is a spreadsheet's text mark, not part of the value); anything else is unchanged."""
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
-        return value[1:]
-    return value
+    """The inverse of `neutralise_cell` for imported text: `'=1+1` is `=1+1` and `a;'=1+1` is
+    `a;=1+1` (the `'` is a spreadsheet's text mark, not part of the value); anything else is
+    unchanged."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        value = value[1:]
+    return _INNER_MARK.sub(r"\1\2", value)
 
 
 def measurements_frame(engine: Engine, as_of: str | None = None) -> pd.DataFrame:
