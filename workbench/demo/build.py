@@ -129,6 +129,8 @@ class ReplaceNotConfirmed(StoreError):
     """`force` met a database the demo did not build; it needs `confirmed=True`. Carries
     `target` (a DemoTarget)."""
 
+    target: DemoTarget  # set by WorkbenchError from the keyword argument
+
 
 # --------------------------------------------------------------------------- public API
 
