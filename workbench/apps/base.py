@@ -44,7 +44,7 @@ def banner(text: str, kind: str = "info") -> str:
     return f'<div class="wb-banner wb-{kind}">{body}</div>'
 
 
-class WorkbenchApp(w.VBox):
+class WorkbenchApp(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
     """The root widget of an app: title, a message banner, optional team picker, a body.
 
     Subclasses implement `_show(context)`; `present(context)` checks the context against the
@@ -176,7 +176,7 @@ def _at_low_priority(fn: Callable[[], Any]) -> Any:
     return outcome["value"]
 
 
-class _ErrorApp(w.VBox):
+class _ErrorApp(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
     """What an app shows when it cannot even start (no database, wrong URL)."""
 
     def __init__(self, text: str) -> None:

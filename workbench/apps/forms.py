@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -23,6 +23,7 @@ __all__ = ["CoachApp", "DataEntryApp", "PDSAJournalApp", "ValidationQueueApp"]
 
 def _make(cls: Callable[..., Any], engine: Engine, **kwargs: Any) -> Any:
     """Call a form's constructor with the keyword arguments it accepts."""
+    params: Mapping[str, inspect.Parameter]
     try:
         params = inspect.signature(cls).parameters
     except (TypeError, ValueError):

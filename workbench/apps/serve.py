@@ -173,7 +173,7 @@ REFILL_DELAY_SECONDS = 6.0
 
 
 def pool_config(apps: Sequence[str], pool_size: int = 1,
-                refill_delay: float = REFILL_DELAY_SECONDS) -> dict:
+                refill_delay: float = REFILL_DELAY_SECONDS) -> dict[str, Any]:
     """Voilà config giving each of `apps` a pool of preheated kernels and the others none.
 
     It goes in a generated `voila.json` on `JUPYTER_CONFIG_PATH`: on the command line the
@@ -188,7 +188,7 @@ def pool_config(apps: Sequence[str], pool_size: int = 1,
 class AppServer:
     """A running Voilà server (a child process) and the URLs of its apps."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     host: str
     port: int
     apps: list[str]

@@ -19,11 +19,11 @@ from voila.app import Voila
 __all__ = ["WorkbenchVoila", "main"]
 
 
-class WorkbenchVoila(Voila):
+class WorkbenchVoila(Voila):  # type: ignore[misc]  # voila ships no types
     """Voilà whose `tornado_settings` reach the application's constructor (gzip on)."""
 
     def init_settings(self) -> dict[str, Any]:
-        settings = super().init_settings()
+        settings: dict[str, Any] = super().init_settings()
         settings.setdefault("compress_response", True)
         settings.update(self.tornado_settings)
         return settings

@@ -8,7 +8,7 @@ that need attention and the indicator overview formatted for people; the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -154,18 +154,17 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
     attention = pd.DataFrame(rows, columns=["team_id", "team", "coach", "why"])
     ov = rollup["indicators"].merge(indicators[["indicator_id", "name", "multiplier", "unit"]],
                                     on="indicator_id", how="left")
+    ov_rows = cast("list[dict[str, Any]]", ov.to_dict("records"))
     overview = pd.DataFrame({
         "indicator": ov["name"],
         "teams": [f"{a:.0f} of {b:.0f}" for a, b in zip(ov["teams_reporting"],
                                                         ov["teams_joined"], strict=False)],
         "at_target": [f"{a:.0f} ({b:.0f}%)" for a, b in zip(ov["teams_at_target"],
                                                            ov["pct_at_target"], strict=False)],
-        "pooled": [format_value(v, r) for v, r in zip(ov["pooled_value"],
-                                                      ov.to_dict("records"), strict=False)],
-        "median": [format_value(v, r) for v, r in zip(ov["median"], ov.to_dict("records"),
+        "pooled": [format_value(v, r) for v, r in zip(ov["pooled_value"], ov_rows,
                                                       strict=False)],
-        "target": [format_value(v, r) for v, r in zip(ov["target"], ov.to_dict("records"),
-                                                      strict=False)],
+        "median": [format_value(v, r) for v, r in zip(ov["median"], ov_rows, strict=False)],
+        "target": [format_value(v, r) for v, r in zip(ov["target"], ov_rows, strict=False)],
     })
     return CollaborativeSummary(period=p, rollup=rollup, indicators=indicators, teams=teams,
                                 measurements=m, spc=spc, attention=attention, overview=overview)

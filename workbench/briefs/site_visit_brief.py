@@ -9,7 +9,7 @@ the previous visit's actions, and questions for the visit generated from all of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, SupportsInt, cast
 
 import numpy as np
 import pandas as pd
@@ -72,7 +72,7 @@ def _last_change(engine: Engine, cycle_ids: list[int]) -> dict[int, pd.Timestamp
         for i in range(1, len(statuses)):
             if statuses[i] != statuses[i - 1]:
                 last = times[i]
-        out[int(cid)] = last
+        out[int(cast(SupportsInt, cid))] = last
     return out
 
 
@@ -119,7 +119,7 @@ def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None =
     report = team_report_data(engine, team_id, str(period))
     visits = read_visits(engine, team_id=team_id)
     before = visits[visits["visit_date"] < when.strftime("%Y-%m-%d")] if len(visits) else visits
-    previous = before.iloc[-1].to_dict() if len(before) else None
+    previous = cast("dict[str, Any]", before.iloc[-1].to_dict()) if len(before) else None
     info = _indicator_dicts(report.indicators)
     team_m = _valid(all_m[all_m["period"] <= period])
     since = (pd.Period(previous["visit_date"], freq="M") - 1) if previous else None
@@ -172,8 +172,9 @@ def _questions(report: TeamReport, stalled: pd.DataFrame, actions: pd.DataFrame)
         out.append(f"Data flag on {row.indicator_id} for {row.month} ({row.rule_code}): can we "
                    "recount it together from the registers?")
     for row in actions.itertuples(index=False):
-        out.append(f"Last visit's action '{row.action}' (owner {row.owner or '–'}, due "
-                   f"{row.due or '–'}): done?")
+        owner, due = cast("str | None", row.owner), cast("str | None", row.due)
+        out.append(f"Last visit's action '{row.action}' (owner {owner or '–'}, due "
+                   f"{due or '–'}): done?")
     a = report.assessments
     if len(a):
         last = a[a["period"] == a["period"].max()]

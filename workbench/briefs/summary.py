@@ -7,7 +7,7 @@ session app and `workbench summary` call; the computing is in `workbench.rollup`
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine
@@ -35,7 +35,7 @@ def as_of_timestamp(value: str | dt.datetime | pd.Timestamp | None) -> pd.Timest
         raise ValidationFailed(
             f"as-of {value!r} is not a date or time; write it as YYYY-MM-DD or "
             "YYYY-MM-DDTHH:MM, e.g. 2025-06-30T12:00.") from exc
-    if ts is pd.NaT or pd.isna(ts):
+    if cast(object, ts) is pd.NaT or pd.isna(ts):  # pandas-stubs: Timestamp() can give NaT
         raise ValidationFailed(f"as-of {value!r} is not a date or time; write it as YYYY-MM-DD.")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
@@ -127,6 +127,6 @@ def rollup_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             out[column] = col.map(lambda v: str(v) if isinstance(v, pd.Period | pd.Timestamp)
                                   else v)
     out = out.astype(object).where(out.notna(), None)
-    records = out.to_dict(orient="records")
+    records = cast("list[dict[str, Any]]", out.to_dict(orient="records"))
     return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
             for row in records]

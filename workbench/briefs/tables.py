@@ -10,7 +10,7 @@ public names for the notebooks.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,8 @@ def resolve_period(measurements: pd.DataFrame, period: str | None) -> pd.Period:
         return pd.Period(parse_period(period), freq="M")
     if measurements.empty:
         raise NotFoundError("the database holds no measurements yet; import data first.")
-    return measurements["period"].max()
+    latest: pd.Period = measurements["period"].max()
+    return latest
 
 
 def _change_words(delta: float, indicator: dict[str, Any]) -> str:
@@ -91,7 +92,8 @@ def _pp(delta: float, indicator: dict[str, Any]) -> str:
 
 
 def _indicator_dicts(indicators: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    return {row["indicator_id"]: row for row in indicators.to_dict("records")}
+    records = cast("list[dict[str, Any]]", indicators.to_dict("records"))
+    return {row["indicator_id"]: row for row in records}
 
 
 def _pooled(rows: pd.DataFrame) -> float:

@@ -12,7 +12,7 @@ computed once per kernel for one state of the measurements (`collaborative_media
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -71,6 +71,7 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
     pooled = (base["num"] / base["den"]).where(base["has_den"] & (base["den"] > 0),
                                                base["mean"])
     if medians is None:
+        assert all_m is not None, "headline_table needs all_m when medians is not given"
         month_all = _valid(all_m[all_m["period"] == period])
         medians = month_all.groupby("indicator_id")["value"].median()
     status = signal_status(spc, indicators).set_index("indicator_id") if len(spc) else None
@@ -86,6 +87,7 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
         met = (value >= target if better_up else value <= target) if not (
             np.isnan(value) or np.isnan(target)) else None
         known = status is not None and ind_id in status.index
+        sts = cast(pd.DataFrame, status)  # read only when `known`: not None then
         rows.append({
             "indicator_id": ind_id, "indicator": info.get("name") or ind_id,
             "latest_value": value, "previous_value": prev_value, "baseline_value": baseline,
@@ -97,9 +99,9 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
             "vs_last_month": _change_words(value - prev_value, info),
             "vs_baseline": _change_words(value - baseline, info),
             "median": format_value(median, info) if not np.isnan(median) else "–",
-            "signal_status": status.at[ind_id, "signal"] if known else "not enough data",
-            "signal_rule": status.at[ind_id, "rule"] if known else "",
-            "signal": status.at[ind_id, "words"] if known
+            "signal_status": sts.at[ind_id, "signal"] if known else "not enough data",
+            "signal_rule": sts.at[ind_id, "rule"] if known else "",
+            "signal": sts.at[ind_id, "words"] if known
             else "not enough data: no month reported",
         })
     return pd.DataFrame(rows)
@@ -204,7 +206,9 @@ class TeamReport:
         return f"{v['visit_date']}, by {v['coach']}: {plain_text(v.get('notes')) or 'no notes'}"
 
 
-def _load_team(engine: Engine, team_id: str, period: str | None):
+def _load_team(engine: Engine, team_id: str, period: str | None) -> tuple[
+        dict[str, Any], pd.DataFrame, pd.Series, pd.DataFrame, pd.Period, pd.DataFrame,
+        pd.DataFrame, cd.ChartView, pd.DataFrame]:
     team = get_team(engine, team_id)
     indicators = read_indicators(engine)
     latest, medians = collaborative_medians(engine)
@@ -236,16 +240,17 @@ def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.
         ["indicator_id", "period"])
     reported, recount, months = [], [], []
     for row in f.itertuples(index=False):
-        months.append(cd.month_label(row.period) if plain_text(row.period) else "–")
-        key = (row.indicator_id, row.period)
+        months.append(cd.month_label(cast("pd.Period | str", row.period))
+                      if plain_text(row.period) else "–")
+        key = cast("tuple[str, str]", (row.indicator_id, row.period))
         if key in cur.index:
-            r = cur.loc[key]
+            r = cast("pd.Series | pd.DataFrame", cur.loc[key])
             r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
             reported.append(f"{plain_text(r['numerator']) or '–'} / "
                             f"{plain_text(r['denominator']) or '–'}")
         else:
             reported.append("not reported")
-        i = info.get(row.indicator_id, {})
+        i = info.get(cast(str, row.indicator_id), {})
         if i:
             recount.append(f"{months[-1]}: count '{i.get('numerator_definition')}' and "
                            f"'{i.get('denominator_definition')}' from the registers")
@@ -270,7 +275,7 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
     finished = table[(ended >= start) & (ended <= end)]
     visits = read_visits(engine, team_id=team_id)
     visits = visits[pd.to_datetime(visits["visit_date"]) <= end] if len(visits) else visits
-    last_visit = visits.iloc[-1].to_dict() if len(visits) else None
+    last_visit = cast("dict[str, Any]", visits.iloc[-1].to_dict()) if len(visits) else None
     actions = pd.DataFrame(list(last_visit["actions"]) if last_visit and isinstance(
         last_visit.get("actions"), list) else [], columns=["action", "owner", "due"])
     recounts = read_recounts(engine, team_id=team_id)

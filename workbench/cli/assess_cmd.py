@@ -3,6 +3,8 @@ workbench.records.assessments)."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option, period_option, team_option
@@ -47,7 +49,8 @@ def assess(db: str | None, team_id: str | None, period: str | None, score: str |
     from workbench.store import current_user, open_engine
 
     engine = open_engine(db)
-    item = SelfAssessment(team_id=team_id or "", period=period or "", score=score,
+    # the score goes in as typed (text): save_self_assessment checks and parses it
+    item = SelfAssessment(team_id=team_id or "", period=period or "", score=cast(Any, score),
                           justification=justification or "",
                           assessor=current_user() if assessor is None else assessor,
                           reason=reason or "")

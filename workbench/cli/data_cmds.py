@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -189,8 +190,10 @@ def flags(ctx: click.Context, db: str | None, status: str | None, team_id: str |
         click.echo("No flags.")
         return
     for rec in frame.itertuples(index=False):
+        team = cast("str | None", rec.team_id)
+        indicator, period = cast("str | None", rec.indicator_id), cast("str | None", rec.period)
         click.echo(f"{rec.flag_id:>5} {rec.status:<9} {rec.severity:<7} {rec.rule_code:<30} "
-                   f"{rec.team_id or '':<6} {rec.indicator_id or '':<14} {rec.period or '':<7} "
+                   f"{team or '':<6} {indicator or '':<14} {period or '':<7} "
                    f"v{rec.version} {rec.message}")
 
 
@@ -244,8 +247,9 @@ def history(flag_id: int, db: str | None, as_json: bool) -> None:
         echo_json(frame.to_dict("records"))
         return
     for rec in frame.itertuples(index=False):
+        from_status = cast("str | None", rec.from_status)
         click.echo(f"{rec.created_at:%Y-%m-%d %H:%M} {rec.user:<12} {rec.action:<10} "
-                   f"{rec.from_status or '-'} -> {rec.to_status}  {rec.note}")
+                   f"{from_status or '-'} -> {rec.to_status}  {rec.note}")
 
 
 @click.command()

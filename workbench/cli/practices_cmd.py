@@ -3,6 +3,8 @@ over workbench.learning)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option
@@ -58,7 +60,8 @@ def practices(db: str, indicator_id: str | None, as_json: bool) -> None:
     for indicator, rows in table.groupby("indicator_id", sort=True):
         click.echo(f"{indicator}")
         for row in rows.itertuples(index=False):
-            click.echo(f"  {row.change_id:<8} {row.change_name[:44]:<44} {row.words}")
+            change_id, name = cast(str, row.change_id), cast(str, row.change_name)
+            click.echo(f"  {change_id:<8} {name[:44]:<44} {row.words}")
     if len(evidence.together):
         click.echo(f"{len(evidence.together)} adoptions were of several changes together; "
                    "they are not credited to any one of them.")

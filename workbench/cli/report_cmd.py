@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from workbench.cli.options import db_option, period_option
+
+if TYPE_CHECKING:
+    from workbench.reports.batch import EngineName, Format
 
 __all__ = ["report"]
 
@@ -46,7 +50,8 @@ def _split_teams(_ctx: click.Context, _param: click.Parameter,
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
 def report(db: str | None, period: str | None, notebook: str, teams: list[str] | None, out_dir: str,
-           workers: int | None, fmt: str, force: bool, engine: str, visit_date: str | None,
+           workers: int | None, fmt: Format, force: bool, engine: EngineName,
+           visit_date: str | None,
            timeout: float, progress: bool) -> None:
     """Run a report notebook for every team into HTML, with an index page.
 
@@ -66,7 +71,7 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
     result = run_reports(open_engine(db), period, notebook=notebook, teams=teams, out_dir=out_dir,
                          workers=workers or default_workers(), fmt=fmt, force=force,
                          progress=progress,
-                         engine=engine, timeout=timeout, visit_date=visit_date)  # type: ignore[arg-type]
+                         engine=engine, timeout=timeout, visit_date=visit_date)
     click.echo(result.summary_table())
     counts = {s: len(result.with_status(s)) for s in ("ok", "skipped", "failed")}
     click.echo(f"{counts['ok']} written, {counts['skipped']} unchanged (skipped), "

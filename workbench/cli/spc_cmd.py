@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 import numpy as np
@@ -49,6 +49,8 @@ def read_spc_csv(path: Path) -> tuple[pd.DataFrame, str]:
         raise SPCInputError(f"row {row}, column 'x': empty; every row needs an x "
                             "(a month YYYY-MM, a date YYYY-MM-DD, a number or a label).",
                             row=row, column="x")
+    kind: str
+    values: pd.Series
     if len(x) and x.str.match(_MONTH).all():
         kind, values = "month", pd.to_datetime(x + "-01", format="%Y-%m-%d", errors="coerce")
     elif len(x) and x.str.match(_DAY).all():
@@ -80,9 +82,9 @@ def _positions(value: str | None, option: str) -> list[int] | None:
 def _format_x(values: pd.Series, kind: str) -> pd.Series:
     """x as the file wrote it: months as YYYY-MM, dates as YYYY-MM-DD (vectorised)."""
     if kind == "month":
-        return values.dt.strftime("%Y-%m")
+        return cast(pd.Series, values.dt.strftime("%Y-%m"))
     if kind == "date":
-        return values.dt.strftime("%Y-%m-%d")
+        return cast(pd.Series, values.dt.strftime("%Y-%m-%d"))
     return values
 
 
@@ -110,7 +112,7 @@ def _literals(column: pd.Series) -> list[str]:
     """The JSON literal of every value of `column`."""
     dtype = column.dtype
     if dtype == np.bool_:
-        return np.where(column.to_numpy(), "true", "false").tolist()
+        return cast("list[str]", np.where(column.to_numpy(), "true", "false").tolist())
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return [str(v) for v in column.tolist()]
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
@@ -141,7 +143,8 @@ def _array(items: list[str], indent: int) -> str:
 def _bounds(labels: pd.Series) -> list[tuple[int, int]]:
     """Start and end row of each series in `labels` (rows of a series are contiguous)."""
     codes, _ = pd.factorize(labels, use_na_sentinel=False)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
+    starts: np.ndarray | list[int] = (np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+                                      if len(codes) else [])
     edges = [*map(int, starts), len(codes)]
     return list(zip(edges[:-1], edges[1:], strict=True))
 
@@ -337,7 +340,7 @@ def _print_table(points: pd.DataFrame, summary: pd.DataFrame, chart: str, rules:
     point_bounds = [(0, 0)] * len(summary) if summary_only else _bounds(points["series"])
     lines: list[str] = []
     for (p0, p1), (s0, s1) in zip(point_bounds, _bounds(summary["series"]), strict=True):
-        key = summary["series"].iat[s0]
+        key: object = summary["series"].iat[s0]
         lines.append(f"{chart.upper()} chart" + ("" if key is None else f" — {key}")
                      + f"  (rules: {rules})")
         if not summary_only:

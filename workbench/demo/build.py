@@ -58,10 +58,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
-from sqlalchemy import Column, Connection, Engine, Integer, String, Table, inspect
+from sqlalchemy import Column, Connection, Engine, Integer, Row, String, Table, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -128,6 +128,8 @@ class DemoTarget(NamedTuple):
 class ReplaceNotConfirmed(StoreError):
     """`force` met a database the demo did not build; it needs `confirmed=True`. Carries
     `target` (a DemoTarget)."""
+
+    target: DemoTarget  # set by WorkbenchError from the keyword argument
 
 
 # --------------------------------------------------------------------------- public API
@@ -285,7 +287,8 @@ def _write_cycles(conn: Connection, cycles: list[dict[str, Any]]) -> None:
         row = {k: v for k, v in cycle.items() if not k.startswith("_")}
         parent = ids.get((row["team_id"], row["change_id"], row["cycle_number"] - 1))
         row["parent_cycle_id"] = parent
-        cycle_id = conn.execute(s.pdsa_cycles.insert().values(**row)).inserted_primary_key[0]
+        key = conn.execute(s.pdsa_cycles.insert().values(**row)).inserted_primary_key
+        cycle_id = cast("Row[Any]", key)[0]  # an insert always has a primary key
         ids[(row["team_id"], row["change_id"], row["cycle_number"])] = cycle_id
         for version, (stage, when) in enumerate(cycle["_stages"], start=1):
             snapshot = _snapshot(row, stage)
@@ -314,8 +317,8 @@ def _snapshot(row: dict[str, Any], stage: str) -> dict[str, Any]:
 def _write_visits(conn: Connection, world: _World) -> None:
     visit_ids = []
     for visit in world.visits:
-        visit_ids.append(conn.execute(s.coaching_visits.insert().values(**visit))
-                         .inserted_primary_key[0])
+        key = conn.execute(s.coaching_visits.insert().values(**visit)).inserted_primary_key
+        visit_ids.append(cast("Row[Any]", key)[0])  # an insert always has a primary key
     recounts = [{**{k: v for k, v in r.items() if k != "_visit"},
                  "visit_id": visit_ids[r["_visit"]]} for r in world.recounts]
     assessments = [{**{k: v for k, v in a.items() if k != "_visit"},

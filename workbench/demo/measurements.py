@@ -24,11 +24,13 @@ _CAESAREAN = {"hospital": 0.18, "hc4": 0.08, "hc3": 0.0}
 
 
 def _logit(p: np.ndarray | float) -> np.ndarray:
-    return np.log(np.asarray(p) / (1 - np.asarray(p)))
+    logit: np.ndarray = np.log(np.asarray(p) / (1 - np.asarray(p)))
+    return logit
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
+    expit: np.ndarray = 1 / (1 + np.exp(-x))
+    return expit
 
 
 class DemoMeasurements:

@@ -43,7 +43,7 @@ class DemoPDSA:
                       + dt.timedelta(days=int(rng.integers(20, 60))) * t for t in range(tracks)]
             pace = 1 / team["vigour"]
             while ideas:
-                track = int(np.argmin(starts))
+                track = int(np.argmin(np.asarray(starts)))
                 start = starts[track]
                 if start - dt.timedelta(days=10) > DEMO_NOW:
                     break

@@ -103,8 +103,10 @@ class DemoVisits:
         done = [c for c in cycles if c["end_date"] and c["end_date"] <= _date(when)]
         adopted = sum(1 for c in done if c["act_decision"] == "adopt")
         months = _month_of(when) - team["join"]
-        return (1.0 + 0.5 * (months >= 1) + 0.5 * (started > 0) + 0.5 * (len(done) > 0)
-                + 0.4 * adopted + float(self.rng.normal(0, 0.2)))
+        progress: float = (1.0 + 0.5 * (months >= 1) + 0.5 * (started > 0)
+                           + 0.5 * (len(done) > 0) + 0.4 * adopted
+                           + float(self.rng.normal(0, 0.2)))
+        return progress
 
     def _visit_notes(self, team: dict[str, Any], cycles: list[dict[str, Any]],
                      when: dt.datetime) -> str:
@@ -138,7 +140,7 @@ class DemoVisits:
                 key = (team["team_id"], ind, DEMO_PERIODS[m])
                 if key not in self.used and key in self.keys:
                     options.append(key)
-        out = []
+        out: list[dict[str, Any]] = []
         if not options:
             return out
         for i in rng.choice(len(options), min(len(options), int(rng.integers(1, 3))),
