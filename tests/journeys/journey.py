@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ARTIFACTS", "console_errors", "step", "watch"]
+__all__ = ["ARTIFACTS", "VIEWPORT", "console_errors", "step", "watch"]
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+#: what a projector shows; journeys may also resize to 1280×720
+VIEWPORT = {"width": 1920, "height": 1080}
 
 
 @dataclass
