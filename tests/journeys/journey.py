@@ -40,8 +40,8 @@ def watch(page: Any, journey: str) -> None:
         old.unlink()
     state = _Watch(folder)
     _WATCHES[id(page)] = state
-    page.on("console", lambda msg: state.errors.append(f"console: {msg.text}")
-            if msg.type == "error" else None)
+    page.on("console", lambda msg: state.errors.append(
+        f"console: {msg.text} ({msg.location.get('url', '?')})") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: state.errors.append(f"uncaught: {exc}"))
 
 

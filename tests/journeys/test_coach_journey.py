@@ -3,8 +3,8 @@
 In headless Chromium against `workbench serve` on the demo collaborative: the coach opens
 `coach?team=T05`, reads the brief (what changed, signals, PDSA cycles in flight), records a
 visit whose recount of last month's AMTSL numerator is 20 % below what the team reported,
-sees the form say a verification factor was flagged, and finds that flag in the validation
-queue and in `workbench flags`. No console error at any step.
+sees the form say a verification factor was flagged, and finds that flag in `workbench flags`
+and in the validation queue (another tab). No console error at any step.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from journey import step
+from journey import step, watch
 
 from workbench.cli import main
 from workbench.store import open_engine, read_measurements
@@ -30,7 +30,7 @@ def _flags(db: str) -> list[dict]:
 
 
 def test_coach_reads_the_brief_records_a_recount_20_percent_off_and_sees_the_flag(
-        served, page) -> None:
+        served, page, request: pytest.FixtureRequest) -> None:
     m = read_measurements(open_engine(served.db))
     mine = m[(m["team_id"] == TEAM) & (m["indicator_id"] == INDICATOR)].sort_values("period")
     month, reported, cases = (str(mine["period"].iloc[-1]), int(mine["numerator"].iloc[-1]),
@@ -68,8 +68,24 @@ def test_coach_reads_the_brief_records_a_recount_20_percent_off_and_sees_the_fla
     flag_id = new[0]["flag_id"]
     assert f"flag {flag_id}" in saved
 
-    page.goto(served.url("validation_queue", f"team={TEAM}&user=Journey%20Validator"),
-              wait_until="commit")
-    page.wait_for_selector(".wb-title:has-text('Validation queue')")
-    page.wait_for_selector(f"select[multiple] option:text-matches('^#{flag_id}\\\\b')")
-    step(page, "flag in the validation queue")
+    queue = page.context.new_page()  # the validators' queue, in another tab
+    watch(queue, f"{request.node.name}-queue")
+    queue.goto(served.url("validation_queue", f"team={TEAM}&user=Journey%20Validator"),
+               wait_until="commit")
+    queue.wait_for_selector(".wb-title:has-text('Validation queue')")
+    queue.wait_for_selector(f"select[multiple] option:text-matches('^#{flag_id}\\\\b')")
+    step(queue, "flag in the validation queue")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "Voila's page-leave beacon (POST /voila/api/shutdown/<kernel>) is answered 403 Forbidden, "
+    "so the kernel of a page left is not shut down: it stays until culled"))
+def test_a_coach_leaving_the_page_for_another_app_frees_its_kernel_without_an_error(
+        served, page) -> None:
+    page.goto(served.url("coach", f"team={TEAM}"), wait_until="commit")
+    page.wait_for_selector("text=Site-visit brief:")
+    step(page, "coach page")
+    page.goto(served.url("pdsa_journal", f"team={TEAM}"), wait_until="commit")
+    page.wait_for_selector(".wb-title:has-text('PDSA journal')")
+    page.wait_for_timeout(1000)
+    step(page, "left for the PDSA journal")  # fails on the shutdown beacon's 403
