@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: what the page shows, read from BokehJS: panel titles, the funnel's title and target line
 SHOWN = """() => {
   const out = {panels: null, funnel: null, target: null, matrix_rows: null, headers: null,
-               widths: {}, roots: 0};
+               months_over_time: null, widths: {}, roots: 0};
   if (!window.Bokeh || !Bokeh.index) return out;
   for (const view of Bokeh.index.roots) {
     const m = view.model; out.roots += 1;
@@ -45,6 +45,9 @@ SHOWN = """() => {
         const y = r.glyph && r.glyph.y;
         if (r.glyph.type == 'Line' && y != null && y.value !== undefined) out.target = y.value;
       }
+    }
+    if (title.startsWith('Share of reporting teams at target')) {
+      out.months_over_time = (m.x_range.end - m.x_range.start) / (30.4 * 86400000);
     }
     if (title.startsWith('Where each team stands')) {
       out.matrix_rows = m.y_range.factors.length; out.headers = m.x_range.factors;
@@ -180,3 +183,9 @@ def test_facilitator_filters_then_presents_and_every_view_shows_the_selected_tea
     step(page, "presentation every team")
     assert _matches(shown, expected)
     assert shown["matrix_rows"] == 24
+    assert shown["months_over_time"] > 12  # not stuck on the as-of view's one month
+    for heading in ("Where each team stands", "Teams at target over time",
+                    "This month, by number of cases", "Most improved teams"):
+        page.locator("h3", has_text=heading).scroll_into_view_if_needed()
+        page.evaluate("() => window.scrollBy(0, 0)")
+        step(page, f"presentation: {heading}")
