@@ -54,16 +54,30 @@ def app_server(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory) -
         server.stop()
 
 
+_PLAYWRIGHT: dict = {"users": 0}  # one Playwright per test run (its sync API allows one)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
+    """Chromium, from the one Playwright of the run: this fixture is imported by more than
+    one test module or conftest (tests/journeys), and each import is a fixture of its own."""
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+    if not _PLAYWRIGHT["users"]:
+        _PLAYWRIGHT["manager"] = sync_playwright()
+        _PLAYWRIGHT["playwright"] = _PLAYWRIGHT["manager"].start()
+    _PLAYWRIGHT["users"] += 1
+    chromium = _PLAYWRIGHT["playwright"].chromium.launch(executable_path=str(CHROMIUM),
+                                                         args=LAUNCH_ARGS)
+    try:
         yield chromium
+    finally:
         chromium.close()
+        _PLAYWRIGHT["users"] -= 1
+        if not _PLAYWRIGHT["users"]:
+            _PLAYWRIGHT["playwright"].stop()
 
 
 @pytest.fixture
