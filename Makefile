@@ -5,7 +5,7 @@ PIP     := $(PY) -m pip
 DEMO_DB ?= demo.db
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench venv browser clean
+.PHONY: demo test journeys lint bench venv browser clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -41,6 +41,11 @@ test: venv browser lint
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
 	$(VENV)/bin/pytest -q --nbval-lax notebooks
+
+## make journeys: only the user journeys (tests/journeys: `workbench serve` in Chromium);
+## `make test` runs them too. Screenshots: tests/journeys/artifacts/<journey>/
+journeys: venv browser
+	$(VENV)/bin/pytest -q tests/journeys
 
 ## make bench: every benchmark in benchmarks/ (each runs with no arguments)
 bench: venv

@@ -128,3 +128,17 @@ def test_the_page_states_the_reporting_month_rule_and_offers_every_month(app) ->
         assert "Jun 2026" in app.figures["funnel"].title.text
     finally:
         app.month.value = "2026-10"
+
+
+def test_presentation_mode_lets_the_browser_compute_automatic_ranges_again(app) -> None:  # type: ignore[no-untyped-def]
+    """The browser syncs the ranges it computed back to the kernel; a chart drawn anew for
+    presentation mode must not keep them (one month's width after an as-of date)."""
+    app.present(AppContext())
+    fig = app.figures["attainment"]
+    fig.x_range.start, fig.x_range.end = 1.0e12, 1.0e12 + 2.0  # as the browser sends them
+    app.presentation.value = True
+    try:
+        assert fig.x_range.start != fig.x_range.start  # NaN: automatic again
+        assert fig.x_range.end != fig.x_range.end
+    finally:
+        app.presentation.value = False

@@ -23,13 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from journey import watch
+from journey import VIEWPORT, watch
 from voila_fixtures import CHROMIUM, free_port
 
 from workbench.apps.context import READY_MARK
 
-#: what a projector shows; journeys may also resize to 1280×720
-VIEWPORT = {"width": 1920, "height": 1080}
 #: a loaded 2-core machine: building every preheated app takes a minute or two
 SERVE_TIMEOUT = 300
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ARTIFACTS", "console_errors", "step", "watch"]
+__all__ = ["ARTIFACTS", "VIEWPORT", "console_errors", "step", "watch"]
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+#: what a projector shows; journeys may also resize to 1280×720
+VIEWPORT = {"width": 1920, "height": 1080}
 
 
 @dataclass
@@ -38,8 +40,8 @@ def watch(page: Any, journey: str) -> None:
         old.unlink()
     state = _Watch(folder)
     _WATCHES[id(page)] = state
-    page.on("console", lambda msg: state.errors.append(f"console: {msg.text}")
-            if msg.type == "error" else None)
+    page.on("console", lambda msg: state.errors.append(
+        f"console: {msg.text} ({msg.location.get('url', '?')})") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: state.errors.append(f"uncaught: {exc}"))
 
 

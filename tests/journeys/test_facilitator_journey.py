@@ -3,7 +3,7 @@
 One person in a row, in headless Chromium against `workbench serve` on the demo
 collaborative: a team reports next month early; the facilitator opens the learning session,
 switches the indicator, then the district, then the wave, then an "as of" date, then
-presentation mode, and finally the projector's 1280×720. After every step the small
+presentation mode, the projector's 1280×720, and back to every team. After every step the small
 multiples show one chart per selected team (24, or the filtered number), the funnel's
 target line is the selected indicator's, the page is about the month most teams reported,
 and the browser console logged no error.
@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from journey import step
+from journey import VIEWPORT, step
 
 from workbench.cli import main
 from workbench.store import open_engine, read_indicators, read_measurements, read_teams
@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: what the page shows, read from BokehJS: panel titles, the funnel's title and target line
 SHOWN = """() => {
   const out = {panels: null, funnel: null, target: null, matrix_rows: null, headers: null,
-               widths: {}, roots: 0};
+               months_over_time: null, widths: {}, roots: 0};
   if (!window.Bokeh || !Bokeh.index) return out;
   for (const view of Bokeh.index.roots) {
     const m = view.model; out.roots += 1;
@@ -45,6 +45,9 @@ SHOWN = """() => {
         const y = r.glyph && r.glyph.y;
         if (r.glyph.type == 'Line' && y != null && y.value !== undefined) out.target = y.value;
       }
+    }
+    if (title.startsWith('Share of reporting teams at target')) {
+      out.months_over_time = (m.x_range.end - m.x_range.start) / (30.4 * 86400000);
     }
     if (title.startsWith('Where each team stands')) {
       out.matrix_rows = m.y_range.factors.length; out.headers = m.x_range.factors;
@@ -62,7 +65,9 @@ def _choose(page, description: str, label_part: str) -> None:  # type: ignore[no
     box = page.locator(".widget-dropdown", has=page.locator(f"label:text-is('{description}')"))
     select = box.locator("select")
     labels = select.evaluate("s => [...s.options].map(o => o.label)")
-    select.select_option(label=next(lab for lab in labels if label_part in lab))
+    # ipywidgets writes the spaces of option labels as no-break spaces
+    select.select_option(label=next(lab for lab in labels
+                                    if label_part in lab.replace("\xa0", " ")))
 
 
 def _shown_when(page, expected: dict, timeout: float = REDRAW_SECONDS) -> dict:  # type: ignore[no-untyped-def]
@@ -166,3 +171,21 @@ def test_facilitator_filters_then_presents_and_every_view_shows_the_selected_tea
         assert _matches(shown, expected)
         assert min(shown["widths"].values()) > 0.9 * width, shown["widths"]  # uses the width
         assert "Births receiving\nAMTSL" in shown["headers"]  # full names, wrapped
+
+    page.set_viewport_size(VIEWPORT)  # back to every team, live, still on the projector
+    _choose(page, "Wave", "All waves")
+    _choose(page, "District", "All districts")
+    box.fill("")
+    box.press("Enter")
+    expected = truth.expected("PPH")
+    page.wait_for_selector(".wb-status:has-text('24 teams, reporting month Oct 2026')")
+    shown = _shown_when(page, {**expected, "wide": VIEWPORT["width"]})
+    step(page, "presentation every team")
+    assert _matches(shown, expected)
+    assert shown["matrix_rows"] == 24
+    assert shown["months_over_time"] > 12  # not stuck on the as-of view's one month
+    for heading in ("Where each team stands", "Teams at target over time",
+                    "This month, by number of cases", "Most improved teams"):
+        page.locator("h3", has_text=heading).scroll_into_view_if_needed()
+        page.evaluate("() => window.scrollBy(0, 0)")
+        step(page, f"presentation: {heading}")

@@ -43,7 +43,13 @@ from workbench.charts.payload import (
     lighten_small_multiples,
     prepare_bundle,
 )
-from workbench.charts.redraw import one_patch, plots_of, redraw, scale_text
+from workbench.charts.redraw import (
+    one_patch,
+    plots_of,
+    redraw,
+    release_data_ranges,
+    scale_text,
+)
 from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
@@ -448,6 +454,7 @@ class LearningSessionApp(WorkbenchApp):
             self._fit(fig)
             self._bundles.pop(key, None)
             if key in self.models:  # a new size mode: drawn anew (a patch would not lay it out)
+                release_data_ranges(fig)
                 self.models[key].update_from_model(fig)
         self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
         self._bundles.pop("multiples", None)

@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from bokeh.core.has_props import HasProps
-from bokeh.models import ColumnDataSource, FactorRange, GridPlot, Plot, Range1d
+from bokeh.models import ColumnDataSource, DataRange1d, FactorRange, GridPlot, Plot, Range1d
 
-__all__ = ["plots_of", "transplant", "redraw", "one_patch", "scale_text", "FONT_SIZE_PROPERTIES"]
+__all__ = ["plots_of", "transplant", "redraw", "one_patch", "scale_text", "FONT_SIZE_PROPERTIES",
+           "release_data_ranges"]
 
 
 def plots_of(obj: Any) -> list[Plot] | None:
@@ -118,6 +119,26 @@ def _send_patch(model: Any, events: list[Any]) -> None:
     for buffer in msg.buffers:
         model.send({"msg": "patch", "payload": json.dumps(buffer.ref)})
         model.send({"msg": "patch"}, [buffer.to_bytes()])
+
+
+def release_data_ranges(obj: Any) -> int:
+    """Let the browser compute every automatic (`DataRange1d`) range of `obj` again; returns
+    how many were released.
+
+    BokehJS sends the start and end it computed back to the kernel (jupyter_bokeh syncs both
+    ways), where they become explicit values: a figure drawn anew from the kernel would keep
+    the range of the data it showed then (one month's width after an as-of date), whatever
+    data it gets later. Call this before re-rendering a figure that was on the page.
+    """
+    released = 0
+    for model in obj.references():
+        if isinstance(model, DataRange1d):
+            for attr in ("start", "end"):
+                value = getattr(model, attr)
+                if not (isinstance(value, float) and value != value):  # NaN: automatic
+                    setattr(model, attr, float("nan"))
+                    released += 1
+    return released
 
 
 def redraw(model: Any, new: Any) -> str:
