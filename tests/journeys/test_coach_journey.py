@@ -77,9 +77,10 @@ def test_coach_reads_the_brief_records_a_recount_20_percent_off_and_sees_the_fla
     step(queue, "flag in the validation queue")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
     "Voila's page-leave beacon (POST /voila/api/shutdown/<kernel>) is answered 403 Forbidden, "
-    "so the kernel of a page left is not shut down: it stays until culled"))
+    "so the kernel of a page left is not shut down: it stays until culled (not strict: in a "
+    "full run the beacon sometimes does not reach the server before the page goes)"))
 def test_a_coach_leaving_the_page_for_another_app_frees_its_kernel_without_an_error(
         served, page) -> None:
     page.goto(served.url("coach", f"team={TEAM}"), wait_until="commit")
