@@ -349,18 +349,19 @@ def test_a_month_after_an_adopted_change_is_judged_against_its_new_phase(
 def test_adoption_starts_are_the_month_after_each_adopt_decision_per_linked_indicator():
     from workbench.validate.data import adoption_starts
 
+    base = {"cycle_id": 1, "cycle_number": 1, "title": "", "start_date": "2024-05-01"}
     cycles = pd.DataFrame([
-        {"team_id": "T01", "change_id": "C1", "act_decision": "adopt",
+        {**base, "team_id": "T01", "change_id": "C1", "act_decision": "adopt",
          "end_date": "2024-06-20", "linked_indicators": ["AMTSL"]},
-        {"team_id": "T01", "change_id": "C2", "act_decision": "adopt",
+        {**base, "cycle_id": 2, "team_id": "T01", "change_id": "C2", "act_decision": "adopt",
          "end_date": "2024-09-02", "linked_indicators": []},
-        {"team_id": "T02", "change_id": "C1", "act_decision": "abandon",
+        {**base, "cycle_id": 3, "team_id": "T02", "change_id": "C1", "act_decision": "abandon",
          "end_date": "2024-06-20", "linked_indicators": ["AMTSL"]},
     ])
-    ideas = pd.DataFrame([{"change_id": "C2", "indicator_ids": ["PPH", "ASPHYXIA"]}])
-    got = adoption_starts(cycles, ideas).values.tolist()
-    assert got == [["T01", "AMTSL", "2024-07"], ["T01", "PPH", "2024-10"],
-                   ["T01", "ASPHYXIA", "2024-10"]]
+    ideas = pd.DataFrame([{"change_id": "C2", "name": "two", "indicator_ids": ["PPH", "ASPHYXIA"]}])
+    got = sorted(adoption_starts(cycles, ideas).values.tolist())
+    assert got == [["T01", "AMTSL", "2024-07"], ["T01", "ASPHYXIA", "2024-10"],
+                   ["T01", "PPH", "2024-10"]]
 
 
 def test_on_the_demo_every_injected_problem_is_found_and_most_flags_are_real(demo_db):

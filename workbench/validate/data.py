@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
+from workbench.rollup.series import pdsa_events
 from workbench.store import schema as s
 
 __all__ = ["month_number", "fetch_revisions", "revisions_frame", "adoption_starts"]
@@ -98,20 +99,14 @@ def revisions_frame(conn: Connection, period: str | None) -> pd.DataFrame:
 
 def adoption_starts(cycles: pd.DataFrame, change_ideas: pd.DataFrame) -> pd.DataFrame:
     """(team_id, indicator_id, period): the month after each PDSA cycle closed with `adopt`,
-    for each indicator the cycle is linked to (or, with none linked, its change idea's), the
-    rule the charts use for their phases (`workbench.charts.data.pdsa_events`)."""
+    per indicator it acts on — from the charts' own events (`workbench.rollup.series.
+    pdsa_events`), so validation and the charts agree on where a new phase may begin."""
     cols = ["team_id", "indicator_id", "period"]
-    if cycles is None or cycles.empty:
+    events = pdsa_events(cycles, change_ideas)
+    adopted = events[events["kind"] == "adopt"]
+    if adopted.empty:
         return pd.DataFrame(columns=cols)
-    adopted = cycles[(cycles["act_decision"] == "adopt") & cycles["end_date"].notna()]
-    idea_inds = {}
-    if change_ideas is not None and len(change_ideas):
-        idea_inds = dict(zip(change_ideas["change_id"], change_ideas["indicator_ids"],
-                             strict=False))
-    rows = []
-    for cyc in adopted.itertuples(index=False):
-        listed = cast("list[Any] | None", cyc.linked_indicators)
-        linked = list(listed or []) or list(idea_inds.get(cyc.change_id) or [])
-        start = str(pd.Period(str(cyc.end_date)[:10], freq="M") + 1)
-        rows += [(cyc.team_id, str(ind), start) for ind in linked]
-    return pd.DataFrame(rows, columns=cols).drop_duplicates().reset_index(drop=True)
+    out = pd.DataFrame({"team_id": adopted["team_id"].astype(str),
+                        "indicator_id": adopted["indicator_id"].astype(str),
+                        "period": [str(p + 1) for p in adopted["period"]]})
+    return out.drop_duplicates().reset_index(drop=True)
