@@ -12,7 +12,7 @@ differ.
 
 What is skipped is checked elsewhere: the charts of `workbench.charts` carry no Python
 callbacks (they are pure, for static HTML), and a test runs bokeh's integrity checks on every
-chart a report draws (`tests/test_charts.py`). Models that already belong to a document (a
+chart a report draws (`tests/charts/test_charts.py`). Models that already belong to a document (a
 figure shown twice, or one from a live app) go through `bokeh.embed.components` unchanged.
 
 Measured on the demo's team report (7 figures, CPU seconds per report, warm process):

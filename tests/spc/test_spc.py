@@ -17,7 +17,7 @@ from workbench.errors import SPCInputError
 from workbench.spc.qic import anhoej_critical_values, qic
 
 # A copy of shared/reference/critical_values_anhoej.csv (qbinom and Schilling values, n = 1..1000)
-CRITICAL_CSV = Path(__file__).parent / "data" / "critical_values_anhoej.csv"
+CRITICAL_CSV = Path(__file__).resolve().parents[1] / "data" / "critical_values_anhoej.csv"
 approx = pytest.approx
 
 

@@ -21,7 +21,7 @@ from workbench.store import open_engine, read_revisions
 from workbench.validate.flags import list_flags, resolve_flag
 from workbench.validate.run import run_validation
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "collaborative.yaml"
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "collaborative.yaml"
 KEYS = [(t, i, f"2024-{m:02d}") for t in ("T01", "T02") for i in ("AMTSL", "PPH", "OXY_STOCK")
         for m in range(1, 7)]
 

@@ -52,7 +52,7 @@ from workbench.store.migrate import (
     upgrade_database,
 )
 
-RELEASE = Path(__file__).resolve().parent / "data" / "demo-release-0.1.0.db.gz"
+RELEASE = Path(__file__).resolve().parents[1] / "data" / "demo-release-0.1.0.db.gz"
 HEAD = s.SCHEMA_REVISION
 #: the columns a later revision added, absent from the release
 ADDED_COLUMNS = {"teams": {"graduated_on"}}

@@ -27,7 +27,7 @@ from workbench.store import (
 )
 from workbench.store import schema as s
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "collaborative.yaml"
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "collaborative.yaml"
 JAN = dt.datetime(2024, 2, 10, 9, 0)
 MAR = dt.datetime(2024, 3, 5, 9, 0)
 

@@ -23,7 +23,7 @@ from workbench.apps.serve import (
 )
 from workbench.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:

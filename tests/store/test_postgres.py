@@ -18,7 +18,7 @@ from workbench.store import read_flags, read_measurements, read_revisions, utcno
 from workbench.validate.flags import flag_history, resolve_flag
 from workbench.validate.run import run_validation
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "collaborative.yaml"
 TIDY = "team_id,indicator_id,period,numerator,denominator,comment\n"
 

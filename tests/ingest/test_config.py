@@ -10,7 +10,7 @@ from workbench.errors import ConfigError
 from workbench.ingest.collaborative import DEFAULT_SETTINGS, init_collaborative, load_collaborative
 from workbench.store import read_collaborative, read_indicators, read_teams
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "collaborative.yaml"
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "collaborative.yaml"
 
 # line numbers matter: the expected errors below name them
 GOOD = """\

@@ -16,7 +16,7 @@ from workbench.ingest.importer import import_file
 from workbench.records.monthly_data import check_month, load_month, save_month
 from workbench.store import add_revisions, open_engine, read_revisions
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "collaborative.yaml"
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "collaborative.yaml"
 
 # (numerator typed, denominator typed) -> the stored pair, or the message for the numerator
 CELLS = [

@@ -15,7 +15,7 @@ from packaging.requirements import Requirement
 import workbench
 from workbench.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pyproject() -> dict:
@@ -35,7 +35,7 @@ def test_installed_bokeh_is_within_the_versions_charts_embed_mirrors():
         f"bokeh {installed} is installed, but workbench/charts/embed.py (and charts/payload.py) "
         f"mirror the internals of bokeh{pin.specifier}. Install a bokeh in that range "
         f"(pip install 'bokeh{pin.specifier}'), or check embed.py against bokeh {installed} "
-        "(tests/test_charts.py) and then move the pin in pyproject.toml.")
+        "(tests/charts/test_charts.py) and then move the pin in pyproject.toml.")
 
 
 def test_the_bokeh_pin_admits_one_minor_series_only():

@@ -160,7 +160,7 @@ def test_the_report_and_the_brief_explain_what_the_signal_means(reports, engine)
     for words in ("shift", "crossings", "astronomical point", "improvement or concern by the "
                   "indicator's direction", "not enough data"):
         assert words in SIGNAL_LEGEND
-    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
     assert "report.signal_legend" in (notebooks / "team_report.ipynb").read_text()
     assert "brief.signal_legend" in (notebooks / "site_visit_brief.ipynb").read_text()
 

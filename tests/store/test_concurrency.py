@@ -44,7 +44,7 @@ from workbench.store.engine import WRITE_LOCK_WAIT_S
 from workbench.validate.flags import flag_history, resolve_flag
 from workbench.validate.run import run_validation
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "collaborative.yaml"
 ROUNDS = 10
 WRITERS = 3

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-SPC = Path(__file__).resolve().parents[1] / "workbench" / "spc"
+SPC = Path(__file__).resolve().parents[2] / "workbench" / "spc"
 ROOT = SPC.parents[1]
 
 

@@ -13,7 +13,7 @@ from workbench.store import schema as s
 from workbench.validate.run import RULES, find_flags, load_context, run_validation
 
 BASE = pd.Timestamp("2024-01-01")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fill(engine, rows, *, days_after=5, source="import"):

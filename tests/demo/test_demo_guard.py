@@ -28,7 +28,7 @@ from workbench.errors import StoreError
 from workbench.ingest.collaborative import init_collaborative
 from workbench.store import open_engine, read_collaborative, read_teams
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "collaborative.yaml"
 RELEASE_0_1_0 = ROOT / "tests" / "data" / "demo-release-0.1.0.db.gz"
 INIT_NAME = "Essential Obstetric and Newborn Care Collaborative"

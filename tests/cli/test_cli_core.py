@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from workbench.cli import main
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "collaborative.yaml"
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "collaborative.yaml"
 
 
 def _run(*args: str):  # type: ignore[no-untyped-def]
