@@ -20,13 +20,21 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
-from workbench.model import Failure, format_pair, is_period, period_problem, read_count
+from workbench.model import (
+    Failure,
+    format_pair,
+    is_period,
+    period_problem,
+    read_count,
+    require_in_calendar,
+)
 from workbench.store import (
     add_revisions,
     current_revisions,
     current_user,
     get_team,
     latest_revision_id,
+    read_calendar,
     read_collaborative,
     read_indicators,
     write_transaction,
@@ -230,7 +238,7 @@ def save_month(
     with `ConflictError` naming both values (`conflicts` field); nothing is written.
     """
     user = user or current_user()
-    period = _check_period(period)
+    period = require_in_calendar(_check_period(period), read_calendar(engine))
     sheet = sheet or load_month(engine, team_id, period)
     problems = check_month(sheet, values)
     errors = [p for p in problems if p.severity == "error"]
