@@ -49,7 +49,8 @@ def test_coach_reads_the_brief_records_a_recount_20_percent_off_and_sees_the_fla
     for section in ("What changed", "Signals", "Questions for the visit"):
         assert section in brief, section
     assert page.inner_text(".wb-user") == "Saving as Journey Coach"
-    today = dt.date.today().isoformat()
+    day = dt.date.today()
+    today = f"{day.day} {day:%b %Y}"  # the reader's medium date, English: "1 Dec 2026"
     assert f"since the last visit on {today}" not in brief
 
     page.locator(".widget-text", has=page.locator("label:text-is('Coach')")).locator(
