@@ -1,8 +1,9 @@
 """Who may start an app kernel: the cross-site rule and the kernel ledger, without a server.
 
-The headers are those Chromium 156 sends (read from the server log of the browser tests): an
-address typed in the bar, a link followed, an `<img>` on a page of another port of 127.0.0.1,
-and those of clients without Fetch Metadata (urllib, old browsers).
+The headers are the Fetch Metadata a browser sends for an address typed in the bar, a link
+followed, an `<img>` on a page of another port of 127.0.0.1 (Chromium's, checked for real in
+tests/browser/test_serve_browser.py), and those of clients without Fetch Metadata (urllib,
+old browsers).
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def busy_page(busy: Busy, retry_after: int = RETRY_AFTER_SECONDS) -> str:
     hint = (f"This page tries again by itself in {retry_after} seconds. Closing app tabs you "
             "no longer use frees a place at once; at a learning session, share a snapshot of "
             "the view instead of opening the app on every screen. The person running "
-            "`workbench serve` can raise --max-kernels and --max-kernels-per-app.")
+            "workbench serve can raise --max-kernels and --max-kernels-per-app.")
     return _page("The workbench is busy", message, hint, refresh=retry_after)
 
 
