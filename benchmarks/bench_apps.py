@@ -21,6 +21,14 @@ After the learning-session charts were attached once the first view is painted (
 widget timed in the page, see PAINT_PROBE), 2026-11-28, load average ~5: `--apps
 learning_session --repeats 5`: floor 3.02 s, learning_session 2.91 s (0.96x), its charts on
 screen at 6.8 s, websocket 0.91 MB; indicator change 0.16 s (24 teams), 0.36 s (100 teams).
+
+30 viewers opening the learning session at once (`--only viewers`: HTTP requests with a
+browser's navigation headers, no websocket, so each kernel stays as an open tab's would),
+2026-12-01, load average 10-17 from other work: 1 viewer (baseline, preheated): 1 kernel, 0.33
+GB peak (server + kernels), page 0.06 s. No cap: 30 kernels (30x), 5.41 GB (16.5x), median page
+119 s (every kernel building at once on 2 cores). Default cap (16 in all, 10 per app): 10
+kernels (10x), 1.92 GB (5.9x), median page of the 10 served 56 s, the 20 others the busy page
+in 0.44 s (503, retrying by itself).
 """
 
 from __future__ import annotations
@@ -396,13 +404,13 @@ def bench_viewers(db: str, root: Path, viewers: int = VIEWERS, browser: bool = F
     base = rows[0][1]
     print(f"{VIEWERS_APP}: viewers at once; time to the {what}; "
           f"ratios (x) against the 1-viewer baseline")
-    print(f"{'run':<34}{'served':>7}{'busy':>6}{'kernels':>8}{'x':>6}{'peak GB':>9}{'x':>6}"
-          f"{'page s med':>11}{'x':>6}{'page s max':>11}{'busy s':>8}")
+    print(f"{'run':<34}{'served':>7}{'busy':>6}{'kernels':>8}{'x':>7}{'peak GB':>9}{'x':>7}"
+          f"{'page s med':>11}{'x':>8}{'page s max':>11}{'busy s':>8}")
     for label, r in rows:
         print(f"{label:<34}{r['served']:>7}{r['busy']:>6}{r['kernels']:>8}"
-              f"{r['kernels'] / max(base['kernels'], 1):>6.1f}{r['peak_gb']:>9.2f}"
-              f"{r['peak_gb'] / base['peak_gb']:>6.1f}{r['served_median']:>11.2f}"
-              f"{r['served_median'] / base['served_median']:>6.1f}{r['served_max']:>11.2f}"
+              f"{r['kernels'] / max(base['kernels'], 1):>7.1f}{r['peak_gb']:>9.2f}"
+              f"{r['peak_gb'] / base['peak_gb']:>7.1f}{r['served_median']:>11.2f}"
+              f"{r['served_median'] / base['served_median']:>8.0f}{r['served_max']:>11.2f}"
               f"{r['busy_median']:>8.2f}")
     print(f"(memory before the viewers, preheated pool only: {base['idle_gb']:.2f} GB)")
 

@@ -177,12 +177,13 @@ def _page(title: str, message: str, hint: str, refresh: int | None = None) -> st
 
 def busy_page(busy: Busy, retry_after: int = RETRY_AFTER_SECONDS) -> str:
     """The page said instead of starting one kernel too many (sent with HTTP 503)."""
+    tabs = f"{busy.in_use} browser tab{'' if busy.in_use == 1 else 's'}"
     if busy.scope == "app":
-        message = (f"The {busy.app} app is open in {busy.in_use} browser tabs already, "
-                   f"its limit on this computer ({busy.cap}).")
+        message = (f"The {busy.app} app is open in {tabs} already, its limit on this "
+                   f"computer ({busy.cap}).")
     else:
-        message = (f"The workbench apps are open in {busy.in_use} browser tabs already, the "
-                   f"limit on this computer ({busy.cap}).")
+        message = (f"The workbench apps are open in {tabs} already, the limit on this "
+                   f"computer ({busy.cap}).")
     hint = (f"This page tries again by itself in {retry_after} seconds. Closing app tabs you "
             "no longer use frees a place at once; at a learning session, show the app on the "
             "projector rather than on every screen. The person running "
