@@ -129,10 +129,10 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
             ["team_id", "period", "assessor_type"], keep="last")  # the current rows
     indicators = read_indicators(engine)
     teams = read_teams(engine)
-    spc = cd.chart_view(m, indicators, read_pdsa_cycles(engine), read_change_ideas(engine),
-                        period=p).spc  # the teams' report charts, phases and all
-    matrix = rollup["status_matrix"]
     flags = read_flags(engine, status="open")
+    spc = cd.chart_view(m, indicators, read_pdsa_cycles(engine), read_change_ideas(engine),
+                        flags, period=p).spc  # the teams' report charts, phases and all
+    matrix = rollup["status_matrix"]
     errors = flags[flags["severity"] == "error"].groupby("team_id").size() if len(flags) else \
         pd.Series(dtype=int)
     rows = []

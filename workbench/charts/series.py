@@ -276,6 +276,8 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
         lookup = dict(zip(flags["period"].astype(str), flags["flag_text"], strict=False))
         flag_text = pts["period"].astype(str).map(lookup).fillna("")
     y = pts["y"].to_numpy(float) * k
+    left_out = (pts["excluded"].fillna(False).to_numpy(bool) if "excluded" in pts
+                else np.zeros(len(pts), bool))
     sig = pts["sigma_signal"].to_numpy(bool)
     runs = pts["runs_signal"].to_numpy(bool)
     cl = pts["cl"].to_numpy(float) * k
@@ -312,10 +314,13 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
         if r_:
             words.append("in a phase with a shift or too few crossings")
         signal_text.append("; ".join(words) or "none")
+    signal_text = [f"{t}; left out of the centre line and limits (open data-error flag)"
+                   if out else t for t, out in zip(signal_text, left_out, strict=True)]
     point_data = {
         "x": list(xs), "y": list(y), "label": labels, "value_text": values,
         "num_den": num_den, "signal_text": signal_text, "flag_text": list(flag_text),
         "y_signal": list(np.where(sig, y, np.nan)),
+        "y_excluded": list(np.where(left_out, y, np.nan)),
     }
     flagged_mask = np.asarray([bool(t) for t in flag_text])
     flagged = {key: [v for v, m in zip(col, flagged_mask, strict=False) if m]
@@ -373,7 +378,9 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     (varying with the denominator for p/u charts); target dotted green; PDSA events as
     vertical dotted lines with a marker per decision (adopt ▲, adapt ◆, abandon ✕, start ●)
     and a vertical label; months with an open data flag ringed. Hover shows the month,
-    value, numerator / denominator, signal and flag. `compact` drops legend, subtitle and
+    value, numerator / denominator, signal and flag. A month left out of the limits (the
+    `excluded` column: under an open data-error flag) is drawn as a hollow grey square over
+    its point, and the legend says why. `compact` drops legend, subtitle and
     event labels (small multiples). Sources are named `{name}points`, `{name}lines`,
     `{name}events`, `{name}flagged` for `update_sources`.
     """
@@ -418,6 +425,9 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     r_flag = add(src["flagged"], Scatter(x="x", y="y", marker="circle", fill_alpha=0,
                                          line_color=C["black"], line_width=1.5,
                                          size=12 if compact else 16))
+    r_out = add(src["points"], Scatter(x="x", y="y_excluded", marker="square", fill_alpha=0,
+                                       line_color=GREY, line_width=2,
+                                       size=11 if compact else 15))
     fig.add_tools(HoverTool(renderers=[r_pts, r_sig, r_flag], tooltips=[
         ("Month", "@label"), ("Value", "@value_text"), ("Numerator / denominator", "@num_den"),
         ("Signal", "@signal_text"), ("Data flag", "@flag_text")]))
@@ -446,6 +456,9 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
                                 renderers=[r_ev, r_evm]))
     if data["flagged"]["x"]:
         items.append(LegendItem(label="Open data flag", renderers=[r_flag]))
+    if any(np.isfinite(data["points"]["y_excluded"])):
+        items.append(LegendItem(label="Left out of centre line and limits (open data-error "
+                                      "flag)", renderers=[r_out]))
     legend = Legend(items=items, orientation="horizontal", location="center", nrows=2,
                     label_text_font_size="10px", spacing=8,
                     padding=2,  # type: ignore[arg-type]  # bokeh stubs: padding is Property[...]
