@@ -17,6 +17,11 @@ chart that `team_charts` assembles, so the same series always gets the same limi
   analysis (qicharts2 `exclude`) until a validator reviews the flag (`excluded` is True on
   its row). One typo (3/150 for 3/15) no longer drags a team's centre
   line from ~40 % to 27 %.
+- **Pooled charts**: the collaborative's pooled chart of an indicator (every team's
+  numerators over every denominator) has denominators in the thousands, where a p (u) chart's
+  limits are so narrow that almost every month falls outside them (overdispersion: the
+  teams differ more than binomial chance). `pooled_chart_type` draws it as Laney's p′ (u′)
+  chart instead, whose limits add the month-to-month variation of the z-scores.
 - **Phases**: a change adopted at the end of a PDSA cycle starts a new phase (qicharts2
   `part`) in the charts of the indicators the cycle is linked to, from the month after the
   decision, but only when each phase keeps at least `MIN_PHASE_POINTS` months, so limits
@@ -47,6 +52,7 @@ __all__ = [
     "adoption_phases",
     "excluded_months",
     "pdsa_events",
+    "pooled_chart_type",
     "spc_frame",
     "team_charts",
 ]
@@ -105,6 +111,18 @@ def _as_list(value: object) -> list[str]:
 def _chart_of(indicators: pd.DataFrame) -> pd.Series:
     chart = indicators.set_index("indicator_id")["chart"].fillna("run").astype(str)
     return chart.where(chart != "", "run")
+
+
+#: the chart of a pooled series, by the teams' chart: Laney's p′ and u′ (see module docstring)
+_POOLED_CHART = {"p": "pp", "u": "up"}
+
+
+def pooled_chart_type(indicators: pd.DataFrame) -> pd.DataFrame:
+    """`indicators` with `chart` as drawn for the collaborative's pooled series: p → p′,
+    u → u′ (Laney), others unchanged."""
+    chart = _chart_of(indicators)
+    return indicators.assign(chart=indicators["indicator_id"].map(
+        chart.replace(_POOLED_CHART)).to_numpy())
 
 
 def _parts(data: pd.DataFrame, phases: pd.DataFrame | None) -> np.ndarray:
