@@ -227,4 +227,4 @@ def test_t21_partograph_leaves_its_flagged_3_of_150_month_out_of_the_limits_ever
         marked = np.asarray(_source(fig, "points")["y_excluded"], float)
         assert np.isfinite(marked).sum() == 1
         legend = [item.label.value for item in fig.legend[0].items]
-        assert "Left out of centre line and limits (open data-error flag)" in legend
+        assert "Left out of the limits (open data-error flag)" in legend
