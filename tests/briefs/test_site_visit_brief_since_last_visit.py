@@ -31,7 +31,7 @@ def test_when_the_last_visit_came_after_the_last_data_month_then_no_new_data_is_
 
     assert brief.since_label == "since the last visit on 20 Nov 2026"
     assert set(brief.changes["change"]) == {briefs.NO_NEW_DATA}
-    assert brief.changes["change_value"].isna().all()
+    assert brief.changes["change_value"].isna().all() and brief.no_new_data
     assert not brief.changes["change"].str.contains("pts").any()
     assert list(brief.previous_actions["action"]) == ["Recount October's partographs"]
     assert any("Recount October's partographs" in q for q in brief.questions)

@@ -18,7 +18,7 @@ from workbench.rollup import metrics as rollup
 from workbench.rollup.base import as_period, reporting_month, to_periods
 
 __all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "cycles_as_of",
-           "rollup_records"]
+           "flags_as_of", "rollup_records"]
 
 #: The frames `collaborative_rollup` returns, in display order.
 ROLLUP_KEYS = ("context", "indicators", "indicator_months", "time_to_target", "gains", "waves",
@@ -50,6 +50,14 @@ def cycles_as_of(cycles: pd.DataFrame, stamp: pd.Timestamp | None) -> pd.DataFra
     return cycles[pd.to_datetime(cycles["created_at"]) <= stamp]
 
 
+def flags_as_of(flags: pd.DataFrame, stamp: pd.Timestamp | None) -> pd.DataFrame:
+    """The data flags raised up to `stamp` (all of them for None), with their current status:
+    an "as of" view leaves out of the limits what was under an open flag then."""
+    if stamp is None or flags.empty:
+        return flags
+    return flags[pd.to_datetime(flags["created_at"]) <= stamp]
+
+
 def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | None = None,
                          as_of: str | dt.datetime | None = None, *, most_improved_n: int = 5
                          ) -> dict[str, pd.DataFrame]:
@@ -66,13 +74,15 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     - time_to_target: `rollup.time_to_threshold`; gains: `rollup.gain_from_baseline`;
     - waves: `rollup.wave_cohorts`; assessments: `rollup.assessment_summary`;
     - status_matrix: `rollup.status_matrix`, its signal from the teams' charts with their
-      adoption phases (PDSA cycles entered up to `as_of`); most_improved:
+      adoption phases (PDSA cycles entered up to `as_of`) and the months under an open error
+      flag (raised up to `as_of`) left out of the limits; most_improved:
       `rollup.most_improved`.
     """
     from workbench.store import (
         read_assessments,
         read_change_ideas,
         read_collaborative,
+        read_flags,
         read_indicators,
         read_measurements,
         read_pdsa_cycles,
@@ -110,7 +120,8 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
         "assessments": rollup.assessment_summary(assessments, period=rp, target=target),
         "status_matrix": rollup.status_matrix(measurements, indicators, teams, period=rp,
                                               cycles=cycles,
-                                              change_ideas=read_change_ideas(engine)),
+                                              change_ideas=read_change_ideas(engine),
+                                              flags=flags_as_of(read_flags(engine), stamp)),
         "most_improved": rollup.most_improved(gains, n=most_improved_n),
     }
     return frames
