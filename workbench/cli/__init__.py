@@ -1,7 +1,9 @@
 """The `workbench` command: a thin click layer over the library.
 
 Each command's docstring is its help and ends with an example. Domain errors
-(`WorkbenchError`) become `Error: …` on stderr and exit 1; anything else is a bug and shows.
+(`WorkbenchError`) become `Error: …` on stderr and exit 1, and so do the database's own
+refusals that a user can act on (`database_failure`: read-only, locked past the busy timeout,
+damaged, full); anything else is a bug and shows.
 """
 
 from __future__ import annotations
@@ -9,10 +11,36 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["main"]
+__all__ = ["main", "database_failure"]
+
+#: (words of the driver's message, what to tell the user) — SQLite's and PostgreSQL's wording
+_DATABASE_FAILURES = (
+    (("readonly database", "read-only"),
+     "the database is read-only ({reason}); nothing was written. Use a copy you may write to, "
+     "or ask who manages the file or server for write access."),
+    (("database is locked", "lock timeout", "could not obtain lock"),
+     "the database is busy: another write (an import, a save or a review) held it past the "
+     "wait ({reason}). Nothing was written; try again when it has finished."),
+    (("file is not a database", "malformed", "disk image"),
+     "the database file is damaged or is not a SQLite database ({reason}). Point --db at a "
+     "workbench database, or restore it from a backup."),
+    (("database or disk is full", "no space left"),
+     "the disk is full ({reason}); nothing was written. Free some space and try again."),
+)
+
+
+def database_failure(exc: DBAPIError) -> str | None:
+    """The one-line message for a database refusal the user can act on, else None (a bug)."""
+    reason = " ".join(str(exc.orig).split()).rstrip(".")
+    lowered = reason.lower()
+    for words, message in _DATABASE_FAILURES:
+        if any(word in lowered for word in words):
+            return message.format(reason=reason[:120])
+    return None
 
 
 class WorkbenchGroup(click.Group):
@@ -23,6 +51,11 @@ class WorkbenchGroup(click.Group):
             return super().invoke(ctx)
         except WorkbenchError as exc:
             raise click.ClickException(str(exc)) from exc
+        except DBAPIError as exc:
+            message = database_failure(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
 
 
 @click.group(cls=WorkbenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
