@@ -322,3 +322,60 @@ def test_a_copy_of_the_database_is_untouched_by_a_refused_import(empty_db, tmp_p
                                 catch_exceptions=False)
     assert result.exit_code == 1
     assert copy.read_bytes() == before
+
+
+# ----------------------------------------------------------------- YAML limits, long values
+
+BILLION_LAUGHS = "a: &a [" + ", ".join(['"lol"'] * 9) + "]\n" + "".join(
+    f"{n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]\n" for p, n in zip("abcdefgh", "bcdefghi",
+                                                                     strict=True))
+
+
+@pytest.mark.parametrize(("case", "text", "expected"), [
+    ("alias bomb", BILLION_LAUGHS,
+     "the file expands to more than 200,000 values (YAML aliases *name repeat a block each "
+     "time); a collaborative definition is far smaller: remove the aliases."),
+    ("alias inside itself", "a: &a [*a]\n",
+     "the YAML is nested too deeply (an alias inside its own block?); remove the aliases "
+     "(*name) there."),
+    ("python object", "collaborative: !!python/object/apply:os.system ['echo hacked']\n",
+     "collaborative: must be a dict, not \"['echo hacked']\""),  # a tag builds nothing
+])
+def test_init_refuses_a_yaml_bomb_in_one_line_and_creates_nothing(tmp_path, case, text,
+                                                                 expected):
+    config = tmp_path / "bomb.yaml"
+    config.write_text(text, encoding="utf-8")
+    db = tmp_path / "new.db"
+    done = subprocess.run(  # a child limited to 1.5 GB, so a regression cannot exhaust the host
+        [sys.executable, "-c", "import resource, runpy, sys; resource.setrlimit("
+         "resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000)); sys.argv = ['workbench'] + "
+         "sys.argv[1:]; runpy.run_module('workbench', run_name='__main__')",
+         "init", "--db", str(db), "--config", str(config)],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "hacked" not in done.stdout
+    assert done.stderr.startswith(f"Error: {config}") and expected in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert not db.exists()
+
+
+def test_a_huge_value_is_cut_in_the_error_line(empty_db, tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + "T" * 1_000_000 + ",AMTSL,2024-01,1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(path), "--db", empty_db],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    error = result.output.splitlines()[-1]
+    assert error.startswith("Error: big.csv: 1 problem in 1 row; nothing was imported. First: "
+                            "row 2, column team_id: team 'TTTT")
+    assert "…' is not in this collaborative" in error and len(error) < 400
+    assert len(result.output) < 2_000  # the failure table cuts the value too
+
+
+def test_a_long_error_keeps_its_start_and_its_fix():
+    from workbench.cli import MAX_ERROR_LINE, error_line
+
+    line = error_line("start " + "x" * 5000 + " fix it")
+    assert len(line) <= MAX_ERROR_LINE + 3
+    assert line.startswith("start xxx") and line.endswith("xxx fix it") and " … " in line
+    assert error_line("two\nlines") == "two lines"

@@ -15,7 +15,20 @@ from sqlalchemy.exc import DBAPIError
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["main", "database_failure"]
+__all__ = ["main", "database_failure", "error_line"]
+
+#: The longest `Error:` line printed; longer ones lose their middle (a value echoed whole).
+MAX_ERROR_LINE = 1_000
+
+
+def error_line(message: str) -> str:
+    """A domain error's message as one printed line: line breaks become spaces and a message
+    longer than `MAX_ERROR_LINE` keeps its start and its end (the fix) around `…`."""
+    text = " ".join(message.split())
+    if len(text) <= MAX_ERROR_LINE:
+        return text
+    half = MAX_ERROR_LINE // 2
+    return f"{text[:half]} … {text[-half:]}"
 
 #: (words of the driver's message, what to tell the user) — SQLite's and PostgreSQL's wording
 _DATABASE_FAILURES = (
@@ -50,7 +63,7 @@ class WorkbenchGroup(click.Group):
         try:
             return super().invoke(ctx)
         except WorkbenchError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(error_line(str(exc))) from exc
         except DBAPIError as exc:
             message = database_failure(exc)
             if message is None:

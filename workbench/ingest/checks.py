@@ -42,6 +42,7 @@ from workbench.ingest.formats import (
 )
 from workbench.ingest.mapping import Mapping, load_mapping
 from workbench.model import Calendar
+from workbench.model import shown as cut
 from workbench.store import read_calendar, read_indicators, read_teams
 
 __all__ = ["read_candidates"]
@@ -78,7 +79,7 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
         parts.append(pd.DataFrame({
             "row": rows[bad_team], "column": team_column, "reason": "unknown-team",
             "value": shown.values,
-            "message": [f"team {t!r} is not in this collaborative (teams: {hint}); fix the code"
+            "message": [f"team {cut(t)} is not in this collaborative (teams: {hint}); fix the code"
                         + (" or map the org unit in the mapping file" if team_column != "team_id"
                            else "")
                         for t in shown]}))
@@ -89,8 +90,8 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
         parts.append(pd.DataFrame({
             "row": rows[bad_ind], "column": "indicator_id", "reason": "unknown-indicator",
             "value": indicator[bad_ind].values,
-            "message": [f"indicator {i!r} is not defined (indicators: {', '.join(kinds)}); fix "
-                        "the code" for i in indicator[bad_ind]]}))
+            "message": [f"indicator {cut(i)} is not defined (indicators: {', '.join(kinds)}); "
+                        "fix the code" for i in indicator[bad_ind]]}))
     paired = kind.isin(["proportion", "rate", "mean"])
     half = paired & (num_blank != den_blank)
     if half.any():

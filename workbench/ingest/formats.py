@@ -28,7 +28,7 @@ from workbench.ingest.cells import (
 )
 from workbench.ingest.export import restore_cell
 from workbench.ingest.mapping import Mapping, normalise_column
-from workbench.model import parse_counts
+from workbench.model import parse_counts, shown
 
 __all__ = ["FORMATS", "KEY", "TIDY", "DHIS2_CSV_COLUMNS", "XLSX_MAX_ROWS", "XLSX_MAX_COLUMNS",
            "detect_format"]
@@ -140,8 +140,8 @@ def _duplicate_names(names: list[str], row: int) -> None:
         if name and name in seen:
             failures.append({"row": row, "column": name, "reason": "duplicate-column",
                              "value": None,
-                             "message": f"column {name!r} appears twice in the header (columns "
-                                        f"{seen[name]} and {i}); keep one"})
+                             "message": f"column {shown(name)} appears twice in the header "
+                                        f"(columns {seen[name]} and {i}); keep one"})
         seen.setdefault(name, i)
     if failures:
         raise _Failed(failures_frame(failures))
@@ -401,7 +401,7 @@ def _from_kobo(text: str, mapping: Mapping) -> pd.DataFrame:
     if missing:
         raise _Failed(failures_frame([{
             "row": 1, "column": m, "reason": "missing-column", "value": None,
-            "message": f"column {m!r} named in {mapping.path} is not in the export; check the "
+            "message": f"column {shown(m)} named in {mapping.path} is not in the export; check the "
                        "question name (group/question)"} for m in missing]))
     rows = np.arange(2, len(frame) + 2)
     team = frame[by_name[mapping.kobo["team"]]].str.strip().map(mapping.team_of)
