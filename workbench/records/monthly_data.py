@@ -21,7 +21,14 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
-from workbench.model import Failure, format_pair, is_period, period_problem, read_count
+from workbench.model import (
+    Failure,
+    format_pair,
+    is_period,
+    period_problem,
+    read_count,
+    require_in_calendar,
+)
 from workbench.store import (
     add_revisions,
     authorize,
@@ -29,6 +36,7 @@ from workbench.store import (
     current_user,
     get_team,
     latest_revision_id,
+    read_calendar,
     read_collaborative,
     read_indicators,
     record_write,
@@ -239,7 +247,7 @@ def save_month(
     with `ConflictError` naming both values (`conflicts` field); nothing is written.
     """
     user = current_user(user)
-    period = _check_period(period)
+    period = require_in_calendar(_check_period(period), read_calendar(engine))
     with engine.connect() as conn:  # refused before anything is read or checked
         authorize(conn, user, "monthly_data", team_id)
     sheet = sheet or load_month(engine, team_id, period)

@@ -218,6 +218,11 @@ def resolve_flags(engine: Engine, flag_ids: Sequence[int], action: str, note: st
 
 
 def flag_history(bind: Engine | Connection, flag_id: int) -> pd.DataFrame:
-    """Every event of a flag (opened, confirmed, corrected, dismissed, reopened, cleared)."""
+    """Every event of a flag (opened, confirmed, corrected, dismissed, reopened, cleared),
+    oldest first. A missing text (the "opened" event's `from_status`, an empty note) is
+    None, never NaN (which printed as "nan -> open")."""
     get_flag(bind, flag_id)
-    return read_flag_events(bind, flag_id=int(flag_id))
+    events = read_flag_events(bind, flag_id=int(flag_id))
+    text = [c for c in ("from_status", "to_status", "action", "user", "note") if c in events]
+    events[text] = events[text].astype(object).where(events[text].notna(), None)
+    return events
