@@ -162,6 +162,7 @@ def test_a_team_member_saves_their_team_and_is_refused_another(hub, store, brows
     page.wait_for_url("**/user/tom/voila/render/data_entry.ipynb?team=T02*",
                       wait_until="commit")
     page.wait_for_selector(".wb-title:has-text('Monthly data entry')")
+    page.wait_for_selector("text=Saving as tom")  # the hub's user, passed to the app
     _save_month(page, "T02", 44)
     page.wait_for_selector(f"text=Saved 1 value(s) for T02 {PERIOD}: AMTSL 44 / 50")
     _shot(page, "team-member-saved-own-team")
@@ -192,6 +193,7 @@ def test_a_coach_records_a_visit_to_an_assigned_team(hub, store, browser) -> Non
     page = _login(browser, hub, "amina")
     page.wait_for_url("**/user/amina/voila/render/coach.ipynb?team=T01*", wait_until="commit")
     page.wait_for_selector(".wb-title:has-text('Coaching visit')")
+    page.wait_for_selector("text=Saving as amina")
     page.get_by_placeholder("What you saw, what the team told you").fill(
         "Registers complete; partograph audit started")
     page.get_by_role("button", name="Save visit").click()
