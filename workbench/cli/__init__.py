@@ -90,6 +90,7 @@ def _register() -> None:
         audit_cmd,
         core_cmds,
         data_cmds,
+        hub_cmd,
         practices_cmd,
         report_cmd,
         rollup_cmd,
@@ -115,6 +116,7 @@ def _register() -> None:
         upgrade_cmd.upgrade,
         users_cmd.users,
         audit_cmd.audit,
+        hub_cmd.hub,
     ):
         main.add_command(command)
 
