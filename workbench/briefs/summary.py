@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from workbench.errors import ValidationFailed
 from workbench.model import merged_settings
 from workbench.rollup import metrics as rollup
-from workbench.rollup.base import as_period, reporting_month, to_periods
+from workbench.rollup.base import as_period, reporting_month, shared_preparation, to_periods
 
 __all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "cycles_as_of",
            "flags_as_of", "rollup_records"]
@@ -108,9 +108,19 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
             raise ValidationFailed(
                 f"no data for {asked}: the collaborative's data run from {months.min()} to "
                 f"{months.max()}; choose a month in that range.")
+    with shared_preparation():  # the tidy frame is prepared once for all the roll-ups
+        return _rollups(collab["name"], rp, stamp, target, measurements, indicators, teams,
+                        assessments, cycles, read_change_ideas(engine),
+                        flags_as_of(read_flags(engine), stamp), most_improved_n)
+
+
+def _rollups(name: str, rp: pd.Period | None, stamp: pd.Timestamp | None, target: float,
+             measurements: pd.DataFrame, indicators: pd.DataFrame, teams: pd.DataFrame,
+             assessments: pd.DataFrame, cycles: pd.DataFrame, change_ideas: pd.DataFrame,
+             flags: pd.DataFrame, most_improved_n: int) -> dict[str, pd.DataFrame]:
     gains = rollup.gain_from_baseline(measurements, indicators, teams, period=rp)
     frames = {
-        "context": pd.DataFrame([{"collaborative": collab["name"], "period": rp,
+        "context": pd.DataFrame([{"collaborative": name, "period": rp,
                                   "as_of": stamp, "assessment_target": target}]),
         "indicators": rollup.latest_indicator_summary(measurements, indicators, teams, period=rp),
         "indicator_months": rollup.indicator_summary(measurements, indicators, teams, period=rp),
@@ -119,9 +129,8 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
         "waves": rollup.wave_cohorts(measurements, indicators, teams, period=rp),
         "assessments": rollup.assessment_summary(assessments, period=rp, target=target),
         "status_matrix": rollup.status_matrix(measurements, indicators, teams, period=rp,
-                                              cycles=cycles,
-                                              change_ideas=read_change_ideas(engine),
-                                              flags=flags_as_of(read_flags(engine), stamp)),
+                                              cycles=cycles, change_ideas=change_ideas,
+                                              flags=flags),
         "most_improved": rollup.most_improved(gains, n=most_improved_n),
     }
     return frames
