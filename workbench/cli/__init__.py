@@ -42,6 +42,7 @@ def _register() -> None:
     from workbench.cli import (
         assess_cmd,
         core_cmds,
+        cycle_cmd,
         data_cmds,
         practices_cmd,
         report_cmd,
@@ -61,6 +62,7 @@ def _register() -> None:
         spc_cmd.spc,
         rollup_cmd.summary,
         report_cmd.report,
+        cycle_cmd.cycle,
         serve_cmd.serve,
         assess_cmd.assess,
         practices_cmd.practices,
