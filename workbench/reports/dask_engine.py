@@ -4,7 +4,8 @@
     executor = DaskExecutor.connect(cluster="local", workers=2)         # a LocalCluster here
     run_reports(engine, "2026-10", executor=executor); executor.close()
 
-- Each Dask worker keeps its own warm kernel (`WarmKernelPlugin`, registered on every worker
+- Each Dask worker keeps its own warm kernel (`workbench.reports.dask_plugin.WarmKernelPlugin`,
+  registered on every worker
   by `connect`): the kernel starts with the worker's first report, is reused for every later
   report in the worker's task thread (reset between teams, restarted after a failure, as in
   `workbench.reports.kernel_pool`), and is stopped when the worker closes. Workers run one
@@ -36,9 +37,7 @@ from sqlalchemy import Engine
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["PLUGIN_NAME", "DaskExecutor", "WarmKernelPlugin", "make_executor"]
-
-PLUGIN_NAME = "workbench-warm-kernel"
+__all__ = ["DaskExecutor", "check_shared_database", "make_executor", "remote_hosts"]
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", ""}
 
 
@@ -52,20 +51,6 @@ def _distributed() -> Any:
     return distributed
 
 
-class WarmKernelPlugin:
-    """A Dask `WorkerPlugin`: the worker's report kernel(s) live as long as the worker."""
-
-    name = PLUGIN_NAME
-
-    def setup(self, worker: Any) -> None:
-        self.worker_address = getattr(worker, "address", "")
-
-    def teardown(self, worker: Any) -> None:
-        from workbench.reports.batch import stop_worker_sessions
-
-        stop_worker_sessions()
-
-
 def _render_on_worker(spec: Any, job: Any) -> Any:
     """The Dask task: run and render one report in this worker's warm kernel."""
     from workbench.reports.batch import render_job, resolve_notebook
@@ -77,6 +62,31 @@ def _render_on_worker(spec: Any, job: Any) -> Any:
 
 def _host(address: str) -> str:
     return urlparse(address).hostname or ""
+
+
+def _this_machine() -> set[str]:
+    here = {socket.gethostname(), socket.getfqdn()}
+    try:
+        here.update(socket.gethostbyname_ex(socket.gethostname())[2])
+    except OSError:
+        pass
+    return here
+
+
+def remote_hosts(worker_hosts: set[str], this_machine: set[str]) -> set[str]:
+    """The worker hosts that are not this machine (loopback and this machine's names and
+    addresses are local)."""
+    return {h for h in worker_hosts if h not in _LOOPBACK and h not in this_machine}
+
+
+def check_shared_database(engine: Engine, remote: set[str]) -> None:
+    """Refuse a SQLite file when workers on other hosts (`remote`) would have to read it."""
+    if engine.url.get_backend_name() != "sqlite" or not remote:
+        return
+    raise WorkbenchError(
+        f"The database {engine.url.database} is a SQLite file, which Dask workers on other "
+        f"hosts ({', '.join(sorted(remote))}) cannot read: put the collaborative in "
+        "PostgreSQL (--db postgresql://user@host/db) or use --cluster local.")
 
 
 class DaskExecutor:
@@ -115,6 +125,8 @@ class DaskExecutor:
                     "(dask-scheduler) and its workers (dask-worker tcp://HOST:8786), or use "
                     "--cluster local.") from exc
             description = f"dask {scheduler}"
+        from workbench.reports.dask_plugin import PLUGIN_NAME, WarmKernelPlugin
+
         client.register_plugin(WarmKernelPlugin(), name=PLUGIN_NAME)
         return cls(client, local, description)
 
@@ -122,24 +134,8 @@ class DaskExecutor:
     def worker_hosts(self) -> set[str]:
         return {_host(a) for a in self.client.scheduler_info().get("workers", {})}
 
-    def remote_hosts(self) -> set[str]:
-        """Worker hosts that are not this machine."""
-        here = {socket.gethostname(), socket.getfqdn()}
-        try:
-            here.update(socket.gethostbyname_ex(socket.gethostname())[2])
-        except OSError:
-            pass
-        return {h for h in self.worker_hosts() if h not in _LOOPBACK and h not in here}
-
     def check_database(self, engine: Engine) -> None:
-        if engine.url.get_backend_name() != "sqlite":
-            return
-        remote = self.remote_hosts()
-        if remote:
-            raise WorkbenchError(
-                f"The database {engine.url.database} is a SQLite file, which Dask workers on "
-                f"other hosts ({', '.join(sorted(remote))}) cannot read: put the collaborative "
-                "in PostgreSQL (--db postgresql://user@host/db) or use --cluster local.")
+        check_shared_database(engine, remote_hosts(self.worker_hosts(), _this_machine()))
 
     def run(self, spec: Any, jobs: list[Any]) -> Iterator[Any]:
         from workbench.reports.batch import write_rendered
