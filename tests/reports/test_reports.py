@@ -398,3 +398,27 @@ def test_ctrl_c_on_one_worker_exits_130_marks_the_rest_interrupted_and_a_rerun_d
                          out_dir=out, progress=False)
     assert {r.team_id: r.status for r in result.results} == {
         "T01": "skipped", "T02": "ok", "T03": "ok"}
+
+
+def test_a_corrupt_stored_value_fails_only_its_teams_report_naming_the_record(
+        demo_db: str, tmp_path: Path) -> None:
+    mr = s.measurement_revisions
+    with open_engine(demo_db).begin() as conn:  # text in a count column, as SQLite allows
+        newest = conn.execute(
+            mr.select().with_only_columns(mr.c.revision_id)
+            .where(mr.c.team_id == "T05", mr.c.indicator_id == "PPH", mr.c.period == "2026-09")
+            .order_by(mr.c.revision_id.desc()).limit(1)).scalar_one()
+        conn.exec_driver_sql("UPDATE measurement_revisions SET numerator = 'garbage' "
+                             "WHERE revision_id = ?", (newest,))
+    result = run_reports(demo_db, PERIOD, "team_report", teams=["T01", "T05"],
+                         out_dir=tmp_path, progress=False)
+    by_team = {r.team_id: r for r in result.results}
+    assert by_team["T01"].status == "ok", by_team["T01"].error_summary
+    assert by_team["T05"].status == "failed"
+    assert by_team["T05"].error is not None
+    assert by_team["T05"].error.ename == "StoreError"
+    assert by_team["T05"].error.evalue == (
+        "Stored numerator 'garbage' of team T05, indicator PPH, month 2026-09 is not a number: "
+        "correct it as a new revision (workbench flags resolve … --action correct, or import "
+        "the right count).")
+    assert result.exit_code == 1

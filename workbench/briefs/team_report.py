@@ -34,6 +34,7 @@ from workbench.store import (
     read_recounts,
     read_visits,
 )
+from workbench.store.measurements import current_revisions, tidy, unreadable_counts
 from workbench.store.reads import measurements_state
 
 __all__ = [
@@ -120,8 +121,19 @@ _CACHE_SIZE = 4
 
 def collaborative_figures(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
     """(latest month in the data, median of the teams' valid values by (period,
-    indicator_id)), computed from every team's rows."""
-    all_m = read_measurements(engine)
+    indicator_id)), computed from every team's rows.
+
+    A stored count that is not a number (`unreadable_counts`) is left out of the medians:
+    it fails the report of its own team (which reads it), never every team's."""
+    frame = current_revisions(engine)
+    frame = frame[frame["numerator"].notna() | frame["denominator"].notna()]
+    bad = unreadable_counts(frame)
+    if len(bad):
+        keys = set(zip(bad["team_id"], bad["indicator_id"], bad["period"], strict=True))
+        skip = [k in keys for k in zip(frame["team_id"], frame["indicator_id"],
+                                       frame["period"].astype(str), strict=True)]
+        frame = frame[~pd.Series(skip, index=frame.index)]
+    all_m = tidy(frame)
     latest = all_m["period"].max() if len(all_m) else None
     return latest, _valid(all_m).groupby(["period", "indicator_id"])["value"].median()
 
