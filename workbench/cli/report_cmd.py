@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from workbench.cli.options import db_option, period_option
+from workbench.cli.options import db_option, lang_option, period_option
 
 if TYPE_CHECKING:
     from workbench.reports.batch import EngineName, Format
@@ -89,10 +89,11 @@ def _split_teams(_ctx: click.Context, _param: click.Parameter,
               help="Seconds one cell may run before its report fails.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
+@lang_option
 def report(db: str | None, period: str | None, notebook: str, teams: list[str] | None, out_dir: str,
            workers: int | None, scheduler: str | None, cluster: str | None,
            self_contained: bool, fmt: Format, force: bool, engine: EngineName,
-           visit_date: str | None, timeout: float, progress: bool) -> None:
+           visit_date: str | None, timeout: float, progress: bool, lang: str | None) -> None:
     """Run a report notebook for every team into HTML, with an index page.
 
     Writes OUT/<period>/<team>.html, OUT/<period>/index.html (every report with its status)
@@ -100,11 +101,12 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
     kept with the error banner and the command exits 1 at the end. Reports whose data,
     notebook and parameters have not changed are skipped (use --force to redo them), so an
     interrupted batch resumes where it stopped (Ctrl-C marks the reports not run
-    'interrupted' and exits 130). collaborative_summary runs once. The reports share one
+    'interrupted' and exits 130). collaborative_summary runs once. --lang fr writes the
+    reports in French (headings, charts, months, numbers). The reports share one
     bokeh-<version>.min.js in their folder (--self-contained: each embeds its own).
     --scheduler / --cluster run them on Dask workers, each with its own warm kernel.
 
-    Example: workbench report --db workbench.db --period 2026-10 --workers 2
+    Example: workbench report --db workbench.db --period 2026-10 --workers 2 --lang fr
     """
     from workbench.reports.batch import BatchInterrupted, default_workers, run_reports
     from workbench.store import open_engine
@@ -121,7 +123,7 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
                              workers=workers or default_workers(), fmt=fmt, force=force,
                              progress=progress, engine=engine, timeout=timeout,
                              visit_date=visit_date, executor=executor,
-                             self_contained=self_contained)
+                             self_contained=self_contained, lang=lang)
     except BatchInterrupted as stopped:
         click.echo(f"Error: {stopped}; see {stopped.result.index_path}.", err=True)
         sys.exit(130)
