@@ -111,6 +111,7 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
         out["period"] = pd.PeriodIndex(months, freq="M")[codes]
     else:
         out["period"] = pd.Series([], dtype="period[M]")
+    _refuse_unreadable(out)
     num = out["numerator"].astype(float)
     den = out["denominator"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -119,6 +120,37 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     out["denominator"] = den
     out["value"] = value.astype(float)
     return out.reset_index(drop=True)
+
+
+def unreadable_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `frame` whose stored numerator or denominator is not a number (text that
+    reached the store around the import checks), with the column named: team_id,
+    indicator_id, period, column, value."""
+    found = []
+    for column in ("numerator", "denominator"):
+        raw = frame[column]
+        bad = raw.notna() & pd.to_numeric(raw, errors="coerce").isna()
+        for row in frame[bad].itertuples(index=False):
+            found.append((row.team_id, row.indicator_id, str(row.period), column,
+                          getattr(row, column)))
+    return pd.DataFrame(found, columns=["team_id", "indicator_id", "period", "column", "value"])
+
+
+def _refuse_unreadable(frame: pd.DataFrame) -> None:
+    if not len(frame) or all(pd.api.types.is_numeric_dtype(frame[c])
+                             for c in ("numerator", "denominator")):
+        return
+    bad = unreadable_counts(frame)
+    if len(bad):
+        first = bad.iloc[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise StoreError(
+            f"Stored {first['column']} {first['value']!r} of team {first['team_id']}, "
+            f"indicator {first['indicator_id']}, month {first['period']} is not a number"
+            f"{more}: correct it as a new revision (workbench flags resolve … --action correct, "
+            "or import the right count).", team_id=str(first["team_id"]),
+            indicator_id=str(first["indicator_id"]), period=str(first["period"]),
+            column=str(first["column"]))
 
 
 def read_revisions(
