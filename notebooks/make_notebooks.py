@@ -1,4 +1,4 @@
-"""Write the three report notebooks (outputs stripped). Run: python notebooks/make_notebooks.py
+"""Write the report notebooks (outputs stripped). Run: python notebooks/make_notebooks.py
 
 The notebooks are thin: parameters, then calls into `workbench.briefs`, `workbench.notebook.render`
 and `workbench.charts`. Tags: see notebooks/README.md.
@@ -137,6 +137,48 @@ render.heading(f"Collaborative summary: {summary.period_label}", 1)
              "remove-input"),
         md("## Assessment scores"),
         code("charts.show(summary.assessment_figure())", "remove-input"),
+    ],
+    "synthesis": [
+        code('''
+period: str = ""  # YYYY-MM of the meeting; empty: the latest month in the data
+db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
+wave: str = ""  # a wave code to look at that wave's teams only; empty: every team
+''', "parameters"),
+        SETUP,
+        code('''
+pack = briefs.synthesis_data(briefs.engine_for(db_url), period, wave)
+render.heading(pack.title, 1)
+''', "remove-input"),
+        md("These are associations in observational data, not proof that a change causes an "
+           "improvement: teams choose what to adopt and when. Each change's effect is the shift "
+           "of its adopting teams after adoption minus the shift of teams that had not adopted "
+           "it over the same months (95 % interval); the grade rule is in "
+           "`workbench.learning.evidence`."),
+        md("## Change ideas ranked by evidence, per indicator"),
+        code('render.table(pack.ranked_table(), briefs.SYNTHESIS_COLUMNS["ranked"],\n'
+             '             empty="No change idea has been tested yet.")', "remove-input"),
+        md("## Adopting teams before and after (months since adoption)\nOne panel per team "
+           "that adopted the change alone; grey: the months before the change was expected to "
+           "act, blue: from then on; dashed lines: each phase's median."),
+        code("charts.show_many(pack.figures())", "remove-input"),
+        md("## Changes adopted together\nA team that adopted several changes on one indicator "
+           "within a month cannot tell which one worked: these adoptions count for none of "
+           "them."),
+        code('render.table(pack.together_table(), briefs.SYNTHESIS_COLUMNS["together"],\n'
+             '             empty="No team adopted several changes together.")', "remove-input"),
+        md("## Team innovations other teams took up"),
+        code('render.table(pack.innovations_table(), briefs.SYNTHESIS_COLUMNS["innovations"],\n'
+             '             empty="No team innovation has been tested by another team yet.")',
+             "remove-input"),
+        md("## Changes abandoned everywhere"),
+        code('render.table(pack.abandoned, briefs.SYNTHESIS_COLUMNS["abandoned"],\n'
+             '             empty="No change idea was abandoned by every team that tested it.")',
+             "remove-input"),
+        md("## Draft of the refined change package\nA proposal for the meeting to edit: kept "
+           "changes with what teams learned, team innovations to add, abandoned changes to "
+           "drop. Save the agreed version with `workbench package`."),
+        code('render.table(pack.draft_table(), briefs.SYNTHESIS_COLUMNS["draft"])',
+             "remove-input"),
     ],
 }
 

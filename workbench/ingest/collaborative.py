@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from workbench.errors import ConfigError
 from workbench.model import DEFAULT_SETTINGS, is_date, is_period, merged_settings, period_problem
-from workbench.store import create_database, utcnow
+from workbench.store import create_database, launch_package, utcnow
 from workbench.store import schema as s
 
 __all__ = [
@@ -304,6 +304,7 @@ def write_collaborative(conn: Connection, definition: dict[str, Any]) -> None:
                        (s.change_ideas, "change_ideas")):
         if definition[key]:
             conn.execute(table.insert(), definition[key])
+    launch_package(conn)  # v1 of the change package, every wave joins with it
 
 
 def init_collaborative(db: str | None, config: str | Path) -> Engine:

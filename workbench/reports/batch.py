@@ -79,6 +79,7 @@ NOTEBOOKS: dict[str, str] = {
     "team_report": "Monthly coaching report",
     "site_visit_brief": "Site visit brief",
     "collaborative_summary": "Collaborative summary",
+    "synthesis": "Synthesis meeting pack",
 }
 #: The template embeds BokehJS once, so notebooks must not (see `workbench.charts`).
 KERNEL_ENV = {"WORKBENCH_BOKEHJS": "template"}

@@ -20,6 +20,14 @@ from workbench.store.measurements import (
     read_revisions,
     tidy,
 )
+from workbench.store.packages import (
+    join_wave,
+    launch_package,
+    package_label,
+    read_package,
+    read_package_versions,
+    save_package_version,
+)
 from workbench.store.records import (
     get_indicator,
     get_team,
@@ -50,4 +58,6 @@ __all__ = [
     "read_flag_events", "read_flags", "read_indicators", "read_pdsa_cycles", "read_recounts",
     "read_table", "read_teams", "read_visits", "read_waves",
     "status_counts",
+    "join_wave", "launch_package", "package_label", "read_package", "read_package_versions",
+    "save_package_version",
 ]
