@@ -40,7 +40,8 @@ from workbench.store import (
     read_teams,
 )
 
-__all__ = ["SYNTHESIS_COLUMNS", "SynthesisPack", "current_package", "synthesis_data"]
+__all__ = ["SYNTHESIS_COLUMNS", "SynthesisPack", "current_package", "evidence_rows",
+           "synthesis_data"]
 
 #: Column -> header of the pack's tables.
 SYNTHESIS_COLUMNS: dict[str, dict[str, str]] = {
@@ -84,22 +85,7 @@ class SynthesisPack:
 
     def ranked_table(self) -> pd.DataFrame:
         """Change ideas ranked by evidence per indicator, formatted for people."""
-        p = self.practices
-        told = {(str(c), str(i)): ", ".join(map(str, t)) for c, i, t in
-                zip(self.stories["change_id"], self.stories["indicator_id"],
-                    self.stories["teams"], strict=True)}
-        return pd.DataFrame({
-            "indicator_id": p["indicator_id"],
-            "change": [f"{c} {n}" for c, n in zip(p["change_id"], p["change_name"],
-                                                   strict=False)],
-            "tested": p["teams_tested"], "adopted": p["teams_adopted"],
-            "abandoned": p["teams_abandoned"],
-            "effect": [_interval(e, lo, hi) for e, lo, hi in
-                       zip(p["effect_pp"], p["ci_low_pp"], p["ci_high_pp"], strict=False)],
-            "grade": p["grade"],
-            "story": [told.get((c, i), "") for c, i in zip(p["change_id"], p["indicator_id"],
-                                                            strict=False)],
-            "words": p["words"]})
+        return evidence_rows(self.practices, self.stories)
 
     def together_table(self) -> pd.DataFrame:
         t = self.together
@@ -138,6 +124,27 @@ class SynthesisPack:
             out.append(adoption_multiples(rows, info.get(str(row.indicator_id), {}),
                                           title=title))
         return out
+
+
+def evidence_rows(practices: pd.DataFrame, stories: pd.DataFrame,
+                  indicator_id: str | None = None) -> pd.DataFrame:
+    """`Evidence.practices` (of one indicator, or all) as people read it, in its rank order:
+    the columns of `SYNTHESIS_COLUMNS["ranked"]` (the pack's table and the learning-session
+    app's "what is working" panel both show these)."""
+    p = practices if indicator_id is None else practices[practices["indicator_id"] == indicator_id]
+    told = {(str(c), str(i)): ", ".join(map(str, t)) for c, i, t in
+            zip(stories["change_id"], stories["indicator_id"], stories["teams"], strict=True)}
+    return pd.DataFrame({
+        "indicator_id": p["indicator_id"],
+        "change": [f"{c} {n}" for c, n in zip(p["change_id"], p["change_name"], strict=True)],
+        "tested": p["teams_tested"], "adopted": p["teams_adopted"],
+        "abandoned": p["teams_abandoned"],
+        "effect": [_interval(e, lo, hi) for e, lo, hi in
+                   zip(p["effect_pp"], p["ci_low_pp"], p["ci_high_pp"], strict=True)],
+        "grade": p["grade"],
+        "story": [told.get((str(c), str(i)), "") for c, i in
+                  zip(p["change_id"], p["indicator_id"], strict=True)],
+        "words": p["words"]}).reset_index(drop=True)
 
 
 def _interval(effect: Any, low: Any, high: Any) -> str:
