@@ -43,6 +43,7 @@ def _register() -> None:
         assess_cmd,
         core_cmds,
         data_cmds,
+        package_cmd,
         practices_cmd,
         report_cmd,
         rollup_cmd,
@@ -64,6 +65,7 @@ def _register() -> None:
         serve_cmd.serve,
         assess_cmd.assess,
         practices_cmd.practices,
+        package_cmd.package,
         upgrade_cmd.upgrade,
     ):
         main.add_command(command)

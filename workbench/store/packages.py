@@ -71,16 +71,18 @@ def read_package_versions(bind: Engine | Connection) -> pd.DataFrame:
     with _conn(bind) as conn:
         versions = conn.execute(select(s.package_versions)
                                 .order_by(s.package_versions.c.version)).mappings().all()
-        counts: dict[int, int] = dict(conn.execute(
+        counts = {int(v): int(n) for v, n in conn.execute(
             select(s.package_changes.c.version, func.count())
             .where(s.package_changes.c.in_package.is_(True))
-            .group_by(s.package_changes.c.version)).tuples().all())
+            .group_by(s.package_changes.c.version))}
         waves = conn.execute(select(s.waves.c.wave_id, s.waves.c.package_version)
                              .order_by(s.waves.c.wave_id)).all()
     rows = [{**dict(v), "label": package_label(v["version"]),
              "changes": int(counts.get(v["version"], 0)),
              "waves": [w for w, pv in waves if pv == v["version"]]} for v in versions]
-    return pd.DataFrame(rows, columns=VERSION_COLUMNS)
+    frame = pd.DataFrame(rows, columns=VERSION_COLUMNS)
+    frame["period"] = frame["period"].astype(object).where(frame["period"].notna(), None)
+    return frame
 
 
 def _version_number(conn: Connection, version: int | str | None) -> int:
