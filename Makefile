@@ -5,7 +5,7 @@ PIP     := $(PY) -m pip
 DEMO_DB ?= demo.db
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test journeys lint bench venv browser clean
+.PHONY: demo test journeys lint bench venv browser clean messages
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -50,6 +50,16 @@ journeys: venv browser
 ## make bench: every benchmark in benchmarks/ (each runs with no arguments)
 bench: venv
 	@set -e; for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PY) $$bench; done
+
+## make messages: extract the marked strings (pyproject's [tool.babel]) into the template
+## catalogue, merge it into every language's .po (translate the new entries there), compile .mo
+LOCALE := workbench/i18n/locale
+messages: venv
+	$(VENV)/bin/pybabel extract -F pyproject.toml -k N_ -k ngettext:1,2 -k pgettext:1c,2 \
+	  --no-location --sort-output --project coaching-workbench -o $(LOCALE)/workbench.pot .
+	$(VENV)/bin/pybabel update -D workbench -i $(LOCALE)/workbench.pot -d $(LOCALE) \
+	  --ignore-obsolete --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -D workbench -d $(LOCALE) --statistics
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info

@@ -132,3 +132,23 @@ def test_versions_on_postgresql(pg_db: str):
     assert number == 2
     assert read_package(engine, "v2")["in_package"].tolist() == [True]
     engine.dispose()
+
+
+def test_saving_a_version_is_for_facilitators_analysts_and_admins_and_is_audited(demo_db):
+    from workbench.errors import PermissionDenied
+    from workbench.store import add_user, read_audit
+
+    engine = open_engine(demo_db)
+    add_user(engine, "root", ["admin"], acting="tester")
+    add_user(engine, "fay", ["facilitator"], acting="root")
+    add_user(engine, "tom", ["team_member"], teams=["T02"], acting="root")
+    with pytest.raises(PermissionDenied, match="saving a change package version"):
+        save_package_version(engine, _v2_rows(), author="tom", reason="synthesis", period=None)
+    assert read_package_versions(engine)["version"].tolist() == [1]
+    assert save_package_version(engine, _v2_rows(), author="fay", reason="synthesis",
+                                period="2025-10") == 2
+    join_wave(engine, "W2", 2, user="fay")
+    audit = read_audit(engine)
+    rows = audit[audit["action"].str.startswith("package.")]
+    assert rows[["user", "action", "table_name", "row_id"]].values.tolist() == [
+        ["fay", "package.save", "package_versions", "2"], ["fay", "package.join", "waves", "W2"]]

@@ -14,16 +14,22 @@ carry nothing of another team except collaborative aggregates (the median).
 
 The code lives in one module per report — `workbench.briefs.team_report`,
 `workbench.briefs.site_visit_brief`, `workbench.briefs.collaborative_summary` — with what they share
-(table headers, notebook parameters) in `workbench.briefs.tables`; this module gathers their
+(table headers in the reader's language, notebook parameters: `db_url`, `period`, `lang`) in
+`workbench.briefs.tables`; this module gathers their
 public names, so the notebooks import one module (`from workbench import briefs`).
 """
 
 from __future__ import annotations
 
 from workbench.briefs.collaborative_summary import CollaborativeSummary, collaborative_summary_data
-from workbench.briefs.site_visit_brief import STALLED_DAYS, SiteVisitBrief, site_visit_brief_data
+from workbench.briefs.site_visit_brief import (
+    NO_NEW_DATA,
+    STALLED_DAYS,
+    SiteVisitBrief,
+    site_visit_brief_data,
+)
 from workbench.briefs.synthesis import SYNTHESIS_COLUMNS, SynthesisPack, synthesis_data
-from workbench.briefs.tables import COLUMNS, engine_for, resolve_period
+from workbench.briefs.tables import COLUMNS, engine_for, resolve_period, set_report_language
 from workbench.briefs.team_report import (
     BASELINE_MONTHS,
     TeamReport,
@@ -34,6 +40,7 @@ from workbench.briefs.team_report import (
 __all__ = [
     "BASELINE_MONTHS",
     "COLUMNS",
+    "NO_NEW_DATA",
     "STALLED_DAYS",
     "SYNTHESIS_COLUMNS",
     "CollaborativeSummary",
@@ -44,6 +51,7 @@ __all__ = [
     "collaborative_summary_data",
     "engine_for",
     "resolve_period",
+    "set_report_language",
     "site_visit_brief_data",
     "synthesis_data",
     "team_report_data",

@@ -62,6 +62,7 @@ from bokeh.layouts import gridplot
 from bokeh.model import Model
 from bokeh.models import (
     ColumnDataSource,
+    CustomJSTickFormatter,
     DatetimeTickFormatter,
     HoverTool,
     Line,
@@ -82,6 +83,8 @@ if TYPE_CHECKING:
     from bokeh.models.glyph import Glyph
     from bokeh.models.renderers import GlyphRenderer
 from workbench.charts.embed import components
+from workbench.i18n import N_, current_language, format_count, format_date, format_number
+from workbench.i18n import gettext as _
 from workbench.model import MISSING, format_percent
 
 __all__ = [
@@ -212,19 +215,37 @@ def format_value(value: float | None, indicator: Mapping[str, Any]) -> str:
         return format_percent(value)
     mult = float(indicator.get("multiplier") or 1)
     unit = str(indicator.get("unit") or "")
-    return f"{value * mult:,.1f}{' ' + unit if unit else ''}"
+    return f"{format_number(value * mult, 1)}{' ' + unit if unit else ''}"
 
 
 def _count(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value:,.0f}"
+    return format_count(round(float(value)))
+
+
+def month_tick_formatter(short: bool = False) -> Any:
+    """Axis ticks as months in the current language: bokeh's own formatter in English, month
+    names from the locale (Babel) otherwise (`oct. 2026`; `short`: `oct. 26`)."""
+    if current_language() == "en":
+        if short:
+            return DatetimeTickFormatter(months="%b %y", years="%b %y")
+        return DatetimeTickFormatter(months="%b %Y", years="%b %Y", days="%d %b %Y",
+                                     hours="%b %Y")
+    from babel.dates import get_month_names
+
+    from workbench.i18n import locale_of
+
+    names = get_month_names("abbreviated", locale=locale_of())
+    months = [names[m] for m in range(1, 13)]
+    year = "String(d.getUTCFullYear()).slice(2)" if short else "d.getUTCFullYear()"
+    return CustomJSTickFormatter(args={"months": months}, code=(
+        f"const d = new Date(tick); return months[d.getUTCMonth()] + ' ' + {year};"))
 
 
 def _style_axes(fig: Any, indicator: Mapping[str, Any] | None, datetime_x: bool = True) -> None:
     if datetime_x:
-        fig.xaxis.formatter = DatetimeTickFormatter(
-            months="%b %Y", years="%b %Y", days="%d %b %Y", hours="%b %Y")
+        fig.xaxis.formatter = month_tick_formatter()
     if indicator is not None and is_percent(indicator):
         fig.yaxis.formatter = NumeralTickFormatter(format="0%")
     fig.xgrid.grid_line_color = None
@@ -240,15 +261,15 @@ def _scale(indicator: Mapping[str, Any]) -> float:
     return 1.0 if is_percent(indicator) else float(indicator.get("multiplier") or 1)
 
 
-_DIRECTION_WORDS = {"increase": "higher is better", "decrease": "lower is better"}
+_DIRECTION_WORDS = {"increase": N_("higher is better"), "decrease": N_("lower is better")}
 _CHART_WORDS = {
-    "p": "p chart: limits widen in months with fewer cases",
-    "pp": "p′ chart (Laney): limits adjusted for large denominators",
-    "u": "u chart: limits widen in months with fewer cases",
-    "up": "u′ chart (Laney)",
-    "c": "c chart of counts",
-    "i": "I chart",
-    "run": "run chart: centre line is the median",
+    "p": N_("p chart: limits widen in months with fewer cases"),
+    "pp": N_("p′ chart (Laney): limits adjusted for large denominators"),
+    "u": N_("u chart: limits widen in months with fewer cases"),
+    "up": N_("u′ chart (Laney)"),
+    "c": N_("c chart of counts"),
+    "i": N_("I chart"),
+    "run": N_("run chart: centre line is the median"),
 }
 
 
@@ -308,10 +329,11 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
         words = []
         if s_:
             high = yi > u
-            words.append("unusual month: " + ("improvement" if high == better_up else "concern"))
+            words.append(_("unusual month: improvement") if high == better_up
+                         else _("unusual month: concern"))
         if r_:
-            words.append("in a phase with a shift or too few crossings")
-        signal_text.append("; ".join(words) or "none")
+            words.append(_("in a phase with a shift or too few crossings"))
+        signal_text.append("; ".join(words) or _("none"))
     point_data = {
         "x": list(xs), "y": list(y), "label": labels, "value_text": values,
         "num_den": num_den, "signal_text": signal_text, "flag_text": list(flag_text),
@@ -342,7 +364,7 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
             ev["color"].append(color)
             ev["label"].append("" if e.kind == "start" else str(e.label))
             ev["detail"].append(str(e.detail))
-            ev["month"].append(pd.Timestamp(cast(datetime, e.date)).strftime("%d %b %Y"))
+            ev["month"].append(format_date(pd.Timestamp(cast(datetime, e.date)).date()))
     return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
             "range": {"start": [bottom - 0.03 * span], "end": [y_end]}}
 
@@ -350,15 +372,18 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
 def _title_text(indicator: Mapping[str, Any], team_label: str) -> str:
     name = indicator.get("name") or indicator.get("indicator_id")
     unit = " (%)" if is_percent(indicator) else ""
-    return f"{name}{unit} — {team_label}, by month"
+    return _("{indicator}{unit} — {team}, by month").format(indicator=name, unit=unit,
+                                                             team=team_label)
 
 
 def _subtitle(indicator: Mapping[str, Any]) -> str:
-    parts = [_DIRECTION_WORDS.get(str(indicator.get("direction")), "")]
+    direction = _DIRECTION_WORDS.get(str(indicator.get("direction")))
+    parts = [_(direction) if direction else ""]
     target = indicator.get("target")
     if target is not None and not pd.isna(target):
-        parts.append(f"target {format_value(float(target), indicator)}")
-    parts.append(_CHART_WORDS.get(str(indicator.get("chart")), ""))
+        parts.append(_("target {value}").format(value=format_value(float(target), indicator)))
+    chart = _CHART_WORDS.get(str(indicator.get("chart")))
+    parts.append(_(chart) if chart else "")
     return " · ".join(p for p in parts if p)
 
 
@@ -419,33 +444,34 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
                                          line_color=C["black"], line_width=1.5,
                                          size=12 if compact else 16))
     fig.add_tools(HoverTool(renderers=[r_pts, r_sig, r_flag], tooltips=[
-        ("Month", "@label"), ("Value", "@value_text"), ("Numerator / denominator", "@num_den"),
-        ("Signal", "@signal_text"), ("Data flag", "@flag_text")]))
-    fig.add_tools(HoverTool(renderers=[r_evm], tooltips=[("Date", "@month"),
-                                                          ("PDSA", "@detail")]))
+        (_("Month"), "@label"), (_("Value"), "@value_text"),
+        (_("Numerator / denominator"), "@num_den"),
+        (_("Signal"), "@signal_text"), (_("Data flag"), "@flag_text")]))
+    fig.add_tools(HoverTool(renderers=[r_evm], tooltips=[(_("Date"), "@month"),
+                                                          (_("PDSA"), "@detail")]))
     _style_axes(fig, indicator)
     if compact:
         fig.toolbar_location = None
         fig.xaxis.major_label_text_font_size = "9px"
         fig.yaxis.major_label_text_font_size = "9px"
         return fig
-    centre = "Median" if indicator.get("chart") == "run" else "Centre line (average)"
-    items = [LegendItem(label="Monthly value", renderers=[r_line, r_pts]),
+    centre = _("Median") if indicator.get("chart") == "run" else _("Centre line (average)")
+    items = [LegendItem(label=_("Monthly value"), renderers=[r_line, r_pts]),
              LegendItem(label=centre, renderers=[r_cl])]
     if any(np.isfinite(data["lines"]["ucl"])):
-        items.append(LegendItem(label="Control limits (expected range)", renderers=[r_ucl]))
+        items.append(LegendItem(label=_("Control limits (expected range)"), renderers=[r_ucl]))
     if any(np.isfinite(data["points"]["y_signal"])):
-        items.append(LegendItem(label="Unusual month (outside limits)", renderers=[r_sig]))
+        items.append(LegendItem(label=_("Unusual month (outside limits)"), renderers=[r_sig]))
     if any(np.isfinite(data["lines"]["cl_signal"])):
-        items.append(LegendItem(label="Shift or too few crossings (dashed centre line)",
+        items.append(LegendItem(label=_("Shift or too few crossings (dashed centre line)"),
                                 renderers=[r_cls]))
     if any(np.isfinite(data["lines"]["target"])):
-        items.append(LegendItem(label="Target", renderers=[r_tg]))
+        items.append(LegendItem(label=_("Target"), renderers=[r_tg]))
     if data["events"]["x"]:
-        items.append(LegendItem(label="PDSA cycle (▲ adopt ◆ adapt ✕ abandon ● start)",
+        items.append(LegendItem(label=_("PDSA cycle (▲ adopt ◆ adapt ✕ abandon ● start)"),
                                 renderers=[r_ev, r_evm]))
     if data["flagged"]["x"]:
-        items.append(LegendItem(label="Open data flag", renderers=[r_flag]))
+        items.append(LegendItem(label=_("Open data flag"), renderers=[r_flag]))
     legend = Legend(items=items, orientation="horizontal", location="center", nrows=2,
                     label_text_font_size="10px", spacing=8,
                     padding=2,  # type: ignore[arg-type]  # bokeh stubs: padding is Property[...]
@@ -533,11 +559,12 @@ def small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
         fig = control_chart(pts, indicator, team_label=labels.get(str(team), str(team)),
                             events=ev, compact=True, width=panel_w, height=150,
                             x_range=x_range, y_range=y_range, name=f"{team}:")
-        fig.xaxis.formatter = DatetimeTickFormatter(months="%b %y", years="%b %y")
+        fig.xaxis.formatter = month_tick_formatter(short=True)
         fig.xaxis.ticker.desired_num_ticks = 3
         fig.title.text_font_size = "10px"
         panels.append(fig)
     grid = gridplot(panels, ncols=ncols, toolbar_location=None)
     name = indicator.get("name") or ind_id
-    grid.name = f"Every team: {name}{' (%)' if is_percent(indicator) else ''}"
+    grid.name = _("Every team: {indicator}").format(
+        indicator=f"{name}{' (%)' if is_percent(indicator) else ''}")
     return grid

@@ -41,6 +41,7 @@ def _register() -> None:
     """Add every command; each module holds the commands of one concern."""
     from workbench.cli import (
         assess_cmd,
+        audit_cmd,
         core_cmds,
         data_cmds,
         package_cmd,
@@ -50,6 +51,7 @@ def _register() -> None:
         serve_cmd,
         spc_cmd,
         upgrade_cmd,
+        users_cmd,
     )
 
     for command in (
@@ -67,6 +69,8 @@ def _register() -> None:
         practices_cmd.practices,
         package_cmd.package,
         upgrade_cmd.upgrade,
+        users_cmd.users,
+        audit_cmd.audit,
     ):
         main.add_command(command)
 

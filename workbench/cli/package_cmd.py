@@ -166,13 +166,15 @@ def draft(ctx: click.Context, db: str | None, period: str | None, wave: str, sav
 @click.argument("wave_id")
 @click.argument("version")
 @db_option
+@click.option("--user", help="Who records it (default: WORKBENCH_USER or the OS user).")
 @click.pass_context
-def join(ctx: click.Context, wave_id: str, version: str, db: str | None) -> None:
+def join(ctx: click.Context, wave_id: str, version: str, db: str | None,
+         user: str | None) -> None:
     """Record that wave WAVE_ID joins with package VERSION (e.g. a spread wave with v2).
 
     Example: workbench package join W3 v2 --db workbench.db
     """
     from workbench.store import join_wave, open_engine, package_label
 
-    number = join_wave(open_engine(_db(ctx, db)), wave_id, version)
+    number = join_wave(open_engine(_db(ctx, db)), wave_id, version, user=user)
     click.echo(f"Wave {wave_id} joins with package {package_label(number)}.")

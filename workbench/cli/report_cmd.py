@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbench.cli.options import db_option, period_option
+from workbench.cli.options import db_option, lang_option, period_option
 
 if TYPE_CHECKING:
     from workbench.reports.batch import EngineName, Format
@@ -50,10 +50,11 @@ def _split_teams(_ctx: click.Context, _param: click.Parameter,
               help="Seconds one cell may run before its report fails.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
+@lang_option
 def report(db: str | None, period: str | None, notebook: str, teams: list[str] | None, out_dir: str,
            workers: int | None, fmt: Format, force: bool, engine: EngineName,
            visit_date: str | None,
-           timeout: float, progress: bool) -> None:
+           timeout: float, progress: bool, lang: str | None) -> None:
     """Run a report notebook for every team into HTML, with an index page.
 
     Writes OUT/<period>/<team>.html, OUT/<period>/index.html (every report with its status)
@@ -61,8 +62,9 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
     kept with the error banner and the command exits 1 at the end. Reports whose data,
     notebook and parameters have not changed are skipped (use --force to redo them), so an
     interrupted batch resumes where it stopped. collaborative_summary and synthesis run once.
+    --lang fr writes the reports in French (headings, charts, months, numbers).
 
-    Example: workbench report --db workbench.db --period 2026-10 --workers 2
+    Example: workbench report --db workbench.db --period 2026-10 --workers 2 --lang fr
     """
     from workbench.reports.batch import default_workers, run_reports
     from workbench.store import open_engine
@@ -72,7 +74,7 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
     result = run_reports(open_engine(db), period, notebook=notebook, teams=teams, out_dir=out_dir,
                          workers=workers or default_workers(), fmt=fmt, force=force,
                          progress=progress,
-                         engine=engine, timeout=timeout, visit_date=visit_date)
+                         engine=engine, timeout=timeout, visit_date=visit_date, lang=lang)
     click.echo(result.summary_table())
     counts = {s: len(result.with_status(s)) for s in ("ok", "skipped", "failed")}
     click.echo(f"{counts['ok']} written, {counts['skipped']} unchanged (skipped), "

@@ -7,6 +7,7 @@ A broken file gets one clear error naming the file, the key and its line:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,15 @@ from typing import Any
 import yaml
 from sqlalchemy import Connection, Engine
 
-from workbench.errors import ConfigError
+from workbench import i18n
+from workbench.errors import ConfigError, NotFoundError
 from workbench.model import DEFAULT_SETTINGS, is_date, is_period, merged_settings, period_problem
-from workbench.store import create_database, launch_package, utcnow
+from workbench.store import create_database, launch_package, read_collaborative, utcnow
 from workbench.store import schema as s
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "collaborative_language",
     "is_valid_date",
     "load_collaborative",
     "init_collaborative",
@@ -176,6 +179,11 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         if key not in DEFAULT_SETTINGS:
             raise doc.fail(f"settings.{key}", "unknown setting; known: "
                            + ", ".join(sorted(DEFAULT_SETTINGS)))
+    if overrides.get("language"):
+        try:
+            overrides["language"] = i18n.normalize_language(str(overrides["language"]))
+        except ConfigError as exc:
+            raise doc.fail("settings.language", str(exc)) from exc
     collab["settings"] = merged_settings(overrides)
 
     indicators = []
@@ -314,3 +322,16 @@ def init_collaborative(db: str | None, config: str | Path) -> Engine:
     with engine.begin() as conn:
         write_collaborative(conn, definition)
     return engine
+
+
+def collaborative_language(engine: Engine, requested: str | None = None) -> str:
+    """The language of a command, report or app on this database (`workbench.i18n`'s order):
+    `requested`, else `$WORKBENCH_LANG`, else the collaborative's `settings.language`, else
+    English."""
+    default = None
+    if not (requested or os.environ.get(i18n.LANGUAGE_ENV)):
+        try:
+            default = (read_collaborative(engine).get("settings") or {}).get("language")
+        except NotFoundError:
+            default = None
+    return i18n.resolve_language(requested, default)

@@ -45,6 +45,9 @@ from sqlalchemy import Engine
 
 from workbench import __version__
 from workbench.errors import NotFoundError, WorkbenchError
+from workbench.i18n import N_, use_language
+from workbench.i18n import gettext as _
+from workbench.ingest.collaborative import collaborative_language
 from workbench.paths import notebooks_dir
 from workbench.reports.folder import (
     read_manifest,
@@ -76,10 +79,10 @@ __all__ = [
 ]
 
 NOTEBOOKS: dict[str, str] = {
-    "team_report": "Monthly coaching report",
-    "site_visit_brief": "Site visit brief",
-    "collaborative_summary": "Collaborative summary",
-    "synthesis": "Synthesis meeting pack",
+    "team_report": N_("Monthly coaching report"),
+    "site_visit_brief": N_("Site visit brief"),
+    "collaborative_summary": N_("Collaborative summary"),
+    "synthesis": N_("Synthesis meeting pack"),
 }
 #: The template embeds BokehJS once, so notebooks must not (see `workbench.charts`).
 KERNEL_ENV = {"WORKBENCH_BOKEHJS": "template"}
@@ -194,6 +197,7 @@ class _BatchSpec:
     fmt: Format
     engine: EngineName
     timeout: float | None
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -320,7 +324,8 @@ def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
         if "html" in paths:
             cover = ReportCover(title=spec.title, period=spec.period, generated=datetime.utcnow(),
                                 version=__version__, team_id=job.team_id,
-                                team_name=job.team_name, error=run.error)
+                                team_name=job.team_name, error=run.error,
+                                language=spec.language)
             atomic_write_text(folder / paths["html"], notebook_to_html(run.nb, cover))
         if "ipynb" in paths:
             writes = cast("Callable[..., str]", nbformat.writes)  # nbformat is unannotated
@@ -379,26 +384,40 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
                 teams: Sequence[str] | None = None, out_dir: str | Path = "reports",
                 workers: int = 1, fmt: Format = "html", force: bool = False,
                 progress: bool = True, *, engine: EngineName = "pool",
-                timeout: float | None = 600, visit_date: str | None = None) -> BatchResult:
+                timeout: float | None = 600, visit_date: str | None = None,
+                lang: str | None = None) -> BatchResult:
     """Run `notebook` for every team (or once, when it takes no `team_id`) into
     `out_dir/<period>/`; see the module docstring. Never raises for a failing report.
 
-    `db`: the open Engine (a command opens the database once), or a path/URL to open."""
+    `db`: the open Engine (a command opens the database once), or a path/URL to open.
+    `lang`: the reports' language (None: `$WORKBENCH_LANG`, then the collaborative's
+    default, then English; `workbench.i18n`), passed to notebooks that take a `lang`."""
     started = time.perf_counter()
     _check_options(fmt, engine, workers)
     sql = as_engine(db)
+    language = collaborative_language(sql, lang)
+    with use_language(language):
+        return _run_batch(sql, period, notebook, teams, out_dir, workers, fmt, force, progress,
+                          engine, timeout, visit_date, language, started)
+
+
+def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[str] | None,
+               out_dir: str | Path, workers: int, fmt: Format, force: bool, progress: bool,
+               engine: EngineName, timeout: float | None, visit_date: str | None,
+               language: str, started: float) -> BatchResult:
     _check_period(sql, period)
     notebook_path, name = resolve_notebook(notebook)
-    jobs = _plan_jobs(sql, period, notebook_path, name, teams, visit_date)
+    jobs = _plan_jobs(sql, period, notebook_path, name, teams, visit_date, language)
     folder = Path(out_dir) / period
     folder.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(folder)
     manifest.update(period=period, db=_redact(engine_url(sql)))
     entries: dict[str, Any] = manifest["reports"].setdefault(name, {})
     spec = _BatchSpec(notebook_path=str(notebook_path), name=name,
-                      title=NOTEBOOKS.get(name, name.replace("_", " ").capitalize()),
+                      title=_(NOTEBOOKS[name]) if name in NOTEBOOKS
+                      else name.replace("_", " ").capitalize(),
                       period=period, folder=str(folder), fmt=fmt, engine=engine,
-                      timeout=timeout)
+                      timeout=timeout, language=language)
     results, todo = _skip_current(jobs, entries, folder, fmt, force)
     index_path = write_index(folder, manifest)
     manifest_path = write_manifest(folder, manifest)
@@ -430,12 +449,13 @@ def _check_options(fmt: str, engine: str, workers: int) -> None:
 
 
 def _plan_jobs(sql: Engine, period: str, notebook_path: Path, name: str,
-               teams: Sequence[str] | None, visit_date: str | None) -> list[_Job]:
+               teams: Sequence[str] | None, visit_date: str | None,
+               language: str = "en") -> list[_Job]:
     """One job per selected team (or one for the whole collaborative), with the parameters
     the notebook declares and the fingerprint of its inputs."""
     declared = _notebook_parameters(notebook_path)
     values = {"period": period, "db_url": engine_url(sql),  # the kernels open the same db
-              "visit_date": visit_date or default_visit_date(period)}
+              "visit_date": visit_date or default_visit_date(period), "lang": language}
     base = {k: v for k, v in values.items() if k in declared}
     selected: list[tuple[str | None, str | None]] = (
         list(_select_teams(sql, teams)) if "team_id" in declared else [(None, None)])
@@ -513,7 +533,7 @@ def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int) -> Iterator[Repor
     sessions: list[KernelSession] = []
     for job in jobs:
         todo.put(job)
-    for _ in range(workers):
+    for _worker in range(workers):
         todo.put(None)
 
     def work() -> None:
@@ -558,15 +578,17 @@ def _crashed(job: _Job, exc: BaseException) -> ReportResult:
 
 
 def demo_reports(engine: Engine, *, period: str, out_dir: str | Path | None = None,
-                 workers: int | None = None, echo: Any = print) -> Path:
+                 workers: int | None = None, echo: Any = print,
+                 lang: str | None = None) -> Path:
     """`workbench demo`'s report step: every team's report and the collaborative summary for
     `period`, in `reports/` beside a database file (else `./reports`); returns the index."""
     if out_dir is None:
         out_dir = _beside_database(engine, "reports")
     echo(f"Writing the {period} reports of every team to {Path(out_dir) / period} ...")
     teams = run_reports(engine, period, "team_report", out_dir=out_dir,
-                        workers=workers or default_workers())
-    summary = run_reports(engine, period, "collaborative_summary", out_dir=out_dir, workers=1)
+                        workers=workers or default_workers(), lang=lang)
+    summary = run_reports(engine, period, "collaborative_summary", out_dir=out_dir, workers=1,
+                          lang=lang)
     for batch in (teams, summary):
         for failed in batch.failed:
             echo(f"  {batch.notebook} {failed.team_id or ''} failed: {failed.error_summary}")

@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from workbench.i18n import current_language, format_datetime, format_month_long, ngettext
+from workbench.i18n import gettext as _
+
 __all__ = [
     "MANIFEST_NAME",
     "INDEX_NAME",
@@ -131,7 +134,11 @@ def _link(path: str | None, label: str) -> str:
 def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = None) -> Path:
     """`index.html`: every report of the manifest with its status and links (text escaped)."""
     period = str(manifest.get("period", folder.name))
-    heading = title or f"Reports for {period}"
+    try:
+        month = format_month_long(period)
+    except ValueError:
+        month = period
+    heading = title or _("Reports for {month}").format(month=month)
     sections: list[str] = []
     total = failed = 0
     for notebook, entries in sorted(manifest.get("reports", {}).items()):
@@ -139,30 +146,40 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
         for entry in _sorted_entries(entries.values()):
             total += 1
             status = str(entry.get("status", "unknown"))
+            shown = {"ok": _("ok"), "failed": _("failed"), "skipped": _("skipped")}.get(
+                status, status)
             failed += status == "failed"
             paths = entry.get("paths") or {}
             error = entry.get("error") or {}
-            team = entry.get("team_id") or "collaborative"
+            team = entry.get("team_id") or _("collaborative")
             rows.append(
                 "<tr>"
                 f"<td>{html.escape(str(team))}</td>"
                 f"<td>{html.escape(str(entry.get('team_name') or ''))}</td>"
-                f'<td class="status-{html.escape(status)}">{html.escape(status)}</td>'
-                f"<td>{_link(paths.get('html'), 'report')} {_link(paths.get('ipynb'), 'notebook')}"
-                "</td>"
+                f'<td class="status-{html.escape(status)}">{html.escape(shown)}</td>'
+                f"<td>{_link(paths.get('html'), _('report'))} "
+                f"{_link(paths.get('ipynb'), _('notebook'))}</td>"
                 f"<td>{float(entry.get('seconds') or 0):.1f} s</td>"
                 f'<td class="error">{html.escape(str(error.get("summary", "")))}</td>'
                 "</tr>")
+        titles = {"team_report": _("Monthly coaching report"),
+                  "site_visit_brief": _("Site visit brief"),
+                  "collaborative_summary": _("Collaborative summary")}
+        headers = "".join(f"<th>{html.escape(h)}</th>" for h in (
+            _("Team"), _("Name"), _("Status"), _("Files"), _("Time"), _("Error")))
         sections.append(
-            f"<h2>{html.escape(notebook.replace('_', ' ').capitalize())}</h2>\n<table>\n"
-            "<tr><th>Team</th><th>Name</th><th>Status</th><th>Files</th><th>Time</th>"
-            "<th>Error</th></tr>\n" + "\n".join(rows) + "\n</table>")
-    generated = datetime.utcnow().strftime("%d %B %Y, %H:%M UTC")
+            f"<h2>{html.escape(titles.get(notebook, notebook.replace('_', ' ').capitalize()))}"
+            f"</h2>\n<table>\n<tr>{headers}</tr>\n" + "\n".join(rows) + "\n</table>")
+    generated = _("{moment} UTC").format(moment=format_datetime(datetime.utcnow()))
+    counts = (ngettext("{total} report", "{total} reports", total).format(total=total) + ", "
+              + ngettext("{failed} failed", "{failed} failed", failed).format(failed=failed))
     page = (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!DOCTYPE html>\n<html lang=\"{html.escape(current_language())}\">\n<head>\n"
+        "<meta charset=\"utf-8\">\n"
         f"<title>{html.escape(heading)}</title>\n<style>{_INDEX_CSS}</style>\n</head>\n<body>\n"
         f"<h1>{html.escape(heading)}</h1>\n"
-        f'<p class="muted">{total} reports, {failed} failed. Generated {generated}.</p>\n'
+        f'<p class="muted">{html.escape(counts)}. '
+        f"{html.escape(_('Generated {moment}.').format(moment=generated))}</p>\n"
         + "\n".join(sections) + "\n</body>\n</html>\n")
     path = folder / INDEX_NAME
     atomic_write_text(path, page)

@@ -28,6 +28,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from workbench.i18n import format_datetime, format_month_long, use_language
+from workbench.i18n import gettext as _
 from workbench.paths import templates_dir
 from workbench.reports.kernel_pool import CellError
 
@@ -65,26 +67,38 @@ class ReportCover:
     team_id: str | None = None
     team_name: str | None = None
     error: CellError | None = None
+    language: str = "en"
 
     @property
     def period_label(self) -> str:
-        """`2026-10` → `October 2026`."""
+        """`2026-10` → `October 2026` (`octobre 2026` in French)."""
         try:
-            return datetime.strptime(self.period, "%Y-%m").strftime("%B %Y")
+            datetime.strptime(self.period, "%Y-%m")
         except ValueError:
             return self.period
+        return format_month_long(self.period, self.language)
 
     def as_resources(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "team_id": self.team_id or "",
-            "team_name": self.team_name or "",
-            "period_label": self.period_label,
-            "generated": self.generated.strftime("%d %B %Y, %H:%M UTC"),
-            "version": self.version,
-            "failed": self.error is not None,
-            "error_summary": self.error.summary if self.error else "",
-        }
+        """The cover's fields and labels, in the cover's language."""
+        with use_language(self.language):
+            return {
+                "title": self.title,
+                "team_id": self.team_id or "",
+                "team_name": self.team_name or "",
+                "period_label": self.period_label,
+                "generated": _("{moment} UTC").format(
+                    moment=format_datetime(self.generated, self.language)),
+                "version": self.version,
+                "failed": self.error is not None,
+                "error_summary": self.error.summary if self.error else "",
+                "language": self.language,
+                "labels": {
+                    "period": _("Period"), "generated": _("Generated"),
+                    "product": _("Coaching Workbench"),
+                    "incomplete": _("This report is incomplete: the notebook stopped with"),
+                    "go_to_error": _("Go to the error"),
+                },
+            }
 
 
 @functools.cache
@@ -225,5 +239,7 @@ def notebook_to_html(nb: nbformat.NotebookNode, cover: ReportCover) -> str:
                      else f"{cover.title} — {cover.team_id}, {cover.period_label}"},
         "workbench": {**cover.as_resources(), "bokehjs": bokehjs_scripts(components)},
     }
-    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    exporter = _exporter()
+    exporter.language_code = cover.language  # <html lang="…">; the exporter is this thread's
+    body, _resources = exporter.from_notebook_node(nb, resources=resources)
     return body

@@ -12,6 +12,9 @@
   one transaction (rows: change_id, action keep/add/drop, guidance, provenance);
 - `join_wave(engine, wave_id, version)` records the version a wave joins with.
 
+Both writes are the action `change_package` (facilitators, analysts, admins:
+`workbench.store.users.authorize`) and leave a row in the audit log.
+
 Versions are never edited: a correction is a new version with its reason.
 """
 
@@ -25,8 +28,10 @@ from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import NotFoundError, ValidationFailed
 from workbench.store import schema as s
+from workbench.store.audit import record_write
 from workbench.store.engine import current_user, utcnow, write_transaction
 from workbench.store.measurements import _conn
+from workbench.store.users import authorize
 
 __all__ = ["ACTIONS", "PACKAGE_COLUMNS", "join_wave", "launch_package", "package_label",
            "read_package", "read_package_versions", "save_package_version"]
@@ -143,22 +148,30 @@ def save_package_version(engine: Engine, rows: Iterable[Mapping[str, Any]], *,
     if not reason.strip():
         raise ValidationFailed("a package version needs a reason (e.g. 'synthesis meeting of "
                                "2025-10'); nothing was saved.", column="reason")
+    user = author or current_user()
     with write_transaction(engine, s.package_versions, s.package_changes) as conn:
+        authorize(conn, user, "change_package")
         _check_rows(conn, rows)
         number = _version_number(conn, None) + 1
         conn.execute(s.package_versions.insert().values(
-            version=number, period=period or None, author=author or current_user(),
+            version=number, period=period or None, author=user,
             reason=reason.strip(), created_at=utcnow()))
         conn.execute(s.package_changes.insert(), [
             {"version": number, "change_id": r["change_id"], "in_package": r["action"] != "drop",
              "action": r["action"], "guidance": str(r.get("guidance") or ""),
              "provenance": dict(r.get("provenance") or {})} for r in rows])
+        record_write(conn, user, "package.save", "package_versions", number,
+                     {"reason": reason.strip(), "period": period or None,
+                      "changes": {r["change_id"]: r["action"] for r in rows}})
     return number
 
 
-def join_wave(engine: Engine, wave_id: str, version: int | str) -> int:
+def join_wave(engine: Engine, wave_id: str, version: int | str, *,
+              user: str | None = None) -> int:
     """Record that wave `wave_id` joins with package `version`; returns the version number."""
+    who = user or current_user()
     with write_transaction(engine, s.waves, s.package_versions) as conn:
+        authorize(conn, who, "change_package")
         number = _version_number(conn, version)
         done = conn.execute(s.waves.update().where(s.waves.c.wave_id == wave_id)
                             .values(package_version=number))
@@ -167,4 +180,5 @@ def join_wave(engine: Engine, wave_id: str, version: int | str) -> int:
                                            .order_by(s.waves.c.wave_id)).scalars())
             raise NotFoundError(f"Unknown wave {wave_id!r}: use one of {known}.",
                                 wave=wave_id)
+        record_write(conn, who, "package.join", "waves", wave_id, {"version": number})
     return number
