@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from workbench.errors import ValidationFailed
+from workbench.learning.spread import spread_frames
 from workbench.model import merged_settings
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import as_period, reporting_month, shared_preparation, to_periods
@@ -22,7 +23,8 @@ __all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "cycles_as_
 
 #: The frames `collaborative_rollup` returns, in display order.
 ROLLUP_KEYS = ("context", "indicators", "indicator_months", "time_to_target", "gains", "waves",
-               "assessments", "status_matrix", "most_improved")
+               "assessments", "status_matrix", "most_improved",
+               "spread", "sustainability", "slipping")  # workbench.learning.spread
 
 
 def as_of_timestamp(value: str | dt.datetime | pd.Timestamp | None) -> pd.Timestamp | None:
@@ -76,7 +78,9 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     - status_matrix: `rollup.status_matrix`, its signal from the teams' charts with their
       adoption phases (PDSA cycles entered up to `as_of`) and the months under an open error
       flag (raised up to `as_of`) left out of the limits; most_improved:
-      `rollup.most_improved`.
+      `rollup.most_improved`;
+    - spread, sustainability, slipping: `learning.spread.spread_frames` (spread waves against
+      the first on equal follow-up; graduated teams holding their gains 6 and 12 months on).
     """
     from workbench.store import (
         read_assessments,
@@ -87,6 +91,7 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
         read_measurements,
         read_pdsa_cycles,
         read_teams,
+        read_waves,
     )
 
     stamp = as_of_timestamp(as_of)
@@ -109,9 +114,12 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
                 f"no data for {asked}: the collaborative's data run from {months.min()} to "
                 f"{months.max()}; choose a month in that range.")
     with shared_preparation():  # the tidy frame is prepared once for all the roll-ups
-        return _rollups(collab["name"], rp, stamp, target, measurements, indicators, teams,
-                        assessments, cycles, read_change_ideas(engine),
-                        flags_as_of(read_flags(engine), stamp), most_improved_n)
+        frames = _rollups(collab["name"], rp, stamp, target, measurements, indicators, teams,
+                          assessments, cycles, read_change_ideas(engine),
+                          flags_as_of(read_flags(engine), stamp), most_improved_n)
+        frames.update(spread_frames(frames["time_to_target"], measurements, indicators, teams,
+                                    read_waves(engine), rp))
+    return frames
 
 
 def _rollups(name: str, rp: pd.Period | None, stamp: pd.Timestamp | None, target: float,

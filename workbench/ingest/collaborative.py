@@ -28,7 +28,7 @@ from workbench.model import (
     merged_settings,
     period_problem,
 )
-from workbench.store import create_database, read_collaborative, utcnow
+from workbench.store import create_database, launch_package, read_collaborative, utcnow
 from workbench.store import schema as s
 
 __all__ = [
@@ -352,6 +352,7 @@ def write_collaborative(conn: Connection, definition: dict[str, Any]) -> None:
                        (s.change_ideas, "change_ideas")):
         if definition[key]:
             conn.execute(table.insert(), definition[key])
+    launch_package(conn)  # v1 of the change package, every wave joins with it
 
 
 def init_collaborative(db: str | None, config: str | Path) -> Engine:
