@@ -29,6 +29,15 @@ GB peak (server + kernels), page 0.06 s. No cap: 30 kernels (30x), 5.41 GB (16.5
 119 s (every kernel building at once on 2 cores). Default cap (16 in all, 10 per app): 10
 kernels (10x), 1.92 GB (5.9x), median page of the 10 served 56 s, the 20 others the busy page
 in 0.44 s (503, retrying by itself).
+
+The same with 30 Chromium pages (`--browser-viewers`), 2026-12-01, load average 45-90 (other
+engineers' runs plus these 30 pages): the baseline page painted its first widget in 2.79 s;
+with 30 at once no page painted within 300 s, capped or not: the kernels sat idle, unconnected,
+while the starved browser loaded its scripts, and the then 120 s cull shut them down (30 of 30
+without the cap, 10 of 10 with it; the busy pages retried by themselves and took the freed
+places: 20 kernels). Peak memory 5.34 GB without the cap, 2.16 GB with it. Hence the idle
+timeout of 300 s; a figure for first paint under 30 real viewers (each on their own computer)
+needs a machine that is not also running the 30 browsers.
 """
 
 from __future__ import annotations
