@@ -93,31 +93,36 @@ def build(folder: Path, teams: int, indicators: int, months: int) -> tuple[str, 
     """(database path, last month in it)."""
     from workbench.demo.build import build_demo
 
-    db = str(folder / f"demo-{teams}.db")
-    build_demo(db, teams=teams, indicators=indicators, months=months,
-               districts=max(3, teams // 40))
+    db = folder / f"demo-{teams}x{indicators}x{months}.db"
+    if not db.exists():  # --keep DIR reuses a collaborative built before
+        build_demo(str(db), teams=teams, indicators=indicators, months=months,
+                   districts=max(3, teams // 40))
     last = pd.Period("2024-11", freq="M") + months - 1
-    return db, str(last)
+    return str(db), str(last)
 
 
 def next_month_file(db: str, last: str, path: Path) -> str:
-    """The month after `last` for every team and indicator, as a tidy CSV; returns it."""
+    """The month after `last` for every team and indicator, as a tidy CSV; returns it.
+
+    The import accepts months up to next month only: a demo whose data reach further (36
+    months from 2024-11 end in 2027-10) gets a file of this month's counts, jittered (the
+    same rows, revised: an import of the same size)."""
     import numpy as np
 
     from workbench.store import open_engine, read_measurements
 
+    new = min(pd.Period(last, freq="M") + 1, pd.Period.now("M"))
     m = read_measurements(open_engine(db))
-    m = m[m["period"] == pd.Period(last, freq="M")]
+    m = m[m["period"] == (new - 1 if new > pd.Period(last, freq="M") else new)]
     rng = np.random.default_rng(20261101)
     den = m["denominator"]
     jitter = rng.integers(-2, 3, len(m))
     num = (m["numerator"] + jitter).clip(lower=0)
     num = num.where(den.isna(), num.clip(upper=den))
-    new = str(pd.Period(last, freq="M") + 1)
-    pd.DataFrame({"team_id": m["team_id"], "indicator_id": m["indicator_id"], "period": new,
+    pd.DataFrame({"team_id": m["team_id"], "indicator_id": m["indicator_id"], "period": str(new),
                   "numerator": num.round().astype("Int64"),
                   "denominator": den.round().astype("Int64")}).to_csv(path, index=False)
-    return new
+    return str(new)
 
 
 def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
@@ -218,7 +223,7 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int) -
 
     with stage(rows, "import") as s:
         result = import_file(engine, csv)
-        s["note"] = f"{result.new} new rows of {period}"
+        s["note"] = f"{period}: {result.new} new, {result.revised} revised rows"
     with stage(rows, "validate") as s:
         summary = run_validation(engine, period)
         s["note"] = f"{summary['open']} open flags"
