@@ -155,14 +155,33 @@ def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
 
 
 def reports(db: str, period: str, teams: list[str] | None, out: Path, workers: int,
-            notebook: str = "team_report") -> Any:
+            notebook: str = "team_report", executor: Any = None) -> Any:
     from workbench.reports.batch import run_reports
 
     result = run_reports(db, period, notebook, teams=teams, out_dir=out, workers=workers,
-                         force=True, progress=False)
+                         force=True, progress=False, executor=executor)
     failed = result.failed
     assert not failed, f"{len(failed)} failed: {failed[0].team_id} {failed[0].error_summary}"
     return result
+
+
+def dask_seconds(db: str, period: str, teams: list[str], out: Path) -> dict[int, float]:
+    """Wall seconds a report on a Dask LocalCluster of 1 and of 2 worker processes (the
+    cluster's start and each worker's first kernel excluded: one warm-up report a worker)."""
+    from workbench.reports.dask_engine import DaskExecutor
+
+    seconds = {}
+    for workers in (1, 2):
+        executor = DaskExecutor.connect(cluster="local", workers=workers)
+        try:
+            reports(db, period, teams[:workers], out / f"dask-warm{workers}", 1,
+                    executor=executor)
+            started = time.perf_counter()
+            reports(db, period, teams, out / f"dask{workers}", 1, executor=executor)
+            seconds[workers] = (time.perf_counter() - started) / len(teams)
+        finally:
+            executor.close()
+    return seconds
 
 
 def per_report_cpu(db: str, period: str, teams: list[str], out: Path) -> float:
@@ -186,6 +205,8 @@ def main() -> None:
                         help="team reports measured (extrapolated to every team); default "
                              "100, or 12 with --quick")
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it")
+    parser.add_argument("--dask", action="store_true",
+                        help="also the team reports on a Dask LocalCluster of 1 and 2 workers")
     args = parser.parse_args()
     quick = args.quick or args.teams is None
     teams_n = args.teams or QUICK["teams"]
@@ -195,10 +216,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cycle-") as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        run(folder, teams_n, indicators, months, sample)
+        run(folder, teams_n, indicators, months, sample, args.dask)
 
 
-def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int) -> None:
+def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
+        dask: bool = False) -> None:
     from workbench.reports.cycle import teams_due_a_visit
     from workbench.reports.folder import INDEX_NAME, MANIFEST_NAME
     from workbench.store import open_engine, read_teams
@@ -259,6 +281,10 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int) -
     print(f"per team report, wall: 1 worker {one_report[1]:.2f} s, 2 workers "
           f"{one_report[2]:.2f} s; 1 / 2 workers {one_report[1] / one_report[2]:.2f}x "
           f"(goal >= 1.7x)")
+    if dask:
+        on_dask = dask_seconds(db, period, chosen, folder / "dask")
+        print(f"Dask LocalCluster, wall a report: 1 worker {on_dask[1]:.2f} s, 2 workers "
+              f"{on_dask[2]:.2f} s; {on_dask[1] / on_dask[2]:.2f}x (goal >= 1.7x)")
     print(f"per-report CPU (1 worker, warm kernel): 24 teams {small_cpu:.2f} s, {teams_n} teams "
           f"{big_cpu:.2f} s, ratio {big_cpu / small_cpu:.2f} (goal within 10 %: "
           f"{'ok' if abs(big_cpu / small_cpu - 1) <= 0.10 else 'MISSED'})")
