@@ -240,7 +240,7 @@ def test_a_notebook_without_team_id_runs_once_with_the_papermill_engine(
      "T09, T10, T11, T12, …."),
     (["--period", PERIOD, "--notebook", "monthly"],
      "Error: Unknown notebook 'monthly': use one of team_report, site_visit_brief, "
-     "collaborative_summary, or the path of an .ipynb file."),
+     "collaborative_summary, synthesis, or the path of an .ipynb file."),
 ])
 def test_report_rejects_bad_input_with_a_clear_error(demo_db: str, tmp_path: Path,
                                                      args: list[str], message: str) -> None:

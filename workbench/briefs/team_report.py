@@ -236,8 +236,9 @@ class TeamReport:
         return _("Dots are monthly values; grey steps are the expected range (control limits). "
                  "Large red diamonds are months outside the limits (astronomical points); a "
                  "dashed red centre line means a shift or too few crossings in that phase. "
-                 "Markers at the top are PDSA cycles; a new phase starts after an adopted "
-                 "change.")
+                 "PDSA cycles are the markers in the lane under the chart; a new phase starts "
+                 "after an adopted change. A grey square marks a month left out of the limits "
+                 "(an open data-error flag).")
 
     def figures(self) -> list[tuple[str, Any]]:
         """(indicator_id, annotated control chart) for every indicator with data."""

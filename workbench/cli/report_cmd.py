@@ -71,7 +71,8 @@ def _split_teams(_ctx: click.Context, _param: click.Parameter,
 @db_option
 @period_option
 @click.option("--notebook", default="team_report", show_default=True, metavar="NAME|PATH",
-              help="team_report, site_visit_brief, collaborative_summary, or an .ipynb path.")
+              help="team_report, site_visit_brief, collaborative_summary, synthesis or an "
+                   ".ipynb path.")
 @click.option("--teams", callback=_split_teams, metavar="T01,T02",
               help="Only these teams (default: every team).")
 @click.option("--out", "out_dir", default="reports", show_default=True, metavar="DIR",
@@ -101,7 +102,7 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
     kept with the error banner and the command exits 1 at the end. Reports whose data,
     notebook and parameters have not changed are skipped (use --force to redo them), so an
     interrupted batch resumes where it stopped (Ctrl-C marks the reports not run
-    'interrupted' and exits 130). collaborative_summary runs once. --lang fr writes the
+    'interrupted' and exits 130). collaborative_summary and synthesis run once. --lang fr writes the
     reports in French (headings, charts, months, numbers). The reports share one
     bokeh-<version>.min.js in their folder (--self-contained: each embeds its own).
     --scheduler / --cluster run them on Dask workers, each with its own warm kernel.

@@ -101,6 +101,7 @@ NOTEBOOKS: dict[str, str] = {
     "team_report": N_("Monthly coaching report"),
     "site_visit_brief": N_("Site visit brief"),
     "collaborative_summary": N_("Collaborative summary"),
+    "synthesis": N_("Synthesis meeting pack"),
 }
 #: The template embeds BokehJS once, so notebooks must not (see `workbench.charts`).
 KERNEL_ENV = {"WORKBENCH_BOKEHJS": "template"}
