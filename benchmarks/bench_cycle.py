@@ -93,31 +93,36 @@ def build(folder: Path, teams: int, indicators: int, months: int) -> tuple[str, 
     """(database path, last month in it)."""
     from workbench.demo.build import build_demo
 
-    db = str(folder / f"demo-{teams}.db")
-    build_demo(db, teams=teams, indicators=indicators, months=months,
-               districts=max(3, teams // 40))
+    db = folder / f"demo-{teams}x{indicators}x{months}.db"
+    if not db.exists():  # --keep DIR reuses a collaborative built before
+        build_demo(str(db), teams=teams, indicators=indicators, months=months,
+                   districts=max(3, teams // 40))
     last = pd.Period("2024-11", freq="M") + months - 1
-    return db, str(last)
+    return str(db), str(last)
 
 
 def next_month_file(db: str, last: str, path: Path) -> str:
-    """The month after `last` for every team and indicator, as a tidy CSV; returns it."""
+    """The month after `last` for every team and indicator, as a tidy CSV; returns it.
+
+    The import accepts months up to next month only: a demo whose data reach further (36
+    months from 2024-11 end in 2027-10) gets a file of this month's counts, jittered (the
+    same rows, revised: an import of the same size)."""
     import numpy as np
 
     from workbench.store import open_engine, read_measurements
 
+    new = min(pd.Period(last, freq="M") + 1, pd.Period.now("M"))
     m = read_measurements(open_engine(db))
-    m = m[m["period"] == pd.Period(last, freq="M")]
+    m = m[m["period"] == (new - 1 if new > pd.Period(last, freq="M") else new)]
     rng = np.random.default_rng(20261101)
     den = m["denominator"]
     jitter = rng.integers(-2, 3, len(m))
     num = (m["numerator"] + jitter).clip(lower=0)
     num = num.where(den.isna(), num.clip(upper=den))
-    new = str(pd.Period(last, freq="M") + 1)
-    pd.DataFrame({"team_id": m["team_id"], "indicator_id": m["indicator_id"], "period": new,
+    pd.DataFrame({"team_id": m["team_id"], "indicator_id": m["indicator_id"], "period": str(new),
                   "numerator": num.round().astype("Int64"),
                   "denominator": den.round().astype("Int64")}).to_csv(path, index=False)
-    return new
+    return str(new)
 
 
 def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
@@ -150,14 +155,33 @@ def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
 
 
 def reports(db: str, period: str, teams: list[str] | None, out: Path, workers: int,
-            notebook: str = "team_report") -> Any:
+            notebook: str = "team_report", executor: Any = None) -> Any:
     from workbench.reports.batch import run_reports
 
     result = run_reports(db, period, notebook, teams=teams, out_dir=out, workers=workers,
-                         force=True, progress=False)
+                         force=True, progress=False, executor=executor)
     failed = result.failed
     assert not failed, f"{len(failed)} failed: {failed[0].team_id} {failed[0].error_summary}"
     return result
+
+
+def dask_seconds(db: str, period: str, teams: list[str], out: Path) -> dict[int, float]:
+    """Wall seconds a report on a Dask LocalCluster of 1 and of 2 worker processes (the
+    cluster's start and each worker's first kernel excluded: one warm-up report a worker)."""
+    from workbench.reports.dask_engine import DaskExecutor
+
+    seconds = {}
+    for workers in (1, 2):
+        executor = DaskExecutor.connect(cluster="local", workers=workers)
+        try:
+            reports(db, period, teams[:workers], out / f"dask-warm{workers}", 1,
+                    executor=executor)
+            started = time.perf_counter()
+            reports(db, period, teams, out / f"dask{workers}", 1, executor=executor)
+            seconds[workers] = (time.perf_counter() - started) / len(teams)
+        finally:
+            executor.close()
+    return seconds
 
 
 def per_report_cpu(db: str, period: str, teams: list[str], out: Path) -> float:
@@ -181,6 +205,8 @@ def main() -> None:
                         help="team reports measured (extrapolated to every team); default "
                              "100, or 12 with --quick")
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it")
+    parser.add_argument("--dask", action="store_true",
+                        help="also the team reports on a Dask LocalCluster of 1 and 2 workers")
     args = parser.parse_args()
     quick = args.quick or args.teams is None
     teams_n = args.teams or QUICK["teams"]
@@ -190,10 +216,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cycle-") as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        run(folder, teams_n, indicators, months, sample)
+        run(folder, teams_n, indicators, months, sample, args.dask)
 
 
-def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int) -> None:
+def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
+        dask: bool = False) -> None:
     from workbench.reports.cycle import teams_due_a_visit
     from workbench.reports.folder import INDEX_NAME, MANIFEST_NAME
     from workbench.store import open_engine, read_teams
@@ -218,7 +245,7 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int) -
 
     with stage(rows, "import") as s:
         result = import_file(engine, csv)
-        s["note"] = f"{result.new} new rows of {period}"
+        s["note"] = f"{period}: {result.new} new, {result.revised} revised rows"
     with stage(rows, "validate") as s:
         summary = run_validation(engine, period)
         s["note"] = f"{summary['open']} open flags"
@@ -254,6 +281,10 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int) -
     print(f"per team report, wall: 1 worker {one_report[1]:.2f} s, 2 workers "
           f"{one_report[2]:.2f} s; 1 / 2 workers {one_report[1] / one_report[2]:.2f}x "
           f"(goal >= 1.7x)")
+    if dask:
+        on_dask = dask_seconds(db, period, chosen, folder / "dask")
+        print(f"Dask LocalCluster, wall a report: 1 worker {on_dask[1]:.2f} s, 2 workers "
+              f"{on_dask[2]:.2f} s; {on_dask[1] / on_dask[2]:.2f}x (goal >= 1.7x)")
     print(f"per-report CPU (1 worker, warm kernel): 24 teams {small_cpu:.2f} s, {teams_n} teams "
           f"{big_cpu:.2f} s, ratio {big_cpu / small_cpu:.2f} (goal within 10 %: "
           f"{'ok' if abs(big_cpu / small_cpu - 1) <= 0.10 else 'MISSED'})")

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -134,3 +138,39 @@ def test_cycle_without_a_period_is_a_usage_error(demo_db: str, tmp_path: Path) -
     result = CliRunner().invoke(main, ["cycle", "--db", demo_db, "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "Missing option '--period'" in result.output
+
+
+def test_ctrl_c_during_the_reports_exits_130_and_the_later_stages_are_not_run(
+        demo_db: str, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "cycle", "--db", demo_db, "--period", PERIOD,
+         "--out", str(out), "--workers", "1", "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    manifest = out / PERIOD / "manifest.json"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if manifest.exists() and json.loads(manifest.read_text())["reports"].get(
+                    "team_report", {}).get("T01", {}).get("status") == "ok":
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("T01's report never finished")
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert "Error: interrupted; the reports not written are marked 'interrupted'." in stderr
+    data = json.loads(manifest.read_text())
+    assert {k: v["status"] for k, v in _stages(data).items()} == {
+        "import": "ok", "validate": "ok", "team_reports": "interrupted",
+        "site_visit_briefs": "not run", "collaborative_summary": "not run"}
+    statuses = {e["status"] for e in data["reports"]["team_report"].values()}
+    assert statuses == {"ok", "interrupted"}
+    assert len(data["reports"]["team_report"]) == 24

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.options import db_option, period_option
+from workbench.cli.options import db_option, lang_option, period_option
 from workbench.cli.report_cmd import engine_options, open_executor
 
 __all__ = ["cycle"]
@@ -27,9 +27,11 @@ __all__ = ["cycle"]
               help="Seconds one cell may run before its report fails.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar per stage on stderr.")
+@lang_option
 def cycle(db: str | None, period: str | None, imports: tuple[Path, ...], out_dir: str,
           workers: int | None, scheduler: str | None, cluster: str | None,
-          self_contained: bool, force: bool, timeout: float, progress: bool) -> None:
+          self_contained: bool, force: bool, timeout: float, progress: bool,
+          lang: str | None) -> None:
     """The month's cycle: import, validate, every report, the index of the month.
 
     Imports each --import file (all rows or none), runs every data-quality rule, writes every
@@ -56,7 +58,7 @@ def cycle(db: str | None, period: str | None, imports: tuple[Path, ...], out_dir
         result = run_cycle(engine, period, imports=imports, out_dir=out_dir,
                            workers=workers or default_workers(), executor=executor,
                            self_contained=self_contained, force=force, progress=progress,
-                           timeout=timeout)
+                           timeout=timeout, lang=lang)
     finally:
         if executor is not None:
             executor.close()

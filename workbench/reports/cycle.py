@@ -201,10 +201,11 @@ def run_cycle(db: str | Engine, period: str, *, imports: Sequence[str | Path] = 
               out_dir: str | Path = "reports", workers: int = 1,
               executor: Executor | None = None, fmt: Format = "html",
               self_contained: bool = False, force: bool = False, progress: bool = True,
-              timeout: float | None = 600) -> CycleResult:
+              timeout: float | None = 600, lang: str | None = None) -> CycleResult:
     """Import, validate and write every report of `period` into `out_dir/<period>/` (see the
     module docstring). Never raises for a failing stage; `KeyboardInterrupt` ends the cycle
-    with the stages not run marked `not run` (and `exit_code` 130)."""
+    with the stages not run marked `not run` (and `exit_code` 130). `lang`: the reports'
+    language (`run_reports`)."""
     from workbench.store.engine import as_engine
 
     started = time.perf_counter()
@@ -214,7 +215,7 @@ def run_cycle(db: str | Engine, period: str, *, imports: Sequence[str | Path] = 
     stages: list[StageResult] = []
     report_options: dict[str, Any] = dict(
         out_dir=out_dir, workers=workers, fmt=fmt, force=force, progress=progress,
-        timeout=timeout, executor=executor, self_contained=self_contained)
+        timeout=timeout, executor=executor, self_contained=self_contained, lang=lang)
     visit_date = default_visit_date(period)
 
     def reports(name: str, teams: Callable[[], list[str] | None]) -> StageResult:
