@@ -6,6 +6,7 @@ and `workbench.charts`. Tags: see notebooks/README.md.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import nbformat as nbf
@@ -25,8 +26,12 @@ def heading(text: str, note: str = ""):
     """A section heading (and a paragraph under it) in the report's language: a code cell,
     so that `_()` translates it and `make messages` extracts it."""
     source = f'render.heading(_("{text}"), 2)'
+    if note.startswith('_("') and note.endswith('")') and len(note) > 70:
+        # a long paragraph: adjacent literals within the line length (one message all the same)
+        parts = textwrap.wrap(note[3:-2], 76, drop_whitespace=False, break_on_hyphens=False)
+        note = "_(\n" + "\n".join(f'    "{part}"' for part in parts) + ")"
     if note:
-        source = f"render.join({source}, render.note({note}))"
+        source = f"render.join(\n    {source},\n    render.note({note}))"
     return code(source, "remove-input")
 
 
