@@ -144,7 +144,8 @@ def test_no_half_written_report_is_left_behind(journey: Journey) -> None:
     for path in journey.files_after_stop:
         if path.suffix == ".html":
             assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path.name
-    leftovers = [p.name for p in journey.files_after_stop if p.name.startswith(".")]
+    # a report is written to `.<name>.<random>.tmp` and renamed into place
+    leftovers = [p.name for p in journey.files_after_stop if p.name.endswith(".tmp")]
     assert leftovers == []
 
 
