@@ -1,4 +1,4 @@
-"""Write the three report notebooks (outputs stripped). Run: python notebooks/make_notebooks.py
+"""Write the report notebooks (outputs stripped). Run: python notebooks/make_notebooks.py
 
 The notebooks are thin: parameters, then calls into `workbench.briefs`, `workbench.notebook.render`
 and `workbench.charts`. Tags: see notebooks/README.md.
@@ -6,6 +6,7 @@ and `workbench.charts`. Tags: see notebooks/README.md.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import nbformat as nbf
@@ -25,8 +26,12 @@ def heading(text: str, note: str = ""):
     """A section heading (and a paragraph under it) in the report's language: a code cell,
     so that `_()` translates it and `make messages` extracts it."""
     source = f'render.heading(_("{text}"), 2)'
+    if note.startswith('_("') and note.endswith('")') and len(note) > 70:
+        # a long paragraph: adjacent literals within the line length (one message all the same)
+        parts = textwrap.wrap(note[3:-2], 76, drop_whitespace=False, break_on_hyphens=False)
+        note = "_(\n" + "\n".join(f'    "{part}"' for part in parts) + ")"
     if note:
-        source = f"render.join({source}, render.note({note}))"
+        source = f"render.join(\n    {source},\n    render.note({note}))"
     return code(source, "remove-input")
 
 
@@ -147,6 +152,50 @@ render.heading(_("Collaborative summary: {month}").format(month=summary.period_l
              "remove-input"),
         heading("Assessment scores"),
         code("charts.show(summary.assessment_figure())", "remove-input"),
+    ],
+    "synthesis": [
+        code('''
+period: str = ""  # YYYY-MM of the meeting; empty: the latest month in the data
+db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
+wave: str = ""  # a wave code to look at that wave's teams only; empty: every team
+''' + LANG, "parameters"),
+        SETUP,
+        code('''
+pack = briefs.synthesis_data(briefs.engine_for(db_url), period, wave)
+render.join(render.heading(pack.title, 1), render.note(_(
+    "These are associations in observational data, not proof that a change causes an "
+    "improvement: teams choose what to adopt and when. Each change's effect is the shift of "
+    "its adopting teams after adoption minus the shift of teams that had not adopted it over "
+    "the same months (a 95 per cent interval).")))
+''', "remove-input"),
+        heading("Change ideas ranked by evidence, per indicator"),
+        code('render.table(pack.ranked_table(), briefs.SYNTHESIS_COLUMNS["ranked"],\n'
+             '             empty=_("No change idea has been tested yet."))', "remove-input"),
+        heading("Adopting teams before and after (months since adoption)",
+                note='_("One panel per team that adopted the change alone; grey: the months '
+                     'before the change was expected to act, blue: from then on; dashed '
+                     'lines: the median of each phase.")'),
+        code("charts.show_many(pack.figures())", "remove-input"),
+        heading("Changes adopted together",
+                note='_("A team that adopted several changes on one indicator within a month '
+                     'cannot tell which one worked: these adoptions count for none of them.")'),
+        code('render.table(pack.together_table(), briefs.SYNTHESIS_COLUMNS["together"],\n'
+             '             empty=_("No team adopted several changes together."))',
+             "remove-input"),
+        heading("Team innovations other teams took up"),
+        code('render.table(pack.innovations_table(), briefs.SYNTHESIS_COLUMNS["innovations"],\n'
+             '             empty=_("No team innovation has been tested by another team yet."))',
+             "remove-input"),
+        heading("Changes abandoned everywhere"),
+        code('render.table(pack.abandoned, briefs.SYNTHESIS_COLUMNS["abandoned"],\n'
+             '             empty=_("No change idea was abandoned by every team that tested '
+             'it."))', "remove-input"),
+        heading("Draft of the refined change package",
+                note='_("A proposal for the meeting to edit: kept changes with what teams '
+                     'learned, team innovations to add, abandoned changes to drop. Save the '
+                     'agreed version with workbench package draft --save.")'),
+        code('render.table(pack.draft_table(), briefs.SYNTHESIS_COLUMNS["draft"])',
+             "remove-input"),
     ],
 }
 

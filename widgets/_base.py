@@ -58,7 +58,7 @@ class FormBase(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types: VBox
                  user: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._engine = as_engine(db_or_engine)
-        self.user = user or current_user()
+        self.user = current_user(user)  # under JupyterHub always the hub's user
         self.team_id = team_id
         self._message = w.HTML(layout=w.Layout(min_height="1.5em"))
         self._field_errors: dict[str, w.HTML] = {}

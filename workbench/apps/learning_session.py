@@ -34,6 +34,7 @@ import pandas as pd
 
 from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext, in_voila
+from workbench.apps.practices_panel import PracticesPanel
 from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
 from workbench.charts import data as chartdata
 from workbench.charts.data import month_label
@@ -137,6 +138,9 @@ class LearningSessionApp(WorkbenchApp):
         self.month.observe(self.guard(self._on_month_change), "value")
         self.as_of.observe(self.guard(self._on_as_of_change), "value")
         self.presentation.observe(self.guard(self._on_presentation_change), "value")
+        self.practices = PracticesPanel(  # "what is working" (workbench.apps.practices_panel)
+            lambda: (self.measurements, self.indicators, self.cycles, self.ideas), self.guard)
+        self.practices.follow(self.indicator, self.as_of)
         filters = w.HBox([self.indicator, self.wave, self.district, self.month, self.as_of,
                           self.presentation], layout=w.Layout(flex_flow="row wrap"))
         section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
@@ -145,6 +149,7 @@ class LearningSessionApp(WorkbenchApp):
         self.body.children = (
             filters, self.status, *charts,
             section("Most improved teams and the changes they adopted"), self.improved,
+            section("What is working: change ideas with the best evidence"), self.practices,
             *self._probes,
         )
 

@@ -3,7 +3,9 @@
 - `team_report_data(engine, team_id, period)` — the monthly team report;
 - `site_visit_brief_data(engine, team_id, visit_date)` — the coach's brief before a visit;
 - `collaborative_summary_data(engine, period)` — the collaborative summary (delegates the
-  roll-ups to `workbench.briefs.summary.collaborative_rollup`).
+  roll-ups to `workbench.briefs.summary.collaborative_rollup`);
+- `synthesis_data(engine, period, wave)` — the synthesis-meeting pack (what works, the draft
+  of the refined change package; `workbench.briefs.synthesis`).
 
 Each returns a dataclass of frames and values already formatted for people (percentages as
 `85.3%`, months as `Jan 2025`); the notebooks render them with `workbench.notebook.render` and draw
@@ -26,6 +28,7 @@ from workbench.briefs.site_visit_brief import (
     SiteVisitBrief,
     site_visit_brief_data,
 )
+from workbench.briefs.synthesis import SYNTHESIS_COLUMNS, SynthesisPack, synthesis_data
 from workbench.briefs.tables import COLUMNS, engine_for, resolve_period, set_report_language
 from workbench.briefs.team_report import (
     BASELINE_MONTHS,
@@ -39,8 +42,10 @@ __all__ = [
     "COLUMNS",
     "NO_NEW_DATA",
     "STALLED_DAYS",
+    "SYNTHESIS_COLUMNS",
     "CollaborativeSummary",
     "SiteVisitBrief",
+    "SynthesisPack",
     "TeamReport",
     "collaborative_medians",
     "collaborative_summary_data",
@@ -48,5 +53,6 @@ __all__ = [
     "resolve_period",
     "set_report_language",
     "site_visit_brief_data",
+    "synthesis_data",
     "team_report_data",
 ]

@@ -158,7 +158,7 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
                months: int = 24, districts: int = 3) -> Engine:
     """Create the demo collaborative database at `db` (path or URL) and return its engine.
 
-    `teams`, `indicators`, `months` (from 2024-11) and `districts` size it (`DemoSize`; the
+    `teams`, `indicators`, `months` (ending 2026-10) and `districts` size it (`DemoSize`; the
     defaults are the embedded demo, and a larger one has the same kinds of data, PDSA ramps,
     visits and injected problems, in proportion). A size the generator cannot build raises
     ConfigError before anything is touched.

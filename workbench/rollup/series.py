@@ -234,11 +234,17 @@ def pdsa_events(cycles: pd.DataFrame | None,
         for date, kind, label, detail in marks:
             for ind in inds:
                 rows.append((cyc.team_id, ind, int(cast(SupportsInt, cyc.cycle_id)),
-                             pd.Timestamp(date), pd.Period(date, freq="M"), kind, label,
-                             detail, cyc.change_id, name,
+                             date, None, kind, label, detail, cyc.change_id, name,
                              int(cast(SupportsInt, cyc.cycle_number)), title))
-    return pd.DataFrame(rows, columns=EVENT_COLUMNS).sort_values(
-        ["team_id", "indicator_id", "date"], kind="stable").reset_index(drop=True)
+    events = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    if events.empty:
+        return events
+    dates = pd.Series(events["date"].unique())  # each date parsed once, then looked up
+    stamps = pd.Series([pd.Timestamp(d) for d in dates], index=dates)
+    events["date"] = events["date"].map(stamps)
+    events["period"] = events["date"].dt.to_period("M")
+    return events.sort_values(["team_id", "indicator_id", "date"], kind="stable").reset_index(
+        drop=True)
 
 
 def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,

@@ -22,6 +22,14 @@ from workbench.store.measurements import (
     read_revisions,
     tidy,
 )
+from workbench.store.packages import (
+    join_wave,
+    launch_package,
+    package_label,
+    read_package,
+    read_package_versions,
+    save_package_version,
+)
 from workbench.store.records import (
     get_indicator,
     get_team,
@@ -66,4 +74,6 @@ __all__ = [
     "record_write", "read_audit",
     "ROLES", "User", "add_user", "authorize", "get_user", "list_users", "remove_user",
     "users_defined",
+    "join_wave", "launch_package", "package_label", "read_package", "read_package_versions",
+    "save_package_version",
 ]

@@ -67,6 +67,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "import": ("importing data", ("analyst", "admin")),
     "report": ("writing reports", ("analyst", "admin")),
     "learning_session": ("running a learning session", ("facilitator", "admin")),
+    "change_package": ("saving a change package version", ("facilitator", "analyst", "admin")),
     "users": ("managing users", ("admin",)),
 }
 
