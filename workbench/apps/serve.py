@@ -48,7 +48,7 @@ from workbench.apps.serve_guard import (
 )
 from workbench.errors import ConfigError
 from workbench.paths import voila_apps_dir
-from workbench.store.engine import as_engine, engine_url
+from workbench.store.engine import as_engine, engine_url, masked_url
 
 __all__ = [
     "APP_ORDER",
@@ -315,7 +315,7 @@ def start_server(
     check_caps(max_kernels, max_kernels_per_app)
     engine = as_engine(db)
     url = engine_url(engine)
-    shown = engine.url.render_as_string(hide_password=True)
+    shown = masked_url(engine)
     if not isinstance(db, Engine):
         engine.dispose()
     folder = (apps_dir or voila_apps_dir()).resolve()

@@ -26,11 +26,11 @@ def init(db: str | None, config: Path) -> None:
     Example: workbench init --db amtsl.db --config collaborative.yaml
     """
     from workbench.ingest.collaborative import init_collaborative
-    from workbench.store import status_counts
+    from workbench.store import masked_url, status_counts
 
     engine = init_collaborative(db, config)
     counts = status_counts(engine)
-    shown = engine.url.render_as_string(hide_password=True)
+    shown = masked_url(engine)
     click.echo(f"Created {counts['collaborative']!r} in {shown}: "
                f"{counts['teams']} teams, {counts['indicators']} indicators, "
                f"{counts['waves']} waves.")

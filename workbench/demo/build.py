@@ -96,7 +96,7 @@ from workbench.demo.teams import DemoTeams
 from workbench.demo.visits import DemoVisits
 from workbench.errors import StoreError
 from workbench.ingest.collaborative import write_collaborative
-from workbench.store import create_database, resolve_url
+from workbench.store import create_database, masked_url, resolve_url
 from workbench.store import schema as s
 from workbench.store.bulk import bulk_insert, bulk_insert_ids
 from workbench.store.engine import _engine
@@ -202,7 +202,7 @@ def demo_target(db: str | None) -> DemoTarget:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return _sqlite_target(Path(parsed.database))
-    where = parsed.render_as_string(hide_password=True)
+    where = masked_url(parsed)
     engine = _engine(url)
     try:
         with engine.connect() as conn:

@@ -148,7 +148,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         loader.dispose()
 
 
-def _req(doc: _Doc, obj: dict, key: str, path: str, kind: type | tuple = str) -> Any:
+def _req(doc: _Doc, obj: dict[str, Any], key: str, path: str,
+         kind: type | tuple[type, ...] = str) -> Any:
     if key not in obj or obj[key] is None or obj[key] == "":
         raise doc.fail(f"{path}.{key}" if path else key, "is required")
     value = obj[key]
@@ -158,14 +159,15 @@ def _req(doc: _Doc, obj: dict, key: str, path: str, kind: type | tuple = str) ->
     return value
 
 
-def _choice(doc: _Doc, obj: dict, key: str, path: str, choices: tuple, default: str) -> str:
+def _choice(doc: _Doc, obj: dict[str, Any], key: str, path: str, choices: tuple[str, ...],
+            default: str) -> str:
     value = obj.get(key, default)
     if value not in choices:
         raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(choices)}, not {_r(value)}")
-    return value
+    return str(value)
 
 
-def _list(doc: _Doc, obj: dict, key: str, path: str = "") -> list:
+def _list(doc: _Doc, obj: dict[str, Any], key: str, path: str = "") -> list[Any]:
     value = obj.get(key) or []
     if not isinstance(value, list):
         raise doc.fail(f"{path}.{key}" if path else key, "must be a list (items starting "
@@ -173,7 +175,7 @@ def _list(doc: _Doc, obj: dict, key: str, path: str = "") -> list:
     return value
 
 
-def _number(doc: _Doc, obj: dict, key: str, path: str, default: float) -> float:
+def _number(doc: _Doc, obj: dict[str, Any], key: str, path: str, default: float) -> float:
     value = obj.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise doc.fail(f"{path}.{key}", f"must be a number, not {_r(value)}")
@@ -195,14 +197,31 @@ def _code(doc: _Doc, value: Any, key: str) -> str:
 
 
 def load_collaborative(path: str | Path) -> dict[str, Any]:
-    """Parse and check a collaborative YAML; returns normalised records for every table."""
+    """Parse and check a collaborative YAML; returns normalised records for every table.
+
+    Read top to bottom: the collaborative (name, phase, start, settings), its indicators,
+    waves, teams (each in a known wave), aims (each about a known indicator), learning
+    sessions and change package; the first mistake is a `ConfigError` naming key and line.
+    """
     doc = _Doc(Path(path))
     data = doc.data
     if not isinstance(data, dict):
         raise doc.fail("", "the top level must be a mapping with keys collaborative, "
                            "indicators, waves, teams")
+    collab = _collaborative(doc, data)
+    indicators = _indicators(doc, data)
+    waves = _waves(doc, data)
+    teams = _teams(doc, data, {w["wave_id"]: w for w in waves})
+    collab["aims"] = _aims(doc, _req(doc, data, "collaborative", "", dict),
+                           {i["indicator_id"] for i in indicators})
+    return {"collaborative": collab, "indicators": indicators, "waves": waves, "teams": teams,
+            "learning_sessions": _sessions(doc, data), "change_ideas": _changes(doc, data)}
+
+
+def _collaborative(doc: _Doc, data: dict[str, Any]) -> dict[str, Any]:
+    """The `collaborative:` section and the `settings:` overrides."""
     top = _req(doc, data, "collaborative", "", dict)
-    collab = {
+    collab: dict[str, Any] = {
         "name": str(_req(doc, top, "name", "collaborative")),
         "topic": str(top.get("topic", "")),
         "phase": _choice(doc, top, "phase", "collaborative", ("demonstration", "spread"),
@@ -225,7 +244,11 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         except ConfigError as exc:
             raise doc.fail("settings.language", str(exc)) from exc
     collab["settings"] = merged_settings(overrides)
+    return collab
 
+
+def _indicators(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `indicators:` list (codes unique, targets on their scale)."""
     indicators = []
     seen: set[str] = set()
     for i, ind in enumerate(_req(doc, data, "indicators", "", list)):
@@ -259,7 +282,11 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "unit": str(ind.get("unit", "%" if kind == "proportion" else "")),
             "sort_order": i,
         })
+    return indicators
 
+
+def _waves(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `waves:` list."""
     waves = []
     for i, wave in enumerate(_req(doc, data, "waves", "", list)):
         path = f"waves[{i}]"
@@ -271,8 +298,12 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "start_period": _period(doc, _req(doc, wave, "start_period", path, str),
                                     f"{path}.start_period"),
         })
-    wave_ids = {w["wave_id"]: w for w in waves}
+    return waves
 
+
+def _teams(doc: _Doc, data: dict[str, Any], wave_ids: dict[str, dict[str, Any]]
+           ) -> list[dict[str, Any]]:
+    """The `teams:` list (codes unique, each in a defined wave)."""
     teams = []
     team_ids: set[str] = set()
     for i, team in enumerate(_req(doc, data, "teams", "", list)):
@@ -298,7 +329,12 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "coach": str(team.get("coach", "")),
             "joined_period": _period(doc, joined, f"{path}.joined"),
         })
+    return teams
 
+
+def _aims(doc: _Doc, top: dict[str, Any], seen: set[str]) -> list[dict[str, Any]]:
+    """The collaborative's `aims:` (each about a defined indicator, if it names one)."""
+    aims: list[dict[str, Any]] = []
     for i, aim in enumerate(_list(doc, top, "aims", "collaborative")):
         path = f"collaborative.aims[{i}]"
         if not isinstance(aim, dict):
@@ -306,10 +342,14 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         ind = aim.get("indicator")
         if ind is not None and str(ind) not in seen:
             raise doc.fail(f"{path}.indicator", f"unknown indicator {_r(ind)}")
-        collab["aims"].append({"aim": str(_req(doc, aim, "aim", path)),
+        aims.append({"aim": str(_req(doc, aim, "aim", path)),
                                "indicator_id": None if ind is None else str(ind),
                                "target": aim.get("target"), "by": aim.get("by")})
+    return aims
 
+
+def _sessions(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `learning_sessions:` list (dates as YYYY-MM-DD)."""
     sessions = []
     for i, ls in enumerate(_list(doc, data, "learning_sessions")):
         path = f"learning_sessions[{i}]"
@@ -322,7 +362,11 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             raise doc.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {_r(date)}")
         sessions.append({"name": str(_req(doc, ls, "name", path)), "date": date,
                          "wave_id": ls.get("wave")})
+    return sessions
 
+
+def _changes(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `change_package:` list."""
     changes = []
     for i, ch in enumerate(_list(doc, data, "change_package")):
         path = f"change_package[{i}]"
@@ -337,8 +381,7 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "team_id": None,
             "indicator_ids": [str(x) for x in ch.get("indicators", [])],
         })
-    return {"collaborative": collab, "indicators": indicators, "waves": waves, "teams": teams,
-            "learning_sessions": sessions, "change_ideas": changes}
+    return changes
 
 
 def write_collaborative(conn: Connection, definition: dict[str, Any]) -> None:
