@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from workbench.demo import DemoSize
+
 PYTHON = sys.executable
 
 
@@ -58,22 +60,30 @@ def _workbench(*args: str) -> None:
                    stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
 
 
-def measure(db: Path, size: dict[str, int], notebook: bool) -> dict[str, tuple[float, float]]:
-    """The figures of one size (the demo is built at `db`)."""
+def measure(db: Path, size: DemoSize, notebook: bool, label: str
+            ) -> dict[str, tuple[float, float]]:
+    """The figures of one size (the demo is built at `db`), each printed as it is measured."""
     from workbench.demo import build_demo
     from workbench.store import open_engine, status_counts
 
-    figures = {"demo build": timed(lambda: build_demo(str(db), **size).dispose(), _self_cpu)}
+    figures: dict[str, tuple[float, float]] = {}
+
+    def record(stage: str, figure: tuple[float, float]) -> None:
+        figures[stage] = figure
+        print(f"  {label}: {stage}: {figure[0]:.2f} s wall, {figure[1]:.2f} s CPU", flush=True)
+
+    record("demo build", timed(lambda: build_demo(str(db), **size._asdict()).dispose(),
+                               _self_cpu))
     period = status_counts(open_engine(str(db)))["last_period"]
-    figures["summary --json"] = timed(
+    record("summary --json", timed(
         lambda: _workbench("summary", "--db", str(db), "--period", period, "--json"),
-        _children_cpu)
+        _children_cpu))
     if notebook:
         out = db.parent / f"reports-{db.stem}"
-        figures["summary notebook"] = timed(
+        record("summary notebook", timed(
             lambda: _workbench("report", "--db", str(db), "--period", period, "--notebook",
                                "collaborative_summary", "--workers", "1", "--out", str(out),
-                               "--no-progress"), _children_cpu)
+                               "--no-progress"), _children_cpu))
     return figures
 
 
@@ -85,12 +95,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--districts", type=int, default=0, help="default: teams ÷ 100, ≥ 3")
     parser.add_argument("--skip-notebook", action="store_true")
     args = parser.parse_args(argv)
-    big = {"teams": args.teams, "indicators": args.indicators, "months": args.months,
-           "districts": args.districts or max(3, args.teams // 100)}
-    label = "{teams} × {indicators} × {months}".format(**big)
+    big = DemoSize(args.teams, args.indicators, args.months,
+                   args.districts or max(3, args.teams // 100))
+    label = f"{big.teams} × {big.indicators} × {big.months}"
     with tempfile.TemporaryDirectory() as tmp:
-        small = measure(Path(tmp) / "demo24.db", {}, not args.skip_notebook)
-        large = measure(Path(tmp) / "demoN.db", big, not args.skip_notebook)
+        small = measure(Path(tmp) / "demo24.db", DemoSize(), not args.skip_notebook, "24 × 6 × 24")
+        large = measure(Path(tmp) / "demoN.db", big, not args.skip_notebook, label)
     print(f"{'stage':<18}{'24 × 6 × 24 wall':>18}{'cpu':>8}{label + ' wall':>22}{'cpu':>8}"
           f"{'ratio wall':>12}{'ratio cpu':>11}")
     for stage, (wall, cpu) in small.items():
