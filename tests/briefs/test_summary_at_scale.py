@@ -29,9 +29,9 @@ def test_past_48_teams_the_small_multiples_show_the_most_and_least_improved(sixt
     summary = collaborative_summary_data(sixty)
     figure = summary.small_multiples("AMTSL")
     assert isinstance(figure, Column)
-    title, grid = figure.children
-    assert title.text == ("<b>The 24 most and 24 least improved of 60 teams (gain from "
-                          "baseline)</b>")
+    head, grid = figure.children
+    assert head.title.text == ("The 24 most and 24 least improved of 60 teams (gain from "
+                               "baseline)")
     gains = summary.rollup["gains"]
     teams = gains[(gains["level"] == "team") & (gains["indicator_id"] == "AMTSL")
                   & gains["improvement_pp"].notna()].sort_values(

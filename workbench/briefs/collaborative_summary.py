@@ -48,13 +48,19 @@ def _extremes(gains: pd.DataFrame, indicator_id: str, teams: Any) -> list[str] |
 
 
 def _titled(figure: Any, text: str) -> Any:
-    """The figure under a line of text (a bokeh column)."""
-    import html
-
+    """The figure under a line of text: a bokeh column whose first row is an empty plot with
+    only a title (a Div would need BokehJS's widgets bundle, which reports do not load)."""
     from bokeh.layouts import column
-    from bokeh.models.widgets import Div
+    from bokeh.models.annotations import Title
+    from bokeh.plotting import figure as new_figure
 
-    return column(Div(text=f"<b>{html.escape(text)}</b>"), figure)
+    head = new_figure(height=34, width=640, toolbar_location=None, min_border=0,
+                      title=Title(text=text, text_font_size="13px"))
+    head.axis.visible = False
+    head.grid.visible = False
+    head.outline_line_color = None
+    head.scatter([0], [0], alpha=0)  # an invisible point: a plot needs a renderer
+    return column(head, figure)
 
 
 @dataclass
