@@ -140,7 +140,7 @@ def _r(value: Any) -> str:
     return text if len(text) <= 60 else text[:60] + "…"
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(node: yaml.Node) -> Any:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
