@@ -16,8 +16,8 @@ counts, jittered), then times the monthly cycle stage by stage, as `workbench cy
   summary       the collaborative summary notebook, once
 
 It prints each stage's wall and CPU seconds (this process and its kernels), the peak memory
-(this process, and its largest kernel), the per-report CPU at 24 teams (the embedded demo,
-same sample size) and at N teams and their ratio (goal: within 10 %), the ratio of the batch
+(this process, and its largest kernel), the per-report CPU at 24 teams (a demo of the same
+indicators and months) and at N teams and their ratio (goal: within 10 %), the ratio of the batch
 to the in-process floor measured in the same run (the same report's data, figures and tables
 in this process without a kernel: goal <= 2x), 1 vs 2 workers (goal >= 1.7x), the report
 folder's size for every team (goal <= 400 MB at 2,000 teams) and the whole cycle's wall time
@@ -268,9 +268,10 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
 
     floor = floor_seconds(db, period, chosen[: min(len(chosen), 20)], folder / "floor")
     big_cpu = per_report_cpu(db, period, chosen[: min(len(chosen), 12)], folder / "cpu-big")
-    small_db, small_last = build(folder, 24, 6, 24)
-    small_cpu = per_report_cpu(small_db, small_last, [f"T{i:02d}" for i in range(1, 13)],
-                               folder / "cpu-24")
+    # the same collaborative but for its size: 24 teams, the same indicators and months
+    small_db, small_last = build(folder, 24, indicators, months)
+    small_cpu = per_report_cpu(small_db, min(period, small_last),
+                               [f"T{i:02d}" for i in range(1, 13)], folder / "cpu-24")
 
     print()
     print(f"{'stage':<32}{'wall s':>9}{'cpu s':>9}  note")
