@@ -7,9 +7,9 @@ a number (text in a count column, as SQLite allows); Ctrl-C arrives once two rep
 written; the same command then finishes the batch. The run happens once (module fixture);
 each test reads one thing the analyst sees.
 
-The batch behaviour is NAME=cycle's (issue 12, "Analyst: reports and batches"): the parts
-their branch has not landed on main yet are non-strict xfails that say so, and turn into
-passes when it lands.
+The batch behaviour is NAME=cycle's (issue 12, "Analyst: reports and batches"): Ctrl-C
+exits 130 with one line, reports not run are "interrupted" in the manifest and the index, a
+corrupt stored value fails only its team's report and the failure names the record.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ TEAMS = ["T01", "T02", "T03", "T04", "T05", "T06"]
 BROKEN = ("T05", "PPH", "2026-09")  # its newest numerator becomes 'garbage'
 #: seconds a report batch of six teams may take on a loaded 2-core machine
 BATCH_SECONDS = 600
-CYCLE = ("NAME=cycle's batch behaviour (issue 12), not on main yet: ")
 
 
 @dataclass
@@ -149,7 +148,6 @@ def test_no_half_written_report_is_left_behind(journey: Journey) -> None:
     assert leftovers == []
 
 
-@pytest.mark.xfail(strict=False, reason=CYCLE + "exit code 130 and no traceback on Ctrl-C")
 def test_ctrl_c_exits_130_with_one_line_and_no_traceback(journey: Journey) -> None:
     stopped = journey.interrupted
     assert stopped.returncode == 130, stopped.stderr[-2000:]
@@ -158,8 +156,6 @@ def test_ctrl_c_exits_130_with_one_line_and_no_traceback(journey: Journey) -> No
     assert "report(s) not run; run the same command again" in stopped.stderr
 
 
-@pytest.mark.xfail(strict=False, reason=CYCLE + "reports not run are 'interrupted' in the "
-                                               "manifest and the index")
 def test_the_index_lists_the_reports_not_run_as_interrupted(journey: Journey) -> None:
     statuses = {t: e["status"] for t, e in _entries(journey.manifest_after_stop).items()}
     assert set(statuses) == set(TEAMS)
@@ -178,7 +174,6 @@ def test_the_rerun_finishes_the_batch_and_exits_1_naming_the_failed_report(
     assert set(statuses.values()) <= {"ok", "skipped", "failed"}
 
 
-@pytest.mark.xfail(strict=False, reason=CYCLE + "a corrupt stored value fails only its team")
 def test_only_the_broken_team_fails_and_the_others_are_written(journey: Journey) -> None:
     statuses = {t: e["status"] for t, e in _entries(journey.manifest_after_rerun).items()}
     assert [t for t, st in statuses.items() if st == "failed"] == [BROKEN[0]]
@@ -187,7 +182,6 @@ def test_only_the_broken_team_fails_and_the_others_are_written(journey: Journey)
             assert (journey.out / PERIOD / f"{team}.html").exists(), team
 
 
-@pytest.mark.xfail(strict=False, reason=CYCLE + "the failure names the record")
 def test_the_broken_teams_failure_names_team_indicator_month_and_column(
         journey: Journey) -> None:
     team, indicator, month = BROKEN
