@@ -1,4 +1,4 @@
-"""Write the three report notebooks (outputs stripped). Run: python notebooks/make_notebooks.py
+"""Write the report notebooks (outputs stripped). Run: python notebooks/make_notebooks.py
 
 The notebooks are thin: parameters, then calls into `workbench.briefs`, `workbench.notebook.render`
 and `workbench.charts`. Tags: see notebooks/README.md.
@@ -6,6 +6,7 @@ and `workbench.charts`. Tags: see notebooks/README.md.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import nbformat as nbf
@@ -21,14 +22,27 @@ def code(source: str, *tags: str):
     return cell
 
 
-def md(source: str):
-    return nbf.v4.new_markdown_cell(source.strip())
+def heading(text: str, note: str = ""):
+    """A section heading (and a paragraph under it) in the report's language: a code cell,
+    so that `_()` translates it and `make messages` extracts it."""
+    source = f'render.heading(_("{text}"), 2)'
+    if note.startswith('_("') and note.endswith('")') and len(note) > 70:
+        # a long paragraph: adjacent literals within the line length (one message all the same)
+        parts = textwrap.wrap(note[3:-2], 76, drop_whitespace=False, break_on_hyphens=False)
+        note = "_(\n" + "\n".join(f'    "{part}"' for part in parts) + ")"
+    if note:
+        source = f"render.join(\n    {source},\n    render.note({note}))"
+    return code(source, "remove-input")
 
 
 SETUP = code("from workbench import briefs, charts\n"
+             "from workbench.i18n import gettext as _\n"
              "from workbench.notebook import render\n\n"
+             "briefs.set_report_language(db_url, lang)\n"
              "charts.setup_notebook()",
              "remove-cell")
+LANG = ('lang: str = ""  # report language: en, fr; empty: $WORKBENCH_LANG, then the '
+        "collaborative's default\n")
 
 NOTEBOOKS = {
     "team_report": [
@@ -36,39 +50,38 @@ NOTEBOOKS = {
 team_id: str = "T01"  # team code
 period: str = ""  # YYYY-MM; empty: the latest month in the data
 db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
-''', "parameters"),
+''' + LANG, "parameters"),
         SETUP,
         code('''
 report = briefs.team_report_data(briefs.engine_for(db_url), team_id, period)
-render.heading(f"{report.team_label}: monthly report for {report.period_label}", 1)
+render.heading(_("{team}: monthly report for {month}").format(
+    team=report.team_label, month=report.period_label), 1)
 ''', "remove-input"),
-        md("## Headline: each indicator this month"),
+        heading("Headline: each indicator this month"),
         code('render.join(render.table(report.headline, briefs.COLUMNS["headline"]),\n'
              '            render.note(report.signal_legend))', "remove-input"),
-        md("## Charts\nDots are monthly values; grey steps are the expected range (control "
-           "limits). Large red diamonds are months outside the limits (astronomical points); a "
-           "dashed red centre line means a shift or too few crossings in that phase. Markers "
-           "at the top are PDSA cycles; a new phase starts after an adopted change."),
+        heading("Charts", note="report.chart_guide"),
         code("charts.show_many(report.figures())", "remove-input"),
-        md("## PDSA cycles in progress"),
+        heading("PDSA cycles in progress"),
         code('render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"],\n'
-             '             empty="No PDSA cycle in progress.")', "remove-input"),
-        md("## PDSA cycles finished this month"),
+             '             empty=_("No PDSA cycle in progress."))', "remove-input"),
+        heading("PDSA cycles finished this month"),
         code('render.table(report.pdsa_finished, briefs.COLUMNS["pdsa"],\n'
-             '             empty="No PDSA cycle finished this month.")', "remove-input"),
-        md("## Open data flags"),
-        code('render.table(report.open_flags, briefs.COLUMNS["flags"], empty="No open flags.")',
+             '             empty=_("No PDSA cycle finished this month."))', "remove-input"),
+        heading("Open data flags"),
+        code('render.table(report.open_flags, briefs.COLUMNS["flags"], empty=_("No open flags."))',
              "remove-input"),
-        md("## Last coaching visit"),
+        heading("Last coaching visit"),
         code('render.join(\n'
              '    render.note(report.last_visit_text),\n'
              '    render.table(report.visit_actions, briefs.COLUMNS["actions"],\n'
-             '                 empty="No actions recorded."),\n'
+             '                 empty=_("No actions recorded.")),\n'
              '    render.table(report.recounts, briefs.COLUMNS["recounts"],\n'
-             '                 caption="Data verification", empty="No recounts at this visit."),\n'
+             '                 caption=_("Data verification"),\n'
+             '                 empty=_("No recounts at this visit.")),\n'
              ')',
              "remove-input"),
-        md("## Assessment score"),
+        heading("Assessment score"),
         code("charts.show(report.assessment_figure())", "remove-input"),
     ],
     "site_visit_brief": [
@@ -76,32 +89,33 @@ render.heading(f"{report.team_label}: monthly report for {report.period_label}",
 team_id: str = "T01"  # team code
 visit_date: str = ""  # YYYY-MM-DD of the visit; empty: today
 db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
-''', "parameters"),
+''' + LANG, "parameters"),
         SETUP,
         code('''
 brief = briefs.site_visit_brief_data(briefs.engine_for(db_url), team_id, visit_date)
-render.heading(f"Site visit brief: {brief.team_label}, visit on {brief.visit_date}", 1)
+render.heading(_("Site visit brief: {team}, visit on {date}").format(
+    team=brief.team_label, date=brief.visit_date_label), 1)
 ''', "remove-input"),
         code('render.join(\n'
-             '    render.heading(f"What changed {brief.since_label}", 2),\n'
+             '    render.heading(_("What changed {since}").format(since=brief.since_label), 2),\n'
              '    render.table(brief.changes, briefs.COLUMNS["changes"]),\n'
              ')', "remove-input"),
-        md("## Signals on the charts"),
+        heading("Signals on the charts"),
         code('render.join(render.table(brief.signals, briefs.COLUMNS["signals"]),\n'
              '            render.note(brief.signal_legend))', "remove-input"),
-        md("## Data flags to verify in person"),
+        heading("Data flags to verify in person"),
         code('render.table(brief.flags_to_verify, briefs.COLUMNS["flags"],\n'
-             '             empty="No open data flags: pick one month to recount at random.")',
+             '             empty=_("No open data flags: pick one month to recount at random."))',
              "remove-input"),
-        md("## Stalled PDSA cycles (no change of stage for more than 45 days)"),
+        heading("Stalled PDSA cycles (no change of stage for more than 45 days)"),
         code('render.table(brief.stalled_pdsas, briefs.COLUMNS["stalled"],\n'
-             '             empty="No stalled PDSA cycle.")', "remove-input"),
-        md("## Actions agreed at the last visit"),
+             '             empty=_("No stalled PDSA cycle."))', "remove-input"),
+        heading("Actions agreed at the last visit"),
         code('render.table(brief.previous_actions, briefs.COLUMNS["actions"],\n'
-             '             empty="No earlier actions.")', "remove-input"),
-        md("## Suggested questions"),
+             '             empty=_("No earlier actions."))', "remove-input"),
+        heading("Suggested questions"),
         code("render.bullets(brief.questions)", "remove-input"),
-        md("## Charts"),
+        heading("Charts"),
         code("charts.show_many(brief.report.figures())", "remove-input"),
     ],
     "collaborative_summary": [
@@ -109,34 +123,79 @@ render.heading(f"Site visit brief: {brief.team_label}, visit on {brief.visit_dat
 period: str = ""  # YYYY-MM; empty: the latest month in the data
 indicator_id: str = "AMTSL"  # indicator of the small multiples, funnel and pooled chart
 db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
-''', "parameters"),
+''' + LANG, "parameters"),
         SETUP,
         code('''
 summary = briefs.collaborative_summary_data(briefs.engine_for(db_url), period)
-render.heading(f"Collaborative summary: {summary.period_label}", 1)
+render.heading(_("Collaborative summary: {month}").format(month=summary.period_label), 1)
 ''', "remove-input"),
-        md("## Every indicator this month"),
+        heading("Every indicator this month"),
         code('render.table(summary.overview, briefs.COLUMNS["overview"])', "remove-input"),
-        md("## Teams needing attention"),
+        heading("Teams needing attention"),
         code('render.table(summary.attention, briefs.COLUMNS["attention"],\n'
-             '             empty="No team needs special attention this month.")', "remove-input"),
-        md("## Team × indicator status"),
+             '             empty=_("No team needs special attention this month."))',
+             "remove-input"),
+        heading("Team × indicator status"),
         code("charts.show(summary.status_matrix_figure())", "remove-input"),
-        md("## Share of teams at target"),
+        heading("Share of teams at target"),
         code("charts.show(summary.attainment_figure())", "remove-input"),
-        md("## All teams pooled"),
+        heading("All teams pooled"),
         code("charts.show(summary.pooled_figure(indicator_id))", "remove-input"),
-        md("## Every team side by side"),
+        heading("Every team side by side"),
         code("charts.show(summary.small_multiples(indicator_id))", "remove-input"),
-        md("## Funnel: this month, by size"),
+        heading("Funnel: this month, by size"),
         code("charts.show(summary.funnel_figure(indicator_id))", "remove-input"),
-        md("## Wave cohorts (months since joining)"),
+        heading("Wave cohorts (months since joining)"),
         code("charts.show(summary.wave_figure(indicator_id))", "remove-input"),
-        md("## Most improved teams"),
+        heading("Most improved teams"),
         code('render.table(summary.most_improved_table(), briefs.COLUMNS["most_improved"])',
              "remove-input"),
-        md("## Assessment scores"),
+        heading("Assessment scores"),
         code("charts.show(summary.assessment_figure())", "remove-input"),
+    ],
+    "synthesis": [
+        code('''
+period: str = ""  # YYYY-MM of the meeting; empty: the latest month in the data
+db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
+wave: str = ""  # a wave code to look at that wave's teams only; empty: every team
+''' + LANG, "parameters"),
+        SETUP,
+        code('''
+pack = briefs.synthesis_data(briefs.engine_for(db_url), period, wave)
+render.join(render.heading(pack.title, 1), render.note(_(
+    "These are associations in observational data, not proof that a change causes an "
+    "improvement: teams choose what to adopt and when. Each change's effect is the shift of "
+    "its adopting teams after adoption minus the shift of teams that had not adopted it over "
+    "the same months (a 95 per cent interval).")))
+''', "remove-input"),
+        heading("Change ideas ranked by evidence, per indicator"),
+        code('render.table(pack.ranked_table(), briefs.SYNTHESIS_COLUMNS["ranked"],\n'
+             '             empty=_("No change idea has been tested yet."))', "remove-input"),
+        heading("Adopting teams before and after (months since adoption)",
+                note='_("One panel per team that adopted the change alone; grey: the months '
+                     'before the change was expected to act, blue: from then on; dashed '
+                     'lines: the median of each phase.")'),
+        code("charts.show_many(pack.figures())", "remove-input"),
+        heading("Changes adopted together",
+                note='_("A team that adopted several changes on one indicator within a month '
+                     'cannot tell which one worked: these adoptions count for none of them.")'),
+        code('render.table(pack.together_table(), briefs.SYNTHESIS_COLUMNS["together"],\n'
+             '             empty=_("No team adopted several changes together."))',
+             "remove-input"),
+        heading("Team innovations other teams took up"),
+        code('render.table(pack.innovations_table(), briefs.SYNTHESIS_COLUMNS["innovations"],\n'
+             '             empty=_("No team innovation has been tested by another team yet."))',
+             "remove-input"),
+        heading("Changes abandoned everywhere"),
+        code('render.table(pack.abandoned, briefs.SYNTHESIS_COLUMNS["abandoned"],\n'
+             '             empty=_("No change idea was abandoned by every team that tested '
+             'it."))', "remove-input"),
+        heading("Draft of the refined change package",
+                note='_("A proposal for the meeting to edit: kept changes with what teams '
+                     'learned, team innovations to add, abandoned changes to drop. Save the '
+                     'agreed version with workbench package draft --save.")'),
+        code('render.table(pack.draft_table(), briefs.SYNTHESIS_COLUMNS["draft"])',
+             "remove-input"),
     ],
 }
 

@@ -228,7 +228,7 @@ def test_one_failure_table_for_imports_and_forms() -> None:
     assert failures_frame().empty
 
 
-def test_model_imports_nothing_from_workbench_but_errors() -> None:
+def test_model_imports_nothing_from_workbench_but_errors_and_i18n() -> None:
     import ast
     from pathlib import Path
 
@@ -238,4 +238,7 @@ def test_model_imports_nothing_from_workbench_but_errors() -> None:
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                  for alias in node.names}
-    assert {m for m in imported if m and m.startswith("workbench")} == {"workbench.errors"}
+    assert {m for m in imported if m and m.startswith("workbench")} <= {"workbench",
+                                                                        "workbench.errors"}
+    assert "i18n" in {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                      and node.module == "workbench" for alias in node.names}

@@ -68,6 +68,13 @@ def test_the_wheel_carries_every_shipped_folder_under_workbench(
     assert missing == []
 
 
+def test_the_wheel_carries_every_translation_catalogue(wheel_names: list[str]) -> None:
+    locale = ROOT / "workbench" / "i18n" / "locale"
+    catalogues = sorted(str(p.relative_to(ROOT)) for p in locale.rglob("*.[mp]o"))
+    assert "workbench/i18n/locale/fr/LC_MESSAGES/workbench.mo" in catalogues
+    assert [c for c in catalogues if c not in wheel_names] == []
+
+
 def test_every_module_of_the_library_is_in_the_wheel(wheel_names: list[str]) -> None:
     modules = _source_files("workbench", "*.py")
     missing = [m for m in modules if f"workbench/{m}" not in wheel_names]

@@ -26,7 +26,8 @@ CLI, the apps' query strings, the store's own write function, the demo generator
   `parse_count` raises `ValidationFailed` instead; `parse_counts` is the vectorised form
   (it applies `read_count` to the distinct values, so both always agree).
 - **Value formats** — `format_percent` (`85.3%`), `format_count` (`1234`, never `1234.0`),
-  `format_pair` (`25 / 31`, never `25.0 / 31.0`; `25` without a denominator), `MISSING`
+  `format_pair` (`25 / 31`, never `25.0 / 31.0`; `25` without a denominator), in the
+  reader's locale through `workbench.i18n` (`87,3 %`, `1 234` in French), `MISSING`
   (`–`) for no value, `plain_text` ('' for None / NaN, for analytics that must not import the
   HTML helpers).
 - **Settings** — `DEFAULT_SETTINGS` (validation thresholds and tunables, data-quality
@@ -54,7 +55,9 @@ accept it, because data from existing systems comes in and the validator reviews
   add_revisions` (reading the calendar with `workbench.store.read_calendar`), `validate
   --period` and `export --as-of` (`parse_as_of`: the time's month).
 
-This module imports nothing from `workbench` but `workbench.errors`.
+This module imports nothing from `workbench` but `workbench.errors` and `workbench.i18n`
+(the locale formats). CSV, JSON and DHIS2 exports do not use the value formats: they stay
+locale-neutral.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from workbench import i18n
 from workbench.errors import ValidationFailed
 
 __all__ = [
@@ -353,11 +357,10 @@ def plain_text(value: Any) -> str:
 
 
 def format_count(value: Any) -> str:
-    """`1234` for a whole count (never `1234.0`), `MISSING` for none."""
+    """`1234` for a whole count (never `1234.0`; `1 234` in French), `MISSING` for none."""
     if _is_blank(value):
         return MISSING
-    number = float(value)
-    return str(int(number)) if number.is_integer() else f"{number:g}"
+    return i18n.format_count(value) or MISSING
 
 
 def format_pair(numerator: Any, denominator: Any) -> str:
@@ -370,10 +373,11 @@ def format_pair(numerator: Any, denominator: Any) -> str:
 
 
 def format_percent(value: Any, decimals: int = 1) -> str:
-    """`85.3%` for 0.853 (a proportion on the 0–1 scale), `MISSING` for none."""
+    """`85.3%` for 0.853 (a proportion on the 0–1 scale; `85,3 %` in French), `MISSING` for
+    none."""
     if _is_blank(value) or not math.isfinite(float(value)):
         return MISSING
-    return f"{float(value) * 100:.{decimals}f}%"
+    return i18n.format_percent(value, decimals)
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,6 +395,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "allowed_ranges": {},  # {indicator: [low, high]} on the value scale (0.9 = 90 %)
     "late_entry_backfill_months": 3,  # a batch with this many months or more is a backfill
     "assessment_target": 4.0,
+    "language": "",  # reports, apps and messages: en, fr (workbench.i18n); '' = English
 }
 
 

@@ -56,7 +56,8 @@ def test_summary_json_has_every_rollup_of_the_latest_month(small_db: str):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert list(out) == ["collaborative", "period", "indicators", "time_to_target", "waves",
-                         "assessments", "status_matrix", "most_improved"]
+                         "assessments", "status_matrix", "most_improved", "spread",
+                         "sustainability", "slipping"]
     assert out["collaborative"] == "Essential Obstetric and Newborn Care Collaborative"
     assert out["period"] == "2025-01"
     amtsl, pph, oxy = out["indicators"]

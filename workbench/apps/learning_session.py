@@ -34,7 +34,8 @@ import pandas as pd
 
 from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext, in_voila
-from workbench.briefs.summary import as_of_timestamp, cycles_as_of
+from workbench.apps.practices_panel import PracticesPanel
+from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
 from workbench.charts import data as chartdata
 from workbench.charts.data import month_label
 from workbench.charts.payload import (
@@ -55,6 +56,7 @@ from workbench.rollup import metrics as rollup
 from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
 from workbench.store import (
     read_change_ideas,
+    read_flags,
     read_indicators,
     read_measurements,
     read_pdsa_cycles,
@@ -136,6 +138,9 @@ class LearningSessionApp(WorkbenchApp):
         self.month.observe(self.guard(self._on_month_change), "value")
         self.as_of.observe(self.guard(self._on_as_of_change), "value")
         self.presentation.observe(self.guard(self._on_presentation_change), "value")
+        self.practices = PracticesPanel(  # "what is working" (workbench.apps.practices_panel)
+            lambda: (self.measurements, self.indicators, self.cycles, self.ideas), self.guard)
+        self.practices.follow(self.indicator, self.as_of)
         filters = w.HBox([self.indicator, self.wave, self.district, self.month, self.as_of,
                           self.presentation], layout=w.Layout(flex_flow="row wrap"))
         section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
@@ -144,6 +149,7 @@ class LearningSessionApp(WorkbenchApp):
         self.body.children = (
             filters, self.status, *charts,
             section("Most improved teams and the changes they adopted"), self.improved,
+            section("What is working: change ideas with the best evidence"), self.practices,
             *self._probes,
         )
 
@@ -235,7 +241,8 @@ class LearningSessionApp(WorkbenchApp):
         upto = self.measurements
         if self.period is not None:  # the charts as drawn for the reporting month
             upto = upto[upto["period"] <= self.period]
-        view = chartdata.chart_view(upto, self.indicators, self.cycles, self.ideas)
+        flags = flags_as_of(read_flags(self.engine), stamp)  # months left out of the limits
+        view = chartdata.chart_view(upto, self.indicators, self.cycles, self.ideas, flags)
         self.events, self.spc = view.events, view.spc
         self.matrix = rollup.status_matrix(  # the signal of the charts drawn (one status)
             self.measurements, self.indicators, self.teams, period=self.period,

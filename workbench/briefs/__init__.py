@@ -3,7 +3,9 @@
 - `team_report_data(engine, team_id, period)` — the monthly team report;
 - `site_visit_brief_data(engine, team_id, visit_date)` — the coach's brief before a visit;
 - `collaborative_summary_data(engine, period)` — the collaborative summary (delegates the
-  roll-ups to `workbench.briefs.summary.collaborative_rollup`).
+  roll-ups to `workbench.briefs.summary.collaborative_rollup`);
+- `synthesis_data(engine, period, wave)` — the synthesis-meeting pack (what works, the draft
+  of the refined change package; `workbench.briefs.synthesis`).
 
 Each returns a dataclass of frames and values already formatted for people (percentages as
 `85.3%`, months as `Jan 2025`); the notebooks render them with `workbench.notebook.render` and draw
@@ -12,15 +14,22 @@ carry nothing of another team except collaborative aggregates (the median).
 
 The code lives in one module per report — `workbench.briefs.team_report`,
 `workbench.briefs.site_visit_brief`, `workbench.briefs.collaborative_summary` — with what they share
-(table headers, notebook parameters) in `workbench.briefs.tables`; this module gathers their
+(table headers in the reader's language, notebook parameters: `db_url`, `period`, `lang`) in
+`workbench.briefs.tables`; this module gathers their
 public names, so the notebooks import one module (`from workbench import briefs`).
 """
 
 from __future__ import annotations
 
 from workbench.briefs.collaborative_summary import CollaborativeSummary, collaborative_summary_data
-from workbench.briefs.site_visit_brief import STALLED_DAYS, SiteVisitBrief, site_visit_brief_data
-from workbench.briefs.tables import COLUMNS, engine_for, resolve_period
+from workbench.briefs.site_visit_brief import (
+    NO_NEW_DATA,
+    STALLED_DAYS,
+    SiteVisitBrief,
+    site_visit_brief_data,
+)
+from workbench.briefs.synthesis import SYNTHESIS_COLUMNS, SynthesisPack, synthesis_data
+from workbench.briefs.tables import COLUMNS, engine_for, resolve_period, set_report_language
 from workbench.briefs.team_report import (
     BASELINE_MONTHS,
     TeamReport,
@@ -31,14 +40,19 @@ from workbench.briefs.team_report import (
 __all__ = [
     "BASELINE_MONTHS",
     "COLUMNS",
+    "NO_NEW_DATA",
     "STALLED_DAYS",
+    "SYNTHESIS_COLUMNS",
     "CollaborativeSummary",
     "SiteVisitBrief",
+    "SynthesisPack",
     "TeamReport",
     "collaborative_medians",
     "collaborative_summary_data",
     "engine_for",
     "resolve_period",
+    "set_report_language",
     "site_visit_brief_data",
+    "synthesis_data",
     "team_report_data",
 ]

@@ -10,6 +10,7 @@ public names for the notebooks.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, cast
 
 import numpy as np
@@ -18,47 +19,60 @@ from sqlalchemy import Engine
 
 from workbench.charts.series import is_percent
 from workbench.errors import NotFoundError, ValidationFailed
+from workbench.i18n import N_, TranslatedTable, format_number, set_language
+from workbench.i18n import gettext as _
+from workbench.ingest.collaborative import collaborative_language
 from workbench.model import is_period, parse_period, period_problem
 from workbench.store import open_engine
 
-__all__ = ["COLUMNS", "engine_for", "resolve_period"]
+__all__ = ["COLUMNS", "engine_for", "resolve_period", "set_report_language"]
 
-#: Column -> header of every table the notebooks show (`render.table(frame, COLUMNS[...])`).
-COLUMNS: dict[str, dict[str, str]] = {
-    "headline": {"indicator": "Indicator", "latest": "This month", "target": "Target",
-                 "target_met": "Target met", "vs_last_month": "Change vs last month",
-                 "vs_baseline": "Change vs baseline", "median": "Collaborative median",
-                 "signal": "Signal"},
-    "pdsa": {"change": "Change idea", "cycle": "Cycle", "title": "Title", "status": "Stage",
-             "start_date": "Started", "end_date": "Ended", "study_notes": "Study",
-             "act_decision": "Act", "next_steps": "Next steps"},
-    "flags": {"indicator_id": "Indicator", "month": "Month", "rule_code": "Rule",
-              "severity": "Severity", "message": "Why flagged", "reported": "Reported (num / den)",
-              "recount": "Records to recount"},
-    "actions": {"action": "Action", "owner": "Owner", "due": "Due"},
-    "recounts": {"indicator_id": "Indicator", "month": "Month",
-                 "reported_numerator": "Reported num.", "recounted_numerator": "Recounted num.",
-                 "reported_denominator": "Reported den.",
-                 "recounted_denominator": "Recounted den.", "factor": "Verification factor",
-                 "result": "Result"},
-    "changes": {"indicator": "Indicator", "then_month": "Then (month)", "then": "Then",
-                "now_month": "Now (month)", "now": "Now", "change": "Change"},
-    "signals": {"indicator": "Indicator", "latest": "Latest", "target": "Target",
-                "signal": "Signal"},
-    "stalled": {"change": "Change idea", "cycle": "Cycle", "title": "Title", "status": "Stage",
-                "last_change": "Last status change", "days_unchanged": "Days without change"},
-    "attention": {"team_id": "Team", "team": "Facility", "coach": "Coach", "why": "Why"},
-    "overview": {"indicator": "Indicator", "teams": "Teams reporting",
-                 "at_target": "Teams at target", "pooled": "All teams pooled",
-                 "median": "Median team", "target": "Target"},
-    "most_improved": {"indicator_id": "Indicator", "rank": "Rank", "team_id": "Team",
-                      "baseline": "Baseline", "latest": "Latest", "gain": "Gain"},
-}
+#: Column -> header of every table the notebooks show (`render.table(frame, COLUMNS[...])`),
+#: in the current language when read.
+COLUMNS: Mapping[str, dict[str, str]] = TranslatedTable({
+    "headline": {"indicator": N_("Indicator"), "latest": N_("This month"), "target": N_("Target"),
+                 "target_met": N_("Target met"), "vs_last_month": N_("Change vs last month"),
+                 "vs_baseline": N_("Change vs baseline"), "median": N_("Collaborative median"),
+                 "signal": N_("Signal")},
+    "pdsa": {"change": N_("Change idea"), "cycle": N_("Cycle"), "title": N_("Title"),
+             "status": N_("Stage"), "start_date": N_("Started"), "end_date": N_("Ended"),
+             "study_notes": N_("Study"), "act_decision": N_("Act"), "next_steps": N_("Next steps")},
+    "flags": {"indicator_id": N_("Indicator"), "month": N_("Month"), "rule_code": N_("Rule"),
+              "severity": N_("Severity"), "message": N_("Why flagged"),
+              "reported": N_("Reported (num / den)"), "recount": N_("Records to recount")},
+    "actions": {"action": N_("Action"), "owner": N_("Owner"), "due": N_("Due")},
+    "recounts": {"indicator_id": N_("Indicator"), "month": N_("Month"),
+                 "reported_numerator": N_("Reported num."),
+                 "recounted_numerator": N_("Recounted num."),
+                 "reported_denominator": N_("Reported den."),
+                 "recounted_denominator": N_("Recounted den."),
+                 "factor": N_("Verification factor"), "result": N_("Result")},
+    "changes": {"indicator": N_("Indicator"), "then_month": N_("Then (month)"), "then": N_("Then"),
+                "now_month": N_("Now (month)"), "now": N_("Now"), "change": N_("Change")},
+    "signals": {"indicator": N_("Indicator"), "latest": N_("Latest"), "target": N_("Target"),
+                "signal": N_("Signal")},
+    "stalled": {"change": N_("Change idea"), "cycle": N_("Cycle"), "title": N_("Title"),
+                "status": N_("Stage"), "last_change": N_("Last status change"),
+                "days_unchanged": N_("Days without change")},
+    "attention": {"team_id": N_("Team"), "team": N_("Facility"), "coach": N_("Coach"),
+                  "why": N_("Why")},
+    "overview": {"indicator": N_("Indicator"), "teams": N_("Teams reporting"),
+                 "at_target": N_("Teams at target"), "pooled": N_("All teams pooled"),
+                 "median": N_("Median team"), "target": N_("Target")},
+    "most_improved": {"indicator_id": N_("Indicator"), "rank": N_("Rank"), "team_id": N_("Team"),
+                      "baseline": N_("Baseline"), "latest": N_("Latest"), "gain": N_("Gain")},
+})
 
 
 def engine_for(db_url: str | None) -> Engine:
     """The engine of a notebook's `db_url` parameter ('' = $WORKBENCH_DB, then ./workbench.db)."""
     return open_engine(db_url or None)
+
+
+def set_report_language(db_url: str | None, lang: str | None) -> str:
+    """A report notebook's first step: its language is `lang` (the notebook's parameter), else
+    `$WORKBENCH_LANG`, else the collaborative's default (`workbench.i18n`); returns it."""
+    return set_language(collaborative_language(engine_for(db_url), lang or None))
 
 
 def resolve_period(measurements: pd.DataFrame, period: str | None) -> pd.Period:
@@ -80,15 +94,15 @@ def _change_words(delta: float, indicator: dict[str, Any]) -> str:
     if delta is None or pd.isna(delta) or not re.search(r"[1-9]", text):
         return text
     better = (delta > 0) == (indicator.get("direction", "increase") != "decrease")
-    return f"{text}, {'better' if better else 'worse'}"
+    return (_("{change}, better") if better else _("{change}, worse")).format(change=text)
 
 
 def _pp(delta: float, indicator: dict[str, Any]) -> str:
     if delta is None or pd.isna(delta):
         return "–"
     if is_percent(indicator):
-        return f"{delta * 100:+.1f} pts"
-    return f"{delta * float(indicator.get('multiplier') or 1):+,.1f}"
+        return _("{points} pts").format(points=format_number(delta * 100, 1, sign=True))
+    return format_number(delta * float(indicator.get("multiplier") or 1), 1, sign=True)
 
 
 def _indicator_dicts(indicators: pd.DataFrame) -> dict[str, dict[str, Any]]:

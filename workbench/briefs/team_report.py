@@ -11,6 +11,7 @@ computed once per kernel for one state of the measurements (`collaborative_media
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -21,8 +22,10 @@ from sqlalchemy import Engine
 from workbench.briefs.tables import _change_words, _indicator_dicts, _valid, resolve_period
 from workbench.charts import data as cd
 from workbench.charts.series import control_chart, format_value
+from workbench.i18n import format_count, format_date, format_number
+from workbench.i18n import gettext as _
 from workbench.model import plain_text
-from workbench.rollup.status import SIGNAL_LEGEND, signal_status
+from workbench.rollup.status import signal_legend, signal_status
 from workbench.store import (
     get_team,
     read_assessments,
@@ -34,11 +37,13 @@ from workbench.store import (
     read_recounts,
     read_visits,
 )
+from workbench.store.measurements import current_revisions, tidy, unreadable_counts
 from workbench.store.reads import measurements_state
 
 __all__ = [
     "BASELINE_MONTHS",
     "TeamReport",
+    "collaborative_figures",
     "collaborative_medians",
     "headline_table",
     "team_report_data",
@@ -93,40 +98,85 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
             "latest_value": value, "previous_value": prev_value, "baseline_value": baseline,
             "target_value": target, "median_value": median,
             "change_month_value": value - prev_value, "change_baseline_value": value - baseline,
-            "latest": format_value(value, info) if not np.isnan(value) else "no report",
+            "latest": format_value(value, info) if not np.isnan(value) else _("no report"),
             "target": format_value(target, info) if not np.isnan(target) else "–",
-            "target_met": "yes" if met else ("no" if met is False else "–"),
+            "target_met": _("yes") if met else (_("no") if met is False else "–"),
+            "met": met,
             "vs_last_month": _change_words(value - prev_value, info),
             "vs_baseline": _change_words(value - baseline, info),
             "median": format_value(median, info) if not np.isnan(median) else "–",
             "signal_status": sts.at[ind_id, "signal"] if known else "not enough data",
             "signal_rule": sts.at[ind_id, "rule"] if known else "",
             "signal": sts.at[ind_id, "words"] if known
-            else "not enough data: no month reported",
+            else _("not enough data: no month reported"),
         })
     return pd.DataFrame(rows)
 
 
 # Collaborative aggregates every team report shows (the median of each indicator and month),
-# computed once per kernel for one state of the data: keyed by the database URL and a
-# fingerprint of `measurement_revisions` (append-only: any change adds rows). They hold
-# nothing of one team that another team's report does not show as well.
+# computed once for one state of the data: by the report batch, which keeps them in a file
+# and names it in the environment (`CACHE_ENV`), else once per process, keyed by the database
+# URL and a fingerprint of `measurement_revisions` (append-only: any change adds rows). They
+# hold nothing of one team that another team's report does not show as well.
+CACHE_ENV = "WORKBENCH_COLLABORATIVE_CACHE"
 _COLLABORATIVE_CACHE: dict[tuple[str, tuple[Any, ...]], tuple[pd.Period | None, pd.Series]] = {}
 _CACHE_SIZE = 4
 
 
-def collaborative_medians(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
+def collaborative_figures(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
     """(latest month in the data, median of the teams' valid values by (period,
-    indicator_id)); cached in the process for the current state of the measurements."""
+    indicator_id)), computed from every team's rows.
+
+    A stored count that is not a number (`unreadable_counts`) is left out of the medians:
+    it fails the report of its own team (which reads it), never every team's."""
+    frame = current_revisions(engine)
+    frame = frame[frame["numerator"].notna() | frame["denominator"].notna()]
+    bad = unreadable_counts(frame)
+    if len(bad):
+        keys = set(zip(bad["team_id"], bad["indicator_id"], bad["period"], strict=True))
+        skip = [k in keys for k in zip(frame["team_id"], frame["indicator_id"],
+                                       frame["period"].astype(str), strict=True)]
+        frame = frame[~pd.Series(skip, index=frame.index)]
+    all_m = tidy(frame)
+    latest = all_m["period"].max() if len(all_m) else None
+    return latest, _valid(all_m).groupby(["period", "indicator_id"])["value"].median()
+
+
+def _from_batch_file() -> tuple[pd.Period | None, pd.Series] | None:
+    import os
+    import pickle
+
+    path = os.environ.get(CACHE_ENV, "")
+    if not path or not os.path.isfile(path):
+        return None
+    key = ("file:" + path, (os.path.getmtime(path),))
+    cached = _COLLABORATIVE_CACHE.get(key)
+    if cached is None:
+        with open(path, "rb") as handle:  # written by this workbench's report batch
+            cached = cast("tuple[pd.Period | None, pd.Series]", pickle.load(handle))
+        _remember(key, cached)
+    return cached
+
+
+def _remember(key: tuple[str, tuple[Any, ...]],
+              value: tuple[pd.Period | None, pd.Series]) -> None:
+    while len(_COLLABORATIVE_CACHE) >= _CACHE_SIZE:
+        _COLLABORATIVE_CACHE.pop(next(iter(_COLLABORATIVE_CACHE)))
+    _COLLABORATIVE_CACHE[key] = value
+
+
+def collaborative_medians(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
+    """`collaborative_figures` of the current data: from the report batch's file when one
+    is named in `$WORKBENCH_COLLABORATIVE_CACHE`, else cached in the process for the current
+    state of the measurements."""
+    from_batch = _from_batch_file()
+    if from_batch is not None:
+        return from_batch
     key = (engine.url.render_as_string(hide_password=False), measurements_state(engine))
     cached = _COLLABORATIVE_CACHE.get(key)
     if cached is None:
-        all_m = read_measurements(engine)
-        latest = all_m["period"].max() if len(all_m) else None
-        medians = _valid(all_m).groupby(["period", "indicator_id"])["value"].median()
-        while len(_COLLABORATIVE_CACHE) >= _CACHE_SIZE:
-            _COLLABORATIVE_CACHE.pop(next(iter(_COLLABORATIVE_CACHE)))
-        cached = _COLLABORATIVE_CACHE[key] = (latest, medians)
+        cached = collaborative_figures(engine)
+        _remember(key, cached)
     return cached
 
 
@@ -177,8 +227,18 @@ class TeamReport:
 
     @property
     def signal_legend(self) -> str:
-        """What the Signal column means, in one line (`SIGNAL_LEGEND`)."""
-        return SIGNAL_LEGEND
+        """What the Signal column means, in one line (`signal_legend`)."""
+        return signal_legend()
+
+    @property
+    def chart_guide(self) -> str:
+        """How to read the charts, in one paragraph."""
+        return _("Dots are monthly values; grey steps are the expected range (control limits). "
+                 "Large red diamonds are months outside the limits (astronomical points); a "
+                 "dashed red centre line means a shift or too few crossings in that phase. "
+                 "PDSA cycles are the markers in the lane under the chart; a new phase starts "
+                 "after an adopted change. A grey square marks a month left out of the limits "
+                 "(an open data-error flag).")
 
     def figures(self) -> list[tuple[str, Any]]:
         """(indicator_id, annotated control chart) for every indicator with data."""
@@ -202,8 +262,14 @@ class TeamReport:
     def last_visit_text(self) -> str:
         v = self.last_visit
         if not v:
-            return "No coaching visit recorded yet."
-        return f"{v['visit_date']}, by {v['coach']}: {plain_text(v.get('notes')) or 'no notes'}"
+            return _("No coaching visit recorded yet.")
+        when = plain_text(v["visit_date"])
+        try:
+            when = format_date(dt.date.fromisoformat(when[:10]))
+        except ValueError:
+            pass
+        return _("{date}, by {coach}: {notes}").format(
+            date=when, coach=v["coach"], notes=plain_text(v.get("notes")) or _("no notes"))
 
 
 def _load_team(engine: Engine, team_id: str, period: str | None) -> tuple[
@@ -246,14 +312,16 @@ def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.
         if key in cur.index:
             r = cast("pd.Series | pd.DataFrame", cur.loc[key])
             r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
-            reported.append(f"{plain_text(r['numerator']) or '–'} / "
-                            f"{plain_text(r['denominator']) or '–'}")
+            reported.append(f"{format_count(r['numerator']) or '–'} / "
+                            f"{format_count(r['denominator']) or '–'}")
         else:
-            reported.append("not reported")
+            reported.append(_("not reported"))
         i = info.get(cast(str, row.indicator_id), {})
         if i:
-            recount.append(f"{months[-1]}: count '{i.get('numerator_definition')}' and "
-                           f"'{i.get('denominator_definition')}' from the registers")
+            recount.append(_("{month}: count '{numerator}' and '{denominator}' from the "
+                             "registers").format(month=months[-1],
+                                                 numerator=i.get("numerator_definition"),
+                                                 denominator=i.get("denominator_definition")))
         else:
             recount.append("–")
     f["month"], f["reported"], f["recount"] = months, reported, recount
@@ -284,8 +352,12 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
 
         recounts = verification_table(recounts[recounts["visit_id"] == last_visit["visit_id"]])
         recounts["month"] = recounts["period"].map(cd.month_label)
-        recounts["result"] = np.where(recounts["in_band"], "agrees", "differs: check")
-        recounts["factor"] = recounts["vf"].map(lambda v: "–" if pd.isna(v) else f"{v:.2f}")
+        recounts["result"] = np.where(recounts["in_band"], _("agrees"), _("differs: check"))
+        recounts["factor"] = recounts["vf"].map(
+            lambda v: "–" if pd.isna(v) else format_number(v, 2))
+        for column in ("reported_numerator", "recounted_numerator", "reported_denominator",
+                       "recounted_denominator"):
+            recounts[column] = recounts[column].map(lambda v: format_count(v) or "–")
     else:
         recounts = recounts.iloc[0:0]
     assessments = read_assessments(engine, team_id=team_id)

@@ -31,6 +31,9 @@ from bokeh.plotting import figure
 
 from workbench.charts.data import month_label
 from workbench.charts.series import GREY, OKABE_ITO, WIDTH, _style_axes, format_value, is_percent
+from workbench.i18n import N_, format_count
+from workbench.i18n import gettext as _
+from workbench.rollup.status import signal_label
 
 __all__ = [
     "MATRIX_KEY",
@@ -49,14 +52,14 @@ __all__ = [
 C = OKABE_ITO
 #: signal status (`workbench.rollup.status.SIGNALS`) -> (icon, cell colour, words)
 SIGNAL_STYLE: dict[str, tuple[str, str, str]] = {
-    "improvement": ("▲", "#A6D1EE", "signal of improvement"),
-    "concern": ("▼", "#F5C97A", "signal of concern"),
-    "no signal": ("●", "#EEEEEE", "no signal"),
-    "not enough data": ("○", "#FFFFFF", "not enough data"),
+    "improvement": ("▲", "#A6D1EE", N_("signal of improvement")),
+    "concern": ("▼", "#F5C97A", N_("signal of concern")),
+    "no signal": ("●", "#EEEEEE", N_("no signal")),
+    "not enough data": ("○", "#FFFFFF", N_("not enough data")),
 }
 #: the matrix's key, under the chart
-MATRIX_KEY = ("▲ signal of improvement · ▼ signal of concern · ● no signal · ○ not enough data"
-              " · – not reported this month · ✓ target met")
+MATRIX_KEY = N_("▲ signal of improvement · ▼ signal of concern · ● no signal · ○ not enough "
+                 "data · – not reported this month · ✓ target met")
 _SERIES_COLOURS = [C["blue"], C["orange"], C["green"], C["vermillion"], C["purple"], C["sky"],
                    C["black"], C["yellow"]]
 
@@ -94,11 +97,14 @@ def status_matrix_sources(matrix: pd.DataFrame, indicators: pd.DataFrame,
         cells["colour"].append(colour)
         cells["text"].append(f"{icon} {value}{' ✓' if met and shown else ''}")
         cells["status"].append(status)
+        words = _(words)
+        if isinstance(rule, str) and rule:
+            rule = ", ".join(signal_label(part.strip()) for part in rule.split(","))
         cells["signal"].append(f"{words} ({rule})" if isinstance(rule, str) and rule
                                else words)
         cells["value"].append(value)
-        cells["target"].append("target met" if met else "below target"
-                               if pd.notna(row.target_met) else "no target")
+        cells["target"].append(_("target met") if met else _("below target")
+                               if pd.notna(row.target_met) else _("no target"))
         cells["latest"].append(month_label(row.latest_period) if pd.notna(row.latest_period)
                                else "–")
     return {"cells": cells}
@@ -133,19 +139,20 @@ def status_matrix_chart(matrix: pd.DataFrame, indicators: pd.DataFrame, *, perio
     src = ColumnDataSource(data["cells"], name="cells")
     header_lines = max((h.count("\n") for h in headers.values()), default=0)
     height = 90 + 12 * header_lines + 24 * len(teams)
-    title = "Where each team stands" + (f" in {month_label(period)}" if period else "")
+    title = (_("Where each team stands in {month}").format(month=month_label(period))
+             if period else _("Where each team stands"))
     fig = figure(x_range=FactorRange(*[headers[i] for i in inds]), y_range=FactorRange(*teams),
                  width=width, height=height, title=title, tools="save", toolbar_location=None,
                  x_axis_location="above")
-    fig.add_layout(Title(text=MATRIX_KEY, text_font_size="11px", text_font_style="italic"),
+    fig.add_layout(Title(text=_(MATRIX_KEY), text_font_size="11px", text_font_style="italic"),
                    "below")
     r = fig.add_glyph(src, Rect(x="column", y="team", width=0.96, height=0.9,
                                 fill_color={"field": "colour"}, line_color="white"))
     fig.add_glyph(src, Text(x="column", y="team", text="text", text_align="center",
                             text_baseline="middle", text_font_size="10px"))
     fig.add_tools(HoverTool(renderers=[r], tooltips=[
-        ("Team", "@team"), ("Indicator", "@indicator"), ("Latest", "@value (@latest)"),
-        ("Signal", "@signal"), ("Target", "@target")]))
+        (_("Team"), "@team"), (_("Indicator"), "@indicator"), (_("Latest"), "@value (@latest)"),
+        (_("Signal"), "@signal"), (_("Target"), "@target")]))
     fig.axis.axis_line_color = None
     fig.axis.major_tick_line_color = None
     fig.xaxis.major_label_text_font_size = "10px"
@@ -182,17 +189,19 @@ def funnel_sources(latest: pd.DataFrame, indicator: Mapping[str, Any],
     words = []
     for yi, out in zip(y, outside, strict=False):
         if not out:
-            words.append("within the funnel")
+            words.append(_("within the funnel"))
         else:
-            words.append("above the funnel: " + ("better" if better_up else "worse")
-                         if yi > p else "below the funnel: " + ("worse" if better_up else "better"))
+            words.append((_("above the funnel: better") if better_up
+                          else _("above the funnel: worse")) if yi > p else
+                         (_("below the funnel: worse") if better_up
+                          else _("below the funnel: better")))
     clip = np.clip
     return {
         "teams": {"n": list(den), "y": list(y), "team": [labels.get(t, t)
                                                           for t in rows["team_id"]],
                   "value": [format_value(v, indicator) for v in y],
-                  "num_den": [f"{a:,.0f} / {b:,.0f}" for a, b in zip(rows["numerator"], den,
-                                                                      strict=False)],
+                  "num_den": [f"{format_count(round(a))} / {format_count(round(b))}"
+                              for a, b in zip(rows["numerator"], den, strict=False)],
                   "where": words, "colour": [C["vermillion"] if o else C["blue"]
                                              for o in outside]},
         "limits": {"n": list(grid), "cl": [p] * len(grid),
@@ -212,8 +221,10 @@ def funnel_plot(latest: pd.DataFrame, indicator: Mapping[str, Any], *, period: s
     teams = ColumnDataSource(data["teams"], name="teams")
     limits = ColumnDataSource(data["limits"], name="limits")
     name = indicator.get("name") or indicator.get("indicator_id")
-    title = f"{name}{' (%)' if is_percent(indicator) else ''}: every team" + (
-        f" in {month_label(period)}" if period else "") + ", by number of cases"
+    name = f"{name}{' (%)' if is_percent(indicator) else ''}"
+    title = (_("{indicator}: every team in {month}, by number of cases").format(
+        indicator=name, month=month_label(period)) if period else
+        _("{indicator}: every team, by number of cases").format(indicator=name))
     fig = figure(width=width, height=height, title=title, x_axis_type="log", tools="save",
                  toolbar_location="right")
     fig.add_glyph(limits, VArea(x="n", y1="l3", y2="u3", fill_color="#F2F2F2"))
@@ -224,18 +235,18 @@ def funnel_plot(latest: pd.DataFrame, indicator: Mapping[str, Any], *, period: s
     r_pts = fig.add_glyph(teams, Scatter(x="n", y="y", size=9, fill_color={"field": "colour"},
                                          line_color="white"))
     fig.add_tools(HoverTool(renderers=[r_pts], tooltips=[
-        ("Team", "@team"), ("Value", "@value"), ("Numerator / denominator", "@num_den"),
-        ("Funnel", "@where")]))
+        (_("Team"), "@team"), (_("Value"), "@value"), (_("Numerator / denominator"), "@num_den"),
+        (_("Funnel"), "@where")]))
     target = indicator.get("target")
-    items = [LegendItem(label="Team", renderers=[r_pts]),
-             LegendItem(label="All teams pooled", renderers=[r_cl]),
-             LegendItem(label="Expected range (3σ; shaded: 2σ and 3σ)", renderers=[r_3])]
+    items = [LegendItem(label=_("Team"), renderers=[r_pts]),
+             LegendItem(label=_("All teams pooled"), renderers=[r_cl]),
+             LegendItem(label=_("Expected range (3σ; shaded: 2σ and 3σ)"), renderers=[r_3])]
     if target is not None and not pd.isna(target):
         r_t = fig.add_glyph(limits, Line(x="n", y=float(target), line_color=C["green"],
                                          line_dash="dotted", line_width=2))
-        items.append(LegendItem(label="Target", renderers=[r_t]))
+        items.append(LegendItem(label=_("Target"), renderers=[r_t]))
     _style_axes(fig, indicator, datetime_x=False)
-    fig.xaxis.axis_label = "Number of cases in the month (denominator, log scale)"
+    fig.xaxis.axis_label = _("Number of cases in the month (denominator, log scale)")
     fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
                           border_line_alpha=0), "below")
     return fig
@@ -252,7 +263,7 @@ def target_attainment_chart(indicator_months: pd.DataFrame, indicators: pd.DataF
     names = dict(zip(indicators["indicator_id"], indicators["name"], strict=False))
     fig = figure(width=width, height=height, x_axis_type="datetime", tools="save",
                  toolbar_location="right", y_range=Range1d(-2, 105),
-                 title="Share of reporting teams at target, by month")
+                 title=_("Share of reporting teams at target, by month"))
     items = []
     renderers = []
     for i, ind in enumerate(indicators["indicator_id"]):
@@ -263,8 +274,9 @@ def target_attainment_chart(indicator_months: pd.DataFrame, indicators: pd.DataF
         src = ColumnDataSource({
             "x": _x_month(rows["period"]), "y": list(rows["pct_at_target"].astype(float)),
             "label": [month_label(p) for p in rows["period"]],
-            "teams": [f"{a:.0f} of {b:.0f}" for a, b in zip(rows["teams_at_target"],
-                                                           rows["teams_reporting"], strict=False)],
+            "teams": [_("{teams} of {reporting}").format(teams=f"{a:.0f}", reporting=f"{b:.0f}")
+                      for a, b in zip(rows["teams_at_target"], rows["teams_reporting"],
+                                      strict=False)],
             "indicator": [names.get(ind, ind)] * len(rows)}, name=f"{ind}:attainment")
         r = fig.add_glyph(src, Line(x="x", y="y", line_color=colour, line_width=2,
                                     line_dash="solid" if i < 4 else "dashed"))
@@ -275,10 +287,10 @@ def target_attainment_chart(indicator_months: pd.DataFrame, indicators: pd.DataF
         renderers.append(m)
         items.append(LegendItem(label=names.get(ind, ind), renderers=[r, m]))
     fig.add_tools(HoverTool(renderers=renderers, tooltips=[
-        ("Indicator", "@indicator"), ("Month", "@label"), ("Teams at target", "@teams")]))
+        (_("Indicator"), "@indicator"), (_("Month"), "@label"), (_("Teams at target"), "@teams")]))
     _style_axes(fig, None)
     fig.yaxis.formatter = NumeralTickFormatter(format="0")
-    fig.yaxis.axis_label = "% of teams at target"
+    fig.yaxis.axis_label = _("Teams at target (%)")
     fig.add_layout(Legend(items=items, orientation="horizontal", nrows=2,
                           label_text_font_size="10px", border_line_alpha=0), "below")
     return fig
@@ -293,12 +305,13 @@ def assessment_chart(assessments: pd.DataFrame, *, team_label: str = "",
     """
     fig = figure(width=width, height=height, x_axis_type="datetime", tools="save",
                  toolbar_location="right", y_range=Range1d(0, 5.3),
-                 title=f"Assessment-scale score{' — ' + team_label if team_label else ''}: "
-                       "faculty and self-assessment, by month")
+                 title=(_("Assessment-scale score — {team}: faculty and self-assessment, by "
+                          "month").format(team=team_label) if team_label else
+                        _("Assessment-scale score: faculty and self-assessment, by month")))
     items = []
     renderers = []
-    styles = {"faculty": (C["blue"], "solid", "circle", "Faculty (coach)"),
-              "self": (C["orange"], "dashed", "square", "Team's self-assessment")}
+    styles = {"faculty": (C["blue"], "solid", "circle", _("Faculty (coach)")),
+              "self": (C["orange"], "dashed", "square", _("Team's self-assessment"))}
     if len(assessments):
         a = assessments.assign(period=assessments["period"].astype(str))
         a = a.groupby(["assessor_type", "period"], as_index=False)["score"].median()
@@ -320,11 +333,12 @@ def assessment_chart(assessments: pd.DataFrame, *, team_label: str = "",
         t = fig.add_glyph(ColumnDataSource({"x": ends, "y": [target, target]}, name="aim"),
                           Line(x="x", y="y", line_color=C["green"], line_dash="dotted",
                                line_width=2))
-        items.append(LegendItem(label=f"Aim: score {target:g} or more", renderers=[t]))
-    fig.add_tools(HoverTool(renderers=renderers, tooltips=[("Month", "@label"), ("", "@who"),
-                                                           ("Score", "@y{0.0}")]))
+        items.append(LegendItem(label=_("Aim: score {score} or more").format(
+            score=format_count(target)), renderers=[t]))
+    fig.add_tools(HoverTool(renderers=renderers, tooltips=[(_("Month"), "@label"), ("", "@who"),
+                                                           (_("Score"), "@y{0.0}")]))
     _style_axes(fig, None)
-    fig.yaxis.axis_label = "Score (0.5 – 5.0)"
+    fig.yaxis.axis_label = _("Score (0.5 – 5.0)")
     fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
                           border_line_alpha=0), "below")
     return fig
@@ -337,14 +351,14 @@ def pooled_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *,
     all denominators), with the number of teams reporting written under each month."""
     from workbench.charts.series import control_chart
 
-    fig = control_chart(points, indicator, team_label="all teams pooled", events=events,
+    fig = control_chart(points, indicator, team_label=_("all teams pooled"), events=events,
                         width=width, height=height)
     pts = points.sort_values("period")
     src = ColumnDataSource({"x": list(pts["x"]), "n": [f"{int(v)}" for v in teams_reporting],
                             "y": [fig.y_range.start] * len(pts)}, name="teams_reporting")
     fig.add_glyph(src, Text(x="x", y="y", text="n", text_align="center",
                             text_baseline="bottom", text_font_size="8px", text_color=GREY))
-    fig.add_layout(Title(text="Small grey numbers: teams reporting that month",
+    fig.add_layout(Title(text=_("Small grey numbers: teams reporting that month"),
                          text_font_size="10px", text_color="#555555"), "below")
     return fig
 
@@ -357,8 +371,8 @@ def wave_cohort_chart(waves: pd.DataFrame, indicator: Mapping[str, Any], *, widt
     rows = waves[waves["indicator_id"] == ind_id]
     name = indicator.get("name") or ind_id
     fig = figure(width=width, height=height, tools="save", toolbar_location="right",
-                 title=f"{name}{' (%)' if is_percent(indicator) else ''}: each wave pooled, "
-                       "by months since joining")
+                 title=_("{indicator}: each wave pooled, by months since joining").format(
+                     indicator=f"{name}{' (%)' if is_percent(indicator) else ''}"))
     items, renderers = [], []
     for i, (wave, w) in enumerate(rows.groupby("wave_id", sort=True)):
         colour = _SERIES_COLOURS[i % len(_SERIES_COLOURS)]
@@ -373,12 +387,12 @@ def wave_cohort_chart(waves: pd.DataFrame, indicator: Mapping[str, Any], *, widt
         m = fig.add_glyph(src, Scatter(x="x", y="y", size=5, fill_color=colour,
                                        line_color=colour))
         renderers.append(m)
-        items.append(LegendItem(label=f"Wave {wave}", renderers=[r, m]))
+        items.append(LegendItem(label=_("Wave {wave}").format(wave=wave), renderers=[r, m]))
     fig.add_tools(HoverTool(renderers=renderers, tooltips=[
-        ("Wave", "@wave"), ("Months since joining", "@x"), ("Pooled value", "@value"),
-        ("Teams", "@teams")]))
+        (_("Wave"), "@wave"), (_("Months since joining"), "@x"), (_("Pooled value"), "@value"),
+        (_("Teams"), "@teams")]))
     _style_axes(fig, indicator, datetime_x=False)
-    fig.xaxis.axis_label = "Months since the wave joined"
+    fig.xaxis.axis_label = _("Months since the wave joined")
     fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
                           border_line_alpha=0), "below")
     return fig

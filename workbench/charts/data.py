@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workbench.i18n import format_month
 from workbench.rollup.series import (
     MIN_PHASE_POINTS,
     SPC_COLUMNS,
@@ -39,8 +40,8 @@ __all__ = [
 
 
 def month_label(period: pd.Period | str) -> str:
-    """`Jan 2025` for a monthly period (or a 'YYYY-MM' string)."""
-    return pd.Period(period, freq="M").strftime("%b %Y")
+    """`Jan 2025` (`janv. 2025` in French) for a monthly period (or a 'YYYY-MM' string)."""
+    return format_month(pd.Period(period, freq="M"))
 
 
 def flag_notes(flags: pd.DataFrame | None, statuses: Iterable[str] = ("open",)) -> pd.DataFrame:
@@ -81,7 +82,9 @@ def chart_view(measurements: pd.DataFrame, indicators: pd.DataFrame,
                flags: pd.DataFrame | None = None, *, period: object = None,
                flag_statuses: Iterable[str] = ("open",)) -> ChartView:
     """The charts of these measurements as the report draws them for `period` (default: the
-    latest month): `workbench.rollup.series.team_charts` plus the flags to ring."""
-    charts = team_charts(measurements, indicators, cycles, change_ideas, period=period)
+    latest month): `workbench.rollup.series.team_charts` (months under an open error flag
+    left out of the limits) plus the flags to ring."""
+    charts = team_charts(measurements, indicators, cycles, change_ideas, period=period,
+                         flags=flags)
     return ChartView(spc=charts.spc, events=charts.events,
                      flags=flag_notes(flags, flag_statuses), period=charts.period)

@@ -62,6 +62,7 @@ from bokeh.layouts import gridplot
 from bokeh.model import Model
 from bokeh.models import (
     ColumnDataSource,
+    CustomJSTickFormatter,
     DatetimeTickFormatter,
     HoverTool,
     Line,
@@ -72,7 +73,7 @@ from bokeh.models import (
     Step,
     Text,
 )
-from bokeh.models.annotations import Legend, LegendItem, Title
+from bokeh.models.annotations import Label, Legend, LegendItem, Title
 from bokeh.plotting import figure
 from bokeh.resources import Component, Resources
 
@@ -82,6 +83,8 @@ if TYPE_CHECKING:
     from bokeh.models.glyph import Glyph
     from bokeh.models.renderers import GlyphRenderer
 from workbench.charts.embed import components
+from workbench.i18n import N_, current_language, format_count, format_date, format_number
+from workbench.i18n import gettext as _
 from workbench.model import MISSING, format_percent
 
 __all__ = [
@@ -212,19 +215,37 @@ def format_value(value: float | None, indicator: Mapping[str, Any]) -> str:
         return format_percent(value)
     mult = float(indicator.get("multiplier") or 1)
     unit = str(indicator.get("unit") or "")
-    return f"{value * mult:,.1f}{' ' + unit if unit else ''}"
+    return f"{format_number(value * mult, 1)}{' ' + unit if unit else ''}"
 
 
 def _count(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value:,.0f}"
+    return format_count(round(float(value)))
+
+
+def month_tick_formatter(short: bool = False) -> Any:
+    """Axis ticks as months in the current language: bokeh's own formatter in English, month
+    names from the locale (Babel) otherwise (`oct. 2026`; `short`: `oct. 26`)."""
+    if current_language() == "en":
+        if short:
+            return DatetimeTickFormatter(months="%b %y", years="%b %y")
+        return DatetimeTickFormatter(months="%b %Y", years="%b %Y", days="%d %b %Y",
+                                     hours="%b %Y")
+    from babel.dates import get_month_names
+
+    from workbench.i18n import locale_of
+
+    names = get_month_names("abbreviated", locale=locale_of())
+    months = [names[m] for m in range(1, 13)]
+    year = "String(d.getUTCFullYear()).slice(2)" if short else "d.getUTCFullYear()"
+    return CustomJSTickFormatter(args={"months": months}, code=(
+        f"const d = new Date(tick); return months[d.getUTCMonth()] + ' ' + {year};"))
 
 
 def _style_axes(fig: Any, indicator: Mapping[str, Any] | None, datetime_x: bool = True) -> None:
     if datetime_x:
-        fig.xaxis.formatter = DatetimeTickFormatter(
-            months="%b %Y", years="%b %Y", days="%d %b %Y", hours="%b %Y")
+        fig.xaxis.formatter = month_tick_formatter()
     if indicator is not None and is_percent(indicator):
         fig.yaxis.formatter = NumeralTickFormatter(format="0%")
     fig.xgrid.grid_line_color = None
@@ -240,15 +261,15 @@ def _scale(indicator: Mapping[str, Any]) -> float:
     return 1.0 if is_percent(indicator) else float(indicator.get("multiplier") or 1)
 
 
-_DIRECTION_WORDS = {"increase": "higher is better", "decrease": "lower is better"}
+_DIRECTION_WORDS = {"increase": N_("higher is better"), "decrease": N_("lower is better")}
 _CHART_WORDS = {
-    "p": "p chart: limits widen in months with fewer cases",
-    "pp": "p′ chart (Laney): limits adjusted for large denominators",
-    "u": "u chart: limits widen in months with fewer cases",
-    "up": "u′ chart (Laney)",
-    "c": "c chart of counts",
-    "i": "I chart",
-    "run": "run chart: centre line is the median",
+    "p": N_("p chart: limits widen in months with fewer cases"),
+    "pp": N_("p′ chart (Laney): limits adjusted for large denominators"),
+    "u": N_("u chart: limits widen in months with fewer cases"),
+    "up": N_("u′ chart (Laney)"),
+    "c": N_("c chart of counts"),
+    "i": N_("I chart"),
+    "run": N_("run chart: centre line is the median"),
 }
 
 
@@ -258,8 +279,14 @@ _CHART_WORDS = {
 
 def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
                           events: pd.DataFrame | None = None,
-                          flags: pd.DataFrame | None = None) -> dict[str, dict[str, list[Any]]]:
+                          flags: pd.DataFrame | None = None, *,
+                          lane: bool = False) -> dict[str, dict[str, list[Any]]]:
     """The data of one control chart, as plain dicts for `ColumnDataSource.data`.
+
+    `lane`: PDSA markers in a lane under the data (starts on the first row; decisions, each
+    tagged `change·cycle`, on the next two, alternating so that tags of consecutive months do
+    not overlap), the y range extended down to hold it; otherwise (small multiples) the
+    markers sit above the data.
 
     `points`: one series of `workbench.charts.data.spc_frame` (period, x, numerator,
     denominator, y, cl, lcl, ucl, part, sigma_signal, runs_signal); `events`: rows of
@@ -276,6 +303,8 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
         lookup = dict(zip(flags["period"].astype(str), flags["flag_text"], strict=False))
         flag_text = pts["period"].astype(str).map(lookup).fillna("")
     y = pts["y"].to_numpy(float) * k
+    left_out = (pts["excluded"].fillna(False).to_numpy(bool) if "excluded" in pts
+                else np.zeros(len(pts), bool))
     sig = pts["sigma_signal"].to_numpy(bool)
     runs = pts["runs_signal"].to_numpy(bool)
     cl = pts["cl"].to_numpy(float) * k
@@ -308,14 +337,18 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
         words = []
         if s_:
             high = yi > u
-            words.append("unusual month: " + ("improvement" if high == better_up else "concern"))
+            words.append(_("unusual month: improvement") if high == better_up
+                         else _("unusual month: concern"))
         if r_:
-            words.append("in a phase with a shift or too few crossings")
-        signal_text.append("; ".join(words) or "none")
+            words.append(_("in a phase with a shift or too few crossings"))
+        signal_text.append("; ".join(words) or _("none"))
+    signal_text = [t + "; " + _("left out of the centre line and limits (open data-error flag)")
+                   if out else t for t, out in zip(signal_text, left_out, strict=True)]
     point_data = {
         "x": list(xs), "y": list(y), "label": labels, "value_text": values,
         "num_den": num_den, "signal_text": signal_text, "flag_text": list(flag_text),
         "y_signal": list(np.where(sig, y, np.nan)),
+        "y_excluded": list(np.where(left_out, y, np.nan)),
     }
     flagged_mask = np.asarray([bool(t) for t in flag_text])
     flagged = {key: [v for v, m in zip(col, flagged_mask, strict=False) if m]
@@ -330,35 +363,51 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
     span = (top - bottom) or 1.0
     y_end = top + 0.18 * span
     ev: dict[str, list[Any]] = {"x": [], "y0": [], "y1": [], "y_mark": [], "marker": [],
-                                "color": [], "label": [], "detail": [], "month": []}
-    if events is not None and len(events):
+                                "color": [], "label": [], "tag": [], "kind": [],
+                                "detail": [], "month": []}
+    has_events = events is not None and len(events) > 0
+    lane_top = bottom - 0.06 * span  # the lane under the data, when drawn
+    decisions = 0
+    if events is not None and has_events:
         for e in events.sort_values("date").itertuples(index=False):
             marker, color = EVENT_STYLE.get(cast(str, e.kind), ("circle", GREY))
             ev["x"].append(e.date)
-            ev["y0"].append(bottom)
+            ev["y0"].append(lane_top if lane else bottom)
             ev["y1"].append(top + 0.08 * span)
-            ev["y_mark"].append(top + 0.1 * span)
+            row = 0 if e.kind == "start" else 1 + decisions % 2
+            if e.kind != "start":
+                decisions += 1
+            ev["y_mark"].append(bottom - (0.11 + 0.08 * row) * span if lane
+                                else top + 0.1 * span)
             ev["marker"].append(marker)
             ev["color"].append(color)
             ev["label"].append("" if e.kind == "start" else str(e.label))
+            ev["tag"].append("" if e.kind == "start" else
+                             f"{getattr(e, 'change_id', '')}·{getattr(e, 'cycle_number', '')}")
+            ev["kind"].append(str(e.kind))
             ev["detail"].append(str(e.detail))
-            ev["month"].append(pd.Timestamp(cast(datetime, e.date)).strftime("%d %b %Y"))
+            ev["month"].append(format_date(pd.Timestamp(cast(datetime, e.date)).date()))
+    start = bottom - (0.31 if lane and has_events else 0.03) * span
     return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
-            "range": {"start": [bottom - 0.03 * span], "end": [y_end]}}
+            "range": {"start": [start], "end": [y_end], "data_bottom": [bottom],
+                      "data_top": [y_end], "lane": [bottom - 0.19 * span]}}
 
 
 def _title_text(indicator: Mapping[str, Any], team_label: str) -> str:
     name = indicator.get("name") or indicator.get("indicator_id")
     unit = " (%)" if is_percent(indicator) else ""
-    return f"{name}{unit} — {team_label}, by month"
+    return _("{indicator}{unit} — {team}, by month").format(indicator=name, unit=unit,
+                                                             team=team_label)
 
 
 def _subtitle(indicator: Mapping[str, Any]) -> str:
-    parts = [_DIRECTION_WORDS.get(str(indicator.get("direction")), "")]
+    direction = _DIRECTION_WORDS.get(str(indicator.get("direction")))
+    parts = [_(direction) if direction else ""]
     target = indicator.get("target")
     if target is not None and not pd.isna(target):
-        parts.append(f"target {format_value(float(target), indicator)}")
-    parts.append(_CHART_WORDS.get(str(indicator.get("chart")), ""))
+        parts.append(_("target {value}").format(value=format_value(float(target), indicator)))
+    chart = _CHART_WORDS.get(str(indicator.get("chart")))
+    parts.append(_(chart) if chart else "")
     return " · ".join(p for p in parts if p)
 
 
@@ -371,13 +420,17 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     Points joined by a line; points outside the limits drawn large in vermillion; centre line
     solid, dashed vermillion where the runs rule (shift/trend) fires; limits as grey steps
     (varying with the denominator for p/u charts); target dotted green; PDSA events as
-    vertical dotted lines with a marker per decision (adopt ▲, adapt ◆, abandon ✕, start ●)
-    and a vertical label; months with an open data flag ringed. Hover shows the month,
-    value, numerator / denominator, signal and flag. `compact` drops legend, subtitle and
+    vertical dotted lines with a marker per decision (adopt ▲ green, adapt ◆ orange,
+    abandon ✕ purple, start ● sky blue) in a lane under the data, each decision tagged
+    `change·cycle` (above the data, untagged, when `compact`); the legend names each kind
+    with its own marker and colour; months with an open data flag ringed. Hover shows the month,
+    value, numerator / denominator, signal and flag. A month left out of the limits (the
+    `excluded` column: under an open data-error flag) is drawn as a hollow grey square over
+    its point, and the legend says why. `compact` drops legend, subtitle and
     event labels (small multiples). Sources are named `{name}points`, `{name}lines`,
     `{name}events`, `{name}flagged` for `update_sources`.
     """
-    data = control_chart_sources(points, indicator, events, flags)
+    data = control_chart_sources(points, indicator, events, flags, lane=not compact)
     src = {key: ColumnDataSource(cast("dict[str, Any]", data[key]), name=f"{name}{key}")
            for key in ("points", "lines", "events", "flagged")}
     yr = y_range or Range1d(data["range"]["start"][0], data["range"]["end"][0])
@@ -399,16 +452,21 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
                                    line_width=2, line_dash="dashed"))
     r_tg = add(src["lines"], Line(x="x", y="target", line_color=C["green"], line_width=2,
                                   line_dash="dotted"))
-    r_ev = add(src["events"], Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=GREY,
-                                      line_dash="dotted"))
+    add(src["events"], Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=GREY,
+                               line_dash="dotted"))
     r_evm = add(src["events"], Scatter(x="x", y="y_mark", marker={"field": "marker"},
                                        fill_color={"field": "color"},
                                        line_color={"field": "color"},
                                        size=11 if not compact else 7, line_width=2))
     if not compact:
-        add(src["events"], Text(x="x", y="y0", text="label", angle=math.pi / 2, x_offset=-3,
-                                text_font_size="9px", text_color="#555555",
-                                text_baseline="bottom", text_align="left"))
+        add(src["events"], Text(x="x", y="y_mark", text="tag", x_offset=7,
+                                text_font_size="9px", text_color="#444444",
+                                text_baseline="middle", text_align="left"))
+        if data["events"]["x"]:
+            fig.add_layout(Label(x=4, x_units="screen", y=data["range"]["lane"][0],
+                                 text=_("PDSA"), text_font_size="9px", text_color="#444444",
+                                 text_font_style="bold", text_baseline="middle"))
+            fig.yaxis.bounds = (data["range"]["data_bottom"][0], data["range"]["data_top"][0])
     r_line = add(src["points"], Line(x="x", y="y", line_color=C["blue"], line_width=1.5))
     r_pts = add(src["points"], Scatter(x="x", y="y", fill_color=C["blue"], line_color=C["blue"],
                                        size=6 if compact else 7))
@@ -418,35 +476,45 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     r_flag = add(src["flagged"], Scatter(x="x", y="y", marker="circle", fill_alpha=0,
                                          line_color=C["black"], line_width=1.5,
                                          size=12 if compact else 16))
+    r_out = add(src["points"], Scatter(x="x", y="y_excluded", marker="square", fill_alpha=0,
+                                       line_color=GREY, line_width=2,
+                                       size=11 if compact else 15))
     fig.add_tools(HoverTool(renderers=[r_pts, r_sig, r_flag], tooltips=[
-        ("Month", "@label"), ("Value", "@value_text"), ("Numerator / denominator", "@num_den"),
-        ("Signal", "@signal_text"), ("Data flag", "@flag_text")]))
-    fig.add_tools(HoverTool(renderers=[r_evm], tooltips=[("Date", "@month"),
-                                                          ("PDSA", "@detail")]))
+        (_("Month"), "@label"), (_("Value"), "@value_text"),
+        (_("Numerator / denominator"), "@num_den"),
+        (_("Signal"), "@signal_text"), (_("Data flag"), "@flag_text")]))
+    fig.add_tools(HoverTool(renderers=[r_evm], tooltips=[(_("Date"), "@month"),
+                                                          (_("PDSA"), "@detail")]))
     _style_axes(fig, indicator)
     if compact:
         fig.toolbar_location = None
         fig.xaxis.major_label_text_font_size = "9px"
         fig.yaxis.major_label_text_font_size = "9px"
         return fig
-    centre = "Median" if indicator.get("chart") == "run" else "Centre line (average)"
-    items = [LegendItem(label="Monthly value", renderers=[r_line, r_pts]),
+    centre = _("Median") if indicator.get("chart") == "run" else _("Centre line (average)")
+    items = [LegendItem(label=_("Monthly value"), renderers=[r_line, r_pts]),
              LegendItem(label=centre, renderers=[r_cl])]
     if any(np.isfinite(data["lines"]["ucl"])):
-        items.append(LegendItem(label="Control limits (expected range)", renderers=[r_ucl]))
+        items.append(LegendItem(label=_("Control limits (expected range)"), renderers=[r_ucl]))
     if any(np.isfinite(data["points"]["y_signal"])):
-        items.append(LegendItem(label="Unusual month (outside limits)", renderers=[r_sig]))
+        items.append(LegendItem(label=_("Unusual month (outside limits)"), renderers=[r_sig]))
     if any(np.isfinite(data["lines"]["cl_signal"])):
-        items.append(LegendItem(label="Shift or too few crossings (dashed centre line)",
+        items.append(LegendItem(label=_("Shift or too few crossings (dashed centre line)"),
                                 renderers=[r_cls]))
     if any(np.isfinite(data["lines"]["target"])):
-        items.append(LegendItem(label="Target", renderers=[r_tg]))
-    if data["events"]["x"]:
-        items.append(LegendItem(label="PDSA cycle (▲ adopt ◆ adapt ✕ abandon ● start)",
-                                renderers=[r_ev, r_evm]))
+        items.append(LegendItem(label=_("Target"), renderers=[r_tg]))
+    kinds = data["events"]["kind"]
+    for kind, words in (("start", N_("PDSA started")), ("adopt", N_("PDSA adopted")),
+                        ("adapt", N_("PDSA adapted")), ("abandon", N_("PDSA abandoned"))):
+        if kind in kinds:  # each kind's own marker and colour (`index`: that event's glyph)
+            items.append(LegendItem(label=_(words), renderers=[r_evm], index=kinds.index(kind)))
     if data["flagged"]["x"]:
-        items.append(LegendItem(label="Open data flag", renderers=[r_flag]))
-    legend = Legend(items=items, orientation="horizontal", location="center", nrows=2,
+        items.append(LegendItem(label=_("Open data flag"), renderers=[r_flag]))
+    if any(np.isfinite(data["points"]["y_excluded"])):
+        items.append(LegendItem(label=_("Left out of the limits (open data-error flag)"),
+                                renderers=[r_out]))
+    legend = Legend(items=items, orientation="horizontal", location="center",
+                    nrows=math.ceil(len(items) / 4),
                     label_text_font_size="10px", spacing=8,
                     padding=2,  # type: ignore[arg-type]  # bokeh stubs: padding is Property[...]
                     border_line_alpha=0)
@@ -533,11 +601,12 @@ def small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
         fig = control_chart(pts, indicator, team_label=labels.get(str(team), str(team)),
                             events=ev, compact=True, width=panel_w, height=150,
                             x_range=x_range, y_range=y_range, name=f"{team}:")
-        fig.xaxis.formatter = DatetimeTickFormatter(months="%b %y", years="%b %y")
+        fig.xaxis.formatter = month_tick_formatter(short=True)
         fig.xaxis.ticker.desired_num_ticks = 3
         fig.title.text_font_size = "10px"
         panels.append(fig)
     grid = gridplot(panels, ncols=ncols, toolbar_location=None)
     name = indicator.get("name") or ind_id
-    grid.name = f"Every team: {name}{' (%)' if is_percent(indicator) else ''}"
+    grid.name = _("Every team: {indicator}").format(
+        indicator=f"{name}{' (%)' if is_percent(indicator) else ''}")
     return grid

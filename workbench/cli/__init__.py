@@ -87,14 +87,19 @@ def _register() -> None:
     """Add every command; each module holds the commands of one concern."""
     from workbench.cli import (
         assess_cmd,
+        audit_cmd,
         core_cmds,
+        cycle_cmd,
         data_cmds,
+        hub_cmd,
+        package_cmd,
         practices_cmd,
         report_cmd,
         rollup_cmd,
         serve_cmd,
         spc_cmd,
         upgrade_cmd,
+        users_cmd,
     )
 
     for command in (
@@ -107,10 +112,15 @@ def _register() -> None:
         spc_cmd.spc,
         rollup_cmd.summary,
         report_cmd.report,
+        cycle_cmd.cycle,
         serve_cmd.serve,
         assess_cmd.assess,
         practices_cmd.practices,
+        package_cmd.package,
         upgrade_cmd.upgrade,
+        users_cmd.users,
+        audit_cmd.audit,
+        hub_cmd.hub,
     ):
         main.add_command(command)
 

@@ -12,7 +12,7 @@ import click
 from workbench.model import is_period, parse_period, period_problem, read_count
 
 __all__ = ["COUNT", "CountType", "OUT_FILE", "OutFile", "db_option", "json_option",
-           "period_option", "team_option", "echo_json"]
+           "lang_option", "period_option", "team_option", "user_option", "echo_json"]
 
 #: `--db`: given as typed (None when left out); `workbench.store.resolve_url` is the one place
 #: that turns it into a URL (default: WORKBENCH_DB, then ./workbench.db), and each command
@@ -27,6 +27,27 @@ db_option = click.option(
 )
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def _check_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """`--lang`: an available language (`workbench.i18n.normalize_language`), None if left
+    out (then $WORKBENCH_LANG, the collaborative's default, English)."""
+    from workbench.errors import ConfigError
+    from workbench.i18n import normalize_language
+
+    if value is None or not value.strip():
+        return None
+    try:
+        return normalize_language(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+#: `--lang`: the language of what the command writes (reports, apps); see `workbench.i18n`.
+lang_option = click.option(
+    "--lang", "lang", default=None, metavar="LANG", callback=_check_lang,
+    help="Language: en, fr … [default: $WORKBENCH_LANG, else the collaborative's "
+         "settings.language, else en].")
 
 
 def _check_period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -86,6 +107,11 @@ OUT_FILE = OutFile()
 period_option = click.option("--period", metavar="YYYY-MM", callback=_check_period,
                              help="Reporting month, e.g. 2025-06.")
 team_option = click.option("--team", "team_id", metavar="CODE", help="Team code, e.g. T01.")
+#: `--user`: who acts; `workbench.store.current_user` is the one place that decides it.
+user_option = click.option(
+    "--user", "user", default=None, metavar="NAME",
+    help="Who is acting [default: $WORKBENCH_USER, else the OS user; under JupyterHub always "
+         "the hub's user].")
 
 
 def echo_json(payload: Any) -> None:

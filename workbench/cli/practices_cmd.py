@@ -7,7 +7,7 @@ from typing import cast
 
 import click
 
-from workbench.cli.options import db_option, echo_json, json_option
+from workbench.cli.options import db_option, echo_json, json_option, period_option
 
 __all__ = ["practices"]
 
@@ -21,19 +21,25 @@ _FIELDS = ["change_id", "change_name", "indicator_id", "teams_tested", "teams_ad
 @db_option
 @click.option("--indicator", "indicator_id", metavar="CODE",
               help="Only the change ideas linked to this indicator, e.g. AMTSL.")
+@period_option
 @json_option
-def practices(db: str, indicator_id: str | None, as_json: bool) -> None:
+def practices(db: str, indicator_id: str | None, period: str | None, as_json: bool) -> None:
     """Change ideas ranked by their evidence per indicator, from PDSA cycles and data.
 
     For each change idea × indicator: teams that tested, adopted, adapted, abandoned it; the
     shift of adopting teams' indicator after adoption against non-adopters over the same
     months (pooled, in points, positive = better, with a 95 % interval); and a grade —
     strong, promising, no effect seen, insufficient. An association in observational data,
-    not proof of cause.
+    not proof of cause. --period YYYY-MM: as a synthesis meeting at the end of that month saw
+    it (measurements up to then, PDSA decisions taken by then), like the synthesis pack
+    (workbench report --notebook synthesis).
 
     Example: workbench practices --db workbench.db --indicator AMTSL --json
     """
+    import pandas as pd
+
     from workbench.learning import practice_evidence
+    from workbench.learning.synthesis import known_by
     from workbench.store import (
         get_indicator,
         open_engine,
@@ -46,8 +52,10 @@ def practices(db: str, indicator_id: str | None, as_json: bool) -> None:
     engine = open_engine(db)
     if indicator_id is not None:
         get_indicator(engine, indicator_id)  # an unknown code is an error, not an empty table
-    evidence = practice_evidence(read_measurements(engine), read_indicators(engine),
-                                 read_pdsa_cycles(engine), read_change_ideas(engine))
+    measurements, cycles = known_by(read_measurements(engine), read_pdsa_cycles(engine),
+                                    pd.Period(period, freq="M") if period else None)
+    evidence = practice_evidence(measurements, read_indicators(engine), cycles,
+                                 read_change_ideas(engine))
     table = evidence.practices
     if indicator_id is not None:
         table = table[table["indicator_id"] == indicator_id]

@@ -10,7 +10,7 @@ from workbench.cli.options import db_option, echo_json, json_option, period_opti
 __all__ = ["summary"]
 
 JSON_KEYS = ("indicators", "time_to_target", "waves", "assessments", "status_matrix",
-             "most_improved")
+             "most_improved", "spread", "sustainability", "slipping")
 
 
 @click.command()

@@ -11,6 +11,7 @@ bomb ("billion laughs") is refused in one line instead of exhausting memory.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 import yaml
 from sqlalchemy import Connection, Engine
 
-from workbench.errors import ConfigError
+from workbench import i18n
+from workbench.errors import ConfigError, NotFoundError
 from workbench.model import (
     DEFAULT_SETTINGS,
     is_date,
@@ -26,13 +28,14 @@ from workbench.model import (
     merged_settings,
     period_problem,
 )
-from workbench.store import create_database, utcnow
+from workbench.store import create_database, launch_package, read_collaborative, utcnow
 from workbench.store import schema as s
 
 __all__ = [
     "DEFAULT_SETTINGS",
     "MAX_BYTES",
     "MAX_VALUES",
+    "collaborative_language",
     "is_valid_date",
     "load_collaborative",
     "init_collaborative",
@@ -235,6 +238,11 @@ def _collaborative(doc: _Doc, data: dict[str, Any]) -> dict[str, Any]:
         if key not in DEFAULT_SETTINGS:
             raise doc.fail(f"settings.{key}", "unknown setting; known: "
                            + ", ".join(sorted(DEFAULT_SETTINGS)))
+    if overrides.get("language"):
+        try:
+            overrides["language"] = i18n.normalize_language(str(overrides["language"]))
+        except ConfigError as exc:
+            raise doc.fail("settings.language", str(exc)) from exc
     collab["settings"] = merged_settings(overrides)
     return collab
 
@@ -387,6 +395,7 @@ def write_collaborative(conn: Connection, definition: dict[str, Any]) -> None:
                        (s.change_ideas, "change_ideas")):
         if definition[key]:
             conn.execute(table.insert(), definition[key])
+    launch_package(conn)  # v1 of the change package, every wave joins with it
 
 
 def init_collaborative(db: str | None, config: str | Path) -> Engine:
@@ -396,3 +405,16 @@ def init_collaborative(db: str | None, config: str | Path) -> Engine:
     with engine.begin() as conn:
         write_collaborative(conn, definition)
     return engine
+
+
+def collaborative_language(engine: Engine, requested: str | None = None) -> str:
+    """The language of a command, report or app on this database (`workbench.i18n`'s order):
+    `requested`, else `$WORKBENCH_LANG`, else the collaborative's `settings.language`, else
+    English."""
+    default = None
+    if not (requested or os.environ.get(i18n.LANGUAGE_ENV)):
+        try:
+            default = (read_collaborative(engine).get("settings") or {}).get("language")
+        except NotFoundError:
+            default = None
+    return i18n.resolve_language(requested, default)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from workbench.spc import anhoej_critical_values
 
-__all__ = ["SHIFT_COLUMNS", "SeriesBank", "window_shifts"]
+__all__ = ["SHIFT_COLUMNS", "SeriesBank", "runs_signal", "window_shifts"]
 
 SHIFT_COLUMNS = ["shift_pp", "se_pp", "shifted", "n_before", "n_after"]
 
@@ -58,7 +58,10 @@ def _critical(n_useful: int) -> tuple[int, int]:
     return int(row["longest_run_max"]), int(row["n_crossings_min"])
 
 
-def _runs_signal(values: np.ndarray, centre: float) -> bool:
+def runs_signal(values: np.ndarray, centre: float) -> bool:
+    """A non-random pattern of `values` around `centre`: the longest run or the number of
+    crossings beyond the Anhøj critical values for the useful points (points on the centre
+    line are not useful)."""
     side = np.sign(values - centre)
     useful = side[side != 0]
     if len(useful) < 2:
@@ -86,7 +89,7 @@ def _one(s: _Series | None, start: int, before: int, after: int, sign: float,
     monthly = vb.var(ddof=1) / nb + va.var(ddof=1) / na
     se = 100 * float(np.sqrt(max(binomial, monthly)))
     centre = float(np.median(vb))
-    shifted = _runs_signal(np.concatenate((vb, va)), centre) and \
+    shifted = runs_signal(np.concatenate((vb, va)), centre) and \
         sign * (float(np.median(va)) - centre) > 0
     return (sign * 100 * (pa - pb), se, shifted, nb, na)
 

@@ -4,10 +4,11 @@
 for context) and the revision id of each entry as read. `check_month` runs the inline checks
 (whole numbers, both parts present, numerator <= denominator, a jump against the team's recent
 months as a warning) and returns every problem at once. `save_month` writes one revision per
-changed value in one transaction, and refuses with `ConflictError` — showing both values —
-when someone else saved an entry after the form loaded it. The check and the write run under
-the database's write lock (`workbench.store.write_transaction`), so of concurrent saves of the
-same loaded entry exactly one goes in. Nothing is overwritten: a revision is appended.
+changed value in one transaction (with one audit row each), and refuses with `ConflictError`
+— showing both values — when someone else saved an entry after the form loaded it. The check
+and the write run under the database's write lock (`workbench.store.write_transaction`), so
+of concurrent saves of the same loaded entry exactly one goes in. Nothing is overwritten: a
+revision is appended.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from workbench.model import (
 )
 from workbench.store import (
     add_revisions,
+    authorize,
     current_revisions,
     current_user,
     get_team,
@@ -37,6 +39,7 @@ from workbench.store import (
     read_calendar,
     read_collaborative,
     read_indicators,
+    record_write,
     write_transaction,
 )
 from workbench.store import schema as s
@@ -148,8 +151,8 @@ def load_month(engine: Engine, team_id: str, period: str, *, context_months: int
     current = current_revisions(engine, team_ids=[team_id])
     first = str(pd.Period(period, freq="M") - context_months)
     rows = []
-    for ind in indicators.itertuples():
-        mine = current[current["indicator_id"] == ind.indicator_id]
+    for ind in indicators.to_dict(orient="records"):
+        mine = current[current["indicator_id"] == ind["indicator_id"]]
         this = mine[mine["period"] == period]
         prev = mine[(mine["period"] < period) & (mine["period"] >= first)]
         prev = prev[prev["numerator"].notna() | prev["denominator"].notna()]
@@ -158,10 +161,11 @@ def load_month(engine: Engine, team_id: str, period: str, *, context_months: int
         prev = prev.assign(value=prev["numerator"].astype(float) / den.where(den != 0))
         rec = this.iloc[0] if len(this) else None
         rows.append(EntryRow(
-            indicator_id=ind.indicator_id, name=ind.name, kind=ind.kind,
-            numerator_definition=ind.numerator_definition,
-            denominator_definition=ind.denominator_definition,
-            multiplier=float(ind.multiplier), unit=ind.unit,
+            indicator_id=str(ind["indicator_id"]), name=str(ind["name"]),
+            kind=str(ind["kind"]),
+            numerator_definition=str(ind["numerator_definition"]),
+            denominator_definition=str(ind["denominator_definition"]),
+            multiplier=float(ind["multiplier"]), unit=str(ind["unit"]),
             numerator=_opt(rec["numerator"]) if rec is not None else None,
             denominator=_opt(rec["denominator"]) if rec is not None else None,
             revision_id=int(rec["revision_id"]) if rec is not None else None,
@@ -210,12 +214,13 @@ def check_month(sheet: MonthSheet, values: Mapping[str, tuple[Any, Any]]) -> lis
             columns=["team_id", "indicator_id", "period", "value"])], ignore_index=True)
     failures = check_entries(frame, indicators, history=history, settings=sheet.settings)
     out = []
-    for f in failures.itertuples():
-        column = f.column if f.column in ("numerator", "denominator") else "value"
-        if f.reason == "sudden-jump":
+    for f in failures.to_dict(orient="records"):
+        column = str(f["column"]) if f["column"] in ("numerator", "denominator") else "value"
+        if f["reason"] == "sudden-jump":
             column = "value"
-        out.append(EntryCheck(order[int(f.row)], column, str(f.severity),
-                              f"{column}: {f.message}" if column != "value" else f.message))
+        message = str(f["message"])
+        out.append(EntryCheck(order[int(f["row"])], column, str(f["severity"]),
+                              f"{column}: {message}" if column != "value" else message))
     return out
 
 
@@ -231,14 +236,20 @@ def save_month(
 ) -> MonthSaveResult:
     """Save the month's typed `values` ({indicator_id: (numerator, denominator)}).
 
+    `user` acts (`workbench.store.current_user`); once the collaborative has users they must
+    be allowed to save this team's monthly data (`workbench.store.authorize`), else
+    `PermissionDenied` saying who may, and nothing is written.
+
     Checks first (`ValidationFailed` with every error, nothing written). Blank pairs are left
     alone. A value is written only if it differs from the current one; every write is a
     revision (source "form", author `user`) in ONE transaction. If an entry this save changes
     has a newer revision than `loaded_revision_ids` says the form read, the save is refused
     with `ConflictError` naming both values (`conflicts` field); nothing is written.
     """
-    user = user or current_user()
+    user = current_user(user)
     period = require_in_calendar(_check_period(period), read_calendar(engine))
+    with engine.connect() as conn:  # refused before anything is read or checked
+        authorize(conn, user, "monthly_data", team_id)
     sheet = sheet or load_month(engine, team_id, period)
     problems = check_month(sheet, values)
     errors = [p for p in problems if p.severity == "error"]
@@ -252,7 +263,9 @@ def save_month(
     saved: list[SavedValue] = []
     unchanged: list[str] = []
     with write_transaction(engine, mr) as conn:  # the check and the write under one lock
-        rows, conflicts = [], []
+        authorize(conn, user, "monthly_data", team_id)
+        rows: list[dict[str, Any]] = []
+        conflicts: list[dict[str, Any]] = []
         for ind, new in parsed.items():
             if new == (None, None):
                 unchanged.append(ind)
@@ -265,7 +278,7 @@ def save_month(
             loaded = loaded_revision_ids.get(ind)
             if latest != loaded:
                 other = conn.execute(select(mr.c.author, mr.c.created_at).where(
-                    mr.c.revision_id == latest)).first()
+                    mr.c.revision_id == latest)).one()  # latest != loaded: it exists
                 loaded_pair = _pair(conn, loaded)
                 conflicts.append({
                     "indicator_id": ind, "theirs": current, "yours": new,
@@ -290,6 +303,10 @@ def save_month(
         for r, rid in zip(rows, ids, strict=True):
             saved.append(SavedValue(r["indicator_id"], r["_old"],
                                     (r["numerator"], r["denominator"]), int(rid)))
+            record_write(conn, user, "monthly_data.save", "measurement_revisions", rid,
+                         {"team_id": team_id, "indicator_id": r["indicator_id"],
+                          "period": period, "old": list(r["_old"]),
+                          "new": [r["numerator"], r["denominator"]]})
     revision_ids = dict(loaded_revision_ids)
     revision_ids.update({v.indicator_id: v.revision_id for v in saved})
     return MonthSaveResult(team_id, period, saved, unchanged,

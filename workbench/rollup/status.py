@@ -33,6 +33,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from workbench.i18n import N_, format_month, ngettext
+from workbench.i18n import gettext as _
 from workbench.rollup.base import (
     at_target,
     from_ordinals,
@@ -48,6 +50,8 @@ __all__ = [
     "SIGNAL_COLUMNS",
     "SIGNAL_LEGEND",
     "chart_signals",
+    "signal_label",
+    "signal_legend",
     "signal_status",
     "status_matrix",
 ]
@@ -57,14 +61,33 @@ SIGNALS = ("improvement", "concern", "no signal", "not enough data")
 #: A phase needs this many months with a value before its chart is judged.
 MIN_SIGNAL_POINTS = MIN_PHASE_POINTS
 
-SIGNAL_LEGEND = (
+_LEGEND = N_(
     "Signal, read from the current phase of the team's chart (a new phase starts after an "
     "adopted change): shift = more months in a row on one side of the centre line than "
     "chance allows (round(log2 n) + 3, e.g. 9 or more in 24 months); crossings = fewer "
     "crossings of the centre line than chance allows; astronomical point = this month is "
     "outside the control limits; judged improvement or concern by the indicator's "
     "direction (higher or lower is better); not enough data = fewer than "
-    f"{MIN_SIGNAL_POINTS} months in the phase.")
+    "{points} months in the phase.")
+#: The legend in English (`signal_legend()` gives it in the reader's language).
+SIGNAL_LEGEND = _LEGEND.format(points=MIN_SIGNAL_POINTS)
+
+#: A status as readers see it (`signal_label`): the statuses themselves are codes.
+_LABELS = {"improvement": N_("improvement"), "concern": N_("concern"),
+           "no signal": N_("no signal"), "not enough data": N_("not enough data"),
+           "astronomical point": N_("astronomical point"), "shift": N_("shift"),
+           "crossings": N_("crossings")}
+
+
+def signal_legend() -> str:
+    """What the Signal column means, in one line, in the current language."""
+    return _(_LEGEND).format(points=MIN_SIGNAL_POINTS)
+
+
+def signal_label(code: str) -> str:
+    """A status or rule code (`improvement`, `shift` …) in the current language."""
+    return _(_LABELS[code]) if code in _LABELS else code
+
 
 SIGNAL_COLUMNS = ["team_id", "indicator_id", "chart", "latest_period", "phase", "n_points",
                   "side", "signal", "rule", "words"]
@@ -87,31 +110,37 @@ def _movement(phase: pd.DataFrame) -> pd.Series:
 def _phrases(r: Mapping[str, Any], month: str) -> list[str]:
     out = []
     if r["astronomical"]:
-        where = "above the upper" if r["last_side"] > 0 else "below the lower"
-        out.append(f"{month} is {where} control limit")
+        out.append((_("{month} is above the upper control limit") if r["last_side"] > 0
+                    else _("{month} is below the lower control limit")).format(month=month))
     if r["shift"]:
-        out.append(f"{int(r['longest_run'])} months in a row on one side of the centre line "
-                   f"(more than {int(r['longest_run_max'])} is unlikely by chance)")
+        out.append(_("{run} months in a row on one side of the centre line (more than {most} "
+                     "is unlikely by chance)").format(run=int(r["longest_run"]),
+                                                      most=int(r["longest_run_max"])))
     if r["crossings"]:
         times = int(r["n_crossings"])
-        out.append(f"the months cross the centre line {times} time{'' if times == 1 else 's'} "
-                   f"in {int(r['n_useful'])} (fewer than {int(r['n_crossings_min'])} is "
-                   "unlikely by chance)")
+        out.append(ngettext("the months cross the centre line {times} time in {months} (fewer "
+                            "than {least} is unlikely by chance)",
+                            "the months cross the centre line {times} times in {months} (fewer "
+                            "than {least} is unlikely by chance)", times).format(
+            times=times, months=int(r["n_useful"]), least=int(r["n_crossings_min"])))
     if (r["shift"] or r["crossings"]) and not r["astronomical"] and r["move"] != 0:
-        way = "higher" if r["move"] > 0 else "lower"
-        out.append(f"the later months of the phase are {way} than the earlier ones")
+        out.append(_("the later months of the phase are higher than the earlier ones")
+                   if r["move"] > 0 else
+                   _("the later months of the phase are lower than the earlier ones"))
     return out
 
 
 def _words(r: Mapping[str, Any]) -> str:
     """The status of one series in words: what it is, which rule fired and what it saw."""
     if r["signal"] == "not enough data":
-        return (f"not enough data: {int(r['n_points'])} month(s) in the current phase, "
-                f"{MIN_SIGNAL_POINTS} needed")
+        return _("not enough data: {points} month(s) in the current phase, {needed} "
+                 "needed").format(points=int(r["n_points"]), needed=MIN_SIGNAL_POINTS)
     if r["signal"] == "no signal":
-        return "no signal: ordinary month-to-month variation"
-    month = pd.Period(r["latest_period"], freq="M").strftime("%b %Y")
-    return f"{r['signal']} ({r['rule']}): " + "; ".join(_phrases(r, month))
+        return _("no signal: ordinary month-to-month variation")
+    month = format_month(pd.Period(r["latest_period"], freq="M"))
+    rule = ", ".join(signal_label(part.strip()) for part in str(r["rule"]).split(","))
+    return _("{signal} ({rule}): {why}").format(signal=signal_label(str(r["signal"])),
+                                                 rule=rule, why="; ".join(_phrases(r, month)))
 
 
 def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
@@ -172,10 +201,12 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
 
 def chart_signals(measurements: pd.DataFrame, indicators: pd.DataFrame, *,
                   period: object = None, cycles: pd.DataFrame | None = None,
-                  change_ideas: pd.DataFrame | None = None) -> pd.DataFrame:
+                  change_ideas: pd.DataFrame | None = None,
+                  flags: pd.DataFrame | None = None) -> pd.DataFrame:
     """`signal_status` of every team × indicator chart as drawn for the reporting month
-    (`team_charts` of the measurements, PDSA cycles and change ideas)."""
-    charts = team_charts(measurements, indicators, cycles, change_ideas, period=period)
+    (`team_charts` of the measurements, PDSA cycles, change ideas and data flags)."""
+    charts = team_charts(measurements, indicators, cycles, change_ideas, period=period,
+                         flags=flags)
     if charts.spc.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in SIGNAL_COLUMNS})
     return signal_status(charts.spc, indicators)
@@ -189,7 +220,8 @@ MATRIX_COLUMNS = ["team_id", "wave_id", "indicator_id", "latest_period", "latest
 def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
                   teams: pd.DataFrame | None = None, *, period: object = None,
                   signals: pd.DataFrame | None = None, cycles: pd.DataFrame | None = None,
-                  change_ideas: pd.DataFrame | None = None) -> pd.DataFrame:
+                  change_ideas: pd.DataFrame | None = None,
+                  flags: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per team × indicator: where each team stands in the reporting month.
 
     Teams: those in `teams` that joined on or before the reporting month (plus any team with
@@ -197,8 +229,9 @@ def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
     indicator_id, latest_period and latest_value (latest reported month up to the reporting
     month; NaN if never), target, direction, target_met (1/0 for the latest value,
     direction-aware; NaN without value or target), signal and signal_rule (`signal` and
-    `rule` of `chart_signals` with the PDSA `cycles` and `change_ideas`, so the phases are
-    the report's; "not enough data" without data; pass `signals` to reuse a computed frame),
+    `rule` of `chart_signals` with the PDSA `cycles`, `change_ideas` and data `flags`, so
+    the phases and the months left out of the limits are the report's; "not enough data"
+    without data; pass `signals` to reuse a computed frame),
     months_since_report (reporting month − latest_period; 0 = reported this month; NaN if
     never reported).
     """
@@ -223,7 +256,7 @@ def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
         out["months_since_report"] = np.nan
     if signals is None:
         signals = chart_signals(measurements, indicators, period=rp, cycles=cycles,
-                                change_ideas=change_ideas)
+                                change_ideas=change_ideas, flags=flags)
     signals = signals[["team_id", "indicator_id", "signal", "rule"]].rename(
         columns={"rule": "signal_rule"})
     out = out.merge(signals, on=["team_id", "indicator_id"], how="left")

@@ -1,5 +1,6 @@
 """The collaborative store: SQLAlchemy Core over SQLite (default) or PostgreSQL (by URL)."""
 
+from workbench.store.audit import read_audit, record_write
 from workbench.store.engine import (
     DEFAULT_DB,
     connect,
@@ -22,6 +23,14 @@ from workbench.store.measurements import (
     read_revisions,
     tidy,
 )
+from workbench.store.packages import (
+    join_wave,
+    launch_package,
+    package_label,
+    read_package,
+    read_package_versions,
+    save_package_version,
+)
 from workbench.store.records import (
     get_indicator,
     get_team,
@@ -40,6 +49,16 @@ from workbench.store.records import (
 )
 from workbench.store.schema import SCHEMA_VERSION, metadata
 from workbench.store.status import status_counts
+from workbench.store.users import (
+    ROLES,
+    User,
+    add_user,
+    authorize,
+    get_user,
+    list_users,
+    remove_user,
+    users_defined,
+)
 
 __all__ = [
     "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
@@ -54,4 +73,9 @@ __all__ = [
     "read_flag_events", "read_flags", "read_indicators", "read_pdsa_cycles", "read_recounts",
     "read_table", "read_teams", "read_visits", "read_waves",
     "status_counts",
+    "record_write", "read_audit",
+    "ROLES", "User", "add_user", "authorize", "get_user", "list_users", "remove_user",
+    "users_defined",
+    "join_wave", "launch_package", "package_label", "read_package", "read_package_versions",
+    "save_package_version",
 ]

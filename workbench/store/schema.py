@@ -6,14 +6,15 @@ Measurements are append-only revisions; the current value of a key is its latest
 
 These tables are the truth of the schema; `workbench.store.migrations` brings older databases to
 them, one Alembic revision per change (`r1` = release 0.1.0, `r2` = users, audit log,
-graduation). A change here needs a new revision and `SCHEMA_VERSION` + 1; the upgrade tests
-run `alembic check` to prove the two agree.
+graduation, `r3` = change package versions). A change here needs a new revision and
+`SCHEMA_VERSION` + 1; the upgrade tests run `alembic check` to prove the two agree.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -31,10 +32,10 @@ __all__ = ["SCHEMA_VERSION", "metadata"] + [
     "schema_info", "collaborative", "waves", "learning_sessions", "indicators", "teams",
     "import_batches", "measurement_revisions", "change_ideas", "pdsa_cycles", "pdsa_history",
     "coaching_visits", "verification_recounts", "assessments", "flags", "flag_events",
-    "users", "audit_log", "SCHEMA_REVISION",
+    "users", "audit_log", "package_versions", "package_changes", "SCHEMA_REVISION",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: the Alembic revision of this schema (the head of `workbench/store/migrations/versions/`)
 SCHEMA_REVISION = f"r{SCHEMA_VERSION}"
 
@@ -69,6 +70,7 @@ waves = Table(
     Column("wave_id", String(40), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("start_period", String(7), nullable=False),
+    Column("package_version", Integer, nullable=True),  # the change package it joins with (r3)
 )
 
 learning_sessions = Table(
@@ -311,3 +313,30 @@ audit_log = Table(
 )
 Index("ix_audit_log_created", audit_log.c.created_at)
 Index("ix_audit_log_user", audit_log.c.user, audit_log.c.created_at)
+
+# The change package as a versioned thing (r3): v1 at launch, later versions after synthesis
+# meetings. A version's rows name every change it holds (`in_package` true) and the changes it
+# dropped (`in_package` false, kept for the reason in `provenance`).
+package_versions = Table(
+    "package_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),  # 1, 2, ... (v1, v2)
+    Column("period", String(7), nullable=True),  # YYYY-MM of the synthesis meeting; v1: none
+    Column("author", String(200), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+)
+
+package_changes = Table(
+    "package_changes",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=True),
+    Column("version", Integer, ForeignKey("package_versions.version"), nullable=False),
+    Column("change_id", String(40), ForeignKey("change_ideas.change_id"), nullable=False),
+    Column("in_package", Boolean, nullable=False, default=True),
+    Column("action", String(10), nullable=False),  # launch | keep | add | drop
+    Column("guidance", Text, nullable=False, default=""),
+    # {"teams": [...] whose evidence it rests on, "reason": str}
+    Column("provenance", JSON, nullable=False, default=dict),
+    UniqueConstraint("version", "change_id", name="uq_package_change"),
+)

@@ -1,0 +1,198 @@
+"""The synthesis-meeting pack: `synthesis_data(engine, period, wave)`.
+
+What the collaborative has learned by the end of `period` (the PDSA journal as it was then,
+the measurements up to then: `workbench.learning.synthesis.known_by`), for every team or one
+wave's teams: change ideas ranked by evidence per indicator
+(`workbench.learning.practice_evidence`), the teams that can tell each story, the adopting
+teams' values aligned on months since adoption, the changes adopted together, the team
+innovations other teams took up, the changes abandoned everywhere, and the draft of the
+refined change package (`workbench.learning.package.draft_package`) starting from the
+package version in use. Everything is computed by `workbench.learning`; this module reads
+the store once and formats for people. `notebooks/synthesis.ipynb` shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.briefs.tables import _indicator_dicts, resolve_period
+from workbench.charts import data as cd
+from workbench.errors import NotFoundError
+from workbench.learning import practice_evidence, team_adoptions
+from workbench.learning.package import draft_package
+from workbench.learning.synthesis import (
+    abandoned_everywhere,
+    aligned_values,
+    innovations_taken_up,
+    known_by,
+    storytellers,
+)
+from workbench.store import (
+    read_change_ideas,
+    read_indicators,
+    read_measurements,
+    read_package,
+    read_pdsa_cycles,
+    read_teams,
+)
+
+__all__ = ["SYNTHESIS_COLUMNS", "SynthesisPack", "current_package", "evidence_rows",
+           "synthesis_data"]
+
+#: Column -> header of the pack's tables.
+SYNTHESIS_COLUMNS: dict[str, dict[str, str]] = {
+    "ranked": {"indicator_id": "Indicator", "change": "Change idea", "tested": "Teams tested",
+               "adopted": "Adopted", "abandoned": "Abandoned", "effect": "Effect (95 % interval)",
+               "grade": "Evidence", "story": "Teams to ask", "words": "In words"},
+    "together": {"team_id": "Team", "indicator_id": "Indicator",
+                 "changes": "Changes adopted together", "from": "Effect expected from"},
+    "innovations": {"change_id": "Change", "name": "Innovation", "origin_team": "Started by",
+                    "teams_tested": "Teams tested", "teams_adopted": "Adopted",
+                    "others": "Taken up by"},
+    "abandoned": {"change_id": "Change", "name": "Change idea",
+                  "teams_tested": "Teams that tested and abandoned it"},
+    "draft": {"change_id": "Change", "name": "Change idea", "action": "Proposal",
+              "grade": "Evidence", "guidance": "Guidance", "teams": "Evidence from"},
+}
+#: grades whose changes get a before/after small multiple in the pack
+SHOWN_GRADES = ("strong", "promising")
+MAX_FIGURES = 12
+
+
+@dataclass
+class SynthesisPack:
+    """The pack's frames; `figures()` builds the before/after small multiples."""
+
+    period: pd.Period
+    wave: str
+    indicators: pd.DataFrame
+    practices: pd.DataFrame  # Evidence.practices, ranked
+    stories: pd.DataFrame  # storytellers
+    aligned: pd.DataFrame  # aligned_values of the adoptions
+    together: pd.DataFrame
+    innovations: pd.DataFrame
+    abandoned: pd.DataFrame
+    draft: pd.DataFrame
+
+    @property
+    def title(self) -> str:
+        scope = f", wave {self.wave}" if self.wave else ""
+        return f"Synthesis meeting pack: what works, by {cd.month_label(self.period)}{scope}"
+
+    def ranked_table(self) -> pd.DataFrame:
+        """Change ideas ranked by evidence per indicator, formatted for people."""
+        return evidence_rows(self.practices, self.stories)
+
+    def together_table(self) -> pd.DataFrame:
+        t = self.together
+        return pd.DataFrame({
+            "team_id": t["team_id"], "indicator_id": t["indicator_id"],
+            "changes": [", ".join(sorted([c, *w])) for c, w in
+                        zip(t["change_id"], t["adopted_with"], strict=False)],
+            "from": t["effect_start"].map(cd.month_label)}).drop_duplicates(
+                ["team_id", "indicator_id", "changes"])
+
+    def innovations_table(self) -> pd.DataFrame:
+        return self.innovations.assign(others=self.innovations["other_teams"].map(", ".join))
+
+    def draft_table(self) -> pd.DataFrame:
+        return self.draft.assign(teams=self.draft["provenance"].map(
+            lambda p: ", ".join(p.get("teams", [])) or p.get("reason", "")))
+
+    def shown(self) -> pd.DataFrame:
+        """The change × indicator rows that get a small multiple (strong or promising)."""
+        p = self.practices
+        return p[p["grade"].isin(SHOWN_GRADES)].head(MAX_FIGURES)
+
+    def figures(self) -> list[Any]:
+        """One before/after small multiple per shown change × indicator, with its title."""
+        from workbench.charts.adoption import adoption_multiples
+
+        info = _indicator_dicts(self.indicators)
+        out = []
+        for row in self.shown().itertuples(index=False):
+            rows = self.aligned[(self.aligned["change_id"] == row.change_id)
+                                & (self.aligned["indicator_id"] == row.indicator_id)]
+            if rows.empty:
+                continue
+            title = (f"{row.change_id} {row.change_name} — {row.indicator_id}: {row.grade}, "
+                     f"{_interval(row.effect_pp, row.ci_low_pp, row.ci_high_pp)}")
+            out.append(adoption_multiples(rows, info.get(str(row.indicator_id), {}),
+                                          title=title))
+        return out
+
+
+def evidence_rows(practices: pd.DataFrame, stories: pd.DataFrame,
+                  indicator_id: str | None = None) -> pd.DataFrame:
+    """`Evidence.practices` (of one indicator, or all) as people read it, in its rank order:
+    the columns of `SYNTHESIS_COLUMNS["ranked"]` (the pack's table and the learning-session
+    app's "what is working" panel both show these)."""
+    p = practices if indicator_id is None else practices[practices["indicator_id"] == indicator_id]
+    told = {(str(c), str(i)): ", ".join(map(str, t)) for c, i, t in
+            zip(stories["change_id"], stories["indicator_id"], stories["teams"], strict=True)}
+    return pd.DataFrame({
+        "indicator_id": p["indicator_id"],
+        "change": [f"{c} {n}" for c, n in zip(p["change_id"], p["change_name"], strict=True)],
+        "tested": p["teams_tested"], "adopted": p["teams_adopted"],
+        "abandoned": p["teams_abandoned"],
+        "effect": [_interval(e, lo, hi) for e, lo, hi in
+                   zip(p["effect_pp"], p["ci_low_pp"], p["ci_high_pp"], strict=True)],
+        "grade": p["grade"],
+        "story": [told.get((str(c), str(i)), "") for c, i in
+                  zip(p["change_id"], p["indicator_id"], strict=True)],
+        "words": p["words"]}).reset_index(drop=True)
+
+
+def _interval(effect: Any, low: Any, high: Any) -> str:
+    if effect is None or pd.isna(effect):
+        return "–"
+    return f"{effect:+.1f} pts ({low:+.1f} to {high:+.1f})"
+
+
+def current_package(engine: Engine, change_ideas: pd.DataFrame) -> pd.DataFrame:
+    """The changes of the latest package version (change_id, name, guidance); with no
+    version recorded, the package's change ideas with their descriptions as guidance."""
+    try:
+        version = read_package(engine)
+    except NotFoundError:
+        ideas = change_ideas[change_ideas["source"] == "package"]
+        return pd.DataFrame({"change_id": ideas["change_id"], "name": ideas["name"],
+                             "guidance": ideas["description"].fillna("")})
+    return version.loc[version["in_package"], ["change_id", "name", "guidance"]]
+
+
+def synthesis_data(engine: Engine, period: str | None = None, wave: str = "") -> SynthesisPack:
+    """The pack as a synthesis meeting at the end of `period` sees it (see the module doc);
+    '' or None: everything known now (labelled with the latest month), as `workbench
+    practices` without `--period`. `wave`: a wave code to look at that wave's teams only;
+    '' = every team."""
+    m = read_measurements(engine)
+    p = resolve_period(m, period)
+    teams = read_teams(engine)
+    if wave:
+        if wave not in set(teams["wave_id"].dropna()):
+            known = ", ".join(sorted(set(teams["wave_id"].dropna())))
+            raise NotFoundError(f"Unknown wave {wave!r}: use one of {known}.", wave=wave)
+        members = set(teams.loc[teams["wave_id"] == wave, "team_id"])
+        m = m[m["team_id"].isin(members)]
+    m, cycles = known_by(m, read_pdsa_cycles(engine), p if period else None)
+    if wave:
+        cycles = cycles[cycles["team_id"].isin(members)]
+    ideas = read_change_ideas(engine)
+    indicators = read_indicators(engine)
+    evidence = practice_evidence(m, indicators, cycles, ideas)
+    adoptions = team_adoptions(cycles, ideas)
+    alone = adoptions[adoptions["adopted_with"].map(len) == 0]  # as the estimate counts them
+    stories = storytellers(evidence.teams)
+    innovations = innovations_taken_up(adoptions, ideas)
+    abandoned = abandoned_everywhere(adoptions, ideas)
+    draft = draft_package(current_package(engine, ideas), evidence.practices, stories, innovations,
+                          abandoned, ideas, period=str(p))
+    return SynthesisPack(period=p, wave=wave, indicators=indicators,
+                         practices=evidence.practices, stories=stories,
+                         aligned=aligned_values(m, alone), together=evidence.together,
+                         innovations=innovations, abandoned=abandoned, draft=draft)
