@@ -95,7 +95,9 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
         engine = build_demo(db, seed=seed, force=True, confirmed=True, teams=teams,
                             indicators=indicators, months=months, districts=districts)
     if build_only:
-        shown = engine.url.render_as_string(hide_password=True)
+        from workbench.store import masked_url
+
+        shown = masked_url(engine)
         click.echo(f"Built the demo in {shown} ({teams} teams, {indicators} indicators, "
                    f"{months} months, {districts} districts) in "
                    f"{time.perf_counter() - started:.0f} s.", err=True)
