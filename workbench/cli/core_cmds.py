@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from workbench.cli.options import db_option, echo_json, json_option
+from workbench.cli.options import db_option, echo_json, json_option, lang_option
 
 __all__ = ["COMMANDS"]
 
@@ -47,23 +47,25 @@ def init(db: str | None, config: Path) -> None:
                    "build (not a collaborative) without asking.")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="After building, serve the apps until Ctrl-C.")
+@lang_option
 @click.pass_context
 def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
-         serve: bool) -> None:
+         serve: bool, lang: str | None) -> None:
     """Build the demo collaborative and run the main job on it.
 
     An essential obstetric and newborn care collaborative: 24 teams in 3 districts, 2 waves,
     6 indicators over 24 months, PDSA cycles, coaching visits and injected data problems.
     --force replaces a database the demo built; anything else that is not a collaborative is
-    replaced only when named with --db here and confirmed (or --yes).
+    replaced only when named with --db here and confirmed (or --yes). --lang fr makes French
+    the collaborative's language: French indicator names and change ideas, French reports.
 
-    Example: workbench demo --no-serve --db demo.db
+    Example: workbench demo --no-serve --db demo.db --lang fr
     """
     from workbench.cli.demo_job import run_main_job
     from workbench.demo.build import ReplaceNotConfirmed, build_demo
 
     try:
-        engine = build_demo(db, seed=seed, force=force)
+        engine = build_demo(db, seed=seed, force=force, language=lang)
     except ReplaceNotConfirmed as exc:
         if ctx.get_parameter_source("db") is not ParameterSource.COMMANDLINE:
             raise
@@ -73,8 +75,8 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
                 "Delete everything in it and build the demo there?", err=True):
             raise click.ClickException(
                 f"nothing was replaced; {target.where} is as it was.") from None
-        engine = build_demo(db, seed=seed, force=True, confirmed=True)
-    run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True))
+        engine = build_demo(db, seed=seed, force=True, confirmed=True, language=lang)
+    run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True), lang=lang)
 
 
 @click.command()

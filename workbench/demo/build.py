@@ -79,6 +79,7 @@ from workbench.demo.problems import (
 from workbench.demo.teams import DemoTeams
 from workbench.demo.visits import DemoVisits
 from workbench.errors import StoreError
+from workbench.i18n import normalize_language
 from workbench.ingest.collaborative import write_collaborative
 from workbench.store import add_revisions, create_database, resolve_url
 from workbench.store import schema as s
@@ -135,18 +136,22 @@ class ReplaceNotConfirmed(StoreError):
 # --------------------------------------------------------------------------- public API
 
 def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
-               confirmed: bool = False) -> Engine:
+               confirmed: bool = False, language: str | None = None) -> Engine:
     """Create the demo collaborative database at `db` (path or URL) and return its engine.
 
     An existing database is only replaced with `force=True`, and then only if the demo built
     it, or with `confirmed=True` as well if it is something else that is not a collaborative
     (see `demo_target`); a collaborative made by `workbench init` is never replaced. A SQLite
     file goes with its -wal/-shm files; on PostgreSQL the workbench's tables are dropped.
-    The same seed always gives the same data.
+    The same seed always gives the same data. Its indicators and change ideas are in English
+    and French; `language` (e.g. "fr") becomes the collaborative's default language
+    (`settings.language`: reports, apps).
     """
+    chosen = normalize_language(language) if language else ""
     engine = _fresh_database(db, force, confirmed)
     rng = np.random.default_rng(seed)
     world = _World(rng)
+    world.definition["collaborative"]["settings"]["language"] = chosen
     with engine.begin() as conn:
         injection_metadata.create_all(conn)
         write_collaborative(conn, world.definition)

@@ -79,8 +79,9 @@ class DemoTeams:
                                "Demo data, generated: not real facilities' results.",
                 "start_period": DEMO_PERIODS[0],
                 "aims": [dict(a) for a in content.AIMS],
-                "settings": {k: (list(v) if isinstance(v, list) else v)
-                             for k, v in DEFAULT_SETTINGS.items()},
+                "settings": {**{k: (list(v) if isinstance(v, list) else v)
+                                for k, v in DEFAULT_SETTINGS.items()},
+                             "translations": content.TRANSLATIONS},
             },
             "indicators": indicators,
             "waves": [{"wave_id": "W1", "name": "Wave 1", "start_period": DEMO_PERIODS[0]},

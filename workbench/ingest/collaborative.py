@@ -154,9 +154,41 @@ def _code(doc: _Doc, value: Any, key: str) -> str:
     return text
 
 
+def _texts(doc: _Doc, obj: dict, key: str, path: str, translations: dict[str, Any],
+           required: bool = False) -> str:
+    """A text that may carry translations (`name: {en: …, fr: …}`): the source-language
+    text (English, else the first given) is returned and the others are put in
+    `translations[key]` as {language: text}."""
+    value = _req(doc, obj, key, path, (str, int, float, dict)) if required else obj.get(key, "")
+    if not isinstance(value, dict):
+        return str(value)
+    texts: dict[str, str] = {}
+    for lang, text in value.items():
+        try:
+            code = i18n.normalize_language(str(lang))
+        except ConfigError as exc:
+            raise doc.fail(f"{path}.{key}.{lang}", str(exc)) from exc
+        if not isinstance(text, str | int | float):
+            raise doc.fail(f"{path}.{key}.{lang}", "a translation is one text")
+        texts[code] = str(text)
+    if not texts:
+        raise doc.fail(f"{path}.{key}", "give the text, or its translations as {en: …, fr: …}")
+    source = texts.get(i18n.SOURCE_LANGUAGE) or next(iter(texts.values()))
+    others = {lang: text for lang, text in texts.items() if lang != i18n.SOURCE_LANGUAGE}
+    if others:
+        translations[key] = others
+    return source
+
+
 def load_collaborative(path: str | Path) -> dict[str, Any]:
-    """Parse and check a collaborative YAML; returns normalised records for every table."""
+    """Parse and check a collaborative YAML; returns normalised records for every table.
+
+    Indicator names and definitions, change ideas' names, descriptions and drivers may be
+    given in several languages (`name: {en: …, fr: …}`): the English text goes in the table,
+    the others in `settings.translations` (read back by `workbench.store` in the reader's
+    language)."""
     doc = _Doc(Path(path))
+    translated: dict[str, dict[str, Any]] = {"indicators": {}, "change_ideas": {}}
     data = doc.data
     if not isinstance(data, dict):
         raise doc.fail("", "the top level must be a mapping with keys collaborative, "
@@ -203,13 +235,14 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         if kind == "proportion" and target is not None and not 0 <= target <= 1:
             raise doc.fail(f"{path}.target", f"a proportion's target is between 0 and 1 "
                                              f"(0.9 for 90 %), not {target!r}")
+        texts: dict[str, Any] = {}
         indicators.append({
             "indicator_id": code,
-            "name": str(_req(doc, ind, "name", path)),
+            "name": _texts(doc, ind, "name", path, texts, required=True),
             "type": _choice(doc, ind, "type", path, _INDICATOR_TYPES, "process"),
             "kind": kind,
-            "numerator_definition": str(ind.get("numerator", "")),
-            "denominator_definition": str(ind.get("denominator", "")),
+            "numerator_definition": _texts(doc, ind, "numerator", path, texts),
+            "denominator_definition": _texts(doc, ind, "denominator", path, texts),
             "target": None if target is None else float(target),
             "direction": _choice(doc, ind, "direction", path, _DIRECTIONS, "increase"),
             "chart": _choice(doc, ind, "chart", path, _CHARTS,
@@ -219,6 +252,10 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "unit": str(ind.get("unit", "%" if kind == "proportion" else "")),
             "sort_order": i,
         })
+        if texts:
+            translated["indicators"][code] = {
+                {"numerator": "numerator_definition",
+                 "denominator": "denominator_definition"}.get(k, k): v for k, v in texts.items()}
 
     waves = []
     for i, wave in enumerate(_req(doc, data, "waves", "", list)):
@@ -288,15 +325,21 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         path = f"change_package[{i}]"
         if not isinstance(ch, dict):
             raise doc.fail(path, "each change idea must be a mapping (code, name, indicators)")
+        texts = {}
+        change_id = _code(doc, _req(doc, ch, "code", path, (str, int)), f"{path}.code")
         changes.append({
-            "change_id": _code(doc, _req(doc, ch, "code", path, (str, int)), f"{path}.code"),
-            "name": str(_req(doc, ch, "name", path)),
-            "description": str(ch.get("description", "")),
-            "driver": str(ch.get("driver", "")),
+            "change_id": change_id,
+            "name": _texts(doc, ch, "name", path, texts, required=True),
+            "description": _texts(doc, ch, "description", path, texts),
+            "driver": _texts(doc, ch, "driver", path, texts),
             "source": "package",
             "team_id": None,
             "indicator_ids": [str(x) for x in ch.get("indicators", [])],
         })
+        if texts:
+            translated["change_ideas"][change_id] = texts
+    if any(translated.values()):
+        collab["settings"]["translations"] = {k: v for k, v in translated.items() if v}
     return {"collaborative": collab, "indicators": indicators, "waves": waves, "teams": teams,
             "learning_sessions": sessions, "change_ideas": changes}
 

@@ -141,6 +141,7 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
     heading = title or _("Reports for {month}").format(month=month)
     sections: list[str] = []
     total = failed = 0
+    report_word, notebook_word = _("report"), _("notebook")
     for notebook, entries in sorted(manifest.get("reports", {}).items()):
         rows: list[str] = []
         for entry in _sorted_entries(entries.values()):
@@ -157,8 +158,8 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
                 f"<td>{html.escape(str(team))}</td>"
                 f"<td>{html.escape(str(entry.get('team_name') or ''))}</td>"
                 f'<td class="status-{html.escape(status)}">{html.escape(shown)}</td>'
-                f"<td>{_link(paths.get('html'), _('report'))} "
-                f"{_link(paths.get('ipynb'), _('notebook'))}</td>"
+                f"<td>{_link(paths.get('html'), report_word)} "
+                f"{_link(paths.get('ipynb'), notebook_word)}</td>"
                 f"<td>{float(entry.get('seconds') or 0):.1f} s</td>"
                 f'<td class="error">{html.escape(str(error.get("summary", "")))}</td>'
                 "</tr>")
@@ -171,6 +172,7 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
             f"<h2>{html.escape(titles.get(notebook, notebook.replace('_', ' ').capitalize()))}"
             f"</h2>\n<table>\n<tr>{headers}</tr>\n" + "\n".join(rows) + "\n</table>")
     generated = _("{moment} UTC").format(moment=format_datetime(datetime.utcnow()))
+    generated_line = _("Generated {moment}.").format(moment=generated)
     counts = (ngettext("{total} report", "{total} reports", total).format(total=total) + ", "
               + ngettext("{failed} failed", "{failed} failed", failed).format(failed=failed))
     page = (
@@ -179,7 +181,7 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
         f"<title>{html.escape(heading)}</title>\n<style>{_INDEX_CSS}</style>\n</head>\n<body>\n"
         f"<h1>{html.escape(heading)}</h1>\n"
         f'<p class="muted">{html.escape(counts)}. '
-        f"{html.escape(_('Generated {moment}.').format(moment=generated))}</p>\n"
+        f"{html.escape(generated_line)}</p>\n"
         + "\n".join(sections) + "\n</body>\n</html>\n")
     path = folder / INDEX_NAME
     atomic_write_text(path, page)
