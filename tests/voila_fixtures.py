@@ -1,7 +1,7 @@
 """Fixtures for the real-browser tests: a Voilà server on the demo collaborative, Chromium.
 
-Imported by tests/browser/test_apps_browser.py (`from tests.voila_fixtures import *` style is avoided:
-the test module imports the fixtures by name so pytest registers them there).
+Imported by tests/browser/test_apps_browser.py (`from tests.voila_fixtures import *` style is
+avoided: the test module imports the fixtures by name so pytest registers them there).
 """
 
 from __future__ import annotations

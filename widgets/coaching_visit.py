@@ -4,6 +4,7 @@ the data-verification recounts with their verification factors."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -64,7 +65,8 @@ class CoachingVisitForm(FormBase):
     `CoachingVisitForm(db_or_engine, team_id=None, user=None, coach=None)`.
     Public API: `refresh()`, `reset()`, `visit` (the CoachingVisit the fields describe),
     `add_recount(indicator_id, period, numerator, denominator)`, `verification` (frame),
-    `save()`, `message`, `field_errors()`.
+    `save()`, `on_saved(callback)` (called with the `VisitSaveResult` after each save, e.g.
+    to refresh the brief above the form), `message`, `field_errors()`.
     """
 
     def __init__(self, db_or_engine: str | Engine, team_id: str | None = None,
@@ -72,6 +74,7 @@ class CoachingVisitForm(FormBase):
         super().__init__(db_or_engine, team_id=team_id, user=user, **kwargs)
         g = self._guard
         self._coach_default = coach
+        self._saved_callbacks: list[Callable[[VisitSaveResult], None]] = []
         self._team = w.Dropdown(description="Team")
         self._visit_date = w.DatePicker(description="Visit date", value=dt.date.today())
         self._coach = w.Text(description="Coach", continuous_update=False)
@@ -181,7 +184,13 @@ class CoachingVisitForm(FormBase):
         result = save_visit(self.engine, self.visit, user=self.user)
         self.reset()
         self._say(result.summary(), "warning" if result.flag_ids else "success")
+        for callback in self._saved_callbacks:
+            callback(result)
         return result
+
+    def on_saved(self, callback: Callable[[VisitSaveResult], None]) -> None:
+        """Call `callback(result)` after every saved visit (errors show in the message)."""
+        self._saved_callbacks.append(callback)
 
     # -- handlers -------------------------------------------------------------------------
     def _on_team_change(self, change: dict[str, Any]) -> None:

@@ -215,6 +215,9 @@ class ValidationQueue(FormBase):
         keep = [i for i in self._list.value if i in set(frame["flag_id"])]
         self._loading = True
         try:
+            # empty the selection first: the browser gets the new options with a selection
+            # of old positions otherwise ("Cannot set properties of undefined")
+            self._list.value = ()
             self._list.options = [
                 (f"#{r.flag_id} [{r.severity}] {r.rule_code} · {r.team_id or ''} "
                  f"{r.indicator_id or ''} {r.period or ''} · {r.status} — "

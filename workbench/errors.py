@@ -13,6 +13,7 @@ __all__ = [
     "SPCInputError",
     "IngestError",
     "ValidationFailed",
+    "PermissionDenied",
 ]
 
 
@@ -56,3 +57,7 @@ class IngestError(WorkbenchError):
 
 class ValidationFailed(WorkbenchError):
     """A form or record failed validation; carries `failure_cases`."""
+
+
+class PermissionDenied(WorkbenchError):
+    """The acting user's roles or teams do not allow this write; the message says who may."""

@@ -45,9 +45,15 @@ is possible but suspicious is stored and *flagged* by validation: a numerator ab
 denominator, a zero denominator with events, an outlier, a sudden jump. (The typed-entry
 forms also stop a numerator above its denominator as a likely typo before saving; imports
 accept it, because data from existing systems comes in and the validator reviews it.)
-Not yet one rule: a month after the current one is refused by the import (`future-period`)
-but not by the forms or the store; bounding periods by the collaborative's calendar at every
-door is the next step.
+- **Calendar** — the months a collaborative can hold: from its `start_period` (the
+  definition's "first month of data") to the month after the current one (UTC; one month of
+  slack for a clock or a time zone ahead of the server's). `calendar_of(start_period)` makes
+  the `Calendar`, `calendar_problem(period, calendar)` is the rule and its one message
+  (`'2100-12' is outside the collaborative's calendar (2024-01 to 2027-01); enter a month from
+  its start to next month`), `require_in_calendar` raises it as `ValidationFailed`. Every door
+  refuses a month outside: the imports (`outside-calendar`), the forms, `workbench.store.
+  add_revisions` (reading the calendar with `workbench.store.read_calendar`), `validate
+  --period` and `export --as-of` (`parse_as_of`: the time's month).
 
 This module imports nothing from `workbench` but `workbench.errors` and `workbench.i18n`
 (the locale formats). CSV, JSON and DHIS2 exports do not use the value formats: they stay
@@ -78,6 +84,11 @@ __all__ = [
     "is_period",
     "parse_periods",
     "is_date",
+    "Calendar",
+    "calendar_of",
+    "calendar_problem",
+    "require_in_calendar",
+    "parse_as_of",
     "CountProblem",
     "read_count",
     "parse_count",
@@ -178,6 +189,74 @@ def is_date(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --------------------------------------------------------------------------------------------
+# The calendar
+
+class Calendar(NamedTuple):
+    """The first and last month (`YYYY-MM`, inclusive) a collaborative's data may have."""
+
+    first: str
+    last: str
+
+
+def _month_after(day: dt.date) -> str:
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return f"{year:04d}-{month:02d}"
+
+
+def calendar_of(start_period: str | None, today: dt.date | None = None) -> Calendar:
+    """The calendar of a collaborative starting at `start_period` (None: the first year a period
+    may have), seen on `today` (default: the current UTC date): up to the month after today's.
+
+    >>> calendar_of("2024-01", dt.date(2026, 12, 1))
+    Calendar(first='2024-01', last='2027-01')
+    """
+    first = parse_period(start_period) if start_period else f"{MIN_YEAR:04d}-01"
+    return Calendar(first, _month_after(today or dt.datetime.now(dt.UTC).date()))
+
+
+def calendar_problem(period: Any, calendar: Calendar) -> str | None:
+    """None for a month inside `calendar`; else the one message (a value that is not a month
+    gets `period_problem`)."""
+    month = _period_or_none(period)
+    if month is None:
+        return period_problem(period)
+    if calendar.first <= month <= calendar.last:
+        return None
+    return (f"{month!r} is outside the collaborative's calendar ({calendar.first} to "
+            f"{calendar.last}); enter a month from its start to next month")
+
+
+def require_in_calendar(period: Any, calendar: Calendar, what: str = "period") -> str:
+    """`YYYY-MM` for a month inside `calendar`; else `ValidationFailed` naming `what`."""
+    problem = calendar_problem(period, calendar)
+    if problem is not None:
+        raise ValidationFailed(f"{what}: {problem}.", failure_cases=[Failure(what, problem)])
+    return parse_period(period)
+
+
+def parse_as_of(value: Any, calendar: Calendar | None = None) -> pd.Timestamp:
+    """An `--as-of` time (`2025-06-30`, `2025-06-30T12:00`, with or without a UTC offset) as a
+    naive UTC `Timestamp`; its month must be inside `calendar` when one is given. Anything
+    else raises `ValidationFailed` with the fix."""
+    text = _shown(value)
+    stamp: Any = None
+    try:
+        stamp = pd.Timestamp(str(value).strip()) if not _is_blank(value) else None
+    except (ValueError, TypeError, OverflowError):
+        stamp = None
+    if not isinstance(stamp, pd.Timestamp) or pd.isna(stamp) or stamp.year < MIN_YEAR:
+        message = (f"{text} is not a time; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM "
+                   f"(year {MIN_YEAR} or later), e.g. 2025-06-30")
+        raise ValidationFailed(f"as-of: {message}.", failure_cases=[Failure("as_of", message)])
+    when: pd.Timestamp = stamp
+    if when.tzinfo is not None:
+        when = when.tz_convert("UTC").tz_localize(None)
+    if calendar is not None:
+        require_in_calendar(f"{when.year:04d}-{when.month:02d}", calendar, "as-of")
+    return when
 
 
 # --------------------------------------------------------------------------------------------

@@ -56,6 +56,17 @@ def test_voila_command_preheats_culls_and_never_moves_to_another_port(tmp_path: 
     assert argv[1:3] == ["-m", "workbench.apps.voila_server"]  # Voilà with gzip really on
 
 
+def test_voila_command_caps_the_viewers_kernels_per_app_and_in_total(tmp_path: Path) -> None:
+    argv = voila_command(tmp_path, port=8999, host="127.0.0.1", max_kernels=12,
+                         max_kernels_per_app=5)
+    assert "--WorkbenchVoila.max_kernels=12" in argv
+    assert "--WorkbenchVoila.max_kernels_per_app=5" in argv
+    default = voila_command(tmp_path, port=8999, host="127.0.0.1")
+    assert "--WorkbenchVoila.max_kernels=16" in default
+    assert "--WorkbenchVoila.max_kernels_per_app=10" in default
+    assert "--MappingKernelManager.cull_idle_timeout=120" in default
+
+
 def test_pool_config_preheats_only_the_apps_served() -> None:
     pools = pool_config(["coach"])["VoilaKernelManager"]["kernel_pools_config"]
     assert pools == {"default": {"pool_size": 0}, "coach.ipynb": {"pool_size": 1}}

@@ -59,6 +59,9 @@ def test_validate_flags_resolve_and_history(empty_db, tmp_path):
         "again pass its version (2).\n")
     history = run("flags", "history", fid, "--db", empty_db)
     assert "corrected" in history.output and "amugisha" in history.output
+    opened, corrected = history.output.splitlines()
+    assert " - -> open " in opened and "nan" not in history.output
+    assert corrected.endswith("open -> corrected  register recount")
     missing = run("flags", "resolve", 999, "--db", empty_db, "--action", "confirm", "--note", "x")
     assert missing.output == ("Error: flag 999 does not exist. List flags with `workbench flags "
                               "--db URL`.\n")

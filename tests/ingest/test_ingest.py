@@ -73,7 +73,8 @@ BROKEN = [
     ("unknown-team", "T99,AMTSL,2024-01,1,2,", "team_id"),
     ("unknown-indicator", "T01,NOPE,2024-01,1,2,", "indicator_id"),
     ("bad-period", "T01,AMTSL,2024-13,1,2,", "period"),
-    ("future-period", "T01,AMTSL,2999-01,1,2,", "period"),
+    ("outside-calendar", "T01,AMTSL,2999-01,1,2,", "period"),
+    ("outside-calendar", "T01,AMTSL,2023-12,1,2,", "period"),
     ("not-a-number", "T01,AMTSL,2024-02,4x,5,", "numerator"),
     ("not-an-integer", "T01,AMTSL,2024-03,4,5.5,", "denominator"),
     ("negative-count", "T01,AMTSL,2024-04,-4,5,", "numerator"),
@@ -278,12 +279,13 @@ def test_killed_import_leaves_the_database_as_before(empty_db, tmp_path):
     import_file(engine, _write(tmp_path / "a.csv", TIDY + "T01,AMTSL,2024-01,40,50,\n"))
     # 110,000 rows = three insert chunks of 50,000: the import reports "wrote 50000/…" with the
     # transaction open and 60,000 rows still to write, and is killed right then
-    # months from 1900 (the first year a period may have) × 30 teams × 3 indicators
-    teams = [f"T{i:02d}" for i in range(1, 31)]
+    # 23 months of the collaborative's calendar (2024-02 to 2025-12) × 1,600 teams × 3
+    # indicators
+    teams = ["T01", "T02", *(f"X{i:04d}" for i in range(3, 1601))]
     with engine.begin() as conn:
-        conn.execute(s.teams.insert(), [{"team_id": t, "name": t, "joined_period": "1900-01"}
+        conn.execute(s.teams.insert(), [{"team_id": t, "name": t, "joined_period": "2024-01"}
                                         for t in teams[2:]])
-    months = [f"{y:04d}-{m:02d}" for y in range(1900, 2024) for m in range(1, 13)]
+    months = [f"{y:04d}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
     big = pd.DataFrame({"period": months}).merge(
         pd.DataFrame({"team_id": teams}), how="cross").merge(
         pd.DataFrame({"indicator_id": ["AMTSL", "PPH", "OXY_STOCK"]}), how="cross")

@@ -3,12 +3,15 @@
 In headless Chromium against `workbench serve` on the demo collaborative: the coach opens
 `coach?team=T05`, reads the brief (what changed, signals, PDSA cycles in flight), records a
 visit whose recount of last month's AMTSL numerator is 20 % below what the team reported,
-sees the form say a verification factor was flagged, and finds that flag in `workbench flags`
-and in the validation queue (another tab). No console error at any step.
+sees the form say a verification factor was flagged, sees the brief above the form refreshed
+(now since today's visit: no new data since, the visit's action to follow up, the new flag to
+recount), and finds that flag in `workbench flags` and in the validation queue (another tab).
+No console error at any step.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -45,6 +48,9 @@ def test_coach_reads_the_brief_records_a_recount_20_percent_off_and_sees_the_fla
     brief = page.inner_text("body")
     for section in ("What changed", "Signals", "Questions for the visit"):
         assert section in brief, section
+    assert page.inner_text(".wb-user") == "Saving as Journey Coach"
+    today = dt.date.today().isoformat()
+    assert f"since the last visit on {today}" not in brief
 
     page.locator(".widget-text", has=page.locator("label:text-is('Coach')")).locator(
         "input").fill("Journey Coach")
@@ -56,6 +62,11 @@ def test_coach_reads_the_brief_records_a_recount_20_percent_off_and_sees_the_fla
     row.get_by_placeholder("recounted num.").fill(str(recounted))
     row.get_by_placeholder("recounted den.").fill(str(cases))
     row.get_by_placeholder("recounted den.").press("Tab")
+    page.get_by_placeholder("agreed action").last.fill(
+        "Recount AMTSL from the delivery register every week")
+    page.get_by_placeholder("owner").last.fill("ward in-charge")
+    page.get_by_placeholder("due YYYY-MM-DD").last.fill("2027-01-15")
+    page.get_by_placeholder("due YYYY-MM-DD").last.press("Tab")
     step(page, "visit filled in")
     page.get_by_role("button", name="Save visit").click()
     saved = page.wait_for_selector("text=were flagged for the validators").inner_text()
@@ -67,6 +78,15 @@ def test_coach_reads_the_brief_records_a_recount_20_percent_off_and_sees_the_fla
     assert [(f["indicator_id"], str(f["period"])) for f in new] == [(INDICATOR, month)]
     flag_id = new[0]["flag_id"]
     assert f"flag {flag_id}" in saved
+
+    heading = page.wait_for_selector(f"text=since the last visit on {today}")
+    step(page, "brief refreshed")
+    brief = page.inner_text(".wb-app")
+    assert heading.inner_text().startswith(f"Site-visit brief: {TEAM}")
+    assert "no new data since the last visit" in brief  # the demo's data end before today
+    assert "+0.0 pts" not in brief
+    assert "Recount AMTSL from the delivery register every week" in brief
+    assert f"Data flag on {INDICATOR} for" in brief and "verification-out-of-band" in brief
 
     queue = page.context.new_page()  # the validators' queue, in another tab
     watch(queue, f"{request.node.name}-queue")

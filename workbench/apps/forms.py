@@ -7,6 +7,7 @@ They compose the forms and the brief; they hold no form or rule of their own.
 
 from __future__ import annotations
 
+import html
 import inspect
 import os
 from collections.abc import Callable, Mapping
@@ -53,10 +54,15 @@ class _FormApp(WorkbenchApp):
 
     form_class = ""
     form_label = "form"
+    #: the words before the acting user's name under the title
+    who_label = "Saving as"
 
     def _prepare(self) -> None:
         self.form: Any = None
         self._form_team: str | None = None
+        if not hasattr(self, "who"):  # under the title: whose name goes on every save
+            self.who = w.HTML()
+            self.children = (self.children[0], self.who, *self.children[1:])
         self.team_picker.observe(self.guard(lambda change: self._build_form()), "value")
         self._build_form()
 
@@ -88,6 +94,8 @@ class _FormApp(WorkbenchApp):
         if self.form is not None and hasattr(self.form, "user"):
             # built before the request: the author is the request's user (JupyterHub first)
             self.form.user = os.environ.get("JUPYTERHUB_USER") or context.user or self.form.user
+            self.who.value = (f'<div class="wb-user">{html.escape(self.who_label)} '
+                              f"<b>{html.escape(str(self.form.user))}</b></div>")
 
 
 class PDSAJournalApp(_FormApp):
@@ -132,30 +140,45 @@ class DataEntryApp(_FormApp):
 
 
 class CoachApp(_FormApp):
-    """The site-visit brief of the team, then the coaching-visit form."""
+    """The site-visit brief of the team, then the coaching-visit form; the brief is rebuilt
+    after each saved visit (it then compares against the visit just recorded)."""
 
     title = "Coaching visit"
     form_class = "CoachingVisitForm"
     form_label = "coaching-visit form"
+    brief_box: Any = None
 
     def _above_form(self) -> tuple[w.Widget, ...]:
-        return (self._brief(),)
+        self.brief_box = w.VBox([self._brief()])
+        if hasattr(self.form, "on_saved"):
+            self.form.on_saved(self.guard(lambda _result: self.refresh_brief()))
+        return (self.brief_box,)
+
+    def refresh_brief(self) -> None:
+        """Rebuild the brief from the database (after a visit was saved)."""
+        if self.brief_box is not None:
+            self.brief_box.children = (self._brief(),)
 
     def _brief(self) -> w.Widget:
         """The brief of `workbench.briefs.site_visit_brief_data`, as escaped HTML tables."""
-        from workbench.briefs import site_visit_brief_data  # only the coach app needs them
-        from workbench.notebook.render import bullets, heading, join, table
+        from workbench.briefs import COLUMNS, NO_NEW_DATA, site_visit_brief_data
+        from workbench.notebook.render import bullets, heading, join, note, table
 
         brief = site_visit_brief_data(self.engine, self.team_picker.value)
+        stale = len(brief.changes) > 0 and (brief.changes["change"] == NO_NEW_DATA).all()
         return w.HTML(join(
             heading(f"Site-visit brief: {brief.team_label}, {brief.since_label}"),
-            table(brief.changes, {"indicator": "Indicator", "then": "Then", "now": "Now",
-                                  "change": "Change"}, caption="What changed"),
+            table(brief.changes, COLUMNS["changes"], caption="What changed"),
+            note(f"No month was reported after the last visit on "
+                 f"{brief.previous_visit['visit_date']}: the values are those it saw.")
+            if stale and brief.previous_visit else "",
             table(brief.signals, {"indicator": "Indicator", "latest": "Latest",
                                   "target": "Target", "signal": "Signal"}, caption="Signals"),
             table(brief.pdsa_in_flight, {"change": "Change idea", "cycle": "Cycle",
                                          "status": "Status", "last_change": "Last change"},
                   caption="PDSA cycles in flight", empty="No PDSA cycle in flight."),
+            table(brief.previous_actions, COLUMNS["actions"],
+                  caption="Actions agreed at the last visit", empty="No earlier actions."),
             heading("Questions for the visit", 4), bullets(brief.questions),
         ))
 
@@ -166,6 +189,7 @@ class ValidationQueueApp(_FormApp):
     title = "Validation queue"
     form_class = "ValidationQueue"
     form_label = "validation queue"
+    who_label = "Reviewing as"
     uses_team = False
 
     def _form_kwargs(self) -> dict[str, Any]:

@@ -5,8 +5,12 @@ Engine the command opened). The server is tuned for a fast first paint and for s
 
 - preheated kernels (one per app): the app notebook has run before anyone asks for it, and
   reads the request's query string only after `voila.utils.wait_for_request()`;
-- idle kernels culled (`MappingKernelManager.cull_idle_timeout`), so a crawler cannot
-  exhaust memory (each kernel ~125 MiB);
+- kernels capped: at most `max_kernels` viewers' kernels at once, `max_kernels_per_app` per
+  app (each ~150-200 MB); beyond, a "busy" page (503, retries by itself). A request another
+  site made (an app URL in an `<img>`) starts none (`workbench.apps.serve_guard`);
+- kernels freed: when a page is left (Voilà's beacon, answered now: `voila_server`), and idle
+  ones without a page culled after `cull_idle_timeout` seconds
+  (`MappingKernelManager.cull_idle_timeout`);
 - loopback only unless `allow_remote=True`; port retries off, so the printed URL is right;
 - gzip: Voilà runs as `workbench.apps.voila_server.WorkbenchVoila`, which applies
   `Voila.tornado_settings` (`compress_response`) when the web application is created;
@@ -36,6 +40,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from workbench.apps.context import READY_MARK
+from workbench.apps.serve_guard import (
+    CULL_IDLE_SECONDS,
+    CULL_INTERVAL_SECONDS,
+    DEFAULT_MAX_KERNELS,
+    DEFAULT_MAX_KERNELS_PER_APP,
+)
 from workbench.errors import ConfigError
 from workbench.paths import voila_apps_dir
 from workbench.store.engine import as_engine, engine_url
@@ -46,6 +56,7 @@ __all__ = [
     "AppServer",
     "app_names",
     "app_urls",
+    "check_caps",
     "check_host",
     "check_port",
     "pool_config",
@@ -89,6 +100,15 @@ def check_host(host: str, allow_remote: bool) -> None:
         "put the apps behind JupyterHub for real multi-user use.",
         host=host,
     )
+
+
+def check_caps(max_kernels: int, max_kernels_per_app: int) -> None:
+    """Refuse caps that would let no one in."""
+    if max_kernels < 1 or max_kernels_per_app < 1:
+        raise ConfigError(
+            f"--max-kernels ({max_kernels}) and --max-kernels-per-app ({max_kernels_per_app}) "
+            "must be at least 1: each open app page needs its own kernel.",
+        )
 
 
 def remote_advice(host: str, port: int) -> str:
@@ -145,11 +165,14 @@ def voila_command(
     *,
     port: int,
     host: str,
-    cull_idle_timeout: int = 600,
-    cull_interval: int = 60,
+    cull_idle_timeout: int = CULL_IDLE_SECONDS,
+    cull_interval: int = CULL_INTERVAL_SECONDS,
+    max_kernels: int = DEFAULT_MAX_KERNELS,
+    max_kernels_per_app: int = DEFAULT_MAX_KERNELS_PER_APP,
 ) -> list[str]:
-    """The Voilà command line: template, preheated kernels, culling, no port retries, gzip
-    (`workbench.apps.voila_server`: Voilà with its tornado settings really applied)."""
+    """The Voilà command line: template, preheated kernels, culling, kernel caps, no port
+    retries, gzip (`workbench.apps.voila_server`: Voilà with its tornado settings really
+    applied and the workbench's app handler)."""
     argv = [
         sys.executable, "-m", "workbench.apps.voila_server", str(apps_dir),
         "--no-browser",
@@ -162,6 +185,8 @@ def voila_command(
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
         f"--MappingKernelManager.cull_interval={cull_interval}",
         "--MappingKernelManager.cull_connected=False",
+        f"--WorkbenchVoila.max_kernels={max_kernels}",
+        f"--WorkbenchVoila.max_kernels_per_app={max_kernels_per_app}",
     ]
     return argv
 
@@ -274,8 +299,10 @@ def start_server(
     allow_remote: bool = False,
     apps_dir: Path | None = None,
     log_path: Path | None = None,
-    cull_idle_timeout: int = 600,
-    cull_interval: int = 60,
+    cull_idle_timeout: int = CULL_IDLE_SECONDS,
+    cull_interval: int = CULL_INTERVAL_SECONDS,
+    max_kernels: int = DEFAULT_MAX_KERNELS,
+    max_kernels_per_app: int = DEFAULT_MAX_KERNELS_PER_APP,
     extra_env: dict[str, str] | None = None,
 ) -> AppServer:
     """Start Voilà over the apps in the background and return at once (see `wait_ready`).
@@ -285,6 +312,7 @@ def start_server(
     opened here), the app name, the port (free).
     """
     check_host(host, allow_remote)
+    check_caps(max_kernels, max_kernels_per_app)
     engine = as_engine(db)
     url = engine_url(engine)
     shown = engine.url.render_as_string(hide_password=True)
@@ -311,7 +339,8 @@ def start_server(
     log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"workbench-voila-{port}.log"
     log = log_path.open("w", encoding="utf-8")
     argv = voila_command(folder, port=port, host=host,
-                         cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval)
+                         cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval,
+                         max_kernels=max_kernels, max_kernels_per_app=max_kernels_per_app)
     process = subprocess.Popen(argv, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()
@@ -342,6 +371,9 @@ def serve(
     host: str = "127.0.0.1",
     app: str | None = None,
     allow_remote: bool = False,
+    max_kernels: int = DEFAULT_MAX_KERNELS,
+    max_kernels_per_app: int = DEFAULT_MAX_KERNELS_PER_APP,
+    cull_idle_timeout: int = CULL_IDLE_SECONDS,
     echo: Callable[[str], None] = print,
     note: Callable[[str], None] | None = None,
 ) -> int:
@@ -350,14 +382,18 @@ def serve(
     `echo` gets the URLs, `note` (default: `echo`) the other messages.
     """
     note = note or echo
-    server = start_server(db, port=port, host=host, app=app, allow_remote=allow_remote)
+    server = start_server(db, port=port, host=host, app=app, allow_remote=allow_remote,
+                          max_kernels=max_kernels, max_kernels_per_app=max_kernels_per_app,
+                          cull_idle_timeout=cull_idle_timeout,
+                          cull_interval=min(CULL_INTERVAL_SECONDS, cull_idle_timeout))
     interrupted = False
     previous = _stop_on_termination()
     try:
         server.wait_ready(timeout=120, pools=False)
         if host not in LOOPBACK_HOSTS:
             note(remote_advice(host, port))
-        note(f"Serving the workbench apps on {server.database} (Ctrl-C to stop):")
+        note(f"Serving the workbench apps on {server.database} (Ctrl-C to stop; at most "
+             f"{max_kernels} viewers at once, {max_kernels_per_app} per app):")
         for url in server.urls:
             echo(url)
         server.process.wait()

@@ -1,11 +1,20 @@
-"""The Voilà server `workbench serve` runs: Voilà 0.5.13 with its tornado settings applied.
+"""The Voilà server `workbench serve` runs: Voilà 0.5.13 with its tornado settings applied,
+kernel caps, no kernel for another site's requests, and a page-leave beacon that works.
 
-Voilà creates its `tornado.web.Application` first and only then copies
-`Voila.tornado_settings` into `app.settings`. Tornado decides on gzip (its
-`GZipContentEncoding` transform) while the application is created, so
-`{"compress_response": true}` in `voila.json` silently does nothing. `WorkbenchVoila` puts the
-tornado settings into the settings the application is created with, and switches gzip on by
-default: Voilà's own scripts are ~6 MB uncompressed, ~1.5 MB gzipped.
+- gzip: Voilà creates its `tornado.web.Application` first and only then copies
+  `Voila.tornado_settings` into `app.settings`. Tornado decides on gzip (its
+  `GZipContentEncoding` transform) while the application is created, so
+  `{"compress_response": true}` in `voila.json` silently does nothing. `WorkbenchVoila` puts the
+  tornado settings into the settings the application is created with, and switches gzip on by
+  default: Voilà's own scripts are ~6 MB uncompressed, ~1.5 MB gzipped.
+- kernels: app pages are served by `WorkbenchVoilaHandler`, which asks
+  `workbench.apps.serve_guard` first: a request another site made (an `<img>` on a web page)
+  gets a 403 page, one beyond `--WorkbenchVoila.max_kernels` / `max_kernels_per_app` a 503
+  "busy" page with `Retry-After`; neither starts a kernel.
+- leaving a page frees its kernel: Voilà's page sends `POST /voila/api/shutdown/<kernel>` with
+  the `_xsrf` cookie's value when it is left (voila #1458), but Voilà never sets that cookie,
+  so the beacon was answered 403 and the kernel stayed until culled. The app handler sets it
+  (tornado's `xsrf_token`), so the beacon passes the same XSRF check as any other POST.
 
 Run as `python -m workbench.apps.voila_server ARGS` (same arguments as `python -m voila`).
 """
@@ -14,19 +23,114 @@ from __future__ import annotations
 
 from typing import Any
 
+import tornado.web
+from traitlets import Int
 from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
 
-__all__ = ["WorkbenchVoila", "main"]
+from workbench.apps.serve_guard import (
+    DEFAULT_MAX_KERNELS,
+    DEFAULT_MAX_KERNELS_PER_APP,
+    RETRY_AFTER_SECONDS,
+    Busy,
+    KernelLedger,
+    Ticket,
+    app_of_path,
+    busy_page,
+    cross_site_reason,
+    refused_page,
+)
+
+__all__ = ["WorkbenchVoila", "WorkbenchVoilaHandler", "main"]
+
+LEDGER_SETTING = "workbench_kernel_ledger"
+
+
+class _BindingKernelManager:
+    """Voilà's kernel manager as seen by one page request: the kernel it gets is bound to the
+    request's ticket (preheated: `get_rendered_notebook`; otherwise `start_kernel`)."""
+
+    def __init__(self, manager: Any, ledger: KernelLedger, ticket: Ticket) -> None:
+        self._manager, self._ledger, self._ticket = manager, ledger, ticket
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+    async def get_rendered_notebook(self, *args: Any, **kwargs: Any) -> Any:
+        result = await self._manager.get_rendered_notebook(*args, **kwargs)
+        self._ledger.bind(self._ticket, result[2])
+        return result
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+        kernel_id = self._manager.start_kernel(*args, **kwargs)
+        if not isinstance(kernel_id, str):
+            kernel_id = await kernel_id
+        self._ledger.bind(self._ticket, kernel_id)
+        return str(kernel_id)
+
+
+class WorkbenchVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]  # voila ships no types
+    """Voilà's app page, asking `serve_guard` before a kernel is started for it."""
+
+    _ticket: Ticket | None = None
+
+    @property
+    def kernel_manager(self) -> Any:
+        manager = self.settings["kernel_manager"]
+        if self._ticket is None:
+            return manager
+        return _BindingKernelManager(manager, self.settings[LEDGER_SETTING], self._ticket)
+
+    @tornado.web.authenticated
+    async def get(self, path: str | None = None) -> None:
+        reason = cross_site_reason(self.request.headers, self.request.host)
+        if reason is not None:
+            self.log.warning("No kernel for %s: %s", self.request.path, reason)
+            self._say(403, refused_page(reason))
+            return
+        ledger: KernelLedger = self.settings[LEDGER_SETTING]
+        alive = self.settings["kernel_manager"].list_kernel_ids()
+        admitted = ledger.admit(app_of_path(path), alive)
+        if isinstance(admitted, Busy):
+            self.log.warning("Busy: no kernel for %s (%s %d of %d)", self.request.path,
+                             admitted.scope, admitted.in_use, admitted.cap)
+            self.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+            self._say(503, busy_page(admitted))
+            return
+        self._ticket = admitted
+        self.xsrf_token  # noqa: B018 - sets the `_xsrf` cookie the page-leave beacon sends back
+        try:
+            await super().get(path)
+        finally:
+            ledger.release(admitted)
+
+    def _say(self, status: int, page: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(page)
 
 
 class WorkbenchVoila(Voila):  # type: ignore[misc]  # voila ships no types
-    """Voilà whose `tornado_settings` reach the application's constructor (gzip on)."""
+    """Voilà whose `tornado_settings` reach the application's constructor (gzip on), with the
+    workbench's app handler and its kernel caps."""
+
+    max_kernels = Int(DEFAULT_MAX_KERNELS, config=True,
+                      help="Viewers' kernels at once, all apps together (503 beyond).")
+    max_kernels_per_app = Int(DEFAULT_MAX_KERNELS_PER_APP, config=True,
+                              help="Viewers' kernels of one app at once (503 beyond).")
 
     def init_settings(self) -> dict[str, Any]:
         settings: dict[str, Any] = super().init_settings()
         settings.setdefault("compress_response", True)
         settings.update(self.tornado_settings)
+        settings[LEDGER_SETTING] = KernelLedger(self.max_kernels, self.max_kernels_per_app)
         return settings
+
+    def init_handlers(self) -> list[Any]:
+        handlers: list[Any] = super().init_handlers()
+        return [(spec[0], WorkbenchVoilaHandler, *spec[2:])
+                if spec[1] is TornadoVoilaHandler else spec for spec in handlers]
 
 
 main = WorkbenchVoila.launch_instance

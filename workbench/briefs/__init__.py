@@ -20,7 +20,12 @@ public names, so the notebooks import one module (`from workbench import briefs`
 from __future__ import annotations
 
 from workbench.briefs.collaborative_summary import CollaborativeSummary, collaborative_summary_data
-from workbench.briefs.site_visit_brief import STALLED_DAYS, SiteVisitBrief, site_visit_brief_data
+from workbench.briefs.site_visit_brief import (
+    NO_NEW_DATA,
+    STALLED_DAYS,
+    SiteVisitBrief,
+    site_visit_brief_data,
+)
 from workbench.briefs.tables import COLUMNS, engine_for, resolve_period, set_report_language
 from workbench.briefs.team_report import (
     BASELINE_MONTHS,
@@ -32,6 +37,7 @@ from workbench.briefs.team_report import (
 __all__ = [
     "BASELINE_MONTHS",
     "COLUMNS",
+    "NO_NEW_DATA",
     "STALLED_DAYS",
     "CollaborativeSummary",
     "SiteVisitBrief",

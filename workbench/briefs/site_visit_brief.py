@@ -27,7 +27,7 @@ from workbench.rollup.status import signal_label
 from workbench.store import read_change_ideas, read_measurements, read_pdsa_cycles, read_visits
 from workbench.store.reads import read_pdsa_history
 
-__all__ = ["STALLED_DAYS", "SiteVisitBrief", "site_visit_brief_data"]
+__all__ = ["NO_NEW_DATA", "STALLED_DAYS", "SiteVisitBrief", "site_visit_brief_data"]
 
 STALLED_DAYS = 45
 
@@ -86,10 +86,18 @@ def _last_change(engine: Engine, cycle_ids: list[int]) -> dict[int, pd.Timestamp
     return out
 
 
+#: what "What changed" says when no month was reported after the one before the last visit
+NO_NEW_DATA = "no new data since the last visit"
+
+
 def _changes(team_m: pd.DataFrame, info: dict[str, dict[str, Any]],
              since: pd.Period | None) -> pd.DataFrame:
     """Each indicator's value in the last month reported up to `since` (the first month
-    when None) and in the latest month, with the change in words."""
+    when None) and in the latest month, with the change in words.
+
+    When the latest month is not after `since` (the last visit came after the last data
+    month), there is nothing to compare: the change says `NO_NEW_DATA`, never "+0.0 pts".
+    """
     rows = []
     for ind_id, i in info.items():
         m = team_m[team_m["indicator_id"] == ind_id].sort_values("period")
@@ -97,21 +105,34 @@ def _changes(team_m: pd.DataFrame, info: dict[str, dict[str, Any]],
         then = m[m["period"] <= since].tail(1) if since is not None else m.head(1)
         v_now = float(now["value"].iloc[0]) if len(now) else np.nan
         v_then = float(then["value"].iloc[0]) if len(then) else np.nan
+        stale = since is not None and len(now) > 0 and now["period"].iloc[0] <= since
         rows.append({"indicator_id": ind_id, "indicator": i.get("name") or ind_id,
                      "then_month": cd.month_label(then["period"].iloc[0]) if len(then) else "–",
                      "then": format_value(v_then, i) if len(then) else "–",
                      "now_month": cd.month_label(now["period"].iloc[0]) if len(now) else "–",
                      "now": format_value(v_now, i) if len(now) else "–",
-                     "change": _change_words(v_now - v_then, i), "change_value": v_now - v_then})
+                     "change": NO_NEW_DATA if stale else _change_words(v_now - v_then, i),
+                     "change_value": np.nan if stale else v_now - v_then})
     return pd.DataFrame(rows)
+
+
+def _actions(visit: dict[str, Any] | None) -> pd.DataFrame:
+    """The actions agreed at `visit` (none without a visit)."""
+    listed = visit.get("actions") if visit else None
+    return pd.DataFrame(list(listed) if isinstance(listed, list) else [],
+                        columns=["action", "owner", "due"])
 
 
 def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None = None
                           ) -> SiteVisitBrief:
     """The coach's brief for a visit on `visit_date` (YYYY-MM-DD; '' = today).
 
+    - the previous visit is the last one recorded on or before `visit_date` (so the brief
+      refreshed after a visit is saved compares against that visit);
     - changes: each indicator's value in the last month reported before the previous visit
-      and in the latest month before this visit (the month before `visit_date`);
+      and in the latest month before this visit (the month before `visit_date`); "no new data
+      since the last visit" when no month was reported since;
+    - previous actions: the actions agreed at the previous visit;
     - signals: the signal status of each indicator and its rule in words (the team report's
       headline columns: one signal status everywhere);
     - stalled PDSAs: open cycles whose status has not changed for more than `STALLED_DAYS`;
@@ -128,7 +149,9 @@ def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None =
     period = min(last_month, all_m["period"].max()) if len(all_m) else last_month
     report = team_report_data(engine, team_id, str(period))
     visits = read_visits(engine, team_id=team_id)
-    before = visits[visits["visit_date"] < when.strftime("%Y-%m-%d")] if len(visits) else visits
+    # a visit recorded on the brief's date is the last visit: the brief after a visit is saved
+    # is the brief for the next one
+    before = visits[visits["visit_date"] <= when.strftime("%Y-%m-%d")] if len(visits) else visits
     previous = cast("dict[str, Any]", before.iloc[-1].to_dict()) if len(before) else None
     info = _indicator_dicts(report.indicators)
     team_m = _valid(all_m[all_m["period"] <= period])
@@ -146,7 +169,7 @@ def site_visit_brief_data(engine: Engine, team_id: str, visit_date: str | None =
     table["days_unchanged"] = [(when - t).days for t in table["last_change"]]
     table["last_change"] = [t.strftime("%Y-%m-%d") for t in table["last_change"]]
     stalled = table[table["days_unchanged"] > STALLED_DAYS].reset_index(drop=True)
-    actions = report.visit_actions if previous else report.visit_actions.iloc[0:0]
+    actions = _actions(previous)  # the last visit's, even when it came after `period`
     questions = _questions(report, stalled, actions)
     return SiteVisitBrief(team=report.team, visit_date=when.strftime("%Y-%m-%d"), period=period,
                           previous_visit=previous, changes=changes, signals=signals,

@@ -41,6 +41,7 @@ def _register() -> None:
     """Add every command; each module holds the commands of one concern."""
     from workbench.cli import (
         assess_cmd,
+        audit_cmd,
         core_cmds,
         data_cmds,
         practices_cmd,
@@ -49,6 +50,7 @@ def _register() -> None:
         serve_cmd,
         spc_cmd,
         upgrade_cmd,
+        users_cmd,
     )
 
     for command in (
@@ -65,6 +67,8 @@ def _register() -> None:
         assess_cmd.assess,
         practices_cmd.practices,
         upgrade_cmd.upgrade,
+        users_cmd.users,
+        audit_cmd.audit,
     ):
         main.add_command(command)
 

@@ -47,25 +47,46 @@ def init(db: str | None, config: Path) -> None:
                    "build (not a collaborative) without asking.")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="After building, serve the apps until Ctrl-C.")
+@click.option("--teams", default=24, show_default=True, help="Number of teams (2 to 99,999).")
+@click.option("--indicators", default=6, show_default=True,
+              help="Number of indicators (1 to 20; past 6, extra process indicators).")
+@click.option("--months", default=24, show_default=True,
+              help="Months of data from 2024-11 (12 to 240).")
+@click.option("--districts", default=3, show_default=True,
+              help="Number of districts, one coach each (1 to --teams).")
+@click.option("--build-only", is_flag=True,
+              help="Only build the database: no validation, reports or apps (for a large demo "
+                   "that a benchmark or `workbench cycle` then works on).")
 @lang_option
 @click.pass_context
 def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
-         serve: bool, lang: str | None) -> None:
+         serve: bool, teams: int, indicators: int, months: int, districts: int,
+         build_only: bool, lang: str | None) -> None:
     """Build the demo collaborative and run the main job on it.
 
     An essential obstetric and newborn care collaborative: 24 teams in 3 districts, 2 waves,
     6 indicators over 24 months, PDSA cycles, coaching visits and injected data problems.
-    --force replaces a database the demo built; anything else that is not a collaborative is
-    replaced only when named with --db here and confirmed (or --yes). --lang fr makes French
-    the collaborative's language: French indicator names and change ideas, French reports.
+    --teams, --indicators, --months and --districts build a larger one with the same kinds of
+    data and problems in proportion (2,000 × 10 × 36 takes about a minute). --force replaces
+    a database the demo built; anything else that is not a collaborative is replaced only when
+    named with --db here and confirmed (or --yes). --lang fr makes French the collaborative's
+    language: French indicator names and change ideas, French reports.
 
-    Example: workbench demo --no-serve --db demo.db --lang fr
+    Example: workbench demo --no-serve --db demo.db
+
+    Example: workbench demo --db big.db --teams 2000 --indicators 10 --months 36 --build-only
+
+    Example: workbench demo --no-serve --db demo-fr.db --lang fr
     """
+    import time
+
     from workbench.cli.demo_job import run_main_job
     from workbench.demo.build import ReplaceNotConfirmed, build_demo
 
+    started = time.perf_counter()
     try:
-        engine = build_demo(db, seed=seed, force=force, language=lang)
+        engine = build_demo(db, seed=seed, force=force, teams=teams, indicators=indicators,
+                            months=months, districts=districts, language=lang)
     except ReplaceNotConfirmed as exc:
         if ctx.get_parameter_source("db") is not ParameterSource.COMMANDLINE:
             raise
@@ -75,7 +96,15 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
                 "Delete everything in it and build the demo there?", err=True):
             raise click.ClickException(
                 f"nothing was replaced; {target.where} is as it was.") from None
-        engine = build_demo(db, seed=seed, force=True, confirmed=True, language=lang)
+        engine = build_demo(db, seed=seed, force=True, confirmed=True, teams=teams,
+                            indicators=indicators, months=months, districts=districts,
+                            language=lang)
+    if build_only:
+        shown = engine.url.render_as_string(hide_password=True)
+        click.echo(f"Built the demo in {shown} ({teams} teams, {indicators} indicators, "
+                   f"{months} months, {districts} districts) in "
+                   f"{time.perf_counter() - started:.0f} s.", err=True)
+        return
     run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True), lang=lang)
 
 

@@ -247,9 +247,9 @@ def history(flag_id: int, db: str | None, as_json: bool) -> None:
         echo_json(frame.to_dict("records"))
         return
     for rec in frame.itertuples(index=False):
-        from_status = cast("str | None", rec.from_status)
+        from_status, note = cast("str | None", rec.from_status), cast("str | None", rec.note)
         click.echo(f"{rec.created_at:%Y-%m-%d %H:%M} {rec.user:<12} {rec.action:<10} "
-                   f"{from_status or '-'} -> {rec.to_status}  {rec.note}")
+                   f"{from_status or '-'} -> {rec.to_status}  {note or ''}".rstrip())
 
 
 @click.command()

@@ -10,7 +10,7 @@ import click
 from workbench.model import is_period, parse_period, period_problem, read_count
 
 __all__ = ["COUNT", "CountType", "db_option", "json_option", "lang_option", "period_option",
-           "team_option", "echo_json"]
+           "team_option", "user_option", "echo_json"]
 
 #: `--db`: given as typed (None when left out); `workbench.store.resolve_url` is the one place
 #: that turns it into a URL (default: WORKBENCH_DB, then ./workbench.db), and each command
@@ -84,6 +84,11 @@ COUNT = CountType()
 period_option = click.option("--period", metavar="YYYY-MM", callback=_check_period,
                              help="Reporting month, e.g. 2025-06.")
 team_option = click.option("--team", "team_id", metavar="CODE", help="Team code, e.g. T01.")
+#: `--user`: who acts; `workbench.store.current_user` is the one place that decides it.
+user_option = click.option(
+    "--user", "user", default=None, metavar="NAME",
+    help="Who is acting [default: $WORKBENCH_USER, else the OS user; under JupyterHub always "
+         "the hub's user].")
 
 
 def echo_json(payload: Any) -> None:

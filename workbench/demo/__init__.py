@@ -1,11 +1,13 @@
 """The demo collaborative, generated deterministically from a seed."""
 
 from workbench.demo.build import (
+    DEFAULT_SIZE,
     DEMO_MARKER,
     DEMO_NOW,
     DEMO_PERIODS,
     INJECTION_COUNTS,
     INJECTION_KINDS,
+    DemoSize,
     DemoTarget,
     ReplaceNotConfirmed,
     build_demo,
@@ -21,6 +23,8 @@ __all__ = [
     "DEMO_PERIODS",
     "INJECTION_COUNTS",
     "INJECTION_KINDS",
+    "DEFAULT_SIZE",
+    "DemoSize",
     "DemoTarget",
     "ReplaceNotConfirmed",
     "build_demo",

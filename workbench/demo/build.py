@@ -44,6 +44,12 @@ The generator is split by concern, one part of `_World` a module: `workbench.dem
 `demo_measurements` (counts and revisions), `demo_problems` (the injected problems and their
 table), `demo_visits` (visits, assessments, recounts). This module builds and writes the database.
 
+Any size: `build_demo(db, teams=N, indicators=K, months=M, districts=D)` (`DemoSize`,
+`workbench.demo.size`; the defaults are the demo above) repeats the facilities' pattern over
+N teams, adds extra process indicators past six, extends the calendar and scales the injected
+problems. The rows go in with bulk inserts (`workbench.store.bulk`), so 2,000 × 10 × 36 is
+built in about half a minute of CPU.
+
 Replacing a database (`force=True`) is guarded, because `workbench.db` is every command's
 default: the demo marks what it builds (a `demo_marker` row naming the seed), and `demo_target`
 says what a path or URL holds. A database the demo built is replaced; a collaborative made by
@@ -58,14 +64,23 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Column, Connection, Engine, Integer, Row, String, Table, inspect
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    inspect,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from workbench.demo.calendar import DEMO_NOW, DEMO_PERIODS
+from workbench.demo.calendar import DEMO_NOW, DEMO_PERIODS, demo_calendar
 from workbench.demo.measurements import DemoMeasurements
 from workbench.demo.pdsa import DemoPDSA
 from workbench.demo.problems import (
@@ -76,13 +91,15 @@ from workbench.demo.problems import (
     injection_metadata,
     read_injections,
 )
+from workbench.demo.size import DEFAULT_SIZE, DemoSize, check_size, injection_counts
 from workbench.demo.teams import DemoTeams
 from workbench.demo.visits import DemoVisits
 from workbench.errors import StoreError
 from workbench.i18n import normalize_language
 from workbench.ingest.collaborative import write_collaborative
-from workbench.store import add_revisions, create_database, resolve_url
+from workbench.store import create_database, resolve_url
 from workbench.store import schema as s
+from workbench.store.bulk import bulk_insert, bulk_insert_ids
 from workbench.store.engine import _engine
 
 __all__ = [
@@ -91,6 +108,8 @@ __all__ = [
     "INJECTION_COUNTS",
     "INJECTION_KINDS",
     "DEMO_MARKER",
+    "DEFAULT_SIZE",
+    "DemoSize",
     "DemoTarget",
     "ReplaceNotConfirmed",
     "build_demo",
@@ -136,8 +155,14 @@ class ReplaceNotConfirmed(StoreError):
 # --------------------------------------------------------------------------- public API
 
 def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
-               confirmed: bool = False, language: str | None = None) -> Engine:
+               confirmed: bool = False, teams: int = 24, indicators: int = 6,
+               months: int = 24, districts: int = 3, language: str | None = None) -> Engine:
     """Create the demo collaborative database at `db` (path or URL) and return its engine.
+
+    `teams`, `indicators`, `months` (from 2024-11) and `districts` size it (`DemoSize`; the
+    defaults are the embedded demo, and a larger one has the same kinds of data, PDSA ramps,
+    visits and injected problems, in proportion). A size the generator cannot build raises
+    ConfigError before anything is touched.
 
     An existing database is only replaced with `force=True`, and then only if the demo built
     it, or with `confirmed=True` as well if it is something else that is not a collaborative
@@ -147,15 +172,18 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
     and French; `language` (e.g. "fr") becomes the collaborative's default language
     (`settings.language`: reports, apps).
     """
+    size = check_size(DemoSize(teams, indicators, months, districts))
     chosen = normalize_language(language) if language else ""
     engine = _fresh_database(db, force, confirmed)
-    rng = np.random.default_rng(seed)
-    world = _World(rng)
+    world = _World(np.random.default_rng(seed), size)
     world.definition["collaborative"]["settings"]["language"] = chosen
     with engine.begin() as conn:
         injection_metadata.create_all(conn)
         write_collaborative(conn, world.definition)
-        add_revisions(conn, world.revisions, source="demo", return_ids=False)
+        bulk_insert(conn, s.measurement_revisions,
+                    [{**row, "numerator": float(row["numerator"]),
+                      "denominator": float(row["denominator"]), "source": "demo"}
+                     for row in world.revisions])
         _write_cycles(conn, world.cycles)
         _write_visits(conn, world)
         conn.execute(demo_injections.insert(), world.injections)
@@ -163,9 +191,9 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
     return engine
 
 
-def demo_definition() -> dict[str, Any]:
+def demo_definition(size: DemoSize = DEFAULT_SIZE) -> dict[str, Any]:
     """The collaborative definition (the structure `load_collaborative` returns)."""
-    return _World(np.random.default_rng(0)).definition
+    return _World(np.random.default_rng(0), check_size(size)).definition
 
 
 # --------------------------------------------------------------------------- the database
@@ -286,22 +314,30 @@ def _remove(db: str | None) -> None:
 
 
 def _write_cycles(conn: Connection, cycles: list[dict[str, Any]]) -> None:
+    """The cycles in one bulk insert, then each ramp's links to its previous cycle, then the
+    history of every cycle's stages."""
+    rows = [{k: v for k, v in cycle.items() if not k.startswith("_")} for cycle in cycles]
+    cycle_ids = bulk_insert_ids(conn, s.pdsa_cycles, rows)
+    ids = {(row["team_id"], row["change_id"], row["cycle_number"]): cycle_id
+           for row, cycle_id in zip(rows, cycle_ids, strict=True)}
+    links = []
+    for row, cycle_id in zip(rows, cycle_ids, strict=True):
+        row["parent_cycle_id"] = ids.get((row["team_id"], row["change_id"],
+                                          row["cycle_number"] - 1))
+        if row["parent_cycle_id"] is not None:
+            links.append({"id_": cycle_id, "parent_": row["parent_cycle_id"]})
+    if links:
+        conn.execute(s.pdsa_cycles.update()
+                     .where(s.pdsa_cycles.c.cycle_id == bindparam("id_"))
+                     .values(parent_cycle_id=bindparam("parent_")), links)
     history = []
-    ids: dict[tuple[str, str, int], int] = {}
-    for cycle in cycles:
-        row = {k: v for k, v in cycle.items() if not k.startswith("_")}
-        parent = ids.get((row["team_id"], row["change_id"], row["cycle_number"] - 1))
-        row["parent_cycle_id"] = parent
-        key = conn.execute(s.pdsa_cycles.insert().values(**row)).inserted_primary_key
-        cycle_id = cast("Row[Any]", key)[0]  # an insert always has a primary key
-        ids[(row["team_id"], row["change_id"], row["cycle_number"])] = cycle_id
+    for cycle, row, cycle_id in zip(cycles, rows, cycle_ids, strict=True):
         for version, (stage, when) in enumerate(cycle["_stages"], start=1):
             snapshot = _snapshot(row, stage)
             snapshot.update(cycle_id=cycle_id, version=version)
             history.append({"cycle_id": cycle_id, "version": version, "snapshot": snapshot,
                             "author": row["author"], "created_at": when})
-    if history:
-        conn.execute(s.pdsa_history.insert(), history)
+    bulk_insert(conn, s.pdsa_history, history)
 
 
 def _snapshot(row: dict[str, Any], stage: str) -> dict[str, Any]:
@@ -320,18 +356,13 @@ def _snapshot(row: dict[str, Any], stage: str) -> dict[str, Any]:
 
 
 def _write_visits(conn: Connection, world: _World) -> None:
-    visit_ids = []
-    for visit in world.visits:
-        key = conn.execute(s.coaching_visits.insert().values(**visit)).inserted_primary_key
-        visit_ids.append(cast("Row[Any]", key)[0])  # an insert always has a primary key
+    visit_ids = bulk_insert_ids(conn, s.coaching_visits, world.visits)
     recounts = [{**{k: v for k, v in r.items() if k != "_visit"},
                  "visit_id": visit_ids[r["_visit"]]} for r in world.recounts]
     assessments = [{**{k: v for k, v in a.items() if k != "_visit"},
                     "visit_id": visit_ids[a["_visit"]]} for a in world.assessments]
-    if recounts:
-        conn.execute(s.verification_recounts.insert(), recounts)
-    if assessments:
-        conn.execute(s.assessments.insert(), assessments)
+    bulk_insert(conn, s.verification_recounts, recounts)
+    bulk_insert(conn, s.assessments, assessments)
     for injection in world.injections:
         if "_visit" in injection["detail"]:
             injection["detail"]["visit_id"] = visit_ids[injection["detail"].pop("_visit")]
@@ -346,8 +377,11 @@ class _World(DemoTeams, DemoPDSA, DemoMeasurements, DemoProblems, DemoVisits):
     draws, so the same seed gives the same demo.
     """
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, size: DemoSize = DEFAULT_SIZE) -> None:
         self.rng = rng
+        self.size = size
+        self.cal = demo_calendar(size.months)
+        self.counts = injection_counts(size)
         self.injections: list[dict[str, Any]] = []
         self._teams()
         self.definition = self._definition()

@@ -1,25 +1,53 @@
-"""The demo collaborative's calendar: its 24 months, wave 2's start, its "now", and dates.
+"""The demo collaborative's calendar: its months, wave 2's start, its "now", and dates.
 
-Months are numbered from the first (0 = 2024-11, `DEMO_PERIODS[m]` its 'YYYY-MM'):
-`_month_start` and `_month_end` give a month's first and last second, `_month_of` the month of
-a datetime, `_date` a datetime's ISO date. Used by every part of the generated demo
-(`workbench.demo`).
+Months are numbered from the first (0 = 2024-11). `demo_calendar(months)` gives a demo of any
+length its calendar (`DemoCalendar`: the 'YYYY-MM' of each month, wave 2's joining month, the
+demo's "now" 20 days after the last month); the default demo's are the constants
+`DEMO_PERIODS`, `WAVE2_MONTH` and `DEMO_NOW`. `_month_start` and `_month_end` give a month's
+first and last second, `_month_of` the month of a datetime, `_date` a datetime's ISO date.
+Used by every part of the generated demo (`workbench.demo`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import pandas as pd
 
-__all__ = ["START", "N_MONTHS", "DEMO_PERIODS", "WAVE2_MONTH", "DEMO_NOW"]
+__all__ = ["START", "N_MONTHS", "DEMO_PERIODS", "WAVE2_MONTH", "DEMO_NOW", "DemoCalendar",
+           "demo_calendar"]
 
 START = pd.Period("2024-11", freq="M")
-N_MONTHS = 24
-DEMO_PERIODS: list[str] = [str(START + i) for i in range(N_MONTHS)]
-WAVE2_MONTH = 9  # 2025-08, the 10th month
+
+
+class DemoCalendar(NamedTuple):
+    """The months of a demo: `periods` ('YYYY-MM' of month 0, 1, …), `wave2_month` (the month
+    wave 2 joins: 2025-08, or 3/8 of the way into a shorter demo) and `now` (the 20th after
+    the last month, 18:00: that month's reports are in)."""
+
+    periods: list[str]
+    wave2_month: int
+    now: dt.datetime
+
+    @property
+    def n_months(self) -> int:
+        return len(self.periods)
+
+
+def demo_calendar(months: int) -> DemoCalendar:
+    """The calendar of a demo of `months` months starting 2024-11 (`months` >= 6)."""
+    periods = [str(START + i) for i in range(months)]
+    now = (START + months).start_time.to_pydatetime() + dt.timedelta(days=19, hours=18)
+    return DemoCalendar(periods, min(9, months * 3 // 8), now)
+
+
+_DEFAULT = demo_calendar(24)
+N_MONTHS = _DEFAULT.n_months
+DEMO_PERIODS: list[str] = _DEFAULT.periods
+WAVE2_MONTH = _DEFAULT.wave2_month  # 2025-08, the 10th month
 #: the demo's "now": October's reports are in, a little before the collaborative's close
-DEMO_NOW = dt.datetime(2026, 11, 20, 18, 0)
+DEMO_NOW = _DEFAULT.now
 
 
 def _month_start(m: int) -> dt.datetime:

@@ -24,6 +24,10 @@ __all__ = [
     "VISIT_OBSERVATIONS",
     "VISIT_ACTIONS",
     "ROLES",
+    "MORE_DISTRICTS",
+    "PLACES",
+    "LEVEL_NAMES",
+    "EXTRA_INDICATORS",
     "TRANSLATIONS",
 ]
 
@@ -269,6 +273,77 @@ VISIT_ACTIONS = [
     ("Order mask size 0 and suction bulb", "Facility in-charge"),
     ("Present results at the next facility staff meeting", "QI team leader"),
     ("Fill the register's AMTSL columns at every birth", "Midwife in-charge"),
+]
+
+# --------------------------------------------------------------------------- larger demos
+# `workbench demo --teams N --indicators K --districts D` beyond the 24 teams, 6 indicators and
+# 3 districts above draws its names from these lists (the first entries are the ones above).
+
+#: districts of south-western and western Uganda; past the list, "District 021", …
+MORE_DISTRICTS = [
+    "Kabale", "Kisoro", "Rukungiri", "Kanungu", "Ntungamo", "Rubanda", "Rukiga", "Bushenyi",
+    "Mbarara", "Ibanda", "Isingiro", "Kiruhura", "Sheema", "Mitooma", "Rubirizi", "Buhweju",
+    "Kasese", "Bundibugyo", "Kabarole", "Kyenjojo",
+]
+
+#: place names that make the facility names of a larger demo ("Hamurwa 3 Health Centre IV")
+PLACES = [
+    "Kabale", "Rugarama", "Hamurwa", "Maziba", "Kamukira", "Muhanga", "Kamuganguzi",
+    "Rwamucucu", "Kisoro", "Mutolere", "Busanza", "Rubuguri", "Nyarusiza", "Chahi",
+    "Nyakabande", "Muramba", "Nyakibale", "Bugangari", "Rukungiri", "Kebisoni", "Buhunga",
+    "Nyarushanje", "Kagashe", "Bwambara", "Kihihi", "Kambuga", "Rwerere", "Kitumba", "Ikumba",
+    "Bubare", "Kashambya", "Ruhija", "Mpungu", "Kayonza", "Nyamirama", "Rwesasi", "Bukinda",
+    "Kamwezi", "Kaharo", "Buhara", "Nyamweru", "Bufundi", "Kashenyi", "Ndorwa", "Kyanamira",
+]
+
+LEVEL_NAMES = {"hospital": "Hospital", "hc4": "Health Centre IV", "hc3": "Health Centre III"}
+
+#: indicators 7, 8, … of a larger demo: process indicators of maternal and newborn care that
+#: improve with the team's QI capability (each adopted change lifts them a little). `births`
+#: names the denominator: all births, vaginal births or live births.
+EXTRA_INDICATORS: list[dict[str, Any]] = [
+    {"code": "EARLY_BF", "name": "Newborns breastfed within one hour",
+     "numerator": "Live births put to the breast within one hour", "births": "live",
+     "baseline": (0.40, 0.70)},
+    {"code": "PNC_48H", "name": "Mothers checked within 48 hours of birth",
+     "numerator": "Women given a postnatal check within 48 hours", "births": "all",
+     "baseline": (0.30, 0.60)},
+    {"code": "VITAMIN_K", "name": "Newborns given vitamin K",
+     "numerator": "Live births given vitamin K at birth", "births": "live",
+     "baseline": (0.45, 0.75)},
+    {"code": "BP_CHECK", "name": "Women with blood pressure taken in labour",
+     "numerator": "Women delivered with blood pressure recorded on admission", "births": "all",
+     "baseline": (0.35, 0.65)},
+    {"code": "COMPANION", "name": "Births with a companion of choice",
+     "numerator": "Women with a companion of their choice at the birth", "births": "all",
+     "baseline": (0.20, 0.50)},
+    {"code": "CORD_CARE", "name": "Newborns given chlorhexidine cord care",
+     "numerator": "Live births given chlorhexidine on the cord stump", "births": "live",
+     "baseline": (0.35, 0.65)},
+    {"code": "UTERINE_CHECK", "name": "Uterine tone checked after the birth",
+     "numerator": "Vaginal births with uterine tone checked every 15 minutes for 2 hours",
+     "births": "vaginal", "baseline": (0.25, 0.55)},
+    {"code": "TEMP_CHECK", "name": "Newborns with temperature taken",
+     "numerator": "Live births with temperature recorded within one hour", "births": "live",
+     "baseline": (0.25, 0.55)},
+    {"code": "HAND_HYGIENE", "name": "Births attended with hand hygiene",
+     "numerator": "Births where the attendant washed hands before examination", "births": "all",
+     "baseline": (0.45, 0.75)},
+    {"code": "BIRTH_WEIGHT", "name": "Newborns weighed",
+     "numerator": "Live births weighed and the weight recorded", "births": "live",
+     "baseline": (0.55, 0.85)},
+    {"code": "FP_COUNSEL", "name": "Mothers counselled on family planning",
+     "numerator": "Women counselled on postpartum family planning before discharge",
+     "births": "all", "baseline": (0.20, 0.50)},
+    {"code": "HIV_TEST", "name": "Mothers of unknown status tested for HIV",
+     "numerator": "Women delivered with an HIV test result recorded", "births": "all",
+     "baseline": (0.50, 0.80)},
+    {"code": "DISCHARGE_24H", "name": "Mothers kept 24 hours after birth",
+     "numerator": "Women discharged 24 hours or more after a vaginal birth",
+     "births": "vaginal", "baseline": (0.30, 0.60)},
+    {"code": "REFERRAL_NOTE", "name": "Referrals with a referral note",
+     "numerator": "Births referred out with a completed referral note", "births": "all",
+     "baseline": (0.40, 0.70)},
 ]
 
 #: The demo's content in French (`workbench demo --lang fr`): written to the collaborative's

@@ -2,8 +2,10 @@
 
 `DemoMeasurements._measure` draws the latent probabilities (baseline, adopted changes, noise)
 and the monthly counts: births (seasonal, Poisson), numerators binomial; outcomes follow the
-process indicators and AMTSL drops on stock-outs. `_revisions` enters each month's report 3–20
-days after the month ended (`self.keys`: the revisions of each team × indicator × period).
+process indicators and AMTSL drops on stock-outs. Extra indicators (a demo of more than six)
+are binomial around their own baseline, lifted a little by every change the team adopts.
+`_revisions` enters each month's report 3–20 days after the month ended (`self.keys`: the
+revisions of each team × indicator × period).
 A part of the generated demo (`workbench.demo`).
 """
 
@@ -14,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from workbench.demo import content
-from workbench.demo.calendar import DEMO_PERIODS, N_MONTHS, START, _month_end
+from workbench.demo.calendar import START, DemoCalendar, _month_end
 from workbench.demo.teams import _LATENT
 
 __all__ = ["DemoMeasurements"]
 
 _CAESAREAN = {"hospital": 0.18, "hc4": 0.08, "hc3": 0.0}
+_SPILLOVER = 0.25  # the logit lift of an extra indicator for each change the team adopts
 
 
 def _logit(p: np.ndarray | float) -> np.ndarray:
@@ -38,22 +40,26 @@ class DemoMeasurements:
 
     rng: np.random.Generator
     teams: list[dict[str, Any]]
+    cal: DemoCalendar
+    codes: tuple[str, ...]
+    extras: list[dict[str, Any]]
 
     def _measure(self) -> None:
         """Latent probabilities and monthly counts per team (clean data, before injections)."""
         rng = self.rng
-        months = np.arange(N_MONTHS)
+        n_months = self.cal.n_months
+        months = np.arange(n_months)
         season = 1 + 0.12 * np.sin(2 * np.pi * (months + 11 - 3) / 12)
         days = np.array([(START + m).days_in_month for m in months], dtype=float)
         for team in self.teams:
             logits = {}
             for ind in _LATENT:
-                shift = np.zeros(N_MONTHS)
+                shift = np.zeros(n_months)
                 for month, effects in team["adopted"]:
-                    if ind in effects and month < N_MONTHS:
+                    if ind in effects and month < n_months:
                         shift[month:] += effects[ind]
                 logits[ind] = (_logit(team["baseline"][ind]) + shift
-                               + rng.normal(0, 0.15, N_MONTHS))
+                               + rng.normal(0, 0.15, n_months))
             p = {ind: _expit(v) for ind, v in logits.items()}
             births = np.clip(rng.poisson(team["births"] * season), 5, 400)
             vaginal = births - rng.binomial(births, _CAESAREAN[team["level"]])
@@ -71,22 +77,37 @@ class DemoMeasurements:
                 "NEWBORN_CARE": (nbc, live), "PPH": (pph, vaginal), "ASPHYXIA": (asph, live),
                 "OXY_STOCK": (stock, days.astype(int)),
             }
+            if self.extras:
+                self._measure_extras(team, {"all": births, "vaginal": vaginal, "live": live})
             team["p"] = p
+
+    def _measure_extras(self, team: dict[str, Any], births: dict[str, np.ndarray]) -> None:
+        """Counts of the extra indicators: binomial around the baseline, lifted by adoptions."""
+        n_months = self.cal.n_months
+        lift = np.zeros(n_months)
+        for month, _ in team["adopted"]:
+            lift[min(month, n_months):] += _SPILLOVER
+        for ind in self.extras:
+            logit = (_logit(team["baseline"][ind["code"]]) + lift
+                     + self.rng.normal(0, 0.15, n_months))
+            den = births[ind["births"]]
+            team["counts"][ind["code"]] = (self.rng.binomial(den, _expit(logit)), den)
 
     def _revisions(self) -> None:
         rng = self.rng
+        periods = self.cal.periods
         self.keys: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         for team in self.teams:
             team["entered"] = {}
-            for m in range(team["join"], N_MONTHS):
+            for m in range(team["join"], self.cal.n_months):
                 when = (_month_end(m) + dt.timedelta(days=int(rng.integers(3, 21)))).replace(
                     hour=int(rng.integers(8, 17)), minute=int(rng.integers(60)), second=0)
                 team["entered"][m] = when
-                for ind in (i["code"] for i in content.INDICATORS):
+                for ind in self.codes:
                     num, den = team["counts"][ind]
-                    self.keys[(team["team_id"], ind, DEMO_PERIODS[m])] = [{
+                    self.keys[(team["team_id"], ind, periods[m])] = [{
                         "team_id": team["team_id"], "indicator_id": ind,
-                        "period": DEMO_PERIODS[m], "numerator": int(num[m]),
+                        "period": periods[m], "numerator": int(num[m]),
                         "denominator": int(den[m]), "author": team["officer"],
                         "created_at": when,
                     }]

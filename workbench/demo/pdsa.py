@@ -3,7 +3,7 @@
 `DemoPDSA._pdsa` runs one ramp after another per team (two tracks for vigorous teams) from its
 joining month; `_ramp` makes the cycles of one idea (an adopted change raises the logit of its
 linked indicators from the month after adoption: `team["adopted"]`); `_cycle` is one worksheet
-with every field and the stages it reached. Cycles still running at `DEMO_NOW` stay in plan,
+with every field and the stages it reached. Cycles still running at the demo's "now" stay in plan,
 do or study. A part of the generated demo (`workbench.demo`).
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from workbench.demo import content
-from workbench.demo.calendar import DEMO_NOW, _date, _month_of, _month_start
+from workbench.demo.calendar import DemoCalendar, _date, _month_of, _month_start
 
 __all__ = ["DemoPDSA"]
 
@@ -28,10 +28,14 @@ class DemoPDSA:
     rng: np.random.Generator
     teams: list[dict[str, Any]]
     cycles: list[dict[str, Any]]
+    cal: DemoCalendar
+    codes: tuple[str, ...]
+    innovations: dict[int, dict[str, Any]]
 
     def _pdsa(self) -> None:
         rng = self.rng
-        innovations = {i: idea for i, idea in content.TEAM_INNOVATIONS}
+        now = self.cal.now
+        innovations = self.innovations
         for index, team in enumerate(self.teams):
             team["adopted"] = []  # (adoption month, {indicator: logit shift})
             ideas = [content.CHANGE_PACKAGE[j]
@@ -45,7 +49,7 @@ class DemoPDSA:
             while ideas:
                 track = int(np.argmin(np.asarray(starts)))
                 start = starts[track]
-                if start - dt.timedelta(days=10) > DEMO_NOW:
+                if start - dt.timedelta(days=10) > now:
                     break
                 idea = ideas.pop(0)
                 end = self._ramp(team, idea, start)
@@ -53,6 +57,7 @@ class DemoPDSA:
 
     def _ramp(self, team: dict[str, Any], idea: dict[str, Any], start: dt.datetime) -> dt.datetime:
         rng = self.rng
+        now = self.cal.now
         n_cycles = int(rng.integers(1, 5))
         p_adopt = float(np.clip(0.45 + 0.35 * (team["vigour"] - 0.55), 0.35, 0.9))
         final = "adopt" if rng.random() < p_adopt else "abandon"
@@ -64,11 +69,11 @@ class DemoPDSA:
             do_end = when + dt.timedelta(days=do_days)
             study_end = do_end + dt.timedelta(days=int(rng.integers(3, 10)))
             end = study_end + dt.timedelta(days=int(rng.integers(1, 5)))
-            if planned > DEMO_NOW:
+            if planned > now:
                 return when
             decision = final if k == n_cycles - 1 else "adapt"
-            status = ("plan" if when > DEMO_NOW else "do" if do_end > DEMO_NOW
-                      else "study" if end > DEMO_NOW else "closed")
+            status = ("plan" if when > now else "do" if do_end > now
+                      else "study" if end > now else "closed")
             self.cycles.append(self._cycle(team, idea, k, n_obs, scale, duration, decision,
                                            status, planned, when, do_end, study_end, end))
             if status != "closed":
@@ -125,7 +130,7 @@ class DemoPDSA:
             ],
             "data_plan": f"Count {idea['measure']} with {scale} for {duration}; the data "
                          "officer tallies daily and plots the result for the team meeting.",
-            "linked_indicators": list(idea["indicators"]),
+            "linked_indicators": [i for i in idea["indicators"] if i in self.codes],
             "do_notes": (f"Carried out with {scale} for {duration}; {n_obs} observed."
                          if status != "plan" else ""),
             "deviations": deviation if status != "plan" else "",

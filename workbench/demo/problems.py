@@ -1,9 +1,11 @@
 """Demo data problems: the injected errors, how many of each kind, and the table recording them.
 
 `DemoProblems._inject_measurement_problems` alters untouched revisions (`_pick`) and records
-each problem (`_record`) in `self.injections`; the recounts that disagree are injected with the
-visits (`workbench.demo.visits`). The kinds are described in `workbench.demo`; the database
-table is `demo_injections`, read back with `read_injections`.
+each problem (`_record`) in `self.injections`, as many of each kind as `self.counts` says
+(`INJECTION_COUNTS` in the default demo, scaled with a larger one: `workbench.demo.size`);
+the recounts that disagree are injected with the visits (`workbench.demo.visits`). The kinds
+are described in `workbench.demo`; the database table is `demo_injections`, read back with
+`read_injections`.
 
 Every injected value is one a real door accepts (the value policy of `workbench.model`):
 suspicious, so validation flags it, never impossible (no negative or fractional counts), so
@@ -30,8 +32,7 @@ from sqlalchemy import (
     select,
 )
 
-from workbench.demo import content
-from workbench.demo.calendar import DEMO_PERIODS, N_MONTHS, _month_end
+from workbench.demo.calendar import DemoCalendar, _month_end
 from workbench.store.measurements import _conn
 
 __all__ = [
@@ -90,17 +91,26 @@ class DemoProblems:
     teams: list[dict[str, Any]]
     keys: dict[tuple[str, str, str], list[dict[str, Any]]]
     injections: list[dict[str, Any]]
+    cal: DemoCalendar
+    codes: tuple[str, ...]
+    counts: dict[str, int]
 
-    def _pick(self, n: int, ok: Any, indicators: tuple[str, ...]) -> list[tuple[str, str, str]]:
-        """n distinct untouched keys (team, indicator, period) satisfying ok(row, month)."""
+    def _candidates(self, ok: Any, indicators: tuple[str, ...]) -> list[tuple[str, str, str]]:
+        """The untouched keys (team, indicator, period) satisfying ok(row, month), in order."""
+        periods = self.cal.periods
         candidates = []
         for team in self.teams:
-            for m in range(team["join"] + 1, N_MONTHS - 1):
+            for m in range(team["join"] + 1, self.cal.n_months - 1):
                 for ind in indicators:
-                    key = (team["team_id"], ind, DEMO_PERIODS[m])
+                    key = (team["team_id"], ind, periods[m])
                     if key not in self.used and ok(self.keys[key][0], m):
                         candidates.append(key)
-        chosen = self.rng.choice(len(candidates), size=n, replace=False)
+        return candidates
+
+    def _pick(self, n: int, ok: Any, indicators: tuple[str, ...]) -> list[tuple[str, str, str]]:
+        """n distinct untouched keys satisfying ok(row, month) (fewer if there are not n)."""
+        candidates = self._candidates(ok, indicators)
+        chosen = self.rng.choice(len(candidates), size=min(n, len(candidates)), replace=False)
         picked = [candidates[i] for i in sorted(chosen)]
         self.used.update(picked)
         return picked
@@ -112,14 +122,15 @@ class DemoProblems:
     def _inject_measurement_problems(self) -> None:
         rng = self.rng
         self.used: set[tuple[str, str, str]] = set()
-        counts = INJECTION_COUNTS
-        every = tuple(i["code"] for i in content.INDICATORS)
+        counts = self.counts
+        every = self.codes
         clinical = tuple(i for i in every if i != "OXY_STOCK")
+        process = tuple(i for i in _PROCESS if i in every) or clinical
 
         for i, key in enumerate(self._pick(counts["numerator_exceeds_denominator"],
                                            lambda r, m: 5 <= r["denominator"]
                                            and r["numerator"] < r["denominator"] * 0.8,
-                                           _PROCESS)):
+                                           process)):
             row = self.keys[key][0]
             old = (row["numerator"], row["denominator"])
             if i % 2 == 0:  # numerator and denominator swapped
@@ -144,9 +155,11 @@ class DemoProblems:
             self._record("missing_month", key, true_numerator=row["numerator"],
                          true_denominator=row["denominator"])
 
-        for key in self._pick(counts["late_entry"], lambda r, m: m <= N_MONTHS - 5, every):
+        months = {period: m for m, period in enumerate(self.cal.periods)}
+        for key in self._pick(counts["late_entry"],
+                              lambda r, m: m <= self.cal.n_months - 5, every):
             row = self.keys[key][0]
-            m = DEMO_PERIODS.index(key[2])
+            m = months[key[2]]
             row["created_at"] = (_month_end(m) + dt.timedelta(days=int(rng.integers(60, 101)))
                                  ).replace(hour=int(rng.integers(8, 17)), second=0)
             days_late = (row["created_at"] - _month_end(m)).days
@@ -182,16 +195,36 @@ class DemoProblems:
             self._record("zero_denominator", key, true_denominator=true,
                          numerator=row["numerator"])
 
-        dropped: set[tuple[str, str]] = set()  # one per series: never another's prior month
-        for _ in range(counts["dropped_digit"]):
-            key = self._pick(1, lambda r, m: (r["team_id"], r["indicator_id"]) not in dropped
-                             and self._digit_drop_shows(r, m), clinical)[0]
-            dropped.add(key[:2])
+        for key in self._pick_dropped_digits(counts["dropped_digit"], clinical):
             row = self.keys[key][0]
             true = row["numerator"]
             row["numerator"] = true // 10
             self._record("dropped_digit", key, component="numerator", true_value=true,
                          value=row["numerator"], denominator=row["denominator"])
+
+    def _pick_dropped_digits(self, n: int, indicators: tuple[str, ...]
+                             ) -> list[tuple[str, str, str]]:
+        """n keys whose dropped digit shows (`_digit_drop_shows`), one per series at most.
+
+        Picked one at a time from the candidates that remain (a drop never makes another
+        series' prior month, as every later candidate of a picked series is struck off): the
+        candidates are listed once, so a large demo does not list them n times.
+        """
+        candidates = self._candidates(self._digit_drop_shows, indicators)
+        by_series: dict[tuple[str, str], list[int]] = {}
+        for i, key in enumerate(candidates):
+            by_series.setdefault(key[:2], []).append(i)
+        left = np.ones(len(candidates), dtype=bool)
+        picked = []
+        for _ in range(n):
+            remaining = np.flatnonzero(left)
+            if not len(remaining):
+                break
+            key = candidates[remaining[self.rng.choice(len(remaining), size=1, replace=False)[0]]]
+            left[by_series[key[:2]]] = False
+            self.used.add(key)
+            picked.append(key)
+        return picked
 
     def _digit_drop_shows(self, row: dict[str, Any], m: int) -> bool:
         """A numerator whose last digit, if dropped, makes a drop validation must flag.
@@ -207,7 +240,7 @@ class DemoProblems:
         series = (row["team_id"], row["indicator_id"])
         prior = []
         for k in range(m - 1, -1, -1):
-            revisions = self.keys.get((*series, DEMO_PERIODS[k]))
+            revisions = self.keys.get((*series, self.cal.periods[k]))
             if revisions and revisions[-1]["denominator"] > 0:
                 prior.append(revisions[-1]["numerator"] / revisions[-1]["denominator"])
             if len(prior) == 3:

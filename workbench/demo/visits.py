@@ -1,6 +1,6 @@
 """Demo coaching visits: visits with notes and actions, assessments and verification recounts.
 
-`DemoVisits._visits` visits each team every 1–2 months from its joining month to `DEMO_NOW`:
+`DemoVisits._visits` visits each team every 1–2 months from its joining month to the demo's "now":
 notes (`_visit_notes`), actions, a faculty assessment on the IHI scale rising with progress
 (`_progress`) and a self-assessment, 1–2 verification recounts (`_recount`); then it makes a few
 recounts disagree (the `recount_disagrees` problems). A part of the generated demo
@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 
 from workbench.demo import content
-from workbench.demo.calendar import DEMO_NOW, DEMO_PERIODS, _date, _month_of, _month_start
-from workbench.demo.problems import INJECTION_COUNTS
+from workbench.demo.calendar import DemoCalendar, _date, _month_of, _month_start
 
 __all__ = ["DemoVisits"]
+
+_RECOUNTED = ("AMTSL", "PARTOGRAPH", "NEWBORN_CARE", "PPH", "OXY_STOCK")
 
 _IHI = {0.5: "intent to participate", 1.0: "charter and team established",
         1.5: "planning has begun", 2.0: "activity, but no changes",
@@ -36,9 +37,14 @@ class DemoVisits:
     keys: dict[tuple[str, str, str], list[dict[str, Any]]]
     used: set[tuple[str, str, str]]
     injections: list[dict[str, Any]]
+    cal: DemoCalendar
+    codes: tuple[str, ...]
+    coaches: dict[str, str]
+    counts: dict[str, int]
 
     def _visits(self) -> None:
         rng = self.rng
+        now, periods = self.cal.now, self.cal.periods
         self.visits: list[dict[str, Any]] = []
         self.recounts: list[dict[str, Any]] = []
         self.assessments: list[dict[str, Any]] = []
@@ -47,10 +53,10 @@ class DemoVisits:
             cycles_by_team.setdefault(cycle["team_id"], []).append(cycle)
         recount_candidates: list[int] = []
         for team in self.teams:
-            coach = content.DISTRICTS[team["district"]]
+            coach = self.coaches[team["district"]]
             when = _month_start(team["join"]) + dt.timedelta(days=int(rng.integers(15, 35)))
             cycles = cycles_by_team.get(team["team_id"], [])
-            while when <= DEMO_NOW:
+            while when <= now:
                 when = when.replace(hour=int(rng.integers(9, 15)), minute=0)
                 index = len(self.visits)
                 month = _month_of(when)
@@ -72,7 +78,7 @@ class DemoVisits:
                 for kind, score, who in (("faculty", faculty, coach),
                                          ("self", self_score, team["lead"])):
                     self.assessments.append({
-                        "team_id": team["team_id"], "period": DEMO_PERIODS[min(month, 23)],
+                        "team_id": team["team_id"], "period": periods[min(month, len(periods) - 1)],
                         "score": score, "assessor_type": kind, "assessor": who,
                         "justification": f"{score:.1f}: {_IHI[score]}.",
                         "created_at": when + dt.timedelta(hours=6), "_visit": index,
@@ -82,7 +88,8 @@ class DemoVisits:
                         recount_candidates.append(len(self.recounts))
                     self.recounts.append(recount)
                 when += dt.timedelta(days=int(rng.integers(28, 62)))
-        chosen = rng.choice(len(recount_candidates), INJECTION_COUNTS["recount_disagrees"],
+        chosen = rng.choice(len(recount_candidates),
+                            min(self.counts["recount_disagrees"], len(recount_candidates)),
                             replace=False)
         for j, c in enumerate(sorted(chosen)):
             recount = self.recounts[recount_candidates[c]]
@@ -99,8 +106,9 @@ class DemoVisits:
 
     def _progress(self, team: dict[str, Any], cycles: list[dict[str, Any]],
                   when: dt.datetime) -> float:
-        started = sum(1 for c in cycles if c["start_date"] <= _date(when))
-        done = [c for c in cycles if c["end_date"] and c["end_date"] <= _date(when)]
+        today = _date(when)
+        started = sum(1 for c in cycles if c["start_date"] <= today)
+        done = [c for c in cycles if c["end_date"] and c["end_date"] <= today]
         adopted = sum(1 for c in done if c["act_decision"] == "adopt")
         months = _month_of(when) - team["join"]
         progress: float = (1.0 + 0.5 * (months >= 1) + 0.5 * (started > 0)
@@ -116,13 +124,14 @@ class DemoVisits:
         if known:
             m = max(known)
             num, den = team["counts"]["AMTSL"]
-            parts.append(f"AMTSL {100 * num[m] / max(den[m], 1):.0f}% in {DEMO_PERIODS[m]} "
+            parts.append(f"AMTSL {100 * num[m] / max(den[m], 1):.0f}% in {self.cal.periods[m]} "
                          f"({num[m]} of {den[m]} vaginal births).")
         else:
             parts.append("First visit: introduced the change package and the monthly report.")
-        running = [c for c in cycles if c["start_date"] <= _date(when)
-                   and (c["end_date"] is None or c["end_date"] > _date(when))]
-        adopted = [c for c in cycles if c["end_date"] and c["end_date"] <= _date(when)
+        today = _date(when)
+        running = [c for c in cycles if c["start_date"] <= today
+                   and (c["end_date"] is None or c["end_date"] > today)]
+        adopted = [c for c in cycles if c["end_date"] and c["end_date"] <= today
                    and c["act_decision"] == "adopt"]
         parts.append(f"{len(running)} PDSA cycle(s) running, {len(adopted)} change(s) adopted.")
         for j in rng.choice(len(content.VISIT_OBSERVATIONS), 2, replace=False):
@@ -132,12 +141,13 @@ class DemoVisits:
     def _recount(self, team: dict[str, Any], when: dt.datetime, visit: int,
                  coach: str) -> list[dict[str, Any]]:
         rng = self.rng
+        recounted = [i for i in _RECOUNTED if i in self.codes] or list(self.codes[:1])
         options = []
         for m in range(max(team["join"], _month_of(when) - 3), _month_of(when)):
-            if team["entered"].get(m, DEMO_NOW) >= when:
+            if team["entered"].get(m, self.cal.now) >= when:
                 continue
-            for ind in ("AMTSL", "PARTOGRAPH", "NEWBORN_CARE", "PPH", "OXY_STOCK"):
-                key = (team["team_id"], ind, DEMO_PERIODS[m])
+            for ind in recounted:
+                key = (team["team_id"], ind, self.cal.periods[m])
                 if key not in self.used and key in self.keys:
                     options.append(key)
         out: list[dict[str, Any]] = []

@@ -30,6 +30,8 @@ import pandas as pd
 
 from workbench.model import (
     FAILURE_COLUMNS,
+    Calendar,
+    calendar_problem,
     failures_frame,
     merged_settings,
     parse_counts,
@@ -43,6 +45,7 @@ __all__ = [
     "blank_mask",
     "check_counts",
     "normalise_periods",
+    "check_calendar",
     "check_entries",
 ]
 
@@ -93,11 +96,12 @@ def _dhis2_month(value: Any) -> Any:
 
 
 def normalise_periods(raw: pd.Series, rows: pd.Series, column: str = "period",
-                      latest: str | None = None) -> tuple[pd.Series, pd.DataFrame]:
+                      calendar: Calendar | None = None) -> tuple[pd.Series, pd.DataFrame]:
     """Periods as `YYYY-MM` text by the period rule (`workbench.model.parse_period`), after
     DHIS2 monthly `yyyyMM` is written as `YYYY-MM`; dates and timestamps give their month.
 
-    Codes: bad-period (not a month), future-period (after `latest`, the current month).
+    Codes: bad-period (not a month), outside-calendar (before the collaborative's start or
+    after next month: `workbench.model.calendar_problem`, checked when `calendar` is given).
     Works on the distinct values only, so it is fast on large files.
     """
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
@@ -110,15 +114,23 @@ def normalise_periods(raw: pd.Series, rows: pd.Series, column: str = "period",
         parts.append(pd.DataFrame({
             "row": rows[bad], "column": column, "reason": "bad-period", "value": raw[bad],
             "message": [period_problem(v) for v in raw[bad]]}))
-    if latest is not None:
-        future = ~bad & (out > latest)
-        if future.any():
-            parts.append(pd.DataFrame({
-                "row": rows[future], "column": column, "reason": "future-period",
-                "value": raw[future],
-                "message": [f"{v} is after the current month {latest}; check the year and "
-                            "month" for v in out[future]]}))
+    if calendar is not None:
+        parts.append(check_calendar(out, raw, rows, calendar, column))
     return out, _concat(parts)
+
+
+def check_calendar(months: pd.Series, raw: pd.Series, rows: pd.Series, calendar: Calendar,
+                   column: str = "period") -> pd.DataFrame:
+    """Failures (`outside-calendar`) for months (`YYYY-MM`, None where already refused)
+    outside `calendar`, with the one message of `workbench.model.calendar_problem`."""
+    text = months.astype("string").fillna("")
+    outside = months.notna() & ((text < calendar.first) | (text > calendar.last))
+    if not outside.any():
+        return failures_frame()
+    return failures_frame(pd.DataFrame({
+        "row": rows[outside], "column": column, "reason": "outside-calendar",
+        "value": raw[outside],
+        "message": [calendar_problem(m, calendar) for m in text[outside]]}))
 
 
 def check_entries(frame: pd.DataFrame, indicators: pd.DataFrame,

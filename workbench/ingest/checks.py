@@ -20,6 +20,7 @@ from workbench.errors import IngestError
 from workbench.ingest.cells import (
     _concat,
     blank_mask,
+    check_calendar,
     check_counts,
     normalise_periods,
 )
@@ -39,13 +40,14 @@ from workbench.ingest.formats import (
     detect_format,
 )
 from workbench.ingest.mapping import Mapping, load_mapping
-from workbench.store import read_indicators, read_teams
+from workbench.model import Calendar
+from workbench.store import read_calendar, read_indicators, read_teams
 
 __all__ = ["read_candidates"]
 
 
 def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFrame,
-                latest: str, numeric_done: bool = False,
+                calendar: Calendar, numeric_done: bool = False,
                 team_column: str = "team_id") -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Checks on tidy candidates; returns clean rows, failures and the count of blank rows."""
     parts = []
@@ -59,17 +61,11 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
         num, f_num = check_counts(frame["numerator"], rows, "numerator")
         den, f_den = check_counts(frame["denominator"], rows, "denominator")
         parts += [f_num, f_den]
-        period, f_period = normalise_periods(frame["period"], rows, latest=latest)
+        period, f_period = normalise_periods(frame["period"], rows, calendar=calendar)
         parts.append(f_period)
         frame = frame.assign(numerator=num, denominator=den, period=period)
-    else:
-        period = frame["period"].astype("string")  # all-NaN when every period was refused
-        future = (period > latest).fillna(False).astype(bool)
-        if future.any():
-            parts.append(pd.DataFrame({
-                "row": rows[future], "column": "period", "reason": "future-period",
-                "value": frame["period"][future],
-                "message": "the period is after the current month; check the year and month"}))
+    else:  # DHIS2: counts and periods were read before the operands were summed
+        parts.append(check_calendar(frame["period"], frame["period"], rows, calendar))
     team = _stripped(frame["team_id"])
     indicator = _stripped(frame["indicator_id"])
     frame = frame.assign(team_id=team, indicator_id=indicator)
@@ -163,7 +159,7 @@ def read_candidates(path: str | Path, engine: Engine, fmt: str = "auto",
                             "ignored": 0}
     teams = read_teams(engine)
     indicators = read_indicators(engine)
-    latest = str(pd.Timestamp.now().to_period("M"))
+    calendar = read_calendar(engine)
     try:
         fmt = detect_format(path, data, mapping_obj) if fmt == "auto" else fmt
         info["format"] = fmt
@@ -187,11 +183,11 @@ def read_candidates(path: str | Path, engine: Engine, fmt: str = "auto",
                           else _dhis2_values_csv(text))
                 info["rows"] = len(values)
                 raw, failures, info["ignored"] = _from_dhis2(values, mapping_obj)  # type: ignore
-                clean, more, info["blank"] = _check_tidy(raw, teams, indicators, latest,
+                clean, more, info["blank"] = _check_tidy(raw, teams, indicators, calendar,
                                                          numeric_done=True, team_column="orgUnit")
                 return clean, _sorted(_concat([failures, more])), info
         info["rows"] = len(raw)
-        clean, failures, info["blank"] = _check_tidy(raw, teams, indicators, latest)
+        clean, failures, info["blank"] = _check_tidy(raw, teams, indicators, calendar)
     except _Failed as exc:
         info.setdefault("format", fmt)
         return pd.DataFrame(columns=["row", *TIDY, "comment"]), exc.failures, info

@@ -14,6 +14,8 @@ before = + - @ (what the guard added) as the spreadsheet's text mark (`restore_c
 
 `--as-of` reproduces what was known then: measurements use the latest revision created up to
 that time; flags, PDSA cycles and visits are those created up to then (in their current state).
+It is read by `workbench.model.parse_as_of`: a time that is not one, or whose month is outside
+the collaborative's calendar, is refused with the fix.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from sqlalchemy import Engine
 
 from workbench.errors import WorkbenchError
 from workbench.ingest.mapping import Mapping
+from workbench.model import parse_as_of
 from workbench.store import (
     current_revisions,
+    read_calendar,
     read_flags,
     read_pdsa_cycles,
     read_visits,
@@ -74,10 +78,17 @@ def restore_cell(value: Any) -> Any:
     return _INNER_MARK.sub(r"\1\2", value)
 
 
+def _as_of(engine: Engine, as_of: str | None) -> str | None:
+    """`--as-of` checked (`workbench.model.parse_as_of` against the calendar), as ISO text."""
+    if as_of is None:
+        return None
+    return parse_as_of(as_of, read_calendar(engine)).isoformat()
+
+
 def measurements_frame(engine: Engine, as_of: str | None = None) -> pd.DataFrame:
     """The tidy export: team_id, indicator_id, period as YYYY-MM, numerator, denominator and
     the current revision's comment — the import layout, so it imports again unchanged."""
-    current = current_revisions(engine, as_of=as_of)
+    current = current_revisions(engine, as_of=_as_of(engine, as_of))
     current = current[current["numerator"].notna() | current["denominator"].notna()]
     out = current[["team_id", "indicator_id", "period", "numerator", "denominator",
                    "comment"]].reset_index(drop=True)
@@ -107,6 +118,7 @@ def _jsonish(frame: pd.DataFrame) -> pd.DataFrame:
 
 def export_frame(engine: Engine, what: str, as_of: str | None = None) -> pd.DataFrame:
     """The frame behind `workbench export WHAT`."""
+    as_of = _as_of(engine, as_of)
     if what == "measurements":
         return measurements_frame(engine, as_of)
     if what == "flags":
@@ -198,7 +210,7 @@ def dhis2_data_value_set(engine: Engine, mapping: Mapping, *, as_of: str | None 
         names = ", ".join(f"{i}.{p}" for i, p in summed.index)
         raise WorkbenchError(f"{names} map to several data elements in {mapping.path}; a sum "
                              "cannot be exported back. Map each part to one de.coc for export.")
-    cur = current_revisions(engine, as_of=as_of)
+    cur = current_revisions(engine, as_of=_as_of(engine, as_of))
     if only_corrections:
         cur = cur[cur["source"] == "correction"]
     org_unit = mapping.org_unit_of()

@@ -10,9 +10,10 @@ Checking is lazy, pandera-style: every problem in the file is collected into one
 frame (row, column, reason, value, message, severity — `workbench.ingest.cells`) and raised as
 `IngestError(failure_cases=...)`; nothing is written. Reason codes: encoding-error, bad-file,
 bad-json, unknown-format, missing-column, empty-file, unknown-team, unknown-indicator,
-bad-period, future-period, not-a-number, not-an-integer, negative-count, incomplete-pair,
-duplicate-key (the same key twice with different values: DHIS2's "conflicting duplicates"),
-unmapped-data-element (only with `unmapped_data_elements: error`).
+bad-period, outside-calendar (before the collaborative's start or after next month:
+`workbench.model.calendar_problem`), not-a-number, not-an-integer, negative-count,
+incomplete-pair, duplicate-key (the same key twice with different values: DHIS2's
+"conflicting duplicates"), unmapped-data-element (only with `unmapped_data_elements: error`).
 
 Numerator > denominator is *not* an import error: data from existing systems comes in and the
 validator reviews it as a flag (`workbench.validate`).

@@ -24,7 +24,15 @@ from sqlalchemy import Connection, Engine, func, select
 from workbench.errors import ValidationFailed
 from workbench.model import Failure, is_period, period_problem
 from workbench.records.visits import ASSESSMENT_SCALE
-from workbench.store import current_user, inserted_id, read_assessments, utcnow
+from workbench.store import (
+    authorize,
+    current_user,
+    inserted_id,
+    read_assessments,
+    record_write,
+    utcnow,
+    write_transaction,
+)
 from workbench.store import schema as s
 
 __all__ = [
@@ -223,11 +231,14 @@ def save_self_assessment(engine: Engine, item: SelfAssessment, user: str | None 
 
     A month that already has a self-assessment gets a new row (the latest row is the
     current one), its justification headed by the correction and its reason
-    (`correction_text`). `user` is who enters it (default `current_user()`); the
-    assessments table has no author column, so only the assessor is stored.
+    (`correction_text`). `user` is who enters it (`current_user()`); the assessments table
+    has no author column, so the assessor is stored and `user` goes to the audit log. Once the
+    collaborative has users, `user` must be allowed to save the team's self-assessment
+    (`workbench.store.authorize`), else `PermissionDenied` and nothing is written.
     """
-    user = user or current_user()
-    with engine.begin() as conn:
+    user = current_user(user)
+    with write_transaction(engine, s.assessments) as conn:
+        authorize(conn, user, "self_assessment", str(item.team_id or "").strip() or None)
         failures = validate_self_assessment(conn, item)
         if failures:
             team = str(item.team_id or "").strip() or "?"
@@ -246,6 +257,9 @@ def save_self_assessment(engine: Engine, item: SelfAssessment, user: str | None 
             assessor=item.assessor.strip(), justification=justification, visit_id=None,
             created_at=utcnow(),
         )))
+        record_write(conn, user, "assessment.self", "assessments", assessment_id,
+                     {"team_id": team_id, "period": period, "score": _score(item.score),
+                      "assessor": item.assessor.strip(), "correction": previous is not None})
     saved = SelfAssessment(team_id, period, _score(item.score), item.justification,
                            item.assessor.strip(), item.reason)
     return SelfAssessmentSaved(int(assessment_id), saved, justification, previous)

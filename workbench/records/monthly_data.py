@@ -4,10 +4,11 @@
 for context) and the revision id of each entry as read. `check_month` runs the inline checks
 (whole numbers, both parts present, numerator <= denominator, a jump against the team's recent
 months as a warning) and returns every problem at once. `save_month` writes one revision per
-changed value in one transaction, and refuses with `ConflictError` — showing both values —
-when someone else saved an entry after the form loaded it. The check and the write run under
-the database's write lock (`workbench.store.write_transaction`), so of concurrent saves of the
-same loaded entry exactly one goes in. Nothing is overwritten: a revision is appended.
+changed value in one transaction (with one audit row each), and refuses with `ConflictError`
+— showing both values — when someone else saved an entry after the form loaded it. The check
+and the write run under the database's write lock (`workbench.store.write_transaction`), so
+of concurrent saves of the same loaded entry exactly one goes in. Nothing is overwritten: a
+revision is appended.
 """
 
 from __future__ import annotations
@@ -20,15 +21,25 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
-from workbench.model import Failure, format_pair, is_period, period_problem, read_count
+from workbench.model import (
+    Failure,
+    format_pair,
+    is_period,
+    period_problem,
+    read_count,
+    require_in_calendar,
+)
 from workbench.store import (
     add_revisions,
+    authorize,
     current_revisions,
     current_user,
     get_team,
     latest_revision_id,
+    read_calendar,
     read_collaborative,
     read_indicators,
+    record_write,
     write_transaction,
 )
 from workbench.store import schema as s
@@ -223,14 +234,20 @@ def save_month(
 ) -> MonthSaveResult:
     """Save the month's typed `values` ({indicator_id: (numerator, denominator)}).
 
+    `user` acts (`workbench.store.current_user`); once the collaborative has users they must
+    be allowed to save this team's monthly data (`workbench.store.authorize`), else
+    `PermissionDenied` saying who may, and nothing is written.
+
     Checks first (`ValidationFailed` with every error, nothing written). Blank pairs are left
     alone. A value is written only if it differs from the current one; every write is a
     revision (source "form", author `user`) in ONE transaction. If an entry this save changes
     has a newer revision than `loaded_revision_ids` says the form read, the save is refused
     with `ConflictError` naming both values (`conflicts` field); nothing is written.
     """
-    user = user or current_user()
-    period = _check_period(period)
+    user = current_user(user)
+    period = require_in_calendar(_check_period(period), read_calendar(engine))
+    with engine.connect() as conn:  # refused before anything is read or checked
+        authorize(conn, user, "monthly_data", team_id)
     sheet = sheet or load_month(engine, team_id, period)
     problems = check_month(sheet, values)
     errors = [p for p in problems if p.severity == "error"]
@@ -244,6 +261,7 @@ def save_month(
     saved: list[SavedValue] = []
     unchanged: list[str] = []
     with write_transaction(engine, mr) as conn:  # the check and the write under one lock
+        authorize(conn, user, "monthly_data", team_id)
         rows, conflicts = [], []
         for ind, new in parsed.items():
             if new == (None, None):
@@ -282,6 +300,10 @@ def save_month(
         for r, rid in zip(rows, ids, strict=True):
             saved.append(SavedValue(r["indicator_id"], r["_old"],
                                     (r["numerator"], r["denominator"]), int(rid)))
+            record_write(conn, user, "monthly_data.save", "measurement_revisions", rid,
+                         {"team_id": team_id, "indicator_id": r["indicator_id"],
+                          "period": period, "old": list(r["_old"]),
+                          "new": [r["numerator"], r["denominator"]]})
     revision_ids = dict(loaded_revision_ids)
     revision_ids.update({v.indicator_id: v.revision_id for v in saved})
     return MonthSaveResult(team_id, period, saved, unchanged,

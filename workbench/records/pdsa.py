@@ -24,7 +24,14 @@ from sqlalchemy import Connection, Engine, func, select
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
 from workbench.model import Failure, failures_frame
 from workbench.model import is_date as is_valid_date
-from workbench.store import current_user, inserted_id, utcnow, write_transaction
+from workbench.store import (
+    authorize,
+    current_user,
+    inserted_id,
+    record_write,
+    utcnow,
+    write_transaction,
+)
 from workbench.store import schema as s
 from workbench.store.records import read_table
 
@@ -119,21 +126,37 @@ def validate_cycle(
     every prediction (Study); `closed` needs the act decision. `previous_status` (the stored
     one) enforces the order plan → do → study → act → closed.
     """
+    if cycle.status not in STATUSES:
+        return [Failure("status", f"unknown status {cycle.status!r}; use one of "
+                                  + ", ".join(STATUSES))]
+    questions = [q for q in cycle.questions if any(str(v).strip() for v in q.values())]
+    return [*_order_problems(cycle.status, previous_status),
+            *_plan_problems(cycle, questions, known_changes, known_indicators),
+            *_date_problems(cycle),
+            *_stage_problems(cycle, questions)]
+
+
+def _order_problems(status: str, previous_status: str | None) -> list[Failure]:
+    """plan → do → study → act → closed, one step at a time, never back."""
+    if previous_status is None or previous_status not in STATUSES:
+        return []
+    old, new = STATUSES.index(previous_status), STATUSES.index(status)
+    if new > old + 1:
+        return [Failure("status", f"a cycle moves plan → do → study → act → closed one step at "
+                                  f"a time; it is at {previous_status!r}, so the next step is "
+                                  f"{STATUSES[old + 1]!r}, not {status!r}")]
+    if new < old:
+        return [Failure("status", f"the cycle is already at {previous_status!r}; it cannot go "
+                                  f"back to {status!r}. Ramp a new cycle instead.")]
+    return []
+
+
+def _plan_problems(cycle: PDSACycle, questions: list[dict[str, Any]],
+                   known_changes: Iterable[str] | None,
+                   known_indicators: Iterable[str] | None) -> list[Failure]:
+    """The Plan part of the worksheet: team, change idea, objective, questions, tasks."""
     out: list[Failure] = []
     add = out.append
-    if cycle.status not in STATUSES:
-        add(Failure("status", f"unknown status {cycle.status!r}; use one of "
-                              + ", ".join(STATUSES)))
-        return out
-    if previous_status is not None and previous_status in STATUSES:
-        old, new = STATUSES.index(previous_status), STATUSES.index(cycle.status)
-        if new > old + 1:
-            add(Failure("status", f"a cycle moves plan → do → study → act → closed one step at "
-                                  f"a time; it is at {previous_status!r}, so the next step is "
-                                  f"{STATUSES[old + 1]!r}, not {cycle.status!r}"))
-        elif new < old:
-            add(Failure("status", f"the cycle is already at {previous_status!r}; it cannot go "
-                                  f"back to {cycle.status!r}. Ramp a new cycle instead."))
     if not str(cycle.team_id or "").strip():
         add(Failure("team_id", "choose the team"))
     if not cycle.change_id and not cycle.new_change_name.strip():
@@ -146,7 +169,6 @@ def validate_cycle(
         add(Failure("cycle_number", "the cycle number is a whole number from 1"))
     if not cycle.objective.strip():
         add(Failure("objective", "write the objective: what this cycle should teach you"))
-    questions = [q for q in cycle.questions if any(str(v).strip() for v in q.values())]
     if not questions:
         add(Failure("questions", "add at least one question with its prediction"))
     for i, q in enumerate(questions, start=1):
@@ -164,14 +186,26 @@ def validate_cycle(
         unknown = sorted(set(cycle.linked_indicators) - set(known_indicators))
         if unknown:
             add(Failure("linked_indicators", "unknown indicator(s) " + ", ".join(unknown)))
-    for name in ("start_date", "end_date"):
-        value = getattr(cycle, name)
-        if value and not is_valid_date(value):
-            add(Failure(name, f"{value!r} is not a date; write YYYY-MM-DD"))
+    return out
+
+
+def _date_problems(cycle: PDSACycle) -> list[Failure]:
+    """Start and end dates are dates, in order."""
+    out = [Failure(name, f"{getattr(cycle, name)!r} is not a date; write YYYY-MM-DD")
+           for name in ("start_date", "end_date")
+           if getattr(cycle, name) and not is_valid_date(getattr(cycle, name))]
     if (cycle.start_date and cycle.end_date and is_valid_date(cycle.start_date)
             and is_valid_date(cycle.end_date) and cycle.end_date < cycle.start_date):
-        add(Failure("end_date", f"the end date {cycle.end_date} is before the start date "
-                                f"{cycle.start_date}"))
+        out.append(Failure("end_date", f"the end date {cycle.end_date} is before the start date "
+                                       f"{cycle.start_date}"))
+    return out
+
+
+def _stage_problems(cycle: PDSACycle, questions: list[dict[str, Any]]) -> list[Failure]:
+    """What each step needs: Do a start date, Study what happened, Act a result for every
+    prediction, closing an act decision."""
+    out: list[Failure] = []
+    add = out.append
     if _reached(cycle.status, "do") and not cycle.start_date:
         add(Failure("start_date", "give the date the test started before moving to Do"))
     if _reached(cycle.status, "study") and not cycle.do_notes.strip():
@@ -222,10 +256,12 @@ def save_cycle(
 
     A new cycle (version 0) is inserted; an existing one is updated only if its stored
     `version` still equals `expected_version` (default: `cycle.version`), else
-    `ConflictError` names who saved it meanwhile. Every save adds a `pdsa_history` snapshot.
+    `ConflictError` names who saved it meanwhile. Every save adds a `pdsa_history` snapshot
+    and an audit row. `user` must be allowed to save the team's PDSA journal
+    (`workbench.store.authorize`), else `PermissionDenied` and nothing is written.
     Problems raise `ValidationFailed` with `failure_cases` (all of them) and write nothing.
     """
-    user = user or current_user()
+    user = current_user(user)
     expected = cycle.version if expected_version is None else expected_version
     now = utcnow()
     # version check, number clash and new idea code are decided under the write lock
@@ -245,6 +281,9 @@ def save_cycle(
                     "and make your changes again.",
                     cycle_id=cycle.cycle_id, expected_version=expected,
                     current_version=stored["version"], other_author=stored["author"])
+        if stored is not None and stored["team_id"] != cycle.team_id:
+            authorize(conn, user, "pdsa", stored["team_id"])
+        authorize(conn, user, "pdsa", cycle.team_id or None)
         teams = set(conn.execute(select(s.teams.c.team_id)).scalars())
         failures = validate_cycle(
             cycle,
@@ -274,6 +313,9 @@ def save_cycle(
                 change_id=saved.change_id, name=saved.new_change_name.strip(),
                 source="team", team_id=saved.team_id,
                 indicator_ids=list(saved.linked_indicators)))
+            record_write(conn, user, "change_idea.add", "change_ideas", saved.change_id,
+                         {"team_id": saved.team_id, "name": saved.new_change_name.strip()},
+                         now)
             saved.new_change_name = ""
         row = saved.to_row()
         row.update(author=user, updated_at=now)
@@ -297,6 +339,10 @@ def save_cycle(
         conn.execute(s.pdsa_history.insert().values(
             cycle_id=saved.cycle_id, version=saved.version, snapshot=_snapshot(dict(full)),
             author=user, created_at=now))
+        record_write(conn, user, "pdsa.save", "pdsa_cycles", saved.cycle_id,
+                     {"team_id": saved.team_id, "change_id": saved.change_id,
+                      "cycle_number": saved.cycle_number, "status": saved.status,
+                      "version": saved.version}, now)
     return saved
 
 

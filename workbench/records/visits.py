@@ -21,12 +21,15 @@ from sqlalchemy import Connection, Engine, select
 from workbench.errors import ValidationFailed
 from workbench.model import Failure, format_pair, is_date, is_period, period_problem, read_count
 from workbench.store import (
+    authorize,
     current_revisions,
     current_user,
     inserted_id,
     read_assessments,
     read_collaborative,
+    record_write,
     utcnow,
+    write_transaction,
 )
 from workbench.store import schema as s
 from workbench.validate.run import fingerprint
@@ -270,8 +273,32 @@ def save_visit(engine: Engine, visit: CoachingVisit, user: str | None = None
     `verification-out-of-band` would raise (rule code, fingerprint rule|team|indicator|period|
     recount_id, severity "warning", statistic = the VF furthest from 1, lower/upper = the band,
     component "ratio"), so a later validation run keeps it rather than adding another.
+
+    `user` must be allowed to record a visit to the team (its coach or an admin, once the
+    collaborative has users: `workbench.store.authorize`), else `PermissionDenied` and
+    nothing is written. Every row written has its audit row in the same transaction.
     """
-    user = user or current_user()
+    user = current_user(user)
+    with engine.connect() as conn:  # refused before anything is checked
+        authorize(conn, user, "visit", visit.team_id or None)
+    verification = _checked_verification(engine, visit)
+    band = verification_band(engine)
+    now = utcnow()
+    with write_transaction(engine) as conn:
+        authorize(conn, user, "visit", visit.team_id or None)
+        visit_id, assessment_id = _insert_visit(conn, visit, user, now)
+        recount_ids, flag_ids = [], []
+        for row in _rows(verification):
+            rid, flag_id = _insert_recount(conn, visit, visit_id, row, band, user, now)
+            recount_ids.append(rid)
+            if flag_id is not None:
+                flag_ids.append(flag_id)
+    return VisitSaveResult(int(visit_id), assessment_id, recount_ids, flag_ids, verification)
+
+
+def _checked_verification(engine: Engine, visit: CoachingVisit) -> pd.DataFrame:
+    """The visit's recounts against the reported values, or ValidationFailed with every
+    problem of the visit at once."""
     known = [r for r in _scalars(engine, s.indicators.c.indicator_id)]
     failures = validate_visit(visit, known_indicators=known)
     verification = verify_recounts(engine, visit.team_id, visit.recounts)
@@ -282,66 +309,83 @@ def save_visit(engine: Engine, visit: CoachingVisit, user: str | None = None
     if failures:
         raise ValidationFailed("the visit was not saved: "
                                + "; ".join(f.message for f in failures), failure_cases=failures)
-    band = verification_band(engine)
-    now = utcnow()
+    return verification
+
+
+def _insert_visit(conn: Connection, visit: CoachingVisit, user: str, now: dt.datetime
+                  ) -> tuple[int, int | None]:
+    """The visit row and its faculty assessment (if scored), with their audit rows."""
+    visit_id = int(inserted_id(conn.execute(s.coaching_visits.insert().values(
+        team_id=visit.team_id, coach=visit.coach.strip(), visit_date=visit.visit_date,
+        notes=visit.notes, author=user, created_at=now,
+        actions=[{k: str(a.get(k, "") or "") for k in ("action", "owner", "due")}
+                 for a in visit.actions if any(str(v or "").strip() for v in a.values())],
+    ))))
+    record_write(conn, user, "visit.save", "coaching_visits", visit_id,
+                 {"team_id": visit.team_id, "coach": visit.coach.strip(),
+                  "visit_date": visit.visit_date}, now)
+    if visit.score is None:
+        return visit_id, None
     period = visit.assessment_period or visit.visit_date[:7]
-    with engine.begin() as conn:
-        visit_id = inserted_id(conn.execute(s.coaching_visits.insert().values(
-            team_id=visit.team_id, coach=visit.coach.strip(), visit_date=visit.visit_date,
-            notes=visit.notes, author=user, created_at=now,
-            actions=[{k: str(a.get(k, "") or "") for k in ("action", "owner", "due")}
-                     for a in visit.actions if any(str(v or "").strip() for v in a.values())],
-        )))
-        assessment_id = None
-        if visit.score is not None:
-            assessment_id = inserted_id(conn.execute(s.assessments.insert().values(
-                team_id=visit.team_id, period=period, score=float(visit.score),
-                assessor_type="faculty", assessor=visit.coach.strip(),
-                justification=visit.justification.strip(), visit_id=visit_id, created_at=now,
-            )))
-        recount_ids, flag_ids = [], []
-        for row in _rows(verification):
-            rid = inserted_id(conn.execute(s.verification_recounts.insert().values(
-                visit_id=visit_id, team_id=visit.team_id, indicator_id=row.indicator_id,
-                period=row.period, reported_numerator=row.reported_numerator,
-                reported_denominator=row.reported_denominator,
-                recounted_numerator=row.recounted_numerator,
-                recounted_denominator=row.recounted_denominator, author=user, created_at=now,
-            )))
-            recount_ids.append(rid)
-            vfs = [v for v in (row.vf_numerator, row.vf_denominator)
-                   if v is not None and not pd.isna(v)]
-            if row.in_band or not vfs:
-                continue
-            worst = max(vfs, key=lambda v: abs(v - 1))
-            recounted = format_pair(row.recounted_numerator, row.recounted_denominator)
-            reported = format_pair(row.reported_numerator, row.reported_denominator)
-            key = pd.DataFrame([{"rule_code": RULE_CODE, "team_id": visit.team_id,
-                                 "indicator_id": row.indicator_id, "period": row.period,
-                                 "extra": str(rid)}])
-            flag_id = inserted_id(conn.execute(s.flags.insert().values(
-                rule_code=RULE_CODE, severity="warning", team_id=visit.team_id,
-                indicator_id=row.indicator_id, period=row.period,
-                message=(f"recount {recounted} against reported {reported}: verification "
-                         f"factor {worst:.2f} outside {band[0]}–{band[1]} "
-                         f"({'under' if worst > 1 else 'over'}-reported; coaching visit "
-                         f"{visit_id})"),
-                statistic=float(worst), lower=band[0], upper=band[1],
-                details={"visit_id": visit_id, "recount_id": rid, "coach": visit.coach,
-                         "component": "ratio",
-                         "vf_numerator": _f(row.vf_numerator),
-                         "vf_denominator": _f(row.vf_denominator),
-                         "reported": [row.reported_numerator, row.reported_denominator],
-                         "recounted": [row.recounted_numerator, row.recounted_denominator]},
-                fingerprint=str(fingerprint(key).iloc[0]),
-                data_revision_id=row.revision_id, status="open", created_at=now,
-                updated_at=now, version=1,
-            )))
-            conn.execute(s.flag_events.insert().values(
-                flag_id=flag_id, action="opened", from_status=None, to_status="open",
-                user=user, note=f"coaching visit {visit_id}", created_at=now))
-            flag_ids.append(flag_id)
-    return VisitSaveResult(int(visit_id), assessment_id, recount_ids, flag_ids, verification)
+    assessment_id = int(inserted_id(conn.execute(s.assessments.insert().values(
+        team_id=visit.team_id, period=period, score=float(visit.score),
+        assessor_type="faculty", assessor=visit.coach.strip(),
+        justification=visit.justification.strip(), visit_id=visit_id, created_at=now,
+    ))))
+    record_write(conn, user, "assessment.faculty", "assessments", assessment_id,
+                 {"team_id": visit.team_id, "period": period, "score": float(visit.score),
+                  "visit_id": visit_id}, now)
+    return visit_id, assessment_id
+
+
+def _insert_recount(conn: Connection, visit: CoachingVisit, visit_id: int, row: _VerifiedRow,
+                    band: tuple[float, float], user: str, now: dt.datetime
+                    ) -> tuple[int, int | None]:
+    """One recount row, and the flag it raises when its VF is outside the band."""
+    rid = int(inserted_id(conn.execute(s.verification_recounts.insert().values(
+        visit_id=visit_id, team_id=visit.team_id, indicator_id=row.indicator_id,
+        period=row.period, reported_numerator=row.reported_numerator,
+        reported_denominator=row.reported_denominator,
+        recounted_numerator=row.recounted_numerator,
+        recounted_denominator=row.recounted_denominator, author=user, created_at=now,
+    ))))
+    record_write(conn, user, "visit.recount", "verification_recounts", rid,
+                 {"visit_id": visit_id, "team_id": visit.team_id,
+                  "indicator_id": row.indicator_id, "period": row.period}, now)
+    vfs = [v for v in (row.vf_numerator, row.vf_denominator)
+           if v is not None and not pd.isna(v)]
+    if row.in_band or not vfs:
+        return rid, None
+    worst = max(vfs, key=lambda v: abs(v - 1))
+    recounted = format_pair(row.recounted_numerator, row.recounted_denominator)
+    reported = format_pair(row.reported_numerator, row.reported_denominator)
+    key = pd.DataFrame([{"rule_code": RULE_CODE, "team_id": visit.team_id,
+                         "indicator_id": row.indicator_id, "period": row.period,
+                         "extra": str(rid)}])
+    flag_id = int(inserted_id(conn.execute(s.flags.insert().values(
+        rule_code=RULE_CODE, severity="warning", team_id=visit.team_id,
+        indicator_id=row.indicator_id, period=row.period,
+        message=(f"recount {recounted} against reported {reported}: verification "
+                 f"factor {worst:.2f} outside {band[0]}–{band[1]} "
+                 f"({'under' if worst > 1 else 'over'}-reported; coaching visit "
+                 f"{visit_id})"),
+        statistic=float(worst), lower=band[0], upper=band[1],
+        details={"visit_id": visit_id, "recount_id": rid, "coach": visit.coach,
+                 "component": "ratio",
+                 "vf_numerator": _f(row.vf_numerator),
+                 "vf_denominator": _f(row.vf_denominator),
+                 "reported": [row.reported_numerator, row.reported_denominator],
+                 "recounted": [row.recounted_numerator, row.recounted_denominator]},
+        fingerprint=str(fingerprint(key).iloc[0]),
+        data_revision_id=row.revision_id, status="open", created_at=now,
+        updated_at=now, version=1,
+    ))))
+    conn.execute(s.flag_events.insert().values(
+        flag_id=flag_id, action="opened", from_status=None, to_status="open",
+        user=user, note=f"coaching visit {visit_id}", created_at=now))
+    record_write(conn, user, "flag.opened", "flags", flag_id,
+                 {"visit_id": visit_id, "recount_id": rid, "rule_code": RULE_CODE}, now)
+    return rid, flag_id
 
 
 class _VerifiedRow(Protocol):

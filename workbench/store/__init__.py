@@ -1,5 +1,6 @@
 """The collaborative store: SQLAlchemy Core over SQLite (default) or PostgreSQL (by URL)."""
 
+from workbench.store.audit import read_audit, record_write
 from workbench.store.engine import (
     DEFAULT_DB,
     connect,
@@ -16,6 +17,7 @@ from workbench.store.measurements import (
     add_revisions,
     current_revisions,
     latest_revision_id,
+    read_calendar,
     read_measurements,
     read_revisions,
     tidy,
@@ -38,16 +40,30 @@ from workbench.store.records import (
 )
 from workbench.store.schema import SCHEMA_VERSION, metadata
 from workbench.store.status import status_counts
+from workbench.store.users import (
+    ROLES,
+    User,
+    add_user,
+    authorize,
+    get_user,
+    list_users,
+    remove_user,
+    users_defined,
+)
 
 __all__ = [
     "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
     "connect", "create_database", "open_engine", "resolve_url", "current_user", "utcnow",
     "inserted_id",
     "write_transaction",
-    "add_revisions", "current_revisions", "latest_revision_id", "read_measurements",
+    "add_revisions", "read_calendar", "current_revisions", "latest_revision_id",
+    "read_measurements",
     "read_revisions", "tidy",
     "get_indicator", "get_team", "read_assessments", "read_change_ideas", "read_collaborative",
     "read_flag_events", "read_flags", "read_indicators", "read_pdsa_cycles", "read_recounts",
     "read_table", "read_teams", "read_visits", "read_waves",
     "status_counts",
+    "record_write", "read_audit",
+    "ROLES", "User", "add_user", "authorize", "get_user", "list_users", "remove_user",
+    "users_defined",
 ]

@@ -73,11 +73,21 @@ def inserted_id(result: CursorResult[Any]) -> Any:
     return key[0]
 
 
-def current_user() -> str:
-    """Who is writing: `JUPYTERHUB_USER`, then `WORKBENCH_USER`, then the OS user."""
-    for var in ("JUPYTERHUB_USER", "WORKBENCH_USER"):
-        if os.environ.get(var):
-            return os.environ[var]
+def current_user(explicit: str | None = None) -> str:
+    """Who is acting: THE one place the workbench decides it.
+
+    Under JupyterHub the hub's user name (`JUPYTERHUB_USER`, set by the hub in the environment
+    of the user's own server) always, whatever else is given: a hub user cannot act as another.
+    Otherwise `explicit` (the CLI's `--user`, a form's user), then `WORKBENCH_USER`, then the OS
+    user.
+    """
+    hub_user = os.environ.get("JUPYTERHUB_USER", "").strip()
+    if hub_user:
+        return hub_user
+    if explicit is not None and str(explicit).strip():
+        return str(explicit).strip()
+    if os.environ.get("WORKBENCH_USER", "").strip():
+        return os.environ["WORKBENCH_USER"].strip()
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no passwd entry in some containers

@@ -6,7 +6,9 @@ numerator ÷ denominator, or the numerator where an indicator has no denominator
 
 `add_revisions` is the store's own door: it refuses impossible values (a count that is not a
 whole number of 0 or more, a period that is not a month — `workbench.model`'s value policy)
-with a `StoreError`, so nothing the store holds is refused when exported and imported again.
+with a `StoreError`, so nothing the store holds is refused when exported and imported again;
+a month outside the collaborative's calendar (`read_calendar`: from its start to next month,
+`workbench.model.calendar_problem`) is refused the same way.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, select
 
 from workbench.errors import StoreError
+from workbench.model import Calendar, calendar_of, calendar_problem, read_count
 from workbench.model import parse_periods as _parse_periods
-from workbench.model import period_problem, read_count
 from workbench.store.engine import current_user, inserted_id, utcnow
+from workbench.store.schema import collaborative
 from workbench.store.schema import measurement_revisions as mr
 
 __all__ = [
     "TIDY_COLUMNS",
     "add_revisions",
+    "read_calendar",
     "read_measurements",
     "read_revisions",
     "current_revisions",
@@ -146,7 +150,9 @@ def add_revisions(
     now = created_at or utcnow()
     author = author or current_user()
     rows = list(rows)
-    _refuse_impossible(rows)
+    if not rows:
+        return []
+    _refuse_impossible(rows, read_calendar(conn))
     records = []
     for row in rows:
         records.append(
@@ -176,17 +182,29 @@ def add_revisions(
     return ids
 
 
-def _refuse_impossible(rows: Sequence[Mapping[str, Any]]) -> None:
+def read_calendar(bind: Engine | Connection) -> Calendar:
+    """The months this collaborative's data may have (`workbench.model.calendar_of` of its
+    start period; without a collaborative row, from the first year a period may have)."""
+    with _conn(bind) as conn:
+        start = conn.execute(select(collaborative.c.start_period)).scalar()
+    return calendar_of(start)
+
+
+def _refuse_impossible(rows: Sequence[Mapping[str, Any]], calendar: Calendar) -> None:
     """StoreError for the first row holding an impossible value (`workbench.model`)."""
     if not rows:
         return
     periods = _parse_periods(pd.Series([row["period"] for row in rows], dtype=object))
+    months = periods.astype("string").fillna("")
+    outside = periods.isna() | (months < calendar.first) | (months > calendar.last)
+    for i in np.flatnonzero(outside.to_numpy())[:1]:
+        row = rows[i]
+        key = f"{row['team_id']} {row['indicator_id']} {row['period']}"
+        why = calendar_problem(row["period"], calendar)  # a non-month: period_problem
+        raise StoreError(f"measurement row {i + 1} ({key}), period: {why}. Nothing was "
+                         "written.", row=int(i) + 1, column="period", value=row["period"])
     for i, row in enumerate(rows):
         key = f"{row['team_id']} {row['indicator_id']} {row['period']}"
-        if periods.iloc[i] is None:
-            raise StoreError(f"measurement row {i + 1} ({key}), period: "
-                             f"{period_problem(row['period'])}. Nothing was written.",
-                             row=i + 1, column="period", value=row["period"])
         for column in ("numerator", "denominator"):
             _, problem = read_count(row.get(column))
             if problem is not None:

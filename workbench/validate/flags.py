@@ -7,7 +7,9 @@ queue widget (issue 6) both call it. Contract::
                  expected_version=None) -> dict
 
 - `action`: confirm (the value is right), correct (write a new revision), dismiss (not a
-  problem); `note` is required. `user` defaults to `current_user()`.
+  problem); `note` is required. `user` defaults to `current_user()`; once the collaborative
+  has users, only a validator or an admin may review (`workbench.store.authorize`:
+  `PermissionDenied`, nothing written). Every review has its audit row in its transaction.
 - correct: needs `numerator` and/or `denominator` (the other part is kept); writes a new
   measurement revision with source="correction", flag_id and reason=note; the original stays
   readable in `read_revisions`. The values pass `check_entries` first (ValidationFailed).
@@ -35,11 +37,13 @@ from sqlalchemy import Connection, Engine, select
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
 from workbench.store import (
     add_revisions,
+    authorize,
     current_revisions,
     current_user,
     get_team,
     read_flag_events,
     read_indicators,
+    record_write,
     utcnow,
     write_transaction,
 )
@@ -136,6 +140,10 @@ def _transition(conn: Connection, flag: Mapping[str, Any], action: str, to_statu
     conn.execute(s.flag_events.insert().values(
         flag_id=flag_id, action=to_status, from_status=flag["status"], to_status=to_status,
         user=user, note=note, revision_id=revision_id, created_at=now))
+    record_write(conn, user, f"flag.{to_status}", "flags", flag_id,
+                 {"from_status": flag["status"], "note": note, "revision_id": revision_id,
+                  "team_id": flag["team_id"], "indicator_id": flag["indicator_id"],
+                  "period": flag["period"]}, now)
     return {"flag_id": flag_id, "status": to_status, "version": int(flag["version"]) + 1,
             "revision_id": revision_id, "user": user, "at": now}
 
@@ -145,7 +153,7 @@ def resolve_flag(engine: Engine, flag_id: int, action: str, note: str, user: str
                  expected_version: int | None = None) -> dict[str, Any]:
     """Confirm, correct or dismiss one flag (see the module docstring for the contract)."""
     to_status = _check_action(action, note)
-    user = user or current_user()
+    user = current_user(user)
     if action != "correct" and (numerator is not None or denominator is not None):
         raise ValidationFailed("--numerator/--denominator only go with --action correct.")
     if action == "correct" and numerator is None and denominator is None:
@@ -154,6 +162,7 @@ def resolve_flag(engine: Engine, flag_id: int, action: str, note: str, user: str
     now = utcnow()
     locked = (s.flags, s.measurement_revisions) if action == "correct" else (s.flags,)
     with write_transaction(engine, *locked) as conn:  # the version is checked under the lock
+        authorize(conn, user, "flag_review")
         flag = get_flag(conn, flag_id)
         revision_id = None
         if action == "correct":
@@ -199,15 +208,21 @@ def resolve_flags(engine: Engine, flag_ids: Sequence[int], action: str, note: st
     to_status = _check_action(action, note)
     if action == "correct":
         raise ValidationFailed("bulk review can confirm or dismiss; correct flags one by one.")
-    user = user or current_user()
+    user = current_user(user)
     now = utcnow()
     versions = dict(expected_versions or {})
     with write_transaction(engine, s.flags) as conn:
+        authorize(conn, user, "flag_review")
         return [_transition(conn, get_flag(conn, fid), action, to_status, str(note).strip(),
                             user, versions.get(int(fid)), now) for fid in flag_ids]
 
 
 def flag_history(bind: Engine | Connection, flag_id: int) -> pd.DataFrame:
-    """Every event of a flag (opened, confirmed, corrected, dismissed, reopened, cleared)."""
+    """Every event of a flag (opened, confirmed, corrected, dismissed, reopened, cleared),
+    oldest first. A missing text (the "opened" event's `from_status`, an empty note) is
+    None, never NaN (which printed as "nan -> open")."""
     get_flag(bind, flag_id)
-    return read_flag_events(bind, flag_id=int(flag_id))
+    events = read_flag_events(bind, flag_id=int(flag_id))
+    text = [c for c in ("from_status", "to_status", "action", "user", "note") if c in events]
+    events[text] = events[text].astype(object).where(events[text].notna(), None)
+    return events

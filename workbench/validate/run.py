@@ -11,19 +11,25 @@ the latest month with data) and stores the flags in one transaction, idempotentl
 the same flag; `data_revision_id` is the revision the finding is about. A resolved flag
 (confirmed, corrected, dismissed) stays resolved unless that revision changes, then it
 reopens with a `reopened` flag event. An open flag whose rule no longer fires becomes
-`cleared` (event `cleared`); it reopens if the rule fires again.
+`cleared` (event `cleared`); it reopens if the rule fires again. `period` is bounded by the
+collaborative's calendar (`workbench.model.calendar_problem`), and an open flag whose month is
+outside it is cleared on the next run (its event says so).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, func, select
 
-from workbench.model import merged_settings
+from workbench.model import Calendar, merged_settings, require_in_calendar
 from workbench.store import (
+    read_calendar,
     read_change_ideas,
     read_collaborative,
     read_indicators,
@@ -153,6 +159,138 @@ def _rev_text(v: Any) -> str:
     return "none" if v is None else str(int(v))
 
 
+@dataclass
+class _Writes:
+    """What a validation run writes: flag rows to insert and update, flag events, counts."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _flag_values(rec: Mapping[Any, Any]) -> dict[str, Any]:
+    """The stored columns of a found flag."""
+    return {
+        "rule_code": rec["rule_code"], "severity": rec["severity"],
+        "team_id": rec["team_id"], "indicator_id": rec["indicator_id"],
+        "period": None if pd.isna(rec["period"]) else str(rec["period"]),
+        "message": rec["message"], "statistic": _clean(rec["statistic"]),
+        "lower": _clean(rec["lower"]), "upper": _clean(rec["upper"]),
+        "details": {**{k: _clean(v) for k, v in (rec["details"] or {}).items()},
+                    "component": rec["component"] or None},
+        "data_revision_id": _clean(rec["data_revision_id"]),
+    }
+
+
+def _match_found(found: pd.DataFrame, existing: pd.DataFrame, user: str,
+                 now: dt.datetime) -> _Writes:
+    """New flags, reopened ones (resolved but the data changed, or cleared and firing again)
+    and open ones whose finding changed, matched by fingerprint in one merge."""
+    old = found[["fingerprint"]].merge(existing, on="fingerprint", how="left")
+    status = old["status"].fillna("")
+    new_rev = pd.to_numeric(found["data_revision_id"], errors="coerce").astype(float)
+    old_rev = pd.to_numeric(old["data_revision_id"], errors="coerce").astype(float)
+    same_rev = ((new_rev.isna() & old_rev.isna()) | (new_rev == old_rev)).to_numpy()
+    is_new = (status == "").to_numpy()
+    resolved = status.isin(RESOLVED).to_numpy()
+    reopen = (resolved & ~same_rev) | (status == "cleared").to_numpy()
+    refresh = ((status == "open").to_numpy()
+               & (~same_rev | (old["message"] != found["message"]).to_numpy()))
+    out = _Writes(counts={"new": int(is_new.sum()), "reopened": int(reopen.sum()),
+                          "cleared": 0, "updated": int(refresh.sum())})
+    write = is_new | reopen | refresh
+    for k, rec in zip(np.flatnonzero(write), found[write].to_dict("records"), strict=True):
+        values = _flag_values(rec)
+        if is_new[k]:
+            out.inserts.append({**values, "fingerprint": rec["fingerprint"], "status": "open",
+                                "created_at": now, "updated_at": now, "version": 1})
+            continue
+        flag_id = int(cast(Any, old.at[k, "flag_id"]))
+        version = int(cast(Any, old.at[k, "version"]))
+        was = status.iat[cast(int, k)]  # k: a numpy integer from flatnonzero
+        if reopen[k]:
+            note = (f"data changed (revision {_rev_text(old.at[k, 'data_revision_id'])} -> "
+                    f"{_rev_text(values['data_revision_id'])})" if was in RESOLVED
+                    else "the rule fires again")
+            out.updates.append({**values, "b_id": flag_id, "status": "open",
+                                "version": version + 1, "updated_at": now})
+            out.events.append({"flag_id": flag_id, "action": "reopened", "from_status": was,
+                               "to_status": "open", "user": user, "note": note,
+                               "created_at": now})
+        else:
+            out.updates.append({**values, "b_id": flag_id, "status": "open", "version": version,
+                                "updated_at": now})
+    return out
+
+
+def _outside(periods: pd.Series, calendar: Calendar) -> pd.Series:
+    """True where a flag's month is outside the calendar (False for flags without a month)."""
+    month = periods.astype("string")
+    return (month.notna() & ((month < calendar.first) | (month > calendar.last))
+            ).fillna(False).astype(bool)
+
+
+def _inside(found: pd.DataFrame, calendar: Calendar) -> pd.DataFrame:
+    """Findings about months inside the calendar (data from before the calendar bounded every
+    door is not judged)."""
+    return found[~_outside(found["period"], calendar)].reset_index(drop=True)
+
+
+def _no_longer_apply(existing: pd.DataFrame, found: pd.DataFrame, ran: set[str], period: str,
+                     calendar: Calendar) -> tuple[pd.DataFrame, pd.Series]:
+    """Open flags to clear, and why: a rule that ran no longer fires on data up to `period`,
+    or the flag's month is outside the collaborative's calendar (a run with a far-future
+    `--period` before the calendar bounded it, data since withdrawn)."""
+    if existing.empty:
+        return existing, pd.Series(dtype=object)
+    month = existing["period"].astype("string")
+    outside = _outside(existing["period"], calendar)
+    is_open = existing["status"] == "open"
+    in_scope = is_open & existing["rule_code"].isin(ran) & (
+        existing["period"].isna() | (month <= period).fillna(False).astype(bool))
+    gone = (in_scope & ~existing["fingerprint"].isin(found["fingerprint"])) | (is_open & outside)
+    why = pd.Series(np.where(outside, f"the month is outside the collaborative's calendar "
+                                      f"({calendar.first} to {calendar.last})",
+                             "the data no longer triggers the rule"), index=existing.index)
+    return existing[gone], why[gone]
+
+
+def _store(conn: Connection, writes: _Writes, now: dt.datetime, user: str) -> None:
+    """Insert the new flags, update the changed ones and append every flag event."""
+    if writes.inserts:
+        conn.execute(s.flags.insert(), writes.inserts)
+        ids = dict(conn.execute(select(s.flags.c.fingerprint, s.flags.c.flag_id).where(
+            s.flags.c.created_at == now)).all())
+        writes.events += [{"flag_id": ids[i["fingerprint"]], "action": "opened",
+                           "from_status": None, "to_status": "open", "user": user,
+                           "note": i["message"], "created_at": now} for i in writes.inserts]
+    if writes.updates:
+        cols = ["rule_code", "severity", "team_id", "indicator_id", "period", "message",
+                "statistic", "lower", "upper", "details", "data_revision_id", "status",
+                "version", "updated_at"]
+        conn.execute(s.flags.update().where(s.flags.c.flag_id == bindparam("b_id")).values(
+            {c: bindparam(c) for c in cols}), writes.updates)
+    if writes.events:
+        conn.execute(s.flag_events.insert(), writes.events)
+
+
+def _clear(conn: Connection, gone: pd.DataFrame, why: pd.Series, writes: _Writes,
+           now: dt.datetime, user: str) -> None:
+    """Open flags that no longer apply become `cleared` (never deleted), each with an event
+    saying why."""
+    if gone.empty:
+        return
+    conn.execute(s.flags.update().where(s.flags.c.flag_id == bindparam("b_id"))
+                 .values(status="cleared", version=bindparam("b_version"), updated_at=now),
+                 [{"b_id": int(f), "b_version": int(v) + 1}
+                  for f, v in zip(gone["flag_id"], gone["version"], strict=True)])
+    writes.events += [{"flag_id": int(f), "action": "cleared", "from_status": "open",
+                       "to_status": "cleared", "user": user, "note": note, "created_at": now}
+                      for f, note in zip(gone["flag_id"], why, strict=True)]
+    writes.counts["cleared"] = len(gone)
+
+
 def run_validation(engine: Engine, period: str | None = None, *,
                    rules: list[str] | None = None, user: str = "validator") -> dict[str, Any]:
     """Run the rules and store flags idempotently in one transaction; returns a summary.
@@ -160,92 +298,27 @@ def run_validation(engine: Engine, period: str | None = None, *,
     Summary keys: period, found (per rule), new, reopened, cleared, updated, open (total
     open flags after the run), verification (rates from `verification_rates`).
 
-    Existing flags are read once and matched by fingerprint in one merge; only new and changed
-    flags are turned into records, and every write is one executemany.
+    `period` must be inside the collaborative's calendar (`workbench.model.calendar_problem`;
+    `ValidationFailed` otherwise, nothing written). Existing flags are read once and matched
+    by fingerprint in one merge; only new and changed flags are turned into records, and every
+    write is one executemany. Open flags that no longer apply are cleared with an event saying
+    why: the rule no longer fires, or the flag's month is outside the calendar.
     """
     now = utcnow()
     with engine.begin() as conn:
+        calendar = read_calendar(conn)
+        if period is not None:
+            period = require_in_calendar(period, calendar)
         ctx = load_context(conn, period)
-        found = find_flags(ctx, rules)
+        found = _inside(find_flags(ctx, rules), calendar)
         existing = _existing_flags(conn)
-        old = found[["fingerprint"]].merge(existing, on="fingerprint", how="left")
-        status = old["status"].fillna("")
-        new_rev = pd.to_numeric(found["data_revision_id"], errors="coerce").astype(float)
-        old_rev = pd.to_numeric(old["data_revision_id"], errors="coerce").astype(float)
-        same_rev = (new_rev.isna() & old_rev.isna()) | (new_rev == old_rev)
-        is_new = (status == "").to_numpy()
-        resolved = status.isin(RESOLVED).to_numpy()
-        reopen = (resolved & ~same_rev.to_numpy()) | (status == "cleared").to_numpy()
-        refresh = ((status == "open").to_numpy()
-                   & (~same_rev.to_numpy() | (old["message"] != found["message"]).to_numpy()))
-        inserts, updates, events = [], [], []
-        counts = {"new": int(is_new.sum()), "reopened": int(reopen.sum()), "cleared": 0,
-                  "updated": int(refresh.sum())}
-        write = is_new | reopen | refresh
-        for k, rec in zip(np.flatnonzero(write), found[write].to_dict("records"), strict=True):
-            values = {
-                "rule_code": rec["rule_code"], "severity": rec["severity"],
-                "team_id": rec["team_id"], "indicator_id": rec["indicator_id"],
-                "period": None if pd.isna(rec["period"]) else str(rec["period"]),
-                "message": rec["message"], "statistic": _clean(rec["statistic"]),
-                "lower": _clean(rec["lower"]), "upper": _clean(rec["upper"]),
-                "details": {**{k2: _clean(v) for k2, v in (rec["details"] or {}).items()},
-                            "component": rec["component"] or None},
-                "data_revision_id": _clean(rec["data_revision_id"]),
-            }
-            if is_new[k]:
-                inserts.append({**values, "fingerprint": rec["fingerprint"], "status": "open",
-                                "created_at": now, "updated_at": now, "version": 1})
-                continue
-            flag_id = int(cast(Any, old.at[k, "flag_id"]))
-            version = int(cast(Any, old.at[k, "version"]))
-            was = status.iat[cast(int, k)]  # k: a numpy integer from flatnonzero
-            if reopen[k]:
-                note = (f"data changed (revision {_rev_text(old.at[k, 'data_revision_id'])} -> "
-                        f"{_rev_text(values['data_revision_id'])})" if was in RESOLVED
-                        else "the rule fires again")
-                updates.append({**values, "b_id": flag_id, "status": "open",
-                                "version": version + 1, "updated_at": now})
-                events.append({"flag_id": flag_id, "action": "reopened", "from_status": was,
-                               "to_status": "open", "user": user, "note": note,
-                               "created_at": now})
-            else:
-                updates.append({**values, "b_id": flag_id, "status": "open", "version": version,
-                                "updated_at": now})
-        if len(existing):
-            ran = set(rules or RULES)
-            in_scope = (existing["status"] == "open") & existing["rule_code"].isin(ran) & (
-                existing["period"].isna() | (existing["period"].astype(str) <= ctx.period))
-            gone = existing[in_scope & ~existing["fingerprint"].isin(found["fingerprint"])]
-            if len(gone):
-                conn.execute(s.flags.update().where(s.flags.c.flag_id == bindparam("b_id"))
-                             .values(status="cleared", version=bindparam("b_version"),
-                                     updated_at=now),
-                             [{"b_id": int(f), "b_version": int(v) + 1}
-                              for f, v in zip(gone["flag_id"], gone["version"], strict=True)])
-                events += [{"flag_id": int(f), "action": "cleared", "from_status": "open",
-                            "to_status": "cleared", "user": user,
-                            "note": "the data no longer triggers the rule", "created_at": now}
-                           for f in gone["flag_id"]]
-                counts["cleared"] = len(gone)
-        if inserts:
-            conn.execute(s.flags.insert(), inserts)
-            ids = dict(conn.execute(select(s.flags.c.fingerprint, s.flags.c.flag_id).where(
-                s.flags.c.created_at == now)).all())
-            events += [{"flag_id": ids[i["fingerprint"]], "action": "opened",
-                        "from_status": None, "to_status": "open", "user": user,
-                        "note": i["message"], "created_at": now} for i in inserts]
-        if updates:
-            cols = ["rule_code", "severity", "team_id", "indicator_id", "period", "message",
-                    "statistic", "lower", "upper", "details", "data_revision_id", "status",
-                    "version", "updated_at"]
-            conn.execute(s.flags.update().where(s.flags.c.flag_id == bindparam("b_id")).values(
-                {c: bindparam(c) for c in cols}), updates)
-        if events:
-            conn.execute(s.flag_events.insert(), events)
+        writes = _match_found(found, existing, user, now)
+        gone, why = _no_longer_apply(existing, found, set(rules or RULES), ctx.period, calendar)
+        _clear(conn, gone, why, writes, now, user)
+        _store(conn, writes, now, user)
         open_total = conn.execute(select(func.count()).select_from(s.flags).where(
             s.flags.c.status == "open")).scalar_one()
         vt = verification_table(ctx.recounts, _reported(ctx), ctx.settings["verification_band"])
     by_rule = found["rule_code"].value_counts().to_dict() if len(found) else {}
     return {"period": ctx.period, "found": {k: int(v) for k, v in sorted(by_rule.items())},
-            **counts, "open": int(open_total), "verification": verification_rates(vt)}
+            **writes.counts, "open": int(open_total), "verification": verification_rates(vt)}

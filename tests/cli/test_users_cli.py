@@ -1,0 +1,56 @@
+"""`workbench users` and `workbench audit` end to end (exact texts)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from workbench.cli import main
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+def test_users_add_list_remove_and_the_audit_of_it(empty_db):
+    assert run("users", "list", "--db", empty_db).output.startswith("No users: single-user mode")
+    first = run("users", "add", "root", "--role", "admin", "--db", empty_db)
+    assert first.exit_code == 0 and first.output == "Added: root is an admin.\n"
+    added = run("users", "add", "amina", "--role", "coach", "--teams", "T01,T02", "--db",
+                empty_db, "--user", "root")
+    assert added.output == "Added: amina is a coach for T01, T02.\n"
+    listed = json.loads(run("users", "list", "--db", empty_db, "--json").output)
+    assert [(u["name"], u["roles"], u["teams"]) for u in listed] == [
+        ("amina", ["coach"], ["T01", "T02"]), ("root", ["admin"], [])]
+    removed = run("users", "remove", "amina", "--reason", "left", "--db", empty_db,
+                  "--user", "root")
+    assert removed.exit_code == 0, removed.output
+    assert "(removed)" in run("users", "list", "--all", "--db", empty_db).output
+    log = json.loads(run("audit", "--db", empty_db, "--user", "root", "--json").output)
+    assert [(r["action"], r["row_id"]) for r in log] == [("user.add", "amina"),
+                                                         ("user.remove", "amina")]
+    text = run("audit", "--db", empty_db).output.splitlines()
+    assert len(text) == 3 and " tester " in text[0] and "user.add" in text[0]
+
+
+def test_a_refused_command_says_who_may_and_exits_1(empty_db):
+    run("users", "add", "root", "--role", "admin", "--db", empty_db)
+    run("users", "add", "amina", "--role", "coach", "--teams", "T01", "--db", empty_db,
+        "--user", "root")
+    refused = run("users", "add", "bob", "--role", "admin", "--db", empty_db, "--user", "amina")
+    assert refused.exit_code == 1
+    assert refused.output == ("Error: amina is a coach for T01; managing users needs an "
+                              "admin\n")
+    hub = run("users", "add", "bob", "--role", "admin", "--db", empty_db, "--user", "root",
+              env={"JUPYTERHUB_USER": "amina"})  # under a hub, --user cannot change who acts
+    assert hub.exit_code == 1 and hub.output.startswith("Error: amina is a coach")
+
+
+def test_audit_since_must_be_a_day(empty_db):
+    bad = run("audit", "--db", empty_db, "--since", "12/01/2026")
+    assert bad.exit_code == 1
+    assert bad.output == ("Error: --since '12/01/2026' is not a date; write YYYY-MM-DD, e.g. "
+                          "--since 2026-12-01.\n")
+    assert run("audit", "--db", empty_db, "--since", "2999-01-01").output == (
+        "No writes recorded since 2999-01-01.\n")
