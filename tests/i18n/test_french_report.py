@@ -40,6 +40,9 @@ def french_report(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory
                                        "papermill", "--workers", "1", "--no-progress",
                                        "--out", str(folder / "reports")])
     assert result.exit_code == 0, result.output
+    # the command says what it did in the reports' language too
+    assert "1 écrits, 0 inchangés (sautés), 0 en échec en " in result.output
+    assert "Index : " in result.output
     return (folder / "reports" / "2026-10" / "T01.html").read_text(encoding="utf-8")
 
 

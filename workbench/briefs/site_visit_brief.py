@@ -8,7 +8,6 @@ the previous visit's actions, and questions for the visit generated from all of 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, SupportsInt, cast
 
@@ -21,7 +20,7 @@ from workbench.briefs.team_report import TeamReport, _cycle_table, team_report_d
 from workbench.charts import data as cd
 from workbench.charts.series import format_value
 from workbench.errors import ValidationFailed
-from workbench.i18n import format_count, format_date
+from workbench.i18n import format_count
 from workbench.i18n import gettext as _
 from workbench.rollup.status import signal_label
 from workbench.store import read_change_ideas, read_measurements, read_pdsa_cycles, read_visits
@@ -60,14 +59,14 @@ class SiteVisitBrief:
 
     @property
     def visit_date_label(self) -> str:
-        """The visit's date for readers (`1 Dec 2026`, `1 déc. 2026`)."""
-        return format_date(dt.date.fromisoformat(self.visit_date))
+        """The visit's date as the heading shows it (YYYY-MM-DD: the same in every language)."""
+        return self.visit_date
 
     @property
     def since_label(self) -> str:
         if self.previous_visit:
             return _("since the last visit on {date}").format(
-                date=format_date(dt.date.fromisoformat(str(self.previous_visit["visit_date"])[:10])))
+                date=str(self.previous_visit["visit_date"])[:10])
         return _("since the team joined (no earlier visit)")
 
 
