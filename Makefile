@@ -5,7 +5,7 @@ PIP     := $(PY) -m pip
 DEMO_DB ?= demo.db
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test journeys lint bench venv browser clean messages
+.PHONY: demo test journeys lint bench venv browser hub-proxy clean messages
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,12 +31,19 @@ browser:
 	    || echo "chromium could not be installed: browser tests will be skipped"; \
 	fi
 
+## hub-proxy: configurable-http-proxy (npm) for JupyterHub, in .hub/ (workbench hub init
+## and tests/hub find it there)
+hub-proxy: .hub/node_modules/.bin/configurable-http-proxy
+
+.hub/node_modules/.bin/configurable-http-proxy:
+	npm install --silent --no-audit --no-fund --prefix .hub configurable-http-proxy@5
+
 lint: venv
 	$(VENV)/bin/ruff check .
 
 ## make test: lint, types (mypy), the import contracts (pyproject's [tool.importlinter]: layers, pure
 ## analytics, SQL in store/, no cycles), then the whole test suite (unit, papermill, nbval, browser)
-test: venv browser lint
+test: venv browser hub-proxy lint
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q

@@ -21,6 +21,14 @@ After the learning-session charts were attached once the first view is painted (
 widget timed in the page, see PAINT_PROBE), 2026-11-28, load average ~5: `--apps
 learning_session --repeats 5`: floor 3.02 s, learning_session 2.91 s (0.96x), its charts on
 screen at 6.8 s, websocket 0.91 MB; indicator change 0.16 s (24 teams), 0.36 s (100 teams).
+
+30 viewers opening the learning session at once (`--only viewers`: HTTP requests with a
+browser's navigation headers, no websocket, so each kernel stays as an open tab's would),
+2026-12-01, load average 10-17 from other work: 1 viewer (baseline, preheated): 1 kernel, 0.33
+GB peak (server + kernels), page 0.06 s. No cap: 30 kernels (30x), 5.41 GB (16.5x), median page
+119 s (every kernel building at once on 2 cores). Default cap (16 in all, 10 per app): 10
+kernels (10x), 1.92 GB (5.9x), median page of the 10 served 56 s, the 20 others the busy page
+in 0.44 s (503, retrying by itself).
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from workbench.apps.serve import app_names, start_server
+from workbench.apps.serve import REFILL_DELAY_SECONDS, app_names, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -242,6 +250,171 @@ def bench_culling(db: str, root: Path) -> None:
         server.stop()
 
 
+#: the headers of a page a person opens (typed, bookmarked): `workbench serve` admits them
+NAVIGATION = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate",
+              "Sec-Fetch-Dest": "document", "Accept": "text/html"}
+VIEWERS = 30
+VIEWERS_APP = "learning_session"
+
+
+class _TreeRSS:
+    """Peak resident memory of a process and all its descendants (the server and its kernels),
+    sampled every `interval` seconds in a thread until `stop()`."""
+
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
+        import threading
+
+        import psutil
+
+        self._root, self._interval, self.peak = psutil.Process(pid), interval, 0
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def now(self) -> int:
+        import psutil
+
+        total = 0
+        try:
+            procs = [self._root, *self._root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0
+        for proc in procs:
+            try:
+                total += proc.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            self.peak = max(self.peak, self.now())
+            self._stopped.wait(self._interval)
+
+    def stop(self) -> int:
+        self._stopped.set()
+        self._thread.join()
+        return self.peak
+
+
+def _http_viewer(url: str) -> tuple[int, float]:
+    """One viewer opening the app as a browser would (navigation headers), no websocket: the
+    HTTP status and the seconds to the whole page (the app's first view rendered in it)."""
+    import urllib.error
+    import urllib.request
+
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=NAVIGATION),
+                                    timeout=600) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        exc.read()
+        status = exc.code
+    return status, time.perf_counter() - start
+
+
+def _browser_viewers(urls: list[str]) -> list[tuple[int, float]]:
+    """Every viewer a Chromium page at once (one browser): status, seconds to the first widget
+    painted (`PAINT_PROBE`) or, for a busy page, to its answer."""
+    import asyncio
+    import json
+
+    from playwright.async_api import async_playwright
+
+    async def one(browser, url: str) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.add_init_script(PAINT_PROBE % json.dumps([".wb-title"]))
+        start = time.perf_counter()
+        response = await page.goto(url, wait_until="commit", timeout=600_000)
+        status = response.status if response else 0
+        if status == 200:
+            await page.wait_for_function("window.__wbPaint && window.__wbPaint['.wb-title']",
+                                         timeout=600_000)
+            seconds = await page.evaluate("window.__wbPaint['.wb-title']") / 1000
+        else:
+            seconds = time.perf_counter() - start
+        return status, seconds  # the context stays open: the viewer keeps watching
+
+    async def run() -> list[tuple[int, float]]:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            results = await asyncio.gather(*(one(browser, url) for url in urls))
+            await browser.close()
+            return list(results)
+
+    return asyncio.run(run())
+
+
+def _viewers_run(db: str, root: Path, viewers: int, label: str, browser: bool,
+                 **caps: int) -> dict[str, float]:
+    """`viewers` people opening the learning session at once on a fresh server."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = start_server(db, port=_port(), app=VIEWERS_APP,
+                          log_path=root / f"viewers-{label}.log", **caps)
+    try:
+        server.wait_ready(timeout=300)
+        time.sleep(8)  # the pool settled
+        started_before = server.log_text().count("Kernel started:")
+        idle_rss = _TreeRSS(server.process.pid).stop()
+        meter = _TreeRSS(server.process.pid)
+        urls = [server.url(VIEWERS_APP, f"viewer={n}") for n in range(viewers)]
+        start = time.perf_counter()
+        if browser:
+            results = _browser_viewers(urls)
+        else:
+            with ThreadPoolExecutor(max_workers=viewers) as pool:
+                results = list(pool.map(_http_viewer, urls))
+        wall = time.perf_counter() - start
+        time.sleep(REFILL_DELAY_SECONDS + 4)  # the pool's replacement started, if any
+        peak = meter.stop()
+        started = server.log_text().count("Kernel started:") - started_before
+    finally:
+        server.stop()
+    served = sorted(t for status, t in results if status == 200)
+    busy = sorted(t for status, t in results if status == 503)
+    return {"viewers": viewers, "served": len(served), "busy": len(busy),
+            "other": viewers - len(served) - len(busy), "kernels": started,
+            "peak_gb": peak / 1e9, "idle_gb": idle_rss / 1e9,
+            "served_median": statistics.median(served) if served else float("nan"),
+            "served_max": served[-1] if served else float("nan"),
+            "busy_median": statistics.median(busy) if busy else float("nan"), "wall": wall}
+
+
+def bench_viewers(db: str, root: Path, viewers: int = VIEWERS, browser: bool = False) -> None:
+    """30 people open the learning session at once: kernels started, peak memory of the server
+    and its kernels, time to the page, without and with the cap; ratios against one viewer on
+    the same server (the baseline, measured first in the same run)."""
+    from workbench.apps.serve_guard import DEFAULT_MAX_KERNELS, DEFAULT_MAX_KERNELS_PER_APP
+
+    unlimited = {"max_kernels": 10_000, "max_kernels_per_app": 10_000}
+    runs = [("1 viewer (baseline)", 1, unlimited),
+            (f"{viewers} viewers, no cap", viewers, unlimited),
+            (f"{viewers} viewers, cap {DEFAULT_MAX_KERNELS}/{DEFAULT_MAX_KERNELS_PER_APP} per app",
+             viewers, {"max_kernels": DEFAULT_MAX_KERNELS,
+                       "max_kernels_per_app": DEFAULT_MAX_KERNELS_PER_APP})]
+    rows = []
+    for label, count_, caps in runs:
+        rows.append((label, _viewers_run(db, root, count_, label.split()[0] + str(len(rows)),
+                                         browser, **caps)))
+    what = "first widget painted (Chromium)" if browser else "whole page (HTTP)"
+    base = rows[0][1]
+    print(f"{VIEWERS_APP}: viewers at once; time to the {what}; "
+          f"ratios (x) against the 1-viewer baseline")
+    print(f"{'run':<34}{'served':>7}{'busy':>6}{'kernels':>8}{'x':>7}{'peak GB':>9}{'x':>7}"
+          f"{'page s med':>11}{'x':>8}{'page s max':>11}{'busy s':>8}")
+    for label, r in rows:
+        print(f"{label:<34}{r['served']:>7}{r['busy']:>6}{r['kernels']:>8}"
+              f"{r['kernels'] / max(base['kernels'], 1):>7.1f}{r['peak_gb']:>9.2f}"
+              f"{r['peak_gb'] / base['peak_gb']:>7.1f}{r['served_median']:>11.2f}"
+              f"{r['served_median'] / base['served_median']:>8.0f}{r['served_max']:>11.2f}"
+              f"{r['busy_median']:>8.2f}")
+    print(f"(memory before the viewers, preheated pool only: {base['idle_gb']:.2f} GB)")
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -249,11 +422,16 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--apps", nargs="*", help="paint only these apps (and the floor)")
-    parser.add_argument("--only", choices=("paint", "cull", "redraw"), action="append",
-                        help="run only this part (repeatable); default: all")
+    parser.add_argument("--only", choices=("paint", "cull", "redraw", "viewers"),
+                        action="append", help="run only this part (repeatable); default: all")
     parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--viewers", type=int, default=VIEWERS,
+                        help=f"viewers at once in the viewers part (default {VIEWERS})")
+    parser.add_argument("--browser-viewers", action="store_true",
+                        help="viewers are Chromium pages (time to first widget painted) "
+                             "instead of HTTP requests")
     args = parser.parse_args(argv)
-    parts = set(args.only or ("paint", "cull", "redraw"))
+    parts = set(args.only or ("paint", "cull", "redraw", "viewers"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         db = str(root / "demo.db")
@@ -262,6 +440,8 @@ def main(argv: list[str] | None = None) -> None:
             bench_paint(db, root, args.apps, args.repeats)
         if "cull" in parts:
             bench_culling(db, root)
+        if "viewers" in parts:
+            bench_viewers(db, root, args.viewers, args.browser_viewers)
         if "redraw" in parts:
             bench_redraw(db, "demo")
             bench_redraw(scaled_demo(db, root / "demo100.db", teams=100), "scaled demo")

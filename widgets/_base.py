@@ -59,7 +59,7 @@ class FormBase(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types: VBox
                  user: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._engine = as_engine(db_or_engine)
-        self.user = user or current_user()
+        self.user = current_user(user)  # under JupyterHub always the hub's user
         self.team_id = team_id
         self._message = w.HTML(layout=w.Layout(min_height="1.5em"))
         self._field_errors: dict[str, w.HTML] = {}
@@ -285,21 +285,22 @@ def _bokeh_chart(engine: Engine, tidy: pd.DataFrame, indicators: pd.DataFrame,
     try:
         from jupyter_bokeh import BokehModel
 
-        from workbench.charts.data import chart_view
+        from workbench.charts.data import chart_view, flag_notes
         from workbench.charts.series import control_chart
     except ImportError:
         return None
     try:
         team_id, indicator_id = tidy["team_id"].iloc[0], indicator["indicator_id"]
         flags = read_flags(engine, team_id=team_id)
-        if mark_period is not None:  # ring the month under review whatever its status
-            flags = flags.assign(status=flags["status"].where(
-                (flags["indicator_id"] != indicator_id) | (flags["period"] != mark_period),
-                "open"))
         # the report's chart: same assembly, so the same phases and limits
         view = chart_view(tidy, indicators, read_pdsa_cycles(engine, team_id),
                           read_change_ideas(engine), flags)
         points, events, notes = view.of(indicator_id)
+        if mark_period is not None:  # ring the month under review whatever its status
+            ringed = flag_notes(flags.assign(status=flags["status"].where(
+                (flags["indicator_id"] != indicator_id) | (flags["period"] != mark_period),
+                "open")))
+            notes = ringed[ringed["indicator_id"] == indicator_id]
         fig = control_chart(points, indicator, team_label=title or str(team_id),
                             events=events, flags=notes)
         return BokehModel(fig)

@@ -176,7 +176,8 @@ class CoachingVisitForm(FormBase):
     @property
     def verification(self) -> pd.DataFrame:
         """Reported vs recounted and the VFs of the recount lines filled in."""
-        return verify_recounts(self.engine, self.team_id, self.visit.recounts)
+        visit = self.visit
+        return verify_recounts(self.engine, visit.team_id, visit.recounts)
 
     def save(self) -> VisitSaveResult:
         """Validate and save the visit in one transaction; says what it saved."""
@@ -209,7 +210,7 @@ class CoachingVisitForm(FormBase):
         if row.blank or not row.period.value.strip():
             row.result.value = ""
             return
-        frame = verify_recounts(self.engine, self.team_id, [row.recount])
+        frame = verify_recounts(self.engine, str(self.team_id or ""), [row.recount])
         r = frame.iloc[0]
         reported = format_pair(_opt(r.reported_numerator), _opt(r.reported_denominator))
         colour = "#1e7b34" if r.in_band else "#b00020"

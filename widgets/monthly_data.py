@@ -9,6 +9,7 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
+from workbench.errors import NotFoundError
 from workbench.i18n import gettext as _
 from workbench.i18n import ngettext
 from workbench.model import format_count, format_pair, format_percent, read_count
@@ -109,6 +110,9 @@ class MonthlyDataForm(FormBase):
         team_id = team_id or self.team_id
         period = (period or self._period.value).strip()
         self._clear_failures()
+        if team_id is None:
+            raise NotFoundError("the collaborative has no team yet; add teams to its "
+                                "definition first.")
         sheet = load_month(self.engine, team_id, period)
         self.sheet, self.team_id = sheet, team_id
         self._loading = True
@@ -152,7 +156,7 @@ class MonthlyDataForm(FormBase):
         if any(p.severity == "error" for p in problems):
             self._say(_("Not saved — fix the lines marked in red first."), "error")
             return None
-        result = save_month(self.engine, self.team_id, self.sheet.period, self.values,
+        result = save_month(self.engine, self.sheet.team_id, self.sheet.period, self.values,
                             self.sheet.loaded_revision_ids, user=self.user, sheet=self.sheet)
         text = result.summary()
         if result.warnings:

@@ -79,6 +79,7 @@ __all__ = [
     "MIN_YEAR",
     "PERIOD_EXAMPLE",
     "PERIOD_PATTERN",
+    "shown",
     "period_problem",
     "parse_period",
     "is_period",
@@ -117,9 +118,9 @@ _DATE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 _SHOWN = 60  # characters of a refused value shown in a message
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """A refused value as a message shows it: quoted text ('' for a blank), cut to 60
-    characters."""
+    characters (a 1 MB cell must not make a 1 MB error line)."""
     text = value if isinstance(value, str) else "" if _is_blank(value) else str(value)
     if len(text) > _SHOWN:
         text = text[:_SHOWN] + "…"
@@ -128,7 +129,7 @@ def _shown(value: Any) -> str:
 
 def period_problem(value: Any) -> str:
     """The one message for a value that is not a month."""
-    return (f"{_shown(value)} is not a month; write it as YYYY-MM (year {MIN_YEAR} or later), "
+    return (f"{shown(value)} is not a month; write it as YYYY-MM (year {MIN_YEAR} or later), "
             f"e.g. {PERIOD_EXAMPLE}")
 
 
@@ -241,7 +242,7 @@ def parse_as_of(value: Any, calendar: Calendar | None = None) -> pd.Timestamp:
     """An `--as-of` time (`2025-06-30`, `2025-06-30T12:00`, with or without a UTC offset) as a
     naive UTC `Timestamp`; its month must be inside `calendar` when one is given. Anything
     else raises `ValidationFailed` with the fix."""
-    text = _shown(value)
+    text = shown(value)
     stamp: Any = None
     try:
         stamp = pd.Timestamp(str(value).strip()) if not _is_blank(value) else None
@@ -287,29 +288,29 @@ def read_count(value: Any) -> tuple[float | None, CountProblem | None]:
     if _is_blank(value):
         return None, None
     if isinstance(value, bool | np.bool_):
-        return None, CountProblem("not-a-number", f"{_shown(value)} is a yes/no value, not a "
+        return None, CountProblem("not-a-number", f"{shown(value)} is a yes/no value, not a "
                                                   "count; enter a whole count such as 12")
     if isinstance(value, int | float | np.integer | np.floating):
-        number, shown = float(value), f"{float(value):g}"
+        number, as_shown = float(value), f"{float(value):g}"
     else:
         text = str(value).strip()
-        shown = _shown(text)
+        as_shown = shown(text)
         if _THOUSANDS.match(text):
-            return None, CountProblem("not-a-number", f"{shown} has a thousands separator; "
+            return None, CountProblem("not-a-number", f"{as_shown} has a thousands separator; "
                                       f"write {text.replace(',', '')} without thousands "
                                       "separators")
         if not _NUMBER.match(text):
-            return None, CountProblem("not-a-number", f"{shown} is not a number; enter a "
+            return None, CountProblem("not-a-number", f"{as_shown} is not a number; enter a "
                                                       "whole count such as 12")
         number = float(text)
     if not math.isfinite(number):
-        return None, CountProblem("not-a-number", f"{shown} is not a number; enter a whole "
+        return None, CountProblem("not-a-number", f"{as_shown} is not a number; enter a whole "
                                                   "count such as 12")
     if not number.is_integer():
-        return None, CountProblem("not-an-integer", f"{shown} is not a whole number; counts "
+        return None, CountProblem("not-an-integer", f"{as_shown} is not a whole number; counts "
                                                     "are 0, 1, 2 …")
     if number < 0:
-        return None, CountProblem("negative-count", f"{shown} is negative; counts are 0 or "
+        return None, CountProblem("negative-count", f"{as_shown} is negative; counts are 0 or "
                                                     "more")
     return number + 0.0, None  # -0.0 becomes 0.0
 

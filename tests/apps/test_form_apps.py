@@ -50,7 +50,9 @@ def test_the_coach_apps_brief_is_refreshed_after_a_visit_is_saved(demo_db: str) 
 
     app = build_coach_app(demo_db)
     app.present(AppContext(team="T05", user="Ann Coach"))
-    today = dt.date.today().isoformat()
+    from workbench.i18n import format_date
+
+    today = format_date(dt.date.today())
     assert f"since the last visit on {today}" not in app.brief_box.children[0].value
     app.form._coach.value = "Ann Coach"
     app.form._actions.value = [{"action": "Recount the partographs <weekly>", "owner": "midwife",

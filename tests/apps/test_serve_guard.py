@@ -1,8 +1,9 @@
 """Who may start an app kernel: the cross-site rule and the kernel ledger, without a server.
 
-The headers are those Chromium 156 sends (read from the server log of the browser tests): an
-address typed in the bar, a link followed, an `<img>` on a page of another port of 127.0.0.1,
-and those of clients without Fetch Metadata (urllib, old browsers).
+The headers are the Fetch Metadata a browser sends for an address typed in the bar, a link
+followed, an `<img>` on a page of another port of 127.0.0.1 (Chromium's, checked for real in
+tests/browser/test_serve_browser.py), and those of clients without Fetch Metadata (urllib,
+old browsers).
 """
 
 from __future__ import annotations
@@ -116,3 +117,8 @@ def test_the_pages_escape_what_came_from_the_request() -> None:
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     refused = refused_page("embedded by another site (<img src=x onerror=alert(1)>)")
     assert "<img" not in refused and "&lt;img src=x onerror=alert(1)&gt;" in refused
+
+
+def test_the_busy_page_names_the_total_limit_when_all_apps_together_are_full() -> None:
+    assert ("The workbench apps are open in 1 browser tab already, the limit on this computer "
+            "(1).") in busy_page(Busy("coach", "total", 1, 1))

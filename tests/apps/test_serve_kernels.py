@@ -113,10 +113,20 @@ def test_past_the_cap_a_busy_page_with_a_retry_hint_and_no_kernel(
     status, headers, body = _get(coach_server.url("coach", "team=T03"), NAVIGATION)
     assert status == 503
     assert headers["Retry-After"] == "30"
-    assert "The coach app is open in 1 browser tabs already, its limit on this computer (1)." \
+    assert "The coach app is open in 1 browser tab already, its limit on this computer (1)." \
         in body
     assert _settled(coach_server) == started
     assert "Busy: no kernel for /voila/render/coach.ipynb (app 1 of 1)" in coach_server.log_text()
+
+
+def test_an_app_without_a_preheated_kernel_is_capped_too(coach_server: AppServer) -> None:
+    """Only the coach app is preheated here: the PDSA journal's kernel is started for the
+    request (Voilà's other path), and it counts as well."""
+    status, _, body = _get(coach_server.url("pdsa_journal", "team=T01"), NAVIGATION)
+    assert status == 200 and "PDSA journal" in body
+    status, _, body = _get(coach_server.url("pdsa_journal", "team=T02"), NAVIGATION)
+    assert status == 503
+    assert "The pdsa_journal app is open in 1 browser tab already" in body
 
 
 def test_an_idle_viewers_kernel_is_culled_and_frees_its_place(coach_server: AppServer) -> None:

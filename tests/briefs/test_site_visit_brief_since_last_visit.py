@@ -29,9 +29,9 @@ def test_when_the_last_visit_came_after_the_last_data_month_then_no_new_data_is_
 
     brief = briefs.site_visit_brief_data(engine, TEAM, "2026-12-10")
 
-    assert brief.since_label == "since the last visit on 2026-11-20"
+    assert brief.since_label == "since the last visit on 20 Nov 2026"
     assert set(brief.changes["change"]) == {briefs.NO_NEW_DATA}
-    assert brief.changes["change_value"].isna().all()
+    assert brief.changes["change_value"].isna().all() and brief.no_new_data
     assert not brief.changes["change"].str.contains("pts").any()
     assert list(brief.previous_actions["action"]) == ["Recount October's partographs"]
     assert any("Recount October's partographs" in q for q in brief.questions)
@@ -58,7 +58,7 @@ def test_a_visit_recorded_on_the_briefs_date_is_the_last_visit_so_the_brief_refr
 
     after = briefs.site_visit_brief_data(engine, TEAM, "2026-12-01")
 
-    assert after.since_label == "since the last visit on 2026-12-01"
+    assert after.since_label == "since the last visit on 1 Dec 2026"
     assert list(after.previous_actions["action"]) == ["Start a PDSA on oxytocin stock cards"]
     assert set(after.changes["change"]) == {briefs.NO_NEW_DATA}
 

@@ -1,5 +1,7 @@
 """A generated team report opened from disk in headless Chromium, with the network cut off:
-the bokeh charts must draw from the BokehJS embedded in the file (a USB stick, an e-mail)."""
+the bokeh charts must draw from the BokehJS beside the report in its folder (the default:
+`bokeh-<version>.min.js`, written once per folder), or embedded in the file with
+`self_contained=True` (an e-mail attachment)."""
 
 from __future__ import annotations
 
@@ -32,14 +34,19 @@ _INKED = """canvas => {
 }"""
 
 
-def test_a_team_report_opened_offline_draws_its_bokeh_charts(demo_db: str,
-                                                            tmp_path: Path) -> None:
+@pytest.mark.parametrize("self_contained", [False, True], ids=["folder-bokehjs", "self-contained"])
+def test_a_team_report_opened_offline_draws_its_bokeh_charts(demo_db: str, tmp_path: Path,
+                                                            self_contained: bool) -> None:
     from playwright.sync_api import sync_playwright
 
     result = run_reports(demo_db, "2026-10", "team_report", teams=["T01"],
-                         out_dir=tmp_path / "reports", progress=False)
+                         out_dir=tmp_path / "reports", progress=False,
+                         self_contained=self_contained)
     assert result.exit_code == 0, result.results[0].error_summary
     report = tmp_path / "reports" / "2026-10" / "T01.html"
+    beside = sorted(p.name for p in report.parent.glob("bokeh-*.min.js"))
+    assert beside == ([] if self_contained else [f"bokeh-{_bokeh_version()}.min.js"])
+    shot = f"report_T01{'_self_contained' if self_contained else ''}.png"
     blocked: list[str] = []
     errors: list[str] = []
     inked: list[float] = []
@@ -66,7 +73,7 @@ def test_a_team_report_opened_offline_draws_its_bokeh_charts(demo_db: str,
                 page.wait_for_timeout(500)  # let bokeh finish its first paint
                 canvases = page.locator("canvas")
                 inked.extend(canvases.nth(i).evaluate(_INKED) for i in range(canvases.count()))
-                page.screenshot(path=str(ARTIFACTS / "report_T01.png"), full_page=True)
+                page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
             finally:
                 browser.close()
 
@@ -78,3 +85,9 @@ def test_a_team_report_opened_offline_draws_its_bokeh_charts(demo_db: str,
     assert blocked == []  # nothing outside the file was even requested
     assert len(inked) >= 6  # one chart per indicator, and the assessment trend
     assert max(inked) > 0.01, inked
+
+
+def _bokeh_version() -> str:
+    import bokeh
+
+    return str(bokeh.__version__)

@@ -91,6 +91,29 @@ def test_an_adopted_pdsa_is_drawn_at_its_date_and_starts_a_new_phase():
     assert ev["marker"][adopt] == "triangle"
 
 
+def test_pdsa_cycles_sit_in_a_lane_under_the_data_and_the_legend_names_each_kind_in_its_colour():
+    from bokeh.models import Scatter, Text
+
+    m = _measurements()
+    events = cd.pdsa_events(_cycle())  # C03 cycle 2: started 1 Jul 2025, adopted 20 Aug 2025
+    spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]))
+    fig = charts.control_chart(spc, INDICATOR, events=events)
+    ev = _source(fig, "events")
+    assert ev["kind"] == ["start", "adopt"] and ev["tag"] == ["", "C03·2"]
+    lowest = min(min(_source(fig, "points")["y"]), min(_source(fig, "lines")["lcl"]))
+    assert max(ev["y_mark"]) < min(0.0, lowest) < fig.y_range.end  # under the data
+    assert fig.y_range.start < min(ev["y_mark"])
+    texts = [r.glyph for r in fig.renderers if isinstance(r.glyph, Text)]
+    assert [t.text for t in texts] == ["tag"] and all(t.angle == 0 for t in texts)
+    legend = {item.label.value: item for item in fig.legend[0].items}
+    for label, kind in (("PDSA started", "start"), ("PDSA adopted", "adopt")):
+        item = legend[label]  # drawn with that event's own marker and colour
+        assert isinstance(item.renderers[0].glyph, Scatter)
+        assert ev["kind"][item.index] == kind
+        assert (ev["marker"][item.index], ev["color"][item.index]) == charts.EVENT_STYLE[kind]
+    assert "PDSA adapted" not in legend and "PDSA abandoned" not in legend
+
+
 def test_percent_indicators_are_formatted_as_percentages_and_months_as_mon_yyyy():
     spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
     fig = charts.control_chart(spc, INDICATOR)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -39,7 +41,13 @@ def db(empty_db):
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\t=1", "'\t'=1"), ("normal", "normal"), (12, 12), (-3.5, -3.5),
     ("note\r=1+1", "note\r'=1+1"), ("note\n+1", "note\n'+1"), ("a;=1+1", "a;'=1+1"),
-    ("a,@x", "a,'@x"), ("a|-1", "a|'-1"), ("well-known", "well-known"), ("x, -3", "x, -3")])
+    ("a,@x", "a,'@x"), ("a|-1", "a|'-1"), ("well-known", "well-known"), ("x, -3", "x, -3"),
+    # a space, a quote or a byte-order mark between the separator and the formula (LibreOffice
+    # trims spaces on import), other line breaks, leading spaces
+    ("a; =1+1", "a; '=1+1"), ('a;"=1+1', "a;\"'=1+1"), ("x, -2+3+cmd|' /C calc'!A0",
+                                                        "x, '-2+3+cmd|' /C calc'!A0"),
+    ("a\u2028=1", "a\u2028'=1"), ("a\x0b@x", "a\x0b'@x"), ("note\r\n =1", "note\r\n '=1"),
+    (" =1+1", "' =1+1"), ("\ufeff=1", "'\ufeff=1"), (" -3", " -3"), ("e-mail: a@b", "e-mail: a@b")])
 def test_neutralise_cell(value, expected):
     assert neutralise_cell(value) == expected
     assert restore_cell(neutralise_cell(value)) == value
@@ -107,3 +115,26 @@ def test_dhis2_export_through_the_mapping(db, tmp_path):
                       "    denominator: c\n", encoding="utf-8")
     with pytest.raises(WorkbenchError, match="AMTSL.numerator map to several data elements"):
         dhis2_data_value_set(db, load_mapping(summed))
+
+
+NASTY = ["=1+1", "note\r=1+1", "note\n+1", "a;=1+1", "a; =1+1", 'a;"=1+1', "a|-1+1", "a\t@x",
+         "x,\r\n=HYPERLINK(\"http://evil\")", "a, @SUM(1)", "\ufeff=1", " =1", "a\u2028=1",
+         "x, -2+3+cmd|' /C calc'!A0"]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])
+def test_no_cell_of_the_csv_export_starts_a_formula_whatever_a_spreadsheet_splits_on(separator):
+    """Read the export as a spreadsheet in another locale would: rows on any line break,
+    cells on `separator`, spaces and quotes trimmed. No cell may begin with = + - @."""
+    import csv
+    import io
+
+    text = write_csv(pd.DataFrame({"note": NASTY, "other": NASTY[::-1]}))
+    for line in re.split("[\r\n\x0b\x0c\x85\u2028\u2029]", text):
+        for cells in csv.reader([line], delimiter=separator):
+            for cell in cells:
+                shown = cell.strip(' "\ufeff')
+                assert not shown.startswith(("=", "+", "-", "@")), (separator, line, cell)
+    # and the export still reads back to the same values
+    back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert [restore_cell(v) for v in back["note"]] == NASTY

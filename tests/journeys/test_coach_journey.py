@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from journey import step, watch
 
 from workbench.cli import main
+from workbench.i18n import format_date
 from workbench.store import open_engine, read_measurements
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -49,7 +50,7 @@ def test_coach_reads_the_brief_records_a_recount_20_percent_off_and_sees_the_fla
     for section in ("What changed", "Signals", "Questions for the visit"):
         assert section in brief, section
     assert page.inner_text(".wb-user") == "Saving as Journey Coach"
-    today = dt.date.today().isoformat()
+    today = format_date(dt.date.today())  # as the brief writes it: 1 Dec 2026
     assert f"since the last visit on {today}" not in brief
 
     page.locator(".widget-text", has=page.locator("label:text-is('Coach')")).locator(

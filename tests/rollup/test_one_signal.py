@@ -2,7 +2,8 @@
 
 The report headline, the site-visit brief, the coach app, the team card, the status matrix,
 `workbench summary --json` and the learning-session app's matrix each read their own output
-here; all must equal the report's status for the demo's last month (Oct 2026). The forms
+here; all must equal the report's status for the demo's last month (Oct 2026), on the
+validated demo (months under an open error flag left out of the limits everywhere). The forms
 draw the report's chart (same phases, same limits).
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
+import pandas as pd
 import pytest
 from bokeh.models import ColumnDataSource
 from click.testing import CliRunner
@@ -35,8 +38,28 @@ Statuses = dict[tuple[str, str], str]
 
 
 @pytest.fixture(scope="module")
-def engine(demo_db_master: Path):  # type: ignore[no-untyped-def]
-    return open_engine(str(demo_db_master))
+def engine(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The demo, validated as `workbench demo` leaves it: open error flags leave their months
+    out of the limits, and every surface must do so alike."""
+    from workbench.validate.run import run_validation
+
+    db = tmp_path_factory.mktemp("one_signal") / "demo.db"
+    shutil.copy(demo_db_master, db)
+    engine = open_engine(str(db))
+    run_validation(engine)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def db(engine) -> str:  # type: ignore[no-untyped-def]
+    return str(engine.url.database)
+
+
+@pytest.fixture(scope="module")
+def learning_app(db: str):  # type: ignore[no-untyped-def]
+    from workbench.apps.builders import build_learning_session_app
+
+    return build_learning_session_app(db)
 
 
 @pytest.fixture(scope="module")
@@ -94,21 +117,19 @@ def test_the_site_visit_brief_and_team_card_say_what_the_report_says(
 
 
 def test_the_status_matrix_and_summary_json_say_what_the_report_says(
-        engine, demo_db_master, report_statuses) -> None:  # type: ignore[no-untyped-def]
+        engine, db, report_statuses) -> None:  # type: ignore[no-untyped-def]
     matrix = collaborative_rollup(engine)["status_matrix"]
     assert {(r.team_id, r.indicator_id): r.signal
             for r in matrix.itertuples(index=False)} == report_statuses
-    result = CliRunner().invoke(main, ["summary", "--db", str(demo_db_master), "--json"])
+    result = CliRunner().invoke(main, ["summary", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)["status_matrix"]
     assert {(r["team_id"], r["indicator_id"]): r["signal"] for r in rows} == report_statuses
 
 
 def test_the_learning_session_matrix_says_what_the_report_says(
-        demo_db_master, report_statuses) -> None:  # type: ignore[no-untyped-def]
-    from workbench.apps.builders import build_learning_session_app
-
-    app = build_learning_session_app(str(demo_db_master))
+        learning_app, report_statuses) -> None:  # type: ignore[no-untyped-def]
+    app = learning_app
     assert str(app.period) == PERIOD
     cells = _source(app.figures["matrix"], "cells")
     team_of = {label: team for team, label in app._labels().items()}
@@ -134,7 +155,7 @@ def test_the_coach_app_shows_the_briefs_signal_words(engine, team_ids) -> None: 
 
 
 def test_t21_pph_in_oct_2026_is_an_improvement_by_too_few_crossings_everywhere(
-        engine, reports, demo_db_master) -> None:  # type: ignore[no-untyped-def]
+        engine, reports) -> None:  # type: ignore[no-untyped-def]
     # 24 months of PPH, one phase; the centre line is crossed 7 times where at least 8 are
     # expected, and the later twelve months are lower than the first twelve: PPH is
     # "lower is better", so improvement. (It used to be "concern" in the report and
@@ -178,3 +199,32 @@ def test_the_forms_draw_a_teams_chart_with_the_reports_phases_and_limits(engine,
         np.testing.assert_allclose(np.asarray(form_lines[line], float),
                                    np.asarray(report_lines[line], float), equal_nan=True)
     assert _source(form_fig, "events")["label"] == _source(report_fig, "events")["label"]
+
+
+def test_t21_partograph_leaves_its_flagged_3_of_150_month_out_of_the_limits_everywhere(
+        engine, reports, learning_app) -> None:  # type: ignore[no-untyped-def]
+    # Aug 2025 is 3 / 150 (a denominator typed with an extra zero; flag outlier-denominator,
+    # open): left in, the p chart's centre line is 128 / 466 = 27.5 %; left out, it is
+    # (128 − 3) / (466 − 150) = 125 / 316 = 39.6 %. The month is still drawn.
+    from workbench.widgets._base import series_view
+
+    spc = reports["T21"].spc
+    chart = spc[spc["indicator_id"] == "PARTOGRAPH"].set_index("period")
+    august = chart.loc[pd.Period("2025-08", "M")]
+    assert bool(august["excluded"]) and august["y"] == pytest.approx(0.02)
+    assert int(chart["excluded"].sum()) == 1
+    np.testing.assert_allclose(chart["cl"].to_numpy(float), 125 / 316)
+    app_chart = learning_app.spc[(learning_app.spc["team_id"] == "T21")
+                                 & (learning_app.spc["indicator_id"] == "PARTOGRAPH")]
+    np.testing.assert_allclose(app_chart["cl"].to_numpy(float), 125 / 316)
+    report_fig = dict(reports["T21"].figures())["PARTOGRAPH"]
+    form_fig = series_view(engine, "T21", "PARTOGRAPH")._model
+    for fig in (report_fig, form_fig):
+        lines = _source(fig, "lines")
+        centre = np.fmax(np.asarray(lines["cl_plain"], float),
+                         np.asarray(lines["cl_signal"], float))
+        np.testing.assert_allclose(centre, 125 / 316)  # the chart draws proportions
+        marked = np.asarray(_source(fig, "points")["y_excluded"], float)
+        assert np.isfinite(marked).sum() == 1
+        legend = [item.label.value for item in fig.legend[0].items]
+        assert "Left out of the limits (open data-error flag)" in legend

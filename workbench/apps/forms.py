@@ -164,17 +164,15 @@ class CoachApp(_FormApp):
 
     def _brief(self) -> w.Widget:
         """The brief of `workbench.briefs.site_visit_brief_data`, as escaped HTML tables."""
-        from workbench.briefs import COLUMNS, NO_NEW_DATA, site_visit_brief_data
+        from workbench.briefs import COLUMNS, site_visit_brief_data
         from workbench.notebook.render import bullets, heading, join, note, table
 
         brief = site_visit_brief_data(self.engine, self.team_picker.value)
-        stale = len(brief.changes) > 0 and (brief.changes["change"] == NO_NEW_DATA).all()
         return w.HTML(join(
             heading(f"Site-visit brief: {brief.team_label}, {brief.since_label}"),
             table(brief.changes, COLUMNS["changes"], caption="What changed"),
-            note(f"No month was reported after the last visit on "
-                 f"{brief.previous_visit['visit_date']}: the values are those it saw.")
-            if stale and brief.previous_visit else "",
+            note(f"No month was reported {brief.since_label}: the values are those the last "
+                 "visit saw.") if brief.no_new_data else "",
             table(brief.signals, {"indicator": "Indicator", "latest": "Latest",
                                   "target": "Target", "signal": "Signal"}, caption="Signals"),
             table(brief.pdsa_in_flight, {"change": "Change idea", "cycle": "Cycle",

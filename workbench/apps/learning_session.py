@@ -34,7 +34,7 @@ import pandas as pd
 
 from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext, in_voila
-from workbench.briefs.summary import as_of_timestamp, cycles_as_of
+from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
 from workbench.charts import data as chartdata
 from workbench.charts.data import month_label
 from workbench.charts.payload import (
@@ -56,6 +56,7 @@ from workbench.rollup import metrics as rollup
 from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
 from workbench.store import (
     read_change_ideas,
+    read_flags,
     read_indicators,
     read_measurements,
     read_pdsa_cycles,
@@ -236,7 +237,8 @@ class LearningSessionApp(WorkbenchApp):
         upto = self.measurements
         if self.period is not None:  # the charts as drawn for the reporting month
             upto = upto[upto["period"] <= self.period]
-        view = chartdata.chart_view(upto, self.indicators, self.cycles, self.ideas)
+        flags = flags_as_of(read_flags(self.engine), stamp)  # months left out of the limits
+        view = chartdata.chart_view(upto, self.indicators, self.cycles, self.ideas, flags)
         self.events, self.spc = view.events, view.spc
         self.matrix = rollup.status_matrix(  # the signal of the charts drawn (one status)
             self.measurements, self.indicators, self.teams, period=self.period,

@@ -48,7 +48,7 @@ __all__ = [
 #: keep responsive (each page view runs its app's callbacks in its own kernel)
 DEFAULT_MAX_KERNELS = 16
 #: viewers' kernels of one app at once: a learning session cannot take every kernel from the
-#: coaches and data-entry users (share a snapshot with the room instead)
+#: coaches and data-entry users
 DEFAULT_MAX_KERNELS_PER_APP = 10
 #: a kernel no page is connected to (a page left without its beacon, a script's request) is
 #: shut down after this many idle seconds (checked every `CULL_INTERVAL_SECONDS`); a page still
@@ -177,16 +177,17 @@ def _page(title: str, message: str, hint: str, refresh: int | None = None) -> st
 
 def busy_page(busy: Busy, retry_after: int = RETRY_AFTER_SECONDS) -> str:
     """The page said instead of starting one kernel too many (sent with HTTP 503)."""
+    tabs = f"{busy.in_use} browser tab{'' if busy.in_use == 1 else 's'}"
     if busy.scope == "app":
-        message = (f"The {busy.app} app is open in {busy.in_use} browser tabs already, "
-                   f"its limit on this computer ({busy.cap}).")
+        message = (f"The {busy.app} app is open in {tabs} already, its limit on this "
+                   f"computer ({busy.cap}).")
     else:
-        message = (f"The workbench apps are open in {busy.in_use} browser tabs already, the "
-                   f"limit on this computer ({busy.cap}).")
+        message = (f"The workbench apps are open in {tabs} already, the limit on this "
+                   f"computer ({busy.cap}).")
     hint = (f"This page tries again by itself in {retry_after} seconds. Closing app tabs you "
-            "no longer use frees a place at once; at a learning session, share a snapshot of "
-            "the view instead of opening the app on every screen. The person running "
-            "`workbench serve` can raise --max-kernels and --max-kernels-per-app.")
+            "no longer use frees a place at once; at a learning session, show the app on the "
+            "projector rather than on every screen. The person running "
+            "workbench serve can raise --max-kernels and --max-kernels-per-app.")
     return _page("The workbench is busy", message, hint, refresh=retry_after)
 
 

@@ -78,16 +78,20 @@ class CollaborativeSummary:
         return funnel_plot(latest, info, period=str(self.period))
 
     def pooled_figure(self, indicator_id: str) -> Any:
+        """The pooled chart of every team, as Laney's p′ (u′) chart: with denominators in the
+        thousands a p chart marks almost every month unusual (`rollup.series`)."""
         from workbench.charts.collab import pooled_chart
+        from workbench.rollup.series import pooled_chart_type
 
-        info = _indicator_dicts(self.indicators)[indicator_id]
+        indicators = pooled_chart_type(self.indicators)  # Laney's p′ for a pooled p chart
+        info = _indicator_dicts(indicators)[indicator_id]
         m = _valid(self.measurements[self.measurements["indicator_id"] == indicator_id])
         pooled = m.groupby("period", as_index=False).agg(
             numerator=("numerator", "sum"), denominator=("denominator", "sum"),
             teams=("team_id", "nunique"))
         pooled = pooled.assign(team_id="ALL", indicator_id=indicator_id,
                                value=pooled["numerator"] / pooled["denominator"])
-        spc = cd.spc_frame(pooled.drop(columns="teams"), self.indicators)
+        spc = cd.spc_frame(pooled.drop(columns="teams"), indicators)
         return pooled_chart(spc, info, teams_reporting=pooled["teams"])
 
     def assessment_figure(self) -> Any:
@@ -131,10 +135,10 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
             ["team_id", "period", "assessor_type"], keep="last")  # the current rows
     indicators = read_indicators(engine)
     teams = read_teams(engine)
-    spc = cd.chart_view(m, indicators, read_pdsa_cycles(engine), read_change_ideas(engine),
-                        period=p).spc  # the teams' report charts, phases and all
-    matrix = rollup["status_matrix"]
     flags = read_flags(engine, status="open")
+    spc = cd.chart_view(m, indicators, read_pdsa_cycles(engine), read_change_ideas(engine),
+                        flags, period=p).spc  # the teams' report charts, phases and all
+    matrix = rollup["status_matrix"]
     errors = flags[flags["severity"] == "error"].groupby("team_id").size() if len(flags) else \
         pd.Series(dtype=int)
     rows = []

@@ -8,6 +8,7 @@ the previous visit's actions, and questions for the visit generated from all of 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, SupportsInt, cast
 
@@ -20,7 +21,7 @@ from workbench.briefs.team_report import TeamReport, _cycle_table, team_report_d
 from workbench.charts import data as cd
 from workbench.charts.series import format_value
 from workbench.errors import ValidationFailed
-from workbench.i18n import format_count
+from workbench.i18n import N_, format_count, format_date
 from workbench.i18n import gettext as _
 from workbench.rollup.status import signal_label
 from workbench.store import read_change_ideas, read_measurements, read_pdsa_cycles, read_visits
@@ -59,14 +60,19 @@ class SiteVisitBrief:
 
     @property
     def visit_date_label(self) -> str:
-        """The visit's date as the heading shows it (YYYY-MM-DD: the same in every language)."""
-        return self.visit_date
+        """The visit's date for readers (`1 Dec 2026`, `1 déc. 2026`)."""
+        return format_date(dt.date.fromisoformat(self.visit_date))
+
+    @property
+    def no_new_data(self) -> bool:
+        """True when no month was reported after the one before the last visit."""
+        return bool(len(self.changes)) and not self.changes["new_data"].any()
 
     @property
     def since_label(self) -> str:
         if self.previous_visit:
             return _("since the last visit on {date}").format(
-                date=str(self.previous_visit["visit_date"])[:10])
+                date=format_date(dt.date.fromisoformat(str(self.previous_visit["visit_date"])[:10])))
         return _("since the team joined (no earlier visit)")
 
 
@@ -86,7 +92,7 @@ def _last_change(engine: Engine, cycle_ids: list[int]) -> dict[int, pd.Timestamp
 
 
 #: what "What changed" says when no month was reported after the one before the last visit
-NO_NEW_DATA = "no new data since the last visit"
+NO_NEW_DATA = N_("no new data since the last visit")
 
 
 def _changes(team_m: pd.DataFrame, info: dict[str, dict[str, Any]],
@@ -110,8 +116,9 @@ def _changes(team_m: pd.DataFrame, info: dict[str, dict[str, Any]],
                      "then": format_value(v_then, i) if len(then) else "–",
                      "now_month": cd.month_label(now["period"].iloc[0]) if len(now) else "–",
                      "now": format_value(v_now, i) if len(now) else "–",
-                     "change": NO_NEW_DATA if stale else _change_words(v_now - v_then, i),
-                     "change_value": np.nan if stale else v_now - v_then})
+                     "change": _(NO_NEW_DATA) if stale else _change_words(v_now - v_then, i),
+                     "change_value": np.nan if stale else v_now - v_then,
+                     "new_data": not stale})
     return pd.DataFrame(rows)
 
 

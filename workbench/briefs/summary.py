@@ -15,10 +15,10 @@ from sqlalchemy import Connection, Engine
 from workbench.errors import ValidationFailed
 from workbench.model import merged_settings
 from workbench.rollup import metrics as rollup
-from workbench.rollup.base import as_period, reporting_month, to_periods
+from workbench.rollup.base import as_period, reporting_month, shared_preparation, to_periods
 
 __all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "cycles_as_of",
-           "rollup_records"]
+           "flags_as_of", "rollup_records"]
 
 #: The frames `collaborative_rollup` returns, in display order.
 ROLLUP_KEYS = ("context", "indicators", "indicator_months", "time_to_target", "gains", "waves",
@@ -50,6 +50,14 @@ def cycles_as_of(cycles: pd.DataFrame, stamp: pd.Timestamp | None) -> pd.DataFra
     return cycles[pd.to_datetime(cycles["created_at"]) <= stamp]
 
 
+def flags_as_of(flags: pd.DataFrame, stamp: pd.Timestamp | None) -> pd.DataFrame:
+    """The data flags raised up to `stamp` (all of them for None), with their current status:
+    an "as of" view leaves out of the limits what was under an open flag then."""
+    if stamp is None or flags.empty:
+        return flags
+    return flags[pd.to_datetime(flags["created_at"]) <= stamp]
+
+
 def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | None = None,
                          as_of: str | dt.datetime | None = None, *, most_improved_n: int = 5
                          ) -> dict[str, pd.DataFrame]:
@@ -66,13 +74,15 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     - time_to_target: `rollup.time_to_threshold`; gains: `rollup.gain_from_baseline`;
     - waves: `rollup.wave_cohorts`; assessments: `rollup.assessment_summary`;
     - status_matrix: `rollup.status_matrix`, its signal from the teams' charts with their
-      adoption phases (PDSA cycles entered up to `as_of`); most_improved:
+      adoption phases (PDSA cycles entered up to `as_of`) and the months under an open error
+      flag (raised up to `as_of`) left out of the limits; most_improved:
       `rollup.most_improved`.
     """
     from workbench.store import (
         read_assessments,
         read_change_ideas,
         read_collaborative,
+        read_flags,
         read_indicators,
         read_measurements,
         read_pdsa_cycles,
@@ -98,9 +108,19 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
             raise ValidationFailed(
                 f"no data for {asked}: the collaborative's data run from {months.min()} to "
                 f"{months.max()}; choose a month in that range.")
+    with shared_preparation():  # the tidy frame is prepared once for all the roll-ups
+        return _rollups(collab["name"], rp, stamp, target, measurements, indicators, teams,
+                        assessments, cycles, read_change_ideas(engine),
+                        flags_as_of(read_flags(engine), stamp), most_improved_n)
+
+
+def _rollups(name: str, rp: pd.Period | None, stamp: pd.Timestamp | None, target: float,
+             measurements: pd.DataFrame, indicators: pd.DataFrame, teams: pd.DataFrame,
+             assessments: pd.DataFrame, cycles: pd.DataFrame, change_ideas: pd.DataFrame,
+             flags: pd.DataFrame, most_improved_n: int) -> dict[str, pd.DataFrame]:
     gains = rollup.gain_from_baseline(measurements, indicators, teams, period=rp)
     frames = {
-        "context": pd.DataFrame([{"collaborative": collab["name"], "period": rp,
+        "context": pd.DataFrame([{"collaborative": name, "period": rp,
                                   "as_of": stamp, "assessment_target": target}]),
         "indicators": rollup.latest_indicator_summary(measurements, indicators, teams, period=rp),
         "indicator_months": rollup.indicator_summary(measurements, indicators, teams, period=rp),
@@ -109,8 +129,8 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
         "waves": rollup.wave_cohorts(measurements, indicators, teams, period=rp),
         "assessments": rollup.assessment_summary(assessments, period=rp, target=target),
         "status_matrix": rollup.status_matrix(measurements, indicators, teams, period=rp,
-                                              cycles=cycles,
-                                              change_ideas=read_change_ideas(engine)),
+                                              cycles=cycles, change_ideas=change_ideas,
+                                              flags=flags),
         "most_improved": rollup.most_improved(gains, n=most_improved_n),
     }
     return frames

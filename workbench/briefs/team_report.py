@@ -37,11 +37,13 @@ from workbench.store import (
     read_recounts,
     read_visits,
 )
+from workbench.store.measurements import current_revisions, tidy, unreadable_counts
 from workbench.store.reads import measurements_state
 
 __all__ = [
     "BASELINE_MONTHS",
     "TeamReport",
+    "collaborative_figures",
     "collaborative_medians",
     "headline_table",
     "team_report_data",
@@ -112,25 +114,69 @@ def headline_table(team_m: pd.DataFrame, all_m: pd.DataFrame | None,
 
 
 # Collaborative aggregates every team report shows (the median of each indicator and month),
-# computed once per kernel for one state of the data: keyed by the database URL and a
-# fingerprint of `measurement_revisions` (append-only: any change adds rows). They hold
-# nothing of one team that another team's report does not show as well.
+# computed once for one state of the data: by the report batch, which keeps them in a file
+# and names it in the environment (`CACHE_ENV`), else once per process, keyed by the database
+# URL and a fingerprint of `measurement_revisions` (append-only: any change adds rows). They
+# hold nothing of one team that another team's report does not show as well.
+CACHE_ENV = "WORKBENCH_COLLABORATIVE_CACHE"
 _COLLABORATIVE_CACHE: dict[tuple[str, tuple[Any, ...]], tuple[pd.Period | None, pd.Series]] = {}
 _CACHE_SIZE = 4
 
 
-def collaborative_medians(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
+def collaborative_figures(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
     """(latest month in the data, median of the teams' valid values by (period,
-    indicator_id)); cached in the process for the current state of the measurements."""
+    indicator_id)), computed from every team's rows.
+
+    A stored count that is not a number (`unreadable_counts`) is left out of the medians:
+    it fails the report of its own team (which reads it), never every team's."""
+    frame = current_revisions(engine)
+    frame = frame[frame["numerator"].notna() | frame["denominator"].notna()]
+    bad = unreadable_counts(frame)
+    if len(bad):
+        keys = set(zip(bad["team_id"], bad["indicator_id"], bad["period"], strict=True))
+        skip = [k in keys for k in zip(frame["team_id"], frame["indicator_id"],
+                                       frame["period"].astype(str), strict=True)]
+        frame = frame[~pd.Series(skip, index=frame.index)]
+    all_m = tidy(frame)
+    latest = all_m["period"].max() if len(all_m) else None
+    return latest, _valid(all_m).groupby(["period", "indicator_id"])["value"].median()
+
+
+def _from_batch_file() -> tuple[pd.Period | None, pd.Series] | None:
+    import os
+    import pickle
+
+    path = os.environ.get(CACHE_ENV, "")
+    if not path or not os.path.isfile(path):
+        return None
+    key = ("file:" + path, (os.path.getmtime(path),))
+    cached = _COLLABORATIVE_CACHE.get(key)
+    if cached is None:
+        with open(path, "rb") as handle:  # written by this workbench's report batch
+            cached = cast("tuple[pd.Period | None, pd.Series]", pickle.load(handle))
+        _remember(key, cached)
+    return cached
+
+
+def _remember(key: tuple[str, tuple[Any, ...]],
+              value: tuple[pd.Period | None, pd.Series]) -> None:
+    while len(_COLLABORATIVE_CACHE) >= _CACHE_SIZE:
+        _COLLABORATIVE_CACHE.pop(next(iter(_COLLABORATIVE_CACHE)))
+    _COLLABORATIVE_CACHE[key] = value
+
+
+def collaborative_medians(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
+    """`collaborative_figures` of the current data: from the report batch's file when one
+    is named in `$WORKBENCH_COLLABORATIVE_CACHE`, else cached in the process for the current
+    state of the measurements."""
+    from_batch = _from_batch_file()
+    if from_batch is not None:
+        return from_batch
     key = (engine.url.render_as_string(hide_password=False), measurements_state(engine))
     cached = _COLLABORATIVE_CACHE.get(key)
     if cached is None:
-        all_m = read_measurements(engine)
-        latest = all_m["period"].max() if len(all_m) else None
-        medians = _valid(all_m).groupby(["period", "indicator_id"])["value"].median()
-        while len(_COLLABORATIVE_CACHE) >= _CACHE_SIZE:
-            _COLLABORATIVE_CACHE.pop(next(iter(_COLLABORATIVE_CACHE)))
-        cached = _COLLABORATIVE_CACHE[key] = (latest, medians)
+        cached = collaborative_figures(engine)
+        _remember(key, cached)
     return cached
 
 
@@ -190,8 +236,9 @@ class TeamReport:
         return _("Dots are monthly values; grey steps are the expected range (control limits). "
                  "Large red diamonds are months outside the limits (astronomical points); a "
                  "dashed red centre line means a shift or too few crossings in that phase. "
-                 "Markers at the top are PDSA cycles; a new phase starts after an adopted "
-                 "change.")
+                 "PDSA cycles are the markers in the lane under the chart; a new phase starts "
+                 "after an adopted change. A grey square marks a month left out of the limits "
+                 "(an open data-error flag).")
 
     def figures(self) -> list[tuple[str, Any]]:
         """(indicator_id, annotated control chart) for every indicator with data."""

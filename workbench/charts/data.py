@@ -82,7 +82,9 @@ def chart_view(measurements: pd.DataFrame, indicators: pd.DataFrame,
                flags: pd.DataFrame | None = None, *, period: object = None,
                flag_statuses: Iterable[str] = ("open",)) -> ChartView:
     """The charts of these measurements as the report draws them for `period` (default: the
-    latest month): `workbench.rollup.series.team_charts` plus the flags to ring."""
-    charts = team_charts(measurements, indicators, cycles, change_ideas, period=period)
+    latest month): `workbench.rollup.series.team_charts` (months under an open error flag
+    left out of the limits) plus the flags to ring."""
+    charts = team_charts(measurements, indicators, cycles, change_ideas, period=period,
+                         flags=flags)
     return ChartView(spc=charts.spc, events=charts.events,
                      flags=flag_notes(flags, flag_statuses), period=charts.period)

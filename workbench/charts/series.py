@@ -73,7 +73,7 @@ from bokeh.models import (
     Step,
     Text,
 )
-from bokeh.models.annotations import Legend, LegendItem, Title
+from bokeh.models.annotations import Label, Legend, LegendItem, Title
 from bokeh.plotting import figure
 from bokeh.resources import Component, Resources
 
@@ -279,8 +279,14 @@ _CHART_WORDS = {
 
 def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
                           events: pd.DataFrame | None = None,
-                          flags: pd.DataFrame | None = None) -> dict[str, dict[str, list[Any]]]:
+                          flags: pd.DataFrame | None = None, *,
+                          lane: bool = False) -> dict[str, dict[str, list[Any]]]:
     """The data of one control chart, as plain dicts for `ColumnDataSource.data`.
+
+    `lane`: PDSA markers in a lane under the data (starts on the first row; decisions, each
+    tagged `change·cycle`, on the next two, alternating so that tags of consecutive months do
+    not overlap), the y range extended down to hold it; otherwise (small multiples) the
+    markers sit above the data.
 
     `points`: one series of `workbench.charts.data.spc_frame` (period, x, numerator,
     denominator, y, cl, lcl, ucl, part, sigma_signal, runs_signal); `events`: rows of
@@ -297,6 +303,8 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
         lookup = dict(zip(flags["period"].astype(str), flags["flag_text"], strict=False))
         flag_text = pts["period"].astype(str).map(lookup).fillna("")
     y = pts["y"].to_numpy(float) * k
+    left_out = (pts["excluded"].fillna(False).to_numpy(bool) if "excluded" in pts
+                else np.zeros(len(pts), bool))
     sig = pts["sigma_signal"].to_numpy(bool)
     runs = pts["runs_signal"].to_numpy(bool)
     cl = pts["cl"].to_numpy(float) * k
@@ -334,10 +342,13 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
         if r_:
             words.append(_("in a phase with a shift or too few crossings"))
         signal_text.append("; ".join(words) or _("none"))
+    signal_text = [t + "; " + _("left out of the centre line and limits (open data-error flag)")
+                   if out else t for t, out in zip(signal_text, left_out, strict=True)]
     point_data = {
         "x": list(xs), "y": list(y), "label": labels, "value_text": values,
         "num_den": num_den, "signal_text": signal_text, "flag_text": list(flag_text),
         "y_signal": list(np.where(sig, y, np.nan)),
+        "y_excluded": list(np.where(left_out, y, np.nan)),
     }
     flagged_mask = np.asarray([bool(t) for t in flag_text])
     flagged = {key: [v for v, m in zip(col, flagged_mask, strict=False) if m]
@@ -352,21 +363,34 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
     span = (top - bottom) or 1.0
     y_end = top + 0.18 * span
     ev: dict[str, list[Any]] = {"x": [], "y0": [], "y1": [], "y_mark": [], "marker": [],
-                                "color": [], "label": [], "detail": [], "month": []}
-    if events is not None and len(events):
+                                "color": [], "label": [], "tag": [], "kind": [],
+                                "detail": [], "month": []}
+    has_events = events is not None and len(events) > 0
+    lane_top = bottom - 0.06 * span  # the lane under the data, when drawn
+    decisions = 0
+    if events is not None and has_events:
         for e in events.sort_values("date").itertuples(index=False):
             marker, color = EVENT_STYLE.get(cast(str, e.kind), ("circle", GREY))
             ev["x"].append(e.date)
-            ev["y0"].append(bottom)
+            ev["y0"].append(lane_top if lane else bottom)
             ev["y1"].append(top + 0.08 * span)
-            ev["y_mark"].append(top + 0.1 * span)
+            row = 0 if e.kind == "start" else 1 + decisions % 2
+            if e.kind != "start":
+                decisions += 1
+            ev["y_mark"].append(bottom - (0.11 + 0.08 * row) * span if lane
+                                else top + 0.1 * span)
             ev["marker"].append(marker)
             ev["color"].append(color)
             ev["label"].append("" if e.kind == "start" else str(e.label))
+            ev["tag"].append("" if e.kind == "start" else
+                             f"{getattr(e, 'change_id', '')}·{getattr(e, 'cycle_number', '')}")
+            ev["kind"].append(str(e.kind))
             ev["detail"].append(str(e.detail))
             ev["month"].append(format_date(pd.Timestamp(cast(datetime, e.date)).date()))
+    start = bottom - (0.31 if lane and has_events else 0.03) * span
     return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
-            "range": {"start": [bottom - 0.03 * span], "end": [y_end]}}
+            "range": {"start": [start], "end": [y_end], "data_bottom": [bottom],
+                      "data_top": [y_end], "lane": [bottom - 0.19 * span]}}
 
 
 def _title_text(indicator: Mapping[str, Any], team_label: str) -> str:
@@ -396,13 +420,17 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     Points joined by a line; points outside the limits drawn large in vermillion; centre line
     solid, dashed vermillion where the runs rule (shift/trend) fires; limits as grey steps
     (varying with the denominator for p/u charts); target dotted green; PDSA events as
-    vertical dotted lines with a marker per decision (adopt ▲, adapt ◆, abandon ✕, start ●)
-    and a vertical label; months with an open data flag ringed. Hover shows the month,
-    value, numerator / denominator, signal and flag. `compact` drops legend, subtitle and
+    vertical dotted lines with a marker per decision (adopt ▲ green, adapt ◆ orange,
+    abandon ✕ purple, start ● sky blue) in a lane under the data, each decision tagged
+    `change·cycle` (above the data, untagged, when `compact`); the legend names each kind
+    with its own marker and colour; months with an open data flag ringed. Hover shows the month,
+    value, numerator / denominator, signal and flag. A month left out of the limits (the
+    `excluded` column: under an open data-error flag) is drawn as a hollow grey square over
+    its point, and the legend says why. `compact` drops legend, subtitle and
     event labels (small multiples). Sources are named `{name}points`, `{name}lines`,
     `{name}events`, `{name}flagged` for `update_sources`.
     """
-    data = control_chart_sources(points, indicator, events, flags)
+    data = control_chart_sources(points, indicator, events, flags, lane=not compact)
     src = {key: ColumnDataSource(cast("dict[str, Any]", data[key]), name=f"{name}{key}")
            for key in ("points", "lines", "events", "flagged")}
     yr = y_range or Range1d(data["range"]["start"][0], data["range"]["end"][0])
@@ -424,16 +452,21 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
                                    line_width=2, line_dash="dashed"))
     r_tg = add(src["lines"], Line(x="x", y="target", line_color=C["green"], line_width=2,
                                   line_dash="dotted"))
-    r_ev = add(src["events"], Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=GREY,
-                                      line_dash="dotted"))
+    add(src["events"], Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=GREY,
+                               line_dash="dotted"))
     r_evm = add(src["events"], Scatter(x="x", y="y_mark", marker={"field": "marker"},
                                        fill_color={"field": "color"},
                                        line_color={"field": "color"},
                                        size=11 if not compact else 7, line_width=2))
     if not compact:
-        add(src["events"], Text(x="x", y="y0", text="label", angle=math.pi / 2, x_offset=-3,
-                                text_font_size="9px", text_color="#555555",
-                                text_baseline="bottom", text_align="left"))
+        add(src["events"], Text(x="x", y="y_mark", text="tag", x_offset=7,
+                                text_font_size="9px", text_color="#444444",
+                                text_baseline="middle", text_align="left"))
+        if data["events"]["x"]:
+            fig.add_layout(Label(x=4, x_units="screen", y=data["range"]["lane"][0],
+                                 text=_("PDSA"), text_font_size="9px", text_color="#444444",
+                                 text_font_style="bold", text_baseline="middle"))
+            fig.yaxis.bounds = (data["range"]["data_bottom"][0], data["range"]["data_top"][0])
     r_line = add(src["points"], Line(x="x", y="y", line_color=C["blue"], line_width=1.5))
     r_pts = add(src["points"], Scatter(x="x", y="y", fill_color=C["blue"], line_color=C["blue"],
                                        size=6 if compact else 7))
@@ -443,6 +476,9 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     r_flag = add(src["flagged"], Scatter(x="x", y="y", marker="circle", fill_alpha=0,
                                          line_color=C["black"], line_width=1.5,
                                          size=12 if compact else 16))
+    r_out = add(src["points"], Scatter(x="x", y="y_excluded", marker="square", fill_alpha=0,
+                                       line_color=GREY, line_width=2,
+                                       size=11 if compact else 15))
     fig.add_tools(HoverTool(renderers=[r_pts, r_sig, r_flag], tooltips=[
         (_("Month"), "@label"), (_("Value"), "@value_text"),
         (_("Numerator / denominator"), "@num_den"),
@@ -467,12 +503,18 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
                                 renderers=[r_cls]))
     if any(np.isfinite(data["lines"]["target"])):
         items.append(LegendItem(label=_("Target"), renderers=[r_tg]))
-    if data["events"]["x"]:
-        items.append(LegendItem(label=_("PDSA cycle (▲ adopt ◆ adapt ✕ abandon ● start)"),
-                                renderers=[r_ev, r_evm]))
+    kinds = data["events"]["kind"]
+    for kind, words in (("start", N_("PDSA started")), ("adopt", N_("PDSA adopted")),
+                        ("adapt", N_("PDSA adapted")), ("abandon", N_("PDSA abandoned"))):
+        if kind in kinds:  # each kind's own marker and colour (`index`: that event's glyph)
+            items.append(LegendItem(label=_(words), renderers=[r_evm], index=kinds.index(kind)))
     if data["flagged"]["x"]:
         items.append(LegendItem(label=_("Open data flag"), renderers=[r_flag]))
-    legend = Legend(items=items, orientation="horizontal", location="center", nrows=2,
+    if any(np.isfinite(data["points"]["y_excluded"])):
+        items.append(LegendItem(label=_("Left out of the limits (open data-error flag)"),
+                                renderers=[r_out]))
+    legend = Legend(items=items, orientation="horizontal", location="center",
+                    nrows=math.ceil(len(items) / 4),
                     label_text_font_size="10px", spacing=8,
                     padding=2,  # type: ignore[arg-type]  # bokeh stubs: padding is Property[...]
                     border_line_alpha=0)

@@ -1,7 +1,9 @@
 """The `workbench` command: a thin click layer over the library.
 
 Each command's docstring is its help and ends with an example. Domain errors
-(`WorkbenchError`) become `Error: …` on stderr and exit 1; anything else is a bug and shows.
+(`WorkbenchError`) become `Error: …` on stderr and exit 1, and so do the database's own
+refusals that a user can act on (`database_failure`: read-only, locked past the busy timeout,
+damaged, full); anything else is a bug and shows.
 """
 
 from __future__ import annotations
@@ -9,10 +11,49 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["main"]
+__all__ = ["main", "database_failure", "error_line"]
+
+#: The longest `Error:` line printed; longer ones lose their middle (a value echoed whole).
+MAX_ERROR_LINE = 1_000
+
+
+def error_line(message: str) -> str:
+    """A domain error's message as one printed line: line breaks become spaces and a message
+    longer than `MAX_ERROR_LINE` keeps its start and its end (the fix) around `…`."""
+    text = " ".join(message.split())
+    if len(text) <= MAX_ERROR_LINE:
+        return text
+    half = MAX_ERROR_LINE // 2
+    return f"{text[:half]} … {text[-half:]}"
+
+#: (words of the driver's message, what to tell the user) — SQLite's and PostgreSQL's wording
+_DATABASE_FAILURES = (
+    (("readonly database", "read-only"),
+     "the database is read-only ({reason}); nothing was written. Use a copy you may write to, "
+     "or ask who manages the file or server for write access."),
+    (("database is locked", "lock timeout", "could not obtain lock"),
+     "the database is busy: another write (an import, a save or a review) held it past the "
+     "wait ({reason}). Nothing was written; try again when it has finished."),
+    (("file is not a database", "malformed", "disk image"),
+     "the database file is damaged or is not a SQLite database ({reason}). Point --db at a "
+     "workbench database, or restore it from a backup."),
+    (("database or disk is full", "no space left"),
+     "the disk is full ({reason}); nothing was written. Free some space and try again."),
+)
+
+
+def database_failure(exc: DBAPIError) -> str | None:
+    """The one-line message for a database refusal the user can act on, else None (a bug)."""
+    reason = " ".join(str(exc.orig).split()).rstrip(".")
+    lowered = reason.lower()
+    for words, message in _DATABASE_FAILURES:
+        if any(word in lowered for word in words):
+            return message.format(reason=reason[:120])
+    return None
 
 
 class WorkbenchGroup(click.Group):
@@ -22,7 +63,12 @@ class WorkbenchGroup(click.Group):
         try:
             return super().invoke(ctx)
         except WorkbenchError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(error_line(str(exc))) from exc
+        except DBAPIError as exc:
+            message = database_failure(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
 
 
 @click.group(cls=WorkbenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,7 +89,9 @@ def _register() -> None:
         assess_cmd,
         audit_cmd,
         core_cmds,
+        cycle_cmd,
         data_cmds,
+        hub_cmd,
         practices_cmd,
         report_cmd,
         rollup_cmd,
@@ -63,12 +111,14 @@ def _register() -> None:
         spc_cmd.spc,
         rollup_cmd.summary,
         report_cmd.report,
+        cycle_cmd.cycle,
         serve_cmd.serve,
         assess_cmd.assess,
         practices_cmd.practices,
         upgrade_cmd.upgrade,
         users_cmd.users,
         audit_cmd.audit,
+        hub_cmd.hub,
     ):
         main.add_command(command)
 

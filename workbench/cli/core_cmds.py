@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from workbench.cli.options import db_option, echo_json, json_option, lang_option
+from workbench.cli.options import OUT_FILE, db_option, echo_json, json_option, lang_option
 
 __all__ = ["COMMANDS"]
 
@@ -132,8 +132,7 @@ def status(db: str | None, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @click.option("--as-of", "as_of", metavar="TIMESTAMP",
               help="Only revisions entered up to then, e.g. 2025-06-30 or 2025-06-30T12:00.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
+@click.option("--out", type=OUT_FILE, help="Write to this file instead of standard output.")
 def export(what: str, db: str | None, fmt: str, as_of: str | None, out: Path | None) -> None:
     """Export data as a file: the tidy measurements (current values).
 

@@ -10,6 +10,7 @@ import click
 
 from workbench.cli.options import (
     COUNT,
+    OUT_FILE,
     db_option,
     echo_json,
     json_option,
@@ -107,8 +108,7 @@ def template() -> None:
 @click.option("--team", "team_id", required=True, metavar="CODE", help="Team code, e.g. T01.")
 @click.option("--months", default=12, show_default=True, help="Months in the sheet.")
 @period_option
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The .xlsx file to write.")
+@click.option("--out", required=True, type=OUT_FILE, help="The .xlsx file to write.")
 def template_xlsx(db: str | None, team_id: str, months: int, period: str | None, out: Path) -> None:
     """The monthly data-entry workbook of one team (previous months filled in, locked).
 
@@ -259,7 +259,7 @@ def history(flag_id: int, db: str | None, as_json: bool) -> None:
               show_default=True)
 @click.option("--as-of", "as_of", metavar="TIMESTAMP",
               help="Only what was entered up to then, e.g. 2025-06-30 or 2025-06-30T12:00.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", type=OUT_FILE,
               help="Write to this file (CSV and JSON go to standard output without it).")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               metavar="MAP.yaml", help="DHIS2 mapping, for --format dhis2-json.")

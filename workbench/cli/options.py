@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from workbench.model import is_period, parse_period, period_problem, read_count
 
-__all__ = ["COUNT", "CountType", "db_option", "json_option", "lang_option", "period_option",
-           "team_option", "user_option", "echo_json"]
+__all__ = ["COUNT", "CountType", "OUT_FILE", "OutFile", "db_option", "json_option",
+           "lang_option", "period_option", "team_option", "user_option", "echo_json"]
 
 #: `--db`: given as typed (None when left out); `workbench.store.resolve_url` is the one place
 #: that turns it into a URL (default: WORKBENCH_DB, then ./workbench.db), and each command
@@ -79,6 +81,27 @@ class CountType(_CountParam):
 
 #: `type=COUNT` on an option that takes a numerator or denominator.
 COUNT = CountType()
+
+
+class OutFile(click.Path):
+    """A file to write (`--out`): its folder must exist and it must not be a folder, checked
+    before any work is done, so the error says what to fix instead of a traceback at the end."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        path = Path(os.fsdecode(super().convert(value, param, ctx)))
+        folder = path.expanduser().absolute().parent
+        if not folder.is_dir():
+            self.fail(f"folder {str(folder)!r} does not exist; create it first or choose "
+                      "another path.", param, ctx)
+        return path
+
+
+#: `type=OUT_FILE` on every `--out` option.
+OUT_FILE = OutFile()
 
 
 period_option = click.option("--period", metavar="YYYY-MM", callback=_check_period,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -28,13 +30,40 @@ _SUMMARY_FIELDS = ["part", "n_obs", "n_useful", "longest_run", "longest_run_max"
                    "n_crossings_min", "runs_signal", "lcl", "cl", "ucl", "sigma_signals"]
 
 
+def _read_chart_csv(path: Path) -> pd.DataFrame:
+    """The file's cells as text; a file that is empty, not UTF-8 text or not CSV is an
+    `SPCInputError` saying how to fix it."""
+    save = "save it as 'CSV UTF-8' (Excel) or UTF-8 and try again"
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SPCInputError(f"{path.name}: the file is UTF-16 text, not UTF-8; {save}.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SPCInputError(f"{path.name}: the file is not UTF-8 text (byte "
+                            f"0x{data[exc.start]:02x} on line {line}); {save}.",
+                            row=line) from exc
+    if "\x00" in text or not text.strip():
+        what = "empty" if not text.strip() else "not text (it holds NUL bytes)"
+        raise SPCInputError(f"{path.name}: the file is {what}; give a CSV file with a header "
+                            "naming x and y.")
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                           skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        problem = " ".join(str(exc).split())[:120]
+        raise SPCInputError(f"{path.name}: not a readable CSV file ({problem}); check the "
+                            "quotes and the number of cells on each line.") from exc
+
+
 def read_spc_csv(path: Path) -> tuple[pd.DataFrame, str]:
     """Read a chart CSV: columns series (optional), x, y, n (optional).
 
     x is a month (YYYY-MM), a date (YYYY-MM-DD), a number or a category. Returns the frame,
     with x converted, and the x format ("month", "date", "number" or "category").
     """
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    frame = _read_chart_csv(path)
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in ("x", "y"):
         if column not in frame.columns:

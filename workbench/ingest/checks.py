@@ -22,6 +22,7 @@ from workbench.ingest.cells import (
     blank_mask,
     check_calendar,
     check_counts,
+    failures_frame,
     normalise_periods,
 )
 from workbench.ingest.formats import (
@@ -41,6 +42,7 @@ from workbench.ingest.formats import (
 )
 from workbench.ingest.mapping import Mapping, load_mapping
 from workbench.model import Calendar
+from workbench.model import shown as cut
 from workbench.store import read_calendar, read_indicators, read_teams
 
 __all__ = ["read_candidates"]
@@ -77,7 +79,7 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
         parts.append(pd.DataFrame({
             "row": rows[bad_team], "column": team_column, "reason": "unknown-team",
             "value": shown.values,
-            "message": [f"team {t!r} is not in this collaborative (teams: {hint}); fix the code"
+            "message": [f"team {cut(t)} is not in this collaborative (teams: {hint}); fix the code"
                         + (" or map the org unit in the mapping file" if team_column != "team_id"
                            else "")
                         for t in shown]}))
@@ -88,8 +90,8 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
         parts.append(pd.DataFrame({
             "row": rows[bad_ind], "column": "indicator_id", "reason": "unknown-indicator",
             "value": indicator[bad_ind].values,
-            "message": [f"indicator {i!r} is not defined (indicators: {', '.join(kinds)}); fix "
-                        "the code" for i in indicator[bad_ind]]}))
+            "message": [f"indicator {cut(i)} is not defined (indicators: {', '.join(kinds)}); "
+                        "fix the code" for i in indicator[bad_ind]]}))
     paired = kind.isin(["proportion", "rate", "mean"])
     half = paired & (num_blank != den_blank)
     if half.any():
@@ -156,42 +158,47 @@ def read_candidates(path: str | Path, engine: Engine, fmt: str = "auto",
             from exc
     mapping_obj = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
     info: dict[str, Any] = {"file": str(path), "sha256": hashlib.sha256(data).hexdigest(),
-                            "ignored": 0}
+                            "ignored": 0, "format": fmt}
     teams = read_teams(engine)
     indicators = read_indicators(engine)
     calendar = read_calendar(engine)
     try:
-        fmt = detect_format(path, data, mapping_obj) if fmt == "auto" else fmt
-        info["format"] = fmt
-        if fmt in ("dhis2-json", "dhis2-csv", "kobo") and mapping_obj is None:
-            raise IngestError(
-                f"{path.name} is a {fmt} file: give --mapping MAP.yaml mapping its data "
-                "elements and org units to indicators and teams (start from "
-                "templates/dhis2_mapping.yaml).", file=str(path))
-        if fmt == "xlsx":
-            raw = _read_xlsx(path)
-        else:
-            text = _text(data)
-            if not text.strip():
-                raise _one(1, "", "empty-file", None, "the file is empty; export it again")
-            if fmt == "csv":
-                raw = _read_tidy_csv(text)
-            elif fmt == "kobo":
-                raw = _from_kobo(text, mapping_obj)  # type: ignore[arg-type]
-            else:
-                values = (_dhis2_values_json(text) if fmt == "dhis2-json"
-                          else _dhis2_values_csv(text))
-                info["rows"] = len(values)
-                raw, failures, info["ignored"] = _from_dhis2(values, mapping_obj)  # type: ignore
-                clean, more, info["blank"] = _check_tidy(raw, teams, indicators, calendar,
-                                                         numeric_done=True, team_column="orgUnit")
-                return clean, _sorted(_concat([failures, more])), info
-        info["rows"] = len(raw)
-        clean, failures, info["blank"] = _check_tidy(raw, teams, indicators, calendar)
+        raw, failures, numeric_done = _read_raw(path, data, fmt, mapping_obj, info)
+        info.setdefault("rows", len(raw))
+        clean, more, info["blank"] = _check_tidy(
+            raw, teams, indicators, calendar, numeric_done=numeric_done,
+            team_column="orgUnit" if numeric_done else "team_id")
     except _Failed as exc:
-        info.setdefault("format", fmt)
         return pd.DataFrame(columns=["row", *TIDY, "comment"]), exc.failures, info
-    return clean, _sorted(failures), info
+    return clean, _sorted(_concat([failures, more])), info
+
+
+def _read_raw(path: Path, data: bytes, fmt: str, mapping: Mapping | None,
+              info: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+    """The file's tidy candidate rows by its format's reader: (rows, the reader's own
+    failures, whether counts and periods were already read — DHIS2 sums operands first)."""
+    binary = fmt == "xlsx" or (fmt == "auto" and path.suffix.lower() in (".xlsx", ".xlsm"))
+    text = "" if binary else _text(data)
+    fmt = detect_format(path, data, mapping) if fmt == "auto" else fmt
+    info["format"] = fmt
+    if fmt in ("dhis2-json", "dhis2-csv", "kobo") and mapping is None:
+        raise IngestError(
+            f"{path.name} is a {fmt} file: give --mapping MAP.yaml mapping its data "
+            "elements and org units to indicators and teams (start from "
+            "templates/dhis2_mapping.yaml).", file=str(path))
+    if fmt == "xlsx":
+        return _read_xlsx(path), failures_frame(), False
+    if not text.strip():
+        raise _one(1, "", "empty-file", None, "the file is empty; export it again")
+    if fmt == "csv":
+        return _read_tidy_csv(text), failures_frame(), False
+    assert mapping is not None  # checked above for every format that needs one
+    if fmt == "kobo":
+        return _from_kobo(text, mapping), failures_frame(), False
+    values = _dhis2_values_json(text) if fmt == "dhis2-json" else _dhis2_values_csv(text)
+    info["rows"] = len(values)
+    raw, failures, info["ignored"] = _from_dhis2(values, mapping)
+    return raw, failures, True
 
 
 def _sorted(failures: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,10 @@
 
 A broken file gets one clear error naming the file, the key and its line:
 `collaborative.yaml, line 14, indicators[2].direction: must be one of increase, decrease`.
+
+The file is read with YAML's safe loader (no Python objects), at most `MAX_BYTES` long and
+expanding to at most `MAX_VALUES` values: aliases (`*name`) may repeat a block, but an alias
+bomb ("billion laughs") is refused in one line instead of exhausting memory.
 """
 
 from __future__ import annotations
@@ -17,18 +21,30 @@ from sqlalchemy import Connection, Engine
 
 from workbench import i18n
 from workbench.errors import ConfigError, NotFoundError
-from workbench.model import DEFAULT_SETTINGS, is_date, is_period, merged_settings, period_problem
+from workbench.model import (
+    DEFAULT_SETTINGS,
+    is_date,
+    is_period,
+    merged_settings,
+    period_problem,
+)
 from workbench.store import create_database, read_collaborative, utcnow
 from workbench.store import schema as s
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "MAX_BYTES",
+    "MAX_VALUES",
     "collaborative_language",
     "is_valid_date",
     "load_collaborative",
     "init_collaborative",
     "write_collaborative",
 ]
+
+#: Limits of a definition file: its size, and the values it expands to (aliases included).
+MAX_BYTES = 5_000_000
+MAX_VALUES = 200_000
 
 #: A real calendar date written YYYY-MM-DD (the date rule of `workbench.model`).
 is_valid_date = is_date
@@ -46,7 +62,13 @@ class _Doc:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lines: dict[str, int] = {}
+        self.values = 0
         try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                raise ConfigError(f"{path}: the file is {size / 1e6:.1f} MB; a collaborative "
+                                  f"definition is at most {MAX_BYTES / 1e6:.0f} MB. Check that "
+                                  "this is the right file.", file=str(path))
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
             raise ConfigError(f"{path}: file not found. Start from templates/collaborative.yaml.",
@@ -66,9 +88,21 @@ class _Doc:
         if node is None:
             raise ConfigError(f"{path}: the file is empty. Start from "
                               "templates/collaborative.yaml.", file=str(path))
-        self.data = self._build(node, "")
+        try:
+            self.data = self._build(node, "")
+        except RecursionError as exc:  # an alias inside itself, or absurd nesting
+            raise ConfigError(f"{path}: the YAML is nested too deeply (an alias inside its own "
+                              "block?); remove the aliases (*name) there.",
+                              file=str(path)) from exc
 
     def _build(self, node: yaml.Node, key: str) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise ConfigError(
+                f"{self.path}, line {node.start_mark.line + 1}: the file expands to more than "
+                f"{MAX_VALUES:,} values (YAML aliases *name repeat a block each time); a "
+                "collaborative definition is far smaller: remove the aliases.",
+                file=str(self.path), line=node.start_mark.line + 1)
         self.lines[key] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out = {}
@@ -100,6 +134,12 @@ class _Doc:
                            line=line)
 
 
+def _r(value: Any) -> str:
+    """`repr(value)` as a message shows it: cut to 60 characters (a huge value stays short)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
     loader = yaml.SafeLoader("")
     try:
@@ -114,14 +154,14 @@ def _req(doc: _Doc, obj: dict, key: str, path: str, kind: type | tuple = str) ->
     value = obj[key]
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise doc.fail(f"{path}.{key}" if path else key, f"must be a {names}, not {value!r}")
+        raise doc.fail(f"{path}.{key}" if path else key, f"must be a {names}, not {_r(value)}")
     return value
 
 
 def _choice(doc: _Doc, obj: dict, key: str, path: str, choices: tuple, default: str) -> str:
     value = obj.get(key, default)
     if value not in choices:
-        raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(choices)}, not {value!r}")
+        raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(choices)}, not {_r(value)}")
     return value
 
 
@@ -136,7 +176,7 @@ def _list(doc: _Doc, obj: dict, key: str, path: str = "") -> list:
 def _number(doc: _Doc, obj: dict, key: str, path: str, default: float) -> float:
     value = obj.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise doc.fail(f"{path}.{key}", f"must be a number, not {value!r}")
+        raise doc.fail(f"{path}.{key}", f"must be a number, not {_r(value)}")
     return float(value)
 
 
@@ -149,7 +189,7 @@ def _period(doc: _Doc, value: Any, key: str) -> str:
 def _code(doc: _Doc, value: Any, key: str) -> str:
     text = str(value)
     if not CODE.match(text):
-        raise doc.fail(key, f"{value!r} is not a usable code: use letters, digits, '-', '_' "
+        raise doc.fail(key, f"{_r(value)} is not a usable code: use letters, digits, '-', '_' "
                             "or '.', at most 40 characters")
     return text
 
@@ -282,7 +322,7 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         team_ids.add(code)
         wave = str(_req(doc, team, "wave", path, (str, int)))
         if wave not in wave_ids:
-            raise doc.fail(f"{path}.wave", f"unknown wave {wave!r}; waves defined: "
+            raise doc.fail(f"{path}.wave", f"unknown wave {_r(wave)}; waves defined: "
                                            + ", ".join(wave_ids))
         joined = team.get("joined", wave_ids[wave]["start_period"])
         teams.append({
@@ -302,7 +342,7 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             raise doc.fail(path, "each aim must be a mapping (aim, indicator, target, by)")
         ind = aim.get("indicator")
         if ind is not None and str(ind) not in seen:
-            raise doc.fail(f"{path}.indicator", f"unknown indicator {ind!r}")
+            raise doc.fail(f"{path}.indicator", f"unknown indicator {_r(ind)}")
         collab["aims"].append({"aim": str(_req(doc, aim, "aim", path)),
                                "indicator_id": None if ind is None else str(ind),
                                "target": aim.get("target"), "by": aim.get("by")})
@@ -316,7 +356,7 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             ls["date"] = ls["date"].isoformat()
         date = str(_req(doc, ls, "date", path, str))
         if not is_date(date):
-            raise doc.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {date!r}")
+            raise doc.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {_r(date)}")
         sessions.append({"name": str(_req(doc, ls, "name", path)), "date": date,
                          "wave_id": ls.get("wave")})
 

@@ -46,23 +46,40 @@ __all__ = ["EXPORTS", "neutralise_cell", "restore_cell", "measurements_frame", "
 
 EXPORTS = ("measurements", "flags", "pdsa", "visits")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: where a spreadsheet may start a new cell or line inside our text: line breaks (Excel's and
+#: Unicode's), and the separators of other locales' CSV (`;`, `,`, tab, `|`)
+_BREAK = "\r\n\t;,|\x0b\x0c\x85\u2028\u2029"
+#: what a spreadsheet skips before reading a formula: spaces (LibreOffice "trim spaces"), an
+#: opening quote of a quoted cell, a byte-order mark
+_SKIPPED = " \"\ufeff"
+#: a formula character right after a break (a quote or a byte-order mark between allowed),
+#: or after spaces too — there `+` or `-` before a plain number (`x, -3`) is left alone
+_INNER_FORMULA = re.compile(
+    f"([{_BREAK}][\"\ufeff]*)([=+\\-@])"
+    f"|([{_BREAK}][{_SKIPPED}]*)([=@]|[+\\-](?![0-9.]+(?:[{_BREAK}]|$)))")
+_INNER_MARK = re.compile(f"([{_BREAK}][{_SKIPPED}]*)'([=+\\-@])")
+_LEADING = re.compile(f"^[{_SKIPPED}]*([=@\\t\\r]|[+\\-](?![0-9.]+$))|^[=+\\-@\\t\\r]")
 
 
-_INNER_FORMULA = re.compile(r"([\r\n;,\t|])([=+\-@])")
-_INNER_MARK = re.compile(r"([\r\n;,\t|])'([=+\-@])")
+def _mark(match: re.Match[str]) -> str:
+    head = match.group(1) if match.group(1) is not None else match.group(3)
+    char = match.group(2) if match.group(2) is not None else match.group(4)
+    return f"{head}'{char}"
 
 
 def neutralise_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula gets a leading `'`; numbers stay numbers.
 
-    OWASP CSV injection guidance: cells beginning with = + - @ tab or carriage return; and
-    the same characters after a line break or a separator inside the text (`note\r=1+1`,
-    `a;=1+1`), where a spreadsheet may start a new cell.
+    OWASP CSV injection guidance: cells beginning with = + - @ tab or carriage return (also
+    after spaces or a byte-order mark); and the same characters after a line break or a
+    separator inside the text, a quote or spaces between them allowed (`note\r=1+1`,
+    `a;=1+1`, `a;"=1+1`, `a; =1+1`), where a spreadsheet may start a new cell. A plain
+    number after a space (`x, -3`) is not a formula and stays as written.
     """
     if not isinstance(value, str):
         return value
-    value = _INNER_FORMULA.sub(r"\1'\2", value)
-    if value.startswith(_FORMULA_START):
+    value = _INNER_FORMULA.sub(_mark, value)
+    if _LEADING.match(value):
         return "'" + value
     return value
 
@@ -73,7 +90,7 @@ def restore_cell(value: Any) -> Any:
     unchanged."""
     if not isinstance(value, str):
         return value
-    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+    if value.startswith("'") and _LEADING.match(value[1:]):
         value = value[1:]
     return _INNER_MARK.sub(r"\1\2", value)
 

@@ -28,9 +28,10 @@ from workbench.ingest.cells import (
 )
 from workbench.ingest.export import restore_cell
 from workbench.ingest.mapping import Mapping, normalise_column
-from workbench.model import parse_counts
+from workbench.model import parse_counts, shown
 
-__all__ = ["FORMATS", "KEY", "TIDY", "DHIS2_CSV_COLUMNS", "detect_format"]
+__all__ = ["FORMATS", "KEY", "TIDY", "DHIS2_CSV_COLUMNS", "XLSX_MAX_ROWS", "XLSX_MAX_COLUMNS",
+           "detect_format"]
 
 FORMATS = ("auto", "csv", "xlsx", "dhis2-json", "dhis2-csv", "kobo")
 KEY = ["team_id", "indicator_id", "period"]
@@ -53,14 +54,25 @@ def _one(row: Any, column: str, reason: str, value: Any, message: str) -> _Faile
                                     "value": value, "message": message}]))
 
 
+_SAVE_AS_UTF8 = "save it as 'CSV UTF-8' (Excel) or UTF-8 and import again"
+
+
 def _text(data: bytes) -> str:
+    """The file as text: UTF-8, with or without a byte-order mark (Excel's 'CSV UTF-8')."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _one(1, "", "encoding-error", "UTF-16",
+                   f"the file is UTF-16 text, not UTF-8; {_SAVE_AS_UTF8}")
+    if b"\x00" in data[:4096]:
+        raise _one(1, "", "encoding-error", "byte 0x00",
+                   "the file is not text (it holds NUL bytes); export the data as CSV and "
+                   "import that")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise _one(line, "", "encoding-error", f"byte 0x{data[exc.start]:02x}",
                    f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
-                   "save it as 'CSV UTF-8' (Excel) or UTF-8 and import again") from exc
+                   f"{_SAVE_AS_UTF8}") from exc
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -73,6 +85,9 @@ def detect_format(path: str | Path, data: bytes, mapping: Mapping | None) -> str
     suffix = Path(path).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
+    data = data.removeprefix(b"\xef\xbb\xbf")  # UTF-8's byte-order mark
+    if not data.strip():
+        raise _one(1, "", "empty-file", None, "the file is empty; export it again")
     if suffix == ".json" or data.lstrip()[:1] == b"{":
         return "dhis2-json"
     head = data[:4096].decode("utf-8", errors="replace").split("\n", 1)[0].lower()
@@ -90,10 +105,53 @@ def detect_format(path: str | Path, data: bytes, mapping: Mapping | None) -> str
                "indicator_id, period, numerator, denominator — or give --format")
 
 
+def _csv_problem(text: str, delimiter: str) -> _Failed:
+    """The first line Python's strict CSV reader refuses (an unterminated quote …), as a
+    failure naming the line."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as exc:
+        return _one(reader.line_num, "", "bad-csv", None,
+                    f"line {reader.line_num} cannot be read as CSV ({exc}); a quote that opens "
+                    "a cell must close it — fix the quotes or export the file again")
+    return _one(None, "", "bad-csv", None, "the file cannot be read as CSV; export it again")
+
+
+def _read_csv(text: str, **options: Any) -> pd.DataFrame:
+    """`pandas.read_csv` of text, every cell as text; a file that is not CSV raises `_Failed`
+    naming the line."""
+    delimiter = options.pop("sep", ",")
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, sep=delimiter, keep_default_na=False,
+                           **options)
+    except pd.errors.EmptyDataError as exc:
+        raise _one(1, "", "empty-file", None, "the file is empty; export it again") from exc
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise _csv_problem(text, delimiter) from exc
+
+
+def _duplicate_names(names: list[str], row: int) -> None:
+    """A header naming a column twice is refused (which one would be the data?)."""
+    seen: dict[str, int] = {}
+    failures = []
+    for i, name in enumerate(names, start=1):
+        if name and name in seen:
+            failures.append({"row": row, "column": name, "reason": "duplicate-column",
+                             "value": None,
+                             "message": f"column {shown(name)} appears twice in the header "
+                                        f"(columns {seen[name]} and {i}); keep one"})
+        seen.setdefault(name, i)
+    if failures:
+        raise _Failed(failures_frame(failures))
+
+
 def _read_tidy_csv(text: str) -> pd.DataFrame:
     delimiter = _sniff_delimiter(text)
     header = next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
     names = [h.strip().lower() for h in header]
+    _duplicate_names(names, 1)
     missing = [c for c in TIDY if c not in names]
     if missing:
         raise _Failed(failures_frame([{
@@ -103,12 +161,63 @@ def _read_tidy_csv(text: str) -> pd.DataFrame:
             for c in missing]))
     # every cell as text: the counts are parsed by the count rule (`workbench.model`), not by
     # pandas, which would read 'true' as 1 and '1e3' as 1000
-    frame = pd.read_csv(io.StringIO(text), dtype=str, sep=delimiter, keep_default_na=False,
-                        skipinitialspace=True)
+    frame = _read_csv(text, sep=delimiter, skipinitialspace=True)
+    if len(frame.columns) != len(names):
+        raise _csv_problem(text, delimiter)
     frame.columns = names
     frame["row"] = np.arange(2, len(frame) + 2)
     frame["comment"] = frame["comment"].map(restore_cell) if "comment" in frame else ""
     return frame[["row", *TIDY, "comment"]]
+
+
+#: The largest data table an xlsx import reads: rows after the header (blank rows not
+#: counted) and columns. A sheet is read row by row (openpyxl read-only, its declared
+#: dimension ignored), so a file declaring A1:XFD1048576 allocates nothing.
+XLSX_MAX_ROWS = 500_000
+XLSX_MAX_COLUMNS = 100
+_HEADER_ROWS = 40  # the header row is looked for in the first rows of each sheet
+
+
+def _sheet_rows(sheet: Any) -> Any:
+    """The rows of a read-only sheet as value tuples, one column past the limit, lazily."""
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # the declared dimension may be A1:XFD1048576: not trusted
+    return sheet.iter_rows(values_only=True, max_col=XLSX_MAX_COLUMNS + 1)
+
+
+def _header_row(sheet: Any) -> tuple[int, list[str]] | None:
+    """(row number, lower-case names) of the first row naming team_id and period."""
+    for i, cells in enumerate(_sheet_rows(sheet), start=1):
+        if i > _HEADER_ROWS:
+            return None
+        names = [str(c).strip().lower() if c is not None else "" for c in cells]
+        if "team_id" in names and "period" in names:
+            while names and not names[-1]:
+                names.pop()
+            return i, names
+    return None
+
+
+def _xlsx_body(sheet: Any, header: int, width: int) -> tuple[list[int], list[list[Any]]]:
+    """The row numbers and cells (`width` each) of the non-blank rows under the header; past
+    the limits a `_Failed`."""
+    numbers: list[int] = []
+    body: list[list[Any]] = []
+    for i, cells in enumerate(_sheet_rows(sheet), start=1):
+        if i <= header or cells.count(None) == len(cells):  # blank rows cost nothing
+            continue
+        if len(cells) > XLSX_MAX_COLUMNS and cells[XLSX_MAX_COLUMNS] is not None:
+            raise _one(i, "", "too-many-columns", None,
+                       f"the sheet {sheet.title!r} has cells past column {XLSX_MAX_COLUMNS}; "
+                       f"the data table has at most {XLSX_MAX_COLUMNS} columns: delete the "
+                       "cells on the right")
+        if len(body) == XLSX_MAX_ROWS:
+            raise _one(i, "", "too-many-rows", None,
+                       f"the sheet {sheet.title!r} has more than {XLSX_MAX_ROWS:,} data rows; "
+                       "split it into several workbooks or import a CSV file")
+        numbers.append(i)
+        body.append(list(cells[:width]) + [None] * (width - len(cells)))
+    return numbers, body
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
@@ -118,40 +227,50 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raise _one(None, "", "bad-file", path.name,
                    f"not a readable .xlsx workbook ({exc}); save it from Excel as .xlsx") from exc
     try:
-        sheets = [book["Data entry"]] if "Data entry" in book.sheetnames else book.worksheets
-        for sheet in sheets:
-            rows = list(sheet.iter_rows(values_only=True))
-            for i, cells in enumerate(rows[:40]):
-                names = [str(c).strip().lower() if c is not None else "" for c in cells]
-                if "team_id" in names and "period" in names:
-                    missing = [c for c in TIDY if c not in names]
-                    if missing:
-                        raise _Failed(failures_frame([{
-                            "row": i + 1, "column": c, "reason": "missing-column", "value": None,
-                            "message": f"column {c!r} is missing from the header row"}
-                            for c in missing]))
-                    body = [list(r) + [None] * (len(names) - len(r)) for r in rows[i + 1:]]
-                    frame = pd.DataFrame(body, columns=names, dtype=object)
-                    frame["row"] = np.arange(i + 2, i + 2 + len(frame))
-                    frame["comment"] = (frame["comment"].map(restore_cell) if "comment" in frame
-                                        else "")
-                    frame = frame[["row", *TIDY, "comment"]]
-                    keep = ~(frame[TIDY].isna().all(axis=1))
-                    return frame[keep].reset_index(drop=True)
-        raise _one(1, "", "missing-column", None,
-                   "no sheet has a header row with team_id, indicator_id, period, numerator, "
-                   "denominator; use `workbench template xlsx` to make the workbook")
+        found = [(sheet, header) for sheet in book.worksheets
+                 if (header := _header_row(sheet)) is not None]
+        if not found:
+            raise _one(1, "", "missing-column", None,
+                       "no sheet has a header row with team_id, indicator_id, period, "
+                       "numerator, denominator; use `workbench template xlsx` to make the "
+                       "workbook")
+        if len(found) > 1:
+            names = " and ".join(repr(sheet.title) for sheet, _ in found[:2])
+            raise _one(None, "", "several-data-sheets", None,
+                       f"the sheets {names} both have a data header; import one sheet at a "
+                       "time: move the rows into one sheet or save each sheet as its own file")
+        sheet, (row, names) = found[0]
+        _duplicate_names(names, row)
+        missing = [c for c in TIDY if c not in names]
+        if missing:
+            raise _Failed(failures_frame([{
+                "row": row, "column": c, "reason": "missing-column", "value": None,
+                "message": f"column {c!r} is missing from the header row"} for c in missing]))
+        numbers, body = _xlsx_body(sheet, row, len(names))
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:  # a damaged sheet
+        raise _one(None, "", "bad-file", path.name,
+                   f"not a readable .xlsx workbook ({exc}); save it from Excel as .xlsx") from exc
     finally:
         book.close()
+    frame = pd.DataFrame(body, columns=names, dtype=object)
+    frame["row"] = np.array(numbers, dtype=np.int64)
+    frame["comment"] = frame["comment"].map(restore_cell) if "comment" in frame else ""
+    frame = frame[["row", *TIDY, "comment"]]
+    keep = ~(frame[TIDY].isna().all(axis=1))
+    return frame[keep].reset_index(drop=True)
 
 
 def _dhis2_values_json(text: str) -> pd.DataFrame:
     try:
         doc = json.loads(text)
+    except RecursionError as exc:
+        raise _one(None, "", "bad-json", None,
+                   "the JSON is nested too deeply to be a DHIS2 data value set; export the "
+                   "data value set again") from exc
     except json.JSONDecodeError as exc:
         raise _one(exc.lineno, "", "bad-json", None,
                    f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
@@ -174,8 +293,7 @@ def _dhis2_values_json(text: str) -> pd.DataFrame:
 
 
 def _dhis2_values_csv(text: str) -> pd.DataFrame:
-    reader = pd.read_csv(io.StringIO(text), header=None, skiprows=1, dtype=str,
-                         keep_default_na=False)
+    reader = _read_csv(text, header=None, skiprows=1)
     width = min(reader.shape[1], len(DHIS2_CSV_COLUMNS))
     values = reader.iloc[:, :width].copy()
     values.columns = DHIS2_CSV_COLUMNS[:width]
@@ -272,8 +390,10 @@ def _from_dhis2(values: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, p
 
 
 def _from_kobo(text: str, mapping: Mapping) -> pd.DataFrame:
-    frame = pd.read_csv(io.StringIO(text), sep=_sniff_delimiter(text), dtype=str,
-                        keep_default_na=False)
+    delimiter = _sniff_delimiter(text)
+    header = next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
+    _duplicate_names([normalise_column(h) for h in header], 1)
+    frame = _read_csv(text, sep=delimiter)
     by_name = {normalise_column(c): c for c in frame.columns}
     wanted = {**{k: v for k, v in mapping.kobo.items()},
               **{f"{r.indicator_id}|{r.part}": r.column for r in mapping.columns.itertuples()}}
@@ -281,7 +401,7 @@ def _from_kobo(text: str, mapping: Mapping) -> pd.DataFrame:
     if missing:
         raise _Failed(failures_frame([{
             "row": 1, "column": m, "reason": "missing-column", "value": None,
-            "message": f"column {m!r} named in {mapping.path} is not in the export; check the "
+            "message": f"column {shown(m)} named in {mapping.path} is not in the export; check the "
                        "question name (group/question)"} for m in missing]))
     rows = np.arange(2, len(frame) + 2)
     team = frame[by_name[mapping.kobo["team"]]].str.strip().map(mapping.team_of)

@@ -35,6 +35,7 @@ import pandas as pd
 import yaml
 
 from workbench.errors import ConfigError
+from workbench.model import shown
 
 __all__ = ["Mapping", "load_mapping", "normalise_column"]
 
@@ -89,13 +90,14 @@ def load_mapping(path: str | Path) -> Mapping:
                                     "indicators")
     source = str(data.get("source", "dhis2")).lower()
     if source not in ("dhis2", "kobo"):
-        raise _fail(path, "source", f"must be dhis2 or kobo, not {source!r}")
+        raise _fail(path, "source", f"must be dhis2 or kobo, not {shown(source)}")
     org_units = data.get("org_units") or {}
     if not isinstance(org_units, dict):
         raise _fail(path, "org_units", "must map org unit ids to team codes")
     unmapped = str(data.get("unmapped_data_elements", "ignore"))
     if unmapped not in ("ignore", "error"):
-        raise _fail(path, "unmapped_data_elements", f"must be ignore or error, not {unmapped!r}")
+        raise _fail(path, "unmapped_data_elements",
+                    f"must be ignore or error, not {shown(unmapped)}")
     indicators = data.get("indicators")
     if not isinstance(indicators, dict) or not indicators:
         raise _fail(path, "indicators", "is required: map each indicator code to its "

@@ -151,8 +151,8 @@ def load_month(engine: Engine, team_id: str, period: str, *, context_months: int
     current = current_revisions(engine, team_ids=[team_id])
     first = str(pd.Period(period, freq="M") - context_months)
     rows = []
-    for ind in indicators.itertuples():
-        mine = current[current["indicator_id"] == ind.indicator_id]
+    for ind in indicators.to_dict(orient="records"):
+        mine = current[current["indicator_id"] == ind["indicator_id"]]
         this = mine[mine["period"] == period]
         prev = mine[(mine["period"] < period) & (mine["period"] >= first)]
         prev = prev[prev["numerator"].notna() | prev["denominator"].notna()]
@@ -161,10 +161,11 @@ def load_month(engine: Engine, team_id: str, period: str, *, context_months: int
         prev = prev.assign(value=prev["numerator"].astype(float) / den.where(den != 0))
         rec = this.iloc[0] if len(this) else None
         rows.append(EntryRow(
-            indicator_id=ind.indicator_id, name=ind.name, kind=ind.kind,
-            numerator_definition=ind.numerator_definition,
-            denominator_definition=ind.denominator_definition,
-            multiplier=float(ind.multiplier), unit=ind.unit,
+            indicator_id=str(ind["indicator_id"]), name=str(ind["name"]),
+            kind=str(ind["kind"]),
+            numerator_definition=str(ind["numerator_definition"]),
+            denominator_definition=str(ind["denominator_definition"]),
+            multiplier=float(ind["multiplier"]), unit=str(ind["unit"]),
             numerator=_opt(rec["numerator"]) if rec is not None else None,
             denominator=_opt(rec["denominator"]) if rec is not None else None,
             revision_id=int(rec["revision_id"]) if rec is not None else None,
@@ -213,12 +214,13 @@ def check_month(sheet: MonthSheet, values: Mapping[str, tuple[Any, Any]]) -> lis
             columns=["team_id", "indicator_id", "period", "value"])], ignore_index=True)
     failures = check_entries(frame, indicators, history=history, settings=sheet.settings)
     out = []
-    for f in failures.itertuples():
-        column = f.column if f.column in ("numerator", "denominator") else "value"
-        if f.reason == "sudden-jump":
+    for f in failures.to_dict(orient="records"):
+        column = str(f["column"]) if f["column"] in ("numerator", "denominator") else "value"
+        if f["reason"] == "sudden-jump":
             column = "value"
-        out.append(EntryCheck(order[int(f.row)], column, str(f.severity),
-                              f"{column}: {f.message}" if column != "value" else f.message))
+        message = str(f["message"])
+        out.append(EntryCheck(order[int(f["row"])], column, str(f["severity"]),
+                              f"{column}: {message}" if column != "value" else message))
     return out
 
 
@@ -262,7 +264,8 @@ def save_month(
     unchanged: list[str] = []
     with write_transaction(engine, mr) as conn:  # the check and the write under one lock
         authorize(conn, user, "monthly_data", team_id)
-        rows, conflicts = [], []
+        rows: list[dict[str, Any]] = []
+        conflicts: list[dict[str, Any]] = []
         for ind, new in parsed.items():
             if new == (None, None):
                 unchanged.append(ind)
@@ -275,7 +278,7 @@ def save_month(
             loaded = loaded_revision_ids.get(ind)
             if latest != loaded:
                 other = conn.execute(select(mr.c.author, mr.c.created_at).where(
-                    mr.c.revision_id == latest)).first()
+                    mr.c.revision_id == latest)).one()  # latest != loaded: it exists
                 loaded_pair = _pair(conn, loaded)
                 conflicts.append({
                     "indicator_id": ind, "theirs": current, "yours": new,

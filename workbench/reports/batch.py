@@ -15,6 +15,22 @@
 - **Fault tolerance.** A failing team never stops the batch: its result says where the notebook
   stopped (`CellError`), its executed notebook is kept (`.ipynb`, papermill banner at the top)
   and its HTML says it is incomplete; `BatchResult.exit_code` is 1.
+- **Interrupted.** Ctrl-C (or a stop of the caller) ends the batch at once: the reports not
+  finished are written to the manifest as `interrupted` (never half a file: every file is
+  written to a temporary name and renamed), listed in the index as not run, and
+  `run_reports` raises `BatchInterrupted` (a `KeyboardInterrupt`; the CLI exits 130). The
+  next run does them.
+- **BokehJS once per folder.** By default a report references `bokeh-<version>.min.js`
+  beside it (written once per folder; still fully offline); `self_contained=True` embeds
+  BokehJS in every page instead (one file to e-mail, about 1.5 MB a report).
+- **Collaborative figures once per batch.** The figures every report shows about the whole
+  collaborative (the medians of each indicator and month) are computed once by the batch and
+  kept beside the manifest (`.collaborative-<data version>.pkl`); each run is told the file
+  (`WORKBENCH_COLLABORATIVE_CACHE`), so a report reads only its team's rows and its cost does
+  not grow with the number of teams (`workbench.briefs.team_report.collaborative_medians`).
+- **Engines.** `executor=None` runs the workers above in this process; a
+  `workbench.reports.dask_engine.DaskExecutor` sends the same jobs to Dask workers, each with
+  its own warm kernel, and returns the same results (files are written here).
 - **Resume.** Each report has a fingerprint of its inputs: the notebook file, the template,
   the workbench library, the parameters, and the data the report reads (the team's rows in
   every table, and the collaborative-wide measurements up to the period, because a team report
@@ -25,6 +41,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import re
@@ -55,6 +72,7 @@ from workbench.reports.folder import (
     write_index,
     write_manifest,
 )
+from workbench.reports.engines import Executor
 from workbench.reports.inputs import report_fingerprints
 from workbench.reports.kernel_pool import (
     CellError,
@@ -68,6 +86,7 @@ from workbench.store.versions import measurement_span
 
 __all__ = [
     "NOTEBOOKS",
+    "BatchInterrupted",
     "ReportResult",
     "BatchResult",
     "run_reports",
@@ -85,7 +104,17 @@ NOTEBOOKS: dict[str, str] = {
 }
 #: The template embeds BokehJS once, so notebooks must not (see `workbench.charts`).
 KERNEL_ENV = {"WORKBENCH_BOKEHJS": "template"}
-Status = Literal["ok", "failed", "skipped"]
+Status = Literal["ok", "failed", "skipped", "interrupted"]
+#: The kernel's environment variable naming the batch's collaborative figures.
+CACHE_ENV = "WORKBENCH_COLLABORATIVE_CACHE"
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """A batch stopped by Ctrl-C; the manifest marks the reports not run `interrupted`."""
+
+    def __init__(self, message: str, result: BatchResult) -> None:
+        super().__init__(message)
+        self.result = result
 Format = Literal["html", "ipynb", "both"]
 EngineName = Literal["pool", "papermill"]
 
@@ -140,8 +169,14 @@ class BatchResult:
         return self.with_status("failed")
 
     @property
+    def interrupted(self) -> list[ReportResult]:
+        return self.with_status("interrupted")
+
+    @property
     def exit_code(self) -> int:
-        """1 when any report failed, else 0."""
+        """130 when interrupted, 1 when any report failed, else 0."""
+        if self.interrupted:
+            return 130
         return 1 if self.failed else 0
 
     def summary_table(self) -> str:
@@ -196,6 +231,8 @@ class _BatchSpec:
     fmt: Format
     engine: EngineName
     timeout: float | None
+    self_contained: bool = False
+    env: tuple[tuple[str, str], ...] = ()
     language: str = "en"
 
 
@@ -249,6 +286,7 @@ def _expected_files(stem: str, fmt: Format) -> dict[str, str]:
 
 # -- worker side -------------------------------------------------------------------------------
 _LOCAL = threading.local()  # each worker thread's KernelSession
+_ALL_SESSIONS: list[KernelSession] = []  # every thread's, for `stop_worker_sessions`
 
 
 def _worker_session(cwd: str) -> KernelSession:
@@ -257,8 +295,15 @@ def _worker_session(cwd: str) -> KernelSession:
     if session is None:
         session = KernelSession(cwd=cwd, env=KERNEL_ENV)
         _LOCAL.session = session
+        _ALL_SESSIONS.append(session)
         session.start()
     return session
+
+
+def stop_worker_sessions() -> None:
+    """Stop every worker thread's kernel of this process (a Dask worker closing)."""
+    while _ALL_SESSIONS:
+        _ALL_SESSIONS.pop().abort()
 
 
 def _current_session() -> KernelSession | None:
@@ -270,6 +315,8 @@ def _shutdown_worker_session() -> None:
     if session is not None:
         session.shutdown()
         _LOCAL.session = None
+        if session in _ALL_SESSIONS:
+            _ALL_SESSIONS.remove(session)
 
 
 @cache
@@ -301,22 +348,47 @@ def _execute_papermill(spec: _BatchSpec, job: _Job, folder: Path) -> NotebookRun
     return NotebookRun(nb=nb, error=error, seconds=time.perf_counter() - started)
 
 
-def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
-    """Run one report in this thread's kernel (or a fresh one, papermill engine) and write
-    its files."""
+@dataclass
+class RenderedReport:
+    """One report run and rendered, its files not yet written (`write_rendered`): a Dask
+    worker on another host returns this to the batch, which writes the files."""
+
+    result: ReportResult
+    files: dict[str, str] = field(default_factory=dict)
+    #: files shared by the reports of a folder that this one references (BokehJS, CSS)
+    shared: tuple[str, ...] = ()
+
+
+def write_rendered(folder: Path, rendered: RenderedReport, self_contained: bool) -> ReportResult:
+    """Write a rendered report's files (and the BokehJS they reference, once per folder)."""
     from workbench.reports.folder import atomic_write_text
+    from workbench.reports.html_export import write_shared_files
+
+    if rendered.shared and not self_contained:
+        write_shared_files(folder, rendered.shared)
+    for name, text in rendered.files.items():
+        atomic_write_text(folder / name, text)
+    return rendered.result
+
+
+def render_job(spec: _BatchSpec, job: _Job) -> RenderedReport:
+    """Run one report in this thread's kernel (or a fresh one, papermill engine) and render
+    its files; never raises for a failing report."""
     from workbench.reports.html_export import ReportCover, notebook_to_html
 
     started = time.perf_counter()
     folder = Path(spec.folder)
     cwd = str(Path(spec.notebook_path).parent)
+    files: dict[str, str] = {}
+    shared: tuple[str, ...] = ()
+    env = dict(spec.env)
     try:
         if spec.engine == "papermill":
             run = _execute_papermill(spec, job, folder)
         else:
             run = _worker_session(cwd).execute(
                 _cached_notebook(spec.notebook_path), job.parameters,
-                input_path=spec.notebook_path, cwd=cwd, timeout=spec.timeout)
+                input_path=spec.notebook_path, cwd=cwd, timeout=spec.timeout, env=env)
         paths = _expected_files(job.stem, spec.fmt)
         if run.error is not None:  # the failed notebook is always kept, banner and all
             paths["ipynb"] = f"{job.stem}.ipynb"
@@ -325,14 +397,16 @@ def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
                                 version=__version__, team_id=job.team_id,
                                 team_name=job.team_name, error=run.error,
                                 language=spec.language)
-            atomic_write_text(folder / paths["html"], notebook_to_html(run.nb, cover))
+            files[paths["html"]], shared = notebook_to_html(
+                run.nb, cover, self_contained=spec.self_contained)
         if "ipynb" in paths:
             writes = cast("Callable[..., str]", nbformat.writes)  # nbformat is unannotated
-            atomic_write_text(folder / paths["ipynb"], writes(run.nb))
+            files[paths["ipynb"]] = writes(run.nb)
         error = run.error
         status: Status = "ok" if error is None else "failed"
     except Exception as exc:  # noqa: BLE001 - one report's crash must not stop the batch
         paths = {}
+        files = {}
         status = "failed"
         error = CellError(cell_index=-1, execution_count=None, source="",
                           ename=type(exc).__name__,
@@ -342,10 +416,11 @@ def _run_job(spec: _BatchSpec, job: _Job) -> ReportResult:
             session.restart()
     session = _current_session()
     kernel_pid = session.kernel_pid if session is not None and spec.engine == "pool" else None
-    return ReportResult(team_id=job.team_id, status=status,
-                        seconds=time.perf_counter() - started, paths=paths, error=error,
-                        key=job.key, team_name=job.team_name, fingerprint=job.fingerprint,
-                        inputs=job.inputs, kernel_pid=kernel_pid or os.getpid())
+    result = ReportResult(team_id=job.team_id, status=status,
+                          seconds=time.perf_counter() - started, paths=paths, error=error,
+                          key=job.key, team_name=job.team_name, fingerprint=job.fingerprint,
+                          inputs=job.inputs, kernel_pid=kernel_pid or os.getpid())
+    return RenderedReport(result=result, files=files, shared=shared)
 
 
 # -- orchestration -----------------------------------------------------------------------------
@@ -384,26 +459,33 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
                 workers: int = 1, fmt: Format = "html", force: bool = False,
                 progress: bool = True, *, engine: EngineName = "pool",
                 timeout: float | None = 600, visit_date: str | None = None,
-                lang: str | None = None) -> BatchResult:
+                lang: str | None = None, executor: Executor | None = None,
+                self_contained: bool = False) -> BatchResult:
     """Run `notebook` for every team (or once, when it takes no `team_id`) into
-    `out_dir/<period>/`; see the module docstring. Never raises for a failing report.
+    `out_dir/<period>/`; see the module docstring. Never raises for a failing report;
+    raises `BatchInterrupted` on Ctrl-C, after recording what was not run.
 
     `db`: the open Engine (a command opens the database once), or a path/URL to open.
     `lang`: the reports' language (None: `$WORKBENCH_LANG`, then the collaborative's
-    default, then English; `workbench.i18n`), passed to notebooks that take a `lang`."""
+    default, then English; `workbench.i18n`), passed to notebooks that take a `lang`.
+    `executor`: where the reports run (None: `workers` kernels of this machine)."""
     started = time.perf_counter()
     _check_options(fmt, engine, workers)
     sql = as_engine(db)
+    if executor is not None:
+        executor.check_database(sql)
     language = collaborative_language(sql, lang)
     with use_language(language):
         return _run_batch(sql, period, notebook, teams, out_dir, workers, fmt, force, progress,
-                          engine, timeout, visit_date, language, started)
+                          engine, timeout, visit_date, language, started, executor,
+                          self_contained)
 
 
 def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[str] | None,
                out_dir: str | Path, workers: int, fmt: Format, force: bool, progress: bool,
                engine: EngineName, timeout: float | None, visit_date: str | None,
-               language: str, started: float) -> BatchResult:
+               language: str, started: float, executor: Executor | None,
+               self_contained: bool) -> BatchResult:
     _check_period(sql, period)
     notebook_path, name = resolve_notebook(notebook)
     jobs = _plan_jobs(sql, period, notebook_path, name, teams, visit_date, language)
@@ -412,17 +494,23 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
     manifest = read_manifest(folder)
     manifest.update(period=period, db=_redact(engine_url(sql)))
     entries: dict[str, Any] = manifest["reports"].setdefault(name, {})
+    results, todo = _skip_current(jobs, entries, folder, fmt, force)
+    env = _collaborative_cache(sql, folder) if todo and "team_id" in (
+        jobs[0].parameters if jobs else {}) else {}
     spec = _BatchSpec(notebook_path=str(notebook_path), name=name,
                       title=_(NOTEBOOKS[name]) if name in NOTEBOOKS
                       else name.replace("_", " ").capitalize(),
                       period=period, folder=str(folder), fmt=fmt, engine=engine,
-                      timeout=timeout, language=language)
-    results, todo = _skip_current(jobs, entries, folder, fmt, force)
+                      timeout=timeout, self_contained=self_contained,
+                      env=tuple(sorted(env.items())), language=language)
     index_path = write_index(folder, manifest)
     manifest_path = write_manifest(folder, manifest)
     bar = _progress(len(jobs), len(jobs) - len(todo), name, period, progress)
+    outcome = "finished"
     try:
-        for result in _execute(spec, todo, workers):
+        results_in = (_execute(spec, todo, workers) if executor is None
+                      else executor.run(spec, todo))
+        for result in results_in:
             results[result.key] = result
             entries[result.key] = result.manifest_entry()
             manifest_path = write_manifest(folder, manifest)
@@ -430,12 +518,52 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
             bar.update(1)
             if result.status == "failed":
                 bar.set_postfix(failed=sum(r.status == "failed" for r in results.values()))
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        for job in todo:
+            if job.key not in results:
+                results[job.key] = _interrupted(job)
+                entries[job.key] = results[job.key].manifest_entry()
+        manifest_path = write_manifest(folder, manifest)
+        index_path = write_index(folder, manifest)
     finally:
         bar.close()
-    return BatchResult(notebook=name, period=period, folder=folder,
-                       results=[results[job.key] for job in jobs if job.key in results],
-                       index_path=index_path, manifest_path=manifest_path,
-                       seconds=time.perf_counter() - started)
+    batch = BatchResult(notebook=name, period=period, folder=folder,
+                        results=[results[job.key] for job in jobs if job.key in results],
+                        index_path=index_path, manifest_path=manifest_path,
+                        seconds=time.perf_counter() - started)
+    if outcome == "interrupted":
+        raise BatchInterrupted(
+            f"interrupted: {len(batch.interrupted)} {name} report(s) not run; run the same "
+            "command again to do them", batch)
+    return batch
+
+
+def _interrupted(job: _Job) -> ReportResult:
+    return ReportResult(team_id=job.team_id, status="interrupted", seconds=0.0, key=job.key,
+                        team_name=job.team_name, fingerprint="", inputs=job.inputs)
+
+
+def _collaborative_cache(sql: Engine, folder: Path) -> dict[str, str]:
+    """Compute the collaborative figures once for this batch (see the module docstring);
+    the kernels' environment names the file."""
+    import hashlib
+    import pickle
+
+    from workbench.briefs.team_report import collaborative_figures
+    from workbench.store.reads import measurements_state
+
+    state = measurements_state(sql)
+    digest = hashlib.sha256(repr((engine_url(sql), state)).encode()).hexdigest()[:16]
+    path = folder / f".collaborative-{digest}.pkl"
+    if not path.is_file():
+        for old in folder.glob(".collaborative-*.pkl"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".collaborative-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(collaborative_figures(sql), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    return {CACHE_ENV: str(path.resolve())}
 
 
 def _check_options(fmt: str, engine: str, workers: int) -> None:
@@ -510,22 +638,14 @@ def _progress(total: int, done: int, name: str, period: str, enabled: bool) -> A
 
 
 def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int) -> Iterator[ReportResult]:
-    """Results as they finish: in this thread for one worker, else from worker threads that
-    take the jobs in team order, each with its own kernel."""
+    """Results as they finish, from worker threads that take the jobs in team order, each
+    with its own kernel (also for one worker: this thread stays free to hear Ctrl-C and stop
+    the kernels at once)."""
     if not jobs:
         return
     if spec.engine == "papermill":
-        os.environ.update(KERNEL_ENV)  # inherited by every fresh kernel
+        os.environ.update({**KERNEL_ENV, **dict(spec.env)})  # inherited by fresh kernels
     workers = min(workers, len(jobs))
-    if workers == 1:
-        own = _current_session() is None
-        try:
-            for job in jobs:
-                yield _run_job(spec, job)
-        finally:
-            if own:
-                _shutdown_worker_session()
-        return
     todo: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
     done: queue.SimpleQueue[ReportResult] = queue.SimpleQueue()
     stop = threading.Event()
@@ -544,7 +664,10 @@ def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int) -> Iterator[Repor
                 try:
                     if spec.engine == "pool" and _current_session() is None:
                         sessions.append(_worker_session(str(Path(spec.notebook_path).parent)))
-                    done.put(_run_job(spec, job))
+                    rendered = render_job(spec, job)
+                    if stop.is_set():  # interrupted while it ran: written by no one
+                        return
+                    done.put(write_rendered(Path(spec.folder), rendered, spec.self_contained))
                 except BaseException as exc:  # noqa: BLE001 - fails this report only
                     done.put(_crashed(job, exc))
         finally:
@@ -561,11 +684,20 @@ def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int) -> Iterator[Repor
         finished = True
     finally:
         stop.set()
+        papermill_log = logging.getLogger("papermill")
+        level = papermill_log.level
         if not finished:  # interrupted (Ctrl-C, or the caller stopped reading): stop now
+            papermill_log.setLevel(logging.CRITICAL)  # not "Kernel died": we stopped it
             for session in list(sessions):
                 session.abort()
         for thread in threads:
             thread.join(timeout=None if finished else 30)
+        papermill_log.setLevel(level)
+
+
+def crashed_result(job: _Job, exc: BaseException) -> ReportResult:
+    """The result of a job whose worker crashed (or was lost) before it could report."""
+    return _crashed(job, exc)
 
 
 def _crashed(job: _Job, exc: BaseException) -> ReportResult:

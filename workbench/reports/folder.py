@@ -119,6 +119,7 @@ th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #d9e2
 th { background: #f0f4f8; }
 .status-ok { color: #1a7f37; font-weight: 600; }
 .status-failed { color: #b42318; font-weight: 600; }
+.status-interrupted, .status-not-run { color: #8d5b00; font-weight: 600; }
 .error { color: #b42318; font-family: ui-monospace, monospace; font-size: .85rem; }
 .muted { color: #52606d; }
 @media print { a { color: inherit; text-decoration: none; } }
@@ -131,8 +132,30 @@ def _link(path: str | None, label: str) -> str:
     return f'<a href="{html.escape(quote(path), quote=True)}">{html.escape(label)}</a>'
 
 
+def _cycle_section(cycle: dict[str, Any]) -> str:
+    """The monthly cycle's stages (`workbench.reports.cycle`): status, counts, time."""
+    rows = []
+    for stage in cycle.get("stages", []):
+        status = str(stage.get("status", ""))
+        counts = ", ".join(f"{k} {v}" for k, v in (stage.get("counts") or {}).items())
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(str(stage.get('name', '')).replace('_', ' '))}</td>"
+            f'<td class="status-{html.escape(status.replace(" ", "-"))}">'
+            f"{html.escape(status)}</td>"
+            f"<td>{html.escape(counts)}</td>"
+            f"<td>{float(stage.get('seconds') or 0):.1f} s</td>"
+            f"<td>{float(stage.get('cpu_seconds') or 0):.1f} s</td>"
+            f'<td class="error">{html.escape(str(stage.get("message") or ""))}</td>'
+            "</tr>")
+    return ("<h2>The month's cycle</h2>\n<table>\n<tr><th>Stage</th><th>Status</th>"
+            "<th>Counts</th><th>Time</th><th>CPU</th><th>Message</th></tr>\n"
+            + "\n".join(rows) + "\n</table>")
+
+
 def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = None) -> Path:
-    """`index.html`: every report of the manifest with its status and links (text escaped)."""
+    """`index.html`: the month's cycle when one ran (each stage's status, counts, time), then
+    every report of the manifest with its status and links (text escaped)."""
     period = str(manifest.get("period", folder.name))
     try:
         month = format_month_long(period)
@@ -140,16 +163,21 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
         month = period
     heading = title or _("Reports for {month}").format(month=month)
     sections: list[str] = []
-    total = failed = 0
+    if manifest.get("cycle"):
+        sections.append(_cycle_section(manifest["cycle"]))
+    total = failed = interrupted = 0
     report_word, notebook_word = _("report"), _("notebook")
-    for notebook, entries in sorted(manifest.get("reports", {}).items()):
+    order = ["team_report", "site_visit_brief", "collaborative_summary"]
+    for notebook, entries in sorted(manifest.get("reports", {}).items(), key=lambda item: (
+            order.index(item[0]) if item[0] in order else len(order), item[0])):
         rows: list[str] = []
         for entry in _sorted_entries(entries.values()):
             total += 1
             status = str(entry.get("status", "unknown"))
-            shown = {"ok": _("ok"), "failed": _("failed"), "skipped": _("skipped")}.get(
-                status, status)
+            shown = {"ok": _("ok"), "failed": _("failed"), "skipped": _("skipped"),
+                     "interrupted": _("not run (interrupted)")}.get(status, status)
             failed += status == "failed"
+            interrupted += status == "interrupted"
             paths = entry.get("paths") or {}
             error = entry.get("error") or {}
             team = entry.get("team_id") or _("collaborative")
@@ -180,8 +208,10 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
         "<meta charset=\"utf-8\">\n"
         f"<title>{html.escape(heading)}</title>\n<style>{_INDEX_CSS}</style>\n</head>\n<body>\n"
         f"<h1>{html.escape(heading)}</h1>\n"
-        f'<p class="muted">{html.escape(counts)}. '
-        f"{html.escape(generated_line)}</p>\n"
+        f'<p class="muted">{html.escape(counts)}'
+        + (html.escape(", " + _("{n} not run (interrupted: run the command again)").format(
+            n=interrupted)) if interrupted else "")
+        + f". {html.escape(generated_line)}</p>\n"
         + "\n".join(sections) + "\n</body>\n</html>\n")
     path = folder / INDEX_NAME
     atomic_write_text(path, page)
@@ -189,4 +219,6 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
 
 
 def _sorted_entries(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(entries, key=lambda e: (e.get("status") != "failed", str(e.get("team_id"))))
+    order = {"failed": 0, "interrupted": 1}
+    return sorted(entries, key=lambda e: (order.get(str(e.get("status")), 2),
+                                          str(e.get("team_id"))))

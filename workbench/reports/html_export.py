@@ -19,12 +19,14 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, cast
 
 import nbformat
+from markupsafe import Markup, escape
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -40,7 +42,9 @@ __all__ = [
     "REMOVE_OUTPUT_TAGS",
     "ReportCover",
     "bokehjs_components",
+    "bokehjs_file_name",
     "bokehjs_scripts",
+    "write_shared_files",
     "notebook_to_html",
     "without_bokehjs_loaders",
 ]
@@ -192,7 +196,7 @@ def _exporter() -> HTMLExporter:
 
 def _new_exporter() -> HTMLExporter:
     # nbconvert and nbformat annotate none of their constructors: typed at the call
-    exporter = cast("Callable[..., HTMLExporter]", HTMLExporter)(
+    exporter = cast("Callable[..., HTMLExporter]", _ReportExporter)(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(templates_dir())],
         exclude_input=True,
@@ -230,16 +234,97 @@ def without_bokehjs_loaders(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return copy
 
 
-def notebook_to_html(nb: nbformat.NotebookNode, cover: ReportCover) -> str:
-    """The report as one HTML text: cover, outputs without code, BokehJS once, print CSS."""
+def bokehjs_file_name(component: str) -> str:
+    """The file a report folder keeps one BokehJS bundle in: `bokeh-3.9.2.min.js`."""
+    import bokeh
+
+    return f"{component}-{bokeh.__version__}.min.js"
+
+
+def _css_file_name(template_path: str) -> str:
+    """The file a report folder keeps one of nbconvert's style sheets in:
+    `static/index.css` → `nbconvert-7.17.2-index.css`."""
+    import nbconvert
+
+    return f"nbconvert-{nbconvert.__version__}-{Path(template_path).name}"
+
+
+_CSS_SOURCES: dict[str, str] = {}  # file name → template path, filled as pages are made
+
+
+def _shared_text(name: str) -> str:
+    """The text of a shared file of a report folder (see `notebook_to_html`)."""
+    if name.endswith(".css"):
+        path = _CSS_SOURCES.get(name) or f"static/{name.split('-', 2)[2]}"
+        env = _exporter().environment
+        return str(env.loader.get_source(env, path)[0])
+    for component in ("bokeh-mathjax", "bokeh-tables", "bokeh-widgets", "bokeh-gl", "bokeh"):
+        if name == bokehjs_file_name(component):
+            return "\n;\n".join(bokehjs_scripts((component,)))
+    raise ValueError(f"not a shared report file: {name}")
+
+
+_WRITE_LOCK = threading.Lock()
+
+
+def write_shared_files(folder: Path, names: Iterable[str]) -> list[str]:
+    """Write the shared files `names` (BokehJS bundles, style sheets) into `folder` once
+    each (kept when already there with the same size); returns their names."""
+    from workbench.reports.folder import atomic_write_text
+
+    written = []
+    with _WRITE_LOCK:
+        for name in names:
+            text = _shared_text(name)
+            path = folder / name
+            if not path.is_file() or path.stat().st_size != len(text.encode("utf-8")):
+                atomic_write_text(path, text)
+            written.append(name)
+    return written
+
+
+class _ReportExporter(HTMLExporter):
+    """nbconvert's HTML exporter whose style sheets become links to shared files when the
+    page asks for it (`resources["workbench"]["shared_css"]`)."""
+
+    def _init_resources(self, resources: dict[str, Any]) -> dict[str, Any]:
+        init = cast("Callable[[dict[str, Any]], dict[str, Any]]", super()._init_resources)
+        resources = init(resources)  # nbconvert annotates none of its methods
+        wb = resources.get("workbench") or {}
+        if wb.get("shared_css") is not None:
+            linked: list[str] = wb["shared_css"]
+
+            def link_css(path: str) -> Markup:
+                name = _css_file_name(path)
+                _CSS_SOURCES[name] = path
+                linked.append(name)
+                return Markup(f'<link rel="stylesheet" type="text/css" href="{escape(name)}">')
+
+            resources["include_css"] = link_css
+        return resources
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, cover: ReportCover, *,
+                     self_contained: bool = True) -> tuple[str, tuple[str, ...]]:
+    """(the report as one HTML text: cover, outputs without code, BokehJS once, print CSS;
+    the shared files it references).
+
+    `self_contained=True` embeds BokehJS and the style sheets in the page (one file, for
+    e-mail; the second item is empty). `False` references them by relative file name
+    (`bokeh-3.9.2.min.js`, `nbconvert-7.17.2-index.css`, …), about 1.5 MB a report less:
+    the caller writes them beside the report once (`write_shared_files`)."""
     nb = without_bokehjs_loaders(nb)
     components = tuple(bokehjs_components(nb))
+    bokehjs = bokehjs_scripts(components) if self_contained else ()
+    files = () if self_contained else tuple(bokehjs_file_name(c) for c in components)
+    css: list[str] | None = None if self_contained else []
     resources = {
         "metadata": {"name": cover.title if not cover.team_id
                      else f"{cover.title} — {cover.team_id}, {cover.period_label}"},
-        "workbench": {**cover.as_resources(), "bokehjs": bokehjs_scripts(components)},
+        "workbench": {**cover.as_resources(), "bokehjs": bokehjs, "bokehjs_files": files,
+                      "shared_css": css},
     }
     exporter = _exporter()
     exporter.language_code = cover.language  # <html lang="…">; the exporter is this thread's
     body, _resources = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    return body, (*files, *(css or ()))

@@ -98,6 +98,7 @@ if "bokeh.io" in _wb_sys.modules:
 if hasattr(_wb_sys, "_workbench_environ"):
     _wb_os.environ.clear()
     _wb_os.environ.update(_wb_sys._workbench_environ)
+_wb_os.environ.update({env!r})
 _wb_os.chdir({cwd!r})
 get_ipython().execution_count = 1
 del _wb_os, _wb_sys
@@ -292,24 +293,26 @@ class KernelSession:
             raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: "
                                f"{content.get('evalue')}")
 
-    def reset(self, cwd: str | None = None) -> None:
-        """Forget everything the previous run defined (see the module docstring)."""
+    def reset(self, cwd: str | None = None, env: dict[str, str] | None = None) -> None:
+        """Forget everything the previous run defined (see the module docstring); `env` is
+        added to the kernel's restored environment for the next run only."""
         if self._km is None:
             self.start()
         elif not run_sync(self._km.is_alive)():
             self.restart()
-        self._run_silently(_RESET_CODE.format(cwd=cwd or self.cwd))
+        self._run_silently(_RESET_CODE.format(cwd=cwd or self.cwd, env=dict(env or {})))
 
     def execute(self, nb: nbformat.NotebookNode, parameters: dict[str, Any], *,
                 input_path: str = "", cwd: str | None = None,
-                timeout: float | None = 600) -> NotebookRun:
+                timeout: float | None = 600, env: dict[str, str] | None = None) -> NotebookRun:
         """Run a copy of `nb` with `parameters` injected; never raises for cell errors.
 
         `timeout` is per cell in seconds. Cell errors, timeouts and a dead kernel come back as
         `NotebookRun.error`, with papermill's banner in the notebook; the kernel is restarted.
+        `env`: environment variables for this run only.
         """
         started = time.perf_counter()
-        self.reset(cwd)
+        self.reset(cwd, env)
         nb = parameterize_notebook(copy.deepcopy(nb), parameters, kernel_name=self.kernel_name,
                                    language="python")
         nb = prepare_notebook_metadata(nb, input_path, None)

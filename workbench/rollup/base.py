@@ -20,11 +20,21 @@ Conventions every roll-up shares (documented once, here):
 - **Pooled value.** Σnumerator ÷ Σdenominator over the teams (the collaborative as one big
   team); for indicators reported without denominators, the mean of the team values.
 - **Quartiles.** Linear interpolation between order statistics (pandas default, R type 7).
+
+**Prepared once.** Every roll-up starts from `prepare`. Inside `with shared_preparation():`
+(what `workbench.briefs.summary.collaborative_rollup` does for its nine frames) the same input
+frames and period are prepared once and the frame is shared (pandas copy-on-write keeps it
+unchanged); `shared(name, *inputs, compute=…)` shares any other intermediate the same way
+(the per-entity series of `time_to_threshold` and `gain_from_baseline`). The inputs must not
+be changed inside the block. Outside it nothing is kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -45,7 +55,37 @@ __all__ = [
     "prepare",
     "pool",
     "at_target",
+    "shared",
+    "shared_preparation",
 ]
+
+_T = TypeVar("_T")
+_SHARED: ContextVar[dict[tuple[Any, ...], tuple[Any, tuple[object, ...]]] | None] = ContextVar(
+    "workbench_rollup_shared", default=None)
+
+
+@contextmanager
+def shared_preparation() -> Iterator[None]:
+    """Within the block, `prepare` (and `shared`) compute once per set of inputs."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def shared(name: str, *inputs: object, compute: Callable[[], _T]) -> _T:
+    """`compute()`, or inside `shared_preparation` the result of the first call with the same
+    `name` and the same input objects (by identity; they are kept alive with the result)."""
+    cache = _SHARED.get()
+    if cache is None:
+        return compute()
+    key = (name, *(id(x) if not isinstance(x, str | int | float | pd.Period) and x is not None
+                   else x for x in inputs))
+    if key not in cache:
+        cache[key] = (compute(), inputs)
+    result: _T = cache[key][0]
+    return result
 
 #: Values within this distance of the target count as equal to it.
 TOLERANCE = 1e-9
@@ -70,7 +110,8 @@ def to_periods(values: pd.Series) -> pd.Series:
         return values if values.dtype.freq == "M" else values.dt.asfreq("M")
     if len(values) == 0:
         return pd.Series([], dtype="period[M]", index=values.index)
-    return pd.Series(pd.PeriodIndex(values.astype(str), freq="M"), index=values.index)
+    codes, months = pd.factorize(values.astype(str))  # each distinct month parsed once
+    return pd.Series(pd.PeriodIndex(months, freq="M")[codes], index=values.index)
 
 
 def ordinals(values: pd.Series) -> np.ndarray:
@@ -104,9 +145,9 @@ def teams_reporting_by_month(measurements: pd.DataFrame) -> pd.Series:
     reported = measurements
     if "value" in measurements:
         reported = measurements[pd.to_numeric(measurements["value"], errors="coerce").notna()]
-    periods = to_periods(reported["period"])
-    counts = reported["team_id"].groupby(periods.to_numpy()).nunique()
-    counts.index = pd.PeriodIndex(counts.index, freq="M")
+    months = pd.PeriodIndex(to_periods(reported["period"])).asi8  # integers group fast
+    counts = reported["team_id"].groupby(months).nunique()
+    counts.index = pd.PeriodIndex.from_ordinals(counts.index.to_numpy(), freq="M")
     return counts.sort_index().astype(int)
 
 
@@ -206,7 +247,14 @@ def prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None = None,
     Columns: the tidy columns plus `month` (ordinal), target, direction, kind, chart,
     multiplier, wave_id, join_month (from the teams frame; a team missing there, or without a
     join month, joins in its first reported month of any indicator), `at_target` (1/0/NaN).
+    Computed once per inputs inside `shared_preparation`.
     """
+    return shared("prepare", measurements, indicators, teams, period,
+                  compute=lambda: _prepare(measurements, indicators, teams, period))
+
+
+def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
+             teams: pd.DataFrame | None, period: object) -> tuple[pd.DataFrame, pd.Period | None]:
     rp = reporting_period(measurements, period)
     cols = ["team_id", "indicator_id", "period", "numerator", "denominator", "value"]
     missing = [c for c in cols if c not in measurements.columns]

@@ -35,6 +35,7 @@ from workbench.rollup.base import (
     pool,
     prepare,
     reporting_period,
+    shared,
     to_periods,
 )
 from workbench.rollup.cohorts import assessment_distribution, assessment_summary, wave_cohorts
@@ -159,11 +160,10 @@ def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
         parts.append(pooled[team.columns])
     series = pd.concat(parts, ignore_index=True)
     series = series[series["value"].notna()]
-    for c in ("team_id", "wave_id"):
+    for c in ("team_id", "wave_id", "direction", "kind"):  # plain objects compare fast
         series[c] = series[c].astype(object).where(series[c].notna(), None)
-    series["_entity"] = (series["indicator_id"].astype(str) + "|" + series["level"] + "|"
-                         + series["team_id"].fillna("").astype(str) + "|"
-                         + series["wave_id"].fillna("").astype(str))
+    series["_entity"] = series.groupby(["indicator_id", "level", "team_id", "wave_id"],
+                                       dropna=False, sort=True).ngroup()
     return series.sort_values(["_entity", "month"], kind="stable").reset_index(drop=True)
 
 
@@ -203,7 +203,7 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     m, _ = prepare(measurements, indicators, teams, period)
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in TIME_COLUMNS})
-    series = _levels(_entity_series(m), levels)
+    series = _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels)
     rows = []
     inc_prop = (series["direction"] != "decrease") & (series["kind"] == "proportion")
     for name, value in THRESHOLDS.items():
@@ -214,7 +214,8 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     if long.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in TIME_COLUMNS})
     long["met"] = at_target(long["value"], long["threshold_value"], long["direction"]) == 1.0
-    long["_key"] = long["_entity"] + "|" + long["threshold"]
+    long["_key"] = long["_entity"] * (len(THRESHOLDS) + 1) + long["threshold"].map(
+        {name: i for i, name in enumerate([*THRESHOLDS, "target"])}).astype(int)
     first = long["month"].where(long["met"]).groupby(long["_key"]).transform("min")
     after = long["month"] >= first  # False where never reached (NaN)
     long["_after"] = after.astype(float)
@@ -276,7 +277,7 @@ def gain_from_baseline(measurements: pd.DataFrame, indicators: pd.DataFrame,
     m, _ = prepare(measurements, indicators, teams, period)
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in GAIN_COLUMNS})
-    s = _levels(_entity_series(m), levels).copy()
+    s = _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels).copy()
     s["_rank"] = s.groupby("_entity").cumcount()
     base = s[s["_rank"] < BASELINE_MONTHS]
     bg = base.groupby("_entity", sort=False)

@@ -9,6 +9,19 @@ chart that `team_charts` assembles, so the same series always gets the same limi
 - **Months left out**: rows a chart cannot take become gaps (a negative count; for p/u
   charts a denominator that is not positive; for p charts a numerator above the
   denominator). The data-quality flags report them; the chart never raises on them.
+- **Months left out of the limits**: a month under an open flag that says its value is
+  probably wrong (`excluded_months`: severity `error`, or `outlier-denominator`, a number of
+  cases far from the team's own median, which in a facility's registers is a typing error —
+  an extra or a dropped digit — far more often than a change in births) is drawn and
+  tested against the limits but left out of the centre line, the limits and the runs
+  analysis (qicharts2 `exclude`) until a validator reviews the flag (`excluded` is True on
+  its row). One typo (3/150 for 3/15) no longer drags a team's centre
+  line from ~40 % to 27 %.
+- **Pooled charts**: the collaborative's pooled chart of an indicator (every team's
+  numerators over every denominator) has denominators in the thousands, where a p (u) chart's
+  limits are so narrow that almost every month falls outside them (overdispersion: the
+  teams differ more than binomial chance). `pooled_chart_type` draws it as Laney's p′ (u′)
+  chart instead, whose limits add the month-to-month variation of the z-scores.
 - **Phases**: a change adopted at the end of a PDSA cycle starts a new phase (qicharts2
   `part`) in the charts of the indicators the cycle is linked to, from the month after the
   decision, but only when each phase keeps at least `MIN_PHASE_POINTS` months, so limits
@@ -34,8 +47,12 @@ __all__ = [
     "MIN_PHASE_POINTS",
     "SPC_COLUMNS",
     "TeamCharts",
+    "EXCLUDING_RULES",
+    "EXCLUDING_SEVERITY",
     "adoption_phases",
+    "excluded_months",
     "pdsa_events",
+    "pooled_chart_type",
     "spc_frame",
     "team_charts",
 ]
@@ -44,10 +61,34 @@ MIN_PHASE_POINTS = 8
 RUNS_COLUMNS = ["n_useful", "longest_run", "longest_run_max", "n_crossings", "n_crossings_min"]
 SPC_COLUMNS = ["team_id", "indicator_id", "period", "x", "numerator", "denominator", "value",
                "y", "cl", "lcl", "ucl", "part", "sigma_signal", "runs_signal", "chart",
-               *RUNS_COLUMNS]
+               *RUNS_COLUMNS, "excluded"]
 EVENT_COLUMNS = ["team_id", "indicator_id", "cycle_id", "date", "period", "kind", "label",
                  "detail", "change_id", "change_name", "cycle_number", "title"]
 _PHASE_COLUMNS = ["team_id", "indicator_id", "period", "cycle_id"]
+_EXCLUDED_COLUMNS = ["team_id", "indicator_id", "period", "rule_codes"]
+#: an open flag of this severity leaves its month out of the limits
+EXCLUDING_SEVERITY = "error"
+#: ... and so does an open flag of these rules (a number of cases far from the team's own
+#: median: an extra zero, a dropped digit)
+EXCLUDING_RULES = frozenset({"outlier-denominator"})
+
+
+def excluded_months(flags: pd.DataFrame | None) -> pd.DataFrame:
+    """The months charts leave out of their limits: (team_id, indicator_id, period as a
+    monthly Period, rule_codes joined by ', ') of every open flag of severity
+    `EXCLUDING_SEVERITY` or of a rule in `EXCLUDING_RULES`, once per month."""
+    if flags is None or flags.empty:
+        return pd.DataFrame(columns=_EXCLUDED_COLUMNS)
+    f = flags[(flags["status"] == "open") & flags["team_id"].notna()
+              & flags["indicator_id"].notna() & flags["period"].notna()]
+    f = f[(f["severity"] == EXCLUDING_SEVERITY) | f["rule_code"].isin(EXCLUDING_RULES)]
+    if f.empty:
+        return pd.DataFrame(columns=_EXCLUDED_COLUMNS)
+    f = f.assign(period=pd.PeriodIndex(f["period"].astype(str), freq="M"))
+    out = f.groupby(["team_id", "indicator_id", "period"]).agg(
+        rule_codes=("rule_code", lambda codes: ", ".join(sorted(set(map(str, codes)))))
+    ).reset_index()
+    return out[_EXCLUDED_COLUMNS]
 
 
 def _text(value: object) -> str:
@@ -72,6 +113,18 @@ def _chart_of(indicators: pd.DataFrame) -> pd.Series:
     return chart.where(chart != "", "run")
 
 
+#: the chart of a pooled series, by the teams' chart: Laney's p′ and u′ (see module docstring)
+_POOLED_CHART = {"p": "pp", "u": "up"}
+
+
+def pooled_chart_type(indicators: pd.DataFrame) -> pd.DataFrame:
+    """`indicators` with `chart` as drawn for the collaborative's pooled series: p → p′,
+    u → u′ (Laney), others unchanged."""
+    chart = _chart_of(indicators)
+    return indicators.assign(chart=indicators["indicator_id"].map(
+        chart.replace(_POOLED_CHART)).to_numpy())
+
+
 def _parts(data: pd.DataFrame, phases: pd.DataFrame | None) -> np.ndarray:
     """Phase number (1, 2, …) of each row: 1 + the phase starts on or before its month."""
     if phases is None or phases.empty:
@@ -84,14 +137,25 @@ def _parts(data: pd.DataFrame, phases: pd.DataFrame | None) -> np.ndarray:
     return 1 + passed.reindex(range(len(data)), fill_value=0).to_numpy(dtype=int)
 
 
+def _positions_left_out(group: pd.DataFrame) -> pd.Series:
+    """Per row, the positions (1 = first point of its series `key`) of its series' excluded
+    points, as a tuple: series with the same tuple share one `qic()` call."""
+    pos = group.groupby("key", sort=False).cumcount() + 1
+    left_out = pos[group["excluded"]].groupby(group.loc[group["excluded"], "key"]).agg(tuple)
+    return group["key"].map(left_out).map(lambda t: t if isinstance(t, tuple) else ())
+
+
 def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
-              phases: pd.DataFrame | None = None) -> pd.DataFrame:
+              phases: pd.DataFrame | None = None,
+              excluded: pd.DataFrame | None = None) -> pd.DataFrame:
     """SPC lines for every (team, indicator) series of a tidy frame, on the value scale.
 
     `phases`: optional (team_id, indicator_id, period) rows, each the first month of a new
-    phase. Returns `SPC_COLUMNS`, sorted by team, indicator, period; `x` is the first day of
-    the month (a Timestamp), `part` counts phases from 1; the runs columns hold the Anhøj
-    analysis of the point's phase.
+    phase. `excluded`: optional (team_id, indicator_id, period) rows (`excluded_months`)
+    left out of the centre line, limits and runs analysis but still drawn (qicharts2
+    `exclude`). Returns `SPC_COLUMNS`, sorted by team, indicator, period; `x` is the first
+    day of the month (a Timestamp), `part` counts phases from 1; the runs columns hold the
+    Anhøj analysis of the point's phase; `excluded` marks the rows left out.
     """
     if measurements.empty:
         return pd.DataFrame(columns=SPC_COLUMNS)
@@ -106,17 +170,29 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     data["x"] = data["period"].dt.to_timestamp()
     data["key"] = (data["team_id"] + "\x1f" + data["indicator_id"] + "\x1f"
                    + data["part"].astype(str))
+    data["excluded"] = False
+    if excluded is not None and len(excluded):
+        marks = excluded[["team_id", "indicator_id", "period"]].assign(
+            period=lambda e: pd.PeriodIndex(e["period"].astype(str), freq="M"), _ex=True)
+        data["excluded"] = data[["team_id", "indicator_id", "period"]].merge(
+            marks, how="left", on=["team_id", "indicator_id", "period"])["_ex"].eq(
+            True).to_numpy()
     pieces = []
-    for chart, group in data.groupby("chart", sort=False):
-        if chart in NEEDS_N:
-            result = qic(group, cast(str, chart), x="x", y="numerator", n="denominator",
-                         series="key")
-        else:
-            result = qic(group, cast(str, chart), x="x", y="value", series="key")
-        pts = result.points[["series", "x", "cl", "lcl", "ucl", "sigma_signal", "runs_signal"]]
-        runs = result.summary[["series", *RUNS_COLUMNS]]
-        pts = pts.merge(runs, on="series", how="left").rename(columns={"series": "key"})
-        pieces.append(group.merge(pts, on=["key", "x"], how="left"))
+    for chart, by_chart in data.groupby("chart", sort=False):
+        left_out = _positions_left_out(by_chart)
+        for positions, group in by_chart.groupby(left_out, sort=False):
+            exclude = list(cast("tuple[int, ...]", positions)) or None
+            if chart in NEEDS_N:
+                result = qic(group, cast(str, chart), x="x", y="numerator", n="denominator",
+                             series="key", exclude=exclude)
+            else:
+                result = qic(group, cast(str, chart), x="x", y="value", series="key",
+                             exclude=exclude)
+            pts = result.points[["series", "x", "cl", "lcl", "ucl", "sigma_signal",
+                                 "runs_signal"]]
+            runs = result.summary[["series", *RUNS_COLUMNS]]
+            pts = pts.merge(runs, on="series", how="left").rename(columns={"series": "key"})
+            pieces.append(group.merge(pts, on=["key", "x"], how="left"))
     out = pd.concat(pieces, ignore_index=True)
     out["y"] = out["value"]
     out["sigma_signal"] = out["sigma_signal"].fillna(False).astype(bool)
@@ -158,11 +234,17 @@ def pdsa_events(cycles: pd.DataFrame | None,
         for date, kind, label, detail in marks:
             for ind in inds:
                 rows.append((cyc.team_id, ind, int(cast(SupportsInt, cyc.cycle_id)),
-                             pd.Timestamp(date), pd.Period(date, freq="M"), kind, label,
-                             detail, cyc.change_id, name,
+                             date, None, kind, label, detail, cyc.change_id, name,
                              int(cast(SupportsInt, cyc.cycle_number)), title))
-    return pd.DataFrame(rows, columns=EVENT_COLUMNS).sort_values(
-        ["team_id", "indicator_id", "date"], kind="stable").reset_index(drop=True)
+    events = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    if events.empty:
+        return events
+    dates = pd.Series(events["date"].unique())  # each date parsed once, then looked up
+    stamps = pd.Series([pd.Timestamp(d) for d in dates], index=dates)
+    events["date"] = events["date"].map(stamps)
+    events["period"] = events["date"].dt.to_period("M")
+    return events.sort_values(["team_id", "indicator_id", "date"], kind="stable").reset_index(
+        drop=True)
 
 
 def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
@@ -202,20 +284,23 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
 @dataclass(frozen=True)
 class TeamCharts:
     """The charts of `team_charts`: `spc` (SPC_COLUMNS), `events` (EVENT_COLUMNS, up to the
-    end of `period`), `phases` (first months of new phases), `period` (reporting month)."""
+    end of `period`), `phases` (first months of new phases), `period` (reporting month),
+    `excluded` (months left out of the limits, `excluded_months`)."""
 
     spc: pd.DataFrame
     events: pd.DataFrame
     phases: pd.DataFrame
     period: pd.Period | None
+    excluded: pd.DataFrame | None = None
 
 
 def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
                 cycles: pd.DataFrame | None = None, change_ideas: pd.DataFrame | None = None,
-                *, period: object = None) -> TeamCharts:
+                *, period: object = None, flags: pd.DataFrame | None = None) -> TeamCharts:
     """Every team × indicator chart as drawn for the reporting month `period` (default: the
     latest month in `measurements`): data up to that month, PDSA events decided by its end,
-    a new phase after each adopted change (rule in the module docstring)."""
+    a new phase after each adopted change, the months under an open error flag (`flags`,
+    the store's flags) left out of the limits (rules in the module docstring)."""
     rp = reporting_period(measurements, period)
     m = measurements
     if rp is not None and len(m):
@@ -224,5 +309,6 @@ def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
     if rp is not None and len(events):
         events = events[events["date"] <= rp.to_timestamp(how="end")].reset_index(drop=True)
     phases = adoption_phases(events, m)
-    return TeamCharts(spc=spc_frame(m, indicators, phases), events=events, phases=phases,
-                      period=rp)
+    excluded = excluded_months(flags)
+    return TeamCharts(spc=spc_frame(m, indicators, phases, excluded), events=events,
+                      phases=phases, period=rp, excluded=excluded)

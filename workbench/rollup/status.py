@@ -201,10 +201,12 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
 
 def chart_signals(measurements: pd.DataFrame, indicators: pd.DataFrame, *,
                   period: object = None, cycles: pd.DataFrame | None = None,
-                  change_ideas: pd.DataFrame | None = None) -> pd.DataFrame:
+                  change_ideas: pd.DataFrame | None = None,
+                  flags: pd.DataFrame | None = None) -> pd.DataFrame:
     """`signal_status` of every team × indicator chart as drawn for the reporting month
-    (`team_charts` of the measurements, PDSA cycles and change ideas)."""
-    charts = team_charts(measurements, indicators, cycles, change_ideas, period=period)
+    (`team_charts` of the measurements, PDSA cycles, change ideas and data flags)."""
+    charts = team_charts(measurements, indicators, cycles, change_ideas, period=period,
+                         flags=flags)
     if charts.spc.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in SIGNAL_COLUMNS})
     return signal_status(charts.spc, indicators)
@@ -218,7 +220,8 @@ MATRIX_COLUMNS = ["team_id", "wave_id", "indicator_id", "latest_period", "latest
 def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
                   teams: pd.DataFrame | None = None, *, period: object = None,
                   signals: pd.DataFrame | None = None, cycles: pd.DataFrame | None = None,
-                  change_ideas: pd.DataFrame | None = None) -> pd.DataFrame:
+                  change_ideas: pd.DataFrame | None = None,
+                  flags: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per team × indicator: where each team stands in the reporting month.
 
     Teams: those in `teams` that joined on or before the reporting month (plus any team with
@@ -226,8 +229,9 @@ def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
     indicator_id, latest_period and latest_value (latest reported month up to the reporting
     month; NaN if never), target, direction, target_met (1/0 for the latest value,
     direction-aware; NaN without value or target), signal and signal_rule (`signal` and
-    `rule` of `chart_signals` with the PDSA `cycles` and `change_ideas`, so the phases are
-    the report's; "not enough data" without data; pass `signals` to reuse a computed frame),
+    `rule` of `chart_signals` with the PDSA `cycles`, `change_ideas` and data `flags`, so
+    the phases and the months left out of the limits are the report's; "not enough data"
+    without data; pass `signals` to reuse a computed frame),
     months_since_report (reporting month − latest_period; 0 = reported this month; NaN if
     never reported).
     """
@@ -252,7 +256,7 @@ def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
         out["months_since_report"] = np.nan
     if signals is None:
         signals = chart_signals(measurements, indicators, period=rp, cycles=cycles,
-                                change_ideas=change_ideas)
+                                change_ideas=change_ideas, flags=flags)
     signals = signals[["team_id", "indicator_id", "signal", "rule"]].rename(
         columns={"rule": "signal_rule"})
     out = out.merge(signals, on=["team_id", "indicator_id"], how="left")

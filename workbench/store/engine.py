@@ -33,7 +33,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 
 from workbench.errors import StoreError
 from workbench.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata, schema_info
@@ -200,6 +206,8 @@ def _existing_engine(db: str | None) -> tuple[str, Engine]:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
+        if path and parsed.query.get("uri") == "true" and path.startswith("file:"):
+            path = path.removeprefix("file:")  # sqlite:///file:PATH?mode=ro&uri=true
         if path in (None, "", ":memory:") or not Path(path).is_file():
             raise StoreError(
                 f"no workbench database at {path or url}. Create one with "
@@ -273,9 +281,11 @@ def open_engine(db: str | None) -> Engine:
     try:
         with engine.connect() as conn:
             revision = database_revision(conn, url)
-    except OperationalError as exc:
+    except DatabaseError as exc:  # OperationalError, or a file that is not a database
+        advice = ("Point --db at a workbench database, or restore it from a backup."
+                  if engine.dialect.name == "sqlite" else "Check the URL and server.")
         raise StoreError(
-            f"cannot open database {_safe(url)}: {_one_line(exc.orig)} Check the URL and server."
+            f"cannot open database {_safe(url)}: {_one_line(exc.orig)} {advice}"
         ) from exc
     require_current_revision(revision, db, url)
     return engine

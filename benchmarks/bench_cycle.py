@@ -1,0 +1,293 @@
+"""Benchmark of a collaborative's monthly cycle, stage by stage, against an in-process floor.
+
+Run: .venv/bin/python benchmarks/bench_cycle.py              (--quick: what `make bench` runs)
+     .venv/bin/python benchmarks/bench_cycle.py --teams 2000 --indicators 10 --months 36
+
+Builds the collaborative once (`workbench demo --teams N --indicators K --months M`, the
+library `build_demo`), writes the next month's file (every team × indicator: the team's last
+counts, jittered), then times the monthly cycle stage by stage, as `workbench cycle` runs it:
+
+  import        the new month's CSV (`import_file`, one transaction)
+  validate      every data-quality rule (`run_validation`)
+  reports 1w/2w the team reports with 1 and 2 workers (`run_reports`, warm kernels, BokehJS
+                and CSS once per folder); on `--sample` teams, extrapolated to every team
+                (said so in the output) when the sample is smaller
+  briefs        the site-visit briefs of the teams due a visit (extrapolated the same way)
+  summary       the collaborative summary notebook, once
+
+It prints each stage's wall and CPU seconds (this process and its kernels), the peak memory
+(this process, and its largest kernel), the per-report CPU at 24 teams (the embedded demo,
+same sample size) and at N teams and their ratio (goal: within 10 %), the ratio of the batch
+to the in-process floor measured in the same run (the same report's data, figures and tables
+in this process without a kernel: goal <= 2x), 1 vs 2 workers (goal >= 1.7x), the report
+folder's size for every team (goal <= 400 MB at 2,000 teams) and the whole cycle's wall time
+(goal <= 15 minutes at 2,000 teams on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psutil
+
+QUICK = {"teams": 100, "indicators": 6, "months": 24, "sample": 12}
+
+
+# -- measuring ---------------------------------------------------------------------------------
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Peak:
+    """Peak RSS of this process and of its largest child tree (a kernel), sampled at 10 Hz."""
+
+    def __init__(self) -> None:
+        self.kernel = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            for child in me.children():
+                try:
+                    tree = [child, *child.children(recursive=True)]
+                    mb = sum(p.memory_info().rss for p in tree) / 2**20
+                except psutil.Error:
+                    continue
+                self.kernel = max(self.kernel, mb)
+            self._stop.wait(0.1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @staticmethod
+    def driver() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def stage(rows: list[tuple[str, float, float, str]], name: str, note: str = ""
+          ) -> Iterator[dict[str, Any]]:
+    extra: dict[str, Any] = {"note": note}
+    wall, cpu = time.perf_counter(), _cpu()
+    yield extra
+    rows.append((name, time.perf_counter() - wall, _cpu() - cpu, extra["note"]))
+
+
+# -- data --------------------------------------------------------------------------------------
+def build(folder: Path, teams: int, indicators: int, months: int) -> tuple[str, str]:
+    """(database path, last month in it)."""
+    from workbench.demo.build import build_demo
+
+    db = str(folder / f"demo-{teams}.db")
+    build_demo(db, teams=teams, indicators=indicators, months=months,
+               districts=max(3, teams // 40))
+    last = pd.Period("2024-11", freq="M") + months - 1
+    return db, str(last)
+
+
+def next_month_file(db: str, last: str, path: Path) -> str:
+    """The month after `last` for every team and indicator, as a tidy CSV; returns it."""
+    import numpy as np
+
+    from workbench.store import open_engine, read_measurements
+
+    m = read_measurements(open_engine(db))
+    m = m[m["period"] == pd.Period(last, freq="M")]
+    rng = np.random.default_rng(20261101)
+    den = m["denominator"]
+    jitter = rng.integers(-2, 3, len(m))
+    num = (m["numerator"] + jitter).clip(lower=0)
+    num = num.where(den.isna(), num.clip(upper=den))
+    new = str(pd.Period(last, freq="M") + 1)
+    pd.DataFrame({"team_id": m["team_id"], "indicator_id": m["indicator_id"], "period": new,
+                  "numerator": num.round().astype("Int64"),
+                  "denominator": den.round().astype("Int64")}).to_csv(path, index=False)
+    return new
+
+
+def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
+    """The same team report in this process, no kernel: data, figures, tables, HTML."""
+    from bokeh.embed import file_html
+    from bokeh.layouts import column
+    from bokeh.resources import CDN
+
+    from workbench import briefs
+    from workbench.notebook import render
+
+    out.mkdir(parents=True, exist_ok=True)
+    engine = briefs.engine_for(db)
+
+    def one(team_id: str) -> None:
+        report = briefs.team_report_data(engine, team_id, period)
+        tables = render.join(
+            render.table(report.headline, briefs.COLUMNS["headline"]),
+            render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"], empty="None."),
+            render.table(report.open_flags, briefs.COLUMNS["flags"], empty="None."))
+        figures = [fig for _, fig in report.figures()] + [report.assessment_figure()]
+        page = file_html(column(*figures), CDN, title=report.team_label)  # BokehJS beside
+        (out / f"{team_id}.html").write_text(page.replace("<body>", "<body>" + tables, 1))
+
+    one(teams[0])  # warm: imports, the collaborative medians
+    started = _cpu()
+    for team_id in teams:
+        one(team_id)
+    return (_cpu() - started) / len(teams)
+
+
+def reports(db: str, period: str, teams: list[str] | None, out: Path, workers: int,
+            notebook: str = "team_report") -> Any:
+    from workbench.reports.batch import run_reports
+
+    result = run_reports(db, period, notebook, teams=teams, out_dir=out, workers=workers,
+                         force=True, progress=False)
+    failed = result.failed
+    assert not failed, f"{len(failed)} failed: {failed[0].team_id} {failed[0].error_summary}"
+    return result
+
+
+def per_report_cpu(db: str, period: str, teams: list[str], out: Path) -> float:
+    """CPU seconds per team report (this process and its kernel), 1 worker, kernel start
+    excluded (one warm-up report first)."""
+    reports(db, period, teams[:1], out / "warm", 1)
+    cpu = _cpu()
+    reports(db, period, teams, out / "cpu", 1)
+    return (_cpu() - cpu) / len(teams)
+
+
+# -- the run -----------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a small collaborative ({QUICK}); the default with no size given")
+    parser.add_argument("--teams", type=int)
+    parser.add_argument("--indicators", type=int)
+    parser.add_argument("--months", type=int)
+    parser.add_argument("--sample", type=int, default=None,
+                        help="team reports measured (extrapolated to every team); default "
+                             "100, or 12 with --quick")
+    parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it")
+    args = parser.parse_args()
+    quick = args.quick or args.teams is None
+    teams_n = args.teams or QUICK["teams"]
+    indicators = args.indicators or (QUICK["indicators"] if quick else 10)
+    months = args.months or (QUICK["months"] if quick else 36)
+    sample = args.sample or (QUICK["sample"] if quick else 100)
+    with tempfile.TemporaryDirectory(prefix="bench-cycle-") as tmp:
+        folder = Path(args.keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        run(folder, teams_n, indicators, months, sample)
+
+
+def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int) -> None:
+    from workbench.reports.cycle import teams_due_a_visit
+    from workbench.reports.folder import INDEX_NAME, MANIFEST_NAME
+    from workbench.store import open_engine, read_teams
+    from workbench.validate.run import run_validation
+
+    print(f"collaborative: {teams_n} teams x {indicators} indicators x {months} months "
+          f"({len(os.sched_getaffinity(0))} CPUs); reports measured on {sample} teams")
+    started = time.perf_counter()
+    db, last = build(folder, teams_n, indicators, months)
+    print(f"built in {time.perf_counter() - started:.0f} s (not part of the cycle)")
+    engine = open_engine(db)
+    csv = folder / "next-month.csv"
+    period = next_month_file(db, last, csv)
+    teams = sorted(read_teams(engine)["team_id"].astype(str))
+    chosen = teams[:: max(1, len(teams) // sample)][:sample]
+    scale = len(teams) / len(chosen)
+    out = folder / "reports"
+    rows: list[tuple[str, float, float, str]] = []
+    peak = Peak()
+
+    from workbench.ingest.importer import import_file
+
+    with stage(rows, "import") as s:
+        result = import_file(engine, csv)
+        s["note"] = f"{result.new} new rows of {period}"
+    with stage(rows, "validate") as s:
+        summary = run_validation(engine, period)
+        s["note"] = f"{summary['open']} open flags"
+    walls: dict[int, float] = {}
+    for workers in (1, 2):
+        wall = time.perf_counter()
+        with stage(rows, f"team reports, {workers} worker{'s' if workers > 1 else ''}") as s:
+            reports(db, period, chosen, out / f"w{workers}", workers)
+            walls[workers] = time.perf_counter() - wall
+            s["note"] = f"{len(chosen)} reports"
+    due = teams_due_a_visit(engine, str((pd.Period(period, freq="M") + 1).start_time.date()))
+    due_sample = [t for t in chosen if t in set(due)] or chosen[:1]
+    with stage(rows, "site-visit briefs, 2 workers") as s:
+        reports(db, period, due_sample, out / "w2", 2, "site_visit_brief")
+        s["note"] = f"{len(due_sample)} of {len(due)} due"
+    brief_rows = rows[-1]
+    with stage(rows, "collaborative summary") as s:
+        reports(db, period, None, out / "w2", 1, "collaborative_summary")
+    peak.stop()
+
+    floor = floor_seconds(db, period, chosen[: min(len(chosen), 20)], folder / "floor")
+    big_cpu = per_report_cpu(db, period, chosen[: min(len(chosen), 12)], folder / "cpu-big")
+    small_db, small_last = build(folder, 24, 6, 24)
+    small_cpu = per_report_cpu(small_db, small_last, [f"T{i:02d}" for i in range(1, 13)],
+                               folder / "cpu-24")
+
+    print()
+    print(f"{'stage':<32}{'wall s':>9}{'cpu s':>9}  note")
+    for name, wall, cpu, note in rows:
+        print(f"{name:<32}{wall:>9.1f}{cpu:>9.1f}  {note}")
+    one_report = {w: walls[w] / len(chosen) for w in walls}
+    print()
+    print(f"per team report, wall: 1 worker {one_report[1]:.2f} s, 2 workers "
+          f"{one_report[2]:.2f} s; 1 / 2 workers {one_report[1] / one_report[2]:.2f}x "
+          f"(goal >= 1.7x)")
+    print(f"per-report CPU (1 worker, warm kernel): 24 teams {small_cpu:.2f} s, {teams_n} teams "
+          f"{big_cpu:.2f} s, ratio {big_cpu / small_cpu:.2f} (goal within 10 %: "
+          f"{'ok' if abs(big_cpu / small_cpu - 1) <= 0.10 else 'MISSED'})")
+    print(f"in-process floor (same data, figures, tables; no kernel): {floor:.2f} s CPU a "
+          f"report; batch / floor {big_cpu / floor:.2f}x (goal <= 2x: "
+          f"{'ok' if big_cpu / floor <= 2 else 'MISSED'})")
+    folder_2 = out / "w2" / period
+    htmls = [p for p in folder_2.glob("*.html") if p.name != INDEX_NAME]
+    team_htmls = [p for p in htmls if p.stem in set(chosen)]
+    shared = sum(p.stat().st_size for p in folder_2.iterdir()
+                 if p.suffix in (".js", ".css") or p.name in (MANIFEST_NAME, INDEX_NAME))
+    per_html = sum(p.stat().st_size for p in team_htmls) / len(team_htmls)
+    full_folder = per_html * (len(teams) + len(due)) + shared
+    print(f"report size: {per_html / 1e3:.0f} kB a team report, {shared / 1e6:.1f} MB shared "
+          f"(BokehJS, CSS, index, manifest); folder for every team and brief "
+          f"{full_folder / 1e6:.0f} MB{' (extrapolated)' if scale > 1 else ''}")
+    print(f"peak memory: this process {Peak.driver():.0f} MB, largest kernel "
+          f"{peak.kernel:.0f} MB")
+    stage_wall = {name: wall for name, wall, _cpu_s, _note in rows}
+    brief_each = brief_rows[1] / len(due_sample)
+    total = (stage_wall["import"] + stage_wall["validate"]
+             + one_report[2] * len(teams) + brief_each * len(due)
+             + stage_wall["collaborative summary"])
+    how = (f"extrapolated from {len(chosen)} of {len(teams)} team reports and "
+           f"{len(due_sample)} of {len(due)} briefs" if scale > 1 else "measured")
+    print(f"whole cycle with 2 workers: {total:.0f} s = {total / 60:.1f} min wall ({how}); "
+          f"goal at 2,000 teams <= 15 min")
+    stage_cpu = {name: cpu for name, _wall, cpu, _note in rows}
+    cpu_total = (stage_cpu["import"] + stage_cpu["validate"] + big_cpu * len(teams) / 2
+                 + stage_cpu["site-visit briefs, 2 workers"] / len(due_sample) * len(due) / 2
+                 + stage_cpu["collaborative summary"])
+    print(f"the same from CPU seconds, on 2 cores nobody else uses: {cpu_total:.0f} s = "
+          f"{cpu_total / 60:.1f} min (the machine is shared: wall / CPU above shows the load)")
+
+
+if __name__ == "__main__":
+    main()
