@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from workbench.briefs.tables import COLUMNS, _indicator_dicts, _pp, _valid, resolve_period
 from workbench.charts import data as cd
 from workbench.charts.series import format_value
+from workbench.i18n import format_percent, ngettext
+from workbench.i18n import gettext as _
 from workbench.store import (
     read_assessments,
     read_change_ideas,
@@ -195,11 +197,14 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
         n_err = int(errors.get(team.team_id, 0))
         reasons = []
         if concern:
-            reasons.append("signal of concern: " + ", ".join(concern))
+            reasons.append(_("signal of concern: {indicators}").format(
+                indicators=", ".join(concern)))
         if missing:
-            reasons.append("no report this month: " + ", ".join(missing))
+            reasons.append(_("no report this month: {indicators}").format(
+                indicators=", ".join(missing)))
         if n_err:
-            reasons.append(f"{n_err} open data error flag(s)")
+            reasons.append(ngettext("{count} open data error flag",
+                                    "{count} open data error flags", n_err).format(count=n_err))
         if reasons:
             rows.append({"team_id": team.team_id, "team": team.name, "coach": team.coach,
                          "why": "; ".join(reasons)})
@@ -209,10 +214,11 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
     ov_rows = cast("list[dict[str, Any]]", ov.to_dict("records"))
     overview = pd.DataFrame({
         "indicator": ov["name"],
-        "teams": [f"{a:.0f} of {b:.0f}" for a, b in zip(ov["teams_reporting"],
-                                                        ov["teams_joined"], strict=False)],
-        "at_target": [f"{a:.0f} ({b:.0f}%)" for a, b in zip(ov["teams_at_target"],
-                                                           ov["pct_at_target"], strict=False)],
+        "teams": [_("{teams} of {reporting}").format(teams=f"{a:.0f}", reporting=f"{b:.0f}")
+                  for a, b in zip(ov["teams_reporting"], ov["teams_joined"], strict=False)],
+        "at_target": [f"{a:.0f} ({format_percent(b / 100, 0)})"
+                      for a, b in zip(ov["teams_at_target"], ov["pct_at_target"],
+                                      strict=False)],
         "pooled": [format_value(v, r) for v, r in zip(ov["pooled_value"], ov_rows,
                                                       strict=False)],
         "median": [format_value(v, r) for v, r in zip(ov["median"], ov_rows, strict=False)],

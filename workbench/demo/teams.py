@@ -102,8 +102,9 @@ class DemoTeams:
                 "start_period": periods[0],
                 "aims": [{**a, "by": periods[-1]} for a in content.AIMS
                          if a["indicator_id"] in self.codes],
-                "settings": {k: (list(v) if isinstance(v, list) else v)
-                             for k, v in DEFAULT_SETTINGS.items()},
+                "settings": {**{k: (list(v) if isinstance(v, list) else v)
+                                for k, v in DEFAULT_SETTINGS.items()},
+                             "translations": content.TRANSLATIONS},
             },
             "indicators": indicators,
             "waves": [{"wave_id": "W1", "name": "Wave 1", "start_period": periods[0]},

@@ -196,26 +196,61 @@ def _code(doc: _Doc, value: Any, key: str) -> str:
     return text
 
 
+def _texts(doc: _Doc, obj: dict[str, Any], key: str, path: str, translations: dict[str, Any],
+           required: bool = False) -> str:
+    """A text that may carry translations (`name: {en: …, fr: …}`): the source-language
+    text (English, else the first given) is returned and the others are put in
+    `translations[key]` as {language: text}."""
+    value = _req(doc, obj, key, path, (str, int, float, dict)) if required else obj.get(key, "")
+    if not isinstance(value, dict):
+        return str(value)
+    texts: dict[str, str] = {}
+    for lang, text in value.items():
+        try:
+            code = i18n.normalize_language(str(lang))
+        except ConfigError as exc:
+            raise doc.fail(f"{path}.{key}.{lang}", str(exc)) from exc
+        if not isinstance(text, str | int | float):
+            raise doc.fail(f"{path}.{key}.{lang}", "a translation is one text")
+        texts[code] = str(text)
+    if not texts:
+        raise doc.fail(f"{path}.{key}", "give the text, or its translations as {en: …, fr: …}")
+    source = texts.get(i18n.SOURCE_LANGUAGE) or next(iter(texts.values()))
+    others = {lang: text for lang, text in texts.items() if lang != i18n.SOURCE_LANGUAGE}
+    if others:
+        translations[key] = others
+    return source
+
+
 def load_collaborative(path: str | Path) -> dict[str, Any]:
     """Parse and check a collaborative YAML; returns normalised records for every table.
 
     Read top to bottom: the collaborative (name, phase, start, settings), its indicators,
     waves, teams (each in a known wave), aims (each about a known indicator), learning
     sessions and change package; the first mistake is a `ConfigError` naming key and line.
+
+    Indicator names and definitions, change ideas' names, descriptions and drivers may be
+    given in several languages (`name: {en: …, fr: …}`): the English text goes in the table,
+    the others in `settings.translations` (read back by `workbench.store` in the reader's
+    language).
     """
     doc = _Doc(Path(path))
+    translated: dict[str, dict[str, Any]] = {"indicators": {}, "change_ideas": {}}
     data = doc.data
     if not isinstance(data, dict):
         raise doc.fail("", "the top level must be a mapping with keys collaborative, "
                            "indicators, waves, teams")
     collab = _collaborative(doc, data)
-    indicators = _indicators(doc, data)
+    indicators = _indicators(doc, data, translated)
     waves = _waves(doc, data)
     teams = _teams(doc, data, {w["wave_id"]: w for w in waves})
     collab["aims"] = _aims(doc, _req(doc, data, "collaborative", "", dict),
                            {i["indicator_id"] for i in indicators})
+    changes = _changes(doc, data, translated)
+    if any(translated.values()):
+        collab["settings"]["translations"] = {k: v for k, v in translated.items() if v}
     return {"collaborative": collab, "indicators": indicators, "waves": waves, "teams": teams,
-            "learning_sessions": _sessions(doc, data), "change_ideas": _changes(doc, data)}
+            "learning_sessions": _sessions(doc, data), "change_ideas": changes}
 
 
 def _collaborative(doc: _Doc, data: dict[str, Any]) -> dict[str, Any]:
@@ -247,8 +282,10 @@ def _collaborative(doc: _Doc, data: dict[str, Any]) -> dict[str, Any]:
     return collab
 
 
-def _indicators(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `indicators:` list (codes unique, targets on their scale)."""
+def _indicators(doc: _Doc, data: dict[str, Any], translated: dict[str, dict[str, Any]]
+                ) -> list[dict[str, Any]]:
+    """The `indicators:` list (codes unique, targets on their scale); their texts in other
+    languages go in `translated["indicators"]`."""
     indicators = []
     seen: set[str] = set()
     for i, ind in enumerate(_req(doc, data, "indicators", "", list)):
@@ -266,13 +303,14 @@ def _indicators(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
         if kind == "proportion" and target is not None and not 0 <= target <= 1:
             raise doc.fail(f"{path}.target", f"a proportion's target is between 0 and 1 "
                                              f"(0.9 for 90 %), not {target!r}")
+        texts: dict[str, Any] = {}
         indicators.append({
             "indicator_id": code,
-            "name": str(_req(doc, ind, "name", path)),
+            "name": _texts(doc, ind, "name", path, texts, required=True),
             "type": _choice(doc, ind, "type", path, _INDICATOR_TYPES, "process"),
             "kind": kind,
-            "numerator_definition": str(ind.get("numerator", "")),
-            "denominator_definition": str(ind.get("denominator", "")),
+            "numerator_definition": _texts(doc, ind, "numerator", path, texts),
+            "denominator_definition": _texts(doc, ind, "denominator", path, texts),
             "target": None if target is None else float(target),
             "direction": _choice(doc, ind, "direction", path, _DIRECTIONS, "increase"),
             "chart": _choice(doc, ind, "chart", path, _CHARTS,
@@ -282,6 +320,10 @@ def _indicators(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
             "unit": str(ind.get("unit", "%" if kind == "proportion" else "")),
             "sort_order": i,
         })
+        if texts:
+            translated["indicators"][code] = {
+                {"numerator": "numerator_definition",
+                 "denominator": "denominator_definition"}.get(k, k): v for k, v in texts.items()}
     return indicators
 
 
@@ -365,22 +407,28 @@ def _sessions(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
     return sessions
 
 
-def _changes(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `change_package:` list."""
+def _changes(doc: _Doc, data: dict[str, Any], translated: dict[str, dict[str, Any]]
+             ) -> list[dict[str, Any]]:
+    """The `change_package:` list; texts in other languages go in
+    `translated["change_ideas"]`."""
     changes = []
     for i, ch in enumerate(_list(doc, data, "change_package")):
         path = f"change_package[{i}]"
         if not isinstance(ch, dict):
             raise doc.fail(path, "each change idea must be a mapping (code, name, indicators)")
+        texts: dict[str, Any] = {}
+        change_id = _code(doc, _req(doc, ch, "code", path, (str, int)), f"{path}.code")
         changes.append({
-            "change_id": _code(doc, _req(doc, ch, "code", path, (str, int)), f"{path}.code"),
-            "name": str(_req(doc, ch, "name", path)),
-            "description": str(ch.get("description", "")),
-            "driver": str(ch.get("driver", "")),
+            "change_id": change_id,
+            "name": _texts(doc, ch, "name", path, texts, required=True),
+            "description": _texts(doc, ch, "description", path, texts),
+            "driver": _texts(doc, ch, "driver", path, texts),
             "source": "package",
             "team_id": None,
             "indicator_ids": [str(x) for x in ch.get("indicators", [])],
         })
+        if texts:
+            translated["change_ideas"][change_id] = texts
     return changes
 
 
