@@ -49,7 +49,14 @@ from workbench.errors import IngestError
 from workbench.ingest.checks import read_candidates
 from workbench.ingest.formats import FORMATS, KEY, detect_format
 from workbench.ingest.mapping import Mapping
-from workbench.store import current_user, inserted_id, utcnow, write_transaction
+from workbench.store import (
+    authorize,
+    current_user,
+    inserted_id,
+    record_write,
+    utcnow,
+    write_transaction,
+)
 from workbench.store import schema as s
 
 __all__ = ["FORMATS", "ImportResult", "detect_format", "read_candidates", "import_file",
@@ -215,7 +222,10 @@ def import_file(engine: Engine, path: str | Path, *, fmt: str = "auto",
             file=str(path), failure_cases=failures)
     source = {"dhis2-json": "dhis2", "dhis2-csv": "dhis2", "kobo": "kobo"}.get(
         info["format"], "import")
-    author = author or current_user()
+    author = current_user(author)
+    if not dry_run:  # refused before anything is read under the lock (analyst or admin)
+        with engine.connect() as conn:
+            authorize(conn, author, "import")
     # the current values are read under the write lock: a correction saved while this import
     # runs is either seen here (kept_correction) or written after it (and so stays current)
     with (engine.begin() if dry_run
@@ -242,4 +252,6 @@ def import_file(engine: Engine, path: str | Path, *, fmt: str = "auto",
         changed = clean[status.isin(["new", "revised"]).values]
         _insert_revisions(conn, changed, source=source, author=author, batch_id=batch_id,
                           progress=progress)
+        record_write(conn, author, "import", "import_batches", batch_id,
+                     {"file": path.name, "format": info["format"], **summary})
     return result
