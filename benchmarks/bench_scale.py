@@ -56,8 +56,14 @@ def timed(run: Callable[[], object], cpu: Callable[[], float]) -> tuple[float, f
 
 
 def _workbench(*args: str) -> None:
-    subprocess.run([PYTHON, "-m", "workbench", *args], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    """Run a workbench command; a failure (e.g. a notebook cell past its timeout) is printed
+    and the benchmark goes on (its figure is still the time it took to fail)."""
+    done = subprocess.run([PYTHON, "-m", "workbench", *args], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        print(f"  workbench {args[0]} FAILED (exit {done.returncode}): {last}", flush=True)
 
 
 def measure(db: Path, size: DemoSize, notebook: bool, label: str
