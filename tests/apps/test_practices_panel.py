@@ -31,7 +31,8 @@ def _cli(db: str, indicator: str) -> list[dict]:
 
 def _cells(html: str) -> list[list[str]]:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [re.findall(r"<td>(.*?)</td>", row) for row in body.split("</tr>") if "<td>" in row]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("</tr>")
+            if "<td" in row]
 
 
 def test_the_panel_waits_for_the_button_then_shows_the_top_changes_of_workbench_practices(
