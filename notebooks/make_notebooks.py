@@ -171,14 +171,13 @@ render.join(render.heading(pack.title, 1), render.note(_(
         heading("Change ideas ranked by evidence, per indicator"),
         code('render.table(pack.ranked_table(), briefs.SYNTHESIS_COLUMNS["ranked"],\n'
              '             empty=_("No change idea has been tested yet."))', "remove-input"),
-        heading("Adopting teams before and after (months since adoption)",
-                note='_("One panel per team that adopted the change alone; grey: the months '
-                     'before the change was expected to act, blue: from then on; dashed '
-                     'lines: the median of each phase.")'),
+        code('render.join(\n'
+             '    render.heading(_("Adopting teams before and after (months since adoption)"),\n'
+             '                   2),\n'
+             '    render.note(pack.figures_note))', "remove-input"),
         code("charts.show_many(pack.figures())", "remove-input"),
-        heading("Changes adopted together",
-                note='_("A team that adopted several changes on one indicator within a month '
-                     'cannot tell which one worked: these adoptions count for none of them.")'),
+        code('render.join(render.heading(_("Changes adopted together"), 2),\n'
+             '            render.note(pack.together_note))', "remove-input"),
         code('render.table(pack.together_table(), briefs.SYNTHESIS_COLUMNS["together"],\n'
              '             empty=_("No team adopted several changes together."))',
              "remove-input"),
@@ -190,10 +189,8 @@ render.join(render.heading(pack.title, 1), render.note(_(
         code('render.table(pack.abandoned, briefs.SYNTHESIS_COLUMNS["abandoned"],\n'
              '             empty=_("No change idea was abandoned by every team that tested '
              'it."))', "remove-input"),
-        heading("Draft of the refined change package",
-                note='_("A proposal for the meeting to edit: kept changes with what teams '
-                     'learned, team innovations to add, abandoned changes to drop. Save the '
-                     'agreed version with workbench package draft --save.")'),
+        code('render.join(render.heading(_("Draft of the refined change package"), 2),\n'
+             '            render.note(pack.draft_note))', "remove-input"),
         code('render.table(pack.draft_table(), briefs.SYNTHESIS_COLUMNS["draft"])',
              "remove-input"),
     ],

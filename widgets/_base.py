@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from workbench.errors import ValidationFailed, WorkbenchError
+from workbench.i18n import gettext as _
 from workbench.store import (
     current_user,
     open_engine,
@@ -113,13 +114,14 @@ class FormBase(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types: VBox
                 return fn(*args, **kwargs)
             except ValidationFailed as exc:
                 self._show_failures(failure_pairs(getattr(exc, "failure_cases", None)))
-                self._say(f"Not saved — fix the problems marked below.\n{exc}", "error")
+                self._say(_("Not saved — fix the problems marked below.") + f"\n{exc}", "error")
             except WorkbenchError as exc:
                 self._say(str(exc), "error")
             except Exception as exc:  # noqa: BLE001 - shown to the user, and logged
                 log.error("form callback failed\n%s", traceback.format_exc())
-                self._say(f"Unexpected error ({type(exc).__name__}): {exc}. Nothing was saved "
-                          "by this action; tell the workbench administrator.", "error")
+                self._say(_("Unexpected error ({error}): {detail}. Nothing was saved by this "
+                            "action; tell the workbench administrator.").format(
+                    error=type(exc).__name__, detail=exc), "error")
             return None
         return wrapper
 
@@ -206,7 +208,7 @@ class RowList(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types: VBox 
                                    layout=w.Layout(width="auto"))
         self.add_button.on_click(lambda _b: self.add_row())
         self.children = [self._box, self.add_button]
-        for _ in range(rows):
+        for _row in range(rows):
             self.add_row()
 
     def add_row(self, values: dict[str, Any] | None = None) -> list[w.Text]:

@@ -10,6 +10,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from workbench.errors import NotFoundError
+from workbench.i18n import gettext as _
+from workbench.i18n import ngettext
 from workbench.model import format_count, format_pair, format_percent, read_count
 from workbench.records.monthly_data import (
     EntryCheck,
@@ -38,11 +40,11 @@ class _Row:
     def __init__(self, indicator_id: str) -> None:
         self.indicator_id = indicator_id
         self.name = w.HTML(layout=w.Layout(width="26%"))
-        self.info = w.ToggleButton(icon="info", tooltip="definitions",
+        self.info = w.ToggleButton(icon="info", tooltip=_("definitions"),
                                    layout=w.Layout(width="36px"))
-        self.numerator = w.Text(placeholder="numerator", continuous_update=False,
+        self.numerator = w.Text(placeholder=_("numerator"), continuous_update=False,
                                 layout=w.Layout(width="12%"))
-        self.denominator = w.Text(placeholder="denominator", continuous_update=False,
+        self.denominator = w.Text(placeholder=_("denominator"), continuous_update=False,
                                   layout=w.Layout(width="12%"))
         self.value = w.HTML(layout=w.Layout(width="8%"))
         self.previous = w.HTML(layout=w.Layout(width="36%"))
@@ -72,15 +74,16 @@ class MonthlyDataForm(FormBase):
         self.sheet: MonthSheet | None = None
         self._rows: dict[str, _Row] = {}
         self._row_texts: dict[str, list[str]] = {}
-        self._team = w.Dropdown(description="Team")
-        self._period = w.Text(value=period or default_period(), description="Month",
-                              placeholder="YYYY-MM", continuous_update=False)
+        self._team = w.Dropdown(description=_("Team"))
+        self._period = w.Text(value=period or default_period(), description=_("Month"),
+                              placeholder=_("YYYY-MM"), continuous_update=False)
         self._grid = w.VBox()
-        self._save_button = w.Button(description="Save month", button_style="primary",
+        self._save_button = w.Button(description=_("Save month"), button_style="primary",
                                      icon="save")
-        self._reload_button = w.Button(description="Reload", icon="refresh")
-        header = w.HTML("<small>Blank lines are not saved. Each changed value becomes a new "
-                        "revision with your name; earlier values stay readable.</small>")
+        self._reload_button = w.Button(description=_("Reload"), icon="refresh")
+        header = w.HTML("<small>" + esc(_("Blank lines are not saved. Each changed value "
+                                          "becomes a new revision with your name; earlier "
+                                          "values stay readable.")) + "</small>")
         self.children = [w.HBox([self._team, self._period, self._reload_button]),
                          self._error_label("period"), header, self._grid,
                          self._save_button, self._message]
@@ -121,7 +124,9 @@ class MonthlyDataForm(FormBase):
             self._loading = False
         self._run_checks()
         entered = sum(r.revision_id is not None for r in sheet.rows)
-        self._say(f"{team_id} {period}: {entered} of {len(sheet.rows)} indicators entered.")
+        self._say(_("{team} {month}: {entered} of {total} indicators entered.").format(
+            team=team_id, month=period,
+            entered=entered, total=len(sheet.rows)))
         return sheet
 
     def set_value(self, indicator_id: str, numerator: Any, denominator: Any) -> None:
@@ -149,13 +154,15 @@ class MonthlyDataForm(FormBase):
             return None
         problems = self._run_checks()
         if any(p.severity == "error" for p in problems):
-            self._say("Not saved — fix the lines marked in red first.", "error")
+            self._say(_("Not saved — fix the lines marked in red first."), "error")
             return None
         result = save_month(self.engine, self.sheet.team_id, self.sheet.period, self.values,
                             self.sheet.loaded_revision_ids, user=self.user, sheet=self.sheet)
         text = result.summary()
         if result.warnings:
-            text += f" {len(result.warnings)} warning(s) noted; the validators may ask."
+            text += " " + ngettext("{count} warning noted; the validators may ask.",
+                                   "{count} warnings noted; the validators may ask.",
+                                   len(result.warnings)).format(count=len(result.warnings))
         self.load(self.team_id, self.sheet.period)
         self._say(text, "success" if result.saved else "info")
         return result
@@ -187,22 +194,26 @@ class MonthlyDataForm(FormBase):
         for entry in sheet.rows:
             row = _Row(entry.indicator_id)
             row.name.value = f"<b>{esc(entry.indicator_id)}</b> {esc(entry.name)}"
+            numerator_word, denominator_word = _("Numerator:"), _("Denominator:")
             row.definition.value = (
-                f"<small><b>Numerator:</b> {esc(entry.numerator_definition)}<br>"
-                f"<b>Denominator:</b> {esc(entry.denominator_definition)}</small>")
+                f"<small><b>{esc(numerator_word)}</b> {esc(entry.numerator_definition)}<br>"
+                f"<b>{esc(denominator_word)}</b> {esc(entry.denominator_definition)}</small>")
             row.numerator.value = _text(entry.numerator)
             row.denominator.value = _text(entry.denominator)
             prev = entry.previous.tail(6)
             row.previous.value = "<small>" + " · ".join(
-                f"{esc(p.period)}: {format_pair(_opt(p.numerator), _opt(p.denominator))}"
+                f"{esc(p.period)}: "
+                f"{format_pair(_opt(p.numerator), _opt(p.denominator))}"
                 for p in prev.itertuples()) + "</small>" if len(prev) else (
-                "<small><i>no earlier months</i></small>")
+                "<small><i>" + esc(_("no earlier months")) + "</i></small>")
             row.numerator.observe(g(self._on_numerator_change), names="value")
             row.denominator.observe(g(self._on_denominator_change), names="value")
             row.info.observe(g(self._on_info_change), names="value")
             self._rows[entry.indicator_id] = row
-        self._grid.children = [w.HBox([w.HTML("<b>indicator</b>", layout=w.Layout(
-            width="30%")), w.HTML("<b>numerator / denominator</b>")])] + [
+        self._grid.children = [w.HBox([w.HTML("<b>" + esc(_("indicator")) + "</b>",
+                                              layout=w.Layout(width="30%")),
+                                       w.HTML("<b>" + esc(_("numerator / denominator"))
+                                              + "</b>")])] + [
             r.box for r in self._rows.values()]
 
     def _run_checks(self) -> list[EntryCheck]:

@@ -396,6 +396,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "late_entry_backfill_months": 3,  # a batch with this many months or more is a backfill
     "assessment_target": 4.0,
     "language": "",  # reports, apps and messages: en, fr (workbench.i18n); '' = English
+    # content in other languages: {"indicators": {"AMTSL": {"name": {"fr": …}}}, "change_ideas": …}
+    "translations": {},
 }
 
 

@@ -64,7 +64,7 @@ def test_voila_command_caps_the_viewers_kernels_per_app_and_in_total(tmp_path: P
     default = voila_command(tmp_path, port=8999, host="127.0.0.1")
     assert "--WorkbenchVoila.max_kernels=16" in default
     assert "--WorkbenchVoila.max_kernels_per_app=10" in default
-    assert "--MappingKernelManager.cull_idle_timeout=120" in default
+    assert "--MappingKernelManager.cull_idle_timeout=300" in default
 
 
 def test_pool_config_preheats_only_the_apps_served() -> None:

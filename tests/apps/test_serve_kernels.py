@@ -138,10 +138,12 @@ def test_an_idle_viewers_kernel_is_culled_and_frees_its_place(coach_server: AppS
 
 def test_the_app_page_sets_the_xsrf_cookie_its_leave_beacon_sends_back(
         coach_server: AppServer) -> None:
-    """Voilà's page posts `_xsrf` from `document.cookie` when it is left (voila #1458)."""
-    headers, _ = _open_when_free(coach_server, "team=T04")
+    """Voilà's page posts `_xsrf` from `document.cookie` when it is left (voila #1458).
+    The page itself links nothing outside the machine."""
+    headers, body = _open_when_free(coach_server, "team=T04")
     cookies = headers.get_all("Set-Cookie") or []
     assert [c for c in cookies if re.match(r"_xsrf=2\|[0-9a-f]{8}\|", c)], cookies
+    assert "Coaching visit" in body and OUTSIDE_URL.findall(body) == []
 
 
 @pytest.mark.parametrize("path", ["/", "/voila/tree", "/voila/render/no_such_app.ipynb"],

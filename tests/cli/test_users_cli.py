@@ -54,3 +54,23 @@ def test_audit_since_must_be_a_day(empty_db):
                           "--since 2026-12-01.\n")
     assert run("audit", "--db", empty_db, "--since", "2999-01-01").output == (
         "No writes recorded since 2999-01-01.\n")
+
+
+def test_an_import_needs_an_analyst_and_is_in_the_audit_log(empty_db, tmp_path):
+    run("users", "add", "root", "--role", "admin", "--db", empty_db)
+    run("users", "add", "amina", "--role", "coach", "--teams", "T01", "--db", empty_db,
+        "--user", "root")
+    run("users", "add", "ana", "--role", "analyst", "--db", empty_db, "--user", "root")
+    path = tmp_path / "month.csv"
+    path.write_text("team_id,indicator_id,period,numerator,denominator\n"
+                    "T01,AMTSL,2024-01,40,50\n", encoding="utf-8")
+    refused = run("import", path, "--db", empty_db, "--user", "amina")
+    assert refused.exit_code == 1
+    assert refused.output.splitlines()[-1] == (
+        "Error: amina is a coach for T01; importing data needs an analyst or an admin")
+    assert run("import", path, "--db", empty_db, "--user", "amina", "--dry-run").exit_code == 0
+    done = run("import", path, "--db", empty_db, "--user", "ana")
+    assert done.exit_code == 0, done.output
+    log = json.loads(run("audit", "--db", empty_db, "--user", "ana", "--json").output)
+    assert [(r["action"], r["table_name"], r["details"]["new"]) for r in log] == [
+        ("import", "import_batches", 1)]

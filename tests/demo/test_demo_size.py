@@ -63,7 +63,7 @@ def test_a_larger_demo_has_its_teams_in_district_blocks_with_one_coach_each(larg
     # the 24 facilities' pattern of waves repeated: 8 of the first 24, 6 of the next 16
     assert teams["wave_id"].value_counts().to_dict() == {"W1": 26, "W2": 14}
     assert teams.groupby("wave_id")["joined_period"].agg(set).to_dict() == {
-        "W1": {"2024-11"}, "W2": {"2025-08"}}
+        "W1": {"2024-05"}, "W2": {"2025-02"}}  # 30 months ending 2026-10
 
 
 def test_a_larger_demo_has_the_six_indicators_then_extra_process_indicators(larger) -> None:  # type: ignore[no-untyped-def]
@@ -72,13 +72,13 @@ def test_a_larger_demo_has_the_six_indicators_then_extra_process_indicators(larg
         "AMTSL", "PARTOGRAPH", "NEWBORN_CARE", "PPH", "ASPHYXIA", "OXY_STOCK", "EARLY_BF",
         "PNC_48H"]
     assert indicators["type"].tolist()[-2:] == ["process", "process"]
-    assert read_collaborative(larger)["aims"][0]["by"] == "2027-04"
+    assert read_collaborative(larger)["aims"][0]["by"] == "2026-10"
 
 
 def test_every_team_reports_every_month_from_joining_but_the_missing_ones(larger) -> None:  # type: ignore[no-untyped-def]
     values = read_measurements(larger)
     periods = sorted(values["period"].astype(str).unique())
-    assert periods[0] == "2024-11" and periods[-1] == "2027-04" and len(periods) == 30
+    assert periods[0] == "2024-05" and periods[-1] == "2026-10" and len(periods) == 30
     teams = read_teams(larger).set_index("team_id")
     expected = sum((30 if wave == "W1" else 21) * 8 for wave in teams["wave_id"])
     missing = injection_counts(SIZE)["missing_month"]

@@ -106,3 +106,21 @@ def test_the_compiled_catalogue_matches_its_source(language: str) -> None:
         elif compiled.gettext(message.id) != message.string:
             stale.append(message.id)
     assert stale == [], f"the .mo is older than the .po: run `make messages` ({stale[:5]})"
+
+
+def test_no_message_is_marked_inside_an_f_string() -> None:
+    """Babel does not look inside f-strings (one token before Python 3.12): a `_()` there
+    never reaches the catalogue, so its text would stay English."""
+    import io
+    import tokenize
+
+    hidden = []
+    for folder in ("workbench", "widgets"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tokens = tokenize.generate_tokens(io.StringIO(path.read_text("utf-8")).readline)
+            for token in tokens:
+                prefix = token.string[:2].lower()
+                if token.type == tokenize.STRING and "f" in prefix and re.search(
+                        r"\b(_|N_|ngettext|pgettext)\(", token.string):
+                    hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert hidden == []

@@ -40,6 +40,9 @@ def french_report(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory
                                        "papermill", "--workers", "1", "--no-progress",
                                        "--out", str(folder / "reports")])
     assert result.exit_code == 0, result.output
+    # the command says what it did in the reports' language too
+    assert "1 écrits, 0 inchangés (sautés), 0 en échec en " in result.output
+    assert "Index : " in result.output
     return (folder / "reports" / "2026-10" / "T01.html").read_text(encoding="utf-8")
 
 
@@ -66,7 +69,7 @@ def test_a_french_report_writes_months_percentages_and_counts_the_french_way(
         french_report: str) -> None:
     text = _text(french_report)
     # T01's AMTSL in October 2026: 85.3 % in the demo (seed 20240101), target 90 %
-    assert f"Births receiving AMTSL 85,3{NBSP}% 90,0{NBSP}% non" in text
+    assert f"Naissances avec GATPA 85,3{NBSP}% 90,0{NBSP}% non" in text  # the French name
     assert f"1{NNBSP}234 / 1{NNBSP}000" in text  # the flagged month's reported counts
     assert "sept. 2026" in text and "juil. 2026" in text
     assert "85.3%" not in text

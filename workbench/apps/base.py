@@ -23,6 +23,9 @@ from sqlalchemy import Engine
 
 from workbench.apps.context import AppContext
 from workbench.errors import WorkbenchError
+from workbench.i18n import N_, current_language, set_language
+from workbench.i18n import gettext as _
+from workbench.ingest.collaborative import collaborative_language
 from workbench.store import read_teams
 from workbench.store.engine import as_engine
 from workbench.store.versions import data_version
@@ -51,20 +54,23 @@ class WorkbenchApp(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
     collaborative, refreshes data that changed since the kernel was preheated, and shows.
     """
 
-    title = "Coaching workbench"
+    title = N_("Coaching workbench")
     uses_team = True
 
     def __init__(self, engine: Engine | str | None = None) -> None:
         super().__init__(layout=w.Layout(width="100%"))
         self.add_class("wb-app")
         self.engine = as_engine(engine)  # None: WORKBENCH_DB
+        #: the language the app was built in (`present` rebuilds it for another `?lang=`)
+        self.language = current_language()
         self.context = AppContext()
-        self._title = w.HTML(f'<div class="wb-title">{html.escape(self.title)}</div>')
+        title = _(self.title)
+        self._title = w.HTML(f'<div class="wb-title">{html.escape(title)}</div>')
         self._banner = w.HTML()
         self.body = w.VBox(layout=w.Layout(width="100%"))
         self.teams = read_teams(self.engine)
         self.team_picker = w.Dropdown(
-            description="Team", options=code_options(self.teams, "team_id"),
+            description=_("Team"), options=code_options(self.teams, "team_id"),
             layout=w.Layout(width="420px"))
         self._version = data_version(self.engine)
         self._opened = False
@@ -77,7 +83,11 @@ class WorkbenchApp(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
     # -- the request ------------------------------------------------------------------------
     def present(self, context: AppContext | None = None) -> WorkbenchApp:
         """Show the app for one request; returns itself (the notebook displays it)."""
-        context = (context or AppContext()).checked(teams=set(self.teams["team_id"]))
+        context = context or AppContext()
+        if context.lang and context.lang != self.language:  # ?lang= asks for another language
+            set_language(context.lang)
+            return type(self)(self.engine).present(context)
+        context = context.checked(teams=set(self.teams["team_id"]))
         self.context = context
         self._opened = True
         try:
@@ -93,8 +103,9 @@ class WorkbenchApp(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
             return self
         except Exception as exc:  # noqa: BLE001 - a friendly message, and the log has it
             log.error("app %s failed\n%s", type(self).__name__, traceback.format_exc())
-            self.notify(f"This app could not load ({type(exc).__name__}). Reload the page; "
-                        "if it happens again, tell your data manager.", "error")
+            self.notify(_("This app could not load ({error}). Reload the page; if it happens "
+                          "again, tell your data manager.").format(error=type(exc).__name__),
+                        "error")
             return self
         if context.problems:
             self.notify("\n".join(context.problems), "warning")
@@ -117,7 +128,8 @@ class WorkbenchApp(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
                 self.notify(str(exc), "error")
             except Exception as exc:  # noqa: BLE001
                 log.error("callback failed\n%s", traceback.format_exc())
-                self.notify(f"Unexpected error ({type(exc).__name__}): {exc}", "error")
+                self.notify(_("Unexpected error ({error}): {detail}").format(
+                    error=type(exc).__name__, detail=exc), "error")
             return None
         return wrapper
 
@@ -139,8 +151,13 @@ PREHEAT_NICENESS = 10
 
 def build_app(cls: type[WorkbenchApp], engine: Engine | str | None) -> WorkbenchApp | w.Widget:
     """An app of class `cls` on `engine` (default: `WORKBENCH_DB`), built at low priority in a
-    preheated kernel; an app that only shows why it cannot start on a domain error."""
+    preheated kernel; an app that only shows why it cannot start on a domain error.
+
+    Its language is the collaborative's (`WORKBENCH_LANG`, from `workbench serve --lang`,
+    first); a request's `?lang=` makes `present` build it again in that language."""
     try:
+        engine = as_engine(engine)
+        set_language(collaborative_language(engine))
         if os.environ.get("VOILA_PREHEAT", "False") != "False":
             return _at_low_priority(lambda: cls(engine))
         return cls(engine)

@@ -17,6 +17,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs
 
+from workbench.errors import ConfigError
+from workbench.i18n import normalize_language
 from workbench.model import is_period, parse_period, period_problem
 
 __all__ = ["AppContext", "parse_query", "app_context", "request_query_string", "in_voila"]
@@ -28,7 +30,8 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 #: written to the server log when a preheated app waits for its request
 READY_MARK = "[workbench] app preheated, waiting for a request:"
-KEYS = ("team", "user", "as_of", "indicator", "wave", "district", "period", "presentation")
+KEYS = ("team", "user", "as_of", "indicator", "wave", "district", "period", "presentation",
+        "lang")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class AppContext:
     district: str | None = None
     period: str | None = None
     presentation: bool = False
+    lang: str | None = None
     problems: tuple[str, ...] = field(default=())
 
     def checked(self, *, teams: Collection[str] | None = None,
@@ -82,6 +86,12 @@ def parse_query(query: str | None) -> AppContext:
                 problems.append(f"presentation={raw!r} is not yes or no; use presentation=1.")
             continue
         if raw == "":
+            continue
+        if key == "lang":  # an available language (`workbench.i18n`)
+            try:
+                values[key] = normalize_language(raw[:20])
+            except ConfigError as exc:
+                problems.append(f"lang: {exc} It was ignored.")
             continue
         if key == "period":  # the period rule of every door (`workbench.model`)
             if is_period(raw):

@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 
 from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 
 __all__ = ["CoachApp", "DataEntryApp", "PDSAJournalApp", "ValidationQueueApp"]
 
@@ -55,7 +57,7 @@ class _FormApp(WorkbenchApp):
     form_class = ""
     form_label = "form"
     #: the words before the acting user's name under the title
-    who_label = "Saving as"
+    who_label = N_("Saving as")
 
     def _prepare(self) -> None:
         self.form: Any = None
@@ -94,12 +96,13 @@ class _FormApp(WorkbenchApp):
         if self.form is not None and hasattr(self.form, "user"):
             # built before the request: the author is the request's user (JupyterHub first)
             self.form.user = os.environ.get("JUPYTERHUB_USER") or context.user or self.form.user
-            self.who.value = (f'<div class="wb-user">{html.escape(self.who_label)} '
+            who = _(self.who_label)
+            self.who.value = (f'<div class="wb-user">{html.escape(who)} '
                               f"<b>{html.escape(str(self.form.user))}</b></div>")
 
 
 class PDSAJournalApp(_FormApp):
-    title = "PDSA journal"
+    title = N_("PDSA journal")
     form_class = "PDSACycleForm"
     form_label = "PDSA cycle form"
 
@@ -107,7 +110,7 @@ class PDSAJournalApp(_FormApp):
 class DataEntryApp(_FormApp):
     """Two tabs: the month's numerators and denominators, and the team's self-assessment."""
 
-    title = "Monthly data entry"
+    title = N_("Monthly data entry")
     form_class = "MonthlyDataForm"
     form_label = "monthly data form"
     self_assessment: Any = None
@@ -127,7 +130,7 @@ class DataEntryApp(_FormApp):
         self.self_assessment = _make(cls, self.engine, **self._form_kwargs())
         _page_picks_the_team(self.self_assessment)
         self.body.children = (w.Tab(children=[self.form, self.self_assessment],
-                                    titles=("Monthly data", "Self-assessment")),)
+                                    titles=(_("Monthly data"), _("Self-assessment"))),)
 
     def _show(self, context: AppContext) -> None:
         super()._show(context)
@@ -143,7 +146,7 @@ class CoachApp(_FormApp):
     """The site-visit brief of the team, then the coaching-visit form; the brief is rebuilt
     after each saved visit (it then compares against the visit just recorded)."""
 
-    title = "Coaching visit"
+    title = N_("Coaching visit")
     form_class = "CoachingVisitForm"
     form_label = "coaching-visit form"
     brief_box: Any = None
@@ -184,7 +187,7 @@ class CoachApp(_FormApp):
 class ValidationQueueApp(_FormApp):
     """The flags to review; a team in the address narrows the queue to that team."""
 
-    title = "Validation queue"
+    title = N_("Validation queue")
     form_class = "ValidationQueue"
     form_label = "validation queue"
     who_label = "Reviewing as"

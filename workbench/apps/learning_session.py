@@ -51,6 +51,7 @@ from workbench.charts.redraw import (
     release_data_ranges,
     scale_text,
 )
+from workbench.i18n import N_
 from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
@@ -86,7 +87,7 @@ FALLBACK_SECONDS = 15.0
 class LearningSessionApp(WorkbenchApp):
     """Small multiples, status matrix, % at target, funnel, most-improved teams."""
 
-    title = "Learning session"
+    title = N_("Learning session")
     uses_team = False
 
     def _prepare(self) -> None:

@@ -47,8 +47,9 @@ from workbench.apps.serve_guard import (
     DEFAULT_MAX_KERNELS_PER_APP,
 )
 from workbench.errors import ConfigError
+from workbench.i18n import LANGUAGE_ENV
 from workbench.paths import voila_apps_dir
-from workbench.store.engine import as_engine, engine_url
+from workbench.store.engine import as_engine, engine_url, masked_url
 
 __all__ = [
     "APP_ORDER",
@@ -315,7 +316,7 @@ def start_server(
     check_caps(max_kernels, max_kernels_per_app)
     engine = as_engine(db)
     url = engine_url(engine)
-    shown = engine.url.render_as_string(hide_password=True)
+    shown = masked_url(engine)
     if not isinstance(db, Engine):
         engine.dispose()
     folder = (apps_dir or voila_apps_dir()).resolve()
@@ -376,16 +377,19 @@ def serve(
     cull_idle_timeout: int = CULL_IDLE_SECONDS,
     echo: Callable[[str], None] = print,
     note: Callable[[str], None] | None = None,
+    lang: str | None = None,
 ) -> int:
     """Serve the apps until Ctrl-C: prints one URL per app (one line each); returns Voilà's exit.
 
-    `echo` gets the URLs, `note` (default: `echo`) the other messages.
+    `echo` gets the URLs, `note` (default: `echo`) the other messages. `lang` is the apps'
+    language (their kernels get it as `WORKBENCH_LANG`; `?lang=` in an address overrides it).
     """
     note = note or echo
     server = start_server(db, port=port, host=host, app=app, allow_remote=allow_remote,
                           max_kernels=max_kernels, max_kernels_per_app=max_kernels_per_app,
                           cull_idle_timeout=cull_idle_timeout,
-                          cull_interval=min(CULL_INTERVAL_SECONDS, cull_idle_timeout))
+                          cull_interval=min(CULL_INTERVAL_SECONDS, cull_idle_timeout),
+                          extra_env={LANGUAGE_ENV: lang} if lang else None)
     interrupted = False
     previous = _stop_on_termination()
     try:

@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from workbench.briefs.tables import COLUMNS, _indicator_dicts, _pp, _valid, resolve_period
 from workbench.charts import data as cd
 from workbench.charts.series import format_value
+from workbench.i18n import format_percent, ngettext
+from workbench.i18n import gettext as _
 from workbench.store import (
     read_assessments,
     read_change_ideas,
@@ -26,7 +28,41 @@ from workbench.store import (
     read_teams,
 )
 
-__all__ = ["CollaborativeSummary", "collaborative_summary_data"]
+__all__ = ["SMALL_MULTIPLES_MAX", "CollaborativeSummary", "collaborative_summary_data"]
+
+#: Past this many teams the small multiples show the most and least improved half each.
+SMALL_MULTIPLES_MAX = 48
+
+
+def _extremes(gains: pd.DataFrame, indicator_id: str, teams: Any) -> list[str] | None:
+    """The teams of the capped small multiples (None: few enough teams to show all)."""
+    if len(teams) <= SMALL_MULTIPLES_MAX:
+        return None
+    half = SMALL_MULTIPLES_MAX // 2
+    g = gains[(gains["level"] == "team") & (gains["indicator_id"] == indicator_id)
+              & gains["team_id"].isin(teams)]
+    g = g.assign(_gain=g["improvement_pp"].fillna(float("-inf"))).sort_values(
+        ["_gain", "team_id"], ascending=[False, True], kind="stable")
+    top = list(g["team_id"].head(half))
+    rest = g[~g["team_id"].isin(top)]
+    bottom = list(rest[rest["improvement_pp"].notna()]["team_id"].tail(half))
+    return top + [t for t in bottom if t not in top]
+
+
+def _titled(figure: Any, text: str) -> Any:
+    """The figure under a line of text: a bokeh column whose first row is an empty plot with
+    only a title (a Div would need BokehJS's widgets bundle, which reports do not load)."""
+    from bokeh.layouts import column
+    from bokeh.models.annotations import Title
+    from bokeh.plotting import figure as new_figure
+
+    head = new_figure(height=34, width=640, toolbar_location=None, min_border=0,
+                      title=Title(text=text, text_font_size="13px"))
+    head.axis.visible = False
+    head.grid.visible = False
+    head.outline_line_color = None
+    head.scatter([0], [0], alpha=0)  # an invisible point: a plot needs a renderer
+    return column(head, figure)
 
 
 @dataclass
@@ -62,10 +98,21 @@ class CollaborativeSummary:
         return target_attainment_chart(self.rollup["indicator_months"], self.indicators)
 
     def small_multiples(self, indicator_id: str) -> Any:
+        """Every team's chart of the indicator; past `SMALL_MULTIPLES_MAX` teams, the
+        `SMALL_MULTIPLES_MAX` ÷ 2 most and least improved (`rollup` gains), titled so."""
         from workbench.charts.series import small_multiples
 
         info = _indicator_dicts(self.indicators)[indicator_id]
-        return small_multiples(self.spc, info, team_labels=self.team_labels)
+        spc = self.spc[self.spc["indicator_id"] == indicator_id]
+        shown = _extremes(self.rollup["gains"], indicator_id, spc["team_id"].unique())
+        if shown is None:
+            return small_multiples(self.spc, info, team_labels=self.team_labels)
+        figure = small_multiples(spc[spc["team_id"].isin(shown)], info,
+                                 team_labels=self.team_labels)
+        teams = spc["team_id"].nunique()
+        half = SMALL_MULTIPLES_MAX // 2
+        return _titled(figure, f"The {half} most and {half} least improved of {teams:,} teams "
+                               "(gain from baseline)")
 
     def funnel_figure(self, indicator_id: str) -> Any:
         from workbench.charts.collab import funnel_plot
@@ -139,19 +186,25 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
     matrix = rollup["status_matrix"]
     errors = flags[flags["severity"] == "error"].groupby("team_id").size() if len(flags) else \
         pd.Series(dtype=int)
+    by_team: dict[object, pd.DataFrame] = {
+        team: rows for team, rows in matrix.groupby("team_id", sort=False)}
+    none = matrix.iloc[:0]
     rows = []
     for team in teams.itertuples(index=False):
-        t = matrix[matrix["team_id"] == team.team_id]
+        t = by_team.get(cast(object, team.team_id), none)
         concern = list(t.loc[t["signal"] == "concern", "indicator_id"])
         missing = list(t.loc[t["months_since_report"].fillna(1) > 0, "indicator_id"])
         n_err = int(errors.get(team.team_id, 0))
         reasons = []
         if concern:
-            reasons.append("signal of concern: " + ", ".join(concern))
+            reasons.append(_("signal of concern: {indicators}").format(
+                indicators=", ".join(concern)))
         if missing:
-            reasons.append("no report this month: " + ", ".join(missing))
+            reasons.append(_("no report this month: {indicators}").format(
+                indicators=", ".join(missing)))
         if n_err:
-            reasons.append(f"{n_err} open data error flag(s)")
+            reasons.append(ngettext("{count} open data error flag",
+                                    "{count} open data error flags", n_err).format(count=n_err))
         if reasons:
             rows.append({"team_id": team.team_id, "team": team.name, "coach": team.coach,
                          "why": "; ".join(reasons)})
@@ -161,10 +214,11 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
     ov_rows = cast("list[dict[str, Any]]", ov.to_dict("records"))
     overview = pd.DataFrame({
         "indicator": ov["name"],
-        "teams": [f"{a:.0f} of {b:.0f}" for a, b in zip(ov["teams_reporting"],
-                                                        ov["teams_joined"], strict=False)],
-        "at_target": [f"{a:.0f} ({b:.0f}%)" for a, b in zip(ov["teams_at_target"],
-                                                           ov["pct_at_target"], strict=False)],
+        "teams": [_("{teams} of {reporting}").format(teams=f"{a:.0f}", reporting=f"{b:.0f}")
+                  for a, b in zip(ov["teams_reporting"], ov["teams_joined"], strict=False)],
+        "at_target": [f"{a:.0f} ({format_percent(b / 100, 0)})"
+                      for a, b in zip(ov["teams_at_target"], ov["pct_at_target"],
+                                      strict=False)],
         "pooled": [format_value(v, r) for v, r in zip(ov["pooled_value"], ov_rows,
                                                       strict=False)],
         "median": [format_value(v, r) for v, r in zip(ov["median"], ov_rows, strict=False)],

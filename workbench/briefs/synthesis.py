@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from workbench.briefs.tables import _indicator_dicts, resolve_period
 from workbench.charts import data as cd
 from workbench.errors import NotFoundError
+from workbench.i18n import gettext as _
 from workbench.learning import practice_evidence, team_adoptions
 from workbench.learning.package import draft_package
 from workbench.learning.synthesis import (
@@ -77,6 +78,23 @@ class SynthesisPack:
     innovations: pd.DataFrame
     abandoned: pd.DataFrame
     draft: pd.DataFrame
+
+    @property
+    def figures_note(self) -> str:
+        return _("One panel per team that adopted the change alone; grey: the months before "
+                 "the change was expected to act, blue: from then on; dashed lines: the "
+                 "median of each phase.")
+
+    @property
+    def together_note(self) -> str:
+        return _("A team that adopted several changes on one indicator within a month cannot "
+                 "tell which one worked: these adoptions count for none of them.")
+
+    @property
+    def draft_note(self) -> str:
+        return _("A proposal for the meeting to edit: kept changes with what teams learned, "
+                 "team innovations to add, abandoned changes to drop. Save the agreed version "
+                 "with workbench package draft --save.")
 
     @property
     def title(self) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from workbench.cli.options import OUT_FILE, db_option, echo_json, json_option
+from workbench.cli.options import OUT_FILE, db_option, echo_json, json_option, lang_option
 
 __all__ = ["COMMANDS"]
 
@@ -26,11 +26,11 @@ def init(db: str | None, config: Path) -> None:
     Example: workbench init --db amtsl.db --config collaborative.yaml
     """
     from workbench.ingest.collaborative import init_collaborative
-    from workbench.store import status_counts
+    from workbench.store import masked_url, status_counts
 
     engine = init_collaborative(db, config)
     counts = status_counts(engine)
-    shown = engine.url.render_as_string(hide_password=True)
+    shown = masked_url(engine)
     click.echo(f"Created {counts['collaborative']!r} in {shown}: "
                f"{counts['teams']} teams, {counts['indicators']} indicators, "
                f"{counts['waves']} waves.")
@@ -57,10 +57,11 @@ def init(db: str | None, config: Path) -> None:
 @click.option("--build-only", is_flag=True,
               help="Only build the database: no validation, reports or apps (for a large demo "
                    "that a benchmark or `workbench cycle` then works on).")
+@lang_option
 @click.pass_context
 def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
          serve: bool, teams: int, indicators: int, months: int, districts: int,
-         build_only: bool) -> None:
+         build_only: bool, lang: str | None) -> None:
     """Build the demo collaborative and run the main job on it.
 
     An essential obstetric and newborn care collaborative: 24 teams in 3 districts, 2 waves,
@@ -68,11 +69,14 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
     --teams, --indicators, --months and --districts build a larger one with the same kinds of
     data and problems in proportion (2,000 × 10 × 36 takes about a minute). --force replaces
     a database the demo built; anything else that is not a collaborative is replaced only when
-    named with --db here and confirmed (or --yes).
+    named with --db here and confirmed (or --yes). --lang fr makes French the collaborative's
+    language: French indicator names and change ideas, French reports.
 
     Example: workbench demo --no-serve --db demo.db
 
     Example: workbench demo --db big.db --teams 2000 --indicators 10 --months 36 --build-only
+
+    Example: workbench demo --no-serve --db demo-fr.db --lang fr
     """
     import time
 
@@ -82,7 +86,7 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
     started = time.perf_counter()
     try:
         engine = build_demo(db, seed=seed, force=force, teams=teams, indicators=indicators,
-                            months=months, districts=districts)
+                            months=months, districts=districts, language=lang)
     except ReplaceNotConfirmed as exc:
         if ctx.get_parameter_source("db") is not ParameterSource.COMMANDLINE:
             raise
@@ -93,14 +97,17 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
             raise click.ClickException(
                 f"nothing was replaced; {target.where} is as it was.") from None
         engine = build_demo(db, seed=seed, force=True, confirmed=True, teams=teams,
-                            indicators=indicators, months=months, districts=districts)
+                            indicators=indicators, months=months, districts=districts,
+                            language=lang)
     if build_only:
-        shown = engine.url.render_as_string(hide_password=True)
+        from workbench.store import masked_url
+
+        shown = masked_url(engine)
         click.echo(f"Built the demo in {shown} ({teams} teams, {indicators} indicators, "
                    f"{months} months, {districts} districts) in "
                    f"{time.perf_counter() - started:.0f} s.", err=True)
         return
-    run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True))
+    run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True), lang=lang)
 
 
 @click.command()

@@ -16,6 +16,7 @@ from workbench.cli.options import (
     json_option,
     period_option,
     team_option,
+    user_option,
 )
 
 __all__ = ["import_cmd", "template", "validate", "flags", "export"]
@@ -40,9 +41,10 @@ def _failure_table(failures) -> str:  # type: ignore[no-untyped-def]
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               metavar="MAP.yaml", help="DHIS2/Kobo mapping (see templates/dhis2_mapping.yaml).")
 @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+@user_option
 @json_option
 def import_cmd(file: Path, db: str | None, fmt: str, mapping: Path | None, dry_run: bool,
-               as_json: bool) -> None:
+               user: str | None, as_json: bool) -> None:
     """Import measurements from a file: all rows or none.
 
     Every problem in the file is listed at once (row, column, reason, value, fix) and nothing
@@ -62,7 +64,7 @@ def import_cmd(file: Path, db: str | None, fmt: str, mapping: Path | None, dry_r
 
     try:
         result = import_file(engine, file, fmt=fmt, mapping=mapping, dry_run=dry_run,
-                             progress=progress)
+                             author=user, progress=progress)
     except IngestError as exc:
         failures = getattr(exc, "failure_cases", None)
         if failures is not None and len(failures):

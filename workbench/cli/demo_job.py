@@ -16,9 +16,11 @@ from workbench.validate.run import run_validation
 __all__ = ["run_main_job"]
 
 
-def run_main_job(engine: Engine, *, serve: bool, echo: Callable[[str], None] = print) -> None:
+def run_main_job(engine: Engine, *, serve: bool, echo: Callable[[str], None] = print,
+                 lang: str | None = None) -> None:
     """Validate the data, generate this month's reports (in `reports/` beside a database
-    file), then (optionally) serve the apps; all on the one open `engine`."""
+    file; in `lang`, else the collaborative's language), then (optionally) serve the apps;
+    all on the one open `engine`."""
     counts = status_counts(engine)
     echo(f"Demo collaborative {counts['collaborative']!r}: {counts['teams']} teams, "
          f"{counts['indicators']} indicators, {counts['months']} months "
@@ -29,7 +31,7 @@ def run_main_job(engine: Engine, *, serve: bool, echo: Callable[[str], None] = p
          + ", ".join(f"{rule} {n}" for rule, n in checked["found"].items()) + ").")
     from workbench.reports.batch import demo_reports
 
-    index = demo_reports(engine, period=counts["last_period"], echo=echo)
+    index = demo_reports(engine, period=counts["last_period"], echo=echo, lang=lang)
     echo(f"Reports for {counts['last_period']}: open {index}")
     if serve:
         from workbench.apps.serve import serve as serve_apps

@@ -109,6 +109,9 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
 
     Example: workbench report --db workbench.db --period 2026-10 --workers 2 --lang fr
     """
+    from workbench.i18n import gettext as _
+    from workbench.i18n import use_language
+    from workbench.ingest.collaborative import collaborative_language
     from workbench.reports.batch import BatchInterrupted, default_workers, run_reports
     from workbench.store import open_engine
 
@@ -131,13 +134,18 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
     finally:
         if executor is not None:
             executor.close()
-    click.echo(result.summary_table())
-    counts = {s: len(result.with_status(s)) for s in ("ok", "skipped", "failed")}
-    click.echo(f"{counts['ok']} written, {counts['skipped']} unchanged (skipped), "
-               f"{counts['failed']} failed in {result.seconds:.1f} s.")
-    click.echo(f"Index: {result.index_path}")
-    if result.exit_code:
-        failed = ", ".join(r.team_id or "collaborative" for r in result.failed)
-        click.echo(f"Error: {counts['failed']} report(s) failed: {failed}. Each failed notebook "
-                   f"is kept beside its report; see {result.index_path}.", err=True)
-        sys.exit(result.exit_code)
+    with use_language(collaborative_language(sql, lang)):  # what it prints: the reports' language
+        click.echo(result.summary_table())
+        counts = {s: len(result.with_status(s)) for s in ("ok", "skipped", "failed")}
+        click.echo(_("{written} written, {skipped} unchanged (skipped), {failed} failed in "
+                     "{seconds} s.").format(written=counts["ok"], skipped=counts["skipped"],
+                                            failed=counts["failed"],
+                                            seconds=f"{result.seconds:.1f}"))
+        click.echo(_("Index: {path}").format(path=result.index_path))
+        if result.exit_code:
+            failed = ", ".join(r.team_id or _("collaborative") for r in result.failed)
+            click.echo("Error: " + _(
+                "{count} report(s) failed: {teams}. Each failed notebook is kept beside its "
+                "report; see {index}.").format(count=counts["failed"], teams=failed,
+                                               index=result.index_path), err=True)
+            sys.exit(result.exit_code)

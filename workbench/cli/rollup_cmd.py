@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 import pandas as pd
 
@@ -43,7 +45,7 @@ def summary(db: str, period: str | None, as_of: str | None, as_json: bool) -> No
     _print_text(frames, context)
 
 
-def _pct(value: object) -> str:
+def _pct(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else f"{100 * float(value):.0f}%"
 
 
@@ -51,7 +53,7 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False, na_rep="–") if len(frame) else "  (none)"
 
 
-def _print_text(frames: dict[str, pd.DataFrame], context: dict) -> None:
+def _print_text(frames: dict[str, pd.DataFrame], context: dict[str, Any]) -> None:
     echo = click.echo
     as_of = f" (data entered up to {context['as_of']})" if context.get("as_of") else ""
     echo(f"{context['collaborative']} — reporting month {context['period'] or '–'}{as_of}")

@@ -9,7 +9,7 @@ from workbench.apps.serve_guard import (
     DEFAULT_MAX_KERNELS,
     DEFAULT_MAX_KERNELS_PER_APP,
 )
-from workbench.cli.options import db_option
+from workbench.cli.options import db_option, lang_option
 
 __all__ = ["serve"]
 
@@ -33,8 +33,10 @@ __all__ = ["serve"]
 @click.option("--cull-idle-seconds", default=CULL_IDLE_SECONDS, show_default=True,
               type=click.IntRange(10, None),
               help="Shut down a kernel no page is connected to after this many idle seconds.")
+@lang_option
 def serve(db: str | None, port: int, host: str, app: str | None, allow_remote: bool,
-          max_kernels: int, max_kernels_per_app: int, cull_idle_seconds: int) -> None:
+          max_kernels: int, max_kernels_per_app: int, cull_idle_seconds: int,
+          lang: str | None) -> None:
     """Serve the workbench apps (Voilà) until Ctrl-C, printing one URL per app.
 
     The learning-session, coach, PDSA journal, data-entry and validation-queue apps run on
@@ -42,6 +44,7 @@ def serve(db: str | None, port: int, host: str, app: str | None, allow_remote: b
     culled when idle. Each open page holds one kernel (~150-200 MB): past --max-kernels (or
     --max-kernels-per-app) a page says the workbench is busy and retries by itself. Another
     web site cannot start apps (an app URL in its <img> gets no kernel). Works offline.
+    --lang fr serves them in French (one page can ask for another language: ?lang=en).
 
     Example: workbench serve --db workbench.db --port 8866 --max-kernels 12
     """
@@ -51,4 +54,4 @@ def serve(db: str | None, port: int, host: str, app: str | None, allow_remote: b
     serve_apps(open_engine(db), port=port, host=host, app=app, allow_remote=allow_remote,
                max_kernels=max_kernels, max_kernels_per_app=max_kernels_per_app,
                cull_idle_timeout=cull_idle_seconds,
-               echo=click.echo, note=lambda text: click.echo(text, err=True))
+               echo=click.echo, note=lambda text: click.echo(text, err=True), lang=lang)

@@ -95,8 +95,9 @@ from workbench.demo.size import DEFAULT_SIZE, DemoSize, check_size, injection_co
 from workbench.demo.teams import DemoTeams
 from workbench.demo.visits import DemoVisits
 from workbench.errors import StoreError
+from workbench.i18n import normalize_language
 from workbench.ingest.collaborative import write_collaborative
-from workbench.store import create_database, resolve_url
+from workbench.store import create_database, masked_url, resolve_url
 from workbench.store import schema as s
 from workbench.store.bulk import bulk_insert, bulk_insert_ids
 from workbench.store.engine import _engine
@@ -155,10 +156,10 @@ class ReplaceNotConfirmed(StoreError):
 
 def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
                confirmed: bool = False, teams: int = 24, indicators: int = 6,
-               months: int = 24, districts: int = 3) -> Engine:
+               months: int = 24, districts: int = 3, language: str | None = None) -> Engine:
     """Create the demo collaborative database at `db` (path or URL) and return its engine.
 
-    `teams`, `indicators`, `months` (from 2024-11) and `districts` size it (`DemoSize`; the
+    `teams`, `indicators`, `months` (ending 2026-10) and `districts` size it (`DemoSize`; the
     defaults are the embedded demo, and a larger one has the same kinds of data, PDSA ramps,
     visits and injected problems, in proportion). A size the generator cannot build raises
     ConfigError before anything is touched.
@@ -167,11 +168,15 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
     it, or with `confirmed=True` as well if it is something else that is not a collaborative
     (see `demo_target`); a collaborative made by `workbench init` is never replaced. A SQLite
     file goes with its -wal/-shm files; on PostgreSQL the workbench's tables are dropped.
-    The same seed always gives the same data.
+    The same seed always gives the same data. Its indicators and change ideas are in English
+    and French; `language` (e.g. "fr") becomes the collaborative's default language
+    (`settings.language`: reports, apps).
     """
     size = check_size(DemoSize(teams, indicators, months, districts))
+    chosen = normalize_language(language) if language else ""
     engine = _fresh_database(db, force, confirmed)
     world = _World(np.random.default_rng(seed), size)
+    world.definition["collaborative"]["settings"]["language"] = chosen
     with engine.begin() as conn:
         injection_metadata.create_all(conn)
         write_collaborative(conn, world.definition)
@@ -202,7 +207,7 @@ def demo_target(db: str | None) -> DemoTarget:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return _sqlite_target(Path(parsed.database))
-    where = parsed.render_as_string(hide_password=True)
+    where = masked_url(parsed)
     engine = _engine(url)
     try:
         with engine.connect() as conn:

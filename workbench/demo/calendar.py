@@ -1,7 +1,9 @@
 """The demo collaborative's calendar: its months, wave 2's start, its "now", and dates.
 
-Months are numbered from the first (0 = 2024-11). `demo_calendar(months)` gives a demo of any
-length its calendar (`DemoCalendar`: the 'YYYY-MM' of each month, wave 2's joining month, the
+Months are numbered from the first (0 = 2024-11 in the default demo). Every demo ends with
+October 2026 (`END`), so a longer demo starts earlier and never holds a month after "now" (the
+collaborative calendar refuses those). `demo_calendar(months)` gives a demo of any length its
+calendar (`DemoCalendar`: the 'YYYY-MM' of each month, wave 2's joining month, the
 demo's "now" 20 days after the last month); the default demo's are the constants
 `DEMO_PERIODS`, `WAVE2_MONTH` and `DEMO_NOW`. `_month_start` and `_month_end` give a month's
 first and last second, `_month_of` the month of a datetime, `_date` a datetime's ISO date.
@@ -15,10 +17,13 @@ from typing import NamedTuple
 
 import pandas as pd
 
-__all__ = ["START", "N_MONTHS", "DEMO_PERIODS", "WAVE2_MONTH", "DEMO_NOW", "DemoCalendar",
+__all__ = ["END", "START", "N_MONTHS", "DEMO_PERIODS", "WAVE2_MONTH", "DEMO_NOW", "DemoCalendar",
            "demo_calendar"]
 
-START = pd.Period("2024-11", freq="M")
+#: the last month of every demo (its "now" is the 20th of the month after)
+END = pd.Period("2026-10", freq="M")
+#: the first month of the default 24-month demo
+START = END - 23
 
 
 class DemoCalendar(NamedTuple):
@@ -29,17 +34,31 @@ class DemoCalendar(NamedTuple):
     periods: list[str]
     wave2_month: int
     now: dt.datetime
+    start: pd.Period = START
 
     @property
     def n_months(self) -> int:
         return len(self.periods)
 
+    def month_start(self, m: int) -> dt.datetime:
+        """The first second of month `m`."""
+        return (self.start + m).start_time.to_pydatetime()
+
+    def month_end(self, m: int) -> dt.datetime:
+        """The last second of month `m`."""
+        return (self.start + m + 1).start_time.to_pydatetime() - dt.timedelta(seconds=1)
+
+    def month_of(self, when: dt.datetime) -> int:
+        """The number of the month `when` falls in."""
+        return (when.year - self.start.year) * 12 + when.month - self.start.month
+
 
 def demo_calendar(months: int) -> DemoCalendar:
-    """The calendar of a demo of `months` months starting 2024-11 (`months` >= 6)."""
-    periods = [str(START + i) for i in range(months)]
-    now = (START + months).start_time.to_pydatetime() + dt.timedelta(days=19, hours=18)
-    return DemoCalendar(periods, min(9, months * 3 // 8), now)
+    """The calendar of a demo of `months` months ending with `END` (`months` >= 6)."""
+    start = END - (months - 1)
+    periods = [str(start + i) for i in range(months)]
+    now = (start + months).start_time.to_pydatetime() + dt.timedelta(days=19, hours=18)
+    return DemoCalendar(periods, min(9, months * 3 // 8), now, start)
 
 
 _DEFAULT = demo_calendar(24)

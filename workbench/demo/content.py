@@ -28,6 +28,7 @@ __all__ = [
     "PLACES",
     "LEVEL_NAMES",
     "EXTRA_INDICATORS",
+    "TRANSLATIONS",
 ]
 
 #: district -> coach (faculty) who visits its teams
@@ -344,3 +345,70 @@ EXTRA_INDICATORS: list[dict[str, Any]] = [
      "numerator": "Births referred out with a completed referral note", "births": "all",
      "baseline": (0.40, 0.70)},
 ]
+
+#: The demo's content in French (`workbench demo --lang fr`): written to the collaborative's
+#: `settings.translations`, the shape `workbench.ingest.collaborative` gives a YAML definition
+#: with `name: {en: …, fr: …}`; read back by `workbench.store` in the reader's language.
+TRANSLATIONS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
+    "indicators": {
+        "AMTSL": {
+            "name": {"fr": "Naissances avec GATPA"},
+            "numerator_definition": {"fr": "Accouchements par voie basse avec utérotonique dans "
+                                           "la minute, traction contrôlée du cordon et massage "
+                                           "utérin"},
+            "denominator_definition": {"fr": "Accouchements par voie basse dans "
+                                             "l'établissement"}},
+        "PARTOGRAPH": {
+            "name": {"fr": "Travails suivis avec un partogramme complet"},
+            "numerator_definition": {"fr": "Femmes accouchées dont le travail a été reporté sur "
+                                           "un partogramme selon la norme"},
+            "denominator_definition": {"fr": "Femmes accouchées dans l'établissement"}},
+        "NEWBORN_CARE": {
+            "name": {"fr": "Nouveau-nés recevant les soins immédiats"},
+            "numerator_definition": {"fr": "Naissances vivantes séchées, en peau à peau, avec "
+                                           "soins du cordon et allaitées dans l'heure"},
+            "denominator_definition": {"fr": "Naissances vivantes dans l'établissement"}},
+        "PPH": {
+            "name": {"fr": "Hémorragie du post-partum"},
+            "numerator_definition": {"fr": "Femmes ayant perdu 500 ml de sang ou plus dans les "
+                                           "24 heures suivant la naissance"},
+            "denominator_definition": {"fr": "Accouchements par voie basse dans "
+                                             "l'établissement"}},
+        "ASPHYXIA": {
+            "name": {"fr": "Nouveau-nés avec asphyxie à la naissance"},
+            "numerator_definition": {"fr": "Naissances vivantes ne respirant pas ou en gasp à "
+                                           "1 minute"},
+            "denominator_definition": {"fr": "Naissances vivantes dans l'établissement"}},
+        "OXY_STOCK": {
+            "name": {"fr": "Jours avec ocytocine en stock"},
+            "numerator_definition": {"fr": "Jours du mois avec de l'ocytocine disponible en "
+                                           "salle de travail"},
+            "denominator_definition": {"fr": "Jours du mois"}},
+    },
+    "change_ideas": {
+        "C01": {"name": {"fr": "Ocytocine préparée avant la naissance"},
+                "driver": {"fr": "Utérotonique dans la minute suivant la naissance"}},
+        "C02": {"name": {"fr": "Utérotonique dans chaque kit d'accouchement"},
+                "driver": {"fr": "Utérotonique dans la minute suivant la naissance"}},
+        "C03": {"name": {"fr": "Affiche GATPA au lit d'accouchement"},
+                "driver": {"fr": "Les soignants connaissent et suivent la norme GATPA"}},
+        "C04": {"name": {"fr": "Partogramme ouvert à l'admission en phase active"},
+                "driver": {"fr": "Travail surveillé selon la norme"}},
+        "C05": {"name": {"fr": "Revue des partogrammes à la relève"},
+                "driver": {"fr": "Travail surveillé selon la norme"}},
+        "C06": {"name": {"fr": "Liste de contrôle séchage et peau à peau"},
+                "driver": {"fr": "Chaque nouveau-né reçoit les soins immédiats"}},
+        "C07": {"name": {"fr": "Coin de réanimation prêt à chaque garde"},
+                "driver": {"fr": "Chaque nouveau-né reçoit les soins immédiats"}},
+        "C08": {"name": {"fr": "Contrôle hebdomadaire de la fiche de stock d'ocytocine"},
+                "driver": {"fr": "Utérotoniques toujours disponibles"}},
+        "C09": {"name": {"fr": "Ocytocine conservée au froid avec relevé de température"},
+                "driver": {"fr": "Utérotoniques toujours disponibles"}},
+        "C10": {"name": {"fr": "Revue quotidienne du registre par la responsable"}},
+        "T01-I1": {"name": {"fr": "Groupe WhatsApp de la maternité pour les alertes de "
+                                  "stock"},
+                   "driver": {"fr": "Utérotoniques toujours disponibles"}},
+        "T10-I1": {"name": {"fr": "L'accompagnant rappelle le peau à peau à la sage-femme"},
+                   "driver": {"fr": "Chaque nouveau-né reçoit les soins immédiats"}},
+    },
+}

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.demo.calendar import START, DemoCalendar, _month_end
+from workbench.demo.calendar import DemoCalendar
 from workbench.demo.teams import _LATENT
 
 __all__ = ["DemoMeasurements"]
@@ -50,7 +50,7 @@ class DemoMeasurements:
         n_months = self.cal.n_months
         months = np.arange(n_months)
         season = 1 + 0.12 * np.sin(2 * np.pi * (months + 11 - 3) / 12)
-        days = np.array([(START + m).days_in_month for m in months], dtype=float)
+        days = np.array([(self.cal.start + m).days_in_month for m in months], dtype=float)
         for team in self.teams:
             logits = {}
             for ind in _LATENT:
@@ -100,7 +100,8 @@ class DemoMeasurements:
         for team in self.teams:
             team["entered"] = {}
             for m in range(team["join"], self.cal.n_months):
-                when = (_month_end(m) + dt.timedelta(days=int(rng.integers(3, 21)))).replace(
+                late = dt.timedelta(days=int(rng.integers(3, 21)))
+                when = (self.cal.month_end(m) + late).replace(
                     hour=int(rng.integers(8, 17)), minute=int(rng.integers(60)), second=0)
                 team["entered"][m] = when
                 for ind in self.codes:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from workbench.demo import content
-from workbench.demo.calendar import DemoCalendar, _date, _month_of, _month_start
+from workbench.demo.calendar import DemoCalendar, _date
 
 __all__ = ["DemoPDSA"]
 
@@ -43,7 +43,8 @@ class DemoPDSA:
             if index in innovations:
                 ideas.insert(2, innovations[index])
             tracks = 2 if team["vigour"] > 1.15 else 1
-            starts = [_month_start(team["join"]) + dt.timedelta(days=int(rng.integers(10, 30)))
+            joined = self.cal.month_start(team["join"])
+            starts = [joined + dt.timedelta(days=int(rng.integers(10, 30)))
                       + dt.timedelta(days=int(rng.integers(20, 60))) * t for t in range(tracks)]
             pace = 1 / team["vigour"]
             while ideas:
@@ -80,7 +81,7 @@ class DemoPDSA:
                 return end
             if decision == "adopt":
                 responsiveness = _EFFECT_SCALE * float(rng.uniform(0.7, 1.3))
-                team["adopted"].append((_month_of(end) + 1,
+                team["adopted"].append((self.cal.month_of(end) + 1,
                                         {i: e * responsiveness for i, e in idea["effect"].items()}))
             when = end + dt.timedelta(days=int(rng.integers(2, 15)))
         return when

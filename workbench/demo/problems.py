@@ -32,7 +32,7 @@ from sqlalchemy import (
     select,
 )
 
-from workbench.demo.calendar import DemoCalendar, _month_end
+from workbench.demo.calendar import DemoCalendar
 from workbench.store.measurements import _conn
 
 __all__ = [
@@ -160,9 +160,10 @@ class DemoProblems:
                               lambda r, m: m <= self.cal.n_months - 5, every):
             row = self.keys[key][0]
             m = months[key[2]]
-            row["created_at"] = (_month_end(m) + dt.timedelta(days=int(rng.integers(60, 101)))
-                                 ).replace(hour=int(rng.integers(8, 17)), second=0)
-            days_late = (row["created_at"] - _month_end(m)).days
+            late = dt.timedelta(days=int(rng.integers(60, 101)))
+            row["created_at"] = (self.cal.month_end(m) + late).replace(
+                hour=int(rng.integers(8, 17)), second=0)
+            days_late = (row["created_at"] - self.cal.month_end(m)).days
             self._record("late_entry", key, created_at=row["created_at"].isoformat(),
                          days_after_month_end=days_late)
 

@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from workbench.demo import content
 from workbench.demo.calendar import START, DemoCalendar
@@ -101,8 +102,9 @@ class DemoTeams:
                 "start_period": periods[0],
                 "aims": [{**a, "by": periods[-1]} for a in content.AIMS
                          if a["indicator_id"] in self.codes],
-                "settings": {k: (list(v) if isinstance(v, list) else v)
-                             for k, v in DEFAULT_SETTINGS.items()},
+                "settings": {**{k: (list(v) if isinstance(v, list) else v)
+                                for k, v in DEFAULT_SETTINGS.items()},
+                             "translations": content.TRANSLATIONS},
             },
             "indicators": indicators,
             "waves": [{"wave_id": "W1", "name": "Wave 1", "start_period": periods[0]},
@@ -166,20 +168,27 @@ def _roster(size: DemoSize) -> tuple[dict[str, str], list[tuple[str, str, str, b
     return coach, roster
 
 
+def _shifted(date: str, months: int) -> str:
+    """`date` (YYYY-MM-DD, day <= 28) moved by `months` months."""
+    return f"{pd.Period(date[:7], freq='M') + months}{date[7:]}"
+
+
 def _learning_sessions(cal: DemoCalendar) -> list[dict[str, Any]]:
     """The embedded five (those inside the calendar), then one every 6 months after."""
+    shift = (cal.start - START).n  # a longer demo starts earlier: its sessions move with it
+    embedded = [dict(ls, date=_shifted(ls["date"], shift)) for ls in content.LEARNING_SESSIONS]
     if cal.wave2_month != 9:  # a short demo: wave 2 joins earlier than 2025-08
-        sessions = [dict(ls) for ls in content.LEARNING_SESSIONS if ls["wave_id"] != "W2"]
-        launch = (START + cal.wave2_month).start_time.to_pydatetime() + dt.timedelta(days=5)
+        sessions = [ls for ls in embedded if ls["wave_id"] != "W2"]
+        launch = (cal.start + cal.wave2_month).start_time.to_pydatetime() + dt.timedelta(days=5)
         sessions.append({"name": "Wave 2 launch (learning session 1)",
                          "date": launch.strftime("%Y-%m-%d"), "wave_id": "W2"})
     else:
-        sessions = [dict(ls) for ls in content.LEARNING_SESSIONS]
-    last = str(START + cal.n_months - 1)
+        sessions = embedded
+    last = str(cal.start + cal.n_months - 1)
     sessions = sorted((ls for ls in sessions if ls["date"][:7] <= last), key=lambda ls: ls["date"])
     month = 24  # 2026-11, 6 months after the embedded fifth
-    while str(START + month) <= last:
+    while str(cal.start + month) <= last:
         sessions.append({"name": f"Learning session {len(sessions)}",
-                         "date": f"{START + month}-12", "wave_id": None})
+                         "date": f"{cal.start + month}-12", "wave_id": None})
         month += 6
     return sessions

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from workbench.demo import content
-from workbench.demo.calendar import DemoCalendar, _date, _month_of, _month_start
+from workbench.demo.calendar import DemoCalendar, _date
 
 __all__ = ["DemoVisits"]
 
@@ -54,12 +54,12 @@ class DemoVisits:
         recount_candidates: list[int] = []
         for team in self.teams:
             coach = self.coaches[team["district"]]
-            when = _month_start(team["join"]) + dt.timedelta(days=int(rng.integers(15, 35)))
+            when = self.cal.month_start(team["join"]) + dt.timedelta(days=int(rng.integers(15, 35)))
             cycles = cycles_by_team.get(team["team_id"], [])
             while when <= now:
                 when = when.replace(hour=int(rng.integers(9, 15)), minute=0)
                 index = len(self.visits)
-                month = _month_of(when)
+                month = self.cal.month_of(when)
                 progress = self._progress(team, cycles, when)
                 faculty = float(np.clip(np.round(2 * progress) / 2, 0.5, 5.0))
                 self_score = float(min(5.0, faculty + rng.choice([0.0, 0.5, 0.5, 1.0])))
@@ -110,7 +110,7 @@ class DemoVisits:
         started = sum(1 for c in cycles if c["start_date"] <= today)
         done = [c for c in cycles if c["end_date"] and c["end_date"] <= today]
         adopted = sum(1 for c in done if c["act_decision"] == "adopt")
-        months = _month_of(when) - team["join"]
+        months = self.cal.month_of(when) - team["join"]
         progress: float = (1.0 + 0.5 * (months >= 1) + 0.5 * (started > 0)
                            + 0.5 * (len(done) > 0) + 0.4 * adopted
                            + float(self.rng.normal(0, 0.2)))
@@ -143,7 +143,7 @@ class DemoVisits:
         rng = self.rng
         recounted = [i for i in _RECOUNTED if i in self.codes] or list(self.codes[:1])
         options = []
-        for m in range(max(team["join"], _month_of(when) - 3), _month_of(when)):
+        for m in range(max(team["join"], self.cal.month_of(when) - 3), self.cal.month_of(when)):
             if team["entered"].get(m, self.cal.now) >= when:
                 continue
             for ind in recounted:

@@ -48,10 +48,14 @@ class _HasMonth(Protocol):
     def month(self) -> int: ...
 
 
-@cache
 def locale_of(language: str | None = None) -> Locale:
     """The Babel locale of `language` (default: the current language)."""
-    return Locale.parse(language or current_language())
+    return _locale(language or current_language())
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
 
 
 def _first_day(month: _HasMonth | str) -> dt.date:

@@ -140,7 +140,7 @@ def _r(value: Any) -> str:
     return text if len(text) <= 60 else text[:60] + "…"
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(node: yaml.Node) -> Any:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
@@ -148,7 +148,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         loader.dispose()
 
 
-def _req(doc: _Doc, obj: dict, key: str, path: str, kind: type | tuple = str) -> Any:
+def _req(doc: _Doc, obj: dict[str, Any], key: str, path: str,
+         kind: type | tuple[type, ...] = str) -> Any:
     if key not in obj or obj[key] is None or obj[key] == "":
         raise doc.fail(f"{path}.{key}" if path else key, "is required")
     value = obj[key]
@@ -158,14 +159,15 @@ def _req(doc: _Doc, obj: dict, key: str, path: str, kind: type | tuple = str) ->
     return value
 
 
-def _choice(doc: _Doc, obj: dict, key: str, path: str, choices: tuple, default: str) -> str:
+def _choice(doc: _Doc, obj: dict[str, Any], key: str, path: str, choices: tuple[str, ...],
+            default: str) -> str:
     value = obj.get(key, default)
     if value not in choices:
         raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(choices)}, not {_r(value)}")
-    return value
+    return str(value)
 
 
-def _list(doc: _Doc, obj: dict, key: str, path: str = "") -> list:
+def _list(doc: _Doc, obj: dict[str, Any], key: str, path: str = "") -> list[Any]:
     value = obj.get(key) or []
     if not isinstance(value, list):
         raise doc.fail(f"{path}.{key}" if path else key, "must be a list (items starting "
@@ -173,7 +175,7 @@ def _list(doc: _Doc, obj: dict, key: str, path: str = "") -> list:
     return value
 
 
-def _number(doc: _Doc, obj: dict, key: str, path: str, default: float) -> float:
+def _number(doc: _Doc, obj: dict[str, Any], key: str, path: str, default: float) -> float:
     value = obj.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise doc.fail(f"{path}.{key}", f"must be a number, not {_r(value)}")
@@ -194,15 +196,67 @@ def _code(doc: _Doc, value: Any, key: str) -> str:
     return text
 
 
+def _texts(doc: _Doc, obj: dict[str, Any], key: str, path: str, translations: dict[str, Any],
+           required: bool = False) -> str:
+    """A text that may carry translations (`name: {en: …, fr: …}`): the source-language
+    text (English, else the first given) is returned and the others are put in
+    `translations[key]` as {language: text}."""
+    value = _req(doc, obj, key, path, (str, int, float, dict)) if required else obj.get(key, "")
+    if not isinstance(value, dict):
+        return str(value)
+    texts: dict[str, str] = {}
+    for lang, text in value.items():
+        try:
+            code = i18n.normalize_language(str(lang))
+        except ConfigError as exc:
+            raise doc.fail(f"{path}.{key}.{lang}", str(exc)) from exc
+        if not isinstance(text, str | int | float):
+            raise doc.fail(f"{path}.{key}.{lang}", "a translation is one text")
+        texts[code] = str(text)
+    if not texts:
+        raise doc.fail(f"{path}.{key}", "give the text, or its translations as {en: …, fr: …}")
+    source = texts.get(i18n.SOURCE_LANGUAGE) or next(iter(texts.values()))
+    others = {lang: text for lang, text in texts.items() if lang != i18n.SOURCE_LANGUAGE}
+    if others:
+        translations[key] = others
+    return source
+
+
 def load_collaborative(path: str | Path) -> dict[str, Any]:
-    """Parse and check a collaborative YAML; returns normalised records for every table."""
+    """Parse and check a collaborative YAML; returns normalised records for every table.
+
+    Read top to bottom: the collaborative (name, phase, start, settings), its indicators,
+    waves, teams (each in a known wave), aims (each about a known indicator), learning
+    sessions and change package; the first mistake is a `ConfigError` naming key and line.
+
+    Indicator names and definitions, change ideas' names, descriptions and drivers may be
+    given in several languages (`name: {en: …, fr: …}`): the English text goes in the table,
+    the others in `settings.translations` (read back by `workbench.store` in the reader's
+    language).
+    """
     doc = _Doc(Path(path))
+    translated: dict[str, dict[str, Any]] = {"indicators": {}, "change_ideas": {}}
     data = doc.data
     if not isinstance(data, dict):
         raise doc.fail("", "the top level must be a mapping with keys collaborative, "
                            "indicators, waves, teams")
+    collab = _collaborative(doc, data)
+    indicators = _indicators(doc, data, translated)
+    waves = _waves(doc, data)
+    teams = _teams(doc, data, {w["wave_id"]: w for w in waves})
+    collab["aims"] = _aims(doc, _req(doc, data, "collaborative", "", dict),
+                           {i["indicator_id"] for i in indicators})
+    changes = _changes(doc, data, translated)
+    if any(translated.values()):
+        collab["settings"]["translations"] = {k: v for k, v in translated.items() if v}
+    return {"collaborative": collab, "indicators": indicators, "waves": waves, "teams": teams,
+            "learning_sessions": _sessions(doc, data), "change_ideas": changes}
+
+
+def _collaborative(doc: _Doc, data: dict[str, Any]) -> dict[str, Any]:
+    """The `collaborative:` section and the `settings:` overrides."""
     top = _req(doc, data, "collaborative", "", dict)
-    collab = {
+    collab: dict[str, Any] = {
         "name": str(_req(doc, top, "name", "collaborative")),
         "topic": str(top.get("topic", "")),
         "phase": _choice(doc, top, "phase", "collaborative", ("demonstration", "spread"),
@@ -225,7 +279,13 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         except ConfigError as exc:
             raise doc.fail("settings.language", str(exc)) from exc
     collab["settings"] = merged_settings(overrides)
+    return collab
 
+
+def _indicators(doc: _Doc, data: dict[str, Any], translated: dict[str, dict[str, Any]]
+                ) -> list[dict[str, Any]]:
+    """The `indicators:` list (codes unique, targets on their scale); their texts in other
+    languages go in `translated["indicators"]`."""
     indicators = []
     seen: set[str] = set()
     for i, ind in enumerate(_req(doc, data, "indicators", "", list)):
@@ -243,13 +303,14 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         if kind == "proportion" and target is not None and not 0 <= target <= 1:
             raise doc.fail(f"{path}.target", f"a proportion's target is between 0 and 1 "
                                              f"(0.9 for 90 %), not {target!r}")
+        texts: dict[str, Any] = {}
         indicators.append({
             "indicator_id": code,
-            "name": str(_req(doc, ind, "name", path)),
+            "name": _texts(doc, ind, "name", path, texts, required=True),
             "type": _choice(doc, ind, "type", path, _INDICATOR_TYPES, "process"),
             "kind": kind,
-            "numerator_definition": str(ind.get("numerator", "")),
-            "denominator_definition": str(ind.get("denominator", "")),
+            "numerator_definition": _texts(doc, ind, "numerator", path, texts),
+            "denominator_definition": _texts(doc, ind, "denominator", path, texts),
             "target": None if target is None else float(target),
             "direction": _choice(doc, ind, "direction", path, _DIRECTIONS, "increase"),
             "chart": _choice(doc, ind, "chart", path, _CHARTS,
@@ -259,7 +320,15 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "unit": str(ind.get("unit", "%" if kind == "proportion" else "")),
             "sort_order": i,
         })
+        if texts:
+            translated["indicators"][code] = {
+                {"numerator": "numerator_definition",
+                 "denominator": "denominator_definition"}.get(k, k): v for k, v in texts.items()}
+    return indicators
 
+
+def _waves(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `waves:` list."""
     waves = []
     for i, wave in enumerate(_req(doc, data, "waves", "", list)):
         path = f"waves[{i}]"
@@ -271,8 +340,12 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "start_period": _period(doc, _req(doc, wave, "start_period", path, str),
                                     f"{path}.start_period"),
         })
-    wave_ids = {w["wave_id"]: w for w in waves}
+    return waves
 
+
+def _teams(doc: _Doc, data: dict[str, Any], wave_ids: dict[str, dict[str, Any]]
+           ) -> list[dict[str, Any]]:
+    """The `teams:` list (codes unique, each in a defined wave)."""
     teams = []
     team_ids: set[str] = set()
     for i, team in enumerate(_req(doc, data, "teams", "", list)):
@@ -298,7 +371,12 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             "coach": str(team.get("coach", "")),
             "joined_period": _period(doc, joined, f"{path}.joined"),
         })
+    return teams
 
+
+def _aims(doc: _Doc, top: dict[str, Any], seen: set[str]) -> list[dict[str, Any]]:
+    """The collaborative's `aims:` (each about a defined indicator, if it names one)."""
+    aims: list[dict[str, Any]] = []
     for i, aim in enumerate(_list(doc, top, "aims", "collaborative")):
         path = f"collaborative.aims[{i}]"
         if not isinstance(aim, dict):
@@ -306,10 +384,14 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
         ind = aim.get("indicator")
         if ind is not None and str(ind) not in seen:
             raise doc.fail(f"{path}.indicator", f"unknown indicator {_r(ind)}")
-        collab["aims"].append({"aim": str(_req(doc, aim, "aim", path)),
+        aims.append({"aim": str(_req(doc, aim, "aim", path)),
                                "indicator_id": None if ind is None else str(ind),
                                "target": aim.get("target"), "by": aim.get("by")})
+    return aims
 
+
+def _sessions(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `learning_sessions:` list (dates as YYYY-MM-DD)."""
     sessions = []
     for i, ls in enumerate(_list(doc, data, "learning_sessions")):
         path = f"learning_sessions[{i}]"
@@ -322,23 +404,32 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
             raise doc.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {_r(date)}")
         sessions.append({"name": str(_req(doc, ls, "name", path)), "date": date,
                          "wave_id": ls.get("wave")})
+    return sessions
 
+
+def _changes(doc: _Doc, data: dict[str, Any], translated: dict[str, dict[str, Any]]
+             ) -> list[dict[str, Any]]:
+    """The `change_package:` list; texts in other languages go in
+    `translated["change_ideas"]`."""
     changes = []
     for i, ch in enumerate(_list(doc, data, "change_package")):
         path = f"change_package[{i}]"
         if not isinstance(ch, dict):
             raise doc.fail(path, "each change idea must be a mapping (code, name, indicators)")
+        texts: dict[str, Any] = {}
+        change_id = _code(doc, _req(doc, ch, "code", path, (str, int)), f"{path}.code")
         changes.append({
-            "change_id": _code(doc, _req(doc, ch, "code", path, (str, int)), f"{path}.code"),
-            "name": str(_req(doc, ch, "name", path)),
-            "description": str(ch.get("description", "")),
-            "driver": str(ch.get("driver", "")),
+            "change_id": change_id,
+            "name": _texts(doc, ch, "name", path, texts, required=True),
+            "description": _texts(doc, ch, "description", path, texts),
+            "driver": _texts(doc, ch, "driver", path, texts),
             "source": "package",
             "team_id": None,
             "indicator_ids": [str(x) for x in ch.get("indicators", [])],
         })
-    return {"collaborative": collab, "indicators": indicators, "waves": waves, "teams": teams,
-            "learning_sessions": sessions, "change_ideas": changes}
+        if texts:
+            translated["change_ideas"][change_id] = texts
+    return changes
 
 
 def write_collaborative(conn: Connection, definition: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -149,12 +149,13 @@ def export_frame(engine: Engine, what: str, as_of: str | None = None) -> pd.Data
 
 def write_csv(frame: pd.DataFrame, out: TextIO | None = None) -> str | None:
     """Write a frame as CSV with every text cell neutralised; whole numbers print without `.0`."""
-    buffer = out or io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")  # a field with \r or \n is quoted
+    buffer = io.StringIO() if out is None else None
+    target: TextIO = out if out is not None else cast(io.StringIO, buffer)
+    writer = csv.writer(target, lineterminator="\r\n")  # a field with \r or \n is quoted
     writer.writerow([neutralise_cell(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
         writer.writerow([_fmt(v) for v in row])
-    return buffer.getvalue() if out is None else None
+    return buffer.getvalue() if buffer is not None else None
 
 
 def _fmt(value: Any) -> Any:
@@ -235,13 +236,13 @@ def dhis2_data_value_set(engine: Engine, mapping: Mapping, *, as_of: str | None 
     for op in ops.itertuples(index=False):
         rows = cur[cur["indicator_id"] == op.indicator_id]
         for rec in rows.itertuples(index=False):
-            number = getattr(rec, op.part)
+            number = getattr(rec, str(op.part))
             if number is None or number != number:
                 continue
             value: dict[str, Any] = {
                 "dataElement": op.data_element,
                 "period": str(rec.period).replace("-", ""),
-                "orgUnit": org_unit.get(rec.team_id, rec.team_id),
+                "orgUnit": org_unit.get(str(rec.team_id), str(rec.team_id)),
                 "value": str(int(number)) if float(number).is_integer() else str(number),
                 "storedBy": rec.author,
                 "comment": rec.reason or rec.comment or "",

@@ -124,8 +124,9 @@ def _read_csv(text: str, **options: Any) -> pd.DataFrame:
     naming the line."""
     delimiter = options.pop("sep", ",")
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, sep=delimiter, keep_default_na=False,
-                           **options)
+        frame: pd.DataFrame = pd.read_csv(io.StringIO(text), dtype=str, sep=delimiter,
+                                          keep_default_na=False, **options)
+        return frame
     except pd.errors.EmptyDataError as exc:
         raise _one(1, "", "empty-file", None, "the file is empty; export it again") from exc
     except (pd.errors.ParserError, csv.Error) as exc:
@@ -239,9 +240,9 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
                        "numerator, denominator; use `workbench template xlsx` to make the "
                        "workbook")
         if len(found) > 1:
-            names = " and ".join(repr(sheet.title) for sheet, _ in found[:2])
+            titles = " and ".join(repr(sheet.title) for sheet, _ in found[:2])
             raise _one(None, "", "several-data-sheets", None,
-                       f"the sheets {names} both have a data header; import one sheet at a "
+                       f"the sheets {titles} both have a data header; import one sheet at a "
                        "time: move the rows into one sheet or save each sheet as its own file")
         sheet, (row, names) = found[0]
         _duplicate_names(names, row)
@@ -261,7 +262,8 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     frame["comment"] = frame["comment"].map(restore_cell) if "comment" in frame else ""
     frame = frame[["row", *TIDY, "comment"]]
     keep = ~(frame[TIDY].isna().all(axis=1))
-    return frame[keep].reset_index(drop=True)
+    out: pd.DataFrame = frame[keep].reset_index(drop=True)
+    return out
 
 
 def _dhis2_values_json(text: str) -> pd.DataFrame:
@@ -397,7 +399,7 @@ def _from_kobo(text: str, mapping: Mapping) -> pd.DataFrame:
     by_name = {normalise_column(c): c for c in frame.columns}
     wanted = {**{k: v for k, v in mapping.kobo.items()},
               **{f"{r.indicator_id}|{r.part}": r.column for r in mapping.columns.itertuples()}}
-    missing = sorted({v for v in wanted.values() if v not in by_name})
+    missing = sorted({str(v) for v in wanted.values() if v not in by_name})
     if missing:
         raise _Failed(failures_frame([{
             "row": 1, "column": m, "reason": "missing-column", "value": None,

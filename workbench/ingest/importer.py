@@ -49,7 +49,14 @@ from workbench.errors import IngestError
 from workbench.ingest.checks import read_candidates
 from workbench.ingest.formats import FORMATS, KEY, detect_format
 from workbench.ingest.mapping import Mapping
-from workbench.store import current_user, utcnow, write_transaction
+from workbench.store import (
+    authorize,
+    current_user,
+    inserted_id,
+    record_write,
+    utcnow,
+    write_transaction,
+)
 from workbench.store import schema as s
 
 __all__ = ["FORMATS", "ImportResult", "detect_format", "read_candidates", "import_file",
@@ -79,7 +86,8 @@ class ImportResult:
         return asdict(self)
 
 
-def fetch_tuples(conn: Connection, sql: str, params: tuple = ()) -> list[tuple]:
+def fetch_tuples(conn: Connection, sql: str, params: tuple[Any, ...] = ()
+                 ) -> list[tuple[Any, ...]]:
     """Plain tuples straight from the DBAPI cursor (SQLAlchemy Rows are slow to frame in bulk).
 
     `sql` uses `?` placeholders; they become `%s` on drivers with that paramstyle.
@@ -89,7 +97,7 @@ def fetch_tuples(conn: Connection, sql: str, params: tuple = ()) -> list[tuple]:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
@@ -214,7 +222,10 @@ def import_file(engine: Engine, path: str | Path, *, fmt: str = "auto",
             file=str(path), failure_cases=failures)
     source = {"dhis2-json": "dhis2", "dhis2-csv": "dhis2", "kobo": "kobo"}.get(
         info["format"], "import")
-    author = author or current_user()
+    author = current_user(author)
+    if not dry_run:  # refused before anything is read under the lock (analyst or admin)
+        with engine.connect() as conn:
+            authorize(conn, author, "import")
     # the current values are read under the write lock: a correction saved while this import
     # runs is either seen here (kept_correction) or written after it (and so stays current)
     with (engine.begin() if dry_run
@@ -234,11 +245,13 @@ def import_file(engine: Engine, path: str | Path, *, fmt: str = "auto",
         summary = {k: v for k, v in result.to_dict().items()
                    if k in ("rows", "new", "revised", "unchanged", "blank", "ignored",
                             "kept_correction", "kept_corrections")}
-        batch_id = conn.execute(s.import_batches.insert().values(
+        batch_id = inserted_id(conn.execute(s.import_batches.insert().values(
             file_name=path.name, format=info["format"], sha256=info["sha256"], author=author,
-            created_at=utcnow(), summary=summary)).inserted_primary_key[0]
+            created_at=utcnow(), summary=summary)))
         result.batch_id = int(batch_id)
         changed = clean[status.isin(["new", "revised"]).values]
         _insert_revisions(conn, changed, source=source, author=author, batch_id=batch_id,
                           progress=progress)
+        record_write(conn, author, "import", "import_batches", batch_id,
+                     {"file": path.name, "format": info["format"], **summary})
     return result

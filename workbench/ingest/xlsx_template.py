@@ -30,7 +30,8 @@ STYLE_FILE = "data_entry_xlsx.yaml"
 def load_style(path: str | Path | None = None) -> dict[str, Any]:
     """The workbook look (templates/data_entry_xlsx.yaml)."""
     path = Path(path) if path else templates_dir() / STYLE_FILE
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    look: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return look
 
 
 def write_template(engine: Engine, team_id: str, out: str | Path, *, months: int = 12,

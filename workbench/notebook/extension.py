@@ -92,7 +92,7 @@ def engine() -> Engine:
 def connect(db: str | None = None) -> str:
     """Open database `db` (path or URL; None = $WORKBENCH_DB, then ./workbench.db),
     remember it, and return a line saying what it holds."""
-    from workbench.store import open_engine, read_teams, status_counts
+    from workbench.store import masked_url, open_engine, read_teams, status_counts
 
     new = open_engine(db)
     try:
@@ -104,7 +104,7 @@ def connect(db: str | None = None) -> str:
     if STATE.engine is not None:
         STATE.engine.dispose()
     STATE.engine = new
-    STATE.url = new.url.render_as_string(hide_password=True)
+    STATE.url = masked_url(new)
     teams = ", ".join(codes) if len(codes) <= 8 else f"{codes[0]} … {codes[-1]}"
     months = (f"{counts['months']} months ({counts['first_period']} to "
               f"{counts['last_period']})" if counts["months"] else "no data yet")

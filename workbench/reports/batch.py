@@ -83,7 +83,7 @@ from workbench.reports.kernel_pool import (
     kernel_manager_class,
     load_notebook,
 )
-from workbench.store.engine import as_engine, engine_url
+from workbench.store.engine import as_engine, engine_url, masked_url
 from workbench.store.versions import measurement_span
 
 __all__ = [
@@ -502,7 +502,7 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
     folder = Path(out_dir) / period
     folder.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(folder)
-    manifest.update(period=period, db=_redact(engine_url(sql)))
+    manifest.update(period=period, db=masked_url(sql))
     entries: dict[str, Any] = manifest["reports"].setdefault(name, {})
     results, todo = _skip_current(jobs, entries, folder, fmt, force)
     env = _collaborative_cache(sql, folder) if todo and "team_id" in (
@@ -623,15 +623,6 @@ def _skip_current(jobs: list[_Job], entries: dict[str, Any], folder: Path, fmt: 
         else:
             todo.append(job)
     return results, todo
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a path, not a URL
-        return url
 
 
 def _is_current(previous: dict[str, Any] | None, job: _Job, folder: Path, fmt: Format) -> bool:

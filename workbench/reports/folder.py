@@ -166,6 +166,7 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
     if manifest.get("cycle"):
         sections.append(_cycle_section(manifest["cycle"]))
     total = failed = interrupted = 0
+    report_word, notebook_word = _("report"), _("notebook")
     order = ["team_report", "site_visit_brief", "collaborative_summary"]
     for notebook, entries in sorted(manifest.get("reports", {}).items(), key=lambda item: (
             order.index(item[0]) if item[0] in order else len(order), item[0])):
@@ -185,8 +186,8 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
                 f"<td>{html.escape(str(team))}</td>"
                 f"<td>{html.escape(str(entry.get('team_name') or ''))}</td>"
                 f'<td class="status-{html.escape(status)}">{html.escape(shown)}</td>'
-                f"<td>{_link(paths.get('html'), _('report'))} "
-                f"{_link(paths.get('ipynb'), _('notebook'))}</td>"
+                f"<td>{_link(paths.get('html'), report_word)} "
+                f"{_link(paths.get('ipynb'), notebook_word)}</td>"
                 f"<td>{float(entry.get('seconds') or 0):.1f} s</td>"
                 f'<td class="error">{html.escape(str(error.get("summary", "")))}</td>'
                 "</tr>")
@@ -199,6 +200,7 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
             f"<h2>{html.escape(titles.get(notebook, notebook.replace('_', ' ').capitalize()))}"
             f"</h2>\n<table>\n<tr>{headers}</tr>\n" + "\n".join(rows) + "\n</table>")
     generated = _("{moment} UTC").format(moment=format_datetime(datetime.utcnow()))
+    generated_line = _("Generated {moment}.").format(moment=generated)
     counts = (ngettext("{total} report", "{total} reports", total).format(total=total) + ", "
               + ngettext("{failed} failed", "{failed} failed", failed).format(failed=failed))
     page = (
@@ -209,7 +211,7 @@ def write_index(folder: Path, manifest: dict[str, Any], *, title: str | None = N
         f'<p class="muted">{html.escape(counts)}'
         + (html.escape(", " + _("{n} not run (interrupted: run the command again)").format(
             n=interrupted)) if interrupted else "")
-        + f". {html.escape(_('Generated {moment}.').format(moment=generated))}</p>\n"
+        + f". {html.escape(generated_line)}</p>\n"
         + "\n".join(sections) + "\n</body>\n</html>\n")
     path = folder / INDEX_NAME
     atomic_write_text(path, page)

@@ -122,13 +122,20 @@ def ordinals(values: pd.Series) -> np.ndarray:
     return out
 
 
+def _period_index_from_ordinals(ordinals: np.ndarray, freq: str) -> pd.PeriodIndex:
+    """`PeriodIndex.from_ordinals` (pandas has it; its stubs do not yet)."""
+    index: pd.PeriodIndex = pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
+        ordinals, freq=freq)
+    return index
+
+
 def from_ordinals(values: Sequence[float] | np.ndarray | pd.Series) -> pd.Series:
     """Monthly Periods (NaT where NaN) from month numbers."""
     arr = np.asarray(values, dtype=float)
     result = pd.Series(pd.NaT, index=range(len(arr)), dtype="period[M]")
     ok = ~np.isnan(arr)
     if ok.any():
-        result[ok] = pd.PeriodIndex.from_ordinals(arr[ok].astype(np.int64), freq="M")
+        result[ok] = _period_index_from_ordinals(arr[ok].astype(np.int64), freq="M")
     return result
 
 
@@ -147,7 +154,7 @@ def teams_reporting_by_month(measurements: pd.DataFrame) -> pd.Series:
         reported = measurements[pd.to_numeric(measurements["value"], errors="coerce").notna()]
     months = pd.PeriodIndex(to_periods(reported["period"])).asi8  # integers group fast
     counts = reported["team_id"].groupby(months).nunique()
-    counts.index = pd.PeriodIndex.from_ordinals(counts.index.to_numpy(), freq="M")
+    counts.index = _period_index_from_ordinals(counts.index.to_numpy(), freq="M")
     return counts.sort_index().astype(int)
 
 
@@ -158,7 +165,8 @@ def reporting_period(measurements: pd.DataFrame, period: object = None) -> pd.Pe
         return as_period(period)
     if measurements is None or len(measurements) == 0:
         return None
-    return to_periods(measurements["period"]).max()
+    latest: pd.Period = to_periods(measurements["period"]).max()
+    return latest
 
 
 def reporting_month(measurements: pd.DataFrame) -> pd.Period | None:
@@ -172,14 +180,16 @@ def reporting_month(measurements: pd.DataFrame) -> pd.Period | None:
         return None
     counts = teams_reporting_by_month(measurements)
     if counts.empty:
-        return to_periods(measurements["period"]).max()
+        latest: pd.Period = to_periods(measurements["period"]).max()
+        return latest
     reported = measurements
     if "value" in measurements:
         reported = measurements[pd.to_numeric(measurements["value"], errors="coerce").notna()]
     most = counts[counts > reported["team_id"].nunique() / 2]
     if most.empty:
         most = counts[counts == counts.max()]
-    return most.index.max()
+    month: pd.Period = most.index.max()
+    return month
 
 
 def indicator_attributes(indicators: pd.DataFrame | None) -> pd.DataFrame:
@@ -194,7 +204,8 @@ def indicator_attributes(indicators: pd.DataFrame | None) -> pd.DataFrame:
             {"target": float, "multiplier": float})
     ind = indicators.copy()
     out = pd.DataFrame({"indicator_id": ind["indicator_id"].astype(object)})
-    out["target"] = pd.to_numeric(ind.get("target"), errors="coerce") if "target" in ind else np.nan
+    out["target"] = (pd.to_numeric(ind["target"], errors="coerce") if "target" in ind
+                     else np.nan)
     out["direction"] = (ind["direction"].fillna("increase").astype(object)
                         if "direction" in ind else "increase")
     out["kind"] = ind["kind"].fillna("proportion").astype(object) if "kind" in ind else "proportion"
@@ -304,7 +315,7 @@ def pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         known=("_known", "sum"),
     )
     out["pooled_denominator"] = out["pooled_denominator"].where(out["denominators"] > 0)
-    q = g["value"].quantile([0.25, 0.75]).unstack()
+    q = g["value"].quantile(np.array([0.25, 0.75])).unstack()
     out["q1"] = q[0.25]
     out["q3"] = q[0.75]
     out["iqr"] = out["q3"] - out["q1"]

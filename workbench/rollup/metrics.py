@@ -98,7 +98,8 @@ def indicator_summary(measurements: pd.DataFrame, indicators: pd.DataFrame,
     return out[SUMMARY_COLUMNS]
 
 
-def _teams_joined(teams: pd.DataFrame | None, months: np.ndarray) -> np.ndarray:
+def _teams_joined(teams: pd.DataFrame | None, months: np.ndarray
+                  ) -> pd.api.extensions.ExtensionArray:
     from workbench.rollup.base import team_attributes
 
     if teams is None or len(teams) == 0:

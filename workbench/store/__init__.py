@@ -7,6 +7,7 @@ from workbench.store.engine import (
     create_database,
     current_user,
     inserted_id,
+    masked_url,
     open_engine,
     resolve_url,
     utcnow,
@@ -61,7 +62,8 @@ from workbench.store.users import (
 
 __all__ = [
     "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
-    "connect", "create_database", "open_engine", "resolve_url", "current_user", "utcnow",
+    "connect", "create_database", "masked_url", "open_engine", "resolve_url", "current_user",
+    "utcnow",
     "inserted_id",
     "write_transaction",
     "add_revisions", "read_calendar", "current_revisions", "latest_revision_id",

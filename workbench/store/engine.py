@@ -50,6 +50,7 @@ __all__ = [
     "open_engine",
     "as_engine",
     "engine_url",
+    "masked_url",
     "create_database",
     "connect",
     "current_user",
@@ -125,12 +126,30 @@ def _one_line(error: object) -> str:
     return text if text.endswith(("?", "!")) else text.rstrip(".") + "."
 
 
-def _safe(url: str) -> str:
-    """The URL as shown to users: a password is masked."""
+def masked_url(url: str | URL | Engine) -> str:
+    """A database URL as it may be shown or stored (messages, `serve` output, a report
+    folder's manifest.json): the password masked as `***`. The one function for it; a path or
+    text that is not a URL is returned as it is."""
+    if isinstance(url, Engine):
+        url = url.url
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+        parsed = url if isinstance(url, URL) else make_url(url)
+        return parsed.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # not parsable: mask what looks like user:password@
+        return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", str(url))
+
+
+def _parse(url: str) -> URL:
+    """`make_url`, with a URL it cannot read refused in one line (password masked)."""
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(f"cannot use database URL {masked_url(url)!r}: {exc}. Give a file path "
+                         "or a URL such as sqlite:///workbench.db or "
+                         "postgresql://user@host:5432/dbname.") from exc
+
+
+_safe = masked_url  # the name inside this package
 
 
 def _postgres_driver(parsed: URL) -> URL:
@@ -150,8 +169,8 @@ def _engine(url: str) -> Engine:
         engine = create_engine(parsed, future=True)
     except (ArgumentError, SQLAlchemyError, ValueError, ImportError) as exc:
         raise StoreError(
-            f"cannot use database URL {url!r}: {exc}. Give a file path or a URL such as "
-            "sqlite:///workbench.db or postgresql://user@host/dbname."
+            f"cannot use database URL {masked_url(url)!r}: {exc}. Give a file path or a URL "
+            "such as sqlite:///workbench.db or postgresql://user@host/dbname."
         ) from exc
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -165,7 +184,7 @@ def create_database(db: str | None) -> Engine:
     revision (an older one is refused with the `workbench upgrade` line, like `open_engine`).
     """
     url = resolve_url(db)
-    parsed = make_url(url)
+    parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         parent = Path(parsed.database).parent
         if not parent.is_dir():
@@ -203,7 +222,7 @@ def _create_schema(conn: Connection) -> None:
 def _existing_engine(db: str | None) -> tuple[str, Engine]:
     """The URL and an engine of a database that exists (a SQLite file must be there)."""
     url = resolve_url(db)
-    parsed = make_url(url)
+    parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
         if path and parsed.query.get("uri") == "true" and path.startswith("file:"):
@@ -238,7 +257,7 @@ def database_revision(conn: Connection, url: str) -> str:
 def _pre_alembic_revision(conn: Connection, url: str) -> str:
     if not inspect(conn).has_table("schema_info"):
         raise StoreError(
-            f"{url} is not a workbench database (no schema_info table). "
+            f"{masked_url(url)} is not a workbench database (no schema_info table). "
             "Point --db at a database made by `workbench init` or `workbench demo`."
         )
     version = conn.execute(select(schema_info.c.version)).scalar()

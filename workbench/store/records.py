@@ -1,4 +1,8 @@
-"""Reading the collaborative's other records as pandas frames."""
+"""Reading the collaborative's other records as pandas frames.
+
+Indicators and change ideas come in the reader's language (`workbench.i18n`): their texts
+are replaced by the translations the collaborative's definition gives
+(`settings.translations`), the English text where it gives none."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any, cast
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, select
 
+from workbench import i18n
 from workbench.errors import NotFoundError
 from workbench.store import schema as s
 from workbench.store.measurements import _conn
@@ -55,9 +60,27 @@ def read_teams(bind: Engine | Connection, **equals: Any) -> pd.DataFrame:
     return read_table(bind, s.teams, order_by="team_id", **equals)
 
 
+def _translated(bind: Engine | Connection, frame: pd.DataFrame, table: str,
+                key: str) -> pd.DataFrame:
+    """`frame` with its texts in the current language (none to read in English)."""
+    if i18n.current_language() == i18n.SOURCE_LANGUAGE or frame.empty:
+        return frame
+    with _conn(bind) as conn:
+        row = conn.execute(select(s.collaborative.c.settings)).first()
+    translations = ((row[0] or {}).get("translations") or {}).get(table) if row else None
+    if not translations:
+        return frame
+    records = i18n.localized_records(cast("list[dict[str, Any]]", frame.to_dict("records")),
+                                     translations, key,
+                                     [c for c in frame.columns if c != key])
+    return pd.DataFrame(records, columns=frame.columns, index=frame.index).astype(
+        frame.dtypes.to_dict())
+
+
 def read_indicators(bind: Engine | Connection) -> pd.DataFrame:
-    """Indicators in display order."""
-    return read_table(bind, s.indicators, order_by="sort_order,indicator_id")
+    """Indicators in display order (names and definitions in the reader's language)."""
+    frame = read_table(bind, s.indicators, order_by="sort_order,indicator_id")
+    return _translated(bind, frame, "indicators", "indicator_id")
 
 
 def read_waves(bind: Engine | Connection) -> pd.DataFrame:
@@ -65,7 +88,9 @@ def read_waves(bind: Engine | Connection) -> pd.DataFrame:
 
 
 def read_change_ideas(bind: Engine | Connection) -> pd.DataFrame:
-    return read_table(bind, s.change_ideas, order_by="change_id")
+    """The change package and the teams' innovations (texts in the reader's language)."""
+    frame = read_table(bind, s.change_ideas, order_by="change_id")
+    return _translated(bind, frame, "change_ideas", "change_id")
 
 
 def read_pdsa_cycles(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
