@@ -185,12 +185,19 @@ def dask_seconds(db: str, period: str, teams: list[str], out: Path) -> dict[int,
 
 
 def per_report_cpu(db: str, period: str, teams: list[str], out: Path) -> float:
-    """CPU seconds per team report (this process and its kernel), 1 worker, kernel start
-    excluded (one warm-up report first)."""
-    reports(db, period, teams[:1], out / "warm", 1)
+    """CPU seconds per team report (this process and its kernel), 1 worker: the difference
+    between a batch of all `teams` and one of a third of them, over the difference in
+    reports, so that what a batch does once (kernel start, fingerprints, the collaborative
+    figures: costs that grow with the collaborative but are shared by all its reports) cancels
+    out."""
+    few = teams[: max(1, len(teams) // 3)]
     cpu = _cpu()
-    reports(db, period, teams, out / "cpu", 1)
-    return (_cpu() - cpu) / len(teams)
+    reports(db, period, few, out / "few", 1)
+    few_cpu = _cpu() - cpu
+    cpu = _cpu()
+    reports(db, period, teams, out / "all", 1)
+    all_cpu = _cpu() - cpu
+    return (all_cpu - few_cpu) / (len(teams) - len(few))
 
 
 # -- the run -----------------------------------------------------------------------------------

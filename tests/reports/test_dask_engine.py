@@ -4,6 +4,7 @@ pool; and the refusal of a SQLite file when workers are on other hosts."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,7 +105,7 @@ def test_the_shipped_team_report_runs_on_dask_workers_against_postgresql(
                          progress=False, executor=cluster)
     assert [r.status for r in result.results] == ["ok"], result.results[0].error_summary
     page = (tmp_path / PERIOD / "T01.html").read_text(encoding="utf-8")
-    assert "Births receiving AMTSL</td><td>85.3%</td>" in page  # the demo's T01 in October
+    assert re.search(r"Births receiving AMTSL</td><td[^>]*>85\.3%</td>", page)  # T01, Oct
 
 
 @pytest.mark.parametrize(("workers", "here", "remote"), [

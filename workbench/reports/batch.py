@@ -35,8 +35,10 @@
   the workbench library, the parameters, and the data the report reads (the team's rows in
   every table, and the collaborative-wide measurements up to the period, because a team report
   compares with the collaborative). A report whose fingerprint is in the manifest as `ok`, with
-  its files present, is skipped; `force=True` redoes it. The manifest is written after every
-  report, so a batch killed half-way resumes where it stopped.
+  its files present, is skipped; `force=True` redoes it. The manifest is written after the
+  first report, then after every report (at most every `MANIFEST_EVERY` seconds past
+  `MANIFEST_SMALL` reports) and at the end, so a batch killed half-way resumes where it
+  stopped.
 """
 
 from __future__ import annotations
@@ -106,6 +108,13 @@ NOTEBOOKS: dict[str, str] = {
 #: The template embeds BokehJS once, so notebooks must not (see `workbench.charts`).
 KERNEL_ENV = {"WORKBENCH_BOKEHJS": "template"}
 Status = Literal["ok", "failed", "skipped", "interrupted"]
+#: Seconds between two writes of the manifest and index during a large batch (and after the
+#: first and the last report): rewriting them after every report costs O(reports) each time,
+#: so O(reports²) a batch (minutes at 2,000 teams). A large batch killed with SIGKILL redoes at
+#: most this many seconds of reports; Ctrl-C records every finished report. A folder of up
+#: to MANIFEST_SMALL reports of the notebook is written after every report.
+MANIFEST_EVERY = 2.0
+MANIFEST_SMALL = 200
 #: The kernel's environment variable naming the batch's collaborative figures.
 CACHE_ENV = "WORKBENCH_COLLABORATIVE_CACHE"
 
@@ -511,11 +520,15 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
     try:
         results_in = (_execute(spec, todo, workers) if executor is None
                       else executor.run(spec, todo))
-        for result in results_in:
+        written = 0.0  # when the manifest was last written (see MANIFEST_EVERY)
+        for n, result in enumerate(results_in, start=1):
             results[result.key] = result
             entries[result.key] = result.manifest_entry()
-            manifest_path = write_manifest(folder, manifest)
-            index_path = write_index(folder, manifest)
+            if (n == len(todo) or len(entries) <= MANIFEST_SMALL
+                    or time.monotonic() - written >= MANIFEST_EVERY):
+                manifest_path = write_manifest(folder, manifest)
+                index_path = write_index(folder, manifest)
+                written = time.monotonic()
             bar.update(1)
             if result.status == "failed":
                 bar.set_postfix(failed=sum(r.status == "failed" for r in results.values()))

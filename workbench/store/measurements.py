@@ -42,12 +42,21 @@ __all__ = [
 TIDY_COLUMNS = ["team_id", "indicator_id", "period", "numerator", "denominator", "value"]
 
 
-def _latest_ids(as_of: dt.datetime | None):  # type: ignore[no-untyped-def]
+def _latest_ids(as_of: dt.datetime | None,  # type: ignore[no-untyped-def]
+                team_ids: Sequence[str] | None = None,
+                indicator_ids: Sequence[str] | None = None):
+    """The latest revision id of every key; only the keys of `team_ids` / `indicator_ids`
+    when given (filtered inside the grouping, so one team's read does not group the whole
+    table: its cost does not grow with the number of teams)."""
     query = select(func.max(mr.c.revision_id).label("revision_id")).group_by(
         mr.c.team_id, mr.c.indicator_id, mr.c.period
     )
     if as_of is not None:
         query = query.where(mr.c.created_at <= _naive_utc(as_of))
+    if team_ids is not None:
+        query = query.where(mr.c.team_id.in_(list(team_ids)))
+    if indicator_ids is not None:
+        query = query.where(mr.c.indicator_id.in_(list(indicator_ids)))
     return query.subquery()
 
 
@@ -72,7 +81,8 @@ def current_revisions(
 def _current(bind: Engine | Connection, columns: list[Any], as_of: dt.datetime | str | None,
              team_ids: Sequence[str] | None, indicator_ids: Sequence[str] | None
              ) -> pd.DataFrame:
-    latest = _latest_ids(_naive_utc(as_of) if as_of is not None else None)
+    latest = _latest_ids(_naive_utc(as_of) if as_of is not None else None, team_ids,
+                         indicator_ids)
     query = select(*columns).join(latest, mr.c.revision_id == latest.c.revision_id)
     if team_ids is not None:
         query = query.where(mr.c.team_id.in_(list(team_ids)))
