@@ -83,7 +83,7 @@ from workbench.reports.kernel_pool import (
     kernel_manager_class,
     load_notebook,
 )
-from workbench.store.engine import as_engine, engine_url, masked_url
+from workbench.store.engine import as_engine, engine_url, masked_url, password_env
 from workbench.store.versions import measurement_span
 
 __all__ = [
@@ -340,6 +340,7 @@ def _execute_papermill(spec: _BatchSpec, job: _Job, folder: Path) -> NotebookRun
     from papermill.exceptions import PapermillExecutionError
 
     started = time.perf_counter()
+    os.environ.update(dict(spec.env))  # the fresh kernel inherits them (the same in a batch)
     fd, tmp = tempfile.mkstemp(prefix=f".{job.stem}.", suffix=".ipynb", dir=folder)
     os.close(fd)
     try:
@@ -507,6 +508,7 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
     results, todo = _skip_current(jobs, entries, folder, fmt, force)
     env = _collaborative_cache(sql, folder) if todo and "team_id" in (
         jobs[0].parameters if jobs else {}) else {}
+    env.update(password_env(sql))
     spec = _BatchSpec(notebook_path=str(notebook_path), name=name,
                       title=_(NOTEBOOKS[name]) if name in NOTEBOOKS
                       else name.replace("_", " ").capitalize(),
@@ -595,7 +597,9 @@ def _plan_jobs(sql: Engine, period: str, notebook_path: Path, name: str,
     """One job per selected team (or one for the whole collaborative), with the parameters
     the notebook declares and the fingerprint of its inputs."""
     declared = _notebook_parameters(notebook_path)
-    values = {"period": period, "db_url": engine_url(sql),  # the kernels open the same db
+    # the kernels open the same database; the URL a notebook keeps shows its password masked
+    # (the kernels get it from the environment: `store.password_env`)
+    values = {"period": period, "db_url": masked_url(sql),
               "visit_date": visit_date or default_visit_date(period), "lang": language}
     base = {k: v for k, v in values.items() if k in declared}
     selected: list[tuple[str | None, str | None]] = (

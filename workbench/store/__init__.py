@@ -9,6 +9,7 @@ from workbench.store.engine import (
     inserted_id,
     masked_url,
     open_engine,
+    password_env,
     resolve_url,
     utcnow,
     write_transaction,
@@ -62,7 +63,8 @@ from workbench.store.users import (
 
 __all__ = [
     "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
-    "connect", "create_database", "masked_url", "open_engine", "resolve_url", "current_user",
+    "connect", "create_database", "masked_url", "open_engine", "password_env", "resolve_url",
+    "current_user",
     "utcnow",
     "inserted_id",
     "write_transaction",

@@ -47,6 +47,8 @@ from workbench.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata, sc
 __all__ = [
     "DEFAULT_DB",
     "resolve_url",
+    "password_env",
+    "DB_PASSWORD_ENV",
     "open_engine",
     "as_engine",
     "engine_url",
@@ -101,15 +103,46 @@ def current_user(explicit: str | None = None) -> str:
         return "unknown"
 
 
+#: The environment variable that carries a database password to a child process (a report
+#: kernel) whose URL was given masked (`masked_url`), so the URL a notebook stores in its
+#: parameters never holds the password.
+DB_PASSWORD_ENV = "WORKBENCH_DB_PASSWORD"
+
+
+def password_env(url: str | URL | Engine) -> dict[str, str]:
+    """The environment a child process needs to open `masked_url(url)`: the password, if any."""
+    if isinstance(url, Engine):
+        url = url.url
+    try:
+        parsed = url if isinstance(url, URL) else make_url(url)
+    except (ArgumentError, ValueError):
+        return {}
+    return {DB_PASSWORD_ENV: parsed.password} if parsed.password else {}
+
+
 def resolve_url(db: str | None) -> str:
     """A SQLAlchemy URL from `--db`: a URL, or a plain file path (made absolute).
 
-    Default: `WORKBENCH_DB`, then `./workbench.db`.
+    Default: `WORKBENCH_DB`, then `./workbench.db`. A URL whose password is masked (`***`,
+    as `masked_url` shows it) gets the password from `WORKBENCH_DB_PASSWORD` when that is set.
     """
     db = db or os.environ.get("WORKBENCH_DB") or DEFAULT_DB
     if "://" in db:
-        return db
+        return _unmasked(db)
     return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def _unmasked(db: str) -> str:
+    secret = os.environ.get(DB_PASSWORD_ENV)
+    if not secret or "***" not in db:
+        return db
+    try:
+        parsed = make_url(db)
+    except (ArgumentError, ValueError):
+        return db
+    if parsed.password != "***":
+        return db
+    return parsed.set(password=secret).render_as_string(hide_password=False)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
