@@ -74,3 +74,20 @@ def test_an_import_needs_an_analyst_and_is_in_the_audit_log(empty_db, tmp_path):
     log = json.loads(run("audit", "--db", empty_db, "--user", "ana", "--json").output)
     assert [(r["action"], r["table_name"], r["details"]["new"]) for r in log] == [
         ("import", "import_batches", 1)]
+
+
+def test_a_validation_run_needs_a_validator_analyst_or_admin_and_is_audited(empty_db):
+    run("users", "add", "root", "--role", "admin", "--db", empty_db)
+    run("users", "add", "tom", "--role", "team_member", "--teams", "T01", "--db", empty_db,
+        "--user", "root")
+    run("users", "add", "vera", "--role", "validator", "--db", empty_db, "--user", "root")
+    refused = run("validate", "--db", empty_db, "--user", "tom")
+    assert refused.exit_code == 1
+    assert refused.output.splitlines()[-1] == (
+        "Error: tom is a team member for T01; running data validation needs a validator, an "
+        "analyst, or an admin")
+    assert json.loads(run("audit", "--db", empty_db, "--user", "tom", "--json").output) == []
+    done = run("validate", "--db", empty_db, "--user", "vera")
+    assert done.exit_code == 0, done.output
+    log = json.loads(run("audit", "--db", empty_db, "--user", "vera", "--json").output)
+    assert [(r["action"], r["table_name"]) for r in log] == [("validate", "flags")]

@@ -126,8 +126,9 @@ def template_xlsx(db: str | None, team_id: str, months: int, period: str | None,
 @click.command()
 @db_option
 @period_option
+@user_option
 @json_option
-def validate(db: str | None, period: str | None, as_json: bool) -> None:
+def validate(db: str | None, period: str | None, user: str | None, as_json: bool) -> None:
     """Run every data-quality rule and store the flags (re-running is safe).
 
     --period is the reporting month validated (default: the latest month with data).
@@ -140,7 +141,7 @@ def validate(db: str | None, period: str | None, as_json: bool) -> None:
     from workbench.validate.run import run_validation
 
     engine = open_engine(db)
-    summary = run_validation(engine, period)
+    summary = run_validation(engine, period, acting=user)
     truth = read_injections(engine)
     if len(truth):  # a demo database: how well the rules find its injected problems
         summary["quality"] = detection_quality(read_flags(engine), truth)

@@ -65,6 +65,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "visit": ("recording a coaching visit to {team}", ("coach", "admin")),
     "flag_review": ("reviewing data flags", ("validator", "admin")),
     "import": ("importing data", ("analyst", "admin")),
+    "validate": ("running data validation", ("validator", "analyst", "admin")),
     "report": ("writing reports", ("analyst", "admin")),
     "learning_session": ("running a learning session", ("facilitator", "admin")),
     "change_package": ("saving a change package version", ("facilitator", "analyst", "admin")),

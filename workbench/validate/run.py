@@ -29,6 +29,8 @@ from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from workbench.model import Calendar, merged_settings, require_in_calendar
 from workbench.store import (
+    authorize,
+    current_user,
     read_calendar,
     read_change_ideas,
     read_collaborative,
@@ -36,6 +38,7 @@ from workbench.store import (
     read_pdsa_cycles,
     read_recounts,
     read_teams,
+    record_write,
     utcnow,
 )
 from workbench.store import schema as s
@@ -292,7 +295,8 @@ def _clear(conn: Connection, gone: pd.DataFrame, why: pd.Series, writes: _Writes
 
 
 def run_validation(engine: Engine, period: str | None = None, *,
-                   rules: list[str] | None = None, user: str = "validator") -> dict[str, Any]:
+                   rules: list[str] | None = None, user: str = "validator",
+                   acting: str | None = None) -> dict[str, Any]:
     """Run the rules and store flags idempotently in one transaction; returns a summary.
 
     Summary keys: period, found (per rule), new, reopened, cleared, updated, open (total
@@ -303,8 +307,15 @@ def run_validation(engine: Engine, period: str | None = None, *,
     by fingerprint in one merge; only new and changed flags are turned into records, and every
     write is one executemany. Open flags that no longer apply are cleared with an event saying
     why: the rule no longer fires, or the flag's month is outside the calendar.
+
+    `user` is the name flag events are recorded under (the rules: "validator"); `acting` is
+    who runs it (`store.current_user`): a validator, analyst or admin once users are defined
+    (`PermissionDenied` otherwise, nothing written); the run is in the audit log.
     """
     now = utcnow()
+    who = current_user(acting)
+    with engine.connect() as conn:  # refused before anything is read
+        authorize(conn, who, "validate")
     with engine.begin() as conn:
         calendar = read_calendar(conn)
         if period is not None:
@@ -319,6 +330,8 @@ def run_validation(engine: Engine, period: str | None = None, *,
         open_total = conn.execute(select(func.count()).select_from(s.flags).where(
             s.flags.c.status == "open")).scalar_one()
         vt = verification_table(ctx.recounts, _reported(ctx), ctx.settings["verification_band"])
+        record_write(conn, who, "validate", "flags", None,
+                     {"period": str(ctx.period), **writes.counts, "open": int(open_total)})
     by_rule = found["rule_code"].value_counts().to_dict() if len(found) else {}
     return {"period": ctx.period, "found": {k: int(v) for k, v in sorted(by_rule.items())},
             **writes.counts, "open": int(open_total), "verification": verification_rates(vt)}
