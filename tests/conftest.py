@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,27 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("WORKBENCH_TEST_PG is not set: no PostgreSQL server for this run")
     return url
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> Iterator[str]:
+    """A URL of a new, uniquely named database on the test server, dropped afterwards (the one
+    way tests make a PostgreSQL database of their own)."""
+    import uuid
+
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    server = make_url(postgres_url)
+    admin = psycopg2.connect(host=server.host, port=server.port, user=server.username,
+                             password=server.password, dbname=server.database or "postgres")
+    admin.autocommit = True
+    name = f"wb_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

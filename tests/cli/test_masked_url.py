@@ -81,38 +81,26 @@ def test_a_masked_url_opens_with_the_password_from_the_environment(monkeypatch):
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_a_report_batch_keeps_no_password_in_its_notebooks_or_manifest(postgres_url, tmp_path):
-    import psycopg2
+def test_a_report_batch_keeps_no_password_in_its_notebooks_or_manifest(pg_url, tmp_path):
     from sqlalchemy.engine import make_url
 
-    server = make_url(postgres_url)
-    name = f"inputs_report_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(host=server.host, port=server.port, user=server.username,
-                             password=server.password, dbname=server.database or "postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    try:  # trust authentication: the password is in the URL only to be hidden
-        url = server.set(database=name, password="s3cret").render_as_string(hide_password=False)
-        runner = CliRunner()
-        assert runner.invoke(main, ["init", "--db", url, "--config", str(TEMPLATE)]).exit_code == 0
-        data = tmp_path / "month.csv"
-        data.write_text("team_id,indicator_id,period,numerator,denominator\n"
-                        "T01,AMTSL,2024-01,40,50\n", encoding="utf-8")
-        assert runner.invoke(main, ["import", str(data), "--db", url]).exit_code == 0
-        out = tmp_path / "reports"
-        result = runner.invoke(main, ["report", "--db", url, "--period", "2024-01", "--teams",
-                                      "T01", "--format", "both", "--out", str(out),
-                                      "--workers", "1", "--no-progress"])
-        assert result.exit_code == 0, result.output
-        written = [p for p in (out / "2024-01").rglob("*") if p.is_file()]
-        assert any(p.suffix == ".ipynb" for p in written)
-        assert any(p.name == "manifest.json" for p in written)
-        for path in written:
-            assert b"s3cret" not in path.read_bytes(), path.name
-        notebook = next(p for p in written if p.suffix == ".ipynb").read_text(encoding="utf-8")
-        assert f"{server.username}:***@" in notebook  # the kernel opened the masked URL
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    server = make_url(pg_url)  # trust authentication: the password is there only to be hidden
+    url = server.set(password="s3cret").render_as_string(hide_password=False)
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--db", url, "--config", str(TEMPLATE)]).exit_code == 0
+    data = tmp_path / "month.csv"
+    data.write_text("team_id,indicator_id,period,numerator,denominator\n"
+                    "T01,AMTSL,2024-01,40,50\n", encoding="utf-8")
+    assert runner.invoke(main, ["import", str(data), "--db", url]).exit_code == 0
+    out = tmp_path / "reports"
+    result = runner.invoke(main, ["report", "--db", url, "--period", "2024-01", "--teams",
+                                  "T01", "--format", "both", "--out", str(out),
+                                  "--workers", "1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    written = [p for p in (out / "2024-01").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".ipynb" for p in written)
+    assert any(p.name == "manifest.json" for p in written)
+    for path in written:
+        assert b"s3cret" not in path.read_bytes(), path.name
+    notebook = next(p for p in written if p.suffix == ".ipynb").read_text(encoding="utf-8")
+    assert f"{server.username}:***@" in notebook  # the kernel opened the masked URL

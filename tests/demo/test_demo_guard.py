@@ -7,8 +7,6 @@ from __future__ import annotations
 import gzip
 import shutil
 import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -135,26 +133,6 @@ def test_make_demo_writes_its_own_demo_db() -> None:
 
 
 # --------------------------------------------------------------------------- PostgreSQL
-
-@pytest.fixture
-def pg_url(postgres_url: str) -> Iterator[str]:
-    """A URL of a new, uniquely named database on the test server (dropped afterwards)."""
-    import psycopg2
-
-    server = make_url(postgres_url)
-    admin = psycopg2.connect(host=server.host, port=server.port, user=server.username,
-                             password=server.password, dbname=server.database or "postgres")
-    admin.autocommit = True
-    name = f"wb_guard_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
 
 @pytest.mark.postgres
 def test_on_postgresql_the_demo_never_drops_a_collaborative_made_by_init(pg_url: str) -> None:

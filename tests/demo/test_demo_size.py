@@ -5,14 +5,12 @@ size stays the embedded demo (tests/demo/test_demo.py pins it). On SQLite and (m
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from workbench.cli import main
 from workbench.demo import DEFAULT_SIZE, DemoSize, build_demo, read_injections
@@ -152,26 +150,6 @@ def test_library_refuses_a_size_with_config_error(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- PostgreSQL
-
-@pytest.fixture
-def pg_url(postgres_url: str) -> Iterator[str]:
-    """A URL of a new, uniquely named database on the test server (dropped afterwards)."""
-    import psycopg2
-
-    server = make_url(postgres_url)
-    admin = psycopg2.connect(host=server.host, port=server.port, user=server.username,
-                             password=server.password, dbname=server.database or "postgres")
-    admin.autocommit = True
-    name = f"wb_scale_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
 
 @pytest.mark.postgres
 def test_on_postgresql_a_larger_demo_holds_the_same_data_as_on_sqlite(

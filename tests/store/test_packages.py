@@ -5,12 +5,9 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from workbench.errors import NotFoundError, ValidationFailed
 from workbench.ingest.collaborative import init_collaborative
@@ -102,29 +99,9 @@ def test_a_wave_joins_with_a_version_and_unknown_ones_are_named(demo_db: str):
         join_wave(engine, "W9", 1)
 
 
-@pytest.fixture
-def pg_db(postgres_url: str) -> Iterator[str]:
-    """A new database named for this package's tests on the test server, dropped after."""
-    import psycopg2
-
-    name = f"learning_{uuid.uuid4().hex[:10]}"
-    parsed = make_url(postgres_url)
-    admin = psycopg2.connect(host=parsed.host, port=parsed.port, user=parsed.username,
-                             password=parsed.password, dbname=parsed.database or "postgres")
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
 @pytest.mark.postgres
-def test_versions_on_postgresql(pg_db: str):
-    engine = init_collaborative(pg_db, TEMPLATE)
+def test_versions_on_postgresql(pg_url: str):
+    engine = init_collaborative(pg_url, TEMPLATE)
     assert read_package_versions(engine)[["label", "changes"]].values.tolist() == [["v1", 1]]
     number = save_package_version(engine, [
         {"change_id": "C01", "action": "keep", "guidance": "g", "provenance": {"teams": []}}],
