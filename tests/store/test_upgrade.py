@@ -13,8 +13,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -404,21 +402,6 @@ def test_a_created_database_is_what_the_migrations_make(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- PostgreSQL
-
-@pytest.fixture
-def pg_url(postgres_url: str) -> Iterator[str]:
-    """A new, uniquely named database on the test server (dropped afterwards)."""
-    name = f"wb_upgrade_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(_driver(postgres_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 def _driver(url: str) -> str:
     parsed = make_url(url)

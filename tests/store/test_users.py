@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from workbench.errors import NotFoundError, PermissionDenied, ValidationFailed
 from workbench.store import (
@@ -102,27 +99,11 @@ def test_audit_filters_by_user_and_day(empty_db):
         read_audit(engine, since="yesterday")
 
 
-@pytest.fixture
-def pg_users_db(postgres_url):
-    """A new database on the test server, named users_… (dropped afterwards)."""
-    name = f"users_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(postgres_url).set(drivername="postgresql+psycopg2"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.mark.postgres
-def test_users_roles_and_audit_on_postgresql(pg_users_db):
+def test_users_roles_and_audit_on_postgresql(pg_url):
     from workbench.ingest.collaborative import init_collaborative
 
-    engine = init_collaborative(pg_users_db, TEMPLATE)
+    engine = init_collaborative(pg_url, TEMPLATE)
     add_user(engine, "root", ["admin"])
     add_user(engine, "amina", ["coach"], teams=["T01"], acting="root")
     assert get_user(engine, "amina").teams == ("T01",)
