@@ -23,7 +23,7 @@ from workbench.i18n import normalize_language
 from workbench.model import is_period, parse_period, period_problem
 
 __all__ = ["AppContext", "parse_query", "view_query", "app_context", "request_query_string",
-           "in_voila"]
+           "in_voila", "user_name_problem"]
 
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
@@ -77,6 +77,14 @@ class AppContext:
                             f"pick one from the list instead.")
             changes[key] = None
         return replace(self, problems=tuple(problems), **changes)
+
+
+def user_name_problem(name: str) -> str | None:
+    """Why `name` cannot be the name saves go under (None when it can): the rule of `?user=`
+    and of the name a person types on an app page."""
+    if _USER.match(name.strip()):
+        return None
+    return "a name is 1 to 80 letters, digits, spaces or . @ ' -"
 
 
 def parse_query(query: str | None) -> AppContext:
