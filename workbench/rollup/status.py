@@ -42,7 +42,7 @@ from workbench.rollup.base import (
     prepare,
     team_attributes,
 )
-from workbench.rollup.series import MIN_PHASE_POINTS, team_charts
+from workbench.rollup.series import MIN_PHASE_POINTS, TeamCharts, team_charts
 
 __all__ = [
     "MIN_SIGNAL_POINTS",
@@ -50,6 +50,7 @@ __all__ = [
     "SIGNAL_COLUMNS",
     "SIGNAL_LEGEND",
     "chart_signals",
+    "chart_signals_of",
     "signal_label",
     "signal_legend",
     "signal_status",
@@ -207,6 +208,12 @@ def chart_signals(measurements: pd.DataFrame, indicators: pd.DataFrame, *,
     (`team_charts` of the measurements, PDSA cycles, change ideas and data flags)."""
     charts = team_charts(measurements, indicators, cycles, change_ideas, period=period,
                          flags=flags)
+    return chart_signals_of(charts, indicators)
+
+
+def chart_signals_of(charts: TeamCharts, indicators: pd.DataFrame) -> pd.DataFrame:
+    """`signal_status` of charts already assembled (`team_charts`); `chart_signals` is this
+    of the charts it assembles."""
     if charts.spc.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in SIGNAL_COLUMNS})
     return signal_status(charts.spc, indicators)
