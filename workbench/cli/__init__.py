@@ -97,6 +97,7 @@ def _register() -> None:
         report_cmd,
         rollup_cmd,
         serve_cmd,
+        snapshot_cmd,
         spc_cmd,
         upgrade_cmd,
         users_cmd,
@@ -121,6 +122,7 @@ def _register() -> None:
         users_cmd.users,
         audit_cmd.audit,
         hub_cmd.hub,
+        snapshot_cmd.snapshot,
     ):
         main.add_command(command)
 
