@@ -121,7 +121,11 @@ def test_clean_entries_are_plausible_and_entered_3_to_20_days_after_the_month(
 
 @pytest.mark.parametrize("kind", list(INJECTION_COUNTS))
 def test_each_injected_kind_is_recorded(injections: pd.DataFrame, kind: str) -> None:
-    assert (injections["kind"] == kind).sum() == INJECTION_COUNTS[kind]
+    launch = injections[injections["team_id"] <= "T24"]
+    spread = injections[injections["team_id"] > "T24"]
+    assert (launch["kind"] == kind).sum() == INJECTION_COUNTS[kind]
+    # the spread wave's data in proportion: 24 teams x 11 months against the launch's 504
+    assert (spread["kind"] == kind).sum() == {5: 3, 3: 2}[INJECTION_COUNTS[kind]]
 
 
 def test_injected_keys_do_not_overlap(injections: pd.DataFrame) -> None:
@@ -190,7 +194,7 @@ def test_zero_denominators_and_dropped_digits_are_in_the_data(injections, curren
         assert value["denominator"] == 0 and value["numerator"] > 0
         assert np.isnan(value["value"])
     dropped = injections.query("kind == 'dropped_digit'")
-    assert len(dropped) == 3
+    assert len(dropped) == 3 + 2  # the launch teams', the spread wave's
     for row in dropped.itertuples():
         value = current.loc[(row.team_id, row.indicator_id, row.period)]
         assert value["numerator"] == row.detail["true_value"] // 10 == row.detail["value"]

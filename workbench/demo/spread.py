@@ -8,9 +8,11 @@ definition lists them); their PDSA ramps, monthly data and visits only once the 
 meeting has recorded the refined package (`grow(package)`), because they test that package:
 its changes with the best evidence first, in shorter ramps, adopted more often and to a little
 more effect (the guidance now says what teams learned) — so, from a baseline like the first
-wave's, they improve faster, as the seed expects of spread. Their data has no injected
-problems (the launch teams' are the demo's 36). `add_to_definition` puts the wave, its teams,
-its launch session and the words for 48 teams into the collaborative definition.
+wave's, they improve faster, as the seed expects of spread. Their data has injected problems
+of every kind too, in proportion to its monthly values (`spread_injection_counts`: 22 beside
+the launch teams' 36), so validation meets them at the same density. `add_to_definition`
+puts the wave, its teams, its launch session and the words for 48 teams into the
+collaborative definition.
 A part of the generated demo (`workbench.demo`).
 """
 
@@ -25,7 +27,7 @@ from workbench.demo.calendar import SPREAD_MONTH
 from workbench.demo.world import _World
 from workbench.learning.evidence import GRADES
 
-__all__ = ["SPREAD_WAVE", "SpreadWave", "package_ideas"]
+__all__ = ["SPREAD_WAVE", "SpreadWave", "package_ideas", "spread_injection_counts"]
 
 SPREAD_WAVE = "W3"
 _RANK = {grade: i for i, grade in enumerate(GRADES)}
@@ -42,7 +44,7 @@ class SpreadWave(_World):
         self.rng = rng
         self.size = launch.size
         self.cal = launch.cal
-        self.counts = {kind: 0 for kind in launch.counts}
+        self.counts = spread_injection_counts(launch)
         self.injections: list[dict[str, Any]] = []
         self.indicators, self.codes, self.extras = launch.indicators, launch.codes, launch.extras
         self.coaches = {content.SPREAD_DISTRICT: content.SPREAD_COACH}
@@ -77,13 +79,22 @@ class SpreadWave(_World):
         self._pdsa()
         self._measure()
         self._revisions()
-        self.used: set[tuple[str, str, str]] = set()
+        self._inject_measurement_problems()
         self._visits()
 
     def _ideas(self, index: int) -> list[dict[str, Any]]:
         """The package's changes, the best evidence first (in a random order within a grade)."""
         shuffled = [self.package[j] for j in self.rng.permutation(len(self.package))]
         return sorted(shuffled, key=lambda idea: _RANK.get(idea["grade"], len(_RANK)))
+
+
+def spread_injection_counts(launch: _World) -> dict[str, int]:
+    """How many problems of each kind the spread wave's data gets: the launch teams' counts
+    (`launch.counts`) in proportion to the wave's team-months (24 teams × 11 months against
+    the launch's 504: 3 of each kind, 2 of the rarer ones)."""
+    launch_months = sum(launch.cal.n_months - t["join"] for t in launch.teams)
+    share = len(content.SPREAD_FACILITIES) * (launch.cal.n_months - SPREAD_MONTH) / launch_months
+    return {kind: max(1, round(n * share)) for kind, n in launch.counts.items()}
 
 
 def package_ideas(version: list[dict[str, Any]], grades: dict[str, str],
