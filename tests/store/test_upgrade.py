@@ -53,7 +53,8 @@ from workbench.store.migrate import (
 RELEASE = Path(__file__).resolve().parents[1] / "data" / "demo-release-0.1.0.db.gz"
 HEAD = s.SCHEMA_REVISION
 #: the columns a later revision added, absent from the release
-ADDED_COLUMNS = {"teams": {"graduated_on"}, "waves": {"package_version"}}
+ADDED_COLUMNS = {"teams": {"graduated_on"}, "waves": {"package_version"},
+                 "indicators": {"team_id"}}
 
 
 def _run(*args: str):  # type: ignore[no-untyped-def]
@@ -339,7 +340,8 @@ def test_demo_creates_databases_at_the_newest_revision(demo_db: str) -> None:
 
 
 def test_the_head_of_the_migrations_is_the_revision_of_the_models() -> None:
-    assert known_revisions()[-1] == HEAD == f"r{s.SCHEMA_VERSION}"
+    assert known_revisions()[-1] == HEAD
+    assert HEAD == f"r{s.SCHEMA_VERSION}" or HEAD.startswith(f"r{s.SCHEMA_VERSION}_")
     assert known_revisions()[0] == "r1"
 
 

@@ -19,11 +19,11 @@ from workbench.charts.series import format_value
 from workbench.i18n import format_percent, ngettext
 from workbench.i18n import gettext as _
 from workbench.store import (
+    collaborative_indicators,
     read_assessments,
     read_change_ideas,
+    read_collaborative_measurements,
     read_flags,
-    read_indicators,
-    read_measurements,
     read_pdsa_cycles,
     read_teams,
 )
@@ -170,7 +170,7 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
     need attention (a signal of concern, no report this month, or open error flags)."""
     from workbench.briefs.summary import collaborative_rollup
 
-    m = read_measurements(engine)
+    m = read_collaborative_measurements(engine)  # teams' own measures are not rolled up
     p = resolve_period(m, period)
     m = m[m["period"] <= p]
     rollup = collaborative_rollup(engine, str(p))
@@ -178,7 +178,7 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
     rollup["assessment_rows"] = rollup["assessment_rows"][
         rollup["assessment_rows"]["period"] <= str(p)].drop_duplicates(
             ["team_id", "period", "assessor_type"], keep="last")  # the current rows
-    indicators = read_indicators(engine)
+    indicators = collaborative_indicators(engine)
     teams = read_teams(engine)
     flags = read_flags(engine, status="open")
     spc = cd.chart_view(m, indicators, read_pdsa_cycles(engine), read_change_ideas(engine),

@@ -83,12 +83,12 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
       the first on equal follow-up; graduated teams holding their gains 6 and 12 months on).
     """
     from workbench.store import (
+        collaborative_indicators,
         read_assessments,
         read_change_ideas,
         read_collaborative,
+        read_collaborative_measurements,
         read_flags,
-        read_indicators,
-        read_measurements,
         read_pdsa_cycles,
         read_teams,
         read_waves,
@@ -99,8 +99,9 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     collab = read_collaborative(engine)
     settings = merged_settings(collab.get("settings"))
     target = float(settings["assessment_target"])
-    measurements = read_measurements(engine, as_of=stamp.to_pydatetime() if stamp else None)
-    indicators = read_indicators(engine)
+    measurements = read_collaborative_measurements(
+        engine, as_of=stamp.to_pydatetime() if stamp else None)  # teams' own measures left out
+    indicators = collaborative_indicators(engine)
     teams = read_teams(engine)
     assessments = read_assessments(engine)
     if stamp is not None and len(assessments):
