@@ -65,10 +65,10 @@ from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
 from workbench.store import (
+    collaborative_indicators,
     read_change_ideas,
+    read_collaborative_measurements,
     read_flags,
-    read_indicators,
-    read_measurements,
     read_pdsa_cycles,
 )
 
@@ -100,7 +100,7 @@ class LearningSessionApp(WorkbenchApp):
     uses_team = False
 
     def _prepare(self) -> None:
-        self.indicators = read_indicators(self.engine)
+        self.indicators = collaborative_indicators(self.engine)  # no team's own measure
         self.ideas = read_change_ideas(self.engine)
         codes = list(self.indicators["indicator_id"])
         names = dict(zip(self.indicators["indicator_id"], self.indicators["name"], strict=True))
@@ -358,7 +358,7 @@ class LearningSessionApp(WorkbenchApp):
         stamp = as_of_timestamp(as_of) if as_of else None
         when = stamp.to_pydatetime() if stamp is not None else None
         self._as_of = as_of
-        self.measurements = read_measurements(self.engine, as_of=when)
+        self.measurements = read_collaborative_measurements(self.engine, as_of=when)
         self.cycles = cycles_as_of(read_pdsa_cycles(self.engine), stamp)
         self._reporting = teams_reporting_by_month(self.measurements)
         self.period = reporting_month(self.measurements)

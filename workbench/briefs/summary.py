@@ -87,12 +87,12 @@ def read_collaborative_inputs(engine: Engine | Connection,
                               as_of: str | dt.datetime | None = None) -> CollaborativeInputs:
     """Read what `collaborative_rollup` needs, once (one read per table)."""
     from workbench.store import (
+        collaborative_indicators,
         read_assessments,
         read_change_ideas,
         read_collaborative,
+        read_collaborative_measurements,
         read_flags,
-        read_indicators,
-        read_measurements,
         read_pdsa_cycles,
         read_teams,
         read_waves,
@@ -107,8 +107,10 @@ def read_collaborative_inputs(engine: Engine | Connection,
     return CollaborativeInputs(
         name=collab["name"], assessment_target=float(settings["assessment_target"]),
         as_of=stamp,
-        measurements=read_measurements(engine, as_of=stamp.to_pydatetime() if stamp else None),
-        indicators=read_indicators(engine), teams=read_teams(engine), assessments=assessments,
+        measurements=read_collaborative_measurements(  # teams' own measures are not rolled up
+            engine, as_of=stamp.to_pydatetime() if stamp else None),
+        indicators=collaborative_indicators(engine), teams=read_teams(engine),
+        assessments=assessments,
         cycles=cycles_as_of(read_pdsa_cycles(engine), stamp),
         change_ideas=read_change_ideas(engine),
         flags=flags_as_of(read_flags(engine), stamp), waves=read_waves(engine))
