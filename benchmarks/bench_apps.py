@@ -438,6 +438,120 @@ def bench_viewers(db: str, root: Path, viewers: int = VIEWERS, browser: bool = F
     print(f"(memory before the viewers, preheated pool only: {base['idle_gb']:.2f} GB)")
 
 
+# ---------------------------------------------------------------------------------------------
+# The learning session at scale: first paint (normal and ?presentation=1) and the filter
+# sequence in Chromium, on the 24-team demo and on a large collaborative, ratios in one run.
+
+#: the filter sequence of a learning session, each step as (name, what the page does)
+SEQUENCE = ("indicator", "district", "wave", "month", "presentation", "next page", "search")
+#: the number of redraws that reached the page (`LearningSessionApp._status_html`)
+REDRAWS = "() => Number((document.querySelector('[data-redraws]') || {dataset: {}})" \
+          ".dataset.redraws || -1)"
+
+
+def _learning_paint(browser, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(seconds to the first widget painted, seconds to the charts on screen) of one view."""
+    seconds, _wire, _raw, _ws, _out, charts = _paint(browser, url, "canvas")
+    return seconds, charts
+
+
+def _step(page, action) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from `action(page)` until the app's next redraw reached the page and the
+    browser painted it (two animation frames later)."""
+    before = page.evaluate(REDRAWS)
+    start = time.perf_counter()
+    action(page)
+    page.wait_for_function(f"({REDRAWS})() > {before}", timeout=600_000)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                  "requestAnimationFrame(r)))")
+    return time.perf_counter() - start
+
+
+def _select(page, description: str, index: int = 1) -> None:  # type: ignore[no-untyped-def]
+    box = page.locator(".widget-dropdown", has=page.locator(f"label:text-is('{description}')"))
+    select = box.locator("select")
+    values = select.evaluate("s => [...s.options].map(o => o.value)")
+    select.select_option(value=values[min(index, len(values) - 1)])
+
+
+def _filter_sequence(browser, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Seconds of each step of `SEQUENCE` on one page, once its charts are on screen."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector("canvas", timeout=600_000)
+    page.wait_for_function(f"({REDRAWS})() >= 0", timeout=600_000)
+
+    def search(pg) -> None:  # type: ignore[no-untyped-def]
+        box = pg.get_by_placeholder("name or code")
+        box.fill("Health Centre")
+        box.press("Enter")
+
+    actions = {
+        "indicator": lambda pg: _select(pg, "Indicator", 1),
+        "district": lambda pg: _select(pg, "District", 1),
+        "wave": lambda pg: _select(pg, "Wave", 1),
+        "month": lambda pg: _select(pg, "Month", 1),
+        "presentation": lambda pg: pg.get_by_role("button", name="Presentation mode").click(),
+        "next page": lambda pg: pg.get_by_role("button", name="Next ▶").click(),
+        "search": search,
+    }
+    times: dict[str, float] = {}
+    for name in SEQUENCE:
+        if name == "next page" and not page.get_by_role("button", name="Next ▶").is_visible():
+            times[name] = float("nan")  # one page of teams: nothing to page
+            continue
+        times[name] = _step(page, actions[name])
+    context.close()
+    return times
+
+
+def bench_learning_scale(dbs: dict[str, str], root: Path, repeats: int = REPEATS) -> None:
+    """For each collaborative: the learning session's first widget and charts, normal and
+    `?presentation=1` (fresh preheated kernels), and the filter sequence in one page; ratios
+    against the first collaborative (the 24-team demo) and presentation against normal."""
+    from playwright.sync_api import sync_playwright
+
+    rows: dict[str, dict[str, float]] = {}
+    for label, db in dbs.items():
+        server = start_server(db, port=_port(), app="learning_session",
+                              log_path=root / f"scale-{label}.log")
+        try:
+            server.wait_ready(timeout=1800)
+            ready = server.log_text().count("[workbench] app preheated")
+            paints: dict[str, list[tuple[float, float]]] = {"normal": [], "presentation": []}
+            sequences = []
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                for _ in range(repeats):
+                    for mode, query in (("normal", ""), ("presentation", "presentation=1")):
+                        _wait_preheated(server, ready, timeout=1800)
+                        paints[mode].append(_learning_paint(
+                            browser, server.url("learning_session", query)))
+                        ready += 1
+                _wait_preheated(server, ready, timeout=1800)
+                sequences.append(_filter_sequence(browser, server.url("learning_session")))
+                browser.close()
+        finally:
+            server.stop()
+        row = {f"{mode} {what}": statistics.median(r[i] for r in runs)
+               for mode, runs in paints.items() for i, what in ((0, "widget"), (1, "charts"))}
+        row.update({name: statistics.median(s[name] for s in sequences) for name in SEQUENCE})
+        rows[label] = row
+    base = next(iter(rows.values()))
+    print("learning session: seconds (median); x: against the first collaborative; "
+          "presentation x normal in the same run")
+    columns = [*(f"{m} {w}" for m in ("normal", "presentation") for w in ("widget", "charts")),
+               *SEQUENCE]
+    print(f"{'step':<22}" + "".join(f"{label:>22}" for label in rows))
+    for column in columns:
+        cells = "".join(f"{r[column]:>12.2f} ({r[column] / base[column]:>5.1f}x)"
+                        for r in rows.values())
+        print(f"{column:<22}{cells}")
+    for label, r in rows.items():
+        print(f"{label}: presentation / normal first widget "
+              f"{r['presentation widget'] / r['normal widget']:.2f}x, charts "
+              f"{r['presentation charts'] / r['normal charts']:.2f}x (goal: within 1.5x)")
 #: the view the facilitator shares in `bench_snapshot_viewers`
 SNAPSHOT_VIEW = {"indicator": "PPH", "district": "Kisoro"}
 
@@ -575,7 +689,8 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--apps", nargs="*", help="paint only these apps (and the floor)")
-    parser.add_argument("--only", choices=("paint", "cull", "redraw", "viewers", "snapshot"),
+    parser.add_argument("--only",
+                        choices=("paint", "cull", "redraw", "viewers", "scale", "snapshot"),
                         action="append", help="run only this part (repeatable); default: all")
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--viewers", type=int, default=VIEWERS,
@@ -583,8 +698,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--browser-viewers", action="store_true",
                         help="viewers are Chromium pages (time to first widget painted) "
                              "instead of HTTP requests")
+    parser.add_argument("--big-db", help="the large collaborative of the scale part (a file "
+                        "built by `workbench demo --teams 2000 --indicators 10 --months 36 "
+                        "--build-only`); default: one of --big-teams teams built here")
+    parser.add_argument("--big-teams", type=int, default=200,
+                        help="teams of the large collaborative built when --big-db is not "
+                             "given (default 200)")
     args = parser.parse_args(argv)
-    parts = set(args.only or ("paint", "cull", "redraw", "viewers", "snapshot"))
+    parts = set(args.only or ("paint", "cull", "redraw", "viewers", "scale", "snapshot"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         db = str(root / "demo.db")
@@ -595,6 +716,12 @@ def main(argv: list[str] | None = None) -> None:
             bench_culling(db, root)
         if "viewers" in parts:
             bench_viewers(db, root, args.viewers, args.browser_viewers)
+        if "scale" in parts:
+            big = args.big_db
+            if big is None:
+                big = str(root / "big.db")
+                build_demo(big, teams=args.big_teams)
+            bench_learning_scale({"24 teams": db, "large": big}, root, args.repeats)
         if "snapshot" in parts:
             bench_snapshot_viewers(db, root, args.viewers, args.browser_viewers)
         if "redraw" in parts:
