@@ -127,7 +127,8 @@ class _FormApp(WorkbenchApp):
         if gate is not None and gate.children != (self._gated,):
             # put in (not shown after being hidden: a tab drawn hidden stays empty)
             gate.children = (self._gated,)
-        self.who.value = (f'<div class="wb-user">{html.escape(_(self.who_label))} '
+        who = _(self.who_label)
+        self.who.value = (f'<div class="wb-user">{html.escape(who)} '
                           f"<b>{html.escape(user)}</b></div>")
 
     def _set_body(self, *above: w.Widget, form: w.Widget) -> None:
