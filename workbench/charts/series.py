@@ -92,6 +92,7 @@ __all__ = [
     "BOKEH_BUNDLES",
     "OKABE_ITO",
     "bokehjs_script",
+    "compact_columns",
     "control_chart",
     "control_chart_sources",
     "figure_html",
@@ -447,6 +448,22 @@ def _subtitle(indicator: Mapping[str, Any]) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def compact_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """A chart source's columns as bokeh is given them: each non-empty column of plain numbers
+    as a float64 array, which bokeh writes as base64 bytes (8 bytes a value, and a missing
+    value is NaN like any other) instead of JSON numbers (up to 20 characters a value, and
+    `{"type": "number", "value": "nan"}` for each missing one): the same values, a report's
+    charts about a third smaller and quicker to serialise. Text columns stay lists."""
+    out: dict[str, Any] = {}
+    for key, values in columns.items():
+        if (isinstance(values, list) and values
+                and all(type(v) in (float, int, np.float64, np.int64) for v in values)):
+            out[key] = np.asarray(values, dtype=np.float64)
+        else:
+            out[key] = values
+    return out
+
+
 def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_label: str = "",
                   events: pd.DataFrame | None = None, flags: pd.DataFrame | None = None,
                   width: int = WIDTH, height: int = 320, compact: bool = False,
@@ -470,7 +487,7 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     `{name}events`, `{name}flagged`, `{name}phases` for `update_sources`.
     """
     data = control_chart_sources(points, indicator, events, flags, lane=not compact)
-    src = {key: ColumnDataSource(cast("dict[str, Any]", data[key]), name=f"{name}{key}")
+    src = {key: ColumnDataSource(compact_columns(data[key]), name=f"{name}{key}")
            for key in ("points", "lines", "events", "flagged", "phases")}
     yr = y_range or Range1d(data["range"]["start"][0], data["range"]["end"][0])
     kwargs: dict[str, Any] = {"x_axis_type": "datetime", "width": width, "height": height,
