@@ -190,11 +190,20 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
             join_spread_wave(engine, version)
         with engine.begin() as conn:
             conn.execute(demo_marker.insert().values(marker=DEMO_MARKER, seed=seed))
+        _checkpoint(engine)
     except BaseException:
         engine.dispose()
         _remove(db)  # half a demo is no demo: nothing is left to mistake for one
         raise
     return engine
+
+
+def _checkpoint(engine: Engine) -> None:
+    """A SQLite demo whole in its file (the write-ahead log folded in), so that copying the
+    file copies the demo."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _story(world: _World, seed: int) -> SpreadWave | None:
