@@ -142,8 +142,11 @@ class LearningSessionApp(WorkbenchApp):
         self.practices = PracticesPanel(  # "what is working" (workbench.apps.practices_panel)
             lambda: (self.measurements, self.indicators, self.cycles, self.ideas), self.guard)
         self.practices.follow(self.indicator, self.as_of)
+        from workbench.apps.share import snapshot_button, view_state_of
+
+        self.share = snapshot_button(self.engine, lambda: view_state_of(self), self.guard)
         filters = w.HBox([self.indicator, self.wave, self.district, self.month, self.as_of,
-                          self.presentation], layout=w.Layout(flex_flow="row wrap"))
+                          self.presentation, self.share], layout=w.Layout(flex_flow="row wrap"))
         section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
         charts = [item for key, heading in CHARTS
                   for item in (section(heading), self._slots[key])]

@@ -98,6 +98,7 @@ def _register() -> None:
         report_cmd,
         rollup_cmd,
         serve_cmd,
+        snapshot_cmd,
         spc_cmd,
         upgrade_cmd,
         users_cmd,
@@ -123,6 +124,7 @@ def _register() -> None:
         users_cmd.users,
         audit_cmd.audit,
         hub_cmd.hub,
+        snapshot_cmd.snapshot,
     ):
         main.add_command(command)
 

@@ -1,12 +1,12 @@
-"""r4_team_measures: a team's own measures (issue 13, seed section 3.4).
+"""r5_team_measures: a team's own measures (issue 13, seed section 3.4).
 
 Column `indicators.team_id`: the team that added the indicator to test a change (its own
 measure, shown in its report and journal, never in collaborative roll-ups); NULL, as every
 existing indicator gets, is a collaborative indicator. Existing rows are untouched;
-schema_info records version 4.
+schema_info records version 5.
 
-Revision ID: r4_team_measures
-Revises: r3
+Revision ID: r5_team_measures
+Revises: r4
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from alembic import op
 
 __all__ = ["upgrade", "downgrade"]
 
-revision = "r4_team_measures"
-down_revision = "r3"
+revision = "r5_team_measures"
+down_revision = "r4"
 branch_labels = None
 depends_on = None
 
@@ -38,11 +38,11 @@ def upgrade() -> None:
         op.create_foreign_key("fk_indicators_team_id", "indicators", "teams", ["team_id"],
                               ["team_id"])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    op.bulk_insert(_schema_info, [{"version": 4, "applied_at": now}])
+    op.bulk_insert(_schema_info, [{"version": 5, "applied_at": now}])
 
 
 def downgrade() -> None:
-    op.execute(_schema_info.delete().where(_schema_info.c.version == 4))
+    op.execute(_schema_info.delete().where(_schema_info.c.version == 5))
     if op.get_bind().dialect.name == "sqlite":  # a copy of the table (foreign_keys off)
         with op.batch_alter_table("indicators") as batch_op:
             batch_op.drop_column("team_id")
