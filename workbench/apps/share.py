@@ -70,7 +70,7 @@ class ShareButton(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
         state = self._get_state()
         self.button.disabled = True
         writing = html.escape(_("Writing the snapshot…"))
-        self.link.value = f'<span class="wb-status">{writing}</span>'
+        self.link.value = f'<span class="wb-share-status">{writing}</span>'
         try:
             path = write_snapshot(self._engine, state, self.folder / snapshot_file_name(state))
         except BaseException:
@@ -84,12 +84,12 @@ class ShareButton(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
         ready, open_it, download = _("Snapshot ready:"), _("open it"), _("download")
         hint = _("Participants open this link with no kernel; the file opens offline.")
         self.link.value = (
-            f'<span class="wb-status">{html.escape(ready)} '
+            f'<span class="wb-share-status">{html.escape(ready)} '
             f'<a class="wb-share-open" href="{href}" target="_blank" rel="noopener">'
             f'{html.escape(open_it)}</a> · '
             f'<a class="wb-share-download" href="{href}" download="{name}">'
             f"{html.escape(download)}</a></span>"
-            f'<div class="wb-status wb-rule">{html.escape(hint)}</div>')
+            f'<div class="wb-share-hint">{html.escape(hint)}</div>')
         return path
 
 

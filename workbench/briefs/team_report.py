@@ -314,8 +314,8 @@ def _load_team(engine: Engine, team_id: str, period: str | None) -> tuple[
 
 def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.DataFrame,
                 ) -> pd.DataFrame:
-    cols = ["flag_id", "rule_code", "severity", "indicator_id", "period", "month", "message",
-            "reported", "recount"]
+    cols = ["flag_id", "rule_code", "severity", "indicator_id", "indicator", "period", "month",
+            "message", "reported", "recount"]
     f = flags[flags["status"] == "open"].copy() if len(flags) else flags
     if f is None or f.empty:
         return pd.DataFrame(columns=cols)
@@ -343,6 +343,7 @@ def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.
         else:
             recount.append("–")
     f["month"], f["reported"], f["recount"] = months, reported, recount
+    f["indicator"] = [info.get(cast(str, i), {}).get("name") or i for i in f["indicator_id"]]
     return f[cols].reset_index(drop=True)
 
 
@@ -373,6 +374,9 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
 
         recounts = verification_table(recounts[recounts["visit_id"] == last_visit["visit_id"]])
         recounts["month"] = recounts["period"].map(cd.month_label)
+        names = _indicator_dicts(indicators)
+        recounts["indicator"] = [names.get(i, {}).get("name") or i
+                                 for i in recounts["indicator_id"]]
         recounts["result"] = np.where(recounts["in_band"], _("agrees"), _("differs: check"))
         recounts["factor"] = recounts["vf"].map(
             lambda v: "–" if pd.isna(v) else format_number(v, 2))

@@ -1,11 +1,11 @@
-"""r5_team_measures: a team's own measures (issue 13, seed section 3.4).
+"""r5: a team's own measures (issue 13, seed section 3.4).
 
 Column `indicators.team_id`: the team that added the indicator to test a change (its own
 measure, shown in its report and journal, never in collaborative roll-ups); NULL, as every
 existing indicator gets, is a collaborative indicator. Existing rows are untouched;
 schema_info records version 5.
 
-Revision ID: r5_team_measures
+Revision ID: r5
 Revises: r4
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 __all__ = ["upgrade", "downgrade"]
 
-revision = "r5_team_measures"
+revision = "r5"
 down_revision = "r4"
 branch_labels = None
 depends_on = None
