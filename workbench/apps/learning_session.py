@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as w
 import pandas as pd
@@ -207,7 +207,9 @@ class LearningSessionApp(WorkbenchApp):
             self._slots[key].children = (model,)
 
     def present(self, context: AppContext | None = None) -> LearningSessionApp:
-        super().present(context)
+        shown = super().present(context)
+        if shown is not self:  # ?lang= asked for another language: that app is shown
+            return cast(LearningSessionApp, shown)
         if not self._defer:
             self.attach_charts()
         return self
