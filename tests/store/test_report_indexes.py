@@ -52,8 +52,9 @@ def test_an_r3_database_upgrades_to_the_report_indexes(tmp_path: Path) -> None:
     engine = create_engine(url)
     with engine.connect() as conn:
         assert schema_differences(conn) == []
-        assert conn.execute(select(s.schema_info.c.version)
-                            .order_by(s.schema_info.c.version)).scalars().all()[-1] == s.SCHEMA_VERSION
+        versions = conn.execute(select(s.schema_info.c.version)
+                                .order_by(s.schema_info.c.version)).scalars().all()
+        assert versions[-1] == s.SCHEMA_VERSION
 
 
 def test_a_new_database_has_the_report_indexes(tmp_path: Path) -> None:

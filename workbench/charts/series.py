@@ -245,11 +245,37 @@ def month_tick_formatter(short: bool = False) -> Any:
         f"const d = new Date(tick); return months[d.getUTCMonth()] + ' ' + {year};"))
 
 
+def number_tick_formatter(percent: bool = False) -> Any | None:
+    """Axis ticks as numbers in the current language: `87 %` (a 0–1 proportion) and `1 234,5`
+    in French; bokeh's own formatters in English (`87%`; None: bokeh's default for numbers).
+    The symbols come from the locale (Babel: `workbench.i18n.format_percent`)."""
+    language = current_language()
+    if language == "en":
+        return NumeralTickFormatter(format="0%") if percent else None
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    from workbench.i18n import format_percent, locale_of
+
+    sample = format_percent(0.5, 0)
+    prefix, suffix = sample.split("50", 1) if percent else ("", "")
+    group = get_group_symbol(locale=locale_of())
+    return CustomJSTickFormatter(
+        args={"prefix": prefix, "suffix": suffix, "decimal": get_decimal_symbol(
+            locale=locale_of()), "group": group if not group.strip() else "",
+            "percent": percent},
+        code=("const n = percent ? Math.round(tick * 100) : Math.round(tick * 1e6) / 1e6;"
+              "const parts = Math.abs(n).toString().split('.');"
+              "const whole = parts[0].replace(/\\B(?=(\\d{3})+(?!\\d))/g, group);"
+              "return (n < 0 ? '-' : '') + prefix + whole"
+              " + (parts.length > 1 ? decimal + parts[1] : '') + suffix;"))
+
+
 def _style_axes(fig: Any, indicator: Mapping[str, Any] | None, datetime_x: bool = True) -> None:
     if datetime_x:
         fig.xaxis.formatter = month_tick_formatter()
-    if indicator is not None and is_percent(indicator):
-        fig.yaxis.formatter = NumeralTickFormatter(format="0%")
+    numbers = number_tick_formatter(indicator is not None and is_percent(indicator))
+    if numbers is not None:
+        fig.yaxis.formatter = numbers
     fig.xgrid.grid_line_color = None
     fig.ygrid.grid_line_color = "#E5E5E5"
     fig.outline_line_color = None
