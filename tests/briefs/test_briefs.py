@@ -130,7 +130,7 @@ def test_site_visit_brief_flags_pdsas_without_a_status_change_for_45_days(demo_d
 def test_collaborative_summary_uses_the_rollup_and_names_teams_needing_attention(demo_db: str):
     summary = briefs.collaborative_summary_data(open_engine(demo_db), "2026-10")
     assert len(summary.overview) == 6
-    assert summary.rollup["indicators"]["teams_reporting"].max() == 24
+    assert summary.rollup["indicators"]["teams_reporting"].max() == 48
     assert set(summary.attention["team_id"]) <= set(summary.teams["team_id"])
     assert summary.attention["why"].str.len().gt(0).all()
 

@@ -161,6 +161,14 @@ def test_user_text_is_escaped_in_the_page_and_in_the_charts(demo_db: str) -> Non
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page  # the filters and title
 
 
+def test_a_page_of_teams_keeps_only_those_teams_of_the_filters(engine) -> None:  # type: ignore[no-untyped-def]
+    view = session_view(engine, ViewState(district="Kisoro", teams=("T01", "T09", "T10")))
+    assert view.team_ids == ["T09", "T10"]  # T01 is in Kabale
+    assert sorted(view.statuses()["team_id"]) == ["T09", "T10"]
+    assert _panel_titles(snapshot_figures(view)["multiples"]) == [
+        "T09 Kisoro District Hospital", "T10 Mutolere Hospital"]
+
+
 def test_the_page_speaks_the_language_asked(engine) -> None:  # type: ignore[no-untyped-def]
     page = snapshot_html(session_view(engine, ViewState(indicator="AMTSL", language="fr")))
     assert '<html lang="fr">' in page
@@ -178,6 +186,7 @@ def test_the_page_speaks_the_language_asked(engine) -> None:  # type: ignore[no-
      "no team reported in 2019-01: the months with data run from 2024-11 to 2026-10"),
     (ViewState(month="Oct"), ValidationFailed, "month 'Oct'"),
     (ViewState(as_of="yesterday"), ValidationFailed, "as-of 'yesterday' is not a date"),
+    (ViewState(teams=("T01", "T99")), NotFoundError, "team 'T99' is not in the collaborative"),
 ])
 def test_a_view_that_does_not_exist_is_an_error_naming_the_choices(
         engine, state: ViewState, error: type, words: str) -> None:  # type: ignore[no-untyped-def]

@@ -30,16 +30,27 @@ _ALL = "__all__"
 
 def view_state_of(app: Any) -> ViewState:
     """The view a learning-session app shows: indicator, wave and district (None for all),
-    the month picked (None: the reporting-month rule), the as-of date applied, its language."""
+    the month picked (None: the reporting-month rule), the as-of date applied, the teams on
+    screen when the app shows a page of them, its language. Read from the app's
+    `view_state()` (the view in the words of the address) when it has one, else from its
+    filters."""
     def chosen(value: Any) -> str | None:
         return None if value in (None, "", _ALL) else str(value)
 
+    language = getattr(app, "language", None)
+    described = getattr(app, "view_state", None)
+    if callable(described):
+        view = described()
+        teams = tuple(str(t) for t in view.get("teams") or ())
+        return ViewState(indicator=chosen(view.get("indicator")), wave=chosen(view.get("wave")),
+                         district=chosen(view.get("district")), month=chosen(view.get("period")),
+                         as_of=chosen(view.get("as_of")), teams=teams or None,
+                         language=language)
     month = getattr(app, "_month", None)
     return ViewState(indicator=chosen(app.indicator.value), wave=chosen(app.wave.value),
                      district=chosen(app.district.value),
                      month=str(month) if month else None,
-                     as_of=chosen(getattr(app, "_as_of", None)),
-                     language=getattr(app, "language", None))
+                     as_of=chosen(getattr(app, "_as_of", None)), language=language)
 
 
 class ShareButton(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
@@ -70,7 +81,7 @@ class ShareButton(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
         state = self._get_state()
         self.button.disabled = True
         writing = html.escape(_("Writing the snapshot…"))
-        self.link.value = f'<span class="wb-status">{writing}</span>'
+        self.link.value = f'<span class="wb-share-status">{writing}</span>'
         try:
             path = write_snapshot(self._engine, state, self.folder / snapshot_file_name(state))
         except BaseException:
@@ -84,12 +95,12 @@ class ShareButton(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
         ready, open_it, download = _("Snapshot ready:"), _("open it"), _("download")
         hint = _("Participants open this link with no kernel; the file opens offline.")
         self.link.value = (
-            f'<span class="wb-status">{html.escape(ready)} '
+            f'<span class="wb-share-status">{html.escape(ready)} '
             f'<a class="wb-share-open" href="{href}" target="_blank" rel="noopener">'
             f'{html.escape(open_it)}</a> · '
             f'<a class="wb-share-download" href="{href}" download="{name}">'
             f"{html.escape(download)}</a></span>"
-            f'<div class="wb-status wb-rule">{html.escape(hint)}</div>')
+            f'<div class="wb-share-hint">{html.escape(hint)}</div>')
         return path
 
 

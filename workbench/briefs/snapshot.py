@@ -72,14 +72,16 @@ class ViewState:
 
     `indicator`: a code (None: the first indicator); `wave`, `district`: one or None (all);
     `month`: `YYYY-MM` picked (None: the reporting-month rule, `REPORTING_RULE`); `as_of`:
-    only data entered up to then (`YYYY-MM-DD`; None: live); `language`: of the page (None:
-    the current language)."""
+    only data entered up to then (`YYYY-MM-DD`; None: live); `teams`: only these of the
+    teams the filters select (the page of teams an app shows; None: all); `language`: of the
+    page (None: the current language)."""
 
     indicator: str | None = None
     wave: str | None = None
     district: str | None = None
     month: str | None = None
     as_of: str | None = None
+    teams: tuple[str, ...] | None = None
     language: str | None = None
 
 
@@ -157,8 +159,12 @@ def _checked(state: ViewState, indicators: pd.DataFrame, teams: pd.DataFrame) ->
     as_of = (state.as_of or "").strip() or None
     if as_of is not None:
         as_of_timestamp(as_of)  # a clear error for a bad date
+    unknown = sorted(set(state.teams or ()) - set(teams["team_id"]))
+    if unknown:
+        raise NotFoundError(f"team {unknown[0]!r} is not in the collaborative; team codes are "
+                            "listed by `workbench status`.")
     return replace(state, indicator=indicator, wave=wave, district=district, month=month,
-                   as_of=as_of)
+                   as_of=as_of, teams=tuple(state.teams) if state.teams else None)
 
 
 def session_view(engine: Engine | Connection, state: ViewState) -> SessionView:
@@ -208,6 +214,8 @@ def session_view(engine: Engine | Connection, state: ViewState) -> SessionView:
         selected = selected[selected["wave_id"] == state.wave]
     if state.district is not None:
         selected = selected[selected["district"] == state.district]
+    if state.teams:
+        selected = selected[selected["team_id"].isin(state.teams)]
     team_ids = list(selected["team_id"])
     code = str(state.indicator)
     ind: dict[str, Any] = {str(k): v for k, v in

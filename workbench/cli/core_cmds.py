@@ -9,6 +9,7 @@ import click
 from click.core import ParameterSource
 
 from workbench.cli.options import OUT_FILE, db_option, echo_json, json_option, lang_option
+from workbench.i18n import gettext as _
 
 __all__ = ["COMMANDS"]
 
@@ -31,9 +32,11 @@ def init(db: str | None, config: Path) -> None:
     engine = init_collaborative(db, config)
     counts = status_counts(engine)
     shown = masked_url(engine)
-    click.echo(f"Created {counts['collaborative']!r} in {shown}: "
-               f"{counts['teams']} teams, {counts['indicators']} indicators, "
-               f"{counts['waves']} waves.")
+    click.echo(_("Created {name!r} in {db}: {teams} teams, {indicators} indicators, "
+                 "{waves} waves.").format(name=counts["collaborative"], db=shown,
+                                          teams=counts["teams"],
+                                          indicators=counts["indicators"],
+                                          waves=counts["waves"]))
 
 
 @click.command()
@@ -47,7 +50,9 @@ def init(db: str | None, config: Path) -> None:
                    "build (not a collaborative) without asking.")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="After building, serve the apps until Ctrl-C.")
-@click.option("--teams", default=24, show_default=True, help="Number of teams (2 to 99,999).")
+@click.option("--teams", default=24, show_default=True,
+              help="Number of launch teams, waves 1 and 2 (2 to 99,999); the default size "
+                   "adds a spread wave of 24 teams in a fourth district.")
 @click.option("--indicators", default=6, show_default=True,
               help="Number of indicators (1 to 20; past 6, extra process indicators).")
 @click.option("--months", default=24, show_default=True,
@@ -65,9 +70,12 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
     """Build the demo collaborative and run the main job on it.
 
     An essential obstetric and newborn care collaborative: 24 teams in 3 districts, 2 waves,
-    6 indicators over 24 months, PDSA cycles, coaching visits and injected data problems.
+    6 indicators over 24 months, PDSA cycles, coaching visits and injected data problems; a
+    synthesis meeting records change package v2 (2025-10), a spread wave of 24 teams in a
+    fourth district joins with it (2025-12), 8 teams graduate (2026-04) and 2 of them slip.
     --teams, --indicators, --months and --districts build a larger one with the same kinds of
-    data and problems in proportion (2,000 × 10 × 36 takes about a minute). --force replaces
+    data and problems in proportion, without the spread wave, v2 and graduations
+    (2,000 × 10 × 36 takes about a minute). --force replaces
     a database the demo built; anything else that is not a collaborative is replaced only when
     named with --db here and confirmed (or --yes). --lang fr makes French the collaborative's
     language: French indicator names and change ideas, French reports.
@@ -92,20 +100,25 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
             raise
         target = exc.target
         if not yes and not click.confirm(
-                f"{target.where} is {target.what}, not a database built by `workbench demo`. "
-                "Delete everything in it and build the demo there?", err=True):
+                _("{where} is {what}, not a database built by `workbench demo`. Delete "
+                  "everything in it and build the demo there?").format(
+                    where=target.where, what=target.what), err=True):
             raise click.ClickException(
-                f"nothing was replaced; {target.where} is as it was.") from None
+                _("nothing was replaced; {where} is as it was.").format(where=target.where)
+            ) from None
         engine = build_demo(db, seed=seed, force=True, confirmed=True, teams=teams,
                             indicators=indicators, months=months, districts=districts,
                             language=lang)
     if build_only:
-        from workbench.store import masked_url
+        from workbench.store import masked_url, read_teams
 
         shown = masked_url(engine)
-        click.echo(f"Built the demo in {shown} ({teams} teams, {indicators} indicators, "
-                   f"{months} months, {districts} districts) in "
-                   f"{time.perf_counter() - started:.0f} s.", err=True)
+        built = read_teams(engine)
+        click.echo(_("Built the demo in {db} ({teams} teams, {indicators} indicators, "
+                     "{months} months, {districts} districts) in {seconds:.0f} s.").format(
+                       db=shown, teams=len(built), indicators=indicators, months=months,
+                       districts=built["district"].nunique(),
+                       seconds=time.perf_counter() - started), err=True)
         return
     run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True), lang=lang)
 
@@ -149,7 +162,7 @@ def export(what: str, db: str | None, fmt: str, as_of: str | None, out: Path | N
     else:
         with out.open("w", encoding="utf-8", newline="") as handle:
             write_csv(frame, handle)
-        click.echo(f"Wrote {len(frame)} rows to {out}", err=True)
+        click.echo(_("Wrote {rows} rows to {path}").format(rows=len(frame), path=out), err=True)
 
 
 COMMANDS = [init, demo, status]  # export: workbench.cli.data_cmds

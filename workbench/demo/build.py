@@ -21,7 +21,16 @@ the AMTSL example of the improvement-collaborative guide as a whole database:
   verification recounts (mostly within ±5 %); 5 learning sessions;
 - every monthly report entered 3–20 days after the month ended (`created_at`), so "as of" reads
   give the snapshot a learning session saw. Revisions have source "demo" and the team's data
-  officer as author.
+  officer as author;
+- the story after the launch (the default size only, `workbench.demo.story.story_size`): the
+  synthesis meeting records change package v2 from the evidence to 2025-10 through the
+  synthesis pack and `save_package_version` (`workbench.demo.story`); a spread wave W3 of 24
+  teams in Kanungu joins with it in 2025-12 and improves faster (`workbench.demo.spread`, its
+  own Generator); 8 wave-1 teams graduate on 2026-04-30 and 2 of them slip
+  (`workbench.demo.graduation`). The launch teams' data is drawn as without the story, but for
+  the slipping graduates' months after graduation. The database is written in three
+  transactions (the launch collaborative; the spread wave once v2 exists; the marker last): a
+  build that fails removes what it wrote.
 
 Injected data problems, each recorded in the table `demo_injections` (kind, team_id,
 indicator_id, period, detail JSON), counts per seed in `INJECTION_COUNTS`:
@@ -39,8 +48,11 @@ zero_denominator                3    denominator 0 with numerator > 0
 dropped_digit                   3    a numerator without its last digit (47 -> 4): a sudden drop
 =============================== ==== ====================================================
 
-The generator is split by concern, one part of `_World` a module: `workbench.demo.calendar`
-(months and dates), `demo_teams` (teams and the definition), `demo_pdsa` (PDSA ramps),
+(in the launch teams' data; the spread wave's has 3 of each kind, 2 of the last two).
+
+The generator is split by concern, one part of `_World` (`workbench.demo.world`) a module:
+`workbench.demo.calendar` (months and dates), `demo_teams` (teams and the definition),
+`demo_pdsa` (PDSA ramps),
 `demo_measurements` (counts and revisions), `demo_problems` (the injected problems and their
 table), `demo_visits` (visits, assessments, recounts). This module builds and writes the database.
 
@@ -80,20 +92,19 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from workbench.demo.calendar import DEMO_NOW, DEMO_PERIODS, demo_calendar
-from workbench.demo.measurements import DemoMeasurements
-from workbench.demo.pdsa import DemoPDSA
+from workbench.demo.calendar import DEMO_NOW, DEMO_PERIODS
+from workbench.demo.graduation import graduate
 from workbench.demo.problems import (
     INJECTION_COUNTS,
     INJECTION_KINDS,
-    DemoProblems,
     demo_injections,
     injection_metadata,
     read_injections,
 )
-from workbench.demo.size import DEFAULT_SIZE, DemoSize, check_size, injection_counts
-from workbench.demo.teams import DemoTeams
-from workbench.demo.visits import DemoVisits
+from workbench.demo.size import DEFAULT_SIZE, DemoSize, check_size
+from workbench.demo.spread import SpreadWave
+from workbench.demo.story import join_spread_wave, record_synthesis, story_size
+from workbench.demo.world import _World
 from workbench.errors import StoreError
 from workbench.i18n import normalize_language
 from workbench.ingest.collaborative import write_collaborative
@@ -175,25 +186,71 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
     size = check_size(DemoSize(teams, indicators, months, districts))
     chosen = normalize_language(language) if language else ""
     engine = _fresh_database(db, force, confirmed)
-    world = _World(np.random.default_rng(seed), size)
-    world.definition["collaborative"]["settings"]["language"] = chosen
-    with engine.begin() as conn:
-        injection_metadata.create_all(conn)
-        write_collaborative(conn, world.definition)
-        bulk_insert(conn, s.measurement_revisions,
-                    [{**row, "numerator": float(row["numerator"]),
-                      "denominator": float(row["denominator"]), "source": "demo"}
-                     for row in world.revisions])
-        _write_cycles(conn, world.cycles)
-        _write_visits(conn, world)
-        conn.execute(demo_injections.insert(), world.injections)
-        conn.execute(demo_marker.insert().values(marker=DEMO_MARKER, seed=seed))
+    try:
+        world = _World(np.random.default_rng(seed), size)
+        world.definition["collaborative"]["settings"]["language"] = chosen
+        spread = _story(world, seed)
+        with engine.begin() as conn:
+            injection_metadata.create_all(conn)
+            write_collaborative(conn, world.definition)
+            _write_world(conn, world)
+        if spread is not None:
+            version, package = record_synthesis(engine, world)
+            spread.grow(package)
+            with engine.begin() as conn:
+                _write_world(conn, spread)
+            join_spread_wave(engine, version)
+        with engine.begin() as conn:
+            conn.execute(demo_marker.insert().values(marker=DEMO_MARKER, seed=seed))
+        _checkpoint(engine)
+    except BaseException:
+        engine.dispose()
+        _remove(db)  # half a demo is no demo: nothing is left to mistake for one
+        raise
     return engine
 
 
+def _checkpoint(engine: Engine) -> None:
+    """A SQLite demo whole in its file (the write-ahead log folded in), so that copying the
+    file copies the demo."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _story(world: _World, seed: int) -> SpreadWave | None:
+    """The default demo's story in `world.definition`: the spread wave's teams (returned, to
+    grow once package v2 is recorded) and the graduations (`workbench.demo.graduation`,
+    which also makes two graduates slip); None for a demo of another size."""
+    if not story_size(world.size):
+        return None
+    spread = SpreadWave(np.random.default_rng([seed, 1]), world)
+    spread.add_to_definition(world.definition)
+    graduation = graduate(world, seed)
+    for team in world.definition["teams"]:
+        team["graduated_on"] = graduation.graduated_on.get(team["team_id"])
+    return spread
+
+
+def _write_world(conn: Connection, world: _World) -> None:
+    """A world's revisions, PDSA cycles, visits and injected problems."""
+    bulk_insert(conn, s.measurement_revisions,
+                [{**row, "numerator": float(row["numerator"]),
+                  "denominator": float(row["denominator"]), "source": "demo"}
+                 for row in world.revisions])
+    _write_cycles(conn, world.cycles)
+    _write_visits(conn, world)
+    if world.injections:
+        conn.execute(demo_injections.insert(), world.injections)
+
+
 def demo_definition(size: DemoSize = DEFAULT_SIZE) -> dict[str, Any]:
-    """The collaborative definition (the structure `load_collaborative` returns)."""
-    return _World(np.random.default_rng(0), check_size(size)).definition
+    """The collaborative definition (the structure `load_collaborative` returns); the default
+    size's lists the spread wave's teams too (no graduation: that depends on the data)."""
+    world = _World(np.random.default_rng(0), check_size(size))
+    if story_size(world.size):
+        SpreadWave(np.random.default_rng([0, 1]), world).add_to_definition(world.definition)
+    return world.definition
 
 
 # --------------------------------------------------------------------------- the database
@@ -366,28 +423,3 @@ def _write_visits(conn: Connection, world: _World) -> None:
     for injection in world.injections:
         if "_visit" in injection["detail"]:
             injection["detail"]["visit_id"] = visit_ids[injection["detail"].pop("_visit")]
-
-
-# --------------------------------------------------------------------------- the simulation
-
-class _World(DemoTeams, DemoPDSA, DemoMeasurements, DemoProblems, DemoVisits):
-    """Everything the demo writes, generated in a fixed order from one Generator.
-
-    Each part is a mixin in its own module; the order of the calls here is the order of the
-    draws, so the same seed gives the same demo.
-    """
-
-    def __init__(self, rng: np.random.Generator, size: DemoSize = DEFAULT_SIZE) -> None:
-        self.rng = rng
-        self.size = size
-        self.cal = demo_calendar(size.months)
-        self.counts = injection_counts(size)
-        self.injections: list[dict[str, Any]] = []
-        self._teams()
-        self.definition = self._definition()
-        self.cycles: list[dict[str, Any]] = []
-        self._pdsa()
-        self._measure()
-        self._revisions()
-        self._inject_measurement_problems()
-        self._visits()

@@ -51,6 +51,15 @@ from workbench.store.records import (
 )
 from workbench.store.schema import SCHEMA_VERSION, metadata
 from workbench.store.status import status_counts
+from workbench.store.team_measures import (
+    TeamMeasure,
+    add_team_measure,
+    collaborative_indicators,
+    read_collaborative_measurements,
+    team_indicators,
+    team_measure_owners,
+    team_measures,
+)
 from workbench.store.users import (
     ROLES,
     User,
@@ -82,4 +91,6 @@ __all__ = [
     "users_defined",
     "join_wave", "launch_package", "package_label", "read_package", "read_package_versions",
     "save_package_version",
+    "TeamMeasure", "add_team_measure", "collaborative_indicators",
+    "read_collaborative_measurements", "team_indicators", "team_measure_owners", "team_measures",
 ]

@@ -335,7 +335,7 @@ def require_current_revision(revision: str, db: str | None, url: str) -> None:
 
 def unknown_revision_error(revision: str, url: str) -> StoreError:
     """The refusal of a revision this code does not know: a newer workbench's, or not ours."""
-    if re.fullmatch(r"r\d+", revision):
+    if re.fullmatch(r"r\d+(_\w+)?", revision):
         return StoreError(f"this database is at schema {revision}, newer than this workbench "
                           f"(schema {SCHEMA_REVISION}); install the workbench release that "
                           "upgraded it: pip install --upgrade coaching-workbench")

@@ -6,9 +6,9 @@ Measurements are append-only revisions; the current value of a key is its latest
 
 These tables are the truth of the schema; `workbench.store.migrations` brings older databases to
 them, one Alembic revision per change (`r1` = release 0.1.0, `r2` = users, audit log,
-graduation, `r3` = change package versions, `r4` = indexes of the per-team reads). A change
-here needs a new revision and `SCHEMA_VERSION` + 1; the upgrade tests run `alembic check` to
-prove the two agree.
+graduation, `r3` = change package versions, `r4` = indexes of the per-team reads, `r5` = a
+team's own indicators). A change here needs a new revision and `SCHEMA_VERSION` + 1; the
+upgrade tests run `alembic check` to prove the two agree.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["SCHEMA_VERSION", "metadata"] + [
     "users", "audit_log", "package_versions", "package_changes", "SCHEMA_REVISION",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: the Alembic revision of this schema (the head of `workbench/store/migrations/versions/`)
 SCHEMA_REVISION = f"r{SCHEMA_VERSION}"
 
@@ -98,6 +98,8 @@ indicators = Table(
     Column("multiplier", Float, nullable=False, default=1.0),  # 100 for percent display
     Column("unit", String(40), nullable=False, default=""),
     Column("sort_order", Integer, nullable=False, default=0),
+    # a team's own measure (seed 3.4): the owning team; NULL = a collaborative indicator (r4)
+    Column("team_id", String(40), ForeignKey("teams.team_id"), nullable=True),
 )
 
 teams = Table(
