@@ -165,7 +165,7 @@ def _all_words(out: pd.DataFrame) -> list[str]:
     words = np.empty(len(out), dtype=object)
     at = np.flatnonzero(quiet)
     for key, rows in out[quiet].groupby(["signal", "n_points"], sort=False).indices.items():
-        signal, points = key
+        signal, points = cast("tuple[str, int]", key)
         words[at[rows]] = _words({"signal": signal, "n_points": points})
     loud = out[~quiet]
     months = {p: format_month(pd.Period(p, freq="M")) for p in loud["period"].unique()}
