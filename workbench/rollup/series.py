@@ -168,6 +168,17 @@ def _phase_reasons(data: pd.DataFrame, phases: pd.DataFrame | None) -> pd.DataFr
     return out.fillna(blank)
 
 
+def _chart_keys(data: pd.DataFrame) -> np.ndarray:
+    """One integer per team × indicator × phase of `data` (sorted by team, indicator,
+    period): the `series` of the `qic()` calls, compared as integers, not as joined text."""
+    team, ind = data["team_id"].to_numpy(), data["indicator_id"].to_numpy()
+    new = np.ones(len(data), dtype=bool)
+    new[1:] = (team[1:] != team[:-1]) | (ind[1:] != ind[:-1])
+    part = data["part"].to_numpy(dtype=np.int64)
+    keys: np.ndarray = (np.cumsum(new) - 1) * (int(part.max()) + 1) + part
+    return keys
+
+
 def _positions_left_out(group: pd.DataFrame) -> pd.Series:
     """Per row, the positions (1 = first point of its series `key`) of its series' excluded
     points, as a tuple: series with the same tuple share one `qic()` call."""
@@ -201,8 +212,7 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     data["part"] = _parts(data, phases)
     data = _phase_reasons(data, phases)
     data["x"] = data["period"].dt.to_timestamp()
-    data["key"] = (data["team_id"] + "\x1f" + data["indicator_id"] + "\x1f"
-                   + data["part"].astype(str))
+    data["key"] = _chart_keys(data)
     data["excluded"] = False
     if excluded is not None and len(excluded):
         marks = excluded[["team_id", "indicator_id", "period"]].assign(
