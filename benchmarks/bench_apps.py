@@ -38,6 +38,15 @@ without the cap, 10 of 10 with it; the busy pages retried by themselves and took
 places: 20 kernels). Peak memory 5.34 GB without the cap, 2.16 GB with it. Hence the idle
 timeout of 300 s; a figure for first paint under 30 real viewers (each on their own computer)
 needs a machine that is not also running the 30 browsers.
+
+30 viewers of one view, the live app against the shared snapshot ("Share this view",
+`--only snapshot`: the same `workbench serve`, the snapshot fetched as a plain file from
+`/voila/snapshots/`, HTTP with navigation headers and gzip), 2026-12-01, load average 19-47
+from other work: live app 30 kernels, 5.92 GB peak (5.62 GB more than the idle server),
+median page 190.8 s (max 193.5 s); snapshot 0 kernels, 0.29 GB peak (the idle server with
+its preheated kernel; nothing measurable added), median page 4.62 s (max 9.10 s) for the
+1.5 MB page: peak memory 0.05x, median page 0.024x. Writing the snapshot took 13.1 s once
+(3.7 s on a quieter machine).
 """
 
 from __future__ import annotations
@@ -429,6 +438,250 @@ def bench_viewers(db: str, root: Path, viewers: int = VIEWERS, browser: bool = F
     print(f"(memory before the viewers, preheated pool only: {base['idle_gb']:.2f} GB)")
 
 
+# ---------------------------------------------------------------------------------------------
+# The learning session at scale: first paint (normal and ?presentation=1) and the filter
+# sequence in Chromium, on the 24-team demo and on a large collaborative, ratios in one run.
+
+#: the filter sequence of a learning session, each step as (name, what the page does)
+SEQUENCE = ("indicator", "district", "wave", "month", "presentation", "next page", "search")
+#: the number of redraws that reached the page (`LearningSessionApp._status_html`)
+REDRAWS = "() => Number((document.querySelector('[data-redraws]') || {dataset: {}})" \
+          ".dataset.redraws || -1)"
+
+
+def _learning_paint(browser, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(seconds to the first widget painted, seconds to the charts on screen) of one view."""
+    seconds, _wire, _raw, _ws, _out, charts = _paint(browser, url, "canvas")
+    return seconds, charts
+
+
+def _step(page, action) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from `action(page)` until the app's next redraw reached the page and the
+    browser painted it (two animation frames later)."""
+    before = page.evaluate(REDRAWS)
+    start = time.perf_counter()
+    action(page)
+    page.wait_for_function(f"({REDRAWS})() > {before}", timeout=600_000)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                  "requestAnimationFrame(r)))")
+    return time.perf_counter() - start
+
+
+def _select(page, description: str, index: int = 1) -> None:  # type: ignore[no-untyped-def]
+    box = page.locator(".widget-dropdown", has=page.locator(f"label:text-is('{description}')"))
+    select = box.locator("select")
+    values = select.evaluate("s => [...s.options].map(o => o.value)")
+    select.select_option(value=values[min(index, len(values) - 1)])
+
+
+def _filter_sequence(browser, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Seconds of each step of `SEQUENCE` on one page, once its charts are on screen."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector("canvas", timeout=600_000)
+    page.wait_for_function(f"({REDRAWS})() >= 0", timeout=600_000)
+
+    def search(pg) -> None:  # type: ignore[no-untyped-def]
+        box = pg.get_by_placeholder("name or code")
+        box.fill("Health Centre")
+        box.press("Enter")
+
+    actions = {
+        "indicator": lambda pg: _select(pg, "Indicator", 1),
+        "district": lambda pg: _select(pg, "District", 1),
+        "wave": lambda pg: _select(pg, "Wave", 1),
+        "month": lambda pg: _select(pg, "Month", 1),
+        "presentation": lambda pg: pg.get_by_role("button", name="Presentation mode").click(),
+        "next page": lambda pg: pg.get_by_role("button", name="Next ▶").click(),
+        "search": search,
+    }
+    times: dict[str, float] = {}
+    for name in SEQUENCE:
+        if name == "next page" and not page.get_by_role("button", name="Next ▶").is_visible():
+            times[name] = float("nan")  # one page of teams: nothing to page
+            continue
+        times[name] = _step(page, actions[name])
+    context.close()
+    return times
+
+
+def bench_learning_scale(dbs: dict[str, str], root: Path, repeats: int = REPEATS) -> None:
+    """For each collaborative: the learning session's first widget and charts, normal and
+    `?presentation=1` (fresh preheated kernels), and the filter sequence in one page; ratios
+    against the first collaborative (the 24-team demo) and presentation against normal."""
+    from playwright.sync_api import sync_playwright
+
+    rows: dict[str, dict[str, float]] = {}
+    for label, db in dbs.items():
+        server = start_server(db, port=_port(), app="learning_session",
+                              log_path=root / f"scale-{label}.log")
+        try:
+            server.wait_ready(timeout=1800)
+            ready = server.log_text().count("[workbench] app preheated")
+            paints: dict[str, list[tuple[float, float]]] = {"normal": [], "presentation": []}
+            sequences = []
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                for _ in range(repeats):
+                    for mode, query in (("normal", ""), ("presentation", "presentation=1")):
+                        _wait_preheated(server, ready, timeout=1800)
+                        paints[mode].append(_learning_paint(
+                            browser, server.url("learning_session", query)))
+                        ready += 1
+                _wait_preheated(server, ready, timeout=1800)
+                sequences.append(_filter_sequence(browser, server.url("learning_session")))
+                browser.close()
+        finally:
+            server.stop()
+        row = {f"{mode} {what}": statistics.median(r[i] for r in runs)
+               for mode, runs in paints.items() for i, what in ((0, "widget"), (1, "charts"))}
+        row.update({name: statistics.median(s[name] for s in sequences) for name in SEQUENCE})
+        rows[label] = row
+    base = next(iter(rows.values()))
+    print("learning session: seconds (median); x: against the first collaborative; "
+          "presentation x normal in the same run")
+    columns = [*(f"{m} {w}" for m in ("normal", "presentation") for w in ("widget", "charts")),
+               *SEQUENCE]
+    print(f"{'step':<22}" + "".join(f"{label:>22}" for label in rows))
+    for column in columns:
+        cells = "".join(f"{r[column]:>12.2f} ({r[column] / base[column]:>5.1f}x)"
+                        for r in rows.values())
+        print(f"{column:<22}{cells}")
+    for label, r in rows.items():
+        print(f"{label}: presentation / normal first widget "
+              f"{r['presentation widget'] / r['normal widget']:.2f}x, charts "
+              f"{r['presentation charts'] / r['normal charts']:.2f}x (goal: within 1.5x)")
+#: the view the facilitator shares in `bench_snapshot_viewers`
+SNAPSHOT_VIEW = {"indicator": "PPH", "district": "Kisoro"}
+
+
+def _snapshot_fetch(url: str) -> tuple[int, float]:
+    """One participant opening the shared snapshot (a plain file): status, seconds to the
+    whole page over HTTP, gzip accepted as a browser does."""
+    import urllib.error
+    import urllib.request
+
+    start = time.perf_counter()
+    headers = {**NAVIGATION, "Accept-Encoding": "gzip"}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                    timeout=600) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return status, time.perf_counter() - start
+
+
+def _snapshot_browser_viewers(urls: list[str]) -> list[tuple[int, float]]:
+    """Every participant a Chromium page at once: status, seconds to the snapshot's charts
+    drawn (BokehJS has rendered its four roots)."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    async def one(browser, url: str) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+        context = await browser.new_context()
+        page = await context.new_page()
+        start = time.perf_counter()
+        response = await page.goto(url, wait_until="commit", timeout=600_000)
+        status = response.status if response else 0
+        try:
+            await page.wait_for_function("window.Bokeh && Bokeh.index && Bokeh.index.roots "
+                                         "&& Bokeh.index.roots.length >= 4",
+                                         timeout=PAINT_TIMEOUT_MS)
+        except Exception:  # noqa: BLE001 - never drawn: counted as failed
+            return -1, float("nan")
+        return status, time.perf_counter() - start
+
+    async def run() -> list[tuple[int, float]]:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            results = await asyncio.gather(*(one(browser, url) for url in urls))
+            await browser.close()
+            return list(results)
+
+    return asyncio.run(run())
+
+
+def _snapshot_run(db: str, root: Path, viewers: int, browser: bool) -> dict[str, float]:
+    """The facilitator shares one view; `viewers` participants open the snapshot at once from
+    `workbench serve` (`/voila/snapshots/…`, a static file: no kernel)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urljoin
+
+    from workbench.apps.snapshot_files import SNAPSHOTS_ENV, snapshot_href
+    from workbench.briefs.snapshot import ViewState, snapshot_file_name, write_snapshot
+    from workbench.store import open_engine
+
+    folder = root / "snapshots"
+    state = ViewState(**SNAPSHOT_VIEW)
+    start = time.perf_counter()
+    engine = open_engine(db)
+    path = write_snapshot(engine, state, folder / snapshot_file_name(state))
+    engine.dispose()
+    written = time.perf_counter() - start
+    server = start_server(db, port=_port(), app=VIEWERS_APP, log_path=root / "snapshot.log",
+                          extra_env={SNAPSHOTS_ENV: str(folder)})
+    try:
+        server.wait_ready(timeout=300)
+        time.sleep(8)  # the pool settled
+        started_before = server.log_text().count("Kernel started:")
+        idle_rss = _TreeRSS(server.process.pid).stop()
+        meter = _TreeRSS(server.process.pid)
+        page = server.url(VIEWERS_APP)  # the app's page links to …/voila/snapshots/<file>
+        url = urljoin(page, snapshot_href(path.name))
+        begin = time.perf_counter()
+        if browser:
+            results = _snapshot_browser_viewers([url] * viewers)
+        else:
+            with ThreadPoolExecutor(max_workers=viewers) as pool:
+                results = list(pool.map(_snapshot_fetch, [url] * viewers))
+        wall = time.perf_counter() - begin
+        time.sleep(2)
+        peak = meter.stop()
+        started = server.log_text().count("Kernel started:") - started_before
+    finally:
+        server.stop()
+    served = sorted(t for status, t in results if status == 200)
+    return {"viewers": viewers, "served": len(served), "busy": 0,
+            "other": viewers - len(served), "kernels": started, "peak_gb": peak / 1e9,
+            "idle_gb": idle_rss / 1e9,
+            "served_median": statistics.median(served) if served else float("nan"),
+            "served_max": served[-1] if served else float("nan"), "wall": wall,
+            "written_s": written, "size_mb": path.stat().st_size / 1e6}
+
+
+def bench_snapshot_viewers(db: str, root: Path, viewers: int = VIEWERS,
+                           browser: bool = False) -> None:
+    """30 viewers: 30 kernels of the live learning session against 30 participants opening
+    the shared snapshot of one view (`workbench.briefs.snapshot`, served as a plain file by
+    the same `workbench serve`): kernels, peak memory of the server and its kernels (and what
+    the viewers added to the idle server), time to the page; ratios in the same run."""
+    unlimited = {"max_kernels": 10_000, "max_kernels_per_app": 10_000}
+    live = _viewers_run(db, root, viewers, "snapshot-vs-kernels", browser, **unlimited)
+    snap = _snapshot_run(db, root, viewers, browser)
+    what = ("page (Chromium: the app's first widget painted, the snapshot's charts drawn)"
+            if browser else "whole page (HTTP)")
+    print(f"{viewers} viewers of one learning-session view ({SNAPSHOT_VIEW}): the live app "
+          f"(a kernel each, no cap) against the shared snapshot; time to the {what}")
+    print(f"{'run':<26}{'served':>7}{'failed':>7}{'kernels':>8}{'peak GB':>9}{'added GB':>9}"
+          f"{'page s med':>11}{'page s max':>11}")
+    for label, r in ((f"live app, {viewers} kernels", live),
+                     ("snapshot (static file)", snap)):
+        print(f"{label:<26}{r['served']:>7}{r['other'] + r['busy']:>7}{r['kernels']:>8}"
+              f"{r['peak_gb']:>9.2f}{r['peak_gb'] - r['idle_gb']:>9.3f}"
+              f"{r['served_median']:>11.2f}{r['served_max']:>11.2f}")
+    added_live = max(live["peak_gb"] - live["idle_gb"], 1e-9)
+    print(f"snapshot / live app: peak memory {snap['peak_gb'] / live['peak_gb']:.2f}x, memory "
+          f"the viewers added {(snap['peak_gb'] - snap['idle_gb']) / added_live:.3f}x, median "
+          f"page {snap['served_median'] / live['served_median']:.3f}x, kernels "
+          f"{snap['kernels']} vs {live['kernels']}")
+    print(f"(the snapshot: written once in {snap['written_s']:.1f} s, {snap['size_mb']:.1f} MB, "
+          f"BokehJS inline; idle server with its preheated kernel {snap['idle_gb']:.2f} GB)")
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -436,7 +689,8 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--apps", nargs="*", help="paint only these apps (and the floor)")
-    parser.add_argument("--only", choices=("paint", "cull", "redraw", "viewers"),
+    parser.add_argument("--only",
+                        choices=("paint", "cull", "redraw", "viewers", "scale", "snapshot"),
                         action="append", help="run only this part (repeatable); default: all")
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--viewers", type=int, default=VIEWERS,
@@ -444,8 +698,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--browser-viewers", action="store_true",
                         help="viewers are Chromium pages (time to first widget painted) "
                              "instead of HTTP requests")
+    parser.add_argument("--big-db", help="the large collaborative of the scale part (a file "
+                        "built by `workbench demo --teams 2000 --indicators 10 --months 36 "
+                        "--build-only`); default: one of --big-teams teams built here")
+    parser.add_argument("--big-teams", type=int, default=200,
+                        help="teams of the large collaborative built when --big-db is not "
+                             "given (default 200)")
     args = parser.parse_args(argv)
-    parts = set(args.only or ("paint", "cull", "redraw", "viewers"))
+    parts = set(args.only or ("paint", "cull", "redraw", "viewers", "scale", "snapshot"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         db = str(root / "demo.db")
@@ -456,6 +716,14 @@ def main(argv: list[str] | None = None) -> None:
             bench_culling(db, root)
         if "viewers" in parts:
             bench_viewers(db, root, args.viewers, args.browser_viewers)
+        if "scale" in parts:
+            big = args.big_db
+            if big is None:
+                big = str(root / "big.db")
+                build_demo(big, teams=args.big_teams)
+            bench_learning_scale({"24 teams": db, "large": big}, root, args.repeats)
+        if "snapshot" in parts:
+            bench_snapshot_viewers(db, root, args.viewers, args.browser_viewers)
         if "redraw" in parts:
             bench_redraw(db, "demo")
             bench_redraw(scaled_demo(db, root / "demo100.db", teams=100), "scaled demo")

@@ -24,7 +24,7 @@ from workbench.records.pdsa import (
     save_cycle,
     team_journal,
 )
-from workbench.store import read_indicators, read_teams
+from workbench.store import read_teams, team_indicators
 
 from ._base import FormBase, RowList, code_options, esc, series_view
 
@@ -174,8 +174,7 @@ class PDSACycleForm(FormBase):
                 self._team.value = self.team_id
             elif len(teams):
                 self.team_id = self._team.value
-            self._indicators = read_indicators(self.engine)
-            self._linked.options = code_options(self._indicators, "indicator_id")
+            self._load_indicators()
             self._load_changes()
             self._load_journal()
         finally:
@@ -286,9 +285,15 @@ class PDSACycleForm(FormBase):
         if self._refreshing or change["new"] is None:
             return
         self.team_id = change["new"]
+        self._load_indicators()
         self._load_changes()
         self._load_journal()
         self.new()
+
+    def _load_indicators(self) -> None:
+        """The indicators a cycle of this team links: the collaborative's and its own."""
+        self._indicators = team_indicators(self.engine, str(self.team_id or ""))
+        self._linked.options = code_options(self._indicators, "indicator_id")
 
     def _on_journal_change(self, change: dict[str, Any]) -> None:
         if self._refreshing or change["new"] is None:

@@ -7,11 +7,12 @@ sibling across `|` (`lint-imports` checks this map, `[tool.importlinter]` in pyp
     cli                     the `workbench` command (click), the demo's main job
     apps | reports          Voilà apps (base, forms, builders, learning_session, serve);
                             batch reports (papermill, kernel pool, HTML export, fingerprints)
-    notebook                the IPython extension, reprs, the team card, HTML fragments
+    notebook | demo         the IPython extension, reprs, the team card, HTML fragments;
+                            the demo collaborative's generator (its synthesis meeting
+                            records package v2 with the briefs' synthesis pack)
     briefs                  the notebooks' view-models (team report, site-visit brief, summary)
     charts                  bokeh figures
-    records | demo          form-backed records (monthly data, PDSA, visits, assessments);
-                            the demo collaborative's generator
+    records                 form-backed records (monthly data, PDSA, visits, assessments)
     validate                data-quality rules, flags, verification
     ingest                  imports (CSV, xlsx, DHIS2, Kobo), the collaborative definition
     learning                what worked (pure)

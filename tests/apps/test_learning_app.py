@@ -8,6 +8,7 @@ import pytest
 
 from workbench.apps.builders import build_learning_session_app
 from workbench.apps.context import AppContext
+from workbench.apps.team_pages import team_labels
 
 pytestmark = pytest.mark.slow
 
@@ -42,13 +43,14 @@ def test_an_indicator_change_redraws_the_funnel_and_panels_in_place_only(app) ->
 def test_a_wave_in_the_address_is_in_the_charts_the_page_first_renders(app) -> None:  # type: ignore[no-untyped-def]
     w1 = set(app.teams.loc[app.teams["wave_id"] == "W1", "team_id"])
     w2 = set(app.teams.loc[app.teams["wave_id"] == "W2", "team_id"])
-    labels = {t.team_id: f"{t.team_id} {t.name}" for t in app.teams.itertuples()}
+    panels = {t.team_id: f"{t.team_id} {t.name}" for t in app.teams.itertuples()}
+    names = team_labels(app.teams)  # the matrix: names, not codes
     assert w1 and w2
     app.present(AppContext(wave="W2"))
     try:
         assert app.last_redraw["teams"] == len(w2)
-        for key in ("multiples", "matrix"):  # no browser yet: the bundle must hold the change
-            text = _bundle_text(app.models[key])
+        for key, labels in (("multiples", panels), ("matrix", names)):
+            text = _bundle_text(app.models[key])  # no browser yet: the bundle holds the change
             assert all(labels[t] in text for t in w2)
             assert not any(labels[t] in text for t in w1), key
     finally:

@@ -110,7 +110,9 @@ def test_site_visit_brief_lists_an_injected_data_flag_to_recount(validated_demo)
     assert "numerator-exceeds-denominator" in set(hit["rule_code"])
     row = hit[hit["rule_code"] == "numerator-exceeds-denominator"].iloc[0]
     assert row["recount"].startswith(f"{pd.Period(inj['period'], 'M').strftime('%b %Y')}: count")
-    assert any(f"Data flag on {inj['indicator_id']}" in q for q in brief.questions)
+    name = brief.report.indicators.set_index("indicator_id").loc[inj["indicator_id"], "name"]
+    assert row["indicator"] == name  # names, not codes
+    assert any(f"Data flag on {name} for" in q for q in brief.questions)
 
 
 def test_site_visit_brief_flags_pdsas_without_a_status_change_for_45_days(demo_db: str):
@@ -128,7 +130,7 @@ def test_site_visit_brief_flags_pdsas_without_a_status_change_for_45_days(demo_d
 def test_collaborative_summary_uses_the_rollup_and_names_teams_needing_attention(demo_db: str):
     summary = briefs.collaborative_summary_data(open_engine(demo_db), "2026-10")
     assert len(summary.overview) == 6
-    assert summary.rollup["indicators"]["teams_reporting"].max() == 24
+    assert summary.rollup["indicators"]["teams_reporting"].max() == 48
     assert set(summary.attention["team_id"]) <= set(summary.teams["team_id"])
     assert summary.attention["why"].str.len().gt(0).all()
 

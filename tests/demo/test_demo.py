@@ -16,6 +16,7 @@ from workbench.store import (
     read_assessments,
     read_change_ideas,
     read_measurements,
+    read_package,
     read_pdsa_cycles,
     read_recounts,
     read_revisions,
@@ -60,6 +61,8 @@ def test_the_same_seed_gives_identical_data(demo, tmp_path: Path) -> None:  # ty
     pd.testing.assert_frame_equal(read_visits(again), read_visits(demo))
     pd.testing.assert_frame_equal(read_recounts(again), read_recounts(demo))
     pd.testing.assert_frame_equal(read_injections(again), read_injections(demo))
+    pd.testing.assert_frame_equal(read_teams(again), read_teams(demo))  # the graduations
+    pd.testing.assert_frame_equal(read_package(again, "v2"), read_package(demo, "v2"))
 
 
 def test_a_different_seed_gives_different_data(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -69,15 +72,17 @@ def test_a_different_seed_gives_different_data(demo, tmp_path: Path) -> None:  #
     assert not np.array_equal(other["numerator"].to_numpy(), base["numerator"].to_numpy())
 
 
-def test_24_teams_in_3_districts_and_2_waves(demo) -> None:  # type: ignore[no-untyped-def]
+def test_48_teams_24_in_3_districts_and_2_waves_then_24_spread_teams_in_a_fourth(demo) -> None:  # type: ignore[no-untyped-def]
     teams = read_teams(demo)
-    assert teams["team_id"].tolist() == [f"T{i:02d}" for i in range(1, 25)]
-    assert teams.groupby("district").size().to_dict() == {"Kabale": 8, "Kisoro": 8,
-                                                          "Rukungiri": 8}
-    assert teams.groupby("district")["coach"].nunique().tolist() == [1, 1, 1]
+    assert teams["team_id"].tolist() == [f"T{i:02d}" for i in range(1, 49)]
+    assert teams.groupby("district").size().to_dict() == {"Kabale": 8, "Kanungu": 24,
+                                                          "Kisoro": 8, "Rukungiri": 8}
+    assert teams.groupby("district")["coach"].nunique().tolist() == [1, 1, 1, 1]
+    assert teams["coach"].nunique() == 4
     assert teams.groupby("wave_id")["joined_period"].agg(set).to_dict() == {
-        "W1": {"2024-11"}, "W2": {"2025-08"}}
-    assert teams["wave_id"].value_counts().to_dict() == {"W1": 16, "W2": 8}
+        "W1": {"2024-11"}, "W2": {"2025-08"}, "W3": {"2025-12"}}
+    assert teams["wave_id"].value_counts().to_dict() == {"W1": 16, "W2": 8, "W3": 24}
+    assert set(teams.loc[teams["wave_id"] == "W3", "district"]) == {"Kanungu"}
 
 
 def test_24_months_of_6_indicators(current: pd.DataFrame) -> None:
@@ -116,7 +121,11 @@ def test_clean_entries_are_plausible_and_entered_3_to_20_days_after_the_month(
 
 @pytest.mark.parametrize("kind", list(INJECTION_COUNTS))
 def test_each_injected_kind_is_recorded(injections: pd.DataFrame, kind: str) -> None:
-    assert (injections["kind"] == kind).sum() == INJECTION_COUNTS[kind]
+    launch = injections[injections["team_id"] <= "T24"]
+    spread = injections[injections["team_id"] > "T24"]
+    assert (launch["kind"] == kind).sum() == INJECTION_COUNTS[kind]
+    # the spread wave's data in proportion: 24 teams x 11 months against the launch's 504
+    assert (spread["kind"] == kind).sum() == {5: 3, 3: 2}[INJECTION_COUNTS[kind]]
 
 
 def test_injected_keys_do_not_overlap(injections: pd.DataFrame) -> None:
@@ -185,7 +194,7 @@ def test_zero_denominators_and_dropped_digits_are_in_the_data(injections, curren
         assert value["denominator"] == 0 and value["numerator"] > 0
         assert np.isnan(value["value"])
     dropped = injections.query("kind == 'dropped_digit'")
-    assert len(dropped) == 3
+    assert len(dropped) == 3 + 2  # the launch teams', the spread wave's
     for row in dropped.itertuples():
         value = current.loc[(row.team_id, row.indicator_id, row.period)]
         assert value["numerator"] == row.detail["true_value"] // 10 == row.detail["value"]
@@ -249,7 +258,7 @@ def test_coaching_visits_every_one_to_two_months_with_rising_scores(demo) -> Non
     visits = read_visits(demo)
     gaps = visits.groupby("team_id")["visit_date"].agg(
         lambda d: pd.to_datetime(d).diff().dt.days.max())
-    assert gaps.max() <= 62 and visits["team_id"].nunique() == 24
+    assert gaps.max() <= 62 and visits["team_id"].nunique() == 48
     assert all(set(action) == {"action", "owner", "due"} for acts in visits["actions"]
                for action in acts)
     scores = read_assessments(demo)
@@ -272,5 +281,5 @@ def test_an_existing_file_is_only_replaced_with_force(tmp_path: Path) -> None:
                               "demo collaborative, or choose another --db path.")
     Path(f"{path}-wal").write_text("stale")
     engine = build_demo(str(path), force=True, confirmed=True, seed=3)  # not the demo's own
-    assert read_teams(engine).shape[0] == 24
+    assert read_teams(engine).shape[0] == 48
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").read_bytes() != b"stale"

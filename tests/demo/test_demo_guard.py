@@ -115,7 +115,7 @@ def test_a_demo_from_release_0_1_0_has_no_marker_so_it_is_replaced_only_when_con
     assert path.read_bytes() == before
     engine = build_demo(str(path), force=True, confirmed=True, seed=3)
     assert demo_target(str(path)).kind == "demo"
-    assert len(read_teams(engine)) == 24
+    assert len(read_teams(engine)) == 48
 
 
 def test_confirming_does_not_let_the_demo_replace_a_collaborative(empty_db: str) -> None:
@@ -151,4 +151,4 @@ def test_on_postgresql_a_database_the_demo_built_is_rebuilt_with_force(pg_url: s
     engine = build_demo(pg_url, seed=5, force=True)
     with engine.connect() as conn:
         assert conn.execute(select(demo_marker)).all() == [(DEMO_MARKER, 5)]
-    assert len(read_teams(engine)) == 24
+    assert len(read_teams(engine)) == 48

@@ -162,3 +162,11 @@ def test_on_postgresql_a_larger_demo_holds_the_same_data_as_on_sqlite(
               for e in (on_pg, on_sqlite)]
     pd.testing.assert_frame_equal(*cycles, check_dtype=False)
     on_pg.dispose()
+
+
+def test_a_demo_of_another_size_is_the_launch_collaborative_alone(larger) -> None:  # type: ignore[no-untyped-def]
+    from workbench.store import read_package_versions, read_waves
+
+    assert read_waves(larger)["wave_id"].tolist() == ["W1", "W2"]
+    assert read_package_versions(larger)["label"].tolist() == ["v1"]
+    assert read_teams(larger)["graduated_on"].isna().all()

@@ -121,6 +121,40 @@ def served(journey_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture
+def serve_with(journey_db: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """`serve_with(*options, env=…)`: one more `workbench serve` on a fresh copy of the
+    journey's demo with these options (e.g. `--app data_entry --user amina`) and this
+    environment (none of the journeys' `WORKBENCH_USER` unless given); stopped after the test."""
+    started: list[ServedApps] = []
+
+    def start(*options: str, env: dict[str, str] | None = None,
+              apps: int = 1) -> ServedApps:
+        if not CHROMIUM.exists():
+            pytest.skip("no /usr/bin/chromium: install Debian chromium to run the journeys")
+        logs = tmp_path_factory.mktemp("serve_with")
+        db = logs / "demo.db"
+        shutil.copy(journey_db, db)
+        port = free_port()
+        base = {k: v for k, v in os.environ.items()
+                if k not in ("WORKBENCH_USER", "JUPYTERHUB_USER")}
+        child_env = dict(base, PYTHONUNBUFFERED="1", TMPDIR=str(logs), **(env or {}))
+        out = (logs / "serve.out").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workbench", "serve", "--db", str(db), "--port", str(port),
+             *options], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=child_env, start_new_session=True, preexec_fn=_hear_ctrl_c)
+        out.close()
+        served = ServedApps(process, port, str(db), logs / f"workbench-voila-{port}.log")
+        started.append(served)
+        _wait_until_preheated(served, apps)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+@pytest.fixture
 def page(browser, request: pytest.FixtureRequest) -> Iterator:
     """A 1920×1080 page whose console errors `step` checks; screenshots named after the test."""
     context = browser.new_context(viewport=VIEWPORT)

@@ -112,14 +112,16 @@ def test_a_spread_wave_is_compared_with_the_first_on_the_same_months_since_joini
 def test_summary_json_shows_spread_and_the_graduated_teams_sustaining(demo_db: str):
     engine = open_engine(demo_db)
     with engine.begin() as conn:
+        conn.execute(update(s.teams).values(graduated_on=None))  # the demo's own graduates aside
         conn.execute(update(s.teams).where(s.teams.c.team_id.in_(["T01", "T02", "T03"]))
                      .values(graduated_on="2025-10-31"))
     result = CliRunner().invoke(main, ["summary", "--db", demo_db, "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    spread = {r["indicator_id"]: r for r in payload["spread"]}
+    spread = {r["indicator_id"]: r for r in payload["spread"] if r["wave_id"] == "W2"}
     assert set(spread) == {"AMTSL", "PARTOGRAPH", "NEWBORN_CARE", "PPH", "ASPHYXIA",
                            "OXY_STOCK"}
+    assert {r["wave_id"] for r in payload["spread"]} == {"W2", "W3"}  # the demo's spread wave
     amtsl = spread["AMTSL"]
     assert (amtsl["wave_id"], amtsl["first_wave_id"], amtsl["package_version"],
             amtsl["teams"], amtsl["first_wave_teams"], amtsl["months_observed"]) == (

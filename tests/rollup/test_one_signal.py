@@ -90,7 +90,7 @@ def _source(fig, name: str) -> dict:  # type: ignore[no-untyped-def]
 
 def test_the_report_covers_every_team_and_indicator_with_more_than_one_status(
         engine, team_ids, report_statuses) -> None:  # type: ignore[no-untyped-def]
-    assert len(report_statuses) == len(team_ids) * len(read_indicators(engine)) == 24 * 6
+    assert len(report_statuses) == len(team_ids) * len(read_indicators(engine)) == 48 * 6
     assert set(report_statuses.values()) <= set(SIGNALS)
     assert {"improvement", "no signal"} <= set(report_statuses.values())
 

@@ -53,7 +53,8 @@ from workbench.store.migrate import (
 RELEASE = Path(__file__).resolve().parents[1] / "data" / "demo-release-0.1.0.db.gz"
 HEAD = s.SCHEMA_REVISION
 #: the columns a later revision added, absent from the release
-ADDED_COLUMNS = {"teams": {"graduated_on"}, "waves": {"package_version"}}
+ADDED_COLUMNS = {"teams": {"graduated_on"}, "waves": {"package_version"},
+                 "indicators": {"team_id"}}
 
 
 def _run(*args: str):  # type: ignore[no-untyped-def]

@@ -189,3 +189,15 @@ def test_a_new_cycle_of_a_change_already_tested_proposes_the_next_number(empty_d
     fill_plan(form)
     form._save_button.click()
     assert form.message.startswith("Saved cycle 2 of C01"), form.message
+
+
+def test_the_linked_indicators_offer_the_teams_own_measures_only_to_that_team(empty_db):
+    from workbench.store import TeamMeasure, add_team_measure
+
+    add_team_measure(open_engine(empty_db), TeamMeasure(
+        "T01", "T01_SKIN", "Skin-to-skin within 1 hour", "babies skin to skin", "live births",
+        80, "up"))
+    form = PDSACycleForm(empty_db, team_id="T01")
+    assert [v for _, v in form._linked.options][-1] == "T01_SKIN"
+    form._team.value = "T02"
+    assert "T01_SKIN" not in [v for _, v in form._linked.options]

@@ -13,15 +13,17 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from urllib.parse import parse_qs
+from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 from workbench.errors import ConfigError
 from workbench.i18n import normalize_language
 from workbench.model import is_period, parse_period, period_problem
 
-__all__ = ["AppContext", "parse_query", "app_context", "request_query_string", "in_voila"]
+__all__ = ["AppContext", "parse_query", "view_query", "app_context", "request_query_string",
+           "in_voila", "user_name_problem"]
 
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
@@ -31,7 +33,9 @@ _FALSE = {"0", "false", "no", "off", ""}
 #: written to the server log when a preheated app waits for its request
 READY_MARK = "[workbench] app preheated, waiting for a request:"
 KEYS = ("team", "user", "as_of", "indicator", "wave", "district", "period", "presentation",
-        "lang")
+        "lang", "search", "show", "sort", "page")
+_SEARCH = re.compile(r"^[^\x00-\x1f\x7f<>]{1,60}$")
+_PAGE = re.compile(r"^[1-9]\d{0,5}$")
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,15 @@ class AppContext:
     period: str | None = None
     presentation: bool = False
     lang: str | None = None
+    search: str | None = None  # learning session: the team search (name or code)
+    show: str | None = None  # learning session: the team list (`apps.team_pages.SHOW`)
+    sort: str | None = None  # learning session: its order (`apps.team_pages.SORTS`)
+    page: int | None = None  # learning session: the page of teams (1 is the first)
     problems: tuple[str, ...] = field(default=())
+
+    def with_problem(self, problem: str) -> AppContext:
+        """The same context with one more problem to report."""
+        return replace(self, problems=(*self.problems, problem))
 
     def checked(self, *, teams: Collection[str] | None = None,
                 indicators: Collection[str] | None = None,
@@ -55,7 +67,7 @@ class AppContext:
                 districts: Collection[str] | None = None) -> AppContext:
         """Drop values that are not in the collaborative, adding one problem for each."""
         problems = list(self.problems)
-        changes: dict[str, str | None] = {}
+        changes: dict[str, Any] = {}
         for key, allowed, what in (("team", teams, "team"), ("indicator", indicators, "indicator"),
                                    ("wave", waves, "wave"), ("district", districts, "district")):
             value = getattr(self, key)
@@ -65,6 +77,14 @@ class AppContext:
                             f"pick one from the list instead.")
             changes[key] = None
         return replace(self, problems=tuple(problems), **changes)
+
+
+def user_name_problem(name: str) -> str | None:
+    """Why `name` cannot be the name saves go under (None when it can): the rule of `?user=`
+    and of the name a person types on an app page."""
+    if _USER.match(name.strip()):
+        return None
+    return "a name is 1 to 80 letters, digits, spaces or . @ ' -"
 
 
 def parse_query(query: str | None) -> AppContext:
@@ -99,6 +119,13 @@ def parse_query(query: str | None) -> AppContext:
             else:
                 problems.append(f"period: {period_problem(raw[:60])}; it was ignored.")
             continue
+        if key == "page":
+            if _PAGE.match(raw):
+                values[key] = int(raw)
+            else:
+                problems.append(f"page={raw[:60]!r} is not a page number such as 2; "
+                                "it was ignored.")
+            continue
         check, hint = {
             "team": (_CODE, "a team code such as T01"),
             "indicator": (_CODE, "an indicator code such as AMTSL"),
@@ -106,12 +133,28 @@ def parse_query(query: str | None) -> AppContext:
             "district": (_USER, "a district name"),
             "user": (_USER, "a name (letters, digits, spaces, . @ ' -)"),
             "as_of": (_DATE, "a date written YYYY-MM-DD, e.g. 2026-06-30"),
+            "search": (_SEARCH, "part of a team's name or code (at most 60 characters)"),
+            "show": (_CODE, "a team list such as top_gain"),
+            "sort": (_CODE, "an order such as district"),
         }[key]
         if check.match(raw):
             values[key] = raw
         else:
             problems.append(f"{key}={raw[:60]!r} is not {hint}; it was ignored.")
     return AppContext(**values, problems=tuple(problems))  # type: ignore[arg-type]
+
+
+def view_query(state: Mapping[str, object]) -> str:
+    """The query string of a view (`LearningSessionApp.view_state()`): the inverse of
+    `parse_query` for the keys in `KEYS`; defaults (None, False, page 1) are left out.
+    `parse_query(view_query(state))` gives the same values back."""
+    pairs: list[tuple[str, str]] = []
+    for key in KEYS:
+        value = state.get(key)
+        if value is None or value is False or value == "" or (key == "page" and value == 1):
+            continue
+        pairs.append((key, "1" if value is True else str(value)))
+    return urlencode(pairs)
 
 
 def in_voila() -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import inspect
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,9 +16,10 @@ import ipywidgets as w
 from sqlalchemy import Engine
 
 from workbench.apps.base import WorkbenchApp, banner
-from workbench.apps.context import AppContext
+from workbench.apps.context import AppContext, user_name_problem
 from workbench.i18n import N_
 from workbench.i18n import gettext as _
+from workbench.store import known_user
 
 __all__ = ["CoachApp", "DataEntryApp", "PDSAJournalApp", "ValidationQueueApp"]
 
@@ -52,7 +52,14 @@ def _page_picks_the_team(form: Any) -> None:
 
 
 class _FormApp(WorkbenchApp):
-    """A team picker over one form of `workbench.widgets` (rebuilt when the team changes)."""
+    """A team picker over one form of `workbench.widgets` (rebuilt when the team changes).
+
+    Every save goes under one name, shown under the title ("Saving as …"): the server's
+    (`store.known_user`: JupyterHub's user, else `?user=` in the address, else
+    `workbench serve --user`), else the name the person types once in the box shown in the
+    form's place; until then the page holds no form, so nothing is saved under the OS user of
+    the machine serving the apps.
+    """
 
     form_class = ""
     form_label = N_("form")
@@ -63,16 +70,79 @@ class _FormApp(WorkbenchApp):
         self.form: Any = None
         self._form_team: str | None = None
         if not hasattr(self, "who"):  # under the title: whose name goes on every save
+            self.typed_name: str | None = None
             self.who = w.HTML()
-            self.children = (self.children[0], self.who, *self.children[1:])
+            self._name = w.Text(placeholder=_("Your name"), layout=w.Layout(width="260px"))
+            self._name_button = w.Button(description=_("Use this name"), button_style="primary")
+            self._name_message = w.HTML()
+            ask = _("Who is saving? Type your name once: every save on this page goes under "
+                    "it.")
+            self.name_prompt = w.VBox([
+                w.HTML(f'<div class="wb-ask-name">{html.escape(ask)}</div>'),
+                w.HBox([self._name, self._name_button]), self._name_message])
+            self.name_prompt.add_class("wb-name-prompt")
+            self.name_prompt.layout.display = "none"
+            self._name_button.on_click(self.guard(lambda _b: self.use_name(self._name.value)))
+            self.children = (self.children[0], self.who, self.name_prompt, *self.children[1:])
         self.team_picker.observe(self.guard(lambda change: self._build_form()), "value")
         self._build_form()
 
     def _refresh(self) -> None:
         self._form_team = None
 
+    # -- who saves --------------------------------------------------------------------------
+    def acting_user(self) -> str | None:
+        """The name saves go under (`store.known_user` of the address's or the typed name),
+        None while nobody has said."""
+        return known_user(self.context.user or self.typed_name)
+
+    def use_name(self, name: str) -> None:
+        """The name the person typed: every save of this page goes under it."""
+        problem = user_name_problem(name)
+        if problem:
+            self._name_message.value = banner(_("Not a usable name: {problem}.").format(
+                problem=problem), "error")
+            return
+        self.typed_name = name.strip()
+        self._name_message.value = ""
+        self._show_who()
+
+    def _forms(self) -> list[Any]:
+        return [self.form] if self.form is not None else []
+
+    def _show_who(self) -> None:
+        """Put the acting user on every form and under the title; without one, ask."""
+        user = self.acting_user()
+        for form in self._forms():
+            if user is not None and hasattr(form, "user"):
+                form.user = user
+        gate = getattr(self, "_gate", None)
+        if user is None:
+            self.who.value = ""
+            self.name_prompt.layout.display = None
+            if gate is not None:
+                gate.children = ()
+            return
+        self.name_prompt.layout.display = "none"
+        if gate is not None and gate.children != (self._gated,):
+            # put in (not shown after being hidden: a tab drawn hidden stays empty)
+            gate.children = (self._gated,)
+        who = html.escape(_(self.who_label))
+        self.who.value = f'<div class="wb-user">{who} <b>{html.escape(user)}</b></div>'
+
+    def _set_body(self, *above: w.Widget, form: w.Widget) -> None:
+        """The page under the header: `above` (e.g. the brief), then `form` in a box that
+        holds it only once someone is saving (`_show_who`)."""
+        self._gated = form
+        self._gate = w.VBox([form], layout=w.Layout(width="100%"))
+        self._gate.add_class("wb-form-gate")
+        self.body.children = (*above, self._gate)
+        if self._opened:
+            self._show_who()
+
+    # -- the form ---------------------------------------------------------------------------
     def _form_kwargs(self) -> dict[str, Any]:
-        return {"team_id": self.team_picker.value, "user": self.context.user}
+        return {"team_id": self.team_picker.value, "user": self.acting_user()}
 
     def _build_form(self) -> None:
         if self._form_team == self.team_picker.value and self.form is not None:
@@ -87,19 +157,14 @@ class _FormApp(WorkbenchApp):
         self.form = _make(cls, self.engine, **self._form_kwargs())
         _page_picks_the_team(self.form)
         self._form_team = self.team_picker.value
-        self.body.children = (*self._above_form(), self.form)
+        self._set_body(*self._above_form(), form=self.form)
 
     def _above_form(self) -> tuple[w.Widget, ...]:
         return ()
 
     def _show(self, context: AppContext) -> None:
         self._build_form()
-        if self.form is not None and hasattr(self.form, "user"):
-            # built before the request: the author is the request's user (JupyterHub first)
-            self.form.user = os.environ.get("JUPYTERHUB_USER") or context.user or self.form.user
-            who = _(self.who_label)
-            self.who.value = (f'<div class="wb-user">{html.escape(who)} '
-                              f"<b>{html.escape(str(self.form.user))}</b></div>")
+        self._show_who()
 
 
 class PDSAJournalApp(_FormApp):
@@ -130,8 +195,13 @@ class DataEntryApp(_FormApp):
             return
         self.self_assessment = _make(cls, self.engine, **self._form_kwargs())
         _page_picks_the_team(self.self_assessment)
-        self.body.children = (w.Tab(children=[self.form, self.self_assessment],
-                                    titles=(_("Monthly data"), _("Self-assessment"))),)
+        self._set_body(form=w.Tab(children=[self.form, self.self_assessment],
+                                  titles=(_("Monthly data"), _("Self-assessment"))))
+
+    def use_name(self, name: str) -> None:
+        super().use_name(name)
+        if self.self_assessment is not None and self.acting_user() is not None:
+            self.self_assessment.load(user=self.acting_user())  # "scored by" follows
 
     def _show(self, context: AppContext) -> None:
         super()._show(context)
@@ -139,8 +209,7 @@ class DataEntryApp(_FormApp):
         if context.period and sheet is not None and sheet.period != context.period:
             self.form.load(period=context.period)  # the form was built before the request
         if self.self_assessment is not None:
-            self.self_assessment.load(period=context.period,
-                                      user=getattr(self.form, "user", None))
+            self.self_assessment.load(period=context.period, user=self.acting_user())
 
 
 class CoachApp(_FormApp):
@@ -197,7 +266,7 @@ class ValidationQueueApp(_FormApp):
     uses_team = False
 
     def _form_kwargs(self) -> dict[str, Any]:
-        return {"team_id": self.context.team, "user": self.context.user}
+        return {"team_id": self.context.team, "user": self.acting_user()}
 
     def _build_form(self) -> None:
         key = self.context.team or ""

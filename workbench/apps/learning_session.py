@@ -35,6 +35,15 @@ import pandas as pd
 from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext, in_voila
 from workbench.apps.practices_panel import PracticesPanel
+from workbench.apps.team_pages import (
+    PAGE_SIZE,
+    SHOW,
+    SORTS,
+    TeamPage,
+    overview,
+    team_labels,
+    team_page,
+)
 from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
 from workbench.charts import data as chartdata
 from workbench.charts.data import month_label
@@ -57,10 +66,10 @@ from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
 from workbench.store import (
+    collaborative_indicators,
     read_change_ideas,
+    read_collaborative_measurements,
     read_flags,
-    read_indicators,
-    read_measurements,
     read_pdsa_cycles,
 )
 
@@ -92,7 +101,7 @@ class LearningSessionApp(WorkbenchApp):
     uses_team = False
 
     def _prepare(self) -> None:
-        self.indicators = read_indicators(self.engine)
+        self.indicators = collaborative_indicators(self.engine)  # no team's own measure
         self.ideas = read_change_ideas(self.engine)
         codes = list(self.indicators["indicator_id"])
         names = dict(zip(self.indicators["indicator_id"], self.indicators["name"], strict=True))
@@ -111,19 +120,42 @@ class LearningSessionApp(WorkbenchApp):
         self.presentation = w.ToggleButton(description=_("Presentation mode"), icon="",
                                            tooltip=_("Large type for a projector"))
         self.status = w.HTML()
+        # teams on demand (`workbench.apps.team_pages`): search, top/bottom N, sort, pages
+        self.team_search = w.Text(description=_("Find team"), placeholder=_("name or code"),
+                                  continuous_update=False, layout=w.Layout(width="280px"))
+        self.team_list = w.Dropdown(description=_("Show"), layout=w.Layout(width="300px"),
+                                    options=[(words, key) for key, words in SHOW.items()])
+        self.team_sort = w.Dropdown(description=_("Sort by"), layout=w.Layout(width="340px"),
+                                    options=[(words, key) for key, words in SORTS.items()])
+        self.previous_page = w.Button(description=_("◀ Previous"), layout=w.Layout(width="110px"),
+                                      tooltip=_("The previous page of teams"))
+        self.next_page = w.Button(description=_("Next ▶"), layout=w.Layout(width="110px"),
+                                  tooltip=_("The next page of teams"))
+        self.page_info = w.HTML()
+        self.pager = w.HBox([self.previous_page, self.page_info, self.next_page],
+                            layout=w.Layout(align_items="center"))
+        self.team_rule = w.HTML()
+        self.overview = w.HTML()
+        overview = esc(_("Overview by district and by wave"))
+        self._overview_box = w.VBox([w.HTML(f"<h3>{overview}</h3>"),
+                                     self.overview])
+        self._page = 1
+        self.team_page: TeamPage | None = None
+        self.redraws = 0  # redraws done (filters, pages, presentation mode)
         self._font_sizes: dict[tuple[str, str], Any] = {}  # normal chart text sizes
         self._heights: dict[str, int] = {}  # normal chart heights, by bokeh model id
         self._grid_columns: int | None = None  # of the small multiples drawn
         self._month: str | None = None  # the month picked; None: the reporting month's rule
         self._load(None)
+        self._paginate()
         self.models: dict[str, Any] = {}  # chart -> BokehModel, once attached
         self.figures: dict[str, Any] = {}  # chart -> the bokeh figure shown (or to show)
         self.figures.update(self._figures())
         self._redraw_multiples()
         # the slow part of a BokehModel, done before the request (dropped if a figure changes)
         self._bundles = {key: prepare_bundle(fig) for key, fig in self.figures.items()}
-        for code in codes:  # every indicator's panels, ready for the first filter change
-            self._panel_sources(code)
+        for code in codes:  # every indicator's panels of the page, ready for a filter change
+            self._panel_sources(code, self._page_teams())
         drawing = esc(_("Drawing the chart…"))
         self._slots = {key: w.Box([w.HTML(f'<div class="wb-status">{drawing}</div>')],
                                   layout=w.Layout(min_height="60px", width="100%"))
@@ -137,21 +169,31 @@ class LearningSessionApp(WorkbenchApp):
         self._quiet = False  # set while `_show` applies the query string (one redraw after)
         self._drawn = self._filter_key()
         self.status.value = self._status_html()
+        self._show_paging()
         for control in (self.indicator, self.wave, self.district):
             control.observe(self.guard(self._on_filter_change), "value")
+        for control in (self.team_search, self.team_list, self.team_sort):
+            control.observe(self.guard(self._on_team_list_change), "value")
+        self.previous_page.on_click(self.guard(lambda button: self.go_to_page(self._page - 1)))
+        self.next_page.on_click(self.guard(lambda button: self.go_to_page(self._page + 1)))
         self.month.observe(self.guard(self._on_month_change), "value")
         self.as_of.observe(self.guard(self._on_as_of_change), "value")
         self.presentation.observe(self.guard(self._on_presentation_change), "value")
         self.practices = PracticesPanel(  # "what is working" (workbench.apps.practices_panel)
             lambda: (self.measurements, self.indicators, self.cycles, self.ideas), self.guard)
         self.practices.follow(self.indicator, self.as_of)
+        from workbench.apps.share import snapshot_button, view_state_of
+
+        self.share = snapshot_button(self.engine, lambda: view_state_of(self), self.guard)
         filters = w.HBox([self.indicator, self.wave, self.district, self.month, self.as_of,
-                          self.presentation], layout=w.Layout(flex_flow="row wrap"))
+                          self.presentation, self.share], layout=w.Layout(flex_flow="row wrap"))
+        team_row = w.HBox([self.team_search, self.team_list, self.team_sort, self.pager],
+                          layout=w.Layout(flex_flow="row wrap", align_items="center"))
         section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
         charts = [item for key, heading in CHARTS
                   for item in (section(_(heading)), self._slots[key])]
         self.body.children = (
-            filters, self.status, *charts,
+            filters, self.status, self._overview_box, team_row, self.team_rule, *charts,
             section(_("Most improved teams and the changes they adopted")), self.improved,
             section(_("What is working: change ideas with the best evidence")), self.practices,
             *self._probes,
@@ -223,11 +265,98 @@ class LearningSessionApp(WorkbenchApp):
     def _filter_key(self) -> tuple:
         """What the charts on screen were drawn for."""
         return (self.indicator.value, self.wave.value, self.district.value, self._as_of,
-                self.period)
+                self.period, self.team_search.value, self.team_list.value,
+                self.team_sort.value, self._page)
+
+    def view_state(self) -> dict[str, Any]:
+        """The view on screen, in the words of the address (`workbench.apps.context.KEYS`):
+        what a link to this view or a snapshot of it must show. `None`: the default."""
+        return {
+            "indicator": self.indicator.value,
+            "wave": None if self.wave.value == _ALL else self.wave.value,
+            "district": None if self.district.value == _ALL else self.district.value,
+            "period": self._month,
+            "reporting_month": str(self.period) if self.period is not None else None,
+            "as_of": self._as_of,
+            "presentation": bool(self.presentation.value),
+            "search": self.team_search.value.strip() or None,
+            "show": self.team_list.value,
+            "sort": self.team_sort.value,
+            "page": self._page,
+            "teams": list(self.team_page.teams) if self.team_page is not None else [],
+        }
 
     def _on_filter_change(self, change: dict) -> None:
         if not self._quiet:
+            if change.get("owner") is not self.indicator:  # other teams: from the first page
+                self._page = 1
             self.update()
+
+    def _on_team_list_change(self, change: dict) -> None:
+        if not self._quiet:
+            self._page = 1
+            self.update()
+
+    def go_to_page(self, page: int) -> None:
+        """Show page `page` of the team list (clamped to the pages there are)."""
+        pages = self.team_page.pages if self.team_page is not None else 1
+        page = min(max(1, page), pages)
+        if page != self._page:
+            self._page = page
+            self.update()
+
+    # -- the teams on screen ------------------------------------------------------------------
+    def _paginate(self) -> TeamPage:
+        """The page of teams to draw, for the filters, search, list and sort chosen."""
+        teams = self.teams[self.teams["team_id"].isin(set(self.selected_teams()))]
+        direction = str(self.indicators.set_index("indicator_id").loc[
+            self.indicator.value].get("direction") or "increase")
+        self.team_page = team_page(
+            teams, matrix=self.matrix, gains=self.gains, indicator_id=self.indicator.value,
+            direction=direction, search=self.team_search.value, show=self.team_list.value,
+            sort=self.team_sort.value, page=self._page)
+        self._page = self.team_page.page
+        return self.team_page
+
+    def _page_teams(self) -> list[str]:
+        return list(self.team_page.teams) if self.team_page is not None else []
+
+    def _show_paging(self) -> None:
+        """The pager, the rule of the list and the overview, for the page drawn."""
+        page = self.team_page
+        if page is None:
+            return
+        many = len(self.selected_teams()) > PAGE_SIZE
+        self.pager.layout.display = "" if page.pages > 1 else "none"
+        self.previous_page.disabled = page.page <= 1
+        self.next_page.disabled = page.page >= page.pages
+        self.page_info.value = (f'<span class="wb-status wb-page">page {page.page} of '
+                                f"{page.pages}</span>")
+        if not page.teams:
+            shown = "No team matches"
+        elif page.pages == 1 and page.listed == len(self.selected_teams()):
+            shown = f"Showing all {page.listed} teams"
+        else:
+            last = page.first + len(page.teams) - 1
+            shown = (f"Showing teams {page.first}–{last} of {page.listed}"
+                     + (f" (page {page.page} of {page.pages})" if page.pages > 1 else ""))
+        self.team_rule.value = (f'<div class="wb-status wb-team-rule">{esc(shown)}: '
+                                f"{esc(page.rule)}.</div>")
+        self._overview_box.layout.display = "" if many else "none"
+        self.overview.value = self._overview_html() if many else ""
+
+    def _overview_html(self) -> str:
+        """Per district and per wave: the teams and their status for the indicator."""
+        teams = self.teams[self.teams["team_id"].isin(set(self.selected_teams()))]
+        heads = {"teams": "Teams", "reported": "Reported this month",
+                 "at_target": "At target", "improvement": "▲ Improvement",
+                 "concern": "▼ Concern", "no signal": "● No signal",
+                 "not enough data": "○ Not enough data"}
+        parts = []
+        for by, head in (("district", "District"), ("wave_id", "Wave")):
+            frame = overview(teams, self.matrix, self.indicator.value, by)
+            parts.append(table(frame, {by: head, **heads}))
+        return '<div class="wb-overview">' + "".join(parts) + "</div>"
 
     # -- data ---------------------------------------------------------------------------------
     def _load(self, as_of: str | None) -> None:
@@ -235,7 +364,7 @@ class LearningSessionApp(WorkbenchApp):
         stamp = as_of_timestamp(as_of) if as_of else None
         when = stamp.to_pydatetime() if stamp is not None else None
         self._as_of = as_of
-        self.measurements = read_measurements(self.engine, as_of=when)
+        self.measurements = read_collaborative_measurements(self.engine, as_of=when)
         self.cycles = cycles_as_of(read_pdsa_cycles(self.engine), stamp)
         self._reporting = teams_reporting_by_month(self.measurements)
         self.period = reporting_month(self.measurements)
@@ -256,22 +385,28 @@ class LearningSessionApp(WorkbenchApp):
         self.gains = rollup.gain_from_baseline(self.measurements, self.indicators, self.teams,
                                                period=self.period, levels=("team",))
         self._sources: dict[str, dict[str, dict]] = {}  # indicator -> team -> panel sources
-        self._teams_drawn: tuple | None = None  # the teams the matrix and attainment show
+        self._matrix_drawn: tuple | None = None  # the teams (in order) the matrix shows
+        self._teams_drawn: tuple | None = None  # the teams the attainment chart shows
+        self._funnel_drawn: tuple | None = None  # indicator, teams and month of the funnel
 
-    def _panel_sources(self, indicator_id: str) -> dict[str, dict]:
-        """Every team's small-multiple panel data for one indicator (computed once per load)."""
+    def _panel_sources(self, indicator_id: str, teams: list[str]) -> dict[str, dict]:
+        """The small-multiple panel data of `teams` for one indicator (each team computed once
+        per load, when first shown: 2,000 teams' panels are never all computed)."""
         from workbench.charts import series as charts
 
-        if indicator_id not in self._sources:
+        known = self._sources.setdefault(indicator_id, {})
+        missing = set(teams) - set(known)
+        if missing:
             ind = self.indicators.set_index("indicator_id").loc[indicator_id].to_dict()
             ind["indicator_id"] = indicator_id
-            every = charts.small_multiples_sources(
-                self.spc, ind, self.events if len(self.events) else None)
-            self._sources[indicator_id] = {
-                team: {key: data if key == "range" else lean_columns(data)
-                       for key, data in sources.items()}
-                for team, sources in every.items()}
-        return self._sources[indicator_id]
+            spc = self.spc[self.spc["team_id"].isin(missing)]
+            events = self.events[self.events["team_id"].isin(missing)] if len(
+                self.events) else None
+            every = charts.small_multiples_sources(spc, ind, events)
+            known.update({team: {key: data if key == "range" else lean_columns(data)
+                                 for key, data in sources.items()}
+                          for team, sources in every.items()})
+        return {team: known[team] for team in teams if team in known}
 
     def selected_teams(self) -> list[str]:
         teams = self.teams
@@ -282,7 +417,14 @@ class LearningSessionApp(WorkbenchApp):
         return list(teams["team_id"])
 
     def _labels(self) -> dict[str, str]:
+        """Panel titles: code and name ("T01 Kisoro HC"), short enough for a 200 px panel."""
         return {t.team_id: f"{t.team_id} {t.name}" for t in self.teams.itertuples()}
+
+    def _names(self) -> dict[str, str]:
+        """Team names for tables and the matrix (the code only where names repeat)."""
+        if getattr(self, "_team_names", None) is None:
+            self._team_names = team_labels(self.teams)
+        return self._team_names
 
     def _figures(self) -> dict[str, Any]:
         from workbench.charts import collab as charts_collab
@@ -290,46 +432,64 @@ class LearningSessionApp(WorkbenchApp):
         ind = self.indicators.set_index("indicator_id").loc[self.indicator.value].to_dict()
         ind["indicator_id"] = self.indicator.value
         teams = set(self.selected_teams())
-        labels = self._labels()
+        page = self._paginate()
+        shown = set(page.teams)
+        names = self._names()
         period = str(self.period) if self.period is not None else ""
-        spc = self.spc[self.spc["team_id"].isin(teams)]
+        spc = self.spc[self.spc["team_id"].isin(shown)]
         m = self.measurements[self.measurements["team_id"].isin(teams)]
-        events = self.events[self.events["team_id"].isin(teams)] if len(self.events) else None
+        events = self.events[self.events["team_id"].isin(shown)] if len(self.events) else None
+        if not shown:
+            raise _NoData(f"No team matches “{self.team_search.value.strip()}” in the teams "
+                          "selected: try part of a team's name or its code.")
         if spc[spc["indicator_id"] == self.indicator.value].empty:
             raise _NoData(_("No data for {indicator} in the teams selected.").format(
                 indicator=ind["name"]))
         latest = m[(m["indicator_id"] == self.indicator.value) & (m["period"] == self.period)]
         self._multiples_input = (spc, ind, events)
-        figures = {"funnel": charts_collab.funnel_plot(latest, ind, period=period,
-                                                       team_labels=labels)}
+        figures = {}
+        funnel = (self.indicator.value, tuple(sorted(teams)), period)
+        if funnel != self._funnel_drawn:  # the funnel: every team selected, not just the page
+            self._funnel_drawn = funnel
+            figures["funnel"] = charts_collab.funnel_plot(latest, ind, period=period,
+                                                          team_labels=names)
+        order = tuple(page.teams)
+        if order != self._matrix_drawn:  # the matrix shows the page, every indicator
+            self._matrix_drawn = order
+            matrix = self.matrix[self.matrix["team_id"].isin(shown)]
+            figures["matrix"] = charts_collab.status_matrix_chart(
+                matrix, self.indicators, period=period, team_labels=names, order=order)
         key = tuple(sorted(teams))
-        if key != self._teams_drawn:  # the matrix and attainment show every indicator
+        if key != self._teams_drawn:  # the share at target: every team selected
             self._teams_drawn = key
             months = rollup.indicator_summary(m, self.indicators,
                                               self.teams[self.teams["team_id"].isin(teams)],
                                               period=self.period)
-            matrix = self.matrix[self.matrix["team_id"].isin(teams)]
-            figures["matrix"] = charts_collab.status_matrix_chart(
-                matrix, self.indicators, period=period, team_labels=labels)
             figures["attainment"] = charts_collab.target_attainment_chart(months,
                                                                           self.indicators)
         return figures
 
     def _redraw_multiples(self) -> str:
-        """Same teams: new data into each panel's sources (one patch); else a new grid."""
+        """New data into the panels on screen (one patch): the same teams, or as many other
+        teams (another page), each panel taking the next team's data and title; else (another
+        number of teams, other panel columns) a new grid."""
         from workbench.charts import series as charts
 
         spc, ind, events = self._multiples_input
         model = self.models.get("multiples")
         grid = self.figures.get("multiples")
-        shown = [p.title.text for p in plots_of(grid) or []] if grid is not None else []
-        teams = sorted(spc.loc[spc["indicator_id"] == ind["indicator_id"], "team_id"].unique())
+        plots = plots_of(grid) or [] if grid is not None else []
+        with_data = set(spc.loc[spc["indicator_id"] == ind["indicator_id"], "team_id"])
+        teams = [t for t in self._page_teams() if t in with_data]  # in the page's order
         labels = self._labels()
         ncols = PRESENTATION_COLUMNS if self.presentation.value else GRID_COLUMNS
-        if grid is None or shown != [labels.get(t, t) for t in teams] \
-                or ncols != self._grid_columns:
+        data = self._panel_sources(ind["indicator_id"], teams) if (
+            grid is not None and len(plots) == len(teams)) else {}
+        panels = _panel_map(plots, teams, data) if data else None
+        if panels is None or ncols != self._grid_columns:
             grid = charts.small_multiples(spc, ind, team_labels=labels, events=events,
                                           ncols=ncols, width=GRID_WIDTH)
+            _in_order(grid, [labels.get(t, t) for t in teams], ncols)
             self._grid_columns = ncols
             self.figures["multiples"] = lighten_small_multiples(grid, charts.is_percent(ind))
             if self.presentation.value:
@@ -338,19 +498,16 @@ class LearningSessionApp(WorkbenchApp):
             if model is not None:
                 model.update_from_model(grid)
             return "replaced"
-        every = self._panel_sources(ind["indicator_id"])
-        data = {team: every[team] for team in teams if team in every}
         starts = [d["range"]["start"][0] for d in data.values() if "range" in d]
         ends = [d["range"]["end"][0] for d in data.values() if "range" in d]
-        plots = plots_of(grid) or []
-        by_name = {r.data_source.name: r.data_source for p in plots for r in p.renderers
-                   if getattr(r, "data_source", None) is not None}
         with one_patch(model) if model is not None else nullcontext():
-            for team, sources in data.items():
-                for key, values in sources.items():
-                    source = by_name.get(f"{team}:{key}")
-                    if source is not None and key != "range":
-                        source.data = dict(values)
+            for plot, team, sources in panels:
+                for key, source in sources.items():
+                    source.data = dict(data[team][key])
+                    if source.name != f"{team}:{key}":
+                        source.name = f"{team}:{key}"
+                if plot.title.text != labels.get(team, team):
+                    plot.title.text = labels.get(team, team)
             if plots and starts:
                 plots[0].y_range.update(start=min(starts), end=max(ends))
             months = spc.loc[spc["indicator_id"] == ind["indicator_id"], "x"]
@@ -368,17 +525,17 @@ class LearningSessionApp(WorkbenchApp):
                             "enough months to compare with it)."), "info")
         changes = rollup.changes_before_gain(best, self.cycles, self.ideas)
         names = dict(zip(self.ideas["change_id"], self.ideas["name"], strict=False))
-        team_names = dict(zip(self.teams["team_id"], self.teams["name"], strict=False))
+        team_names = self._names()
         rows = []
         for row in best.itertuples():
             mine = changes[changes["team_id"] == row.team_id]
             words = [f"{names.get(c.change_id, c.change_id)} ({c.decision}ed "
                      f"{month_label(c.decided_period)})" for c in mine.itertuples()]
-            rows.append({"rank": row.rank, "team": f"{row.team_id} {team_names.get(row.team_id)}",
-                         "gain": f"{row.improvement_pp:+.1f}",
+            rows.append({"rank": row.rank, "team": team_names.get(row.team_id, row.team_id),
+                         "code": row.team_id, "gain": f"{row.improvement_pp:+.1f}",
                          "changes": "; ".join(words) or _("none recorded")})
         return table(pd.DataFrame(rows), {
-            "rank": "#", "team": _("Team"), "gain": _("Improvement (points)"),
+            "rank": "#", "team": _("Team"), "code": _("Code"), "gain": _("Improvement (points)"),
             "changes": _("Changes for this indicator adopted or adapted before its latest "
                          "month")})
 
@@ -390,6 +547,9 @@ class LearningSessionApp(WorkbenchApp):
             figures = self._figures()
         except _NoData as exc:
             self.notify(str(exc), "warning")
+            self.redraws += 1  # nothing to draw, said on the page
+            self.status.value = self._status_html()
+            self._show_paging()
             return {}
         if self.presentation.value:  # new figures are built with normal-size text
             for fig in figures.values():
@@ -409,8 +569,10 @@ class LearningSessionApp(WorkbenchApp):
         self.improved.value = self._improved_html()
         seconds = time.perf_counter() - start
         self.last_redraw = {**done, "seconds": seconds, "teams": len(self.selected_teams())}
+        self.redraws += 1
         self._drawn = self._filter_key()
         self.status.value = self._status_html()
+        self._show_paging()
         self.notify("")
         return self.last_redraw
 
@@ -443,7 +605,9 @@ class LearningSessionApp(WorkbenchApp):
         teams = _("{n} teams, reporting month {month}").format(
             n=len(self.selected_teams()), month=month)
         said = _("Reporting month: {rule}.").format(rule=rule)
-        return (f'<span class="wb-status">{esc(teams)}{esc(snapshot)}</span>'
+        # data-redraws: how many redraws reached the page (benchmarks wait for the next one)
+        return (f'<span class="wb-status" data-redraws="{self.redraws}">'
+                f"{esc(teams)}{esc(snapshot)}</span>"
                 f'<div class="wb-status wb-rule">{esc(said)}</div>')
 
     def _on_as_of_change(self, change: dict) -> None:
@@ -476,6 +640,8 @@ class LearningSessionApp(WorkbenchApp):
                 self.models[key].update_from_model(fig)
         self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
         self._bundles.pop("multiples", None)
+        self.redraws += 1
+        self.status.value = self._status_html()
 
     def _fit(self, fig: Any) -> None:
         """The figure's (or grid's) size for the current mode: in presentation mode as wide as
@@ -507,8 +673,22 @@ class LearningSessionApp(WorkbenchApp):
             if context.as_of:
                 self.as_of.value = context.as_of
             self.presentation.value = context.presentation
+            if context.search:
+                self.team_search.value = context.search
+            if context.show in SHOW:
+                self.team_list.value = context.show
+            if context.sort in SORTS:
+                self.team_sort.value = context.sort
+            if context.page:
+                self._page = context.page
         finally:
             self._quiet = False
+        for key, allowed in (("show", SHOW), ("sort", SORTS)):
+            value = getattr(context, key)
+            if value is not None and value not in allowed:
+                context = context.with_problem(
+                    f"{key}={value!r} in the address is not one of {', '.join(allowed)}; "
+                    "it was ignored.")
         problems = list(context.problems)
         if context.period and context.period != self._month:
             self._month = context.period
@@ -535,6 +715,28 @@ class LearningSessionApp(WorkbenchApp):
         """
         for model in self.models.values():
             model.update_from_model(model._model)
+
+
+def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict]
+               ) -> list[tuple[Any, str, dict[str, Any]]] | None:
+    """Each panel on screen with the team it is to show and its sources by key ("points"…),
+    if every panel has exactly the sources the team's data has (else None: draw anew)."""
+    out = []
+    for plot, team in zip(plots, teams, strict=True):
+        sources = {r.data_source.name.split(":", 1)[-1]: r.data_source for r in plot.renderers
+                   if getattr(r, "data_source", None) is not None}
+        wanted = set(data.get(team, {})) - {"range"}
+        if not wanted or set(sources) != wanted:
+            return None
+        out.append((plot, team, sources))
+    return out
+
+
+def _in_order(grid: Any, titles: list[str], ncols: int) -> None:
+    """Lay out the panels of a small-multiples grid in the order of `titles` (row by row)."""
+    rank = {title: i for i, title in enumerate(titles)}
+    plots = sorted(plots_of(grid) or [], key=lambda p: rank.get(p.title.text, len(rank)))
+    grid.children = [(plot, i // ncols, i % ncols) for i, plot in enumerate(plots)]
 
 
 class _NoData(Exception):

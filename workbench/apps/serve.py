@@ -39,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from workbench.apps.context import READY_MARK
+from workbench.apps.context import READY_MARK, user_name_problem
 from workbench.apps.serve_guard import (
     CULL_IDLE_SECONDS,
     CULL_INTERVAL_SECONDS,
@@ -50,7 +50,7 @@ from workbench.errors import ConfigError
 from workbench.i18n import LANGUAGE_ENV
 from workbench.ingest.collaborative import collaborative_language
 from workbench.paths import voila_apps_dir
-from workbench.store.engine import as_engine, engine_url, masked_url
+from workbench.store.engine import USER_ENV, as_engine, engine_url, known_user, masked_url
 
 __all__ = [
     "APP_ORDER",
@@ -384,18 +384,29 @@ def serve(
     echo: Callable[[str], None] = print,
     note: Callable[[str], None] | None = None,
     lang: str | None = None,
+    user: str | None = None,
 ) -> int:
     """Serve the apps until Ctrl-C: prints one URL per app (one line each); returns Voilà's exit.
 
     `echo` gets the URLs, `note` (default: `echo`) the other messages. `lang` is the apps'
     language (their kernels get it as `WORKBENCH_LANG`; `?lang=` in an address overrides it).
+    `user` is the name saves go under (the kernels get it as `WORKBENCH_USER`; see
+    `store.known_user`); without it and without `WORKBENCH_USER`, the forms ask for a name.
     """
     note = note or echo
+    if user is not None:
+        problem = user_name_problem(user)
+        if problem:
+            raise ConfigError(f"--user {user!r} is not usable: {problem}.", user=user)
+    extra_env = {LANGUAGE_ENV: lang} if lang else {}
+    if user:
+        extra_env[USER_ENV] = user.strip()
+    served_as = known_user(user)
     server = start_server(db, port=port, host=host, app=app, allow_remote=allow_remote,
                           max_kernels=max_kernels, max_kernels_per_app=max_kernels_per_app,
                           cull_idle_timeout=cull_idle_timeout,
                           cull_interval=min(CULL_INTERVAL_SECONDS, cull_idle_timeout),
-                          extra_env={LANGUAGE_ENV: lang} if lang else None)
+                          extra_env=extra_env or None)
     interrupted = False
     previous = _stop_on_termination()
     try:
@@ -404,6 +415,9 @@ def serve(
             note(remote_advice(host, port))
         note(f"Serving the workbench apps on {server.database} (Ctrl-C to stop; at most "
              f"{max_kernels} viewers at once, {max_kernels_per_app} per app):")
+        note(f"Saves go under {served_as} (a page's ?user=NAME names someone else)."
+             if served_as else
+             "No --user: each person types a name once on a form before saving.")
         for url in server.urls:
             echo(url)
         server.process.wait()

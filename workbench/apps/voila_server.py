@@ -16,6 +16,9 @@ kernel caps, no kernel for another site's requests, and a page-leave beacon that
   so the beacon was answered 403 and the kernel stayed until culled. The app handler sets it
   (tornado's `xsrf_token`), so the beacon passes the same XSRF check as any other POST.
 
+- shared snapshots: `/voila/snapshots/<file>` serves the learning-session snapshots ("Share
+  this view", `workbench.apps.snapshot_files`) as plain files: opening one starts no kernel.
+
 Run as `python -m workbench.apps.voila_server ARGS` (same arguments as `python -m voila`).
 """
 
@@ -129,8 +132,20 @@ class WorkbenchVoila(Voila):  # type: ignore[misc]  # voila ships no types
 
     def init_handlers(self) -> list[Any]:
         handlers: list[Any] = super().init_handlers()
-        return [(spec[0], WorkbenchVoilaHandler, *spec[2:])
-                if spec[1] is TornadoVoilaHandler else spec for spec in handlers]
+        handlers = [(spec[0], WorkbenchVoilaHandler, *spec[2:])
+                    if spec[1] is TornadoVoilaHandler else spec for spec in handlers]
+        return [_snapshots_route(self.server_url), *handlers]
+
+
+def _snapshots_route(server_url: str) -> tuple[str, type, dict[str, Any]]:
+    """Shared learning-session snapshots as plain files (`workbench.apps.snapshot_files`)."""
+    from jupyter_server.utils import url_path_join
+
+    from workbench.apps.snapshot_files import SNAPSHOT_ROUTE, SnapshotHandler, snapshot_folder
+
+    folder = snapshot_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    return (url_path_join(server_url, SNAPSHOT_ROUTE), SnapshotHandler, {"path": str(folder)})
 
 
 main = WorkbenchVoila.launch_instance

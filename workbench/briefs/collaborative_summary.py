@@ -18,15 +18,6 @@ from workbench.charts import data as cd
 from workbench.charts.series import format_value
 from workbench.i18n import format_percent, ngettext
 from workbench.i18n import gettext as _
-from workbench.store import (
-    read_assessments,
-    read_change_ideas,
-    read_flags,
-    read_indicators,
-    read_measurements,
-    read_pdsa_cycles,
-    read_teams,
-)
 
 __all__ = ["SMALL_MULTIPLES_MAX", "CollaborativeSummary", "collaborative_summary_data"]
 
@@ -168,21 +159,19 @@ class CollaborativeSummary:
 def collaborative_summary_data(engine: Engine, period: str | None = None) -> CollaborativeSummary:
     """Roll-ups (`summary.collaborative_rollup`), every team's SPC series and the teams that
     need attention (a signal of concern, no report this month, or open error flags)."""
-    from workbench.briefs.summary import collaborative_rollup
+    from workbench.briefs.summary import read_collaborative_inputs, rollup_of_inputs
 
-    m = read_measurements(engine)
-    p = resolve_period(m, period)
-    m = m[m["period"] <= p]
-    rollup = collaborative_rollup(engine, str(p))
-    rollup["assessment_rows"] = read_assessments(engine)
-    rollup["assessment_rows"] = rollup["assessment_rows"][
-        rollup["assessment_rows"]["period"] <= str(p)].drop_duplicates(
+    inputs = read_collaborative_inputs(engine)  # the store read once, for every frame below
+    p = resolve_period(inputs.measurements, period)
+    m = inputs.measurements[inputs.measurements["period"] <= p]
+    rollup, charts = rollup_of_inputs(inputs, str(p))
+    rollup["assessment_rows"] = inputs.assessments[
+        inputs.assessments["period"] <= str(p)].drop_duplicates(
             ["team_id", "period", "assessor_type"], keep="last")  # the current rows
-    indicators = read_indicators(engine)
-    teams = read_teams(engine)
-    flags = read_flags(engine, status="open")
-    spc = cd.chart_view(m, indicators, read_pdsa_cycles(engine), read_change_ideas(engine),
-                        flags, period=p).spc  # the teams' report charts, phases and all
+    indicators = inputs.indicators
+    teams = inputs.teams
+    flags = inputs.flags[inputs.flags["status"] == "open"].reset_index(drop=True)
+    spc = charts.spc  # the teams' report charts, phases and all (the status matrix's too)
     matrix = rollup["status_matrix"]
     errors = flags[flags["severity"] == "error"].groupby("team_id").size() if len(flags) else \
         pd.Series(dtype=int)

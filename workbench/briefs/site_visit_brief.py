@@ -213,7 +213,7 @@ def _questions(report: TeamReport, stalled: pd.DataFrame, actions: pd.DataFrame)
                                            days=row.days_unchanged))
     for row in report.open_flags.itertuples(index=False):
         out.append(_("Data flag on {indicator} for {month} ({rule}): can we recount it "
-                     "together from the registers?").format(indicator=row.indicator_id,
+                     "together from the registers?").format(indicator=row.indicator,
                                                             month=row.month, rule=row.rule_code))
     for row in actions.itertuples(index=False):
         owner, due = cast("str | None", row.owner), cast("str | None", row.due)

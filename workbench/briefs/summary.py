@@ -7,6 +7,7 @@ session app and `workbench summary` call; the computing is in `workbench.rollup`
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, cast
 
 import pandas as pd
@@ -17,9 +18,12 @@ from workbench.learning.spread import spread_frames
 from workbench.model import merged_settings
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import as_period, reporting_month, shared_preparation, to_periods
+from workbench.rollup.series import TeamCharts, team_charts
+from workbench.rollup.status import chart_signals_of
 
-__all__ = ["ROLLUP_KEYS", "collaborative_rollup", "as_of_timestamp", "cycles_as_of",
-           "flags_as_of", "rollup_records"]
+__all__ = ["ROLLUP_KEYS", "CollaborativeInputs", "collaborative_rollup", "as_of_timestamp",
+           "cycles_as_of", "flags_as_of", "read_collaborative_inputs", "rollup_of_inputs",
+           "rollup_records"]
 
 #: The frames `collaborative_rollup` returns, in display order.
 ROLLUP_KEYS = ("context", "indicators", "indicator_months", "time_to_target", "gains", "waves",
@@ -60,6 +64,58 @@ def flags_as_of(flags: pd.DataFrame, stamp: pd.Timestamp | None) -> pd.DataFrame
     return flags[pd.to_datetime(flags["created_at"]) <= stamp]
 
 
+@dataclass(frozen=True)
+class CollaborativeInputs:
+    """What the roll-ups read from the store, read once (`read_collaborative_inputs`):
+    measurements and assessments entered up to `as_of`, PDSA cycles entered and flags raised
+    up to then (`cycles_as_of`, `flags_as_of`), and the definitions."""
+
+    name: str
+    assessment_target: float
+    as_of: pd.Timestamp | None
+    measurements: pd.DataFrame
+    indicators: pd.DataFrame
+    teams: pd.DataFrame
+    assessments: pd.DataFrame
+    cycles: pd.DataFrame
+    change_ideas: pd.DataFrame
+    flags: pd.DataFrame
+    waves: pd.DataFrame
+
+
+def read_collaborative_inputs(engine: Engine | Connection,
+                              as_of: str | dt.datetime | None = None) -> CollaborativeInputs:
+    """Read what `collaborative_rollup` needs, once (one read per table)."""
+    from workbench.store import (
+        collaborative_indicators,
+        read_assessments,
+        read_change_ideas,
+        read_collaborative,
+        read_collaborative_measurements,
+        read_flags,
+        read_pdsa_cycles,
+        read_teams,
+        read_waves,
+    )
+
+    stamp = as_of_timestamp(as_of)
+    collab = read_collaborative(engine)
+    settings = merged_settings(collab.get("settings"))
+    assessments = read_assessments(engine)
+    if stamp is not None and len(assessments):
+        assessments = assessments[pd.to_datetime(assessments["created_at"]) <= stamp]
+    return CollaborativeInputs(
+        name=collab["name"], assessment_target=float(settings["assessment_target"]),
+        as_of=stamp,
+        measurements=read_collaborative_measurements(  # teams' own measures are not rolled up
+            engine, as_of=stamp.to_pydatetime() if stamp else None),
+        indicators=collaborative_indicators(engine), teams=read_teams(engine),
+        assessments=assessments,
+        cycles=cycles_as_of(read_pdsa_cycles(engine), stamp),
+        change_ideas=read_change_ideas(engine),
+        flags=flags_as_of(read_flags(engine), stamp), waves=read_waves(engine))
+
+
 def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | None = None,
                          as_of: str | dt.datetime | None = None, *, most_improved_n: int = 5
                          ) -> dict[str, pd.DataFrame]:
@@ -82,30 +138,18 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
     - spread, sustainability, slipping: `learning.spread.spread_frames` (spread waves against
       the first on equal follow-up; graduated teams holding their gains 6 and 12 months on).
     """
-    from workbench.store import (
-        read_assessments,
-        read_change_ideas,
-        read_collaborative,
-        read_flags,
-        read_indicators,
-        read_measurements,
-        read_pdsa_cycles,
-        read_teams,
-        read_waves,
-    )
+    as_period(period)  # a bad month is refused before anything is read
+    inputs = read_collaborative_inputs(engine, as_of)
+    return rollup_of_inputs(inputs, period, most_improved_n=most_improved_n)[0]
 
-    stamp = as_of_timestamp(as_of)
+
+def rollup_of_inputs(inputs: CollaborativeInputs, period: str | pd.Period | None = None, *,
+                     most_improved_n: int = 5) -> tuple[dict[str, pd.DataFrame], TeamCharts]:
+    """`collaborative_rollup` of inputs already read, and the teams' charts its status
+    matrix was read from (`rollup.series.team_charts` for the reporting month: the charts
+    the reports draw, so a page that shows them need not assemble them again)."""
     asked = as_period(period)
-    collab = read_collaborative(engine)
-    settings = merged_settings(collab.get("settings"))
-    target = float(settings["assessment_target"])
-    measurements = read_measurements(engine, as_of=stamp.to_pydatetime() if stamp else None)
-    indicators = read_indicators(engine)
-    teams = read_teams(engine)
-    assessments = read_assessments(engine)
-    if stamp is not None and len(assessments):
-        assessments = assessments[pd.to_datetime(assessments["created_at"]) <= stamp]
-    cycles = cycles_as_of(read_pdsa_cycles(engine), stamp)
+    measurements = inputs.measurements
     rp = asked if asked is not None else reporting_month(measurements)
     if asked is not None and len(measurements):
         months = to_periods(measurements["period"])
@@ -114,34 +158,37 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
                 f"no data for {asked}: the collaborative's data run from {months.min()} to "
                 f"{months.max()}; choose a month in that range.")
     with shared_preparation():  # the tidy frame is prepared once for all the roll-ups
-        frames = _rollups(collab["name"], rp, stamp, target, measurements, indicators, teams,
-                          assessments, cycles, read_change_ideas(engine),
-                          flags_as_of(read_flags(engine), stamp), most_improved_n)
-        frames.update(spread_frames(frames["time_to_target"], measurements, indicators, teams,
-                                    read_waves(engine), rp))
-    return frames
+        frames, charts = _rollups(inputs, rp, most_improved_n)
+        frames.update(spread_frames(frames["time_to_target"], measurements, inputs.indicators,
+                                    inputs.teams, inputs.waves, rp))
+    return frames, charts
 
 
-def _rollups(name: str, rp: pd.Period | None, stamp: pd.Timestamp | None, target: float,
-             measurements: pd.DataFrame, indicators: pd.DataFrame, teams: pd.DataFrame,
-             assessments: pd.DataFrame, cycles: pd.DataFrame, change_ideas: pd.DataFrame,
-             flags: pd.DataFrame, most_improved_n: int) -> dict[str, pd.DataFrame]:
+def _rollups(inputs: CollaborativeInputs, rp: pd.Period | None, most_improved_n: int
+             ) -> tuple[dict[str, pd.DataFrame], TeamCharts]:
+    measurements, indicators, teams = inputs.measurements, inputs.indicators, inputs.teams
+    charts = team_charts(measurements, indicators, inputs.cycles, inputs.change_ideas,
+                         period=rp, flags=inputs.flags)
+    signals = chart_signals_of(charts, indicators)  # the one signal status, read once
     gains = rollup.gain_from_baseline(measurements, indicators, teams, period=rp)
     frames = {
-        "context": pd.DataFrame([{"collaborative": name, "period": rp,
-                                  "as_of": stamp, "assessment_target": target}]),
+        "context": pd.DataFrame([{"collaborative": inputs.name, "period": rp,
+                                  "as_of": inputs.as_of,
+                                  "assessment_target": inputs.assessment_target}]),
         "indicators": rollup.latest_indicator_summary(measurements, indicators, teams, period=rp),
         "indicator_months": rollup.indicator_summary(measurements, indicators, teams, period=rp),
         "time_to_target": rollup.time_to_threshold(measurements, indicators, teams, period=rp),
         "gains": gains,
         "waves": rollup.wave_cohorts(measurements, indicators, teams, period=rp),
-        "assessments": rollup.assessment_summary(assessments, period=rp, target=target),
+        "assessments": rollup.assessment_summary(inputs.assessments, period=rp,
+                                                 target=inputs.assessment_target),
         "status_matrix": rollup.status_matrix(measurements, indicators, teams, period=rp,
-                                              cycles=cycles, change_ideas=change_ideas,
-                                              flags=flags),
+                                              signals=signals, cycles=inputs.cycles,
+                                              change_ideas=inputs.change_ideas,
+                                              flags=inputs.flags),
         "most_improved": rollup.most_improved(gains, n=most_improved_n),
     }
-    return frames
+    return frames, charts
 
 
 def rollup_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -33,9 +33,9 @@ from workbench.learning.synthesis import (
     storytellers,
 )
 from workbench.store import (
+    collaborative_indicators,
     read_change_ideas,
-    read_indicators,
-    read_measurements,
+    read_collaborative_measurements,
     read_package,
     read_pdsa_cycles,
     read_teams,
@@ -188,7 +188,7 @@ def synthesis_data(engine: Engine, period: str | None = None, wave: str = "") ->
     '' or None: everything known now (labelled with the latest month), as `workbench
     practices` without `--period`. `wave`: a wave code to look at that wave's teams only;
     '' = every team."""
-    m = read_measurements(engine)
+    m = read_collaborative_measurements(engine)  # teams' own measures are not rolled up
     p = resolve_period(m, period)
     teams = read_teams(engine)
     if wave:
@@ -201,7 +201,7 @@ def synthesis_data(engine: Engine, period: str | None = None, wave: str = "") ->
     if wave:
         cycles = cycles[cycles["team_id"].isin(members)]
     ideas = read_change_ideas(engine)
-    indicators = read_indicators(engine)
+    indicators = collaborative_indicators(engine)
     evidence = practice_evidence(m, indicators, cycles, ideas)
     adoptions = team_adoptions(cycles, ideas)
     alone = adoptions[adoptions["adopted_with"].map(len) == 0]  # as the estimate counts them

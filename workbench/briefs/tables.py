@@ -28,7 +28,8 @@ from workbench.store import open_engine
 __all__ = ["COLUMNS", "engine_for", "resolve_period", "set_report_language"]
 
 #: Column -> header of every table the notebooks show (`render.table(frame, COLUMNS[...])`),
-#: in the current language when read.
+#: in the current language when read. Tables name teams and indicators by their names; a code
+#: stays only as a secondary column ("Code").
 COLUMNS: Mapping[str, dict[str, str]] = TranslatedTable({
     "headline": {"indicator": N_("Indicator"), "latest": N_("This month"), "target": N_("Target"),
                  "target_met": N_("Target met"), "vs_last_month": N_("Change vs last month"),
@@ -37,11 +38,11 @@ COLUMNS: Mapping[str, dict[str, str]] = TranslatedTable({
     "pdsa": {"change": N_("Change idea"), "cycle": N_("Cycle"), "title": N_("Title"),
              "status": N_("Stage"), "start_date": N_("Started"), "end_date": N_("Ended"),
              "study_notes": N_("Study"), "act_decision": N_("Act"), "next_steps": N_("Next steps")},
-    "flags": {"indicator_id": N_("Indicator"), "month": N_("Month"), "rule_code": N_("Rule"),
+    "flags": {"indicator": N_("Indicator"), "month": N_("Month"), "rule_code": N_("Rule"),
               "severity": N_("Severity"), "message": N_("Why flagged"),
               "reported": N_("Reported (num / den)"), "recount": N_("Records to recount")},
     "actions": {"action": N_("Action"), "owner": N_("Owner"), "due": N_("Due")},
-    "recounts": {"indicator_id": N_("Indicator"), "month": N_("Month"),
+    "recounts": {"indicator": N_("Indicator"), "month": N_("Month"),
                  "reported_numerator": N_("Reported num."),
                  "recounted_numerator": N_("Recounted num."),
                  "reported_denominator": N_("Reported den."),
@@ -54,7 +55,7 @@ COLUMNS: Mapping[str, dict[str, str]] = TranslatedTable({
     "stalled": {"change": N_("Change idea"), "cycle": N_("Cycle"), "title": N_("Title"),
                 "status": N_("Stage"), "last_change": N_("Last status change"),
                 "days_unchanged": N_("Days without change")},
-    "attention": {"team_id": N_("Team"), "team": N_("Facility"), "coach": N_("Coach"),
+    "attention": {"team": N_("Team"), "team_id": N_("Code"), "coach": N_("Coach"),
                   "why": N_("Why")},
     "overview": {"indicator": N_("Indicator"), "teams": N_("Teams reporting"),
                  "at_target": N_("Teams at target"), "pooled": N_("All teams pooled"),

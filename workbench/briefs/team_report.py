@@ -31,11 +31,12 @@ from workbench.store import (
     read_assessments,
     read_change_ideas,
     read_flags,
-    read_indicators,
     read_measurements,
     read_pdsa_cycles,
     read_recounts,
     read_visits,
+    team_indicators,
+    team_measure_owners,
 )
 from workbench.store.measurements import current_revisions, tidy, unreadable_counts
 from workbench.store.reads import measurements_state
@@ -131,6 +132,9 @@ def collaborative_figures(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
     it fails the report of its own team (which reads it), never every team's."""
     frame = current_revisions(engine)
     frame = frame[frame["numerator"].notna() | frame["denominator"].notna()]
+    owned = team_measure_owners(engine)  # a team's own measure has no collaborative median
+    if owned:
+        frame = frame[~frame["indicator_id"].isin(list(owned))]
     bad = unreadable_counts(frame)
     if len(bad):
         keys = set(zip(bad["team_id"], bad["indicator_id"], bad["period"], strict=True))
@@ -216,6 +220,17 @@ class TeamReport:
     recounts: pd.DataFrame
     assessments: pd.DataFrame
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the headline rows of the team's own measures (`workbench measure add`), apart
+    own_headline: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def own_measures_note(self) -> str:
+        """What the team's own measures are, or that it has none."""
+        if self.own_headline.empty:
+            return _("This team has no measure of its own. A team adds one to test a change "
+                     "with workbench measure add.")
+        return _("Measures this team added to test its changes. They are not part of the "
+                 "collaborative's figures, so they have no collaborative median.")
 
     @property
     def team_label(self) -> str:
@@ -240,10 +255,13 @@ class TeamReport:
                  "after an adopted change. A grey square marks a month left out of the limits "
                  "(an open data-error flag).")
 
-    def figures(self) -> list[tuple[str, Any]]:
-        """(indicator_id, annotated control chart) for every indicator with data."""
+    def figures(self, own: bool = False) -> list[tuple[str, Any]]:
+        """(indicator_id, annotated control chart) for every collaborative indicator with
+        data; `own`: for every measure of the team's own instead."""
         out = []
-        for ind_id, info in _indicator_dicts(self.indicators).items():
+        owner = self.indicators.get("team_id", pd.Series(None, index=self.indicators.index))
+        shown = self.indicators[owner.notna() == own]
+        for ind_id, info in _indicator_dicts(shown).items():
             pts = self.spc[self.spc["indicator_id"] == ind_id]
             if pts.empty:
                 continue
@@ -276,7 +294,7 @@ def _load_team(engine: Engine, team_id: str, period: str | None) -> tuple[
         dict[str, Any], pd.DataFrame, pd.Series, pd.DataFrame, pd.Period, pd.DataFrame,
         pd.DataFrame, cd.ChartView, pd.DataFrame]:
     team = get_team(engine, team_id)
-    indicators = read_indicators(engine)
+    indicators = team_indicators(engine, team_id)  # the collaborative's and its own
     latest, medians = collaborative_medians(engine)
     if period:
         p = resolve_period(pd.DataFrame(), period)
@@ -296,8 +314,8 @@ def _load_team(engine: Engine, team_id: str, period: str | None) -> tuple[
 
 def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.DataFrame,
                 ) -> pd.DataFrame:
-    cols = ["flag_id", "rule_code", "severity", "indicator_id", "period", "month", "message",
-            "reported", "recount"]
+    cols = ["flag_id", "rule_code", "severity", "indicator_id", "indicator", "period", "month",
+            "message", "reported", "recount"]
     f = flags[flags["status"] == "open"].copy() if len(flags) else flags
     if f is None or f.empty:
         return pd.DataFrame(columns=cols)
@@ -328,6 +346,7 @@ def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.
 
     f["month"], f["reported"], f["recount"] = months, reported, recount
     f["message"] = flag_messages(f)  # in the report's language (the stored text is English)
+    f["indicator"] = [info.get(cast(str, i), {}).get("name") or i for i in f["indicator_id"]]
     return f[cols].reset_index(drop=True)
 
 
@@ -337,6 +356,9 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
     team, indicators, medians, team_m, p, cycles, ideas, view, flags = _load_team(
         engine, team_id, period)
     headline = headline_table(team_m, None, indicators, view.spc, p, medians=medians)
+    own = headline["indicator_id"].isin(indicators.loc[indicators["team_id"].notna(),
+                                                       "indicator_id"]) if len(headline) \
+        else pd.Series(dtype=bool)
     start, end = p.to_timestamp(how="start"), p.to_timestamp(how="end")
     table = _cycle_table(cycles, ideas) if len(cycles) else cycles.assign(change="", cycle=0)
     started = pd.to_datetime(table["start_date"].replace("", None), errors="coerce")
@@ -355,6 +377,9 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
 
         recounts = verification_table(recounts[recounts["visit_id"] == last_visit["visit_id"]])
         recounts["month"] = recounts["period"].map(cd.month_label)
+        names = _indicator_dicts(indicators)
+        recounts["indicator"] = [names.get(i, {}).get("name") or i
+                                 for i in recounts["indicator_id"]]
         recounts["result"] = np.where(recounts["in_band"], _("agrees"), _("differs: check"))
         recounts["factor"] = recounts["vf"].map(
             lambda v: "–" if pd.isna(v) else format_number(v, 2))
@@ -368,7 +393,10 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
     # the store returns rows in entry order: the last per month and assessor type is current
     assessments = assessments.drop_duplicates(["period", "assessor_type"], keep="last")
     return TeamReport(
-        team=team, period=p, indicators=indicators, headline=headline, spc=view.spc,
+        team=team, period=p, indicators=indicators,
+        headline=headline[~own].reset_index(drop=True) if len(headline) else headline,
+        own_headline=headline[own].reset_index(drop=True) if len(headline) else headline,
+        spc=view.spc,
         events=view.events, flag_notes=view.flags, pdsa_in_flight=in_flight.reset_index(drop=True),
         pdsa_finished=finished.reset_index(drop=True),
         open_flags=_open_flags(flags, indicators, team_m), last_visit=last_visit,

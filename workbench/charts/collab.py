@@ -36,6 +36,7 @@ from workbench.i18n import gettext as _
 from workbench.rollup.status import signal_label
 
 __all__ = [
+    "FUNNEL_LABELS",
     "MATRIX_KEY",
     "SIGNAL_STYLE",
     "assessment_chart",
@@ -60,6 +61,8 @@ SIGNAL_STYLE: dict[str, tuple[str, str, str]] = {
 #: the matrix's key, under the chart
 MATRIX_KEY = N_("▲ signal of improvement · ▼ signal of concern · ● no signal · ○ not enough "
                  "data · – not reported this month · ✓ target met")
+#: teams named on a funnel plot (those outside the 3σ funnel, furthest out first)
+FUNNEL_LABELS = 12
 _SERIES_COLOURS = [C["blue"], C["orange"], C["green"], C["vermillion"], C["purple"], C["sky"],
                    C["black"], C["yellow"]]
 
@@ -81,8 +84,8 @@ def status_matrix_sources(matrix: pd.DataFrame, indicators: pd.DataFrame,
     it; a month not reported shows "–" for the value (and no ✓)."""
     ind = indicators.set_index("indicator_id")
     labels = team_labels or {}
-    cells: dict[str, list] = {k: [] for k in ("team", "indicator", "colour", "text", "status",
-                                               "signal", "value", "target", "latest")}
+    cells: dict[str, list] = {k: [] for k in ("team", "code", "indicator", "colour", "text",
+                                               "status", "signal", "value", "target", "latest")}
     rules = matrix["signal_rule"] if "signal_rule" in matrix else pd.Series("", matrix.index)
     for row, rule in zip(matrix.itertuples(index=False), rules, strict=True):
         info = ind.loc[row.indicator_id].to_dict() if row.indicator_id in ind.index else {}
@@ -93,6 +96,7 @@ def status_matrix_sources(matrix: pd.DataFrame, indicators: pd.DataFrame,
         met = bool(row.target_met) if pd.notna(row.target_met) else False
         value = format_value(row.latest_value, info) if shown else "–"
         cells["team"].append(labels.get(row.team_id, row.team_id))
+        cells["code"].append(str(row.team_id))
         cells["indicator"].append(str(row.indicator_id))
         cells["colour"].append(colour)
         cells["text"].append(f"{icon} {value}{' ✓' if met and shown else ''}")
@@ -124,14 +128,22 @@ def wrap_words(text: str, width: int = 16) -> str:
 
 def status_matrix_chart(matrix: pd.DataFrame, indicators: pd.DataFrame, *, period: str = "",
                         team_labels: Mapping[str, str] | None = None,
-                        width: int = WIDTH) -> Any:
+                        order: Sequence[str] | None = None, width: int = WIDTH) -> Any:
     """Teams (rows) × indicators (columns): the signal status (▲ improvement / ▼ concern /
     ● no signal / ○ not enough data), the latest value, and ✓ where the target is met. Columns
     are headed by the indicators' full names, wrapped over lines so that neighbouring headers
-    never overlap (the code is in the hover)."""
+    never overlap; rows by `team_labels` (the team's name; the code is in the hover), top to
+    bottom in the order of the team ids `order` (default: by label)."""
     data = status_matrix_sources(matrix, indicators, team_labels)
     inds = [i for i in indicators["indicator_id"] if i in set(data["cells"]["indicator"])]
-    teams = sorted(set(data["cells"]["team"]), reverse=True)
+    present = set(data["cells"]["team"])
+    if order is not None:
+        labels = team_labels or {}
+        teams = [lab for lab in dict.fromkeys(labels.get(t, t) for t in order)
+                 if lab in present][::-1]  # a FactorRange runs bottom to top
+        teams = [lab for lab in sorted(present - set(teams), reverse=True)] + teams
+    else:
+        teams = sorted(present, reverse=True)
     names = dict(zip(indicators["indicator_id"], indicators.get("name", indicators[
         "indicator_id"]), strict=False))
     headers = {code: wrap_words(names.get(code) or code) for code in inds}
@@ -151,7 +163,8 @@ def status_matrix_chart(matrix: pd.DataFrame, indicators: pd.DataFrame, *, perio
     fig.add_glyph(src, Text(x="column", y="team", text="text", text_align="center",
                             text_baseline="middle", text_font_size="10px"))
     fig.add_tools(HoverTool(renderers=[r], tooltips=[
-        (_("Team"), "@team"), (_("Indicator"), "@indicator"), (_("Latest"), "@value (@latest)"),
+        (_("Team"), "@team (@code)"), (_("Indicator"), "@indicator"),
+        (_("Latest"), "@value (@latest)"),
         (_("Signal"), "@signal"), (_("Target"), "@target")]))
     fig.axis.axis_line_color = None
     fig.axis.major_tick_line_color = None
@@ -172,6 +185,9 @@ def funnel_sources(latest: pd.DataFrame, indicator: Mapping[str, Any],
 
     Centre = pooled proportion Σnum/Σden; limits p ± 2σ and ± 3σ with σ = √(p(1−p)/n),
     clipped to [0, 1] (the p-chart limits by denominator, qicharts2 funnel semantics).
+    `labels`: the teams outside the 3σ funnel, furthest out first (at most
+    `FUNNEL_LABELS`), each named above its point if it is above the funnel, below if below:
+    away from the funnel, where the other teams are.
     """
     rows = latest.dropna(subset=["numerator", "denominator"])
     rows = rows[(rows["denominator"] > 0) & (rows["numerator"] >= 0)
@@ -196,9 +212,18 @@ def funnel_sources(latest: pd.DataFrame, indicator: Mapping[str, Any],
                          (_("below the funnel: worse") if better_up
                           else _("below the funnel: better")))
     clip = np.clip
+    names = [labels.get(t, t) for t in rows["team_id"]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.abs(y - p) / sd if len(den) else y
+    named = [i for i in np.argsort(-np.nan_to_num(z), kind="stable") if outside[i]][
+        :FUNNEL_LABELS]
+    above = [bool(y[i] > p) for i in named]
     return {
-        "teams": {"n": list(den), "y": list(y), "team": [labels.get(t, t)
-                                                          for t in rows["team_id"]],
+        "labels": {"n": [float(den[i]) for i in named], "y": [float(y[i]) for i in named],
+                   "text": [str(names[i]) for i in named],
+                   "dy": [-7.0 if up else 7.0 for up in above],
+                   "baseline": ["bottom" if up else "top" for up in above]},
+        "teams": {"n": list(den), "y": list(y), "team": names,
                   "value": [format_value(v, indicator) for v in y],
                   "num_den": [f"{format_count(round(a))} / {format_count(round(b))}"
                               for a, b in zip(rows["numerator"], den, strict=False)],
@@ -234,6 +259,10 @@ def funnel_plot(latest: pd.DataFrame, indicator: Mapping[str, Any], *, period: s
     fig.add_glyph(limits, Line(x="n", y="l3", line_color=GREY, line_dash="dashed"))
     r_pts = fig.add_glyph(teams, Scatter(x="n", y="y", size=9, fill_color={"field": "colour"},
                                          line_color="white"))
+    named = ColumnDataSource(data["labels"], name="labels")
+    fig.add_glyph(named, Text(x="n", y="y", text="text", y_offset="dy", text_baseline="baseline",
+                              text_align="center", text_font_size="10px", text_color="#333333",
+                              background_fill_color="white", background_fill_alpha=0.75))
     fig.add_tools(HoverTool(renderers=[r_pts], tooltips=[
         (_("Team"), "@team"), (_("Value"), "@value"), (_("Numerator / denominator"), "@num_den"),
         (_("Funnel"), "@where")]))
@@ -249,6 +278,10 @@ def funnel_plot(latest: pd.DataFrame, indicator: Mapping[str, Any], *, period: s
     fig.xaxis.axis_label = _("Number of cases in the month (denominator, log scale)")
     fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
                           border_line_alpha=0), "below")
+    fig.add_layout(Title(text=_("Named: the teams outside the funnel (at most {n}, the "
+                                "furthest out first); hover a point for any team.").format(
+                                    n=FUNNEL_LABELS),
+                         text_font_size="10px", text_font_style="italic"), "below")
     return fig
 
 

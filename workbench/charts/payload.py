@@ -77,18 +77,20 @@ def lighten_small_multiples(grid: Any, percent: bool = False) -> Any:
     return grid
 
 
-def prepare_bundle(fig: Any) -> dict:
+def prepare_bundle(fig: Any) -> dict[str, Any]:
     """The render bundle of `fig` (its document JSON), computed ahead of time: this is the
     slow part of making a `jupyter_bokeh.BokehModel` (seconds for a grid of 24 panels)."""
-    return BokehModel._model_to_traits(fig)
+    bundle: dict[str, Any] = BokehModel._model_to_traits(fig)
+    return bundle
 
 
-class PreparedBokehModel(BokehModel):
+class PreparedBokehModel(BokehModel):  # type: ignore[misc]  # jupyter_bokeh ships no types
     """A `jupyter_bokeh.BokehModel` whose first render bundle was computed ahead of time by
     `prepare_bundle(fig)` (the caller guarantees `fig` has not changed since). Later figures
     (`update_from_model`) are serialised as usual."""
 
-    def __init__(self, model: Any, bundle: dict | None = None, **kwargs: Any) -> None:
+    def __init__(self, model: Any, bundle: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
         self._bundle_once = bundle
         super().__init__(model, **kwargs)
 

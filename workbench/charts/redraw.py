@@ -17,7 +17,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from bokeh.core.has_props import HasProps
-from bokeh.models import ColumnDataSource, DataRange1d, FactorRange, GridPlot, Plot, Range1d
+from bokeh.models import (
+    ColumnDataSource,
+    DataRange1d,
+    FactorRange,
+    GridPlot,
+    Plot,
+    Range1d,
+)
+from bokeh.models.annotations import Title
 
 __all__ = ["plots_of", "transplant", "redraw", "one_patch", "scale_text", "FONT_SIZE_PROPERTIES",
            "release_data_ranges"]
@@ -28,7 +36,7 @@ def plots_of(obj: Any) -> list[Plot] | None:
     if isinstance(obj, Plot):
         return [obj]
     if isinstance(obj, GridPlot):
-        return [child[0] for child in obj.children]
+        return [child[0] for child in obj.children if isinstance(child[0], Plot)]
     return None
 
 
@@ -51,7 +59,7 @@ def transplant(old: Any, new: Any) -> bool:
     if old_plots is None or new_plots is None or len(old_plots) != len(new_plots):
         return False
     for a, b in zip(old_plots, new_plots, strict=True):
-        if [type(r.glyph) for r in a.renderers] != [type(r.glyph) for r in b.renderers]:
+        if [type(_glyph(r)) for r in a.renderers] != [type(_glyph(r)) for r in b.renderers]:
             return False
     old_src, new_src = _sources(old_plots), _sources(new_plots)
     if old_src is None or new_src is None or set(old_src) != set(new_src):
@@ -65,12 +73,17 @@ def transplant(old: Any, new: Any) -> bool:
                 _set(ra, start=rb.start, end=rb.end)
             elif isinstance(ra, FactorRange) and isinstance(rb, FactorRange):
                 _set(ra, factors=list(rb.factors))
-        if a.title is not None and b.title is not None:
+        if isinstance(a.title, Title) and isinstance(b.title, Title):
             _set(a.title, text=b.title.text)
         _set(a, width=b.width, height=b.height)
         for ra, rb in zip(a.renderers, b.renderers, strict=True):
-            _set_glyph(ra.glyph, rb.glyph)
+            _set_glyph(_glyph(ra), _glyph(rb))
     return True
+
+
+def _glyph(renderer: Any) -> Any:
+    """A renderer's glyph (None for renderers without one)."""
+    return getattr(renderer, "glyph", None)
 
 
 def _set_glyph(old: Any, new: Any) -> None:

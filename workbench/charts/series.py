@@ -86,6 +86,7 @@ from workbench.charts.embed import components
 from workbench.i18n import N_, current_language, format_count, format_date, format_number
 from workbench.i18n import gettext as _
 from workbench.model import MISSING, format_percent
+from workbench.rollup.series import SHIFT_RUN
 
 __all__ = [
     "BOKEH_BUNDLES",
@@ -352,6 +353,7 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
                                     np.asarray(gap_x, dtype="datetime64[ns]")))
         lines["target"] = np.where(np.isnan(lines["target"]), target * k, lines["target"])
     lines = {key: list(v) for key, v in lines.items()}
+    phases = _phase_starts(pts, xs, new_part, indicator)
     labels = [month_label(p) for p in pts["period"]]
     values = [format_value(v, indicator) for v in pts["y"]]
     num_den = [f"{_count(a)} / {_count(b)}" for a, b in zip(pts["numerator"],
@@ -414,9 +416,43 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
             ev["detail"].append(str(e.detail))
             ev["month"].append(format_date(pd.Timestamp(cast(datetime, e.date)).date()))
     start = bottom - (0.31 if lane and has_events else 0.03) * span
+    phases["y0"] = [bottom] * len(phases["x"])
+    phases["y1"] = [top + 0.08 * span] * len(phases["x"])
     return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
+            "phases": phases,
             "range": {"start": [start], "end": [y_end], "data_bottom": [bottom],
                       "data_top": [y_end], "lane": [bottom - 0.19 * span]}}
+
+
+_PHASE_WORDS = {
+    "shift": N_("New phase from {month}: “{change}” adopted in {adopted}, and {month} "
+                "starts {run} months in a row better than the old centre line"),
+    "adoption": N_("New phase from {month}: the month after “{change}” was adopted "
+                   "({adopted})"),
+}
+
+
+def _phase_starts(pts: pd.DataFrame, xs: np.ndarray, new_part: np.ndarray,
+                  indicator: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Where each phase after the first starts and why, in words (`rollup.series`
+    `adoption_phases` decides; the columns `phase_rule`, `phase_adopted`, `phase_change`
+    carry it): x halfway between the phase's first month and the month before, `text`."""
+    out: dict[str, list[Any]] = {"x": [], "text": []}
+    for i in np.flatnonzero(new_part):
+        row = pts.iloc[i]
+        rule = str(row.get("phase_rule", "") or "")
+        words = _PHASE_WORDS.get(rule)
+        if words is None:
+            text = _("New phase from {month}").format(month=month_label(row["period"]))
+        else:
+            adopted = str(row.get("phase_adopted", "") or "")
+            text = _(words).format(
+                month=month_label(row["period"]), run=SHIFT_RUN,
+                change=str(row.get("phase_change", "") or _("a change")),
+                adopted=month_label(adopted) if adopted else "?")
+        out["x"].append(xs[i] - (xs[i] - xs[i - 1]) / 2)
+        out["text"].append(text)
+    return out
 
 
 def _title_text(indicator: Mapping[str, Any], team_label: str) -> str:
@@ -452,13 +488,16 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     with its own marker and colour; months with an open data flag ringed. Hover shows the month,
     value, numerator / denominator, signal and flag. A month left out of the limits (the
     `excluded` column: under an open data-error flag) is drawn as a hollow grey square over
-    its point, and the legend says why. `compact` drops legend, subtitle and
+    its point, and the legend says why. A new phase (its own centre line and limits) starts
+    at a dash-dotted vertical line, and a line under the legend says where and why
+    (`rollup.series.adoption_phases`: where the data show the shift after an adopted
+    change, else the month after adoption). `compact` drops legend, subtitle and
     event labels (small multiples). Sources are named `{name}points`, `{name}lines`,
-    `{name}events`, `{name}flagged` for `update_sources`.
+    `{name}events`, `{name}flagged`, `{name}phases` for `update_sources`.
     """
     data = control_chart_sources(points, indicator, events, flags, lane=not compact)
     src = {key: ColumnDataSource(cast("dict[str, Any]", data[key]), name=f"{name}{key}")
-           for key in ("points", "lines", "events", "flagged")}
+           for key in ("points", "lines", "events", "flagged", "phases")}
     yr = y_range or Range1d(data["range"]["start"][0], data["range"]["end"][0])
     kwargs: dict[str, Any] = {"x_axis_type": "datetime", "width": width, "height": height,
                               "y_range": yr, "tools": "save", "toolbar_location": "right"}
@@ -480,6 +519,9 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
                                   line_dash="dotted"))
     add(src["events"], Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=GREY,
                                line_dash="dotted"))
+    r_phase = add(src["phases"], Segment(x0="x", y0="y0", x1="x", y1="y1",
+                                         line_color=C["black"], line_width=1.5,
+                                         line_dash="dashdot", line_alpha=0.6))
     r_evm = add(src["events"], Scatter(x="x", y="y_mark", marker={"field": "marker"},
                                        fill_color={"field": "color"},
                                        line_color={"field": "color"},
@@ -546,6 +588,13 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
                     border_line_alpha=0)
     legend.click_policy = "none"
     fig.add_layout(legend, "below")
+    if data["phases"]["x"]:  # one line each: where the phase starts and why
+        fig.add_layout(Legend(
+            items=[LegendItem(label=text, renderers=[r_phase], index=i)
+                   for i, text in enumerate(data["phases"]["text"])],
+            orientation="vertical", location="top_left", label_text_font_size="10px",
+            padding=2,  # type: ignore[arg-type]  # bokeh stubs: padding is Property[...]
+            spacing=2, border_line_alpha=0, click_policy="none"), "below")
     return fig
 
 

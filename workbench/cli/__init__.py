@@ -107,11 +107,13 @@ def _register() -> None:
         cycle_cmd,
         data_cmds,
         hub_cmd,
+        measure_cmd,
         package_cmd,
         practices_cmd,
         report_cmd,
         rollup_cmd,
         serve_cmd,
+        snapshot_cmd,
         spc_cmd,
         upgrade_cmd,
         users_cmd,
@@ -133,10 +135,12 @@ def _register() -> None:
         assess_cmd.assess,
         practices_cmd.practices,
         package_cmd.package,
+        measure_cmd.measure,
         upgrade_cmd.upgrade,
         users_cmd.users,
         audit_cmd.audit,
         hub_cmd.hub,
+        snapshot_cmd.snapshot,
     ):
         main.add_command(command)
     localize_commands(main)

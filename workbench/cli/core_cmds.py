@@ -50,7 +50,9 @@ def init(db: str | None, config: Path) -> None:
                    "build (not a collaborative) without asking.")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="After building, serve the apps until Ctrl-C.")
-@click.option("--teams", default=24, show_default=True, help="Number of teams (2 to 99,999).")
+@click.option("--teams", default=24, show_default=True,
+              help="Number of launch teams, waves 1 and 2 (2 to 99,999); the default size "
+                   "adds a spread wave of 24 teams in a fourth district.")
 @click.option("--indicators", default=6, show_default=True,
               help="Number of indicators (1 to 20; past 6, extra process indicators).")
 @click.option("--months", default=24, show_default=True,
@@ -68,9 +70,12 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
     """Build the demo collaborative and run the main job on it.
 
     An essential obstetric and newborn care collaborative: 24 teams in 3 districts, 2 waves,
-    6 indicators over 24 months, PDSA cycles, coaching visits and injected data problems.
+    6 indicators over 24 months, PDSA cycles, coaching visits and injected data problems; a
+    synthesis meeting records change package v2 (2025-10), a spread wave of 24 teams in a
+    fourth district joins with it (2025-12), 8 teams graduate (2026-04) and 2 of them slip.
     --teams, --indicators, --months and --districts build a larger one with the same kinds of
-    data and problems in proportion (2,000 × 10 × 36 takes about a minute). --force replaces
+    data and problems in proportion, without the spread wave, v2 and graduations
+    (2,000 × 10 × 36 takes about a minute). --force replaces
     a database the demo built; anything else that is not a collaborative is replaced only when
     named with --db here and confirmed (or --yes). --lang fr makes French the collaborative's
     language: French indicator names and change ideas, French reports.
@@ -105,13 +110,15 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
                             indicators=indicators, months=months, districts=districts,
                             language=lang)
     if build_only:
-        from workbench.store import masked_url
+        from workbench.store import masked_url, read_teams
 
         shown = masked_url(engine)
+        built = read_teams(engine)
         click.echo(_("Built the demo in {db} ({teams} teams, {indicators} indicators, "
                      "{months} months, {districts} districts) in {seconds:.0f} s.").format(
-                       db=shown, teams=teams, indicators=indicators, months=months,
-                       districts=districts, seconds=time.perf_counter() - started), err=True)
+                       db=shown, teams=len(built), indicators=indicators, months=months,
+                       districts=built["district"].nunique(),
+                       seconds=time.perf_counter() - started), err=True)
         return
     run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True), lang=lang)
 

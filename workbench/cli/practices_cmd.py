@@ -42,20 +42,21 @@ def practices(db: str, indicator_id: str | None, period: str | None, as_json: bo
     from workbench.learning import practice_evidence
     from workbench.learning.synthesis import known_by
     from workbench.store import (
+        collaborative_indicators,
         get_indicator,
         open_engine,
         read_change_ideas,
-        read_indicators,
-        read_measurements,
+        read_collaborative_measurements,
         read_pdsa_cycles,
     )
 
     engine = open_engine(db)
     if indicator_id is not None:
         get_indicator(engine, indicator_id)  # an unknown code is an error, not an empty table
-    measurements, cycles = known_by(read_measurements(engine), read_pdsa_cycles(engine),
+    measurements, cycles = known_by(read_collaborative_measurements(engine),
+                                    read_pdsa_cycles(engine),
                                     pd.Period(period, freq="M") if period else None)
-    evidence = practice_evidence(measurements, read_indicators(engine), cycles,
+    evidence = practice_evidence(measurements, collaborative_indicators(engine), cycles,
                                  read_change_ideas(engine))
     table = evidence.practices
     if indicator_id is not None:

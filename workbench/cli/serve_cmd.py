@@ -33,10 +33,14 @@ __all__ = ["serve"]
 @click.option("--cull-idle-seconds", default=CULL_IDLE_SECONDS, show_default=True,
               type=click.IntRange(10, None),
               help="Shut down a kernel no page is connected to after this many idle seconds.")
+@click.option("--user", "user", metavar="NAME",
+              help="Every save in the apps goes under NAME [default: $WORKBENCH_USER; with "
+                   "neither, each person types a name once on the page; under JupyterHub "
+                   "always the hub's user].")
 @lang_option
 def serve(db: str | None, port: int, host: str, app: str | None, allow_remote: bool,
           max_kernels: int, max_kernels_per_app: int, cull_idle_seconds: int,
-          lang: str | None) -> None:
+          user: str | None, lang: str | None) -> None:
     """Serve the workbench apps (Voilà) until Ctrl-C, printing one URL per app.
 
     The learning-session, coach, PDSA journal, data-entry and validation-queue apps run on
@@ -45,8 +49,10 @@ def serve(db: str | None, port: int, host: str, app: str | None, allow_remote: b
     --max-kernels-per-app) a page says the workbench is busy and retries by itself. Another
     web site cannot start apps (an app URL in its <img> gets no kernel). Works offline.
     --lang fr serves them in French (one page can ask for another language: ?lang=en).
+    --user amina records every save as amina (a page's ?user=NAME names someone else); with
+    no user known, a form asks the person's name once before anything is saved.
 
-    Example: workbench serve --db workbench.db --port 8866 --max-kernels 12
+    Example: workbench serve --db workbench.db --port 8866 --max-kernels 12 --user amina
     """
     from workbench.apps.serve import serve as serve_apps
     from workbench.store import open_engine
@@ -54,4 +60,5 @@ def serve(db: str | None, port: int, host: str, app: str | None, allow_remote: b
     serve_apps(open_engine(db), port=port, host=host, app=app, allow_remote=allow_remote,
                max_kernels=max_kernels, max_kernels_per_app=max_kernels_per_app,
                cull_idle_timeout=cull_idle_seconds,
-               echo=click.echo, note=lambda text: click.echo(text, err=True), lang=lang)
+               echo=click.echo, note=lambda text: click.echo(text, err=True), lang=lang,
+               user=user)

@@ -80,20 +80,19 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from workbench.demo.calendar import DEMO_NOW, DEMO_PERIODS, demo_calendar
-from workbench.demo.measurements import DemoMeasurements
-from workbench.demo.pdsa import DemoPDSA
+from workbench.demo.calendar import DEMO_NOW, DEMO_PERIODS
+from workbench.demo.graduation import graduate
 from workbench.demo.problems import (
     INJECTION_COUNTS,
     INJECTION_KINDS,
-    DemoProblems,
     demo_injections,
     injection_metadata,
     read_injections,
 )
-from workbench.demo.size import DEFAULT_SIZE, DemoSize, check_size, injection_counts
-from workbench.demo.teams import DemoTeams
-from workbench.demo.visits import DemoVisits
+from workbench.demo.size import DEFAULT_SIZE, DemoSize, check_size
+from workbench.demo.spread import SpreadWave
+from workbench.demo.story import join_spread_wave, record_synthesis, story_size
+from workbench.demo.world import _World
 from workbench.errors import StoreError
 from workbench.i18n import normalize_language
 from workbench.ingest.collaborative import write_collaborative
@@ -175,25 +174,62 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
     size = check_size(DemoSize(teams, indicators, months, districts))
     chosen = normalize_language(language) if language else ""
     engine = _fresh_database(db, force, confirmed)
-    world = _World(np.random.default_rng(seed), size)
-    world.definition["collaborative"]["settings"]["language"] = chosen
-    with engine.begin() as conn:
-        injection_metadata.create_all(conn)
-        write_collaborative(conn, world.definition)
-        bulk_insert(conn, s.measurement_revisions,
-                    [{**row, "numerator": float(row["numerator"]),
-                      "denominator": float(row["denominator"]), "source": "demo"}
-                     for row in world.revisions])
-        _write_cycles(conn, world.cycles)
-        _write_visits(conn, world)
-        conn.execute(demo_injections.insert(), world.injections)
-        conn.execute(demo_marker.insert().values(marker=DEMO_MARKER, seed=seed))
+    try:
+        world = _World(np.random.default_rng(seed), size)
+        world.definition["collaborative"]["settings"]["language"] = chosen
+        spread = _story(world, seed)
+        with engine.begin() as conn:
+            injection_metadata.create_all(conn)
+            write_collaborative(conn, world.definition)
+            _write_world(conn, world)
+        if spread is not None:
+            version, package = record_synthesis(engine, world)
+            spread.grow(package)
+            with engine.begin() as conn:
+                _write_world(conn, spread)
+            join_spread_wave(engine, version)
+        with engine.begin() as conn:
+            conn.execute(demo_marker.insert().values(marker=DEMO_MARKER, seed=seed))
+    except BaseException:
+        engine.dispose()
+        _remove(db)  # half a demo is no demo: nothing is left to mistake for one
+        raise
     return engine
 
 
+def _story(world: _World, seed: int) -> SpreadWave | None:
+    """The default demo's story in `world.definition`: the spread wave's teams (returned, to
+    grow once package v2 is recorded) and the graduations (`workbench.demo.graduation`,
+    which also makes two graduates slip); None for a demo of another size."""
+    if not story_size(world.size):
+        return None
+    spread = SpreadWave(np.random.default_rng([seed, 1]), world)
+    spread.add_to_definition(world.definition)
+    graduation = graduate(world, seed)
+    for team in world.definition["teams"]:
+        team["graduated_on"] = graduation.graduated_on.get(team["team_id"])
+    return spread
+
+
+def _write_world(conn: Connection, world: _World) -> None:
+    """A world's revisions, PDSA cycles, visits and injected problems."""
+    bulk_insert(conn, s.measurement_revisions,
+                [{**row, "numerator": float(row["numerator"]),
+                  "denominator": float(row["denominator"]), "source": "demo"}
+                 for row in world.revisions])
+    _write_cycles(conn, world.cycles)
+    _write_visits(conn, world)
+    if world.injections:
+        conn.execute(demo_injections.insert(), world.injections)
+
+
 def demo_definition(size: DemoSize = DEFAULT_SIZE) -> dict[str, Any]:
-    """The collaborative definition (the structure `load_collaborative` returns)."""
-    return _World(np.random.default_rng(0), check_size(size)).definition
+    """The collaborative definition (the structure `load_collaborative` returns); the default
+    size's lists the spread wave's teams too (no graduation: that depends on the data)."""
+    world = _World(np.random.default_rng(0), check_size(size))
+    if story_size(world.size):
+        SpreadWave(np.random.default_rng([0, 1]), world).add_to_definition(world.definition)
+    return world.definition
 
 
 # --------------------------------------------------------------------------- the database
@@ -366,28 +402,3 @@ def _write_visits(conn: Connection, world: _World) -> None:
     for injection in world.injections:
         if "_visit" in injection["detail"]:
             injection["detail"]["visit_id"] = visit_ids[injection["detail"].pop("_visit")]
-
-
-# --------------------------------------------------------------------------- the simulation
-
-class _World(DemoTeams, DemoPDSA, DemoMeasurements, DemoProblems, DemoVisits):
-    """Everything the demo writes, generated in a fixed order from one Generator.
-
-    Each part is a mixin in its own module; the order of the calls here is the order of the
-    draws, so the same seed gives the same demo.
-    """
-
-    def __init__(self, rng: np.random.Generator, size: DemoSize = DEFAULT_SIZE) -> None:
-        self.rng = rng
-        self.size = size
-        self.cal = demo_calendar(size.months)
-        self.counts = injection_counts(size)
-        self.injections: list[dict[str, Any]] = []
-        self._teams()
-        self.definition = self._definition()
-        self.cycles: list[dict[str, Any]] = []
-        self._pdsa()
-        self._measure()
-        self._revisions()
-        self._inject_measurement_problems()
-        self._visits()

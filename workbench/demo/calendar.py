@@ -5,7 +5,11 @@ October 2026 (`END`), so a longer demo starts earlier and never holds a month af
 collaborative calendar refuses those). `demo_calendar(months)` gives a demo of any length its
 calendar (`DemoCalendar`: the 'YYYY-MM' of each month, wave 2's joining month, the
 demo's "now" 20 days after the last month); the default demo's are the constants
-`DEMO_PERIODS`, `WAVE2_MONTH` and `DEMO_NOW`. `_month_start` and `_month_end` give a month's
+`DEMO_PERIODS`, `WAVE2_MONTH` and `DEMO_NOW`. The default demo's story after the launch
+happens in three more months (`workbench.demo.story`): the synthesis meeting reviews the data
+to `SYNTHESIS_MONTH` (2025-10, the 12th month) and records change package v2, the spread wave
+W3 joins in `SPREAD_MONTH` (2025-12, the 14th) with v2, and 8 wave-1 teams graduate at the end
+of `GRADUATION_MONTH` (2026-04, the 18th). `_month_start` and `_month_end` give a month's
 first and last second, `_month_of` the month of a datetime, `_date` a datetime's ISO date.
 Used by every part of the generated demo (`workbench.demo`).
 """
@@ -18,7 +22,7 @@ from typing import NamedTuple
 import pandas as pd
 
 __all__ = ["END", "START", "N_MONTHS", "DEMO_PERIODS", "WAVE2_MONTH", "DEMO_NOW", "DemoCalendar",
-           "demo_calendar"]
+           "GRADUATION_MONTH", "SPREAD_MONTH", "SYNTHESIS_MONTH", "demo_calendar"]
 
 #: the last month of every demo (its "now" is the 20th of the month after)
 END = pd.Period("2026-10", freq="M")
@@ -67,6 +71,12 @@ DEMO_PERIODS: list[str] = _DEFAULT.periods
 WAVE2_MONTH = _DEFAULT.wave2_month  # 2025-08, the 10th month
 #: the demo's "now": October's reports are in, a little before the collaborative's close
 DEMO_NOW = _DEFAULT.now
+#: the last month the synthesis meeting (learning session 3, 2025-11-12) saw: 2025-10
+SYNTHESIS_MONTH = 11
+#: the month the spread wave W3 joins with change package v2: 2025-12
+SPREAD_MONTH = 13
+#: the month at whose end 8 wave-1 teams graduate (coaching ends): 2026-04
+GRADUATION_MONTH = 17
 
 
 def _month_start(m: int) -> dt.datetime:

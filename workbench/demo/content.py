@@ -13,6 +13,10 @@ __all__ = [
     "DISTRICTS",
     "FACILITIES",
     "WAVE2_FACILITIES",
+    "SPREAD_DISTRICT",
+    "SPREAD_COACH",
+    "SPREAD_FACILITIES",
+    "FACILITATOR",
     "FIRST_NAMES",
     "SURNAMES",
     "INDICATORS",
@@ -68,6 +72,40 @@ FACILITIES: list[tuple[str, str, str]] = [
 
 #: team indexes (0-based) of the 8 wave-2 teams: 3 + 3 + 2 per district
 WAVE2_FACILITIES: tuple[int, ...] = (4, 6, 7, 13, 14, 15, 21, 23)
+
+#: the spread wave (W3) of the default demo: 24 more maternity units in a fourth district,
+#: joining with the change package the synthesis meeting refined (v2)
+SPREAD_DISTRICT = "Kanungu"
+SPREAD_COACH = "Esther Kansiime"
+SPREAD_FACILITIES: list[tuple[str, str]] = [
+    ("Kambuga Hospital", "hospital"),
+    ("Bwindi Community Hospital", "hospital"),
+    ("Kihihi Health Centre IV", "hc4"),
+    ("Kanungu Health Centre IV", "hc4"),
+    ("Rugyeyo Health Centre IV", "hc4"),
+    ("Butogota Health Centre IV", "hc4"),
+    ("Kinkizi Health Centre IV", "hc4"),
+    ("Kayonza Health Centre III", "hc3"),
+    ("Nyamirama Health Centre III", "hc3"),
+    ("Rutenga Health Centre III", "hc3"),
+    ("Mpungu Health Centre III", "hc3"),
+    ("Kirima Health Centre III", "hc3"),
+    ("Kanyantorogo Health Centre III", "hc3"),
+    ("Nyanga Health Centre III", "hc3"),
+    ("Katete Health Centre III", "hc3"),
+    ("Kanyabwanga Health Centre III", "hc3"),
+    ("Matanda Health Centre III", "hc3"),
+    ("Rwenshama Health Centre III", "hc3"),
+    ("Kihanda Health Centre III", "hc3"),
+    ("Mashaku Health Centre III", "hc3"),
+    ("Karubeizi Health Centre III", "hc3"),
+    ("Nyakatare Health Centre III", "hc3"),
+    ("Rwentobo Health Centre III", "hc3"),
+    ("Ntungwa Health Centre III", "hc3"),
+]
+
+#: who leads the synthesis meeting and records the refined change package (v2)
+FACILITATOR = "Immaculate Ahimbisibwe"
 
 FIRST_NAMES = [
     "Grace", "Moses", "Patience", "Brian", "Esther", "Denis", "Florence", "Ivan", "Juliet",

@@ -31,17 +31,29 @@ class DemoPDSA:
     cal: DemoCalendar
     codes: tuple[str, ...]
     innovations: dict[int, dict[str, Any]]
+    #: how teams take up the package: ramps of 1 to `max_cycles - 1` cycles, the chance of
+    #: adopting raised by `adopt_bonus`, adopted changes' effects scaled by `effect_bonus`
+    #: (the launch teams: 5, 0, 1; the spread wave, with the refined package: shorter ramps,
+    #: more adoptions, a little more effect)
+    max_cycles: int = 5
+    adopt_bonus: float = 0.0
+    effect_bonus: float = 1.0
+
+    def _ideas(self, index: int) -> list[dict[str, Any]]:
+        """The change ideas team `index` tests, in order: the package in a random order, its
+        own innovation third."""
+        ideas = [content.CHANGE_PACKAGE[j]
+                 for j in self.rng.permutation(len(content.CHANGE_PACKAGE))]
+        if index in self.innovations:
+            ideas.insert(2, self.innovations[index])
+        return ideas
 
     def _pdsa(self) -> None:
         rng = self.rng
         now = self.cal.now
-        innovations = self.innovations
         for index, team in enumerate(self.teams):
             team["adopted"] = []  # (adoption month, {indicator: logit shift})
-            ideas = [content.CHANGE_PACKAGE[j]
-                     for j in rng.permutation(len(content.CHANGE_PACKAGE))]
-            if index in innovations:
-                ideas.insert(2, innovations[index])
+            ideas = self._ideas(index)
             tracks = 2 if team["vigour"] > 1.15 else 1
             joined = self.cal.month_start(team["join"])
             starts = [joined + dt.timedelta(days=int(rng.integers(10, 30)))
@@ -59,8 +71,9 @@ class DemoPDSA:
     def _ramp(self, team: dict[str, Any], idea: dict[str, Any], start: dt.datetime) -> dt.datetime:
         rng = self.rng
         now = self.cal.now
-        n_cycles = int(rng.integers(1, 5))
-        p_adopt = float(np.clip(0.45 + 0.35 * (team["vigour"] - 0.55), 0.35, 0.9))
+        n_cycles = int(rng.integers(1, self.max_cycles))
+        p_adopt = float(np.clip(0.45 + 0.35 * (team["vigour"] - 0.55), 0.35, 0.9)
+                        + self.adopt_bonus)
         final = "adopt" if rng.random() < p_adopt else "abandon"
         when = start
         for k in range(n_cycles):
@@ -80,7 +93,8 @@ class DemoPDSA:
             if status != "closed":
                 return end
             if decision == "adopt":
-                responsiveness = _EFFECT_SCALE * float(rng.uniform(0.7, 1.3))
+                responsiveness = (_EFFECT_SCALE * float(rng.uniform(0.7, 1.3))
+                                  * self.effect_bonus)
                 team["adopted"].append((self.cal.month_of(end) + 1,
                                         {i: e * responsiveness for i, e in idea["effect"].items()}))
             when = end + dt.timedelta(days=int(rng.integers(2, 15)))

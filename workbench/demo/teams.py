@@ -43,31 +43,36 @@ class DemoTeams:
                 f"{content.SURNAMES[self.rng.integers(len(content.SURNAMES))]}")
 
     def _teams(self) -> None:
-        rng = self.rng
         self.indicators = (content.INDICATORS + [_extra(ind) for ind in content.EXTRA_INDICATORS]
                            )[:self.size.indicators]
         self.codes: tuple[str, ...] = tuple(ind["code"] for ind in self.indicators)
         self.extras = [ind for ind in content.EXTRA_INDICATORS if ind["code"] in self.codes]
         self.coaches, roster = _roster(self.size)
         width = max(2, len(str(self.size.teams)))
-        self.teams: list[dict[str, Any]] = []
-        for i, (facility, district, level, wave2) in enumerate(roster):
-            lo, hi = _BIRTHS[level]
-            team: dict[str, Any] = {
-                "team_id": f"T{i + 1:0{width}d}", "facility": facility, "district": district,
-                "level": level, "wave_id": "W2" if wave2 else "W1",
-                "join": self.cal.wave2_month if wave2 else 0,
-                "births": float(rng.uniform(lo, hi)),
-                "vigour": float(rng.uniform(0.55, 1.45)),
-                "officer": self._person(), "lead": self._person(),
-                "baseline": {ind: float(rng.uniform(*_BASELINE[ind])) for ind in _LATENT},
-                "pph": float(rng.uniform(0.07, 0.11)),
-                "asphyxia": float(rng.uniform(0.06, 0.09)),
-            }
-            team["baseline"].update({ind["code"]: float(rng.uniform(*ind["baseline"]))
-                                     for ind in self.extras})
-            self.teams.append(team)
+        self.teams: list[dict[str, Any]] = [
+            self._profile(f"T{i + 1:0{width}d}", facility, district, level,
+                          "W2" if wave2 else "W1", self.cal.wave2_month if wave2 else 0)
+            for i, (facility, district, level, wave2) in enumerate(roster)]
         self.innovations = self._innovations()
+
+    def _profile(self, team_id: str, facility: str, district: str, level: str, wave_id: str,
+                 join: int) -> dict[str, Any]:
+        """One team's drawn profile (always the same draws in the same order)."""
+        rng = self.rng
+        lo, hi = _BIRTHS[level]
+        team: dict[str, Any] = {
+            "team_id": team_id, "facility": facility, "district": district,
+            "level": level, "wave_id": wave_id, "join": join,
+            "births": float(rng.uniform(lo, hi)),
+            "vigour": float(rng.uniform(0.55, 1.45)),
+            "officer": self._person(), "lead": self._person(),
+            "baseline": {ind: float(rng.uniform(*_BASELINE[ind])) for ind in _LATENT},
+            "pph": float(rng.uniform(0.07, 0.11)),
+            "asphyxia": float(rng.uniform(0.06, 0.09)),
+        }
+        team["baseline"].update({ind["code"]: float(rng.uniform(*ind["baseline"]))
+                                 for ind in self.extras})
+        return team
 
     def _definition(self) -> dict[str, Any]:
         periods = self.cal.periods
@@ -78,11 +83,7 @@ class DemoTeams:
             "direction": ind["direction"], "chart": "p", "multiplier": 100.0, "unit": "%",
             "sort_order": i,
         } for i, ind in enumerate(self.indicators)]
-        teams = [{
-            "team_id": t["team_id"], "name": t["facility"], "facility": t["facility"],
-            "district": t["district"], "region": "South Western", "wave_id": t["wave_id"],
-            "coach": self.coaches[t["district"]], "joined_period": periods[t["join"]],
-        } for t in self.teams]
+        teams = self._team_rows()
         changes = [self._change_row(idea, None) for idea in content.CHANGE_PACKAGE]
         changes += [self._change_row(idea, self.teams[i]["team_id"])
                     for i, idea in self.innovations.items()]
@@ -114,6 +115,17 @@ class DemoTeams:
             "learning_sessions": _learning_sessions(self.cal),
             "change_ideas": changes,
         }
+
+    def _team_rows(self) -> list[dict[str, Any]]:
+        """The teams as the definition lists them (`graduated_on` empty: see
+        `workbench.demo.graduation`)."""
+        periods = self.cal.periods
+        return [{
+            "team_id": t["team_id"], "name": t["facility"], "facility": t["facility"],
+            "district": t["district"], "region": "South Western", "wave_id": t["wave_id"],
+            "coach": self.coaches[t["district"]], "joined_period": periods[t["join"]],
+            "graduated_on": None,
+        } for t in self.teams]
 
     def _innovations(self) -> dict[int, dict[str, Any]]:
         """Team index -> the change idea that started there (teams the demo has only)."""

@@ -48,6 +48,25 @@ from workbench.store import read_calendar, read_indicators, read_teams
 __all__ = ["read_candidates"]
 
 
+def _other_teams_measures(indicators: pd.DataFrame, rows: pd.Series, team: pd.Series,
+                          indicator: pd.Series) -> pd.DataFrame:
+    """Rows of a team's own measure (`workbench measure add`) sent for another team."""
+    owned = indicators.loc[indicators["team_id"].notna(), ["indicator_id", "team_id"]] \
+        if "team_id" in indicators else pd.DataFrame()
+    if owned.empty:
+        return failures_frame()
+    owner = indicator.map(dict(zip(owned["indicator_id"], owned["team_id"], strict=True)))
+    bad = owner.notna() & (owner != team)
+    if not bad.any():
+        return failures_frame()
+    return pd.DataFrame({
+        "row": rows[bad], "column": "team_id", "reason": "other-team-measure",
+        "value": team[bad].values,
+        "message": [f"indicator {cut(i)} is team {o}'s own measure; only {o} reports it (fix the "
+                    "team code, or add a measure of this team's own with workbench measure add)"
+                    for i, o in zip(indicator[bad], owner[bad], strict=True)]})
+
+
 def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFrame,
                 calendar: Calendar, numeric_done: bool = False,
                 team_column: str = "team_id") -> tuple[pd.DataFrame, pd.DataFrame, int]:
@@ -92,6 +111,7 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
             "value": indicator[bad_ind].values,
             "message": [f"indicator {cut(i)} is not defined (indicators: {', '.join(kinds)}); "
                         "fix the code" for i in indicator[bad_ind]]}))
+    parts.append(_other_teams_measures(indicators, rows, team, indicator))
     paired = kind.isin(["proportion", "rate", "mean"])
     half = paired & (num_blank != den_blank)
     if half.any():

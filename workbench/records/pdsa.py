@@ -238,6 +238,21 @@ def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
             for k, v in row.items()}
 
 
+def _other_teams_measures(conn: Connection, cycle: PDSACycle) -> list[Failure]:
+    """A cycle links the collaborative's indicators and its own team's measures, never
+    another team's own measure (`workbench.store.team_measures`)."""
+    linked = [str(i) for i in cycle.linked_indicators]
+    if not linked:
+        return []
+    owners = conn.execute(select(s.indicators.c.indicator_id, s.indicators.c.team_id).where(
+        s.indicators.c.indicator_id.in_(linked), s.indicators.c.team_id.is_not(None),
+        s.indicators.c.team_id != str(cycle.team_id or ""))).all()
+    return [Failure("linked_indicators",
+                    f"{r.indicator_id} is team {r.team_id}'s own measure; link the "
+                    "collaborative's indicators or this team's own measures")
+            for r in owners]
+
+
 def _new_change_id(conn: Connection, team_id: str) -> str:
     existing = set(conn.execute(select(s.change_ideas.c.change_id)).scalars())
     n = 1
@@ -291,6 +306,7 @@ def save_cycle(
             known_changes=conn.execute(select(s.change_ideas.c.change_id)).scalars().all(),
             known_indicators=conn.execute(select(s.indicators.c.indicator_id)).scalars().all(),
         )
+        failures += _other_teams_measures(conn, cycle)
         if cycle.team_id and cycle.team_id not in teams:
             failures.append(Failure("team_id", f"unknown team {cycle.team_id!r}"))
         if cycle.change_id and isinstance(cycle.cycle_number, int):

@@ -23,9 +23,13 @@ chart that `team_charts` assembles, so the same series always gets the same limi
   teams differ more than binomial chance). `pooled_chart_type` draws it as Laney's p′ (u′)
   chart instead, whose limits add the month-to-month variation of the z-scores.
 - **Phases**: a change adopted at the end of a PDSA cycle starts a new phase (qicharts2
-  `part`) in the charts of the indicators the cycle is linked to, from the month after the
-  decision, but only when each phase keeps at least `MIN_PHASE_POINTS` months, so limits
-  stay usable. Only data and decisions up to the reporting month count.
+  `part`) in the charts of the indicators the cycle is linked to, but only when each phase
+  keeps at least `MIN_PHASE_POINTS` months (counted from the month after the decision), so
+  limits stay usable. The phase starts where the data show the change took hold
+  (`adoption_phases`, rule `shift`): at the first of `SHIFT_WINDOW` months from the month
+  after adoption that begins `SHIFT_RUN` months in a row on the better side of the old
+  phase's centre line; else the month after adoption (rule `adoption`). Only data and
+  decisions up to the reporting month count.
 - **Runs analysis** (Anhøj rules, qicharts2 0.8.1) per phase: each point carries its phase's
   `longest_run`, `longest_run_max`, `n_crossings`, `n_crossings_min` and `n_useful`.
 """
@@ -45,6 +49,8 @@ from workbench.spc.qic import NEEDS_N, qic
 __all__ = [
     "EVENT_COLUMNS",
     "MIN_PHASE_POINTS",
+    "SHIFT_RUN",
+    "SHIFT_WINDOW",
     "SPC_COLUMNS",
     "TeamCharts",
     "EXCLUDING_RULES",
@@ -58,13 +64,19 @@ __all__ = [
 ]
 
 MIN_PHASE_POINTS = 8
+#: a new phase starts at the first of a run of this many points on the better side of the old
+#: centre line (the IHI shift rule, Perla, Provost & Murray 2011) ...
+SHIFT_RUN = 6
+#: ... that begins within this many months from the month after the adopt decision
+SHIFT_WINDOW = 3
 RUNS_COLUMNS = ["n_useful", "longest_run", "longest_run_max", "n_crossings", "n_crossings_min"]
 SPC_COLUMNS = ["team_id", "indicator_id", "period", "x", "numerator", "denominator", "value",
                "y", "cl", "lcl", "ucl", "part", "sigma_signal", "runs_signal", "chart",
-               *RUNS_COLUMNS, "excluded"]
+               *RUNS_COLUMNS, "excluded", "phase_rule", "phase_adopted", "phase_change"]
 EVENT_COLUMNS = ["team_id", "indicator_id", "cycle_id", "date", "period", "kind", "label",
                  "detail", "change_id", "change_name", "cycle_number", "title"]
-_PHASE_COLUMNS = ["team_id", "indicator_id", "period", "cycle_id"]
+_PHASE_COLUMNS = ["team_id", "indicator_id", "period", "cycle_id", "rule", "adopted",
+                  "change_id", "change_name"]
 _EXCLUDED_COLUMNS = ["team_id", "indicator_id", "period", "rule_codes"]
 #: an open flag of this severity leaves its month out of the limits
 EXCLUDING_SEVERITY = "error"
@@ -137,6 +149,25 @@ def _parts(data: pd.DataFrame, phases: pd.DataFrame | None) -> np.ndarray:
     return 1 + passed.reindex(range(len(data)), fill_value=0).to_numpy(dtype=int)
 
 
+def _phase_reasons(data: pd.DataFrame, phases: pd.DataFrame | None) -> pd.DataFrame:
+    """`data` with, on every row of a phase after the first, why that phase starts:
+    `phase_rule` (`shift` / `adoption`, see `adoption_phases`), `phase_adopted` (the month of
+    the adopt decision, `YYYY-MM`) and `phase_change` (the change idea's name); '' in phase
+    1."""
+    blank = {"phase_rule": "", "phase_adopted": "", "phase_change": ""}
+    if phases is None or phases.empty or "rule" not in phases:
+        return data.assign(**blank)
+    p = phases.sort_values(["team_id", "indicator_id", "period"], kind="stable")
+    reasons = pd.DataFrame({
+        "team_id": p["team_id"].to_numpy(), "indicator_id": p["indicator_id"].to_numpy(),
+        "part": p.groupby(["team_id", "indicator_id"]).cumcount().to_numpy() + 2,
+        "phase_rule": p["rule"].astype(str).to_numpy(),
+        "phase_adopted": p["adopted"].astype(str).to_numpy(),
+        "phase_change": p["change_name"].map(_text).to_numpy()})
+    out = data.merge(reasons, how="left", on=["team_id", "indicator_id", "part"])
+    return out.fillna(blank)
+
+
 def _positions_left_out(group: pd.DataFrame) -> pd.Series:
     """Per row, the positions (1 = first point of its series `key`) of its series' excluded
     points, as a tuple: series with the same tuple share one `qic()` call."""
@@ -155,7 +186,8 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     left out of the centre line, limits and runs analysis but still drawn (qicharts2
     `exclude`). Returns `SPC_COLUMNS`, sorted by team, indicator, period; `x` is the first
     day of the month (a Timestamp), `part` counts phases from 1; the runs columns hold the
-    Anhøj analysis of the point's phase; `excluded` marks the rows left out.
+    Anhøj analysis of the point's phase; `excluded` marks the rows left out; `phase_rule`,
+    `phase_adopted`, `phase_change` say why the point's phase starts (`_phase_reasons`).
     """
     if measurements.empty:
         return pd.DataFrame(columns=SPC_COLUMNS)
@@ -167,6 +199,7 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     bad |= data["chart"].isin(["p", "pp"]) & (num > den)
     data.loc[bad, ["numerator", "denominator", "value"]] = np.nan
     data["part"] = _parts(data, phases)
+    data = _phase_reasons(data, phases)
     data["x"] = data["period"].dt.to_timestamp()
     data["key"] = (data["team_id"] + "\x1f" + data["indicator_id"] + "\x1f"
                    + data["part"].astype(str))
@@ -247,37 +280,149 @@ def pdsa_events(cycles: pd.DataFrame | None,
         drop=True)
 
 
+def _centre(chart: str, num: np.ndarray, den: np.ndarray, value: np.ndarray) -> float:
+    """The centre line qicharts2 draws for one phase of `chart` (reference `spc-rules.md`
+    §2.5): Σy/Σn for p, p′, u, u′; the median for run and g charts; else the mean."""
+    if len(value) == 0:
+        return math.nan
+    if chart in NEEDS_N:
+        total = float(den.sum())
+        return float(num.sum()) / total if total > 0 else math.nan
+    if chart in ("run", "g"):
+        return float(np.median(value))
+    return float(value.mean())
+
+
+def _run_start(months: np.ndarray, better: np.ndarray, first: float,
+               window: int, run: int) -> float | None:
+    """The first month of `first` … `first + window - 1` that begins `run` points in a row
+    on the better side (`better`: +1 better, -1 worse, 0 on the line: skipped, IHI), or None.
+
+    `months` and `better` are the phase-after's usable points in month order."""
+    useful = better != 0
+    m, side = months[useful], better[useful]
+    for i in np.flatnonzero((m >= first) & (m < first + window)):
+        if i + run <= len(side) and bool((side[i:i + run] > 0).all()):
+            return float(m[i])
+    return None
+
+
+def _series_arrays(data: pd.DataFrame, chart: pd.Series,
+                   excluded: pd.DataFrame | None) -> dict[tuple[Any, Any], tuple[Any, ...]]:
+    """Per (team, indicator): sorted month numbers of every data row, and of the rows a
+    chart uses (usable, not left out), with their numerators, denominators and values."""
+    d = data.sort_values(["team_id", "indicator_id", "period"]).reset_index(drop=True)
+    kind = d["indicator_id"].map(chart).astype(object).fillna("run")
+    num, den = d["numerator"].astype(float), d["denominator"].astype(float)
+    needs_n = kind.isin(list(NEEDS_N))
+    bad = (num < 0) | (needs_n & ((den <= 0) | den.isna())) | d["value"].isna()
+    bad |= kind.isin(["p", "pp"]) & (num > den)
+    if excluded is not None and len(excluded):
+        marks = excluded[["team_id", "indicator_id", "period"]].assign(
+            period=lambda e: pd.PeriodIndex(e["period"].astype(str), freq="M"), _ex=True)
+        bad |= d[["team_id", "indicator_id", "period"]].merge(
+            marks, how="left", on=["team_id", "indicator_id", "period"])["_ex"].eq(
+            True).to_numpy()
+    month = ordinals(d["period"])
+    ok = ~bad.to_numpy()
+    n, v, c = num.to_numpy(), den.to_numpy(), d["value"].astype(float).to_numpy()
+    out: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+    for key, rows in d.groupby(["team_id", "indicator_id"]).indices.items():
+        use = rows[ok[rows]]
+        out[cast("tuple[Any, Any]", key)] = (month[rows], month[use], n[use], v[use],
+                                              c[use], str(kind.iloc[rows[0]]))
+    return out
+
+
 def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
-                    min_points: int = MIN_PHASE_POINTS) -> pd.DataFrame:
-    """First months of new phases: the month after each `adopt`, kept only when the phase
-    before and the one after it each hold at least `min_points` months of data."""
+                    indicators: pd.DataFrame | None = None,
+                    min_points: int = MIN_PHASE_POINTS, *,
+                    excluded: pd.DataFrame | None = None) -> pd.DataFrame:
+    """First months of new phases after adopted changes: THE rule every chart follows.
+
+    An `adopt` decision is a candidate phase break in the charts of its linked indicators.
+    It is kept when the phase before (from the previous break) holds at least `min_points`
+    months of data before the month after adoption, and the months from the month after
+    adoption on hold at least `min_points` too (the phase must be long enough for usable
+    limits).
+
+    Where the kept phase starts (`rule`):
+
+    - `shift`: at the first month of the `SHIFT_WINDOW` months from the month after
+      adoption that begins a run of `SHIFT_RUN` points in a row on the better side of the
+      old phase's centre line (the centre line the chart drew before the break, over the
+      months from the previous break up to the adoption month; better by the indicator's
+      `direction`; points on the line skipped, missing months and months left out of the
+      limits, `excluded`, ignored), provided the phase from there still holds `min_points`
+      months. An effect that takes hold a month or two after the decision (the change
+      spreads over shifts) then no longer leaves those months "unusual" below the new
+      phase's limits, and the old phase does not absorb them either.
+    - `adoption`: otherwise (no such run yet, the indicator has no direction, or no
+      `indicators` given), the month after the decision, when an adopted change is first
+      routine.
+
+    Why this rule: qicharts2 (`part`) and NHSRplotthedots (`rebase`) split a chart only where
+    the analyst says, and both refuse automatic re-basing on a sustained run (NHSRplotthedots
+    #142/#151) because a break placed by the data alone finds "improvements" in noise;
+    runcharter re-bases on any run of 9. The workbench re-bases only after a logged, adopted
+    change (the team's decision is the human confirmation the reference asks for: "offer
+    suggested re-base points, for example a sustained run after a logged change"), and lets
+    the data place the break within `SHIFT_WINDOW` months of it using the IHI shift rule
+    (Perla, Provost & Murray 2011: 6 or more consecutive points on one side of the centre
+    line; `/work/shared/reference/qi-tools-and-user-needs.md` B2 and (d) 4).
+
+    Returns (team_id, indicator_id, period, cycle_id, rule, adopted, change_id, change_name):
+    `period` the phase's first month, `adopted` the month of the decision (both monthly
+    Periods).
+    """
     if events.empty or measurements.empty:
         return pd.DataFrame(columns=_PHASE_COLUMNS)
     adopted = events[events["kind"] == "adopt"].sort_values(
         ["team_id", "indicator_id", "date"], kind="stable")
-    mine = measurements[["team_id", "indicator_id", "period"]].merge(
-        adopted[["team_id", "indicator_id"]].drop_duplicates(), on=["team_id", "indicator_id"])
+    mine = measurements.merge(adopted[["team_id", "indicator_id"]].drop_duplicates(),
+                              on=["team_id", "indicator_id"])
     if mine.empty:
         return pd.DataFrame(columns=_PHASE_COLUMNS)
-    month = ordinals(mine["period"])
-    months = {key: np.sort(month[rows]) for key, rows in
-              mine.groupby(["team_id", "indicator_id"]).indices.items()}
-    starts = ordinals(to_periods(adopted["period"])) + 1
+    if indicators is not None and len(indicators):
+        chart = _chart_of(indicators)
+        ind = indicators.drop_duplicates("indicator_id").set_index("indicator_id")
+        direction = (ind["direction"].fillna("increase").astype(str) if "direction" in ind
+                     else pd.Series("increase", index=ind.index))
+    else:
+        chart, direction = pd.Series(dtype=object), pd.Series(dtype=object)
+    arrays = _series_arrays(mine, chart, excluded)
+    decided = ordinals(to_periods(adopted["period"]))
     rows: list[tuple[Any, ...]] = []
     cut_at: dict[tuple[Any, Any], float] = {}
-    for team, ind, start, cycle in zip(adopted["team_id"], adopted["indicator_id"], starts,
-                                       adopted["cycle_id"], strict=True):
-        have = months.get((team, ind))
-        if have is None:
+    names = (adopted["change_name"] if "change_name" in adopted else adopted["change_id"])
+    for team, ind_id, month, cycle, change, name in zip(
+            adopted["team_id"], adopted["indicator_id"], decided, adopted["cycle_id"],
+            adopted["change_id"], names, strict=True):
+        series = arrays.get((team, ind_id))
+        if series is None:
             continue
-        last_cut = cut_at.get((team, ind), -np.inf)
+        have, used, num, den, value, kind = series
+        start = month + 1
+        last_cut = cut_at.get((team, ind_id), -np.inf)
         at = np.searchsorted(have, start)
-        before = at - np.searchsorted(have, last_cut)
-        if before >= min_points and len(have) - at >= min_points:
-            rows.append((team, ind, start, cycle))
-            cut_at[(team, ind)] = start
+        if at - np.searchsorted(have, last_cut) < min_points or len(have) - at < min_points:
+            continue
+        rule = "adoption"
+        sign = {"increase": 1, "decrease": -1}.get(str(direction.get(ind_id, "")), 0)
+        old = (used >= last_cut) & (used < start)
+        cl = _centre(kind, num[old], den[old], value[old])
+        if sign and not math.isnan(cl):
+            after = used >= start
+            better = np.sign(value[after] - cl) * sign
+            shifted = _run_start(used[after], better, start, SHIFT_WINDOW, SHIFT_RUN)
+            if shifted is not None and len(have) - np.searchsorted(have, shifted) >= min_points:
+                start, rule = shifted, "shift"
+        rows.append((team, ind_id, start, cycle, rule, month, change,
+                     _text(name) or _text(change)))
+        cut_at[(team, ind_id)] = start
     out = pd.DataFrame(rows, columns=_PHASE_COLUMNS)
     out["period"] = from_ordinals(out["period"]).to_numpy()
+    out["adopted"] = from_ordinals(out["adopted"]).to_numpy()
     return out
 
 
@@ -299,7 +444,8 @@ def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
                 *, period: object = None, flags: pd.DataFrame | None = None) -> TeamCharts:
     """Every team × indicator chart as drawn for the reporting month `period` (default: the
     latest month in `measurements`): data up to that month, PDSA events decided by its end,
-    a new phase after each adopted change, the months under an open error flag (`flags`,
+    a new phase after each adopted change (where the data show the shift, else the month
+    after adoption: `adoption_phases`), the months under an open error flag (`flags`,
     the store's flags) left out of the limits (rules in the module docstring)."""
     rp = reporting_period(measurements, period)
     m = measurements
@@ -308,7 +454,7 @@ def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
     events = pdsa_events(cycles, change_ideas)
     if rp is not None and len(events):
         events = events[events["date"] <= rp.to_timestamp(how="end")].reset_index(drop=True)
-    phases = adoption_phases(events, m)
     excluded = excluded_months(flags)
+    phases = adoption_phases(events, m, indicators, excluded=excluded)
     return TeamCharts(spc=spc_frame(m, indicators, phases, excluded), events=events,
                       phases=phases, period=rp, excluded=excluded)

@@ -42,7 +42,7 @@ from workbench.rollup.base import (
     prepare,
     team_attributes,
 )
-from workbench.rollup.series import MIN_PHASE_POINTS, team_charts
+from workbench.rollup.series import MIN_PHASE_POINTS, TeamCharts, team_charts
 
 __all__ = [
     "MIN_SIGNAL_POINTS",
@@ -50,6 +50,7 @@ __all__ = [
     "SIGNAL_COLUMNS",
     "SIGNAL_LEGEND",
     "chart_signals",
+    "chart_signals_of",
     "signal_label",
     "signal_legend",
     "signal_status",
@@ -93,17 +94,29 @@ SIGNAL_COLUMNS = ["team_id", "indicator_id", "chart", "latest_period", "phase", 
                   "side", "signal", "rule", "words"]
 
 _KEYS = ["team_id", "indicator_id"]
+_SID = "_sid"  # a series' number (`_series_ids`)
+#: what `signal_status` reads of a chart's rows
+_READ = ["period", "y", "cl", "part", "sigma_signal", "longest_run", "longest_run_max",
+         "n_crossings", "n_crossings_min", "n_useful"]
+
+
+def _series_ids(spc: pd.DataFrame) -> np.ndarray:
+    """One integer per team × indicator series (rows grouped by integers, not by two text
+    columns: the text is hashed once here instead of once per grouping)."""
+    teams = pd.factorize(spc["team_id"])[0].astype(np.int64)
+    indicators, names = pd.factorize(spc["indicator_id"])
+    return teams * max(len(names), 1) + indicators
 
 
 def _movement(phase: pd.DataFrame) -> pd.Series:
     """Mean of the later half of each phase's months minus the mean of the earlier half
-    (`phase` sorted by month within each series)."""
-    g = phase.groupby(_KEYS, sort=False)
+    (`phase` sorted by month within each series `_sid`)."""
+    g = phase.groupby(_SID, sort=False)
     pos = g.cumcount().to_numpy()
     n = g["y"].transform("size").to_numpy()
     y = phase["y"].astype(float)
-    frame = phase[_KEYS].assign(early=y.where(pos < n // 2), late=y.where(pos >= n - n // 2))
-    means = frame.groupby(_KEYS, sort=False)[["early", "late"]].mean()
+    frame = phase[[_SID]].assign(early=y.where(pos < n // 2), late=y.where(pos >= n - n // 2))
+    means = frame.groupby(_SID, sort=False)[["early", "late"]].mean()
     return means["late"] - means["early"]
 
 
@@ -130,17 +143,36 @@ def _phrases(r: Mapping[str, Any], month: str) -> list[str]:
     return out
 
 
-def _words(r: Mapping[str, Any]) -> str:
-    """The status of one series in words: what it is, which rule fired and what it saw."""
+def _words(r: Mapping[str, Any], months: Mapping[Any, str] | None = None) -> str:
+    """The status of one series in words: what it is, which rule fired and what it saw
+    (`months`: latest_period → the month in words, when already formatted)."""
     if r["signal"] == "not enough data":
         return _("not enough data: {points} month(s) in the current phase, {needed} "
                  "needed").format(points=int(r["n_points"]), needed=MIN_SIGNAL_POINTS)
     if r["signal"] == "no signal":
         return _("no signal: ordinary month-to-month variation")
-    month = format_month(pd.Period(r["latest_period"], freq="M"))
+    month = (months[r["latest_period"]] if months is not None
+             else format_month(pd.Period(r["latest_period"], freq="M")))
     rule = ", ".join(signal_label(part.strip()) for part in str(r["rule"]).split(","))
     return _("{signal} ({rule}): {why}").format(signal=signal_label(str(r["signal"])),
                                                  rule=rule, why="; ".join(_phrases(r, month)))
+
+
+def _all_words(out: pd.DataFrame) -> list[str]:
+    """`_words` of every row of `out`, each distinct sentence built once (20,000 series
+    hold a handful of quiet ones and a few thousand signals)."""
+    quiet = out["signal"].isin(["not enough data", "no signal"]).to_numpy()
+    words = np.empty(len(out), dtype=object)
+    at = np.flatnonzero(quiet)
+    for key, rows in out[quiet].groupby(["signal", "n_points"], sort=False).indices.items():
+        signal, points = cast("tuple[str, int]", key)
+        words[at[rows]] = _words({"signal": signal, "n_points": points})
+    loud = out[~quiet]
+    months = {p: format_month(pd.Period(p, freq="M")) for p in loud["period"].unique()}
+    records = cast("list[dict[str, Any]]", loud.assign(latest_period=loud["period"]).to_dict(
+        "records"))
+    words[~quiet] = [_words(row, months) for row in records]
+    return list(words)
 
 
 def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
@@ -154,16 +186,18 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
     `shift`, `crossings`, comma-joined; '' without signal), words (the status explained).
     """
     attrs = indicator_attributes(indicators).set_index("indicator_id")
-    every = spc[_KEYS + ["chart"]].drop_duplicates(_KEYS)
-    s = spc[spc["y"].notna()]
-    phase = s[s["part"] == s.groupby(_KEYS, sort=False)["part"].transform("max")]
-    phase = phase.sort_values(_KEYS + ["period"], kind="stable")
-    n_points = phase.groupby(_KEYS, sort=False).size().rename("n_points")
-    last = phase.groupby(_KEYS, sort=False).tail(1).set_index(_KEYS)
+    sid = _series_ids(spc)
+    every = spc[_KEYS + ["chart"]].assign(_sid=sid).drop_duplicates(_SID)
+    has_y = spc["y"].notna().to_numpy()
+    s = spc.loc[has_y, _READ].assign(_sid=sid[has_y])
+    phase = s[s["part"] == s.groupby(_SID, sort=False)["part"].transform("max")]
+    phase = phase.sort_values([_SID, "period"], kind="stable")
+    n_points = phase.groupby(_SID, sort=False).size().rename("n_points")
+    last = phase.groupby(_SID, sort=False).tail(1).set_index(_SID)
     with np.errstate(invalid="ignore"):
         off = cast("pd.Series[float]", np.sign(phase["y"].astype(float)
                                                  - phase["cl"].astype(float))).fillna(0.0)
-    useful_side = phase.assign(_off=off)[off != 0].groupby(_KEYS, sort=False)["_off"].last()
+    useful_side = phase.assign(_off=off)[off != 0].groupby(_SID, sort=False)["_off"].last()
     r = last[["period", "part", "sigma_signal"] + [
         "longest_run", "longest_run_max", "n_crossings", "n_crossings_min", "n_useful"]].copy()
     r = r.join(n_points)
@@ -179,10 +213,10 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
                                          useful_side.reindex(r.index).fillna(0.0))
     side = np.where(r["astronomical"], r["last_side"],
                     np.where(r["shift"] | r["crossings"], runs_side, 0.0))
-    out = every.merge(r.reset_index(), on=_KEYS, how="left")
+    out = every.merge(r.reset_index(), on=_SID, how="left")
     out["n_points"] = out["n_points"].fillna(0).astype(int)
     enough = out["n_points"] >= min_points
-    side_of = pd.Series(side, index=r.index).reindex(pd.MultiIndex.from_frame(out[_KEYS]))
+    side_of = pd.Series(side, index=r.index).reindex(out[_SID].to_numpy())
     out["side"] = np.where(enough, side_of.fillna(0.0).to_numpy(), 0.0).astype(int)
     better = np.where(out["indicator_id"].map(attrs["direction"]) == "decrease", -1, 1)
     effect = out["side"].to_numpy() * better
@@ -194,8 +228,7 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
                    for row, s in zip(fired.to_numpy(), out["signal"], strict=True)]
     out["latest_period"] = out["period"]
     out["phase"] = out["part"].fillna(1).astype(int)
-    records = cast("list[dict[str, Any]]", out.to_dict("records"))
-    out["words"] = [_words(row) for row in records]
+    out["words"] = _all_words(out)
     return out[SIGNAL_COLUMNS].sort_values(["indicator_id", "team_id"]).reset_index(drop=True)
 
 
@@ -207,6 +240,12 @@ def chart_signals(measurements: pd.DataFrame, indicators: pd.DataFrame, *,
     (`team_charts` of the measurements, PDSA cycles, change ideas and data flags)."""
     charts = team_charts(measurements, indicators, cycles, change_ideas, period=period,
                          flags=flags)
+    return chart_signals_of(charts, indicators)
+
+
+def chart_signals_of(charts: TeamCharts, indicators: pd.DataFrame) -> pd.DataFrame:
+    """`signal_status` of charts already assembled (`team_charts`); `chart_signals` is this
+    of the charts it assembles."""
     if charts.spc.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in SIGNAL_COLUMNS})
     return signal_status(charts.spc, indicators)

@@ -7,6 +7,7 @@ from workbench.store.engine import (
     create_database,
     current_user,
     inserted_id,
+    known_user,
     masked_url,
     open_engine,
     password_env,
@@ -50,6 +51,15 @@ from workbench.store.records import (
 )
 from workbench.store.schema import SCHEMA_VERSION, metadata
 from workbench.store.status import status_counts
+from workbench.store.team_measures import (
+    TeamMeasure,
+    add_team_measure,
+    collaborative_indicators,
+    read_collaborative_measurements,
+    team_indicators,
+    team_measure_owners,
+    team_measures,
+)
 from workbench.store.users import (
     ROLES,
     User,
@@ -65,6 +75,7 @@ __all__ = [
     "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
     "connect", "create_database", "masked_url", "open_engine", "password_env", "resolve_url",
     "current_user",
+    "known_user",
     "utcnow",
     "inserted_id",
     "write_transaction",
@@ -80,4 +91,6 @@ __all__ = [
     "users_defined",
     "join_wave", "launch_package", "package_label", "read_package", "read_package_versions",
     "save_package_version",
+    "TeamMeasure", "add_team_measure", "collaborative_indicators",
+    "read_collaborative_measurements", "team_indicators", "team_measure_owners", "team_measures",
 ]

@@ -56,6 +56,8 @@ __all__ = [
     "create_database",
     "connect",
     "current_user",
+    "known_user",
+    "USER_ENV",
     "utcnow",
     "inserted_id",
     "write_transaction",
@@ -82,21 +84,38 @@ def inserted_id(result: CursorResult[Any]) -> Any:
     return key[0]
 
 
-def current_user(explicit: str | None = None) -> str:
-    """Who is acting: THE one place the workbench decides it.
+#: the acting user a process was started with (`workbench serve --user`, a shell's export)
+USER_ENV = "WORKBENCH_USER"
+
+
+def known_user(explicit: str | None = None) -> str | None:
+    """Who is acting, when someone said so; None when only the OS user is left.
 
     Under JupyterHub the hub's user name (`JUPYTERHUB_USER`, set by the hub in the environment
     of the user's own server) always, whatever else is given: a hub user cannot act as another.
-    Otherwise `explicit` (the CLI's `--user`, a form's user), then `WORKBENCH_USER`, then the OS
-    user.
+    Otherwise `explicit` (the CLI's `--user`, a name given to an app page), then
+    `WORKBENCH_USER` (`workbench serve --user`, or exported). The served apps ask for a name
+    when this is None, instead of saving under the OS user of the machine serving them.
     """
     hub_user = os.environ.get("JUPYTERHUB_USER", "").strip()
     if hub_user:
         return hub_user
     if explicit is not None and str(explicit).strip():
         return str(explicit).strip()
-    if os.environ.get("WORKBENCH_USER", "").strip():
-        return os.environ["WORKBENCH_USER"].strip()
+    if os.environ.get(USER_ENV, "").strip():
+        return os.environ[USER_ENV].strip()
+    return None
+
+
+def current_user(explicit: str | None = None) -> str:
+    """Who is acting: THE one place the workbench decides it.
+
+    `known_user(explicit)` (JupyterHub's user, then `explicit`, then `WORKBENCH_USER`), else
+    the OS user (a command run in one's own shell, a form in one's own JupyterLab).
+    """
+    known = known_user(explicit)
+    if known is not None:
+        return known
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no passwd entry in some containers
@@ -316,7 +335,7 @@ def require_current_revision(revision: str, db: str | None, url: str) -> None:
 
 def unknown_revision_error(revision: str, url: str) -> StoreError:
     """The refusal of a revision this code does not know: a newer workbench's, or not ours."""
-    if re.fullmatch(r"r\d+", revision):
+    if re.fullmatch(r"r\d+(_\w+)?", revision):
         return StoreError(f"this database is at schema {revision}, newer than this workbench "
                           f"(schema {SCHEMA_REVISION}); install the workbench release that "
                           "upgraded it: pip install --upgrade coaching-workbench")

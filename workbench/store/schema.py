@@ -6,8 +6,9 @@ Measurements are append-only revisions; the current value of a key is its latest
 
 These tables are the truth of the schema; `workbench.store.migrations` brings older databases to
 them, one Alembic revision per change (`r1` = release 0.1.0, `r2` = users, audit log,
-graduation, `r3` = change package versions). A change here needs a new revision and
-`SCHEMA_VERSION` + 1; the upgrade tests run `alembic check` to prove the two agree.
+graduation, `r3` = change package versions, `r4` = indexes of the per-team reads, `r5` = a
+team's own indicators). A change here needs a new revision and `SCHEMA_VERSION` + 1; the
+upgrade tests run `alembic check` to prove the two agree.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ __all__ = ["SCHEMA_VERSION", "metadata"] + [
     "users", "audit_log", "package_versions", "package_changes", "SCHEMA_REVISION",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 #: the Alembic revision of this schema (the head of `workbench/store/migrations/versions/`)
 SCHEMA_REVISION = f"r{SCHEMA_VERSION}"
 
@@ -97,6 +98,8 @@ indicators = Table(
     Column("multiplier", Float, nullable=False, default=1.0),  # 100 for percent display
     Column("unit", String(40), nullable=False, default=""),
     Column("sort_order", Integer, nullable=False, default=0),
+    # a team's own measure (seed 3.4): the owning team; NULL = a collaborative indicator (r4)
+    Column("team_id", String(40), ForeignKey("teams.team_id"), nullable=True),
 )
 
 teams = Table(
@@ -204,6 +207,7 @@ pdsa_history = Table(
     Column("author", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+Index("ix_pdsa_history_cycle", pdsa_history.c.cycle_id, pdsa_history.c.version)
 
 coaching_visits = Table(
     "coaching_visits",
@@ -217,6 +221,8 @@ coaching_visits = Table(
     Column("author", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+
+Index("ix_visits_team", coaching_visits.c.team_id, coaching_visits.c.visit_date)
 
 verification_recounts = Table(
     "verification_recounts",
@@ -234,6 +240,8 @@ verification_recounts = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+Index("ix_recounts_team", verification_recounts.c.team_id, verification_recounts.c.visit_id)
+
 assessments = Table(
     "assessments",
     metadata,
@@ -247,6 +255,8 @@ assessments = Table(
     Column("visit_id", Integer, ForeignKey("coaching_visits.visit_id"), nullable=True),
     Column("created_at", DateTime, nullable=False),
 )
+
+Index("ix_assessments_team", assessments.c.team_id, assessments.c.period)
 
 flags = Table(
     "flags",
@@ -273,6 +283,7 @@ flags = Table(
     Column("version", Integer, nullable=False, default=1),  # optimistic concurrency
 )
 Index("ix_flags_status", flags.c.status, flags.c.team_id)
+Index("ix_flags_team", flags.c.team_id, flags.c.indicator_id, flags.c.period)
 
 flag_events = Table(
     "flag_events",

@@ -1,0 +1,440 @@
+""""Share this view": a static, offline HTML snapshot of a learning-session view.
+
+A learning session has tens of viewers, and every page view of the live app holds a kernel of
+150-200 MB. The facilitator shares a snapshot instead: one HTML file that opens in any browser
+with no kernel and no network (BokehJS inline, nothing fetched), showing what the app shows
+for the same view — the small multiples, where each team stands, teams at target over time,
+the funnel, the most improved teams — plus a plain table of every selected team's status.
+Its title names the filters and the "as of" date.
+
+- `ViewState`: the view (indicator, wave, district, month, as-of date, language), what the
+  app's filters hold (`workbench.apps.share.view_state_of` reads them);
+- `session_view(engine, state)`: the view's data, read and computed by the same library
+  functions the app calls (`read_measurements(as_of=…)`, `cycles_as_of`, `flags_as_of`,
+  `rollup.base.reporting_month`, `charts.data.chart_view`, `rollup.status_matrix` with
+  `rollup.signal_status` of the charts drawn, `rollup.gain_from_baseline`,
+  `rollup.most_improved`, `rollup.changes_before_gain`); a test checks the snapshot and the
+  app agree for a view (`tests/briefs/test_snapshot.py`);
+- `snapshot_figures(view)`: the bokeh figures (`workbench.charts`, `workbench.charts.collab`);
+- `snapshot_html(view)`: the page (template `templates/snapshot/learning_session.html.j2`,
+  every text escaped by Jinja's autoescape, bokeh's JSON escaped by bokeh);
+- `write_snapshot(engine, state, path)`: all of it, written atomically; returns the file.
+
+`workbench snapshot` (CLI) and the app's "Share this view" button call `write_snapshot`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, cast
+
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
+from workbench.errors import NotFoundError, ValidationFailed
+from workbench.i18n import current_language, format_datetime, use_language
+from workbench.i18n import gettext as _
+from workbench.model import is_period, period_problem
+from workbench.rollup import metrics as rollup
+from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
+from workbench.rollup.status import signal_label, signal_legend
+
+__all__ = [
+    "TEMPLATE",
+    "SessionView",
+    "ViewState",
+    "session_view",
+    "snapshot_figures",
+    "snapshot_file_name",
+    "snapshot_html",
+    "snapshot_title",
+    "write_snapshot",
+]
+
+#: the page's template, under `templates/`
+TEMPLATE = "snapshot/learning_session.html.j2"
+#: the small multiples of the snapshot: panels per row and grid width (the app's normal mode)
+GRID_COLUMNS, GRID_WIDTH = 6, 1200
+#: the most improved teams listed (as the app)
+MOST_IMPROVED = 5
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """A learning-session view: what the app's filters hold.
+
+    `indicator`: a code (None: the first indicator); `wave`, `district`: one or None (all);
+    `month`: `YYYY-MM` picked (None: the reporting-month rule, `REPORTING_RULE`); `as_of`:
+    only data entered up to then (`YYYY-MM-DD`; None: live); `language`: of the page (None:
+    the current language)."""
+
+    indicator: str | None = None
+    wave: str | None = None
+    district: str | None = None
+    month: str | None = None
+    as_of: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class SessionView:
+    """The data of one view, ready to draw (`session_view`)."""
+
+    state: ViewState
+    collaborative: str
+    indicator: dict[str, Any]
+    indicators: pd.DataFrame
+    teams: pd.DataFrame  # every team of the collaborative
+    team_ids: list[str]  # the teams the filters select
+    period: pd.Period | None
+    month_picked: bool
+    teams_reporting: int  # in the reporting month, of every team
+    measurements: pd.DataFrame
+    spc: pd.DataFrame
+    events: pd.DataFrame
+    matrix: pd.DataFrame  # the selected teams' rows of the status matrix, every indicator
+    gains: pd.DataFrame
+    improved: list[dict[str, Any]]  # the most improved teams and the changes before it
+    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """`T01 Kabale RRH`: a team as the charts name it (as the app)."""
+        return {str(t): f"{t} {n}" for t, n in zip(self.teams["team_id"], self.teams["name"],
+                                                     strict=True)}
+
+    def statuses(self) -> pd.DataFrame:
+        """One row per selected team for the view's indicator: team_id, label, latest_period,
+        value (formatted), target_met, signal (a `SIGNALS` code), words (in the language)."""
+        from workbench.charts.series import format_value
+
+        rows = self.matrix[self.matrix["indicator_id"] == self.indicator["indicator_id"]]
+        labels = self.labels
+        out = []
+        for row in rows.sort_values("team_id").itertuples(index=False):
+            reported = pd.notna(row.latest_value) and not (
+                pd.notna(row.months_since_report) and row.months_since_report > 0)
+            out.append({
+                "team_id": row.team_id, "label": labels.get(row.team_id, row.team_id),
+                "latest_period": row.latest_period,
+                "value": format_value(row.latest_value, self.indicator) if reported else "–",
+                "target_met": (None if pd.isna(row.target_met) or not reported
+                               else bool(row.target_met)),
+                "signal": str(row.signal), "rule": str(row.signal_rule or ""),
+            })
+        return pd.DataFrame(out, columns=["team_id", "label", "latest_period", "value",
+                                          "target_met", "signal", "rule"])
+
+
+def _choice(value: str | None, known: set[str], what: str, option: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in known:
+        raise NotFoundError(f"{what} {value!r} is not in the collaborative; choose one of: "
+                            f"{', '.join(sorted(known)) or 'none'} (or leave {option} out).")
+    return value
+
+
+def _checked(state: ViewState, indicators: pd.DataFrame, teams: pd.DataFrame) -> ViewState:
+    """The state with its indicator filled in; an unknown code, month or date is an error."""
+    codes = list(indicators["indicator_id"])
+    if not codes:
+        raise NotFoundError("the collaborative has no indicator yet; run `workbench init`.")
+    indicator = _choice(state.indicator, set(codes), "indicator", "--indicator") or codes[0]
+    wave = _choice(state.wave, set(teams["wave_id"].dropna()), "wave", "--wave")
+    district = _choice(state.district, {d for d in teams["district"].dropna() if d},
+                       "district", "--district")
+    month = state.month or None
+    if month is not None and not is_period(month):
+        raise ValidationFailed(f"month {month!r}: {period_problem(month)}.")
+    as_of = (state.as_of or "").strip() or None
+    if as_of is not None:
+        as_of_timestamp(as_of)  # a clear error for a bad date
+    return replace(state, indicator=indicator, wave=wave, district=district, month=month,
+                   as_of=as_of)
+
+
+def session_view(engine: Engine | Connection, state: ViewState) -> SessionView:
+    """The data of a learning-session view, computed as the app computes it (module doc).
+
+    An unknown indicator, wave or district, a month nobody reported in, or an as-of date that
+    is not a date is an error naming the choices."""
+    from workbench.charts import data as chartdata
+    from workbench.store import (
+        read_change_ideas,
+        read_collaborative,
+        read_flags,
+        read_indicators,
+        read_measurements,
+        read_pdsa_cycles,
+        read_teams,
+    )
+
+    indicators = read_indicators(engine)
+    teams = read_teams(engine)
+    state = _checked(state, indicators, teams)
+    stamp = as_of_timestamp(state.as_of) if state.as_of else None
+    measurements = read_measurements(engine, as_of=stamp.to_pydatetime() if stamp else None)
+    cycles = cycles_as_of(read_pdsa_cycles(engine), stamp)
+    ideas = read_change_ideas(engine)
+    reporting = teams_reporting_by_month(measurements)
+    period = reporting_month(measurements)
+    picked = False
+    if state.month is not None:
+        asked = pd.Period(state.month, "M")
+        if asked not in reporting.index:
+            span = (f"the months with data run from {reporting.index.min()} to "
+                    f"{reporting.index.max()}" if len(reporting) else "there are no data yet")
+            raise ValidationFailed(f"no team reported in {state.month}"
+                                   f"{' by ' + state.as_of if state.as_of else ''}: {span}; "
+                                   "choose a month in that range or leave --month out.")
+        period, picked = asked, True
+    upto = measurements if period is None else measurements[measurements["period"] <= period]
+    flags = flags_as_of(read_flags(engine), stamp)  # months left out of the limits
+    view = chartdata.chart_view(upto, indicators, cycles, ideas, flags)
+    matrix = rollup.status_matrix(measurements, indicators, teams, period=period,
+                                  signals=rollup.signal_status(view.spc, indicators))
+    gains = rollup.gain_from_baseline(measurements, indicators, teams, period=period,
+                                      levels=("team",))
+    selected = teams
+    if state.wave is not None:
+        selected = selected[selected["wave_id"] == state.wave]
+    if state.district is not None:
+        selected = selected[selected["district"] == state.district]
+    team_ids = list(selected["team_id"])
+    code = str(state.indicator)
+    ind: dict[str, Any] = {str(k): v for k, v in
+                           indicators.set_index("indicator_id").loc[code].to_dict().items()}
+    ind["indicator_id"] = code
+    chosen = set(team_ids)
+    return SessionView(
+        state=state, collaborative=str(read_collaborative(engine)["name"]), indicator=ind,
+        indicators=indicators, teams=teams, team_ids=team_ids, period=period,
+        month_picked=picked,
+        teams_reporting=int(reporting.get(period, 0)) if period is not None else 0,
+        measurements=measurements[measurements["team_id"].isin(chosen)],
+        spc=view.spc[view.spc["team_id"].isin(chosen)],
+        events=(view.events[view.events["team_id"].isin(chosen)] if len(view.events)
+                else view.events),
+        matrix=matrix[matrix["team_id"].isin(chosen)].reset_index(drop=True),
+        gains=gains[gains["team_id"].isin(chosen)],
+        improved=_improved(gains[gains["team_id"].isin(chosen)], code, cycles,
+                           ideas, teams))
+
+
+def _improved(gains: pd.DataFrame, indicator_id: str, cycles: pd.DataFrame,
+              ideas: pd.DataFrame, teams: pd.DataFrame) -> list[dict[str, Any]]:
+    """The most improved teams and the changes adopted before (the app's table, as rows)."""
+    from workbench.charts.data import month_label
+
+    best = rollup.most_improved(gains, n=MOST_IMPROVED, indicator_ids=[indicator_id])
+    if best.empty:
+        return []
+    changes = rollup.changes_before_gain(best, cycles, ideas)
+    names = dict(zip(ideas["change_id"], ideas["name"], strict=False))
+    team_names = dict(zip(teams["team_id"], teams["name"], strict=False))
+    rows = []
+    for row in cast("list[dict[str, Any]]", best.to_dict("records")):
+        mine = changes[changes["team_id"] == row["team_id"]]
+        words = [f"{names.get(c['change_id'], c['change_id'])} ({c['decision']}ed "
+                 f"{month_label(c['decided_period'])})"
+                 for c in cast("list[dict[str, Any]]", mine.to_dict("records"))]
+        rows.append({"rank": int(row["rank"]),
+                     "team": f"{row['team_id']} {team_names.get(row['team_id'])}",
+                     "gain": f"{row['improvement_pp']:+.1f}",
+                     "changes": "; ".join(words) or _("none recorded")})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def snapshot_figures(view: SessionView) -> dict[str, Any]:
+    """The charts of the view, in page order: multiples, matrix, attainment, funnel (the
+    app's `CHARTS`); a view whose teams have no data for the indicator has no multiples."""
+    from workbench.charts import collab as charts_collab
+    from workbench.charts import series as charts
+
+    ind = view.indicator
+    labels = view.labels
+    period = str(view.period) if view.period is not None else ""
+    figures: dict[str, Any] = {}
+    if not view.spc[view.spc["indicator_id"] == ind["indicator_id"]].empty:
+        figures["multiples"] = charts.small_multiples(
+            view.spc, ind, team_labels=labels,
+            events=view.events if len(view.events) else None, ncols=GRID_COLUMNS,
+            width=GRID_WIDTH)
+    selected = view.teams[view.teams["team_id"].isin(view.team_ids)]
+    months = rollup.indicator_summary(view.measurements, view.indicators, selected,
+                                      period=view.period)
+    figures["matrix"] = charts_collab.status_matrix_chart(view.matrix, view.indicators,
+                                                          period=period, team_labels=labels)
+    figures["attainment"] = charts_collab.target_attainment_chart(months, view.indicators)
+    m = view.measurements
+    latest = m[(m["indicator_id"] == ind["indicator_id"]) & (m["period"] == view.period)]
+    figures["funnel"] = charts_collab.funnel_plot(latest, ind, period=period,
+                                                  team_labels=labels)
+    return figures
+
+
+def _filters(view: SessionView) -> list[tuple[str, str]]:
+    """(label, value) of each filter of the view, in the page's language."""
+    from workbench.charts.data import month_label
+
+    state = view.state
+    ind = view.indicator
+    month = month_label(view.period) if view.period is not None else _("no data yet")
+    return [
+        (_("Indicator"), f"{ind.get('name') or ind['indicator_id']} ({ind['indicator_id']})"),
+        (_("Wave"), state.wave or _("All waves")),
+        (_("District"), state.district or _("All districts")),
+        (_("Month"), month),
+        (_("As of"), state.as_of or _("live data when generated")),
+    ]
+
+
+def snapshot_title(view: SessionView) -> str:
+    """The page's title: the app's name, then the filters and the as-of date, e.g.
+    `Learning session — AMTSL · Kisoro · all waves · Oct 2026 · as of 2025-10-15`."""
+    from workbench.charts.data import month_label
+
+    state = view.state
+    parts = [str(view.indicator["indicator_id"]),
+             state.district or _("all districts"), state.wave or _("all waves"),
+             month_label(view.period) if view.period is not None else _("no data yet"),
+             (_("as of {date}").format(date=state.as_of) if state.as_of
+              else _("live on {date}").format(date=view.generated.strftime("%Y-%m-%d")))]
+    return _("Learning session — {view}").format(view=" · ".join(parts))
+
+
+def _status_rows(view: SessionView) -> list[dict[str, Any]]:
+    from workbench.charts.collab import SIGNAL_STYLE
+    from workbench.charts.data import month_label
+
+    rows = []
+    for row in cast("list[dict[str, Any]]", view.statuses().to_dict("records")):
+        signal, rule = str(row["signal"]), str(row["rule"] or "")
+        icon = SIGNAL_STYLE.get(signal, SIGNAL_STYLE["not enough data"])[0]
+        rule = ", ".join(signal_label(p.strip()) for p in rule.split(",")) if rule else ""
+        met = row["target_met"]
+        rows.append({
+            "team": row["label"], "signal_code": signal,
+            "signal": f"{icon} {signal_label(signal)}" + (f" ({rule})" if rule else ""),
+            "latest": (month_label(row["latest_period"]) if pd.notna(row["latest_period"])
+                       else "–"),
+            "value": row["value"],
+            "target": ("–" if met is None or pd.isna(met)
+                       else "✓ " + _("target met") if bool(met) else _("below target")),
+        })
+    return rows
+
+
+@functools.cache
+def _environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    from workbench.paths import templates_dir
+
+    return Environment(loader=FileSystemLoader(str(templates_dir())),
+                       autoescape=select_autoescape(["html", "j2"], default=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def snapshot_html(view: SessionView) -> str:
+    """The snapshot page of `view`: one offline HTML text (BokehJS inline, no request leaves
+    the page), in the view's language."""
+    from markupsafe import Markup
+
+    from workbench.charts.data import month_label
+    from workbench.charts.embed import components
+    from workbench.charts.series import bokehjs_script
+
+    with use_language(view.state.language or current_language()):
+        figures = snapshot_figures(view)
+        script, divs = components(list(figures.values()))
+        charts = dict(zip(figures, divs, strict=True))
+        month = month_label(view.period) if view.period is not None else _("no data yet")
+        headings = {"multiples": _("Every team"), "matrix": _("Where each team stands"),
+                    "attainment": _("Teams at target over time"),
+                    "funnel": _("This month, by number of cases")}
+        context = {
+            "lang": view.state.language or current_language(),
+            "title": snapshot_title(view),
+            "collaborative": view.collaborative,
+            "filters": _filters(view),
+            "summary": _("{teams} teams, reporting month {month}").format(
+                teams=len(view.team_ids), month=month)
+            + (_(" as entered by {date}").format(date=view.state.as_of)
+               if view.state.as_of else ""),
+            "rule": (_("Reporting month: picked.") if view.month_picked else
+                     _("Reporting month: by default {rule}.").format(rule=_(REPORTING_RULE))),
+            "generated": _("Snapshot made {moment} UTC: a static page, its data do not change. "
+                           "Open the learning-session app for live data.").format(
+                moment=format_datetime(view.generated.replace(tzinfo=None))),
+            "charts": [(headings[key], Markup(div)) for key, div in charts.items()],
+            "no_multiples": "multiples" not in figures,
+            "no_data": _("No data for {indicator} in the teams selected.").format(
+                indicator=view.indicator.get("name") or view.indicator["indicator_id"]),
+            "status_heading": _("Every team selected: {indicator}").format(
+                indicator=view.indicator.get("name") or view.indicator["indicator_id"]),
+            "status_rows": _status_rows(view),
+            "legend": signal_legend(),
+            "labels": {"team": _("Team"), "signal": _("Signal"), "latest": _("Latest month"),
+                       "value": _("Value"), "target": _("Target"), "rank": "#",
+                       "gain": _("Improvement (points)"),
+                       "changes": _("Changes for this indicator adopted or adapted before "
+                                    "its latest month"),
+                       "improved": _("Most improved teams and the changes they adopted"),
+                       "filters": _("This view"), "product": _("Coaching Workbench"),
+                       "none_improved": _("No team has improved on its baseline yet (or there "
+                                          "are not enough months to compare with it).")},
+            "improved": view.improved,
+            "bokehjs": Markup(bokehjs_script()),
+            "script": Markup(script),
+        }
+        return str(_environment().get_template(TEMPLATE).render(**context))
+
+
+def snapshot_file_name(state: ViewState, when: dt.datetime | None = None) -> str:
+    """A safe file name for a snapshot of `state` made at `when` (UTC):
+    `learning-session-AMTSL-Kisoro-2026-10-20261201T2130Z.html` (letters, digits, `-`, `.`)."""
+    when = when or dt.datetime.now(dt.UTC)
+    parts = ["learning-session", state.indicator or "", state.district or "", state.wave or "",
+             state.month or "", f"as-of-{state.as_of}" if state.as_of else "",
+             when.strftime("%Y%m%dT%H%M%SZ")]
+    slug = "-".join(re.sub(r"[^A-Za-z0-9]+", "-", p).strip("-") for p in parts if p)
+    return re.sub(r"-{2,}", "-", slug)[:150] + ".html"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Through a temporary file in the same folder, renamed into place (no half-written page)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # a snapshot is for sharing
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_snapshot(engine: Engine | Connection, state: ViewState, path: Path | str) -> Path:
+    """Write the snapshot of `state` to `path` (a file; its folder is made); returns it."""
+    path = Path(path)
+    with use_language(state.language or current_language()):
+        view = session_view(engine, state)
+        page = snapshot_html(view)
+    _atomic_write(path, page)
+    return path
