@@ -127,9 +127,8 @@ class _FormApp(WorkbenchApp):
         if gate is not None and gate.children != (self._gated,):
             # put in (not shown after being hidden: a tab drawn hidden stays empty)
             gate.children = (self._gated,)
-        who = _(self.who_label)
-        self.who.value = (f'<div class="wb-user">{html.escape(who)} '
-                          f"<b>{html.escape(user)}</b></div>")
+        who = html.escape(_(self.who_label))
+        self.who.value = f'<div class="wb-user">{who} <b>{html.escape(user)}</b></div>'
 
     def _set_body(self, *above: w.Widget, form: w.Widget) -> None:
         """The page under the header: `above` (e.g. the brief), then `form` in a box that

@@ -121,22 +121,23 @@ class LearningSessionApp(WorkbenchApp):
                                            tooltip=_("Large type for a projector"))
         self.status = w.HTML()
         # teams on demand (`workbench.apps.team_pages`): search, top/bottom N, sort, pages
-        self.team_search = w.Text(description="Find team", placeholder="name or code",
+        self.team_search = w.Text(description=_("Find team"), placeholder=_("name or code"),
                                   continuous_update=False, layout=w.Layout(width="280px"))
-        self.team_list = w.Dropdown(description="Show", layout=w.Layout(width="300px"),
+        self.team_list = w.Dropdown(description=_("Show"), layout=w.Layout(width="300px"),
                                     options=[(words, key) for key, words in SHOW.items()])
-        self.team_sort = w.Dropdown(description="Sort by", layout=w.Layout(width="340px"),
+        self.team_sort = w.Dropdown(description=_("Sort by"), layout=w.Layout(width="340px"),
                                     options=[(words, key) for key, words in SORTS.items()])
-        self.previous_page = w.Button(description="◀ Previous", layout=w.Layout(width="110px"),
-                                      tooltip="The previous page of teams")
-        self.next_page = w.Button(description="Next ▶", layout=w.Layout(width="110px"),
-                                  tooltip="The next page of teams")
+        self.previous_page = w.Button(description=_("◀ Previous"), layout=w.Layout(width="110px"),
+                                      tooltip=_("The previous page of teams"))
+        self.next_page = w.Button(description=_("Next ▶"), layout=w.Layout(width="110px"),
+                                  tooltip=_("The next page of teams"))
         self.page_info = w.HTML()
         self.pager = w.HBox([self.previous_page, self.page_info, self.next_page],
                             layout=w.Layout(align_items="center"))
         self.team_rule = w.HTML()
         self.overview = w.HTML()
-        self._overview_box = w.VBox([w.HTML("<h3>Overview by district and by wave</h3>"),
+        overview = esc(_("Overview by district and by wave"))
+        self._overview_box = w.VBox([w.HTML(f"<h3>{overview}</h3>"),
                                      self.overview])
         self._page = 1
         self.team_page: TeamPage | None = None
@@ -606,7 +607,7 @@ class LearningSessionApp(WorkbenchApp):
         said = _("Reporting month: {rule}.").format(rule=rule)
         # data-redraws: how many redraws reached the page (benchmarks wait for the next one)
         return (f'<span class="wb-status" data-redraws="{self.redraws}">'
-                f'{esc(teams)}{esc(snapshot)}</span>'
+                f"{esc(teams)}{esc(snapshot)}</span>"
                 f'<div class="wb-status wb-rule">{esc(said)}</div>')
 
     def _on_as_of_change(self, change: dict) -> None:

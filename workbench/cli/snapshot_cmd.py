@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from workbench.cli.options import OUT_FILE, db_option, lang_option
+from workbench.i18n import format_number
+from workbench.i18n import gettext as _
 
 __all__ = ["snapshot"]
 
@@ -49,4 +51,5 @@ def snapshot(db: str | None, indicator: str | None, district: str | None, wave: 
                       as_of=as_of, language=collaborative_language(engine, lang))
     path = write_snapshot(engine, state, out)
     size = path.stat().st_size / 1e6
-    click.echo(f"Wrote {path} ({size:.1f} MB): opens offline, no kernel needed.")
+    click.echo(_("Wrote {path} ({size} MB): opens offline, no kernel needed.").format(
+        path=path, size=format_number(size)))
