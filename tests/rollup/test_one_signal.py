@@ -132,9 +132,8 @@ def test_the_learning_session_matrix_says_what_the_report_says(
     app = learning_app
     assert str(app.period) == PERIOD
     cells = _source(app.figures["matrix"], "cells")
-    team_of = {label: team for team, label in app._labels().items()}
-    shown = {(team_of[t], i): s for t, i, s in zip(cells["team"], cells["indicator"],
-                                                   cells["status"], strict=True)}
+    shown = {(t, i): s for t, i, s in zip(cells["code"], cells["indicator"],  # rows: names
+                                          cells["status"], strict=True)}
     assert shown == report_statuses
 
 
