@@ -9,6 +9,15 @@ text on a canvas, where CSS cannot reach), drawn anew. Charts come from
 `workbench.charts` / `workbench.charts.collab`, analytics from `workbench.rollup` and
 `workbench.charts.data`; a filter change redraws in place (`workbench.charts.redraw`).
 
+Teams on demand (`workbench.apps.team_pages`): past `PAGE_SIZE` teams (the demo's 48 fit one
+page) the page opens with an overview by district and by wave, and the small multiples and
+the status matrix show one page of teams: found by name or code, the top or bottom 12 by
+improvement or by latest value, sorted by code, name, district or number of signals, with
+"page k of n"; the rule of the list is stated under it. Only the teams on a page are drawn
+(their panels' data computed when first shown); another page of as many teams patches the
+panels in place. The funnel and the share at target show every team selected. The view on
+screen is `view_state()` (`workbench.apps.context.view_query` makes it an address).
+
 The heavy work (reading the data, the SPC lines and signals of every series, and every
 chart for the default filters) happens in the preheated kernel, before the request exists.
 After the request only what its query string changes is redrawn (usually nothing); a filter
@@ -114,7 +123,7 @@ class LearningSessionApp(WorkbenchApp):
         self.district = w.Dropdown(description=_("District"), layout=w.Layout(width="260px"),
                                    options=[(_("All districts"), _ALL)]
                                    + [(x, x) for x in districts])
-        self.month = w.Dropdown(description=_("Month"), layout=w.Layout(width="300px"))
+        self.month = w.Dropdown(description=_("Month"), layout=w.Layout(width="340px"))
         self.as_of = w.Text(description=_("As of"), placeholder=_("YYYY-MM-DD (blank: live)"),
                             continuous_update=False, layout=w.Layout(width="260px"))
         self.presentation = w.ToggleButton(description=_("Presentation mode"), icon="",
@@ -336,6 +345,9 @@ class LearningSessionApp(WorkbenchApp):
             shown = "No team matches"
         elif page.pages == 1 and page.listed == len(self.selected_teams()):
             shown = f"Showing all {page.listed} teams"
+        elif page.pages == 1:
+            shown = (f"Showing {page.listed} of {len(self.selected_teams())} "
+                     f"team{'s' if len(self.selected_teams()) != 1 else ''}")
         else:
             last = page.first + len(page.teams) - 1
             shown = (f"Showing teams {page.first}–{last} of {page.listed}"
