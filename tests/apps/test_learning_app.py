@@ -26,7 +26,7 @@ def _bundle_text(model) -> str:  # type: ignore[no-untyped-def]
 def test_the_default_request_redraws_nothing_because_the_preheated_kernel_drew_it(app) -> None:  # type: ignore[no-untyped-def]
     app.present(AppContext())
     assert app.last_redraw == {}
-    assert "24 teams, reporting month Oct 2026" in app.status.value
+    assert "48 teams, reporting month Oct 2026" in app.status.value
     assert app.message == ""
 
 
@@ -35,7 +35,7 @@ def test_an_indicator_change_redraws_the_funnel_and_panels_in_place_only(app) ->
     try:
         assert set(app.last_redraw) == {"funnel", "multiples", "seconds", "teams"}
         assert app.last_redraw["funnel"] == app.last_redraw["multiples"] == "patched"
-        assert app.last_redraw["teams"] == 24
+        assert app.last_redraw["teams"] == 48
     finally:
         app.indicator.value = "AMTSL"
 
@@ -123,7 +123,7 @@ def test_the_page_states_the_reporting_month_rule_and_offers_every_month(app) ->
     app.present(AppContext())
     assert "more than half of the teams reported" in app.status.value
     assert app.month.value == "2026-10"
-    assert app.month.options[0] == ("Oct 2026: reported by 24 of 24", "2026-10")
+    assert app.month.options[0] == ("Oct 2026: reported by 48 of 48", "2026-10")
     app.month.value = "2026-06"
     try:
         assert "reporting month Jun 2026" in app.status.value
