@@ -19,6 +19,7 @@ import ipywidgets as w
 from sqlalchemy import Engine
 
 from workbench.apps.snapshot_files import snapshot_folder, snapshot_href
+from workbench.apps.team_pages import team_labels
 from workbench.briefs.snapshot import ViewState, snapshot_file_name, write_snapshot
 from workbench.i18n import gettext as _
 from workbench.store.engine import engine_url
@@ -83,7 +84,8 @@ class ShareButton(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
         writing = html.escape(_("Writing the snapshot…"))
         self.link.value = f'<span class="wb-share-status">{writing}</span>'
         try:
-            path = write_snapshot(self._engine, state, self.folder / snapshot_file_name(state))
+            path = write_snapshot(self._engine, state, self.folder / snapshot_file_name(state),
+                                  team_names=team_labels)
         except BaseException:
             self.link.value = ""
             raise
