@@ -95,8 +95,8 @@ def test_demo_no_serve_builds_the_database_runs_the_main_job_and_exits(tmp_path:
     built = _run("demo", "--no-serve", "--db", str(db))
     assert built.exit_code == 0, built.output
     assert built.stderr.startswith("Demo collaborative 'EONC Improvement Collaborative (demo)': "
-                                   "24 teams, 6 indicators, 24 months (2024-11 to 2026-10), ")
-    assert json.loads(_run("status", "--db", str(db), "--json").stdout)["teams"] == 24
+                                   "48 teams, 6 indicators, 24 months (2024-11 to 2026-10), ")
+    assert json.loads(_run("status", "--db", str(db), "--json").stdout)["teams"] == 48
 
 
 def test_demo_does_not_replace_an_existing_file_without_force(demo_db: str) -> None:
@@ -113,7 +113,7 @@ def test_status_json_counts_the_demo_collaborative(demo_db: str) -> None:
     assert status.exit_code == 0
     counts = json.loads(status.stdout)
     assert (counts["teams"], counts["months"], counts["indicators"], counts["waves"]) == (
-        24, 24, 6, 2)
+        48, 24, 6, 3)
     assert (counts["first_period"], counts["last_period"]) == ("2024-11", "2026-10")
     assert counts["pdsa_cycles"] > 100 and counts["coaching_visits"] > 100
     assert counts["measurement_revisions"] > counts["measurements"]  # duplicates kept
@@ -141,7 +141,7 @@ def test_export_measurements_as_tidy_csv(demo_db: str, tmp_path: Path) -> None:
 def test_status_text_output_lists_the_counts(demo_db: str) -> None:
     result = _run("status", "--db", demo_db)
     assert result.exit_code == 0
-    assert "                 teams: 24\n" in result.stdout
+    assert "                 teams: 48\n" in result.stdout
 
 
 @pytest.mark.parametrize("path", [p for p, _ in _all_commands(main)], ids=" ".join)

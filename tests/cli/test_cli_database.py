@@ -58,7 +58,7 @@ def test_without_db_the_command_uses_workbench_db_then_the_file_here(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("WORKBENCH_DB", str(db))
     by_env = CliRunner().invoke(main, ["status", "--json"])
-    assert by_env.exit_code == 0 and '"teams": 24' in by_env.output
+    assert by_env.exit_code == 0 and '"teams": 48' in by_env.output
     monkeypatch.delenv("WORKBENCH_DB")
     here = CliRunner().invoke(main, ["status"])
     assert here.exit_code == 1

@@ -19,12 +19,16 @@ def _run(*args: str):  # type: ignore[no-untyped-def]
 def test_without_a_subcommand_package_lists_the_versions(demo_db: str):
     result = _run("--db", demo_db)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("v1    10 changes  W1, W2       ")
-    assert result.output.rstrip().endswith(
-        "the launch package (the collaborative's definition)")
+    v1, v2 = result.output.splitlines()  # the demo's synthesis meeting recorded v2
+    assert v1.startswith("v1    10 changes  W1, W2       ")
+    assert v1.endswith("the launch package (the collaborative's definition)")
+    assert v2.startswith("v2    10 changes  W3           ")
+    assert v2.endswith(", synthesis 2025-10: synthesis meeting at learning session 3 "
+                       "(2025-11-12): the evidence to 2025-10")
 
 
-def test_the_draft_is_the_synthesis_packs_and_save_records_it_as_v2(demo_db: str):
+def test_the_draft_is_the_synthesis_packs_and_save_records_it_as_the_next_version(
+        demo_db: str):
     result = _run("draft", "--db", demo_db, "--period", "2025-10", "--json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
@@ -35,16 +39,16 @@ def test_the_draft_is_the_synthesis_packs_and_save_records_it_as_v2(demo_db: str
     saved = _run("draft", "--db", demo_db, "--period", "2025-10", "--save", "--reason",
                  "synthesis meeting, learning session 3", "--user", "ana")
     assert saved.exit_code == 0, saved.output
-    assert saved.output.rstrip().endswith("Saved as v2.")
+    assert saved.output.rstrip().endswith("Saved as v3.")  # the demo holds v1 and v2
     listed = _run("--db", demo_db, "list", "--json")
-    v2 = json.loads(listed.output)[-1]
-    assert (v2["label"], v2["author"], v2["period"], v2["reason"]) == (
-        "v2", "ana", "2025-10", "synthesis meeting, learning session 3")
-    diff = _run("--db", demo_db, "diff", "v1", "v2", "--json")
+    v3 = json.loads(listed.output)[-1]
+    assert (v3["label"], v3["author"], v3["period"], v3["reason"]) == (
+        "v3", "ana", "2025-10", "synthesis meeting, learning session 3")
+    diff = _run("--db", demo_db, "diff", "v1", "v3", "--json")
     rows = json.loads(diff.output)
     assert {r["difference"] for r in rows} == {"guidance rewritten"}
     assert all("What teams learned by 2025-10" in r["after"] for r in rows)
-    shown = _run("show", "v2", "--db", demo_db)
+    shown = _run("show", "v3", "--db", demo_db)
     assert shown.output.startswith("C01      keep    Oxytocin drawn up before the birth\n")
 
 
@@ -53,17 +57,17 @@ def test_save_without_a_reason_is_refused_and_saves_nothing(demo_db: str):
     assert result.exit_code == 1
     assert result.output == ('Error: --save needs --reason (e.g. --reason "synthesis meeting '
                              'of 2025-10"); nothing was saved.\n')
-    assert len(read_package_versions(open_engine(demo_db))) == 1
+    assert len(read_package_versions(open_engine(demo_db))) == 2  # the demo's v1 and v2
 
 
 def test_a_wave_joins_with_a_version_and_an_unknown_version_is_one_error_line(demo_db: str):
     assert _run("join", "W2", "v1", "--db", demo_db).output == "Wave W2 joins with package v1.\n"
-    result = _run("join", "W2", "v2", "--db", demo_db)
+    result = _run("join", "W2", "v3", "--db", demo_db)
     assert (result.exit_code, result.output) == (
-        1, "Error: Unknown package version 'v2': use v1 to v1.\n")
+        1, "Error: Unknown package version 'v3': use v1 to v2.\n")
     result = _run("diff", "v1", "v3", "--db", demo_db)
     assert (result.exit_code, result.output) == (
-        1, "Error: Unknown package version 'v3': use v1 to v1.\n")
+        1, "Error: Unknown package version 'v3': use v1 to v2.\n")
 
 
 def test_every_package_command_has_help_with_an_example():

@@ -128,12 +128,12 @@ def test_collaborative_rollup_of_the_demo_covers_every_team_indicator_and_wave(d
     assert tuple(frames) == ROLLUP_KEYS
     assert str(frames["context"].loc[0, "period"]) == "2026-10"
     assert len(frames["indicators"]) == 6
-    assert frames["indicators"]["teams_reporting"].between(1, 24).all()
+    assert frames["indicators"]["teams_reporting"].between(1, 48).all()
     matrix = frames["status_matrix"]
-    assert len(matrix) == 24 * 6
+    assert len(matrix) == 48 * 6
     assert set(matrix["signal"]) <= set(SIGNALS)
     waves = frames["waves"]
-    assert {"W1", "W2"} <= set(waves["wave_id"])
+    assert {"W1", "W2", "W3"} <= set(waves["wave_id"])
     w2 = waves[(waves["wave_id"] == "W2") & (waves["indicator_id"] == "AMTSL")]
     assert w2["months_since_joining"].max() == 14   # joined 2025-08, reporting 2026-10
     assert (frames["most_improved"].groupby("indicator_id").size() <= 5).all()

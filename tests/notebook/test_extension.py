@@ -47,7 +47,7 @@ def test_connect_prints_the_collaborative_its_teams_and_months(ip, demo_db, caps
     assert magic(ip, f"connect {demo_db}") is None
     out = capsys.readouterr()
     assert out.out == (f"Connected to sqlite:///{demo_db}: EONC Improvement Collaborative (demo) "
-                       "— 24 teams (T01 … T24), 6 indicators, 24 months (2024-11 to 2026-10).\n")
+                       "— 48 teams (T01 … T48), 6 indicators, 24 months (2024-11 to 2026-10).\n")
     assert out.err == ""
     assert str(extension.engine().url) == f"sqlite:///{demo_db}"
 
@@ -69,7 +69,7 @@ def test_unknown_team_prints_one_error_line_listing_the_codes(ip, demo_db, capsy
     magic(ip, f"connect {demo_db}")
     capsys.readouterr()
     assert magic(ip, "team T99") is None
-    assert capsys.readouterr().err == "Error: unknown team 'T99'; the teams are T01 … T24.\n"
+    assert capsys.readouterr().err == "Error: unknown team 'T99'; the teams are T01 … T48.\n"
 
 
 def test_a_missing_database_file_prints_one_error_line(ip, tmp_path, capsys):
@@ -113,7 +113,7 @@ def test_status_prints_the_counts(ip, demo_db, capsys):
     capsys.readouterr()
     magic(ip, "status")
     lines = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(r"teams\s+24", lines[1])
+    assert re.fullmatch(r"teams\s+48", lines[1])
     assert any(re.fullmatch(r"indicators\s+6", line) for line in lines)
     assert any(re.fullmatch(r"last period\s+2026-10", line) for line in lines)
 

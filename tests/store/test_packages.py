@@ -39,7 +39,8 @@ def test_the_demo_has_its_launch_package_as_v1_and_every_wave_joins_with_it(demo
     engine = open_engine(demo_db)
     versions = read_package_versions(engine)
     assert versions[["version", "label", "changes", "waves"]].to_dict("records") == [
-        {"version": 1, "label": "v1", "changes": 10, "waves": ["W1", "W2"]}]
+        {"version": 1, "label": "v1", "changes": 10, "waves": ["W1", "W2"]},
+        {"version": 2, "label": "v2", "changes": 10, "waves": ["W3"]}]  # the demo's synthesis
     v1 = read_package(engine, "v1")
     assert v1["change_id"].tolist() == [f"C{i:02d}" for i in range(1, 11)]
     assert set(v1["action"]) == {"launch"} and v1["in_package"].all()
@@ -51,15 +52,15 @@ def test_a_new_version_keeps_adds_and_drops_with_provenance_and_v1_is_unchanged(
     before = read_package(engine, 1)
     number = save_package_version(engine, _v2_rows(), author="ana",
                                   reason="synthesis meeting, LS3", period="2025-10")
-    assert number == 2
+    assert number == 3  # the demo holds v1 and its synthesis meeting's v2
     assert read_package(engine, 1).equals(before)
-    v2 = read_package(engine)  # the latest
-    assert v2[["change_id", "in_package", "action"]].values.tolist() == [
+    v3 = read_package(engine)  # the latest
+    assert v3[["change_id", "in_package", "action"]].values.tolist() == [
         ["C01", True, "keep"], ["C03", False, "drop"], ["T01-I1", True, "add"]]
     row = read_package_versions(engine).iloc[-1]
     assert (row["label"], row["author"], row["period"], row["changes"], row["waves"]) == (
-        "v2", "ana", "2025-10", 2, [])
-    diff = package_diff(read_package(engine, 1), v2).set_index("change_id")
+        "v3", "ana", "2025-10", 2, [])
+    diff = package_diff(read_package(engine, 1), v3).set_index("change_id")
     assert diff.loc["C03", "difference"] == "dropped"
     assert diff.loc["C03", "provenance"]["reason"] == "abandoned by all 5 teams that tested it"
     assert diff.loc["T01-I1", "difference"] == "added"
@@ -80,7 +81,7 @@ def test_a_bad_version_is_refused_whole_and_nothing_is_saved(demo_db: str, rows,
     with pytest.raises(ValidationFailed) as err:
         save_package_version(engine, rows, reason="meeting", period=None)
     assert str(err.value) == message
-    assert read_package_versions(engine)["version"].tolist() == [1]
+    assert read_package_versions(engine)["version"].tolist() == [1, 2]
 
 
 def test_a_version_needs_a_reason(demo_db: str):
@@ -91,11 +92,11 @@ def test_a_version_needs_a_reason(demo_db: str):
 def test_a_wave_joins_with_a_version_and_unknown_ones_are_named(demo_db: str):
     engine = open_engine(demo_db)
     save_package_version(engine, _v2_rows(), reason="synthesis", period="2025-10")
-    assert join_wave(engine, "W2", "v2") == 2
-    assert read_package_versions(engine)["waves"].tolist() == [["W1"], ["W2"]]
-    with pytest.raises(NotFoundError, match=r"Unknown package version 'v3': use v1 to v2\."):
-        join_wave(engine, "W2", "v3")
-    with pytest.raises(NotFoundError, match=r"Unknown wave 'W9': use one of W1, W2\."):
+    assert join_wave(engine, "W2", "v3") == 3  # the demo holds v1 and v2 (W3 joined with it)
+    assert read_package_versions(engine)["waves"].tolist() == [["W1"], ["W3"], ["W2"]]
+    with pytest.raises(NotFoundError, match=r"Unknown package version 'v4': use v1 to v3\."):
+        join_wave(engine, "W2", "v4")
+    with pytest.raises(NotFoundError, match=r"Unknown wave 'W9': use one of W1, W2, W3\."):
         join_wave(engine, "W9", 1)
 
 
@@ -121,11 +122,11 @@ def test_saving_a_version_is_for_facilitators_analysts_and_admins_and_is_audited
     add_user(engine, "tom", ["team_member"], teams=["T02"], acting="root")
     with pytest.raises(PermissionDenied, match="saving a change package version"):
         save_package_version(engine, _v2_rows(), author="tom", reason="synthesis", period=None)
-    assert read_package_versions(engine)["version"].tolist() == [1]
+    assert read_package_versions(engine)["version"].tolist() == [1, 2]
     assert save_package_version(engine, _v2_rows(), author="fay", reason="synthesis",
-                                period="2025-10") == 2
-    join_wave(engine, "W2", 2, user="fay")
+                                period="2025-10") == 3
+    join_wave(engine, "W2", 3, user="fay")
     audit = read_audit(engine)
-    rows = audit[audit["action"].str.startswith("package.")]
+    rows = audit[audit["action"].str.startswith("package.") & (audit["user"] == "fay")]
     assert rows[["user", "action", "table_name", "row_id"]].values.tolist() == [
-        ["fay", "package.save", "package_versions", "2"], ["fay", "package.join", "waves", "W2"]]
+        ["fay", "package.save", "package_versions", "3"], ["fay", "package.join", "waves", "W2"]]

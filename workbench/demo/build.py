@@ -21,7 +21,16 @@ the AMTSL example of the improvement-collaborative guide as a whole database:
   verification recounts (mostly within ±5 %); 5 learning sessions;
 - every monthly report entered 3–20 days after the month ended (`created_at`), so "as of" reads
   give the snapshot a learning session saw. Revisions have source "demo" and the team's data
-  officer as author.
+  officer as author;
+- the story after the launch (the default size only, `workbench.demo.story.story_size`): the
+  synthesis meeting records change package v2 from the evidence to 2025-10 through the
+  synthesis pack and `save_package_version` (`workbench.demo.story`); a spread wave W3 of 24
+  teams in Kanungu joins with it in 2025-12 and improves faster (`workbench.demo.spread`, its
+  own Generator); 8 wave-1 teams graduate on 2026-04-30 and 2 of them slip
+  (`workbench.demo.graduation`). The launch teams' data is drawn as without the story, but for
+  the slipping graduates' months after graduation. The database is written in three
+  transactions (the launch collaborative; the spread wave once v2 exists; the marker last): a
+  build that fails removes what it wrote.
 
 Injected data problems, each recorded in the table `demo_injections` (kind, team_id,
 indicator_id, period, detail JSON), counts per seed in `INJECTION_COUNTS`:
@@ -39,8 +48,11 @@ zero_denominator                3    denominator 0 with numerator > 0
 dropped_digit                   3    a numerator without its last digit (47 -> 4): a sudden drop
 =============================== ==== ====================================================
 
-The generator is split by concern, one part of `_World` a module: `workbench.demo.calendar`
-(months and dates), `demo_teams` (teams and the definition), `demo_pdsa` (PDSA ramps),
+(in the launch teams' data; the spread wave's has 3 of each kind, 2 of the last two).
+
+The generator is split by concern, one part of `_World` (`workbench.demo.world`) a module:
+`workbench.demo.calendar` (months and dates), `demo_teams` (teams and the definition),
+`demo_pdsa` (PDSA ramps),
 `demo_measurements` (counts and revisions), `demo_problems` (the injected problems and their
 table), `demo_visits` (visits, assessments, recounts). This module builds and writes the database.
 
@@ -190,11 +202,20 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
             join_spread_wave(engine, version)
         with engine.begin() as conn:
             conn.execute(demo_marker.insert().values(marker=DEMO_MARKER, seed=seed))
+        _checkpoint(engine)
     except BaseException:
         engine.dispose()
         _remove(db)  # half a demo is no demo: nothing is left to mistake for one
         raise
     return engine
+
+
+def _checkpoint(engine: Engine) -> None:
+    """A SQLite demo whole in its file (the write-ahead log folded in), so that copying the
+    file copies the demo."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _story(world: _World, seed: int) -> SpreadWave | None:

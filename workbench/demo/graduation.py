@@ -2,19 +2,19 @@
 
 `graduate(world, seed)` picks the graduates among the wave-1 teams (joined at launch) with no
 injected data problem after `GRADUATION_MONTH` (2026-04), the teams at target on the most
-indicators over the 6 months to then first (then those with the most changes adopted), and
-keeps those whose data holds its gains by the rule of
-`workbench.learning.spread.sustainability` (the one the summary applies): the first
-`GRADUATES` (8) such teams graduate on the last day of 2026-04. The last `SLIPPING` (2) of
-them slip: once coaching has ended their partograph review and newborn checklist lapse, so
-from 2026-05 the latent probability of `SLIPPED` (PARTOGRAPH, NEWBORN_CARE) falls, by `SLIP`
-on the logit scale over `LAPSE_MONTHS` months, and those months' numerators are drawn again
-from a Generator of that team's own (`default_rng([seed, 2, team number])`): a shift against
-the indicator's direction after graduation, which the summary lists under `slipping` (a
-slipping team is kept only if the summary's rule sees it). Only those numerators change (and
-the recounts of them, which keep their difference from the reported value); every other
-value, cycle and visit of the launch teams stays as drawn. Returns team_id -> graduation
-date (YYYY-MM-DD) and the slipping teams. A part of the generated demo (`workbench.demo`).
+indicators over the 6 months to then first (then those with the most changes adopted), and keeps
+those whose data holds its gains by the rule of `workbench.learning.spread.sustainability` (the
+one the summary applies): the first `GRADUATES` (8; fewer if fewer qualify, as with some seeds)
+such teams graduate on the last day of 2026-04. The last `SLIPPING` (2) of them slip: once
+coaching has ended their partograph review and newborn checklist lapse, so from 2026-05 the
+latent probability of `SLIPPED` (PARTOGRAPH, NEWBORN_CARE) falls, by `SLIP` on the logit scale
+over `LAPSE_MONTHS` months, and those months' numerators are drawn again from a Generator of
+that team's own (`default_rng([seed, 2, team number])`): a shift against the indicator's
+direction after graduation, which the summary lists under `slipping` (a slipping team is kept
+only if the summary's rule sees it). Only those numerators change (and the recounts of them,
+which keep their difference from the reported value); every other value, cycle and visit of the
+launch teams stays as drawn. Returns team_id -> graduation date (YYYY-MM-DD) and the slipping
+teams. A part of the generated demo (`workbench.demo`).
 """
 
 from __future__ import annotations
