@@ -202,6 +202,8 @@ def test_facilitator_filters_then_presents_and_every_view_shows_the_selected_tea
 # switches to the top teams by improvement; the console stays clean after every step.
 
 BIG_TEAMS = 200
+#: seconds to wait for a page of 48 panels drawn anew (after a search) on a loaded machine
+BIG_WAIT = 300
 #: what the team list and the matrix show, read from BokehJS (the matrix cells' own data)
 LISTED = """() => {
   const out = {panels: null, matrix_rows: null, concerns: null};
@@ -268,7 +270,7 @@ def served_big(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def _listed_when(page, check, timeout: float = REDRAW_SECONDS) -> dict:  # type: ignore[no-untyped-def]
+def _listed_when(page, check, timeout: float = BIG_WAIT) -> dict:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     shown = page.evaluate(LISTED)
     while time.monotonic() < deadline and not check(shown):
@@ -292,6 +294,7 @@ def test_facilitator_finds_pages_sorts_and_ranks_teams_of_a_200_team_collaborati
     by_code = sorted(teams.itertuples(), key=lambda t: t.team_id)  # the default order
     pages = -(-BIG_TEAMS // PAGE_SIZE)
 
+    page.set_default_timeout(BIG_WAIT * 1000)
     page.goto(url, wait_until="commit")
     page.wait_for_selector(f".wb-status:has-text('{BIG_TEAMS} teams, reporting month')")
     shown = _listed_when(page, lambda s: s["panels"] is not None and s["matrix_rows"])
