@@ -4,7 +4,8 @@ One person in a row, in headless Chromium against `workbench serve` on the demo
 collaborative: a team reports next month early; the facilitator opens the learning session,
 switches the indicator, then the district, then the wave, then an "as of" date, then
 presentation mode, the projector's 1280×720, and back to every team. After every step the small
-multiples show one chart per selected team (24, or the filtered number), the funnel's
+multiples show one chart per selected team on the page (the demo's 48 teams, its 24 launch
+teams and the 24 of its spread wave, on two pages of 24; or the filtered number), the funnel's
 target line is the selected indicator's, the page is about the month most teams reported,
 and the browser console logged no error.
 
@@ -22,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 from journey import VIEWPORT, step
 
+from workbench.apps.team_pages import PAGE_SIZE
 from workbench.cli import main
 from workbench.store import open_engine, read_indicators, read_measurements, read_teams
 
@@ -110,8 +112,10 @@ class _Truth:
         m = read_measurements(self.engine, as_of=stamp.to_pydatetime() if stamp else None)
         with_data = set(m.loc[m["indicator_id"] == indicator, "team_id"])
         ind = self.indicators.loc[indicator]
-        return {"panels": sorted(f"{t.team_id} {t.name}" for t in teams.itertuples()
+        page = teams.sort_values("team_id").head(PAGE_SIZE)  # the first page, by team code
+        return {"panels": sorted(f"{t.team_id} {t.name}" for t in page.itertuples()
                                  if t.team_id in with_data),
+                "teams": len(teams),
                 "name": ind["name"], "target": float(ind["target"]), "month": month}
 
 
@@ -131,7 +135,7 @@ def test_facilitator_filters_then_presents_and_every_view_shows_the_selected_tea
     _report_early(served.db, tmp_path)
     page.goto(served.url("learning_session"), wait_until="commit")
     page.wait_for_selector(".wb-title:has-text('Learning session')")
-    page.wait_for_selector(".wb-status:has-text('24 teams, reporting month Oct 2026')")
+    page.wait_for_selector(".wb-status:has-text('48 teams, reporting month Oct 2026')")
 
     views = [
         ("opened", {}, truth.expected("AMTSL")),
@@ -148,14 +152,14 @@ def test_facilitator_filters_then_presents_and_every_view_shows_the_selected_tea
         assert shown["funnel"] is not None and shown["funnel"].startswith(expected["name"]), name
         assert expected["month"] in shown["funnel"], (name, shown["funnel"])
         assert shown["target"] == pytest.approx(expected["target"]), name
-        assert f"{len(expected['panels'])} teams" in page.inner_text(".wb-status"), name
+        assert f"{expected['teams']} teams" in page.inner_text(".wb-status"), name
 
     as_of = "2025-10-15"
     box = page.get_by_placeholder("YYYY-MM-DD (blank: live)")
     box.fill(as_of)
     box.press("Enter")
     expected = truth.expected("PPH", district="Kisoro", wave="W2", as_of=as_of,
-                              month="Aug 2025")  # 10 of 24 teams had entered Sep by then
+                              month="Aug 2025")  # 10 of the 24 launch teams had entered Sep by then
     page.wait_for_selector(f"text=as entered by {as_of}")
     shown = _shown_when(page, expected)
     step(page, "as of 2025-10-15")
@@ -178,11 +182,11 @@ def test_facilitator_filters_then_presents_and_every_view_shows_the_selected_tea
     box.fill("")
     box.press("Enter")
     expected = truth.expected("PPH")
-    page.wait_for_selector(".wb-status:has-text('24 teams, reporting month Oct 2026')")
+    page.wait_for_selector(".wb-status:has-text('48 teams, reporting month Oct 2026')")
     shown = _shown_when(page, {**expected, "wide": VIEWPORT["width"]})
     step(page, "presentation every team")
     assert _matches(shown, expected)
-    assert shown["matrix_rows"] == 24
+    assert shown["matrix_rows"] == len(expected["panels"]) == 24  # the page: teams 1-24 of 48
     assert shown["months_over_time"] > 12  # not stuck on the as-of view's one month
     for heading in ("Where each team stands", "Teams at target over time",
                     "This month, by number of cases", "Most improved teams"):
