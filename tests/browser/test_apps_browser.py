@@ -61,11 +61,11 @@ def test_every_app_renders_without_an_error_within_its_budget(
 
 def test_learning_session_wave_filter_redraws_the_charts(app_server, page) -> None:  # noqa: F811
     _open(page, app_server.url("learning_session"), "Learning session")
-    page.wait_for_selector("text=24 teams")
+    page.wait_for_selector("text=48 teams")
     page.wait_for_selector("canvas")
     before = page.locator(".bk-Canvas, canvas").first.screenshot()
     page.locator("select").nth(1).select_option(label="W2")
-    page.wait_for_selector("text=8 teams", timeout=60_000)
+    page.wait_for_selector("text=/^8 teams, reporting month/", timeout=60_000)  # not "48 teams"
     page.wait_for_timeout(1000)
     after = page.locator(".bk-Canvas, canvas").first.screenshot()
     assert before != after
@@ -190,7 +190,7 @@ def test_two_browsers_saving_the_same_month_the_second_sees_both_values(
 
 def test_presentation_mode_redraws_the_charts_with_large_text(app_server, page) -> None:  # noqa: F811
     _open(page, app_server.url("learning_session"), "Learning session")
-    page.wait_for_selector("text=24 teams")
+    page.wait_for_selector("text=48 teams")
     page.wait_for_selector("canvas")
     page.wait_for_timeout(1000)
     grid = page.locator(".bk-Canvas, canvas").first
