@@ -20,8 +20,10 @@ It prints each stage's wall and CPU seconds (this process and its kernels), the 
 indicators and months) and at N teams and their ratio (goal: within 10 %), the ratio of the batch
 to the in-process floor measured in the same run (the same report's data, figures and tables
 in this process without a kernel: goal <= 2x), 1 vs 2 workers (goal >= 1.7x), the report
-folder's size for every team (goal <= 400 MB at 2,000 teams) and the whole cycle's wall time
-(goal <= 15 minutes at 2,000 teams on 2 cores).
+folder's size for every team (goal <= 400 MB at 2,000 teams) and what a report's bytes are
+(charts' documents, the rest), where a report's CPU goes in process at both sizes (data,
+tables, charts, embedding), and the whole cycle's wall time (goal <= 15 minutes at 2,000
+teams on 2 cores).
 """
 
 from __future__ import annotations
@@ -154,6 +156,59 @@ def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
     return (_cpu() - started) / len(teams)
 
 
+def phases(db: str, period: str, teams: list[str]) -> dict[str, float]:
+    """Where a team report's CPU goes, in this process (a warm kernel does the same): CPU
+    seconds a report to read its data (`team_report_data`), build its tables, build its
+    charts (bokeh models) and embed them (`workbench.charts.embed.components`)."""
+    from workbench import briefs
+    from workbench.charts.embed import components
+    from workbench.notebook import render
+
+    engine = briefs.engine_for(db)
+    spent = dict.fromkeys(("data", "tables", "charts", "embed"), 0.0)
+
+    def one(team_id: str, add: bool) -> None:
+        mark = _cpu()
+
+        def lap(name: str) -> None:
+            nonlocal mark
+            now = _cpu()
+            if add:
+                spent[name] += now - mark
+            mark = now
+
+        report = briefs.team_report_data(engine, team_id, period)
+        lap("data")
+        render.join(render.table(report.headline, briefs.COLUMNS["headline"]),
+                    render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"], empty="-"),
+                    render.table(report.open_flags, briefs.COLUMNS["flags"], empty="-"))
+        lap("tables")
+        figures = [fig for _, fig in report.figures()] + [report.assessment_figure()]
+        lap("charts")
+        for fig in figures:
+            components([fig])
+        lap("embed")
+
+    one(teams[0], False)  # warm: imports, the collaborative medians
+    for team_id in teams:
+        one(team_id, True)
+    return {name: seconds / len(teams) for name, seconds in spent.items()}
+
+
+def report_bytes(folder: Path, teams: list[str]) -> dict[str, float]:
+    """Bytes a team report, split: the charts' documents (bokeh's JSON), the rest."""
+    import re
+
+    sizes = {"charts": 0.0, "rest": 0.0}
+    found = [folder / f"{t}.html" for t in teams if (folder / f"{t}.html").is_file()]
+    for path in found:
+        text = path.read_text(encoding="utf-8")
+        charts = sum(len(m.encode()) for m in re.findall(r"const docs_json = '.*?';", text, re.S))
+        sizes["charts"] += charts
+        sizes["rest"] += len(text.encode()) - charts
+    return {name: value / max(1, len(found)) for name, value in sizes.items()}
+
+
 def reports(db: str, period: str, teams: list[str] | None, out: Path, workers: int,
             notebook: str = "team_report", executor: Any = None) -> Any:
     from workbench.reports.batch import run_reports
@@ -277,8 +332,11 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
     big_cpu = per_report_cpu(db, period, chosen[: min(len(chosen), 12)], folder / "cpu-big")
     # the same collaborative but for its size: 24 teams, the same indicators and months
     small_db, small_last = build(folder, 24, indicators, months)
-    small_cpu = per_report_cpu(small_db, min(period, small_last),
-                               [f"T{i:02d}" for i in range(1, 13)], folder / "cpu-24")
+    small_teams = [f"T{i:02d}" for i in range(1, 13)]
+    small_cpu = per_report_cpu(small_db, min(period, small_last), small_teams,
+                               folder / "cpu-24")
+    big_phases = phases(db, period, chosen[: min(len(chosen), 12)])
+    small_phases = phases(small_db, min(period, small_last), small_teams)
 
     print()
     print(f"{'stage':<32}{'wall s':>9}{'cpu s':>9}  note")
@@ -296,6 +354,9 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
     print(f"per-report CPU (1 worker, warm kernel): 24 teams {small_cpu:.2f} s, {teams_n} teams "
           f"{big_cpu:.2f} s, ratio {big_cpu / small_cpu:.2f} (goal within 10 %: "
           f"{'ok' if abs(big_cpu / small_cpu - 1) <= 0.10 else 'MISSED'})")
+    for label, where in (("24 teams", small_phases), (f"{teams_n} teams", big_phases)):
+        print(f"where a report's CPU goes in process, {label}: "
+              + ", ".join(f"{name} {sec:.3f} s" for name, sec in where.items()))
     print(f"in-process floor (same data, figures, tables; no kernel): {floor:.2f} s CPU a "
           f"report; batch / floor {big_cpu / floor:.2f}x (goal <= 2x: "
           f"{'ok' if big_cpu / floor <= 2 else 'MISSED'})")
@@ -306,6 +367,9 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
                  if p.suffix in (".js", ".css") or p.name in (MANIFEST_NAME, INDEX_NAME))
     per_html = sum(p.stat().st_size for p in team_htmls) / len(team_htmls)
     full_folder = per_html * (len(teams) + len(due)) + shared
+    split = report_bytes(folder_2, chosen)
+    print(f"a team report's bytes: charts' documents {split['charts'] / 1e3:.0f} kB, the rest "
+          f"(tables, text, cover) {split['rest'] / 1e3:.0f} kB")
     print(f"report size: {per_html / 1e3:.0f} kB a team report, {shared / 1e6:.1f} MB shared "
           f"(BokehJS, CSS, index, manifest); folder for every team and brief "
           f"{full_folder / 1e6:.0f} MB{' (extrapolated)' if scale > 1 else ''}")

@@ -1,9 +1,13 @@
 """Benchmark of workbench.learning on the demo collaborative: what the synthesis pack, the
-"what is working" panel, `workbench practices` and `workbench summary` add.
+"what is working" panel, `workbench practices` and `workbench summary` add; and the evidence
+at a national size.
 
-Run: .venv/bin/python benchmarks/bench_learning.py
+Run: .venv/bin/python benchmarks/bench_learning.py                    (the demo only)
+     .venv/bin/python benchmarks/bench_learning.py --teams 2000       (and 2,000 × 10 × 36)
+     .venv/bin/python benchmarks/bench_learning.py --teams 2000 --db /tmp/learning-2000.db
+                                                  (reuse a demo built at that size)
 
-Builds the demo once (24 teams, 6 indicators, 24 months) into a temporary folder, then
+Builds the demo once (`build_demo` defaults) into a temporary folder, then
 prints the best of 3 wall times of:
 
 - the floor: reading the measurements, PDSA cycles and change ideas from the store;
@@ -15,10 +19,23 @@ prints the best of 3 wall times of:
 each with its ratio to the floor measured in the same run (the machine is shared: read the
 ratios). Goals: the panel's evidence under 5 s on the demo; the summary's added figures
 under 10 % of `collaborative_rollup`.
+
+With `--teams N` (`--indicators`, `--months`: default 10 and 36) it builds `build_demo(teams=N,
+…)` (or opens `--db`) and measures once, as wall and CPU seconds of this process, the same
+floor, `practice_evidence`, `synthesis_data` and the pack's small multiples (`figures()`), and
+then `workbench practices --json` and the synthesis notebook (`workbench report --notebook
+synthesis`) as child processes (their CPU is the children's); each with its ratio to the floor
+at that size and to the same figure on the demo. Goal at 2,000 × 10 × 36: seconds, not minutes
+(CPU).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -35,7 +52,101 @@ def timed(fn: Callable[[], Any], repeat: int = 3) -> float:
     return best
 
 
-def main() -> None:
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def once(fn: Callable[[], Any], who: int = resource.RUSAGE_SELF) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run of `fn` (CPU of this process or its children)."""
+    wall, cpu = time.perf_counter(), _cpu(who)
+    fn()
+    return time.perf_counter() - wall, _cpu(who) - cpu
+
+
+def _workbench(*args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "workbench", *args], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        print(f"  workbench {args[0]} FAILED (exit {done.returncode}): {last}", flush=True)
+
+
+def national(db: str, label: str) -> dict[str, tuple[float, float]]:
+    """The evidence figures of the collaborative at `db`, each measured once."""
+    from workbench import briefs
+    from workbench.learning import practice_evidence
+    from workbench.store import (
+        collaborative_indicators,
+        open_engine,
+        read_change_ideas,
+        read_collaborative_measurements,
+        read_pdsa_cycles,
+        status_counts,
+    )
+
+    engine = open_engine(db)
+    figures: dict[str, tuple[float, float]] = {}
+    got: dict[str, Any] = {}
+
+    def record(stage: str, figure: tuple[float, float]) -> None:
+        figures[stage] = figure
+        print(f"  {label}: {stage}: {figure[0]:.2f} s wall, {figure[1]:.2f} s CPU", flush=True)
+
+    def read() -> None:
+        got["m"], got["c"], got["i"] = (read_collaborative_measurements(engine),
+                                        read_pdsa_cycles(engine), read_change_ideas(engine))
+
+    record("read (floor)", once(read))
+    indicators = collaborative_indicators(engine)
+    record("practice_evidence", once(lambda: practice_evidence(got["m"], indicators, got["c"],
+                                                               got["i"])))
+    record("synthesis_data", once(lambda: got.setdefault(
+        "pack", briefs.synthesis_data(engine, "", ""))))
+    record("pack figures", once(lambda: got["pack"].figures()))
+    period = status_counts(engine)["last_period"]
+    record("practices --json", once(lambda: _workbench("practices", "--db", db, "--json"),
+                                    resource.RUSAGE_CHILDREN))
+    out = str(Path(db).parent / f"reports-{Path(db).stem}")
+    record("synthesis notebook", once(lambda: _workbench(
+        "report", "--db", db, "--period", period, "--notebook", "synthesis", "--workers", "1",
+        "--out", out, "--no-progress", "--force"), resource.RUSAGE_CHILDREN))
+    return figures
+
+
+def at_size(demo: str, args: argparse.Namespace, folder: Path) -> None:
+    """The national figures beside the demo's, with their ratios (same run)."""
+    small = national(demo, "demo")
+    db = args.db
+    if not db:
+        from workbench.demo.build import build_demo
+
+        db = str(folder / f"demo-{args.teams}.db")
+        print(f"building the demo at {args.teams} × {args.indicators} × {args.months} …",
+              flush=True)
+        build_demo(db, teams=args.teams, indicators=args.indicators, months=args.months,
+                   districts=max(3, args.teams // 100)).dispose()
+    large = national(db, f"{args.teams} teams")
+    floor = large["read (floor)"][1]
+    print(f"\n{'what (CPU seconds)':<24} {'demo':>9} {f'{args.teams} teams':>11} "
+          f"{'x demo':>7} {'x floor':>8}")
+    for stage, (_wall, cpu) in large.items():
+        print(f"{stage:<24} {small[stage][1]:>9.2f} {cpu:>11.2f} "
+              f"{cpu / max(small[stage][1], 1e-9):>7.1f} {cpu / max(floor, 1e-9):>8.1f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--teams", type=int, default=0, help="a national size too (e.g. 2000)")
+    parser.add_argument("--indicators", type=int, default=10)
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--db", default="", help="a demo already built at that size")
+    args = parser.parse_args(argv)
+    demo_only(args)
+
+
+def demo_only(args: argparse.Namespace) -> None:
     from workbench import briefs
     from workbench.briefs.summary import collaborative_rollup
     from workbench.demo.build import build_demo
@@ -69,7 +180,7 @@ def main() -> None:
             lambda: practice_evidence(m, indicators, cycles, ideas))),
         ("synthesis_data, no figures (pack)", timed(
             lambda: briefs.synthesis_data(engine, "", ""))),
-        ("sustainability, 24 teams graduated", timed(
+        ("sustainability, every team graduated", timed(
             lambda: sustainability(m, indicators, graduated, period))),
         ("spread_frames as summary calls it", timed(
             lambda: spread_frames(frames["time_to_target"], m, indicators, teams, waves,
@@ -82,6 +193,9 @@ def main() -> None:
     added = rows[4][1] / rollup_s
     print(f"spread and sustainability add {100 * added:.1f} % to collaborative_rollup "
           "(goal < 10 %)")
+    if args.teams:
+        print(flush=True)
+        at_size(str(folder / "demo.db"), args, folder)
 
 
 if __name__ == "__main__":

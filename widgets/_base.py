@@ -256,10 +256,12 @@ def series_view(engine: Engine, team_id: str, indicator_id: str, *,
     indicators = read_indicators(engine)
     match = indicators[indicators["indicator_id"] == indicator_id]
     if match.empty:
-        return w.HTML(f"<i>Unknown indicator {esc(indicator_id)}.</i>")
+        return w.HTML("<i>" + esc(_("Unknown indicator {indicator}.").format(
+            indicator=indicator_id)) + "</i>")
     indicator = cast("dict[str, Any]", match.iloc[0].to_dict())
     if tidy.empty:
-        return w.HTML(f"<i>No data yet for {esc(team_id)} {esc(indicator_id)}.</i>")
+        return w.HTML("<i>" + esc(_("No data yet for {team} {indicator}.").format(
+            team=team_id, indicator=indicator_id)) + "</i>")
     chart = _bokeh_chart(engine, tidy, indicators, indicator, mark_period, title)
     if chart is not None:
         return chart
@@ -275,8 +277,8 @@ def series_view(engine: Engine, team_id: str, indicator_id: str, *,
         cells.append(f"<tr{style}><td>{period}</td><td>{num}{den}</td><td>{value}"
                      f"{esc(indicator.get('unit', ''))}</td></tr>")
     head = esc(title or indicator.get("name", ""))
-    return w.HTML(f"<b>{head}</b><table><tr><th>month</th><th>n/d</th><th>value</th></tr>"
-                  + "".join(cells) + "</table>")
+    heads = "".join(f"<th>{esc(h)}</th>" for h in (_("month"), "n/d", _("value")))
+    return w.HTML(f"<b>{head}</b><table><tr>{heads}</tr>" + "".join(cells) + "</table>")
 
 
 def _bokeh_chart(engine: Engine, tidy: pd.DataFrame, indicators: pd.DataFrame,

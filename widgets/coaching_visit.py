@@ -4,6 +4,7 @@ the data-verification recounts with their verification factors."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,8 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
+from workbench.i18n import format_number
+from workbench.i18n import gettext as _
 from workbench.model import format_pair
 from workbench.records.visits import (
     ASSESSMENT_SCALE,
@@ -37,9 +40,9 @@ class _RecountRow:
         self.indicator = w.Dropdown(options=indicators, layout=w.Layout(width="22%"))
         self.period = w.Text(placeholder="YYYY-MM", continuous_update=False,
                              layout=w.Layout(width="12%"))
-        self.numerator = w.Text(placeholder="recounted num.", continuous_update=False,
+        self.numerator = w.Text(placeholder=_("recounted num."), continuous_update=False,
                                 layout=w.Layout(width="13%"))
-        self.denominator = w.Text(placeholder="recounted den.", continuous_update=False,
+        self.denominator = w.Text(placeholder=_("recounted den."), continuous_update=False,
                                   layout=w.Layout(width="13%"))
         self.result = w.HTML(layout=w.Layout(width="38%"))
         self.box = w.HBox([self.indicator, self.period, self.numerator, self.denominator,
@@ -75,34 +78,38 @@ class CoachingVisitForm(FormBase):
         g = self._guard
         self._coach_default = coach
         self._saved_callbacks: list[Callable[[VisitSaveResult], None]] = []
-        self._team = w.Dropdown(description="Team")
-        self._visit_date = w.DatePicker(description="Visit date", value=dt.date.today())
-        self._coach = w.Text(description="Coach", continuous_update=False)
-        self._notes = w.Textarea(placeholder="What you saw, what the team told you",
+        self._team = w.Dropdown(description=_("Team"))
+        self._visit_date = w.DatePicker(description=_("Visit date"), value=dt.date.today())
+        self._coach = w.Text(description=_("Coach"), continuous_update=False)
+        self._notes = w.Textarea(placeholder=_("What you saw, what the team told you"),
                                  rows=4, continuous_update=False, layout=_WIDE)
-        self._actions = RowList([("action", "agreed action", "50%"), ("owner", "owner", "20%"),
-                                 ("due", "due YYYY-MM-DD", "20%")], add_label="Add action")
-        self._score = w.Dropdown(description="Score", options=[("— not scored —", None)] + [
+        self._actions = RowList([("action", _("agreed action"), "50%"),
+                                 ("owner", _("owner"), "20%"),
+                                 ("due", _("due YYYY-MM-DD"), "20%")],
+                                add_label=_("Add action"))
+        self._score = w.Dropdown(description=_("Score"), options=[(_("— not scored —"), None)] + [
             (f"{s:.1f} {label}", s) for s, (label, _m) in ASSESSMENT_SCALE.items()])
         self._meaning = w.HTML()
         self._self_score = w.HTML()
-        self._justification = w.Textarea(placeholder="Why this level? What did you see?",
+        self._justification = w.Textarea(placeholder=_("Why this level? What did you see?"),
                                          rows=3, continuous_update=False, layout=_WIDE)
         self._recount_rows: list[_RecountRow] = []
         self._recount_box = w.VBox()
-        self._add_recount_button = w.Button(description="Add recount", icon="plus")
+        self._add_recount_button = w.Button(description=_("Add recount"), icon="plus")
         self._band = w.HTML()
-        self._save_button = w.Button(description="Save visit", button_style="primary",
+        self._save_button = w.Button(description=_("Save visit"), button_style="primary",
                                      icon="save")
         err = self._error_label
         self.children = [
             w.HBox([self._team, self._visit_date]), err("team_id"), err("visit_date"),
             self._coach, err("coach"),
-            w.HTML("<b>Notes</b>"), self._notes,
-            w.HTML("<b>Agreed actions</b>"), self._actions, err("actions"),
-            w.HTML("<b>IHI assessment (faculty)</b>"), w.HBox([self._score, self._self_score]),
+            w.HTML(_bold(_("Notes"))), self._notes,
+            w.HTML(_bold(_("Agreed actions"))), self._actions, err("actions"),
+            w.HTML(_bold(_("IHI assessment (faculty)"))),
+            w.HBox([self._score, self._self_score]),
             self._meaning, err("score"), self._justification, err("justification"),
-            w.HTML("<b>Data verification</b>: recount from the source registers"), self._band,
+            w.HTML(esc(_("{title}: recount from the source registers")).format(
+                title=_bold(_("Data verification")))), self._band,
             self._recount_box, self._add_recount_button, err("recounts"),
             self._save_button, self._message,
         ]
@@ -119,10 +126,11 @@ class CoachingVisitForm(FormBase):
         self._load_team_picker(self._team)
         self._indicator_options = code_options(read_indicators(self.engine), "indicator_id")
         low, high = verification_band(self.engine)
-        self._band.value = (f"<small>Verification factor = recounted ÷ reported; acceptable "
-                            f"{low:.2f}–{high:.2f}. Above: the team under-reported; below: it "
-                            "over-reported. Results outside the band are flagged for the "
-                            "validators.</small>")
+        self._band.value = "<small>" + esc(_(
+            "Verification factor = recounted ÷ reported; acceptable {low}–{high}. Above: the "
+            "team under-reported; below: it over-reported. Results outside the band are "
+            "flagged for the validators.").format(low=format_number(low, 2),
+                                                  high=format_number(high, 2))) + "</small>"
         self._show_team()
         if not self._recount_rows:
             self.add_recount()
@@ -216,7 +224,8 @@ class CoachingVisitForm(FormBase):
         colour = "#1e7b34" if r.in_band else "#b00020"
         if r.reported_numerator is None and r.reported_denominator is None:
             colour = "#8a5a00"
-        row.result.value = (f'<span style="color:{colour}">reported {esc(reported)} — '
+        said = _("reported {pair}").format(pair=reported)
+        row.result.value = (f'<span style="color:{colour}">{esc(said)} — '
                             f"{esc(r.message.split(': ', 1)[-1])}</span>")
 
     # -- internals ------------------------------------------------------------------------
@@ -226,11 +235,18 @@ class CoachingVisitForm(FormBase):
         team = get_team(self.engine, self.team_id)
         self._coach.value = self._coach_default or team.get("coach") or self.user
         latest = latest_self_score(self.engine, self.team_id)
+        if latest is None:
+            self._self_score.value = "<i>" + esc(_("The team has not scored itself yet.")) + "</i>"
+            return
         self._self_score.value = (
-            "<i>The team has not scored itself yet.</i>" if latest is None else
-            f"Team's own latest score: <b>{float(latest['score']):.1f}</b> "
+            html.escape(_("Team's own latest score:"), quote=False)
+            + f" <b>{format_number(latest['score'])}</b> "
             f"({esc(latest['period'])})"
             + (f" — <i>{esc(latest['justification'])}</i>" if latest["justification"] else ""))
+
+
+def _bold(text: str) -> str:
+    return f"<b>{esc(text)}</b>"
 
 
 def _opt(value: Any) -> float | None:

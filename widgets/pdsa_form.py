@@ -10,6 +10,8 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
+from workbench.i18n import gettext as _
+from workbench.i18n import pgettext
 from workbench.records.pdsa import (
     ACT_DECISIONS,
     PDSACycle,
@@ -36,6 +38,16 @@ def _wide() -> w.Layout:
     return w.Layout(width="95%")
 
 
+def _stage(status: str | None) -> str:
+    """A PDSA stage or act decision as a word in the current language."""
+    return {"plan": pgettext("PDSA stage", "plan"), "do": pgettext("PDSA stage", "do"),
+            "study": pgettext("PDSA stage", "study"), "act": pgettext("PDSA stage", "act"),
+            "closed": pgettext("PDSA stage", "closed"),
+            "adopt": pgettext("PDSA decision", "adopt"),
+            "adapt": pgettext("PDSA decision", "adapt"),
+            "abandon": pgettext("PDSA decision", "abandon")}.get(str(status), str(status))
+
+
 def _area(placeholder: str, rows: int = 3) -> w.Textarea:
     return w.Textarea(placeholder=placeholder, continuous_update=False, rows=rows,
                       layout=_wide())
@@ -60,66 +72,72 @@ class PDSACycleForm(FormBase):
         self._result_extra: dict[int, dict[str, Any]] = {}
         g = self._guard
 
-        self._team = w.Dropdown(description="Team")
-        self._journal = w.Select(description="Journal", rows=6, layout=_wide())
-        self._new_button = w.Button(description="New cycle", icon="file")
+        self._team = w.Dropdown(description=_("Team"))
+        self._journal = w.Select(description=_("Journal"), rows=6, layout=_wide())
+        self._new_button = w.Button(description=_("New cycle"), icon="file")
         self._status = w.HTML()
 
-        self._change = w.Dropdown(description="Change idea", layout=_wide())
-        self._new_change_name = w.Text(placeholder="name of the new change idea",
+        self._change = w.Dropdown(description=_("Change idea"), layout=_wide())
+        self._new_change_name = w.Text(placeholder=_("name of the new change idea"),
                                        continuous_update=False, layout=_wide())
-        self._cycle_number = w.BoundedIntText(value=1, min=1, max=999, description="Cycle no.")
-        self._title = w.Text(description="Title", continuous_update=False, layout=_wide())
-        self._objective = _area("Objective: what should this cycle teach us?")
-        self._questions = RowList([("question", "question", "45%"),
-                                   ("prediction", "prediction (what we expect)", "45%")],
-                                  add_label="Add question")
-        self._tasks = RowList([("who", "who", "18%"), ("what", "what", "35%"),
-                               ("when", "when", "18%"), ("where", "where", "18%")],
-                              add_label="Add task")
-        self._data_plan = _area("Data collection plan: which measures, numerator and "
-                                "denominator, how, when, by whom")
-        self._linked = w.SelectMultiple(description="Indicators", rows=4)
-        self._start_date = w.DatePicker(description="Start")
-        self._end_date = w.DatePicker(description="End")
+        self._cycle_number = w.BoundedIntText(value=1, min=1, max=999,
+                                              description=_("Cycle no."))
+        self._title = w.Text(description=_("Title"), continuous_update=False, layout=_wide())
+        self._objective = _area(_("Objective: what should this cycle teach us?"))
+        self._questions = RowList([("question", _("question"), "45%"),
+                                   ("prediction", _("prediction (what we expect)"), "45%")],
+                                  add_label=_("Add question"))
+        self._tasks = RowList([("who", _("who"), "18%"), ("what", _("what"), "35%"),
+                               ("when", _("when"), "18%"), ("where", _("where"), "18%")],
+                              add_label=_("Add task"))
+        self._data_plan = _area(_("Data collection plan: which measures, numerator and "
+                                  "denominator, how, when, by whom"))
+        self._linked = w.SelectMultiple(description=_("Indicators"), rows=4)
+        self._start_date = w.DatePicker(description=_("Start"))
+        self._end_date = w.DatePicker(description=_("End"))
 
-        self._do_notes = _area("What happened? Problems and unexpected observations", 4)
-        self._deviations = _area("Deliberate or accidental changes to the plan")
+        self._do_notes = _area(_("What happened? Problems and unexpected observations"), 4)
+        self._deviations = _area(_("Deliberate or accidental changes to the plan"))
 
         self._study_rows = w.VBox()
-        self._study_notes = _area("Summary: did the change lead to improvement? Why?")
-        self._chart_button = w.Button(description="Show run chart", icon="line-chart")
+        self._study_notes = _area(_("Summary: did the change lead to improvement? Why?"))
+        self._chart_button = w.Button(description=_("Show run chart"), icon="line-chart")
         self._chart_box = w.VBox()
 
-        self._act = w.RadioButtons(options=[("not decided yet", None)]
-                                   + [(d, d) for d in ACT_DECISIONS], description="Decision")
-        self._next_steps = _area("Next steps (the next cycle, scale-up, implementation)")
+        self._act = w.RadioButtons(options=[(_("not decided yet"), None)]
+                                   + [(_stage(d), d) for d in ACT_DECISIONS],
+                                   description=_("Decision"))
+        self._next_steps = _area(_("Next steps (the next cycle, scale-up, implementation)"))
 
-        self._save_button = w.Button(description="Save", button_style="primary", icon="save")
-        self._advance_button = w.Button(description="Save and move on", icon="forward")
-        self._ramp_button = w.Button(description="Ramp next cycle", icon="repeat")
+        self._save_button = w.Button(description=_("Save"), button_style="primary",
+                                     icon="save")
+        self._advance_button = w.Button(description=_("Save and move on"), icon="forward",
+                                        layout=w.Layout(width="auto"))
+        self._ramp_button = w.Button(description=_("Ramp next cycle"), icon="repeat",
+                                     layout=w.Layout(width="auto"))
 
         err = self._error_label
         plan = w.VBox([
             w.HBox([self._change, self._cycle_number]), err("change_id"),
             self._new_change_name, err("cycle_number"), self._title,
-            w.HTML("<b>Objective</b>"), self._objective, err("objective"),
-            w.HTML("<b>Questions and predictions</b> (one prediction per question)"),
+            w.HTML(_bold(_("Objective"))), self._objective, err("objective"),
+            w.HTML(_bold(_("Questions and predictions")) + " "
+                   + esc(_("(one prediction per question)"))),
             self._questions, err("questions"),
-            w.HTML("<b>Plan: tasks</b>"), self._tasks, err("plan_tasks"),
-            w.HTML("<b>Data collection plan</b>"), self._data_plan,
+            w.HTML(_bold(_("Plan: tasks"))), self._tasks, err("plan_tasks"),
+            w.HTML(_bold(_("Data collection plan"))), self._data_plan,
             self._linked, err("linked_indicators"),
             w.HBox([self._start_date, self._end_date]), err("start_date"), err("end_date"),
         ])
-        do = w.VBox([w.HTML("<b>What happened</b>"), self._do_notes, err("do_notes"),
-                     w.HTML("<b>Deviations from the plan</b>"), self._deviations])
-        study = w.VBox([w.HTML("<b>Results against each prediction</b>"), self._study_rows,
+        do = w.VBox([w.HTML(_bold(_("What happened"))), self._do_notes, err("do_notes"),
+                     w.HTML(_bold(_("Deviations from the plan"))), self._deviations])
+        study = w.VBox([w.HTML(_bold(_("Results against each prediction"))), self._study_rows,
                         err("study_results"), self._study_notes, self._chart_button,
                         self._chart_box])
-        act = w.VBox([self._act, err("act_decision"), w.HTML("<b>Next steps</b>"),
+        act = w.VBox([self._act, err("act_decision"), w.HTML(_bold(_("Next steps"))),
                       self._next_steps])
         self._tabs = w.Tab(children=[plan, do, study, act])
-        for i, name in enumerate(("Plan", "Do", "Study", "Act")):
+        for i, name in enumerate((_("Plan"), _("Do"), _("Study"), _("Act"))):
             self._tabs.set_title(i, name)
 
         self.children = [
@@ -172,7 +190,7 @@ class PDSACycleForm(FormBase):
     def new(self) -> None:
         """A blank plan for the selected team."""
         self._fill(PDSACycle(team_id=self.team_id or ""))
-        self._say("New cycle: fill in the plan, then Save.")
+        self._say(_("New cycle: fill in the plan, then Save."))
 
     def load(self, cycle_id: int) -> PDSACycle:
         """Show the stored cycle `cycle_id`."""
@@ -187,8 +205,10 @@ class PDSACycleForm(FormBase):
             finally:
                 self._refreshing = False
         self._fill(cycle)
-        self._say(f"Cycle {cycle.cycle_number} of {cycle.change_id} (status {cycle.status}, "
-                  f"version {cycle.version}, last saved by {cycle.author}).")
+        self._say(_("Cycle {number} of {change} (status {status}, version {version}, last "
+                    "saved by {author}).").format(
+            number=cycle.cycle_number, change=cycle.change_id, status=_stage(cycle.status),
+            version=cycle.version, author=cycle.author))
         return cycle
 
     @property
@@ -230,8 +250,10 @@ class PDSACycleForm(FormBase):
         self._load_changes()
         self._load_journal()
         self._fill(saved)
-        self._say(f"Saved cycle {saved.cycle_number} of {saved.change_id} for {saved.team_id}: "
-                  f"status {saved.status}, version {saved.version}, by {self.user}.", "success")
+        self._say(_("Saved cycle {number} of {change} for {team}: status {status}, version "
+                    "{version}, by {user}.").format(
+            number=saved.cycle_number, change=saved.change_id, team=saved.team_id,
+            status=_stage(saved.status), version=saved.version, user=self.user), "success")
         return saved
 
     def advance(self) -> PDSACycle | None:
@@ -239,20 +261,23 @@ class PDSACycleForm(FormBase):
         current = self._draft.status
         step = next_status(current)
         if step is None:
-            self._say("This cycle is closed. Ramp the next cycle to keep testing.", "warning")
+            self._say(_("This cycle is closed. Ramp the next cycle to keep testing."),
+                      "warning")
             return None
         return self.save(status=step)
 
     def ramp(self) -> PDSACycle | None:
         """Draft the next cycle of this change idea, pre-filled (not saved until Save)."""
         if self._loaded is None or self._loaded.cycle_id is None:
-            self._say("Save this cycle and record its act decision before ramping.", "warning")
+            self._say(_("Save this cycle and record its act decision before ramping."),
+                      "warning")
             return None
         number = self._loaded.cycle_number
         draft = ramp_cycle(self.engine, self._loaded.cycle_id, user=self.user)
         self._fill(draft)
-        self._say(f"Cycle {draft.cycle_number} of {draft.change_id} drafted from cycle "
-                  f"{number}: review the plan, then Save.", "info")
+        self._say(_("Cycle {number} of {change} drafted from cycle {previous}: review the "
+                    "plan, then Save.").format(number=draft.cycle_number,
+                                               change=draft.change_id, previous=number), "info")
         return draft
 
     # -- handlers -------------------------------------------------------------------------
@@ -289,7 +314,7 @@ class PDSACycleForm(FormBase):
     # -- internals ------------------------------------------------------------------------
     def _load_changes(self) -> None:
         value = self._change.value
-        options = change_choices(self.engine, self.team_id) + [("➕ a new change idea…",
+        options = change_choices(self.engine, self.team_id) + [(_("➕ a new change idea…"),
                                                                  _NEW_IDEA)]
         self._change.options = options
         if value in {v for _l, v in options}:
@@ -301,9 +326,10 @@ class PDSACycleForm(FormBase):
         if journal is not None:
             # the rows' attributes are the journal's columns, typed by pandas-stubs as any scalar
             for r in cast("Iterator[Any]", journal.itertuples()):
-                decision = f", {r.act_decision}" if isinstance(r.act_decision, str) else ""
+                decision = (f", {_stage(r.act_decision)}" if isinstance(r.act_decision, str)
+                            else "")
                 options.append((f"{r.change_id} #{r.cycle_number} {r.title or ''} "
-                                f"[{r.status}{decision}]", int(r.cycle_id)))
+                                f"[{_stage(r.status)}{decision}]", int(r.cycle_id)))
         keep = self._journal.value
         self._refreshing, old = True, self._refreshing
         try:
@@ -345,13 +371,16 @@ class PDSACycleForm(FormBase):
         self._build_study_rows()
         self._chart_box.children = []
         step = next_status(cycle.status)
-        self._advance_button.description = (f"Save and move to {step}" if step else "Closed")
+        self._advance_button.description = (
+            _("Save and move to {stage}").format(stage=_stage(step)) if step else _("Closed"))
         self._advance_button.disabled = step is None
         self._ramp_button.disabled = not (cycle.cycle_id and cycle.act_decision)
-        saved = (f"version {cycle.version}, saved by {esc(cycle.author)}" if cycle.version
-                 else "not saved yet")
-        self._status.value = (f"<b>Status:</b> {esc(cycle.status)} "
-                              f"(plan → do → study → act → closed) — {saved}")
+        saved = (_("version {version}, saved by {author}").format(
+            version=cycle.version, author=cycle.author) if cycle.version
+                 else _("not saved yet"))
+        steps = " → ".join(_stage(s) for s in ("plan", "do", "study", "act", "closed"))
+        self._status.value = (_bold(_("Status:")) + f" {esc(_stage(cycle.status))} "
+                              f"({esc(steps)}) — {esc(saved)}")
         # the journal selection follows the cycle shown
         self._refreshing, old = True, self._refreshing
         try:
@@ -371,11 +400,12 @@ class PDSACycleForm(FormBase):
             self._results[i] = row.children[1].value
         rows = []
         for i, q in enumerate(self._questions.value):
+            predicted = esc(_("predicted:"))
             label = w.HTML(f"<b>Q{i + 1}</b> {esc(q.get('question', ''))}<br>"
-                           f"<i>predicted:</i> {esc(q.get('prediction', ''))}",
+                           f"<i>{predicted}</i> {esc(q.get('prediction', ''))}",
                            layout=w.Layout(width="45%"))
             result = w.Textarea(value=self._results.get(i, ""), rows=2,
-                                continuous_update=False, placeholder="what we found",
+                                continuous_update=False, placeholder=_("what we found"),
                                 layout=w.Layout(width="50%"))
             rows.append(w.HBox([label, result]))
         self._study_rows.children = rows
@@ -388,12 +418,16 @@ class PDSACycleForm(FormBase):
     def _show_chart(self) -> None:
         linked = list(self._linked.value)
         if not linked or not self.team_id:
-            self._chart_box.children = [w.HTML("<i>Link an indicator in the plan to see its "
-                                               "run chart here.</i>")]
+            self._chart_box.children = [w.HTML("<i>" + esc(_(
+                "Link an indicator in the plan to see its run chart here.")) + "</i>")]
             return
         views = [series_view(self.engine, self.team_id, ind, title=f"{self.team_id} — {ind}")
                  for ind in linked]
         self._chart_box.children = views
+
+
+def _bold(text: str) -> str:
+    return f"<b>{esc(text)}</b>"
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -158,3 +158,9 @@ def test_serve_prints_one_url_per_app_and_stops_cleanly_on_ctrl_c_kill_or_hangup
             break
     else:
         pytest.fail(f"port {port} still answers after signal {sig}")
+
+
+def test_pool_config_declares_the_pages_language() -> None:
+    """`<html lang>` of the Voilà pages: nbconvert's `language_code`, from the served language."""
+    assert pool_config(["coach"])["VoilaExporter"] == {"language_code": "en"}
+    assert pool_config(["coach"], language="fr")["VoilaExporter"] == {"language_code": "fr"}

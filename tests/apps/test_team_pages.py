@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from workbench.apps.context import parse_query, view_query
-from workbench.apps.team_pages import PAGE_SIZE, TOP_N, overview, team_labels, team_page
+from workbench.apps.team_pages import TOP_N, overview, team_labels, team_page
 
 TEAMS = pd.DataFrame({
     "team_id": [f"T{i:03d}" for i in range(1, 51)],
@@ -27,14 +27,18 @@ GAINS = pd.DataFrame({"team_id": TEAMS["team_id"], "indicator_id": "A",
                                          for i in range(1, 51)]})
 
 
+SIZE = 24  # pages of 24 teams here (the app's `PAGE_SIZE` is 48)
+
+
 def _page(**kwargs: object) -> object:
-    return team_page(TEAMS, matrix=MATRIX, gains=GAINS, indicator_id="A", **kwargs)  # type: ignore[arg-type]
+    return team_page(TEAMS, matrix=MATRIX, gains=GAINS, indicator_id="A", page_size=SIZE,  # type: ignore[arg-type]
+                     **kwargs)
 
 
 def test_fifty_teams_make_three_pages_of_24_by_name_and_a_page_past_the_end_is_the_last() -> None:
     assert _page().teams == [f"T{i:03d}" for i in range(1, 25)]  # by code, as registered
     first = _page(sort="name")
-    assert (first.page, first.pages, first.listed, len(first.teams)) == (1, 3, 50, PAGE_SIZE)
+    assert (first.page, first.pages, first.listed, len(first.teams)) == (1, 3, 50, SIZE)
     names = dict(zip(TEAMS["team_id"], TEAMS["name"], strict=True))
     assert first.teams[:2] == ["T024", "T050"]  # "Clinic A24", "Clinic A50"
     assert [names[t] for t in first.teams] == sorted(names[t] for t in first.teams)
@@ -72,7 +76,7 @@ def test_top_and_bottom_n_follow_their_stated_rule() -> None:
     assert best.teams[:2] == ["T050", "T048"]
     assert "higher is better" in best.rule
     lower = team_page(TEAMS, matrix=MATRIX, gains=GAINS, indicator_id="A",
-                      direction="decrease", show="top_latest")
+                      direction="decrease", show="top_latest", page_size=SIZE)
     assert lower.teams[:2] == ["T001", "T002"] and "lower is better" in lower.rule
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import update
 
+from workbench.apps.team_pages import team_labels
 from workbench.briefs.snapshot import (
     ViewState,
     session_view,
@@ -75,26 +78,28 @@ def test_the_snapshot_shows_the_teams_statuses_and_charts_the_app_shows_for_a_vi
         app.update()
     try:
         state = view_state_of(app)
-        assert state == ViewState(indicator=filters["indicator"], wave=filters.get("wave"),
-                                  district=filters.get("district"), as_of=as_of,
-                                  language="en")
-        view = session_view(engine, state)
+        assert replace(state, teams=None) == ViewState(
+            indicator=filters["indicator"], wave=filters.get("wave"),
+            district=filters.get("district"), as_of=as_of, language="en")
+        view = session_view(engine, state, team_names=team_labels)
         assert view.period == app.period
-        assert view.team_ids == app.selected_teams()
-        mine = app.matrix[app.matrix["team_id"].isin(app.selected_teams())]
+        assert view.selected_ids == app.selected_teams()
+        assert view.team_ids == list(app.view_state()["teams"])  # the page on screen
+        mine = app.matrix[app.matrix["team_id"].isin(view.team_ids)]
         pd.testing.assert_frame_equal(view.matrix, mine.reset_index(drop=True))
         statuses = view.statuses()
         expected = mine[mine["indicator_id"] == filters["indicator"]]
         assert dict(zip(statuses["team_id"], statuses["signal"], strict=True)) == dict(
             zip(expected["team_id"], expected["signal"], strict=True))
         figures = snapshot_figures(view)
-        assert _panel_titles(figures["multiples"]) == _panel_titles(app.figures["multiples"])
+        assert sorted(_panel_titles(figures["multiples"])) == sorted(
+            _panel_titles(app.figures["multiples"]))
         assert _source(figures["funnel"], "teams") == _source(app.figures["funnel"], "teams")
         assert _source(figures["matrix"], "cells") == _source(app.figures["matrix"], "cells")
         assert figures["funnel"].title.text == app.figures["funnel"].title.text
         for row in view.improved:  # the most-improved table: same teams, gains and changes
-            for text in (row["team"], row["gain"]):
-                assert text in app.improved.value
+            for text in (row["team"], row["code"], row["gain"]):
+                assert html.escape(text) in app.improved.value
     finally:
         app._quiet = True
         app.wave.value = app.district.value = "__all__"
@@ -161,6 +166,15 @@ def test_user_text_is_escaped_in_the_page_and_in_the_charts(demo_db: str) -> Non
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page  # the filters and title
 
 
+def test_a_page_of_teams_keeps_only_those_teams_of_the_filters(engine) -> None:  # type: ignore[no-untyped-def]
+    view = session_view(engine, ViewState(district="Kisoro", teams=("T10", "T01", "T09")))
+    assert view.team_ids == ["T10", "T09"]  # T01 is in Kabale; the page's order is kept
+    assert list(view.statuses()["team_id"]) == ["T10", "T09"]
+    assert len(view.selected_ids) == 8  # the funnel and the most improved: every team
+    assert _panel_titles(snapshot_figures(view)["multiples"]) == [
+        "T09 Kisoro District Hospital", "T10 Mutolere Hospital"]
+
+
 def test_the_page_speaks_the_language_asked(engine) -> None:  # type: ignore[no-untyped-def]
     page = snapshot_html(session_view(engine, ViewState(indicator="AMTSL", language="fr")))
     assert '<html lang="fr">' in page
@@ -172,12 +186,14 @@ def test_the_page_speaks_the_language_asked(engine) -> None:  # type: ignore[no-
 @pytest.mark.parametrize(("state", "error", "words"), [
     (ViewState(indicator="NOPE"), NotFoundError, "indicator 'NOPE' is not in the collaborative; "
                                                  "choose one of: AMTSL, ASPHYXIA"),
-    (ViewState(district="Nowhere"), NotFoundError, "choose one of: Kabale, Kisoro, Rukungiri"),
+    (ViewState(district="Nowhere"), NotFoundError,
+     "choose one of: Kabale, Kanungu, Kisoro, Rukungiri"),
     (ViewState(wave="W9"), NotFoundError, "wave 'W9' is not in the collaborative"),
     (ViewState(month="2019-01"), ValidationFailed,
      "no team reported in 2019-01: the months with data run from 2024-11 to 2026-10"),
     (ViewState(month="Oct"), ValidationFailed, "month 'Oct'"),
     (ViewState(as_of="yesterday"), ValidationFailed, "as-of 'yesterday' is not a date"),
+    (ViewState(teams=("T01", "T99")), NotFoundError, "team 'T99' is not in the collaborative"),
 ])
 def test_a_view_that_does_not_exist_is_an_error_naming_the_choices(
         engine, state: ViewState, error: type, words: str) -> None:  # type: ignore[no-untyped-def]

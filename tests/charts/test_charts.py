@@ -297,3 +297,38 @@ def test_a_team_that_did_not_report_this_month_keeps_its_signal_status_in_the_ma
     assert cells["status"] == ["improvement", "not enough data"]
     assert cells["text"] == ["▲ –", "○ –"]   # no value (and no ✓) for a month not reported
     assert cells["signal"] == ["signal of improvement (shift)", "not enough data"]
+
+
+def test_the_faster_serialiser_writes_what_bokeh_writes_for_every_chart_of_the_reports(
+        demo_db: str):
+    from bokeh.document import Document
+
+    from workbench import briefs
+    from workbench.charts.embed import document_json
+    from workbench.store import open_engine
+
+    engine = open_engine(demo_db)
+    report = briefs.team_report_data(engine, "T03", "2026-10")
+    summary = briefs.collaborative_summary_data(engine, "2026-10")
+    figures = [fig for _, fig in report.figures()] + [
+        report.assessment_figure(), summary.status_matrix_figure(),
+        summary.small_multiples("AMTSL"), summary.funnel_figure("AMTSL")]
+    for fig in figures:
+        doc = Document()
+        doc.add_root(fig)
+        ours = json.dumps(document_json(doc))  # first: bokeh's own adds defaults it made
+        assert ours == json.dumps(doc.to_json(deferred=False)), charts._title_of(fig)
+
+
+def test_a_charts_numbers_go_to_bokeh_as_float_arrays_and_its_text_as_lists():
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    fig = charts.control_chart(spc, INDICATOR, events=cd.pdsa_events(_cycle()))
+    points, lines, events = (_source(fig, n) for n in ("points", "lines", "events"))
+    assert points["y"].dtype == np.float64 and len(points["y"]) == 24
+    assert np.isnan(points["y_signal"]).all()  # no month outside the limits: all missing
+    assert isinstance(points["label"], list) and points["label"][0] == "Nov 2024"
+    assert lines["target"].tolist() == [0.9] * 24
+    assert isinstance(events["kind"], list)
+    assert charts.compact_columns({"x": [], "t": ["a"], "n": [1, 2.5]})["x"] == []
+    html = charts.figure_html(fig)
+    assert '"value":"nan"' not in html.replace(" ", "")  # missing values: NaN in the bytes

@@ -40,8 +40,8 @@ def test_the_view_asked_is_written_with_its_filters_and_as_of_date_in_the_title(
     assert ("<title>Learning session — PPH · Kisoro · W2 · Sep 2025 · as of 2025-10-15</title>"
             in page)
     assert "Reporting month: picked." in page
-    rows = re.findall(r'<tr data-team="([^"]+)" data-signal="([^"]+)">', page)
-    assert [team.split()[0] for team, _ in rows] == ["T14", "T15", "T16"]  # Kisoro, wave 2
+    rows = re.findall(r'<tr data-team="[^"]+" data-code="([^"]+)" data-signal="[^"]+">', page)
+    assert rows == ["T14", "T15", "T16"]  # Kisoro, wave 2
 
 
 def test_the_page_is_in_the_language_asked(demo_db_master: Path, tmp_path: Path) -> None:
@@ -53,7 +53,8 @@ def test_the_page_is_in_the_language_asked(demo_db_master: Path, tmp_path: Path)
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--district", "Nowhere"], "Error: district 'Nowhere' is not in the collaborative; choose "
-                                "one of: Kabale, Kisoro, Rukungiri (or leave --district out)."),
+                                "one of: Kabale, Kanungu, Kisoro, Rukungiri (or leave "
+                                "--district out)."),
     (["--indicator", "XYZ"], "Error: indicator 'XYZ' is not in the collaborative; choose one "
                              "of: AMTSL, ASPHYXIA, NEWBORN_CARE, OXY_STOCK, PARTOGRAPH, PPH (or "
                              "leave --indicator out)."),

@@ -47,3 +47,21 @@ def test_an_app_built_in_english_is_rebuilt_in_french_for_a_french_request(
     assert french.team_picker.description == "Équipe"
     assert french.form._save_button.description == "Enregistrer le mois"
     assert "Naissances avec GATPA" in french.form._grid.children[1].children[0].children[0].value
+
+
+@pytest.mark.parametrize("app_name", ["CoachApp", "PDSAJournalApp", "ValidationQueueApp",
+                                      "LearningSessionApp"])
+def test_every_app_is_rebuilt_in_french_for_a_french_request(
+        demo_db: str, english_after: None, app_name: str) -> None:
+    from workbench.apps import forms, learning_session
+    from workbench.apps.context import AppContext
+
+    titles = {"CoachApp": "Visite de coaching", "PDSAJournalApp": "Journal PDSA",
+              "ValidationQueueApp": "File de validation",
+              "LearningSessionApp": "Session d&#x27;apprentissage"}
+    cls = getattr(forms, app_name, None) or getattr(learning_session, app_name)
+    app = cls(demo_db)
+    assert app.language == "en"
+    french = app.present(AppContext(team="T01", lang="fr"))
+    assert french is not app and french.language == "fr"
+    assert titles[app_name] in french._title.value

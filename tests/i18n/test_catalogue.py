@@ -103,6 +103,9 @@ def test_the_compiled_catalogue_matches_its_source(language: str) -> None:
                    compiled.ngettext(message.id[0], message.id[1], 2))
             if got != tuple(message.string[:2]):
                 stale.append(message.id[0])
+        elif message.context is not None:
+            if compiled.pgettext(message.context, message.id) != message.string:
+                stale.append(message.id)
         elif compiled.gettext(message.id) != message.string:
             stale.append(message.id)
     assert stale == [], f"the .mo is older than the .po: run `make messages` ({stale[:5]})"

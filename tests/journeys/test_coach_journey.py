@@ -20,7 +20,7 @@ from journey import step, watch
 
 from workbench.cli import main
 from workbench.i18n import format_date
-from workbench.store import open_engine, read_measurements
+from workbench.store import open_engine, read_indicators, read_measurements
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -87,7 +87,9 @@ def test_coach_reads_the_brief_records_a_recount_20_percent_off_and_sees_the_fla
     assert "no new data since the last visit" in brief  # the demo's data end before today
     assert "+0.0 pts" not in brief
     assert "Recount AMTSL from the delivery register every week" in brief
-    assert f"Data flag on {INDICATOR} for" in brief and "verification-out-of-band" in brief
+    name = read_indicators(open_engine(served.db)).set_index("indicator_id").loc[
+        INDICATOR, "name"]  # the brief's questions name the indicator, not its code
+    assert f"Data flag on {name} for" in brief and "verification-out-of-band" in brief
 
     queue = page.context.new_page()  # the validators' queue, in another tab
     watch(queue, f"{request.node.name}-queue")

@@ -197,7 +197,8 @@ class _ErrorApp(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
     """What an app shows when it cannot even start (no database, wrong URL)."""
 
     def __init__(self, text: str) -> None:
-        super().__init__([w.HTML(banner(f"This app cannot start: {text}", "error"))])
+        super().__init__([w.HTML(banner(_("This app cannot start: {reason}").format(
+            reason=text), "error"))])
         self.message = text
 
     def present(self, context: AppContext | None = None) -> _ErrorApp:

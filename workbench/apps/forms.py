@@ -62,7 +62,7 @@ class _FormApp(WorkbenchApp):
     """
 
     form_class = ""
-    form_label = "form"
+    form_label = N_("form")
     #: the words before the acting user's name under the title
     who_label = N_("Saving as")
 
@@ -127,8 +127,8 @@ class _FormApp(WorkbenchApp):
         if gate is not None and gate.children != (self._gated,):
             # put in (not shown after being hidden: a tab drawn hidden stays empty)
             gate.children = (self._gated,)
-        self.who.value = (f'<div class="wb-user">{html.escape(_(self.who_label))} '
-                          f"<b>{html.escape(user)}</b></div>")
+        who = html.escape(_(self.who_label))
+        self.who.value = f'<div class="wb-user">{who} <b>{html.escape(user)}</b></div>'
 
     def _set_body(self, *above: w.Widget, form: w.Widget) -> None:
         """The page under the header: `above` (e.g. the brief), then `form` in a box that
@@ -151,7 +151,8 @@ class _FormApp(WorkbenchApp):
         if cls is None:
             self.form = None
             self.body.children = (w.HTML(banner(
-                f"The {self.form_label} is not installed in this workbench yet.", "warning")),)
+                _("The {form} is not installed in this workbench yet.").format(
+                    form=_(self.form_label)), "warning")),)
             return
         self.form = _make(cls, self.engine, **self._form_kwargs())
         _page_picks_the_team(self.form)
@@ -169,7 +170,7 @@ class _FormApp(WorkbenchApp):
 class PDSAJournalApp(_FormApp):
     title = N_("PDSA journal")
     form_class = "PDSACycleForm"
-    form_label = "PDSA cycle form"
+    form_label = N_("PDSA cycle form")
 
 
 class DataEntryApp(_FormApp):
@@ -177,7 +178,7 @@ class DataEntryApp(_FormApp):
 
     title = N_("Monthly data entry")
     form_class = "MonthlyDataForm"
-    form_label = "monthly data form"
+    form_label = N_("monthly data form")
     self_assessment: Any = None
 
     def _form_kwargs(self) -> dict[str, Any]:
@@ -217,7 +218,7 @@ class CoachApp(_FormApp):
 
     title = N_("Coaching visit")
     form_class = "CoachingVisitForm"
-    form_label = "coaching-visit form"
+    form_label = N_("coaching-visit form")
     brief_box: Any = None
 
     def _above_form(self) -> tuple[w.Widget, ...]:
@@ -238,18 +239,20 @@ class CoachApp(_FormApp):
 
         brief = site_visit_brief_data(self.engine, self.team_picker.value)
         return w.HTML(join(
-            heading(f"Site-visit brief: {brief.team_label}, {brief.since_label}"),
-            table(brief.changes, COLUMNS["changes"], caption="What changed"),
-            note(f"No month was reported {brief.since_label}: the values are those the last "
-                 "visit saw.") if brief.no_new_data else "",
-            table(brief.signals, {"indicator": "Indicator", "latest": "Latest",
-                                  "target": "Target", "signal": "Signal"}, caption="Signals"),
-            table(brief.pdsa_in_flight, {"change": "Change idea", "cycle": "Cycle",
-                                         "status": "Status", "last_change": "Last change"},
-                  caption="PDSA cycles in flight", empty="No PDSA cycle in flight."),
+            heading(_("Site-visit brief: {team}, {since}").format(team=brief.team_label,
+                                                                  since=brief.since_label)),
+            table(brief.changes, COLUMNS["changes"], caption=_("What changed")),
+            note(_("No month was reported {since}: the values are those the last visit "
+                   "saw.").format(since=brief.since_label)) if brief.no_new_data else "",
+            table(brief.signals, COLUMNS["signals"], caption=_("Signals")),
+            table(brief.pdsa_in_flight, {"change": _("Change idea"), "cycle": _("Cycle"),
+                                         "status": _("Status"),
+                                         "last_change": _("Last change")},
+                  caption=_("PDSA cycles in flight"), empty=_("No PDSA cycle in flight.")),
             table(brief.previous_actions, COLUMNS["actions"],
-                  caption="Actions agreed at the last visit", empty="No earlier actions."),
-            heading("Questions for the visit", 4), bullets(brief.questions),
+                  caption=_("Actions agreed at the last visit"),
+                  empty=_("No earlier actions.")),
+            heading(_("Questions for the visit"), 4), bullets(brief.questions),
         ))
 
 
@@ -258,7 +261,7 @@ class ValidationQueueApp(_FormApp):
 
     title = N_("Validation queue")
     form_class = "ValidationQueue"
-    form_label = "validation queue"
+    form_label = N_("validation queue")
     who_label = N_("Reviewing as")
     uses_team = False
 

@@ -9,6 +9,15 @@ text on a canvas, where CSS cannot reach), drawn anew. Charts come from
 `workbench.charts` / `workbench.charts.collab`, analytics from `workbench.rollup` and
 `workbench.charts.data`; a filter change redraws in place (`workbench.charts.redraw`).
 
+Teams on demand (`workbench.apps.team_pages`): past `PAGE_SIZE` teams (the demo's 48 fit one
+page) the page opens with an overview by district and by wave, and the small multiples and
+the status matrix show one page of teams: found by name or code, the top or bottom 12 by
+improvement or by latest value, sorted by code, name, district or number of signals, with
+"page k of n"; the rule of the list is stated under it. Only the teams on a page are drawn
+(their panels' data computed when first shown); another page of as many teams patches the
+panels in place. The funnel and the share at target show every team selected. The view on
+screen is `view_state()` (`workbench.apps.context.view_query` makes it an address).
+
 The heavy work (reading the data, the SPC lines and signals of every series, and every
 chart for the default filters) happens in the preheated kernel, before the request exists.
 After the request only what its query string changes is redrawn (usually nothing); a filter
@@ -27,7 +36,7 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as w
 import pandas as pd
@@ -61,6 +70,7 @@ from workbench.charts.redraw import (
     scale_text,
 )
 from workbench.i18n import N_
+from workbench.i18n import gettext as _
 from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
@@ -76,9 +86,9 @@ __all__ = ["LearningSessionApp"]
 
 _ALL = "__all__"
 #: the charts in page order, with their section headings
-CHARTS = (("multiples", "Every team"), ("matrix", "Where each team stands"),
-          ("attainment", "Teams at target over time"),
-          ("funnel", "This month, by number of cases"))
+CHARTS = (("multiples", N_("Every team")), ("matrix", N_("Where each team stands")),
+          ("attainment", N_("Teams at target over time")),
+          ("funnel", N_("This month, by number of cases")))
 #: small multiples: panels per row and grid width (24 teams in 4 rows on one screen)
 GRID_COLUMNS, GRID_WIDTH = 6, 1200
 #: panels per row in presentation mode (wider panels: team names fit the large titles)
@@ -104,37 +114,39 @@ class LearningSessionApp(WorkbenchApp):
         self.ideas = read_change_ideas(self.engine)
         codes = list(self.indicators["indicator_id"])
         names = dict(zip(self.indicators["indicator_id"], self.indicators["name"], strict=True))
-        self.indicator = w.Dropdown(description="Indicator", layout=w.Layout(width="360px"),
+        self.indicator = w.Dropdown(description=_("Indicator"), layout=w.Layout(width="360px"),
                                     options=[(f"{names[c]} ({c})", c) for c in codes])
         waves = sorted(self.teams["wave_id"].dropna().unique())
         districts = sorted(d for d in self.teams["district"].dropna().unique() if d)
-        self.wave = w.Dropdown(description="Wave", layout=w.Layout(width="200px"),
-                               options=[("All waves", _ALL)] + [(x, x) for x in waves])
-        self.district = w.Dropdown(description="District", layout=w.Layout(width="260px"),
-                                   options=[("All districts", _ALL)] + [(x, x) for x in districts])
-        self.month = w.Dropdown(description="Month", layout=w.Layout(width="300px"))
-        self.as_of = w.Text(description="As of", placeholder="YYYY-MM-DD (blank: live)",
+        self.wave = w.Dropdown(description=_("Wave"), layout=w.Layout(width="200px"),
+                               options=[(_("All waves"), _ALL)] + [(x, x) for x in waves])
+        self.district = w.Dropdown(description=_("District"), layout=w.Layout(width="260px"),
+                                   options=[(_("All districts"), _ALL)]
+                                   + [(x, x) for x in districts])
+        self.month = w.Dropdown(description=_("Month"), layout=w.Layout(width="340px"))
+        self.as_of = w.Text(description=_("As of"), placeholder=_("YYYY-MM-DD (blank: live)"),
                             continuous_update=False, layout=w.Layout(width="260px"))
-        self.presentation = w.ToggleButton(description="Presentation mode", icon="",
-                                           tooltip="Large type for a projector")
+        self.presentation = w.ToggleButton(description=_("Presentation mode"), icon="",
+                                           tooltip=_("Large type for a projector"))
         self.status = w.HTML()
         # teams on demand (`workbench.apps.team_pages`): search, top/bottom N, sort, pages
-        self.team_search = w.Text(description="Find team", placeholder="name or code",
+        self.team_search = w.Text(description=_("Find team"), placeholder=_("name or code"),
                                   continuous_update=False, layout=w.Layout(width="280px"))
-        self.team_list = w.Dropdown(description="Show", layout=w.Layout(width="300px"),
+        self.team_list = w.Dropdown(description=_("Show"), layout=w.Layout(width="300px"),
                                     options=[(words, key) for key, words in SHOW.items()])
-        self.team_sort = w.Dropdown(description="Sort by", layout=w.Layout(width="340px"),
+        self.team_sort = w.Dropdown(description=_("Sort by"), layout=w.Layout(width="340px"),
                                     options=[(words, key) for key, words in SORTS.items()])
-        self.previous_page = w.Button(description="◀ Previous", layout=w.Layout(width="110px"),
-                                      tooltip="The previous page of teams")
-        self.next_page = w.Button(description="Next ▶", layout=w.Layout(width="110px"),
-                                  tooltip="The next page of teams")
+        self.previous_page = w.Button(description=_("◀ Previous"), layout=w.Layout(width="110px"),
+                                      tooltip=_("The previous page of teams"))
+        self.next_page = w.Button(description=_("Next ▶"), layout=w.Layout(width="110px"),
+                                  tooltip=_("The next page of teams"))
         self.page_info = w.HTML()
         self.pager = w.HBox([self.previous_page, self.page_info, self.next_page],
                             layout=w.Layout(align_items="center"))
         self.team_rule = w.HTML()
         self.overview = w.HTML()
-        self._overview_box = w.VBox([w.HTML("<h3>Overview by district and by wave</h3>"),
+        overview = esc(_("Overview by district and by wave"))
+        self._overview_box = w.VBox([w.HTML(f"<h3>{overview}</h3>"),
                                      self.overview])
         self._page = 1
         self.team_page: TeamPage | None = None
@@ -153,9 +165,10 @@ class LearningSessionApp(WorkbenchApp):
         self._bundles = {key: prepare_bundle(fig) for key, fig in self.figures.items()}
         for code in codes:  # every indicator's panels of the page, ready for a filter change
             self._panel_sources(code, self._page_teams())
-        self._slots = {key: w.Box([w.HTML('<div class="wb-status">Drawing the chart…</div>')],
+        drawing = esc(_("Drawing the chart…"))
+        self._slots = {key: w.Box([w.HTML(f'<div class="wb-status">{drawing}</div>')],
                                   layout=w.Layout(min_height="60px", width="100%"))
-                       for key, _ in CHARTS}
+                       for key, _heading in CHARTS}
         self._defer = in_voila()
         self._probes: tuple[w.Widget, ...] = ()
         if self._defer:
@@ -187,11 +200,11 @@ class LearningSessionApp(WorkbenchApp):
                           layout=w.Layout(flex_flow="row wrap", align_items="center"))
         section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
         charts = [item for key, heading in CHARTS
-                  for item in (section(heading), self._slots[key])]
+                  for item in (section(_(heading)), self._slots[key])]
         self.body.children = (
             filters, self.status, self._overview_box, team_row, self.team_rule, *charts,
-            section("Most improved teams and the changes they adopted"), self.improved,
-            section("What is working: change ideas with the best evidence"), self.practices,
+            section(_("Most improved teams and the changes they adopted")), self.improved,
+            section(_("What is working: change ideas with the best evidence")), self.practices,
             *self._probes,
         )
 
@@ -236,7 +249,7 @@ class LearningSessionApp(WorkbenchApp):
 
             print(f"[workbench] learning session: charts attached ({reason})",
                   file=sys.__stderr__, flush=True)
-        for key, _ in CHARTS:
+        for key, _heading in CHARTS:
             if key in self.models:
                 continue
             model = PreparedBokehModel(self.figures[key], self._bundles.pop(key, None),
@@ -245,7 +258,9 @@ class LearningSessionApp(WorkbenchApp):
             self._slots[key].children = (model,)
 
     def present(self, context: AppContext | None = None) -> LearningSessionApp:
-        super().present(context)
+        shown = super().present(context)
+        if shown is not self:  # ?lang= asked for another language: that app is shown
+            return cast(LearningSessionApp, shown)
         if not self._defer:
             self.attach_charts()
         return self
@@ -330,6 +345,9 @@ class LearningSessionApp(WorkbenchApp):
             shown = "No team matches"
         elif page.pages == 1 and page.listed == len(self.selected_teams()):
             shown = f"Showing all {page.listed} teams"
+        elif page.pages == 1:
+            shown = (f"Showing {page.listed} of {len(self.selected_teams())} "
+                     f"team{'s' if len(self.selected_teams()) != 1 else ''}")
         else:
             last = page.first + len(page.teams) - 1
             shown = (f"Showing teams {page.first}–{last} of {page.listed}"
@@ -437,7 +455,8 @@ class LearningSessionApp(WorkbenchApp):
             raise _NoData(f"No team matches “{self.team_search.value.strip()}” in the teams "
                           "selected: try part of a team's name or its code.")
         if spc[spc["indicator_id"] == self.indicator.value].empty:
-            raise _NoData(f"No data for {ind['name']} in the teams selected.")
+            raise _NoData(_("No data for {indicator} in the teams selected.").format(
+                indicator=ind["name"]))
         latest = m[(m["indicator_id"] == self.indicator.value) & (m["period"] == self.period)]
         self._multiples_input = (spc, ind, events)
         figures = {}
@@ -514,8 +533,8 @@ class LearningSessionApp(WorkbenchApp):
         gains = self.gains[self.gains["team_id"].isin(teams)]
         best = rollup.most_improved(gains, n=5, indicator_ids=[self.indicator.value])
         if best.empty:
-            return banner("No team has improved on its baseline yet (or there are not enough "
-                          "months to compare with it).", "info")
+            return banner(_("No team has improved on its baseline yet (or there are not "
+                            "enough months to compare with it)."), "info")
         changes = rollup.changes_before_gain(best, self.cycles, self.ideas)
         names = dict(zip(self.ideas["change_id"], self.ideas["name"], strict=False))
         team_names = self._names()
@@ -526,10 +545,11 @@ class LearningSessionApp(WorkbenchApp):
                      f"{month_label(c.decided_period)})" for c in mine.itertuples()]
             rows.append({"rank": row.rank, "team": team_names.get(row.team_id, row.team_id),
                          "code": row.team_id, "gain": f"{row.improvement_pp:+.1f}",
-                         "changes": "; ".join(words) or "none recorded"})
+                         "changes": "; ".join(words) or _("none recorded")})
         return table(pd.DataFrame(rows), {
-            "rank": "#", "team": "Team", "code": "Code", "gain": "Improvement (points)",
-            "changes": "Changes for this indicator adopted or adapted before its latest month"})
+            "rank": "#", "team": _("Team"), "code": _("Code"), "gain": _("Improvement (points)"),
+            "changes": _("Changes for this indicator adopted or adapted before its latest "
+                         "month")})
 
     # -- redraw -------------------------------------------------------------------------------
     def update(self) -> dict[str, Any]:
@@ -589,15 +609,18 @@ class LearningSessionApp(WorkbenchApp):
         self.update()
 
     def _status_html(self) -> str:
-        snapshot = f" as entered by {self._as_of}" if self._as_of else ""
-        month = month_label(self.period) if self.period is not None else "no data yet"
-        rule = ("picked" if self._month is not None
-                else f"by default {REPORTING_RULE}")
+        snapshot = (" " + _("as entered by {day}").format(day=self._as_of)
+                    if self._as_of else "")
+        month = month_label(self.period) if self.period is not None else _("no data yet")
+        rule = (_("picked") if self._month is not None
+                else _("by default {rule}").format(rule=_(REPORTING_RULE)))
+        teams = _("{n} teams, reporting month {month}").format(
+            n=len(self.selected_teams()), month=month)
+        said = _("Reporting month: {rule}.").format(rule=rule)
         # data-redraws: how many redraws reached the page (benchmarks wait for the next one)
         return (f'<span class="wb-status" data-redraws="{self.redraws}">'
-                f"{len(self.selected_teams())} teams, reporting month "
-                f"{esc(month)}{esc(snapshot)}</span>"
-                f'<div class="wb-status wb-rule">Reporting month: {esc(rule)}.</div>')
+                f"{esc(teams)}{esc(snapshot)}</span>"
+                f'<div class="wb-status wb-rule">{esc(said)}</div>')
 
     def _on_as_of_change(self, change: dict) -> None:
         if self._quiet:
@@ -683,8 +706,9 @@ class LearningSessionApp(WorkbenchApp):
             self._month = context.period
             self._load(context.as_of or self._as_of)
             if self._month is None:
-                problems.append(f"no team reported in {context.period}; showing the reporting "
-                                f"month {self.period} instead.")
+                problems.append(_("no team reported in {asked}; showing the reporting month "
+                                  "{month} instead.").format(asked=context.period,
+                                                             month=self.period))
         if context.as_of and context.as_of != self._as_of:
             self._load(context.as_of)
         if self._filter_key() != self._drawn:

@@ -48,6 +48,7 @@ from workbench.apps.serve_guard import (
 )
 from workbench.errors import ConfigError
 from workbench.i18n import LANGUAGE_ENV
+from workbench.ingest.collaborative import collaborative_language
 from workbench.paths import voila_apps_dir
 from workbench.store.engine import USER_ENV, as_engine, engine_url, known_user, masked_url
 
@@ -199,15 +200,18 @@ REFILL_DELAY_SECONDS = 6.0
 
 
 def pool_config(apps: Sequence[str], pool_size: int = 1,
-                refill_delay: float = REFILL_DELAY_SECONDS) -> dict[str, Any]:
-    """Voilà config giving each of `apps` a pool of preheated kernels and the others none.
+                refill_delay: float = REFILL_DELAY_SECONDS,
+                language: str = "en") -> dict[str, Any]:
+    """Voilà config giving each of `apps` a pool of preheated kernels and the others none,
+    and the pages' `<html lang>` (`language`; a page's `?lang=` changes it in the browser).
 
     It goes in a generated `voila.json` on `JUPYTER_CONFIG_PATH`: on the command line the
     kernel manager's options stay unparsed strings (its class is made at run time).
     """
     pools = {"default": {"pool_size": 0}}
     pools.update({f"{name}.ipynb": {"pool_size": pool_size} for name in apps})
-    return {"VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": refill_delay}}
+    return {"VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": refill_delay},
+            "VoilaExporter": {"language_code": language}}
 
 
 @dataclass
@@ -317,6 +321,7 @@ def start_server(
     engine = as_engine(db)
     url = engine_url(engine)
     shown = masked_url(engine)
+    language = collaborative_language(engine, (extra_env or {}).get(LANGUAGE_ENV))
     if not isinstance(db, Engine):
         engine.dispose()
     folder = (apps_dir or voila_apps_dir()).resolve()
@@ -333,7 +338,8 @@ def start_server(
     data_dir = prepare_template()
     config_dir = data_dir / f"config-{port}"
     config_dir.mkdir(exist_ok=True)
-    (config_dir / "voila.json").write_text(json.dumps(pool_config(apps), indent=1))
+    (config_dir / "voila.json").write_text(json.dumps(pool_config(apps, language=language),
+                                                        indent=1))
     for var, entry in (("JUPYTER_PATH", data_dir), ("JUPYTER_CONFIG_PATH", config_dir)):
         env[var] = os.pathsep.join([str(entry)] + ([env[var]] if env.get(var) else []))
     env.setdefault("PYTHONUNBUFFERED", "1")

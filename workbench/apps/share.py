@@ -19,6 +19,7 @@ import ipywidgets as w
 from sqlalchemy import Engine
 
 from workbench.apps.snapshot_files import snapshot_folder, snapshot_href
+from workbench.apps.team_pages import team_labels
 from workbench.briefs.snapshot import ViewState, snapshot_file_name, write_snapshot
 from workbench.i18n import gettext as _
 from workbench.store.engine import engine_url
@@ -30,16 +31,27 @@ _ALL = "__all__"
 
 def view_state_of(app: Any) -> ViewState:
     """The view a learning-session app shows: indicator, wave and district (None for all),
-    the month picked (None: the reporting-month rule), the as-of date applied, its language."""
+    the month picked (None: the reporting-month rule), the as-of date applied, the teams on
+    screen when the app shows a page of them, its language. Read from the app's
+    `view_state()` (the view in the words of the address) when it has one, else from its
+    filters."""
     def chosen(value: Any) -> str | None:
         return None if value in (None, "", _ALL) else str(value)
 
+    language = getattr(app, "language", None)
+    described = getattr(app, "view_state", None)
+    if callable(described):
+        view = described()
+        teams = tuple(str(t) for t in view.get("teams") or ())
+        return ViewState(indicator=chosen(view.get("indicator")), wave=chosen(view.get("wave")),
+                         district=chosen(view.get("district")), month=chosen(view.get("period")),
+                         as_of=chosen(view.get("as_of")), teams=teams or None,
+                         language=language)
     month = getattr(app, "_month", None)
     return ViewState(indicator=chosen(app.indicator.value), wave=chosen(app.wave.value),
                      district=chosen(app.district.value),
                      month=str(month) if month else None,
-                     as_of=chosen(getattr(app, "_as_of", None)),
-                     language=getattr(app, "language", None))
+                     as_of=chosen(getattr(app, "_as_of", None)), language=language)
 
 
 class ShareButton(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
@@ -72,7 +84,8 @@ class ShareButton(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
         writing = html.escape(_("Writing the snapshot…"))
         self.link.value = f'<span class="wb-share-status">{writing}</span>'
         try:
-            path = write_snapshot(self._engine, state, self.folder / snapshot_file_name(state))
+            path = write_snapshot(self._engine, state, self.folder / snapshot_file_name(state),
+                                  team_names=team_labels)
         except BaseException:
             self.link.value = ""
             raise

@@ -4,7 +4,8 @@ A collaborative of 2,000 teams cannot be drawn as 2,000 small multiples. The lea
 app shows an overview by district and by wave (`overview`), then the teams on demand: the
 teams of the filters, narrowed by a search (team name or code), ordered by a sort key or
 reduced to the top or bottom `TOP_N` by a stated rule, cut into pages of `PAGE_SIZE`.
-On a collaborative of up to `PAGE_SIZE` teams every team is on the one page, as before.
+On a collaborative of up to `PAGE_SIZE` teams (the demo's 48) every team is on the one
+page, as before.
 
 Pure: frames in (`read_teams`, `rollup.status_matrix`, `rollup.gain_from_baseline`), lists
 and frames out. The app only calls these; the rule each choice follows is `TeamPage.rule`.
@@ -21,8 +22,8 @@ import pandas as pd
 __all__ = ["PAGE_SIZE", "SHOW", "SORTS", "TOP_N", "TeamPage", "overview", "search_teams",
            "team_labels", "team_page"]
 
-#: teams per page (24 small multiples: 4 rows of 6 on one screen)
-PAGE_SIZE = 24
+#: teams per page: the demo collaborative's 48 teams (8 rows of 6 small multiples) on one
+PAGE_SIZE = 48
 #: teams in a top or bottom list
 TOP_N = 12
 #: what the team list shows -> its words in the picker
@@ -76,11 +77,12 @@ class TeamPage:
     listed: int  # teams in the whole list (every page)
     matching: int  # teams of the filters and search, before a top or bottom N
     rule: str  # what the list is, in words
+    size: int = PAGE_SIZE  # teams a page
 
     @property
     def first(self) -> int:
         """The number of the page's first team in the list (1-based; 0 if none)."""
-        return (self.page - 1) * PAGE_SIZE + 1 if self.teams else 0
+        return (self.page - 1) * self.size + 1 if self.teams else 0
 
 
 def team_labels(teams: pd.DataFrame) -> dict[str, str]:
@@ -145,7 +147,8 @@ def _top(teams: pd.DataFrame, show: str, indicator_id: str, matrix: pd.DataFrame
 
 def team_page(teams: pd.DataFrame, *, matrix: pd.DataFrame, gains: pd.DataFrame,
               indicator_id: str, direction: str = "increase", search: str = "",
-              show: str = "all", sort: str = "code", page: int = 1) -> TeamPage:
+              show: str = "all", sort: str = "code", page: int = 1,
+              page_size: int = PAGE_SIZE) -> TeamPage:
     """The teams on page `page` of the list the facilitator asked for.
 
     `teams`: the teams of the filters (wave, district); `matrix`: `rollup.status_matrix` rows
@@ -161,12 +164,12 @@ def team_page(teams: pd.DataFrame, *, matrix: pd.DataFrame, gains: pd.DataFrame,
     else:
         listed = _sorted(found, matrix, sort if sort in SORTS else "code")
         rule = _RULES[sort if sort in SORTS else "code"]
-    pages = max(1, math.ceil(len(listed) / PAGE_SIZE))
+    pages = max(1, math.ceil(len(listed) / page_size))
     page = min(max(1, int(page)), pages)
-    shown = listed[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    shown = listed[(page - 1) * page_size: page * page_size]
     if search.strip():
         rule = f"teams whose name or code contains “{search.strip()}”, {rule}"
-    return TeamPage(shown, page, pages, len(listed), len(found), rule)
+    return TeamPage(shown, page, pages, len(listed), len(found), rule, page_size)
 
 
 def overview(teams: pd.DataFrame, matrix: pd.DataFrame, indicator_id: str, by: str

@@ -30,6 +30,7 @@ import functools
 import os
 import re
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -72,14 +73,16 @@ class ViewState:
 
     `indicator`: a code (None: the first indicator); `wave`, `district`: one or None (all);
     `month`: `YYYY-MM` picked (None: the reporting-month rule, `REPORTING_RULE`); `as_of`:
-    only data entered up to then (`YYYY-MM-DD`; None: live); `language`: of the page (None:
-    the current language)."""
+    only data entered up to then (`YYYY-MM-DD`; None: live); `teams`: only these of the
+    teams the filters select (the page of teams an app shows; None: all); `language`: of the
+    page (None: the current language)."""
 
     indicator: str | None = None
     wave: str | None = None
     district: str | None = None
     month: str | None = None
     as_of: str | None = None
+    teams: tuple[str, ...] | None = None
     language: str | None = None
 
 
@@ -92,33 +95,37 @@ class SessionView:
     indicator: dict[str, Any]
     indicators: pd.DataFrame
     teams: pd.DataFrame  # every team of the collaborative
-    team_ids: list[str]  # the teams the filters select
+    selected_ids: list[str]  # the teams the filters select (funnel, attainment, most improved)
+    team_ids: list[str]  # the teams on screen: `state.teams` (a page, in its order) or all
+    names: dict[str, str]  # team id -> name as the matrix, funnel and tables say it
     period: pd.Period | None
     month_picked: bool
     teams_reporting: int  # in the reporting month, of every team
-    measurements: pd.DataFrame
-    spc: pd.DataFrame
+    measurements: pd.DataFrame  # of the teams selected
+    spc: pd.DataFrame  # of the teams on screen
     events: pd.DataFrame
-    matrix: pd.DataFrame  # the selected teams' rows of the status matrix, every indicator
+    matrix: pd.DataFrame  # the teams on screen's rows of the status matrix, every indicator
     gains: pd.DataFrame
     improved: list[dict[str, Any]]  # the most improved teams and the changes before it
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
     def labels(self) -> dict[str, str]:
-        """`T01 Kabale RRH`: a team as the charts name it (as the app)."""
-        return {str(t): f"{t} {n}" for t, n in zip(self.teams["team_id"], self.teams["name"],
-                                                     strict=True)}
+        """`T01 Kabale RRH`: a team as the small multiples' panels name it (as the app)."""
+        return _code_and_name(self.teams)
 
     def statuses(self) -> pd.DataFrame:
-        """One row per selected team for the view's indicator: team_id, label, latest_period,
-        value (formatted), target_met, signal (a `SIGNALS` code), words (in the language)."""
+        """One row per team on screen (in their order) for the view's indicator: team_id,
+        label (its name), latest_period, value (formatted), target_met, signal (a `SIGNALS`
+        code), rule."""
         from workbench.charts.series import format_value
 
         rows = self.matrix[self.matrix["indicator_id"] == self.indicator["indicator_id"]]
-        labels = self.labels
+        rows = rows.set_index("team_id").reindex(
+            [t for t in self.team_ids if t in set(rows["team_id"])]).reset_index()
+        labels = self.names
         out = []
-        for row in rows.sort_values("team_id").itertuples(index=False):
+        for row in rows.itertuples(index=False):
             reported = pd.notna(row.latest_value) and not (
                 pd.notna(row.months_since_report) and row.months_since_report > 0)
             out.append({
@@ -157,31 +164,40 @@ def _checked(state: ViewState, indicators: pd.DataFrame, teams: pd.DataFrame) ->
     as_of = (state.as_of or "").strip() or None
     if as_of is not None:
         as_of_timestamp(as_of)  # a clear error for a bad date
+    unknown = sorted(set(state.teams or ()) - set(teams["team_id"]))
+    if unknown:
+        raise NotFoundError(f"team {unknown[0]!r} is not in the collaborative; team codes are "
+                            "listed by `workbench status`.")
     return replace(state, indicator=indicator, wave=wave, district=district, month=month,
-                   as_of=as_of)
+                   as_of=as_of, teams=tuple(state.teams) if state.teams else None)
 
 
-def session_view(engine: Engine | Connection, state: ViewState) -> SessionView:
+def session_view(engine: Engine | Connection, state: ViewState, *,
+                 team_names: Callable[[pd.DataFrame], Mapping[str, str]] | None = None
+                 ) -> SessionView:
     """The data of a learning-session view, computed as the app computes it (module doc).
 
-    An unknown indicator, wave or district, a month nobody reported in, or an as-of date that
-    is not a date is an error naming the choices."""
+    `team_names(teams)`: each team's name as the app's matrix, funnel and tables say it
+    (`workbench.apps.team_pages.team_labels`; default: code and name). An unknown
+    indicator, wave, district or team, a month nobody reported in, or an as-of date that is
+    not a date is an error naming the choices."""
     from workbench.charts import data as chartdata
     from workbench.store import (
+        collaborative_indicators,
         read_change_ideas,
         read_collaborative,
+        read_collaborative_measurements,
         read_flags,
-        read_indicators,
-        read_measurements,
         read_pdsa_cycles,
         read_teams,
     )
 
-    indicators = read_indicators(engine)
+    indicators = collaborative_indicators(engine)  # no team's own measure (as the app)
     teams = read_teams(engine)
     state = _checked(state, indicators, teams)
     stamp = as_of_timestamp(state.as_of) if state.as_of else None
-    measurements = read_measurements(engine, as_of=stamp.to_pydatetime() if stamp else None)
+    measurements = read_collaborative_measurements(
+        engine, as_of=stamp.to_pydatetime() if stamp else None)
     cycles = cycles_as_of(read_pdsa_cycles(engine), stamp)
     ideas = read_change_ideas(engine)
     reporting = teams_reporting_by_month(measurements)
@@ -208,29 +224,35 @@ def session_view(engine: Engine | Connection, state: ViewState) -> SessionView:
         selected = selected[selected["wave_id"] == state.wave]
     if state.district is not None:
         selected = selected[selected["district"] == state.district]
-    team_ids = list(selected["team_id"])
+    selected_ids = list(selected["team_id"])
+    chosen = set(selected_ids)
+    team_ids = ([t for t in state.teams if t in chosen] if state.teams else selected_ids)
+    shown = set(team_ids)
     code = str(state.indicator)
     ind: dict[str, Any] = {str(k): v for k, v in
                            indicators.set_index("indicator_id").loc[code].to_dict().items()}
     ind["indicator_id"] = code
-    chosen = set(team_ids)
+    names = dict(team_names(teams)) if team_names is not None else _code_and_name(teams)
     return SessionView(
         state=state, collaborative=str(read_collaborative(engine)["name"]), indicator=ind,
-        indicators=indicators, teams=teams, team_ids=team_ids, period=period,
-        month_picked=picked,
+        indicators=indicators, teams=teams, selected_ids=selected_ids, team_ids=team_ids,
+        names=names, period=period, month_picked=picked,
         teams_reporting=int(reporting.get(period, 0)) if period is not None else 0,
         measurements=measurements[measurements["team_id"].isin(chosen)],
-        spc=view.spc[view.spc["team_id"].isin(chosen)],
-        events=(view.events[view.events["team_id"].isin(chosen)] if len(view.events)
+        spc=view.spc[view.spc["team_id"].isin(shown)],
+        events=(view.events[view.events["team_id"].isin(shown)] if len(view.events)
                 else view.events),
-        matrix=matrix[matrix["team_id"].isin(chosen)].reset_index(drop=True),
+        matrix=matrix[matrix["team_id"].isin(shown)].reset_index(drop=True),
         gains=gains[gains["team_id"].isin(chosen)],
-        improved=_improved(gains[gains["team_id"].isin(chosen)], code, cycles,
-                           ideas, teams))
+        improved=_improved(gains[gains["team_id"].isin(chosen)], code, cycles, ideas, names))
+
+
+def _code_and_name(teams: pd.DataFrame) -> dict[str, str]:
+    return {str(t): f"{t} {n}" for t, n in zip(teams["team_id"], teams["name"], strict=True)}
 
 
 def _improved(gains: pd.DataFrame, indicator_id: str, cycles: pd.DataFrame,
-              ideas: pd.DataFrame, teams: pd.DataFrame) -> list[dict[str, Any]]:
+              ideas: pd.DataFrame, team_names: Mapping[str, str]) -> list[dict[str, Any]]:
     """The most improved teams and the changes adopted before (the app's table, as rows)."""
     from workbench.charts.data import month_label
 
@@ -239,7 +261,6 @@ def _improved(gains: pd.DataFrame, indicator_id: str, cycles: pd.DataFrame,
         return []
     changes = rollup.changes_before_gain(best, cycles, ideas)
     names = dict(zip(ideas["change_id"], ideas["name"], strict=False))
-    team_names = dict(zip(teams["team_id"], teams["name"], strict=False))
     rows = []
     for row in cast("list[dict[str, Any]]", best.to_dict("records")):
         mine = changes[changes["team_id"] == row["team_id"]]
@@ -247,7 +268,8 @@ def _improved(gains: pd.DataFrame, indicator_id: str, cycles: pd.DataFrame,
                  f"{month_label(c['decided_period'])})"
                  for c in cast("list[dict[str, Any]]", mine.to_dict("records"))]
         rows.append({"rank": int(row["rank"]),
-                     "team": f"{row['team_id']} {team_names.get(row['team_id'])}",
+                     "team": team_names.get(row["team_id"], row["team_id"]),
+                     "code": row["team_id"],
                      "gain": f"{row['improvement_pp']:+.1f}",
                      "changes": "; ".join(words) or _("none recorded")})
     return rows
@@ -264,24 +286,24 @@ def snapshot_figures(view: SessionView) -> dict[str, Any]:
     from workbench.charts import series as charts
 
     ind = view.indicator
-    labels = view.labels
     period = str(view.period) if view.period is not None else ""
     figures: dict[str, Any] = {}
     if not view.spc[view.spc["indicator_id"] == ind["indicator_id"]].empty:
         figures["multiples"] = charts.small_multiples(
-            view.spc, ind, team_labels=labels,
+            view.spc, ind, team_labels=view.labels,
             events=view.events if len(view.events) else None, ncols=GRID_COLUMNS,
             width=GRID_WIDTH)
-    selected = view.teams[view.teams["team_id"].isin(view.team_ids)]
+    selected = view.teams[view.teams["team_id"].isin(view.selected_ids)]
     months = rollup.indicator_summary(view.measurements, view.indicators, selected,
                                       period=view.period)
-    figures["matrix"] = charts_collab.status_matrix_chart(view.matrix, view.indicators,
-                                                          period=period, team_labels=labels)
+    figures["matrix"] = charts_collab.status_matrix_chart(
+        view.matrix, view.indicators, period=period, team_labels=view.names,
+        order=view.team_ids if view.state.teams else None)
     figures["attainment"] = charts_collab.target_attainment_chart(months, view.indicators)
     m = view.measurements
     latest = m[(m["indicator_id"] == ind["indicator_id"]) & (m["period"] == view.period)]
     figures["funnel"] = charts_collab.funnel_plot(latest, ind, period=period,
-                                                  team_labels=labels)
+                                                  team_labels=view.names)
     return figures
 
 
@@ -326,7 +348,7 @@ def _status_rows(view: SessionView) -> list[dict[str, Any]]:
         rule = ", ".join(signal_label(p.strip()) for p in rule.split(",")) if rule else ""
         met = row["target_met"]
         rows.append({
-            "team": row["label"], "signal_code": signal,
+            "team": row["label"], "code": row["team_id"], "signal_code": signal,
             "signal": f"{icon} {signal_label(signal)}" + (f" ({rule})" if rule else ""),
             "latest": (month_label(row["latest_period"]) if pd.notna(row["latest_period"])
                        else "–"),
@@ -371,7 +393,7 @@ def snapshot_html(view: SessionView) -> str:
             "collaborative": view.collaborative,
             "filters": _filters(view),
             "summary": _("{teams} teams, reporting month {month}").format(
-                teams=len(view.team_ids), month=month)
+                teams=len(view.selected_ids), month=month)
             + (_(" as entered by {date}").format(date=view.state.as_of)
                if view.state.as_of else ""),
             "rule": (_("Reporting month: picked.") if view.month_picked else
@@ -387,7 +409,8 @@ def snapshot_html(view: SessionView) -> str:
                 indicator=view.indicator.get("name") or view.indicator["indicator_id"]),
             "status_rows": _status_rows(view),
             "legend": signal_legend(),
-            "labels": {"team": _("Team"), "signal": _("Signal"), "latest": _("Latest month"),
+            "labels": {"team": _("Team"), "code": _("Code"), "signal": _("Signal"),
+                       "latest": _("Latest month"),
                        "value": _("Value"), "target": _("Target"), "rank": "#",
                        "gain": _("Improvement (points)"),
                        "changes": _("Changes for this indicator adopted or adapted before "
@@ -430,11 +453,14 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def write_snapshot(engine: Engine | Connection, state: ViewState, path: Path | str) -> Path:
-    """Write the snapshot of `state` to `path` (a file; its folder is made); returns it."""
+def write_snapshot(engine: Engine | Connection, state: ViewState, path: Path | str, *,
+                   team_names: Callable[[pd.DataFrame], Mapping[str, str]] | None = None
+                   ) -> Path:
+    """Write the snapshot of `state` to `path` (a file; its folder is made); returns it.
+    `team_names`: as `session_view`."""
     path = Path(path)
     with use_language(state.language or current_language()):
-        view = session_view(engine, state)
+        view = session_view(engine, state, team_names=team_names)
         page = snapshot_html(view)
     _atomic_write(path, page)
     return path

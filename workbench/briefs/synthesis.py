@@ -13,6 +13,7 @@ the store once and formats for people. `notebooks/synthesis.ipynb` shows it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,10 @@ from sqlalchemy import Engine
 from workbench.briefs.tables import _indicator_dicts, resolve_period
 from workbench.charts import data as cd
 from workbench.errors import NotFoundError
+from workbench.i18n import N_, TranslatedTable, format_count
 from workbench.i18n import gettext as _
 from workbench.learning import practice_evidence, team_adoptions
+from workbench.learning.evidence import grade_label, signed_points
 from workbench.learning.package import draft_package
 from workbench.learning.synthesis import (
     abandoned_everywhere,
@@ -44,24 +47,29 @@ from workbench.store import (
 __all__ = ["SYNTHESIS_COLUMNS", "SynthesisPack", "current_package", "evidence_rows",
            "synthesis_data"]
 
-#: Column -> header of the pack's tables.
-SYNTHESIS_COLUMNS: dict[str, dict[str, str]] = {
-    "ranked": {"indicator_id": "Indicator", "change": "Change idea", "tested": "Teams tested",
-               "adopted": "Adopted", "abandoned": "Abandoned", "effect": "Effect (95 % interval)",
-               "grade": "Evidence", "story": "Teams to ask", "words": "In words"},
-    "together": {"team_id": "Team", "indicator_id": "Indicator",
-                 "changes": "Changes adopted together", "from": "Effect expected from"},
-    "innovations": {"change_id": "Change", "name": "Innovation", "origin_team": "Started by",
-                    "teams_tested": "Teams tested", "teams_adopted": "Adopted",
-                    "others": "Taken up by"},
-    "abandoned": {"change_id": "Change", "name": "Change idea",
-                  "teams_tested": "Teams that tested and abandoned it"},
-    "draft": {"change_id": "Change", "name": "Change idea", "action": "Proposal",
-              "grade": "Evidence", "guidance": "Guidance", "teams": "Evidence from"},
-}
+#: Column -> header of the pack's tables (in the reader's language when read).
+SYNTHESIS_COLUMNS: Mapping[str, dict[str, str]] = TranslatedTable({
+    "ranked": {"indicator_id": N_("Indicator"), "change": N_("Change idea"),
+               "tested": N_("Teams tested"), "adopted": N_("Adopted"),
+               "abandoned": N_("Abandoned"), "effect": N_("Effect (95 per cent interval)"),
+               "grade": N_("Evidence"), "story": N_("Teams to ask"), "words": N_("In words")},
+    "together": {"team_id": N_("Team"), "indicator_id": N_("Indicator"),
+                 "changes": N_("Changes adopted together"), "from": N_("Effect expected from")},
+    "innovations": {"change_id": N_("Change"), "name": N_("Innovation"),
+                    "origin_team": N_("Started by"), "teams_tested": N_("Teams tested"),
+                    "teams_adopted": N_("Adopted"), "others": N_("Taken up by")},
+    "abandoned": {"change_id": N_("Change"), "name": N_("Change idea"),
+                  "teams_tested": N_("Teams that tested and abandoned it")},
+    "draft": {"change_id": N_("Change"), "name": N_("Change idea"), "action": N_("Proposal"),
+              "grade": N_("Evidence"), "guidance": N_("Guidance"), "teams": N_("Evidence from")},
+})
+#: the draft's proposals as people read them
+ACTION_LABELS = {"keep": N_("keep"), "add": N_("add"), "drop": N_("drop")}
 #: grades whose changes get a before/after small multiple in the pack
 SHOWN_GRADES = ("strong", "promising")
 MAX_FIGURES = 12
+#: panels (adopting teams) of one small multiple at most
+MAX_PANELS = 24
 
 
 @dataclass
@@ -98,8 +106,11 @@ class SynthesisPack:
 
     @property
     def title(self) -> str:
-        scope = f", wave {self.wave}" if self.wave else ""
-        return f"Synthesis meeting pack: what works, by {cd.month_label(self.period)}{scope}"
+        if self.wave:
+            return _("Synthesis meeting pack: what works, by {month}, wave {wave}").format(
+                month=cd.month_label(self.period), wave=self.wave)
+        return _("Synthesis meeting pack: what works, by {month}").format(
+            month=cd.month_label(self.period))
 
     def ranked_table(self) -> pd.DataFrame:
         """Change ideas ranked by evidence per indicator, formatted for people."""
@@ -118,8 +129,12 @@ class SynthesisPack:
         return self.innovations.assign(others=self.innovations["other_teams"].map(", ".join))
 
     def draft_table(self) -> pd.DataFrame:
-        return self.draft.assign(teams=self.draft["provenance"].map(
-            lambda p: ", ".join(p.get("teams", [])) or p.get("reason", "")))
+        return self.draft.assign(
+            teams=self.draft["provenance"].map(
+                lambda p: ", ".join(p.get("teams", [])) or p.get("reason", "")),
+            action=self.draft["action"].map(lambda a: _(ACTION_LABELS[a]) if a in ACTION_LABELS
+                                            else a),
+            grade=self.draft["grade"].map(grade_label))
 
     def shown(self) -> pd.DataFrame:
         """The change × indicator rows that get a small multiple (strong or promising)."""
@@ -137,8 +152,14 @@ class SynthesisPack:
                                 & (self.aligned["indicator_id"] == row.indicator_id)]
             if rows.empty:
                 continue
-            title = (f"{row.change_id} {row.change_name} — {row.indicator_id}: {row.grade}, "
+            title = (f"{row.change_id} {row.change_name} — {row.indicator_id}: "
+                     f"{grade_label(str(row.grade))}, "
                      f"{_interval(row.effect_pp, row.ci_low_pp, row.ci_high_pp)}")
+            teams = sorted(rows["team_id"].unique())
+            if len(teams) > MAX_PANELS:  # a national collaborative: the first teams by code
+                rows = rows[rows["team_id"].isin(teams[:MAX_PANELS])]
+                title += " " + _("({shown} of {total} teams shown)").format(
+                    shown=MAX_PANELS, total=format_count(len(teams)))
             out.append(adoption_multiples(rows, info.get(str(row.indicator_id), {}),
                                           title=title))
         return out
@@ -159,7 +180,7 @@ def evidence_rows(practices: pd.DataFrame, stories: pd.DataFrame,
         "abandoned": p["teams_abandoned"],
         "effect": [_interval(e, lo, hi) for e, lo, hi in
                    zip(p["effect_pp"], p["ci_low_pp"], p["ci_high_pp"], strict=True)],
-        "grade": p["grade"],
+        "grade": p["grade"].map(grade_label),
         "story": [told.get((str(c), str(i)), "") for c, i in
                   zip(p["change_id"], p["indicator_id"], strict=True)],
         "words": p["words"]}).reset_index(drop=True)
@@ -168,7 +189,8 @@ def evidence_rows(practices: pd.DataFrame, stories: pd.DataFrame,
 def _interval(effect: Any, low: Any, high: Any) -> str:
     if effect is None or pd.isna(effect):
         return "–"
-    return f"{effect:+.1f} pts ({low:+.1f} to {high:+.1f})"
+    return _("{effect} pts ({low} to {high})").format(
+        effect=signed_points(effect), low=signed_points(low), high=signed_points(high))
 
 
 def current_package(engine: Engine, change_ideas: pd.DataFrame) -> pd.DataFrame:

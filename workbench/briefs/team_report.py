@@ -342,7 +342,10 @@ def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.
                                                  denominator=i.get("denominator_definition")))
         else:
             recount.append("–")
+    from workbench.validate.messages import flag_messages
+
     f["month"], f["reported"], f["recount"] = months, reported, recount
+    f["message"] = flag_messages(f)  # in the report's language (the stored text is English)
     f["indicator"] = [info.get(cast(str, i), {}).get("name") or i for i in f["indicator_id"]]
     return f[cols].reset_index(drop=True)
 

@@ -42,6 +42,7 @@ __all__ = [
     "assessment_chart",
     "funnel_plot",
     "funnel_sources",
+    "place_labels",
     "pooled_chart",
     "status_matrix_chart",
     "status_matrix_sources",
@@ -180,14 +181,16 @@ def status_matrix_chart(matrix: pd.DataFrame, indicators: pd.DataFrame, *, perio
 
 
 def funnel_sources(latest: pd.DataFrame, indicator: Mapping[str, Any],
-                   team_labels: Mapping[str, str] | None = None) -> dict[str, dict]:
+                   team_labels: Mapping[str, str] | None = None,
+                   size: tuple[int, int] = (WIDTH, 340)) -> dict[str, dict]:
     """Funnel of one month: rows (team_id, numerator, denominator) of one indicator.
 
     Centre = pooled proportion Σnum/Σden; limits p ± 2σ and ± 3σ with σ = √(p(1−p)/n),
     clipped to [0, 1] (the p-chart limits by denominator, qicharts2 funnel semantics).
     `labels`: the teams outside the 3σ funnel, furthest out first (at most
-    `FUNNEL_LABELS`), each named above its point if it is above the funnel, below if below:
-    away from the funnel, where the other teams are.
+    `FUNNEL_LABELS`), each named beside its point where the name overlaps no other name,
+    no other team's point and stays inside a chart of `size` (`place_labels`); a team whose
+    name finds no such place is named only in the hover.
     """
     rows = latest.dropna(subset=["numerator", "denominator"])
     rows = rows[(rows["denominator"] > 0) & (rows["numerator"] >= 0)
@@ -215,14 +218,22 @@ def funnel_sources(latest: pd.DataFrame, indicator: Mapping[str, Any],
     names = [labels.get(t, t) for t in rows["team_id"]]
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.abs(y - p) / sd if len(den) else y
-    named = [i for i in np.argsort(-np.nan_to_num(z), kind="stable") if outside[i]][
-        :FUNNEL_LABELS]
-    above = [bool(y[i] > p) for i in named]
+    order = [int(i) for i in np.argsort(-np.nan_to_num(z), kind="stable") if outside[i]]
+    top = max([float(np.nanmax(y)) if len(y) else 0.0,
+               float(np.nanmax(clip(p + 3 * sd_grid, 0, 1))) if len(grid) else 0.0])
+    placed = place_labels(np.log10(den), y, [str(names[i]) for i in range(len(names))],
+                          order[:FUNNEL_LABELS], x_span=(float(np.log10(grid.min())),
+                                                         float(np.log10(grid.max()))),
+                          y_span=(min(0.0, float(np.nanmin(y)) if len(y) else 0.0), top),
+                          size=size)
     return {
-        "labels": {"n": [float(den[i]) for i in named], "y": [float(y[i]) for i in named],
-                   "text": [str(names[i]) for i in named],
-                   "dy": [-7.0 if up else 7.0 for up in above],
-                   "baseline": ["bottom" if up else "top" for up in above]},
+        "labels": {"n": [float(den[i]) for i, *_ in placed],
+                   "y": [float(y[i]) for i, *_ in placed],
+                   "text": [str(names[i]) for i, *_ in placed],
+                   "dx": [dx for _, dx, _, _, _ in placed],
+                   "dy": [dy for _, _, dy, _, _ in placed],
+                   "align": [align for *_, align, _ in placed],
+                   "baseline": [base for *_, base in placed]},
         "teams": {"n": list(den), "y": list(y), "team": names,
                   "value": [format_value(v, indicator) for v in y],
                   "num_den": [f"{format_count(round(a))} / {format_count(round(b))}"
@@ -237,12 +248,61 @@ def funnel_sources(latest: pd.DataFrame, indicator: Mapping[str, Any],
     }
 
 
+#: label placement: text width per character and line height at 10 px (px), point radius
+_CHAR_PX, _LINE_PX, _POINT_PX = 6.0, 13.0, 5.0
+#: the plot area of a chart of a given size, less its title, axes, legend and note (px)
+_FRAME_PX = (70, 150)
+
+
+def place_labels(x: np.ndarray, y: np.ndarray, texts: Sequence[str], wanted: Sequence[int],
+                 *, x_span: tuple[float, float], y_span: tuple[float, float],
+                 size: tuple[int, int]) -> list[tuple[int, float, float, str, str]]:
+    """Places for the names of the points `wanted` (indices into `x`, `y`, `texts`; in
+    order of importance) on a chart of `size` px whose axes span `x_span` and `y_span`:
+    above, below, right or left of the point, the first place that overlaps no name placed
+    before, no other point and stays inside the plot. Returns (index, x offset, y offset in
+    screen px (down is positive), text align, text baseline) for each name placed."""
+    width = max(100.0, size[0] - _FRAME_PX[0])
+    height = max(80.0, size[1] - _FRAME_PX[1])
+    dx = (x_span[1] - x_span[0]) or 1.0
+    dy = (y_span[1] - y_span[0]) or 1.0
+    px = (x - x_span[0]) / dx * width
+    py = (y - y_span[0]) / dy * height  # up is positive here
+    boxes: list[tuple[float, float, float, float]] = []
+    out: list[tuple[int, float, float, str, str]] = []
+    gap = _POINT_PX + 2
+    for i in wanted:
+        w, h = _CHAR_PX * len(texts[i]) + 4, _LINE_PX
+        cx, cy = float(px[i]), float(py[i])
+        candidates = [  # (box left, bottom, right, top), offsets, align, baseline
+            ((cx - w / 2, cy + gap, cx + w / 2, cy + gap + h), 0.0, -gap, "center", "bottom"),
+            ((cx - w / 2, cy - gap - h, cx + w / 2, cy - gap), 0.0, gap, "center", "top"),
+            ((cx + gap, cy - h / 2, cx + gap + w, cy + h / 2), gap, 0.0, "left", "middle"),
+            ((cx - gap - w, cy - h / 2, cx - gap, cy + h / 2), -gap, 0.0, "right", "middle"),
+        ]
+        for box, ox, oy, align, baseline in candidates:
+            left, bottom, right, top = box
+            if left < 0 or right > width or bottom < 0 or top > height:
+                continue
+            if any(left < b[2] and b[0] < right and bottom < b[3] and b[1] < top
+                   for b in boxes):
+                continue
+            near = ((px > left - _POINT_PX) & (px < right + _POINT_PX)
+                    & (py > bottom - _POINT_PX) & (py < top + _POINT_PX))
+            if near.any():
+                continue
+            boxes.append(box)
+            out.append((i, ox, oy, align, baseline))
+            break
+    return out
+
+
 def funnel_plot(latest: pd.DataFrame, indicator: Mapping[str, Any], *, period: str = "",
                 team_labels: Mapping[str, str] | None = None, width: int = WIDTH,
                 height: int = 340) -> Any:
     """Each team's value in one month against its number of cases, inside the p-chart
     funnel: teams outside the outer (3σ) funnel differ more than chance explains."""
-    data = funnel_sources(latest, indicator, team_labels)
+    data = funnel_sources(latest, indicator, team_labels, size=(width, height))
     teams = ColumnDataSource(data["teams"], name="teams")
     limits = ColumnDataSource(data["limits"], name="limits")
     name = indicator.get("name") or indicator.get("indicator_id")
@@ -260,9 +320,9 @@ def funnel_plot(latest: pd.DataFrame, indicator: Mapping[str, Any], *, period: s
     r_pts = fig.add_glyph(teams, Scatter(x="n", y="y", size=9, fill_color={"field": "colour"},
                                          line_color="white"))
     named = ColumnDataSource(data["labels"], name="labels")
-    fig.add_glyph(named, Text(x="n", y="y", text="text", y_offset="dy", text_baseline="baseline",
-                              text_align="center", text_font_size="10px", text_color="#333333",
-                              background_fill_color="white", background_fill_alpha=0.75))
+    fig.add_glyph(named, Text(x="n", y="y", text="text", x_offset="dx", y_offset="dy",
+                              text_baseline="baseline", text_align="align",
+                              text_font_size="10px", text_color="#333333"))
     fig.add_tools(HoverTool(renderers=[r_pts], tooltips=[
         (_("Team"), "@team"), (_("Value"), "@value"), (_("Numerator / denominator"), "@num_den"),
         (_("Funnel"), "@where")]))
@@ -278,9 +338,9 @@ def funnel_plot(latest: pd.DataFrame, indicator: Mapping[str, Any], *, period: s
     fig.xaxis.axis_label = _("Number of cases in the month (denominator, log scale)")
     fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
                           border_line_alpha=0), "below")
-    fig.add_layout(Title(text=_("Named: the teams outside the funnel (at most {n}, the "
-                                "furthest out first); hover a point for any team.").format(
-                                    n=FUNNEL_LABELS),
+    note = _("Named: the teams outside the funnel where the name has room (at most {n}, "
+             "the furthest out first); hover a point for any team.")
+    fig.add_layout(Title(text=note.format(n=FUNNEL_LABELS),
                          text_font_size="10px", text_font_style="italic"), "below")
     return fig
 
@@ -324,8 +384,11 @@ def target_attainment_chart(indicator_months: pd.DataFrame, indicators: pd.DataF
     _style_axes(fig, None)
     fig.yaxis.formatter = NumeralTickFormatter(format="0")
     fig.yaxis.axis_label = _("Teams at target (%)")
-    fig.add_layout(Legend(items=items, orientation="horizontal", nrows=2,
+    rows = max(2, -(-len(items) // 3))  # three a row: ten indicators' names fit the width
+    fig.add_layout(Legend(items=items, orientation="horizontal", nrows=rows,
                           label_text_font_size="10px", border_line_alpha=0), "below")
+    if rows > 2:
+        fig.height = height + 20 * (rows - 2)
     return fig
 
 

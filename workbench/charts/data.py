@@ -53,8 +53,10 @@ def flag_notes(flags: pd.DataFrame | None, statuses: Iterable[str] = ("open",)) 
               & flags["indicator_id"].notna()]
     if f.empty:
         return pd.DataFrame(columns=cols)
+    from workbench.validate.messages import flag_messages
+
     f = f.assign(period=pd.PeriodIndex(f["period"].astype(str), freq="M"),
-                 text=f["rule_code"].astype(str) + ": " + f["message"].astype(str))
+                 text=f["rule_code"].astype(str) + ": " + flag_messages(f).astype(str))
     out = f.groupby(["team_id", "indicator_id", "period"]).agg(
         flag_text=("text", "; ".join), flag_ids=("flag_id", list)).reset_index()
     return out[cols]

@@ -19,22 +19,106 @@ Measured on the demo's team report (7 figures, CPU seconds per report, warm proc
 `components` per figure 0.71 s; this per figure 0.45 s; this with all 7 figures in one call
 0.44 s — the number of calls hardly matters, which is why `workbench.charts.show` keeps one
 self-contained output per figure.
+
+The document is serialised by `_Serializer`: bokeh's own, except that a model's attributes
+are collected without computing the default value of every property that is then left out.
+Bokeh's `HasProps.query_properties_with_values` reads every property (building a copy of each
+default: lists, dicts, new tickers) before it checks whether the property was set, and keeps
+only the set ones; `_set_properties` checks first and reads only those, so the JSON is the
+same, key for key (a test compares it with bokeh's `Document.to_json`). Embedding the eleven
+charts of a 10-indicator team report: 0.45 s of CPU with bokeh's serialiser, 0.20 s with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from bokeh import __version__ as bokeh_version
+from bokeh.core.has_props import HasProps, is_DataModel
+from bokeh.core.property.singletons import Undefined
+from bokeh.core.serialization import Serializer
 from bokeh.core.templates import MACROS, ROOT_DIV
 from bokeh.document import Document
 from bokeh.embed import components as bokeh_components
 from bokeh.embed.bundle import Script, bundle_for_objs_and_resources
 from bokeh.embed.elements import script_for_render_items
 from bokeh.embed.util import RenderItem
-from bokeh.model import Model
+from bokeh.model import DataModel, Model
+from bokeh.settings import settings
 from bokeh.util.serialization import make_globally_unique_css_safe_id, make_globally_unique_id
 
-__all__ = ["components"]
+__all__ = ["components", "document_json"]
+
+
+def _set_properties(obj: HasProps) -> dict[str, Any]:
+    """`obj.properties_with_values(include_defaults=False)`, reading only the properties it
+    returns (set by the user, set by a theme, or an unstable default already made)."""
+    selected = set(obj._property_values) | set(obj._unstable_default_values)
+    themed = obj.themed_values()
+    themed_keys = set(themed) if themed is not None else set()
+    selected |= themed_keys
+    overridden = obj._overridden_defaults()
+    result: dict[str, Any] = {}
+    for key in obj.properties(_with_props=True):
+        descriptor = obj.lookup(key)
+        if not descriptor.serialized:
+            continue
+        if key not in selected:
+            if descriptor.property._default is Undefined and key not in overridden:
+                descriptor.get_value(obj)  # a required property left unset: bokeh raises
+            continue
+        value = descriptor.get_value(obj)
+        if (key not in themed_keys and key in obj._unstable_default_values
+                and _is_container(value)):
+            continue  # an unmodified default container: bokeh leaves it out too
+        result[key] = value
+    return result
+
+
+def _is_container(value: Any) -> bool:
+    from bokeh.core.property.wrappers import PropertyValueContainer
+
+    return isinstance(value, PropertyValueContainer)
+
+
+class _Serializer(Serializer):
+    """bokeh's `Serializer`, with models' attributes from `_set_properties`."""
+
+    def _encode(self, obj: Any) -> Any:
+        if (isinstance(obj, Model) and type(obj).to_serializable is Model.to_serializable
+                and not isinstance(obj, DataModel)):
+            self.add_ref(obj, obj.ref)
+            rep: dict[str, Any] = {"type": "object", "name": obj.__qualified_model__,
+                                   "id": obj.id}
+            attributes = {key: self.encode(value)
+                          for key, value in _set_properties(obj).items()}
+            if attributes:
+                rep["attributes"] = attributes
+            return rep
+        return super()._encode(obj)
+
+
+def document_json(doc: Document) -> dict[str, Any]:
+    """`doc.to_json(deferred=False)`, serialised by `_Serializer` (bokeh's own when bokeh
+    is asked to serialise defaults too)."""
+    if settings.serialize_include_defaults():
+        return dict(doc.to_json(deferred=False))
+    data_models = [model for model in Model.model_class_reverse_map.values()
+                   if is_DataModel(model)]
+    serializer = _Serializer(deferred=False)
+    defs = serializer.encode(data_models)
+    config = serializer.encode(doc._config)
+    roots = serializer.encode(doc._roots)
+    callbacks = serializer.encode(doc.callbacks.js_event_callbacks)
+    out: dict[str, Any] = {"version": bokeh_version, "title": doc.title, "config": config,
+                           "roots": roots}
+    if data_models:
+        out["defs"] = defs
+    if doc.callbacks.js_event_callbacks:
+        out["callbacks"] = callbacks
+    doc.models.flush_synced()
+    return out
 
 
 def components(objs: Sequence[Model]) -> tuple[str, list[str]]:
@@ -59,6 +143,7 @@ def components(objs: Sequence[Model]) -> tuple[str, list[str]]:
     docid = make_globally_unique_id()
     item = RenderItem(docid, roots={obj: make_globally_unique_css_safe_id() for obj in objs})
     bundle = bundle_for_objs_and_resources(None, None)
-    bundle.add(Script(script_for_render_items({docid: doc.to_json(deferred=False)}, [item])))
+    docs_json = {docid: document_json(doc)}
+    bundle.add(Script(script_for_render_items(docs_json, [item])))  # type: ignore[arg-type]
     divs = [ROOT_DIV.render(root=root, macros=MACROS) for root in item.roots]
     return bundle.scripts(tag=True), divs

@@ -92,6 +92,7 @@ __all__ = [
     "BOKEH_BUNDLES",
     "OKABE_ITO",
     "bokehjs_script",
+    "compact_columns",
     "control_chart",
     "control_chart_sources",
     "figure_html",
@@ -244,11 +245,37 @@ def month_tick_formatter(short: bool = False) -> Any:
         f"const d = new Date(tick); return months[d.getUTCMonth()] + ' ' + {year};"))
 
 
+def number_tick_formatter(percent: bool = False) -> Any | None:
+    """Axis ticks as numbers in the current language: `87 %` (a 0–1 proportion) and `1 234,5`
+    in French; bokeh's own formatters in English (`87%`; None: bokeh's default for numbers).
+    The symbols come from the locale (Babel: `workbench.i18n.format_percent`)."""
+    language = current_language()
+    if language == "en":
+        return NumeralTickFormatter(format="0%") if percent else None
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    from workbench.i18n import format_percent, locale_of
+
+    sample = format_percent(0.5, 0)
+    prefix, suffix = sample.split("50", 1) if percent else ("", "")
+    group = get_group_symbol(locale=locale_of())
+    return CustomJSTickFormatter(
+        args={"prefix": prefix, "suffix": suffix, "decimal": get_decimal_symbol(
+            locale=locale_of()), "group": group if not group.strip() else "",
+            "percent": percent},
+        code=("const n = percent ? Math.round(tick * 100) : Math.round(tick * 1e6) / 1e6;"
+              "const parts = Math.abs(n).toString().split('.');"
+              "const whole = parts[0].replace(/\\B(?=(\\d{3})+(?!\\d))/g, group);"
+              "return (n < 0 ? '-' : '') + prefix + whole"
+              " + (parts.length > 1 ? decimal + parts[1] : '') + suffix;"))
+
+
 def _style_axes(fig: Any, indicator: Mapping[str, Any] | None, datetime_x: bool = True) -> None:
     if datetime_x:
         fig.xaxis.formatter = month_tick_formatter()
-    if indicator is not None and is_percent(indicator):
-        fig.yaxis.formatter = NumeralTickFormatter(format="0%")
+    numbers = number_tick_formatter(indicator is not None and is_percent(indicator))
+    if numbers is not None:
+        fig.yaxis.formatter = numbers
     fig.xgrid.grid_line_color = None
     fig.ygrid.grid_line_color = "#E5E5E5"
     fig.outline_line_color = None
@@ -447,6 +474,22 @@ def _subtitle(indicator: Mapping[str, Any]) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def compact_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """A chart source's columns as bokeh is given them: each non-empty column of plain numbers
+    as a float64 array, which bokeh writes as base64 bytes (8 bytes a value, and a missing
+    value is NaN like any other) instead of JSON numbers (up to 20 characters a value, and
+    `{"type": "number", "value": "nan"}` for each missing one): the same values, a report's
+    charts about a third smaller and quicker to serialise. Text columns stay lists."""
+    out: dict[str, Any] = {}
+    for key, values in columns.items():
+        if (isinstance(values, list) and values
+                and all(type(v) in (float, int, np.float64, np.int64) for v in values)):
+            out[key] = np.asarray(values, dtype=np.float64)
+        else:
+            out[key] = values
+    return out
+
+
 def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_label: str = "",
                   events: pd.DataFrame | None = None, flags: pd.DataFrame | None = None,
                   width: int = WIDTH, height: int = 320, compact: bool = False,
@@ -470,7 +513,7 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     `{name}events`, `{name}flagged`, `{name}phases` for `update_sources`.
     """
     data = control_chart_sources(points, indicator, events, flags, lane=not compact)
-    src = {key: ColumnDataSource(cast("dict[str, Any]", data[key]), name=f"{name}{key}")
+    src = {key: ColumnDataSource(compact_columns(data[key]), name=f"{name}{key}")
            for key in ("points", "lines", "events", "flagged", "phases")}
     yr = y_range or Range1d(data["range"]["start"][0], data["range"]["end"][0])
     kwargs: dict[str, Any] = {"x_axis_type": "datetime", "width": width, "height": height,

@@ -8,11 +8,14 @@ damaged, full); anything else is a bug and shows.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
 from sqlalchemy.exc import DBAPIError
 
+from workbench.cli.options import check_lang
 from workbench.errors import WorkbenchError
 
 __all__ = ["main", "database_failure", "error_line"]
@@ -57,7 +60,16 @@ def database_failure(exc: DBAPIError) -> str | None:
 
 
 class WorkbenchGroup(click.Group):
-    """A click group that turns domain errors into `Error: …` and exit 1."""
+    """A click group that turns domain errors into `Error: …` and exit 1, and speaks the
+    user's language (`--lang`, `$WORKBENCH_LANG`: `workbench.cli.help_language`)."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        from workbench.cli.help_language import choose_language
+        from workbench.i18n import use_language
+
+        words = list(sys.argv[1:] if args is None else args)
+        with use_language(choose_language(words)):
+            return super().main(args, *rest, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -73,6 +85,9 @@ class WorkbenchGroup(click.Group):
 
 @click.group(cls=WorkbenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="coaching-workbench")
+@click.option("--lang", metavar="LANG", expose_value=False, is_eager=True, callback=check_lang,
+              help="Language of the help and messages: en, fr … [default: $WORKBENCH_LANG, "
+                   "else en]. Each command's own --lang also sets what it writes.")
 def main() -> None:
     """Coaching workbench for health-care improvement collaboratives.
 
@@ -103,6 +118,7 @@ def _register() -> None:
         upgrade_cmd,
         users_cmd,
     )
+    from workbench.cli.help_language import localize_commands
 
     for command in (
         *core_cmds.COMMANDS,
@@ -127,6 +143,7 @@ def _register() -> None:
         snapshot_cmd.snapshot,
     ):
         main.add_command(command)
+    localize_commands(main)
 
 
 _register()

@@ -8,6 +8,8 @@ from typing import Any, cast
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option, period_option, team_option
+from workbench.i18n import format_number
+from workbench.i18n import gettext as _
 
 __all__ = ["assess"]
 
@@ -66,9 +68,10 @@ def assess(db: str | None, team_id: str | None, period: str | None, score: str |
                    "faculty": faculty})
         return
     click.echo(saved.summary())
-    click.echo(f"Level {assessment_meaning(saved.item.score)}")
+    click.echo(_("Level {level}").format(level=assessment_meaning(saved.item.score)))
     if faculty is None:
-        click.echo("The faculty has not scored this team yet.")
+        click.echo(_("The faculty has not scored this team yet."))
     else:
-        click.echo(f"Faculty's latest score: {faculty['score']:.1f} ({faculty['period']}, "
-                   f"by {faculty['assessor']}).")
+        click.echo(_("Faculty's latest score: {score} ({period}, by {assessor}).").format(
+            score=format_number(faculty["score"]), period=faculty["period"],
+            assessor=faculty["assessor"]))

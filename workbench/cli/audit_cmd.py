@@ -8,6 +8,7 @@ import json
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option
+from workbench.i18n import gettext as _
 
 __all__ = ["audit"]
 
@@ -32,8 +33,12 @@ def audit(db: str | None, user: str | None, since: str | None, as_json: bool) ->
         echo_json(frame.to_dict(orient="records"))
         return
     if frame.empty:
-        click.echo("No writes recorded" + (f" by {user}" if user else "")
-                   + (f" since {since}" if since else "") + ".")
+        text = _("No writes recorded")
+        if user:
+            text += " " + _("by {user}").format(user=user)
+        if since:
+            text += " " + _("since {day}").format(day=since)
+        click.echo(text + ".")
         return
     for row in frame.to_dict(orient="records"):
         details = json.dumps(row["details"], ensure_ascii=False, default=str)

@@ -9,6 +9,7 @@ import click
 from click.core import ParameterSource
 
 from workbench.cli.options import OUT_FILE, db_option, echo_json, json_option, lang_option
+from workbench.i18n import gettext as _
 
 __all__ = ["COMMANDS"]
 
@@ -31,9 +32,11 @@ def init(db: str | None, config: Path) -> None:
     engine = init_collaborative(db, config)
     counts = status_counts(engine)
     shown = masked_url(engine)
-    click.echo(f"Created {counts['collaborative']!r} in {shown}: "
-               f"{counts['teams']} teams, {counts['indicators']} indicators, "
-               f"{counts['waves']} waves.")
+    click.echo(_("Created {name!r} in {db}: {teams} teams, {indicators} indicators, "
+                 "{waves} waves.").format(name=counts["collaborative"], db=shown,
+                                          teams=counts["teams"],
+                                          indicators=counts["indicators"],
+                                          waves=counts["waves"]))
 
 
 @click.command()
@@ -97,10 +100,12 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
             raise
         target = exc.target
         if not yes and not click.confirm(
-                f"{target.where} is {target.what}, not a database built by `workbench demo`. "
-                "Delete everything in it and build the demo there?", err=True):
+                _("{where} is {what}, not a database built by `workbench demo`. Delete "
+                  "everything in it and build the demo there?").format(
+                    where=target.where, what=target.what), err=True):
             raise click.ClickException(
-                f"nothing was replaced; {target.where} is as it was.") from None
+                _("nothing was replaced; {where} is as it was.").format(where=target.where)
+            ) from None
         engine = build_demo(db, seed=seed, force=True, confirmed=True, teams=teams,
                             indicators=indicators, months=months, districts=districts,
                             language=lang)
@@ -109,9 +114,11 @@ def demo(ctx: click.Context, db: str | None, seed: int, force: bool, yes: bool,
 
         shown = masked_url(engine)
         built = read_teams(engine)
-        click.echo(f"Built the demo in {shown} ({len(built)} teams, {indicators} indicators, "
-                   f"{months} months, {built['district'].nunique()} districts) in "
-                   f"{time.perf_counter() - started:.0f} s.", err=True)
+        click.echo(_("Built the demo in {db} ({teams} teams, {indicators} indicators, "
+                     "{months} months, {districts} districts) in {seconds:.0f} s.").format(
+                       db=shown, teams=len(built), indicators=indicators, months=months,
+                       districts=built["district"].nunique(),
+                       seconds=time.perf_counter() - started), err=True)
         return
     run_main_job(engine, serve=serve, echo=lambda text: click.echo(text, err=True), lang=lang)
 
@@ -155,7 +162,7 @@ def export(what: str, db: str | None, fmt: str, as_of: str | None, out: Path | N
     else:
         with out.open("w", encoding="utf-8", newline="") as handle:
             write_csv(frame, handle)
-        click.echo(f"Wrote {len(frame)} rows to {out}", err=True)
+        click.echo(_("Wrote {rows} rows to {path}").format(rows=len(frame), path=out), err=True)
 
 
 COMMANDS = [init, demo, status]  # export: workbench.cli.data_cmds

@@ -9,6 +9,8 @@ import click
 
 from workbench.cli.options import db_option, lang_option, period_option
 from workbench.cli.report_cmd import engine_options, open_executor
+from workbench.i18n import format_number
+from workbench.i18n import gettext as _
 
 __all__ = ["cycle"]
 
@@ -49,7 +51,8 @@ def cycle(db: str | None, period: str | None, imports: tuple[Path, ...], out_dir
     from workbench.store import open_engine
 
     if period is None:
-        raise click.UsageError("Missing option '--period' (the reporting month, e.g. 2026-10).")
+        raise click.UsageError(_("Missing option '--period' (the reporting month, e.g. "
+                                 "2026-10)."))
     engine = open_engine(db)
     executor = open_executor(scheduler, cluster, workers)
     try:
@@ -63,12 +66,16 @@ def cycle(db: str | None, period: str | None, imports: tuple[Path, ...], out_dir
         if executor is not None:
             executor.close()
     click.echo(result.summary_table())
-    click.echo(f"Cycle of {period} in {result.seconds:.1f} s. Index: {result.index_path}")
+    click.echo(_("Cycle of {period} in {seconds} s. Index: {path}").format(
+        period=period, seconds=format_number(result.seconds), path=result.index_path))
     if result.exit_code == 130:
-        click.echo("Error: interrupted; the reports not written are marked 'interrupted'. Run "
-                   "the same command again to finish them.", err=True)
+        click.echo(_("Error: {message}").format(message=_(
+            "interrupted; the reports not written are marked 'interrupted'. Run the same "
+            "command again to finish them.")), err=True)
     elif result.exit_code:
         failed = ", ".join(s.name for s in result.stages if s.status == "failed")
-        click.echo(f"Error: stage(s) failed: {failed}; see {result.index_path}, fix the cause "
-                   "and run the same command again (what is done is kept).", err=True)
+        click.echo(_("Error: {message}").format(message=_(
+            "stage(s) failed: {failed}; see {path}, fix the cause and run the same command "
+            "again (what is done is kept).").format(failed=failed, path=result.index_path)),
+            err=True)
     sys.exit(result.exit_code)

@@ -18,6 +18,8 @@ from workbench.cli.options import (
     team_option,
     user_option,
 )
+from workbench.i18n import format_percent
+from workbench.i18n import gettext as _
 
 __all__ = ["import_cmd", "template", "validate", "flags", "export"]
 
@@ -60,7 +62,7 @@ def import_cmd(file: Path, db: str | None, fmt: str, mapping: Path | None, dry_r
     engine = open_engine(db)
 
     def progress(done: int, total: int) -> None:
-        click.echo(f"wrote {done}/{total} revisions", err=True)
+        click.echo(_("wrote {done}/{total} revisions").format(done=done, total=total), err=True)
 
     try:
         result = import_file(engine, file, fmt=fmt, mapping=mapping, dry_run=dry_run,
@@ -76,21 +78,28 @@ def import_cmd(file: Path, db: str | None, fmt: str, mapping: Path | None, dry_r
     if as_json:
         echo_json({"ok": True, **result.to_dict()})
         return
-    verb = "Would import" if dry_run else "Imported"
-    batch = f" as batch {result.batch_id}" if result.batch_id else ""
-    click.echo(f"{verb} {file.name} ({result.format}){batch}: {result.new} new, "
-               f"{result.revised} revised, {result.unchanged} unchanged"
-               + (f", {result.blank} blank rows skipped" if result.blank else "")
-               + (f", {result.ignored} values ignored" if result.ignored else "")
-               + (f", {result.kept_correction} kept_correction" if result.kept_correction
-                  else "") + ".")
+    head = (_("Would import {file} ({format})") if dry_run else
+            _("Imported {file} ({format})")).format(file=file.name, format=result.format)
+    if result.batch_id:
+        head += " " + _("as batch {batch}").format(batch=result.batch_id)
+    parts = [_("{n} new").format(n=result.new), _("{n} revised").format(n=result.revised),
+             _("{n} unchanged").format(n=result.unchanged)]
+    if result.blank:
+        parts.append(_("{n} blank rows skipped").format(n=result.blank))
+    if result.ignored:
+        parts.append(_("{n} values ignored").format(n=result.ignored))
+    if result.kept_correction:
+        parts.append(_("{n} kept_correction").format(n=result.kept_correction))
+    click.echo(f"{head}: {', '.join(parts)}.")
     if result.kept_corrections:
-        click.echo("Kept reviewed corrections (the file's values were not written):")
+        click.echo(_("Kept reviewed corrections (the file's values were not written):"))
         for k in result.kept_corrections:
             c, i = k["corrected"], k["imported"]
-            click.echo(f"  {k['team_id']} {k['indicator_id']} {k['period']}: corrected "
-                       f"{_g(c['numerator'])}/{_g(c['denominator'])}, file row {i['row']} has "
-                       f"{_g(i['numerator'])}/{_g(i['denominator'])}")
+            click.echo("  " + _("{team} {indicator} {period}: corrected {corrected}, file row "
+                                "{row} has {imported}").format(
+                team=k["team_id"], indicator=k["indicator_id"], period=k["period"],
+                corrected=f"{_g(c['numerator'])}/{_g(c['denominator'])}", row=i["row"],
+                imported=f"{_g(i['numerator'])}/{_g(i['denominator'])}"))
 
 
 def _g(v: float | None) -> str:
@@ -120,7 +129,7 @@ def template_xlsx(db: str | None, team_id: str, months: int, period: str | None,
     from workbench.store import open_engine
 
     path = write_template(open_engine(db), team_id, out, months=months, period=period)
-    click.echo(f"Wrote {path}")
+    click.echo(_("Wrote {path}").format(path=path))
 
 
 @click.command()
@@ -148,20 +157,25 @@ def validate(db: str | None, period: str | None, user: str | None, as_json: bool
     if as_json:
         echo_json(summary)
         return
-    found = ", ".join(f"{k} {v}" for k, v in summary["found"].items()) or "none"
-    click.echo(f"Validated up to {summary['period']}: {summary['new']} new, "
-               f"{summary['reopened']} reopened, {summary['cleared']} cleared; "
-               f"{summary['open']} open flags.")
-    click.echo(f"Findings by rule: {found}.")
+    found = ", ".join(f"{k} {v}" for k, v in summary["found"].items()) or _("none")
+    click.echo(_("Validated up to {period}: {new} new, {reopened} reopened, {cleared} "
+                 "cleared; {open} open flags.").format(
+        period=summary["period"], new=summary["new"], reopened=summary["reopened"],
+        cleared=summary["cleared"], open=summary["open"]))
+    click.echo(_("Findings by rule: {found}.").format(found=found))
     if "quality" in summary:
         q = summary["quality"]
-        click.echo(f"Against the demo's injected problems: {q['found']} of {q['injected']} "
-                   f"found (recall {q['recall']:.0%}); {q['flags_real']} of {q['flags']} open "
-                   f"flags point at one (precision {q['precision']:.0%}).")
+        click.echo(_("Against the demo's injected problems: {found} of {injected} found "
+                     "(recall {recall}); {real} of {flags} open flags point at one "
+                     "(precision {precision}).").format(
+            found=q["found"], injected=q["injected"], recall=format_percent(q["recall"], 0),
+            real=q["flags_real"], flags=q["flags"],
+            precision=format_percent(q["precision"], 0)))
     rates = summary["verification"]
     if rates["n"]:
-        click.echo(f"Verification: {rates['n']} recounts, exact match "
-                   f"{rates['exact_match_rate']:.0%}, in band {rates['in_band_rate']:.0%}.")
+        click.echo(_("Verification: {n} recounts, exact match {exact}, in band {band}.").format(
+            n=rates["n"], exact=format_percent(rates["exact_match_rate"], 0),
+            band=format_percent(rates["in_band_rate"], 0)))
 
 
 _STATUS = click.Choice(["open", "confirmed", "corrected", "dismissed", "cleared"])
@@ -190,14 +204,17 @@ def flags(ctx: click.Context, db: str | None, status: str | None, team_id: str |
         echo_json(frame.to_dict("records"))
         return
     if frame.empty:
-        click.echo("No flags.")
+        click.echo(_("No flags."))
         return
-    for rec in frame.itertuples(index=False):
+    from workbench.validate.messages import flag_messages, status_label
+
+    for rec, message in zip(frame.itertuples(index=False), flag_messages(frame), strict=True):
         team = cast("str | None", rec.team_id)
         indicator, period = cast("str | None", rec.indicator_id), cast("str | None", rec.period)
-        click.echo(f"{rec.flag_id:>5} {rec.status:<9} {rec.severity:<7} {rec.rule_code:<30} "
+        click.echo(f"{rec.flag_id:>5} {status_label(str(rec.status)):<9} {rec.severity:<7} "
+                   f"{rec.rule_code:<30} "
                    f"{team or '':<6} {indicator or '':<14} {period or '':<7} "
-                   f"v{rec.version} {rec.message}")
+                   f"v{rec.version} {message}")
 
 
 @flags.command("resolve")
@@ -221,6 +238,7 @@ def resolve(flag_id: int, db: str | None, action: str, note: str, numerator: flo
     """
     from workbench.store import open_engine
     from workbench.validate.flags import resolve_flag
+    from workbench.validate.messages import status_label
 
     result = resolve_flag(open_engine(db), flag_id, action, note, user=user,
                           numerator=numerator, denominator=denominator,
@@ -228,9 +246,12 @@ def resolve(flag_id: int, db: str | None, action: str, note: str, numerator: flo
     if as_json:
         echo_json(result)
         return
-    extra = f", revision {result['revision_id']}" if result["revision_id"] else ""
-    click.echo(f"Flag {flag_id} {result['status']} by {result['user']} "
-               f"(version {result['version']}{extra}).")
+    text = _("Flag {flag} {status} by {user} (version {version}").format(
+        flag=flag_id, status=status_label(result["status"]), user=result["user"],
+        version=result["version"])
+    if result["revision_id"]:
+        text += ", " + _("revision {revision}").format(revision=result["revision_id"])
+    click.echo(text + ").")
 
 
 @flags.command("history")
@@ -295,7 +316,8 @@ def export(what: str, db: str | None, fmt: str, as_of: str | None, out: Path | N
             click.echo(text)
         else:
             out.write_text(text + "\n", encoding="utf-8")
-            click.echo(f"Wrote {len(payload['dataValues'])} data values to {out}", err=True)
+            click.echo(_("Wrote {n} data values to {path}").format(
+                n=len(payload["dataValues"]), path=out), err=True)
         return
     frame = export_frame(engine, what, as_of=as_of)
     if fmt == "xlsx":
@@ -308,4 +330,4 @@ def export(what: str, db: str | None, fmt: str, as_of: str | None, out: Path | N
     else:
         with out.open("w", encoding="utf-8", newline="") as handle:
             write_csv(frame, handle)
-    click.echo(f"Wrote {len(frame)} rows to {out}", err=True)
+    click.echo(_("Wrote {rows} rows to {path}").format(rows=len(frame), path=out), err=True)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from workbench.i18n import gettext as _
 from workbench.store import status_counts
 from workbench.validate.run import run_validation
 
@@ -22,17 +23,21 @@ def run_main_job(engine: Engine, *, serve: bool, echo: Callable[[str], None] = p
     file; in `lang`, else the collaborative's language), then (optionally) serve the apps;
     all on the one open `engine`."""
     counts = status_counts(engine)
-    echo(f"Demo collaborative {counts['collaborative']!r}: {counts['teams']} teams, "
-         f"{counts['indicators']} indicators, {counts['months']} months "
-         f"({counts['first_period']} to {counts['last_period']}), "
-         f"{counts['pdsa_cycles']} PDSA cycles, {counts['coaching_visits']} coaching visits.")
+    echo(_("Demo collaborative {name!r}: {teams} teams, {indicators} indicators, {months} "
+           "months ({first} to {last}), {cycles} PDSA cycles, {visits} coaching visits.").format(
+             name=counts["collaborative"], teams=counts["teams"],
+             indicators=counts["indicators"], months=counts["months"],
+             first=counts["first_period"], last=counts["last_period"],
+             cycles=counts["pdsa_cycles"], visits=counts["coaching_visits"]))
     checked = run_validation(engine)
-    echo(f"Validation up to {checked['period']}: {checked['open']} open flags ("
-         + ", ".join(f"{rule} {n}" for rule, n in checked["found"].items()) + ").")
+    echo(_("Validation up to {period}: {open} open flags ({rules}).").format(
+        period=checked["period"], open=checked["open"],
+        rules=", ".join(f"{rule} {n}" for rule, n in checked["found"].items())))
     from workbench.reports.batch import demo_reports
 
     index = demo_reports(engine, period=counts["last_period"], echo=echo, lang=lang)
-    echo(f"Reports for {counts['last_period']}: open {index}")
+    echo(_("Reports for {period}: open {index}").format(period=counts["last_period"],
+                                                          index=index))
     if serve:
         from workbench.apps.serve import serve as serve_apps
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from workbench.cli.options import db_option
+from workbench.i18n import gettext as _
 
 __all__ = ["hub"]
 
@@ -52,5 +53,6 @@ def init(db: str | None, directory: str, ip: str, port: int, hub_port: int,
     target = write_hub_config(directory, db, port=port, ip=ip, hub_port=hub_port,
                               proxy_api_port=proxy_api_port, active_server_limit=max_servers,
                               idle_timeout=idle_timeout, proxy=proxy, force=force)
-    click.echo(f"Wrote {target}. Start the hub: jupyterhub -f {target}")
-    click.echo(f"Then open http://{ip}:{port}/ and log in with a workbench user's name.")
+    click.echo(_("Wrote {path}. Start the hub: jupyterhub -f {path}").format(path=target))
+    click.echo(_("Then open {url} and log in with a workbench user's name.").format(
+        url=f"http://{ip}:{port}/"))

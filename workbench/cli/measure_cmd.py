@@ -8,6 +8,8 @@ from typing import Any, cast
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option, user_option
+from workbench.i18n import format_percent
+from workbench.i18n import gettext as _
 
 __all__ = ["measure"]
 
@@ -64,10 +66,14 @@ def add(db: str | None, team_id: str, indicator_id: str, name: str, numerator: s
     if as_json:
         echo_json(row)
         return
-    target_text = "no target" if row["target"] is None else f"target {row['target']:.0%}"
-    click.echo(f"Added {row['indicator_id']} ({row['name']}) to team {row['team_id']}: "
-               f"{target_text}, {'higher' if row['direction'] == 'increase' else 'lower'} "
-               "is better. It shows in the team's report and journal only.")
+    target_text = (_("no target") if row["target"] is None else
+                   _("target {target}").format(target=format_percent(row["target"], 0)))
+    better = (_("higher is better") if row["direction"] == "increase" else
+              _("lower is better"))
+    click.echo(_("Added {code} ({name}) to team {team}: {target}, {better}. It shows in the "
+                 "team's report and journal only.").format(
+        code=row["indicator_id"], name=row["name"], team=row["team_id"], target=target_text,
+        better=better))
 
 
 @measure.command("list")
@@ -90,6 +96,6 @@ def list_measures(db: str | None, team_id: str | None, as_json: bool) -> None:
         echo_json(rows)
         return
     if not rows:
-        click.echo("No team has a measure of its own.")
+        click.echo(_("No team has a measure of its own."))
     for r in rows:
         click.echo(f"{r['team_id']}  {r['indicator_id']}  {r['name']}")

@@ -12,7 +12,7 @@ import click
 from workbench.model import is_period, parse_period, period_problem, read_count
 
 __all__ = ["COUNT", "CountType", "OUT_FILE", "OutFile", "db_option", "json_option",
-           "lang_option", "period_option", "team_option", "user_option", "echo_json"]
+           "check_lang", "lang_option", "period_option", "team_option", "user_option", "echo_json"]
 
 #: `--db`: given as typed (None when left out); `workbench.store.resolve_url` is the one place
 #: that turns it into a URL (default: WORKBENCH_DB, then ./workbench.db), and each command
@@ -29,7 +29,7 @@ db_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 
-def _check_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+def check_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """`--lang`: an available language (`workbench.i18n.normalize_language`), None if left
     out (then $WORKBENCH_LANG, the collaborative's default, English)."""
     from workbench.errors import ConfigError
@@ -45,7 +45,7 @@ def _check_lang(_ctx: click.Context, _param: click.Parameter, value: str | None)
 
 #: `--lang`: the language of what the command writes (reports, apps); see `workbench.i18n`.
 lang_option = click.option(
-    "--lang", "lang", default=None, metavar="LANG", callback=_check_lang,
+    "--lang", "lang", default=None, metavar="LANG", callback=check_lang,
     help="Language: en, fr … [default: $WORKBENCH_LANG, else the collaborative's "
          "settings.language, else en].")
 

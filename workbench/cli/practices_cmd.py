@@ -8,6 +8,7 @@ from typing import cast
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option, period_option
+from workbench.i18n import gettext as _
 
 __all__ = ["practices"]
 
@@ -28,7 +29,7 @@ def practices(db: str, indicator_id: str | None, period: str | None, as_json: bo
 
     For each change idea × indicator: teams that tested, adopted, adapted, abandoned it; the
     shift of adopting teams' indicator after adoption against non-adopters over the same
-    months (pooled, in points, positive = better, with a 95 % interval); and a grade —
+    months (pooled, in points, positive = better, with an interval of 95 %); and a grade —
     strong, promising, no effect seen, insufficient. An association in observational data,
     not proof of cause. --period YYYY-MM: as a synthesis meeting at the end of that month saw
     it (measurements up to then, PDSA decisions taken by then), like the synthesis pack
@@ -64,7 +65,7 @@ def practices(db: str, indicator_id: str | None, period: str | None, as_json: bo
         echo_json(table[_FIELDS].to_dict("records"))
         return
     if table.empty:
-        click.echo("No change idea has been tested yet.")
+        click.echo(_("No change idea has been tested yet."))
         return
     for indicator, rows in table.groupby("indicator_id", sort=True):
         click.echo(f"{indicator}")
@@ -72,5 +73,5 @@ def practices(db: str, indicator_id: str | None, period: str | None, as_json: bo
             change_id, name = cast(str, row.change_id), cast(str, row.change_name)
             click.echo(f"  {change_id:<8} {name[:44]:<44} {row.words}")
     if len(evidence.together):
-        click.echo(f"{len(evidence.together)} adoptions were of several changes together; "
-                   "they are not credited to any one of them.")
+        click.echo(_("{n} adoptions were of several changes together; they are not "
+                     "credited to any one of them.").format(n=len(evidence.together)))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from workbench.cli.options import db_option, lang_option, period_option
+from workbench.i18n import gettext as _
 
 if TYPE_CHECKING:
     from workbench.reports.batch import EngineName, Format
@@ -53,7 +54,7 @@ def open_executor(scheduler: str | None, cluster: str | None,
     from workbench.reports.dask_engine import make_executor
 
     if scheduler is not None and cluster is not None:
-        raise click.UsageError("Give --scheduler or --cluster, not both.")
+        raise click.UsageError(_("Give --scheduler or --cluster, not both."))
     return make_executor(scheduler, cluster, workers)
 
 
@@ -63,7 +64,7 @@ def _split_teams(_ctx: click.Context, _param: click.Parameter,
         return None
     teams = [t.strip() for t in value.split(",") if t.strip()]
     if not teams:
-        raise click.BadParameter("give team codes separated by commas, e.g. T01,T02.")
+        raise click.BadParameter(_("give team codes separated by commas, e.g. T01,T02."))
     return teams
 
 
@@ -109,17 +110,17 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
 
     Example: workbench report --db workbench.db --period 2026-10 --workers 2 --lang fr
     """
-    from workbench.i18n import gettext as _
     from workbench.i18n import use_language
     from workbench.ingest.collaborative import collaborative_language
     from workbench.reports.batch import BatchInterrupted, default_workers, run_reports
     from workbench.store import open_engine
 
     if period is None:
-        raise click.UsageError("Missing option '--period' (the reporting month, e.g. 2026-10).")
+        raise click.UsageError(_("Missing option '--period' (the reporting month, e.g. "
+                                 "2026-10)."))
     if engine == "papermill" and (scheduler or cluster):
-        raise click.UsageError("--engine papermill runs here only; leave out --scheduler and "
-                               "--cluster.")
+        raise click.UsageError(_("--engine papermill runs here only; leave out --scheduler "
+                                 "and --cluster."))
     sql = open_engine(db)
     executor = open_executor(scheduler, cluster, workers)
     try:
@@ -144,8 +145,8 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
         click.echo(_("Index: {path}").format(path=result.index_path))
         if result.exit_code:
             failed = ", ".join(r.team_id or _("collaborative") for r in result.failed)
-            click.echo("Error: " + _(
+            click.echo(_("Error: {message}").format(message=_(
                 "{count} report(s) failed: {teams}. Each failed notebook is kept beside its "
                 "report; see {index}.").format(count=counts["failed"], teams=failed,
-                                               index=result.index_path), err=True)
+                                               index=result.index_path)), err=True)
             sys.exit(result.exit_code)

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from workbench.cli.options import OUT_FILE, db_option, lang_option
+from workbench.i18n import format_number
+from workbench.i18n import gettext as _
 
 __all__ = ["snapshot"]
 
@@ -40,6 +42,7 @@ def snapshot(db: str | None, indicator: str | None, district: str | None, wave: 
     Example: workbench snapshot --db workbench.db --indicator AMTSL --district Kisoro
     --as-of 2025-10-15 --out session.html
     """
+    from workbench.apps.team_pages import team_labels
     from workbench.briefs.snapshot import ViewState, write_snapshot
     from workbench.ingest.collaborative import collaborative_language
     from workbench.store import open_engine
@@ -47,6 +50,7 @@ def snapshot(db: str | None, indicator: str | None, district: str | None, wave: 
     engine = open_engine(db)
     state = ViewState(indicator=indicator, wave=wave, district=district, month=month,
                       as_of=as_of, language=collaborative_language(engine, lang))
-    path = write_snapshot(engine, state, out)
+    path = write_snapshot(engine, state, out, team_names=team_labels)
     size = path.stat().st_size / 1e6
-    click.echo(f"Wrote {path} ({size:.1f} MB): opens offline, no kernel needed.")
+    click.echo(_("Wrote {path} ({size} MB): opens offline, no kernel needed.").format(
+        path=path, size=format_number(size)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option
+from workbench.i18n import gettext as _
 
 __all__ = ["upgrade"]
 
@@ -30,19 +31,19 @@ def upgrade(db: str, dry_run: bool, as_json: bool) -> None:
     if as_json:
         echo_json(result.as_dict())
         return
-    made = " (made before Alembic, recognised as r1)" if result.pre_alembic else ""
-    click.echo(f"Database: {result.url}")
-    click.echo(f"Current revision: {result.current}{made}")
-    click.echo(f"Target revision: {result.target}")
+    made = " " + _("(made before Alembic, recognised as r1)") if result.pre_alembic else ""
+    click.echo(_("Database: {url}").format(url=result.url))
+    click.echo(_("Current revision: {revision}").format(revision=result.current) + made)
+    click.echo(_("Target revision: {revision}").format(revision=result.target))
     if not result.steps:
-        click.echo(f"Already at {result.target}: nothing to do.")
+        click.echo(_("Already at {revision}: nothing to do.").format(revision=result.target))
         return
     if result.backup is not None:
-        click.echo(f"Backup: {result.backup}")
-    verb = "Would apply" if dry_run else "Applied"
+        click.echo(_("Backup: {path}").format(path=result.backup))
     for step in result.steps:
-        click.echo(f"{verb} {step.title}")
+        click.echo((_("Would apply {step}") if dry_run else _("Applied {step}")).format(
+            step=step.title))
     for change in result.changes:
         click.echo(f"  {change}")
-    click.echo("Dry run: nothing was changed." if dry_run
-               else f"Upgraded {result.current} -> {result.target}.")
+    click.echo(_("Dry run: nothing was changed.") if dry_run
+               else _("Upgraded {old} -> {new}.").format(old=result.current, new=result.target))

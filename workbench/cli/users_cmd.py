@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option, user_option
+from workbench.i18n import gettext as _
 
 __all__ = ["users"]
 
@@ -54,7 +55,7 @@ def add(db: str | None, name: str, roles: tuple[str, ...], teams: str | None,
         echo_json({"name": added.name, "roles": list(added.roles), "teams": list(added.teams),
                    "districts": list(added.districts), "active": added.active})
         return
-    click.echo(f"Added: {added.describe()}.")
+    click.echo(_("Added: {user}.").format(user=added.describe()))
 
 
 @users.command("list")
@@ -73,12 +74,13 @@ def list_cmd(db: str | None, include_removed: bool, as_json: bool) -> None:
         echo_json(frame.to_dict(orient="records"))
         return
     if frame.empty:
-        click.echo("No users: single-user mode (every write allowed). Add the first admin "
-                   "with `workbench users add NAME --role admin`.")
+        click.echo(_("No users: single-user mode (every write allowed). Add the first admin "
+                     "with `workbench users add NAME --role admin`."))
         return
     for row in frame.to_dict(orient="records"):
-        scope = ", ".join([*row["teams"], *(f"district {d}" for d in row["districts"])])
-        state = "" if row["active"] else "  (removed)"
+        scope = ", ".join([*row["teams"], *(_("district {district}").format(district=d)
+                                            for d in row["districts"])])
+        state = "" if row["active"] else "  " + _("(removed)")
         click.echo(f"{row['name']:<20} {', '.join(row['roles']):<28} {scope}{state}")
 
 
@@ -96,4 +98,5 @@ def remove(db: str | None, name: str, reason: str, user: str | None) -> None:
     from workbench.store import open_engine, remove_user
 
     removed = remove_user(open_engine(db), name, reason=reason, acting=user)
-    click.echo(f"Removed {removed.name}: they can no longer write; their history is kept.")
+    click.echo(_("Removed {name}: they can no longer write; their history is kept.").format(
+        name=removed.name))

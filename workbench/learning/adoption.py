@@ -14,6 +14,7 @@ Pure: frames in, frames out.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, SupportsInt, cast
 
 import numpy as np
@@ -35,7 +36,12 @@ def _as_list(value: Any) -> list[str]:
 def _period(value: Any) -> pd.Period | None:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
         return None
-    return pd.Period(str(value)[:10], freq="M")
+    return _month(str(value)[:10])
+
+
+@lru_cache(maxsize=4096)
+def _month(day: str) -> pd.Period:
+    return pd.Period(day, freq="M")
 
 
 def _linked(cycles: pd.DataFrame, change_ideas: pd.DataFrame) -> pd.DataFrame:
@@ -62,39 +68,59 @@ def team_adoptions(cycles: pd.DataFrame, change_ideas: pd.DataFrame, *, lag: int
     links = _linked(cycles, change_ideas)
     if links.empty:
         return pd.DataFrame(columns=ADOPTION_COLUMNS)
-    links = links.sort_values(["team_id", "change_id", "indicator_id", "cycle_number"])
+    key = ["team_id", "change_id", "indicator_id"]
+    links = links.sort_values([*key, "cycle_number"], kind="stable").reset_index(drop=True)
+    links["_start"] = [np.nan if pd.isna(p) else p.ordinal for p in links["start"]]
+    links["_end"] = [np.nan if pd.isna(p) else p.ordinal for p in links["end"]]
+    groups = links.groupby(key, sort=True)
+    decided = links[links["decision"].notna()].groupby(key, sort=True)
+    adopt = links[(links["decision"] == "adopt")].groupby(key, sort=True)["_end"].min()
+    g = pd.DataFrame({"cycles": groups.size(), "first": groups["_start"].min()})
+    g = g.join(pd.DataFrame({"to_decision": decided["cycle_number"].first(),
+                             "decision": decided["decision"].last()})).join(
+        adopt.rename("adopted"))
+    counts = g["cycles"].to_numpy(np.int64)
+    firsts = g["first"].to_numpy(float)
+    adopts = g["adopted"].to_numpy(float)
+    to_decision = g["to_decision"].to_numpy(float)
+    decisions = [None if pd.isna(d) else str(d) for d in g["decision"]]
     out = []
-    for (team, change, ind), g in links.groupby(["team_id", "change_id", "indicator_id"],
-                                                 sort=True):
-        decided = g[g["decision"].notna()]
-        adopt = decided[decided["decision"] == "adopt"]
-        first_test = g["start"].dropna().min() if g["start"].notna().any() else None
-        adopted = adopt["end"].dropna().min() if len(adopt) and adopt["end"].notna().any() \
-            else None
-        months = (adopted.ordinal - first_test.ordinal
-                  if not pd.isna(adopted) and not pd.isna(first_test) else None)
+    for k, (team, change, ind) in enumerate(g.index):
+        first_test, adopted = _from_ordinal(firsts[k]), _from_ordinal(adopts[k])
         out.append({
-            "team_id": team, "change_id": change, "indicator_id": ind, "cycles": len(g),
-            "cycles_to_decision": (int(decided["cycle_number"].iloc[0]) if len(decided)
-                                   else None),
-            "decision": decided["decision"].iloc[-1] if len(decided) else None,
-            "first_test": first_test, "adopted_period": adopted,
-            "months_to_adoption": months,
-            "effect_start": None if pd.isna(adopted) else adopted + lag,
+            "team_id": team, "change_id": change, "indicator_id": ind,
+            "cycles": int(counts[k]),
+            "cycles_to_decision": None if np.isnan(to_decision[k]) else int(to_decision[k]),
+            "decision": decisions[k], "first_test": first_test, "adopted_period": adopted,
+            "months_to_adoption": (int(adopts[k] - firsts[k])
+                                   if adopted is not None and first_test is not None else None),
+            "effect_start": None if adopted is None else adopted + lag,
         })
     frame = pd.DataFrame(out, columns=ADOPTION_COLUMNS[:-1])
     frame["adopted_with"] = _together(frame, together_months)
     return frame[ADOPTION_COLUMNS]
 
 
+def _from_ordinal(value: float) -> pd.Period | None:
+    return None if np.isnan(value) else _month_of(int(value))
+
+
+@lru_cache(maxsize=4096)
+def _month_of(ordinal: int) -> pd.Period:
+    return pd.Period(ordinal=ordinal, freq="M")
+
+
 def _together(frame: pd.DataFrame, months: int) -> list[list[str]]:
     """For each adopted row, the other changes the team adopted on the same indicator with
     effect starts within `months`."""
-    starts = frame["effect_start"].map(lambda p: np.nan if pd.isna(p) else p.ordinal)
     out: list[list[str]] = [[] for _ in range(len(frame))]
-    adopted = frame[starts.notna()].assign(_o=starts[starts.notna()])
-    for _key, g in adopted.groupby(["team_id", "indicator_id"]):
-        for i, row in g.iterrows():
-            near = g[(g.index != i) & ((g["_o"] - row["_o"]).abs() <= months)]
-            out[frame.index.get_loc(i)] = sorted(near["change_id"].astype(str))
+    starts = [np.nan if pd.isna(p) else p.ordinal for p in frame["effect_start"]]
+    adopted = frame[["team_id", "indicator_id", "change_id"]].assign(
+        _o=starts, _i=np.arange(len(frame)))
+    adopted = adopted[adopted["_o"].notna()]
+    pairs = adopted.merge(adopted, on=["team_id", "indicator_id"], suffixes=("", "_other"))
+    pairs = pairs[(pairs["_i"] != pairs["_i_other"])
+                  & ((pairs["_o"] - pairs["_o_other"]).abs() <= months)]
+    for i, other in pairs.groupby("_i")["change_id_other"]:
+        out[cast(int, i)] = sorted(other.astype(str))
     return out

@@ -40,13 +40,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from workbench.i18n import N_, format_count, format_number, format_percent, ngettext
+from workbench.i18n import gettext as _
 from workbench.learning.adoption import team_adoptions
-from workbench.learning.effect import SeriesBank, window_shifts
+from workbench.learning.effect import SeriesBank, month_ordinals, shift_arrays, window_shifts
 
-__all__ = ["GRADES", "MIN_EFFECT_PP", "PRACTICE_COLUMNS", "Evidence", "grade_evidence",
-           "pooled_effect", "practice_evidence"]
+__all__ = ["GRADES", "GRADE_LABELS", "MIN_EFFECT_PP", "PRACTICE_COLUMNS", "Evidence",
+           "grade_evidence", "grade_label", "pooled_effect", "practice_evidence",
+           "signed_points"]
 
 GRADES = ("strong", "promising", "no effect seen", "insufficient")
+#: each grade as people read it (translated when shown: `grade_label`)
+GRADE_LABELS = {"strong": N_("strong"), "promising": N_("promising"),
+                "no effect seen": N_("no effect seen"), "insufficient": N_("insufficient"),
+                "not tested": N_("not tested")}  # (a draft package's untested change)
 MIN_EFFECT_PP = 1.0
 PRACTICE_COLUMNS = ["change_id", "change_name", "indicator_id", "teams_tested", "teams_adopted",
                     "teams_adapted", "teams_abandoned", "median_cycles_to_decision",
@@ -96,37 +103,79 @@ def grade_evidence(n_teams: int, n_shifted: int, n_controls: int, n_controls_shi
     return "no effect seen"
 
 
+def signed_points(value: float) -> str:
+    """An effect in points with its sign, one decimal, in the reader's number format
+    (`+2.3`, `+2,3`); a small negative value keeps its sign (`-0.0`: just under zero)."""
+    text = format_number(value, 1, sign=True)
+    return "-" + text.lstrip("+") if value < 0 and not text.startswith("-") else text
+
+
+def grade_label(grade: str) -> str:
+    """An evidence grade in the reader's language (the frames keep the English key)."""
+    return _(GRADE_LABELS[grade]) if grade in GRADE_LABELS else grade
+
+
 def _words(grade: str, n: int, shifted: int, controls: int, controls_shifted: int,
            effect: float, low: float, high: float) -> str:
+    label = grade_label(grade)
     if grade == "insufficient":
-        return f"insufficient: {n} adopting team{'s' if n != 1 else ''} with data before and after"
-    return (f"{grade}: {shifted} of {n} adopting teams shifted, {controls_shifted} of "
-            f"{controls} non-adopters over the same months; {effect:+.1f} pts against "
-            f"non-adopters (95 % interval {low:+.1f} to {high:+.1f}); an association, "
-            "not proof of cause")
+        return ngettext("{grade}: {n} adopting team with data before and after",
+                        "{grade}: {n} adopting teams with data before and after",
+                        n).format(grade=label, n=n)
+    return _("{grade}: {shifted} of {n} adopting teams shifted, {controls_shifted} of "
+             "{controls} non-adopters over the same months; {effect} pts against "
+             "non-adopters ({level} interval {low} to {high}); an association, not proof of "
+             "cause").format(grade=label, shifted=format_count(shifted), n=format_count(n),
+                             level=format_percent(0.95, 0),
+                             controls_shifted=format_count(controls_shifted),
+                             controls=format_count(controls),
+                             effect=signed_points(effect), low=signed_points(low),
+                             high=signed_points(high))
 
 
 def _controls(bank: SeriesBank, adopters: pd.DataFrame, adoptions: pd.DataFrame,
               directions: dict[str, str], before: int, after: int) -> pd.DataFrame:
-    """Per adopter window: mean shift, its variance and counts of the non-adopters."""
+    """Per adopter window: mean shift, its variance and counts of the non-adopters (the
+    teams with data on the indicator that had not adopted the change by the window's end),
+    each over the same calendar months as the adopter."""
+    columns = ["c_mean", "c_var", "c_n", "c_shifted"]
+    if adopters.empty or not bank.team_index:
+        return pd.DataFrame(columns=columns)
+    starts = month_ordinals(adopters["start"])
+    adopted = adoptions[adoptions["effect_start"].notna()]
+    took_start = month_ordinals(adopted["effect_start"]) if len(adopted) else np.zeros(0)
+    took_team = adopted["team_id"].astype(str).map(bank.team_index).fillna(-1).to_numpy(int)
+    took_change = adopted["change_id"].astype(str).to_numpy()
+    took_ind = adopted["indicator_id"].astype(str).to_numpy()
+    changes = adopters["change_id"].astype(str).tolist()
+    inds = adopters["indicator_id"].astype(str).tolist()
+    took_by = {key: np.flatnonzero((took_change == key[0]) & (took_ind == key[1])
+                                   & (took_team >= 0))  # (teams with data)
+               for key in set(zip(changes, inds, strict=True))}
+    pairs = sorted(set(zip(inds, starts.tolist(), strict=True)))
+    n_teams = len(bank.team_index)
+    ind = np.array([bank.indicator_index.get(i, -1) for i, _ in pairs], dtype=np.int64)
+    sign = np.array([-1.0 if directions.get(i) == "decrease" else 1.0 for i, _ in pairs])
+    every = shift_arrays(  # every team's window at each (indicator, start): pairs × teams
+        bank, np.tile(np.arange(n_teams), len(pairs)), np.repeat(ind, n_teams),
+        np.repeat(np.array([s for _, s in pairs], dtype=np.int64), n_teams),
+        np.repeat(sign, n_teams), before, after, 3)
+    value = every["shift_pp"].reshape(len(pairs), n_teams)
+    moved = every["shifted"].reshape(len(pairs), n_teams)
+    valid = ~np.isnan(value)
+    row_of = {key: k for k, key in enumerate(pairs)}
     rows = []
-    starts = adoptions["effect_start"].map(lambda p: np.nan if pd.isna(p) else p.ordinal)
-    for k, a in adopters.iterrows():
-        end = a["start"].ordinal + (after - 1)
-        took = adoptions[(adoptions["change_id"] == a["change_id"])
-                         & (adoptions["indicator_id"] == a["indicator_id"]) & (starts <= end)]
-        for team in set(bank.teams(a["indicator_id"])) - set(took["team_id"]):
-            rows.append({"key": k, "team_id": team, "indicator_id": a["indicator_id"],
-                         "start": a["start"]})
-    if not rows:
-        return pd.DataFrame(columns=["c_mean", "c_var", "c_n", "c_shifted"])
-    shifts = window_shifts(bank, pd.DataFrame(rows), directions, before=before, after=after)
-    shifts = shifts[shifts["shift_pp"].notna()]
-    g = shifts.groupby("key")
-    out = pd.DataFrame({"c_mean": g["shift_pp"].mean(), "c_n": g.size(),
-                        "c_shifted": g["shifted"].sum()})
-    out["c_var"] = (g["shift_pp"].var(ddof=1) / out["c_n"]).fillna(0.0)
-    return out
+    for change, ind_id, start in zip(changes, inds, starts.tolist(), strict=True):
+        k = row_of[(ind_id, start)]
+        own = took_by[(change, ind_id)]
+        control = valid[k].copy()
+        control[took_team[own[took_start[own] <= start + after - 1]]] = False
+        shifts = value[k][control]
+        n = len(shifts)
+        rows.append((shifts.mean() if n else np.nan,
+                     shifts.var(ddof=1) / n if n > 1 else (0.0 if n else np.nan),
+                     n if n else np.nan, int(moved[k][control].sum()) if n else np.nan))
+    return pd.DataFrame(rows, columns=columns, index=adopters.index)
 
 
 def practice_evidence(measurements: pd.DataFrame, indicators: pd.DataFrame,

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from workbench.learning.effect import month_ordinals
+
 __all__ = ["ALIGNED_COLUMNS", "STORY_COLUMNS", "abandoned_everywhere", "aligned_values",
            "cycles_known_by", "innovations_taken_up", "known_by", "storytellers"]
 
@@ -62,8 +64,8 @@ def aligned_values(measurements: pd.DataFrame, adoptions: pd.DataFrame, *, befor
         return pd.DataFrame(columns=ALIGNED_COLUMNS)
     m = m[["team_id", "indicator_id", "period", "numerator", "denominator"]]
     joined = a.merge(m, on=["team_id", "indicator_id"], how="inner")
-    month = joined["period"].map(lambda p: pd.Period(p, freq="M").ordinal).to_numpy(np.int64)
-    start = joined["effect_start"].map(lambda p: p.ordinal).to_numpy(np.int64)
+    month = month_ordinals(joined["period"])
+    start = month_ordinals(joined["effect_start"])
     joined["months_since"] = month - start
     joined = joined[(joined["months_since"] >= -before) & (joined["months_since"] < after)]
     joined = joined.assign(value=joined["numerator"] / joined["denominator"],
@@ -126,5 +128,5 @@ def known_by(measurements: pd.DataFrame, cycles: pd.DataFrame, period: pd.Period
     known now."""
     if period is None:
         return measurements, cycles
-    months = measurements["period"].map(lambda p: pd.Period(p, freq="M"))
-    return measurements[months <= period], cycles_known_by(cycles, period)
+    months = month_ordinals(measurements["period"])
+    return measurements[months <= period.ordinal], cycles_known_by(cycles, period)

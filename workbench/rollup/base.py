@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import ValidationFailed
+from workbench.i18n import N_
 from workbench.model import is_period, parse_period, period_problem
 
 __all__ = [
@@ -140,8 +141,8 @@ def from_ordinals(values: Sequence[float] | np.ndarray | pd.Series) -> pd.Series
 
 
 #: The rule of `reporting_period`, in words for the pages that show the month.
-REPORTING_RULE = ("the latest month in which more than half of the teams reported (a team "
-                  "that reports early does not move it)")
+REPORTING_RULE = N_("the latest month in which more than half of the teams reported (a team "
+                    "that reports early does not move it)")  # shown translated: _(REPORTING_RULE)
 
 
 def teams_reporting_by_month(measurements: pd.DataFrame) -> pd.Series:

@@ -168,6 +168,17 @@ def _phase_reasons(data: pd.DataFrame, phases: pd.DataFrame | None) -> pd.DataFr
     return out.fillna(blank)
 
 
+def _chart_keys(data: pd.DataFrame) -> np.ndarray:
+    """One integer per team × indicator × phase of `data` (sorted by team, indicator,
+    period): the `series` of the `qic()` calls, compared as integers, not as joined text."""
+    team, ind = data["team_id"].to_numpy(), data["indicator_id"].to_numpy()
+    new = np.ones(len(data), dtype=bool)
+    new[1:] = (team[1:] != team[:-1]) | (ind[1:] != ind[:-1])
+    part = data["part"].to_numpy(dtype=np.int64)
+    keys: np.ndarray = (np.cumsum(new) - 1) * (int(part.max()) + 1) + part
+    return keys
+
+
 def _positions_left_out(group: pd.DataFrame) -> pd.Series:
     """Per row, the positions (1 = first point of its series `key`) of its series' excluded
     points, as a tuple: series with the same tuple share one `qic()` call."""
@@ -201,8 +212,7 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     data["part"] = _parts(data, phases)
     data = _phase_reasons(data, phases)
     data["x"] = data["period"].dt.to_timestamp()
-    data["key"] = (data["team_id"] + "\x1f" + data["indicator_id"] + "\x1f"
-                   + data["part"].astype(str))
+    data["key"] = _chart_keys(data)
     data["excluded"] = False
     if excluded is not None and len(excluded):
         marks = excluded[["team_id", "indicator_id", "period"]].assign(
@@ -300,10 +310,12 @@ def _run_start(months: np.ndarray, better: np.ndarray, first: float,
 
     `months` and `better` are the phase-after's usable points in month order."""
     useful = better != 0
-    m, side = months[useful], better[useful]
-    for i in np.flatnonzero((m >= first) & (m < first + window)):
-        if i + run <= len(side) and bool((side[i:i + run] > 0).all()):
+    m, side = months[useful], better[useful] > 0
+    i = int(np.searchsorted(m, first))
+    while i < len(m) and m[i] < first + window:
+        if i + run <= len(side) and bool(side[i:i + run].all()):
             return float(m[i])
+        i += 1
     return None
 
 
@@ -326,11 +338,12 @@ def _series_arrays(data: pd.DataFrame, chart: pd.Series,
     month = ordinals(d["period"])
     ok = ~bad.to_numpy()
     n, v, c = num.to_numpy(), den.to_numpy(), d["value"].astype(float).to_numpy()
+    kinds = kind.astype(str).to_numpy()
     out: dict[tuple[Any, Any], tuple[Any, ...]] = {}
     for key, rows in d.groupby(["team_id", "indicator_id"]).indices.items():
         use = rows[ok[rows]]
         out[cast("tuple[Any, Any]", key)] = (month[rows], month[use], n[use], v[use],
-                                              c[use], str(kind.iloc[rows[0]]))
+                                              c[use], kinds[rows[0]])
     return out
 
 
@@ -383,21 +396,24 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
                               on=["team_id", "indicator_id"])
     if mine.empty:
         return pd.DataFrame(columns=_PHASE_COLUMNS)
+    sign: dict[Any, int] = {}
     if indicators is not None and len(indicators):
         chart = _chart_of(indicators)
         ind = indicators.drop_duplicates("indicator_id").set_index("indicator_id")
         direction = (ind["direction"].fillna("increase").astype(str) if "direction" in ind
                      else pd.Series("increase", index=ind.index))
+        sign = {i: {"increase": 1, "decrease": -1}.get(d, 0) for i, d in direction.items()}
     else:
-        chart, direction = pd.Series(dtype=object), pd.Series(dtype=object)
+        chart = pd.Series(dtype=object)
     arrays = _series_arrays(mine, chart, excluded)
     decided = ordinals(to_periods(adopted["period"]))
     rows: list[tuple[Any, ...]] = []
     cut_at: dict[tuple[Any, Any], float] = {}
     names = (adopted["change_name"] if "change_name" in adopted else adopted["change_id"])
     for team, ind_id, month, cycle, change, name in zip(
-            adopted["team_id"], adopted["indicator_id"], decided, adopted["cycle_id"],
-            adopted["change_id"], names, strict=True):
+            adopted["team_id"].tolist(), adopted["indicator_id"].tolist(), decided.tolist(),
+            adopted["cycle_id"].tolist(), adopted["change_id"].tolist(), names.tolist(),
+            strict=True):
         series = arrays.get((team, ind_id))
         if series is None:
             continue
@@ -408,13 +424,12 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
         if at - np.searchsorted(have, last_cut) < min_points or len(have) - at < min_points:
             continue
         rule = "adoption"
-        sign = {"increase": 1, "decrease": -1}.get(str(direction.get(ind_id, "")), 0)
-        old = (used >= last_cut) & (used < start)
-        cl = _centre(kind, num[old], den[old], value[old])
-        if sign and not math.isnan(cl):
-            after = used >= start
-            better = np.sign(value[after] - cl) * sign
-            shifted = _run_start(used[after], better, start, SHIFT_WINDOW, SHIFT_RUN)
+        better_sign = sign.get(ind_id, 0)
+        lo, hi = np.searchsorted(used, last_cut), np.searchsorted(used, start)
+        cl = _centre(kind, num[lo:hi], den[lo:hi], value[lo:hi])
+        if better_sign and not math.isnan(cl):
+            better = np.sign(value[hi:] - cl) * better_sign
+            shifted = _run_start(used[hi:], better, start, SHIFT_WINDOW, SHIFT_RUN)
             if shifted is not None and len(have) - np.searchsorted(have, shifted) >= min_points:
                 start, rule = shifted, "shift"
         rows.append((team, ind_id, start, cycle, rule, month, change,

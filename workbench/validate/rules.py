@@ -50,8 +50,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from workbench.model import format_pair
 from workbench.validate.data import month_number as _month
+from workbench.validate.messages import flag_text
 from workbench.validate.verification import verification_table
 
 __all__ = [
@@ -103,7 +103,16 @@ class Context:
     suspect: frozenset[int] = frozenset()
 
 
-def _flags(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:
+def _flags(frame: pd.DataFrame, args: list[dict[str, Any]] | None = None,
+           **columns: Any) -> pd.DataFrame:
+    """The findings of one rule on `frame`'s rows; with `args` (each row's message
+    parameters) the message is the rule's template in English (`workbench.validate.messages`)
+    and the parameters are kept in `details["args"]`, to show it in the reader's language."""
+    if args is not None:
+        code = columns["rule_code"]
+        details = columns.get("details") or [{} for _ in args]
+        columns["message"] = [flag_text(code, a, "en") for a in args]
+        columns["details"] = [{**d, "args": a} for d, a in zip(details, args, strict=True)]
     out = pd.DataFrame(index=frame.index)
     for name in FLAG_COLUMNS:
         value = columns.get(name, frame[name] if name in frame else None)
@@ -121,14 +130,14 @@ def numerator_exceeds_denominator(ctx: Context) -> pd.DataFrame:
     return _flags(hit, rule_code="numerator-exceeds-denominator", severity="error",
                   component="ratio", statistic=hit["numerator"] / hit["denominator"],
                   lower=0.0, upper=1.0, data_revision_id=hit["revision_id"], extra="",
-                  message=[f"numerator {n:g} is more than denominator {d:g}" for n, d in
-                           zip(hit["numerator"], hit["denominator"], strict=True)],
+                  args=[{"numerator": float(n), "denominator": float(d)} for n, d in
+                        zip(hit["numerator"], hit["denominator"], strict=True)],
                   details=[{"numerator": n, "denominator": d} for n, d in
                            zip(hit["numerator"], hit["denominator"], strict=True)])
 
 
 def _per_component(ctx: Context, test: Callable[[pd.Series, pd.Series], pd.Series], code: str,
-                   text: str, upper: float | None = None) -> pd.DataFrame:
+                   upper: float | None = None) -> pd.DataFrame:
     parts = []
     for component in ("numerator", "denominator"):
         c = ctx.current
@@ -136,21 +145,21 @@ def _per_component(ctx: Context, test: Callable[[pd.Series, pd.Series], pd.Serie
         parts.append(_flags(hit, rule_code=code, severity="error", component=component,
                             statistic=hit[component], lower=0.0, upper=upper,
                             data_revision_id=hit["revision_id"], extra=component,
-                            message=[f"{component} {v:g} {text}" for v in hit[component]],
+                            args=[{"part": component, "value": float(v)}
+                                  for v in hit[component]],
                             details=[{component: v} for v in hit[component]]))
     return pd.concat(parts, ignore_index=True)
 
 
 def negative_count(ctx: Context) -> pd.DataFrame:
     """A count below 0 (reference §6 "Type/format": numeric integer >= 0)."""
-    return _per_component(ctx, lambda v, k: v < 0, "negative-count",
-                          "is negative; counts start at 0")
+    return _per_component(ctx, lambda v, k: v < 0, "negative-count")
 
 
 def non_integer_count(ctx: Context) -> pd.DataFrame:
     """A fractional count for proportions and counts (reference §6 "Type/format")."""
     return _per_component(ctx, lambda v, k: k.isin(["proportion", "count"]) & (v % 1 != 0),
-                          "non-integer-count", "is not a whole number of events")
+                          "non-integer-count")
 
 
 def zero_denominator(ctx: Context) -> pd.DataFrame:
@@ -160,8 +169,7 @@ def zero_denominator(ctx: Context) -> pd.DataFrame:
     return _flags(hit, rule_code="zero-denominator", severity="error", component="denominator",
                   statistic=hit["numerator"], lower=None, upper=None, extra="",
                   data_revision_id=hit["revision_id"],
-                  message=[f"denominator is 0 but the numerator is {n:g}"
-                           for n in hit["numerator"]],
+                  args=[{"numerator": float(n)} for n in hit["numerator"]],
                   details=[{"numerator": n, "denominator": 0.0} for n in hit["numerator"]])
 
 
@@ -174,7 +182,7 @@ def incomplete_pair(ctx: Context) -> pd.DataFrame:
     return _flags(hit, rule_code="incomplete-pair", severity="error", component=missing,
                   statistic=None, lower=None, upper=None, extra="",
                   data_revision_id=hit["revision_id"],
-                  message=[f"{m} is missing; both parts are needed" for m in missing],
+                  args=[{"part": str(m)} for m in missing],
                   details=[{} for _ in missing])
 
 
@@ -189,8 +197,8 @@ def value_out_of_range(ctx: Context) -> pd.DataFrame:
         parts.append(_flags(hit, rule_code="value-out-of-range", severity="error",
                             component="ratio", statistic=hit["value"], lower=float(low),
                             upper=float(high), data_revision_id=hit["revision_id"], extra="",
-                            message=[f"value {v:.4g} is outside the allowed range "
-                                     f"{low}–{high}" for v in hit["value"]],
+                            args=[{"value": float(v), "low": str(low), "high": str(high)}
+                                  for v in hit["value"]],
                             details=[{} for _ in range(len(hit))]))
     return pd.concat(parts, ignore_index=True) if parts else _flags(ctx.current.iloc[:0])
 
@@ -217,7 +225,7 @@ def missing_report(ctx: Context) -> pd.DataFrame:
                         "period": periods[p]})
     return _flags(hit, rule_code="missing-report", severity="warning", component="",
                   statistic=None, lower=None, upper=None, data_revision_id=None, extra="",
-                  message="no report for this month", details=[{} for _ in range(len(hit))])
+                  args=[{} for _ in range(len(hit))], details=[{} for _ in range(len(hit))])
 
 
 def late_entry(ctx: Context) -> pd.DataFrame:
@@ -247,8 +255,7 @@ def late_entry(ctx: Context) -> pd.DataFrame:
     return _flags(hit, rule_code="late-entry", severity="warning", component="",
                   statistic=np.round(lag.astype(float), 1), lower=None, upper=float(days),
                   data_revision_id=hit["first_revision_id"], extra="",
-                  message=[f"first entered {d:.0f} days after the month ended (limit {days})"
-                           for d in lag],
+                  args=[{"days": float(d), "limit": str(days)} for d in lag],
                   details=[{"entered_at": str(t)} for t in hit["first_created_at"]])
 
 
@@ -312,9 +319,9 @@ def _outliers(ctx: Context, component: str) -> pd.DataFrame:
     return _flags(hit, rule_code=f"outlier-{component}", severity="warning", component=component,
                   statistic=zz.round(2), lower=lo.round(2), upper=hi.round(2), extra=component,
                   data_revision_id=hit["revision_id"],
-                  message=[f"{component} {v:g} is far from the team's median {m:g} (modified z "
-                           f"{q:.1f}, bound {bound})" for v, m, q in
-                           zip(hit[component], med[hit_mask], zz, strict=True)],
+                  args=[{"part": component, "value": float(v), "median": float(m),
+                         "z": float(q), "bound": str(bound)} for v, m, q in
+                        zip(hit[component], med[hit_mask], zz, strict=True)],
                   details=[{"median": m, "n": int(k), "method": "modified-z"} for m, k in
                            zip(med[hit_mask], n[hit_mask], strict=True)])
 
@@ -390,9 +397,9 @@ def sudden_jump(ctx: Context) -> pd.DataFrame:
                   statistic=delta[hit_mask].round(1), lower=prior[hit_mask] - threshold / 100,
                   upper=prior[hit_mask] + threshold / 100, extra="",
                   data_revision_id=hit["revision_id"],
-                  message=[f"{x * 100:.0f} % is {abs(d):.0f} points from the mean of the "
-                           f"previous {window} months ({p * 100:.0f} %)" for x, d, p in
-                           zip(hit["value"], delta[hit_mask], prior[hit_mask], strict=True)],
+                  args=[{"value": float(x), "delta": abs(float(d)), "window": str(window),
+                         "prior": float(p)} for x, d, p in
+                        zip(hit["value"], delta[hit_mask], prior[hit_mask], strict=True)],
                   details=[{"prior_mean": p} for p in prior[hit_mask]])
 
 
@@ -412,9 +419,9 @@ def consistency_pair(ctx: Context) -> pd.DataFrame:
                             component="numerator", statistic=hit["numerator"], lower=None,
                             upper=hit["denominator"], data_revision_id=hit["revision_id"],
                             extra=b,
-                            message=[f"{a} numerator {n:g} is more than the {b} denominator "
-                                     f"{d:g}" for n, d in zip(hit["numerator"],
-                                                              hit["denominator"], strict=True)],
+                            args=[{"indicator": str(a), "numerator": float(n), "other": str(b),
+                                   "denominator": float(d)} for n, d in
+                                  zip(hit["numerator"], hit["denominator"], strict=True)],
                             details=[{"other_indicator": b} for _ in range(len(hit))]))
     return pd.concat(parts, ignore_index=True) if parts else _flags(ctx.current.iloc[:0])
 
@@ -433,10 +440,9 @@ def verification_out_of_band(ctx: Context) -> pd.DataFrame:
                   component="ratio", statistic=hit["vf"], lower=float(band[0]),
                   upper=float(band[1]), extra=hit["recount_id"].astype(str),
                   data_revision_id=hit["revision_id"],
-                  message=[f"recount {format_pair(rn, rd)} against reported "
-                           f"{format_pair(pn, pd_)}: verification factor {_fmt(vf)} outside "
-                           f"{band[0]}–{band[1]}"
-                           for rn, rd, pn, pd_, vf in
+                  args=[{"recount": [_num(rn), _num(rd)], "reported": [_num(pn), _num(pd_)],
+                         "factor": _num(vf), "low": str(band[0]), "high": str(band[1])}
+                        for rn, rd, pn, pd_, vf in
                            zip(hit["recounted_numerator"], hit["recounted_denominator"],
                                hit["reported_numerator"], hit["reported_denominator"],
                                hit["vf"], strict=True)],
@@ -484,15 +490,11 @@ def conflicting_duplicate(ctx: Context) -> pd.DataFrame:
     return _flags(hit, rule_code="conflicting-duplicate", severity="error", component="",
                   statistic=None, lower=None, upper=None, extra="",
                   data_revision_id=hit["revision_id_cur"],
-                  message=[f"entered twice in one batch/day: {a:g}/{b:g} and {c:g}/{d:g}; "
-                           "confirm which is right" for a, b, c, d in
+                  args=[{"first": [_num(a), _num(b)], "second": [_num(c), _num(d)]}
+                        for a, b, c, d in
                            zip(hit["numerator"].fillna(np.nan), hit["denominator"],
                                hit["numerator_cur"], hit["denominator_cur"], strict=True)],
                   details=[{"other_revision_id": int(r)} for r in hit["revision_id"]])
-
-
-def _fmt(v: Any) -> str:
-    return "undefined" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.2f}"
 
 
 def _num(v: Any) -> float | None:
@@ -558,7 +560,9 @@ def attach_symptoms(found: pd.DataFrame) -> pd.DataFrame:
     found["message"] = found["message"].astype(object)
     for row, into in zip(rows[attach], primary[attach], strict=True):
         also = cast("dict[str, Any]", found.at[into, "details"]).setdefault("also", [])
-        also.append({"rule_code": found.at[row, "rule_code"], "message": found.at[row, "message"]})
+        attached = cast("dict[str, Any]", found.at[row, "details"])
+        also.append({"rule_code": found.at[row, "rule_code"], "message": found.at[row, "message"],
+                     **({"args": attached["args"]} if "args" in attached else {})})
     for into in np.unique(primary[attach]):
         also = cast("dict[str, Any]", found.at[into, "details"])["also"]
         message = cast(str, found.at[into, "message"])
