@@ -65,8 +65,8 @@ def test_a_bad_import_file_fails_its_stage_and_every_later_stage_still_runs(
     assert stages["import"]["counts"] == {"files": 2, "failed files": 1, "new": 0,
                                           "revised": 1, "unchanged": 0}
     assert "row 2, column numerator: 'abc' is not a number" in stages["import"]["message"]
-    assert stages["team_reports"]["counts"] == {"written": 24, "skipped": 0, "failed": 0}
-    assert stages["site_visit_briefs"]["counts"] == {"written": 10, "skipped": 0, "failed": 0}
+    assert stages["team_reports"]["counts"] == {"written": 48, "skipped": 0, "failed": 0}
+    assert stages["site_visit_briefs"]["counts"] == {"written": 22, "skipped": 0, "failed": 0}
     assert "Error: stage(s) failed: import;" in cycle_run["first"].output
 
 
@@ -106,8 +106,8 @@ def test_rerunning_the_cycle_resumes_skipping_every_report_already_current(
     stages = _stages(cycle_run["manifest2"])
     assert stages["import"]["counts"]["unchanged"] == 1  # imported once, not twice
     assert stages["validate"]["counts"]["new flags"] == 0
-    assert stages["team_reports"]["counts"] == {"written": 0, "skipped": 24, "failed": 0}
-    assert stages["site_visit_briefs"]["counts"] == {"written": 0, "skipped": 10, "failed": 0}
+    assert stages["team_reports"]["counts"] == {"written": 0, "skipped": 48, "failed": 0}
+    assert stages["site_visit_briefs"]["counts"] == {"written": 0, "skipped": 22, "failed": 0}
     assert stages["collaborative_summary"]["counts"] == {"written": 0, "skipped": 1, "failed": 0}
 
 
@@ -175,4 +175,4 @@ def test_ctrl_c_during_the_reports_exits_130_and_the_later_stages_are_not_run(
         "site_visit_briefs": "not run", "collaborative_summary": "not run"}
     statuses = {e["status"] for e in data["reports"]["team_report"].values()}
     assert statuses == {"ok", "interrupted"}
-    assert len(data["reports"]["team_report"]) == 24
+    assert len(data["reports"]["team_report"]) == 48

@@ -227,7 +227,7 @@ def test_a_notebook_without_team_id_runs_once_with_the_papermill_engine(
     assert [(r.team_id, r.status) for r in result.results] == [(None, "ok")]
     assert result.results[0].paths == {"html": "collaborative-summary.html"}
     page = (tmp_path / "out" / PERIOD / "collaborative-summary.html").read_text()
-    assert "24 teams in 2026-10" in page
+    assert "48 teams in 2026-10" in page
 
 
 @pytest.mark.parametrize(("args", "message"), [
