@@ -121,7 +121,7 @@ def _open_offline(browser, path: Path, journey: str):  # type: ignore[no-untyped
 def test_a_shared_view_opens_offline_with_the_apps_teams_statuses_and_filters_in_its_title(
         served, page, browser, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
     page.goto(served.url("learning_session"), wait_until="commit")
-    page.wait_for_selector(".wb-status:has-text('24 teams, reporting month Oct 2026')",
+    page.wait_for_selector(".wb-status:has-text('48 teams, reporting month Oct 2026')",
                            timeout=300_000)  # a loaded 2-core machine builds kernels slowly
     _choose(page, "Indicator", "(PPH)")
     _choose(page, "District", "Kisoro")
