@@ -24,7 +24,11 @@ from workbench.store import schema as s
 
 PERIOD = "2026-10"
 #: the demo's teams whose last visit is 28 days or more before 2026-11-01 (or never visited)
-DUE_ON_NOVEMBER_FIRST = ["T04", "T09", "T11", "T13", "T15", "T17", "T18", "T19", "T21", "T23"]
+#: launch teams last visited 28 days or more before (not the graduates T18 and T19: their
+#: coaching ended in 2026-04), and the spread wave's
+DUE_ON_NOVEMBER_FIRST = ["T04", "T09", "T11", "T13", "T15", "T17", "T21", "T23",
+                         "T26", "T27", "T29", "T30", "T34", "T35", "T40", "T42", "T44", "T45",
+                         "T46", "T47"]
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +180,11 @@ def test_ctrl_c_during_the_reports_exits_130_and_the_later_stages_are_not_run(
     statuses = {e["status"] for e in data["reports"]["team_report"].values()}
     assert statuses == {"ok", "interrupted"}
     assert len(data["reports"]["team_report"]) == 48
+
+
+def test_a_graduated_team_is_not_due_a_visit_once_its_coaching_has_ended(demo_db: str) -> None:
+    engine = open_engine(demo_db)
+    assert "T18" in teams_due_a_visit(engine, "2026-03-29")  # still coached then
+    due = teams_due_a_visit(engine, "2026-11-01")
+    assert "T04" in due and "T18" not in due  # T18's coaching ended at its graduation
+    assert "T18" not in teams_due_a_visit(engine, "2026-04-30")  # from its graduation day

@@ -115,12 +115,19 @@ class CycleResult:
 def teams_due_a_visit(engine: Engine, visit_date: str,
                       interval_days: int = VISIT_INTERVAL_DAYS) -> list[str]:
     """Team codes due a coaching visit on `visit_date` (YYYY-MM-DD): never visited, or last
-    visited at least `interval_days` before it (visits after `visit_date` are not counted)."""
+    visited at least `interval_days` before it (visits after `visit_date` are not counted).
+    A team graduated on or before `visit_date` is not due: its coaching has ended (it is
+    followed by the sustainability monitoring of `learning.spread` instead)."""
     import pandas as pd
 
     from workbench.store import read_teams, read_visits
 
-    teams = sorted(read_teams(engine)["team_id"].astype(str))
+    roster = read_teams(engine)
+    if "graduated_on" in roster.columns:
+        graduated = roster["graduated_on"].notna() & (
+            roster["graduated_on"].astype(str) <= visit_date)
+        roster = roster[~graduated]
+    teams = sorted(roster["team_id"].astype(str))
     visits = read_visits(engine)
     when = pd.Timestamp(visit_date)
     if len(visits):
