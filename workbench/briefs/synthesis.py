@@ -25,7 +25,7 @@ from workbench.charts import data as cd
 from workbench.errors import NotFoundError
 from workbench.i18n import N_, TranslatedTable, format_count
 from workbench.i18n import gettext as _
-from workbench.learning import practice_evidence, team_adoptions
+from workbench.learning import practice_evidence
 from workbench.learning.evidence import grade_label, signed_points
 from workbench.learning.package import draft_package
 from workbench.learning.synthesis import (
@@ -225,7 +225,7 @@ def synthesis_data(engine: Engine, period: str | None = None, wave: str = "") ->
     ideas = read_change_ideas(engine)
     indicators = collaborative_indicators(engine)
     evidence = practice_evidence(m, indicators, cycles, ideas)
-    adoptions = team_adoptions(cycles, ideas)
+    adoptions = evidence.adoptions  # (the journal the evidence read, computed once)
     alone = adoptions[adoptions["adopted_with"].map(len) == 0]  # as the estimate counts them
     stories = storytellers(evidence.teams)
     innovations = innovations_taken_up(adoptions, ideas)
