@@ -113,22 +113,22 @@ def _register() -> None:
     """Add every command; each module holds the commands of one concern."""
     from workbench.cli import (
         assess_cmd,
-        audit_cmd,
         core_cmds,
         cycle_cmd,
         data_cmds,
-        hub_cmd,
-        measure_cmd,
-        package_cmd,
-        practices_cmd,
         report_cmd,
         rollup_cmd,
         serve_cmd,
-        snapshot_cmd,
-        spc_cmd,
+    )
+    from workbench.cli.admin import (
+        audit_cmd,
+        hub_cmd,
+        measure_cmd,
+        package_cmd,
         upgrade_cmd,
         users_cmd,
     )
+    from workbench.cli.analysis import practices_cmd, snapshot_cmd, spc_cmd
     from workbench.cli.help_language import localize_commands
 
     for command in (

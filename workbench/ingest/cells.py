@@ -215,8 +215,8 @@ def _jump_warnings(frame: pd.DataFrame, num: pd.Series, den: pd.Series, kind: pd
             records.append({
                 "row": rows[label], "column": "numerator", "reason": "sudden-jump",
                 "value": num[label], "severity": "warning",
-                "message": _("{value} % is {points} points from the mean of the previous "
-                             "{window} months ({mean} %); check the counts").format(
+                "message": _("This month, {value} %, is {points} points from the mean of the "
+                             "previous {window} months ({mean} %); check the counts").format(
                     value=f"{value:.0f}", points=f"{abs(value - mean):.0f}", window=window,
                     mean=f"{mean:.0f}")})
     return failures_frame(records)

@@ -91,14 +91,17 @@ def inserted_id(result: CursorResult[Any]) -> Any:
 USER_ENV = "WORKBENCH_USER"
 
 
-def known_user(explicit: str | None = None) -> str | None:
+def known_user(explicit: str | None = None, *, session: str | None = None) -> str | None:
     """Who is acting, when someone said so; None when only the OS user is left.
 
     Under JupyterHub the hub's user name (`JUPYTERHUB_USER`, set by the hub in the environment
     of the user's own server) always, whatever else is given: a hub user cannot act as another.
     Otherwise `explicit` (the CLI's `--user`, a name given to an app page), then
-    `WORKBENCH_USER` (`workbench serve --user`, or exported). The served apps ask for a name
-    when this is None, instead of saving under the OS user of the machine serving them.
+    `WORKBENCH_USER` (`workbench serve --user`, or exported), then `session`: the name a person
+    typed once on a served app page, kept for their browser session (`apps.session_user`).
+    It is last because it is only what someone said: a server's `--user` is not overridden by
+    a cookie left from another server on the same host. The served apps ask for a name when
+    this is None, instead of saving under the OS user of the machine serving them.
     """
     hub_user = os.environ.get("JUPYTERHUB_USER", "").strip()
     if hub_user:
@@ -107,6 +110,8 @@ def known_user(explicit: str | None = None) -> str | None:
         return str(explicit).strip()
     if os.environ.get(USER_ENV, "").strip():
         return os.environ[USER_ENV].strip()
+    if session is not None and str(session).strip():
+        return str(session).strip()
     return None
 
 

@@ -6,6 +6,7 @@ are replaced by the translations the collaborative's definition gives
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import pandas as pd
@@ -18,6 +19,7 @@ from workbench.store import schema as s
 from workbench.store.measurements import _conn
 
 __all__ = [
+    "CHART_CYCLE_COLUMNS",
     "read_table",
     "read_collaborative",
     "read_teams",
@@ -35,17 +37,20 @@ __all__ = [
 ]
 
 
-def read_table(bind: Engine | Connection, table: Table, order_by: str | None = None,
-               **equals: Any) -> pd.DataFrame:
-    """All rows of `table` where each given column equals its value (None values are ignored)."""
-    query = select(table)
+def read_table(bind: Engine | Connection, table: Table, order_by: str | None = None, *,
+               columns: Sequence[str] | None = None, **equals: Any) -> pd.DataFrame:
+    """All rows of `table` where each given column equals its value (None values are ignored);
+    only the `columns` named (all of them by default: a JSON column costs a decoding per row)."""
+    selected = [table.c[name] for name in columns] if columns else list(table.c)
+    query = select(*selected)
     for column, value in equals.items():
         if value is not None:
             query = query.where(table.c[column] == value)
     if order_by:
         query = query.order_by(*(table.c[name] for name in order_by.split(",")))
-    with _conn(bind) as conn:
-        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(table.c.keys()))
+    with _conn(bind) as conn:  # plain tuples: mappings cost seconds at 100,000s of rows
+        rows = [tuple(row) for row in conn.execute(query)]
+    return pd.DataFrame(rows, columns=[column.key for column in selected])
 
 
 def read_collaborative(bind: Engine | Connection) -> dict[str, Any]:
@@ -95,9 +100,19 @@ def read_change_ideas(bind: Engine | Connection) -> pd.DataFrame:
     return _translated(bind, frame, "change_ideas", "change_id")
 
 
-def read_pdsa_cycles(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
+#: The columns of the PDSA cycles the charts and roll-ups read (`read_pdsa_cycles(columns=…)`):
+#: events, adoption phases, changes before a gain, "as of" views.
+CHART_CYCLE_COLUMNS = ("cycle_id", "team_id", "change_id", "cycle_number", "title",
+                       "linked_indicators", "act_decision", "start_date", "end_date", "status",
+                       "created_at")
+
+
+def read_pdsa_cycles(bind: Engine | Connection, team_id: str | None = None, *,
+                     columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """PDSA cycles by team, change and number; only `columns` when given
+    (`CHART_CYCLE_COLUMNS`: what a chart needs, without the plan's and study's texts)."""
     return read_table(bind, s.pdsa_cycles, order_by="team_id,change_id,cycle_number",
-                      team_id=team_id)
+                      columns=columns, team_id=team_id)
 
 
 def read_visits(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
