@@ -13,6 +13,7 @@ from workbench.store.engine import (
     password_env,
     resolve_url,
     utcnow,
+    when_opened,
     write_transaction,
 )
 from workbench.store.measurements import (
@@ -75,6 +76,7 @@ from workbench.store.users import (
 __all__ = [
     "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
     "connect", "create_database", "masked_url", "open_engine", "password_env", "resolve_url",
+    "when_opened",
     "current_user",
     "known_user",
     "utcnow",

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from workbench import i18n
 from workbench.errors import NotFoundError
+from workbench.i18n import N_
 from workbench.store import schema as s
 from workbench.store.measurements import _conn
 
@@ -56,7 +57,8 @@ def read_collaborative(bind: Engine | Connection) -> dict[str, Any]:
     """The collaborative's row as a dict (name, topic, aims, settings …)."""
     frame = read_table(bind, s.collaborative)
     if frame.empty:
-        raise NotFoundError("the database holds no collaborative yet; run `workbench init`.")
+        raise NotFoundError(N_("the database holds no collaborative yet; run `workbench "
+                               "init`."))
     return cast("dict[str, Any]", frame.iloc[0].to_dict())
 
 
@@ -134,19 +136,21 @@ def read_flag_events(bind: Engine | Connection, flag_id: int | None = None) -> p
     return read_table(bind, s.flag_events, order_by="event_id", flag_id=flag_id)
 
 
-def _get(bind: Engine | Connection, table: Table, key: str, value: str, what: str,
-         hint: str) -> dict[str, Any]:
+def _get(bind: Engine | Connection, table: Table, key: str, value: str,
+         message: str) -> dict[str, Any]:
     frame = read_table(bind, table, **{key: value})
     if frame.empty:
-        raise NotFoundError(f"unknown {what} {value!r}. {hint}")
+        raise NotFoundError(message, params={"value": value})
     return cast("dict[str, Any]", frame.iloc[0].to_dict())
 
 
 def get_team(bind: Engine | Connection, team_id: str) -> dict[str, Any]:
-    return _get(bind, s.teams, "team_id", team_id, "team",
-                "List teams with `workbench status --db URL --json` or check the code.")
+    return _get(bind, s.teams, "team_id", team_id,
+                N_("unknown team {value!r}. List teams with `workbench status --db URL --json` "
+                   "or check the code."))
 
 
 def get_indicator(bind: Engine | Connection, indicator_id: str) -> dict[str, Any]:
-    return _get(bind, s.indicators, "indicator_id", indicator_id, "indicator",
-                "Indicator codes are defined in the collaborative's YAML.")
+    return _get(bind, s.indicators, "indicator_id", indicator_id,
+                N_("unknown indicator {value!r}. Indicator codes are defined in the "
+                   "collaborative's YAML."))
