@@ -9,8 +9,10 @@ Its title names the filters and the "as of" date.
 
 - `ViewState`: the view (indicator, wave, district, month, as-of date, language), what the
   app's filters hold (`workbench.apps.share.view_state_of` reads them);
-- `session_view(engine, state)`: the view's data, read and computed by the same library
-  functions the app calls (`read_measurements(as_of=…)`, `cycles_as_of`, `flags_as_of`,
+- `session_view(engine, state)`: the view's data, read once by
+  `briefs.summary.read_collaborative_inputs` (measurements, PDSA cycles and flags as of the
+  view's date, as the summary reads them) and computed by the same library functions the app
+  calls (`read_measurements(as_of=…)`, `cycles_as_of`, `flags_as_of`,
   `rollup.base.reporting_month`, `charts.data.chart_view`, `rollup.status_matrix` with
   `rollup.signal_status` of the charts drawn, `rollup.gain_from_baseline`,
   `rollup.most_improved`, `rollup.changes_before_gain`); a test checks the snapshot and the
@@ -38,7 +40,7 @@ from typing import Any, cast
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
+from workbench.briefs.summary import as_of_timestamp, read_collaborative_inputs
 from workbench.errors import NotFoundError, ValidationFailed
 from workbench.i18n import current_language, format_datetime, use_language
 from workbench.i18n import gettext as _
@@ -182,24 +184,13 @@ def session_view(engine: Engine | Connection, state: ViewState, *,
     indicator, wave, district or team, a month nobody reported in, or an as-of date that is
     not a date is an error naming the choices."""
     from workbench.charts import data as chartdata
-    from workbench.store import (
-        collaborative_indicators,
-        read_change_ideas,
-        read_collaborative,
-        read_collaborative_measurements,
-        read_flags,
-        read_pdsa_cycles,
-        read_teams,
-    )
 
-    indicators = collaborative_indicators(engine)  # no team's own measure (as the app)
-    teams = read_teams(engine)
+    inputs = read_collaborative_inputs(  # the store read once, as the summary reads it
+        engine, (state.as_of or "").strip() or None)
+    indicators = inputs.indicators  # no team's own measure (as the app)
+    teams = inputs.teams
     state = _checked(state, indicators, teams)
-    stamp = as_of_timestamp(state.as_of) if state.as_of else None
-    measurements = read_collaborative_measurements(
-        engine, as_of=stamp.to_pydatetime() if stamp else None)
-    cycles = cycles_as_of(read_pdsa_cycles(engine), stamp)
-    ideas = read_change_ideas(engine)
+    measurements, cycles, ideas = inputs.measurements, inputs.cycles, inputs.change_ideas
     reporting = teams_reporting_by_month(measurements)
     period = reporting_month(measurements)
     picked = False
@@ -213,8 +204,8 @@ def session_view(engine: Engine | Connection, state: ViewState, *,
                                    "choose a month in that range or leave --month out.")
         period, picked = asked, True
     upto = measurements if period is None else measurements[measurements["period"] <= period]
-    flags = flags_as_of(read_flags(engine), stamp)  # months left out of the limits
-    view = chartdata.chart_view(upto, indicators, cycles, ideas, flags)
+    view = chartdata.chart_view(upto, indicators, cycles, ideas,
+                                inputs.flags)  # open error flags: left out of the limits
     matrix = rollup.status_matrix(measurements, indicators, teams, period=period,
                                   signals=rollup.signal_status(view.spc, indicators))
     gains = rollup.gain_from_baseline(measurements, indicators, teams, period=period,
@@ -234,7 +225,7 @@ def session_view(engine: Engine | Connection, state: ViewState, *,
     ind["indicator_id"] = code
     names = dict(team_names(teams)) if team_names is not None else _code_and_name(teams)
     return SessionView(
-        state=state, collaborative=str(read_collaborative(engine)["name"]), indicator=ind,
+        state=state, collaborative=str(inputs.name), indicator=ind,
         indicators=indicators, teams=teams, selected_ids=selected_ids, team_ids=team_ids,
         names=names, period=period, month_picked=picked,
         teams_reporting=int(reporting.get(period, 0)) if period is not None else 0,

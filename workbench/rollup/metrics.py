@@ -168,6 +168,12 @@ def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
     return series.sort_values(["_entity", "month"], kind="stable").reset_index(drop=True)
 
 
+def _run_starts(keys: np.ndarray) -> np.ndarray:
+    """The first position of each run of equal `keys` (rows of a group lie together)."""
+    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(
+        0, dtype=np.int64)
+
+
 def _levels(series: pd.DataFrame, levels: tuple[str, ...]) -> pd.DataFrame:
     return series[series["level"].isin(levels)]
 
@@ -205,30 +211,31 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in TIME_COLUMNS})
     series = _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels)
+    series = series[["indicator_id", "level", "team_id", "wave_id", "direction", "kind",
+                     "target", "start_month", "month", "value", "_entity"]]
     rows = []
     inc_prop = (series["direction"] != "decrease") & (series["kind"] == "proportion")
-    for name, value in THRESHOLDS.items():
-        rows.append(series[inc_prop].assign(threshold=name, threshold_value=value))
-    rows.append(series[series["target"].notna()].assign(threshold="target",
-                                                        threshold_value=series["target"]))
+    for i, (name, value) in enumerate(THRESHOLDS.items()):
+        rows.append(series[inc_prop].assign(threshold=name, threshold_value=value, _th=i))
+    rows.append(series[series["target"].notna()].assign(
+        threshold="target", threshold_value=series["target"], _th=len(THRESHOLDS)))
     long = pd.concat(rows, ignore_index=True)
     if long.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in TIME_COLUMNS})
-    long["met"] = at_target(long["value"], long["threshold_value"], long["direction"]) == 1.0
-    long["_key"] = long["_entity"] * (len(THRESHOLDS) + 1) + long["threshold"].map(
-        {name: i for i, name in enumerate([*THRESHOLDS, "target"])}).astype(int)
-    first = long["month"].where(long["met"]).groupby(long["_key"]).transform("min")
-    after = long["month"] >= first  # False where never reached (NaN)
-    long["_after"] = after.astype(float)
-    long["_kept"] = (after & long["met"]).astype(float)
-    long["_first"] = first
-    g = long.groupby("_key", sort=False)
-    out = g.agg(indicator_id=("indicator_id", "first"), level=("level", "first"),
-                team_id=("team_id", "first"), wave_id=("wave_id", "first"),
-                threshold=("threshold", "first"), threshold_value=("threshold_value", "first"),
-                direction=("direction", "first"), start_month=("start_month", "first"),
-                first_month=("_first", "first"), months_observed_after=("_after", "sum"),
-                months_sustained=("_kept", "sum")).reset_index(drop=True)
+    met = at_target(long["value"], long["threshold_value"], long["direction"]) == 1.0
+    # each entity × threshold is one run of rows, in month order: reduce the runs
+    starts = _run_starts(long["_entity"].to_numpy(dtype=np.int64) * (len(THRESHOLDS) + 1)
+                         + long["_th"].to_numpy(dtype=np.int64))
+    month = long["month"].to_numpy(dtype=float)
+    first = np.minimum.reduceat(np.where(met, month, np.inf), starts)
+    first[np.isinf(first)] = np.nan
+    after = month >= np.repeat(first, np.diff(np.append(starts, len(long))))  # False: never
+    out = long.iloc[starts][["indicator_id", "level", "team_id", "wave_id", "threshold",
+                             "threshold_value", "direction", "start_month"]].reset_index(
+        drop=True)
+    out["first_month"] = first
+    out["months_observed_after"] = np.add.reduceat(after.astype(float), starts)
+    out["months_sustained"] = np.add.reduceat((after & met).astype(float), starts)
     reached = out["first_month"].notna()
     out["months_to_reach"] = (out["first_month"] - out["start_month"]).clip(lower=0)
     out["months_observed_after"] = out["months_observed_after"].where(reached)
@@ -289,12 +296,13 @@ def gain_from_baseline(measurements: pd.DataFrame, indicators: pd.DataFrame,
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = b["num"] / b["den"].where(b["den"] > 0)
     b["baseline"] = np.where(b["dens"] > 0, ratio, b["mean"])
-    g = s.groupby("_entity", sort=False)
-    out = g.agg(indicator_id=("indicator_id", "first"), level=("level", "first"),
-                team_id=("team_id", "first"), wave_id=("wave_id", "first"),
-                direction=("direction", "first"), multiplier=("multiplier", "first"),
-                latest_month=("month", "last"), latest_value=("value", "last"),
-                months_reported=("value", "size"))
+    starts = _run_starts(s["_entity"].to_numpy())  # an entity's rows lie together, by month
+    ends = np.append(starts[1:], len(s)) - 1
+    out = s.iloc[starts][["_entity", "indicator_id", "level", "team_id", "wave_id",
+                          "direction", "multiplier"]].set_index("_entity")
+    out["latest_month"] = s["month"].to_numpy()[ends]
+    out["latest_value"] = s["value"].to_numpy()[ends]
+    out["months_reported"] = ends - starts + 1
     out = out.join(b[["baseline", "baseline_months", "baseline_start", "baseline_end"]])
     enough = out["months_reported"] > BASELINE_MONTHS
     out["gain_pp"] = ((out["latest_value"] - out["baseline"]) * out["multiplier"]).where(enough)

@@ -184,7 +184,13 @@ def _positions_left_out(group: pd.DataFrame) -> pd.Series:
     points, as a tuple: series with the same tuple share one `qic()` call."""
     pos = group.groupby("key", sort=False).cumcount() + 1
     left_out = pos[group["excluded"]].groupby(group.loc[group["excluded"], "key"]).agg(tuple)
-    return group["key"].map(left_out).map(lambda t: t if isinstance(t, tuple) else ())
+    positions = np.empty(len(group), dtype=object)
+    positions.fill(())  # most series leave nothing out: no lookup per row
+    keys = group["key"]
+    hit = keys.isin(left_out.index).to_numpy()
+    if hit.any():
+        positions[hit] = keys[hit].map(left_out).to_numpy()
+    return pd.Series(positions, index=group.index)
 
 
 def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
