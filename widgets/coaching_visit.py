@@ -20,6 +20,7 @@ from workbench.records.visits import (
     CoachingVisit,
     Recount,
     VisitSaveResult,
+    assessment_label,
     assessment_meaning,
     latest_self_score,
     save_visit,
@@ -88,7 +89,7 @@ class CoachingVisitForm(FormBase):
                                  ("due", _("due YYYY-MM-DD"), "20%")],
                                 add_label=_("Add action"))
         self._score = w.Dropdown(description=_("Score"), options=[(_("— not scored —"), None)] + [
-            (f"{s:.1f} {label}", s) for s, (label, _m) in ASSESSMENT_SCALE.items()])
+            (f"{s:.1f} {assessment_label(s)}", s) for s in ASSESSMENT_SCALE])
         self._meaning = w.HTML()
         self._self_score = w.HTML()
         self._justification = w.Textarea(placeholder=_("Why this level? What did you see?"),

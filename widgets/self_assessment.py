@@ -10,6 +10,8 @@ import ipywidgets as w
 import pandas as pd
 from sqlalchemy import Engine
 
+from workbench.i18n import format_number
+from workbench.i18n import gettext as _
 from workbench.model import is_period
 from workbench.records.assessments import (
     SelfAssessment,
@@ -20,7 +22,7 @@ from workbench.records.assessments import (
     save_self_assessment,
     self_assessment_history,
 )
-from workbench.records.visits import ASSESSMENT_SCALE, assessment_meaning
+from workbench.records.visits import ASSESSMENT_SCALE, assessment_label, assessment_meaning
 
 from ._base import FormBase, esc
 
@@ -45,26 +47,26 @@ class SelfAssessmentForm(FormBase):
                  **kwargs: Any) -> None:
         super().__init__(db_or_engine, team_id=team_id, user=user, **kwargs)
         g = self._guard
-        self._team = w.Dropdown(description="Team")
+        self._team = w.Dropdown(description=_("Team"))
         self._period = w.Text(value=period or latest_data_month(self.engine),
-                              description="Month", placeholder="YYYY-MM",
+                              description=_("Month"), placeholder=_("YYYY-MM"),
                               continuous_update=False)
         self._score = w.Dropdown(
-            description="Score", layout=_WIDE,
-            options=[("— choose the level —", None)]
+            description=_("Score"), layout=_WIDE,
+            options=[(_("— choose the level —"), None)]
             + [(assessment_meaning(step), step) for step in ASSESSMENT_SCALE])
         self._faculty = w.HTML()
         self._current = w.HTML()
-        self._reason = w.Text(description="Reason", continuous_update=False, layout=_WIDE,
-                              placeholder="Why enter this month again? (the earlier entry "
-                                          "is kept)")
+        self._reason = w.Text(description=_("Reason"), continuous_update=False, layout=_WIDE,
+                              placeholder=_("Why enter this month again? (the earlier "
+                                            "entry is kept)"))
         self._justification = w.Textarea(
-            placeholder="Evidence: what places the team at this level? (charts, PDSA "
-                        "results, changes in place)",
+            placeholder=_("Evidence: what places the team at this level? (charts, PDSA "
+                          "results, changes in place)"),
             rows=3, continuous_update=False, layout=_WIDE)
-        self._assessor = w.Text(description="Scored by", value=self.user,
+        self._assessor = w.Text(description=_("Scored by"), value=self.user,
                                 continuous_update=False)
-        self._save_button = w.Button(description="Save self-assessment",
+        self._save_button = w.Button(description=_("Save self-assessment"),
                                      button_style="primary", icon="save",
                                      layout=w.Layout(width="auto"))
         self._history = w.HTML()
@@ -74,12 +76,13 @@ class SelfAssessmentForm(FormBase):
         self._previous: dict[str, Any] | None = None
         self.children = [
             w.HBox([self._team, self._period]), err("team_id"), err("period"),
-            w.HTML("<b>IHI assessment (the team's own score)</b>"), self._faculty,
+            w.HTML("<b>" + esc(_("IHI assessment (the team's own score)")) + "</b>"), self._faculty,
             self._score, err("score"), self._reason_box,
-            w.HTML("<b>Justification</b>"), self._justification, err("justification"),
+            w.HTML("<b>" + esc(_("Justification")) + "</b>"), self._justification,
+            err("justification"),
             self._assessor, err("assessor"),
             self._save_button, self._message,
-            w.HTML("<b>The team's self-assessments</b>"), self._history,
+            w.HTML("<b>" + esc(_("The team's self-assessments")) + "</b>"), self._history,
         ]
         self._team.observe(g(self._on_team_change), names="value")
         self._period.observe(g(self._on_period_change), names="value")
@@ -163,14 +166,16 @@ class SelfAssessmentForm(FormBase):
             return
         faculty = latest_faculty_score(self.engine, self.team_id, period if valid else None)
         if faculty is None:
-            self._faculty.value = "<i>The faculty has not scored this team yet.</i>"
+            self._faculty.value = "<i>" + esc(_("The faculty has not scored this team yet.")) \
+                + "</i>"
         else:
-            when = ("this month" if faculty["period"] == period
-                    else f"latest, {esc(faculty['period'])}")
+            when = (_("this month") if faculty["period"] == period
+                    else _("latest, {month}").format(month=faculty["period"]))
             self._faculty.value = (
-                f"Faculty score ({when}): <b>{faculty['score']:.1f}</b> "
-                f"{esc(ASSESSMENT_SCALE.get(faculty['score'], ('', ''))[0])}, by "
-                f"{esc(faculty['assessor'])}"
+                esc(_("Faculty score ({when}):").format(when=when))
+                + f" <b>{esc(format_number(faculty['score'], 1))}</b> "
+                + esc(_("{level}, by {assessor}").format(
+                    level=assessment_label(faculty["score"]), assessor=faculty["assessor"]))
                 + (f" — <i>{esc(faculty['justification'])}</i>"
                    if faculty["justification"] else ""))
         current = current_self_assessment(self.engine, self.team_id, period) if valid \
@@ -182,27 +187,30 @@ class SelfAssessmentForm(FormBase):
             return
         entered = pd.Timestamp(current["created_at"]).strftime("%Y-%m-%d %H:%M")
         self._current.value = (
-            f'<div style="color:#8a5a00">{esc(period)} already has a self-assessment: '
-            f"<b>{float(current['score']):.1f}</b>, by {esc(current['assessor'])} on "
-            f"{esc(entered)} UTC. Saving adds a new entry that replaces it (the earlier one "
-            "stays in the history); say why.</div>")
+            '<div style="color:#8a5a00">' + esc(_(
+                "{month} already has a self-assessment: {score}, by {assessor} on {entered} UTC. "
+                "Saving adds a new entry that replaces it (the earlier one stays in the "
+                "history); say why.").format(
+                    month=period, score=format_number(float(current["score"]), 1),
+                    assessor=current["assessor"], entered=entered)) + "</div>")
         self._reason_box.layout.display = None
 
 
 def _history_html(history: pd.DataFrame) -> str:
     """The history as an escaped HTML table; superseded entries greyed."""
     if history.empty:
-        return "<i>No self-assessment yet.</i>"
+        return "<i>" + esc(_("No self-assessment yet.")) + "</i>"
     rows = []
     # the rows' attributes are the frame's columns, typed by pandas-stubs as any scalar
     for row in cast("Iterator[Any]", history.itertuples(index=False)):
         style = "" if row.current else ' style="color:#777"'
-        status = "current" if row.current else "replaced"
+        status = _("current") if row.current else _("replaced")
         entered = pd.Timestamp(row.created_at).strftime("%Y-%m-%d")
-        rows.append(f"<tr{style}><td>{esc(row.period)}</td><td>{float(row.score):.1f}</td>"
+        score = format_number(float(row.score), 1)
+        rows.append(f"<tr{style}><td>{esc(row.period)}</td><td>{esc(score)}</td>"
                     f"<td>{esc(row.level)}</td><td>{esc(row.assessor)}</td>"
-                    f"<td>{esc(entered)}</td><td>{status}</td>"
+                    f"<td>{esc(entered)}</td><td>{esc(status)}</td>"
                     f"<td>{esc(row.justification)}</td></tr>")
-    return ("<table><tr><th>Month</th><th>Score</th><th>Level</th><th>By</th>"
-            "<th>Entered</th><th></th><th>Justification</th></tr>" + "".join(rows)
-            + "</table>")
+    heads = (_("Month"), _("Score"), _("Level"), _("By"), _("Entered"), "", _("Justification"))
+    return ("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr>"
+            + "".join(rows) + "</table>")

@@ -61,7 +61,7 @@ def test_the_score_list_shows_each_level_with_its_meaning(db) -> None:
     labels = [label for label, value in form._score.options if value is not None]
     assert len(labels) == 10
     assert labels[5] == ("3.0 — Modest improvement: Some change-package tests succeeded; some "
-                         "small-scale implementation; about 20 % of expected results.")
+                         "small-scale implementation; about a fifth of expected results.")
 
 
 def test_a_month_already_assessed_shows_its_score_and_asks_for_a_reason(db) -> None:
@@ -69,7 +69,7 @@ def test_a_month_already_assessed_shows_its_score_and_asks_for_a_reason(db) -> N
     assert form._reason_box.layout.display == "none"
     form._period.value = "2025-05"
     assert form.needs_reason and form._reason_box.layout.display != "none"
-    assert "2025-05 already has a self-assessment: <b>3.0</b>, by Team lead on" \
+    assert "2025-05 already has a self-assessment: 3.0, by Team lead on" \
         in form._current.value
     assert "Faculty score (this month): <b>2.5</b>" in form._faculty.value
     form._score.value = 2.5

@@ -33,7 +33,7 @@ TOP = 5
 #: the panel's columns -> headers
 COLUMNS = TranslatedValues({
     "change": N_("Change idea"), "grade": N_("Evidence"),
-    "effect": N_("Effect vs non-adopters (95 % interval)"), "adopted": N_("Teams adopted"),
+    "effect": N_("Effect vs non-adopters (95 per cent interval)"), "adopted": N_("Teams adopted"),
     "tested": N_("Teams tested"), "story": N_("Teams that can tell the story")})
 CAVEAT = N_("Teams that adopted each change, their indicator after adoption against teams that "
             "had not adopted it over the same months: an association, not proof of cause.")

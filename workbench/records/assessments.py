@@ -25,7 +25,7 @@ from workbench.errors import ValidationFailed
 from workbench.i18n import N_, format_number
 from workbench.i18n import gettext as _
 from workbench.model import Failure, is_period, period_problem
-from workbench.records.visits import ASSESSMENT_SCALE
+from workbench.records.visits import ASSESSMENT_SCALE, assessment_label
 from workbench.store import (
     authorize,
     current_user,
@@ -85,11 +85,11 @@ class SelfAssessmentSaved(NamedTuple):
     def summary(self) -> str:
         item = self.item
         score = float(item.score or 0)
-        label = ASSESSMENT_SCALE.get(score, ("", ""))[0]
+        label = assessment_label(score)
         text = _("Saved the self-assessment of {team} for {period}: {score} ({label}), by "
                  "{assessor} (assessment {assessment}).").format(
             team=item.team_id, period=item.period, score=format_number(score, 1),
-            label=_(label) if label else label, assessor=item.assessor,
+            label=label, assessor=item.assessor,
             assessment=self.assessment_id)
         if self.corrected:
             text += " " + _("It replaces {score} entered on {day} by {assessor}, which is kept "
@@ -290,5 +290,5 @@ def self_assessment_history(bind: Bind, team_id: str) -> pd.DataFrame:
     frame = frame.sort_values(["period", "assessment_id"], ascending=False)
     frame = frame.assign(
         current=~frame.duplicated("period", keep="first"),
-        level=[ASSESSMENT_SCALE.get(float(v), ("", ""))[0] for v in frame["score"]])
+        level=[assessment_label(float(v)) for v in frame["score"]])
     return frame.reset_index(drop=True)[HISTORY_COLUMNS]

@@ -39,6 +39,7 @@ from workbench.validate.verification import verification_factor
 
 __all__ = [
     "ASSESSMENT_SCALE",
+    "assessment_label",
     "RULE_CODE",
     "Recount",
     "CoachingVisit",
@@ -63,32 +64,46 @@ _RECOUNTED = {"numerator": N_("{recount}: recounted numerator: {problem}"),
               "denominator": N_("{recount}: recounted denominator: {problem}")}
 
 ASSESSMENT_SCALE: dict[float, tuple[str, str]] = {
-    0.5: ("Intent to participate", "Project named; no charter, no team yet."),
-    1.0: ("Charter and team established", "Charter written and reviewed; people assigned; "
-                                          "no work done yet."),
-    1.5: ("Planning for the project has begun", "Project structure being organised: "
-                                                "resources, first focus, meeting schedule."),
-    2.0: ("Activity, but no changes", "First learning cycles: planning, measurement, baseline "
-                                      "data, process study; changes planned but not tested."),
-    2.5: ("Changes tested, but no improvement", "First test cycles under way; key measures "
-                                                "reported and shown with targets."),
-    3.0: ("Modest improvement", "Some change-package tests succeeded; some small-scale "
-                                "implementation; about 20 % of expected results."),
-    3.5: ("Improvement", "Testing and implementation go on; more movement towards the goals; "
-                         "some outcome improvement."),
-    4.0: ("Significant improvement", "Expected results reached for major subsystems; "
-                                     "implementation begun; goals at least 50 % complete."),
-    4.5: ("Sustainable improvement", "Key-measure data begin to show the impact is sustained."),
-    5.0: ("Outstanding sustainable results", "All goals and expected results met; changes "
-                                             "made permanent in the organisation."),
+    0.5: (N_("Intent to participate"),
+          N_("Project named; no charter, no team yet.")),
+    1.0: (N_("Charter and team established"),
+          N_("Charter written and reviewed; people assigned; no work done yet.")),
+    1.5: (N_("Planning for the project has begun"),
+          N_("Project structure being organised: resources, first focus, meeting schedule.")),
+    2.0: (N_("Activity, but no changes"),
+          N_("First learning cycles: planning, measurement, baseline data, process study; "
+             "changes planned but not tested.")),
+    2.5: (N_("Changes tested, but no improvement"),
+          N_("First test cycles under way; key measures reported and shown with targets.")),
+    3.0: (N_("Modest improvement"),
+          N_("Some change-package tests succeeded; some small-scale implementation; about a "
+             "fifth of expected results.")),
+    3.5: (N_("Improvement"),
+          N_("Testing and implementation go on; more movement towards the goals; some outcome "
+             "improvement.")),
+    4.0: (N_("Significant improvement"),
+          N_("Expected results reached for major subsystems; implementation begun; goals at "
+             "least half complete.")),
+    4.5: (N_("Sustainable improvement"),
+          N_("Key-measure data begin to show the impact is sustained.")),
+    5.0: (N_("Outstanding sustainable results"),
+          N_("All goals and expected results met; changes made permanent in the organisation.")),
 }
 
 def assessment_meaning(score: float | None) -> str:
     """`"3.0 — Modest improvement: …"` for a score on the scale, else ""."""
     if score is None or float(score) not in ASSESSMENT_SCALE:
         return ""
-    label, meaning = ASSESSMENT_SCALE[float(score)]
-    return f"{float(score):.1f} — {label}: {meaning}"
+    meaning = _(ASSESSMENT_SCALE[float(score)][1])
+    return f"{float(score):.1f} — {assessment_label(score)}: {meaning}"
+
+
+def assessment_label(score: float | None) -> str:
+    """The scale's label of `score` in the reader's language (`"Modest improvement"`, "" off
+    the scale): the one place a score is named."""
+    if score is None or float(score) not in ASSESSMENT_SCALE:
+        return ""
+    return _(ASSESSMENT_SCALE[float(score)][0])
 
 
 def verification_band(engine: Engine | Connection) -> tuple[float, float]:
