@@ -18,15 +18,21 @@ improvement or by latest value, sorted by code, name, district or number of sign
 panels in place. The funnel and the share at target show every team selected. The view on
 screen is `view_state()` (`workbench.apps.context.view_query` makes it an address).
 
-The heavy work (reading the data, the SPC lines and signals of every series, and every
+The heavy work (reading the data, the SPC lines and signals of the series shown, and every
 chart for the default filters) happens in the preheated kernel, before the request exists.
 After the request only what its query string changes is redrawn (usually nothing); a filter
-change only filters frames and rebuilds the chart data.
+change only filters frames and rebuilds the chart data. The analytics are computed on demand
+and kept per "as of" date and reporting month (`workbench.apps.session_analytics`, the app's
+one cache): the indicator shown for every team (overview, top and bottom lists) and the
+teams on the page for every indicator (the matrix), so a month change at 2,000 teams charts
+2,000 series, not 20,000, and reads nothing from the store.
 
 First paint: in Voilà the page first shows the title, the filters, the status line and the
 most-improved table; the charts (~0.5 MB of bokeh document, seconds of drawing in the
 browser) are attached only once the browser has painted that first view (`attach_charts`,
-see `_when_page_painted`), so they never delay the first paint. Their document JSON is
+see `_when_page_painted`), so they never delay the first paint; with `?presentation=1`
+they are also sized for the projector only then (the page's larger text shows at once).
+Their document JSON is
 computed in the preheated kernel, and the small multiples carry no per-point hover text and
 send numbers as binary arrays (`workbench.charts.payload`). Outside Voilà (JupyterLab,
 tests) the charts are attached by `present`.
@@ -44,6 +50,7 @@ import pandas as pd
 from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext, in_voila
 from workbench.apps.practices_panel import PracticesPanel
+from workbench.apps.session_analytics import SessionData
 from workbench.apps.team_pages import (
     PAGE_SIZE,
     SHOW,
@@ -53,8 +60,6 @@ from workbench.apps.team_pages import (
     team_labels,
     team_page,
 )
-from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
-from workbench.charts import data as chartdata
 from workbench.charts.data import month_label
 from workbench.charts.payload import (
     PreparedBokehModel,
@@ -73,14 +78,8 @@ from workbench.i18n import N_
 from workbench.i18n import gettext as _
 from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
-from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
-from workbench.store import (
-    collaborative_indicators,
-    read_change_ideas,
-    read_collaborative_measurements,
-    read_flags,
-    read_pdsa_cycles,
-)
+from workbench.rollup.base import REPORTING_RULE
+from workbench.store import collaborative_indicators, read_change_ideas
 
 __all__ = ["LearningSessionApp"]
 
@@ -155,6 +154,7 @@ class LearningSessionApp(WorkbenchApp):
         self._heights: dict[str, int] = {}  # normal chart heights, by bokeh model id
         self._grid_columns: int | None = None  # of the small multiples drawn
         self._month: str | None = None  # the month picked; None: the reporting month's rule
+        self._data: SessionData | None = None  # the store as of the date (and its analytics)
         self._load(None)
         self._paginate()
         self.models: dict[str, Any] = {}  # chart -> BokehModel, once attached
@@ -170,6 +170,7 @@ class LearningSessionApp(WorkbenchApp):
                                   layout=w.Layout(min_height="60px", width="100%"))
                        for key, _heading in CHARTS}
         self._defer = in_voila()
+        self._sized = True  # the charts have the size of the mode (see `attach_charts`)
         self._probes: tuple[w.Widget, ...] = ()
         if self._defer:
             self._when_page_painted()
@@ -249,6 +250,8 @@ class LearningSessionApp(WorkbenchApp):
 
             print(f"[workbench] learning session: charts attached ({reason})",
                   file=sys.__stderr__, flush=True)
+        if not self._sized:  # presentation mode asked before the page was painted
+            self._size_charts()
         for key, _heading in CHARTS:
             if key in self.models:
                 continue
@@ -267,6 +270,7 @@ class LearningSessionApp(WorkbenchApp):
 
     def _refresh(self) -> None:
         """The data changed since the kernel was preheated (called before the page shows)."""
+        self._data = None  # read again
         self._load(self._as_of)
         self.update()
         self.resync()
@@ -318,6 +322,10 @@ class LearningSessionApp(WorkbenchApp):
     def _paginate(self) -> TeamPage:
         """The page of teams to draw, for the filters, search, list and sort chosen."""
         teams = self.teams[self.teams["team_id"].isin(set(self.selected_teams()))]
+        if self.team_sort.value in ("improvements", "concerns") and self.team_list.value == "all":
+            self._analytics.ensure_all()  # a sort by number of signals counts every indicator
+        else:  # the overview, top and bottom lists: every team's status for the indicator
+            self._analytics.ensure(self.teams["team_id"], [self.indicator.value])
         direction = str(self.indicators.set_index("indicator_id").loc[
             self.indicator.value].get("direction") or "increase")
         self.team_page = team_page(
@@ -372,34 +380,46 @@ class LearningSessionApp(WorkbenchApp):
 
     # -- data ---------------------------------------------------------------------------------
     def _load(self, as_of: str | None) -> None:
-        """Read everything entered up to `as_of` and compute the per-series analytics."""
-        stamp = as_of_timestamp(as_of) if as_of else None
-        when = stamp.to_pydatetime() if stamp is not None else None
+        """Read everything entered up to `as_of` (once per date) and pick the reporting month;
+        its analytics are computed on demand (`workbench.apps.session_analytics`)."""
+        if self._data is None or self._data.as_of != as_of:
+            self._data = SessionData(self.engine, self.indicators, self.teams, self.ideas,
+                                     as_of)
+        data = self._data
         self._as_of = as_of
-        self.measurements = read_collaborative_measurements(self.engine, as_of=when)
-        self.cycles = cycles_as_of(read_pdsa_cycles(self.engine), stamp)
-        self._reporting = teams_reporting_by_month(self.measurements)
-        self.period = reporting_month(self.measurements)
+        self.measurements, self.cycles, self._reporting = (data.measurements, data.cycles,
+                                                           data.reporting)
+        self.period = data.default_period
         if self._month is not None and pd.Period(self._month, "M") in self._reporting.index:
             self.period = pd.Period(self._month, "M")
         else:
             self._month = None
         self._month_options()
-        upto = self.measurements
-        if self.period is not None:  # the charts as drawn for the reporting month
-            upto = upto[upto["period"] <= self.period]
-        flags = flags_as_of(read_flags(self.engine), stamp)  # months left out of the limits
-        view = chartdata.chart_view(upto, self.indicators, self.cycles, self.ideas, flags)
-        self.events, self.spc = view.events, view.spc
-        self.matrix = rollup.status_matrix(  # the signal of the charts drawn (one status)
-            self.measurements, self.indicators, self.teams, period=self.period,
-            signals=rollup.signal_status(self.spc, self.indicators))
-        self.gains = rollup.gain_from_baseline(self.measurements, self.indicators, self.teams,
-                                               period=self.period, levels=("team",))
+        self._analytics = data.month(self.period)
         self._sources: dict[str, dict[str, dict]] = {}  # indicator -> team -> panel sources
         self._matrix_drawn: tuple | None = None  # the teams (in order) the matrix shows
         self._teams_drawn: tuple | None = None  # the teams the attainment chart shows
         self._funnel_drawn: tuple | None = None  # indicator, teams and month of the funnel
+
+    @property
+    def spc(self) -> pd.DataFrame:
+        """The charts computed so far for the reporting month (`team_charts(...).spc`)."""
+        return self._analytics.spc
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self._analytics.events
+
+    @property
+    def matrix(self) -> pd.DataFrame:
+        """`rollup.status_matrix` rows computed so far: the indicator shown for every team,
+        the teams on the page for every indicator (every row after a sort by signals)."""
+        return self._analytics.matrix
+
+    @property
+    def gains(self) -> pd.DataFrame:
+        """`rollup.gain_from_baseline` of every team for the indicator shown."""
+        return self._analytics.gains(self.indicator.value)
 
     def _panel_sources(self, indicator_id: str, teams: list[str]) -> dict[str, dict]:
         """The small-multiple panel data of `teams` for one indicator (each team computed once
@@ -409,6 +429,7 @@ class LearningSessionApp(WorkbenchApp):
         known = self._sources.setdefault(indicator_id, {})
         missing = set(teams) - set(known)
         if missing:
+            self._analytics.ensure(sorted(missing), [indicator_id])
             ind = self.indicators.set_index("indicator_id").loc[indicator_id].to_dict()
             ind["indicator_id"] = indicator_id
             spc = self.spc[self.spc["team_id"].isin(missing)]
@@ -446,6 +467,7 @@ class LearningSessionApp(WorkbenchApp):
         teams = set(self.selected_teams())
         page = self._paginate()
         shown = set(page.teams)
+        self._analytics.ensure(page.teams, self.indicators["indicator_id"])  # the matrix
         names = self._names()
         period = str(self.period) if self.period is not None else ""
         spc = self.spc[self.spc["team_id"].isin(shown)]
@@ -641,6 +663,14 @@ class LearningSessionApp(WorkbenchApp):
             self.add_class("wb-presentation")
         else:
             self.remove_class("wb-presentation")
+        if self._defer and not self.models:  # `?presentation=1`: the page's text is large at
+            self._sized = False  # once; the charts are sized when attached, after the paint
+            return
+        self._size_charts()
+
+    def _size_charts(self) -> None:
+        """Every chart drawn anew for the current mode (normal or presentation)."""
+        self._sized = True
         for key, fig in self.figures.items():
             if key == "multiples":
                 continue
