@@ -196,14 +196,16 @@ def phases(db: str, period: str, teams: list[str]) -> dict[str, float]:
 
 
 def report_bytes(folder: Path, teams: list[str]) -> dict[str, float]:
-    """Bytes a team report, split: the charts' documents (bokeh's JSON), the rest."""
+    """Bytes a team report, split: the charts' documents (bokeh's JSON, gzipped and
+    base64-encoded), the rest."""
     import re
 
     sizes = {"charts": 0.0, "rest": 0.0}
     found = [folder / f"{t}.html" for t in teams if (folder / f"{t}.html").is_file()]
     for path in found:
         text = path.read_text(encoding="utf-8")
-        charts = sum(len(m.encode()) for m in re.findall(r"const docs_json = '.*?';", text, re.S))
+        charts = sum(len(m.encode()) for m in re.findall(  # gzipped (the default) or not
+            r'atob\("[A-Za-z0-9+/=]*"\)|const docs_json = \'.*?\';', text, re.S))
         sizes["charts"] += charts
         sizes["rest"] += len(text.encode()) - charts
     return {name: value / max(1, len(found)) for name, value in sizes.items()}

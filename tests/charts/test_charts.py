@@ -212,11 +212,39 @@ def test_status_matrix_shows_signal_icons_and_target_met():
     assert "Oct 2026" in fig.title.text
 
 
-def test_docs_json_of_a_figure_is_valid_json_inside_the_script():
+def test_a_figure_carries_its_document_gzipped_and_inflates_it_in_the_page():
+    from workbench.charts.embed import compressed_docs
+
     spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
-    html = charts.figure_html(charts.control_chart(spc, INDICATOR))
-    raw = re.search(r"const docs_json = '(.*?)';", html, re.S).group(1)
-    assert json.loads(raw.encode().decode("unicode_escape"))
+    html = charts.figure_html(charts.control_chart(spc, INDICATOR, team_label="T01"))
+    assert "const docs_json = '" not in html  # no JSON string literal: the bytes, gzipped
+    assert 'new DecompressionStream("gzip")' in html
+    assert "root.Bokeh.embed.embed_items(docs_json, render_items)" in html
+    (docs,) = compressed_docs(html)
+    (doc,) = docs.values()
+    (root,) = doc["roots"]
+    assert root["name"] == "Figure"
+    assert root["attributes"]["title"]["attributes"]["text"].endswith("T01, by month")
+
+
+def test_the_compressed_script_carries_the_document_bokeh_would_embed():
+    from workbench.charts.embed import components, compressed_docs
+
+    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    events = cd.pdsa_events(_cycle())
+
+    def build():
+        return [charts.control_chart(spc, INDICATOR, events=events, team_label="T01")]
+
+    plain, plain_divs = components(build())
+    packed, packed_divs = components(build(), compress=True)
+    raw = re.search(r"const docs_json = '(.*?)';", plain, re.S).group(1)
+    expected = json.loads(raw.encode().decode("unicode_escape"))
+    (got,) = compressed_docs(packed)
+    assert _IDS.sub("ID", json.dumps(list(got.values()))) == _IDS.sub(
+        "ID", json.dumps(list(expected.values())))
+    assert [_IDS.sub("ID", d) for d in packed_divs] == [_IDS.sub("ID", d) for d in plain_divs]
+    assert len(packed) < len(plain) / 2
 
 
 _IDS = re.compile(r"\bp\d{4,}\b|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -27,15 +27,29 @@ default: lists, dicts, new tickers) before it checks whether the property was se
 only the set ones; `_set_properties` checks first and reads only those, so the JSON is the
 same, key for key (a test compares it with bokeh's `Document.to_json`). Embedding the eleven
 charts of a 10-indicator team report: 0.45 s of CPU with bokeh's serialiser, 0.20 s with it.
+
+`components(objs, compress=True)` (what a report's figures use, through
+`workbench.charts.figure_html`) carries the document JSON gzipped and base64-encoded in the
+script instead of as a JS string literal: the page inflates it with the browser's
+`DecompressionStream("gzip")` (no network, no library: Chromium 80+, Firefox 113+, Safari
+16.4+) and hands it to `Bokeh.embed.embed_items` as bokeh's own script does. The same
+document, about a quarter of the bytes (a 10-indicator team report's charts: 226 kB of JSON,
+63 kB compressed), which is what keeps a 2,000-team report folder within its 400 MB.
+A failure to inflate is shown in the page by `Bokeh.safely`, like any embedding error.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from bokeh import __version__ as bokeh_version
 from bokeh.core.has_props import HasProps, is_DataModel
+from bokeh.core.json_encoder import serialize_json
 from bokeh.core.property.singletons import Undefined
 from bokeh.core.serialization import Serializer
 from bokeh.core.templates import MACROS, ROOT_DIV
@@ -44,11 +58,12 @@ from bokeh.embed import components as bokeh_components
 from bokeh.embed.bundle import Script, bundle_for_objs_and_resources
 from bokeh.embed.elements import script_for_render_items
 from bokeh.embed.util import RenderItem
+from bokeh.embed.wrappers import wrap_in_onload, wrap_in_safely
 from bokeh.model import DataModel, Model
 from bokeh.settings import settings
 from bokeh.util.serialization import make_globally_unique_css_safe_id, make_globally_unique_id
 
-__all__ = ["components", "document_json"]
+__all__ = ["components", "compressed_docs", "document_json"]
 
 
 def _set_properties(obj: HasProps) -> dict[str, Any]:
@@ -121,9 +136,11 @@ def document_json(doc: Document) -> dict[str, Any]:
     return out
 
 
-def components(objs: Sequence[Model]) -> tuple[str, list[str]]:
+def components(objs: Sequence[Model], *, compress: bool = False) -> tuple[str, list[str]]:
     """`(script, divs)` of `objs` as `bokeh.embed.components(objs)` returns them: one
-    `<script>` that renders every object, and one `<div>` per object, in order."""
+    `<script>` that renders every object, and one `<div>` per object, in order.
+
+    `compress`: the script carries the document JSON gzipped (see the module docstring)."""
     objs = list(objs)
     if not objs:
         raise ValueError("components() needs at least one bokeh model")
@@ -144,6 +161,59 @@ def components(objs: Sequence[Model]) -> tuple[str, list[str]]:
     item = RenderItem(docid, roots={obj: make_globally_unique_css_safe_id() for obj in objs})
     bundle = bundle_for_objs_and_resources(None, None)
     docs_json = {docid: document_json(doc)}
-    bundle.add(Script(script_for_render_items(docs_json, [item])))  # type: ignore[arg-type]
+    script = (_compressed_script(docs_json, [item]) if compress
+              else script_for_render_items(docs_json, [item]))  # type: ignore[arg-type]
+    bundle.add(Script(script))
     divs = [ROOT_DIV.render(root=root, macros=MACROS) for root in item.roots]
     return bundle.scripts(tag=True), divs
+
+
+# bokeh's `try_run.js` (wait for BokehJS, then embed), with the documents inflated first
+_INFLATE_JS = """\
+(function(root) {
+  function embed_document(root) {
+    const render_items = %(render_items)s;
+    const bytes = Uint8Array.from(atob("%(data)s"), (c) => c.charCodeAt(0));
+    const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    new Response(inflated).json()
+      .then((docs_json) => root.Bokeh.embed.embed_items(docs_json, render_items))
+      .catch((error) => root.Bokeh.safely(() => { throw error; }));
+  }
+  if (root.Bokeh !== undefined) {
+    embed_document(root);
+  } else {
+    let attempts = 0;
+    const timer = setInterval(function(root) {
+      if (root.Bokeh !== undefined) {
+        clearInterval(timer);
+        embed_document(root);
+      } else {
+        attempts++;
+        if (attempts > 100) {
+          clearInterval(timer);
+          console.log("Bokeh: ERROR: Unable to run BokehJS code because BokehJS library "
+                      + "is missing");
+        }
+      }
+    }, 10, root)
+  }
+})(window);"""
+
+#: marks the compressed documents in a script (`compressed_docs` reads them back)
+_DATA = re.compile(r'atob\("([A-Za-z0-9+/=]*)"\)')
+
+
+def _compressed_script(docs_json: dict[Any, Any], items: list[RenderItem]) -> str:
+    text = serialize_json(docs_json, pretty=False)
+    data = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+    render_items = serialize_json([item.to_json() for item in items], pretty=False)
+    js = _INFLATE_JS % {"render_items": render_items.replace("</", "<\\/"),
+                        "data": data.decode("ascii")}
+    return wrap_in_onload(js if settings.dev else wrap_in_safely(js))
+
+
+def compressed_docs(script: str) -> list[dict[str, Any]]:
+    """The documents a script of `components(..., compress=True)` carries, decoded (one
+    dict of {docid: document JSON} per figure script in `script`)."""
+    return [json.loads(gzip.decompress(base64.b64decode(data)))
+            for data in _DATA.findall(script)]
