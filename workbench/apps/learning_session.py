@@ -199,7 +199,9 @@ class LearningSessionApp(WorkbenchApp):
                           self.presentation, self.share], layout=w.Layout(flex_flow="row wrap"))
         team_row = w.HBox([self.team_search, self.team_list, self.team_sort, self.pager],
                           layout=w.Layout(flex_flow="row wrap", align_items="center"))
-        section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
+        def section(text: str) -> w.HTML:
+            return w.HTML(f"<h3>{esc(text)}</h3>")
+
         charts = [item for key, heading in CHARTS
                   for item in (section(_(heading)), self._slots[key])]
         self.body.children = (
@@ -275,7 +277,7 @@ class LearningSessionApp(WorkbenchApp):
         self.update()
         self.resync()
 
-    def _filter_key(self) -> tuple:
+    def _filter_key(self) -> tuple[Any, ...]:
         """What the charts on screen were drawn for."""
         return (self.indicator.value, self.wave.value, self.district.value, self._as_of,
                 self.period, self.team_search.value, self.team_list.value,
@@ -299,13 +301,13 @@ class LearningSessionApp(WorkbenchApp):
             "teams": list(self.team_page.teams) if self.team_page is not None else [],
         }
 
-    def _on_filter_change(self, change: dict) -> None:
+    def _on_filter_change(self, change: dict[str, Any]) -> None:
         if not self._quiet:
             if change.get("owner") is not self.indicator:  # other teams: from the first page
                 self._page = 1
             self.update()
 
-    def _on_team_list_change(self, change: dict) -> None:
+    def _on_team_list_change(self, change: dict[str, Any]) -> None:
         if not self._quiet:
             self._page = 1
             self.update()
@@ -322,8 +324,9 @@ class LearningSessionApp(WorkbenchApp):
     def _paginate(self) -> TeamPage:
         """The page of teams to draw, for the filters, search, list and sort chosen."""
         teams = self.teams[self.teams["team_id"].isin(set(self.selected_teams()))]
-        if self.team_sort.value in ("improvements", "concerns") and self.team_list.value == "all":
-            self._analytics.ensure_all()  # a sort by number of signals counts every indicator
+        if len(self.teams) <= PAGE_SIZE or (self.team_sort.value in ("improvements", "concerns")
+                                            and self.team_list.value == "all"):
+            self._analytics.ensure_all()  # one page (in one go), or a sort by signals
         else:  # the overview, top and bottom lists: every team's status for the indicator
             self._analytics.ensure(self.teams["team_id"], [self.indicator.value])
         direction = str(self.indicators.set_index("indicator_id").loc[
@@ -396,10 +399,11 @@ class LearningSessionApp(WorkbenchApp):
             self._month = None
         self._month_options()
         self._analytics = data.month(self.period)
-        self._sources: dict[str, dict[str, dict]] = {}  # indicator -> team -> panel sources
-        self._matrix_drawn: tuple | None = None  # the teams (in order) the matrix shows
-        self._teams_drawn: tuple | None = None  # the teams the attainment chart shows
-        self._funnel_drawn: tuple | None = None  # indicator, teams and month of the funnel
+        # indicator -> team -> panel sources
+        self._sources: dict[str, dict[str, dict[str, Any]]] = {}
+        self._matrix_drawn: tuple[Any, ...] | None = None  # the teams (in order) of the matrix
+        self._teams_drawn: tuple[Any, ...] | None = None  # the teams of the attainment chart
+        self._funnel_drawn: tuple[Any, ...] | None = None  # indicator, teams, month: funnel
 
     @property
     def spc(self) -> pd.DataFrame:
@@ -421,7 +425,7 @@ class LearningSessionApp(WorkbenchApp):
         """`rollup.gain_from_baseline` of every team for the indicator shown."""
         return self._analytics.gains(self.indicator.value)
 
-    def _panel_sources(self, indicator_id: str, teams: list[str]) -> dict[str, dict]:
+    def _panel_sources(self, indicator_id: str, teams: list[str]) -> dict[str, dict[str, Any]]:
         """The small-multiple panel data of `teams` for one indicator (each team computed once
         per load, when first shown: 2,000 teams' panels are never all computed)."""
         from workbench.charts import series as charts
@@ -435,7 +439,8 @@ class LearningSessionApp(WorkbenchApp):
             spc = self.spc[self.spc["team_id"].isin(missing)]
             events = self.events[self.events["team_id"].isin(missing)] if len(
                 self.events) else None
-            every = charts.small_multiples_sources(spc, ind, events)
+            every = charts.small_multiples_sources(spc, {str(k): v for k, v in ind.items()},
+                                                   events)
             known.update({team: {key: data if key == "range" else lean_columns(data)
                                  for key, data in sources.items()}
                           for team, sources in every.items()})
@@ -451,7 +456,8 @@ class LearningSessionApp(WorkbenchApp):
 
     def _labels(self) -> dict[str, str]:
         """Panel titles: code and name ("T01 Kisoro HC"), short enough for a 200 px panel."""
-        return {t.team_id: f"{t.team_id} {t.name}" for t in self.teams.itertuples()}
+        return {str(t): f"{t} {n}" for t, n in zip(self.teams["team_id"], self.teams["name"],
+                                                   strict=True)}
 
     def _names(self) -> dict[str, str]:
         """Team names for tables and the matrix (the code only where names repeat)."""
@@ -564,8 +570,9 @@ class LearningSessionApp(WorkbenchApp):
         for row in best.itertuples():
             mine = changes[changes["team_id"] == row.team_id]
             words = [f"{names.get(c.change_id, c.change_id)} ({c.decision}ed "
-                     f"{month_label(c.decided_period)})" for c in mine.itertuples()]
-            rows.append({"rank": row.rank, "team": team_names.get(row.team_id, row.team_id),
+                     f"{month_label(str(c.decided_period))})" for c in mine.itertuples()]
+            team = str(row.team_id)
+            rows.append({"rank": row.rank, "team": team_names.get(team, team),
                          "code": row.team_id, "gain": f"{row.improvement_pp:+.1f}",
                          "changes": "; ".join(words) or _("none recorded")})
         return table(pd.DataFrame(rows), {
@@ -614,7 +621,7 @@ class LearningSessionApp(WorkbenchApp):
         """The month picker: every month with data, newest first, with its teams reporting;
         it shows `self.period` (set quietly: no redraw)."""
         teams = len(self.teams)
-        options = [(f"{month_label(p)}: reported by {n} of {teams}", str(p))
+        options = [(f"{month_label(str(p))}: reported by {n} of {teams}", str(p))
                    for p, n in self._reporting.iloc[::-1].items()]
         quiet, self._quiet = getattr(self, "_quiet", False), True
         try:
@@ -623,7 +630,7 @@ class LearningSessionApp(WorkbenchApp):
         finally:
             self._quiet = quiet
 
-    def _on_month_change(self, change: dict) -> None:
+    def _on_month_change(self, change: dict[str, Any]) -> None:
         if self._quiet or change["new"] is None or change["new"] == str(self.period):
             return
         self._month = change["new"]
@@ -644,7 +651,7 @@ class LearningSessionApp(WorkbenchApp):
                 f"{esc(teams)}{esc(snapshot)}</span>"
                 f'<div class="wb-status wb-rule">{esc(said)}</div>')
 
-    def _on_as_of_change(self, change: dict) -> None:
+    def _on_as_of_change(self, change: dict[str, Any]) -> None:
         if self._quiet:
             return
         value = (change["new"] or "").strip() or None
@@ -658,7 +665,7 @@ class LearningSessionApp(WorkbenchApp):
         self._load(value)
         self.update()
 
-    def _on_presentation_change(self, change: dict) -> None:
+    def _on_presentation_change(self, change: dict[str, Any]) -> None:
         if change["new"]:
             self.add_class("wb-presentation")
         else:
@@ -759,7 +766,7 @@ class LearningSessionApp(WorkbenchApp):
             model.update_from_model(model._model)
 
 
-def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict]
+def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict[str, Any]]
                ) -> list[tuple[Any, str, dict[str, Any]]] | None:
     """Each panel on screen with the team it is to show and its sources by key ("points"…),
     if every panel has exactly the sources the team's data has (else None: draw anew)."""
@@ -777,7 +784,10 @@ def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict]
 def _in_order(grid: Any, titles: list[str], ncols: int) -> None:
     """Lay out the panels of a small-multiples grid in the order of `titles` (row by row)."""
     rank = {title: i for i, title in enumerate(titles)}
-    plots = sorted(plots_of(grid) or [], key=lambda p: rank.get(p.title.text, len(rank)))
+    def place(plot: Any) -> int:
+        return rank.get(str(getattr(plot.title, "text", plot.title)), len(rank))
+
+    plots = sorted(plots_of(grid) or [], key=place)
     grid.children = [(plot, i // ncols, i % ncols) for i, plot in enumerate(plots)]
 
 
