@@ -1,9 +1,11 @@
 """French-speaking users' journeys, each app asked for in French (`?lang=fr`): a QI team's
 data entry (title, tabs, labels, buttons, the indicators' French names, percentages written
 `73 %`; an English page opened beside it stays English), a coach's visit page (the brief and
-the form), a team's PDSA journal (tabs, buttons, a validation message) and a validator's
-queue (a flag's message with its numbers, the buttons, a validation message); every page
-declares `<html lang="fr">`.
+the form), a team's PDSA journal (tabs, buttons, the validation problems next to the fields and the
+error under them) and a validator's
+queue (a flag's message with its numbers, the buttons, a validation message), and a
+facilitator's learning session (its pickers, the team list's pickers and the rule it
+follows, top 12 by improvement); every page declares `<html lang="fr">`.
 
 In headless Chromium against `workbench serve` on the demo collaborative (served in English:
 the address's `?lang=fr` rebuilds the preheated app in French). No console error at any step.
@@ -88,7 +90,15 @@ def test_a_team_plans_a_pdsa_cycle_in_french(served, page) -> None:
     page.wait_for_selector("text=Nouveau cycle : remplissez le plan, puis Enregistrer.")
     page.get_by_role("button", name="Enregistrer").first.click()  # an empty plan
     page.wait_for_selector("text=Non enregistré")
+    # the problems next to the fields, and the error under the message, in French
+    page.wait_for_selector("text=écrivez l'objectif : ce que ce cycle doit vous apprendre")
     step(page, "pdsa-message-de-validation")
+    body = page.inner_text("body")
+    for words in ("ajoutez au moins une question avec sa prédiction",
+                  "le cycle PDSA n'a pas été enregistré : "):
+        assert words in body, words
+    for english in ("write the objective", "was not saved", "add at least one question"):
+        assert english not in body, english
 
 
 def test_a_validator_reads_a_flag_in_french(served, page) -> None:
@@ -131,3 +141,21 @@ def test_a_facilitator_opens_the_learning_session_in_french(served, page) -> Non
         assert words in body, words
     for english in ("Every team", "Presentation mode", "All waves", "reporting month"):
         assert english not in body, english
+    # the team list: its pickers, and the rule it follows, in French
+    rule = page.inner_text(".wb-team-rule")
+    assert rule == "Les 48 équipes affichées : triées par code d'équipe.", rule
+    pickers = page.locator("select").evaluate_all(
+        "ss => ss.map(s => [...s.options].map(o => o.label))")
+    labels = {label.replace("\u00a0", " "): label for options in pickers for label in options}
+    for words in ("Toutes les équipes", "Les 12 premières par amélioration",
+                  "Code d'équipe", "Le plus de signaux d'amélioration"):
+        assert words in labels, words
+    assert not any(label.startswith(("Top 12", "Team code")) for label in labels)
+    assert "oct. 2026 : déclaré par 48 sur 48" in labels  # the month picker
+    assert not any("reported by" in label for label in labels)
+    top = labels["Les 12 premières par amélioration"]
+    which = next(i for i, options in enumerate(pickers) if top in options)
+    page.locator("select").nth(which).select_option(label=top)
+    page.wait_for_selector(".wb-team-rule:has-text('les 12 équipes dont la valeur')")
+    step(page, "session-liste-des-equipes-en-francais")
+    assert "the 12 teams" not in page.inner_text("body")

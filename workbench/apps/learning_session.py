@@ -74,7 +74,7 @@ from workbench.charts.redraw import (
     release_data_ranges,
     scale_text,
 )
-from workbench.i18n import N_
+from workbench.i18n import N_, ngettext
 from workbench.i18n import gettext as _
 from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
@@ -350,33 +350,35 @@ class LearningSessionApp(WorkbenchApp):
         self.pager.layout.display = "" if page.pages > 1 else "none"
         self.previous_page.disabled = page.page <= 1
         self.next_page.disabled = page.page >= page.pages
-        self.page_info.value = (f'<span class="wb-status wb-page">page {page.page} of '
-                                f"{page.pages}</span>")
+        self.page_info.value = ('<span class="wb-status wb-page">' + esc(_(
+            "page {page} of {pages}").format(page=page.page, pages=page.pages)) + "</span>")
         if not page.teams:
-            shown = "No team matches"
+            shown = _("No team matches")
         elif page.pages == 1 and page.listed == len(self.selected_teams()):
-            shown = f"Showing all {page.listed} teams"
+            shown = _("Showing all {count} teams").format(count=page.listed)
         elif page.pages == 1:
-            shown = (f"Showing {page.listed} of {len(self.selected_teams())} "
-                     f"team{'s' if len(self.selected_teams()) != 1 else ''}")
+            shown = ngettext("Showing {listed} of {count} team", "Showing {listed} of {count} "
+                             "teams", len(self.selected_teams())).format(
+                listed=page.listed, count=len(self.selected_teams()))
         else:
             last = page.first + len(page.teams) - 1
-            shown = (f"Showing teams {page.first}–{last} of {page.listed}"
-                     + (f" (page {page.page} of {page.pages})" if page.pages > 1 else ""))
-        self.team_rule.value = (f'<div class="wb-status wb-team-rule">{esc(shown)}: '
-                                f"{esc(page.rule)}.</div>")
+            shown = _("Showing teams {first}–{last} of {listed} (page {page} of {pages})").format(
+                first=page.first, last=last, listed=page.listed, page=page.page,
+                pages=page.pages)
+        self.team_rule.value = ('<div class="wb-status wb-team-rule">' + esc(_(
+            "{shown}: {rule}.").format(shown=shown, rule=page.rule)) + "</div>")
         self._overview_box.layout.display = "" if many else "none"
         self.overview.value = self._overview_html() if many else ""
 
     def _overview_html(self) -> str:
         """Per district and per wave: the teams and their status for the indicator."""
         teams = self.teams[self.teams["team_id"].isin(set(self.selected_teams()))]
-        heads = {"teams": "Teams", "reported": "Reported this month",
-                 "at_target": "At target", "improvement": "▲ Improvement",
-                 "concern": "▼ Concern", "no signal": "● No signal",
-                 "not enough data": "○ Not enough data"}
+        heads = {"teams": _("Teams"), "reported": _("Reported this month"),
+                 "at_target": _("At target"), "improvement": _("▲ Improvement"),
+                 "concern": _("▼ Concern"), "no signal": _("● No signal"),
+                 "not enough data": _("○ Not enough data")}
         parts = []
-        for by, head in (("district", "District"), ("wave_id", "Wave")):
+        for by, head in (("district", _("District")), ("wave_id", _("Wave"))):
             frame = overview(teams, self.matrix, self.indicator.value, by)
             parts.append(table(frame, {by: head, **heads}))
         return '<div class="wb-overview">' + "".join(parts) + "</div>"
@@ -621,7 +623,8 @@ class LearningSessionApp(WorkbenchApp):
         """The month picker: every month with data, newest first, with its teams reporting;
         it shows `self.period` (set quietly: no redraw)."""
         teams = len(self.teams)
-        options = [(f"{month_label(str(p))}: reported by {n} of {teams}", str(p))
+        options = [(_("{month}: reported by {n} of {teams}").format(
+            month=month_label(str(p)), n=n, teams=teams), str(p))
                    for p, n in self._reporting.iloc[::-1].items()]
         quiet, self._quiet = getattr(self, "_quiet", False), True
         try:

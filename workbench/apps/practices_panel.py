@@ -20,6 +20,8 @@ import ipywidgets as w
 import pandas as pd
 
 from workbench.briefs.synthesis import evidence_rows
+from workbench.i18n import N_, TranslatedValues
+from workbench.i18n import gettext as _
 from workbench.learning import practice_evidence
 from workbench.learning.synthesis import storytellers
 from workbench.notebook.render import join, note, table
@@ -29,11 +31,12 @@ __all__ = ["PracticesPanel", "TOP"]
 #: changes shown per indicator
 TOP = 5
 #: the panel's columns -> headers
-COLUMNS = {"change": "Change idea", "grade": "Evidence", "effect": "Effect vs non-adopters "
-           "(95 % interval)", "adopted": "Teams adopted", "tested": "Teams tested",
-           "story": "Teams that can tell the story"}
-CAVEAT = ("Teams that adopted each change, their indicator after adoption against teams that "
-          "had not adopted it over the same months: an association, not proof of cause.")
+COLUMNS = TranslatedValues({
+    "change": N_("Change idea"), "grade": N_("Evidence"),
+    "effect": N_("Effect vs non-adopters (95 % interval)"), "adopted": N_("Teams adopted"),
+    "tested": N_("Teams tested"), "story": N_("Teams that can tell the story")})
+CAVEAT = N_("Teams that adopted each change, their indicator after adoption against teams that "
+            "had not adopted it over the same months: an association, not proof of cause.")
 #: (measurements, indicators, cycles, change ideas) as the app holds them now
 Frames = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
@@ -44,13 +47,13 @@ class PracticesPanel(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
 
     def __init__(self, frames: Callable[[], Frames], guard: Callable[..., Any]) -> None:
         self._frames = frames
-        self._button = w.Button(description="Show what is working", icon="lightbulb-o",
-                                tooltip="Grade every change idea from the PDSA journal and the "
-                                        "data (a few seconds)",
+        self._button = w.Button(description=_("Show what is working"), icon="lightbulb-o",
+                                tooltip=_("Grade every change idea from the PDSA journal and "
+                                          "the data (a few seconds)"),
                                 layout=w.Layout(width="260px"))
         self._button.on_click(guard(lambda _b: self.compute()))
-        self._html = w.HTML(note("Which change ideas are associated with improvement on this "
-                                 "indicator: press the button."))
+        self._html = w.HTML(note(_("Which change ideas are associated with improvement on "
+                                   "this indicator: press the button.")))
         self._key: tuple[int, int] | None = None
         self._practices = pd.DataFrame()
         self._stories = pd.DataFrame()
@@ -95,6 +98,6 @@ class PracticesPanel(w.VBox):  # type: ignore[misc]  # ipywidgets ships no types
             return
         rows = self.rows(indicator_id)
         self._html.value = join(
-            table(rows, COLUMNS, empty="No change idea linked to this indicator has been "
-                                       "tested yet."),
-            note(CAVEAT))
+            table(rows, dict(COLUMNS), empty=_("No change idea linked to this indicator has "
+                                               "been tested yet.")),
+            note(_(CAVEAT)))

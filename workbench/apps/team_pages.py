@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workbench.i18n import N_, TranslatedValues
+from workbench.i18n import gettext as _
+
 __all__ = ["PAGE_SIZE", "SHOW", "SORTS", "TOP_N", "TeamPage", "overview", "search_teams",
            "team_labels", "team_page"]
 
@@ -27,43 +30,43 @@ PAGE_SIZE = 48
 #: teams in a top or bottom list
 TOP_N = 12
 #: what the team list shows -> its words in the picker
-SHOW: dict[str, str] = {
-    "all": "All teams",
-    "top_gain": f"Top {TOP_N} by improvement",
-    "bottom_gain": f"Bottom {TOP_N} by improvement",
-    "top_latest": f"Top {TOP_N} by latest value",
-    "bottom_latest": f"Bottom {TOP_N} by latest value",
-}
+SHOW: Mapping[str, str] = TranslatedValues({
+    "all": N_("All teams"),
+    "top_gain": N_("Top {n} by improvement"),
+    "bottom_gain": N_("Bottom {n} by improvement"),
+    "top_latest": N_("Top {n} by latest value"),
+    "bottom_latest": N_("Bottom {n} by latest value"),
+}, n=TOP_N)
 #: how the team list is sorted -> its words in the picker
-SORTS: dict[str, str] = {
-    "code": "Team code",
-    "name": "Team name",
-    "district": "District, then team name",
-    "improvements": "Most signals of improvement",
-    "concerns": "Most signals of concern",
-}
+SORTS: Mapping[str, str] = TranslatedValues({
+    "code": N_("Team code"),
+    "name": N_("Team name"),
+    "district": N_("District, then team name"),
+    "improvements": N_("Most signals of improvement"),
+    "concerns": N_("Most signals of concern"),
+})
 _RULES = {
-    "top_gain": "the {n} teams whose value improved most on their baseline for this "
-                "indicator (points from the first three reported months to the latest, "
-                "better direction counted as a gain; teams without a month after their "
-                "baseline are left out), best first",
-    "bottom_gain": "the {n} teams whose value improved least (or worsened most) on their "
-                   "baseline for this indicator (points from the first three reported months "
-                   "to the latest; teams without a month after their baseline are left out), "
-                   "worst first",
-    "top_latest": "the {n} teams with the best value in the reporting month for this "
-                  "indicator ({better} is better; teams that did not report that month are "
-                  "left out), best first",
-    "bottom_latest": "the {n} teams with the worst value in the reporting month for this "
-                     "indicator ({better} is better; teams that did not report that month "
-                     "are left out), worst first",
-    "code": "sorted by team code",
-    "name": "sorted by team name",
-    "district": "sorted by district, then team name",
-    "improvements": "sorted by the number of indicators with a signal of improvement, most "
-                    "first (then team name)",
-    "concerns": "sorted by the number of indicators with a signal of concern, most first "
-                "(then team name)",
+    "top_gain": N_("the {n} teams whose value improved most on their baseline for this "
+                   "indicator (points from the first three reported months to the latest, "
+                   "better direction counted as a gain; teams without a month after their "
+                   "baseline are left out), best first"),
+    "bottom_gain": N_("the {n} teams whose value improved least (or worsened most) on their "
+                      "baseline for this indicator (points from the first three reported "
+                      "months to the latest; teams without a month after their baseline are "
+                      "left out), worst first"),
+    "top_latest": N_("the {n} teams with the best value in the reporting month for this "
+                     "indicator ({better} is better; teams that did not report that month are "
+                     "left out), best first"),
+    "bottom_latest": N_("the {n} teams with the worst value in the reporting month for this "
+                        "indicator ({better} is better; teams that did not report that month "
+                        "are left out), worst first"),
+    "code": N_("sorted by team code"),
+    "name": N_("sorted by team name"),
+    "district": N_("sorted by district, then team name"),
+    "improvements": N_("sorted by the number of indicators with a signal of improvement, "
+                       "most first (then team name)"),
+    "concerns": N_("sorted by the number of indicators with a signal of concern, most first "
+                   "(then team name)"),
 }
 
 
@@ -159,16 +162,17 @@ def team_page(teams: pd.DataFrame, *, matrix: pd.DataFrame, gains: pd.DataFrame,
     found = search_teams(teams, search)
     if show in SHOW and show != "all":
         listed = _top(found, show, indicator_id, matrix, gains, direction)
-        rule = _RULES[show].format(n=TOP_N, better="higher" if direction != "decrease"
-                                   else "lower")
+        rule = _(_RULES[show]).format(n=TOP_N, better=_("higher") if direction != "decrease"
+                                      else _("lower"))
     else:
         listed = _sorted(found, matrix, sort if sort in SORTS else "code")
-        rule = _RULES[sort if sort in SORTS else "code"]
+        rule = _(_RULES[sort if sort in SORTS else "code"])
     pages = max(1, math.ceil(len(listed) / page_size))
     page = min(max(1, int(page)), pages)
     shown = listed[(page - 1) * page_size: page * page_size]
     if search.strip():
-        rule = f"teams whose name or code contains “{search.strip()}”, {rule}"
+        rule = _("teams whose name or code contains “{search}”, {rule}").format(
+            search=search.strip(), rule=rule)
     return TeamPage(shown, page, pages, len(listed), len(found), rule, page_size)
 
 

@@ -112,7 +112,9 @@ def _command_language(ctx: click.Context) -> Iterator[None]:
 
     group_lang = ctx.meta.get(GROUP_LANG)
     with ExitStack() as stack:
-        stack.enter_context(use_language(command_language(ctx.params, group_lang)))
+        # before the database: the language asked for, else the one chosen from the command
+        # line and the environment while click parsed it (`choose_language`)
+        stack.enter_context(use_language(ctx.params.get("lang") or group_lang))
         thread = threading.get_ident()
 
         def adopt(engine: Engine) -> None:

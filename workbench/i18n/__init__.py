@@ -3,7 +3,8 @@ formats, and the current language in one place.
 
 - `set_language` / `use_language` / `current_language` / `resolve_language` — the language
   of this context (a contextvar set by the CLI, the apps and the report notebooks);
-- `gettext` (imported as `_`), `ngettext`, `N_`, `TranslatedTable` — messages;
+- `gettext` (imported as `_`), `ngettext`, `N_`, `TranslatedTable`, `TranslatedValues` —
+  messages;
 - `format_month`, `format_percent`, `format_count`, `format_number`, `format_date` — Babel
   locale formats (`oct. 2026`, `87,3 %`, `1 234` in French), and `finite_number`, the one
   test of "is there a number to show";
@@ -17,6 +18,7 @@ from workbench.errors import install_translator
 from workbench.i18n.catalog import (
     N_,
     TranslatedTable,
+    TranslatedValues,
     gettext,
     ngettext,
     pgettext,
@@ -57,6 +59,7 @@ __all__ = [
     "N_",
     "SOURCE_LANGUAGE",
     "TranslatedTable",
+    "TranslatedValues",
     "available_languages",
     "current_language",
     "finite_number",

@@ -17,7 +17,7 @@ from typing import TypeVar
 from workbench.i18n.language import DOMAIN, SOURCE_LANGUAGE, current_language, locale_dir
 
 __all__ = ["N_", "gettext", "ngettext", "pgettext", "translations", "translated_values",
-           "TranslatedTable"]
+           "TranslatedTable", "TranslatedValues"]
 
 K = TypeVar("K")
 
@@ -71,3 +71,22 @@ class TranslatedTable(Mapping[str, dict[str, str]]):
 
     def __len__(self) -> int:
         return len(self._tables)
+
+
+class TranslatedValues(Mapping[K, str]):
+    """A table of `N_`-marked texts translated when read: `SHOW["all"]` (and `.items()`)
+    in the current language, its `{fields}` filled from `params` (`n=12`)."""
+
+    def __init__(self, table: Mapping[K, str], **params: object) -> None:
+        self._table = dict(table)
+        self._params = params
+
+    def __getitem__(self, key: K) -> str:
+        text = gettext(self._table[key])
+        return text.format(**self._params) if self._params else text
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
