@@ -144,3 +144,22 @@ def test_presentation_mode_lets_the_browser_compute_automatic_ranges_again(app) 
         assert fig.x_range.end != fig.x_range.end
     finally:
         app.presentation.value = False
+
+
+def test_presentation_in_the_address_sizes_the_charts_once_attached(demo_db_master) -> None:  # type: ignore[no-untyped-def]
+    """`?presentation=1`: the page (larger text) is shown at once, as fast as the normal page;
+    the charts are drawn for the projector when attached, after the first paint."""
+    from workbench.charts.redraw import plots_of
+
+    app = build_learning_session_app(str(demo_db_master))
+    app._defer = True  # as in Voilà: the charts are attached once the first view is painted
+    grid = app.figures["multiples"]
+    app.present(AppContext(presentation=True))
+    assert "wb-presentation" in app._dom_classes
+    assert app.figures["multiples"] is grid and not app.models  # nothing redrawn yet
+    app.attach_charts("painted")
+    multiples = app.figures["multiples"]
+    assert 1 + max(col for _, _, col in multiples.children) == 4
+    assert {p.title.text_font_size for p in plots_of(multiples)} == {"16px"}
+    assert '"16px"' in _bundle_text(app.models["multiples"])
+    assert app.models["funnel"]._model.sizing_mode == "stretch_width"

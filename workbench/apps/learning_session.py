@@ -18,15 +18,21 @@ improvement or by latest value, sorted by code, name, district or number of sign
 panels in place. The funnel and the share at target show every team selected. The view on
 screen is `view_state()` (`workbench.apps.context.view_query` makes it an address).
 
-The heavy work (reading the data, the SPC lines and signals of every series, and every
+The heavy work (reading the data, the SPC lines and signals of the series shown, and every
 chart for the default filters) happens in the preheated kernel, before the request exists.
 After the request only what its query string changes is redrawn (usually nothing); a filter
-change only filters frames and rebuilds the chart data.
+change only filters frames and rebuilds the chart data. The analytics are computed on demand
+and kept per "as of" date and reporting month (`workbench.apps.session_analytics`, the app's
+one cache): the indicator shown for every team (overview, top and bottom lists) and the
+teams on the page for every indicator (the matrix), so a month change at 2,000 teams charts
+2,000 series, not 20,000, and reads nothing from the store.
 
 First paint: in Voilà the page first shows the title, the filters, the status line and the
 most-improved table; the charts (~0.5 MB of bokeh document, seconds of drawing in the
 browser) are attached only once the browser has painted that first view (`attach_charts`,
-see `_when_page_painted`), so they never delay the first paint. Their document JSON is
+see `_when_page_painted`), so they never delay the first paint; with `?presentation=1`
+they are also sized for the projector only then (the page's larger text shows at once).
+Their document JSON is
 computed in the preheated kernel, and the small multiples carry no per-point hover text and
 send numbers as binary arrays (`workbench.charts.payload`). Outside Voilà (JupyterLab,
 tests) the charts are attached by `present`.
@@ -44,6 +50,7 @@ import pandas as pd
 from workbench.apps.base import WorkbenchApp, banner
 from workbench.apps.context import AppContext, in_voila
 from workbench.apps.practices_panel import PracticesPanel
+from workbench.apps.session_analytics import SessionData
 from workbench.apps.team_pages import (
     PAGE_SIZE,
     SHOW,
@@ -53,8 +60,6 @@ from workbench.apps.team_pages import (
     team_labels,
     team_page,
 )
-from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
-from workbench.charts import data as chartdata
 from workbench.charts.data import month_label
 from workbench.charts.payload import (
     PreparedBokehModel,
@@ -73,14 +78,8 @@ from workbench.i18n import N_, ngettext
 from workbench.i18n import gettext as _
 from workbench.notebook.render import esc, table
 from workbench.rollup import metrics as rollup
-from workbench.rollup.base import REPORTING_RULE, reporting_month, teams_reporting_by_month
-from workbench.store import (
-    collaborative_indicators,
-    read_change_ideas,
-    read_collaborative_measurements,
-    read_flags,
-    read_pdsa_cycles,
-)
+from workbench.rollup.base import REPORTING_RULE
+from workbench.store import collaborative_indicators, read_change_ideas
 
 __all__ = ["LearningSessionApp"]
 
@@ -155,6 +154,7 @@ class LearningSessionApp(WorkbenchApp):
         self._heights: dict[str, int] = {}  # normal chart heights, by bokeh model id
         self._grid_columns: int | None = None  # of the small multiples drawn
         self._month: str | None = None  # the month picked; None: the reporting month's rule
+        self._data: SessionData | None = None  # the store as of the date (and its analytics)
         self._load(None)
         self._paginate()
         self.models: dict[str, Any] = {}  # chart -> BokehModel, once attached
@@ -170,6 +170,7 @@ class LearningSessionApp(WorkbenchApp):
                                   layout=w.Layout(min_height="60px", width="100%"))
                        for key, _heading in CHARTS}
         self._defer = in_voila()
+        self._sized = True  # the charts have the size of the mode (see `attach_charts`)
         self._probes: tuple[w.Widget, ...] = ()
         if self._defer:
             self._when_page_painted()
@@ -198,7 +199,9 @@ class LearningSessionApp(WorkbenchApp):
                           self.presentation, self.share], layout=w.Layout(flex_flow="row wrap"))
         team_row = w.HBox([self.team_search, self.team_list, self.team_sort, self.pager],
                           layout=w.Layout(flex_flow="row wrap", align_items="center"))
-        section = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
+        def section(text: str) -> w.HTML:
+            return w.HTML(f"<h3>{esc(text)}</h3>")
+
         charts = [item for key, heading in CHARTS
                   for item in (section(_(heading)), self._slots[key])]
         self.body.children = (
@@ -249,6 +252,8 @@ class LearningSessionApp(WorkbenchApp):
 
             print(f"[workbench] learning session: charts attached ({reason})",
                   file=sys.__stderr__, flush=True)
+        if not self._sized:  # presentation mode asked before the page was painted
+            self._size_charts()
         for key, _heading in CHARTS:
             if key in self.models:
                 continue
@@ -267,11 +272,12 @@ class LearningSessionApp(WorkbenchApp):
 
     def _refresh(self) -> None:
         """The data changed since the kernel was preheated (called before the page shows)."""
+        self._data = None  # read again
         self._load(self._as_of)
         self.update()
         self.resync()
 
-    def _filter_key(self) -> tuple:
+    def _filter_key(self) -> tuple[Any, ...]:
         """What the charts on screen were drawn for."""
         return (self.indicator.value, self.wave.value, self.district.value, self._as_of,
                 self.period, self.team_search.value, self.team_list.value,
@@ -295,13 +301,13 @@ class LearningSessionApp(WorkbenchApp):
             "teams": list(self.team_page.teams) if self.team_page is not None else [],
         }
 
-    def _on_filter_change(self, change: dict) -> None:
+    def _on_filter_change(self, change: dict[str, Any]) -> None:
         if not self._quiet:
             if change.get("owner") is not self.indicator:  # other teams: from the first page
                 self._page = 1
             self.update()
 
-    def _on_team_list_change(self, change: dict) -> None:
+    def _on_team_list_change(self, change: dict[str, Any]) -> None:
         if not self._quiet:
             self._page = 1
             self.update()
@@ -318,6 +324,11 @@ class LearningSessionApp(WorkbenchApp):
     def _paginate(self) -> TeamPage:
         """The page of teams to draw, for the filters, search, list and sort chosen."""
         teams = self.teams[self.teams["team_id"].isin(set(self.selected_teams()))]
+        if len(self.teams) <= PAGE_SIZE or (self.team_sort.value in ("improvements", "concerns")
+                                            and self.team_list.value == "all"):
+            self._analytics.ensure_all()  # one page (in one go), or a sort by signals
+        else:  # the overview, top and bottom lists: every team's status for the indicator
+            self._analytics.ensure(self.teams["team_id"], [self.indicator.value])
         direction = str(self.indicators.set_index("indicator_id").loc[
             self.indicator.value].get("direction") or "increase")
         self.team_page = team_page(
@@ -374,36 +385,49 @@ class LearningSessionApp(WorkbenchApp):
 
     # -- data ---------------------------------------------------------------------------------
     def _load(self, as_of: str | None) -> None:
-        """Read everything entered up to `as_of` and compute the per-series analytics."""
-        stamp = as_of_timestamp(as_of) if as_of else None
-        when = stamp.to_pydatetime() if stamp is not None else None
+        """Read everything entered up to `as_of` (once per date) and pick the reporting month;
+        its analytics are computed on demand (`workbench.apps.session_analytics`)."""
+        if self._data is None or self._data.as_of != as_of:
+            self._data = SessionData(self.engine, self.indicators, self.teams, self.ideas,
+                                     as_of)
+        data = self._data
         self._as_of = as_of
-        self.measurements = read_collaborative_measurements(self.engine, as_of=when)
-        self.cycles = cycles_as_of(read_pdsa_cycles(self.engine), stamp)
-        self._reporting = teams_reporting_by_month(self.measurements)
-        self.period = reporting_month(self.measurements)
+        self.measurements, self.cycles, self._reporting = (data.measurements, data.cycles,
+                                                           data.reporting)
+        self.period = data.default_period
         if self._month is not None and pd.Period(self._month, "M") in self._reporting.index:
             self.period = pd.Period(self._month, "M")
         else:
             self._month = None
         self._month_options()
-        upto = self.measurements
-        if self.period is not None:  # the charts as drawn for the reporting month
-            upto = upto[upto["period"] <= self.period]
-        flags = flags_as_of(read_flags(self.engine), stamp)  # months left out of the limits
-        view = chartdata.chart_view(upto, self.indicators, self.cycles, self.ideas, flags)
-        self.events, self.spc = view.events, view.spc
-        self.matrix = rollup.status_matrix(  # the signal of the charts drawn (one status)
-            self.measurements, self.indicators, self.teams, period=self.period,
-            signals=rollup.signal_status(self.spc, self.indicators))
-        self.gains = rollup.gain_from_baseline(self.measurements, self.indicators, self.teams,
-                                               period=self.period, levels=("team",))
-        self._sources: dict[str, dict[str, dict]] = {}  # indicator -> team -> panel sources
-        self._matrix_drawn: tuple | None = None  # the teams (in order) the matrix shows
-        self._teams_drawn: tuple | None = None  # the teams the attainment chart shows
-        self._funnel_drawn: tuple | None = None  # indicator, teams and month of the funnel
+        self._analytics = data.month(self.period)
+        # indicator -> team -> panel sources
+        self._sources: dict[str, dict[str, dict[str, Any]]] = {}
+        self._matrix_drawn: tuple[Any, ...] | None = None  # the teams (in order) of the matrix
+        self._teams_drawn: tuple[Any, ...] | None = None  # the teams of the attainment chart
+        self._funnel_drawn: tuple[Any, ...] | None = None  # indicator, teams, month: funnel
 
-    def _panel_sources(self, indicator_id: str, teams: list[str]) -> dict[str, dict]:
+    @property
+    def spc(self) -> pd.DataFrame:
+        """The charts computed so far for the reporting month (`team_charts(...).spc`)."""
+        return self._analytics.spc
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self._analytics.events
+
+    @property
+    def matrix(self) -> pd.DataFrame:
+        """`rollup.status_matrix` rows computed so far: the indicator shown for every team,
+        the teams on the page for every indicator (every row after a sort by signals)."""
+        return self._analytics.matrix
+
+    @property
+    def gains(self) -> pd.DataFrame:
+        """`rollup.gain_from_baseline` of every team for the indicator shown."""
+        return self._analytics.gains(self.indicator.value)
+
+    def _panel_sources(self, indicator_id: str, teams: list[str]) -> dict[str, dict[str, Any]]:
         """The small-multiple panel data of `teams` for one indicator (each team computed once
         per load, when first shown: 2,000 teams' panels are never all computed)."""
         from workbench.charts import series as charts
@@ -411,12 +435,14 @@ class LearningSessionApp(WorkbenchApp):
         known = self._sources.setdefault(indicator_id, {})
         missing = set(teams) - set(known)
         if missing:
+            self._analytics.ensure(sorted(missing), [indicator_id])
             ind = self.indicators.set_index("indicator_id").loc[indicator_id].to_dict()
             ind["indicator_id"] = indicator_id
             spc = self.spc[self.spc["team_id"].isin(missing)]
             events = self.events[self.events["team_id"].isin(missing)] if len(
                 self.events) else None
-            every = charts.small_multiples_sources(spc, ind, events)
+            every = charts.small_multiples_sources(spc, {str(k): v for k, v in ind.items()},
+                                                   events)
             known.update({team: {key: data if key == "range" else lean_columns(data)
                                  for key, data in sources.items()}
                           for team, sources in every.items()})
@@ -432,7 +458,8 @@ class LearningSessionApp(WorkbenchApp):
 
     def _labels(self) -> dict[str, str]:
         """Panel titles: code and name ("T01 Kisoro HC"), short enough for a 200 px panel."""
-        return {t.team_id: f"{t.team_id} {t.name}" for t in self.teams.itertuples()}
+        return {str(t): f"{t} {n}" for t, n in zip(self.teams["team_id"], self.teams["name"],
+                                                   strict=True)}
 
     def _names(self) -> dict[str, str]:
         """Team names for tables and the matrix (the code only where names repeat)."""
@@ -448,6 +475,7 @@ class LearningSessionApp(WorkbenchApp):
         teams = set(self.selected_teams())
         page = self._paginate()
         shown = set(page.teams)
+        self._analytics.ensure(page.teams, self.indicators["indicator_id"])  # the matrix
         names = self._names()
         period = str(self.period) if self.period is not None else ""
         spc = self.spc[self.spc["team_id"].isin(shown)]
@@ -544,8 +572,9 @@ class LearningSessionApp(WorkbenchApp):
         for row in best.itertuples():
             mine = changes[changes["team_id"] == row.team_id]
             words = [f"{names.get(c.change_id, c.change_id)} ({c.decision}ed "
-                     f"{month_label(c.decided_period)})" for c in mine.itertuples()]
-            rows.append({"rank": row.rank, "team": team_names.get(row.team_id, row.team_id),
+                     f"{month_label(str(c.decided_period))})" for c in mine.itertuples()]
+            team = str(row.team_id)
+            rows.append({"rank": row.rank, "team": team_names.get(team, team),
                          "code": row.team_id, "gain": f"{row.improvement_pp:+.1f}",
                          "changes": "; ".join(words) or _("none recorded")})
         return table(pd.DataFrame(rows), {
@@ -594,8 +623,8 @@ class LearningSessionApp(WorkbenchApp):
         """The month picker: every month with data, newest first, with its teams reporting;
         it shows `self.period` (set quietly: no redraw)."""
         teams = len(self.teams)
-        options = [(_("{month}: reported by {n} of {teams}").format(month=month_label(p), n=n,
-                                                                    teams=teams), str(p))
+        options = [(_("{month}: reported by {n} of {teams}").format(
+            month=month_label(str(p)), n=n, teams=teams), str(p))
                    for p, n in self._reporting.iloc[::-1].items()]
         quiet, self._quiet = getattr(self, "_quiet", False), True
         try:
@@ -604,7 +633,7 @@ class LearningSessionApp(WorkbenchApp):
         finally:
             self._quiet = quiet
 
-    def _on_month_change(self, change: dict) -> None:
+    def _on_month_change(self, change: dict[str, Any]) -> None:
         if self._quiet or change["new"] is None or change["new"] == str(self.period):
             return
         self._month = change["new"]
@@ -625,7 +654,7 @@ class LearningSessionApp(WorkbenchApp):
                 f"{esc(teams)}{esc(snapshot)}</span>"
                 f'<div class="wb-status wb-rule">{esc(said)}</div>')
 
-    def _on_as_of_change(self, change: dict) -> None:
+    def _on_as_of_change(self, change: dict[str, Any]) -> None:
         if self._quiet:
             return
         value = (change["new"] or "").strip() or None
@@ -639,11 +668,19 @@ class LearningSessionApp(WorkbenchApp):
         self._load(value)
         self.update()
 
-    def _on_presentation_change(self, change: dict) -> None:
+    def _on_presentation_change(self, change: dict[str, Any]) -> None:
         if change["new"]:
             self.add_class("wb-presentation")
         else:
             self.remove_class("wb-presentation")
+        if self._defer and not self.models:  # `?presentation=1`: the page's text is large at
+            self._sized = False  # once; the charts are sized when attached, after the paint
+            return
+        self._size_charts()
+
+    def _size_charts(self) -> None:
+        """Every chart drawn anew for the current mode (normal or presentation)."""
+        self._sized = True
         for key, fig in self.figures.items():
             if key == "multiples":
                 continue
@@ -732,7 +769,7 @@ class LearningSessionApp(WorkbenchApp):
             model.update_from_model(model._model)
 
 
-def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict]
+def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict[str, Any]]
                ) -> list[tuple[Any, str, dict[str, Any]]] | None:
     """Each panel on screen with the team it is to show and its sources by key ("points"…),
     if every panel has exactly the sources the team's data has (else None: draw anew)."""
@@ -750,7 +787,10 @@ def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict]
 def _in_order(grid: Any, titles: list[str], ncols: int) -> None:
     """Lay out the panels of a small-multiples grid in the order of `titles` (row by row)."""
     rank = {title: i for i, title in enumerate(titles)}
-    plots = sorted(plots_of(grid) or [], key=lambda p: rank.get(p.title.text, len(rank)))
+    def place(plot: Any) -> int:
+        return rank.get(str(getattr(plot.title, "text", plot.title)), len(rank))
+
+    plots = sorted(plots_of(grid) or [], key=place)
     grid.children = [(plot, i // ncols, i % ncols) for i, plot in enumerate(plots)]
 
 

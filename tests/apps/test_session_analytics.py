@@ -1,0 +1,114 @@
+"""The learning session's analytics on demand (`workbench.apps.session_analytics`) agree with
+the whole-collaborative library functions, and a month change gives what a fresh page gives.
+
+On a collaborative of more teams than a page (120), so that only part of it is computed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from workbench.apps.builders import build_learning_session_app
+from workbench.apps.context import AppContext
+from workbench.apps.session_analytics import SessionData
+from workbench.apps.team_pages import PAGE_SIZE
+from workbench.charts import data as chartdata
+from workbench.rollup import metrics as rollup
+from workbench.store import collaborative_indicators, read_change_ideas, read_teams
+
+pytestmark = pytest.mark.slow
+
+KEYS = ["team_id", "indicator_id", "period"]
+
+
+@pytest.fixture(scope="module")
+def big_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from workbench.demo.build import build_demo
+
+    path = tmp_path_factory.mktemp("big") / "big.db"
+    build_demo(str(path), teams=120, indicators=4, months=14, districts=3)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def app(big_db: str):  # type: ignore[no-untyped-def]
+    return build_learning_session_app(big_db)
+
+
+def _whole(data: SessionData, indicators: pd.DataFrame, teams: pd.DataFrame,
+           ideas: pd.DataFrame, period: pd.Period) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                             pd.DataFrame]:
+    m = data.measurements
+    view = chartdata.chart_view(m[m["period"] <= period], indicators, data.cycles, ideas,
+                                data.flags)
+    matrix = rollup.status_matrix(m, indicators, teams, period=period,
+                                  signals=rollup.signal_status(view.spc, indicators))
+    return view.spc, view.events, matrix
+
+
+def test_series_computed_in_parts_are_the_series_of_the_whole_collaborative(big_db: str) -> None:
+    from workbench.store.engine import as_engine
+
+    engine = as_engine(big_db)
+    indicators, teams = collaborative_indicators(engine), read_teams(engine)
+    ideas = read_change_ideas(engine)
+    data = SessionData(engine, indicators, teams, ideas, None)
+    period = data.default_period
+    assert period is not None
+    spc, events, matrix = _whole(data, indicators, teams, ideas, period)
+    month = data.month(period)
+    ids = list(teams["team_id"])
+    month.ensure(ids[:7], ["AMTSL"])  # a few teams, one indicator; then others, then all
+    assert set(month.matrix["team_id"]) == set(ids[:7])
+    assert set(month.spc["indicator_id"]) == {"AMTSL"}
+    month.ensure(ids, ["AMTSL"])
+    month.ensure(ids[50:70], indicators["indicator_id"])
+    month.ensure_all()
+    pd.testing.assert_frame_equal(month.matrix, matrix)
+    mine = month.spc.sort_values(KEYS).reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, spc.sort_values(KEYS).reset_index(drop=True)[
+        mine.columns], check_dtype=False)
+    assert len(events) > 0
+    order = ["team_id", "indicator_id", "cycle_id", "date", "kind"]
+    pd.testing.assert_frame_equal(
+        month.events.sort_values(order).reset_index(drop=True)[events.columns],
+        events.sort_values(order).reset_index(drop=True))
+    gains = rollup.gain_from_baseline(data.measurements, indicators, teams, period=period,
+                                      levels=("team",))
+    for code in indicators["indicator_id"]:
+        pd.testing.assert_frame_equal(month.gains(code).reset_index(drop=True),
+                                      gains[gains["indicator_id"] == code].reset_index(drop=True))
+
+
+def test_the_app_computes_the_indicator_for_every_team_and_the_page_for_all(app) -> None:  # type: ignore[no-untyped-def]
+    app.present(AppContext())
+    assert len(app.teams) > PAGE_SIZE
+    matrix = app.matrix
+    page = set(app.view_state()["teams"])
+    assert len(page) == PAGE_SIZE
+    shown = matrix[matrix["indicator_id"] == app.indicator.value]
+    assert set(shown["team_id"]) == set(app.teams["team_id"])  # the overview's statuses
+    others = matrix[matrix["indicator_id"] != app.indicator.value]
+    assert set(others["team_id"]) == page  # the matrix: the page, every indicator
+
+
+def test_a_month_change_and_back_gives_what_a_fresh_page_gives(app, big_db: str) -> None:  # type: ignore[no-untyped-def]
+    app.present(AppContext())
+    months = [value for _label, value in app.month.options]
+    data = app._data
+    app.month.value = months[2]
+    assert app._data is data  # nothing read again from the store
+    assert str(app.period) == months[2]
+    fresh = build_learning_session_app(big_db)
+    fresh.present(AppContext(period=months[2]))
+    for frame in ("matrix", "gains"):
+        mine, theirs = getattr(app, frame), getattr(fresh, frame)
+        teams = set(theirs["team_id"]) & set(mine["team_id"])
+        assert len(teams) >= PAGE_SIZE
+        pd.testing.assert_frame_equal(mine[mine["team_id"].isin(teams)].reset_index(drop=True),
+                                      theirs[theirs["team_id"].isin(teams)].reset_index(drop=True))
+    assert app.overview.value == fresh.overview.value
+    assert app.improved.value == fresh.improved.value
+    app.month.value = months[0]
+    assert str(app.period) == months[0]
+    assert app._analytics is data.month(app.period)  # kept: back at once

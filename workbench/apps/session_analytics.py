@@ -1,0 +1,200 @@
+"""The learning-session app's analytics, computed on demand: THE cache of the app.
+
+At 2,000 teams × 10 indicators the app cannot recompute every team's charts, statuses and
+gains on each filter, month or "as of" change (that took over a minute). `SessionData` holds
+what was read from the store for one "as of" date (measurements, PDSA cycles, flags), and per
+reporting month one `MonthAnalytics`, which computes, with the library functions only
+(`charts.data.chart_view` → `rollup.series.team_charts`, `rollup.status_matrix` with
+`rollup.signal_status`, `rollup.gain_from_baseline`), just the (team, indicator) series asked
+for, each once:
+
+- the small multiples and the status of every team for the indicator shown (the overview by
+  district and wave, the top and bottom lists);
+- the teams on the page for every indicator (the status matrix);
+- every series only when a sort by number of signals asks for it.
+
+Each team × indicator chart depends only on that team's data, PDSA cycles and flags, so a
+series computed for a subset of teams is the series computed with all of them (tests check
+this against the whole-collaborative functions). Keys: the "as of" date (`SessionData`), the
+reporting month (`MonthAnalytics`, `SessionData.MONTHS` kept), then the (team, indicator)
+pairs; nothing else is cached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
+from workbench.charts import data as chartdata
+from workbench.rollup import metrics as rollup
+from workbench.rollup.base import reporting_month, teams_reporting_by_month
+from workbench.rollup.series import pdsa_events
+from workbench.store import read_collaborative_measurements, read_flags, read_pdsa_cycles
+
+__all__ = ["MonthAnalytics", "SessionData"]
+
+
+class MonthAnalytics:
+    """Charts, statuses and gains of one reporting month, per (team, indicator), on demand."""
+
+    def __init__(self, measurements: pd.DataFrame, indicators: pd.DataFrame,
+                 teams: pd.DataFrame, cycles: pd.DataFrame, ideas: pd.DataFrame,
+                 flags: pd.DataFrame, period: pd.Period | None,
+                 links: Callable[[], pd.DataFrame]) -> None:
+        self.period = period
+        self._links = links
+        self._measurements = measurements
+        self._upto = (measurements[measurements["period"] <= period]
+                      if period is not None else measurements)
+        self._indicators, self._teams = indicators, teams
+        self._cycles, self._ideas, self._flags = cycles, ideas, flags
+        self._order = list(indicators["indicator_id"])
+        self._rows = self._upto.groupby(["team_id", "indicator_id"], sort=False).indices
+        self._all_rows = measurements.groupby(["team_id", "indicator_id"], sort=False).indices
+        self._done: set[tuple[str, str]] = set()  # (team, indicator) charted
+        self._spc: list[pd.DataFrame] = []
+        self._spc_all: pd.DataFrame | None = None
+        self._events: list[pd.DataFrame] = []
+        self._events_all: pd.DataFrame | None = None
+        self._matrix: list[pd.DataFrame] = []
+        self._matrix_all: pd.DataFrame | None = None
+        self._gains: dict[str, pd.DataFrame] = {}
+
+    # -- what the app asks for ----------------------------------------------------------------
+    def ensure(self, teams: Iterable[str], indicators: Iterable[str]) -> None:
+        """Compute the charts and statuses of `teams` × `indicators` not computed yet."""
+        teams, indicators = list(dict.fromkeys(teams)), list(dict.fromkeys(indicators))
+        missing = [(t, i) for t in teams for i in indicators if (t, i) not in self._done]
+        if not missing:
+            return
+        self._done.update(missing)
+        team_ids = sorted({t for t, _i in missing})
+        ind_ids = [i for i in self._order if i in {i for _t, i in missing}]
+        upto = self._take(self._upto, self._rows, missing)
+        every = self._take(self._measurements, self._all_rows, missing)
+        chosen = self._indicators[self._indicators["indicator_id"].isin(ind_ids)]
+        wanted = pd.MultiIndex.from_tuples(missing, names=["team_id", "indicator_id"])
+        cycles = self._cycles
+        if len(cycles):  # the cycles with an event on these charts (`rollup.pdsa_events`)
+            links = self._links()
+            mine = pd.MultiIndex.from_frame(links[["team_id", "indicator_id"]]).isin(wanted)
+            cycles = cycles[cycles["cycle_id"].isin(set(links.loc[mine, "cycle_id"]))]
+        view = chartdata.chart_view(upto, chosen, cycles, self._ideas, self._flags,
+                                    period=self.period)
+        self._spc.append(view.spc)
+        self._spc_all = None
+        if len(view.events):
+            on = pd.MultiIndex.from_frame(view.events[["team_id", "indicator_id"]]).isin(wanted)
+            self._events.append(view.events[on])
+            self._events_all = None
+        teams_frame = self._teams[self._teams["team_id"].isin(team_ids)]
+        matrix = rollup.status_matrix(every, chosen, teams_frame, period=self.period,
+                                      signals=rollup.signal_status(view.spc, chosen))
+        keep = pd.MultiIndex.from_frame(matrix[["team_id", "indicator_id"]]).isin(wanted)
+        self._matrix.append(matrix[keep])
+        self._matrix_all = None
+
+    def ensure_all(self) -> None:
+        """Every team × indicator (a sort by number of signals needs them all)."""
+        self.ensure(self._teams["team_id"], self._order)
+
+    @property
+    def spc(self) -> pd.DataFrame:
+        """The charts computed so far (`team_charts(...).spc` rows)."""
+        if self._spc_all is None:
+            self._spc_all = (pd.concat(self._spc, ignore_index=True) if self._spc
+                             else chartdata.chart_view(self._upto.iloc[:0], self._indicators,
+                                                       period=self.period).spc)
+            self._spc = [self._spc_all]
+        return self._spc_all
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The PDSA events of the teams charted so far."""
+        if self._events_all is None:
+            self._events_all = (pd.concat(self._events, ignore_index=True) if self._events
+                                else pd.DataFrame())
+            self._events = [self._events_all] if self._events else []
+        return self._events_all
+
+    @property
+    def matrix(self) -> pd.DataFrame:
+        """`rollup.status_matrix` rows of the pairs computed so far, in its order (team, then
+        indicator)."""
+        if self._matrix_all is None:
+            if self._matrix:
+                frame = pd.concat(self._matrix, ignore_index=True)
+                rank = {k: i for i, k in enumerate(self._order)}
+                frame = frame.assign(_i=frame["indicator_id"].map(rank)).sort_values(
+                    ["team_id", "_i"]).drop(columns="_i").reset_index(drop=True)
+            else:
+                frame = rollup.status_matrix(self._measurements.iloc[:0], self._indicators,
+                                             self._teams.iloc[:0], period=self.period)
+            self._matrix_all = frame
+            self._matrix = [frame]
+        return self._matrix_all
+
+    def gains(self, indicator_id: str) -> pd.DataFrame:
+        """`rollup.gain_from_baseline` of every team for one indicator."""
+        if indicator_id not in self._gains:
+            m = self._measurements[self._measurements["indicator_id"] == indicator_id]
+            ind = self._indicators[self._indicators["indicator_id"] == indicator_id]
+            self._gains[indicator_id] = rollup.gain_from_baseline(
+                m, ind, self._teams, period=self.period, levels=("team",))
+        return self._gains[indicator_id]
+
+    @staticmethod
+    def _take(frame: pd.DataFrame, rows: Mapping[Hashable, Any],
+              pairs: list[tuple[str, str]]) -> pd.DataFrame:
+        found = [rows[p] for p in pairs if p in rows]
+        index = np.sort(np.concatenate(found)) if found else np.array([], dtype=int)
+        return frame.iloc[index]
+
+
+class SessionData:
+    """What the store held on one "as of" date (None: now), and its months' analytics."""
+
+    #: reporting months whose analytics are kept (back to an earlier month at once)
+    MONTHS = 4
+
+    def __init__(self, engine: Engine, indicators: pd.DataFrame, teams: pd.DataFrame,
+                 ideas: pd.DataFrame, as_of: str | None) -> None:
+        stamp = as_of_timestamp(as_of) if as_of else None
+        when = stamp.to_pydatetime() if stamp is not None else None
+        self.as_of = as_of
+        self.measurements = read_collaborative_measurements(engine, as_of=when)
+        self.cycles = cycles_as_of(read_pdsa_cycles(engine), stamp)
+        self.flags = flags_as_of(read_flags(engine), stamp)  # months left out of the limits
+        self.reporting = teams_reporting_by_month(self.measurements)
+        self.default_period = reporting_month(self.measurements)
+        self._indicators, self._teams, self._ideas = indicators, teams, ideas
+        self._months: OrderedDict[object, MonthAnalytics] = OrderedDict()
+        self._links_frame: pd.DataFrame | None = None
+
+    def links(self) -> pd.DataFrame:
+        """Which cycle draws an event on which team × indicator chart: the library's rule
+        (`rollup.series.pdsa_events`), computed once, so that each batch of charts is drawn
+        with only its own cycles (the events of 2,000 teams' cycles take seconds)."""
+        if self._links_frame is None:
+            events = pdsa_events(self.cycles, self._ideas)
+            self._links_frame = events[["team_id", "indicator_id", "cycle_id"]].drop_duplicates()
+        return self._links_frame
+
+    def month(self, period: pd.Period | None) -> MonthAnalytics:
+        """The analytics of reporting month `period` (kept for the `MONTHS` latest asked)."""
+        key = str(period)
+        if key in self._months:
+            self._months.move_to_end(key)
+        else:
+            self._months[key] = MonthAnalytics(self.measurements, self._indicators, self._teams,
+                                               self.cycles, self._ideas, self.flags, period,
+                                               self.links)
+            while len(self._months) > self.MONTHS:
+                self._months.popitem(last=False)
+        return self._months[key]
