@@ -85,7 +85,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from workbench.apps.serve import REFILL_DELAY_SECONDS, app_names, start_server
+from workbench.apps.server.serve import REFILL_DELAY_SECONDS, app_names, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -435,7 +435,7 @@ def bench_viewers(db: str, root: Path, viewers: int = VIEWERS, browser: bool = F
     """30 people open the learning session at once: kernels started, peak memory of the server
     and its kernels, time to the page, without and with the cap; ratios against one viewer on
     the same server (the baseline, measured first in the same run)."""
-    from workbench.apps.serve_guard import DEFAULT_MAX_KERNELS, DEFAULT_MAX_KERNELS_PER_APP
+    from workbench.apps.server.serve_guard import DEFAULT_MAX_KERNELS, DEFAULT_MAX_KERNELS_PER_APP
 
     unlimited = {"max_kernels": 10_000, "max_kernels_per_app": 10_000}
     runs = [("1 viewer (baseline)", 1, unlimited),
@@ -647,7 +647,7 @@ def _snapshot_run(db: str, root: Path, viewers: int, browser: bool) -> dict[str,
     from concurrent.futures import ThreadPoolExecutor
     from urllib.parse import urljoin
 
-    from workbench.apps.snapshot_files import SNAPSHOTS_ENV, snapshot_href
+    from workbench.apps.server.snapshot_files import SNAPSHOTS_ENV, snapshot_href
     from workbench.briefs.snapshot import ViewState, snapshot_file_name, write_snapshot
     from workbench.store import open_engine
 

@@ -23,8 +23,8 @@ def imported_by(statement: str) -> set[str]:
 
 
 def test_serving_the_apps_does_not_import_the_widget_stack():
-    modules = imported_by("import workbench.apps.serve, workbench.cli.serve_cmd")
-    assert "workbench.apps.serve" in modules
+    modules = imported_by("import workbench.apps.server.serve, workbench.cli.serve_cmd")
+    assert "workbench.apps.server.serve" in modules
     assert {"ipywidgets", "workbench.widgets", "workbench.apps.base", "bokeh"} & modules == set()
 
 

@@ -31,7 +31,7 @@ def app_server(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory) -
     """`workbench serve` (every app, preheated) on a private copy of the demo database."""
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium: install Debian chromium to run the browser tests")
-    from workbench.apps.serve import start_server
+    from workbench.apps.server.serve import start_server
 
     folder = tmp_path_factory.mktemp("served")
     db = folder / "demo.db"

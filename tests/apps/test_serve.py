@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from workbench.apps.serve import (
+from workbench.apps.server.serve import (
     APP_ORDER,
     app_names,
     app_urls,
@@ -53,7 +53,7 @@ def test_voila_command_preheats_culls_and_never_moves_to_another_port(tmp_path: 
     assert "--MappingKernelManager.cull_idle_timeout=30" in argv
     assert "--Voila.port_retries=0" in argv
     assert "--template=workbench" in argv
-    assert argv[1:3] == ["-m", "workbench.apps.voila_server"]  # Voilà with gzip really on
+    assert argv[1:3] == ["-m", "workbench.apps.server.voila_server"]  # Voilà with gzip really on
 
 
 def test_voila_command_caps_the_viewers_kernels_per_app_and_in_total(tmp_path: Path) -> None:

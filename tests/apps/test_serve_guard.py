@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.apps.serve_guard import (
+from workbench.apps.server.serve_guard import (
     Busy,
     KernelLedger,
     Ticket,

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from workbench.apps.serve import REFILL_DELAY_SECONDS, AppServer, start_server
+from workbench.apps.server.serve import REFILL_DELAY_SECONDS, AppServer, start_server
 from workbench.cli import main
 
 pytestmark = [pytest.mark.slow]

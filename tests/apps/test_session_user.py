@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from workbench.apps.serve import AppServer, start_server
-from workbench.apps.voila_server import SESSION_ROUTE
+from workbench.apps.server.serve import AppServer, start_server
+from workbench.apps.server.voila_server import SESSION_ROUTE
 
 pytestmark = [pytest.mark.slow]
 

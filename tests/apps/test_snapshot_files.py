@@ -8,7 +8,7 @@ import pytest
 import tornado.web
 from tornado.testing import AsyncHTTPTestCase
 
-from workbench.apps.snapshot_files import (
+from workbench.apps.server.snapshot_files import (
     SNAPSHOT_ROUTE,
     SNAPSHOTS_ENV,
     SnapshotHandler,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from voila_fixtures import ARTIFACTS, CHROMIUM, free_port
 
-from workbench.apps.serve import REFILL_DELAY_SECONDS, AppServer, start_server
+from workbench.apps.server.serve import REFILL_DELAY_SECONDS, AppServer, start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -101,7 +101,7 @@ def served(journey_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """`workbench serve --db DEMO --port FREE`, the command a facilitator types."""
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium: install Debian chromium to run the journeys")
-    from workbench.apps.serve import app_names
+    from workbench.apps.server.serve import app_names
 
     port = free_port()
     logs = tmp_path_factory.mktemp("serve")

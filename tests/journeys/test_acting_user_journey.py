@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from journey import step
 
 from workbench.apps.context import SESSION_HEADER
-from workbench.apps.voila_server import SESSION_ROUTE
+from workbench.apps.server.voila_server import SESSION_ROUTE
 from workbench.cli import main
 from workbench.store import open_engine, read_revisions
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from journey import VIEWPORT, choose, evaluate_until, step, watch
 
-from workbench.apps.snapshot_files import snapshot_folder
+from workbench.apps.server.snapshot_files import snapshot_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

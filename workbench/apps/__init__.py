@@ -6,9 +6,11 @@
   validation queue); `learning_session`: the facilitator's live results;
 - `builders`: one `build_*_app` per notebook of `voila_apps/` (each imports its app when
   called); `context`: the request's query string;
-- `serve`, `voila_server`: the Voilà server of `workbench serve`.
+- `session_analytics`: the learning session's analytics, kept per as-of date and month;
+- `server/`: the Voilà server of `workbench serve` (`serve`, `serve_guard`, `voila_server`,
+  `snapshot_files`); `voila_template/` its page template.
 
-Kept light on purpose: importing `workbench.apps.serve` loads no widget or chart library.
+Kept light on purpose: importing `workbench.apps.server.serve` loads no widget or chart library.
 """
 
 __all__: list[str] = []

@@ -2,7 +2,7 @@
 
 `snapshot_button(engine, get_state)` is a small widget: a button that writes the snapshot of
 the view `get_state()` returns (`workbench.briefs.snapshot.write_snapshot`) into the served
-snapshots folder (`workbench.apps.snapshot_files`), then shows a link to open it (served by
+snapshots folder (`workbench.apps.server.snapshot_files`), then shows a link to open it (served by
 `workbench serve` as a plain file: participants start no kernel) and one to download it (a
 single offline file to e-mail or copy). `view_state_of(app)` reads the view of a
 `LearningSessionApp` (its filters, the month picked, the as-of date applied, its language).
@@ -18,7 +18,7 @@ from typing import Any
 import ipywidgets as w
 from sqlalchemy import Engine
 
-from workbench.apps.snapshot_files import snapshot_folder, snapshot_href
+from workbench.apps.server.snapshot_files import snapshot_folder, snapshot_href
 from workbench.apps.team_pages import team_labels
 from workbench.briefs.snapshot import ViewState, snapshot_file_name, write_snapshot
 from workbench.i18n import gettext as _

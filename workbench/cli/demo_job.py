@@ -39,6 +39,6 @@ def run_main_job(engine: Engine, *, serve: bool, echo: Callable[[str], None] = p
     echo(_("Reports for {period}: open {index}").format(period=counts["last_period"],
                                                           index=index))
     if serve:
-        from workbench.apps.serve import serve as serve_apps
+        from workbench.apps.server.serve import serve as serve_apps
 
         serve_apps(engine, echo=print, note=echo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from workbench.apps.serve_guard import (
+from workbench.apps.server.serve_guard import (
     CULL_IDLE_SECONDS,
     DEFAULT_MAX_KERNELS,
     DEFAULT_MAX_KERNELS_PER_APP,
@@ -54,7 +54,7 @@ def serve(db: str | None, port: int, host: str, app: str | None, allow_remote: b
 
     Example: workbench serve --db workbench.db --port 8866 --max-kernels 12 --user amina
     """
-    from workbench.apps.serve import serve as serve_apps
+    from workbench.apps.server.serve import serve as serve_apps
     from workbench.store import open_engine
 
     serve_apps(open_engine(db), port=port, host=host, app=app, allow_remote=allow_remote,

@@ -91,7 +91,7 @@ OpenID Connect) see README.md, "JupyterHub".
 
 import os
 
-from workbench.apps.serve import prepare_template
+from workbench.apps.server.serve import prepare_template
 from workbench.hub.auth import landing_hook
 
 c = get_config()  # noqa: F821 - provided by JupyterHub

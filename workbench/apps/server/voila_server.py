@@ -8,7 +8,7 @@ kernel caps, no kernel for another site's requests, and a page-leave beacon that
   tornado settings into the settings the application is created with, and switches gzip on by
   default: Voilà's own scripts are ~6 MB uncompressed, ~1.5 MB gzipped.
 - kernels: app pages are served by `WorkbenchVoilaHandler`, which asks
-  `workbench.apps.serve_guard` first: a request another site made (an `<img>` on a web page)
+  `workbench.apps.server.serve_guard` first: a request another site made (an `<img>` on a web page)
   gets a 403 page, one beyond `--WorkbenchVoila.max_kernels` / `max_kernels_per_app` a 503
   "busy" page with `Retry-After`; neither starts a kernel.
 - leaving a page frees its kernel: Voilà's page sends `POST /voila/api/shutdown/<kernel>` with
@@ -27,9 +27,9 @@ kernel caps, no kernel for another site's requests, and a page-leave beacon that
   login: `store.known_user` takes it last.
 
 - shared snapshots: `/voila/snapshots/<file>` serves the learning-session snapshots ("Share
-  this view", `workbench.apps.snapshot_files`) as plain files: opening one starts no kernel.
+  this view", `workbench.apps.server.snapshot_files`) as plain files: opening one starts no kernel.
 
-Run as `python -m workbench.apps.voila_server ARGS` (same arguments as `python -m voila`).
+Run as `python -m workbench.apps.server.voila_server ARGS` (same arguments as `python -m voila`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from workbench.apps.context import (
     SESSION_HEADER,
     user_name_problem,
 )
-from workbench.apps.serve_guard import (
+from workbench.apps.server.serve_guard import (
     DEFAULT_MAX_KERNELS,
     DEFAULT_MAX_KERNELS_PER_APP,
     RETRY_AFTER_SECONDS,
@@ -214,8 +214,12 @@ class WorkbenchVoila(Voila):  # type: ignore[misc]  # voila ships no types
 
 
 def _snapshots_route(server_url: str) -> tuple[str, type, dict[str, Any]]:
-    """Shared learning-session snapshots as plain files (`workbench.apps.snapshot_files`)."""
-    from workbench.apps.snapshot_files import SNAPSHOT_ROUTE, SnapshotHandler, snapshot_folder
+    """Shared learning-session snapshots as plain files (`workbench.apps.server.snapshot_files`)."""
+    from workbench.apps.server.snapshot_files import (
+        SNAPSHOT_ROUTE,
+        SnapshotHandler,
+        snapshot_folder,
+    )
 
     folder = snapshot_folder()
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,12 +7,12 @@ Engine the command opened). The server is tuned for a fast first paint and for s
   reads the request's query string only after `voila.utils.wait_for_request()`;
 - kernels capped: at most `max_kernels` viewers' kernels at once, `max_kernels_per_app` per
   app (each ~150-200 MB); beyond, a "busy" page (503, retries by itself). A request another
-  site made (an app URL in an `<img>`) starts none (`workbench.apps.serve_guard`);
+  site made (an app URL in an `<img>`) starts none (`workbench.apps.server.serve_guard`);
 - kernels freed: when a page is left (Voilà's beacon, answered now: `voila_server`), and idle
   ones without a page culled after `cull_idle_timeout` seconds
   (`MappingKernelManager.cull_idle_timeout`);
 - loopback only unless `allow_remote=True`; port retries off, so the printed URL is right;
-- gzip: Voilà runs as `workbench.apps.voila_server.WorkbenchVoila`, which applies
+- gzip: Voilà runs as `workbench.apps.server.voila_server.WorkbenchVoila`, which applies
   `Voila.tornado_settings` (`compress_response`) when the web application is created;
 - fully offline: the `workbench` Voilà template (workbench/voila_template) serves BokehJS from
   its own static folder and drops the lab template's CDN stylesheets;
@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from workbench.apps.context import READY_MARK, user_name_problem
-from workbench.apps.serve_guard import (
+from workbench.apps.server.serve_guard import (
     CULL_IDLE_SECONDS,
     CULL_INTERVAL_SECONDS,
     DEFAULT_MAX_KERNELS,
@@ -73,7 +73,7 @@ DEFAULT_PORT = 8866
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 APP_ORDER = ("learning_session", "coach", "pdsa_journal", "data_entry", "validation_queue")
 TEMPLATE_NAME = "workbench"
-_TEMPLATE_SOURCE = Path(__file__).resolve().parent / "voila_template" / TEMPLATE_NAME
+_TEMPLATE_SOURCE = Path(__file__).resolve().parent.parent / "voila_template" / TEMPLATE_NAME
 
 
 def app_names(apps_dir: Path | None = None) -> list[str]:
@@ -173,10 +173,10 @@ def voila_command(
     max_kernels_per_app: int = DEFAULT_MAX_KERNELS_PER_APP,
 ) -> list[str]:
     """The Voilà command line: template, preheated kernels, culling, kernel caps, no port
-    retries, gzip (`workbench.apps.voila_server`: Voilà with its tornado settings really
+    retries, gzip (`workbench.apps.server.voila_server`: Voilà with its tornado settings really
     applied and the workbench's app handler)."""
     argv = [
-        sys.executable, "-m", "workbench.apps.voila_server", str(apps_dir),
+        sys.executable, "-m", "workbench.apps.server.voila_server", str(apps_dir),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={host}",

@@ -3,7 +3,7 @@
 The "Share this view" button of the learning-session app (`workbench.apps.share`) writes a
 static snapshot (`workbench.briefs.snapshot`) into `snapshot_folder()`; the Voilà server of
 `workbench serve` serves that folder at `/voila/snapshots/<file>` (`SnapshotHandler`, added by
-`workbench.apps.voila_server`) as plain files: a participant who opens a snapshot starts no
+`workbench.apps.server.voila_server`) as plain files: a participant who opens a snapshot starts no
 kernel. Both processes find the folder the same way, from `WORKBENCH_DB`:
 
 - `$WORKBENCH_SNAPSHOTS` when set;
