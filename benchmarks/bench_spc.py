@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.cli.spc_cmd import read_spc_csv
+from workbench.cli.analysis.spc_cmd import read_spc_csv
 from workbench.spc.qic import qic
 
 TEAMS, INDICATORS, MONTHS = 1_000, 6, 36

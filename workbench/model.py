@@ -129,8 +129,9 @@ def shown(value: Any) -> str:
 
 def period_problem(value: Any) -> str:
     """The one message for a value that is not a month."""
-    return (f"{shown(value)} is not a month; write it as YYYY-MM (year {MIN_YEAR} or later), "
-            f"e.g. {PERIOD_EXAMPLE}")
+    return i18n.gettext("{value} is not a month; write it as YYYY-MM (year {year} or later), "
+                        "e.g. {example}").format(value=shown(value), year=MIN_YEAR,
+                                                 example=PERIOD_EXAMPLE)
 
 
 def _period_or_none(value: Any) -> str | None:
@@ -226,8 +227,9 @@ def calendar_problem(period: Any, calendar: Calendar) -> str | None:
         return period_problem(period)
     if calendar.first <= month <= calendar.last:
         return None
-    return (f"{month!r} is outside the collaborative's calendar ({calendar.first} to "
-            f"{calendar.last}); enter a month from its start to next month")
+    return i18n.gettext("{month!r} is outside the collaborative's calendar ({first} to "
+                        "{last}); enter a month from its start to next month").format(
+        month=month, first=calendar.first, last=calendar.last)
 
 
 def require_in_calendar(period: Any, calendar: Calendar, what: str = "period") -> str:
@@ -249,8 +251,9 @@ def parse_as_of(value: Any, calendar: Calendar | None = None) -> pd.Timestamp:
     except (ValueError, TypeError, OverflowError):
         stamp = None
     if not isinstance(stamp, pd.Timestamp) or pd.isna(stamp) or stamp.year < MIN_YEAR:
-        message = (f"{text} is not a time; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM "
-                   f"(year {MIN_YEAR} or later), e.g. 2025-06-30")
+        message = i18n.gettext("{value} is not a time; write it as YYYY-MM-DD or "
+                               "YYYY-MM-DDTHH:MM (year {year} or later), e.g. 2025-06-30"
+                               ).format(value=text, year=MIN_YEAR)
         raise ValidationFailed(f"as-of: {message}.", failure_cases=[Failure("as_of", message)])
     when: pd.Timestamp = stamp
     if when.tzinfo is not None:
@@ -282,36 +285,40 @@ def _is_blank(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+def _not_a_number(as_shown: str) -> str:
+    return i18n.gettext("{value} is not a number; enter a whole count such as 12").format(
+        value=as_shown)
+
+
 def read_count(value: Any) -> tuple[float | None, CountProblem | None]:
     """The count rule (see the module docstring): `(count, None)`, `(None, None)` for a
     blank, or `(None, CountProblem)`."""
     if _is_blank(value):
         return None, None
     if isinstance(value, bool | np.bool_):
-        return None, CountProblem("not-a-number", f"{shown(value)} is a yes/no value, not a "
-                                                  "count; enter a whole count such as 12")
+        return None, CountProblem("not-a-number", i18n.gettext(
+            "{value} is a yes/no value, not a count; enter a whole count such as 12"
+        ).format(value=shown(value)))
     if isinstance(value, int | float | np.integer | np.floating):
         number, as_shown = float(value), f"{float(value):g}"
     else:
         text = str(value).strip()
         as_shown = shown(text)
         if _THOUSANDS.match(text):
-            return None, CountProblem("not-a-number", f"{as_shown} has a thousands separator; "
-                                      f"write {text.replace(',', '')} without thousands "
-                                      "separators")
+            return None, CountProblem("not-a-number", i18n.gettext(
+                "{value} has a thousands separator; write {plain} without thousands separators"
+            ).format(value=as_shown, plain=text.replace(",", "")))
         if not _NUMBER.match(text):
-            return None, CountProblem("not-a-number", f"{as_shown} is not a number; enter a "
-                                                      "whole count such as 12")
+            return None, CountProblem("not-a-number", _not_a_number(as_shown))
         number = float(text)
     if not math.isfinite(number):
-        return None, CountProblem("not-a-number", f"{as_shown} is not a number; enter a whole "
-                                                  "count such as 12")
+        return None, CountProblem("not-a-number", _not_a_number(as_shown))
     if not number.is_integer():
-        return None, CountProblem("not-an-integer", f"{as_shown} is not a whole number; counts "
-                                                    "are 0, 1, 2 …")
+        return None, CountProblem("not-an-integer", i18n.gettext(
+            "{value} is not a whole number; counts are 0, 1, 2 …").format(value=as_shown))
     if number < 0:
-        return None, CountProblem("negative-count", f"{as_shown} is negative; counts are 0 or "
-                                                    "more")
+        return None, CountProblem("negative-count", i18n.gettext(
+            "{value} is negative; counts are 0 or more").format(value=as_shown))
     return number + 0.0, None  # -0.0 becomes 0.0
 
 

@@ -107,3 +107,49 @@ def test_workbench_serve_refuses_a_user_that_is_not_a_name_before_starting_anyth
                              "letters, digits, spaces or . @ ' -.\n")
     help_text = CliRunner().invoke(main, ["serve", "--help"]).output
     assert "--user NAME" in help_text and "--user amina" in help_text
+
+
+# -- the name typed once, kept for the browser session (`AppContext.session_user`) ------------
+
+def test_a_name_typed_earlier_in_the_browser_session_saves_without_asking(
+        empty_db: str, nobody: None) -> None:
+    app = build_data_entry_app(empty_db)
+    app.present(AppContext(team="T01", period="2025-05", session_user="Nurse Okello"))
+    assert app.who.value == '<div class="wb-user">Saving as <b>Nurse Okello</b></div>'
+    assert app._kept_note.value == ('<span class="wb-kept">(kept until this browser is '
+                                    'closed)</span>')
+    assert app.name_prompt.layout.display == "none"
+    assert app._change_name.layout.display is None  # "Not you?"
+    _save(app, "2025-05", "40")
+    assert read_revisions(open_engine(empty_db))["author"].tolist() == ["Nurse Okello"]
+
+
+def test_the_server_s_user_and_the_address_s_come_before_the_session_s_name(
+        empty_db: str, nobody: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = build_data_entry_app(empty_db)
+    app.present(AppContext(team="T01", user="Bo", session_user="Nurse Okello"))
+    assert app.acting_user() == "Bo" and app._change_name.layout.display == "none"
+    monkeypatch.setenv("WORKBENCH_USER", "amina")  # `workbench serve --user amina`
+    app = build_data_entry_app(empty_db)
+    app.present(AppContext(team="T01", session_user="Nurse Okello"))
+    assert app.acting_user() == "amina" and app.form.user == "amina"
+    assert app._kept_note.value == "" and app._change_name.layout.display == "none"
+
+
+def test_not_you_forgets_the_session_s_name_and_asks_again(
+        empty_db: str, nobody: None) -> None:
+    app = build_data_entry_app(empty_db)
+    app.present(AppContext(team="T01", period="2025-05", session_user="Nurse Okello"))
+    app._change_name.click()
+    assert app.acting_user() is None and app.who.value == ""
+    assert app.name_prompt.layout.display is None and app.body.children[-1].children == ()
+    assert app._change_name.layout.display == "none"
+    app.use_name("Dr Achieng")
+    _save(app, "2025-05", "40")
+    assert read_revisions(open_engine(empty_db))["author"].tolist() == ["Dr Achieng"]
+
+
+def test_a_session_name_is_shown_escaped(empty_db: str, nobody: None) -> None:
+    app = build_data_entry_app(empty_db)
+    app.present(AppContext(team="T01", session_user="O'Neil"))
+    assert app.who.value == '<div class="wb-user">Saving as <b>O&#x27;Neil</b></div>'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.apps.context import AppContext, app_context, parse_query
+from workbench.apps.context import SESSION_ENV, AppContext, app_context, parse_query, session_user
 
 
 def test_team_user_as_of_and_presentation_are_read_from_the_query_string() -> None:
@@ -68,3 +68,21 @@ def test_a_user_in_the_address_becomes_the_author_unless_jupyterhub_says_who(
     monkeypatch.setenv("QUERY_STRING", "user=Eve")
     app_context()
     assert os.environ["WORKBENCH_USER"] == "Bo"
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("Nurse%20Okello", "Nurse Okello"),  # percent-encoded by the app handler
+    ("Am%C3%A9lie", "Amélie"),
+    ("%3Cscript%3E", None),  # not a name: dropped
+    ("x" * 81, None),  # too long
+    ("", None),
+])
+def test_the_session_s_name_comes_from_the_header_voila_puts_in_the_environment(
+        header: str, expected: str | None) -> None:
+    assert session_user({SESSION_ENV: header}) == expected
+
+
+def test_the_app_context_carries_the_session_s_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUERY_STRING", "team=T02")
+    monkeypatch.setenv(SESSION_ENV, "Nurse%20Okello")
+    assert app_context() == AppContext(team="T02", session_user="Nurse Okello")

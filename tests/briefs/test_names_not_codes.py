@@ -57,3 +57,21 @@ def test_teams_needing_attention_are_named_with_the_code_beside(demo_db: str) ->
     attention = summary.attention
     assert len(attention)
     assert attention["team"].tolist() == [teams[t] for t in attention["team_id"]]
+
+
+def test_the_most_improved_teams_are_named_with_the_code_beside(demo_db: str) -> None:
+    """The collaborative summary's "Most improved teams": indicator and team names under
+    "Indicator" and "Team", the team's code under "Code" (as in "teams needing attention")."""
+    engine = open_engine(demo_db)
+    summary = briefs.collaborative_summary_data(engine, "2026-10")
+    columns = briefs.COLUMNS["most_improved"]
+    table = summary.most_improved_table()
+    assert list(columns.items())[:4] == [("indicator", "Indicator"), ("rank", "Rank"),
+                                         ("team", "Team"), ("team_id", "Code")]
+    assert len(table) and set(columns) <= set(table.columns)
+    teams = summary.teams.set_index("team_id")["name"]
+    indicators = read_indicators(engine).set_index("indicator_id")["name"]
+    assert table["team"].tolist() == [teams[t] for t in table["team_id"]]
+    assert table["indicator"].tolist() == [indicators[i] for i in table["indicator_id"]]
+    assert not set(table["team"]) & set(teams.index)  # no code where a name belongs
+    assert not set(table["indicator"]) & set(indicators.index)

@@ -22,6 +22,7 @@ from workbench.demo.story import SYNTHESIS_REASON
 from workbench.demo.world import _World
 from workbench.store import (
     open_engine,
+    read_assessments,
     read_package,
     read_package_versions,
     read_pdsa_cycles,
@@ -165,17 +166,49 @@ def test_the_launch_teams_data_is_as_without_the_story_but_for_the_slipping_laps
     assert differ and differ <= lapsed
     cycles = read_pdsa_cycles(demo)
     assert len(cycles[cycles["team_id"].isin(LAUNCH)]) == len(alone.cycles)
+    # the visits as drawn, but for the graduates' after graduation (coaching ended)
+    graduated = dict(zip(*(_graduates(demo)[c] for c in ("team_id", "graduated_on")),
+                         strict=True))
+    coached = [v["visit_date"] <= graduated.get(v["team_id"], v["visit_date"])
+               for v in alone.visits]
     visits = read_visits(demo)
     launch_visits = visits[visits["team_id"].isin(LAUNCH)]
     assert sorted(zip(launch_visits["team_id"], launch_visits["visit_date"],
                       launch_visits["notes"], strict=True)) == sorted(
-        (v["team_id"], v["visit_date"], v["notes"]) for v in alone.visits)
+        (v["team_id"], v["visit_date"], v["notes"])
+        for v, kept in zip(alone.visits, coached, strict=True) if kept)
+    assert 0 < coached.count(False) < len(graduated) * 6  # every 1–2 months for 6 months
     recounts = read_recounts(demo)
     launch = recounts[recounts["team_id"].isin(LAUNCH)]
     stored_recounts = sorted(zip(launch["team_id"], launch["indicator_id"], launch["period"],
                                  launch["reported_numerator"], strict=True))
     drawn_recounts = sorted((r["team_id"], r["indicator_id"], r["period"],
-                             r["reported_numerator"]) for r in alone.recounts)
+                             r["reported_numerator"]) for r in alone.recounts
+                            if coached[r["_visit"]])
     assert len(stored_recounts) == len(drawn_recounts)
     moved = {a[:3] for a, b in zip(stored_recounts, drawn_recounts, strict=True) if a != b}
     assert moved <= lapsed
+
+
+def test_no_coaching_visit_assessment_or_recount_after_a_team_graduated(demo: Engine) -> None:
+    """Coaching ends at graduation: the demo records no visit (nor its assessments and
+    verification recounts) dated after a team's graduation; the graduates were visited up to
+    it, and the teams still coached are visited to the end."""
+    graduated = _graduates(demo).set_index("team_id")["graduated_on"]
+    visits = read_visits(demo)
+    by_graduate = visits[visits["team_id"].isin(graduated.index)]
+    day = by_graduate["team_id"].map(graduated)
+    assert len(by_graduate) and (by_graduate["visit_date"] <= day).all()
+    assert by_graduate.groupby("team_id")["visit_date"].max().ge("2026-03-01").all()
+    coached = visits[~visits["team_id"].isin(graduated.index)]
+    assert coached.groupby("team_id")["visit_date"].max().ge("2026-09-01").all()
+    recounts = read_recounts(demo)
+    late = recounts["visit_id"].map(visits.set_index("visit_id")["visit_date"])
+    assert late.notna().all()  # every recount belongs to a recorded visit
+    graduate_recounts = recounts["team_id"].isin(graduated.index)
+    assert (late[graduate_recounts] <= recounts.loc[graduate_recounts, "team_id"].map(
+        graduated)).all()
+    assessments = read_assessments(demo)
+    of_graduates = assessments[assessments["team_id"].isin(graduated.index)]
+    assert (of_graduates["period"].astype(str) <= "2026-04").all()
+    assert set(assessments["visit_id"]) <= set(visits["visit_id"])

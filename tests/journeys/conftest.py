@@ -162,4 +162,18 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator:
     pg.set_default_timeout(90_000)
     watch(pg, request.node.name)
     yield pg
+    _leave(context)
+
+
+def _leave(context) -> None:  # type: ignore[no-untyped-def]
+    """Leave every page as a person does (navigating away): Voila's `beforeunload` beacon asks
+    the server to shut that page's kernel down. Closing the browser context alone sends no
+    beacon, and the session's shared `workbench serve` would keep one kernel per finished
+    journey until its per-app cap (10) answers the next journey with the busy page (503)."""
+    for pg in context.pages:
+        try:
+            pg.goto("about:blank", timeout=10_000)
+        except Exception:  # noqa: BLE001 - a page that cannot leave is closed all the same
+            pass
+    time.sleep(0.5)  # the beacons are sent asynchronously
     context.close()

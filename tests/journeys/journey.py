@@ -9,11 +9,13 @@ the step and quoting the errors.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ARTIFACTS", "VIEWPORT", "console_errors", "step", "watch"]
+__all__ = ["ARTIFACTS", "VIEWPORT", "choose", "console_errors", "evaluate_until", "step", "watch"]
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 #: what a projector shows; journeys may also resize to 1280×720
@@ -64,3 +66,24 @@ def step(page: Any, name: str) -> Path:
     assert not new, f"step {name!r}: the browser logged {len(new)} error(s): " + "; ".join(
         new[:10])
     return path
+
+
+def choose(page: Any, description: str, label_part: str) -> None:
+    """Pick, in the ipywidgets dropdown labelled `description`, the option whose label
+    contains `label_part` (ipywidgets writes the spaces of option labels as no-break spaces)."""
+    box = page.locator(".widget-dropdown", has=page.locator(f"label:text-is('{description}')"))
+    select = box.locator("select")
+    labels = select.evaluate("s => [...s.options].map(o => o.label)")
+    select.select_option(label=next(lab for lab in labels
+                                    if label_part in lab.replace("\xa0", " ")))
+
+
+def evaluate_until(page: Any, script: str, ok: Callable[[Any], bool], timeout: float) -> Any:
+    """What `script` evaluates to in the page once `ok` accepts it, or its last value after
+    `timeout` seconds (the caller's assertion then says what the page showed instead)."""
+    deadline = time.monotonic() + timeout
+    shown = page.evaluate(script)
+    while time.monotonic() < deadline and not ok(shown):
+        page.wait_for_timeout(500)
+        shown = page.evaluate(script)
+    return shown

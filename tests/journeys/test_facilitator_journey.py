@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from journey import VIEWPORT, step
+from journey import VIEWPORT, choose, evaluate_until, step
 
 from workbench.cli import main
 from workbench.store import open_engine, read_indicators, read_measurements, read_teams
@@ -61,23 +61,9 @@ REDRAW_SECONDS = 90
 EARLY = ("T03", "2026-11")  # the early reporter and the month it entered
 
 
-def _choose(page, description: str, label_part: str) -> None:  # type: ignore[no-untyped-def]
-    box = page.locator(".widget-dropdown", has=page.locator(f"label:text-is('{description}')"))
-    select = box.locator("select")
-    labels = select.evaluate("s => [...s.options].map(o => o.label)")
-    # ipywidgets writes the spaces of option labels as no-break spaces
-    select.select_option(label=next(lab for lab in labels
-                                    if label_part in lab.replace("\xa0", " ")))
-
-
 def _shown_when(page, expected: dict, timeout: float = REDRAW_SECONDS) -> dict:  # type: ignore[no-untyped-def]
     """What the charts show once they show `expected` (or the last state after `timeout`)."""
-    deadline = time.monotonic() + timeout
-    shown = page.evaluate(SHOWN)
-    while time.monotonic() < deadline and not _matches(shown, expected):
-        page.wait_for_timeout(500)
-        shown = page.evaluate(SHOWN)
-    return shown
+    return evaluate_until(page, SHOWN, lambda shown: _matches(shown, expected), timeout)
 
 
 def _matches(shown: dict, expected: dict) -> bool:
@@ -147,7 +133,7 @@ def test_facilitator_filters_then_presents_and_every_view_shows_the_selected_tea
     ]
     for name, choices, expected in views:
         for description, label in choices.items():
-            _choose(page, description, label)
+            choose(page, description, label)
         shown = _shown_when(page, expected)
         step(page, name)
         assert sorted(shown["panels"] or []) == expected["panels"], name
@@ -178,8 +164,8 @@ def test_facilitator_filters_then_presents_and_every_view_shows_the_selected_tea
         assert "Births receiving\nAMTSL" in shown["headers"]  # full names, wrapped
 
     page.set_viewport_size(VIEWPORT)  # back to every team, live, still on the projector
-    _choose(page, "Wave", "All waves")
-    _choose(page, "District", "All districts")
+    choose(page, "Wave", "All waves")
+    choose(page, "District", "All districts")
     box.fill("")
     box.press("Enter")
     expected = truth.expected("PPH")
@@ -271,12 +257,7 @@ def served_big(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
 
 
 def _listed_when(page, check, timeout: float = BIG_WAIT) -> dict:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    shown = page.evaluate(LISTED)
-    while time.monotonic() < deadline and not check(shown):
-        page.wait_for_timeout(500)
-        shown = page.evaluate(LISTED)
-    return shown
+    return evaluate_until(page, LISTED, check, timeout)
 
 
 def test_facilitator_finds_pages_sorts_and_ranks_teams_of_a_200_team_collaborative(
@@ -335,7 +316,7 @@ def test_facilitator_finds_pages_sorts_and_ranks_teams_of_a_200_team_collaborati
     assert f"Showing teams {PAGE_SIZE + 1}–{2 * PAGE_SIZE} of 200" in page.inner_text(
         ".wb-team-rule")
 
-    _choose(page, "Sort by", "Most signals of concern")
+    choose(page, "Sort by", "Most signals of concern")
     page.wait_for_selector(".wb-team-rule:has-text('signal of concern')")  # the rule stated
     shown = _listed_when(page, lambda s: bool(s["concerns"]) and s["concerns"][0] > 0)
     step(page, "matrix sorted by concerns")
@@ -343,7 +324,7 @@ def test_facilitator_finds_pages_sorts_and_ranks_teams_of_a_200_team_collaborati
     assert shown["concerns"][0] > 0
     assert f"page 1 of {pages}" in page.inner_text(".wb-page")  # a new order: page 1
 
-    _choose(page, "Show", f"Top {TOP_N} by improvement")
+    choose(page, "Show", f"Top {TOP_N} by improvement")
     page.wait_for_selector(".wb-team-rule:has-text('improved most on their baseline')")
     period = reporting_month(m)
     gains = rollup.gain_from_baseline(m, indicators, teams, period=period, levels=("team",))

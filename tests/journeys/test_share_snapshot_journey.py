@@ -15,11 +15,10 @@ the snapshot alike.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
-from journey import VIEWPORT, step, watch
+from journey import VIEWPORT, choose, evaluate_until, step, watch
 
 from workbench.apps.snapshot_files import snapshot_folder
 
@@ -57,21 +56,8 @@ SHOWN = """() => {
 REDRAW_SECONDS = 90
 
 
-def _choose(page, description: str, label_part: str) -> None:  # type: ignore[no-untyped-def]
-    box = page.locator(".widget-dropdown", has=page.locator(f"label:text-is('{description}')"))
-    select = box.locator("select")
-    labels = select.evaluate("s => [...s.options].map(o => o.label)")
-    select.select_option(label=next(lab for lab in labels
-                                    if label_part in lab.replace("\xa0", " ")))
-
-
 def _shown_when(page, ok, timeout: float = REDRAW_SECONDS) -> dict:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    shown = page.evaluate(SHOWN)
-    while time.monotonic() < deadline and not ok(shown):
-        page.wait_for_timeout(500)
-        shown = page.evaluate(SHOWN)
-    return shown
+    return evaluate_until(page, SHOWN, ok, timeout)
 
 
 def _app_shows(indicator: str, teams: int):  # type: ignore[no-untyped-def]
@@ -88,7 +74,7 @@ def _share(page) -> str:  # type: ignore[no-untyped-def]
     page.wait_for_function(
         """(before) => { const a = document.querySelector('.wb-share-link a.wb-share-open');
                          return a && a.getAttribute('href') != before; }""", arg=before,
-        timeout=120_000)
+        timeout=300_000)  # writing the snapshot inlines BokehJS: slow on a loaded machine
     href = page.locator(".wb-share-link a.wb-share-open").get_attribute("href")
     assert href is not None and href.startswith("../snapshots/learning-session-"), href
     download = page.locator(".wb-share-link a.wb-share-download")
@@ -123,8 +109,8 @@ def test_a_shared_view_opens_offline_with_the_apps_teams_statuses_and_filters_in
     page.goto(served.url("learning_session"), wait_until="commit")
     page.wait_for_selector(".wb-status:has-text('48 teams, reporting month Oct 2026')",
                            timeout=300_000)  # a loaded 2-core machine builds kernels slowly
-    _choose(page, "Indicator", "(PPH)")
-    _choose(page, "District", "Kisoro")
+    choose(page, "Indicator", "(PPH)")
+    choose(page, "District", "Kisoro")
     page.wait_for_selector(".wb-status:has-text('8 teams, reporting month')")
     app = _shown_when(page, _app_shows("Postpartum", 8))
     step(page, "PPH in Kisoro")

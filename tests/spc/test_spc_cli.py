@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from workbench.cli.spc_cmd import spc
+from workbench.cli.analysis.spc_cmd import spc
 
 TWO_TEAMS = """series,x,y,n
 A,2024-01,5,20
@@ -128,8 +128,8 @@ def test_help_documents_row_numbering_and_ends_with_an_example():
 
 def reference_json(text: str, *args: str, tmp_path, capsys) -> str:
     """The --json text built value by value: qic() frames -> records -> `echo_json`."""
+    from workbench.cli.analysis.spc_cmd import _POINT_FIELDS, _SUMMARY_FIELDS, read_spc_csv
     from workbench.cli.options import echo_json
-    from workbench.cli.spc_cmd import _POINT_FIELDS, _SUMMARY_FIELDS, read_spc_csv
     from workbench.spc.qic import qic
 
     path = tmp_path / "reference.csv"

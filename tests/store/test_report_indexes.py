@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from workbench.store import create_database
 from workbench.store import schema as s
-from workbench.store.migrate import alembic_config, schema_differences, upgrade_database
+from workbench.store.migrations.migrate import alembic_config, schema_differences, upgrade_database
 
 INDEXES = {"pdsa_history": "ix_pdsa_history_cycle", "coaching_visits": "ix_visits_team",
            "verification_recounts": "ix_recounts_team", "assessments": "ix_assessments_team",

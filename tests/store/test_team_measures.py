@@ -29,7 +29,7 @@ from workbench.store import (
     team_measures,
 )
 from workbench.store import schema as s
-from workbench.store.migrate import alembic_config, upgrade_database
+from workbench.store.migrations.migrate import alembic_config, upgrade_database
 
 RELEASE = Path(__file__).resolve().parents[1] / "data" / "demo-release-0.1.0.db.gz"
 

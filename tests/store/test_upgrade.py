@@ -42,7 +42,7 @@ from workbench.store import (
 )
 from workbench.store import schema as s
 from workbench.store.engine import database_revision
-from workbench.store.migrate import (
+from workbench.store.migrations.migrate import (
     alembic_config,
     backup_path,
     known_revisions,
@@ -510,7 +510,7 @@ def test_the_upgrade_refuses_while_another_session_uses_a_postgresql_table(
 @pytest.mark.postgres
 def test_two_upgrades_of_one_postgresql_database_do_not_run_at_once(
         release_master: Path, pg_url: str) -> None:
-    from workbench.store.migrate import PG_LOCK_KEY
+    from workbench.store.migrations.migrate import PG_LOCK_KEY
 
     _release_on_postgres(release_master, pg_url)
     other = create_engine(_driver(pg_url))

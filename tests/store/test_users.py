@@ -12,6 +12,7 @@ from workbench.store import (
     authorize,
     current_user,
     get_user,
+    known_user,
     list_users,
     open_engine,
     read_audit,
@@ -28,6 +29,19 @@ def test_the_hub_user_is_the_acting_user_whatever_else_is_given(monkeypatch):
     assert current_user("cli-name") == "cli-name"
     monkeypatch.setenv("JUPYTERHUB_USER", "amina")
     assert current_user("someone-else") == "amina"
+
+
+def test_a_name_typed_in_a_browser_session_comes_last(monkeypatch):
+    """The session's name is only what someone said: every name a server or person gave
+    explicitly comes first (a cookie left by another server on the host names nobody there)."""
+    monkeypatch.delenv("WORKBENCH_USER", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    assert known_user(session="Nurse Okello") == "Nurse Okello"
+    assert known_user("Bo", session="Nurse Okello") == "Bo"
+    monkeypatch.setenv("WORKBENCH_USER", "amina")
+    assert known_user(session="Nurse Okello") == "amina"
+    monkeypatch.setenv("JUPYTERHUB_USER", "hubuser")
+    assert known_user(session="Nurse Okello") == "hubuser"
 
 
 def test_the_first_user_must_be_an_admin(empty_db):

@@ -16,14 +16,15 @@ import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
 
 from workbench.errors import ConfigError
 from workbench.i18n import normalize_language
 from workbench.model import is_period, parse_period, period_problem
 
 __all__ = ["AppContext", "parse_query", "view_query", "app_context", "request_query_string",
-           "in_voila", "user_name_problem"]
+           "in_voila", "user_name_problem", "session_user", "SESSION_COOKIE", "SESSION_HEADER",
+           "SESSION_ENV"]
 
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
@@ -34,6 +35,12 @@ _FALSE = {"0", "false", "no", "off", ""}
 READY_MARK = "[workbench] app preheated, waiting for a request:"
 KEYS = ("team", "user", "as_of", "indicator", "wave", "district", "period", "presentation",
         "lang", "search", "show", "sort", "page")
+#: the name typed once on an app page, kept for the browser session: a signed session cookie
+#: (set by `voila_server.SessionUserHandler`), given to the page's kernel by the app handler as
+#: this request header, which Voilà puts in the kernel's environment (`http_header_envs`)
+SESSION_COOKIE = "workbench_user"
+SESSION_HEADER = "X-Workbench-Session-User"
+SESSION_ENV = "HTTP_X_WORKBENCH_SESSION_USER"
 _SEARCH = re.compile(r"^[^\x00-\x1f\x7f<>]{1,60}$")
 _PAGE = re.compile(r"^[1-9]\d{0,5}$")
 
@@ -55,6 +62,7 @@ class AppContext:
     show: str | None = None  # learning session: the team list (`apps.team_pages.SHOW`)
     sort: str | None = None  # learning session: its order (`apps.team_pages.SORTS`)
     page: int | None = None  # learning session: the page of teams (1 is the first)
+    session_user: str | None = None  # the name typed once in this browser session
     problems: tuple[str, ...] = field(default=())
 
     def with_problem(self, problem: str) -> AppContext:
@@ -85,6 +93,13 @@ def user_name_problem(name: str) -> str | None:
     if _USER.match(name.strip()):
         return None
     return "a name is 1 to 80 letters, digits, spaces or . @ ' -"
+
+
+def session_user(environ: Mapping[str, str] | None = None) -> str | None:
+    """The name this browser session typed once (`SESSION_ENV`, percent-encoded by the app
+    handler from its signed cookie), None without one or when it is not a name."""
+    raw = unquote((os.environ if environ is None else environ).get(SESSION_ENV, ""))[:200]
+    return raw.strip() if raw.strip() and user_name_problem(raw) is None else None
 
 
 def parse_query(query: str | None) -> AppContext:
@@ -181,9 +196,10 @@ def app_context() -> AppContext:
 
     A `user` in the query string becomes the author of what the app saves
     (`WORKBENCH_USER`), unless JupyterHub already says who is logged in. It is a label, not a
-    login: put the apps behind JupyterHub where authorship matters.
+    login: put the apps behind JupyterHub where authorship matters. So is the name typed once
+    in this browser session (`session_user`), which `store.known_user` takes last.
     """
-    context = parse_query(request_query_string())
+    context = replace(parse_query(request_query_string()), session_user=session_user())
     if context.user and not os.environ.get("JUPYTERHUB_USER"):
         os.environ["WORKBENCH_USER"] = context.user
     return context

@@ -58,7 +58,10 @@ class _FormApp(WorkbenchApp):
     (`store.known_user`: JupyterHub's user, else `?user=` in the address, else
     `workbench serve --user`), else the name the person types once in the box shown in the
     form's place; until then the page holds no form, so nothing is saved under the OS user of
-    the machine serving the apps.
+    the machine serving the apps. A typed name is kept for the browser session (the page posts
+    it to the server, which keeps it in a session cookie and hands it to the next pages'
+    kernels: `AppContext.session_user`), so other apps and a reload do not ask again; "Not
+    you?" forgets it (a shared computer).
     """
 
     form_class = ""
@@ -71,19 +74,29 @@ class _FormApp(WorkbenchApp):
         self._form_team: str | None = None
         if not hasattr(self, "who"):  # under the title: whose name goes on every save
             self.typed_name: str | None = None
+            self._forget_session = False
             self.who = w.HTML()
+            self._kept_note = w.HTML()
+            self._change_name = w.Button(description=_("Not you?"),
+                                         tooltip=_("Save under another name"),
+                                         layout=w.Layout(width="auto"))
+            self._change_name.add_class("wb-change-name")
+            self._change_name.on_click(self.guard(lambda _b: self.forget_name()))
+            self.who_row = w.HBox([self.who, self._kept_note, self._change_name],
+                                  layout=w.Layout(align_items="center"))
             self._name = w.Text(placeholder=_("Your name"), layout=w.Layout(width="260px"))
             self._name_button = w.Button(description=_("Use this name"), button_style="primary")
             self._name_message = w.HTML()
-            ask = _("Who is saving? Type your name once: every save on this page goes under "
-                    "it.")
+            ask = _("Who is saving? Type your name once: every save in these apps goes under "
+                    "it until this browser is closed.")
             self.name_prompt = w.VBox([
                 w.HTML(f'<div class="wb-ask-name">{html.escape(ask)}</div>'),
                 w.HBox([self._name, self._name_button]), self._name_message])
             self.name_prompt.add_class("wb-name-prompt")
             self.name_prompt.layout.display = "none"
             self._name_button.on_click(self.guard(lambda _b: self.use_name(self._name.value)))
-            self.children = (self.children[0], self.who, self.name_prompt, *self.children[1:])
+            self.children = (self.children[0], self.who_row, self.name_prompt,
+                             *self.children[1:])
         self.team_picker.observe(self.guard(lambda change: self._build_form()), "value")
         self._build_form()
 
@@ -92,9 +105,22 @@ class _FormApp(WorkbenchApp):
 
     # -- who saves --------------------------------------------------------------------------
     def acting_user(self) -> str | None:
-        """The name saves go under (`store.known_user` of the address's or the typed name),
-        None while nobody has said."""
-        return known_user(self.context.user or self.typed_name)
+        """The name saves go under (`store.known_user` of the address's or the typed name, and
+        of the name typed earlier in this browser session), None while nobody has said."""
+        session = None if self._forget_session else self.context.session_user
+        return known_user(self.context.user or self.typed_name, session=session)
+
+    def _name_is_typed(self) -> bool:
+        """True when the acting user is only a name typed on a page (here or earlier in this
+        browser session): the server, the hub and the address say nobody."""
+        return self.acting_user() is not None and known_user(self.context.user) is None
+
+    def forget_name(self) -> None:
+        """"Not you?": forget the typed name (the page also clears the session's) and ask."""
+        self.typed_name = None
+        self._forget_session = True
+        self._name.value = ""
+        self._show_who()
 
     def use_name(self, name: str) -> None:
         """The name the person typed: every save of this page goes under it."""
@@ -117,6 +143,10 @@ class _FormApp(WorkbenchApp):
             if user is not None and hasattr(form, "user"):
                 form.user = user
         gate = getattr(self, "_gate", None)
+        typed = self._name_is_typed()
+        self._change_name.layout.display = None if typed else "none"
+        kept = html.escape(_("(kept until this browser is closed)"))
+        self._kept_note.value = f'<span class="wb-kept">{kept}</span>' if typed else ""
         if user is None:
             self.who.value = ""
             self.name_prompt.layout.display = None

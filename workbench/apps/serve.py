@@ -417,7 +417,8 @@ def serve(
              f"{max_kernels} viewers at once, {max_kernels_per_app} per app):")
         note(f"Saves go under {served_as} (a page's ?user=NAME names someone else)."
              if served_as else
-             "No --user: each person types a name once on a form before saving.")
+             "No --user: each person types a name once before saving (kept until the "
+             "browser is closed).")
         for url in server.urls:
             echo(url)
         server.process.wait()

@@ -16,6 +16,16 @@ kernel caps, no kernel for another site's requests, and a page-leave beacon that
   so the beacon was answered 403 and the kernel stayed until culled. The app handler sets it
   (tornado's `xsrf_token`), so the beacon passes the same XSRF check as any other POST.
 
+- the name typed once: on an app page where nobody is known (no hub, no `--user`) the person
+  types a name; the page also posts it (with the `_xsrf` token) to `POST /workbench/session-user`
+  (`SessionUserHandler`), which keeps it in a signed, HttpOnly, SameSite=Strict session
+  cookie (no Expires: gone when the browser closes; the signature's key is new at every server
+  start). The app handler reads that cookie on every page and hands the name to the page's
+  kernel as the request header `X-Workbench-Session-User`, which Voilà copies into the
+  kernel's environment (`VoilaConfiguration.http_header_envs`); a header of that name sent by
+  the browser itself is dropped first. The name is a label ("who said they saved"), never a
+  login: `store.known_user` takes it last.
+
 - shared snapshots: `/voila/snapshots/<file>` serves the learning-session snapshots ("Share
   this view", `workbench.apps.snapshot_files`) as plain files: opening one starts no kernel.
 
@@ -25,12 +35,20 @@ Run as `python -m workbench.apps.voila_server ARGS` (same arguments as `python -
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import tornado.web
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.utils import url_path_join
 from traitlets import Int
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
+from workbench.apps.context import (
+    SESSION_COOKIE,
+    SESSION_HEADER,
+    user_name_problem,
+)
 from workbench.apps.serve_guard import (
     DEFAULT_MAX_KERNELS,
     DEFAULT_MAX_KERNELS_PER_APP,
@@ -44,9 +62,52 @@ from workbench.apps.serve_guard import (
     refused_page,
 )
 
-__all__ = ["WorkbenchVoila", "WorkbenchVoilaHandler", "main"]
+__all__ = ["SESSION_ROUTE", "SessionUserHandler", "WorkbenchVoila", "WorkbenchVoilaHandler",
+           "main", "session_name"]
 
 LEDGER_SETTING = "workbench_kernel_ledger"
+#: where an app page posts the name typed once (relative to the server's base URL)
+SESSION_ROUTE = "/workbench/session-user"
+_LONGEST_TYPED = 200  # characters read from a post; the name rule allows 80
+
+
+def session_name(handler: tornado.web.RequestHandler) -> str | None:
+    """The name in the request's signed session cookie, None without a valid one."""
+    try:
+        value = handler.get_signed_cookie(SESSION_COOKIE)
+    except (ValueError, KeyError):  # no cookie_secret configured: no session names at all
+        return None
+    if value is None:
+        return None
+    name = value.decode("utf-8", errors="replace").strip()
+    return name if user_name_problem(name) is None else None
+
+
+class SessionUserHandler(JupyterHandler):
+    """`POST name=…&_xsrf=…`: keep the typed name for this browser session (empty: forget it).
+
+    Authenticated and XSRF-checked as every Jupyter POST (`JupyterHandler.prepare`). Answers
+    204, or 400 with one line saying why the name is not usable (the page says the same).
+    """
+
+    @tornado.web.authenticated
+    def post(self) -> None:
+        name = self.get_body_argument("name", "")[:_LONGEST_TYPED].strip()
+        path = self.settings.get("base_url", "/")
+        self.set_header("Cache-Control", "no-store")
+        if not name:
+            self.clear_cookie(SESSION_COOKIE, path=path)
+            self.set_status(204)
+            return
+        problem = user_name_problem(name)
+        if problem is not None:
+            self.set_status(400)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(f"Error: not a usable name: {problem}.\n")
+            return
+        self.set_signed_cookie(SESSION_COOKIE, name, expires_days=None, path=path,
+                               httponly=True, samesite="Strict")
+        self.set_status(204)
 
 
 class _BindingKernelManager:
@@ -101,11 +162,22 @@ class WorkbenchVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]  # voila
             self._say(503, busy_page(admitted))
             return
         self._ticket = admitted
+        self._pass_session_name()
         self.xsrf_token  # noqa: B018 - sets the `_xsrf` cookie the page-leave beacon sends back
         try:
             await super().get(path)
         finally:
             ledger.release(admitted)
+
+    def _pass_session_name(self) -> None:
+        """The session cookie's name, as the header Voilà hands to the kernel (percent-encoded:
+        a header is ASCII); never a header of that name the browser sent."""
+        headers = self.request.headers
+        if SESSION_HEADER in headers:
+            del headers[SESSION_HEADER]
+        name = session_name(self)
+        if name is not None:
+            headers[SESSION_HEADER] = quote(name, safe="")
 
     def _say(self, status: int, page: str) -> None:
         self.set_status(status)
@@ -134,13 +206,15 @@ class WorkbenchVoila(Voila):  # type: ignore[misc]  # voila ships no types
         handlers: list[Any] = super().init_handlers()
         handlers = [(spec[0], WorkbenchVoilaHandler, *spec[2:])
                     if spec[1] is TornadoVoilaHandler else spec for spec in handlers]
-        return [_snapshots_route(self.server_url), *handlers]
+        passed = list(self.voila_configuration.http_header_envs)
+        if SESSION_HEADER not in passed:  # the typed name reaches the page's kernel
+            self.voila_configuration.http_header_envs = [*passed, SESSION_HEADER]
+        return [_snapshots_route(self.server_url),
+                (url_path_join(self.base_url, SESSION_ROUTE), SessionUserHandler), *handlers]
 
 
 def _snapshots_route(server_url: str) -> tuple[str, type, dict[str, Any]]:
     """Shared learning-session snapshots as plain files (`workbench.apps.snapshot_files`)."""
-    from jupyter_server.utils import url_path_join
-
     from workbench.apps.snapshot_files import SNAPSHOT_ROUTE, SnapshotHandler, snapshot_folder
 
     folder = snapshot_folder()

@@ -142,12 +142,17 @@ class CollaborativeSummary:
         return wave_cohort_chart(self.rollup["waves"], info)
 
     def most_improved_table(self) -> pd.DataFrame:
-        """`rollup.most_improved` with values formatted."""
+        """`rollup.most_improved` for people: the indicator's and the team's names (the team's
+        code beside, as in "teams needing attention"), values formatted."""
         mi = self.rollup["most_improved"]
         info = _indicator_dicts(self.indicators)
         if mi.empty:
             return pd.DataFrame(columns=list(COLUMNS["most_improved"]))
+        indicator_names = self.indicators.set_index("indicator_id")["name"]
+        team_names = self.teams.set_index("team_id")["name"]
         return mi.assign(
+            indicator=[str(indicator_names.get(i, i)) for i in mi["indicator_id"]],
+            team=[str(team_names.get(t, t)) for t in mi["team_id"]],
             baseline=[format_value(v, info.get(i, {})) for v, i in
                       zip(mi["baseline"], mi["indicator_id"], strict=False)],
             latest=[format_value(v, info.get(i, {})) for v, i in

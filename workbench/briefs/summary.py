@@ -68,7 +68,8 @@ def flags_as_of(flags: pd.DataFrame, stamp: pd.Timestamp | None) -> pd.DataFrame
 class CollaborativeInputs:
     """What the roll-ups read from the store, read once (`read_collaborative_inputs`):
     measurements and assessments entered up to `as_of`, PDSA cycles entered and flags raised
-    up to then (`cycles_as_of`, `flags_as_of`), and the definitions."""
+    up to then (`cycles_as_of`, `flags_as_of`; of the cycles the columns the charts read,
+    `store.CHART_CYCLE_COLUMNS`), and the definitions."""
 
     name: str
     assessment_target: float
@@ -87,6 +88,7 @@ def read_collaborative_inputs(engine: Engine | Connection,
                               as_of: str | dt.datetime | None = None) -> CollaborativeInputs:
     """Read what `collaborative_rollup` needs, once (one read per table)."""
     from workbench.store import (
+        CHART_CYCLE_COLUMNS,
         collaborative_indicators,
         read_assessments,
         read_change_ideas,
@@ -111,7 +113,7 @@ def read_collaborative_inputs(engine: Engine | Connection,
             engine, as_of=stamp.to_pydatetime() if stamp else None),
         indicators=collaborative_indicators(engine), teams=read_teams(engine),
         assessments=assessments,
-        cycles=cycles_as_of(read_pdsa_cycles(engine), stamp),
+        cycles=cycles_as_of(read_pdsa_cycles(engine, columns=CHART_CYCLE_COLUMNS), stamp),
         change_ideas=read_change_ideas(engine),
         flags=flags_as_of(read_flags(engine), stamp), waves=read_waves(engine))
 

@@ -7,8 +7,9 @@ wave's teams: change ideas ranked by evidence per indicator
 teams' values aligned on months since adoption, the changes adopted together, the team
 innovations other teams took up, the changes abandoned everywhere, and the draft of the
 refined change package (`workbench.learning.package.draft_package`) starting from the
-package version in use. Everything is computed by `workbench.learning`; this module reads
-the store once and formats for people. `notebooks/synthesis.ipynb` shows it.
+package version in use. Everything is computed by `workbench.learning`
+(`workbench.learning.meeting.meeting_frames`, which the demo's synthesis meeting calls too);
+this module reads the store once and formats for people. `notebooks/synthesis.ipynb` shows it.
 """
 
 from __future__ import annotations
@@ -25,16 +26,9 @@ from workbench.charts import data as cd
 from workbench.errors import NotFoundError
 from workbench.i18n import N_, TranslatedTable, format_count
 from workbench.i18n import gettext as _
-from workbench.learning import practice_evidence, team_adoptions
 from workbench.learning.evidence import grade_label, signed_points
-from workbench.learning.package import draft_package
-from workbench.learning.synthesis import (
-    abandoned_everywhere,
-    aligned_values,
-    innovations_taken_up,
-    known_by,
-    storytellers,
-)
+from workbench.learning.meeting import meeting_frames, package_in_use
+from workbench.learning.synthesis import known_by
 from workbench.store import (
     collaborative_indicators,
     read_change_ideas,
@@ -195,14 +189,13 @@ def _interval(effect: Any, low: Any, high: Any) -> str:
 
 def current_package(engine: Engine, change_ideas: pd.DataFrame) -> pd.DataFrame:
     """The changes of the latest package version (change_id, name, guidance); with no
-    version recorded, the package's change ideas with their descriptions as guidance."""
+    version recorded, the package's change ideas with their descriptions as guidance
+    (`workbench.learning.meeting.package_in_use`)."""
     try:
         version = read_package(engine)
     except NotFoundError:
-        ideas = change_ideas[change_ideas["source"] == "package"]
-        return pd.DataFrame({"change_id": ideas["change_id"], "name": ideas["name"],
-                             "guidance": ideas["description"].fillna("")})
-    return version.loc[version["in_package"], ["change_id", "name", "guidance"]]
+        return package_in_use(None, change_ideas)
+    return package_in_use(version, change_ideas)
 
 
 def synthesis_data(engine: Engine, period: str | None = None, wave: str = "") -> SynthesisPack:
@@ -224,15 +217,9 @@ def synthesis_data(engine: Engine, period: str | None = None, wave: str = "") ->
         cycles = cycles[cycles["team_id"].isin(members)]
     ideas = read_change_ideas(engine)
     indicators = collaborative_indicators(engine)
-    evidence = practice_evidence(m, indicators, cycles, ideas)
-    adoptions = team_adoptions(cycles, ideas)
-    alone = adoptions[adoptions["adopted_with"].map(len) == 0]  # as the estimate counts them
-    stories = storytellers(evidence.teams)
-    innovations = innovations_taken_up(adoptions, ideas)
-    abandoned = abandoned_everywhere(adoptions, ideas)
-    draft = draft_package(current_package(engine, ideas), evidence.practices, stories, innovations,
-                          abandoned, ideas, period=str(p))
+    f = meeting_frames(m, indicators, cycles, ideas, current_package(engine, ideas),
+                       period=str(p))
     return SynthesisPack(period=p, wave=wave, indicators=indicators,
-                         practices=evidence.practices, stories=stories,
-                         aligned=aligned_values(m, alone), together=evidence.together,
-                         innovations=innovations, abandoned=abandoned, draft=draft)
+                         practices=f.evidence.practices, stories=f.stories, aligned=f.aligned,
+                         together=f.evidence.together, innovations=f.innovations,
+                         abandoned=f.abandoned, draft=f.draft)

@@ -60,8 +60,9 @@ COLUMNS: Mapping[str, dict[str, str]] = TranslatedTable({
     "overview": {"indicator": N_("Indicator"), "teams": N_("Teams reporting"),
                  "at_target": N_("Teams at target"), "pooled": N_("All teams pooled"),
                  "median": N_("Median team"), "target": N_("Target")},
-    "most_improved": {"indicator_id": N_("Indicator"), "rank": N_("Rank"), "team_id": N_("Team"),
-                      "baseline": N_("Baseline"), "latest": N_("Latest"), "gain": N_("Gain")},
+    "most_improved": {"indicator": N_("Indicator"), "rank": N_("Rank"), "team": N_("Team"),
+                      "team_id": N_("Code"), "baseline": N_("Baseline"), "latest": N_("Latest"),
+                      "gain": N_("Gain")},
 })
 
 

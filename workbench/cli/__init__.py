@@ -15,10 +15,11 @@ from typing import Any
 import click
 from sqlalchemy.exc import DBAPIError
 
-from workbench.cli.options import check_lang
-from workbench.errors import WorkbenchError
+from workbench.cli.options import check_group_lang
+from workbench.errors import WorkbenchError, render_message
+from workbench.i18n import N_
 
-__all__ = ["main", "database_failure", "error_line"]
+__all__ = ["main", "database_failure", "domain_failure", "error_line"]
 
 #: The longest `Error:` line printed; longer ones lose their middle (a value echoed whole).
 MAX_ERROR_LINE = 1_000
@@ -36,16 +37,16 @@ def error_line(message: str) -> str:
 #: (words of the driver's message, what to tell the user) — SQLite's and PostgreSQL's wording
 _DATABASE_FAILURES = (
     (("readonly database", "read-only"),
-     "the database is read-only ({reason}); nothing was written. Use a copy you may write to, "
-     "or ask who manages the file or server for write access."),
+     N_("the database is read-only ({reason}); nothing was written. Use a copy you may write "
+        "to, or ask who manages the file or server for write access.")),
     (("database is locked", "lock timeout", "could not obtain lock"),
-     "the database is busy: another write (an import, a save or a review) held it past the "
-     "wait ({reason}). Nothing was written; try again when it has finished."),
+     N_("the database is busy: another write (an import, a save or a review) held it past the "
+        "wait ({reason}). Nothing was written; try again when it has finished.")),
     (("file is not a database", "malformed", "disk image"),
-     "the database file is damaged or is not a SQLite database ({reason}). Point --db at a "
-     "workbench database, or restore it from a backup."),
+     N_("the database file is damaged or is not a SQLite database ({reason}). Point --db at a "
+        "workbench database, or restore it from a backup.")),
     (("database or disk is full", "no space left"),
-     "the disk is full ({reason}); nothing was written. Free some space and try again."),
+     N_("the disk is full ({reason}); nothing was written. Free some space and try again.")),
 )
 
 
@@ -55,7 +56,7 @@ def database_failure(exc: DBAPIError) -> str | None:
     lowered = reason.lower()
     for words, message in _DATABASE_FAILURES:
         if any(word in lowered for word in words):
-            return message.format(reason=reason[:120])
+            return render_message(message, {"reason": reason[:120]})
     return None
 
 
@@ -74,18 +75,28 @@ class WorkbenchGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except WorkbenchError as exc:
-            raise click.ClickException(error_line(str(exc))) from exc
-        except DBAPIError as exc:
-            message = database_failure(exc)
-            if message is None:
+        except Exception as exc:
+            failure = domain_failure(exc)
+            if failure is None:
                 raise
-            raise click.ClickException(message) from exc
+            raise failure from exc
+
+
+def domain_failure(exc: BaseException) -> click.ClickException | None:
+    """The `Error: …` of an error the user can act on (a `WorkbenchError`, a database
+    refusal), in the current language; None for anything else (a bug: it shows)."""
+    if isinstance(exc, WorkbenchError):
+        return click.ClickException(error_line(str(exc)))
+    if isinstance(exc, DBAPIError):
+        message = database_failure(exc)
+        return None if message is None else click.ClickException(message)
+    return None
 
 
 @click.group(cls=WorkbenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="coaching-workbench")
-@click.option("--lang", metavar="LANG", expose_value=False, is_eager=True, callback=check_lang,
+@click.option("--lang", metavar="LANG", expose_value=False, is_eager=True,
+              callback=check_group_lang,
               help="Language of the help and messages: en, fr … [default: $WORKBENCH_LANG, "
                    "else en]. Each command's own --lang also sets what it writes.")
 def main() -> None:
@@ -102,22 +113,22 @@ def _register() -> None:
     """Add every command; each module holds the commands of one concern."""
     from workbench.cli import (
         assess_cmd,
-        audit_cmd,
         core_cmds,
         cycle_cmd,
         data_cmds,
-        hub_cmd,
-        measure_cmd,
-        package_cmd,
-        practices_cmd,
         report_cmd,
         rollup_cmd,
         serve_cmd,
-        snapshot_cmd,
-        spc_cmd,
+    )
+    from workbench.cli.admin import (
+        audit_cmd,
+        hub_cmd,
+        measure_cmd,
+        package_cmd,
         upgrade_cmd,
         users_cmd,
     )
+    from workbench.cli.analysis import practices_cmd, snapshot_cmd, spc_cmd
     from workbench.cli.help_language import localize_commands
 
     for command in (

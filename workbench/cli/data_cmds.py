@@ -18,14 +18,17 @@ from workbench.cli.options import (
     team_option,
     user_option,
 )
-from workbench.i18n import format_percent
+from workbench.i18n import format_percent, pgettext
 from workbench.i18n import gettext as _
 
 __all__ = ["import_cmd", "template", "validate", "flags", "export"]
 
 
 def _failure_table(failures) -> str:  # type: ignore[no-untyped-def]
-    lines = [f"{'row':>6}  {'column':<14} {'reason':<30} {'value':<14} message"]
+    head = (pgettext("import failures", "row"), pgettext("import failures", "column"),
+            pgettext("import failures", "reason"), pgettext("import failures", "value"),
+            pgettext("import failures", "message"))
+    lines = [f"{head[0]:>6}  {head[1]:<14} {head[2]:<30} {head[3]:<14} {head[4]}"]
     for rec in failures.itertuples(index=False):
         row = "" if rec.row is None or rec.row != rec.row else rec.row
         value = "" if rec.value is None or rec.value != rec.value else str(rec.value)

@@ -1,8 +1,11 @@
 """The `workbench` command in the user's language: `--help` and click's own words.
 
-The language is known only when the command runs (`--lang`, `$WORKBENCH_LANG`; a command
-that opens a collaborative may then switch to its `settings.language`), after every command
-object was made. So the help texts stay English in the command objects and are translated
+The language is known only when the command runs, after every command object was made:
+while click parses (help, usage errors) it is `--lang`, else `$WORKBENCH_LANG`
+(`choose_language`); once a command's options are parsed it runs in `command_language`:
+`--lang` > `$WORKBENCH_LANG` > the `settings.language` of the collaborative it opens >
+English (`workbench.i18n.resolve_language`, the one place that decides it).
+So the help texts stay English in the command objects and are translated
 when they are shown: `localize_commands` gives every command of the tree a class whose
 `format_help` and short help look each text up in the catalogue (the msgid is the text as
 click shows it, `workbench.i18n.extract.cli_help_key`; Babel's `cli` extractor puts them in
@@ -15,17 +18,22 @@ Machine-readable output (`--json`, CSV) is never translated.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from workbench.errors import ConfigError
-from workbench.i18n import N_, SOURCE_LANGUAGE, gettext, resolve_language
+from workbench.i18n import N_, SOURCE_LANGUAGE, gettext, resolve_language, use_language
 from workbench.i18n.extract import cli_help_key
 
-__all__ = ["choose_language", "language_from_args", "localize_commands", "translate_help"]
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["choose_language", "command_language", "language_from_args", "localize_commands",
+           "translate_help"]
 
 #: click's own messages a user of `workbench` meets (click marks them with gettext; they
 #: are read through `workbench.i18n.gettext` once `localize_commands` ran).
@@ -79,8 +87,59 @@ def _translated(command: click.Command, ctx: click.Context) -> Iterator[None]:
             param.help = text
 
 
+def command_language(params: Mapping[str, Any], group_lang: str | None = None,
+                     engine: Engine | None = None) -> str:
+    """The language a command speaks (`resolve_language`'s order): its `--lang` (else the
+    group's: `workbench --lang fr import …`), else `$WORKBENCH_LANG`, else the
+    `settings.language` of the collaborative in `engine` (the database the command opened;
+    none before it opens one), else English."""
+    requested = params.get("lang") or group_lang
+    if engine is None:
+        return resolve_language(requested)
+    from workbench.ingest.collaborative import collaborative_language
+
+    return collaborative_language(engine, requested)
+
+
+@contextmanager
+def _command_language(ctx: click.Context) -> Iterator[None]:
+    """The block speaks the command's language: `command_language` now, and again with the
+    collaborative's default once the command opens its database (`workbench.store.
+    when_opened`: the command still opens it once; an error about a database that cannot be
+    opened reads in the language chosen before)."""
+    from workbench.cli.options import GROUP_LANG
+    from workbench.store import when_opened
+
+    group_lang = ctx.meta.get(GROUP_LANG)
+    with ExitStack() as stack:
+        stack.enter_context(use_language(command_language(ctx.params, group_lang)))
+        thread = threading.get_ident()
+
+        def adopt(engine: Engine) -> None:
+            if threading.get_ident() == thread:  # the command's own context, not a worker's
+                stack.enter_context(use_language(
+                    command_language(ctx.params, group_lang, engine)))
+
+        stack.enter_context(when_opened(adopt))
+        yield
+
+
 class _Translating:
-    """Mixed into a command's class: help shown in the current language."""
+    """Mixed into a command's class: help shown in the current language, and a command run
+    in its own language (`command_language`; a subcommand decides again for itself), its
+    domain errors turned into `Error: …` in that language."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from workbench.cli import domain_failure
+
+        with _command_language(ctx):
+            try:
+                return super().invoke(ctx)  # type: ignore[misc]
+            except Exception as exc:
+                failure = domain_failure(exc)
+                if failure is None:
+                    raise
+                raise failure from exc
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         command: Any = self

@@ -12,7 +12,8 @@ import click
 from workbench.model import is_period, parse_period, period_problem, read_count
 
 __all__ = ["COUNT", "CountType", "OUT_FILE", "OutFile", "db_option", "json_option",
-           "check_lang", "lang_option", "period_option", "team_option", "user_option", "echo_json"]
+           "GROUP_LANG", "check_group_lang", "check_lang", "lang_option", "period_option",
+           "team_option", "user_option", "echo_json"]
 
 #: `--db`: given as typed (None when left out); `workbench.store.resolve_url` is the one place
 #: that turns it into a URL (default: WORKBENCH_DB, then ./workbench.db), and each command
@@ -41,6 +42,19 @@ def check_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         return normalize_language(value)
     except ConfigError as exc:
         raise click.BadParameter(str(exc)) from exc
+
+
+#: Where the group's `workbench --lang` is kept for the command under it (`ctx.meta`).
+GROUP_LANG = "workbench.group_lang"
+
+
+def check_group_lang(ctx: click.Context, param: click.Parameter,
+                     value: str | None) -> str | None:
+    """`workbench --lang`: checked like a command's, and kept for the command it runs."""
+    checked = check_lang(ctx, param, value)
+    if checked:
+        ctx.meta[GROUP_LANG] = checked
+    return checked
 
 
 #: `--lang`: the language of what the command writes (reports, apps); see `workbench.i18n`.

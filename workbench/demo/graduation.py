@@ -12,9 +12,12 @@ over `LAPSE_MONTHS` months, and those months' numerators are drawn again from a 
 that team's own (`default_rng([seed, 2, team number])`): a shift against the indicator's
 direction after graduation, which the summary lists under `slipping` (a slipping team is kept
 only if the summary's rule sees it). Only those numerators change (and the recounts of them,
-which keep their difference from the reported value); every other value, cycle and visit of the
-launch teams stays as drawn. Returns team_id -> graduation date (YYYY-MM-DD) and the slipping
-teams. A part of the generated demo (`workbench.demo`).
+which keep their difference from the reported value); every other value and cycle of the launch
+teams stays as drawn. Coaching ends at graduation: the graduates' coaching visits dated after
+it are not recorded, nor their assessments and verification recounts (`_end_coaching`; a team
+with an injected recount problem at such a visit is not a candidate, so every injected problem
+stays); the other visits stay as drawn. Returns team_id -> graduation date (YYYY-MM-DD) and
+the slipping teams. A part of the generated demo (`workbench.demo`).
 """
 
 from __future__ import annotations
@@ -51,7 +54,9 @@ def graduate(world: _World, seed: int) -> Graduation:
     day = (world.cal.start + GRADUATION_MONTH).end_time.strftime("%Y-%m-%d")
     after = set(world.cal.periods[GRADUATION_MONTH + 1:])
     injected = {(i["team_id"], i["indicator_id"], i["period"]) for i in world.injections}
-    troubled = {team for team, _, period in injected if period in after}
+    late = {k for k, visit in enumerate(world.visits) if visit["visit_date"] > day}
+    troubled = {team for team, _, period in injected if period in after} | {
+        i["team_id"] for i in world.injections if i["detail"].get("_visit") in late}
     values = _values(world)
     candidates = sorted(
         (t for t in world.teams if t["join"] == 0 and t["team_id"] not in troubled),
@@ -60,15 +65,37 @@ def graduate(world: _World, seed: int) -> Graduation:
                        t["team_id"]))
     slipped = _slipping(world, values, [t["team_id"] for t in candidates], day)
     chosen = [t["team_id"] for t in candidates if t["team_id"] not in slipped][:GRADUATES]
+    lapses = {team_id: _slipped_values(world, team_id, seed, injected) for team_id in chosen}
+    lapsed = {key: value for changed in lapses.values() for key, value in changed.items()}
+    would_slip = _slipping(world, {**values, **lapsed}, chosen, day)  # (each team on its own)
     slipping: list[str] = []
     for team_id in reversed(chosen):
         if len(slipping) == SLIPPING:
             break
-        changed = _slipped_values(world, team_id, seed, injected)
-        if team_id in _slipping(world, {**values, **changed}, [team_id], day):
-            _apply(world, team_id, changed)
+        if team_id in would_slip:
+            _apply(world, team_id, lapses[team_id])
             slipping.append(team_id)
-    return Graduation({team_id: day for team_id in chosen}, sorted(slipping))
+    graduated_on = {team_id: day for team_id in chosen}
+    _end_coaching(world, graduated_on)
+    return Graduation(graduated_on, sorted(slipping))
+
+
+def _end_coaching(world: _World, graduated_on: dict[str, str]) -> None:
+    """Coaching ends at graduation: the graduates' visits dated after it go, with their
+    assessments and verification recounts (the visit indexes of what stays are renumbered)."""
+    keep = [k for k, visit in enumerate(world.visits)
+            if visit["visit_date"] <= graduated_on.get(visit["team_id"], visit["visit_date"])]
+    if len(keep) == len(world.visits):
+        return
+    renumbered = {old: new for new, old in enumerate(keep)}
+    world.visits = [world.visits[k] for k in keep]
+    world.assessments = [{**a, "_visit": renumbered[a["_visit"]]} for a in world.assessments
+                         if a["_visit"] in renumbered]
+    world.recounts = [{**r, "_visit": renumbered[r["_visit"]]} for r in world.recounts
+                      if r["_visit"] in renumbered]
+    for injection in world.injections:  # (no graduate has one on a visit that goes)
+        if "_visit" in injection["detail"]:
+            injection["detail"]["_visit"] = renumbered[injection["detail"]["_visit"]]
 
 
 def _at_target(world: _World, values: dict[Key, tuple[int, int]], team_id: str) -> int:

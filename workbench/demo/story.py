@@ -4,8 +4,10 @@ the spread wave joins with it.
 `record_synthesis(engine, launch)` does what the facilitator does at learning session 3
 (2025-11-12) with `workbench package draft --period 2025-10 --save --reason …`: the draft
 of the refined package as a meeting at the end of `SYNTHESIS_MONTH` saw the evidence
-(`workbench.briefs.synthesis.synthesis_data`, every launch team's PDSA journal and data up
-to 2025-10: the spread wave has none yet) saved as the next version
+(`workbench.learning.meeting.meeting_frames`, which `workbench.briefs.synthesis.synthesis_data`
+calls for the pack and `package draft`, on every launch team's PDSA journal and data up to
+2025-10 as `known_by` cuts them: the spread wave has none yet; read here from the store
+without the report layer, so building the demo does not load the charts) saved as the next version
 (`workbench.store.save_package_version`, by `content.FACILITATOR`, with each change's
 provenance). It returns the version's number and its changes as the generator's ideas (with
 their evidence grade) for the spread wave to test; `join_spread_wave` records that the wave
@@ -21,15 +23,25 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.briefs.synthesis import synthesis_data
 from workbench.demo import content
 from workbench.demo.calendar import SYNTHESIS_MONTH
 from workbench.demo.size import DEFAULT_SIZE, DemoSize
 from workbench.demo.spread import SPREAD_WAVE, package_ideas
 from workbench.demo.world import _World
-from workbench.store import join_wave, read_package, save_package_version
+from workbench.learning.meeting import meeting_frames, package_in_use
+from workbench.learning.synthesis import known_by
+from workbench.store import (
+    collaborative_indicators,
+    join_wave,
+    read_change_ideas,
+    read_collaborative_measurements,
+    read_package,
+    read_pdsa_cycles,
+    save_package_version,
+)
 
 __all__ = ["SYNTHESIS_REASON", "join_spread_wave", "record_synthesis", "story_size"]
 
@@ -43,11 +55,15 @@ def story_size(size: DemoSize) -> bool:
 
 def record_synthesis(engine: Engine, launch: _World) -> tuple[int, list[dict[str, Any]]]:
     """Save the synthesis meeting's package as the next version; (its number, its ideas)."""
-    period = launch.cal.periods[SYNTHESIS_MONTH]
-    pack = synthesis_data(engine, period)
-    rows = cast("list[dict[str, Any]]", pack.draft.to_dict("records"))
+    period = pd.Period(launch.cal.periods[SYNTHESIS_MONTH], freq="M")
+    measurements, cycles = known_by(read_collaborative_measurements(engine),
+                                    read_pdsa_cycles(engine), period)
+    ideas = read_change_ideas(engine)
+    meeting = meeting_frames(measurements, collaborative_indicators(engine), cycles, ideas,
+                             package_in_use(read_package(engine), ideas), period=str(period))
+    rows = cast("list[dict[str, Any]]", meeting.draft.to_dict("records"))
     version = save_package_version(engine, rows, author=content.FACILITATOR,
-                                   reason=SYNTHESIS_REASON, period=str(pack.period))
+                                   reason=SYNTHESIS_REASON, period=str(period))
     grades = {str(r["change_id"]): str(r["grade"]) for r in rows}
     saved = cast("list[dict[str, Any]]", read_package(engine, version).to_dict("records"))
     return version, package_ideas(saved, grades, launch)

@@ -5,13 +5,15 @@ formats, and the current language in one place.
   of this context (a contextvar set by the CLI, the apps and the report notebooks);
 - `gettext` (imported as `_`), `ngettext`, `N_`, `TranslatedTable` — messages;
 - `format_month`, `format_percent`, `format_count`, `format_number`, `format_date` — Babel
-  locale formats (`oct. 2026`, `87,3 %`, `1 234` in French);
+  locale formats (`oct. 2026`, `87,3 %`, `1 234` in French), and `finite_number`, the one
+  test of "is there a number to show";
 - `localized` — collaborative content with translations (`name: {en: …, fr: …}`).
 
 This package imports nothing from `workbench` but `workbench.errors`, so every layer may use
 it.
 """
 
+from workbench.errors import install_translator
 from workbench.i18n.catalog import (
     N_,
     TranslatedTable,
@@ -23,6 +25,7 @@ from workbench.i18n.catalog import (
 )
 from workbench.i18n.content import localized, localized_records
 from workbench.i18n.formats import (
+    finite_number,
     format_count,
     format_date,
     format_datetime,
@@ -46,6 +49,7 @@ from workbench.i18n.language import (
 )
 
 _ = gettext
+install_translator(gettext)  # domain errors read in the current language too
 
 __all__ = [
     "DOMAIN",
@@ -55,6 +59,7 @@ __all__ = [
     "TranslatedTable",
     "available_languages",
     "current_language",
+    "finite_number",
     "format_count",
     "format_date",
     "format_datetime",

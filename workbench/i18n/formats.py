@@ -36,6 +36,7 @@ __all__ = [
     "format_month_long",
     "format_number",
     "format_percent",
+    "finite_number",
     "locale_of",
 ]
 
@@ -88,7 +89,9 @@ def format_datetime(moment: dt.datetime, language: str | None = None) -> str:
                            tzinfo=None)
 
 
-def _finite(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
+    """`value` as a finite float, else None (None, '', text, NaN, ±inf): what the formats
+    show as '' and the flag messages as "undefined"."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -105,7 +108,7 @@ def _percent_pattern(language: str, decimals: int) -> Any:
 
 def format_percent(value: Any, decimals: int = 1, language: str | None = None) -> str:
     """`85.3%` / `85,3 %` for 0.853 (a proportion on the 0–1 scale); '' for no number."""
-    number = _finite(value)
+    number = finite_number(value)
     if number is None:
         return ""
     lang = language or current_language()
@@ -118,7 +121,7 @@ def _groups(language: str) -> bool:
 
 def format_count(value: Any, language: str | None = None) -> str:
     """`1234` / `1 234` for a whole count, `2.5` / `2,5` otherwise; '' for no number."""
-    number = _finite(value)
+    number = finite_number(value)
     if number is None:
         return ""
     lang = language or current_language()
@@ -132,7 +135,7 @@ def format_count(value: Any, language: str | None = None) -> str:
 def format_number(value: Any, decimals: int = 1, language: str | None = None, *,
                   sign: bool = False) -> str:
     """`1234.5` / `1 234,5` with `decimals` digits; `+1.5` / `+1,5` with `sign`."""
-    number = _finite(value)
+    number = finite_number(value)
     if number is None:
         return ""
     lang = language or current_language()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -81,12 +81,19 @@ def normalize_language(value: str) -> str:
                       "in workbench/i18n/locale/<lang>/LC_MESSAGES/ (see README).")
 
 
-def resolve_language(requested: str | None = None, default: str | None = None) -> str:
-    """The language to use: `requested`, else `$WORKBENCH_LANG`, else the collaborative's
-    `default`, else English (each non-empty one must be available)."""
-    for value in (requested, os.environ.get(LANGUAGE_ENV), default):
+def resolve_language(requested: str | None = None,
+                     default: str | Callable[[], str | None] | None = None) -> str:
+    """The language to use — the one place that decides it, for every command, report and
+    app: `requested` (`--lang`, `?lang=`), else `$WORKBENCH_LANG`, else the collaborative's
+    `default` (`settings.language`; a function is called only when it is needed, so a
+    command reads its database only when neither of the first two is given), else English.
+    Each non-empty one must be available (`ConfigError` otherwise)."""
+    for value in (requested, os.environ.get(LANGUAGE_ENV)):
         if value and value.strip():
             return normalize_language(value)
+    chosen = default() if callable(default) else default
+    if chosen and chosen.strip():
+        return normalize_language(chosen)
     return SOURCE_LANGUAGE
 
 

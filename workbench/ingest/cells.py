@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.i18n import N_, format_count
+from workbench.i18n import gettext as _
 from workbench.model import (
     FAILURE_COLUMNS,
     Calendar,
@@ -50,6 +52,13 @@ __all__ = [
 ]
 
 _DHIS2_MONTH = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")  # DHIS2 monthly yyyyMM
+
+#: The message of a pair with one half typed, by the missing half (translated when read).
+_MISSING_HALF = {
+    "numerator": N_("numerator is missing; enter both numerator and denominator (or neither)"),
+    "denominator": N_("denominator is missing; enter both numerator and denominator "
+                      "(or neither)"),
+}
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -149,8 +158,8 @@ def check_entries(frame: pd.DataFrame, indicators: pd.DataFrame,
         parts.append(pd.DataFrame({
             "row": rows[unknown], "column": "indicator_id", "reason": "unknown-indicator",
             "value": frame["indicator_id"][unknown],
-            "message": "not an indicator of this collaborative; choose one of "
-                       + ", ".join(kinds)}))
+            "message": _("not an indicator of this collaborative; choose one of {codes}"
+                         ).format(codes=", ".join(kinds))}))
     paired = kind.isin(["proportion", "rate", "mean"])
     num_blank = blank_mask(frame["numerator"])
     den_blank = blank_mask(frame["denominator"])
@@ -159,22 +168,22 @@ def check_entries(frame: pd.DataFrame, indicators: pd.DataFrame,
         missing = np.where(num_blank[half], "numerator", "denominator")
         parts.append(pd.DataFrame({
             "row": rows[half], "column": missing, "reason": "incomplete-pair", "value": None,
-            "message": [f"{m} is missing; enter both numerator and denominator (or neither)"
-                        for m in missing]}))
+            "message": [_(_MISSING_HALF[m]) for m in missing]}))
     zero = paired & (den == 0) & (num > 0)
     if zero.any():
         parts.append(pd.DataFrame({
             "row": rows[zero], "column": "denominator", "reason": "zero-denominator",
             "value": den[zero],
-            "message": "denominator is 0 but the numerator is not; check both counts"}))
+            "message": _("denominator is 0 but the numerator is not; check both counts")}))
     over = (kind == "proportion") & (num > den)
     if over.any():
         parts.append(pd.DataFrame({
             "row": rows[over], "column": "numerator", "reason": "numerator-exceeds-denominator",
             "value": num[over],
-            "message": [f"numerator {n:g} is more than denominator {d:g}; the numerator "
-                        "counts a subset of the denominator" for n, d in
-                        zip(num[over], den[over], strict=True)]}))
+            "message": [_("numerator {numerator} is more than denominator {denominator}; the "
+                          "numerator counts a subset of the denominator").format(
+                              numerator=format_count(n), denominator=format_count(d))
+                        for n, d in zip(num[over], den[over], strict=True)]}))
     if history is not None and len(history):
         parts.append(_jump_warnings(frame, num, den, kind, rows, history, settings))
     out = _concat(parts)
@@ -206,6 +215,8 @@ def _jump_warnings(frame: pd.DataFrame, num: pd.Series, den: pd.Series, kind: pd
             records.append({
                 "row": rows[label], "column": "numerator", "reason": "sudden-jump",
                 "value": num[label], "severity": "warning",
-                "message": f"{value:.0f} % is {abs(value - mean):.0f} points from the mean of "
-                           f"the previous {window} months ({mean:.0f} %); check the counts"})
+                "message": _("This month, {value} %, is {points} points from the mean of the "
+                             "previous {window} months ({mean} %); check the counts").format(
+                    value=f"{value:.0f}", points=f"{abs(value - mean):.0f}", window=window,
+                    mean=f"{mean:.0f}")})
     return failures_frame(records)

@@ -17,6 +17,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from workbench.errors import IngestError
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 from workbench.ingest.cells import (
     _concat,
     blank_mask,
@@ -47,6 +49,14 @@ from workbench.store import read_calendar, read_indicators, read_teams
 
 __all__ = ["read_candidates"]
 
+#: The message of a DHIS2 compulsory pair with one half missing, by the missing half.
+_HALF_MISSING = {
+    "numerator": N_("numerator is missing; {indicator} needs both numerator and denominator "
+                    "(DHIS2 compulsory pair)"),
+    "denominator": N_("denominator is missing; {indicator} needs both numerator and "
+                      "denominator (DHIS2 compulsory pair)"),
+}
+
 
 def _other_teams_measures(indicators: pd.DataFrame, rows: pd.Series, team: pd.Series,
                           indicator: pd.Series) -> pd.DataFrame:
@@ -62,8 +72,9 @@ def _other_teams_measures(indicators: pd.DataFrame, rows: pd.Series, team: pd.Se
     return pd.DataFrame({
         "row": rows[bad], "column": "team_id", "reason": "other-team-measure",
         "value": team[bad].values,
-        "message": [f"indicator {cut(i)} is team {o}'s own measure; only {o} reports it (fix the "
-                    "team code, or add a measure of this team's own with workbench measure add)"
+        "message": [_("indicator {indicator} is team {team}'s own measure; only {team} reports "
+                      "it (fix the team code, or add a measure of this team's own with "
+                      "workbench measure add)").format(indicator=cut(i), team=o)
                     for i, o in zip(indicator[bad], owner[bad], strict=True)]})
 
 
@@ -98,9 +109,11 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
         parts.append(pd.DataFrame({
             "row": rows[bad_team], "column": team_column, "reason": "unknown-team",
             "value": shown.values,
-            "message": [f"team {cut(t)} is not in this collaborative (teams: {hint}); fix the code"
-                        + (" or map the org unit in the mapping file" if team_column != "team_id"
-                           else "")
+            "message": [(_("team {team} is not in this collaborative (teams: {teams}); fix the "
+                           "code") if team_column == "team_id" else
+                         _("team {team} is not in this collaborative (teams: {teams}); fix the "
+                           "code or map the org unit in the mapping file")).format(
+                             team=cut(t), teams=hint)
                         for t in shown]}))
     kinds = dict(zip(indicators["indicator_id"], indicators["kind"], strict=True))
     kind = indicator.map(kinds)
@@ -109,8 +122,9 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
         parts.append(pd.DataFrame({
             "row": rows[bad_ind], "column": "indicator_id", "reason": "unknown-indicator",
             "value": indicator[bad_ind].values,
-            "message": [f"indicator {cut(i)} is not defined (indicators: {', '.join(kinds)}); "
-                        "fix the code" for i in indicator[bad_ind]]}))
+            "message": [_("indicator {indicator} is not defined (indicators: {indicators}); "
+                          "fix the code").format(indicator=cut(i), indicators=", ".join(kinds))
+                        for i in indicator[bad_ind]]}))
     parts.append(_other_teams_measures(indicators, rows, team, indicator))
     paired = kind.isin(["proportion", "rate", "mean"])
     half = paired & (num_blank != den_blank)
@@ -118,9 +132,8 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
         missing = np.where(num_blank[half], "numerator", "denominator")
         parts.append(pd.DataFrame({
             "row": rows[half], "column": missing, "reason": "incomplete-pair", "value": None,
-            "message": [f"{m} is missing; {i} needs both numerator and denominator (DHIS2 "
-                        "compulsory pair)" for m, i in zip(missing, indicator[half],
-                                                             strict=True)]}))
+            "message": [_(_HALF_MISSING[m]).format(indicator=i)
+                        for m, i in zip(missing, indicator[half], strict=True)]}))
     key_code = _key_codes(frame)
     dup = key_code.duplicated(keep=False)
     if dup.any():
@@ -136,8 +149,10 @@ def _check_tidy(frame: pd.DataFrame, teams: pd.DataFrame, indicators: pd.DataFra
                 "row": c["row"], "column": "numerator", "reason": "duplicate-key",
                 "value": [f"{n:g}/{d:g}" for n, d in zip(c["numerator"], c["denominator"],
                                                          strict=True)],
-                "message": [f"{t} {i} {p} appears more than once with different values (first "
-                            f"on row {f}); keep one row" for t, i, p, f in
+                "message": [_("{team} {indicator} {period} appears more than once with "
+                              "different values (first on row {first}); keep one row").format(
+                                  team=t, indicator=i, period=p, first=f)
+                            for t, i, p, f in
                             zip(c["team_id"], c["indicator_id"], c["period"], first[conflict],
                                 strict=True)]}))
         frame = frame[~key_code.duplicated(keep="first")]
@@ -170,12 +185,14 @@ def read_candidates(path: str | Path, engine: Engine, fmt: str = "auto",
     """
     path = Path(path)
     if fmt not in FORMATS:
-        raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+        raise IngestError(N_("unknown format {fmt!r}; use one of {formats}."),
+                          params={"fmt": fmt, "formats": ", ".join(FORMATS)})
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise IngestError(f"{path}: cannot read the file ({exc.strerror}).", file=str(path)) \
-            from exc
+        raise IngestError(N_("{path}: cannot read the file ({reason})."),
+                          params={"path": str(path), "reason": exc.strerror},
+                          file=str(path)) from exc
     mapping_obj = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
     info: dict[str, Any] = {"file": str(path), "sha256": hashlib.sha256(data).hexdigest(),
                             "ignored": 0, "format": fmt}
@@ -203,13 +220,13 @@ def _read_raw(path: Path, data: bytes, fmt: str, mapping: Mapping | None,
     info["format"] = fmt
     if fmt in ("dhis2-json", "dhis2-csv", "kobo") and mapping is None:
         raise IngestError(
-            f"{path.name} is a {fmt} file: give --mapping MAP.yaml mapping its data "
-            "elements and org units to indicators and teams (start from "
-            "templates/dhis2_mapping.yaml).", file=str(path))
+            N_("{name} is a {fmt} file: give --mapping MAP.yaml mapping its data elements and "
+               "org units to indicators and teams (start from templates/dhis2_mapping.yaml)."),
+            params={"name": path.name, "fmt": fmt}, file=str(path))
     if fmt == "xlsx":
         return _read_xlsx(path), failures_frame(), False
     if not text.strip():
-        raise _one(1, "", "empty-file", None, "the file is empty; export it again")
+        raise _one(1, "", "empty-file", None, _("the file is empty; export it again"))
     if fmt == "csv":
         return _read_tidy_csv(text), failures_frame(), False
     assert mapping is not None  # checked above for every format that needs one

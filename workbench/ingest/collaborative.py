@@ -11,7 +11,6 @@ bomb ("billion laughs") is refused in one line instead of exhausting memory.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -459,10 +458,10 @@ def collaborative_language(engine: Engine, requested: str | None = None) -> str:
     """The language of a command, report or app on this database (`workbench.i18n`'s order):
     `requested`, else `$WORKBENCH_LANG`, else the collaborative's `settings.language`, else
     English."""
-    default = None
-    if not (requested or os.environ.get(i18n.LANGUAGE_ENV)):
+    def default() -> str | None:
         try:
-            default = (read_collaborative(engine).get("settings") or {}).get("language")
+            return (read_collaborative(engine).get("settings") or {}).get("language")
         except NotFoundError:
-            default = None
+            return None
+
     return i18n.resolve_language(requested, default)

@@ -46,6 +46,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from workbench.errors import IngestError
+from workbench.i18n import N_, ngettext
 from workbench.ingest.checks import read_candidates
 from workbench.ingest.formats import FORMATS, KEY, detect_format
 from workbench.ingest.mapping import Mapping
@@ -202,6 +203,54 @@ def _insert_revisions(conn: Connection, rows: pd.DataFrame, *, source: str, auth
             progress(stop, total)
 
 
+def _unclean(path: Path, failures: pd.DataFrame) -> IngestError:
+    """The error of a file with problems: how many, and the first one with its row and
+    column (the message reads in the language it is shown in; the problem's own text was
+    written in the import's)."""
+    n = len(failures)
+    rows = int(failures["row"].nunique(dropna=False))
+    first = failures.iloc[0]
+    has_row, has_column = pd.notna(first["row"]), bool(first["column"])
+    template = (_FIRST_AT_ROW_COLUMN if has_row and has_column else _FIRST_AT_ROW if has_row
+                else _FIRST_AT_COLUMN if has_column else _FIRST)
+    return IngestError(template, params={
+        "file": path.name, "problems": _Shown(_problems, n), "rows": _Shown(_rows, rows),
+        "row": first["row"], "column": first["column"], "message": first["message"]},
+        file=str(path), failure_cases=failures)
+
+
+def _problems(n: int) -> str:
+    return ngettext("{n} problem", "{n} problems", n).format(n=n)
+
+
+def _rows(n: int) -> str:
+    return ngettext("{n} row", "{n} rows", n).format(n=n)
+
+
+class _Shown:
+    """`text(n)` made when it is shown (`str`, `format`): it reads in the reader's language."""
+
+    def __init__(self, text: Callable[[int], str], n: int) -> None:
+        self.text, self.n = text, n
+
+    def __str__(self) -> str:
+        return self.text(self.n)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+_FIRST_AT_ROW_COLUMN = N_("{file}: {problems} in {rows}; nothing was imported. First: row "
+                          "{row}, column {column}: {message}. Fix every listed problem and "
+                          "import again.")
+_FIRST_AT_ROW = N_("{file}: {problems} in {rows}; nothing was imported. First: row {row}, "
+                   "{message}. Fix every listed problem and import again.")
+_FIRST_AT_COLUMN = N_("{file}: {problems} in {rows}; nothing was imported. First: column "
+                      "{column}: {message}. Fix every listed problem and import again.")
+_FIRST = N_("{file}: {problems} in {rows}; nothing was imported. First: {message}. Fix every "
+            "listed problem and import again.")
+
+
 def import_file(engine: Engine, path: str | Path, *, fmt: str = "auto",
                 mapping: str | Path | Mapping | None = None, dry_run: bool = False,
                 author: str | None = None,
@@ -210,16 +259,7 @@ def import_file(engine: Engine, path: str | Path, *, fmt: str = "auto",
     path = Path(path)
     clean, failures, info = read_candidates(path, engine, fmt, mapping)
     if len(failures):
-        n = len(failures)
-        rows = failures["row"].nunique(dropna=False)
-        first = failures.iloc[0]
-        where = f"row {first['row']}, " if pd.notna(first["row"]) else ""
-        column = f"column {first['column']}: " if first["column"] else ""
-        raise IngestError(
-            f"{path.name}: {n} problem{'s' if n != 1 else ''} in {rows} "
-            f"row{'s' if rows != 1 else ''}; nothing was imported. First: {where}{column}"
-            f"{first['message']}. Fix every listed problem and import again.",
-            file=str(path), failure_cases=failures)
+        raise _unclean(path, failures)
     source = {"dhis2-json": "dhis2", "dhis2-csv": "dhis2", "kobo": "kobo"}.get(
         info["format"], "import")
     author = current_user(author)

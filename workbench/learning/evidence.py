@@ -69,6 +69,7 @@ class Evidence:
     practices: pd.DataFrame  # PRACTICE_COLUMNS, ranked by indicator, grade, effect
     teams: pd.DataFrame  # one row per adopting team × change × indicator with its shift
     together: pd.DataFrame  # changes adopted together by one team on one indicator
+    adoptions: pd.DataFrame  # team_adoptions(...): the journal the evidence was read from
 
 
 def pooled_effect(effects: np.ndarray, variances: np.ndarray) -> tuple[float, float, float]:
@@ -193,21 +194,29 @@ def practice_evidence(measurements: pd.DataFrame, indicators: pd.DataFrame,
     teams["var"] = teams["se_pp"] ** 2 + teams["c_var"].fillna(0.0)
     names = dict(zip(change_ideas["change_id"], change_ideas["name"], strict=False))
     rows = []
-    for (change, ind), g in adoptions.groupby(["change_id", "indicator_id"], sort=True):
-        t = teams[(teams["change_id"] == change) & (teams["indicator_id"] == ind)
-                  & teams["shift_pp"].notna()]
-        effect, low, high = pooled_effect(t["effect_pp"].to_numpy(), t["var"].to_numpy())
-        n, shifted = len(t), int(t["shifted"].sum())
-        controls, c_shifted = int(t["c_n"].fillna(0).sum()), int(t["c_shifted"].fillna(0).sum())
+    counts = _adoption_counts(adoptions)
+    valid = teams[teams["shift_pp"].notna()]
+    at = valid.groupby(["change_id", "indicator_id"], sort=False).indices if len(valid) else {}
+    effects, variances = valid["effect_pp"].to_numpy(float), valid["var"].to_numpy(float)
+    moved = valid["shifted"].to_numpy()
+    c_n = np.nan_to_num(valid["c_n"].to_numpy(float))
+    c_moved = np.nan_to_num(valid["c_shifted"].to_numpy(float))
+    tested, adopted, adapted, abandoned = (counts[c].to_numpy(np.int64) for c in (
+        "tested", "adopted", "adapted", "abandoned"))
+    to_decision, to_adoption = (counts[c].to_numpy(float) for c in (
+        "cycles_to_decision", "months_to_adoption"))
+    for k, (change, ind) in enumerate(counts.index):
+        pos = at.get((change, ind), np.zeros(0, dtype=np.int64))
+        effect, low, high = pooled_effect(effects[pos], variances[pos])
+        n, shifted = len(pos), int(moved[pos].sum())
+        controls, c_shifted = int(c_n[pos].sum()), int(c_moved[pos].sum())
         grade = grade_evidence(n, shifted, controls, c_shifted, effect, low, min_teams=min_teams)
-        adopted = g["adopted_period"].notna()
         rows.append({
             "change_id": change, "change_name": names.get(change, change), "indicator_id": ind,
-            "teams_tested": int(g["team_id"].nunique()), "teams_adopted": int(adopted.sum()),
-            "teams_adapted": int(((g["decision"] == "adapt") & ~adopted).sum()),
-            "teams_abandoned": int(((g["decision"] == "abandon") & ~adopted).sum()),
-            "median_cycles_to_decision": _median(g["cycles_to_decision"]),
-            "median_months_to_adoption": _median(g["months_to_adoption"]),
+            "teams_tested": int(tested[k]), "teams_adopted": int(adopted[k]),
+            "teams_adapted": int(adapted[k]), "teams_abandoned": int(abandoned[k]),
+            "median_cycles_to_decision": _number(to_decision[k]),
+            "median_months_to_adoption": _number(to_adoption[k]),
             "teams_with_data": n, "teams_shifted": shifted, "controls": controls,
             "controls_shifted": c_shifted, "effect_pp": _round(effect),
             "ci_low_pp": _round(low), "ci_high_pp": _round(high), "grade": grade,
@@ -218,12 +227,31 @@ def practice_evidence(measurements: pd.DataFrame, indicators: pd.DataFrame,
         ["indicator_id", "_r", "_e", "change_id"]).drop(columns=["_r", "_e"])
     together = adoptions[adoptions["adopted_with"].map(len) > 0][
         ["team_id", "indicator_id", "change_id", "adopted_with", "effect_start"]]
-    return Evidence(practices.reset_index(drop=True), teams, together.reset_index(drop=True))
+    return Evidence(practices.reset_index(drop=True), teams, together.reset_index(drop=True),
+                    adoptions)
 
 
-def _median(values: pd.Series) -> float | None:
-    v = pd.to_numeric(values, errors="coerce").dropna()
-    return float(v.median()) if len(v) else None
+def _adoption_counts(adoptions: pd.DataFrame) -> pd.DataFrame:
+    """Per change × indicator (sorted): teams that tested, adopted, adapted (latest decision,
+    not adopted), abandoned (likewise), and the medians of cycles to decision and months to
+    adoption over the teams that have one."""
+    adopted = adoptions["adopted_period"].notna().to_numpy(bool)
+    frame = pd.DataFrame({
+        "change_id": adoptions["change_id"], "indicator_id": adoptions["indicator_id"],
+        "team_id": adoptions["team_id"], "adopted": adopted,
+        "adapted": (adoptions["decision"] == "adapt").to_numpy(bool) & ~adopted,
+        "abandoned": (adoptions["decision"] == "abandon").to_numpy(bool) & ~adopted,
+        "cycles_to_decision": pd.to_numeric(adoptions["cycles_to_decision"], errors="coerce"),
+        "months_to_adoption": pd.to_numeric(adoptions["months_to_adoption"], errors="coerce")})
+    return frame.groupby(["change_id", "indicator_id"], sort=True).agg(
+        tested=("team_id", "nunique"), adopted=("adopted", "sum"), adapted=("adapted", "sum"),
+        abandoned=("abandoned", "sum"), cycles_to_decision=("cycles_to_decision", "median"),
+        months_to_adoption=("months_to_adoption", "median"))
+
+
+def _number(value: float) -> float | None:
+    """A median as a float; None when no team had a value."""
+    return None if np.isnan(value) else float(value)
 
 
 def _round(value: float) -> float | None:

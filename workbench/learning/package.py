@@ -29,17 +29,27 @@ DRAFT_COLUMNS = ["change_id", "name", "action", "grade", "guidance", "provenance
 DIFF_COLUMNS = ["change_id", "name", "difference", "before", "after", "provenance"]
 
 
-def _lessons(change_id: str, practices: pd.DataFrame,
-             stories: dict[tuple[str, str], list[str]]) -> tuple[str, str, list[str]]:
-    """(best grade, the sentence of what was learned, the teams whose evidence it rests on)."""
-    rows = practices[practices["change_id"] == change_id]
-    if rows.empty:
-        return ("not tested", "Not tested by any team yet.", [])
+def _by_change(practices: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Each change's rows of `practices`, the best grade first (then by indicator)."""
     rank = {g: i for i, g in enumerate(GRADES)}
-    rows = rows.assign(_r=rows["grade"].map(rank)).sort_values(["_r", "indicator_id"])
+    ordered = practices.assign(_r=practices["grade"].map(rank)).sort_values(
+        ["change_id", "_r", "indicator_id"])
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in _records(ordered):
+        out.setdefault(str(r["change_id"]), []).append(r)
+    return out
+
+
+def _lessons(change_id: str, practices: dict[str, list[dict[str, Any]]],
+             stories: dict[tuple[str, str], list[str]]) -> tuple[str, str, list[str]]:
+    """(best grade, the sentence of what was learned, the teams whose evidence it rests on);
+    `practices` is `_by_change(...)`."""
+    rows = practices.get(change_id, [])
+    if not rows:
+        return ("not tested", "Not tested by any team yet.", [])
     parts: list[str] = []
     teams: list[str] = []
-    for r in _records(rows):
+    for r in rows:
         told = stories.get((change_id, str(r["indicator_id"])), [])
         teams += [t for t in told if t not in teams]
         if r["grade"] in ("strong", "promising"):
@@ -50,7 +60,7 @@ def _lessons(change_id: str, practices: pd.DataFrame,
         else:
             parts.append(f"{r['grade']} on {r['indicator_id']}")
     text = "; ".join(parts)
-    return (str(rows["grade"].iloc[0]), text[:1].upper() + text[1:] + ".", teams)
+    return (str(rows[0]["grade"]), text[:1].upper() + text[1:] + ".", teams)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -68,10 +78,11 @@ def draft_package(current: pd.DataFrame, practices: pd.DataFrame, stories: pd.Da
     told = {(str(r["change_id"]), str(r["indicator_id"])): [str(t) for t in r["teams"]]
             for r in _records(stories)}
     dropping = dict(zip(abandoned["change_id"], abandoned["teams_tested"], strict=False))
+    lessons = _by_change(practices)
     rows: list[dict[str, Any]] = []
     for ch in _records(current):
         change_id = str(ch["change_id"])
-        grade, lesson, teams = _lessons(change_id, practices, told)
+        grade, lesson, teams = _lessons(change_id, lessons, told)
         if change_id in dropping:
             n = int(dropping[change_id])
             rows.append({"change_id": change_id, "name": ch["name"], "action": "drop",
@@ -92,7 +103,7 @@ def draft_package(current: pd.DataFrame, practices: pd.DataFrame, stories: pd.Da
         change_id = str(inn["change_id"])
         if change_id in in_current:
             continue
-        grade, lesson, _teams = _lessons(change_id, practices, told)
+        grade, lesson, _teams = _lessons(change_id, lessons, told)
         others = [str(t) for t in inn["other_teams"]]
         rows.append({"change_id": change_id, "name": inn["name"], "action": "add",
                      "grade": grade,

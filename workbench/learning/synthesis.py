@@ -96,15 +96,21 @@ def abandoned_everywhere(adoptions: pd.DataFrame, change_ideas: pd.DataFrame) ->
     """Change ideas tested by at least one team where every team's latest decision (over all
     the indicators the idea acts on) is `abandon` and no team adopted it."""
     names = dict(zip(change_ideas["change_id"], change_ideas["name"], strict=False))
-    rows = []
-    for change, g in adoptions.groupby("change_id", sort=True):
-        per_team = g.groupby("team_id").agg(
-            adopted=("adopted_period", lambda s: s.notna().any()),
-            abandoned=("decision", lambda s: bool((s == "abandon").all())))
-        if len(per_team) and not per_team["adopted"].any() and per_team["abandoned"].all():
-            rows.append({"change_id": change, "name": names.get(change, change),
-                         "teams_tested": len(per_team), "teams_abandoned": len(per_team)})
-    return pd.DataFrame(rows, columns=ABANDONED_COLUMNS)
+    if adoptions.empty:
+        return pd.DataFrame(columns=ABANDONED_COLUMNS)
+    quit_ = adoptions.assign(  # a row (team × indicator) abandoned and never adopted
+        _quit=(adoptions["decision"] == "abandon").to_numpy(bool)
+        & adoptions["adopted_period"].isna().to_numpy(bool))
+    per = quit_.groupby("change_id", sort=True).agg(everywhere=("_quit", "all"),
+                                                    teams=("team_id", "nunique"))
+    per = per[per["everywhere"]]
+    if per.empty:
+        return pd.DataFrame(columns=ABANDONED_COLUMNS)
+    changes = [str(c) for c in per.index]
+    return pd.DataFrame({"change_id": changes, "name": [names.get(c, c) for c in changes],
+                         "teams_tested": per["teams"].to_numpy(np.int64),
+                         "teams_abandoned": per["teams"].to_numpy(np.int64)},
+                        columns=ABANDONED_COLUMNS)
 
 
 def cycles_known_by(cycles: pd.DataFrame, period: pd.Period) -> pd.DataFrame:

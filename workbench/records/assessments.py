@@ -22,6 +22,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import ValidationFailed
+from workbench.i18n import N_, format_number
+from workbench.i18n import gettext as _
 from workbench.model import Failure, is_period, period_problem
 from workbench.records.visits import ASSESSMENT_SCALE
 from workbench.store import (
@@ -84,12 +86,16 @@ class SelfAssessmentSaved(NamedTuple):
         item = self.item
         score = float(item.score or 0)
         label = ASSESSMENT_SCALE.get(score, ("", ""))[0]
-        text = (f"Saved the self-assessment of {item.team_id} for {item.period}: "
-                f"{score:.1f} ({label}), by {item.assessor} (assessment {self.assessment_id}).")
+        text = _("Saved the self-assessment of {team} for {period}: {score} ({label}), by "
+                 "{assessor} (assessment {assessment}).").format(
+            team=item.team_id, period=item.period, score=format_number(score, 1),
+            label=_(label) if label else label, assessor=item.assessor,
+            assessment=self.assessment_id)
         if self.corrected:
-            text += (f" It replaces {float(self.corrected['score']):.1f} entered on "
-                     f"{_day(self.corrected['created_at'])} by {self.corrected['assessor']}, "
-                     "which is kept in the history.")
+            text += " " + _("It replaces {score} entered on {day} by {assessor}, which is kept "
+                            "in the history.").format(
+                score=format_number(float(self.corrected["score"]), 1),
+                day=_day(self.corrected["created_at"]), assessor=self.corrected["assessor"])
         return text
 
 
@@ -178,48 +184,55 @@ def validate_self_assessment(bind: Bind, item: SelfAssessment, *,
     period = str(item.period or "").strip()
     team = None
     if not team_id:
-        add(Failure("team_id", "choose the team"))
+        add(Failure("team_id", _("choose the team")))
     else:
         with _conn(bind) as conn:
             team = conn.execute(select(s.teams.c.team_id, s.teams.c.joined_period).where(
                 s.teams.c.team_id == team_id)).mappings().first()
         if team is None:
-            add(Failure("team_id", f"unknown team {team_id!r}; use a team code of the "
-                                   "collaborative (see `workbench status --json`)"))
+            add(Failure("team_id", _("unknown team {team!r}; use a team code of the "
+                                     "collaborative (see `workbench status --json`)").format(
+                team=team_id)))
     if not period:
-        add(Failure("period", "give the month assessed as YYYY-MM (e.g. 2026-10)"))
+        add(Failure("period", _("give the month assessed as YYYY-MM (e.g. 2026-10)")))
     elif not is_period(period):
         add(Failure("period", period_problem(period)))
     else:
         latest = latest_data_month(bind, today=today)
         if period > latest:
-            add(Failure("period", f"{period} is after the latest month with data ({latest}); "
-                                  "assess a month that has ended and been reported"))
+            add(Failure("period", _("{period} is after the latest month with data ({latest}); "
+                                    "assess a month that has ended and been reported").format(
+                period=period, latest=latest)))
         joined = str(team["joined_period"]) if team is not None and team["joined_period"] \
             else None
         if joined and period < joined:
-            add(Failure("period", f"{period} is before {team_id} joined the collaborative "
-                                  f"({joined}); assess {joined} or later"))
+            add(Failure("period", _("{period} is before {team} joined the collaborative "
+                                    "({joined}); assess {joined} or later").format(
+                period=period, team=team_id, joined=joined)))
     score = _score(item.score)
     if item.score is None or (isinstance(item.score, str) and not item.score.strip()):
-        add(Failure("score", f"choose the score on the IHI scale ({_STEPS})"))
+        add(Failure("score", _("choose the score on the IHI scale ({steps})").format(
+            steps=_STEPS)))
     elif score is None:
-        add(Failure("score", f"{item.score!r} is not a number; choose one of {_STEPS}"))
+        add(Failure("score", _("{score!r} is not a number; choose one of {steps}").format(
+            score=item.score, steps=_STEPS)))
     elif score not in ASSESSMENT_SCALE:
-        add(Failure("score", f"{score:g} is not a step of the IHI scale; choose one of "
-                             f"{_STEPS}"))
+        add(Failure("score", _("{score} is not a step of the IHI scale; choose one of "
+                               "{steps}").format(score=f"{score:g}", steps=_STEPS)))
     if not str(item.justification or "").strip():
-        add(Failure("justification", "justify the score: say what evidence places the team "
-                                     "at this level (charts, PDSA results, changes in place)"))
+        add(Failure("justification", _("justify the score: say what evidence places the team "
+                                       "at this level (charts, PDSA results, changes in "
+                                       "place)")))
     if not str(item.assessor or "").strip():
-        add(Failure("assessor", "name who scored (the team lead or the team)"))
+        add(Failure("assessor", _("name who scored (the team lead or the team)")))
     if team is not None and is_period(period) and not str(item.reason or "").strip():
         previous = current_self_assessment(bind, team_id, period)
         if previous is not None:
-            add(Failure("reason", f"{team_id} {period} already has a self-assessment "
-                                  f"({float(previous['score']):.1f}, entered on "
-                                  f"{_day(previous['created_at'])} by {previous['assessor']}); "
-                                  "to enter a new one, give the reason for the correction"))
+            add(Failure("reason", _("{team} {period} already has a self-assessment ({score}, "
+                                    "entered on {day} by {assessor}); to enter a new one, give "
+                                    "the reason for the correction").format(
+                team=team_id, period=period, score=f"{float(previous['score']):.1f}",
+                day=_day(previous["created_at"]), assessor=previous["assessor"])))
     return out
 
 
@@ -244,8 +257,9 @@ def save_self_assessment(engine: Engine, item: SelfAssessment, user: str | None 
             team = str(item.team_id or "").strip() or "?"
             month = str(item.period or "").strip() or "?"
             raise ValidationFailed(
-                f"the self-assessment of {team} for {month} was not saved: "
-                + "; ".join(f"{f.field}: {f.message}" for f in failures),
+                N_("the self-assessment of {team} for {month} was not saved: {problems}"),
+                params={"team": team, "month": month,
+                        "problems": "; ".join(f"{f.field}: {f.message}" for f in failures)},
                 failure_cases=failures)
         team_id, period = item.team_id.strip(), item.period.strip()
         previous = current_self_assessment(conn, team_id, period)

@@ -21,6 +21,8 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 from workbench.model import (
     Failure,
     format_pair,
@@ -58,6 +60,10 @@ __all__ = [
 ]
 
 _NEEDS_DENOMINATOR = ("proportion", "rate", "mean")
+
+
+#: The typed field a form's problem names (translated when read).
+_FIELDS = {"numerator": N_("numerator"), "denominator": N_("denominator")}
 
 
 class EntryCheck(NamedTuple):
@@ -125,18 +131,21 @@ class MonthSaveResult:
     def summary(self) -> str:
         """What was saved, in words."""
         if not self.saved:
-            return f"Nothing to save for {self.team_id} {self.period}: no value changed."
-        parts = [f"{v.indicator_id} {format_pair(*v.new)}"
-                 + (f" (was {format_pair(*v.old)})" if v.old != (None, None) else "")
+            return _("Nothing to save for {team} {period}: no value changed.").format(
+                team=self.team_id, period=self.period)
+        parts = [_("{indicator} {new} (was {old})").format(
+                     indicator=v.indicator_id, new=format_pair(*v.new), old=format_pair(*v.old))
+                 if v.old != (None, None) else f"{v.indicator_id} {format_pair(*v.new)}"
                  for v in self.saved]
-        return (f"Saved {len(self.saved)} value(s) for {self.team_id} {self.period}: "
-                + "; ".join(parts) + ".")
+        return _("Saved {count} value(s) for {team} {period}: {values}.").format(
+            count=len(self.saved), team=self.team_id, period=self.period,
+            values="; ".join(parts))
 
 
 def _check_period(period: str) -> str:
     """The month as `YYYY-MM` by the period rule (`workbench.model`), else ValidationFailed."""
     if not is_period(period):
-        raise ValidationFailed(f"period {period_problem(period)}.",
+        raise ValidationFailed(N_("period {problem}."), params={"problem": period_problem(period)},
                                failure_cases=[Failure("period", period_problem(period))])
     return str(period).strip()
 
@@ -220,7 +229,9 @@ def check_month(sheet: MonthSheet, values: Mapping[str, tuple[Any, Any]]) -> lis
             column = "value"
         message = str(f["message"])
         out.append(EntryCheck(order[int(f["row"])], column, str(f["severity"]),
-                              f"{column}: {message}" if column != "value" else message))
+                              _("{field}: {message}").format(field=_(_FIELDS[column]),
+                                                             message=message)
+                              if column != "value" else message))
     return out
 
 
@@ -255,8 +266,9 @@ def save_month(
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ValidationFailed(
-            f"nothing was saved for {team_id} {period}: "
-            + "; ".join(f"{e.indicator_id} {e.message}" for e in errors),
+            N_("nothing was saved for {team} {period}: {problems}"),
+            params={"team": team_id, "period": period,
+                    "problems": "; ".join(f"{e.indicator_id} {e.message}" for e in errors)},
             failure_cases=errors)
     parsed = {ind: (parse_count(n)[0], parse_count(d)[0]) for ind, (n, d) in values.items()}
     mr = s.measurement_revisions
@@ -290,13 +302,15 @@ def save_month(
                          "numerator": new[0], "denominator": new[1], "_old": current})
         if conflicts:
             raise ConflictError(
-                "nothing was saved: " + "; ".join(
-                    f"{c['indicator_id']} {period} was saved as {format_pair(*c['theirs'])} by "
-                    f"{c['author']} at {c['saved_at']} UTC after you opened the form (you saw "
-                    f"{format_pair(*c['loaded'])}); your value is {format_pair(*c['yours'])}"
-                    for c in conflicts)
-                + ". Reload the month to see their values, then enter yours again if they are "
-                  "still right.",
+                N_("nothing was saved: {conflicts}. Reload the month to see their values, then "
+                   "enter yours again if they are still right."),
+                params={"conflicts": "; ".join(_(
+                    "{indicator} {period} was saved as {theirs} by {author} at {saved_at} UTC "
+                    "after you opened the form (you saw {loaded}); your value is {yours}").format(
+                        indicator=c["indicator_id"], period=period,
+                        theirs=format_pair(*c["theirs"]), author=c["author"],
+                        saved_at=c["saved_at"], loaded=format_pair(*c["loaded"]),
+                        yours=format_pair(*c["yours"])) for c in conflicts)},
                 conflicts=conflicts, team_id=team_id, period=period)
         ids = add_revisions(conn, [{k: v for k, v in r.items() if k != "_old"} for r in rows],
                             source="form", author=user, reason="monthly data entry")
@@ -320,5 +334,6 @@ def _pair(conn: Any, revision_id: int | None) -> tuple[float | None, float | Non
     row = conn.execute(select(mr.c.numerator, mr.c.denominator).where(
         mr.c.revision_id == revision_id)).first()
     if row is None:
-        raise NotFoundError(f"revision {revision_id} does not exist")
+        raise NotFoundError(N_("revision {revision} does not exist"),
+                            params={"revision": revision_id})
     return (_opt(row.numerator), _opt(row.denominator))

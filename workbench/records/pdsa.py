@@ -22,6 +22,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import ConflictError, NotFoundError, ValidationFailed
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 from workbench.model import Failure, failures_frame
 from workbench.model import is_date as is_valid_date
 from workbench.store import (
@@ -102,6 +104,10 @@ class PDSACycle:
         return row
 
 
+#: A plan task's missing part, by key (translated when read).
+_SAY = {"who": N_("task {n}: say who"), "what": N_("task {n}: say what")}
+
+
 def next_status(status: str) -> str | None:
     """The step after `status` (None after closed)."""
     i = STATUSES.index(status)
@@ -127,8 +133,8 @@ def validate_cycle(
     one) enforces the order plan → do → study → act → closed.
     """
     if cycle.status not in STATUSES:
-        return [Failure("status", f"unknown status {cycle.status!r}; use one of "
-                                  + ", ".join(STATUSES))]
+        return [Failure("status", _("unknown status {status!r}; use one of {statuses}").format(
+            status=cycle.status, statuses=", ".join(STATUSES)))]
     questions = [q for q in cycle.questions if any(str(v).strip() for v in q.values())]
     return [*_order_problems(cycle.status, previous_status),
             *_plan_problems(cycle, questions, known_changes, known_indicators),
@@ -142,12 +148,14 @@ def _order_problems(status: str, previous_status: str | None) -> list[Failure]:
         return []
     old, new = STATUSES.index(previous_status), STATUSES.index(status)
     if new > old + 1:
-        return [Failure("status", f"a cycle moves plan → do → study → act → closed one step at "
-                                  f"a time; it is at {previous_status!r}, so the next step is "
-                                  f"{STATUSES[old + 1]!r}, not {status!r}")]
+        return [Failure("status", _("a cycle moves plan → do → study → act → closed one step "
+                                     "at a time; it is at {previous!r}, so the next step is "
+                                     "{next!r}, not {status!r}").format(
+            previous=previous_status, next=STATUSES[old + 1], status=status))]
     if new < old:
-        return [Failure("status", f"the cycle is already at {previous_status!r}; it cannot go "
-                                  f"back to {status!r}. Ramp a new cycle instead.")]
+        return [Failure("status", _("the cycle is already at {previous!r}; it cannot go back "
+                                     "to {status!r}. Ramp a new cycle instead.").format(
+            previous=previous_status, status=status))]
     return []
 
 
@@ -158,46 +166,51 @@ def _plan_problems(cycle: PDSACycle, questions: list[dict[str, Any]],
     out: list[Failure] = []
     add = out.append
     if not str(cycle.team_id or "").strip():
-        add(Failure("team_id", "choose the team"))
+        add(Failure("team_id", _("choose the team")))
     if not cycle.change_id and not cycle.new_change_name.strip():
-        add(Failure("change_id", "choose the change idea this cycle tests, or name a new idea"))
+        add(Failure("change_id", _("choose the change idea this cycle tests, or name a new "
+                                   "idea")))
     elif cycle.change_id and known_changes is not None and cycle.change_id not in set(
             known_changes):
-        add(Failure("change_id", f"unknown change idea {cycle.change_id!r}; pick one from the "
-                                 "change package or name a new idea"))
+        add(Failure("change_id", _("unknown change idea {change!r}; pick one from the change "
+                                   "package or name a new idea").format(change=cycle.change_id)))
     if not isinstance(cycle.cycle_number, int) or cycle.cycle_number < 1:
-        add(Failure("cycle_number", "the cycle number is a whole number from 1"))
+        add(Failure("cycle_number", _("the cycle number is a whole number from 1")))
     if not cycle.objective.strip():
-        add(Failure("objective", "write the objective: what this cycle should teach you"))
+        add(Failure("objective", _("write the objective: what this cycle should teach you")))
     if not questions:
-        add(Failure("questions", "add at least one question with its prediction"))
+        add(Failure("questions", _("add at least one question with its prediction")))
     for i, q in enumerate(questions, start=1):
         if not str(q.get("question", "")).strip():
-            add(Failure("questions", f"question {i}: write the question"))
+            add(Failure("questions", _("question {n}: write the question").format(n=i)))
         if not str(q.get("prediction", "")).strip():
-            add(Failure("questions", f"question {i}: write one prediction for it"))
+            add(Failure("questions", _("question {n}: write one prediction for it").format(
+                n=i)))
     for i, task in enumerate(cycle.plan_tasks, start=1):
         if not any(str(v).strip() for v in task.values()):
             continue
         for key in ("who", "what"):
             if not str(task.get(key, "")).strip():
-                add(Failure("plan_tasks", f"task {i}: say {key}"))
+                add(Failure("plan_tasks", _(_SAY[key]).format(n=i)))
     if known_indicators is not None:
         unknown = sorted(set(cycle.linked_indicators) - set(known_indicators))
         if unknown:
-            add(Failure("linked_indicators", "unknown indicator(s) " + ", ".join(unknown)))
+            add(Failure("linked_indicators", _("unknown indicator(s) {codes}").format(
+                codes=", ".join(unknown))))
     return out
 
 
 def _date_problems(cycle: PDSACycle) -> list[Failure]:
     """Start and end dates are dates, in order."""
-    out = [Failure(name, f"{getattr(cycle, name)!r} is not a date; write YYYY-MM-DD")
+    out = [Failure(name, _("{value!r} is not a date; write YYYY-MM-DD").format(
+                   value=getattr(cycle, name)))
            for name in ("start_date", "end_date")
            if getattr(cycle, name) and not is_valid_date(getattr(cycle, name))]
     if (cycle.start_date and cycle.end_date and is_valid_date(cycle.start_date)
             and is_valid_date(cycle.end_date) and cycle.end_date < cycle.start_date):
-        out.append(Failure("end_date", f"the end date {cycle.end_date} is before the start date "
-                                       f"{cycle.start_date}"))
+        out.append(Failure("end_date", _("the end date {end} is before the start date "
+                                         "{start}").format(end=cycle.end_date,
+                                                           start=cycle.start_date)))
     return out
 
 
@@ -207,21 +220,22 @@ def _stage_problems(cycle: PDSACycle, questions: list[dict[str, Any]]) -> list[F
     out: list[Failure] = []
     add = out.append
     if _reached(cycle.status, "do") and not cycle.start_date:
-        add(Failure("start_date", "give the date the test started before moving to Do"))
+        add(Failure("start_date", _("give the date the test started before moving to Do")))
     if _reached(cycle.status, "study") and not cycle.do_notes.strip():
-        add(Failure("do_notes", "describe what happened (Do) before moving to Study"))
+        add(Failure("do_notes", _("describe what happened (Do) before moving to Study")))
     if _reached(cycle.status, "act"):
         results = list(cycle.study_results) + [""] * len(questions)
         for i in range(len(questions)):
             if not result_text(results[i]).strip():
-                add(Failure("study_results", f"question {i + 1}: write the result against its "
-                                             "prediction before moving to Act"))
+                add(Failure("study_results", _("question {n}: write the result against its "
+                                               "prediction before moving to Act").format(
+                    n=i + 1)))
     if cycle.act_decision is not None and cycle.act_decision not in ACT_DECISIONS:
-        add(Failure("act_decision", f"{cycle.act_decision!r} is not a decision; choose adopt, "
-                                    "adapt or abandon"))
+        add(Failure("act_decision", _("{decision!r} is not a decision; choose adopt, adapt or "
+                                      "abandon").format(decision=cycle.act_decision)))
     if cycle.status == "closed" and not cycle.act_decision:
-        add(Failure("act_decision", "a cycle cannot be closed without an act decision: choose "
-                                    "adopt, adapt or abandon"))
+        add(Failure("act_decision", _("a cycle cannot be closed without an act decision: "
+                                      "choose adopt, adapt or abandon")))
     return out
 
 
@@ -248,8 +262,9 @@ def _other_teams_measures(conn: Connection, cycle: PDSACycle) -> list[Failure]:
         s.indicators.c.indicator_id.in_(linked), s.indicators.c.team_id.is_not(None),
         s.indicators.c.team_id != str(cycle.team_id or ""))).all()
     return [Failure("linked_indicators",
-                    f"{r.indicator_id} is team {r.team_id}'s own measure; link the "
-                    "collaborative's indicators or this team's own measures")
+                    _("{indicator} is team {team}'s own measure; link the collaborative's "
+                      "indicators or this team's own measures").format(
+                          indicator=r.indicator_id, team=r.team_id))
             for r in owners]
 
 
@@ -286,14 +301,16 @@ def save_cycle(
             stored = conn.execute(select(s.pdsa_cycles).where(
                 s.pdsa_cycles.c.cycle_id == cycle.cycle_id)).mappings().first()
             if stored is None:
-                raise NotFoundError(f"PDSA cycle {cycle.cycle_id} does not exist; reload the "
-                                    "journal.")
+                raise NotFoundError(N_("PDSA cycle {cycle} does not exist; reload the "
+                                       "journal."), params={"cycle": cycle.cycle_id})
             if stored["version"] != expected:
                 raise ConflictError(
-                    f"PDSA cycle {cycle.cycle_id} was saved by {stored['author']} at "
-                    f"{stored['updated_at']:%Y-%m-%d %H:%M} (version {stored['version']}) after "
-                    f"you opened it (version {expected}). Nothing was saved; reload the cycle "
-                    "and make your changes again.",
+                    N_("PDSA cycle {cycle} was saved by {author} at {saved_at} (version "
+                       "{version}) after you opened it (version {expected}). Nothing was saved; "
+                       "reload the cycle and make your changes again."),
+                    params={"cycle": cycle.cycle_id, "author": stored["author"],
+                            "saved_at": f"{stored['updated_at']:%Y-%m-%d %H:%M}",
+                            "version": stored["version"], "expected": expected},
                     cycle_id=cycle.cycle_id, expected_version=expected,
                     current_version=stored["version"], other_author=stored["author"])
         if stored is not None and stored["team_id"] != cycle.team_id:
@@ -308,19 +325,22 @@ def save_cycle(
         )
         failures += _other_teams_measures(conn, cycle)
         if cycle.team_id and cycle.team_id not in teams:
-            failures.append(Failure("team_id", f"unknown team {cycle.team_id!r}"))
+            failures.append(Failure("team_id", _("unknown team {team!r}").format(
+                team=cycle.team_id)))
         if cycle.change_id and isinstance(cycle.cycle_number, int):
             clash = conn.execute(select(s.pdsa_cycles.c.cycle_id).where(
                 s.pdsa_cycles.c.team_id == cycle.team_id,
                 s.pdsa_cycles.c.change_id == cycle.change_id,
                 s.pdsa_cycles.c.cycle_number == cycle.cycle_number)).scalar()
             if clash is not None and clash != cycle.cycle_id:
-                failures.append(Failure("cycle_number", (
-                    f"cycle {cycle.cycle_number} of {cycle.change_id} already exists for "
-                    f"{cycle.team_id}; ramp from it or choose another number")))
+                failures.append(Failure("cycle_number", _(
+                    "cycle {number} of {change} already exists for {team}; ramp from it or "
+                    "choose another number").format(number=cycle.cycle_number,
+                                                    change=cycle.change_id, team=cycle.team_id)))
         if failures:
             raise ValidationFailed(
-                "the PDSA cycle was not saved: " + "; ".join(f.message for f in failures),
+                N_("the PDSA cycle was not saved: {problems}"),
+                params={"problems": "; ".join(f.message for f in failures)},
                 failure_cases=failures)
         saved = dataclasses.replace(cycle)
         if not saved.change_id:
@@ -345,9 +365,9 @@ def save_cycle(
                 s.pdsa_cycles.c.cycle_id == cycle.cycle_id,
                 s.pdsa_cycles.c.version == expected).values(**row))
             if done.rowcount != 1:  # lost a race between the read and the update
-                raise ConflictError(f"PDSA cycle {cycle.cycle_id} was saved by someone else "
-                                    "just now; nothing was saved. Reload and try again.",
-                                    cycle_id=cycle.cycle_id)
+                raise ConflictError(N_("PDSA cycle {cycle} was saved by someone else just now; "
+                                       "nothing was saved. Reload and try again."),
+                                    params={"cycle": cycle.cycle_id}, cycle_id=cycle.cycle_id)
             saved.version = expected + 1
         saved.author, saved.updated_at = user, now
         full = conn.execute(select(s.pdsa_cycles).where(
@@ -379,8 +399,8 @@ def load_cycle(engine: Engine | Connection, cycle_id: int) -> PDSACycle:
     """The stored cycle `cycle_id` (NotFoundError if there is none)."""
     frame = read_table(engine, s.pdsa_cycles, cycle_id=int(cycle_id))
     if frame.empty:
-        raise NotFoundError(f"PDSA cycle {cycle_id} does not exist; list the team's journal "
-                            "to find its cycles.")
+        raise NotFoundError(N_("PDSA cycle {cycle} does not exist; list the team's journal to "
+                               "find its cycles."), params={"cycle": cycle_id})
     return _from_row(cast("dict[str, Any]", frame.astype(object).iloc[0].to_dict()))
 
 
@@ -396,9 +416,11 @@ def ramp_cycle(engine: Engine, cycle_id: int, *, user: str | None = None,
     source = load_cycle(engine, cycle_id)
     if not source.act_decision:
         raise ValidationFailed(
-            f"cycle {source.cycle_number} of {source.change_id} has no act decision yet; "
-            "record adopt, adapt or abandon before ramping the next cycle.",
-            failure_cases=[Failure("act_decision", "record the act decision before ramping")])
+            N_("cycle {number} of {change} has no act decision yet; record adopt, adapt or "
+               "abandon before ramping the next cycle."),
+            params={"number": source.cycle_number, "change": source.change_id},
+            failure_cases=[Failure("act_decision",
+                                   _("record the act decision before ramping"))])
     number = next_cycle_number(engine, source.team_id, source.change_id)
     objective = source.objective
     if source.next_steps.strip():

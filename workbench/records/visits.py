@@ -19,6 +19,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from workbench.errors import ValidationFailed
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 from workbench.model import Failure, format_pair, is_date, is_period, period_problem, read_count
 from workbench.store import (
     authorize,
@@ -56,6 +58,10 @@ __all__ = [
 RULE_CODE = "verification-out-of-band"
 
 #: IHI assessment scale (Life QI wording, paraphrased; qi-tools-and-user-needs.md B1).
+#: A recounted count's problem, by the count (translated when read).
+_RECOUNTED = {"numerator": N_("{recount}: recounted numerator: {problem}"),
+              "denominator": N_("{recount}: recounted denominator: {problem}")}
+
 ASSESSMENT_SCALE: dict[float, tuple[str, str]] = {
     0.5: ("Intent to participate", "Project named; no charter, no team yet."),
     1.0: ("Charter and team established", "Charter written and reviewed; people assigned; "
@@ -127,15 +133,16 @@ class VisitSaveResult(NamedTuple):
     verification: pd.DataFrame
 
     def summary(self) -> str:
-        parts = [f"Saved visit {self.visit_id}"]
+        parts = [_("Saved visit {visit}").format(visit=self.visit_id)]
         if self.assessment_id is not None:
-            parts.append("the assessment score")
+            parts.append(_("the assessment score"))
         if self.recount_ids:
-            parts.append(f"{len(self.recount_ids)} recount(s)")
+            parts.append(_("{count} recount(s)").format(count=len(self.recount_ids)))
         text = ", ".join(parts) + "."
         if self.flag_ids:
-            text += (f" {len(self.flag_ids)} verification factor(s) outside the band were "
-                     f"flagged for the validators (flag {', '.join(map(str, self.flag_ids))}).")
+            text += " " + _("{count} verification factor(s) outside the band were flagged for "
+                            "the validators (flag {flags}).").format(
+                count=len(self.flag_ids), flags=", ".join(map(str, self.flag_ids)))
         return text
 
 
@@ -211,55 +218,62 @@ def validate_visit(visit: CoachingVisit, *, known_indicators: list[str] | None =
     add = out.append
     today = today or dt.date.today()
     if not str(visit.team_id or "").strip():
-        add(Failure("team_id", "choose the team"))
+        add(Failure("team_id", _("choose the team")))
     if not is_date(visit.visit_date):
-        add(Failure("visit_date", f"{visit.visit_date!r} is not a date; write YYYY-MM-DD"))
+        add(Failure("visit_date", _("{value!r} is not a date; write YYYY-MM-DD").format(
+            value=visit.visit_date)))
     elif dt.date.fromisoformat(visit.visit_date) > today:
-        add(Failure("visit_date", f"the visit date {visit.visit_date} is in the future; record "
-                                  "a visit after it happened"))
+        add(Failure("visit_date", _("the visit date {date} is in the future; record a visit "
+                                    "after it happened").format(date=visit.visit_date)))
     if not str(visit.coach or "").strip():
-        add(Failure("coach", "name the coach who made the visit"))
+        add(Failure("coach", _("name the coach who made the visit")))
     for i, action in enumerate(visit.actions, start=1):
         if not any(str(v or "").strip() for v in action.values()):
             continue
         if not str(action.get("action", "")).strip():
-            add(Failure("actions", f"action {i}: say what was agreed"))
+            add(Failure("actions", _("action {n}: say what was agreed").format(n=i)))
         if not str(action.get("owner", "")).strip():
-            add(Failure("actions", f"action {i}: name its owner"))
+            add(Failure("actions", _("action {n}: name its owner").format(n=i)))
         due = action.get("due")
         if not due:
-            add(Failure("actions", f"action {i}: give a due date"))
+            add(Failure("actions", _("action {n}: give a due date").format(n=i)))
         elif not is_date(str(due)):
-            add(Failure("actions", f"action {i}: due date {due!r} is not YYYY-MM-DD"))
+            add(Failure("actions", _("action {n}: due date {due!r} is not YYYY-MM-DD").format(
+                n=i, due=due)))
     if visit.score is not None:
         if float(visit.score) not in ASSESSMENT_SCALE:
-            add(Failure("score", f"{visit.score} is not on the IHI scale; choose 0.5, 1.0, … "
-                                 "5.0"))
+            add(Failure("score", _("{score} is not on the IHI scale; choose 0.5, 1.0, … "
+                                   "5.0").format(score=visit.score)))
         if not visit.justification.strip():
-            add(Failure("justification", "justify the assessment score: what did you see "
-                                         "that places the team at this level?"))
+            add(Failure("justification", _("justify the assessment score: what did you see "
+                                           "that places the team at this level?")))
     if visit.assessment_period and not is_period(visit.assessment_period):
         add(Failure("assessment_period", period_problem(visit.assessment_period)))
     seen = set()
     for i, rc in enumerate(visit.recounts, start=1):
-        label = f"recount {i} ({rc.indicator_id} {rc.period})"
+        label = _("recount {n} ({indicator} {period})").format(
+            n=i, indicator=rc.indicator_id, period=rc.period)
         if known_indicators is not None and rc.indicator_id not in known_indicators:
-            add(Failure("recounts", f"{label}: unknown indicator"))
+            add(Failure("recounts", _("{recount}: unknown indicator").format(recount=label)))
         if not is_period(rc.period):
             add(Failure("recounts", f"{label}: {period_problem(rc.period)}"))
         if (rc.indicator_id, rc.period) in seen:
-            add(Failure("recounts", f"{label}: this indicator-month is recounted twice"))
+            add(Failure("recounts", _("{recount}: this indicator-month is recounted "
+                                      "twice").format(recount=label)))
         seen.add((rc.indicator_id, rc.period))
         num, num_err = read_count(rc.recounted_numerator)
         den, den_err = read_count(rc.recounted_denominator)
         for part, err in (("numerator", num_err), ("denominator", den_err)):
             if err:
-                add(Failure("recounts", f"{label}: recounted {part}: {err.message}"))
+                add(Failure("recounts", _(_RECOUNTED[part]).format(recount=label,
+                                                                   problem=err.message)))
         if num is None and not num_err:
-            add(Failure("recounts", f"{label}: enter the recounted numerator"))
+            add(Failure("recounts", _("{recount}: enter the recounted numerator").format(
+                recount=label)))
         if num is not None and den is not None and num > den:
-            add(Failure("recounts", f"{label}: recounted numerator {int(num)} is above the "
-                                    f"denominator {int(den)}"))
+            add(Failure("recounts", _("{recount}: recounted numerator {numerator} is above "
+                                      "the denominator {denominator}").format(
+                recount=label, numerator=int(num), denominator=int(den))))
     return out
 
 
@@ -304,11 +318,13 @@ def _checked_verification(engine: Engine, visit: CoachingVisit) -> pd.DataFrame:
     verification = verify_recounts(engine, visit.team_id, visit.recounts)
     for row in _rows(verification):
         if row.reported_numerator is None and row.reported_denominator is None:
-            failures.append(Failure("recounts", f"{row.indicator_id} {row.period}: the team "
-                                                "reported nothing for that month to verify"))
+            failures.append(Failure("recounts", _("{indicator} {period}: the team reported "
+                                                  "nothing for that month to verify").format(
+                indicator=row.indicator_id, period=row.period)))
     if failures:
-        raise ValidationFailed("the visit was not saved: "
-                               + "; ".join(f.message for f in failures), failure_cases=failures)
+        raise ValidationFailed(N_("the visit was not saved: {problems}"),
+                               params={"problems": "; ".join(f.message for f in failures)},
+                               failure_cases=failures)
     return verification
 
 

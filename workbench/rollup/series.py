@@ -261,24 +261,27 @@ def pdsa_events(cycles: pd.DataFrame | None,
         ideas = dict(zip(change_ideas["change_id"], change_ideas["name"], strict=False))
         idea_inds = dict(zip(change_ideas["change_id"],
                              change_ideas["indicator_ids"].map(_as_list), strict=False))
-    rows = []
-    for cyc in cycles.itertuples(index=False):
-        change_id = cast(str, cyc.change_id)
-        inds = _as_list(cyc.linked_indicators) or idea_inds.get(change_id, [])
-        name = _text(ideas.get(change_id)) or _text(cyc.change_id)
-        title = _text(cyc.title) or name
-        base = f"{cyc.change_id} cycle {cyc.cycle_number}"
-        marks = []
-        start, end, act = _text(cyc.start_date), _text(cyc.end_date), _text(cyc.act_decision)
+    rows: list[tuple[Any, ...]] = []
+    columns = ("team_id", "change_id", "cycle_id", "cycle_number", "linked_indicators", "title",
+               "start_date", "end_date", "act_decision")
+    for team, change_id, cycle_id, number, linked, title_text, start_text, end_text, act_text in (
+            zip(*(cycles[c].tolist() for c in columns), strict=True)):  # columns: no itertuples
+        inds = _as_list(linked) or idea_inds.get(change_id, [])
+        if not inds:
+            continue
+        name = _text(ideas.get(change_id)) or _text(change_id)
+        title = _text(title_text) or name
+        base = f"{change_id} cycle {number}"
+        cycle, cycle_number = int(cast(SupportsInt, cycle_id)), int(cast(SupportsInt, number))
+        start, end, act = _text(start_text), _text(end_text), _text(act_text)
         if start:
-            marks.append((start, "start", f"{base} start", f"PDSA started: {title} ({name})"))
+            label, detail = f"{base} start", f"PDSA started: {title} ({name})"
+            rows.extend((team, ind, cycle, start, None, "start", label, detail, change_id, name,
+                         cycle_number, title) for ind in inds)
         if act and end:
-            marks.append((end, act, f"{base} {act}", f"{act.capitalize()}: {title} ({name})"))
-        for date, kind, label, detail in marks:
-            for ind in inds:
-                rows.append((cyc.team_id, ind, int(cast(SupportsInt, cyc.cycle_id)),
-                             date, None, kind, label, detail, cyc.change_id, name,
-                             int(cast(SupportsInt, cyc.cycle_number)), title))
+            label, detail = f"{base} {act}", f"{act.capitalize()}: {title} ({name})"
+            rows.extend((team, ind, cycle, end, None, act, label, detail, change_id, name,
+                         cycle_number, title) for ind in inds)
     events = pd.DataFrame(rows, columns=EVENT_COLUMNS)
     if events.empty:
         return events

@@ -13,6 +13,7 @@ from workbench.store.engine import (
     password_env,
     resolve_url,
     utcnow,
+    when_opened,
     write_transaction,
 )
 from workbench.store.measurements import (
@@ -34,6 +35,7 @@ from workbench.store.packages import (
     save_package_version,
 )
 from workbench.store.records import (
+    CHART_CYCLE_COLUMNS,
     get_indicator,
     get_team,
     read_assessments,
@@ -74,6 +76,7 @@ from workbench.store.users import (
 __all__ = [
     "DEFAULT_DB", "SCHEMA_VERSION", "TIDY_COLUMNS", "metadata",
     "connect", "create_database", "masked_url", "open_engine", "password_env", "resolve_url",
+    "when_opened",
     "current_user",
     "known_user",
     "utcnow",
@@ -82,6 +85,7 @@ __all__ = [
     "add_revisions", "read_calendar", "current_revisions", "latest_revision_id",
     "read_measurements",
     "read_revisions", "tidy",
+    "CHART_CYCLE_COLUMNS",
     "get_indicator", "get_team", "read_assessments", "read_change_ideas", "read_collaborative",
     "read_flag_events", "read_flags", "read_indicators", "read_pdsa_cycles", "read_recounts",
     "read_table", "read_teams", "read_visits", "read_waves",

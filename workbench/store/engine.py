@@ -10,13 +10,14 @@ databases at the newest revision, stamped.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import getpass
 import importlib.util
 import os
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,8 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
-from workbench.errors import StoreError
+from workbench.errors import Message, StoreError
+from workbench.i18n import N_
 from workbench.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata, schema_info
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "password_env",
     "DB_PASSWORD_ENV",
     "open_engine",
+    "when_opened",
     "as_engine",
     "engine_url",
     "masked_url",
@@ -88,14 +91,17 @@ def inserted_id(result: CursorResult[Any]) -> Any:
 USER_ENV = "WORKBENCH_USER"
 
 
-def known_user(explicit: str | None = None) -> str | None:
+def known_user(explicit: str | None = None, *, session: str | None = None) -> str | None:
     """Who is acting, when someone said so; None when only the OS user is left.
 
     Under JupyterHub the hub's user name (`JUPYTERHUB_USER`, set by the hub in the environment
     of the user's own server) always, whatever else is given: a hub user cannot act as another.
     Otherwise `explicit` (the CLI's `--user`, a name given to an app page), then
-    `WORKBENCH_USER` (`workbench serve --user`, or exported). The served apps ask for a name
-    when this is None, instead of saving under the OS user of the machine serving them.
+    `WORKBENCH_USER` (`workbench serve --user`, or exported), then `session`: the name a person
+    typed once on a served app page, kept for their browser session (`apps.session_user`).
+    It is last because it is only what someone said: a server's `--user` is not overridden by
+    a cookie left from another server on the same host. The served apps ask for a name when
+    this is None, instead of saving under the OS user of the machine serving them.
     """
     hub_user = os.environ.get("JUPYTERHUB_USER", "").strip()
     if hub_user:
@@ -104,6 +110,8 @@ def known_user(explicit: str | None = None) -> str | None:
         return str(explicit).strip()
     if os.environ.get(USER_ENV, "").strip():
         return os.environ[USER_ENV].strip()
+    if session is not None and str(session).strip():
+        return str(session).strip()
     return None
 
 
@@ -241,9 +249,9 @@ def create_database(db: str | None) -> Engine:
         parent = Path(parsed.database).parent
         if not parent.is_dir():
             raise StoreError(
-                f"cannot create database {parsed.database}: folder {parent} does not exist. "
-                "Create the folder first or choose another path."
-            )
+                N_("cannot create database {database}: folder {folder} does not exist. "
+                   "Create the folder first or choose another path."),
+                params={"database": parsed.database, "folder": parent})
     engine = _engine(url)
     try:
         with engine.connect() as conn:
@@ -281,9 +289,9 @@ def _existing_engine(db: str | None) -> tuple[str, Engine]:
             path = path.removeprefix("file:")  # sqlite:///file:PATH?mode=ro&uri=true
         if path in (None, "", ":memory:") or not Path(path).is_file():
             raise StoreError(
-                f"no workbench database at {path or url}. Create one with "
-                "`workbench init --db PATH --config collaborative.yaml` or `workbench demo`."
-            )
+                N_("no workbench database at {path}. Create one with `workbench init --db PATH "
+                   "--config collaborative.yaml` or `workbench demo`."),
+                params={"path": path or url})
     return url, _engine(url)
 
 
@@ -309,9 +317,9 @@ def database_revision(conn: Connection, url: str) -> str:
 def _pre_alembic_revision(conn: Connection, url: str) -> str:
     if not inspect(conn).has_table("schema_info"):
         raise StoreError(
-            f"{masked_url(url)} is not a workbench database (no schema_info table). "
-            "Point --db at a database made by `workbench init` or `workbench demo`."
-        )
+            N_("{url} is not a workbench database (no schema_info table). Point --db at a "
+               "database made by `workbench init` or `workbench demo`."),
+            params={"url": masked_url(url)})
     version = conn.execute(select(schema_info.c.version)).scalar()
     if version not in PRE_ALEMBIC:
         raise StoreError(f"{_safe(url)} has schema version {version} but no alembic_version "
@@ -328,8 +336,8 @@ def require_current_revision(revision: str, db: str | None, url: str) -> None:
 
     if revision in known_revisions():
         shown = db if db and "://" not in db else _safe(url)
-        raise StoreError(f"this database is at schema {revision}; run: workbench upgrade "
-                         f"--db {shlex.quote(shown)}")
+        raise StoreError(N_("this database is at schema {revision}; run: workbench upgrade "
+                            "--db {db}"), params={"revision": revision, "db": shlex.quote(shown)})
     raise unknown_revision_error(revision, url)
 
 
@@ -343,21 +351,53 @@ def unknown_revision_error(revision: str, url: str) -> StoreError:
                       "workbench schema revision (r1, r2, …). Point --db at a workbench database.")
 
 
+#: What to do with each database `open_engine` opens in this context (`when_opened`).
+_ON_OPEN: contextvars.ContextVar[Callable[[Engine], None] | None] = contextvars.ContextVar(
+    "workbench_on_open", default=None)
+
+
+@contextmanager
+def when_opened(callback: Callable[[Engine], None] | None) -> Iterator[None]:
+    """In the block, `callback(engine)` runs once, on the first database `open_engine` opens
+    (the CLI reads the collaborative's language there: its command still opens the database
+    once). None does nothing."""
+    done = False
+
+    def once(engine: Engine) -> None:
+        nonlocal done
+        if callback is not None and not done:
+            done = True
+            callback(engine)
+
+    token = _ON_OPEN.set(once)
+    try:
+        yield
+    finally:
+        _ON_OPEN.reset(token)
+
+
 def open_engine(db: str | None) -> Engine:
     """Open an existing workbench database at this code's schema revision.
 
     A clear one-line error if it is missing, not ours, or at another revision.
     """
+    engine = _open_engine(db)
+    on_open = _ON_OPEN.get()
+    if on_open is not None:
+        on_open(engine)
+    return engine
+
+
+def _open_engine(db: str | None) -> Engine:
     url, engine = _existing_engine(db)
     try:
         with engine.connect() as conn:
             revision = database_revision(conn, url)
     except DatabaseError as exc:  # OperationalError, or a file that is not a database
-        advice = ("Point --db at a workbench database, or restore it from a backup."
-                  if engine.dialect.name == "sqlite" else "Check the URL and server.")
-        raise StoreError(
-            f"cannot open database {_safe(url)}: {_one_line(exc.orig)} {advice}"
-        ) from exc
+        advice = (N_("Point --db at a workbench database, or restore it from a backup.")
+                  if engine.dialect.name == "sqlite" else N_("Check the URL and server."))
+        raise StoreError(N_("cannot open database {url}: {reason} {advice}"), params={
+            "url": _safe(url), "reason": _one_line(exc.orig), "advice": Message(advice)}) from exc
     require_current_revision(revision, db, url)
     return engine
 
@@ -424,6 +464,7 @@ def _take_write_lock(conn: Connection, tables: tuple[Table, ...]) -> None:
     except OperationalError as exc:
         conn.rollback()
         raise StoreError(
-            f"the database {_safe(str(conn.engine.url))} is busy: another write (an import, a "
-            f"save or a review) has held it for more than {WRITE_LOCK_WAIT_S} s. Nothing was "
-            "written; try again when it has finished.") from exc
+            N_("the database {url} is busy: another write (an import, a save or a review) has "
+               "held it for more than {seconds} s. Nothing was written; try again when it has "
+               "finished."),
+            params={"url": _safe(str(conn.engine.url)), "seconds": WRITE_LOCK_WAIT_S}) from exc

@@ -6,6 +6,7 @@ are replaced by the translations the collaborative's definition gives
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import pandas as pd
@@ -13,10 +14,12 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from workbench import i18n
 from workbench.errors import NotFoundError
+from workbench.i18n import N_
 from workbench.store import schema as s
 from workbench.store.measurements import _conn
 
 __all__ = [
+    "CHART_CYCLE_COLUMNS",
     "read_table",
     "read_collaborative",
     "read_teams",
@@ -34,24 +37,28 @@ __all__ = [
 ]
 
 
-def read_table(bind: Engine | Connection, table: Table, order_by: str | None = None,
-               **equals: Any) -> pd.DataFrame:
-    """All rows of `table` where each given column equals its value (None values are ignored)."""
-    query = select(table)
+def read_table(bind: Engine | Connection, table: Table, order_by: str | None = None, *,
+               columns: Sequence[str] | None = None, **equals: Any) -> pd.DataFrame:
+    """All rows of `table` where each given column equals its value (None values are ignored);
+    only the `columns` named (all of them by default: a JSON column costs a decoding per row)."""
+    selected = [table.c[name] for name in columns] if columns else list(table.c)
+    query = select(*selected)
     for column, value in equals.items():
         if value is not None:
             query = query.where(table.c[column] == value)
     if order_by:
         query = query.order_by(*(table.c[name] for name in order_by.split(",")))
-    with _conn(bind) as conn:
-        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(table.c.keys()))
+    with _conn(bind) as conn:  # plain tuples: mappings cost seconds at 100,000s of rows
+        rows = [tuple(row) for row in conn.execute(query)]
+    return pd.DataFrame(rows, columns=[column.key for column in selected])
 
 
 def read_collaborative(bind: Engine | Connection) -> dict[str, Any]:
     """The collaborative's row as a dict (name, topic, aims, settings …)."""
     frame = read_table(bind, s.collaborative)
     if frame.empty:
-        raise NotFoundError("the database holds no collaborative yet; run `workbench init`.")
+        raise NotFoundError(N_("the database holds no collaborative yet; run `workbench "
+                               "init`."))
     return cast("dict[str, Any]", frame.iloc[0].to_dict())
 
 
@@ -93,9 +100,19 @@ def read_change_ideas(bind: Engine | Connection) -> pd.DataFrame:
     return _translated(bind, frame, "change_ideas", "change_id")
 
 
-def read_pdsa_cycles(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
+#: The columns of the PDSA cycles the charts and roll-ups read (`read_pdsa_cycles(columns=…)`):
+#: events, adoption phases, changes before a gain, "as of" views.
+CHART_CYCLE_COLUMNS = ("cycle_id", "team_id", "change_id", "cycle_number", "title",
+                       "linked_indicators", "act_decision", "start_date", "end_date", "status",
+                       "created_at")
+
+
+def read_pdsa_cycles(bind: Engine | Connection, team_id: str | None = None, *,
+                     columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """PDSA cycles by team, change and number; only `columns` when given
+    (`CHART_CYCLE_COLUMNS`: what a chart needs, without the plan's and study's texts)."""
     return read_table(bind, s.pdsa_cycles, order_by="team_id,change_id,cycle_number",
-                      team_id=team_id)
+                      columns=columns, team_id=team_id)
 
 
 def read_visits(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
@@ -119,19 +136,21 @@ def read_flag_events(bind: Engine | Connection, flag_id: int | None = None) -> p
     return read_table(bind, s.flag_events, order_by="event_id", flag_id=flag_id)
 
 
-def _get(bind: Engine | Connection, table: Table, key: str, value: str, what: str,
-         hint: str) -> dict[str, Any]:
+def _get(bind: Engine | Connection, table: Table, key: str, value: str,
+         message: str) -> dict[str, Any]:
     frame = read_table(bind, table, **{key: value})
     if frame.empty:
-        raise NotFoundError(f"unknown {what} {value!r}. {hint}")
+        raise NotFoundError(message, params={"value": value})
     return cast("dict[str, Any]", frame.iloc[0].to_dict())
 
 
 def get_team(bind: Engine | Connection, team_id: str) -> dict[str, Any]:
-    return _get(bind, s.teams, "team_id", team_id, "team",
-                "List teams with `workbench status --db URL --json` or check the code.")
+    return _get(bind, s.teams, "team_id", team_id,
+                N_("unknown team {value!r}. List teams with `workbench status --db URL --json` "
+                   "or check the code."))
 
 
 def get_indicator(bind: Engine | Connection, indicator_id: str) -> dict[str, Any]:
-    return _get(bind, s.indicators, "indicator_id", indicator_id, "indicator",
-                "Indicator codes are defined in the collaborative's YAML.")
+    return _get(bind, s.indicators, "indicator_id", indicator_id,
+                N_("unknown indicator {value!r}. Indicator codes are defined in the "
+                   "collaborative's YAML."))

@@ -2,7 +2,7 @@
 
 The revisions live in `workbench/store/migrations/versions/` (r1 is the schema as released in
 0.1.0). `workbench.store.engine` asks `known_revisions()` to judge a database's revision when it
-opens it; `workbench.store.migrate` runs them (`workbench upgrade`).
+opens it; `workbench.store.migrations.migrate` runs them (`workbench upgrade`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ Machine-readable output (`--json`, CSV exports) keeps the stored English message
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ from workbench.i18n import (
     N_,
     SOURCE_LANGUAGE,
     current_language,
+    finite_number,
     format_count,
     format_number,
     format_percent,
@@ -92,18 +92,10 @@ def _part(value: Any) -> str:
             "denominator": pgettext("flag message", "denominator")}.get(str(value), str(value))
 
 
-def _finite(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _english(value: Any, kind: str) -> str:
     """The parameter as the rules have always written it."""
     if kind in ("g", ".4g", ".0f", ".1f", ".2f"):
-        number = _finite(value)
+        number = finite_number(value)
         if number is None:
             return pgettext("flag message", "undefined") if kind == ".2f" else f"{value}"
         return format(number, kind)
@@ -119,7 +111,7 @@ def _english(value: Any, kind: str) -> str:
 
 def _local(value: Any, kind: str) -> str:
     """The parameter in the current language's formats."""
-    number = _finite(value) if kind not in ("pair", "gpair", "part", "id", "str") else None
+    number = finite_number(value) if kind not in ("pair", "gpair", "part", "id", "str") else None
     if kind in ("g", ".4g") and number is not None:
         return format_count(float(f"{number:.4g}") if kind == ".4g" else number)
     if kind in (".0f", ".1f", ".2f") and number is not None:
@@ -129,13 +121,13 @@ def _local(value: Any, kind: str) -> str:
     if kind == "pct" and number is not None:
         return format_percent(number, 0)
     if kind == "str":
-        number = _finite(value)
+        number = finite_number(value)
         return format_count(number) if number is not None else str(value)
     if kind == "pair":
         from workbench.model import format_pair
         return format_pair(*value)
     if kind == "gpair":
-        return "/".join(format_count(v) if _finite(v) is not None else "–" for v in value)
+        return "/".join(format_count(v) if finite_number(v) is not None else "–" for v in value)
     return f"{value}"
 
 

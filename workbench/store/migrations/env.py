@@ -1,8 +1,8 @@
-"""Alembic environment: runs the revisions on the connection `workbench.store.migrate` gives.
+"""Alembic environment: runs the revisions on the connection `migrations.migrate` gives.
 
-`workbench.store.migrate.alembic_config(connection)` puts an open connection, already inside
-its transaction, in `config.attributes["connection"]`; the revisions then run in that one
-transaction (SQLite too: the upgrade engine emits BEGIN EXCLUSIVE itself). Without a
+`workbench.store.migrations.migrate.alembic_config(connection)` puts an open connection,
+already inside its transaction, in `config.attributes["connection"]`; the revisions then run
+in that one transaction (SQLite too: the upgrade engine emits BEGIN EXCLUSIVE itself). Without a
 connection, the URL of `sqlalchemy.url` is opened (for the plain `alembic` command line).
 Offline (SQL script) mode is not supported.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from workbench.store.migrate import include_object
+from workbench.store.migrations.migrate import include_object
 from workbench.store.schema import metadata
 
 __all__: list[str] = []

@@ -25,7 +25,7 @@ def upgrade(db: str, dry_run: bool, as_json: bool) -> None:
 
     Example: workbench upgrade --db workbench.db --dry-run
     """
-    from workbench.store.migrate import upgrade_database
+    from workbench.store.migrations.migrate import upgrade_database
 
     result = upgrade_database(db, dry_run=dry_run)
     if as_json:
