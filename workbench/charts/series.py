@@ -81,9 +81,8 @@ from bokeh.resources import Component, Resources
 from workbench.charts.data import month_label
 
 if TYPE_CHECKING:
-    from bokeh.models.renderers import DataRenderer
     from bokeh.models.glyph import Glyph
-    from bokeh.models.renderers import GlyphRenderer
+    from bokeh.models.renderers import DataRenderer, GlyphRenderer
 from workbench.charts.embed import components
 from workbench.i18n import N_, current_language, format_count, format_date, format_number
 from workbench.i18n import gettext as _
