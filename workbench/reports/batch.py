@@ -22,7 +22,7 @@
   next run does them.
 - **BokehJS once per folder.** By default a report references `bokeh-<version>.min.js`
   beside it (written once per folder; still fully offline); `self_contained=True` embeds
-  BokehJS in every page instead (one file to e-mail, about 1.5 MB a report).
+  BokehJS in every page instead (one file to e-mail, about 1.4 MB a report).
 - **Collaborative figures once per batch.** The figures every report shows about the whole
   collaborative (the medians of each indicator and month) are computed once by the batch and
   kept beside the manifest (`.collaborative-<data version>.pkl`); each run is told the file
