@@ -3,6 +3,7 @@
 at a national size.
 
 Run: .venv/bin/python benchmarks/bench_learning.py                    (the demo only)
+     .venv/bin/python benchmarks/bench_learning.py --build            (and the demo's build)
      .venv/bin/python benchmarks/bench_learning.py --teams 2000       (and 2,000 × 10 × 36)
      .venv/bin/python benchmarks/bench_learning.py --teams 2000 --db /tmp/learning-2000.db
                                                   (reuse a demo built at that size)
@@ -19,6 +20,18 @@ prints the best of 3 wall times of:
 each with its ratio to the floor measured in the same run (the machine is shared: read the
 ratios). Goals: the panel's evidence under 5 s on the demo; the summary's added figures
 under 10 % of `collaborative_rollup`.
+
+With `--build` it also measures building the demo (`build_demo`, best of 3 CPU seconds of this
+process): the default demo (48 teams with the story after the launch: the synthesis meeting
+through `workbench.learning.meeting`, the spread wave, graduations) against a demo of the same
+48 teams without the story and one of 24 teams without it (the demo before the story) — ratios
+in the same run. Measured 2026-12-02 on the shared 2-core machine (load 10-13: CPU seconds
+inflate and vary by a factor of 2 between runs, read the ratios): 48 teams with the story 1.06 s,
+the same 48 without it 0.87 s (the story adds 1.2x), the 24 launch teams alone 0.40 s (2.7x).
+`workbench demo --build-only` (whole process, user + sys CPU, median of 5 alternating runs):
+the demo before the story (24 teams, commit 60a522a) 2.2 s; the 48-team demo with the story
+before team_adoptions and the pack were vectorised and the demo stopped importing the report
+layer (commit 1066587) 6.0 s (2.7x); now 4.0 s (1.8x, for twice the teams).
 
 With `--teams N` (`--indicators`, `--months`: default 10 and 36) it builds `build_demo(teams=N,
 …)` (or opens `--db`) and measures once, as wall and CPU seconds of this process, the same
@@ -142,8 +155,36 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--indicators", type=int, default=10)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--db", default="", help="a demo already built at that size")
+    parser.add_argument("--build", action="store_true",
+                        help="also the demo's build: with the story against without it")
     args = parser.parse_args(argv)
     demo_only(args)
+    if args.build:
+        print(flush=True)
+        builds()
+
+
+def builds(repeat: int = 3) -> None:
+    """CPU seconds of `build_demo`: the default demo against the same teams without the story
+    and the 24 launch teams alone (best of `repeat`, same run)."""
+    from workbench.demo.build import build_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    sizes = [("default demo: 48 teams with the story", {}),
+             ("48 teams, no story", {"teams": 48}),
+             ("24 teams, no story (the launch alone)", {"teams": 24, "districts": 4})]
+    rows = []
+    for k, (name, size) in enumerate(sizes):
+        best = float("inf")
+        for r in range(repeat):
+            db = str(folder / f"build-{k}-{r}.db")
+            start = time.process_time()
+            build_demo(db, **size).dispose()  # type: ignore[arg-type]
+            best = min(best, time.process_time() - start)
+        rows.append((name, best))
+    print(f"{'build_demo (CPU seconds, best of 3)':<44} {'seconds':>8} {'x this':>8}")
+    for name, seconds in rows:
+        print(f"{name:<44} {seconds:>8.3f} {rows[0][1] / seconds:>8.1f}")
 
 
 def demo_only(args: argparse.Namespace) -> None:

@@ -22,6 +22,7 @@ from workbench.store import (
     read_revisions,
     read_teams,
     read_visits,
+    read_waves,
 )
 
 PROCESS = ["AMTSL", "PARTOGRAPH", "NEWBORN_CARE"]
@@ -63,6 +64,8 @@ def test_the_same_seed_gives_identical_data(demo, tmp_path: Path) -> None:  # ty
     pd.testing.assert_frame_equal(read_injections(again), read_injections(demo))
     pd.testing.assert_frame_equal(read_teams(again), read_teams(demo))  # the graduations
     pd.testing.assert_frame_equal(read_package(again, "v2"), read_package(demo, "v2"))
+    pd.testing.assert_frame_equal(read_assessments(again), read_assessments(demo))
+    pd.testing.assert_frame_equal(read_waves(again), read_waves(demo))  # who joined with v2
 
 
 def test_a_different_seed_gives_different_data(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

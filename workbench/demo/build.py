@@ -24,11 +24,12 @@ the AMTSL example of the improvement-collaborative guide as a whole database:
   officer as author;
 - the story after the launch (the default size only, `workbench.demo.story.story_size`): the
   synthesis meeting records change package v2 from the evidence to 2025-10 through the
-  synthesis pack and `save_package_version` (`workbench.demo.story`); a spread wave W3 of 24
-  teams in Kanungu joins with it in 2025-12 and improves faster (`workbench.demo.spread`, its
-  own Generator); 8 wave-1 teams graduate on 2026-04-30 and 2 of them slip
-  (`workbench.demo.graduation`). The launch teams' data is drawn as without the story, but for
-  the slipping graduates' months after graduation. The database is written in three
+  synthesis pack's frames (`workbench.learning.meeting`) and `save_package_version`
+  (`workbench.demo.story`); a spread wave W3 of 24 teams in Kanungu joins with it in 2025-12
+  and improves faster (`workbench.demo.spread`, its own Generator); 8 wave-1 teams graduate on
+  2026-04-30 (their coaching visits end then) and 2 of them slip (`workbench.demo.graduation`).
+  The launch teams' data is drawn as without the story, but for the slipping graduates' months
+  after graduation and the graduates' visits after it. The database is written in three
   transactions (the launch collaborative; the spread wave once v2 exists; the marker last): a
   build that fails removes what it wrote.
 

@@ -1,6 +1,7 @@
 """Demo coaching visits: visits with notes and actions, assessments and verification recounts.
 
-`DemoVisits._visits` visits each team every 1–2 months from its joining month to the demo's "now":
+`DemoVisits._visits` visits each team every 1–2 months from its joining month to the demo's "now"
+(a graduate's visits after its graduation are then left out: `workbench.demo.graduation`):
 notes (`_visit_notes`), actions, a faculty assessment on the IHI scale rising with progress
 (`_progress`) and a self-assessment, 1–2 verification recounts (`_recount`); then it makes a few
 recounts disagree (the `recount_disagrees` problems). A part of the generated demo

@@ -10,6 +10,8 @@
   up, changes abandoned everywhere, the journal as a meeting at a month's end knew it;
 - `workbench.learning.package` — the draft of the refined change package, and the
   differences between two versions;
+- `workbench.learning.meeting` — every frame of the synthesis meeting at once (the pack, the
+  draft `workbench package draft` saves, the demo's package v2);
 - `workbench.learning.spread` — spread waves against the first on equal follow-up, graduated
   teams holding their gains.
 
