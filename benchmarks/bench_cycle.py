@@ -96,11 +96,15 @@ def build(folder: Path, teams: int, indicators: int, months: int) -> tuple[str, 
     from workbench.demo.build import build_demo
 
     db = folder / f"demo-{teams}x{indicators}x{months}.db"
+    from workbench.store import open_engine
+    from workbench.store.versions import measurement_span
+
     if not db.exists():  # --keep DIR reuses a collaborative built before
         build_demo(str(db), teams=teams, indicators=indicators, months=months,
                    districts=max(3, teams // 40))
-    last = pd.Period("2024-11", freq="M") + months - 1
-    return str(db), str(last)
+    _first, last = measurement_span(open_engine(str(db)))  # the demo's months end near today
+    assert last is not None, f"{db} holds no measurements"
+    return str(db), last
 
 
 def next_month_file(db: str, last: str, path: Path) -> str:
