@@ -360,3 +360,43 @@ def test_a_charts_numbers_go_to_bokeh_as_float_arrays_and_its_text_as_lists():
     assert charts.compact_columns({"x": [], "t": ["a"], "n": [1, 2.5]})["x"] == []
     html = charts.figure_html(fig)
     assert '"value":"nan"' not in html.replace(" ", "")  # missing values: NaN in the bytes
+
+
+def _drawn(fig) -> list[tuple[str, str, int]]:
+    """What each renderer draws: glyph type, its y field, how many finite points."""
+    import numpy as np
+
+    out = []
+    for r in fig.renderers:
+        field = getattr(r.glyph, "y", None) or getattr(r.glyph, "y1", None)
+        field = field if isinstance(field, str) else getattr(field, "field", str(field))
+        column = r.data_source.data.get(field, [])
+        values = np.asarray(list(column), dtype=float) if len(column) else np.array([])
+        finite = int(np.isfinite(values).sum())
+        if finite:
+            out.append((type(r.glyph).__name__, field, finite))
+    return sorted(out)
+
+
+def _legend_labels(fig) -> list[str]:
+    from bokeh.models import Legend
+
+    return [item.label["value"] for legend in fig.select({"type": Legend})
+            for item in legend.items]
+
+
+@pytest.mark.parametrize("with_events", [False, True])
+def test_a_sparse_chart_draws_the_same_with_fewer_renderers(with_events: bool) -> None:
+    spc = cd.spc_frame(_measurements(jump_at=12), pd.DataFrame([INDICATOR]))
+    events = cd.pdsa_events(_cycle()) if with_events else None
+    full = charts.control_chart(spc, INDICATOR, events=events, team_label="T01")
+    sparse = charts.control_chart(spc, INDICATOR, events=events, team_label="T01",
+                                  sparse=True)
+    assert _drawn(sparse) == _drawn(full)
+    assert _legend_labels(sparse) == _legend_labels(full)
+    assert len(sparse.renderers) < len(full.renderers)
+    left_out = {"flagged", "phases"} | (set() if with_events else {"events"})
+    assert {r.data_source.name for r in sparse.renderers} == (
+        {"points", "lines", "events", "flagged", "phases"} - left_out)
+    hovers = [t for t in sparse.tools if hasattr(t, "tooltips")]
+    assert len(hovers) == (2 if with_events else 1)

@@ -422,3 +422,22 @@ def test_a_corrupt_stored_value_fails_only_its_teams_report_naming_the_record(
         "correct it as a new revision (workbench flags resolve … --action correct, or import "
         "the right count).")
     assert result.exit_code == 1
+
+
+def test_each_report_records_its_cpu_and_the_manifest_holds_one_report_a_line(
+        batch: dict) -> None:
+    from workbench.reports.folder import manifest_text
+
+    entries = batch["manifest"]["reports"]["team_report"]
+    ok = [e for e in entries.values() if e["status"] == "ok"]
+    assert len(ok) == 2
+    for entry in ok:  # its kernel's CPU and the worker thread's, a real measurement
+        assert 0.05 < entry["cpu_seconds"] < 10 * entry["seconds"] + 1, entry
+    text = (batch["dir"] / "manifest.json").read_text(encoding="utf-8")
+    assert json.loads(text) == batch["manifest"]
+    lines = text.splitlines()
+    assert sum(line.startswith('      "T01": {') for line in lines) == 1
+    assert len(lines) < 20  # one line a report, not one a field
+    odd = {"reports": {"a": {}, "b": {"k": {"z": "é"}}}, "cycle": {"x": [1, 2]}, "v": 1}
+    assert json.loads(manifest_text(odd)) == odd
+    assert json.loads(manifest_text({"reports": {}})) == {"reports": {}}

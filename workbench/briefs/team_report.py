@@ -257,7 +257,8 @@ class TeamReport:
 
     def figures(self, own: bool = False) -> list[tuple[str, Any]]:
         """(indicator_id, annotated control chart) for every collaborative indicator with
-        data; `own`: for every measure of the team's own instead."""
+        data; `own`: for every measure of the team's own instead. Drawn for a static page
+        (`control_chart(sparse=True)`: no glyph that would draw nothing)."""
         out = []
         owner = self.indicators.get("team_id", pd.Series(None, index=self.indicators.index))
         shown = self.indicators[owner.notna() == own]
@@ -268,7 +269,7 @@ class TeamReport:
             ev = self.events[self.events["indicator_id"] == ind_id]
             fl = self.flag_notes[self.flag_notes["indicator_id"] == ind_id]
             out.append((ind_id, control_chart(pts, info, team_label=self.team_label,
-                                              events=ev, flags=fl)))
+                                              events=ev, flags=fl, sparse=True)))
         return out
 
     def assessment_figure(self) -> Any:

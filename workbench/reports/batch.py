@@ -22,7 +22,7 @@
   next run does them.
 - **BokehJS once per folder.** By default a report references `bokeh-<version>.min.js`
   beside it (written once per folder; still fully offline); `self_contained=True` embeds
-  BokehJS in every page instead (one file to e-mail, about 1.5 MB a report).
+  BokehJS in every page instead (one file to e-mail, about 1.4 MB a report).
 - **Collaborative figures once per batch.** The figures every report shows about the whole
   collaborative (the medians of each indicator and month) are computed once by the batch and
   kept beside the manifest (`.collaborative-<data version>.pkl`); each run is told the file
@@ -94,6 +94,7 @@ __all__ = [
     "run_reports",
     "resolve_notebook",
     "report_fingerprints",
+    "collaborative_context",
     "default_visit_date",
     "default_workers",
     "demo_reports",
@@ -112,8 +113,12 @@ Status = Literal["ok", "failed", "skipped", "interrupted"]
 #: first and the last report): rewriting them after every report costs O(reports) each time,
 #: so O(reports²) a batch (minutes at 2,000 teams). A large batch killed with SIGKILL redoes at
 #: most this many seconds of reports; Ctrl-C records every finished report. A folder of up
-#: to MANIFEST_SMALL reports of the notebook is written after every report.
+#: to MANIFEST_SMALL reports of the notebook is written after every report. The interval
+#: grows to MANIFEST_COST_RATIO times what the last write cost in CPU (a 2,000-report
+#: manifest and index: ~0.1 s), so that writing them never takes more than a few per cent of
+#: the driver's CPU, whatever the size of the collaborative.
 MANIFEST_EVERY = 2.0
+MANIFEST_COST_RATIO = 30
 MANIFEST_SMALL = 200
 #: The kernel's environment variable naming the batch's collaborative figures.
 CACHE_ENV = "WORKBENCH_COLLABORATIVE_CACHE"
@@ -144,6 +149,9 @@ class ReportResult:
     inputs: dict[str, Any] = field(default_factory=dict)
     #: the process that ran the notebook: the worker's kernel (pool), else this process
     kernel_pid: int | None = None
+    #: CPU seconds this report cost: its kernel's (pool engine) and the worker thread's that
+    #: drove the kernel and rendered the HTML (`report_cpu`); None when not measured
+    cpu_seconds: float | None = None
 
     @property
     def error_summary(self) -> str:
@@ -154,7 +162,9 @@ class ReportResult:
         if self.error is not None:
             error = {**asdict(self.error), "summary": self.error.summary}
         return {"team_id": self.team_id, "team_name": self.team_name, "status": self.status,
-                "seconds": round(self.seconds, 3), "paths": self.paths, "error": error,
+                "seconds": round(self.seconds, 3),
+                "cpu_seconds": None if self.cpu_seconds is None else round(self.cpu_seconds, 3),
+                "paths": self.paths, "error": error,
                 "fingerprint": self.fingerprint, "inputs": self.inputs,
                 "finished_at": datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
 
@@ -388,6 +398,7 @@ def render_job(spec: _BatchSpec, job: _Job) -> RenderedReport:
     from workbench.reports.html_export import ReportCover, notebook_to_html
 
     started = time.perf_counter()
+    cpu = _ReportCpu(_current_session() if spec.engine == "pool" else None)
     folder = Path(spec.folder)
     cwd = str(Path(spec.notebook_path).parent)
     files: dict[str, str] = {}
@@ -430,8 +441,42 @@ def render_job(spec: _BatchSpec, job: _Job) -> RenderedReport:
     result = ReportResult(team_id=job.team_id, status=status,
                           seconds=time.perf_counter() - started, paths=paths, error=error,
                           key=job.key, team_name=job.team_name, fingerprint=job.fingerprint,
-                          inputs=job.inputs, kernel_pid=kernel_pid or os.getpid())
+                          inputs=job.inputs, kernel_pid=kernel_pid or os.getpid(),
+                          cpu_seconds=cpu.seconds())
     return RenderedReport(result=result, files=files, shared=shared)
+
+
+class _ReportCpu:
+    """CPU seconds of one report: the worker thread's (`time.thread_time`: driving the
+    kernel, rendering the HTML) plus, with the pool engine, the kernel process's (psutil)
+    over the same span. The batch's own work before and after (fingerprints, the
+    collaborative figures, the manifest) is not in it: this is what grows with the number of
+    reports, and what must not grow with the size of the collaborative."""
+
+    def __init__(self, session: KernelSession | None) -> None:
+        self.thread = time.thread_time()
+        self.pid = session.kernel_pid if session is not None else None
+        self.kernel = self._kernel_cpu()
+
+    def _kernel_cpu(self) -> float | None:
+        if self.pid is None:
+            return None
+        try:
+            import psutil  # installed with ipykernel
+
+            times = psutil.Process(self.pid).cpu_times()
+        except Exception:  # noqa: BLE001 - not measured (no psutil, kernel gone)
+            return None
+        return float(times.user + times.system)
+
+    def seconds(self) -> float | None:
+        thread = time.thread_time() - self.thread
+        if self.pid is None:
+            return thread
+        kernel = self._kernel_cpu()
+        if kernel is None or self.kernel is None:
+            return None  # the kernel restarted or died: not one process to measure
+        return thread + kernel - self.kernel
 
 
 # -- orchestration -----------------------------------------------------------------------------
@@ -506,7 +551,7 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
     manifest.update(period=period, db=masked_url(sql))
     entries: dict[str, Any] = manifest["reports"].setdefault(name, {})
     results, todo = _skip_current(jobs, entries, folder, fmt, force)
-    env = _collaborative_cache(sql, folder) if todo and "team_id" in (
+    env = collaborative_context(sql, folder) if todo and "team_id" in (
         jobs[0].parameters if jobs else {}) else {}
     env.update(password_env(sql))
     spec = _BatchSpec(notebook_path=str(notebook_path), name=name,
@@ -523,13 +568,16 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
         results_in = (_execute(spec, todo, workers) if executor is None
                       else executor.run(spec, todo))
         written = 0.0  # when the manifest was last written (see MANIFEST_EVERY)
+        every = MANIFEST_EVERY
         for n, result in enumerate(results_in, start=1):
             results[result.key] = result
             entries[result.key] = result.manifest_entry()
             if (n == len(todo) or len(entries) <= MANIFEST_SMALL
-                    or time.monotonic() - written >= MANIFEST_EVERY):
+                    or time.monotonic() - written >= every):
+                cost = time.thread_time()
                 manifest_path = write_manifest(folder, manifest)
                 index_path = write_index(folder, manifest)
+                every = max(MANIFEST_EVERY, MANIFEST_COST_RATIO * (time.thread_time() - cost))
                 written = time.monotonic()
             bar.update(1)
             if result.status == "failed":
@@ -560,9 +608,10 @@ def _interrupted(job: _Job) -> ReportResult:
                         team_name=job.team_name, fingerprint="", inputs=job.inputs)
 
 
-def _collaborative_cache(sql: Engine, folder: Path) -> dict[str, str]:
-    """Compute the collaborative figures once for this batch (see the module docstring);
-    the kernels' environment names the file."""
+def collaborative_context(sql: Engine, folder: Path) -> dict[str, str]:
+    """Compute the collaborative figures once for a batch writing into `folder` (see the
+    module docstring); returns the environment that names their file to each report (the
+    kernels', or this process's for reports made in process, as the benchmarks do)."""
     import hashlib
     import pickle
 
