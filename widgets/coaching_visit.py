@@ -89,7 +89,7 @@ class CoachingVisitForm(FormBase):
                                  ("due", _("due YYYY-MM-DD"), "20%")],
                                 add_label=_("Add action"))
         self._score = w.Dropdown(description=_("Score"), options=[(_("— not scored —"), None)] + [
-            (f"{s:.1f} {assessment_label(s)}", s) for s in ASSESSMENT_SCALE])
+            (f"{format_number(s, 1)} {assessment_label(s)}", s) for s in ASSESSMENT_SCALE])
         self._meaning = w.HTML()
         self._self_score = w.HTML()
         self._justification = w.Textarea(placeholder=_("Why this level? What did you see?"),

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from workbench.errors import ValidationFailed
-from workbench.i18n import N_
+from workbench.i18n import N_, format_number
 from workbench.i18n import gettext as _
 from workbench.model import Failure, format_pair, is_date, is_period, period_problem, read_count
 from workbench.store import (
@@ -94,8 +94,9 @@ def assessment_meaning(score: float | None) -> str:
     """`"3.0 — Modest improvement: …"` for a score on the scale, else ""."""
     if score is None or float(score) not in ASSESSMENT_SCALE:
         return ""
-    meaning = _(ASSESSMENT_SCALE[float(score)][1])
-    return f"{float(score):.1f} — {assessment_label(score)}: {meaning}"
+    return _("{score} — {level}: {meaning}").format(
+        score=format_number(float(score), 1), level=assessment_label(score),
+        meaning=_(ASSESSMENT_SCALE[float(score)][1]))
 
 
 def assessment_label(score: float | None) -> str:
