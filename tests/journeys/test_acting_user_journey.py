@@ -53,6 +53,13 @@ def _save_month(page, month: str) -> int:  # type: ignore[no-untyped-def]
     return new
 
 
+def _latest_counts_and_authors(db: str, months: tuple[str, ...]) -> list[list]:
+    """[numerator, author] of the journey team's latest revision of each month."""
+    engine = open_engine(db)
+    return [read_revisions(engine, TEAM, INDICATOR, month).iloc[-1][["numerator", "author"]]
+            .tolist() for month in months]
+
+
 def _audit_users(db: str) -> list[str]:
     result = CliRunner().invoke(main, ["audit", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
@@ -95,9 +102,7 @@ def test_with_no_user_known_the_page_asks_once_and_both_saves_carry_that_name(
     period.press("Tab")
     second = _save_month(page, "2026-07")
     step(page, "second month saved")
-    engine = open_engine(served.db)
-    authors = [read_revisions(engine, TEAM, INDICATOR, month).iloc[-1][["numerator", "author"]]
-               .tolist() for month in ("2026-08", "2026-07")]
+    authors = _latest_counts_and_authors(served.db, ("2026-08", "2026-07"))
     assert authors == [[first, "Nurse Okello"], [second, "Nurse Okello"]]
     assert _audit_users(served.db)[-2:] == ["Nurse Okello", "Nurse Okello"]
 
@@ -152,9 +157,7 @@ def test_a_name_typed_once_is_kept_for_the_browser_session_across_apps_and_reloa
     period.press("Tab")
     second = _save_month(page, "2026-05")
     step(page, "A reloaded: second month saved")
-    engine = open_engine(served.db)
-    authors = [read_revisions(engine, TEAM, INDICATOR, month).iloc[-1][["numerator", "author"]]
-               .tolist() for month in ("2026-06", "2026-05")]
+    authors = _latest_counts_and_authors(served.db, ("2026-06", "2026-05"))
     assert authors == [[first, "Nurse Okello"], [second, "Nurse Okello"]]
     assert _audit_users(served.db)[-2:] == ["Nurse Okello", "Nurse Okello"]
 
