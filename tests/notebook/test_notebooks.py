@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from workbench.charts.embed import compressed_docs
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -39,7 +42,11 @@ def _run(name: str, tmp_path: Path, **parameters: str) -> str:
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", output
             data = output.get("data", {})
-            texts.append(data.get("text/html", "") + data.get("text/plain", ""))
+            html = data.get("text/html", "")
+            # a chart's own words (titles, legends) sit in its gzipped bokeh document
+            charts = compressed_docs(html)
+            texts.append(html + data.get("text/plain", "")
+                         + (json.dumps(charts, ensure_ascii=False) if charts else ""))
     return "\n".join(texts)
 
 
