@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from voila_fixtures import free_port
 
 from workbench.apps.server.serve import REFILL_DELAY_SECONDS, AppServer, start_server
 from workbench.cli import main
@@ -38,21 +39,13 @@ OUTSIDE_URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//(?!127\.0\
                          r"""|url\(\s*["']?(?:https?:)?//(?!127\.0\.0\.1)[^)"']+""", re.I)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def coach_server(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory
                  ) -> Iterator[AppServer]:
     folder = tmp_path_factory.mktemp("serve-kernels")
     db = folder / "demo.db"
     shutil.copy(demo_db_master, db)
-    server = start_server(str(db), port=_free_port(), app="coach", log_path=folder / "voila.log",
+    server = start_server(str(db), port=free_port(), app="coach", log_path=folder / "voila.log",
                           max_kernels=4, max_kernels_per_app=1,
                           cull_idle_timeout=CULL_SECONDS, cull_interval=2)
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from voila_fixtures import free_port
 
 from workbench.apps.server.serve import AppServer, start_server
 from workbench.apps.server.voila_server import SESSION_ROUTE
@@ -30,21 +31,13 @@ NAVIGATION = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate",
               "Sec-Fetch-Dest": "document", "Accept": "text/html"}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(demo_db_master: Path, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[AppServer]:
     folder = tmp_path_factory.mktemp("session-user")
     db = folder / "demo.db"
     shutil.copy(demo_db_master, db)
-    served = start_server(str(db), port=_free_port(), app="pdsa_journal",
+    served = start_server(str(db), port=free_port(), app="pdsa_journal",
                           log_path=folder / "voila.log", cull_idle_timeout=30, cull_interval=5)
     try:
         served.wait_ready(timeout=300, pools=False)
