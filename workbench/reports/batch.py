@@ -220,8 +220,9 @@ def resolve_notebook(notebook: str | Path) -> tuple[Path, str]:
     if path.suffix == ".ipynb" and path.is_file():
         return path.resolve(), path.stem
     names = ", ".join(NOTEBOOKS)
-    raise NotFoundError(f"Unknown notebook {text!r}: use one of {names}, or the path of an "
-                        ".ipynb file.", notebook=text)
+    raise NotFoundError(N_("Unknown notebook {text!r}: use one of {names}, or the path of an "
+                           ".ipynb file."),
+                        params={"text": text, "names": names}, notebook=text)
 
 
 def default_visit_date(period: str) -> str:
@@ -487,11 +488,13 @@ def _check_period(engine: Engine, period: str) -> None:
         raise WorkbenchError(f"{period_problem(period)}.", period=period)
     first, last = measurement_span(engine)
     if first is None or last is None:
-        raise NotFoundError("The database holds no measurements yet: import monthly data "
-                            "first (workbench import).", period=period)
+        raise NotFoundError(N_("The database holds no measurements yet: import monthly data "
+                               "first (workbench import)."),
+                            period=period)
     if not first <= period <= last:
-        raise NotFoundError(f"No data for {period}: the database holds {first} to {last}; "
-                            "pick a month in that range.", period=period)
+        raise NotFoundError(N_("No data for {period}: the database holds {first} to {last}; pick "
+                               "a month in that range."),
+                            params={"period": period, "first": first, "last": last}, period=period)
 
 
 def _select_teams(engine: Engine, teams: Sequence[str] | None) -> list[tuple[str, str]]:
@@ -505,7 +508,8 @@ def _select_teams(engine: Engine, teams: Sequence[str] | None) -> list[tuple[str
     unknown = [t for t in wanted if t not in known]
     if unknown:
         listed = ", ".join(sorted(known)[:12]) + (", …" if len(known) > 12 else "")
-        raise NotFoundError(f"Unknown team code(s): {', '.join(unknown)}. Known codes: {listed}.",
+        raise NotFoundError(N_("Unknown team code(s): {unknown}. Known codes: {listed}."),
+                            params={"unknown": ', '.join(unknown), "listed": listed},
                             team_ids=unknown)
     return [(t, known[t]) for t in dict.fromkeys(wanted)]
 
@@ -633,11 +637,14 @@ def collaborative_context(sql: Engine, folder: Path) -> dict[str, str]:
 
 def _check_options(fmt: str, engine: str, workers: int) -> None:
     if fmt not in ("html", "ipynb", "both"):
-        raise WorkbenchError(f"Unknown format {fmt!r}: use html, ipynb or both.")
+        raise WorkbenchError(N_("Unknown format {fmt!r}: use html, ipynb or both."),
+                             params={"fmt": fmt})
     if engine not in ("pool", "papermill"):
-        raise WorkbenchError(f"Unknown engine {engine!r}: use pool or papermill.")
+        raise WorkbenchError(N_("Unknown engine {engine!r}: use pool or papermill."),
+                             params={"engine": engine})
     if workers < 1:
-        raise WorkbenchError(f"--workers must be at least 1, not {workers}.")
+        raise WorkbenchError(N_("--workers must be at least 1, not {workers}."),
+                             params={"workers": workers})
 
 
 def _plan_jobs(sql: Engine, period: str, notebook_path: Path, name: str,

@@ -37,6 +37,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine
 
 from workbench.errors import WorkbenchError
+from workbench.i18n import gettext as _
 from workbench.reports.batch import (
     BatchInterrupted,
     BatchResult,
@@ -229,7 +230,8 @@ def run_cycle(db: str | Engine, period: str, *, imports: Sequence[str | Path] = 
         chosen = teams()
         if chosen is not None and not chosen:
             return StageResult(name, "ok", counts={"written": 0},
-                               message=f"no team due a visit on {visit_date}")
+                               message=_("no team due a visit on {date}").format(
+                                   date=visit_date))
         batch = run_reports(engine, period, name, teams=chosen, visit_date=visit_date,
                             **report_options)
         return _report_stage(name, batch)
