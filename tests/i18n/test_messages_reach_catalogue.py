@@ -134,7 +134,7 @@ def plain_messages(path: Path, calls: set[str] = MESSAGE_CALLS) -> list[str]:
 
 
 def test_the_check_finds_plain_english_and_trusts_marked_text(tmp_path: Path) -> None:
-    sample = ROOT / "tests" / "i18n" / "_sample_messages.py"
+    sample = tmp_path / "sample.py"
     sample.write_text(
         "raise StoreError(f'cannot open {path}; check it')\n"
         "raise StoreError(N_('cannot open {path}'), params={'path': path})\n"
@@ -161,3 +161,21 @@ def test_every_error_a_user_reads_goes_through_the_catalogue() -> None:
                          "English in every language: write them as N_('… {value} …') with "
                          "params={…} (or _('…').format(…)), then `make messages` and "
                          "translate:\n" + "\n".join(found))
+
+
+#: Command output still written in English, by file: `workbench summary`'s text tables (its
+#: column headings come from the roll-up frames; the French text summary is the report
+#: notebook `collaborative_summary`). Nothing may be added here: translate instead.
+KNOWN_ENGLISH_OUTPUT = {"workbench/cli/rollup_cmd.py": 8}
+
+
+def test_every_line_a_command_prints_goes_through_the_catalogue() -> None:
+    """`click.echo` / `echo` of words (a command's own report of what it did) is marked too."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "workbench").rglob("*.py")):
+        for line in plain_messages(path, {"echo", "secho"}):
+            found.setdefault(line.split(":")[0], []).append(line)
+    counts = {file: len(lines) for file, lines in found.items()}
+    assert counts == KNOWN_ENGLISH_OUTPUT, "\n".join(
+        line for file, lines in found.items() if file not in KNOWN_ENGLISH_OUTPUT
+        for line in lines)

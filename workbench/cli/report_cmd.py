@@ -131,7 +131,8 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
                              visit_date=visit_date, executor=executor,
                              self_contained=self_contained, lang=lang)
     except BatchInterrupted as stopped:
-        click.echo(f"Error: {stopped}; see {stopped.result.index_path}.", err=True)
+        click.echo(_("Error: {stopped}; see {index_path}.").format(
+                     stopped=stopped, index_path=stopped.result.index_path), err=True)
         sys.exit(130)
     finally:
         if executor is not None:

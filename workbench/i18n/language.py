@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from workbench.errors import ConfigError
+from workbench.errors import N_, ConfigError
 
 __all__ = [
     "DOMAIN",
@@ -38,10 +38,6 @@ __all__ = [
     "set_language",
     "use_language",
 ]
-
-
-def N_(message: str) -> str:  # workbench.i18n.N_ (catalog.py imports this module)
-    return message
 
 #: The language the code's strings are written in.
 SOURCE_LANGUAGE = "en"

@@ -30,7 +30,7 @@ from typing import Any, TextIO, cast
 import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.errors import WorkbenchError
+from workbench.errors import N_, WorkbenchError
 from workbench.ingest.mapping import Mapping
 from workbench.model import parse_as_of
 from workbench.store import (
@@ -43,12 +43,6 @@ from workbench.store import (
 
 __all__ = ["EXPORTS", "neutralise_cell", "restore_cell", "measurements_frame", "export_frame",
            "write_csv", "write_xlsx", "dhis2_data_value_set"]
-
-
-def N_(message: str) -> str:
-    """Marks an error's template for the catalogue (`workbench.i18n.N_`; this module stays
-    clear of `workbench.i18n`, so that nothing here can format a value in a locale)."""
-    return message
 
 EXPORTS = ("measurements", "flags", "pdsa", "visits")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -780,7 +780,8 @@ def demo_reports(engine: Engine, *, period: str, out_dir: str | Path | None = No
     `period`, in `reports/` beside a database file (else `./reports`); returns the index."""
     if out_dir is None:
         out_dir = _beside_database(engine, "reports")
-    echo(f"Writing the {period} reports of every team to {Path(out_dir) / period} ...")
+    echo(_("Writing the {period} reports of every team to {folder} ...").format(
+           period=period, folder=Path(out_dir) / period))
     teams = run_reports(engine, period, "team_report", out_dir=out_dir,
                         workers=workers or default_workers(), lang=lang)
     summary = run_reports(engine, period, "collaborative_summary", out_dir=out_dir, workers=1,
@@ -789,8 +790,9 @@ def demo_reports(engine: Engine, *, period: str, out_dir: str | Path | None = No
         for failed in batch.failed:
             echo(f"  {batch.notebook} {failed.team_id or ''} failed: {failed.error_summary}")
     done = len(teams.results) + len(summary.results)
-    echo(f"{done - len(teams.failed) - len(summary.failed)} of {done} reports ready "
-         f"in {teams.seconds + summary.seconds:.0f} s.")
+    echo(_("{ready} of {done} reports ready in {seconds:.0f} s.").format(
+           ready=done - len(teams.failed) - len(summary.failed), done=done,
+           seconds=teams.seconds + summary.seconds))
     return summary.index_path
 
 

@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.errors import SPCInputError
-from workbench.i18n import N_
+from workbench.errors import N_, SPCInputError
 from workbench.spc.kernels import BoolArray, IntArray
 from workbench.spc.subgroups import Subgroups
 

@@ -32,8 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.errors import Message, SPCInputError
-from workbench.i18n import N_
+from workbench.errors import N_, Message, SPCInputError
 from workbench.spc import rules as spc_rules
 from workbench.spc.anhoej import RunsAnalysis, anhoej_critical_values, runs_analysis
 from workbench.spc.kernels import BoolArray, FloatArray, seg_mean

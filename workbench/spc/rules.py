@@ -23,8 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from workbench.errors import SPCInputError
-from workbench.i18n import N_
+from workbench.errors import N_, SPCInputError
 from workbench.spc.ihi_runs import IHI_RUNS_TABLE, runs_limits
 from workbench.spc.kernels import (
     BoolArray,

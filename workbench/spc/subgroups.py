@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.errors import Message, SPCInputError
-from workbench.i18n import N_
+from workbench.errors import N_, Message, SPCInputError
 from workbench.spc.kernels import (
     BoolArray,
     FloatArray,
