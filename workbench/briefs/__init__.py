@@ -22,6 +22,7 @@ public names, so the notebooks import one module (`from workbench import briefs`
 from __future__ import annotations
 
 from workbench.briefs.collaborative_summary import CollaborativeSummary, collaborative_summary_data
+from workbench.briefs.reuse import show_figures
 from workbench.briefs.site_visit_brief import (
     NO_NEW_DATA,
     STALLED_DAYS,
@@ -52,6 +53,7 @@ __all__ = [
     "engine_for",
     "resolve_period",
     "set_report_language",
+    "show_figures",
     "site_visit_brief_data",
     "synthesis_data",
     "team_report_data",

@@ -136,6 +136,10 @@ class DaskExecutor:
     def worker_hosts(self) -> set[str]:
         return {_host(a) for a in self.client.scheduler_info().get("workers", {})}
 
+    def shares_folder(self) -> bool:
+        """True when every worker runs on this machine (and so sees the report folder)."""
+        return not remote_hosts(self.worker_hosts(), _this_machine())
+
     def check_database(self, engine: Engine) -> None:
         check_shared_database(engine, remote_hosts(self.worker_hosts(), _this_machine()))
 
