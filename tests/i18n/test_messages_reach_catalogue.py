@@ -43,7 +43,7 @@ MESSAGE_ARGUMENTS = {
 MESSAGE_KEYS = {"message"}
 #: Marking calls: their argument is in the catalogue.
 MARKED = {"_", "N_", "gettext", "ngettext", "pgettext"}
-WORDS = re.compile(r"[A-Za-z]{2,}\s+\S")
+WORDS = re.compile(r"[A-Za-z]{2,}[:;,.)]?\s+\S")
 
 
 def _name(func: ast.expr) -> str | None:
