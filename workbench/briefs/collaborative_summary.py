@@ -75,7 +75,10 @@ class CollaborativeSummary:
 
     @property
     def team_labels(self) -> dict[str, str]:
-        return dict(zip(self.teams["team_id"], self.teams["team_id"], strict=False))
+        """Each team's name with its code beside (`rollup.names.team_labels`)."""
+        from workbench.rollup.names import team_labels
+
+        return team_labels(self.teams, codes=True)
 
     def status_matrix_figure(self) -> Any:
         from workbench.charts.collab import status_matrix_chart
