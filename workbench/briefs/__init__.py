@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported on first use (`__getattr__`): `workbench summary` 
         CollaborativeSummary,
         collaborative_summary_data,
     )
+    from workbench.briefs.reuse import show_figures
     from workbench.briefs.site_visit_brief import (
         NO_NEW_DATA,
         STALLED_DAYS,
@@ -56,6 +57,7 @@ _HOME = {
     "set_report_language": "tables",
     "BASELINE_MONTHS": "team_report", "TeamReport": "team_report",
     "collaborative_medians": "team_report", "team_report_data": "team_report",
+    "show_figures": "reuse",
 }
 
 
@@ -93,6 +95,7 @@ __all__ = [
     "engine_for",
     "resolve_period",
     "set_report_language",
+    "show_figures",
     "site_visit_brief_data",
     "synthesis_data",
     "team_report_data",

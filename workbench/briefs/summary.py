@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from workbench.errors import ValidationFailed
+from workbench.i18n import N_
 from workbench.learning.spread import spread_frames
 from workbench.model import merged_settings
 from workbench.rollup import metrics as rollup
@@ -38,11 +39,12 @@ def as_of_timestamp(value: str | dt.datetime | pd.Timestamp | None) -> pd.Timest
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
-        raise ValidationFailed(
-            f"as-of {value!r} is not a date or time; write it as YYYY-MM-DD or "
-            "YYYY-MM-DDTHH:MM, e.g. 2025-06-30T12:00.") from exc
+        raise ValidationFailed(N_("as-of {value!r} is not a date or time; write it as YYYY-MM-DD "
+                                  "or YYYY-MM-DDTHH:MM, e.g. 2025-06-30T12:00."),
+                               params={"value": value}) from exc
     if cast(object, ts) is pd.NaT or pd.isna(ts):  # pandas-stubs: Timestamp() can give NaT
-        raise ValidationFailed(f"as-of {value!r} is not a date or time; write it as YYYY-MM-DD.")
+        raise ValidationFailed(N_("as-of {value!r} is not a date or time; write it as YYYY-MM-DD."),
+                               params={"value": value})
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     return ts
@@ -156,9 +158,10 @@ def rollup_of_inputs(inputs: CollaborativeInputs, period: str | pd.Period | None
     if asked is not None and len(measurements):
         months = to_periods(measurements["period"])
         if not months.min() <= asked <= months.max():
-            raise ValidationFailed(
-                f"no data for {asked}: the collaborative's data run from {months.min()} to "
-                f"{months.max()}; choose a month in that range.")
+            raise ValidationFailed(N_("no data for {asked}: the collaborative's data run from "
+                                      "{first} to {last}; choose a month in that range."),
+                                   params={"asked": asked, "first": months.min(),
+                                           "last": months.max()})
     with shared_preparation():  # the tidy frame is prepared once for all the roll-ups
         frames, charts = _rollups(inputs, rp, most_improved_n)
         frames.update(spread_frames(frames["time_to_target"], measurements, inputs.indicators,

@@ -23,8 +23,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _check_scheduler(_ctx: click.Context, _param: click.Parameter,
                      value: str | None) -> str | None:
     if value is not None and not value.startswith(("tcp://", "tls://", "inproc://", "ws://")):
-        raise click.BadParameter(f"{value!r} is not a scheduler address: write it as "
-                                 "tcp://HOST:8786.")
+        raise click.BadParameter(_("{value!r} is not a scheduler address: write it as "
+                                   "tcp://HOST:8786.").format(
+                                   value=value))
     return value
 
 

@@ -39,6 +39,10 @@ __all__ = [
     "use_language",
 ]
 
+
+def N_(message: str) -> str:  # workbench.i18n.N_ (catalog.py imports this module)
+    return message
+
 #: The language the code's strings are written in.
 SOURCE_LANGUAGE = "en"
 #: The environment variable that chooses the language when the user did not.
@@ -76,9 +80,9 @@ def normalize_language(value: str) -> str:
     for candidate in candidates:
         if _CODE.match(candidate) and candidate in available_languages():
             return candidate
-    raise ConfigError(f"unknown language {value!r}; available: "
-                      f"{', '.join(available_languages())}. A new language needs a catalogue "
-                      "in workbench/i18n/locale/<lang>/LC_MESSAGES/ (see README).")
+    raise ConfigError(N_("unknown language {value!r}; available: {values}. A new language needs "
+                         "a catalogue in workbench/i18n/locale/<lang>/LC_MESSAGES/ (see README)."),
+                      params={"value": value, "values": ', '.join(available_languages())})
 
 
 def resolve_language(requested: str | None = None,

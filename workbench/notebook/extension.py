@@ -24,6 +24,7 @@ from typing import Any, cast
 from sqlalchemy import Engine
 
 from workbench.errors import NotFoundError, StoreError, WorkbenchError
+from workbench.i18n import N_
 from workbench.notebook.reprs import (
     Indicator,
     Team,
@@ -132,8 +133,8 @@ def indicator(code: str) -> Indicator:
     match = indicators[indicators["indicator_id"] == code]
     if match.empty:
         known = ", ".join(indicators["indicator_id"].astype(str)) or "none yet"
-        raise NotFoundError(f"unknown indicator {code!r}; the indicators are {known}.",
-                            indicator_id=code)
+        raise NotFoundError(N_("unknown indicator {code!r}; the indicators are {known}."),
+                            params={"code": code, "known": known}, indicator_id=code)
     return Indicator.from_row(cast("dict[str, Any]", match.iloc[0].to_dict()))
 
 
@@ -167,7 +168,8 @@ def _run(line: str) -> Any:
     try:
         words = shlex.split(line)
     except ValueError as exc:
-        raise WorkbenchError(f"cannot read {line!r}: {exc}; check the quotes.") from exc
+        raise WorkbenchError(N_("cannot read {line!r}: {exc}; check the quotes."),
+                             params={"line": line, "exc": exc}) from exc
     if not words or words[0] in ("help", "-h", "--help"):
         print(HELP)
         return None
@@ -187,8 +189,9 @@ def _run(line: str) -> Any:
         _args(rest, 0, 0, "status")
         print(_status_text(status()))
         return None
-    raise WorkbenchError(f"unknown subcommand {command!r}; use connect, team, indicator, "
-                         "status or help.")
+    raise WorkbenchError(N_("unknown subcommand {command!r}; use connect, team, indicator, "
+                            "status or help."),
+                         params={"command": command})
 
 
 def workbench_magic(line: str) -> Any:

@@ -273,8 +273,8 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     missing = [c for c in cols if c not in measurements.columns]
     if missing:
         raise ValidationFailed(
-            f"the measurements frame lacks column(s) {', '.join(missing)}; pass the tidy frame "
-            "from workbench.store.read_measurements().")
+            N_("the measurements frame lacks column(s) {missing}; pass the tidy frame from "
+               "workbench.store.read_measurements()."), params={"missing": ", ".join(missing)})
     m = measurements.loc[:, cols].copy()
     m.columns = cols  # plain str labels (the store's may be SQLAlchemy quoted names)
     m["team_id"] = m["team_id"].astype(object)

@@ -9,6 +9,7 @@ from typing import Any, cast
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option, period_option
+from workbench.i18n import N_
 
 __all__ = ["package"]
 
@@ -141,8 +142,8 @@ def draft(ctx: click.Context, db: str | None, period: str | None, wave: str, sav
     from workbench.store import open_engine, package_label, save_package_version
 
     if save and not reason.strip():
-        raise ValidationFailed("--save needs --reason (e.g. --reason \"synthesis meeting of "
-                               "2025-10\"); nothing was saved.")
+        raise ValidationFailed(N_('--save needs --reason (e.g. --reason "synthesis meeting of '
+                                  '2025-10"); nothing was saved.'))
     engine = open_engine(_db(ctx, db))
     pack = synthesis_data(engine, period, wave)
     rows = cast("list[dict[str, Any]]", pack.draft.to_dict("records"))
