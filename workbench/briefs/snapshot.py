@@ -189,7 +189,7 @@ def session_view(engine: Engine | Connection, state: ViewState, *,
     """The data of a learning-session view, computed as the app computes it (module doc).
 
     `team_names(teams)`: each team's name as the app's matrix, funnel and tables say it
-    (`workbench.apps.team_pages.team_labels`; default: code and name). An unknown
+    (`workbench.rollup.names.team_labels`; default: code and name). An unknown
     indicator, wave, district or team, a month nobody reported in, or an as-of date that is
     not a date is an error naming the choices."""
     from workbench.charts import data as chartdata

@@ -197,16 +197,26 @@ def _rollups(inputs: CollaborativeInputs, rp: pd.Period | None, most_improved_n:
 
 
 def rollup_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows: periods and timestamps as text, NaN/NA/NaT as None, numpy as Python."""
-    out = frame.copy()
-    for column in out.columns:
-        col = out[column]
-        if isinstance(col.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(col):
-            out[column] = col.astype(object).map(lambda v: None if pd.isna(v) else str(v))
-        elif col.dtype == object:
-            out[column] = col.map(lambda v: str(v) if isinstance(v, pd.Period | pd.Timestamp)
-                                  else v)
-    out = out.astype(object).where(out.notna(), None)
-    records = cast("list[dict[str, Any]]", out.to_dict(orient="records"))
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-            for row in records]
+    """JSON-ready rows: periods and timestamps as text, NaN/NA/NaT as None, numpy as Python.
+
+    Built column by column (one conversion per column, not per cell: the status matrix of
+    2,000 teams has 20,000 rows)."""
+    columns = [str(column) for column in frame.columns]
+    values = [_json_values(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _json_values(col: pd.Series) -> list[Any]:
+    """One column as Python values: periods and timestamps as text, missing as None."""
+    missing = col.isna().to_numpy(dtype=bool)
+    if isinstance(col.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(col):
+        return [None if gone else str(v)
+                for v, gone in zip(col.astype(object).tolist(), missing, strict=True)]
+    items = col.tolist()  # numpy scalars become Python ones
+    if col.dtype == object:
+        items = [str(v) if isinstance(v, pd.Period | pd.Timestamp) else
+                 (v.item() if hasattr(v, "item") and not isinstance(v, str | bytes) else v)
+                 for v in items]
+    if missing.any():
+        return [None if gone else v for v, gone in zip(items, missing, strict=True)]
+    return items
