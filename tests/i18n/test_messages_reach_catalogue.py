@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: found in the source: `_error_classes`).
 MESSAGE_CALLS = {
     "WorkbenchError", "ClickException", "UsageError", "BadParameter", "Message",
+    "BatchInterrupted",  # workbench.reports.batch: Ctrl-C's `Error: …` and the index
 }
 #: Helpers that carry a user's message in another argument: name -> its position.
 MESSAGE_ARGUMENTS = {
