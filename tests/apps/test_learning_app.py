@@ -163,3 +163,31 @@ def test_presentation_in_the_address_sizes_the_charts_once_attached(demo_db_mast
     assert {p.title.text_font_size for p in plots_of(multiples)} == {"16px"}
     assert '"16px"' in _bundle_text(app.models["multiples"])
     assert app.models["funnel"]._model.sizing_mode == "stretch_width"
+
+
+def _roots(bundle) -> str:  # type: ignore[no-untyped-def]
+    """The models of a render bundle (without the document's random id)."""
+    (doc,) = bundle["docs_json"].values()
+    return json.dumps(doc["roots"], default=str, sort_keys=True)
+
+
+def test_a_switch_of_mode_draws_from_bundles_that_are_the_figures_as_shown(demo_db_master) -> None:  # type: ignore[no-untyped-def]
+    """The bundles prepared in the preheated kernel for both modes are what serialising the
+    figures on screen gives after each switch, also after a filter change (patched in place,
+    so that the next switch serialises the figures anew)."""
+    from workbench.charts.payload import prepare_bundle
+
+    app = build_learning_session_app(str(demo_db_master))
+    assert set(app._bundles[True]) == set(app._bundles[False]) == set(app.figures)
+    app.present(AppContext())
+    for step in ("presentation", "normal", "presentation", "wave", "normal"):
+        if step == "wave":
+            app.wave.value = "W2"
+            assert not app._bundles[False], "the figures changed: no bundle shows them"
+            continue
+        app.presentation.value = step == "presentation"
+        for key, model in app.models.items():
+            assert _roots(model.render_bundle) == _roots(prepare_bundle(model._model)), (
+                step, key)
+    columns = 1 + max(col for _, _, col in app.figures["multiples"].children)
+    assert columns == 6

@@ -5,8 +5,10 @@ On a collaborative of more teams than a page (120), so that only part of it is c
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from bokeh.models import ColumnDataSource
 
 from workbench.apps.builders import build_learning_session_app
 from workbench.apps.context import AppContext
@@ -80,6 +82,40 @@ def test_series_computed_in_parts_are_the_series_of_the_whole_collaborative(big_
                                       gains[gains["indicator_id"] == code].reset_index(drop=True))
 
 
+def test_the_share_at_target_of_a_month_is_the_library_summary_up_to_that_month(
+        big_db: str) -> None:
+    """`SessionData.attainment` computes every month once per set of teams and cuts it at the
+    reporting month: the same rows as `rollup.indicator_summary` asked for that month."""
+    from workbench.store.engine import as_engine
+
+    engine = as_engine(big_db)
+    indicators, teams = collaborative_indicators(engine), read_teams(engine)
+    data = SessionData(engine, indicators, teams, read_change_ideas(engine), None)
+    some = list(teams["team_id"])[10:70]
+    months = list(data.reporting.index)
+    for period in (months[-1], months[len(months) // 2], months[4]):
+        for chosen in (list(teams["team_id"]), some):
+            m = data.measurements[data.measurements["team_id"].isin(chosen)]
+            expected = rollup.indicator_summary(m, indicators,
+                                                teams[teams["team_id"].isin(chosen)],
+                                                period=period)
+            mine = data.attainment(chosen, period)
+            assert len(mine) and str(mine["period"].max()) == str(period)
+            pd.testing.assert_frame_equal(mine, expected)
+
+
+def _sources(fig) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each named data source of a figure, its data as text (arrays as lists, NaN as null)."""
+    import json
+
+    def plain(value):  # type: ignore[no-untyped-def]
+        return [None if isinstance(v, float) and v != v else v
+                for v in (value.tolist() if hasattr(value, "tolist") else list(value))]
+
+    return {s.name: json.dumps({k: plain(v) for k, v in sorted(s.data.items())}, default=str)
+            for s in fig.select({"type": ColumnDataSource})}
+
+
 def test_the_app_computes_the_indicator_for_every_team_and_the_page_for_all(app) -> None:  # type: ignore[no-untyped-def]
     app.present(AppContext())
     assert len(app.teams) > PAGE_SIZE
@@ -109,6 +145,13 @@ def test_a_month_change_and_back_gives_what_a_fresh_page_gives(app, big_db: str)
                                       theirs[theirs["team_id"].isin(teams)].reset_index(drop=True))
     assert app.overview.value == fresh.overview.value
     assert app.improved.value == fresh.improved.value
+    page = app.view_state()["teams"]
+    assert page == fresh.view_state()["teams"]
+    indicator = app.indicator.value  # the panels on screen: the same data as a fresh page's
+    np.testing.assert_equal(app._panel_sources(indicator, page),
+                            fresh._panel_sources(indicator, page))
+    for key in ("multiples", "attainment", "funnel"):  # the figures' data, source by source
+        assert _sources(app.figures[key]) == _sources(fresh.figures[key]), key
     app.month.value = months[0]
     assert str(app.period) == months[0]
     assert app._analytics is data.month(app.period)  # kept: back at once

@@ -41,7 +41,8 @@ tests) the charts are attached by `present`.
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any, cast
 
 import ipywidgets as w
@@ -63,7 +64,6 @@ from workbench.apps.team_pages import (
 from workbench.charts.data import month_label
 from workbench.charts.payload import (
     PreparedBokehModel,
-    lean_columns,
     lighten_small_multiples,
     prepare_bundle,
 )
@@ -159,10 +159,12 @@ class LearningSessionApp(WorkbenchApp):
         self._paginate()
         self.models: dict[str, Any] = {}  # chart -> BokehModel, once attached
         self.figures: dict[str, Any] = {}  # chart -> the bokeh figure shown (or to show)
+        # the slow part of a BokehModel, done before the request for both modes (presentation
+        # mode: True); a bundle is dropped when its figure changes
+        self._bundles: dict[bool, dict[str, Any]] = {True: {}, False: {}}
         self.figures.update(self._figures())
         self._redraw_multiples()
-        # the slow part of a BokehModel, done before the request (dropped if a figure changes)
-        self._bundles = {key: prepare_bundle(fig) for key, fig in self.figures.items()}
+        self._prepare_bundles()
         for code in codes:  # every indicator's panels of the page, ready for a filter change
             self._panel_sources(code, self._page_teams())
         drawing = esc(_("Drawing the chart…"))
@@ -257,10 +259,50 @@ class LearningSessionApp(WorkbenchApp):
         for key, _heading in CHARTS:
             if key in self.models:
                 continue
-            model = PreparedBokehModel(self.figures[key], self._bundles.pop(key, None),
+            model = PreparedBokehModel(self.figures[key], self._take_bundle(key),
                                        layout=w.Layout(width="100%"))
             self.models[key] = model
             self._slots[key].children = (model,)
+
+    def _prepare_bundles(self) -> None:
+        """The render bundle of every chart in presentation mode, then in normal mode: each
+        figure set to the mode's size, text and panel columns, serialised (`prepare_bundle`),
+        and left in normal mode. `?presentation=1` and a first switch to presentation mode
+        then cost what the normal page costs."""
+        grid = self.figures["multiples"]
+        titles = [str(plot.title.text) for plot, *_ in sorted(
+            grid.children, key=lambda child: (child[1], child[2]))]
+        shown = self.presentation.value
+        try:
+            for wide in (True, False):
+                self.presentation.value = wide  # no observer yet: nothing is redrawn
+                _in_order(grid, titles, PRESENTATION_COLUMNS if wide else GRID_COLUMNS)
+                for fig in self.figures.values():
+                    self._scale_new(fig)
+                    self._fit(fig)
+                self._bundles[wide] = {key: prepare_bundle(fig)
+                                       for key, fig in self.figures.items()}
+        finally:
+            self.presentation.value = shown
+        self._grid_columns = GRID_COLUMNS
+
+    def _take_bundle(self, key: str) -> dict[str, Any] | None:
+        """The prepared bundle of chart `key` in the mode shown, if its figure has not changed
+        since (kept: a switch back and forth draws from the bundles until a figure changes)."""
+        return self._bundles[bool(self.presentation.value)].get(key)
+
+    def _drop_bundle(self, key: str) -> None:
+        """Chart `key` changed: its prepared bundles no longer show it."""
+        for bundles in self._bundles.values():
+            bundles.pop(key, None)
+
+    def _render(self, key: str, fig: Any) -> None:
+        """Draw `fig` anew in the chart's `BokehModel` (from its prepared bundle if valid)."""
+        model = self.models[key]
+        bundle = self._take_bundle(key)
+        if bundle is not None:
+            model._bundle_once = bundle
+        model.update_from_model(fig)
 
     def present(self, context: AppContext | None = None) -> LearningSessionApp:
         shown = super().present(context)
@@ -324,11 +366,12 @@ class LearningSessionApp(WorkbenchApp):
     def _paginate(self) -> TeamPage:
         """The page of teams to draw, for the filters, search, list and sort chosen."""
         teams = self.teams[self.teams["team_id"].isin(set(self.selected_teams()))]
-        if len(self.teams) <= PAGE_SIZE or (self.team_sort.value in ("improvements", "concerns")
-                                            and self.team_list.value == "all"):
+        by_signals = self.team_sort.value in ("improvements", "concerns")
+        shown = [(t, self.indicator.value) for t in self.teams["team_id"]]
+        if len(self.teams) <= PAGE_SIZE or (by_signals and self.team_list.value == "all"):
             self._analytics.ensure_all()  # one page (in one go), or a sort by signals
-        else:  # the overview, top and bottom lists: every team's status for the indicator
-            self._analytics.ensure(self.teams["team_id"], [self.indicator.value])
+        elif self.team_list.value != "all":  # top and bottom lists: every team's status
+            self._analytics.ensure_pairs(shown)
         direction = str(self.indicators.set_index("indicator_id").loc[
             self.indicator.value].get("direction") or "increase")
         self.team_page = team_page(
@@ -336,6 +379,10 @@ class LearningSessionApp(WorkbenchApp):
             direction=direction, search=self.team_search.value, show=self.team_list.value,
             sort=self.team_sort.value, page=self._page)
         self._page = self.team_page.page
+        # the overview (every team's status for the indicator) and the matrix (the page's
+        # teams, every indicator) in one batch; a list by name, code or district needs no status
+        self._analytics.ensure_pairs(shown + [(t, i) for t in self.team_page.teams
+                                              for i in self.indicators["indicator_id"]])
         return self.team_page
 
     def _page_teams(self) -> list[str]:
@@ -401,8 +448,6 @@ class LearningSessionApp(WorkbenchApp):
             self._month = None
         self._month_options()
         self._analytics = data.month(self.period)
-        # indicator -> team -> panel sources
-        self._sources: dict[str, dict[str, dict[str, Any]]] = {}
         self._matrix_drawn: tuple[Any, ...] | None = None  # the teams (in order) of the matrix
         self._teams_drawn: tuple[Any, ...] | None = None  # the teams of the attainment chart
         self._funnel_drawn: tuple[Any, ...] | None = None  # indicator, teams, month: funnel
@@ -429,24 +474,9 @@ class LearningSessionApp(WorkbenchApp):
 
     def _panel_sources(self, indicator_id: str, teams: list[str]) -> dict[str, dict[str, Any]]:
         """The small-multiple panel data of `teams` for one indicator (each team computed once
-        per load, when first shown: 2,000 teams' panels are never all computed)."""
-        from workbench.charts import series as charts
-
-        known = self._sources.setdefault(indicator_id, {})
-        missing = set(teams) - set(known)
-        if missing:
-            self._analytics.ensure(sorted(missing), [indicator_id])
-            ind = self.indicators.set_index("indicator_id").loc[indicator_id].to_dict()
-            ind["indicator_id"] = indicator_id
-            spc = self.spc[self.spc["team_id"].isin(missing)]
-            events = self.events[self.events["team_id"].isin(missing)] if len(
-                self.events) else None
-            every = charts.small_multiples_sources(spc, {str(k): v for k, v in ind.items()},
-                                                   events)
-            known.update({team: {key: data if key == "range" else lean_columns(data)
-                                 for key, data in sources.items()}
-                          for team, sources in every.items()})
-        return {team: known[team] for team in teams if team in known}
+        per as-of date and month, when first shown: 2,000 teams' panels are never all
+        computed; `MonthAnalytics.panels`)."""
+        return self._analytics.panels(indicator_id, teams)
 
     def selected_teams(self) -> list[str]:
         teams = self.teams
@@ -479,7 +509,6 @@ class LearningSessionApp(WorkbenchApp):
         names = self._names()
         period = str(self.period) if self.period is not None else ""
         spc = self.spc[self.spc["team_id"].isin(shown)]
-        m = self.measurements[self.measurements["team_id"].isin(teams)]
         events = self.events[self.events["team_id"].isin(shown)] if len(self.events) else None
         if not shown:
             raise _NoData(f"No team matches “{self.team_search.value.strip()}” in the teams "
@@ -487,7 +516,9 @@ class LearningSessionApp(WorkbenchApp):
         if spc[spc["indicator_id"] == self.indicator.value].empty:
             raise _NoData(_("No data for {indicator} in the teams selected.").format(
                 indicator=ind["name"]))
+        m = self.measurements
         latest = m[(m["indicator_id"] == self.indicator.value) & (m["period"] == self.period)]
+        latest = latest[latest["team_id"].isin(teams)]
         self._multiples_input = (spc, ind, events)
         figures = {}
         funnel = (self.indicator.value, tuple(sorted(teams)), period)
@@ -501,20 +532,19 @@ class LearningSessionApp(WorkbenchApp):
             matrix = self.matrix[self.matrix["team_id"].isin(shown)]
             figures["matrix"] = charts_collab.status_matrix_chart(
                 matrix, self.indicators, period=period, team_labels=names, order=order)
-        key = tuple(sorted(teams))
+        key = (tuple(sorted(teams)), period)
         if key != self._teams_drawn:  # the share at target: every team selected
             self._teams_drawn = key
-            months = rollup.indicator_summary(m, self.indicators,
-                                              self.teams[self.teams["team_id"].isin(teams)],
-                                              period=self.period)
+            months = cast(SessionData, self._data).attainment(teams, self.period)
             figures["attainment"] = charts_collab.target_attainment_chart(months,
                                                                           self.indicators)
         return figures
 
     def _redraw_multiples(self) -> str:
         """New data into the panels on screen (one patch): the same teams, or as many other
-        teams (another page), each panel taking the next team's data and title; else (another
-        number of teams, other panel columns) a new grid."""
+        teams (another page), each panel taking the next team's data and title; for another
+        mode (other panel columns) the same panels laid out anew and drawn anew; else (another
+        number of teams) a new grid."""
         from workbench.charts import series as charts
 
         spc, ind, events = self._multiples_input
@@ -528,7 +558,7 @@ class LearningSessionApp(WorkbenchApp):
         data = self._panel_sources(ind["indicator_id"], teams) if (
             grid is not None and len(plots) == len(teams)) else {}
         panels = _panel_map(plots, teams, data) if data else None
-        if panels is None or ncols != self._grid_columns:
+        if panels is None:
             grid = charts.small_multiples(spc, ind, team_labels=labels, events=events,
                                           ncols=ncols, width=GRID_WIDTH)
             _in_order(grid, [labels.get(t, t) for t in teams], ncols)
@@ -537,8 +567,18 @@ class LearningSessionApp(WorkbenchApp):
             if self.presentation.value:
                 self._scale_new(grid)
                 self._fit(grid)
+            self._drop_bundle("multiples")
             if model is not None:
                 model.update_from_model(grid)
+            return "replaced"
+        if ncols != self._grid_columns:  # another mode: the panels on screen (they show the
+            with _unsent(model):  # page's data) in `ncols` columns, their text scaled
+                _in_order(grid, [labels.get(t, t) for t in teams], ncols)
+                self._grid_columns = ncols
+                self._scale_new(grid)
+                self._fit(grid)
+            if model is not None:  # a new layout is drawn anew (a patch would not lay it out)
+                self._render("multiples", grid)
             return "replaced"
         starts = [d["range"]["start"][0] for d in data.values() if "range" in d]
         ends = [d["range"]["end"][0] for d in data.values() if "range" in d]
@@ -565,7 +605,9 @@ class LearningSessionApp(WorkbenchApp):
         if best.empty:
             return banner(_("No team has improved on its baseline yet (or there are not "
                             "enough months to compare with it)."), "info")
-        changes = rollup.changes_before_gain(best, self.cycles, self.ideas)
+        cycles = self.cycles  # the ranked teams' cycles only (the rule is per team)
+        cycles = cycles[cycles["team_id"].isin(set(best["team_id"]))] if len(cycles) else cycles
+        changes = rollup.changes_before_gain(best, cycles, self.ideas)
         names = dict(zip(self.ideas["change_id"], self.ideas["name"], strict=False))
         team_names = self._names()
         rows = []
@@ -606,9 +648,9 @@ class LearningSessionApp(WorkbenchApp):
             else:
                 done[key] = "replaced"
             self.figures[key] = fig
-            self._bundles.pop(key, None)
+            self._drop_bundle(key)
         done["multiples"] = self._redraw_multiples()
-        self._bundles.pop("multiples", None)
+        self._drop_bundle("multiples")
         self.improved.value = self._improved_html()
         seconds = time.perf_counter() - start
         self.last_redraw = {**done, "seconds": seconds, "teams": len(self.selected_teams())}
@@ -679,19 +721,19 @@ class LearningSessionApp(WorkbenchApp):
         self._size_charts()
 
     def _size_charts(self) -> None:
-        """Every chart drawn anew for the current mode (normal or presentation)."""
+        """Every chart drawn anew for the current mode (normal or presentation); a chart not
+        on the page yet keeps the mode's prepared bundle (`_prepare_bundles`)."""
         self._sized = True
         for key, fig in self.figures.items():
             if key == "multiples":
                 continue
-            self._scale_new(fig)
-            self._fit(fig)
-            self._bundles.pop(key, None)
+            with _unsent(self.models.get(key)):  # sent whole below
+                self._scale_new(fig)
+                self._fit(fig)
             if key in self.models:  # a new size mode: drawn anew (a patch would not lay it out)
                 release_data_ranges(fig)
-                self.models[key].update_from_model(fig)
+                self._render(key, fig)
         self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
-        self._bundles.pop("multiples", None)
         self.redraws += 1
         self.status.value = self._status_html()
 
@@ -767,6 +809,22 @@ class LearningSessionApp(WorkbenchApp):
         """
         for model in self.models.values():
             model.update_from_model(model._model)
+
+
+@contextmanager
+def _unsent(model: Any) -> Iterator[None]:
+    """Changes made to the figure of the `BokehModel` `model` inside the block reach no
+    browser (the figure is then sent whole, `update_from_model`): a change sent alone is a
+    message serialising the document's references, hundreds of them take seconds."""
+    doc = model._document if model is not None else None
+    if doc is None:
+        yield
+        return
+    doc.remove_on_change(model)
+    try:
+        yield
+    finally:
+        doc.on_change_dispatch_to(model)
 
 
 def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict[str, Any]]

@@ -11,13 +11,18 @@ for, each once:
 - the small multiples and the status of every team for the indicator shown (the overview by
   district and wave, the top and bottom lists);
 - the teams on the page for every indicator (the status matrix);
-- every series only when a sort by number of signals asks for it.
+- every series only when a sort by number of signals asks for it;
+- the small-multiple panels of the teams on a page (`MonthAnalytics.panels`), each once;
+- the share of teams at target over time, once per set of teams for every month
+  (`SessionData.attainment`: a month's rows do not depend on later months, so another
+  reporting month is a slice of it).
 
 Each team × indicator chart depends only on that team's data, PDSA cycles and flags, so a
 series computed for a subset of teams is the series computed with all of them (tests check
 this against the whole-collaborative functions). Keys: the "as of" date (`SessionData`), the
 reporting month (`MonthAnalytics`, `SessionData.MONTHS` kept), then the (team, indicator)
-pairs; nothing else is cached.
+pairs (and the set of teams for the share at target); nothing else is cached, so going back
+to a month seen recomputes nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from sqlalchemy.engine import Engine
 
 from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
 from workbench.charts import data as chartdata
+from workbench.charts import series as charts
+from workbench.charts.payload import lean_columns
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import reporting_month, teams_reporting_by_month
 from workbench.rollup.series import pdsa_events
@@ -65,12 +72,20 @@ class MonthAnalytics:
         self._matrix: list[pd.DataFrame] = []
         self._matrix_all: pd.DataFrame | None = None
         self._gains: dict[str, pd.DataFrame] = {}
+        self._panels: dict[str, dict[str, dict[str, Any]]] = {}  # indicator -> team -> data
 
     # -- what the app asks for ----------------------------------------------------------------
     def ensure(self, teams: Iterable[str], indicators: Iterable[str]) -> None:
         """Compute the charts and statuses of `teams` × `indicators` not computed yet."""
         teams, indicators = list(dict.fromkeys(teams)), list(dict.fromkeys(indicators))
-        missing = [(t, i) for t in teams for i in indicators if (t, i) not in self._done]
+        self.ensure_pairs([(t, i) for t in teams for i in indicators])
+
+    def ensure_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Compute the charts and statuses of these (team, indicator) pairs not computed yet,
+        in one call of each library function (`chart_view`, `signal_status`,
+        `status_matrix`): the indicator shown for every team and the page's teams for every
+        indicator are one batch."""
+        missing = list(dict.fromkeys(p for p in pairs if p not in self._done))
         if not missing:
             return
         self._done.update(missing)
@@ -149,6 +164,30 @@ class MonthAnalytics:
                 m, ind, self._teams, period=self.period, levels=("team",))
         return self._gains[indicator_id]
 
+    def panels(self, indicator_id: str, teams: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The small-multiple panel data of `teams` for one indicator
+        (`charts.series.small_multiples_sources`, hover-only text left out: `lean_columns`),
+        each team computed once, when first shown; teams without data are left out."""
+        teams = list(teams)
+        known = self._panels.setdefault(indicator_id, {})
+        missing = set(teams) - set(known)
+        if missing:
+            self.ensure(sorted(missing), [indicator_id])
+            ind = self._indicators.set_index("indicator_id").loc[indicator_id].to_dict()
+            ind["indicator_id"] = indicator_id
+            spc = self.spc[self.spc["team_id"].isin(missing)
+                           & (self.spc["indicator_id"] == indicator_id)]
+            events = self.events
+            if len(events):
+                events = events[events["team_id"].isin(missing)
+                                & (events["indicator_id"] == indicator_id)]
+            every = charts.small_multiples_sources(spc, {str(k): v for k, v in ind.items()},
+                                                   events if len(events) else None)
+            known.update({team: {key: data if key == "range" else lean_columns(data)
+                                 for key, data in sources.items()}
+                          for team, sources in every.items()})
+        return {team: known[team] for team in teams if team in known}
+
     @staticmethod
     def _take(frame: pd.DataFrame, rows: Mapping[Hashable, Any],
               pairs: list[tuple[str, str]]) -> pd.DataFrame:
@@ -162,6 +201,8 @@ class SessionData:
 
     #: reporting months whose analytics are kept (back to an earlier month at once)
     MONTHS = 4
+    #: sets of teams whose share at target over time is kept
+    TEAM_SETS = 4
 
     def __init__(self, engine: Engine, indicators: pd.DataFrame, teams: pd.DataFrame,
                  ideas: pd.DataFrame, as_of: str | None) -> None:
@@ -176,6 +217,26 @@ class SessionData:
         self._indicators, self._teams, self._ideas = indicators, teams, ideas
         self._months: OrderedDict[object, MonthAnalytics] = OrderedDict()
         self._links_frame: pd.DataFrame | None = None
+        self._attainment: OrderedDict[tuple[str, ...], pd.DataFrame] = OrderedDict()
+
+    def attainment(self, team_ids: Iterable[str], period: pd.Period | None) -> pd.DataFrame:
+        """`rollup.indicator_summary` of these teams up to `period`: computed once per set of
+        teams for every month (`TEAM_SETS` kept), then the months up to `period` taken."""
+        key = tuple(sorted(set(team_ids)))
+        whole = self._attainment.get(key)
+        if whole is None:
+            chosen = set(key)
+            whole = rollup.indicator_summary(
+                self.measurements[self.measurements["team_id"].isin(chosen)], self._indicators,
+                self._teams[self._teams["team_id"].isin(chosen)])
+            self._attainment[key] = whole
+            while len(self._attainment) > self.TEAM_SETS:
+                self._attainment.popitem(last=False)
+        else:
+            self._attainment.move_to_end(key)
+        if period is None or whole.empty:
+            return whole
+        return whole[whole["period"] <= period].reset_index(drop=True)
 
     def links(self) -> pd.DataFrame:
         """Which cycle draws an event on which team × indicator chart: the library's rule
