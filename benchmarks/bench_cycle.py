@@ -12,7 +12,8 @@ counts, jittered), then times the monthly cycle stage by stage, as `workbench cy
   reports 1w/2w the team reports with 1 and 2 workers (`run_reports`, warm kernels, BokehJS
                 and CSS once per folder); on `--sample` teams, extrapolated to every team
                 (said so in the output) when the sample is smaller
-  briefs        the site-visit briefs of the teams due a visit (extrapolated the same way)
+  briefs        the site-visit briefs of the teams due a visit (extrapolated the same way),
+                each reading its team report kept by the 2-worker team reports (as the cycle)
   summary       the collaborative summary notebook, once
 
 It prints each stage's wall and CPU seconds (this process and its kernels), the peak memory
@@ -239,11 +240,13 @@ def report_bytes(folder: Path, teams: list[str]) -> dict[str, float]:
 
 
 def reports(db: str, period: str, teams: list[str] | None, out: Path, workers: int,
-            notebook: str = "team_report", executor: Any = None) -> Any:
+            notebook: str = "team_report", executor: Any = None,
+            keep_for: list[str] | None = None) -> Any:
     from workbench.reports.batch import run_reports
 
     result = run_reports(db, period, notebook, teams=teams, out_dir=out, workers=workers,
-                         force=True, progress=False, executor=executor)
+                         force=True, progress=False, executor=executor,
+                         keep_for=keep_for or ())
     failed = result.failed
     assert not failed, f"{len(failed)} failed: {failed[0].team_id} {failed[0].error_summary}"
     return result
@@ -348,17 +351,22 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
         summary = run_validation(engine, period)
         s["note"] = f"{summary['open']} open flags"
     walls: dict[int, float] = {}
+    due = teams_due_a_visit(engine, str((pd.Period(period, freq="M") + 1).start_time.date()))
+    due_sample = [t for t in chosen if t in set(due)] or chosen[:1]
     for workers in (1, 2):
         wall = time.perf_counter()
         with stage(rows, f"team reports, {workers} worker{'s' if workers > 1 else ''}") as s:
-            reports(db, period, chosen, out / f"w{workers}", workers)
+            # as `workbench cycle`: the reports of the teams due a visit kept for the briefs
+            reports(db, period, chosen, out / f"w{workers}", workers,
+                    keep_for=due_sample if workers == 2 else None)
             walls[workers] = time.perf_counter() - wall
             s["note"] = f"{len(chosen)} reports"
-    due = teams_due_a_visit(engine, str((pd.Period(period, freq="M") + 1).start_time.date()))
-    due_sample = [t for t in chosen if t in set(due)] or chosen[:1]
     with stage(rows, "site-visit briefs, 2 workers") as s:
-        reports(db, period, due_sample, out / "w2", 2, "site_visit_brief")
-        s["note"] = f"{len(due_sample)} of {len(due)} due"
+        briefs = reports(db, period, due_sample, out / "w2", 2, "site_visit_brief")
+        brief_cpu = [r.cpu_seconds for r in briefs.results if r.cpu_seconds is not None]
+        s["note"] = (f"{len(due_sample)} of {len(due)} due; CPU a brief "
+                     f"{sum(brief_cpu) / max(1, len(brief_cpu)):.2f} s (its team report's "
+                     "data and charts kept by the team report, as in the cycle)")
     brief_rows = rows[-1]
     with stage(rows, "collaborative summary") as s:
         reports(db, period, None, out / "w2", 1, "collaborative_summary")

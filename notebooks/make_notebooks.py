@@ -61,7 +61,7 @@ render.heading(_("{team}: monthly report for {month}").format(
         code('render.join(render.table(report.headline, briefs.COLUMNS["headline"]),\n'
              '            render.note(report.signal_legend))', "remove-input"),
         heading("Charts", note="report.chart_guide"),
-        code("charts.show_many(report.figures())", "remove-input"),
+        code("briefs.show_figures(report)", "remove-input"),
         heading("The team's own measures", note="report.own_measures_note"),
         code('render.table(report.own_headline, briefs.COLUMNS["headline"], empty="")',
              "remove-input"),
@@ -120,7 +120,7 @@ render.heading(_("Site visit brief: {team}, visit on {date}").format(
         heading("Suggested questions"),
         code("render.bullets(brief.questions)", "remove-input"),
         heading("Charts"),
-        code("charts.show_many(brief.report.figures())", "remove-input"),
+        code("briefs.show_figures(brief.report)", "remove-input"),
     ],
     "collaborative_summary": [
         code('''

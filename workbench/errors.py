@@ -28,12 +28,20 @@ __all__ = [
     "ValidationFailed",
     "PermissionDenied",
     "Message",
+    "N_",
     "install_translator",
     "render_message",
 ]
 
 #: How a template is translated (`workbench.i18n.gettext` once that package is imported).
 _translate: Callable[[str], str] = str
+
+
+def N_(message: str) -> str:
+    """Marks `message` for extraction without translating it now (read it with `gettext`;
+    `workbench.i18n.N_` is this one, here so that the layers below `workbench.i18n` — the SPC
+    engine, the exports — mark their templates too)."""
+    return message
 
 
 def install_translator(translate: Callable[[str], str]) -> None:

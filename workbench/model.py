@@ -254,7 +254,8 @@ def parse_as_of(value: Any, calendar: Calendar | None = None) -> pd.Timestamp:
         message = i18n.gettext("{value} is not a time; write it as YYYY-MM-DD or "
                                "YYYY-MM-DDTHH:MM (year {year} or later), e.g. 2025-06-30"
                                ).format(value=text, year=MIN_YEAR)
-        raise ValidationFailed(f"as-of: {message}.", failure_cases=[Failure("as_of", message)])
+        raise ValidationFailed(i18n.N_("as-of: {message}."), params={"message": message},
+                               failure_cases=[Failure("as_of", message)])
     when: pd.Timestamp = stamp
     if when.tzinfo is not None:
         when = when.tz_convert("UTC").tz_localize(None)

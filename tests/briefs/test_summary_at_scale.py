@@ -38,7 +38,8 @@ def test_past_48_teams_the_small_multiples_show_the_most_and_least_improved(sixt
         ["improvement_pp", "team_id"], ascending=[False, True])
     expected = list(teams["team_id"].head(24)) + list(teams["team_id"].tail(24))
     assert len(grid.children) == 48
-    assert _panels(grid) == sorted(expected)
+    names = summary.teams.set_index("team_id")["name"]  # titled by name, the code beside
+    assert _panels(grid) == sorted(f"{names[team]} ({team})" for team in expected)
 
 
 def test_up_to_48_teams_the_small_multiples_show_every_team(demo_db_master: Path) -> None:

@@ -5,7 +5,8 @@ the form), a team's PDSA journal (tabs, buttons, the validation problems next to
 error under them) and a validator's
 queue (a flag's message with its numbers, the buttons, a validation message), and a
 facilitator's learning session (its pickers, the team list's pickers and the rule it
-follows, top 12 by improvement); every page declares `<html lang="fr">`.
+follows, top 12 by improvement); a coach refused a save on another team's page, told in
+French who they are and who may, with nothing saved; every page declares `<html lang="fr">`.
 
 In headless Chromium against `workbench serve` on the demo collaborative (served in English:
 the address's `?lang=fr` rebuilds the preheated app in French). No console error at any step.
@@ -159,3 +160,36 @@ def test_a_facilitator_opens_the_learning_session_in_french(served, page) -> Non
     page.wait_for_selector(".wb-team-rule:has-text('les 12 équipes dont la valeur')")
     step(page, "session-liste-des-equipes-en-francais")
     assert "the 12 teams" not in page.inner_text("body")
+
+
+def test_a_refused_save_is_told_in_french_and_saves_nothing(serve_with, page) -> None:  # type: ignore[no-untyped-def]
+    """A coach of T01 opens T09's monthly data in French and saves: the refusal (who they are,
+    who may) reads in French under the form, and no revision is written."""
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+    from workbench.store import open_engine, read_revisions
+
+    served = serve_with("--app", "data_entry", "--user", "amina")
+    for args in (["users", "add", "root", "--role", "admin"],
+                 ["users", "add", "amina", "--role", "coach", "--teams", "T01", "--user",
+                  "root"]):
+        added = CliRunner().invoke(main, [*args, "--db", served.db])
+        assert added.exit_code == 0, added.output
+    before = len(read_revisions(open_engine(served.db), "T09", "AMTSL", "2026-09"))
+    page.goto(served.url("data_entry", "team=T09&period=2026-09&lang=fr"), wait_until="commit")
+    page.wait_for_selector(".wb-title:has-text('Saisie des données mensuelles')")
+    page.wait_for_selector("text=T09 2026-09")
+    row = page.locator(".widget-hbox", has=page.locator("b:text-is('AMTSL')")).first
+    numerator = row.locator("input").first
+    value = int(float(numerator.input_value()))
+    numerator.fill(str(value - 1 if value > 0 else 1))
+    numerator.press("Tab")
+    page.get_by_role("button", name="Enregistrer le mois").click()
+    refusal = ("amina est un coach pour T01 ; enregistrer les données mensuelles de T09 "
+               "demande le membre d'équipe de T09, son coach ou un administrateur")
+    page.wait_for_selector(f"text={refusal}")
+    step(page, "refus-en-francais")
+    body = page.inner_text("body")
+    assert "is a coach for" not in body and "needs" not in body
+    assert len(read_revisions(open_engine(served.db), "T09", "AMTSL", "2026-09")) == before

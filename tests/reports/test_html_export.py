@@ -56,3 +56,36 @@ def test_declared_bundles_spare_the_driver_importing_every_bokeh_model() -> None
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split() == ["['bokeh']", "False"]
+
+
+def test_the_lean_export_is_the_page_nbconvert_would_write() -> None:
+    """`notebook_to_html` skips nbconvert's BeautifulSoup pass and validates once; the page
+    is the one `HTMLExporter` writes (the same elements and attributes: an output
+    focusable, an image given an alt text), and the notebook is validated all the same."""
+    from datetime import datetime
+
+    import pytest
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from workbench.reports import html_export
+    from workbench.reports.html_export import ReportCover, notebook_to_html
+
+    image = {"data": {"text/html": '<p>a &amp; b</p><img src="data:,">',
+                      "text/plain": "x"}}
+    nb = _notebook({"data": {"text/html": "<table><tr><td>1</td></tr></table>"}}, image)
+    nb.cells.append(nbformat.v4.new_markdown_cell("**note**"))
+    cover = ReportCover(title="Monthly", period="2026-10", generated=datetime(2026, 11, 1),
+                        version="1", team_id="T01", team_name="<b>A</b>")
+    lean, _shared = notebook_to_html(nb, cover, self_contained=False)
+    exporter = html_export._new_exporter()
+    resources = {"metadata": {"name": "Monthly — T01, October 2026"},
+                 "workbench": {**cover.as_resources(), "bokehjs": (), "bokehjs_files": (),
+                               "shared_css": []}}
+    full, _resources = HTMLExporter.from_notebook_node(exporter, nb, resources=resources)
+    assert lean.count('tabindex="0"') == 3  # two outputs, one text cell
+    assert 'alt="No description has been provided for this image"' in lean
+    assert str(BeautifulSoup(lean, "html.parser")) == str(BeautifulSoup(full, "html.parser"))
+    nb.cells[0].outputs[0]["output_type"] = "not an output type"
+    with pytest.raises(nbformat.ValidationError):
+        notebook_to_html(nb, cover, self_contained=False)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from workbench.i18n import N_, TranslatedValues
 from workbench.i18n import gettext as _
+from workbench.rollup.names import team_labels  # the rule lives there; kept here for callers
 
 __all__ = ["PAGE_SIZE", "SHOW", "SORTS", "TOP_N", "TeamPage", "overview", "search_teams",
            "team_labels", "team_page"]
@@ -86,16 +87,6 @@ class TeamPage:
     def first(self) -> int:
         """The number of the page's first team in the list (1-based; 0 if none)."""
         return (self.page - 1) * self.size + 1 if self.teams else 0
-
-
-def team_labels(teams: pd.DataFrame) -> dict[str, str]:
-    """Each team's name as people say it; the code is added only where names repeat
-    ("Kisoro HC (T07)"), so that every label is unique."""
-    names = teams["name"].fillna("").astype(str).str.strip()
-    names = names.where(names != "", teams["team_id"].astype(str))
-    counts = names.value_counts()
-    return {str(code): (f"{name} ({code})" if counts[name] > 1 else name)
-            for code, name in zip(teams["team_id"], names, strict=True)}
 
 
 def search_teams(teams: pd.DataFrame, text: str) -> pd.DataFrame:

@@ -21,21 +21,64 @@ public names, so the notebooks import one module (`from workbench import briefs`
 
 from __future__ import annotations
 
-from workbench.briefs.collaborative_summary import CollaborativeSummary, collaborative_summary_data
-from workbench.briefs.site_visit_brief import (
-    NO_NEW_DATA,
-    STALLED_DAYS,
-    SiteVisitBrief,
-    site_visit_brief_data,
-)
-from workbench.briefs.synthesis import SYNTHESIS_COLUMNS, SynthesisPack, synthesis_data
-from workbench.briefs.tables import COLUMNS, engine_for, resolve_period, set_report_language
-from workbench.briefs.team_report import (
-    BASELINE_MONTHS,
-    TeamReport,
-    collaborative_medians,
-    team_report_data,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported on first use (`__getattr__`): `workbench summary` needs no bokeh
+    from workbench.briefs.collaborative_summary import (
+        CollaborativeSummary,
+        collaborative_summary_data,
+    )
+    from workbench.briefs.reuse import show_figures
+    from workbench.briefs.site_visit_brief import (
+        NO_NEW_DATA,
+        STALLED_DAYS,
+        SiteVisitBrief,
+        site_visit_brief_data,
+    )
+    from workbench.briefs.synthesis import SYNTHESIS_COLUMNS, SynthesisPack, synthesis_data
+    from workbench.briefs.tables import COLUMNS, engine_for, resolve_period, set_report_language
+    from workbench.briefs.team_report import (
+        BASELINE_MONTHS,
+        TeamReport,
+        collaborative_medians,
+        team_report_data,
+    )
+
+#: where each public name lives (the module is imported when the name is first used)
+_HOME = {
+    "CollaborativeSummary": "collaborative_summary",
+    "collaborative_summary_data": "collaborative_summary",
+    "NO_NEW_DATA": "site_visit_brief", "STALLED_DAYS": "site_visit_brief",
+    "SiteVisitBrief": "site_visit_brief", "site_visit_brief_data": "site_visit_brief",
+    "SYNTHESIS_COLUMNS": "synthesis", "SynthesisPack": "synthesis",
+    "synthesis_data": "synthesis",
+    "COLUMNS": "tables", "engine_for": "tables", "resolve_period": "tables",
+    "set_report_language": "tables",
+    "BASELINE_MONTHS": "team_report", "TeamReport": "team_report",
+    "collaborative_medians": "team_report", "team_report_data": "team_report",
+    "show_figures": "reuse",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name (or a submodule) of the briefs, imported on first use: the report
+    modules import bokeh, which commands that only roll up (`workbench summary`) skip."""
+    if name in _HOME:
+        value = getattr(importlib.import_module(f"workbench.briefs.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    try:
+        return importlib.import_module(f"workbench.briefs.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"workbench.briefs.{name}":  # a submodule's own import failed
+            raise
+        raise AttributeError(f"module 'workbench.briefs' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOME])
+
 
 __all__ = [
     "BASELINE_MONTHS",
@@ -52,6 +95,7 @@ __all__ = [
     "engine_for",
     "resolve_period",
     "set_report_language",
+    "show_figures",
     "site_visit_brief_data",
     "synthesis_data",
     "team_report_data",

@@ -23,6 +23,8 @@ __all__ = ["SMALL_MULTIPLES_MAX", "CollaborativeSummary", "collaborative_summary
 
 #: Past this many teams the small multiples show the most and least improved half each.
 SMALL_MULTIPLES_MAX = 48
+#: Panels per row of the small multiples: wide enough for a facility's name and code.
+SMALL_MULTIPLES_COLUMNS = 3
 
 
 def _extremes(gains: pd.DataFrame, indicator_id: str, teams: Any) -> list[str] | None:
@@ -75,7 +77,10 @@ class CollaborativeSummary:
 
     @property
     def team_labels(self) -> dict[str, str]:
-        return dict(zip(self.teams["team_id"], self.teams["team_id"], strict=False))
+        """Each team's name with its code beside (`rollup.names.team_labels`)."""
+        from workbench.rollup.names import team_labels
+
+        return team_labels(self.teams, codes=True)
 
     def status_matrix_figure(self) -> Any:
         from workbench.charts.collab import status_matrix_chart
@@ -97,9 +102,10 @@ class CollaborativeSummary:
         spc = self.spc[self.spc["indicator_id"] == indicator_id]
         shown = _extremes(self.rollup["gains"], indicator_id, spc["team_id"].unique())
         if shown is None:
-            return small_multiples(self.spc, info, team_labels=self.team_labels)
+            return small_multiples(self.spc, info, team_labels=self.team_labels,
+                                   ncols=SMALL_MULTIPLES_COLUMNS)
         figure = small_multiples(spc[spc["team_id"].isin(shown)], info,
-                                 team_labels=self.team_labels)
+                                 team_labels=self.team_labels, ncols=SMALL_MULTIPLES_COLUMNS)
         teams = spc["team_id"].nunique()
         half = SMALL_MULTIPLES_MAX // 2
         return _titled(figure, f"The {half} most and {half} least improved of {teams:,} teams "
@@ -161,6 +167,15 @@ class CollaborativeSummary:
                   zip(mi["improvement_pp"], mi["indicator_id"], strict=False)])
 
 
+def _indicators_by_team(rows: pd.DataFrame) -> dict[object, str]:
+    """Team → its rows' indicator codes, comma-joined in the rows' order."""
+    if rows.empty:
+        return {}
+    joined = rows.groupby("team_id", sort=False)["indicator_id"].agg(
+        lambda codes: ", ".join(map(str, codes)))
+    return dict(zip(joined.index, joined.to_numpy(), strict=True))
+
+
 def collaborative_summary_data(engine: Engine, period: str | None = None) -> CollaborativeSummary:
     """Roll-ups (`summary.collaborative_rollup`), every team's SPC series and the teams that
     need attention (a signal of concern, no report this month, or open error flags)."""
@@ -180,22 +195,19 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
     matrix = rollup["status_matrix"]
     errors = flags[flags["severity"] == "error"].groupby("team_id").size() if len(flags) else \
         pd.Series(dtype=int)
-    by_team: dict[object, pd.DataFrame] = {
-        team: rows for team, rows in matrix.groupby("team_id", sort=False)}
-    none = matrix.iloc[:0]
+    # per team, its indicators in matrix order (grouped once, not filtered once per team)
+    concerns = _indicators_by_team(matrix[matrix["signal"] == "concern"])
+    late = _indicators_by_team(matrix[matrix["months_since_report"].fillna(1) > 0])
     rows = []
     for team in teams.itertuples(index=False):
-        t = by_team.get(cast(object, team.team_id), none)
-        concern = list(t.loc[t["signal"] == "concern", "indicator_id"])
-        missing = list(t.loc[t["months_since_report"].fillna(1) > 0, "indicator_id"])
+        concern = concerns.get(cast(object, team.team_id))
+        missing = late.get(cast(object, team.team_id))
         n_err = int(errors.get(team.team_id, 0))
         reasons = []
         if concern:
-            reasons.append(_("signal of concern: {indicators}").format(
-                indicators=", ".join(concern)))
+            reasons.append(_("signal of concern: {indicators}").format(indicators=concern))
         if missing:
-            reasons.append(_("no report this month: {indicators}").format(
-                indicators=", ".join(missing)))
+            reasons.append(_("no report this month: {indicators}").format(indicators=missing))
         if n_err:
             reasons.append(ngettext("{count} open data error flag",
                                     "{count} open data error flags", n_err).format(count=n_err))

@@ -41,8 +41,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from workbench.briefs.summary import as_of_timestamp, read_collaborative_inputs
-from workbench.errors import NotFoundError, ValidationFailed
-from workbench.i18n import current_language, format_datetime, use_language
+from workbench.errors import Message, NotFoundError, ValidationFailed
+from workbench.i18n import N_, current_language, format_datetime, use_language
 from workbench.i18n import gettext as _
 from workbench.model import is_period, period_problem
 from workbench.rollup import metrics as rollup
@@ -142,12 +142,19 @@ class SessionView:
                                           "target_met", "signal", "rule"])
 
 
+#: what a learning-session filter chooses, in words
+_CHOICES = {"indicator": N_("indicator"), "wave": N_("wave"), "district": N_("district")}
+
+
 def _choice(value: str | None, known: set[str], what: str, option: str) -> str | None:
     if value is None or value == "":
         return None
     if value not in known:
-        raise NotFoundError(f"{what} {value!r} is not in the collaborative; choose one of: "
-                            f"{', '.join(sorted(known)) or 'none'} (or leave {option} out).")
+        raise NotFoundError(N_("{what} {value!r} is not in the collaborative; choose one of: "
+                               "{known} (or leave {option} out)."),
+                            params={"what": Message(_CHOICES.get(what, what)), "value": value,
+                                    "known": ", ".join(sorted(known)) or Message(N_("none")),
+                                    "option": option})
     return value
 
 
@@ -155,21 +162,23 @@ def _checked(state: ViewState, indicators: pd.DataFrame, teams: pd.DataFrame) ->
     """The state with its indicator filled in; an unknown code, month or date is an error."""
     codes = list(indicators["indicator_id"])
     if not codes:
-        raise NotFoundError("the collaborative has no indicator yet; run `workbench init`.")
+        raise NotFoundError(N_("the collaborative has no indicator yet; run `workbench init`."))
     indicator = _choice(state.indicator, set(codes), "indicator", "--indicator") or codes[0]
     wave = _choice(state.wave, set(teams["wave_id"].dropna()), "wave", "--wave")
     district = _choice(state.district, {d for d in teams["district"].dropna() if d},
                        "district", "--district")
     month = state.month or None
     if month is not None and not is_period(month):
-        raise ValidationFailed(f"month {month!r}: {period_problem(month)}.")
+        raise ValidationFailed(N_("month {month!r}: {problem}."),
+                               params={"month": month, "problem": period_problem(month)})
     as_of = (state.as_of or "").strip() or None
     if as_of is not None:
         as_of_timestamp(as_of)  # a clear error for a bad date
     unknown = sorted(set(state.teams or ()) - set(teams["team_id"]))
     if unknown:
-        raise NotFoundError(f"team {unknown[0]!r} is not in the collaborative; team codes are "
-                            "listed by `workbench status`.")
+        raise NotFoundError(N_("team {value!r} is not in the collaborative; team codes are "
+                               "listed by `workbench status`."),
+                            params={"value": unknown[0]})
     return replace(state, indicator=indicator, wave=wave, district=district, month=month,
                    as_of=as_of, teams=tuple(state.teams) if state.teams else None)
 
@@ -180,7 +189,7 @@ def session_view(engine: Engine | Connection, state: ViewState, *,
     """The data of a learning-session view, computed as the app computes it (module doc).
 
     `team_names(teams)`: each team's name as the app's matrix, funnel and tables say it
-    (`workbench.apps.team_pages.team_labels`; default: code and name). An unknown
+    (`workbench.rollup.names.team_labels`; default: code and name). An unknown
     indicator, wave, district or team, a month nobody reported in, or an as-of date that is
     not a date is an error naming the choices."""
     from workbench.charts import data as chartdata
@@ -197,11 +206,15 @@ def session_view(engine: Engine | Connection, state: ViewState, *,
     if state.month is not None:
         asked = pd.Period(state.month, "M")
         if asked not in reporting.index:
-            span = (f"the months with data run from {reporting.index.min()} to "
-                    f"{reporting.index.max()}" if len(reporting) else "there are no data yet")
-            raise ValidationFailed(f"no team reported in {state.month}"
-                                   f"{' by ' + state.as_of if state.as_of else ''}: {span}; "
-                                   "choose a month in that range or leave --month out.")
+            span = (Message(N_("the months with data run from {first} to {last}"),
+                            {"first": reporting.index.min(), "last": reporting.index.max()})
+                    if len(reporting) else Message(N_("there are no data yet")))
+            raise ValidationFailed(N_("no team reported in {month} by {as_of}: {span}; choose a "
+                                      "month in that range or leave --month out.") if state.as_of
+                                   else N_("no team reported in {month}: {span}; choose a month "
+                                           "in that range or leave --month out."),
+                                   params={"month": state.month, "as_of": state.as_of,
+                                           "span": span})
         period, picked = asked, True
     upto = measurements if period is None else measurements[measurements["period"] <= period]
     view = chartdata.chart_view(upto, indicators, cycles, ideas,

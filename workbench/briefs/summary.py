@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from workbench.errors import ValidationFailed
+from workbench.i18n import N_
 from workbench.learning.spread import spread_frames
 from workbench.model import merged_settings
 from workbench.rollup import metrics as rollup
@@ -38,11 +39,12 @@ def as_of_timestamp(value: str | dt.datetime | pd.Timestamp | None) -> pd.Timest
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
-        raise ValidationFailed(
-            f"as-of {value!r} is not a date or time; write it as YYYY-MM-DD or "
-            "YYYY-MM-DDTHH:MM, e.g. 2025-06-30T12:00.") from exc
+        raise ValidationFailed(N_("as-of {value!r} is not a date or time; write it as YYYY-MM-DD "
+                                  "or YYYY-MM-DDTHH:MM, e.g. 2025-06-30T12:00."),
+                               params={"value": value}) from exc
     if cast(object, ts) is pd.NaT or pd.isna(ts):  # pandas-stubs: Timestamp() can give NaT
-        raise ValidationFailed(f"as-of {value!r} is not a date or time; write it as YYYY-MM-DD.")
+        raise ValidationFailed(N_("as-of {value!r} is not a date or time; write it as YYYY-MM-DD."),
+                               params={"value": value})
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     return ts
@@ -156,9 +158,10 @@ def rollup_of_inputs(inputs: CollaborativeInputs, period: str | pd.Period | None
     if asked is not None and len(measurements):
         months = to_periods(measurements["period"])
         if not months.min() <= asked <= months.max():
-            raise ValidationFailed(
-                f"no data for {asked}: the collaborative's data run from {months.min()} to "
-                f"{months.max()}; choose a month in that range.")
+            raise ValidationFailed(N_("no data for {asked}: the collaborative's data run from "
+                                      "{first} to {last}; choose a month in that range."),
+                                   params={"asked": asked, "first": months.min(),
+                                           "last": months.max()})
     with shared_preparation():  # the tidy frame is prepared once for all the roll-ups
         frames, charts = _rollups(inputs, rp, most_improved_n)
         frames.update(spread_frames(frames["time_to_target"], measurements, inputs.indicators,
@@ -194,16 +197,26 @@ def _rollups(inputs: CollaborativeInputs, rp: pd.Period | None, most_improved_n:
 
 
 def rollup_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows: periods and timestamps as text, NaN/NA/NaT as None, numpy as Python."""
-    out = frame.copy()
-    for column in out.columns:
-        col = out[column]
-        if isinstance(col.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(col):
-            out[column] = col.astype(object).map(lambda v: None if pd.isna(v) else str(v))
-        elif col.dtype == object:
-            out[column] = col.map(lambda v: str(v) if isinstance(v, pd.Period | pd.Timestamp)
-                                  else v)
-    out = out.astype(object).where(out.notna(), None)
-    records = cast("list[dict[str, Any]]", out.to_dict(orient="records"))
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-            for row in records]
+    """JSON-ready rows: periods and timestamps as text, NaN/NA/NaT as None, numpy as Python.
+
+    Built column by column (one conversion per column, not per cell: the status matrix of
+    2,000 teams has 20,000 rows)."""
+    columns = [str(column) for column in frame.columns]
+    values = [_json_values(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _json_values(col: pd.Series) -> list[Any]:
+    """One column as Python values: periods and timestamps as text, missing as None."""
+    missing = col.isna().to_numpy(dtype=bool)
+    if isinstance(col.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(col):
+        return [None if gone else str(v)
+                for v, gone in zip(col.astype(object).tolist(), missing, strict=True)]
+    items = col.tolist()  # numpy scalars become Python ones
+    if col.dtype == object:
+        items = [str(v) if isinstance(v, pd.Period | pd.Timestamp) else
+                 (v.item() if hasattr(v, "item") and not isinstance(v, str | bytes) else v)
+                 for v in items]
+    if missing.any():
+        return [None if gone else v for v, gone in zip(items, missing, strict=True)]
+    return items

@@ -209,7 +209,8 @@ def synthesis_data(engine: Engine, period: str | None = None, wave: str = "") ->
     if wave:
         if wave not in set(teams["wave_id"].dropna()):
             known = ", ".join(sorted(set(teams["wave_id"].dropna())))
-            raise NotFoundError(f"Unknown wave {wave!r}: use one of {known}.", wave=wave)
+            raise NotFoundError(N_("Unknown wave {wave!r}: use one of {known}."),
+                                params={"wave": wave, "known": known}, wave=wave)
         members = set(teams.loc[teams["wave_id"] == wave, "team_id"])
         m = m[m["team_id"].isin(members)]
     m, cycles = known_by(m, read_pdsa_cycles(engine), p if period else None)

@@ -81,10 +81,11 @@ def resolve_period(measurements: pd.DataFrame, period: str | None) -> pd.Period:
     """`period` as a monthly Period; '' or None = the latest month in the data."""
     if period:
         if not is_period(period):
-            raise ValidationFailed(f"period {period_problem(period)}.")
+            raise ValidationFailed(N_("period {period}."),
+                                   params={"period": period_problem(period)})
         return pd.Period(parse_period(period), freq="M")
     if measurements.empty:
-        raise NotFoundError("the database holds no measurements yet; import data first.")
+        raise NotFoundError(N_("the database holds no measurements yet; import data first."))
     latest: pd.Period = measurements["period"].max()
     return latest
 

@@ -353,7 +353,15 @@ def _open_flags(flags: pd.DataFrame, indicators: pd.DataFrame, measurements: pd.
 
 def team_report_data(engine: Engine, team_id: str, period: str | None = None) -> TeamReport:
     """Everything the monthly report of one team shows, for the month `period` (YYYY-MM;
-    None or '' = the latest month in the data). Data after `period` are ignored."""
+    None or '' = the latest month in the data). Data after `period` are ignored.
+
+    In a report batch that kept this team's report for the same month and data, the kept
+    one (`workbench.briefs.reuse`: a site-visit brief after the team report)."""
+    from workbench.briefs.reuse import keep_report, kept_report
+
+    kept = kept_report(team_id, period) if period else None
+    if isinstance(kept, TeamReport):
+        return kept
     team, indicators, medians, team_m, p, cycles, ideas, view, flags = _load_team(
         engine, team_id, period)
     headline = headline_table(team_m, None, indicators, view.spc, p, medians=medians)
@@ -393,7 +401,7 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
     assessments = assessments[assessments["period"] <= str(p)]
     # the store returns rows in entry order: the last per month and assessor type is current
     assessments = assessments.drop_duplicates(["period", "assessor_type"], keep="last")
-    return TeamReport(
+    report = TeamReport(
         team=team, period=p, indicators=indicators,
         headline=headline[~own].reset_index(drop=True) if len(headline) else headline,
         own_headline=headline[own].reset_index(drop=True) if len(headline) else headline,
@@ -403,3 +411,5 @@ def team_report_data(engine: Engine, team_id: str, period: str | None = None) ->
         open_flags=_open_flags(flags, indicators, team_m), last_visit=last_visit,
         visit_actions=actions, recounts=recounts.reset_index(drop=True),
         assessments=assessments.reset_index(drop=True))
+    keep_report(report)
+    return report

@@ -53,12 +53,14 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import bokeh
 import numpy as np
 import pandas as pd
+from bokeh.core.property.vectorization import value as text_value
 from bokeh.layouts import gridplot
 from bokeh.model import Model
 from bokeh.models import (
@@ -84,6 +86,7 @@ if TYPE_CHECKING:
     from bokeh.models.glyph import Glyph
     from bokeh.models.renderers import DataRenderer, GlyphRenderer
 from workbench.charts.embed import components
+from workbench.charts.prototype import PrototypeCache, clone
 from workbench.i18n import N_, current_language, format_count, format_date, format_number
 from workbench.i18n import gettext as _
 from workbench.model import MISSING, format_percent
@@ -271,10 +274,14 @@ def number_tick_formatter(percent: bool = False) -> Any | None:
               " + (parts.length > 1 ? decimal + parts[1] : '') + suffix;"))
 
 
-def _style_axes(fig: Any, indicator: Mapping[str, Any] | None, datetime_x: bool = True) -> None:
+def _style_axes(fig: Any, indicator: Mapping[str, Any] | bool | None,
+                datetime_x: bool = True) -> None:
+    """`indicator`: its y axis in % when it is a percent indicator (or when True)."""
     if datetime_x:
         fig.xaxis.formatter = month_tick_formatter()
-    numbers = number_tick_formatter(indicator is not None and is_percent(indicator))
+    percent = indicator if isinstance(indicator, bool) else (
+        indicator is not None and is_percent(indicator))
+    numbers = number_tick_formatter(percent)
     if numbers is not None:
         fig.yaxis.formatter = numbers
     fig.xgrid.grid_line_color = None
@@ -519,10 +526,64 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     the sources only they use. The chart looks the same, with fewer bokeh models to build,
     send and draw (a team report's charts: about a fifth fewer renderers). A chart that an
     app redraws with `update_sources` is built in full (the default): new data may need
-    any glyph.
+    any glyph. A sparse chart with its own ranges is a copy of the first chart of the same
+    shape this process built (`workbench.charts.prototype`: what `_chart_plan` and the
+    language decide) with this chart's data, titles, ranges and labels: the same document
+    as one built from scratch, at a fraction of the cost.
     """
     data = control_chart_sources(points, indicator, events, flags, lane=not compact)
+    plan = _chart_plan(data, indicator, compact=compact, sparse=sparse)
+    values = _chart_values(data, indicator, team_label, plan)
+    if not (sparse and x_range is None and y_range is None):
+        return _build_control_chart(data, plan, values, width=width, height=height,
+                                    x_range=x_range, y_range=y_range, name=name).fig
+    key = (plan, width, height, name, current_language())
+    proto = _PROTOTYPES.get(key, lambda: _build_control_chart(
+        data, plan, values, width=width, height=height, name=name))
+    memo: dict[int, Any] = {}
+    fig = clone(proto.fig, memo)
 
+    def copy_of(model: Any) -> Any:
+        return None if model is None else memo[id(model)]
+
+    _fill(_ChartParts(fig=fig, sources={k: copy_of(s) for k, s in proto.sources.items()},
+                      subtitle=copy_of(proto.subtitle), lane_label=copy_of(proto.lane_label),
+                      legend=copy_of(proto.legend), phase_legend=copy_of(proto.phase_legend)),
+          plan, data, values)
+    return fig
+
+
+#: the prototype of each shape of sparse control chart drawn in this process (see
+#: `workbench.charts.prototype`)
+_PROTOTYPES = PrototypeCache(size=512)
+
+#: the glyphs of a control chart: (name, source, column that must hold a finite value for
+#: the glyph to draw anything in a sparse chart; None: any row)
+_GLYPHS: tuple[tuple[str, str, str | None], ...] = (
+    ("ucl", "lines", None), ("lcl", "lines", None), ("cl", "lines", None),
+    ("cl_signal", "lines", "cl_signal"), ("target", "lines", "target"),
+    ("event_line", "events", None), ("phase", "phases", None),
+    ("event_mark", "events", None), ("event_tag", "events", None),
+    ("line", "points", None), ("point", "points", None), ("signal", "points", "y_signal"),
+    ("flag", "flagged", None), ("excluded", "points", "y_excluded"))
+
+
+class _ChartPlan(NamedTuple):
+    """What a control chart is made of (its shape), apart from its data and the values
+    `_chart_values` gives: two charts with the same plan, size, name and language differ
+    only in those."""
+
+    compact: bool
+    percent: bool
+    sources: tuple[str, ...]
+    glyphs: frozenset[str]
+    lane_label: bool
+    legend: tuple[tuple[str, tuple[str, ...], bool], ...]  # label, glyphs, has an index
+    phases: int
+
+
+def _chart_plan(data: Mapping[str, Any], indicator: Mapping[str, Any], *, compact: bool,
+                sparse: bool) -> _ChartPlan:
     def finite(values: Any) -> bool:
         return bool(np.isfinite(np.asarray(values, dtype=float)).any()) if len(values) else False
 
@@ -532,120 +593,206 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
         values = data[key]["x" if column is None else column]
         return finite(values) if column is not None else bool(len(values))
 
+    limits = drawn("lines", "ucl") or drawn("lines", "lcl")
+    glyphs = {glyph for glyph, source, column in _GLYPHS if drawn(source, column)}
+    if not limits:
+        glyphs -= {"ucl", "lcl"}
+    if compact:
+        glyphs.discard("event_tag")
+    lane_label = not compact and bool(data["events"]["x"])
+    legend: list[tuple[str, tuple[str, ...], bool]] = []
+    phases = 0
+    if not compact:
+        centre = _("Median") if indicator.get("chart") == "run" else _("Centre line (average)")
+        legend += [(_("Monthly value"), ("line", "point"), False), (centre, ("cl",), False)]
+        for column, key, words, glyph in (
+                ("ucl", "lines", N_("Control limits (expected range)"), "ucl"),
+                ("y_signal", "points", N_("Unusual month (outside limits)"), "signal"),
+                ("cl_signal", "lines", N_("Shift or too few crossings (dashed centre line)"),
+                 "cl_signal"),
+                ("target", "lines", N_("Target"), "target")):
+            if any(np.isfinite(data[key][column])):
+                legend.append((_(words), (glyph,), False))
+        kinds = data["events"]["kind"]
+        for kind, words in (("start", N_("PDSA started")), ("adopt", N_("PDSA adopted")),
+                            ("adapt", N_("PDSA adapted")), ("abandon", N_("PDSA abandoned"))):
+            if kind in kinds:  # each kind's own marker and colour (`index`: that event's glyph)
+                legend.append((_(words), ("event_mark",), True))
+        if data["flagged"]["x"]:
+            legend.append((_("Open data flag"), ("flag",), False))
+        if any(np.isfinite(data["points"]["y_excluded"])):
+            legend.append((_("Left out of the limits (open data-error flag)"), ("excluded",),
+                           False))
+        phases = len(data["phases"]["x"])
+    sources = tuple(key for key in ("points", "lines", "events", "flagged", "phases")
+                    if drawn(key))
+    return _ChartPlan(compact=compact, percent=is_percent(indicator), sources=sources,
+                      glyphs=frozenset(glyphs), lane_label=lane_label, legend=tuple(legend),
+                      phases=phases)
+
+
+def _chart_values(data: Mapping[str, Any], indicator: Mapping[str, Any], team_label: str,
+                  plan: _ChartPlan) -> dict[str, Any]:
+    """What differs between two charts of the same plan, apart from their sources' data."""
+    rng = data["range"]
+    return {"title": team_label if plan.compact else _title_text(indicator, team_label),
+            "subtitle": None if plan.compact else _subtitle(indicator),
+            "y_range": (rng["start"][0], rng["end"][0]),
+            "lane": rng["lane"][0], "bounds": (rng["data_bottom"][0], rng["data_top"][0]),
+            "phases": list(data["phases"]["text"]),
+            "event_kinds": list(data["events"]["kind"])}
+
+
+_KIND_OF_LEGEND = {N_("PDSA started"): "start", N_("PDSA adopted"): "adopt",
+                   N_("PDSA adapted"): "adapt", N_("PDSA abandoned"): "abandon"}
+
+
+def _legend_indexes(plan: _ChartPlan, values: Mapping[str, Any]) -> list[int | None]:
+    """The `index` of each legend item: for a kind of PDSA event, its first event's glyph."""
+    kinds = values["event_kinds"]
+    kind_of = {_(words): kind for words, kind in _KIND_OF_LEGEND.items()}
+    return [kinds.index(kind_of[label]) if indexed else None
+            for label, _keys, indexed in plan.legend]
+
+
+@dataclass
+class _ChartParts:
+    """A control chart and its models that `_fill` gives a chart's own values."""
+
+    fig: Any
+    sources: dict[str, ColumnDataSource]
+    subtitle: Title | None = None
+    lane_label: Label | None = None
+    legend: Legend | None = None
+    phase_legend: Legend | None = None
+
+
+def _fill(parts: _ChartParts, plan: _ChartPlan, data: Mapping[str, Any],
+          values: Mapping[str, Any]) -> None:
+    """Give a copy of a prototype (`control_chart`) its own data, titles, range and labels."""
+    fig = parts.fig
+    for key, source in parts.sources.items():
+        source.data = compact_columns(data[key])
+    fig.title.text = values["title"]
+    if parts.subtitle is not None:
+        parts.subtitle.text = values["subtitle"]
+    fig.y_range.start, fig.y_range.end = values["y_range"]
+    if parts.lane_label is not None:
+        parts.lane_label.y = values["lane"]
+        fig.yaxis.bounds = values["bounds"]
+    if parts.legend is not None:
+        items: list[Any] = list(parts.legend.items)
+        for item, index in zip(items, _legend_indexes(plan, values), strict=True):
+            if index is not None:
+                item.index = index
+    if parts.phase_legend is not None:
+        phase_items: list[Any] = list(parts.phase_legend.items)
+        for item, text in zip(phase_items, values["phases"], strict=True):
+            item.label = text_value(text)  # what LegendItem(label=text) makes of a str
+
+
+def _build_control_chart(data: Mapping[str, Any], plan: _ChartPlan, values: Mapping[str, Any],
+                         *, width: int, height: int, x_range: Any = None, y_range: Any = None,
+                         name: str = "") -> _ChartParts:
+    """A control chart built from scratch (see `control_chart`)."""
+    compact = plan.compact
     src = {key: ColumnDataSource(compact_columns(data[key]), name=f"{name}{key}")
-           for key in ("points", "lines", "events", "flagged", "phases") if drawn(key)}
-    yr = y_range or Range1d(data["range"]["start"][0], data["range"]["end"][0])
+           for key in plan.sources}
+    yr = y_range or Range1d(*values["y_range"])
     kwargs: dict[str, Any] = {"x_axis_type": "datetime", "width": width, "height": height,
                               "y_range": yr, "tools": "save", "toolbar_location": "right"}
     if x_range is not None:
         kwargs["x_range"] = x_range
-    fig = figure(title=team_label if compact else _title_text(indicator, team_label), **kwargs)
+    fig = figure(title=values["title"], **kwargs)
     fig.name = f"{name}figure" if name else "control_chart"
+    parts = _ChartParts(fig=fig, sources=src)
     if not compact:
-        fig.add_layout(Title(text=_subtitle(indicator), text_font_style="italic",
-                             text_font_size="11px", text_color="#444444"), "above")
+        parts.subtitle = Title(text=values["subtitle"], text_font_style="italic",
+                               text_font_size="11px", text_color="#444444")
+        fig.add_layout(parts.subtitle, "above")
     # one type for every renderer: LegendItem takes list[GlyphRenderer[Glyph]] (invariant)
     glyph = cast("Callable[[ColumnDataSource, Glyph], GlyphRenderer[Glyph]]", fig.add_glyph)
+    drawn: dict[str, GlyphRenderer[Glyph]] = {}
 
-    def add(source: str, glyph_: Glyph, column: str | None = None
-            ) -> GlyphRenderer[Glyph] | None:
-        return glyph(src[source], glyph_) if drawn(source, column) else None
+    def add(key: str, source: str, glyph_: Glyph) -> None:
+        if key in plan.glyphs:
+            drawn[key] = glyph(src[source], glyph_)
 
-    limits = drawn("lines", "ucl") or drawn("lines", "lcl")
-    r_ucl = add("lines", Step(x="x", y="ucl", mode="center", line_color=GREY)) \
-        if limits else None
-    if limits:
-        add("lines", Step(x="x", y="lcl", mode="center", line_color=GREY))
-    r_cl = add("lines", Line(x="x", y="cl_plain", line_color=C["black"], line_width=1.5))
-    r_cls = add("lines", Line(x="x", y="cl_signal", line_color=C["vermillion"], line_width=2,
-                              line_dash="dashed"), "cl_signal")
-    r_tg = add("lines", Line(x="x", y="target", line_color=C["green"], line_width=2,
-                             line_dash="dotted"), "target")
-    add("events", Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=GREY,
-                          line_dash="dotted"))
-    r_phase = add("phases", Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=C["black"],
-                                    line_width=1.5, line_dash="dashdot", line_alpha=0.6))
-    r_evm = add("events", Scatter(x="x", y="y_mark", marker={"field": "marker"},
-                                  fill_color={"field": "color"}, line_color={"field": "color"},
-                                  size=11 if not compact else 7, line_width=2))
-    if not compact:
-        add("events", Text(x="x", y="y_mark", text="tag", x_offset=7, text_font_size="9px",
-                           text_color="#444444", text_baseline="middle", text_align="left"))
-        if data["events"]["x"]:
-            fig.add_layout(Label(x=4, x_units="screen", y=data["range"]["lane"][0],
-                                 text=_("PDSA"), text_font_size="9px", text_color="#444444",
-                                 text_font_style="bold", text_baseline="middle"))
-            fig.yaxis.bounds = (data["range"]["data_bottom"][0], data["range"]["data_top"][0])
-    r_line = add("points", Line(x="x", y="y", line_color=C["blue"], line_width=1.5))
-    r_pts = add("points", Scatter(x="x", y="y", fill_color=C["blue"], line_color=C["blue"],
-                                  size=6 if compact else 7))
-    r_sig = add("points", Scatter(x="x", y="y_signal", fill_color=C["vermillion"],
-                                  line_color=C["vermillion"], marker="diamond",
-                                  size=10 if compact else 14), "y_signal")
-    r_flag = add("flagged", Scatter(x="x", y="y", marker="circle", fill_alpha=0,
-                                    line_color=C["black"], line_width=1.5,
-                                    size=12 if compact else 16))
-    r_out = add("points", Scatter(x="x", y="y_excluded", marker="square", fill_alpha=0,
-                                  line_color=GREY, line_width=2, size=11 if compact else 15),
-                "y_excluded")
-    hovered: list[DataRenderer] = [r for r in (r_pts, r_sig, r_flag) if r is not None]
+    add("ucl", "lines", Step(x="x", y="ucl", mode="center", line_color=GREY))
+    add("lcl", "lines", Step(x="x", y="lcl", mode="center", line_color=GREY))
+    add("cl", "lines", Line(x="x", y="cl_plain", line_color=C["black"], line_width=1.5))
+    add("cl_signal", "lines", Line(x="x", y="cl_signal", line_color=C["vermillion"],
+                                   line_width=2, line_dash="dashed"))
+    add("target", "lines", Line(x="x", y="target", line_color=C["green"], line_width=2,
+                                line_dash="dotted"))
+    add("event_line", "events", Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=GREY,
+                                        line_dash="dotted"))
+    add("phase", "phases", Segment(x0="x", y0="y0", x1="x", y1="y1", line_color=C["black"],
+                                   line_width=1.5, line_dash="dashdot", line_alpha=0.6))
+    add("event_mark", "events", Scatter(
+        x="x", y="y_mark", marker={"field": "marker"}, fill_color={"field": "color"},
+        line_color={"field": "color"}, size=11 if not compact else 7, line_width=2))
+    add("event_tag", "events", Text(x="x", y="y_mark", text="tag", x_offset=7,
+                                    text_font_size="9px", text_color="#444444",
+                                    text_baseline="middle", text_align="left"))
+    if plan.lane_label:
+        parts.lane_label = Label(x=4, x_units="screen", y=values["lane"], text=_("PDSA"),
+                                 text_font_size="9px", text_color="#444444",
+                                 text_font_style="bold", text_baseline="middle")
+        fig.add_layout(parts.lane_label)
+        fig.yaxis.bounds = values["bounds"]
+    add("line", "points", Line(x="x", y="y", line_color=C["blue"], line_width=1.5))
+    add("point", "points", Scatter(x="x", y="y", fill_color=C["blue"], line_color=C["blue"],
+                                   size=6 if compact else 7))
+    add("signal", "points", Scatter(x="x", y="y_signal", fill_color=C["vermillion"],
+                                    line_color=C["vermillion"], marker="diamond",
+                                    size=10 if compact else 14))
+    add("flag", "flagged", Scatter(x="x", y="y", marker="circle", fill_alpha=0,
+                                   line_color=C["black"], line_width=1.5,
+                                   size=12 if compact else 16))
+    add("excluded", "points", Scatter(x="x", y="y_excluded", marker="square", fill_alpha=0,
+                                      line_color=GREY, line_width=2,
+                                      size=11 if compact else 15))
+    hovered: list[DataRenderer] = [drawn[k] for k in ("point", "signal", "flag") if k in drawn]
     if hovered:
         fig.add_tools(HoverTool(renderers=hovered, tooltips=[
             (_("Month"), "@label"), (_("Value"), "@value_text"),
             (_("Numerator / denominator"), "@num_den"),
             (_("Signal"), "@signal_text"), (_("Data flag"), "@flag_text")]))
-    if r_evm is not None:
-        fig.add_tools(HoverTool(renderers=[r_evm], tooltips=[(_("Date"), "@month"),
-                                                              (_("PDSA"), "@detail")]))
-    _style_axes(fig, indicator)
+    if "event_mark" in drawn:
+        fig.add_tools(HoverTool(renderers=[drawn["event_mark"]], tooltips=[
+            (_("Date"), "@month"), (_("PDSA"), "@detail")]))
+    _style_axes(fig, plan.percent)
     if compact:
         fig.toolbar_location = None
         fig.xaxis.major_label_text_font_size = "9px"
         fig.yaxis.major_label_text_font_size = "9px"
-        return fig
-    centre = _("Median") if indicator.get("chart") == "run" else _("Centre line (average)")
-    def shown(*renderers: GlyphRenderer[Glyph] | None) -> list[GlyphRenderer[Glyph]]:
-        return [r for r in renderers if r is not None]
+        return parts
 
-    items = [LegendItem(label=_("Monthly value"), renderers=shown(r_line, r_pts)),
-             LegendItem(label=centre, renderers=shown(r_cl))]
-    if any(np.isfinite(data["lines"]["ucl"])):
-        items.append(LegendItem(label=_("Control limits (expected range)"),
-                                renderers=shown(r_ucl)))
-    if any(np.isfinite(data["points"]["y_signal"])):
-        items.append(LegendItem(label=_("Unusual month (outside limits)"),
-                                renderers=shown(r_sig)))
-    if any(np.isfinite(data["lines"]["cl_signal"])):
-        items.append(LegendItem(label=_("Shift or too few crossings (dashed centre line)"),
-                                renderers=shown(r_cls)))
-    if any(np.isfinite(data["lines"]["target"])):
-        items.append(LegendItem(label=_("Target"), renderers=shown(r_tg)))
-    kinds = data["events"]["kind"]
-    for kind, words in (("start", N_("PDSA started")), ("adopt", N_("PDSA adopted")),
-                        ("adapt", N_("PDSA adapted")), ("abandon", N_("PDSA abandoned"))):
-        if kind in kinds:  # each kind's own marker and colour (`index`: that event's glyph)
-            items.append(LegendItem(label=_(words), renderers=shown(r_evm),
-                                    index=kinds.index(kind)))
-    if data["flagged"]["x"]:
-        items.append(LegendItem(label=_("Open data flag"), renderers=shown(r_flag)))
-    if any(np.isfinite(data["points"]["y_excluded"])):
-        items.append(LegendItem(label=_("Left out of the limits (open data-error flag)"),
-                                renderers=shown(r_out)))
-    legend = Legend(items=items, orientation="horizontal", location="center",
+    def shown(keys: tuple[str, ...]) -> list[GlyphRenderer[Glyph]]:
+        return [drawn[k] for k in keys if k in drawn]
+
+    items = [LegendItem(label=label, renderers=shown(keys)) if index is None else
+             LegendItem(label=label, renderers=shown(keys), index=index)
+             for (label, keys, _indexed), index in zip(plan.legend,
+                                                       _legend_indexes(plan, values),
+                                                       strict=True)]
+    legend = parts.legend = Legend(items=items, orientation="horizontal", location="center",
                     nrows=math.ceil(len(items) / 4),
                     label_text_font_size="10px", spacing=8,
                     padding=2,  # type: ignore[arg-type]  # bokeh stubs: padding is Property[...]
                     border_line_alpha=0)
     legend.click_policy = "none"
     fig.add_layout(legend, "below")
-    if data["phases"]["x"]:  # one line each: where the phase starts and why
-        fig.add_layout(Legend(
-            items=[LegendItem(label=text, renderers=shown(r_phase), index=i)
-                   for i, text in enumerate(data["phases"]["text"])],
+    if plan.phases:  # one line each: where the phase starts and why
+        parts.phase_legend = Legend(
+            items=[LegendItem(label=text, renderers=shown(("phase",)), index=i)
+                   for i, text in enumerate(values["phases"])],
             orientation="vertical", location="top_left", label_text_font_size="10px",
             padding=2,  # type: ignore[arg-type]  # bokeh stubs: padding is Property[...]
-            spacing=2, border_line_alpha=0, click_policy="none"), "below")
-    return fig
+            spacing=2, border_line_alpha=0, click_policy="none")
+        fig.add_layout(parts.phase_legend, "below")
+    return parts
 
 
 def update_sources(obj: Model, data: Mapping[str, Mapping[str, list[Any]]],

@@ -82,11 +82,28 @@ class WorkbenchGroup(click.Group):
             raise failure from exc
 
 
+class _ToldIn(click.ClickException):
+    """An `Error: …` whose prefix reads in the language of its message (`workbench init`
+    speaks its definition's language while the command line spoke another)."""
+
+    def __init__(self, message: str, language: str) -> None:
+        super().__init__(message)
+        self.language = language
+
+    def show(self, file: Any = None) -> None:
+        from workbench.i18n import use_language
+
+        with use_language(self.language):
+            super().show(file)
+
+
 def domain_failure(exc: BaseException) -> click.ClickException | None:
     """The `Error: …` of an error the user can act on (a `WorkbenchError`, a database
     refusal), in the current language; None for anything else (a bug: it shows)."""
     if isinstance(exc, WorkbenchError):
-        return click.ClickException(error_line(str(exc)))
+        from workbench.i18n import current_language
+
+        return _ToldIn(error_line(str(exc)), current_language())
     if isinstance(exc, DBAPIError):
         message = database_failure(exc)
         return None if message is None else click.ClickException(message)

@@ -26,17 +26,32 @@ def init(db: str | None, config: Path) -> None:
 
     Example: workbench init --db amtsl.db --config collaborative.yaml
     """
-    from workbench.ingest.collaborative import init_collaborative
+    from workbench.cli import domain_failure
+    from workbench.cli.options import GROUP_LANG
+    from workbench.errors import WorkbenchError
+    from workbench.i18n import resolve_language, use_language
+    from workbench.ingest.collaborative import definition_language, init_collaborative
     from workbench.store import masked_url, status_counts
 
-    engine = init_collaborative(db, config)
+    # the definition's own `settings.language`, unless --lang or $WORKBENCH_LANG say otherwise
+    ctx = click.get_current_context()
+    language = resolve_language(ctx.meta.get(GROUP_LANG), lambda: definition_language(config))
+    with use_language(language):
+        try:
+            engine = init_collaborative(db, config)
+        except WorkbenchError as exc:
+            with use_language(language):  # told now, in the definition's language
+                failure = domain_failure(exc)
+            assert failure is not None
+            raise failure from exc
     counts = status_counts(engine)
     shown = masked_url(engine)
-    click.echo(_("Created {name!r} in {db}: {teams} teams, {indicators} indicators, "
-                 "{waves} waves.").format(name=counts["collaborative"], db=shown,
-                                          teams=counts["teams"],
-                                          indicators=counts["indicators"],
-                                          waves=counts["waves"]))
+    with use_language(language):
+        click.echo(_("Created {name!r} in {db}: {teams} teams, {indicators} indicators, "
+                     "{waves} waves.").format(name=counts["collaborative"], db=shown,
+                                              teams=counts["teams"],
+                                              indicators=counts["indicators"],
+                                              waves=counts["waves"]))
 
 
 @click.command()

@@ -18,7 +18,7 @@ from workbench.cli.options import (
     team_option,
     user_option,
 )
-from workbench.i18n import format_percent, pgettext
+from workbench.i18n import N_, format_percent, pgettext
 from workbench.i18n import gettext as _
 
 __all__ = ["import_cmd", "template", "validate", "flags", "export"]
@@ -310,8 +310,8 @@ def export(what: str, db: str | None, fmt: str, as_of: str | None, out: Path | N
     engine = open_engine(db)
     if fmt == "dhis2-json":
         if what != "measurements" or mapping is None:
-            raise WorkbenchError("--format dhis2-json exports measurements and needs "
-                                 "--mapping MAP.yaml.")
+            raise WorkbenchError(N_("--format dhis2-json exports measurements and needs "
+                                    "--mapping MAP.yaml."))
         payload = dhis2_data_value_set(engine, load_mapping(mapping), as_of=as_of,
                                        only_corrections=only_corrections)
         text = json.dumps(payload, indent=2)
@@ -325,7 +325,7 @@ def export(what: str, db: str | None, fmt: str, as_of: str | None, out: Path | N
     frame = export_frame(engine, what, as_of=as_of)
     if fmt == "xlsx":
         if out is None:
-            raise WorkbenchError("--format xlsx needs --out FILE.xlsx.")
+            raise WorkbenchError(N_("--format xlsx needs --out FILE.xlsx."))
         write_xlsx(frame, out, sheet=what)
     elif out is None:
         write_csv(frame, sys.stdout)

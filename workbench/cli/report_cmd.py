@@ -23,8 +23,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _check_scheduler(_ctx: click.Context, _param: click.Parameter,
                      value: str | None) -> str | None:
     if value is not None and not value.startswith(("tcp://", "tls://", "inproc://", "ws://")):
-        raise click.BadParameter(f"{value!r} is not a scheduler address: write it as "
-                                 "tcp://HOST:8786.")
+        raise click.BadParameter(_("{value!r} is not a scheduler address: write it as "
+                                   "tcp://HOST:8786.").format(
+                                   value=value))
     return value
 
 
@@ -130,7 +131,8 @@ def report(db: str | None, period: str | None, notebook: str, teams: list[str] |
                              visit_date=visit_date, executor=executor,
                              self_contained=self_contained, lang=lang)
     except BatchInterrupted as stopped:
-        click.echo(f"Error: {stopped}; see {stopped.result.index_path}.", err=True)
+        click.echo(_("Error: {stopped}; see {index_path}.").format(
+                     stopped=stopped, index_path=stopped.result.index_path), err=True)
         sys.exit(130)
     finally:
         if executor is not None:

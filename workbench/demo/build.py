@@ -106,8 +106,8 @@ from workbench.demo.size import DEFAULT_SIZE, DemoSize, check_size
 from workbench.demo.spread import SpreadWave
 from workbench.demo.story import join_spread_wave, record_synthesis, story_size
 from workbench.demo.world import _World
-from workbench.errors import StoreError
-from workbench.i18n import normalize_language
+from workbench.errors import Message, StoreError
+from workbench.i18n import N_, normalize_language
 from workbench.ingest.collaborative import write_collaborative
 from workbench.store import create_database, masked_url, resolve_url
 from workbench.store import schema as s
@@ -154,7 +154,7 @@ class DemoTarget(NamedTuple):
 
     kind: str
     where: str
-    what: str
+    what: Message
 
 
 class ReplaceNotConfirmed(StoreError):
@@ -274,21 +274,23 @@ def demo_target(db: str | None) -> DemoTarget:
                 lambda sql: conn.exec_driver_sql(sql).fetchall(), tables)
     except SQLAlchemyError as exc:
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split()).rstrip(".")
-        raise StoreError(f"cannot read {where}: {reason}. Check the URL and server.") from exc
+        raise StoreError(N_("cannot read {where}: {reason}. Check the URL and server."),
+                         params={"where": where, "reason": reason}) from exc
     finally:
         engine.dispose()
     if name is None:
-        return DemoTarget("none", where, "no collaborative")
+        return DemoTarget("none", where, Message(N_("no collaborative")))
     return _kind(where, name, marked, tables)
 
 
 def _sqlite_target(path: Path) -> DemoTarget:
     where = str(path)
     if not path.exists():
-        return DemoTarget("none", where, "no file")
+        return DemoTarget("none", where, Message(N_("no file")))
     if not path.is_file():
-        raise StoreError(f"{path} is a folder, not a database file. Give a file path for the "
-                         "demo, e.g. --db demo.db.")
+        raise StoreError(N_("{path} is a folder, not a database file. Give a file path for the "
+                            "demo, e.g. --db demo.db."),
+                         params={"path": path})
     try:
         con = sqlite3.connect(path, timeout=10)
         try:
@@ -299,12 +301,13 @@ def _sqlite_target(path: Path) -> DemoTarget:
         finally:
             con.close()
     except sqlite3.OperationalError as exc:  # locked, unreadable: not a verdict on the content
-        raise StoreError(f"cannot read {path}: {exc}. Nothing was replaced; try again when no "
-                         "other program is writing to it.") from exc
+        raise StoreError(N_("cannot read {path}: {exc}. Nothing was replaced; try again when no "
+                            "other program is writing to it."),
+                         params={"path": path, "exc": exc}) from exc
     except sqlite3.DatabaseError:
-        return DemoTarget("other", where, "a file that is not a SQLite database")
+        return DemoTarget("other", where, Message(N_("a file that is not a SQLite database")))
     if name is None:
-        return DemoTarget("other", where, "a file that holds no collaborative")
+        return DemoTarget("other", where, Message(N_("a file that holds no collaborative")))
     return _kind(where, name, marked, tables)
 
 
@@ -322,11 +325,14 @@ def _collaborative_and_marker(fetch: Any, tables: set[str]) -> tuple[str | None,
 
 def _kind(where: str, name: str, marked: bool, tables: set[str]) -> DemoTarget:
     if marked:
-        return DemoTarget("demo", where, f"the demo collaborative {name!r}")
+        return DemoTarget("demo", where, Message(N_("the demo collaborative {name!r}"),
+                                                 {"name": name}))
     if "demo_injections" in tables:
-        return DemoTarget("other", where, f"the demo collaborative {name!r} from an older "
-                                          "release, without the demo's marker")
-    return DemoTarget("collaborative", where, f"the collaborative {name!r}")
+        return DemoTarget("other", where, Message(N_(
+            "the demo collaborative {name!r} from an older release, without the demo's "
+            "marker"), {"name": name}))
+    return DemoTarget("collaborative", where, Message(N_("the collaborative {name!r}"),
+                                                      {"name": name}))
 
 
 def _fresh_database(db: str | None, force: bool, confirmed: bool) -> Engine:
@@ -335,22 +341,23 @@ def _fresh_database(db: str | None, force: bool, confirmed: bool) -> Engine:
     if target.kind == "none":
         return create_database(db)
     if target.kind == "collaborative":
-        raise StoreError(
-            f"{target.where} holds {target.what}, made by `workbench init`, not by the demo; "
-            "`workbench demo` never replaces it, with or without --force. Choose another --db "
-            "for the demo, e.g. --db demo.db.", target=target)
+        raise StoreError(N_("{where} holds {what}, made by `workbench init`, not by the demo; "
+                            "`workbench demo` never replaces it, with or without --force. Choose "
+                            "another --db for the demo, e.g. --db demo.db."),
+                         params={"where": target.where, "what": target.what}, target=target)
     if not force:
         sqlite = make_url(resolve_url(db)).get_backend_name() == "sqlite"
         raise StoreError(
-            f"{target.where} already exists. Use --force to replace it with a new demo "
-            "collaborative, or choose another --db path." if sqlite else
-            f"{target.where} already holds a collaborative. Use --force to drop its tables and "
-            "rebuild the demo.", target=target)
+            N_("{where} already exists. Use --force to replace it with a new demo "
+               "collaborative, or choose another --db path.") if sqlite else
+            N_("{where} already holds a collaborative. Use --force to drop its tables and "
+               "rebuild the demo."), params={"where": target.where}, target=target)
     if target.kind == "other" and not confirmed:
         raise ReplaceNotConfirmed(
-            f"{target.where} is {target.what}, not a database built by `workbench demo`; "
-            "nothing was replaced. To replace it, name it with --db on the command line and "
-            "confirm (or add --yes); otherwise choose another --db path.", target=target)
+            N_("{where} is {what}, not a database built by `workbench demo`; nothing was "
+               "replaced. To replace it, name it with --db on the command line and confirm (or "
+               "add --yes); otherwise choose another --db path."),
+            params={"where": target.where, "what": target.what}, target=target)
     _remove(db)
     return create_database(db)
 

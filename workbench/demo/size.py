@@ -16,6 +16,7 @@ from typing import NamedTuple
 from workbench.demo.content import EXTRA_INDICATORS, INDICATORS
 from workbench.demo.problems import INJECTION_COUNTS
 from workbench.errors import ConfigError
+from workbench.i18n import N_
 
 __all__ = ["DEFAULT_SIZE", "MAX_INDICATORS", "DemoSize", "check_size", "injection_counts"]
 
@@ -40,9 +41,12 @@ def check_size(size: DemoSize) -> DemoSize:
               ("months", size.months, 12, 240), ("districts", size.districts, 1, size.teams))
     for name, value, low, high in limits:
         if not low <= value <= high:
-            raise ConfigError(f"--{name} {value} is out of range: the demo takes {low} to {high} "
-                              f"{name}" + (" (at most one district per team)"
-                                           if name == "districts" else "") + ".")
+            raise ConfigError(N_("--{name} {value} is out of range: the demo takes {low} to "
+                                 "{high} {name} (at most one district per team).")
+                              if name == "districts" else
+                              N_("--{name} {value} is out of range: the demo takes {low} to "
+                                 "{high} {name}."),
+                              params={"name": name, "value": value, "low": low, "high": high})
     return size
 
 

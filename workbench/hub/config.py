@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from workbench.errors import ConfigError
+from workbench.i18n import N_
 from workbench.paths import voila_apps_dir
 from workbench.store import open_engine, resolve_url, users_defined
 
@@ -64,8 +65,8 @@ def proxy_command() -> str:
     found = shutil.which("configurable-http-proxy")
     if found:
         return found
-    raise ConfigError("configurable-http-proxy is not installed; run `make hub-proxy` (npm "
-                      "install --prefix .hub configurable-http-proxy) or give --proxy PATH.")
+    raise ConfigError(N_("configurable-http-proxy is not installed; run `make hub-proxy` (npm "
+                         "install --prefix .hub configurable-http-proxy) or give --proxy PATH."))
 
 
 def _public_url(url: str) -> str:
@@ -169,15 +170,16 @@ def write_hub_config(hub_dir: str | Path, db: str | None, *, port: int = 8000,
     url = resolve_url(db)
     engine = open_engine(db)
     if not users_defined(engine):
-        raise ConfigError("the collaborative has no users yet, so nobody could log in to the "
-                          "hub. Add them first: workbench users add NAME --role admin "
-                          f"--db {db or url}")
+        raise ConfigError(N_("the collaborative has no users yet, so nobody could log in to the "
+                             "hub. Add them first: workbench users add NAME --role admin --db "
+                             "{value}"), params={"value": db or url})
     folder = Path(hub_dir)
     target = folder / "jupyterhub_config.py"
     if target.exists() and not force:
-        raise ConfigError(f"{target} exists; add --force to write it again.")
+        raise ConfigError(N_("{target} exists; add --force to write it again."),
+                          params={"target": target})
     if active_server_limit < 1 or idle_timeout < 60:
-        raise ConfigError("--max-servers is at least 1 and --idle-timeout at least 60 s.")
+        raise ConfigError(N_("--max-servers is at least 1 and --idle-timeout at least 60 s."))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "users").mkdir(exist_ok=True)
     settings = HubSettings(db_url=url, hub_dir=folder, ip=ip, port=port, hub_port=hub_port,

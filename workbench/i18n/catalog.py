@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import TypeVar
 
+from workbench.errors import N_
 from workbench.i18n.language import DOMAIN, SOURCE_LANGUAGE, current_language, locale_dir
 
 __all__ = ["N_", "gettext", "ngettext", "pgettext", "translations", "translated_values",
@@ -44,11 +45,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def pgettext(context: str, message: str) -> str:
     """`message` in the current language, told apart from the same English by `context`."""
     return translations(current_language()).pgettext(context, message)
-
-
-def N_(message: str) -> str:
-    """Marks `message` for extraction without translating it now (read it with `gettext`)."""
-    return message
 
 
 def translated_values(table: Mapping[K, str]) -> dict[K, str]:

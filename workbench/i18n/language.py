@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from workbench.errors import ConfigError
+from workbench.errors import N_, ConfigError
 
 __all__ = [
     "DOMAIN",
@@ -76,9 +76,9 @@ def normalize_language(value: str) -> str:
     for candidate in candidates:
         if _CODE.match(candidate) and candidate in available_languages():
             return candidate
-    raise ConfigError(f"unknown language {value!r}; available: "
-                      f"{', '.join(available_languages())}. A new language needs a catalogue "
-                      "in workbench/i18n/locale/<lang>/LC_MESSAGES/ (see README).")
+    raise ConfigError(N_("unknown language {value!r}; available: {values}. A new language needs "
+                         "a catalogue in workbench/i18n/locale/<lang>/LC_MESSAGES/ (see README)."),
+                      params={"value": value, "values": ', '.join(available_languages())})
 
 
 def resolve_language(requested: str | None = None,

@@ -19,7 +19,8 @@ import yaml
 from sqlalchemy import Connection, Engine
 
 from workbench import i18n
-from workbench.errors import ConfigError, NotFoundError
+from workbench.errors import ConfigError, Message, NotFoundError
+from workbench.i18n import N_
 from workbench.model import (
     DEFAULT_SETTINGS,
     is_date,
@@ -65,43 +66,53 @@ class _Doc:
         try:
             size = path.stat().st_size
             if size > MAX_BYTES:
-                raise ConfigError(f"{path}: the file is {size / 1e6:.1f} MB; a collaborative "
-                                  f"definition is at most {MAX_BYTES / 1e6:.0f} MB. Check that "
-                                  "this is the right file.", file=str(path))
+                raise ConfigError(N_("{path}: the file is {size:.1f} MB; a collaborative "
+                                     "definition is at most {most:.0f} MB. Check that this is "
+                                     "the right file."),
+                                  params={"path": path, "size": size / 1e6,
+                                          "most": MAX_BYTES / 1e6},
+                                  file=str(path))
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
-            raise ConfigError(f"{path}: file not found. Start from templates/collaborative.yaml.",
-                              file=str(path)) from exc
+            raise ConfigError(N_("{path}: file not found. Start from "
+                                 "templates/collaborative.yaml."),
+                              params={"path": path}, file=str(path)) from exc
         except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}). Save it as UTF-8.",
-                              file=str(path)) from exc
+            raise ConfigError(N_("{path}: not UTF-8 text ({reason}). Save it as UTF-8."),
+                              params={"path": path, "reason": exc.reason}, file=str(path)) from exc
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f", line {mark.line + 1}" if mark else ""
             problem = getattr(exc, "problem", None) or str(exc)
-            raise ConfigError(f"{path}{where}: not valid YAML ({problem}). Check indentation "
-                              "and quoting there.", file=str(path),
-                              line=mark.line + 1 if mark else None) from exc
+            raise ConfigError(N_("{path}, line {line}: not valid YAML ({problem}). Check "
+                                 "indentation and quoting there.") if mark else
+                              N_("{path}: not valid YAML ({problem}). Check indentation "
+                                 "and quoting there."),
+                              params={"path": path, "line": mark.line + 1 if mark else None,
+                                      "problem": problem},
+                              file=str(path), line=mark.line + 1 if mark else None) from exc
         if node is None:
-            raise ConfigError(f"{path}: the file is empty. Start from "
-                              "templates/collaborative.yaml.", file=str(path))
+            raise ConfigError(N_("{path}: the file is empty. Start from "
+                                 "templates/collaborative.yaml."),
+                              params={"path": path}, file=str(path))
         try:
             self.data = self._build(node, "")
         except RecursionError as exc:  # an alias inside itself, or absurd nesting
-            raise ConfigError(f"{path}: the YAML is nested too deeply (an alias inside its own "
-                              "block?); remove the aliases (*name) there.",
-                              file=str(path)) from exc
+            raise ConfigError(N_("{path}: the YAML is nested too deeply (an alias inside its own "
+                                 "block?); remove the aliases (*name) there."),
+                              params={"path": path}, file=str(path)) from exc
 
     def _build(self, node: yaml.Node, key: str) -> Any:
         self.values += 1
         if self.values > MAX_VALUES:
-            raise ConfigError(
-                f"{self.path}, line {node.start_mark.line + 1}: the file expands to more than "
-                f"{MAX_VALUES:,} values (YAML aliases *name repeat a block each time); a "
-                "collaborative definition is far smaller: remove the aliases.",
-                file=str(self.path), line=node.start_mark.line + 1)
+            raise ConfigError(N_("{path}, line {line}: the file expands to more than "
+                                 "{most:,} values (YAML aliases *name repeat a block each "
+                                 "time); a collaborative definition is far smaller: remove the "
+                                 "aliases."),
+                              params={"path": self.path, "line": node.start_mark.line + 1,
+                                      "most": MAX_VALUES},
+                              file=str(self.path), line=node.start_mark.line + 1)
         self.lines[key] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out = {}
@@ -109,10 +120,11 @@ class _Doc:
                 name = str(knode.value)
                 if name in out:
                     path = f"{key}.{name}" if key else name
-                    where = f", line {knode.start_mark.line + 1}"
-                    raise ConfigError(f"{self.path}{where}, {path}: the key appears twice; keep "
-                                      "one.", file=str(self.path), key=path,
-                                      line=knode.start_mark.line + 1)
+                    raise ConfigError(N_("{path}, line {line}, {key}: the key appears twice; keep "
+                                         "one."),
+                                      params={"path": self.path, "line": knode.start_mark.line + 1,
+                                              "key": path},
+                                      file=str(self.path), key=path, line=knode.start_mark.line + 1)
                 out[name] = self._build(vnode, f"{key}.{name}" if key else name)
                 self.lines.setdefault(f"{key}.{name}" if key else name, knode.start_mark.line + 1)
             return out
@@ -120,17 +132,26 @@ class _Doc:
             return [self._build(item, f"{key}[{i}]") for i, item in enumerate(node.value)]
         return _scalar(node)
 
-    def fail(self, key: str, problem: str) -> ConfigError:
+    def fail(self, key: str, problem: object) -> ConfigError:
+        """The error naming this file, the line of `key` (or of the nearest key above it) and
+        the key; `problem` (a `Message`, or an error) reads in the language it is shown in."""
         line = self.lines.get(key)
         probe = key
         while line is None and probe:
             shorter = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe)
             probe = shorter if shorter != probe else ""  # a top-level key: the document
             line = self.lines.get(probe)
-        where = f", line {line}" if line else ""
-        named = f", {key}" if key else ""
-        return ConfigError(f"{self.path}{where}{named}: {problem}", file=str(self.path), key=key,
-                           line=line)
+        return ConfigError(_AT[bool(line), bool(key)],
+                           params={"path": self.path, "line": line, "key": key,
+                                   "problem": problem},
+                           file=str(self.path), key=key, line=line)
+
+
+#: (line known, key known) -> where a definition's problem is
+_AT = {(True, True): N_("{path}, line {line}, {key}: {problem}"),
+       (True, False): N_("{path}, line {line}: {problem}"),
+       (False, True): N_("{path}, {key}: {problem}"),
+       (False, False): N_("{path}: {problem}")}
 
 
 def _r(value: Any) -> str:
@@ -150,11 +171,13 @@ def _scalar(node: yaml.Node) -> Any:
 def _req(doc: _Doc, obj: dict[str, Any], key: str, path: str,
          kind: type | tuple[type, ...] = str) -> Any:
     if key not in obj or obj[key] is None or obj[key] == "":
-        raise doc.fail(f"{path}.{key}" if path else key, "is required")
+        raise doc.fail(f"{path}.{key}" if path else key, Message(N_("is required")))
     value = obj[key]
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise doc.fail(f"{path}.{key}" if path else key, f"must be a {names}, not {_r(value)}")
+        raise doc.fail(f"{path}.{key}" if path else key,
+                       Message(N_("must be a {names}, not {value}"),
+                               {"names": names, "value": _r(value)}))
     return value
 
 
@@ -162,22 +185,25 @@ def _choice(doc: _Doc, obj: dict[str, Any], key: str, path: str, choices: tuple[
             default: str) -> str:
     value = obj.get(key, default)
     if value not in choices:
-        raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(choices)}, not {_r(value)}")
+        raise doc.fail(f"{path}.{key}", Message(N_("must be one of {choices}, not {value}"),
+                                                {"choices": ", ".join(choices),
+                                                 "value": _r(value)}))
     return str(value)
 
 
 def _list(doc: _Doc, obj: dict[str, Any], key: str, path: str = "") -> list[Any]:
     value = obj.get(key) or []
     if not isinstance(value, list):
-        raise doc.fail(f"{path}.{key}" if path else key, "must be a list (items starting "
-                                                         "with '- ')")
+        raise doc.fail(f"{path}.{key}" if path else key,
+                       Message(N_("must be a list (items starting with '- ')")))
     return value
 
 
 def _number(doc: _Doc, obj: dict[str, Any], key: str, path: str, default: float) -> float:
     value = obj.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise doc.fail(f"{path}.{key}", f"must be a number, not {_r(value)}")
+        raise doc.fail(f"{path}.{key}", Message(N_("must be a number, not {value}"),
+                                                {"value": _r(value)}))
     return float(value)
 
 
@@ -190,8 +216,8 @@ def _period(doc: _Doc, value: Any, key: str) -> str:
 def _code(doc: _Doc, value: Any, key: str) -> str:
     text = str(value)
     if not CODE.match(text):
-        raise doc.fail(key, f"{_r(value)} is not a usable code: use letters, digits, '-', '_' "
-                            "or '.', at most 40 characters")
+        raise doc.fail(key, Message(N_("{value} is not a usable code: use letters, digits, "
+                              "'-', '_' or '.', at most 40 characters"), {"value": _r(value)}))
     return text
 
 
@@ -208,12 +234,13 @@ def _texts(doc: _Doc, obj: dict[str, Any], key: str, path: str, translations: di
         try:
             code = i18n.normalize_language(str(lang))
         except ConfigError as exc:
-            raise doc.fail(f"{path}.{key}.{lang}", str(exc)) from exc
+            raise doc.fail(f"{path}.{key}.{lang}", exc) from exc
         if not isinstance(text, str | int | float):
-            raise doc.fail(f"{path}.{key}.{lang}", "a translation is one text")
+            raise doc.fail(f"{path}.{key}.{lang}", Message(N_("a translation is one text")))
         texts[code] = str(text)
     if not texts:
-        raise doc.fail(f"{path}.{key}", "give the text, or its translations as {en: …, fr: …}")
+        raise doc.fail(f"{path}.{key}", Message(N_("give the text, or its translations as "
+                                          "{en: …, fr: …}")))
     source = texts.get(i18n.SOURCE_LANGUAGE) or next(iter(texts.values()))
     others = {lang: text for lang, text in texts.items() if lang != i18n.SOURCE_LANGUAGE}
     if others:
@@ -237,8 +264,8 @@ def load_collaborative(path: str | Path) -> dict[str, Any]:
     translated: dict[str, dict[str, Any]] = {"indicators": {}, "change_ideas": {}}
     data = doc.data
     if not isinstance(data, dict):
-        raise doc.fail("", "the top level must be a mapping with keys collaborative, "
-                           "indicators, waves, teams")
+        raise doc.fail("", Message(N_("the top level must be a mapping with keys "
+                             "collaborative, indicators, waves, teams")))
     collab = _collaborative(doc, data)
     indicators = _indicators(doc, data, translated)
     waves = _waves(doc, data)
@@ -267,16 +294,17 @@ def _collaborative(doc: _Doc, data: dict[str, Any]) -> dict[str, Any]:
     }
     overrides = data.get("settings") or {}
     if not isinstance(overrides, dict):
-        raise doc.fail("settings", "must be a mapping of setting: value")
+        raise doc.fail("settings", Message(N_("must be a mapping of setting: value")))
     for key in overrides:
         if key not in DEFAULT_SETTINGS:
-            raise doc.fail(f"settings.{key}", "unknown setting; known: "
-                           + ", ".join(sorted(DEFAULT_SETTINGS)))
+            known = ", ".join(sorted(DEFAULT_SETTINGS))
+            raise doc.fail(f"settings.{key}", Message(N_("unknown setting; known: {known}"),
+                                                      {"known": known}))
     if overrides.get("language"):
         try:
             overrides["language"] = i18n.normalize_language(str(overrides["language"]))
         except ConfigError as exc:
-            raise doc.fail("settings.language", str(exc)) from exc
+            raise doc.fail("settings.language", exc) from exc
     collab["settings"] = merged_settings(overrides)
     return collab
 
@@ -290,18 +318,22 @@ def _indicators(doc: _Doc, data: dict[str, Any], translated: dict[str, dict[str,
     for i, ind in enumerate(_req(doc, data, "indicators", "", list)):
         path = f"indicators[{i}]"
         if not isinstance(ind, dict):
-            raise doc.fail(path, "each indicator must be a mapping (code, name, type …)")
+            raise doc.fail(path, Message(N_("each indicator must be a mapping (code, name, "
+                                   "type …)")))
         code = _code(doc, _req(doc, ind, "code", path, (str, int)), f"{path}.code")
         if code in seen:
-            raise doc.fail(f"{path}.code", f"indicator code {code!r} is used twice")
+            raise doc.fail(f"{path}.code", Message(N_("indicator code {code!r} is used twice"),
+                                                   {"code": code}))
         seen.add(code)
         kind = _choice(doc, ind, "kind", path, _KINDS, "proportion")
         target = ind.get("target")
         if target is not None and (isinstance(target, bool) or not isinstance(target, int | float)):
-            raise doc.fail(f"{path}.target", f"must be a number, not {target!r}")
+            raise doc.fail(f"{path}.target", Message(N_("must be a number, not {target!r}"),
+                                                     {"target": target}))
         if kind == "proportion" and target is not None and not 0 <= target <= 1:
-            raise doc.fail(f"{path}.target", f"a proportion's target is between 0 and 1 "
-                                             f"(0.9 for 90 %), not {target!r}")
+            raise doc.fail(f"{path}.target", Message(N_("a proportion's target is between 0 "
+                                               "and 1 (0.9 for 90 %), not {target!r}"),
+                                                   {"target": target}))
         texts: dict[str, Any] = {}
         indicators.append({
             "indicator_id": code,
@@ -332,7 +364,8 @@ def _waves(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
     for i, wave in enumerate(_req(doc, data, "waves", "", list)):
         path = f"waves[{i}]"
         if not isinstance(wave, dict):
-            raise doc.fail(path, "each wave must be a mapping (code, name, start_period)")
+            raise doc.fail(path, Message(N_("each wave must be a mapping (code, name, "
+                                   "start_period)")))
         waves.append({
             "wave_id": _code(doc, _req(doc, wave, "code", path, (str, int)), f"{path}.code"),
             "name": str(wave.get("name", wave["code"])),
@@ -350,15 +383,19 @@ def _teams(doc: _Doc, data: dict[str, Any], wave_ids: dict[str, dict[str, Any]]
     for i, team in enumerate(_req(doc, data, "teams", "", list)):
         path = f"teams[{i}]"
         if not isinstance(team, dict):
-            raise doc.fail(path, "each team must be a mapping (code, name, district, wave …)")
+            raise doc.fail(path, Message(N_("each team must be a mapping (code, name, "
+                                   "district, wave …)")))
         code = _code(doc, _req(doc, team, "code", path, (str, int)), f"{path}.code")
         if code in team_ids:
-            raise doc.fail(f"{path}.code", f"team code {code!r} is used twice")
+            raise doc.fail(f"{path}.code", Message(N_("team code {code!r} is used twice"),
+                                                   {"code": code}))
         team_ids.add(code)
         wave = str(_req(doc, team, "wave", path, (str, int)))
         if wave not in wave_ids:
-            raise doc.fail(f"{path}.wave", f"unknown wave {_r(wave)}; waves defined: "
-                                           + ", ".join(wave_ids))
+            known = ", ".join(wave_ids)
+            raise doc.fail(f"{path}.wave", Message(N_("unknown wave {wave}; waves defined: "
+                                                      "{known}"),
+                                                   {"wave": _r(wave), "known": known}))
         joined = team.get("joined", wave_ids[wave]["start_period"])
         teams.append({
             "team_id": code,
@@ -379,10 +416,12 @@ def _aims(doc: _Doc, top: dict[str, Any], seen: set[str]) -> list[dict[str, Any]
     for i, aim in enumerate(_list(doc, top, "aims", "collaborative")):
         path = f"collaborative.aims[{i}]"
         if not isinstance(aim, dict):
-            raise doc.fail(path, "each aim must be a mapping (aim, indicator, target, by)")
+            raise doc.fail(path, Message(N_("each aim must be a mapping (aim, indicator, "
+                                   "target, by)")))
         ind = aim.get("indicator")
         if ind is not None and str(ind) not in seen:
-            raise doc.fail(f"{path}.indicator", f"unknown indicator {_r(ind)}")
+            raise doc.fail(f"{path}.indicator", Message(N_("unknown indicator {ind}"),
+                                                        {"ind": _r(ind)}))
         aims.append({"aim": str(_req(doc, aim, "aim", path)),
                                "indicator_id": None if ind is None else str(ind),
                                "target": aim.get("target"), "by": aim.get("by")})
@@ -395,12 +434,14 @@ def _sessions(doc: _Doc, data: dict[str, Any]) -> list[dict[str, Any]]:
     for i, ls in enumerate(_list(doc, data, "learning_sessions")):
         path = f"learning_sessions[{i}]"
         if not isinstance(ls, dict):
-            raise doc.fail(path, "each learning session must be a mapping (name, date, wave)")
+            raise doc.fail(path, Message(N_("each learning session must be a mapping (name, "
+                                   "date, wave)")))
         if isinstance(ls.get("date"), dt.date):
             ls["date"] = ls["date"].isoformat()
         date = str(_req(doc, ls, "date", path, str))
         if not is_date(date):
-            raise doc.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {_r(date)}")
+            raise doc.fail(f"{path}.date", Message(N_("must be a date as YYYY-MM-DD, not {date}"),
+                                                   {"date": _r(date)}))
         sessions.append({"name": str(_req(doc, ls, "name", path)), "date": date,
                          "wave_id": ls.get("wave")})
     return sessions
@@ -414,7 +455,8 @@ def _changes(doc: _Doc, data: dict[str, Any], translated: dict[str, dict[str, An
     for i, ch in enumerate(_list(doc, data, "change_package")):
         path = f"change_package[{i}]"
         if not isinstance(ch, dict):
-            raise doc.fail(path, "each change idea must be a mapping (code, name, indicators)")
+            raise doc.fail(path, Message(N_("each change idea must be a mapping (code, name, "
+                                   "indicators)")))
         texts: dict[str, Any] = {}
         change_id = _code(doc, _req(doc, ch, "code", path, (str, int)), f"{path}.code")
         changes.append({
@@ -434,7 +476,7 @@ def _changes(doc: _Doc, data: dict[str, Any], translated: dict[str, dict[str, An
 def write_collaborative(conn: Connection, definition: dict[str, Any]) -> None:
     """Insert a loaded definition inside the caller's transaction."""
     if conn.execute(s.collaborative.select()).first() is not None:
-        raise ConfigError("this database already holds a collaborative; use a new --db path.")
+        raise ConfigError(N_("this database already holds a collaborative; use a new --db path."))
     conn.execute(s.collaborative.insert().values(**definition["collaborative"],
                                                  created_at=utcnow()))
     for table, key in ((s.waves, "waves"), (s.indicators, "indicators"), (s.teams, "teams"),
@@ -452,6 +494,33 @@ def init_collaborative(db: str | None, config: str | Path) -> Engine:
     with engine.begin() as conn:
         write_collaborative(conn, definition)
     return engine
+
+
+def definition_language(path: str | Path) -> str | None:
+    """The `settings.language` a collaborative definition asks for, read leniently (the rest
+    of the file may be wrong: `workbench init` tells its mistakes in that language), or None
+    when the file cannot say (unreadable, not YAML, no such setting, an unknown language)."""
+    try:
+        file = Path(path)
+        if file.stat().st_size > MAX_BYTES:
+            return None
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        language = yaml.safe_load(text)["settings"]["language"]
+    except (yaml.YAMLError, RecursionError, TypeError, KeyError):  # a broken file: its line
+        found = _LANGUAGE_LINE.search(text)
+        language = found.group(1) if found else None
+    try:
+        return i18n.normalize_language(language) if isinstance(language, str) else None
+    except ConfigError:
+        return None
+
+
+#: `language: fr` under a top-level `settings:` (a file too broken for the YAML parser)
+_LANGUAGE_LINE = re.compile(r"^settings:[^\n]*\n(?:(?:[ \t]+[^\n]*|[ \t]*)\n)*?[ \t]+language:"
+                            r"[ \t]*[\"']?([A-Za-z_-]+)", re.MULTILINE)
 
 
 def collaborative_language(engine: Engine, requested: str | None = None) -> str:

@@ -30,7 +30,7 @@ from typing import Any, TextIO, cast
 import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.errors import WorkbenchError
+from workbench.errors import N_, WorkbenchError
 from workbench.ingest.mapping import Mapping
 from workbench.model import parse_as_of
 from workbench.store import (
@@ -144,7 +144,8 @@ def export_frame(engine: Engine, what: str, as_of: str | None = None) -> pd.Data
         return _jsonish(_created_by(read_pdsa_cycles(engine), as_of))
     if what == "visits":
         return _jsonish(_created_by(read_visits(engine), as_of))
-    raise WorkbenchError(f"unknown export {what!r}; choose one of {', '.join(EXPORTS)}.")
+    raise WorkbenchError(N_("unknown export {what!r}; choose one of {EXPORTS}."),
+                         params={"what": what, "EXPORTS": ', '.join(EXPORTS)})
 
 
 def write_csv(frame: pd.DataFrame, out: TextIO | None = None) -> str | None:
@@ -219,15 +220,17 @@ def dhis2_data_value_set(engine: Engine, mapping: Mapping, *, as_of: str | None 
     With `only_corrections`, only keys whose current revision is a correction are exported.
     """
     if mapping.source != "dhis2":
-        raise WorkbenchError(f"{mapping.path} is a {mapping.source} mapping; DHIS2 export needs "
-                             "a dhis2 mapping (source: dhis2).")
+        raise WorkbenchError(N_("{path} is a {source} mapping; DHIS2 export needs a dhis2 "
+                                "mapping (source: dhis2)."),
+                             params={"path": mapping.path, "source": mapping.source})
     ops = mapping.operands
     counts = ops.groupby(["indicator_id", "part"]).size()
     summed = counts[counts > 1]
     if len(summed):
         names = ", ".join(f"{i}.{p}" for i, p in summed.index)
-        raise WorkbenchError(f"{names} map to several data elements in {mapping.path}; a sum "
-                             "cannot be exported back. Map each part to one de.coc for export.")
+        raise WorkbenchError(N_("{names} map to several data elements in {path}; a sum cannot be "
+                                "exported back. Map each part to one de.coc for export."),
+                             params={"names": names, "path": mapping.path})
     cur = current_revisions(engine, as_of=_as_of(engine, as_of))
     if only_corrections:
         cur = cur[cur["source"] == "correction"]

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 from workbench.ingest.cells import (
     _concat,
     blank_mask,
@@ -54,25 +56,27 @@ def _one(row: Any, column: str, reason: str, value: Any, message: str) -> _Faile
                                     "value": value, "message": message}]))
 
 
-_SAVE_AS_UTF8 = "save it as 'CSV UTF-8' (Excel) or UTF-8 and import again"
+_SAVE_AS_UTF8 = N_("save it as 'CSV UTF-8' (Excel) or UTF-8 and import again")
 
 
 def _text(data: bytes) -> str:
     """The file as text: UTF-8, with or without a byte-order mark (Excel's 'CSV UTF-8')."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _one(1, "", "encoding-error", "UTF-16",
-                   f"the file is UTF-16 text, not UTF-8; {_SAVE_AS_UTF8}")
+                   _("the file is UTF-16 text, not UTF-8; {save}").format(
+                     save=_(_SAVE_AS_UTF8)))
     if b"\x00" in data[:4096]:
         raise _one(1, "", "encoding-error", "byte 0x00",
-                   "the file is not text (it holds NUL bytes); export the data as CSV and "
-                   "import that")
+                   _("the file is not text (it holds NUL bytes); export the data as "
+                     "CSV and import that"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise _one(line, "", "encoding-error", f"byte 0x{data[exc.start]:02x}",
-                   f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
-                   f"{_SAVE_AS_UTF8}") from exc
+                   _("the file is not UTF-8 text (byte 0x{value:02x} on line {line}); "
+                     "{save}").format(
+                     value=data[exc.start], line=line, save=_(_SAVE_AS_UTF8))) from exc
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -87,7 +91,7 @@ def detect_format(path: str | Path, data: bytes, mapping: Mapping | None) -> str
         return "xlsx"
     data = data.removeprefix(b"\xef\xbb\xbf")  # UTF-8's byte-order mark
     if not data.strip():
-        raise _one(1, "", "empty-file", None, "the file is empty; export it again")
+        raise _one(1, "", "empty-file", None, _("the file is empty; export it again"))
     if suffix == ".json" or data.lstrip()[:1] == b"{":
         return "dhis2-json"
     head = data[:4096].decode("utf-8", errors="replace").split("\n", 1)[0].lower()
@@ -101,8 +105,8 @@ def detect_format(path: str | Path, data: bytes, mapping: Mapping | None) -> str
     if mapping is not None:
         return "dhis2-csv"
     raise _one(1, "", "unknown-format", head[:60],
-               "cannot tell the format from the header; a tidy CSV starts with team_id, "
-               "indicator_id, period, numerator, denominator — or give --format")
+               _("cannot tell the format from the header; a tidy CSV starts with "
+                 "team_id, indicator_id, period, numerator, denominator — or give --format"))
 
 
 def _csv_problem(text: str, delimiter: str) -> _Failed:
@@ -110,13 +114,15 @@ def _csv_problem(text: str, delimiter: str) -> _Failed:
     failure naming the line."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     try:
-        for _ in reader:
+        for _row in reader:
             pass
     except csv.Error as exc:
         return _one(reader.line_num, "", "bad-csv", None,
-                    f"line {reader.line_num} cannot be read as CSV ({exc}); a quote that opens "
-                    "a cell must close it — fix the quotes or export the file again")
-    return _one(None, "", "bad-csv", None, "the file cannot be read as CSV; export it again")
+                    _("line {line} cannot be read as CSV ({exc}); a quote that opens a cell "
+                      "must close it — fix the quotes or export the file again").format(
+                          line=reader.line_num, exc=exc))
+    return _one(None, "", "bad-csv", None, _("the file cannot be read as CSV; export "
+                                             "it again"))
 
 
 def _read_csv(text: str, **options: Any) -> pd.DataFrame:
@@ -128,7 +134,7 @@ def _read_csv(text: str, **options: Any) -> pd.DataFrame:
                                           keep_default_na=False, **options)
         return frame
     except pd.errors.EmptyDataError as exc:
-        raise _one(1, "", "empty-file", None, "the file is empty; export it again") from exc
+        raise _one(1, "", "empty-file", None, _("the file is empty; export it again")) from exc
     except (pd.errors.ParserError, csv.Error) as exc:
         raise _csv_problem(text, delimiter) from exc
 
@@ -141,8 +147,9 @@ def _duplicate_names(names: list[str], row: int) -> None:
         if name and name in seen:
             failures.append({"row": row, "column": name, "reason": "duplicate-column",
                              "value": None,
-                             "message": f"column {shown(name)} appears twice in the header "
-                                        f"(columns {seen[name]} and {i}); keep one"})
+                             "message": _("column {name} appears twice in the header "
+                                          "(columns {value} and {i}); keep one").format(
+                                          name=shown(name), value=seen[name], i=i)})
         seen.setdefault(name, i)
     if failures:
         raise _Failed(failures_frame(failures))
@@ -157,8 +164,9 @@ def _read_tidy_csv(text: str) -> pd.DataFrame:
     if missing:
         raise _Failed(failures_frame([{
             "row": 1, "column": c, "reason": "missing-column", "value": None,
-            "message": f"column {c!r} is missing; the header must be team_id, indicator_id, "
-                       "period, numerator, denominator (comment is optional)"}
+            "message": _("column {column!r} is missing; the header must be team_id, "
+                         "indicator_id, period, numerator, denominator (comment is "
+                         "optional)").format(column=c)}
             for c in missing]))
     # every cell as text: the counts are parsed by the count rule (`workbench.model`), not by
     # pandas, which would read 'true' as 1 and '1e3' as 1000
@@ -209,13 +217,15 @@ def _xlsx_body(sheet: Any, header: int, width: int) -> tuple[list[int], list[lis
             continue
         if len(cells) > XLSX_MAX_COLUMNS and cells[XLSX_MAX_COLUMNS] is not None:
             raise _one(i, "", "too-many-columns", None,
-                       f"the sheet {sheet.title!r} has cells past column {XLSX_MAX_COLUMNS}; "
-                       f"the data table has at most {XLSX_MAX_COLUMNS} columns: delete the "
-                       "cells on the right")
+                       _("the sheet {title!r} has cells past column "
+                         "{XLSX_MAX_COLUMNS}; the data table has at most {XLSX_MAX_COLUMNS} "
+                         "columns: delete the cells on the right").format(
+                         title=sheet.title, XLSX_MAX_COLUMNS=XLSX_MAX_COLUMNS))
         if len(body) == XLSX_MAX_ROWS:
             raise _one(i, "", "too-many-rows", None,
-                       f"the sheet {sheet.title!r} has more than {XLSX_MAX_ROWS:,} data rows; "
-                       "split it into several workbooks or import a CSV file")
+                       _("the sheet {title!r} has more than {XLSX_MAX_ROWS:,} data "
+                         "rows; split it into several workbooks or import a CSV file").format(
+                         title=sheet.title, XLSX_MAX_ROWS=XLSX_MAX_ROWS))
         numbers.append(i)
         body.append(list(cells[:width]) + [None] * (width - len(cells)))
     return numbers, body
@@ -230,31 +240,35 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raise _one(None, "", "bad-file", path.name,
-                   f"not a readable .xlsx workbook ({exc}); save it from Excel as .xlsx") from exc
+                   _("not a readable .xlsx workbook ({exc}); save it from Excel as "
+                     ".xlsx").format(exc=exc)) from exc
     try:
         found = [(sheet, header) for sheet in book.worksheets
                  if (header := _header_row(sheet)) is not None]
         if not found:
             raise _one(1, "", "missing-column", None,
-                       "no sheet has a header row with team_id, indicator_id, period, "
-                       "numerator, denominator; use `workbench template xlsx` to make the "
-                       "workbook")
+                       _("no sheet has a header row with team_id, indicator_id, "
+                         "period, numerator, denominator; use `workbench template xlsx` to make "
+                         "the workbook"))
         if len(found) > 1:
             titles = " and ".join(repr(sheet.title) for sheet, _ in found[:2])
             raise _one(None, "", "several-data-sheets", None,
-                       f"the sheets {titles} both have a data header; import one sheet at a "
-                       "time: move the rows into one sheet or save each sheet as its own file")
+                       _("the sheets {titles} both have a data header; import one "
+                         "sheet at a time: move the rows into one sheet or save each sheet as "
+                         "its own file").format(titles=titles))
         sheet, (row, names) = found[0]
         _duplicate_names(names, row)
         missing = [c for c in TIDY if c not in names]
         if missing:
             raise _Failed(failures_frame([{
                 "row": row, "column": c, "reason": "missing-column", "value": None,
-                "message": f"column {c!r} is missing from the header row"} for c in missing]))
+                "message": _("column {column!r} is missing from the header row").format(
+                    column=c)} for c in missing]))
         numbers, body = _xlsx_body(sheet, row, len(names))
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:  # a damaged sheet
         raise _one(None, "", "bad-file", path.name,
-                   f"not a readable .xlsx workbook ({exc}); save it from Excel as .xlsx") from exc
+                   _("not a readable .xlsx workbook ({exc}); save it from Excel as "
+                     ".xlsx").format(exc=exc)) from exc
     finally:
         book.close()
     frame = pd.DataFrame(body, columns=names, dtype=object)
@@ -271,15 +285,16 @@ def _dhis2_values_json(text: str) -> pd.DataFrame:
         doc = json.loads(text)
     except RecursionError as exc:
         raise _one(None, "", "bad-json", None,
-                   "the JSON is nested too deeply to be a DHIS2 data value set; export the "
-                   "data value set again") from exc
+                   _("the JSON is nested too deeply to be a DHIS2 data value set; "
+                     "export the data value set again")) from exc
     except json.JSONDecodeError as exc:
         raise _one(exc.lineno, "", "bad-json", None,
-                   f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                   "export the data value set again") from exc
+                   _("not valid JSON ({msg} at line {lineno}, column {colno}); export "
+                     "the data value set again").format(
+                     msg=exc.msg, lineno=exc.lineno, colno=exc.colno)) from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("dataValues"), list):
         raise _one(None, "dataValues", "bad-json", None,
-                   "a DHIS2 data value set is an object with a dataValues array")
+                   _("a DHIS2 data value set is an object with a dataValues array"))
     values = pd.DataFrame(doc["dataValues"], dtype=object)
     for top in ("period", "orgUnit", "attributeOptionCombo"):  # set-level defaults
         if top not in values:
@@ -332,8 +347,9 @@ def _from_dhis2(values: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, p
             parts.append(pd.DataFrame({
                 "row": values["row"][unmapped], "column": "dataElement",
                 "reason": "unmapped-data-element", "value": values["dataelement"][unmapped],
-                "message": [f"data element {de}.{c} is not in the mapping {mapping.path}; add "
-                            "it or set unmapped_data_elements: ignore" for de, c in
+                "message": [_("data element {element}.{combo} is not in the mapping {path}; "
+                              "add it or set unmapped_data_elements: ignore").format(
+                                  element=de, combo=c, path=mapping.path) for de, c in
                             zip(values["dataelement"][unmapped],
                                 values["categoryoptioncombo"][unmapped], strict=True)]}))
         else:
@@ -357,8 +373,10 @@ def _from_dhis2(values: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, p
             parts.append(pd.DataFrame({
                 "row": keyed.loc[conflict, "row"], "column": "value", "reason": "duplicate-key",
                 "value": values.set_index("row").loc[keyed.loc[conflict, "row"], "value"].values,
-                "message": [f"{de}.{c} for {ou} {pe} is given again with a different value "
-                            f"(first on row {f}); keep one" for de, c, ou, pe, f in
+                "message": [_("{element}.{combo} for {unit} {period} is given again with a "
+                              "different value (first on row {first}); keep one").format(
+                                  element=de, combo=c, unit=ou, period=pe, first=f)
+                            for de, c, ou, pe, f in
                             zip(keyed.loc[conflict, "dataelement"],
                                 keyed.loc[conflict, "categoryoptioncombo"],
                                 keyed.loc[conflict, "orgunit"], keyed.loc[conflict, "period"],
@@ -403,8 +421,9 @@ def _from_kobo(text: str, mapping: Mapping) -> pd.DataFrame:
     if missing:
         raise _Failed(failures_frame([{
             "row": 1, "column": m, "reason": "missing-column", "value": None,
-            "message": f"column {shown(m)} named in {mapping.path} is not in the export; check the "
-                       "question name (group/question)"} for m in missing]))
+            "message": _("column {m} named in {path} is not in the export; check the "
+                         "question name (group/question)").format(
+                         m=shown(m), path=mapping.path)} for m in missing]))
     rows = np.arange(2, len(frame) + 2)
     team = frame[by_name[mapping.kobo["team"]]].str.strip().map(mapping.team_of)
     period = frame[by_name[mapping.kobo["period"]]].str.strip()

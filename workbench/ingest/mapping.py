@@ -35,6 +35,7 @@ import pandas as pd
 import yaml
 
 from workbench.errors import ConfigError
+from workbench.i18n import N_
 from workbench.model import shown
 
 __all__ = ["Mapping", "load_mapping", "normalise_column"]
@@ -80,11 +81,12 @@ def load_mapping(path: str | Path) -> Mapping:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: mapping file not found. Start from "
-                          "templates/dhis2_mapping.yaml.", file=str(path)) from exc
+        raise ConfigError(N_("{path}: mapping file not found. Start from "
+                             "templates/dhis2_mapping.yaml."),
+                          params={"path": path}, file=str(path)) from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable YAML mapping ({exc}).",
-                          file=str(path)) from exc
+        raise ConfigError(N_("{path}: not a readable YAML mapping ({exc})."),
+                          params={"path": path, "exc": exc}, file=str(path)) from exc
     if not isinstance(data, dict):
         raise _fail(path, "source", "the mapping must be a YAML mapping with source and "
                                     "indicators")

@@ -24,6 +24,8 @@ from typing import Any, cast
 from sqlalchemy import Engine
 
 from workbench.errors import NotFoundError, StoreError, WorkbenchError
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 from workbench.notebook.reprs import (
     Indicator,
     Team,
@@ -67,8 +69,8 @@ CoachingVisitForm, ValidationQueue, e.g.
   from workbench.widgets import PDSACycleForm
   PDSACycleForm(workbench.notebook.extension.engine(), team_id="T01")"""
 
-NOT_CONNECTED = ("not connected to a workbench database; run `%workbench connect PATH_OR_URL` "
-                 "first.")
+NOT_CONNECTED = N_("not connected to a workbench database; run `%workbench connect "
+                   "PATH_OR_URL` first.")
 
 
 @dataclass
@@ -106,11 +108,14 @@ def connect(db: str | None = None) -> str:
     STATE.engine = new
     STATE.url = masked_url(new)
     teams = ", ".join(codes) if len(codes) <= 8 else f"{codes[0]} … {codes[-1]}"
-    months = (f"{counts['months']} months ({counts['first_period']} to "
-              f"{counts['last_period']})" if counts["months"] else "no data yet")
-    return (f"Connected to {STATE.url}: {counts['collaborative'] or 'unnamed collaborative'} — "
-            f"{counts['teams']} teams ({teams or 'none'}), {counts['indicators']} indicators, "
-            f"{months}.")
+    months = (_("{months} months ({first} to {last})").format(
+        months=counts["months"], first=counts["first_period"], last=counts["last_period"])
+        if counts["months"] else _("no data yet"))
+    return _("Connected to {url}: {name} — {teams} teams ({codes}), {indicators} indicators, "
+             "{months}.").format(url=STATE.url,
+                                 name=counts["collaborative"] or _("unnamed collaborative"),
+                                 teams=counts["teams"], codes=teams or _("none"),
+                                 indicators=counts["indicators"], months=months)
 
 
 def team(code: str) -> Team:
@@ -132,8 +137,8 @@ def indicator(code: str) -> Indicator:
     match = indicators[indicators["indicator_id"] == code]
     if match.empty:
         known = ", ".join(indicators["indicator_id"].astype(str)) or "none yet"
-        raise NotFoundError(f"unknown indicator {code!r}; the indicators are {known}.",
-                            indicator_id=code)
+        raise NotFoundError(N_("unknown indicator {code!r}; the indicators are {known}."),
+                            params={"code": code, "known": known}, indicator_id=code)
     return Indicator.from_row(cast("dict[str, Any]", match.iloc[0].to_dict()))
 
 
@@ -159,7 +164,7 @@ def _status_text(counts: dict[str, Any]) -> str:
 
 def _args(words: list[str], low: int, high: int, usage: str) -> list[str]:
     if not low <= len(words) <= high:
-        raise WorkbenchError(f"usage: %workbench {usage}")
+        raise WorkbenchError(N_("usage: %workbench {usage}"), params={"usage": usage})
     return words
 
 
@@ -167,7 +172,8 @@ def _run(line: str) -> Any:
     try:
         words = shlex.split(line)
     except ValueError as exc:
-        raise WorkbenchError(f"cannot read {line!r}: {exc}; check the quotes.") from exc
+        raise WorkbenchError(N_("cannot read {line!r}: {exc}; check the quotes."),
+                             params={"line": line, "exc": exc}) from exc
     if not words or words[0] in ("help", "-h", "--help"):
         print(HELP)
         return None
@@ -187,8 +193,9 @@ def _run(line: str) -> Any:
         _args(rest, 0, 0, "status")
         print(_status_text(status()))
         return None
-    raise WorkbenchError(f"unknown subcommand {command!r}; use connect, team, indicator, "
-                         "status or help.")
+    raise WorkbenchError(N_("unknown subcommand {command!r}; use connect, team, indicator, "
+                            "status or help."),
+                         params={"command": command})
 
 
 def workbench_magic(line: str) -> Any:

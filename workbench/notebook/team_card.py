@@ -15,7 +15,8 @@ from typing import Any, NamedTuple, cast
 import pandas as pd
 from sqlalchemy import Engine
 
-from workbench.errors import NotFoundError
+from workbench.errors import Message, NotFoundError
+from workbench.i18n import N_
 from workbench.notebook.render import esc
 from workbench.notebook.render import plain_text as _text
 from workbench.notebook.reprs import CSS, Indicator, Team, sparkline_svg
@@ -126,7 +127,9 @@ class TeamCard:
 def unknown_team(team_id: str, known: list[str]) -> NotFoundError:
     """The error for a team code that is not in the collaborative, listing the codes."""
     listed = ", ".join(known) if len(known) <= 12 else f"{known[0]} … {known[-1]}"
-    return NotFoundError(f"unknown team {team_id!r}; the teams are {listed or 'none yet'}.",
+    return NotFoundError(N_("unknown team {team_id!r}; the teams are {known}."),
+                         params={"team_id": team_id,
+                                 "known": listed or Message(N_("none yet"))},
                          team_id=team_id)
 
 

@@ -52,7 +52,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -68,13 +68,13 @@ from workbench.i18n import N_, use_language
 from workbench.i18n import gettext as _
 from workbench.ingest.collaborative import collaborative_language
 from workbench.paths import notebooks_dir
+from workbench.reports.engines import Executor
 from workbench.reports.folder import (
     read_manifest,
     safe_name,
     write_index,
     write_manifest,
 )
-from workbench.reports.engines import Executor
 from workbench.reports.inputs import report_fingerprints
 from workbench.reports.kernel_pool import (
     CellError,
@@ -122,6 +122,10 @@ MANIFEST_COST_RATIO = 30
 MANIFEST_SMALL = 200
 #: The kernel's environment variable naming the batch's collaborative figures.
 CACHE_ENV = "WORKBENCH_COLLABORATIVE_CACHE"
+#: A run's variables naming the file its team report is kept in / read from
+#: (`workbench.briefs.reuse.KEEP_ENV`, `REUSE_ENV`; a test checks they agree)
+KEEP_ENV = "WORKBENCH_REPORT_KEEP"
+REUSE_ENV = "WORKBENCH_REPORT_REUSE"
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -220,8 +224,9 @@ def resolve_notebook(notebook: str | Path) -> tuple[Path, str]:
     if path.suffix == ".ipynb" and path.is_file():
         return path.resolve(), path.stem
     names = ", ".join(NOTEBOOKS)
-    raise NotFoundError(f"Unknown notebook {text!r}: use one of {names}, or the path of an "
-                        ".ipynb file.", notebook=text)
+    raise NotFoundError(N_("Unknown notebook {text!r}: use one of {names}, or the path of an "
+                           ".ipynb file."),
+                        params={"text": text, "names": names}, notebook=text)
 
 
 def default_visit_date(period: str) -> str:
@@ -265,6 +270,8 @@ class _Job:
     parameters: dict[str, Any]
     fingerprint: str
     inputs: dict[str, Any]
+    #: environment variables for this report's run only (`workbench.briefs.reuse`)
+    env: tuple[tuple[str, str], ...] = ()
 
 
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=", re.MULTILINE)
@@ -403,7 +410,7 @@ def render_job(spec: _BatchSpec, job: _Job) -> RenderedReport:
     cwd = str(Path(spec.notebook_path).parent)
     files: dict[str, str] = {}
     shared: tuple[str, ...] = ()
-    env = dict(spec.env)
+    env = {**dict(spec.env), **dict(job.env)}
     try:
         if spec.engine == "papermill":
             run = _execute_papermill(spec, job, folder)
@@ -487,11 +494,13 @@ def _check_period(engine: Engine, period: str) -> None:
         raise WorkbenchError(f"{period_problem(period)}.", period=period)
     first, last = measurement_span(engine)
     if first is None or last is None:
-        raise NotFoundError("The database holds no measurements yet: import monthly data "
-                            "first (workbench import).", period=period)
+        raise NotFoundError(N_("The database holds no measurements yet: import monthly data "
+                               "first (workbench import)."),
+                            period=period)
     if not first <= period <= last:
-        raise NotFoundError(f"No data for {period}: the database holds {first} to {last}; "
-                            "pick a month in that range.", period=period)
+        raise NotFoundError(N_("No data for {period}: the database holds {first} to {last}; pick "
+                               "a month in that range."),
+                            params={"period": period, "first": first, "last": last}, period=period)
 
 
 def _select_teams(engine: Engine, teams: Sequence[str] | None) -> list[tuple[str, str]]:
@@ -505,7 +514,8 @@ def _select_teams(engine: Engine, teams: Sequence[str] | None) -> list[tuple[str
     unknown = [t for t in wanted if t not in known]
     if unknown:
         listed = ", ".join(sorted(known)[:12]) + (", …" if len(known) > 12 else "")
-        raise NotFoundError(f"Unknown team code(s): {', '.join(unknown)}. Known codes: {listed}.",
+        raise NotFoundError(N_("Unknown team code(s): {unknown}. Known codes: {listed}."),
+                            params={"unknown": ', '.join(unknown), "listed": listed},
                             team_ids=unknown)
     return [(t, known[t]) for t in dict.fromkeys(wanted)]
 
@@ -516,7 +526,8 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
                 progress: bool = True, *, engine: EngineName = "pool",
                 timeout: float | None = 600, visit_date: str | None = None,
                 lang: str | None = None, executor: Executor | None = None,
-                self_contained: bool = False) -> BatchResult:
+                self_contained: bool = False,
+                keep_for: Collection[str] = ()) -> BatchResult:
     """Run `notebook` for every team (or once, when it takes no `team_id`) into
     `out_dir/<period>/`; see the module docstring. Never raises for a failing report;
     raises `BatchInterrupted` on Ctrl-C, after recording what was not run.
@@ -524,7 +535,10 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
     `db`: the open Engine (a command opens the database once), or a path/URL to open.
     `lang`: the reports' language (None: `$WORKBENCH_LANG`, then the collaborative's
     default, then English; `workbench.i18n`), passed to notebooks that take a `lang`.
-    `executor`: where the reports run (None: `workers` kernels of this machine)."""
+    `executor`: where the reports run (None: `workers` kernels of this machine).
+    `keep_for`: teams whose team report is kept for their site-visit brief of the same
+    cycle (`workbench.briefs.reuse`; `workbench.reports.cycle` names the teams due a
+    visit). A site-visit brief batch reads what was kept for it, whatever this says."""
     started = time.perf_counter()
     _check_options(fmt, engine, workers)
     sql = as_engine(db)
@@ -534,14 +548,14 @@ def run_reports(db: str | Engine, period: str, notebook: str | Path = "team_repo
     with use_language(language):
         return _run_batch(sql, period, notebook, teams, out_dir, workers, fmt, force, progress,
                           engine, timeout, visit_date, language, started, executor,
-                          self_contained)
+                          self_contained, frozenset(keep_for))
 
 
 def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[str] | None,
                out_dir: str | Path, workers: int, fmt: Format, force: bool, progress: bool,
                engine: EngineName, timeout: float | None, visit_date: str | None,
                language: str, started: float, executor: Executor | None,
-               self_contained: bool) -> BatchResult:
+               self_contained: bool, keep_for: frozenset[str] = frozenset()) -> BatchResult:
     _check_period(sql, period)
     notebook_path, name = resolve_notebook(notebook)
     jobs = _plan_jobs(sql, period, notebook_path, name, teams, visit_date, language)
@@ -551,6 +565,13 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
     manifest.update(period=period, db=masked_url(sql))
     entries: dict[str, Any] = manifest["reports"].setdefault(name, {})
     results, todo = _skip_current(jobs, entries, folder, fmt, force)
+    # papermill's fresh kernels share this process's environment; workers on other hosts
+    # do not see this folder
+    if engine == "pool" and (executor is None or getattr(executor, "shares_folder",
+                                                         lambda: False)()):
+        todo = _with_reuse(todo, name, folder, period, language, keep_for)
+    reused = {job.key: Path(dict(job.env)[REUSE_ENV]) for job in todo
+              if REUSE_ENV in dict(job.env)}  # files read by the briefs, removed after
     env = collaborative_context(sql, folder) if todo and "team_id" in (
         jobs[0].parameters if jobs else {}) else {}
     env.update(password_env(sql))
@@ -572,6 +593,8 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
         for n, result in enumerate(results_in, start=1):
             results[result.key] = result
             entries[result.key] = result.manifest_entry()
+            if result.key in reused:  # read once: the brief is written
+                reused.pop(result.key).unlink(missing_ok=True)
             if (n == len(todo) or len(entries) <= MANIFEST_SMALL
                     or time.monotonic() - written >= every):
                 cost = time.thread_time()
@@ -631,13 +654,58 @@ def collaborative_context(sql: Engine, folder: Path) -> dict[str, str]:
     return {CACHE_ENV: str(path.resolve())}
 
 
+def reuse_folder(folder: Path) -> Path:
+    """Where a batch keeps team reports for the site-visit briefs of the same cycle
+    (`workbench.briefs.reuse`); the cycle removes it after the briefs."""
+    return folder / ".reuse"
+
+
+def _reuse_file(folder: Path, job: _Job, period: str, language: str) -> Path:
+    """The kept team report of `job`'s team: its name holds a digest of what the team
+    report shows (the team's data, the collaborative's, the library, the month, the
+    language), the same for the team report and for the brief when nothing changed."""
+    import hashlib
+    import json
+
+    code = job.inputs.get("code", {})
+    key = {"team_id": job.team_id, "period": period, "language": language,
+           "team": job.inputs.get("team"), "collaborative": job.inputs.get("collaborative"),
+           **{k: code.get(k) for k in ("library", "template", "version")}}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    return reuse_folder(folder) / f"{job.stem}-{digest[:16]}.pkl"
+
+
+def _with_reuse(jobs: list[_Job], name: str, folder: Path, period: str, language: str,
+                keep_for: frozenset[str]) -> list[_Job]:
+    """The jobs, each told the file to keep its team report in (a team report of a team in
+    `keep_for`) or to read it from (a site-visit brief whose team report was kept)."""
+    from dataclasses import replace
+
+    if name not in ("team_report", "site_visit_brief"):
+        return jobs
+    out = []
+    for job in jobs:
+        if job.team_id is not None:
+            path = _reuse_file(folder, replace(job, stem=safe_name(job.team_id)), period,
+                               language)
+            if name == "team_report" and job.team_id in keep_for:
+                job = replace(job, env=((KEEP_ENV, str(path.resolve())),))
+            elif name == "site_visit_brief" and path.is_file():
+                job = replace(job, env=((REUSE_ENV, str(path.resolve())),))
+        out.append(job)
+    return out
+
+
 def _check_options(fmt: str, engine: str, workers: int) -> None:
     if fmt not in ("html", "ipynb", "both"):
-        raise WorkbenchError(f"Unknown format {fmt!r}: use html, ipynb or both.")
+        raise WorkbenchError(N_("Unknown format {fmt!r}: use html, ipynb or both."),
+                             params={"fmt": fmt})
     if engine not in ("pool", "papermill"):
-        raise WorkbenchError(f"Unknown engine {engine!r}: use pool or papermill.")
+        raise WorkbenchError(N_("Unknown engine {engine!r}: use pool or papermill."),
+                             params={"engine": engine})
     if workers < 1:
-        raise WorkbenchError(f"--workers must be at least 1, not {workers}.")
+        raise WorkbenchError(N_("--workers must be at least 1, not {workers}."),
+                             params={"workers": workers})
 
 
 def _plan_jobs(sql: Engine, period: str, notebook_path: Path, name: str,
@@ -773,7 +841,8 @@ def demo_reports(engine: Engine, *, period: str, out_dir: str | Path | None = No
     `period`, in `reports/` beside a database file (else `./reports`); returns the index."""
     if out_dir is None:
         out_dir = _beside_database(engine, "reports")
-    echo(f"Writing the {period} reports of every team to {Path(out_dir) / period} ...")
+    echo(_("Writing the {period} reports of every team to {folder} ...").format(
+           period=period, folder=Path(out_dir) / period))
     teams = run_reports(engine, period, "team_report", out_dir=out_dir,
                         workers=workers or default_workers(), lang=lang)
     summary = run_reports(engine, period, "collaborative_summary", out_dir=out_dir, workers=1,
@@ -782,8 +851,9 @@ def demo_reports(engine: Engine, *, period: str, out_dir: str | Path | None = No
         for failed in batch.failed:
             echo(f"  {batch.notebook} {failed.team_id or ''} failed: {failed.error_summary}")
     done = len(teams.results) + len(summary.results)
-    echo(f"{done - len(teams.failed) - len(summary.failed)} of {done} reports ready "
-         f"in {teams.seconds + summary.seconds:.0f} s.")
+    echo(_("{ready} of {done} reports ready in {seconds:.0f} s.").format(
+           ready=done - len(teams.failed) - len(summary.failed), done=done,
+           seconds=teams.seconds + summary.seconds))
     return summary.index_path
 
 

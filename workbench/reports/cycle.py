@@ -13,7 +13,9 @@ at the top of its `index.html`:
 2. `validate` — every data-quality rule (`workbench.validate.run.run_validation`);
 3. `team_reports` — every team's monthly report (`run_reports`, team_report);
 4. `site_visit_briefs` — the coach's brief of every team due a visit in the month after the
-   period (`teams_due_a_visit`);
+   period (`teams_due_a_visit`); a brief shows its team report's data and charts, kept by
+   stage 3 for those teams and read back rather than computed again
+   (`workbench.briefs.reuse`; removed after this stage);
 5. `collaborative_summary` — the summary notebook, once.
 
 A stage that fails is reported, and every later stage still runs (a bad import file does not
@@ -26,6 +28,7 @@ reports not written are marked `interrupted` in the manifest and the next run do
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -37,11 +40,13 @@ from typing import Any, Literal
 from sqlalchemy import Engine
 
 from workbench.errors import WorkbenchError
+from workbench.i18n import gettext as _
 from workbench.reports.batch import (
     BatchInterrupted,
     BatchResult,
     Format,
     default_visit_date,
+    reuse_folder,
     run_reports,
 )
 from workbench.reports.engines import Executor
@@ -225,21 +230,41 @@ def run_cycle(db: str | Engine, period: str, *, imports: Sequence[str | Path] = 
         timeout=timeout, executor=executor, self_contained=self_contained, lang=lang)
     visit_date = default_visit_date(period)
 
+    due: list[str] = []
+
     def reports(name: str, teams: Callable[[], list[str] | None]) -> StageResult:
         chosen = teams()
         if chosen is not None and not chosen:
             return StageResult(name, "ok", counts={"written": 0},
-                               message=f"no team due a visit on {visit_date}")
+                               message=_("no team due a visit on {date}").format(
+                                   date=visit_date))
+        # the team reports of the teams due a visit are kept for their briefs
         batch = run_reports(engine, period, name, teams=chosen, visit_date=visit_date,
-                            **report_options)
+                            keep_for=due if name == "team_report" else (), **report_options)
         return _report_stage(name, batch)
+
+    def due_teams() -> list[str]:
+        due[:] = teams_due_a_visit(engine, visit_date)
+        return due
+
+    def team_reports() -> StageResult:
+        try:
+            due_teams()  # first: their reports are kept for the briefs
+        except Exception:  # noqa: BLE001 - the briefs' stage says what is wrong
+            due.clear()
+        return reports("team_report", lambda: None)
+
+    def briefs() -> StageResult:
+        try:
+            return reports("site_visit_brief", due_teams)
+        finally:
+            shutil.rmtree(reuse_folder(folder), ignore_errors=True)
 
     steps: list[tuple[str, Callable[[], StageResult]]] = [
         ("import", lambda: _import_stage(engine, imports, progress)),
         ("validate", lambda: _validate_stage(engine, period, progress)),
-        ("team_reports", lambda: reports("team_report", lambda: None)),
-        ("site_visit_briefs", lambda: reports(
-            "site_visit_brief", lambda: teams_due_a_visit(engine, visit_date))),
+        ("team_reports", team_reports),
+        ("site_visit_briefs", briefs),
         ("collaborative_summary", lambda: reports("collaborative_summary", lambda: None)),
     ]
     try:

@@ -36,6 +36,7 @@ from urllib.parse import urlparse
 from sqlalchemy import Engine
 
 from workbench.errors import WorkbenchError
+from workbench.i18n import N_
 
 __all__ = ["DaskExecutor", "check_shared_database", "make_executor", "remote_hosts"]
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", ""}
@@ -45,9 +46,8 @@ def _distributed() -> Any:
     try:
         import distributed
     except ImportError as exc:
-        raise WorkbenchError(
-            "Dask is not installed: pip install 'coaching-workbench[dask]' (or "
-            "'dask[distributed]'), then run the command again.") from exc
+        raise WorkbenchError(N_("Dask is not installed: pip install 'coaching-workbench[dask]' "
+                                "(or 'dask[distributed]'), then run the command again.")) from exc
     return distributed
 
 
@@ -83,10 +83,11 @@ def check_shared_database(engine: Engine, remote: set[str]) -> None:
     """Refuse a SQLite file when workers on other hosts (`remote`) would have to read it."""
     if engine.url.get_backend_name() != "sqlite" or not remote:
         return
-    raise WorkbenchError(
-        f"The database {engine.url.database} is a SQLite file, which Dask workers on other "
-        f"hosts ({', '.join(sorted(remote))}) cannot read: put the collaborative in "
-        "PostgreSQL (--db postgresql://user@host/db) or use --cluster local.")
+    raise WorkbenchError(N_("The database {database} is a SQLite file, which Dask workers on "
+                            "other hosts ({hosts}) cannot read: put the collaborative in "
+                            "PostgreSQL (--db postgresql://user@host/db) or use --cluster local."),
+                         params={"database": engine.url.database,
+                                 "hosts": ', '.join(sorted(remote))})
 
 
 class DaskExecutor:
@@ -104,11 +105,12 @@ class DaskExecutor:
         LocalCluster of `workers` processes on 127.0.0.1 (`cluster="local"`)."""
         distributed = _distributed()
         if (scheduler is None) == (cluster is None):
-            raise WorkbenchError("Give either --scheduler tcp://HOST:8786 or --cluster local.")
+            raise WorkbenchError(N_("Give either --scheduler tcp://HOST:8786 or --cluster local."))
         if cluster is not None and cluster != "local":
-            raise WorkbenchError(f"Unknown cluster {cluster!r}: only 'local' (a LocalCluster "
-                                 "on this machine); for others start dask-scheduler and "
-                                 "dask-worker and give --scheduler.")
+            raise WorkbenchError(N_("Unknown cluster {cluster!r}: only 'local' (a LocalCluster "
+                                    "on this machine); for others start dask-scheduler and "
+                                    "dask-worker and give --scheduler."),
+                                 params={"cluster": cluster})
         local = None
         if cluster == "local":
             local = distributed.LocalCluster(
@@ -120,10 +122,10 @@ class DaskExecutor:
             try:
                 client = distributed.Client(scheduler, timeout="10s")
             except OSError as exc:
-                raise WorkbenchError(
-                    f"Cannot reach the Dask scheduler at {scheduler}: {exc}. Start it "
-                    "(dask-scheduler) and its workers (dask-worker tcp://HOST:8786), or use "
-                    "--cluster local.") from exc
+                raise WorkbenchError(N_("Cannot reach the Dask scheduler at {scheduler}: {exc}. "
+                                        "Start it (dask-scheduler) and its workers (dask-worker "
+                                        "tcp://HOST:8786), or use --cluster local."),
+                                     params={"scheduler": scheduler, "exc": exc}) from exc
             description = f"dask {scheduler}"
         from workbench.reports.dask_plugin import PLUGIN_NAME, WarmKernelPlugin
 
@@ -133,6 +135,10 @@ class DaskExecutor:
     # -- Executor ---------------------------------------------------------------------------
     def worker_hosts(self) -> set[str]:
         return {_host(a) for a in self.client.scheduler_info().get("workers", {})}
+
+    def shares_folder(self) -> bool:
+        """True when every worker runs on this machine (and so sees the report folder)."""
+        return not remote_hosts(self.worker_hosts(), _this_machine())
 
     def check_database(self, engine: Engine) -> None:
         check_shared_database(engine, remote_hosts(self.worker_hosts(), _this_machine()))

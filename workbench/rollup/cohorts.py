@@ -34,9 +34,9 @@ def wave_cohorts(measurements: pd.DataFrame, indicators: pd.DataFrame,
     m, _ = prepare(measurements, indicators, teams, period)
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in WAVE_COLUMNS})
-    m["months_since_joining"] = (m["month"] - m["join_month"]).astype(int)
-    m["_wave"] = m["wave_id"].fillna("\uffff")  # no wave sorts last
-    out = pool(m, ["indicator_id", "_wave", "months_since_joining"])
+    m = m.assign(months_since_joining=(m["month"] - m["join_month"]).astype(int),
+                 _wave=m["wave_id"].fillna("\uffff"))  # no wave sorts last; the shared
+    out = pool(m, ["indicator_id", "_wave", "months_since_joining"]).copy()  # frames unchanged
     out["wave_id"] = out["_wave"].where(out["_wave"] != "\uffff", None)
     return out[WAVE_COLUMNS]
 

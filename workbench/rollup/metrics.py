@@ -36,6 +36,7 @@ from workbench.rollup.base import (
     prepare,
     reporting_period,
     shared,
+    sort_codes,
     to_periods,
 )
 from workbench.rollup.cohorts import assessment_distribution, assessment_summary, wave_cohorts
@@ -163,9 +164,18 @@ def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
     series = series[series["value"].notna()]
     for c in ("team_id", "wave_id", "direction", "kind"):  # plain objects compare fast
         series[c] = series[c].astype(object).where(series[c].notna(), None)
-    series["_entity"] = series.groupby(["indicator_id", "level", "team_id", "wave_id"],
-                                       dropna=False, sort=True).ngroup()
+    series["_entity"] = _group_numbers(series, ["indicator_id", "level", "team_id", "wave_id"])
     return series.sort_values(["_entity", "month"], kind="stable").reset_index(drop=True)
+
+
+def _group_numbers(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """`frame.groupby(keys, dropna=False, sort=True).ngroup()`, grouped by integer codes."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for key in keys:
+        codes, distinct = sort_codes(frame[key])
+        combined = combined * (len(distinct) + 1) + codes
+    numbers: np.ndarray = np.unique(combined, return_inverse=True)[1].astype(np.int64)
+    return numbers
 
 
 def _run_starts(keys: np.ndarray) -> np.ndarray:
@@ -211,28 +221,32 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in TIME_COLUMNS})
     series = _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels)
-    series = series[["indicator_id", "level", "team_id", "wave_id", "direction", "kind",
-                     "target", "start_month", "month", "value", "_entity"]]
-    rows = []
-    inc_prop = (series["direction"] != "decrease") & (series["kind"] == "proportion")
-    for i, (name, value) in enumerate(THRESHOLDS.items()):
-        rows.append(series[inc_prop].assign(threshold=name, threshold_value=value, _th=i))
-    rows.append(series[series["target"].notna()].assign(
-        threshold="target", threshold_value=series["target"], _th=len(THRESHOLDS)))
-    long = pd.concat(rows, ignore_index=True)
-    if long.empty:
+    # one block of the series' rows per threshold (80 %, 90 % where they apply, the target
+    # where there is one), as positions: the text columns are taken once per result row
+    inc_prop = ((series["direction"] != "decrease") & (series["kind"] == "proportion")
+                ).to_numpy(dtype=bool)
+    target = series["target"].to_numpy(dtype=float)
+    blocks = [np.flatnonzero(inc_prop)] * len(THRESHOLDS) + [np.flatnonzero(~np.isnan(target))]
+    rows = np.concatenate(blocks)
+    if not len(rows):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in TIME_COLUMNS})
-    met = at_target(long["value"], long["threshold_value"], long["direction"]) == 1.0
+    th = np.repeat(np.arange(len(blocks)), [len(block) for block in blocks])
+    threshold_value = np.concatenate([np.full(len(block), value) for block, value in zip(
+        blocks, THRESHOLDS.values(), strict=False)] + [target[blocks[-1]]])
+    met = at_target(series["value"].to_numpy(dtype=float)[rows], threshold_value,
+                    series["direction"].to_numpy(dtype=object)[rows]) == 1.0
     # each entity × threshold is one run of rows, in month order: reduce the runs
-    starts = _run_starts(long["_entity"].to_numpy(dtype=np.int64) * (len(THRESHOLDS) + 1)
-                         + long["_th"].to_numpy(dtype=np.int64))
-    month = long["month"].to_numpy(dtype=float)
+    starts = _run_starts(series["_entity"].to_numpy(dtype=np.int64)[rows]
+                         * (len(THRESHOLDS) + 1) + th)
+    month = series["month"].to_numpy(dtype=float)[rows]
     first = np.minimum.reduceat(np.where(met, month, np.inf), starts)
     first[np.isinf(first)] = np.nan
-    after = month >= np.repeat(first, np.diff(np.append(starts, len(long))))  # False: never
-    out = long.iloc[starts][["indicator_id", "level", "team_id", "wave_id", "threshold",
-                             "threshold_value", "direction", "start_month"]].reset_index(
-        drop=True)
+    after = month >= np.repeat(first, np.diff(np.append(starts, len(rows))))  # False: never
+    out = series.iloc[rows[starts]][["indicator_id", "level", "team_id", "wave_id",
+                                     "direction", "start_month"]].reset_index(drop=True)
+    names = np.array([*THRESHOLDS, "target"], dtype=object)
+    out.insert(4, "threshold", pd.array(names[th[starts]], dtype="str"))
+    out.insert(5, "threshold_value", threshold_value[starts])
     out["first_month"] = first
     out["months_observed_after"] = np.add.reduceat(after.astype(float), starts)
     out["months_sustained"] = np.add.reduceat((after & met).astype(float), starts)

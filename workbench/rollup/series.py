@@ -137,19 +137,73 @@ def pooled_chart_type(indicators: pd.DataFrame) -> pd.DataFrame:
         chart.replace(_POOLED_CHART)).to_numpy())
 
 
-def _parts(data: pd.DataFrame, phases: pd.DataFrame | None) -> np.ndarray:
-    """Phase number (1, 2, …) of each row: 1 + the phase starts on or before its month."""
+#: month keys: a series' number times this plus the month's ordinal shifted to be positive
+_MONTH_SPAN = 10**7
+_MONTH_SHIFT = 5 * 10**6
+_NO_MONTH = -_MONTH_SHIFT  # NaT: before every month
+
+
+def _sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of `values` in their sort order (missing last, as pandas sorts), and
+    the distinct values: sorting and matching on integers instead of on text."""
+    codes, uniques = pd.factorize(values, sort=True)
+    codes = codes.astype(np.int64)
+    codes[codes < 0] = len(uniques)
+    return codes, pd.Index(uniques)
+
+
+def _month_numbers(periods: pd.Series | pd.PeriodIndex) -> np.ndarray:
+    """Monthly ordinals of Periods (NaT: `_NO_MONTH`), as int64."""
+    index = pd.PeriodIndex(periods)
+    out = index.asi8.astype(np.int64)
+    out[index.isna()] = _NO_MONTH
+    return out
+
+
+def _month_keys(series: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """One integer per series × month."""
+    keys: np.ndarray = series * _MONTH_SPAN + (months + _MONTH_SHIFT)
+    return keys
+
+
+class _SeriesCodes:
+    """Team × indicator series numbers of the sorted data, and of other frames' rows."""
+
+    def __init__(self, team: np.ndarray, teams: pd.Index, indicator: np.ndarray,
+                 indicators: pd.Index) -> None:
+        self.teams, self.indicators = teams, indicators
+        self.width = len(indicators) + 1
+        self.of_rows: np.ndarray = team * self.width + indicator
+
+    def of(self, frame: pd.DataFrame) -> np.ndarray:
+        """The series number of each row of `frame` (team_id, indicator_id); -1 where the
+        data have no such series."""
+        team = self.teams.get_indexer(pd.Index(frame["team_id"]))
+        indicator = self.indicators.get_indexer(pd.Index(frame["indicator_id"]))
+        out: np.ndarray = np.where((team >= 0) & (indicator >= 0),
+                                   team.astype(np.int64) * self.width + indicator, -1)
+        return out
+
+
+def _parts(data: pd.DataFrame, phases: pd.DataFrame | None, codes: _SeriesCodes
+           ) -> np.ndarray:
+    """Phase number (1, 2, …) of each row: 1 + the phases of its series that start on or
+    before its month."""
     if phases is None or phases.empty:
         return np.ones(len(data), dtype=int)
-    starts = phases[["team_id", "indicator_id"]].assign(
-        cut=pd.PeriodIndex(phases["period"].astype(str), freq="M"))
-    rows = data[["team_id", "indicator_id", "period"]].reset_index(names="_row")
-    pairs = rows.merge(starts, on=["team_id", "indicator_id"])
-    passed = pairs[pairs["period"] >= pairs["cut"]].groupby("_row").size()
-    return 1 + passed.reindex(range(len(data)), fill_value=0).to_numpy(dtype=int)
+    series = codes.of(phases)
+    cuts = _month_numbers(pd.PeriodIndex(phases["period"].astype(str), freq="M"))
+    keep = (series >= 0) & (cuts != _NO_MONTH)
+    starts = np.sort(_month_keys(series[keep], cuts[keep]))
+    rows = _month_keys(codes.of_rows, _month_numbers(data["period"]))
+    passed = (np.searchsorted(starts, rows, side="right")
+              - np.searchsorted(starts, _month_keys(codes.of_rows, np.full(
+                  len(data), _NO_MONTH)), side="right"))
+    return (1 + passed).astype(int)
 
 
-def _phase_reasons(data: pd.DataFrame, phases: pd.DataFrame | None) -> pd.DataFrame:
+def _phase_reasons(data: pd.DataFrame, phases: pd.DataFrame | None, codes: _SeriesCodes
+                   ) -> pd.DataFrame:
     """`data` with, on every row of a phase after the first, why that phase starts:
     `phase_rule` (`shift` / `adoption`, see `adoption_phases`), `phase_adopted` (the month of
     the adopt decision, `YYYY-MM`) and `phase_change` (the change idea's name); '' in phase
@@ -158,22 +212,43 @@ def _phase_reasons(data: pd.DataFrame, phases: pd.DataFrame | None) -> pd.DataFr
     if phases is None or phases.empty or "rule" not in phases:
         return data.assign(**blank)
     p = phases.sort_values(["team_id", "indicator_id", "period"], kind="stable")
-    reasons = pd.DataFrame({
-        "team_id": p["team_id"].to_numpy(), "indicator_id": p["indicator_id"].to_numpy(),
-        "part": p.groupby(["team_id", "indicator_id"]).cumcount().to_numpy() + 2,
-        "phase_rule": p["rule"].astype(str).to_numpy(),
-        "phase_adopted": p["adopted"].astype(str).to_numpy(),
-        "phase_change": p["change_name"].map(_text).to_numpy()})
-    out = data.merge(reasons, how="left", on=["team_id", "indicator_id", "part"])
-    return out.fillna(blank)
+    part = p.groupby(["team_id", "indicator_id"]).cumcount().to_numpy() + 2
+    series = codes.of(p)
+    width = int(max(part.max(), data["part"].max())) + 1
+    known = series >= 0
+    at = pd.Index((series * width + part)[known]).get_indexer(
+        codes.of_rows * width + data["part"].to_numpy(dtype=np.int64))
+    hit = at >= 0
+    reasons = {"phase_rule": p["rule"].astype(str).to_numpy()[known],
+               "phase_adopted": p["adopted"].astype(str).to_numpy()[known],
+               "phase_change": p["change_name"].map(_text).to_numpy()[known]}
+    out = {}
+    for column, values in reasons.items():
+        column_values = np.full(len(data), "", dtype=object)
+        column_values[hit] = values[at[hit]]
+        out[column] = pd.Series(column_values, index=data.index, dtype="str")
+    return data.assign(**out)
 
 
-def _chart_keys(data: pd.DataFrame) -> np.ndarray:
+def _left_out(data: pd.DataFrame, excluded: pd.DataFrame | None, codes: _SeriesCodes
+              ) -> np.ndarray:
+    """Per row of `data`: is its month in `excluded` (team_id, indicator_id, period)?"""
+    if excluded is None or not len(excluded):
+        return np.zeros(len(data), dtype=bool)
+    series = codes.of(excluded)
+    months = _month_numbers(pd.PeriodIndex(excluded["period"].astype(str), freq="M"))
+    marks = _month_keys(series[series >= 0], months[series >= 0])
+    rows = _month_keys(codes.of_rows, _month_numbers(data["period"]))
+    left_out: np.ndarray = np.isin(rows, marks)
+    return left_out
+
+
+def _chart_keys(data: pd.DataFrame, codes: _SeriesCodes) -> np.ndarray:
     """One integer per team × indicator × phase of `data` (sorted by team, indicator,
     period): the `series` of the `qic()` calls, compared as integers, not as joined text."""
-    team, ind = data["team_id"].to_numpy(), data["indicator_id"].to_numpy()
+    series = codes.of_rows
     new = np.ones(len(data), dtype=bool)
-    new[1:] = (team[1:] != team[:-1]) | (ind[1:] != ind[:-1])
+    new[1:] = series[1:] != series[:-1]
     part = data["part"].to_numpy(dtype=np.int64)
     keys: np.ndarray = (np.cumsum(new) - 1) * (int(part.max()) + 1) + part
     return keys
@@ -193,6 +268,59 @@ def _positions_left_out(group: pd.DataFrame) -> pd.Series:
     return pd.Series(positions, index=group.index)
 
 
+def _qic_groups(data: pd.DataFrame) -> list[tuple[str, tuple[int, ...], np.ndarray]]:
+    """(chart, positions left out, rows of `data`) of each `qic()` call: one per chart type
+    and set of left-out positions."""
+    calls: list[tuple[str, tuple[int, ...], np.ndarray]] = []
+    excluded = data["excluded"].to_numpy(dtype=bool)
+    for chart, found in data.groupby("chart", sort=False).indices.items():
+        rows = np.asarray(found, dtype=np.int64)
+        if not excluded[rows].any():
+            calls.append((str(chart), (), rows))
+            continue
+        left_out = _positions_left_out(data.iloc[rows]).reset_index(drop=True)
+        for positions, at in left_out.groupby(left_out, sort=False).indices.items():
+            calls.append((str(chart), cast("tuple[int, ...]", positions),
+                          rows[np.asarray(at, dtype=np.int64)]))
+    return calls
+
+
+_LINES = ["cl", "lcl", "ucl"]
+_SIGNALS = ["sigma_signal", "runs_signal"]
+
+
+def _chart_lines(group: pd.DataFrame, chart: str, positions: tuple[int, ...]
+                 ) -> dict[str, Any]:
+    """The lines, signals and runs analysis of the rows of `group` (one `qic()` call), row by
+    row (missing where the chart has no point)."""
+    exclude = list(positions) or None
+    if chart in NEEDS_N:
+        result = qic(group[["x", "numerator", "denominator", "key"]], chart, x="x",
+                     y="numerator", n="denominator", series="key", exclude=exclude)
+    else:
+        result = qic(group[["x", "value", "key"]], chart, x="x", y="value", series="key",
+                     exclude=exclude)
+    pts, summary = result.points, result.summary
+    x_codes, xs = pd.factorize(pts["x"])
+    pts_months = pd.PeriodIndex(pd.DatetimeIndex(xs).to_period("M")).asi8[x_codes]
+    point_of_row = pd.Index(_month_keys(pts["series"].to_numpy(dtype=np.int64), pts_months)
+                            ).get_indexer(_month_keys(group["key"].to_numpy(dtype=np.int64),
+                                                      _month_numbers(group["period"])))
+    run_of_point = pd.Index(summary["series"]).get_indexer(pts["series"])
+    run_of_row = np.where(point_of_row >= 0, run_of_point[point_of_row], -1)
+    out: dict[str, Any] = {}
+    for column in _LINES:
+        out[column] = pd.api.extensions.take(pts[column].to_numpy(), point_of_row,
+                                             allow_fill=True)
+    for column in _SIGNALS:
+        values = pts[column].to_numpy(dtype=bool)
+        out[column] = np.where(point_of_row >= 0, values[point_of_row], False)
+    for column in RUNS_COLUMNS:
+        out[column] = pd.api.extensions.take(summary[column].array, run_of_row,
+                                             allow_fill=True)
+    return out
+
+
 def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
               phases: pd.DataFrame | None = None,
               excluded: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -205,49 +333,41 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     day of the month (a Timestamp), `part` counts phases from 1; the runs columns hold the
     Anhøj analysis of the point's phase; `excluded` marks the rows left out; `phase_rule`,
     `phase_adopted`, `phase_change` say why the point's phase starts (`_phase_reasons`).
+
+    Teams and indicators are sorted and matched as integer codes (`_SeriesCodes`), not as
+    text: at 2,000 teams the text keys cost more than the charts.
     """
     if measurements.empty:
         return pd.DataFrame(columns=SPC_COLUMNS)
-    data = measurements.sort_values(["team_id", "indicator_id", "period"]).reset_index(drop=True)
-    data["chart"] = data["indicator_id"].map(_chart_of(indicators)).fillna("run")
+    team, teams = _sort_codes(measurements["team_id"])
+    indicator, indicator_ids = _sort_codes(measurements["indicator_id"])
+    month, _ = _sort_codes(measurements["period"])
+    order = np.lexsort((month, indicator, team))  # stable, as sort_values
+    data = measurements.take(order).reset_index(drop=True)
+    codes = _SeriesCodes(team[order], teams, indicator[order], indicator_ids)
+    charts = _chart_of(indicators).reindex(indicator_ids).fillna("run").to_numpy(dtype=object)
+    data["chart"] = pd.array(np.append(charts, "run")[indicator[order]], dtype="str")
     num, den = data["numerator"].astype(float), data["denominator"].astype(float)
     needs_n = data["chart"].isin(list(NEEDS_N))
     bad = (num < 0) | (needs_n & ((den <= 0) | den.isna()))
     bad |= data["chart"].isin(["p", "pp"]) & (num > den)
     data.loc[bad, ["numerator", "denominator", "value"]] = np.nan
-    data["part"] = _parts(data, phases)
-    data = _phase_reasons(data, phases)
+    data["part"] = _parts(data, phases, codes)
+    data = _phase_reasons(data, phases, codes)
     data["x"] = data["period"].dt.to_timestamp()
-    data["key"] = _chart_keys(data)
-    data["excluded"] = False
-    if excluded is not None and len(excluded):
-        marks = excluded[["team_id", "indicator_id", "period"]].assign(
-            period=lambda e: pd.PeriodIndex(e["period"].astype(str), freq="M"), _ex=True)
-        data["excluded"] = data[["team_id", "indicator_id", "period"]].merge(
-            marks, how="left", on=["team_id", "indicator_id", "period"])["_ex"].eq(
-            True).to_numpy()
-    pieces = []
-    for chart, by_chart in data.groupby("chart", sort=False):
-        left_out = _positions_left_out(by_chart)
-        for positions, group in by_chart.groupby(left_out, sort=False):
-            exclude = list(cast("tuple[int, ...]", positions)) or None
-            if chart in NEEDS_N:
-                result = qic(group, cast(str, chart), x="x", y="numerator", n="denominator",
-                             series="key", exclude=exclude)
-            else:
-                result = qic(group, cast(str, chart), x="x", y="value", series="key",
-                             exclude=exclude)
-            pts = result.points[["series", "x", "cl", "lcl", "ucl", "sigma_signal",
-                                 "runs_signal"]]
-            runs = result.summary[["series", *RUNS_COLUMNS]]
-            pts = pts.merge(runs, on="series", how="left").rename(columns={"series": "key"})
-            pieces.append(group.merge(pts, on=["key", "x"], how="left"))
-    out = pd.concat(pieces, ignore_index=True)
-    out["y"] = out["value"]
-    out["sigma_signal"] = out["sigma_signal"].fillna(False).astype(bool)
-    out["runs_signal"] = out["runs_signal"].fillna(False).astype(bool)
-    out = out.sort_values(["team_id", "indicator_id", "period"]).reset_index(drop=True)
-    return out[SPC_COLUMNS]
+    data["key"] = _chart_keys(data, codes)
+    data["excluded"] = _left_out(data, excluded, codes)
+    positions, pieces = [], []
+    for chart, left_out, rows in _qic_groups(data):
+        positions.append(rows)
+        pieces.append(_chart_lines(data.iloc[rows], chart, left_out))
+    back = np.empty(len(data), dtype=np.int64)
+    back[np.concatenate(positions)] = np.arange(len(data))
+    for column in [*_LINES, *_SIGNALS, *RUNS_COLUMNS]:
+        joined = pd.concat([pd.Series(piece[column]) for piece in pieces], ignore_index=True)
+        data[column] = joined.take(back).reset_index(drop=True)
+    data["y"] = data["value"]
+    return data[SPC_COLUMNS]
 
 
 def pdsa_events(cycles: pd.DataFrame | None,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.errors import SPCInputError
+from workbench.errors import N_, SPCInputError
 from workbench.spc.kernels import BoolArray, IntArray
 from workbench.spc.subgroups import Subgroups
 
@@ -53,17 +53,20 @@ def positions(values: object, name: str, longest: int, lowest: int = 1) -> IntAr
         return np.zeros(0, np.int64)
     arr = np.atleast_1d(np.asarray(values))
     if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
-        raise SPCInputError(f"{name} must be whole point positions (1 = first point), "
-                            f"not {values!r}.", column=name)
+        raise SPCInputError(N_("{name} must be whole point positions (1 = first point), not "
+                               "{values!r}."),
+                            params={"name": name, "values": values}, column=name)
     out = arr.astype(np.int64)
     top = longest - 1 if name == "part" else longest
     bad = out[(out < lowest) | (out > top)]
     if len(bad):
         raise SPCInputError(
-            f"{name} position {int(bad[0])} is out of range: positions count the points of a "
-            f"series from 1, and the longest series here has {longest} points"
-            + (" (a part break must leave at least one point after it)." if name == "part"
-               else "."), column=name)
+            N_("{name} position {position} is out of range: positions count the points of a "
+               "series from 1, and the longest series here has {longest} points (a part break "
+               "must leave at least one point after it).") if name == "part" else
+            N_("{name} position {position} is out of range: positions count the points of a "
+               "series from 1, and the longest series here has {longest} points."),
+            params={"name": name, "position": int(bad[0]), "longest": longest}, column=name)
     return out
 
 
@@ -87,8 +90,11 @@ def _dates(values: Iterable[Any], what: str) -> pd.DatetimeIndex:
     try:
         return pd.DatetimeIndex([pd.Timestamp(v) for v in items])
     except (ValueError, TypeError) as exc:
-        raise SPCInputError(f"rebase {what}: {items!r} holds a value that is not a date; give "
-                            "dates such as 2024-06-01.", column="rebase") from exc
+        raise SPCInputError(N_("rebase of {key}: {items!r} holds a value that is not a date; "
+                               "give dates such as 2024-06-01.") if what else
+                            N_("rebase dates: {items!r} holds a value that is not a date; give "
+                               "dates such as 2024-06-01."),
+                            params={"key": what, "items": items}, column="rebase") from exc
 
 
 def _x_dates(sub: Subgroups) -> pd.DatetimeIndex:
@@ -97,7 +103,7 @@ def _x_dates(sub: Subgroups) -> pd.DatetimeIndex:
         return pd.DatetimeIndex(x.dt.to_timestamp())
     if pd.api.types.is_datetime64_any_dtype(x):
         return pd.DatetimeIndex(x)
-    raise SPCInputError("rebase needs dates in x; give part positions instead for other x.",
+    raise SPCInputError(N_("rebase needs dates in x; give part positions instead for other x."),
                         column="rebase")
 
 
@@ -111,15 +117,19 @@ def rebase_parts(sub: Subgroups, rebase: Rebase, new_series: BoolArray) -> IntAr
     for key, values in wanted:
         mine = np.ones(len(x), bool) if key is None else labels == key
         if key is not None and not mine.any():
-            raise SPCInputError(f"rebase names series {key!r}, which is not in the data.",
-                                column="rebase")
-        for date in _dates(values, "dates" if key is None else f"of {key!r}"):
+            raise SPCInputError(N_("rebase names series {key!r}, which is not in the data."),
+                                params={"key": key}, column="rebase")
+        for date in _dates(values, "" if key is None else repr(key)):
             hit = mine & (x == date)
             if not hit.any():
-                where = "any series" if key is None else f"series {key!r}"
-                raise SPCInputError(f"rebase date {date:%Y-%m-%d} is not an x of {where}; "
-                                    "a rebase date must be the date of the first point of the "
-                                    "new part.", column="rebase")
+                raise SPCInputError(N_("rebase date {date} is not an x of any series; a "
+                                       "rebase date must be the date of the first point of the "
+                                       "new part.") if key is None else
+                                    N_("rebase date {date} is not an x of series "
+                                       "{key!r}; a rebase date must be the date of the first "
+                                       "point of the new part."),
+                                    params={"date": f"{date:%Y-%m-%d}", "key": key},
+                                    column="rebase")
             at |= hit
     at &= ~new_series  # a rebase at a series' first point starts nothing new
     counts = np.cumsum(at)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.errors import SPCInputError
+from workbench.errors import N_, Message, SPCInputError
 from workbench.spc import rules as spc_rules
 from workbench.spc.anhoej import RunsAnalysis, anhoej_critical_values, runs_analysis
 from workbench.spc.kernels import BoolArray, FloatArray, seg_mean
@@ -98,7 +98,8 @@ class SPCResult:
 
 def _choice(value: str | None, name: str, choices: Iterable[str]) -> None:
     if value is not None and value not in choices:
-        raise SPCInputError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}.",
+        raise SPCInputError(N_("unknown {name} {value!r}; choose one of {choices}."),
+                            params={"name": name, "value": value, "choices": ', '.join(choices)},
                             column=name)
 
 
@@ -107,15 +108,19 @@ def _check_arguments(data: object, chart: str, rules: str, columns: dict[str, st
     _choice(chart, "chart", CHARTS)
     _choice(rules, "rules", RULE_SETS)
     if not isinstance(data, pd.DataFrame):
-        raise SPCInputError("qic() needs a pandas DataFrame.")
+        raise SPCInputError(N_("qic() needs a pandas DataFrame."))
     for role, column in columns.items():
         if column is not None and column not in data.columns:
-            raise SPCInputError(f"column {column!r} ({role}) is missing; the data has "
-                                f"{', '.join(map(str, data.columns)) or 'no columns'}.",
+            raise SPCInputError(N_("column {column!r} ({role}) is missing; the data has "
+                                   "{columns}."),
+                                params={"column": column, "role": role,
+                                        "columns": ", ".join(map(str, data.columns))
+                                        or Message(N_("no columns"))},
                                 column=column)
     if chart in NEEDS_N and n is None:
-        raise SPCInputError(f"a {chart} chart needs a denominator: add an 'n' column with the "
-                            "number of cases (opportunities) of each row.", column="n")
+        raise SPCInputError(N_("a {chart} chart needs a denominator: add an 'n' column with the "
+                               "number of cases (opportunities) of each row."),
+                            params={"chart": chart}, column="n")
 
 
 def _scaled(lines: Lines, multiply: float) -> dict[str, FloatArray]:
@@ -165,12 +170,13 @@ def _per_row(data: pd.DataFrame, value: float | str | Mapping[Any, float], name:
         return numbers(data, value)
     if isinstance(value, Mapping):
         if series is None:
-            raise SPCInputError(f"a {name} per series needs a series column.", column=name)
+            raise SPCInputError(N_("a {name} per series needs a series column."),
+                                params={"name": name}, column=name)
         known = set(data[series].dropna().unique().tolist())
         unknown = [k for k in value if k not in known]
         if unknown:
-            raise SPCInputError(f"{name} names series {unknown[0]!r}, which is not in the "
-                                "data.", column=name)
+            raise SPCInputError(N_("{name} names series {value!r}, which is not in the data."),
+                                params={"name": name, "value": unknown[0]}, column=name)
         mapped = data[series].map(lambda key: value.get(key, np.nan))
         return mapped.to_numpy(dtype=np.float64, na_value=np.nan)
     return np.full(len(data), float(value))
@@ -192,8 +198,8 @@ def _layout(data: pd.DataFrame, sub: Subgroups, x: str, part: Iterable[int] | in
     given = [k for k, v in (("part", part), ("part_column", part_column), ("rebase", rebase))
              if v is not None]
     if len(given) > 1:
-        raise SPCInputError(f"give parts one way: {' and '.join(given)} were both given.",
-                            column=given[1])
+        raise SPCInputError(N_("give parts one way: {first} and {second} were both given."),
+                            params={"first": given[0], "second": given[1]}, column=given[1])
     if rebase is not None:
         parts = rebase_parts(sub, rebase, new_series)
     elif part_column is not None:
@@ -219,9 +225,10 @@ def _rule_columns(rules: str, chart: str, sub: Subgroups, lay: Layout, lines: Li
                   freeze: int | None,
                   direction: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     if rules == "nhs" and freeze is not None and freeze < 12:
-        raise SPCInputError(f"with the NHS rules, freeze (fix_after_n_points) must be at least "
-                            f"12, not {freeze}: NHSRplotthedots fixes limits on 12 or more "
-                            "points.", column="freeze")
+        raise SPCInputError(N_("with the NHS rules, freeze (fix_after_n_points) must be at least "
+                               "12, not {freeze}: NHSRplotthedots fixes limits on 12 or more "
+                               "points."),
+                            params={"freeze": freeze}, column="freeze")
     fixed = lay.include & (lay.in_part <= (freeze if freeze is not None else len(lay.xx)))
     context = spc_rules.RuleContext(
         chart=chart, sub=sub, seg=lay.seg, n_seg=lay.n_seg, y=lines.y, cl=lines.cl,

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from workbench.errors import SPCInputError
+from workbench.errors import N_, SPCInputError
 from workbench.spc.ihi_runs import IHI_RUNS_TABLE, runs_limits
 from workbench.spc.kernels import (
     BoolArray,
@@ -221,8 +221,9 @@ def nhs_rules(ctx: RuleContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     direction = ctx.direction or "increase"
     if direction not in ("increase", "decrease", "neutral"):
-        raise SPCInputError(f"unknown direction {direction!r}; choose increase, decrease or "
-                            "neutral.", column="direction")
+        raise SPCInputError(N_("unknown direction {direction!r}; choose increase, decrease or "
+                               "neutral."),
+                            params={"direction": direction}, column="direction")
     seg, n_seg, y = ctx.seg, ctx.n_seg, ctx.y
     fixed = np.where(ctx.fixed, y, np.nan)
     mean = seg_mean(fixed, seg, n_seg)

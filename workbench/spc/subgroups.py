@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.errors import SPCInputError
+from workbench.errors import N_, Message, SPCInputError
 from workbench.spc.kernels import (
     BoolArray,
     FloatArray,
@@ -73,8 +73,8 @@ def numbers(frame: pd.DataFrame, column: str) -> FloatArray:
     """The numbers of `column`: empty cells are missing; anything else names its row."""
     col = frame[column]
     if pd.api.types.is_bool_dtype(col):
-        raise SPCInputError(f"column {column!r} holds true/false values; it needs numbers.",
-                            column=column)
+        raise SPCInputError(N_("column {column!r} holds true/false values; it needs numbers."),
+                            params={"column": column}, column=column)
     if pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
     text = col.astype("string").str.strip()
@@ -83,10 +83,11 @@ def numbers(frame: pd.DataFrame, column: str) -> FloatArray:
     bad = np.flatnonzero(values.isna().to_numpy() & ~empty.to_numpy())
     if len(bad):
         i = bad[0]
-        raise SPCInputError(
-            f"row {row_number(i)}, column {column!r}: {col.iloc[i]!r} is not a number. "
-            "Write a number, or leave the cell empty for a missing value.",
-            row=row_number(i), column=column)
+        raise SPCInputError(N_("row {row}, column {column!r}: {value!r} is not a number. Write a "
+                               "number, or leave the cell empty for a missing value."),
+                            params={"row": row_number(i), "column": column,
+                                    "value": col.iloc[i]},
+                            row=row_number(i), column=column)
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -94,7 +95,9 @@ def _fail_rows(mask: BoolArray, column: str, text: str, values: FloatArray) -> N
     bad = np.flatnonzero(mask)
     if len(bad):
         i = bad[0]
-        raise SPCInputError(f"row {row_number(i)}, column {column!r}: {values[i]:g} {text}",
+        raise SPCInputError(N_("row {row}, column {column!r}: {value:g} {problem}"),
+                            params={"row": row_number(i), "column": column, "value": values[i],
+                                    "problem": Message(text)},
                             row=row_number(i), column=column)
 
 
@@ -107,9 +110,9 @@ def _as_dates(x: pd.Series, column: str) -> pd.Series:
     sample = x.dropna()
     if len(sample) and all(isinstance(v, _dt.date) for v in sample):
         return pd.Series(pd.to_datetime(x), index=x.index)
-    raise SPCInputError(f"x_period needs dates in column {column!r} (it aggregates days into "
-                        "weeks, months, quarters or years); this column holds other values.",
-                        column=column)
+    raise SPCInputError(N_("x_period needs dates in column {column!r} (it aggregates days into "
+                           "weeks, months, quarters or years); this column holds other values."),
+                        params={"column": column}, column=column)
 
 
 def floor_period(x: pd.Series, period: str, column: str = "x") -> pd.Series:
@@ -146,11 +149,11 @@ def _x_codes(x: pd.Series, x_categorical: bool | None) -> tuple[IntArray, pd.Ser
 
 def _check_counts(chart: str, y: str, n: str, yv: FloatArray, nv: FloatArray) -> None:
     if chart in NEEDS_N:
-        _fail_rows(nv < 0, n, "is negative; a denominator counts cases, so it is >= 0.", nv)
+        _fail_rows(nv < 0, n, N_("is negative; a denominator counts cases, so it is >= 0."), nv)
     if chart in ("p", "pp"):
-        _fail_rows(yv < 0, y, "is negative; a numerator counts cases, so it is >= 0.", yv)
-        _fail_rows(yv > nv, y, "is larger than its denominator n; a proportion needs "
-                               "y <= n.", yv)
+        _fail_rows(yv < 0, y, N_("is negative; a numerator counts cases, so it is >= 0."), yv)
+        _fail_rows(yv > nv, y, N_("is larger than its denominator n; a proportion needs "
+                                  "y <= n."), yv)
 
 
 def _series_codes(frame: pd.DataFrame, series: str | None) -> tuple[IntArray, ObjectArray]:
@@ -178,8 +181,8 @@ def subgroups(frame: pd.DataFrame, chart: str, x: str, y: str, n: str | None,
         yv = np.where(incomplete, np.nan, yv)
         nv = np.where(incomplete, np.nan, nv)
     if chart == "t":
-        _fail_rows(yv <= 0, y, "is not above 0; a t chart needs every time between events "
-                               "to be greater than zero.", yv)
+        _fail_rows(yv <= 0, y, N_("is not above 0; a t chart needs every time between events "
+                                  "to be greater than zero."), yv)
     xcol = frame[x] if x_period is None else floor_period(frame[x], x_period, x)
     xcodes, xvalues, categorical = _x_codes(xcol, x_categorical)
     scodes, slabels = _series_codes(frame, series)

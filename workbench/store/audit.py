@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from workbench.errors import ValidationFailed
+from workbench.i18n import N_
 from workbench.store import schema as s
 from workbench.store.engine import utcnow
 from workbench.store.measurements import _conn
@@ -62,8 +63,9 @@ def parse_since(since: str | None) -> dt.datetime | None:
     try:
         day = dt.date.fromisoformat(str(since).strip())
     except ValueError:
-        raise ValidationFailed(f"--since {since!r} is not a date; write YYYY-MM-DD, e.g. "
-                               "--since 2026-12-01.") from None
+        raise ValidationFailed(N_("--since {since!r} is not a date; write YYYY-MM-DD, e.g. "
+                                  "--since 2026-12-01."),
+                               params={"since": since}) from None
     return dt.datetime.combine(day, dt.time())
 
 

@@ -204,9 +204,10 @@ def _parse(url: str) -> URL:
     try:
         return make_url(url)
     except (ArgumentError, ValueError) as exc:
-        raise StoreError(f"cannot use database URL {masked_url(url)!r}: {exc}. Give a file path "
-                         "or a URL such as sqlite:///workbench.db or "
-                         "postgresql://user@host:5432/dbname.") from exc
+        raise StoreError(N_("cannot use database URL {url!r}: {exc}. Give a file path or a URL "
+                            "such as sqlite:///workbench.db or "
+                            "postgresql://user@host:5432/dbname."),
+                         params={"url": masked_url(url), "exc": exc}) from exc
 
 
 _safe = masked_url  # the name inside this package
@@ -228,10 +229,9 @@ def _engine(url: str) -> Engine:
         parsed = _postgres_driver(make_url(url))
         engine = create_engine(parsed, future=True)
     except (ArgumentError, SQLAlchemyError, ValueError, ImportError) as exc:
-        raise StoreError(
-            f"cannot use database URL {masked_url(url)!r}: {exc}. Give a file path or a URL "
-            "such as sqlite:///workbench.db or postgresql://user@host/dbname."
-        ) from exc
+        raise StoreError(N_("cannot use database URL {url!r}: {exc}. Give a file path or a URL "
+                            "such as sqlite:///workbench.db or postgresql://user@host/dbname."),
+                         params={"url": masked_url(url), "exc": exc}) from exc
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -262,8 +262,8 @@ def create_database(db: str | None) -> Engine:
                 conn.commit()
                 revision = SCHEMA_REVISION
     except OperationalError as exc:
-        raise StoreError(f"cannot create database at {_safe(url)}: {_one_line(exc.orig)} "
-                         "Check the URL and server.") from exc
+        raise StoreError(N_("cannot create database at {url}: {orig} Check the URL and server."),
+                         params={"url": _safe(url), "orig": _one_line(exc.orig)}) from exc
     require_current_revision(revision, db, url)
     return engine
 
@@ -309,8 +309,9 @@ def database_revision(conn: Connection, url: str) -> str:
             raise
         return _pre_alembic_revision(conn, url)
     if revision is None:
-        raise StoreError(f"{_safe(url)} has an empty alembic_version table, so its schema "
-                         "revision is unknown. Restore it from a backup.")
+        raise StoreError(N_("{url} has an empty alembic_version table, so its schema revision is "
+                            "unknown. Restore it from a backup."),
+                         params={"url": _safe(url)})
     return str(revision)
 
 
@@ -322,9 +323,9 @@ def _pre_alembic_revision(conn: Connection, url: str) -> str:
             params={"url": masked_url(url)})
     version = conn.execute(select(schema_info.c.version)).scalar()
     if version not in PRE_ALEMBIC:
-        raise StoreError(f"{_safe(url)} has schema version {version} but no alembic_version "
-                         "table; this workbench cannot tell its revision. Restore it from a "
-                         "backup.")
+        raise StoreError(N_("{url} has schema version {version} but no alembic_version table; "
+                            "this workbench cannot tell its revision. Restore it from a backup."),
+                         params={"url": _safe(url), "version": version})
     return PRE_ALEMBIC[version]
 
 
@@ -344,11 +345,13 @@ def require_current_revision(revision: str, db: str | None, url: str) -> None:
 def unknown_revision_error(revision: str, url: str) -> StoreError:
     """The refusal of a revision this code does not know: a newer workbench's, or not ours."""
     if re.fullmatch(r"r\d+(_\w+)?", revision):
-        return StoreError(f"this database is at schema {revision}, newer than this workbench "
-                          f"(schema {SCHEMA_REVISION}); install the workbench release that "
-                          "upgraded it: pip install --upgrade coaching-workbench")
-    return StoreError(f"{_safe(url)} is at Alembic revision {revision!r}, which is not a "
-                      "workbench schema revision (r1, r2, …). Point --db at a workbench database.")
+        return StoreError(N_("this database is at schema {revision}, newer than this workbench "
+                             "(schema {SCHEMA_REVISION}); install the workbench release that "
+                             "upgraded it: pip install --upgrade coaching-workbench"),
+                          params={"revision": revision, "SCHEMA_REVISION": SCHEMA_REVISION})
+    return StoreError(N_("{url} is at Alembic revision {revision!r}, which is not a workbench "
+                         "schema revision (r1, r2, …). Point --db at a workbench database."),
+                      params={"url": _safe(url), "revision": revision})
 
 
 #: What to do with each database `open_engine` opens in this context (`when_opened`).

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, select
 
-from workbench.errors import StoreError
+from workbench.errors import Message, StoreError
+from workbench.i18n import N_
 from workbench.model import Calendar, calendar_of, calendar_problem, read_count
 from workbench.model import parse_periods as _parse_periods
 from workbench.store.engine import current_user, inserted_id, utcnow
@@ -153,14 +154,17 @@ def _refuse_unreadable(frame: pd.DataFrame) -> None:
     bad = unreadable_counts(frame)
     if len(bad):
         first = bad.iloc[0]
-        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        raise StoreError(
-            f"Stored {first['column']} {first['value']!r} of team {first['team_id']}, "
-            f"indicator {first['indicator_id']}, month {first['period']} is not a number"
-            f"{more}: correct it as a new revision (workbench flags resolve … --action correct, "
-            "or import the right count).", team_id=str(first["team_id"]),
-            indicator_id=str(first["indicator_id"]), period=str(first["period"]),
-            column=str(first["column"]))
+        more = Message(N_(" (and {count} more)"), {"count": len(bad) - 1}) if len(bad) > 1 else ""
+        raise StoreError(N_("Stored {column} {value!r} of team {team_id}, indicator "
+                            "{indicator_id}, month {period} is not a number{more}: correct it as "
+                            "a new revision (workbench flags resolve … --action correct, or "
+                            "import the right count)."),
+                         params={"column": first['column'], "value": first['value'],
+                                 "team_id": first['team_id'],
+                                 "indicator_id": first['indicator_id'], "period": first['period'],
+                                 "more": more},
+                         team_id=str(first["team_id"]), indicator_id=str(first["indicator_id"]),
+                         period=str(first["period"]), column=str(first["column"]))
 
 
 def read_revisions(
@@ -252,15 +256,19 @@ def _refuse_impossible(rows: Sequence[Mapping[str, Any]], calendar: Calendar) ->
         row = rows[i]
         key = f"{row['team_id']} {row['indicator_id']} {row['period']}"
         why = calendar_problem(row["period"], calendar)  # a non-month: period_problem
-        raise StoreError(f"measurement row {i + 1} ({key}), period: {why}. Nothing was "
-                         "written.", row=int(i) + 1, column="period", value=row["period"])
+        raise StoreError(N_("measurement row {number} ({key}), period: {why}. Nothing was "
+                            "written."),
+                         params={"number": i + 1, "key": key, "why": why}, row=int(i) + 1,
+                         column="period", value=row["period"])
     for i, row in enumerate(rows):
         key = f"{row['team_id']} {row['indicator_id']} {row['period']}"
         for column in ("numerator", "denominator"):
             _, problem = read_count(row.get(column))
             if problem is not None:
-                raise StoreError(f"measurement row {i + 1} ({key}), {column}: "
-                                 f"{problem.message}. Nothing was written.",
+                raise StoreError(N_("measurement row {number} ({key}), {column}: {message}. "
+                                    "Nothing was written."),
+                                 params={"number": i + 1, "key": key, "column": column,
+                                         "message": problem.message},
                                  row=i + 1, column=column, value=row.get(column),
                                  reason=problem.reason)
 

@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import NotFoundError, ValidationFailed
+from workbench.i18n import N_
 from workbench.store import schema as s
 from workbench.store.audit import record_write
 from workbench.store.engine import current_user, utcnow, write_transaction
@@ -93,14 +94,15 @@ def read_package_versions(bind: Engine | Connection) -> pd.DataFrame:
 def _version_number(conn: Connection, version: int | str | None) -> int:
     latest = conn.execute(select(func.max(s.package_versions.c.version))).scalar()
     if latest is None:
-        raise NotFoundError("this collaborative has no change package version yet: its "
-                            "definition has no change_package.")
+        raise NotFoundError(N_("this collaborative has no change package version yet: its "
+                               "definition has no change_package."))
     if version is None:
         return int(latest)
     text = str(version).strip().lower().removeprefix("v")
     if not text.isdigit() or not 1 <= int(text) <= int(latest):
-        raise NotFoundError(f"Unknown package version {version!r}: use v1 to "
-                            f"{package_label(latest)}.", version=str(version))
+        raise NotFoundError(N_("Unknown package version {version!r}: use v1 to {latest}."),
+                            params={"version": version, "latest": package_label(latest)},
+                            version=str(version))
     return int(text)
 
 
@@ -128,16 +130,20 @@ def _check_rows(conn: Connection, rows: list[Mapping[str, Any]]) -> None:
     for i, row in enumerate(rows, start=1):
         change_id, action = row.get("change_id"), row.get("action")
         if change_id not in known:
-            raise ValidationFailed(f"row {i}: change {change_id!r} is not a change idea of "
-                                   "this collaborative; add it first.", row=i,
+            raise ValidationFailed(N_("row {i}: change {change_id!r} is not a change idea of "
+                                      "this collaborative; add it first."),
+                                   params={"i": i, "change_id": change_id}, row=i,
                                    column="change_id")
         if action not in ACTIONS[1:]:
-            raise ValidationFailed(f"row {i} ({change_id}): action must be keep, add or drop, "
-                                   f"not {action!r}.", row=i, column="action")
+            raise ValidationFailed(N_("row {i} ({change_id}): action must be keep, add or drop, "
+                                      "not {action!r}."),
+                                   params={"i": i, "change_id": change_id, "action": action},
+                                   row=i, column="action")
     seen = [r["change_id"] for r in rows]
     if len(seen) != len(set(seen)):
         double = sorted({c for c in seen if seen.count(c) > 1})
-        raise ValidationFailed(f"change(s) {', '.join(double)} appear twice; keep one row each.")
+        raise ValidationFailed(N_("change(s) {double} appear twice; keep one row each."),
+                               params={"double": ', '.join(double)})
 
 
 def save_package_version(engine: Engine, rows: Iterable[Mapping[str, Any]], *,
@@ -146,8 +152,9 @@ def save_package_version(engine: Engine, rows: Iterable[Mapping[str, Any]], *,
     action (keep, add, drop), guidance, provenance ({"teams": [...], "reason": str})."""
     rows = list(rows)
     if not reason.strip():
-        raise ValidationFailed("a package version needs a reason (e.g. 'synthesis meeting of "
-                               "2025-10'); nothing was saved.", column="reason")
+        raise ValidationFailed(N_("a package version needs a reason (e.g. 'synthesis meeting of "
+                                  "2025-10'); nothing was saved."),
+                               column="reason")
     user = author or current_user()
     with write_transaction(engine, s.package_versions, s.package_changes) as conn:
         authorize(conn, user, "change_package")
@@ -178,7 +185,7 @@ def join_wave(engine: Engine, wave_id: str, version: int | str, *,
         if done.rowcount == 0:
             known = ", ".join(conn.execute(select(s.waves.c.wave_id)
                                            .order_by(s.waves.c.wave_id)).scalars())
-            raise NotFoundError(f"Unknown wave {wave_id!r}: use one of {known}.",
-                                wave=wave_id)
+            raise NotFoundError(N_("Unknown wave {wave_id!r}: use one of {known}."),
+                                params={"wave_id": wave_id, "known": known}, wave=wave_id)
         record_write(conn, who, "package.join", "waves", wave_id, {"version": number})
     return number

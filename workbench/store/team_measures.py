@@ -21,6 +21,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import ValidationFailed
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 from workbench.store import schema as s
 from workbench.store.audit import record_write
 from workbench.store.engine import current_user, write_transaction
@@ -110,14 +112,17 @@ def _checked(conn: Connection, m: TeamMeasure) -> dict[str, Any]:
     for option, text in (("--name", m.name), ("--numerator", m.numerator_definition),
                          ("--denominator", m.denominator_definition)):
         if not (text or "").strip():
-            problems.append(f"{option}: required (what is counted, in words)")
+            problems.append(_("{option}: required (what is counted, in words)").format(
+                option=option))
     if m.target_percent is not None and not 0 <= m.target_percent <= 100:
-        problems.append(f"--target {m.target_percent:g}: a percentage from 0 to 100 "
-                        "(90 for 90 %)")
+        problems.append(_("--target {target:g}: a percentage from 0 to 100 (90 for "
+                          "90 %)").format(target=m.target_percent))
     if m.direction not in DIRECTIONS:
-        problems.append(f"--direction {m.direction!r}: use up (higher is better) or down")
+        problems.append(_("--direction {direction!r}: use up (higher is better) or "
+                          "down").format(direction=m.direction))
     if problems:
-        raise ValidationFailed("the team measure was not added: " + "; ".join(problems) + ".",
+        raise ValidationFailed(N_("the team measure was not added: {problems}."),
+                               params={"problems": "; ".join(problems)},
                                failure_cases=problems)
     order = conn.execute(select(func.max(s.indicators.c.sort_order))).scalar() or 0
     return {"indicator_id": m.indicator_id, "name": m.name.strip(), "type": "process",

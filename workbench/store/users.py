@@ -27,9 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from babel.lists import format_list
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.errors import NotFoundError, PermissionDenied, ValidationFailed
+from workbench.i18n import N_, locale_of
+from workbench.i18n import gettext as _
 from workbench.store import schema as s
 from workbench.store.audit import record_write
 from workbench.store.engine import current_user, utcnow, write_transaction
@@ -59,18 +62,24 @@ TEAM_ROLES = frozenset({"team_member", "coach"})
 
 #: action -> (what it is, in words ({team} is filled in), the roles that may do it)
 ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "monthly_data": ("saving {team}'s monthly data", ("team_member", "coach", "admin")),
-    "self_assessment": ("saving {team}'s self-assessment", ("team_member", "coach", "admin")),
-    "pdsa": ("saving {team}'s PDSA journal", ("team_member", "coach", "admin")),
-    "visit": ("recording a coaching visit to {team}", ("coach", "admin")),
-    "flag_review": ("reviewing data flags", ("validator", "admin")),
-    "import": ("importing data", ("analyst", "admin")),
-    "validate": ("running data validation", ("validator", "analyst", "admin")),
-    "report": ("writing reports", ("analyst", "admin")),
-    "learning_session": ("running a learning session", ("facilitator", "admin")),
-    "change_package": ("saving a change package version", ("facilitator", "analyst", "admin")),
-    "users": ("managing users", ("admin",)),
+    "monthly_data": (N_("saving {team}'s monthly data"), ("team_member", "coach", "admin")),
+    "self_assessment": (N_("saving {team}'s self-assessment"),
+                        ("team_member", "coach", "admin")),
+    "pdsa": (N_("saving {team}'s PDSA journal"), ("team_member", "coach", "admin")),
+    "visit": (N_("recording a coaching visit to {team}"), ("coach", "admin")),
+    "flag_review": (N_("reviewing data flags"), ("validator", "admin")),
+    "import": (N_("importing data"), ("analyst", "admin")),
+    "validate": (N_("running data validation"), ("validator", "analyst", "admin")),
+    "report": (N_("writing reports"), ("analyst", "admin")),
+    "learning_session": (N_("running a learning session"), ("facilitator", "admin")),
+    "change_package": (N_("saving a change package version"),
+                       ("facilitator", "analyst", "admin")),
+    "users": (N_("managing users"), ("admin",)),
 }
+#: a role with its article, as a refusal names it
+_A_ROLE = {"team_member": N_("a team member"), "coach": N_("a coach"),
+           "validator": N_("a validator"), "facilitator": N_("a facilitator"),
+           "analyst": N_("an analyst"), "admin": N_("an admin")}
 
 
 @dataclass(frozen=True)
@@ -86,23 +95,26 @@ class User:
     deactivated: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
-        """`amina is a coach for T01, T02` — who they are, for a refusal."""
+        """`amina is a coach for T01, T02` — who they are, for a refusal (in the current
+        language)."""
         if not self.active:
-            return (f"{self.name}'s account was removed on "
-                    f"{str(self.deactivated.get('deactivated_at', ''))[:10]} by "
-                    f"{self.deactivated.get('deactivated_by', 'an admin')}")
+            return _("{name}'s account was removed on {date} by {admin}").format(
+                name=self.name, date=str(self.deactivated.get("deactivated_at", ""))[:10],
+                admin=self.deactivated.get("deactivated_by") or _("an admin"))
         if not self.roles:
-            return f"{self.name} has no role"
-        names = [ROLE_NAMES.get(r, r) for r in self.roles]
-        what = " and ".join(f"{_a(n)} {n}" for n in names)
-        scope = ", ".join([*self.teams, *(f"district {d}" for d in self.districts)])
+            return _("{name} has no role").format(name=self.name)
+        what = _list([_(_A_ROLE[r]) if r in _A_ROLE else r for r in self.roles])
+        scope = ", ".join([*self.teams, *(_("district {district}").format(district=d)
+                                          for d in self.districts)])
         if set(self.roles) & TEAM_ROLES:
-            return f"{self.name} is {what} for {scope or 'no team yet'}"
-        return f"{self.name} is {what}"
+            return _("{name} is {roles} for {scope}").format(
+                name=self.name, roles=what, scope=scope or _("no team yet"))
+        return _("{name} is {roles}").format(name=self.name, roles=what)
 
 
-def _a(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
+def _list(items: Sequence[str], style: str = "standard") -> str:
+    """`a, b and c` (style "or": `a, b or c`) in the current language (Babel's list patterns)."""
+    return format_list(list(items), style=style, locale=locale_of())  # type: ignore[arg-type]
 
 
 def _user(row: Any) -> User:
@@ -172,24 +184,26 @@ def may(conn: Connection, user: User, action: str, team_id: str | None = None) -
 
 
 def refusal(name: str, user: User | None, action: str, team_id: str | None = None) -> str:
-    """The one-line refusal: who the user is, and who may do the action."""
+    """The one-line refusal, in the current language: who the user is, and who may do the
+    action."""
     what, allowed = ACTIONS[action]
-    what = what.format(team=team_id or "a team")
+    what = _(what).format(team=team_id or _("a team"))
     needs = []
     for role in allowed:
         if role == "team_member":
-            needs.append(f"the team member of {team_id}" if team_id else "a team member")
+            needs.append(_("the team member of {team}").format(team=team_id) if team_id
+                         else _("a team member"))
         elif role == "coach":
-            needs.append("its coach" if team_id else "a coach")
+            needs.append(_("its coach") if team_id else _("a coach"))
         else:
-            needs.append(f"{_a(role)} {ROLE_NAMES[role]}")
-    who_may = needs[0] if len(needs) == 1 else ", ".join(needs[:-1]) + ", or " + needs[-1]
-    if len(needs) == 2:
-        who_may = f"{needs[0]} or {needs[1]}"
+            needs.append(_(_A_ROLE[role]))
+    who_may = _list(needs, style="or")
     if user is None:
-        return (f"{name} is not a user of this collaborative; {what} needs {who_may}. An "
-                f"admin adds users: workbench users add {name} --role ROLE --teams T01")
-    return f"{user.describe()}; {what} needs {who_may}"
+        return _("{name} is not a user of this collaborative; {action} needs {who}. An admin "
+                 "adds users: workbench users add {name} --role ROLE --teams T01").format(
+                     name=name, action=what, who=who_may)
+    return _("{user}; {action} needs {who}").format(user=user.describe(), action=what,
+                                                      who=who_may)
 
 
 def authorize(conn: Connection, name: str, action: str, team_id: str | None = None) -> None:
@@ -211,27 +225,31 @@ def authorize(conn: Connection, name: str, action: str, team_id: str | None = No
 def _check_new_user(conn: Connection, name: str, roles: Sequence[str],
                     teams: Sequence[str], districts: Sequence[str]) -> None:
     if not name or len(name) > 200 or any(c in name for c in "\r\n\t"):
-        raise ValidationFailed("a user name is 1 to 200 characters on one line, e.g. amina "
-                               "(the JupyterHub login name).")
+        raise ValidationFailed(N_("a user name is 1 to 200 characters on one line, e.g. amina "
+                                  "(the JupyterHub login name)."))
     unknown = [r for r in roles if r not in ROLES]
     if not roles or unknown:
         raise ValidationFailed(
-            (f"unknown role(s) {', '.join(unknown)}; " if unknown else "give a role; ")
-            + "use --role with one of " + ", ".join(ROLES) + " (several: --role coach "
-            "--role validator).")
+            N_("unknown role(s) {roles}; use --role with one of {choices} (several: --role "
+               "coach --role validator).") if unknown else
+            N_("give a role; use --role with one of {choices} (several: --role coach --role "
+               "validator)."), params={"roles": ", ".join(unknown), "choices": ", ".join(ROLES)})
     if set(roles) & TEAM_ROLES and not teams and not districts:
-        raise ValidationFailed(f"a {' or '.join(sorted(set(roles) & TEAM_ROLES))} acts for "
-                               "teams: give them with --teams T01,T02 or --districts NAME.")
+        raise ValidationFailed(N_("a {roles} acts for teams: give them with --teams T01,T02 or "
+                                  "--districts NAME."),
+                               params={"roles": " or ".join(sorted(set(roles) & TEAM_ROLES))})
     known = set(conn.execute(select(s.teams.c.team_id)).scalars())
     missing = [t for t in teams if t not in known]
     if missing:
-        raise ValidationFailed(f"unknown team(s) {', '.join(missing)}; list the codes with "
-                               "`workbench status --db URL --json`.")
+        raise ValidationFailed(N_("unknown team(s) {missing}; list the codes with `workbench "
+                                  "status --db URL --json`."),
+                               params={"missing": ', '.join(missing)})
     districts_known = set(conn.execute(select(s.teams.c.district)).scalars())
     missing = [d for d in districts if d not in districts_known]
     if missing:
-        raise ValidationFailed(f"unknown district(s) {', '.join(missing)}; districts are "
-                               "those of the collaborative's teams.")
+        raise ValidationFailed(N_("unknown district(s) {missing}; districts are those of the "
+                                  "collaborative's teams."),
+                               params={"missing": ', '.join(missing)})
 
 
 def add_user(engine: Engine, name: str, roles: Iterable[str], *, teams: Iterable[str] = (),
@@ -248,18 +266,19 @@ def add_user(engine: Engine, name: str, roles: Iterable[str], *, teams: Iterable
     with write_transaction(engine, s.users) as conn:
         first = not users_defined(conn)
         if first and "admin" not in roles:
-            raise PermissionDenied(
-                f"the first user must be an admin, so that someone can add the others: "
-                f"workbench users add {acting} --role admin. Until then the database is in "
-                "single-user mode (everyone may do everything).")
+            raise PermissionDenied(N_("the first user must be an admin, so that someone can add "
+                                      "the others: workbench users add {acting} --role admin. "
+                                      "Until then the database is in single-user mode (everyone "
+                                      "may do everything)."),
+                                   params={"acting": acting})
         if not first:
             authorize(conn, acting, "users")
         _check_new_user(conn, name, roles, teams, districts)
         existing = get_user(conn, name)
         if existing is not None and existing.active:
-            raise ValidationFailed(
-                f"{existing.describe()} already. To change the roles, remove the user "
-                f"(`workbench users remove {name}`) and add them again.")
+            raise ValidationFailed(N_("{user} already. To change the roles, remove the user "
+                                      "(`workbench users remove {name}`) and add them again."),
+                                   params={"user": existing.describe(), "name": name})
         scope: dict[str, Any] = {"teams": teams, "districts": districts}
         values = {"roles": roles, "scope": scope}
         if existing is None:
@@ -282,14 +301,16 @@ def remove_user(engine: Engine, name: str, *, reason: str = "",
         authorize(conn, acting, "users")
         user = get_user(conn, name)
         if user is None:
-            raise NotFoundError(f"no user called {name!r}; list them with `workbench users "
-                                "list --db URL`.")
+            raise NotFoundError(N_("no user called {name!r}; list them with `workbench users "
+                                   "list --db URL`."),
+                                params={"name": name})
         if not user.active:
-            raise ValidationFailed(f"{user.describe()} already.")
+            raise ValidationFailed(N_("{user} already."), params={"user": user.describe()})
         admins = [u for u in _active_users(conn) if "admin" in u.roles]
         if "admin" in user.roles and len(admins) == 1:
-            raise ValidationFailed(f"{name} is the last admin; add another admin first "
-                                   "(`workbench users add NAME --role admin`).")
+            raise ValidationFailed(N_("{name} is the last admin; add another admin first "
+                                      "(`workbench users add NAME --role admin`)."),
+                                   params={"name": name})
         row = conn.execute(select(s.users.c.scope).where(s.users.c.name == name)).scalar()
         scope = dict(row or {})
         scope.update(deactivated_at=utcnow().isoformat(timespec="seconds"),

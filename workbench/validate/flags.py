@@ -34,7 +34,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from workbench.errors import ConflictError, NotFoundError, ValidationFailed
+from workbench.errors import ConflictError, Message, NotFoundError, ValidationFailed
+from workbench.i18n import N_
 from workbench.store import (
     add_revisions,
     authorize,
@@ -62,7 +63,8 @@ def list_flags(bind: Engine | Connection, *, status: str | None = None,
     """Flags ordered by severity (errors first), team, indicator, period. An unknown team
     is an error (NotFoundError), not an empty list."""
     if status is not None and status not in STATUSES:
-        raise ValidationFailed(f"unknown status {status!r}; use one of {', '.join(STATUSES)}.")
+        raise ValidationFailed(N_("unknown status {status!r}; use one of {STATUSES}."),
+                               params={"status": status, "STATUSES": ', '.join(STATUSES)})
     if team_id is not None:
         get_team(bind, team_id)
     query = select(s.flags)
@@ -100,16 +102,19 @@ def get_flag(bind: Engine | Connection, flag_id: int) -> dict[str, Any]:
         row = conn.execute(select(s.flags).where(s.flags.c.flag_id == int(flag_id))
                            ).mappings().first()
     if row is None:
-        raise NotFoundError(f"flag {flag_id} does not exist. List flags with "
-                            "`workbench flags --db URL`.", flag_id=flag_id)
+        raise NotFoundError(N_("flag {flag_id} does not exist. List flags with `workbench flags "
+                               "--db URL`."),
+                            params={"flag_id": flag_id}, flag_id=flag_id)
     return dict(row)
 
 
 def _check_action(action: str, note: str | None) -> str:
     if action not in ACTIONS:
-        raise ValidationFailed(f"unknown action {action!r}; use confirm, correct or dismiss.")
+        raise ValidationFailed(N_("unknown action {action!r}; use confirm, correct or dismiss."),
+                               params={"action": action})
     if note is None or not str(note).strip():
-        raise ValidationFailed(f"a note is required to {action} a flag: say why.")
+        raise ValidationFailed(N_("a note is required to {action} a flag: say why."),
+                               params={"action": action})
     return ACTIONS[action]
 
 
@@ -118,15 +123,21 @@ def _transition(conn: Connection, flag: Mapping[str, Any], action: str, to_statu
                 revision_id: int | None = None) -> dict[str, Any]:
     flag_id = int(flag["flag_id"])
     if expected_version is not None and int(flag["version"]) != int(expected_version):
-        raise ConflictError(
-            f"flag {flag_id} was changed by {flag['reviewer'] or 'the validator'} (now "
-            f"{flag['status']}, version {flag['version']}; you had version {expected_version}). "
-            "Nothing was written; reload the flag and review it again.", flag_id=flag_id)
+        raise ConflictError(N_("flag {flag_id} was changed by {reviewer} (now {status}, version "
+                               "{version}; you had version {expected_version}). Nothing was "
+                               "written; reload the flag and review it again."),
+                            params={"flag_id": flag_id,
+                                    "reviewer": flag["reviewer"] or Message(N_("the validator")),
+                                    "status": flag['status'], "version": flag['version'],
+                                    "expected_version": expected_version},
+                            flag_id=flag_id)
     if expected_version is None and flag["status"] != "open":
-        raise ConflictError(
-            f"flag {flag_id} is already {flag['status']} by {flag['reviewer'] or 'someone'}. "
-            f"Nothing was written; to review it again pass its version ({flag['version']}).",
-            flag_id=flag_id)
+        raise ConflictError(N_("flag {flag_id} is already {status} by {reviewer}. Nothing was "
+                               "written; to review it again pass its version ({version})."),
+                            params={"flag_id": flag_id, "status": flag['status'],
+                                    "reviewer": flag["reviewer"] or Message(N_("someone")),
+                                    "version": flag['version']},
+                            flag_id=flag_id)
     values: dict[str, Any] = {"status": to_status, "reviewer": user, "note": note,
                               "updated_at": now, "version": s.flags.c.version + 1}
     if revision_id is not None:
@@ -135,8 +146,9 @@ def _transition(conn: Connection, flag: Mapping[str, Any], action: str, to_statu
         (s.flags.c.flag_id == flag_id) & (s.flags.c.version == int(flag["version"]))
     ).values(**values))
     if done.rowcount != 1:
-        raise ConflictError(f"flag {flag_id} was changed by someone else just now. Nothing was "
-                            "written; reload the flag and review it again.", flag_id=flag_id)
+        raise ConflictError(N_("flag {flag_id} was changed by someone else just now. Nothing was "
+                               "written; reload the flag and review it again."),
+                            params={"flag_id": flag_id}, flag_id=flag_id)
     conn.execute(s.flag_events.insert().values(
         flag_id=flag_id, action=to_status, from_status=flag["status"], to_status=to_status,
         user=user, note=note, revision_id=revision_id, created_at=now))
@@ -155,10 +167,10 @@ def resolve_flag(engine: Engine, flag_id: int, action: str, note: str, user: str
     to_status = _check_action(action, note)
     user = current_user(user)
     if action != "correct" and (numerator is not None or denominator is not None):
-        raise ValidationFailed("--numerator/--denominator only go with --action correct.")
+        raise ValidationFailed(N_("--numerator/--denominator only go with --action correct."))
     if action == "correct" and numerator is None and denominator is None:
-        raise ValidationFailed("a correction needs --numerator and/or --denominator: the "
-                               "right values.")
+        raise ValidationFailed(N_("a correction needs --numerator and/or --denominator: the "
+                                  "right values."))
     now = utcnow()
     locked = (s.flags, s.measurement_revisions) if action == "correct" else (s.flags,)
     with write_transaction(engine, *locked) as conn:  # the version is checked under the lock
@@ -167,8 +179,9 @@ def resolve_flag(engine: Engine, flag_id: int, action: str, note: str, user: str
         revision_id = None
         if action == "correct":
             if not (flag["team_id"] and flag["indicator_id"] and flag["period"]):
-                raise ValidationFailed(f"flag {flag_id} is not about one measurement; confirm "
-                                       "or dismiss it instead.")
+                raise ValidationFailed(N_("flag {flag_id} is not about one measurement; confirm "
+                                          "or dismiss it instead."),
+                                       params={"flag_id": flag_id})
             # a conflict raised by _transition below rolls this revision back too
             revision_id = _write_correction(conn, flag, numerator, denominator, note, user, now)
         return _transition(conn, flag, action, to_status, str(note).strip(), user,
@@ -191,8 +204,9 @@ def _write_correction(conn: Connection, flag: Mapping[str, Any], numerator: floa
     failures = check_entries(entry, read_indicators(conn))
     errors = failures[failures["severity"] == "error"]
     if len(errors):
-        raise ValidationFailed("the correction is not valid: " + "; ".join(errors["message"])
-                               + ". Nothing was written.", failure_cases=errors)
+        raise ValidationFailed(N_("the correction is not valid: {problems}. Nothing was "
+                                  "written."), params={"problems": "; ".join(errors["message"])},
+                               failure_cases=errors)
     return add_revisions(conn, [{"team_id": flag["team_id"], "indicator_id":
                                  flag["indicator_id"], "period": flag["period"],
                                  "numerator": num, "denominator": den,
@@ -207,7 +221,7 @@ def resolve_flags(engine: Engine, flag_ids: Sequence[int], action: str, note: st
     """Confirm or dismiss many flags in one transaction: all or none (ConflictError)."""
     to_status = _check_action(action, note)
     if action == "correct":
-        raise ValidationFailed("bulk review can confirm or dismiss; correct flags one by one.")
+        raise ValidationFailed(N_("bulk review can confirm or dismiss; correct flags one by one."))
     user = current_user(user)
     now = utcnow()
     versions = dict(expected_versions or {})

@@ -47,7 +47,7 @@ from workbench.apps.server.serve_guard import (
     DEFAULT_MAX_KERNELS_PER_APP,
 )
 from workbench.errors import ConfigError
-from workbench.i18n import LANGUAGE_ENV
+from workbench.i18n import LANGUAGE_ENV, N_
 from workbench.ingest.collaborative import collaborative_language
 from workbench.paths import voila_apps_dir
 from workbench.store.engine import USER_ENV, as_engine, engine_url, known_user, masked_url
@@ -96,21 +96,21 @@ def check_host(host: str, allow_remote: bool) -> None:
     """Refuse a non-loopback host unless remote access was asked for explicitly."""
     if host in LOOPBACK_HOSTS or allow_remote:
         return
-    raise ConfigError(
-        f"refusing to serve on {host}: the apps would be reachable from other machines without "
-        "login. Add --allow-remote to do it anyway, or keep the default --host 127.0.0.1 and "
-        "put the apps behind JupyterHub for real multi-user use.",
-        host=host,
-    )
+    raise ConfigError(N_("refusing to serve on {host}: the apps would be reachable from other "
+                         "machines without login. Add --allow-remote to do it anyway, or keep "
+                         "the default --host 127.0.0.1 and put the apps behind JupyterHub for "
+                         "real multi-user use."),
+                      params={"host": host}, host=host)
 
 
 def check_caps(max_kernels: int, max_kernels_per_app: int) -> None:
     """Refuse caps that would let no one in."""
     if max_kernels < 1 or max_kernels_per_app < 1:
-        raise ConfigError(
-            f"--max-kernels ({max_kernels}) and --max-kernels-per-app ({max_kernels_per_app}) "
-            "must be at least 1: each open app page needs its own kernel.",
-        )
+        raise ConfigError(N_("--max-kernels ({max_kernels}) and --max-kernels-per-app "
+                             "({max_kernels_per_app}) must be at least 1: each open app page "
+                             "needs its own kernel."),
+                          params={"max_kernels": max_kernels,
+                                  "max_kernels_per_app": max_kernels_per_app})
 
 
 def remote_advice(host: str, port: int) -> str:
@@ -133,12 +133,10 @@ def check_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise ConfigError(
-                f"cannot serve on {host}:{port}: {exc.strerror or exc}. Choose another port "
-                f"with --port, or stop the program using {port}.",
-                host=host,
-                port=port,
-            ) from exc
+            raise ConfigError(N_("cannot serve on {host}:{port}: {value}. Choose another port "
+                                 "with --port, or stop the program using {port}."),
+                              params={"host": host, "port": port, "value": exc.strerror or exc},
+                              host=host, port=port) from exc
 
 
 def prepare_template(root: Path | None = None) -> Path:
@@ -249,14 +247,15 @@ class AppServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise ConfigError(
-                    f"the Voilà server stopped (exit {self.process.returncode}):\n"
-                    + self.log_text()[-3000:]
+                    N_("the Voilà server stopped (exit {code}):\n{log}"),
+                    params={"code": self.process.returncode, "log": self.log_text()[-3000:]}
                 )
             if self._answers() and (not pools or self._pools_filled()):
                 return
             time.sleep(0.2)
-        raise ConfigError(f"the Voilà server did not become ready within {timeout:.0f} s:\n"
-                          + self.log_text()[-3000:])
+        raise ConfigError(N_("the Voilà server did not become ready within {timeout:.0f} "
+                             "s:\n{log}"),
+                          params={"timeout": timeout, "log": self.log_text()[-3000:]})
 
     def _answers(self) -> bool:
         try:
@@ -329,7 +328,8 @@ def start_server(
     if app is not None:
         name = app.removesuffix(".ipynb")
         if name not in apps:
-            raise ConfigError(f"unknown app {app!r}; choose one of: {', '.join(apps)}.", app=app)
+            raise ConfigError(N_("unknown app {app!r}; choose one of: {apps}."),
+                              params={"app": app, "apps": ', '.join(apps)}, app=app)
         apps = [name]
     check_port(host, port)
     env = dict(os.environ)
@@ -397,7 +397,8 @@ def serve(
     if user is not None:
         problem = user_name_problem(user)
         if problem:
-            raise ConfigError(f"--user {user!r} is not usable: {problem}.", user=user)
+            raise ConfigError(N_("--user {user!r} is not usable: {problem}."),
+                              params={"user": user, "problem": problem}, user=user)
     extra_env = {LANGUAGE_ENV: lang} if lang else {}
     if user:
         extra_env[USER_ENV] = user.strip()
@@ -433,5 +434,6 @@ def serve(
     # still starting kernels); an error is Voilà stopping by itself.
     if not interrupted and code not in (0, None, -signal.SIGINT, -signal.SIGTERM):
         tail = server.log_text()[-2000:]
-        raise ConfigError(f"the Voilà server stopped with exit code {code}:\n{tail}")
+        raise ConfigError(N_("the Voilà server stopped with exit code {code}:\n{tail}"),
+                          params={"code": code, "tail": tail})
     return 0

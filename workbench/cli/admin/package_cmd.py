@@ -9,6 +9,8 @@ from typing import Any, cast
 import click
 
 from workbench.cli.options import db_option, echo_json, json_option, period_option
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 
 __all__ = ["package"]
 
@@ -52,14 +54,17 @@ def list_versions(ctx: click.Context, db: str | None, as_json: bool) -> None:
         echo_json(versions.to_dict("records"))
         return
     if versions.empty:
-        click.echo("No change package version yet: the collaborative's definition has no "
-                   "change_package.")
+        click.echo(_("No change package version yet: the collaborative's definition "
+                     "has no change_package."))
         return
     for v in cast("list[dict[str, Any]]", versions.to_dict("records")):
-        waves = ", ".join(v["waves"]) or "no wave"
-        meeting = f", synthesis {v['period']}" if v["period"] else ""
-        click.echo(f"{v['label']:<4} {v['changes']:>3} changes  {waves:<12} "
-                   f"{str(v['created_at'])[:10]} by {v['author']}{meeting}: {v['reason']}")
+        waves = ", ".join(v["waves"]) or _("no wave")
+        meeting = _(", synthesis {period}").format(period=v["period"]) if v["period"] else ""
+        click.echo(_("{label:<4} {changes:>3} changes  {waves:<12} {date} by "
+                     "{author}{meeting}: {reason}").format(
+                     label=v["label"], changes=v["changes"], waves=waves,
+                     date=str(v["created_at"])[:10], author=v["author"], meeting=meeting,
+                     reason=v["reason"]))
 
 
 @package.command("show")
@@ -106,7 +111,8 @@ def diff(ctx: click.Context, old: str, new: str, db: str | None, as_json: bool) 
         echo_json(table.to_dict("records"))
         return
     if table.empty:
-        click.echo(f"{old} and {new} hold the same changes with the same guidance.")
+        click.echo(_("{old} and {new} hold the same changes with the same guidance.").format(
+                     old=old, new=new))
         return
     for row in cast("list[dict[str, Any]]", table.to_dict("records")):
         why = row["provenance"].get("reason", "") if isinstance(row["provenance"], dict) else ""
@@ -141,8 +147,8 @@ def draft(ctx: click.Context, db: str | None, period: str | None, wave: str, sav
     from workbench.store import open_engine, package_label, save_package_version
 
     if save and not reason.strip():
-        raise ValidationFailed("--save needs --reason (e.g. --reason \"synthesis meeting of "
-                               "2025-10\"); nothing was saved.")
+        raise ValidationFailed(N_('--save needs --reason (e.g. --reason "synthesis meeting of '
+                                  '2025-10"); nothing was saved.'))
     engine = open_engine(_db(ctx, db))
     pack = synthesis_data(engine, period, wave)
     rows = cast("list[dict[str, Any]]", pack.draft.to_dict("records"))
@@ -159,7 +165,7 @@ def draft(ctx: click.Context, db: str | None, period: str | None, wave: str, sav
         click.echo(f"      {row['guidance']}")
         click.echo(f"      provenance: {teams or row['provenance'].get('reason', '')}")
     if saved is not None:
-        click.echo(f"Saved as {package_label(saved)}.")
+        click.echo(_("Saved as {saved}.").format(saved=package_label(saved)))
 
 
 @package.command("join")
@@ -177,4 +183,5 @@ def join(ctx: click.Context, wave_id: str, version: str, db: str | None,
     from workbench.store import join_wave, open_engine, package_label
 
     number = join_wave(open_engine(_db(ctx, db)), wave_id, version, user=user)
-    click.echo(f"Wave {wave_id} joins with package {package_label(number)}.")
+    click.echo(_("Wave {wave_id} joins with package {number}.").format(
+                 wave_id=wave_id, number=package_label(number)))

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from workbench.cli.options import json_option
-from workbench.errors import SPCInputError, WorkbenchError
+from workbench.errors import Message, SPCInputError, WorkbenchError
+from workbench.i18n import N_
+from workbench.i18n import gettext as _
 from workbench.spc.qic import CHARTS, RULE_SETS, qic
 from workbench.spc.subgroups import AGG_FUNS, X_PERIODS
 
@@ -33,28 +35,34 @@ _SUMMARY_FIELDS = ["part", "n_obs", "n_useful", "longest_run", "longest_run_max"
 def _read_chart_csv(path: Path) -> pd.DataFrame:
     """The file's cells as text; a file that is empty, not UTF-8 text or not CSV is an
     `SPCInputError` saying how to fix it."""
-    save = "save it as 'CSV UTF-8' (Excel) or UTF-8 and try again"
+    save = Message(N_("save it as 'CSV UTF-8' (Excel) or UTF-8 and try again"))
     data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SPCInputError(f"{path.name}: the file is UTF-16 text, not UTF-8; {save}.")
+        raise SPCInputError(N_("{name}: the file is UTF-16 text, not UTF-8; {save}."),
+                            params={"name": path.name, "save": save})
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SPCInputError(f"{path.name}: the file is not UTF-8 text (byte "
-                            f"0x{data[exc.start]:02x} on line {line}); {save}.",
+        raise SPCInputError(N_("{name}: the file is not UTF-8 text (byte 0x{byte:02x} on line "
+                               "{line}); {save}."),
+                            params={"name": path.name, "byte": data[exc.start], "line": line,
+                                    "save": save},
                             row=line) from exc
     if "\x00" in text or not text.strip():
-        what = "empty" if not text.strip() else "not text (it holds NUL bytes)"
-        raise SPCInputError(f"{path.name}: the file is {what}; give a CSV file with a header "
-                            "naming x and y.")
+        what = (Message(N_("empty")) if not text.strip()
+                else Message(N_("not text (it holds NUL bytes)")))
+        raise SPCInputError(N_("{name}: the file is {what}; give a CSV file with a header naming "
+                               "x and y."),
+                            params={"name": path.name, "what": what})
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                            skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         problem = " ".join(str(exc).split())[:120]
-        raise SPCInputError(f"{path.name}: not a readable CSV file ({problem}); check the "
-                            "quotes and the number of cells on each line.") from exc
+        raise SPCInputError(N_("{name}: not a readable CSV file ({problem}); check the quotes "
+                               "and the number of cells on each line."),
+                            params={"name": path.name, "problem": problem}) from exc
 
 
 def read_spc_csv(path: Path) -> tuple[pd.DataFrame, str]:
@@ -67,17 +75,17 @@ def read_spc_csv(path: Path) -> tuple[pd.DataFrame, str]:
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in ("x", "y"):
         if column not in frame.columns:
-            raise SPCInputError(
-                f"{path.name}: column {column!r} is missing; the header must name x and y "
-                "(and n for p, pp, u and up charts, series for several series).",
-                column=column)
+            raise SPCInputError(N_("{name}: column {column!r} is missing; the header must name x "
+                                   "and y (and n for p, pp, u and up charts, series for several "
+                                   "series)."),
+                                params={"name": path.name, "column": column}, column=column)
     x = frame["x"].str.strip()
     empty = np.flatnonzero((x == "").to_numpy())
     if len(empty):
         row = int(empty[0]) + 2
-        raise SPCInputError(f"row {row}, column 'x': empty; every row needs an x "
-                            "(a month YYYY-MM, a date YYYY-MM-DD, a number or a label).",
-                            row=row, column="x")
+        raise SPCInputError(N_("row {row}, column 'x': empty; every row needs an x (a month "
+                               "YYYY-MM, a date YYYY-MM-DD, a number or a label)."),
+                            params={"row": row}, row=row, column="x")
     kind: str
     values: pd.Series
     if len(x) and x.str.match(_MONTH).all():
@@ -92,8 +100,8 @@ def read_spc_csv(path: Path) -> tuple[pd.DataFrame, str]:
             kind, values = "category", x
     if kind in ("month", "date") and values.isna().any():
         i = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise SPCInputError(f"row {i + 2}, column 'x': {x.iloc[i]!r} is not a valid date.",
-                            row=i + 2, column="x")
+        raise SPCInputError(N_("row {row}, column 'x': {value!r} is not a valid date."),
+                            params={"row": i + 2, "value": x.iloc[i]}, row=i + 2, column="x")
     frame["x"] = values
     return frame, kind
 
@@ -104,8 +112,9 @@ def _positions(value: str | None, option: str) -> list[int] | None:
     try:
         return [int(v) for v in value.split(",") if v.strip()]
     except ValueError:
-        raise click.BadParameter(f"{value!r}: give point positions separated by commas, "
-                                 "e.g. 12,24.", param_hint=option) from None
+        raise click.BadParameter(_("{value!r}: give point positions separated by "
+                                   "commas, e.g. 12,24.").format(
+                                   value=value), param_hint=option) from None
 
 
 def _format_x(values: pd.Series, kind: str) -> pd.Series:
@@ -213,8 +222,8 @@ def _by_series(values: tuple[str, ...], option: str,
             return parse(values[0])
     except ValueError as exc:
         raise click.BadParameter(f"{exc}", param_hint=option) from None
-    raise click.BadParameter("give one value for every series, or SERIES=VALUE for each "
-                             "series (the option may be repeated).", param_hint=option)
+    raise click.BadParameter(_("give one value for every series, or SERIES=VALUE for "
+                               "each series (the option may be repeated)."), param_hint=option)
 
 
 def _number(text: str) -> float:

@@ -23,7 +23,8 @@ from sqlalchemy import Connection, Engine, RootTransaction, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from workbench.errors import StoreError
+from workbench.errors import Message, StoreError
+from workbench.i18n import N_
 from workbench.store.engine import (
     _existing_engine,
     _pre_alembic_revision,
@@ -160,10 +161,10 @@ def _sqlite_begin_exclusive(conn: Connection) -> None:
 
 
 def _busy(url: str, detail: object) -> StoreError:
-    return StoreError(
-        f"another process is using {_safe(url)} ({' '.join(str(detail).split())}); stop the "
-        "apps, reports and imports that use it, then run workbench upgrade again. "
-        "Nothing was changed.")
+    return StoreError(N_("another process is using {url} ({detail}); stop the apps, reports and "
+                         "imports that use it, then run workbench upgrade again. Nothing was "
+                         "changed."),
+                      params={"url": _safe(url), "detail": ' '.join(str(detail).split())})
 
 
 def _take(conn: Connection, url: str) -> RootTransaction:
@@ -208,12 +209,14 @@ def _backup(conn: Connection, database: Path, revision: str) -> Path:
     """Copy the SQLite file beside itself while this connection holds it locked."""
     target = backup_path(database, revision)
     if target.exists():
-        raise StoreError(f"backup file {target} already exists (an earlier upgrade's?); move it "
-                         "away, then run workbench upgrade again. Nothing was changed.")
+        raise StoreError(N_("backup file {target} already exists (an earlier upgrade's?); move "
+                            "it away, then run workbench upgrade again. Nothing was changed."),
+                         params={"target": target})
     if conn.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
-        raise StoreError(f"{database} is not in write-ahead-log mode, so it cannot be backed up "
-                         "while locked; open it once with any workbench command, then run "
-                         "workbench upgrade again. Nothing was changed.")
+        raise StoreError(N_("{database} is not in write-ahead-log mode, so it cannot be backed "
+                            "up while locked; open it once with any workbench command, then run "
+                            "workbench upgrade again. Nothing was changed."),
+                         params={"database": database})
     # a second, read-only connection: in WAL mode readers pass our exclusive lock, and it sees
     # the file as committed (a backup through the locking connection itself would never end)
     source = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
@@ -242,11 +245,14 @@ def _migrate(conn: Connection, url: str, result: UpgradeResult) -> None:
             command.stamp(config, result.current)
         command.upgrade(config, "heads")
     except SQLAlchemyError as exc:
-        backup = f" The backup is {result.backup}." if result.backup else ""
-        raise StoreError(
-            f"upgrading {_safe(url)} from {result.current} to {result.target} failed: "
-            f"{' '.join(str(getattr(exc, 'orig', exc)).split())}. Nothing was changed (the "
-            f"transaction was rolled back).{backup}") from exc
+        backup = (Message(N_(" The backup is {backup}."), {"backup": result.backup})
+                  if result.backup else "")
+        raise StoreError(N_("upgrading {url} from {current} to {target} failed: {reason}. "
+                            "Nothing was changed (the transaction was rolled back).{backup}"),
+                         params={"url": _safe(url), "current": result.current,
+                                 "target": result.target,
+                                 "reason": ' '.join(str(getattr(exc, 'orig', exc)).split()),
+                                 "backup": backup}) from exc
 
 
 def _shape(conn: Connection) -> dict[str, dict[str, set[str]]]:
