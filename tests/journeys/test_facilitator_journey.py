@@ -256,6 +256,18 @@ def served_big(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
                 os.killpg(process.pid, signal.SIGKILL)
 
 
+#: the small multiples' panel columns and title size, read from BokehJS
+GRID = """() => {
+  for (const view of Bokeh.index.roots) {
+    const m = view.model;
+    if (view.el.isConnected && m.type == 'GridPlot')
+      return {columns: 1 + Math.max(...m.children.map(c => c[2])),
+              title: m.children[0][0].title.text_font_size};
+  }
+  return null;
+}"""
+
+
 def _listed_when(page, check, timeout: float = BIG_WAIT) -> dict:  # type: ignore[no-untyped-def]
     return evaluate_until(page, LISTED, check, timeout)
 
@@ -338,3 +350,26 @@ def test_facilitator_finds_pages_sorts_and_ranks_teams_of_a_200_team_collaborati
     assert shown["panels"] == [panel[t] for t in top]  # best first, row by row
     assert "improved most on their baseline" in page.inner_text(".wb-team-rule")
     assert not page.locator(".wb-page").is_visible()  # one page: no pager
+
+    # the month before (its analytics computed on demand), then the projector
+    from workbench.charts.data import month_label
+
+    before = period - 1
+    choose(page, "Month", f"{month_label(before)}:")
+    page.wait_for_selector(f".wb-status:has-text('reporting month {month_label(before)}')")
+    gains = rollup.gain_from_baseline(m, indicators, teams, period=before, levels=("team",))
+    best = gains[(gains["indicator_id"] == "AMTSL") & gains["improvement_pp"].notna()]
+    best = best.sort_values(["improvement_pp", "team_id"], ascending=[False, True])
+    top = [str(t) for t in best["team_id"].head(TOP_N)]
+    shown = _listed_when(page, lambda s: s["matrix_rows"] == [names[t] for t in top]
+                         and s["panels"] == [panel[t] for t in top])
+    step(page, f"top {TOP_N} by improvement, the month before")
+    assert shown["matrix_rows"] == [names[t] for t in top]
+    assert shown["panels"] == [panel[t] for t in top]
+    page.get_by_role("button", name="Presentation mode").click()
+    page.wait_for_selector(".wb-presentation")
+    grid = evaluate_until(page, GRID, lambda g: bool(g) and g["columns"] == 4, BIG_WAIT)
+    step(page, "presentation, the month before")
+    assert grid == {"columns": 4, "title": "16px"}  # wider panels, larger titles
+    shown = _listed_when(page, lambda s: s["panels"] == [panel[t] for t in top])
+    assert shown["matrix_rows"] == [names[t] for t in top]
