@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import nbformat
-
 from pathlib import Path
+
+import nbformat
 
 from workbench.reports.kernel_pool import KernelSession, load_notebook
 

@@ -222,12 +222,16 @@ def test_two_workers_each_run_their_own_kernel(demo_db: str, tmp_path: Path) -> 
 def test_a_notebook_without_team_id_runs_once_with_the_papermill_engine(
         demo_db: str, tmp_path: Path) -> None:
     notebook = write_summary_notebook(tmp_path / "nb")
+    environment = dict(os.environ)
     result = run_reports(demo_db, PERIOD, str(notebook), out_dir=tmp_path / "out",
                          engine="papermill", progress=False)
     assert [(r.team_id, r.status) for r in result.results] == [(None, "ok")]
     assert result.results[0].paths == {"html": "collaborative-summary.html"}
     page = (tmp_path / "out" / PERIOD / "collaborative-summary.html").read_text()
     assert "48 teams in 2026-10" in page
+    # the batch's environment was for its kernels only: this process is as it was, so a
+    # report computed here later reads the current data, not a batch's kept figures
+    assert dict(os.environ) == environment
 
 
 @pytest.mark.parametrize(("args", "message"), [

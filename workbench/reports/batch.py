@@ -357,7 +357,9 @@ def _execute_papermill(spec: _BatchSpec, job: _Job, folder: Path) -> NotebookRun
     from papermill.exceptions import PapermillExecutionError
 
     started = time.perf_counter()
-    os.environ.update(dict(spec.env))  # the fresh kernel inherits them (the same in a batch)
+    # the fresh kernel inherits them: set for the whole batch by `_execute` (a worker
+    # process of Dask sets them here, for its own kernels)
+    os.environ.update(dict(spec.env))
     fd, tmp = tempfile.mkstemp(prefix=f".{job.stem}.", suffix=".ipynb", dir=folder)
     os.close(fd)
     try:
@@ -769,8 +771,23 @@ def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int) -> Iterator[Repor
     the kernels at once)."""
     if not jobs:
         return
-    if spec.engine == "papermill":
-        os.environ.update({**KERNEL_ENV, **dict(spec.env)})  # inherited by fresh kernels
+    saved: dict[str, str | None] = {}
+    if spec.engine == "papermill":  # inherited by fresh kernels; given back after the batch
+        env = {**KERNEL_ENV, **dict(spec.env)}
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
+    try:
+        yield from _execute_in_threads(spec, jobs, workers)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _execute_in_threads(spec: _BatchSpec, jobs: list[_Job],
+                        workers: int) -> Iterator[ReportResult]:
     workers = min(workers, len(jobs))
     todo: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
     done: queue.SimpleQueue[ReportResult] = queue.SimpleQueue()

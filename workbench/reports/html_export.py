@@ -298,8 +298,8 @@ class _ReportExporter(HTMLExporter):
       each of its thirteen; the kernel's output is valid nbformat);
     - the page is not parsed again and re-serialised with BeautifulSoup to add the
       accessibility attributes (`tabindex="0"` on each output and text cell, an `alt` on an
-      image without one): they are added to the template's own markup. Together a quarter of a report's
-      export CPU (0.035 -> 0.008 s a team report)."""
+      image without one): they are added to the template's own markup. Together a quarter
+      of a report's export CPU (0.035 -> 0.008 s a team report)."""
 
     optimistic_validation = True
 
