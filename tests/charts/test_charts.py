@@ -400,3 +400,20 @@ def test_a_sparse_chart_draws_the_same_with_fewer_renderers(with_events: bool) -
         {"points", "lines", "events", "flagged", "phases"} - left_out)
     hovers = [t for t in sparse.tools if hasattr(t, "tooltips")]
     assert len(hovers) == (2 if with_events else 1)
+
+
+def test_a_figure_serialised_as_roots_is_the_document_it_would_be_in(demo_db: str):
+    # components() serialises a report's figures without adding them to a document
+    from bokeh.document import Document
+
+    from workbench import briefs
+    from workbench.charts.embed import document_json
+    from workbench.store import open_engine
+
+    report = briefs.team_report_data(open_engine(demo_db), "T03", "2026-10")
+    for fig in [fig for _, fig in report.figures()] + [report.assessment_figure()]:
+        doc = Document()
+        alone = json.dumps(document_json(doc, roots=[fig]))
+        assert fig.document is None and not doc.roots
+        doc.add_root(fig)
+        assert alone == json.dumps(document_json(doc)), charts._title_of(fig)

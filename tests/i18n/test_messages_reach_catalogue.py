@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: found in the source: `_error_classes`).
 MESSAGE_CALLS = {
     "WorkbenchError", "ClickException", "UsageError", "BadParameter", "Message",
+    "BatchInterrupted",  # workbench.reports.batch: Ctrl-C's `Error: …` and the index
 }
 #: Helpers that carry a user's message in another argument: name -> its position.
 MESSAGE_ARGUMENTS = {
@@ -39,6 +40,9 @@ MESSAGE_ARGUMENTS = {
 }
 #: A call's `message=` is a user's message in these calls too (a stored flag's `message` is the
 #: English record; it is shown through `workbench.validate.messages`).
+#: Functions whose answer is a user's message (`period_problem`, `user_name_problem`,
+#: `refusal` …): what they return is checked.
+MESSAGE_FUNCTIONS = ("_problem", "refusal", "describe")
 #: Keys of a failures frame / problem dict whose value a user reads.
 MESSAGE_KEYS = {"message"}
 #: Marking calls: their argument is in the catalogue.
@@ -123,6 +127,9 @@ def plain_messages(path: Path, calls: set[str] = MESSAGE_CALLS) -> list[str]:
                 messages.append(node.args[MESSAGE_ARGUMENTS[name]])
         if isinstance(node, ast.Call) and _name(node.func) in {*calls, "StageResult"}:
             messages += [k.value for k in node.keywords if k.arg == "message"]
+        elif isinstance(node, ast.FunctionDef) and node.name.endswith(MESSAGE_FUNCTIONS):
+            messages += [r.value for r in ast.walk(node)
+                         if isinstance(r, ast.Return) and r.value is not None]
         elif isinstance(node, ast.Dict):
             messages += [v for k, v in zip(node.keys, node.values, strict=True)
                          if isinstance(k, ast.Constant) and k.value in MESSAGE_KEYS]
@@ -144,10 +151,12 @@ def test_the_check_finds_plain_english_and_trusts_marked_text(tmp_path: Path) ->
         "rows.append({'row': 1, 'message': _('row {i} is empty').format(i=i)})\n"
         "raise _one(1, '', 'bad', None, 'the file is empty; export it again')\n"
         "raise StoreError(TEMPLATE, params={'path': path})\n"
-        "raise doc.fail('settings', 'must be a mapping of setting: value')\n",
+        "raise doc.fail('settings', 'must be a mapping of setting: value')\n"
+        "def name_problem(name):\n    return 'a name is 1 to 80 letters'\n",
         encoding="utf-8")
     found = plain_messages(sample, MESSAGE_CALLS | {"StoreError", "ValidationFailed"})
-    assert sorted((line.split(":")[1] for line in found), key=int) == ["1", "3", "5", "7", "9"]
+    lines = sorted(int(line.split(":")[1]) for line in found)
+    assert lines == [1, 3, 5, 7, 9, 11]
 
 
 def test_every_error_a_user_reads_goes_through_the_catalogue() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
 
 from workbench.errors import ConfigError
-from workbench.i18n import normalize_language
+from workbench.i18n import gettext, normalize_language
 from workbench.model import is_period, parse_period, period_problem
 
 __all__ = ["AppContext", "parse_query", "view_query", "app_context", "request_query_string",
@@ -92,7 +92,7 @@ def user_name_problem(name: str) -> str | None:
     and of the name a person types on an app page."""
     if _USER.match(name.strip()):
         return None
-    return "a name is 1 to 80 letters, digits, spaces or . @ ' -"
+    return gettext("a name is 1 to 80 letters, digits, spaces or . @ ' -")
 
 
 def session_user(environ: Mapping[str, str] | None = None) -> str | None:

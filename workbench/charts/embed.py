@@ -4,16 +4,20 @@
 document validation (`Document.validate`: every model's integrity checks, ~0.2 s for the seven
 charts of a team report), walks every model once more to look for Python callbacks (only to
 log a warning), and adds the roots of a new document one by one, each `add_root` recomputing
-the document's models. `components(objs)` here does the same work without those three: one
-new `Document` holding `objs` as roots (added in one frozen step), serialised once, with the
-render items and script template bokeh's own `components` uses. The `<script>` and `<div>`s
-are what bokeh returns (same templates, same escaping, same ids scheme); only the random ids
-differ.
+the document's models. `components(objs)` here does the same work without those three: the
+JSON of one new `Document` with `objs` as its roots, serialised once, with the render items
+and script template bokeh's own `components` uses. The objects are not even added to the
+document (`document_json(doc, roots=objs)`): adding them walks every property of every model
+to collect them (computing the default of each property left unset), and the serialiser
+walks them anyway; the JSON is the same (a test compares them). Only when `curdoc()` has a
+theme are they added, so that the theme applies as with bokeh's `components`. The `<script>`
+and `<div>`s are what bokeh returns (same templates, same escaping, same ids scheme); only
+the random ids differ.
 
 What is skipped is checked elsewhere: the charts of `workbench.charts` carry no Python
 callbacks (they are pure, for static HTML), and a test runs bokeh's integrity checks on every
 chart a report draws (`tests/charts/test_charts.py`). Models that already belong to a document (a
-figure shown twice, or one from a live app) go through `bokeh.embed.components` unchanged.
+live app's) go through `bokeh.embed.components` unchanged.
 
 Measured on the demo's team report (7 figures, CPU seconds per report, warm process):
 `components` per figure 0.71 s; this per figure 0.45 s; this with all 7 figures in one call
@@ -41,6 +45,7 @@ A failure to inflate is shown in the page by `Bokeh.safely`, like any embedding 
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import json
 import re
@@ -69,18 +74,14 @@ __all__ = ["components", "compressed_docs", "document_json"]
 def _set_properties(obj: HasProps) -> dict[str, Any]:
     """`obj.properties_with_values(include_defaults=False)`, reading only the properties it
     returns (set by the user, set by a theme, or an unstable default already made)."""
-    selected = set(obj._property_values) | set(obj._unstable_default_values)
+    selected = obj._property_values.keys() | obj._unstable_default_values.keys()
     themed = obj.themed_values()
     themed_keys = set(themed) if themed is not None else set()
     selected |= themed_keys
-    overridden = obj._overridden_defaults()
     result: dict[str, Any] = {}
-    for key in obj.properties(_with_props=True):
-        descriptor = obj.lookup(key)
-        if not descriptor.serialized:
-            continue
+    for key, descriptor, required in _serialized(type(obj)):
         if key not in selected:
-            if descriptor.property._default is Undefined and key not in overridden:
+            if required:
                 descriptor.get_value(obj)  # a required property left unset: bokeh raises
             continue
         value = descriptor.get_value(obj)
@@ -89,6 +90,20 @@ def _set_properties(obj: HasProps) -> dict[str, Any]:
             continue  # an unmodified default container: bokeh leaves it out too
         result[key] = value
     return result
+
+
+@functools.cache
+def _serialized(cls: Any) -> tuple[tuple[str, Any, bool], ...]:
+    """The serialised properties of a model class, in bokeh's order: (name, descriptor,
+    required: no default, so that reading it unset raises)."""
+    overridden = cls._overridden_defaults()
+    out = []
+    for key in cls.properties(_with_props=True):
+        descriptor = cls.lookup(key)
+        if descriptor.serialized:
+            out.append((key, descriptor, descriptor.property._default is Undefined
+                        and key not in overridden))
+    return tuple(out)
 
 
 def _is_container(value: Any) -> bool:
@@ -114,17 +129,31 @@ class _Serializer(Serializer):
         return super()._encode(obj)
 
 
-def document_json(doc: Document) -> dict[str, Any]:
+def document_json(doc: Document, roots: Sequence[Model] | None = None) -> dict[str, Any]:
     """`doc.to_json(deferred=False)`, serialised by `_Serializer` (bokeh's own when bokeh
-    is asked to serialise defaults too)."""
+    is asked to serialise defaults too).
+
+    `roots`: the JSON of `doc` had these models been added to it as its roots (they are
+    not: `doc` holds none, and the models stay out of any document)."""
+    if roots is not None:
+        assert not doc._roots, "roots are given for an empty document"
     if settings.serialize_include_defaults():
-        return dict(doc.to_json(deferred=False))
+        if roots is None:
+            return dict(doc.to_json(deferred=False))
+        with doc.models.freeze():
+            for root in roots:
+                doc.add_root(root)
+        try:
+            return dict(doc.to_json(deferred=False))
+        finally:
+            for root in roots:
+                doc.remove_root(root)
     data_models = [model for model in Model.model_class_reverse_map.values()
                    if is_DataModel(model)]
     serializer = _Serializer(deferred=False)
     defs = serializer.encode(data_models)
     config = serializer.encode(doc._config)
-    roots = serializer.encode(doc._roots)
+    roots = serializer.encode(doc._roots if roots is None else list(roots))
     callbacks = serializer.encode(doc.callbacks.js_event_callbacks)
     out: dict[str, Any] = {"version": bokeh_version, "title": doc.title, "config": config,
                            "roots": roots}
@@ -152,15 +181,18 @@ def components(objs: Sequence[Model], *, compress: bool = False) -> tuple[str, l
     current = curdoc()
     doc = Document()
     doc.callbacks._js_event_callbacks.update(current.callbacks._js_event_callbacks)
-    with doc.models.freeze():  # one recompute of the document's models, not one per root
-        for obj in objs:
-            doc.add_root(obj)
-    if current.theme is not doc.theme:  # bokeh's components applies curdoc()'s theme too
+    themed = current.theme is not doc.theme  # bokeh's components applies curdoc()'s theme
+    if themed:
+        with doc.models.freeze():  # one recompute of the document's models, not one per root
+            for obj in objs:
+                doc.add_root(obj)
         doc.theme = current.theme
     docid = make_globally_unique_id()
     item = RenderItem(docid, roots={obj: make_globally_unique_css_safe_id() for obj in objs})
     bundle = bundle_for_objs_and_resources(None, None)
-    docs_json = {docid: document_json(doc)}
+    # unthemed, the objects are serialised as the document's roots without being added to
+    # it: adding walks every property of every model (computing defaults) to collect them
+    docs_json = {docid: document_json(doc) if themed else document_json(doc, roots=objs)}
     script = (_compressed_script(docs_json, [item]) if compress
               else script_for_render_items(docs_json, [item]))  # type: ignore[arg-type]
     bundle.add(Script(script))

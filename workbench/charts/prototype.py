@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import gc
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import numpy as np
 from bokeh.core.has_props import HasProps
@@ -103,21 +102,9 @@ def _clone_model(model: Any, memo: dict[int, Any], make_id: Callable[[], str]) -
         if values is None:
             continue
         target = state[key]
-        lazy = key == "_unstable_default_values"
         for name, value in values.items():
-            if lazy and isinstance(value, PropertyValueContainer) and not value \
-                    and _empty_default(cast(Hashable, cls), name):
-                continue  # bokeh makes the same empty default again if it is ever read
             target[name] = _clone_value(value, memo, make_id, new, name)
     return new
-
-
-@functools.cache
-def _empty_default(cls: Any, name: str) -> bool:
-    """Whether the default of `cls.name` is an empty container (a list of tags, a dict of
-    callbacks, ...)."""
-    default = cls.lookup(name).class_default(cls)
-    return isinstance(default, (list, dict, set)) and not default
 
 
 def _clone_value(value: Any, memo: dict[int, Any], make_id: Callable[[], str],

@@ -621,8 +621,8 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
                         seconds=time.perf_counter() - started)
     if outcome == "interrupted":
         raise BatchInterrupted(
-            f"interrupted: {len(batch.interrupted)} {name} report(s) not run; run the same "
-            "command again to do them", batch)
+            _("interrupted: {count} {name} report(s) not run; run the same command again to do "
+              "them").format(count=len(batch.interrupted), name=name), batch)
     return batch
 
 

@@ -299,9 +299,12 @@ def gain_from_baseline(measurements: pd.DataFrame, indicators: pd.DataFrame,
     m, _ = prepare(measurements, indicators, teams, period)
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in GAIN_COLUMNS})
-    s = _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels).copy()
-    s["_rank"] = s.groupby("_entity").cumcount()
-    base = s[s["_rank"] < BASELINE_MONTHS]
+    s = _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels)
+    starts = _run_starts(s["_entity"].to_numpy())  # an entity's rows lie together, by month
+    counts = np.diff(np.append(starts, len(s)))
+    rank = np.arange(len(s)) - np.repeat(starts, counts)  # 0 = the entity's first month
+    base = s.loc[rank < BASELINE_MONTHS,
+                 ["_entity", "numerator", "denominator", "value", "month"]]
     bg = base.groupby("_entity", sort=False)
     b = bg.agg(num=("numerator", "sum"), den=("denominator", "sum"),
                dens=("denominator", "count"),
@@ -310,7 +313,6 @@ def gain_from_baseline(measurements: pd.DataFrame, indicators: pd.DataFrame,
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = b["num"] / b["den"].where(b["den"] > 0)
     b["baseline"] = np.where(b["dens"] > 0, ratio, b["mean"])
-    starts = _run_starts(s["_entity"].to_numpy())  # an entity's rows lie together, by month
     ends = np.append(starts[1:], len(s)) - 1
     out = s.iloc[starts][["_entity", "indicator_id", "level", "team_id", "wave_id",
                           "direction", "multiplier"]].set_index("_entity")
