@@ -32,10 +32,12 @@ most-improved table; the charts (~0.5 MB of bokeh document, seconds of drawing i
 browser) are attached only once the browser has painted that first view (`attach_charts`,
 see `_when_page_painted`), so they never delay the first paint; with `?presentation=1`
 they are also sized for the projector only then (the page's larger text shows at once).
-Their document JSON is
-computed in the preheated kernel, and the small multiples carry no per-point hover text and
-send numbers as binary arrays (`workbench.charts.payload`). Outside Voilà (JupyterLab,
-tests) the charts are attached by `present`.
+Their document JSON is computed in the preheated kernel for both modes (`_prepare_bundles`:
+normal, and presentation with the same panels in `PRESENTATION_COLUMNS` columns), kept until
+a figure changes, so `?presentation=1` and switching mode before any filter change serialise
+nothing; the small multiples carry no per-point hover text and send numbers as binary arrays
+(`workbench.charts.payload`). A switch of mode lays the panels on screen out anew (no new
+grid). Outside Voilà (JupyterLab, tests) the charts are attached by `present`.
 """
 
 from __future__ import annotations
