@@ -98,6 +98,23 @@ def test_summary_text_names_the_collaborative_month_and_sections(small_db: str):
         assert heading in lines
 
 
+def test_summary_text_reads_in_french(small_db: str):
+    result = CliRunner().invoke(main, ["summary", "--db", small_db],
+                                env={"WORKBENCH_LANG": "fr"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("Essential Obstetric and Newborn Care Collaborative — mois de rapport "
+                        "2025-01")
+    for heading in ("Indicateurs ce mois-ci", "Matrice des statuts : signaux sur les cartes "
+                    "des équipes", "Équipes les plus améliorées (gain depuis la référence, "
+                    "points de pourcentage)", "Échelle d'évaluation (dernier mois)"):
+        assert heading in lines
+    assert "Indicators this month" not in result.stdout
+    assert "plus haut est mieux" in result.stdout
+    assert lines[-1] == ("  2025-01 : moyenne de l’encadrement 3,50 (n=1, 0\u00a0% à ≥ 4) ; "
+                         "moyenne de l’auto-évaluation 4,00 (n=1) ; auto − encadrement +0,50")
+
+
 def test_summary_refuses_a_period_that_is_not_a_month(small_db: str):
     result = _run("--db", small_db, "--period", "2025-13")
     assert result.exit_code == 2

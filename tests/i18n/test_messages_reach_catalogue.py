@@ -172,10 +172,8 @@ def test_every_error_a_user_reads_goes_through_the_catalogue() -> None:
                          "translate:\n" + "\n".join(found))
 
 
-#: Command output still written in English, by file: `workbench summary`'s text tables (its
-#: column headings come from the roll-up frames; the French text summary is the report
-#: notebook `collaborative_summary`). Nothing may be added here: translate instead.
-KNOWN_ENGLISH_OUTPUT = {"workbench/cli/rollup_cmd.py": 8}
+#: Command output still written in English, by file. Nothing may be added here: translate.
+KNOWN_ENGLISH_OUTPUT: dict[str, int] = {}
 
 
 def test_every_line_a_command_prints_goes_through_the_catalogue() -> None:
