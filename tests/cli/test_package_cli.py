@@ -74,3 +74,14 @@ def test_every_package_command_has_help_with_an_example():
     for sub in ([], ["list"], ["show"], ["diff"], ["draft"], ["join"]):
         result = CliRunner().invoke(main, ["package", *sub, "--help"])
         assert result.exit_code == 0 and "Example: workbench package" in result.output, sub
+
+
+def test_show_reads_in_french(demo_db: str):
+    english = _run("show", "v1", "--db", demo_db)
+    french = CliRunner().invoke(main, ["package", "show", "v1", "--db", demo_db],
+                                env={"WORKBENCH_LANG": "fr"})
+    assert english.exit_code == 0 and french.exit_code == 0, french.output
+    first = english.output.splitlines()[0].split()
+    assert first[:2] == ["C01", "launch"]
+    assert french.output.splitlines()[0].split()[:2] == ["C01", "lancement"]
+    assert "provenance : " in french.output and "provenance: " not in french.output

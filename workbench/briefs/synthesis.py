@@ -58,7 +58,8 @@ SYNTHESIS_COLUMNS: Mapping[str, dict[str, str]] = TranslatedTable({
               "grade": N_("Evidence"), "guidance": N_("Guidance"), "teams": N_("Evidence from")},
 })
 #: the draft's proposals as people read them
-ACTION_LABELS = {"keep": N_("keep"), "add": N_("add"), "drop": N_("drop")}
+ACTION_LABELS = {"launch": N_("launch"), "keep": N_("keep"), "add": N_("add"),
+                 "drop": N_("drop")}
 #: grades whose changes get a before/after small multiple in the pack
 SHOWN_GRADES = ("strong", "promising")
 MAX_FIGURES = 12

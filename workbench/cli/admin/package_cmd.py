@@ -84,11 +84,22 @@ def show(ctx: click.Context, version: str | None, db: str | None, as_json: bool)
         echo_json(changes.to_dict("records"))
         return
     for c in cast("list[dict[str, Any]]", changes.to_dict("records")):
-        state = c["action"] if c["in_package"] else "dropped"
-        teams = ", ".join(c["provenance"].get("teams", []))
+        state = _action(c["action"]) if c["in_package"] else _("dropped")
         click.echo(f"{c['change_id']:<8} {state:<7} {c['name']}")
         click.echo(f"         {c['guidance']}")
-        click.echo(f"         provenance: {teams or c['provenance'].get('reason', '')}")
+        click.echo("         " + _provenance(c["provenance"]))
+
+
+def _action(action: str) -> str:
+    """A change's action in a package version (`launch`, `keep` …) in the reader's language."""
+    from workbench.briefs.synthesis import ACTION_LABELS
+
+    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
+def _provenance(provenance: dict[str, Any]) -> str:
+    teams = ", ".join(provenance.get("teams", []))
+    return _("provenance: {teams}").format(teams=teams or provenance.get("reason", ""))
 
 
 @package.command("diff")
@@ -159,11 +170,13 @@ def draft(ctx: click.Context, db: str | None, period: str | None, wave: str, sav
     if as_json:
         echo_json({"saved_version": saved, "changes": rows})
         return
+    from workbench.learning.evidence import grade_label
+
     for row in rows:
-        teams = ", ".join(row["provenance"].get("teams", []))
-        click.echo(f"{row['action']:<5} {row['change_id']:<8} {row['name']} [{row['grade']}]")
+        click.echo(f"{_action(row['action']):<5} {row['change_id']:<8} {row['name']} "
+                   f"[{grade_label(row['grade'])}]")
         click.echo(f"      {row['guidance']}")
-        click.echo(f"      provenance: {teams or row['provenance'].get('reason', '')}")
+        click.echo("      " + _provenance(row["provenance"]))
     if saved is not None:
         click.echo(_("Saved as {saved}.").format(saved=package_label(saved)))
 
