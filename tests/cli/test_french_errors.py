@@ -207,3 +207,14 @@ def test_the_real_command_tells_a_refusal_in_french(empty_db: str, tmp_path: Pat
     assert "la colonne 'numerator' manque" in done.stderr
     assert len(done.stderr.splitlines()) == 1
     assert _dump(empty_db) == before
+
+
+def test_a_mistyped_option_is_suggested_in_french() -> None:
+    # click's own words (`ngettext` for the suggestion) go through the catalogue too
+    one = run("summary", "--perod", "2026-10")
+    assert one.exit_code == 2
+    assert one.output.splitlines()[-1] == (
+        "Erreur : Option inconnue '--perod'. Vouliez-vous dire '--period' ?")
+    english = run("summary", "--perod", "2026-10", lang=None)
+    assert english.output.splitlines()[-1] == (
+        "Error: No such option '--perod'. Did you mean '--period'?")

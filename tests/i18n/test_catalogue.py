@@ -83,8 +83,8 @@ def test_translations_keep_every_placeholder(language: str) -> None:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        wanted = set(PLACEHOLDER.findall(ids[-1]))
-        for text in strings:
+        for n, text in enumerate(strings):  # form 0 is the singular's, the others the plural's
+            wanted = set(PLACEHOLDER.findall(ids[min(n, len(ids) - 1)]))
             if set(PLACEHOLDER.findall(text)) != wanted:
                 wrong.append(f"{ids[0]!r} → {text!r}")
     assert wrong == []

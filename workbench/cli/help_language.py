@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from workbench.errors import ConfigError
-from workbench.i18n import N_, SOURCE_LANGUAGE, gettext, resolve_language, use_language
+from workbench.i18n import (
+    N_,
+    SOURCE_LANGUAGE,
+    gettext,
+    ngettext,
+    resolve_language,
+    use_language,
+)
 from workbench.i18n.extract import cli_help_key
 
 if TYPE_CHECKING:
@@ -49,12 +56,17 @@ CLICK_MESSAGES = (
     N_("Option {name!r} requires an argument."),
     N_("Option {name!r} requires {nargs} arguments."),
     N_("Got unexpected extra argument ({args})"), N_("Got unexpected extra arguments ({args})"),
-    N_("Did you mean {possibility}?"), N_("(Possible options: {possibilities})"),
+    N_("(Possible options: {possibilities})"),
     N_("{value!r} is not a valid integer."), N_("{value!r} is not a valid float."),
     N_("{value!r} is not one of {choices}."), N_("{value!r} is not {choice}."),
     N_("Confirm the action without prompting."), N_("Do you want to continue?"),
     N_("%(prog)s, version %(version)s"),
 )
+
+def _click_plurals() -> None:
+    """click's own plural messages, marked here for the catalogue (click asks `ngettext`)."""
+    ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)", 1)
+
 
 _CLICK_MODULES = ("click.core", "click.exceptions", "click.formatting", "click.decorators",
                   "click.types", "click.parser", "click.termui")
@@ -176,6 +188,8 @@ def localize_commands(command: click.Command) -> None:
         module = importlib.import_module(name)
         if hasattr(module, "_"):
             module._ = gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
     if not isinstance(command, _Translating):
         command.__class__ = _translating_class(type(command))
     if isinstance(command, click.Group):
