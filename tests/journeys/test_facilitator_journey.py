@@ -305,9 +305,9 @@ def test_facilitator_finds_pages_sorts_and_ranks_teams_of_a_200_team_collaborati
     box = page.get_by_placeholder("name or code")
     box.fill(wanted.name)
     box.press("Enter")
+    page.wait_for_selector(".wb-team-rule:has-text('Showing 1 of 200 teams')")
     shown = _listed_when(page, lambda s: s["panels"] == [panel[wanted.team_id]])
     step(page, "search a team by name")
-    assert "Showing 1 of 200 teams" in page.inner_text(".wb-team-rule")
     assert shown["panels"] == [panel[wanted.team_id]]
     assert shown["matrix_rows"] == [names[wanted.team_id]]
 

@@ -642,6 +642,8 @@ class LearningSessionApp(WorkbenchApp):
             for fig in figures.values():
                 self._scale_new(fig)
                 self._fit(fig)
+        # the list's rule and pager first: they say what the charts about to arrive show
+        self._show_paging()
         done: dict[str, Any] = {}
         for key, fig in figures.items():
             if key in self.models:
@@ -659,7 +661,6 @@ class LearningSessionApp(WorkbenchApp):
         self.redraws += 1
         self._drawn = self._filter_key()
         self.status.value = self._status_html()
-        self._show_paging()
         self.notify("")
         return self.last_redraw
 
