@@ -25,7 +25,9 @@ process and the kernels it started and waited for):
 
 With `--baseline PATH` (another checkout with its own `.venv`, e.g. the commit before the demo
 grew: `git worktree add --detach ../wt-base 60a522a && make -C ../wt-base venv`) the runs
-alternate between the baseline and this checkout (baseline first), and each stage's median is
+alternate between the baseline and this checkout (baseline first; `--this PATH` measures
+another checkout instead of this one; each runs its own code, on its `.venv`, which may be a
+link to another checkout's), and each stage's median is
 printed for both with the ratio this/baseline: the machine is shared, so read the ratios
 measured in the same run and the CPU seconds; the load average is printed before and after.
 Without it, each stage's share of the total is printed instead. The child of each run is this
@@ -122,7 +124,7 @@ def _run(tree: Path, db: Path) -> dict[str, tuple[float, float]]:
     out = db.with_suffix(".json")
     before = _cpu()
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "BENCH_DEMO_T0": repr(time.time())}
-    env.pop("PYTHONPATH", None)
+    env["PYTHONPATH"] = str(tree)  # the checkout's own code, whatever its venv points at
     wall = time.perf_counter()
     done = subprocess.run([str(python), str(Path(__file__).resolve()), "--child", str(db),
                            str(out)], cwd=db.parent, env=env, stdout=subprocess.DEVNULL,
