@@ -136,21 +136,12 @@ def next_month_file(db: str, last: str, path: Path) -> str:
 def batch_context(db: str, folder: Path) -> Iterator[None]:
     """Reports made in this process see the collaborative figures as a batch's kernels do:
     computed once (`collaborative_context`), named in the environment."""
-    from workbench.reports.batch import collaborative_context
+    from workbench.reports.batch import collaborative_context, environment
     from workbench.store import open_engine
 
     folder.mkdir(parents=True, exist_ok=True)
-    env = collaborative_context(open_engine(db), folder)
-    before = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
+    with environment(collaborative_context(open_engine(db), folder)):
         yield
-    finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:

@@ -397,17 +397,19 @@ def _write_cycles(conn: Connection, cycles: list[dict[str, Any]]) -> None:
                      .values(parent_cycle_id=bindparam("parent_")), links)
     history = []
     for cycle, row, cycle_id in zip(cycles, rows, cycle_ids, strict=True):
+        plain = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()}
         for version, (stage, when) in enumerate(cycle["_stages"], start=1):
-            snapshot = _snapshot(row, stage)
+            snapshot = _snapshot(plain, stage)
             snapshot.update(cycle_id=cycle_id, version=version)
             history.append({"cycle_id": cycle_id, "version": version, "snapshot": snapshot,
                             "author": row["author"], "created_at": when})
     bulk_insert(conn, s.pdsa_history, history)
 
 
-def _snapshot(row: dict[str, Any], stage: str) -> dict[str, Any]:
-    """The row as it was when it reached `stage` (later fields still empty)."""
-    snap = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()}
+def _snapshot(plain: dict[str, Any], stage: str) -> dict[str, Any]:
+    """The row (its datetimes as ISO text) as it was when it reached `stage` (later fields
+    still empty)."""
+    snap = dict(plain)
     order = ["plan", "do", "study", "closed"]
     reached = order.index(stage)
     if reached < 1:

@@ -52,7 +52,8 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -771,15 +772,21 @@ def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int) -> Iterator[Repor
     the kernels at once)."""
     if not jobs:
         return
-    saved: dict[str, str | None] = {}
-    if spec.engine == "papermill":  # inherited by fresh kernels; given back after the batch
-        env = {**KERNEL_ENV, **dict(spec.env)}
-        saved = {name: os.environ.get(name) for name in env}
-        os.environ.update(env)
-    try:
+    # papermill's fresh kernels inherit this process's environment: set for the batch only
+    env = {**KERNEL_ENV, **dict(spec.env)} if spec.engine == "papermill" else {}
+    with environment(env):
         yield from _execute_in_threads(spec, jobs, workers)
+
+
+@contextmanager
+def environment(env: Mapping[str, str]) -> Iterator[None]:
+    """This process's environment with `env` set, as it was again after the block."""
+    before = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
     finally:
-        for name, value in saved.items():
+        for name, value in before.items():
             if value is None:
                 os.environ.pop(name, None)
             else:

@@ -14,6 +14,7 @@ compiled from the Table by SQLAlchemy, never assembled from strings.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
@@ -47,15 +48,31 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     order = list(compiled.positiontup or [])
     processors = [table.columns[key].type._cached_bind_processor(conn.dialect)
                   for key in order]
+    # each row's values in the statement's order: the given ones by one itemgetter (the rows
+    # carry the same keys), then the defaults, put in place; only the columns whose type has a
+    # bind processor (JSON, DateTime …) pass through it
+    picked = [key for key in order if key not in defaults]
+    filled = [key for key in order if key in defaults]
+    position = {key: i for i, key in enumerate(picked + filled)}
+    place = [position[key] for key in order]
+    in_place = place == list(range(len(order)))
+    fixed = tuple(defaults[key] for key in filled)
+    getter = itemgetter(*picked)
+    one = len(picked) == 1
+
+    def pick(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        got = getter(row)
+        return (got,) if one else tuple(got)
+    converted = [(i, process) for i, process in enumerate(processors) if process is not None]
     sql = str(compiled)
     for start in range(0, len(rows), _CHUNK):
         params = []
         for row in rows[start:start + _CHUNK]:
-            values = []
-            for key, process in zip(order, processors, strict=True):
-                value = row[key] if key in row else defaults[key]
-                values.append(process(value) if process is not None and value is not None
-                              else value)
+            raw = pick(row) + fixed
+            values = list(raw) if in_place else [raw[i] for i in place]
+            for i, process in converted:
+                if values[i] is not None:
+                    values[i] = process(values[i])
             params.append(tuple(values))
         conn.exec_driver_sql(sql, params)
 

@@ -23,9 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Connection,
     CursorResult,
     Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
     Table,
     create_engine,
     event,
@@ -268,15 +272,23 @@ def create_database(db: str | None) -> Engine:
     return engine
 
 
+#: Alembic's version table as Alembic makes it (`DefaultImpl.version_table_impl`: the column,
+#: its primary key named `alembic_version_pkc`); `_create_schema` writes the stamp in it
+#: without importing Alembic (0.13 s of CPU a new database), tested equal to Alembic's stamp
+ALEMBIC_VERSION = Table("alembic_version", MetaData(),
+                        Column("version_num", String(32), nullable=False),
+                        PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
+
+
 def _create_schema(conn: Connection) -> None:
-    """Every table of the newest schema, schema_info, and Alembic's stamp of the head."""
-    from alembic.migration import MigrationContext
-
-    from workbench.store.revisions import script_directory
-
+    """Every table of the newest schema, schema_info, and the stamp of the head: Alembic's
+    version table holding SCHEMA_REVISION alone (as `alembic stamp` leaves it; a version
+    table left by tables dropped before is emptied first)."""
     metadata.create_all(conn)
     conn.execute(schema_info.insert().values(version=SCHEMA_VERSION, applied_at=utcnow()))
-    MigrationContext.configure(conn).stamp(script_directory(), SCHEMA_REVISION)
+    ALEMBIC_VERSION.create(conn, checkfirst=True)
+    conn.execute(ALEMBIC_VERSION.delete())
+    conn.execute(ALEMBIC_VERSION.insert().values(version_num=SCHEMA_REVISION))
 
 
 def _existing_engine(db: str | None) -> tuple[str, Engine]:
