@@ -112,7 +112,7 @@ from workbench.ingest.collaborative import write_collaborative
 from workbench.store import create_database, masked_url, resolve_url
 from workbench.store import schema as s
 from workbench.store.bulk import bulk_insert, bulk_insert_ids
-from workbench.store.engine import _engine
+from workbench.store.engine import _engine, create_tables
 
 __all__ = [
     "DEMO_NOW",
@@ -192,7 +192,7 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
         world.definition["collaborative"]["settings"]["language"] = chosen
         spread = _story(world, seed)
         with engine.begin() as conn:
-            injection_metadata.create_all(conn)
+            create_tables(conn, injection_metadata)
             write_collaborative(conn, world.definition)
             _write_world(conn, world)
         if spread is not None:
