@@ -145,7 +145,9 @@ render.heading(_("Collaborative summary: {month}").format(month=summary.period_l
         code("charts.show(summary.attainment_figure())", "remove-input"),
         heading("All teams pooled"),
         code("charts.show(summary.pooled_figure(indicator_id))", "remove-input"),
-        heading("Every team side by side"),
+        code('render.join(render.heading(_("Every team side by side"), 2),\n'
+             '            render.note(summary.small_multiples_note(indicator_id)))',
+             "remove-input"),
         code("charts.show(summary.small_multiples(indicator_id))", "remove-input"),
         heading("Funnel: this month, by size"),
         code("charts.show(summary.funnel_figure(indicator_id))", "remove-input"),

@@ -1,6 +1,6 @@
 """The collaborative summary of a large collaborative: past 48 teams the small multiples show
-the 24 most and the 24 least improved teams (by `rollup.gain_from_baseline`), titled so; up to
-48 teams they show every team."""
+the 24 most and the 24 least improved teams (by `rollup.gain_from_baseline`), titled so, and a
+sentence counts the teams left out and says where each is; up to 48 teams they show every team."""
 
 from __future__ import annotations
 
@@ -47,3 +47,23 @@ def test_up_to_48_teams_the_small_multiples_show_every_team(demo_db_master: Path
     grid = summary.small_multiples("AMTSL")
     assert isinstance(grid, GridPlot)
     assert len(grid.children) == 48  # the demo: 24 launch teams and the 24 of the spread wave
+
+
+def test_past_48_teams_a_sentence_counts_the_teams_not_drawn_and_says_where_they_are(
+        sixty) -> None:  # type: ignore[no-untyped-def]
+    summary = collaborative_summary_data(sixty)
+    gains = summary.rollup["gains"]
+    rows = gains[(gains["level"] == "team") & (gains["indicator_id"] == "AMTSL")]
+    no_gain = int(rows["improvement_pp"].isna().sum())
+    note = summary.small_multiples_note("AMTSL")
+    assert note.startswith("Drawn below: the 24 teams that improved most on their baseline and "
+                           "the 24 that improved least. The other 12 teams are not drawn here.")
+    if no_gain:
+        assert f" {no_gain} of them ha" in note
+    assert note.endswith("Every team has its row in the status matrix above and its chart in "
+                         "its own team report.")
+
+
+def test_up_to_48_teams_no_sentence_is_needed(demo_db_master: Path) -> None:
+    summary = collaborative_summary_data(open_engine(str(demo_db_master)))
+    assert summary.small_multiples_note("AMTSL") == ""

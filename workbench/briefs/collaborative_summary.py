@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from workbench.briefs.tables import COLUMNS, _indicator_dicts, _pp, _valid, resolve_period
 from workbench.charts import data as cd
 from workbench.charts.series import format_value
-from workbench.i18n import format_percent, ngettext
+from workbench.i18n import format_count, format_percent, ngettext
 from workbench.i18n import gettext as _
 
 __all__ = ["SMALL_MULTIPLES_MAX", "CollaborativeSummary", "collaborative_summary_data"]
@@ -95,21 +95,53 @@ class CollaborativeSummary:
 
     def small_multiples(self, indicator_id: str) -> Any:
         """Every team's chart of the indicator; past `SMALL_MULTIPLES_MAX` teams, the
-        `SMALL_MULTIPLES_MAX` ÷ 2 most and least improved (`rollup` gains), titled so."""
-        from workbench.charts.series import small_multiples
+        `SMALL_MULTIPLES_MAX` ÷ 2 most and least improved (`rollup` gains), titled so (the
+        teams left out are counted in `small_multiples_note`). A static page's panels
+        (`charts.collab.static_small_multiples`): copies of a prototype, the same picture."""
+        from workbench.charts.collab import static_small_multiples
 
         info = _indicator_dicts(self.indicators)[indicator_id]
         spc = self.spc[self.spc["indicator_id"] == indicator_id]
         shown = _extremes(self.rollup["gains"], indicator_id, spc["team_id"].unique())
         if shown is None:
-            return small_multiples(self.spc, info, team_labels=self.team_labels,
-                                   ncols=SMALL_MULTIPLES_COLUMNS)
-        figure = small_multiples(spc[spc["team_id"].isin(shown)], info,
-                                 team_labels=self.team_labels, ncols=SMALL_MULTIPLES_COLUMNS)
-        teams = spc["team_id"].nunique()
+            return static_small_multiples(spc, info, team_labels=self.team_labels,
+                                          ncols=SMALL_MULTIPLES_COLUMNS)
+        figure = static_small_multiples(spc[spc["team_id"].isin(shown)], info,
+                                        team_labels=self.team_labels,
+                                        ncols=SMALL_MULTIPLES_COLUMNS)
         half = SMALL_MULTIPLES_MAX // 2
-        return _titled(figure, f"The {half} most and {half} least improved of {teams:,} teams "
-                               "(gain from baseline)")
+        return _titled(figure, _("The {half} most and {half} least improved of {teams} teams "
+                                 "(gain from baseline)").format(
+            half=half, teams=format_count(spc["team_id"].nunique())))
+
+    def small_multiples_note(self, indicator_id: str) -> str:
+        """What the small multiples leave out, in a sentence ('' when every team is drawn):
+        how many teams are not drawn, how many of them have no gain yet, and where each is."""
+        spc = self.spc[self.spc["indicator_id"] == indicator_id]
+        teams = spc["team_id"].unique()
+        shown = _extremes(self.rollup["gains"], indicator_id, teams)
+        if shown is None:
+            return ""
+        gains = self.rollup["gains"]
+        known = set(gains[(gains["level"] == "team") & (gains["indicator_id"] == indicator_id)
+                          & gains["improvement_pp"].notna()]["team_id"])
+        drawn = set(shown)
+        left = [t for t in teams if t not in drawn]
+        no_gain = sum(1 for t in left if t not in known)
+        half = SMALL_MULTIPLES_MAX // 2
+        said = [_("Drawn below: the {half} teams that improved most on their baseline and the "
+                  "{half} that improved least.").format(half=half),
+                ngettext("The other {count} team is not drawn here.",
+                         "The other {count} teams are not drawn here.", len(left)).format(
+                    count=format_count(len(left)))]
+        if no_gain:
+            said.append(ngettext(
+                "{count} of them has no month after its baseline yet, so no gain.",
+                "{count} of them have no month after their baseline yet, so no gain.",
+                no_gain).format(count=format_count(no_gain)))
+        said.append(_("Every team has its row in the status matrix above and its chart in its "
+                      "own team report."))
+        return " ".join(said)
 
     def funnel_figure(self, indicator_id: str) -> Any:
         from workbench.charts.collab import funnel_plot

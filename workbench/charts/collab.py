@@ -30,7 +30,17 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from workbench.charts.data import month_label
-from workbench.charts.series import GREY, OKABE_ITO, WIDTH, _style_axes, format_value, is_percent
+from workbench.charts.series import (
+    GREY,
+    OKABE_ITO,
+    WIDTH,
+    _scale,
+    _style_axes,
+    control_chart,
+    format_value,
+    is_percent,
+    month_tick_formatter,
+)
 from workbench.i18n import N_, format_count
 from workbench.i18n import gettext as _
 from workbench.rollup.status import signal_label
@@ -44,6 +54,7 @@ __all__ = [
     "funnel_sources",
     "place_labels",
     "pooled_chart",
+    "static_small_multiples",
     "status_matrix_chart",
     "status_matrix_sources",
     "target_attainment_chart",
@@ -83,36 +94,63 @@ def status_matrix_sources(matrix: pd.DataFrame, indicators: pd.DataFrame,
 
     Every cell shows its signal status (`status`, the matrix's `signal`) as the matrix says
     it; a month not reported shows "–" for the value (and no ✓)."""
-    ind = indicators.set_index("indicator_id")
+    infos = {str(i): row for i, row in zip(
+        indicators["indicator_id"], indicators.to_dict("records"), strict=True)}
     labels = team_labels or {}
     cells: dict[str, list] = {k: [] for k in ("team", "code", "indicator", "colour", "text",
                                                "status", "signal", "value", "target", "latest")}
     rules = matrix["signal_rule"] if "signal_rule" in matrix else pd.Series("", matrix.index)
+    # 2,000 teams × 10 indicators are 20,000 cells: each value, month and rule is put into
+    # words once (the same words as cell by cell: `format_value`, `month_label`, `signal_label`)
+    values: dict[tuple[str, float], str] = {}
+    months: dict[object, str] = {}
+    signals: dict[tuple[str, str], str] = {}
+    marks = {True: _("target met"), False: _("below target"), None: _("no target")}
     for row, rule in zip(matrix.itertuples(index=False), rules, strict=True):
-        info = ind.loc[row.indicator_id].to_dict() if row.indicator_id in ind.index else {}
+        rule = rule if isinstance(rule, str) else ""
+        indicator = str(row.indicator_id)
+        info = infos.get(indicator, {})
         stale = pd.notna(row.months_since_report) and row.months_since_report > 0
         shown = not (pd.isna(row.latest_value) or stale)
         status = str(row.signal)
-        icon, colour, words = SIGNAL_STYLE.get(status, SIGNAL_STYLE["not enough data"])
+        icon, colour, _words = SIGNAL_STYLE.get(status, SIGNAL_STYLE["not enough data"])
         met = bool(row.target_met) if pd.notna(row.target_met) else False
-        value = format_value(row.latest_value, info) if shown else "–"
+        if shown:
+            key = (indicator, float(row.latest_value))
+            value = values.get(key)
+            if value is None:
+                value = values[key] = format_value(row.latest_value, info)
+        else:
+            value = "–"
         cells["team"].append(labels.get(row.team_id, row.team_id))
         cells["code"].append(str(row.team_id))
-        cells["indicator"].append(str(row.indicator_id))
+        cells["indicator"].append(indicator)
         cells["colour"].append(colour)
         cells["text"].append(f"{icon} {value}{' ✓' if met and shown else ''}")
         cells["status"].append(status)
-        words = _(words)
-        if isinstance(rule, str) and rule:
-            rule = ", ".join(signal_label(part.strip()) for part in rule.split(","))
-        cells["signal"].append(f"{words} ({rule})" if isinstance(rule, str) and rule
-                               else words)
+        said = signals.get((status, rule))
+        if said is None:
+            said = signals[(status, rule)] = _signal_words(status, rule)
+        cells["signal"].append(said)
         cells["value"].append(value)
-        cells["target"].append(_("target met") if met else _("below target")
-                               if pd.notna(row.target_met) else _("no target"))
-        cells["latest"].append(month_label(row.latest_period) if pd.notna(row.latest_period)
-                               else "–")
+        cells["target"].append(marks[met if pd.notna(row.target_met) else None])
+        month = row.latest_period
+        if pd.isna(month):
+            cells["latest"].append("–")
+        else:
+            label = months.get(month)
+            if label is None:
+                label = months[month] = month_label(month)
+            cells["latest"].append(label)
     return {"cells": cells}
+
+
+def _signal_words(status: str, rule: str) -> str:
+    """A cell's signal in words, with the rules that fired ("signal of concern (shift)")."""
+    words = _(SIGNAL_STYLE.get(status, SIGNAL_STYLE["not enough data"])[2])
+    if rule:
+        return f"{words} ({', '.join(signal_label(part.strip()) for part in rule.split(','))})"
+    return words
 
 
 def wrap_words(text: str, width: int = 16) -> str:
@@ -492,3 +530,52 @@ def wave_cohort_chart(waves: pd.DataFrame, indicator: Mapping[str, Any], *, widt
     fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
                           border_line_alpha=0), "below")
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Small multiples of a static page
+
+
+def static_small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
+                           team_labels: Mapping[str, str] | None = None, ncols: int = 4,
+                           width: int = WIDTH) -> Any:
+    """`charts.series.small_multiples` for a page nobody redraws (the collaborative summary):
+    the same grid (panels titled by `team_labels`, in team order, on the same shared x and y
+    ranges), each panel a sparse compact control chart (`control_chart(..., sparse=True)`: a
+    copy of the prototype of its shape, not a chart built from scratch) that then gets the
+    shared ranges. The picture is the same; 48 panels cost about a quarter as much. Its
+    sources are not named per team: an app that redraws panels uses `small_multiples`."""
+    from bokeh.layouts import gridplot
+
+    ind_id = indicator.get("indicator_id")
+    rows = spc[spc["indicator_id"] == ind_id]
+    if rows.empty:
+        raise ValueError(f"no data for indicator {ind_id!r}")
+    k = _scale(indicator)  # the shared ranges, as `small_multiples` draws them
+    vals = np.concatenate([rows[c].to_numpy(float) * k for c in ("y", "ucl", "lcl")])
+    target = indicator.get("target")
+    if target is not None and not pd.isna(target):
+        vals = np.append(vals, float(target) * k)
+    vals = vals[np.isfinite(vals)]
+    top = min(float(vals.max()), 1.0) if is_percent(indicator) else float(vals.max())
+    bottom = min(0.0, float(vals.min()))
+    span = (top - bottom) or 1.0
+    pad = pd.Timedelta(days=20)
+    x_range = Range1d(rows["x"].min() - pad, rows["x"].max() + pad)
+    y_range = Range1d(start=bottom - 0.03 * span, end=top + 0.15 * span)
+    panel_w = max(160, width // ncols)
+    labels = team_labels or {}
+    panels = []
+    for team, pts in rows.groupby("team_id", sort=True):
+        fig = control_chart(pts, indicator, team_label=labels.get(str(team), str(team)),
+                            compact=True, width=panel_w, height=150, sparse=True)
+        fig.x_range, fig.y_range = x_range, y_range
+        fig.xaxis.formatter = month_tick_formatter(short=True)
+        fig.xaxis.ticker.desired_num_ticks = 3
+        fig.title.text_font_size = "10px"
+        panels.append(fig)
+    grid = gridplot(panels, ncols=ncols, toolbar_location=None)
+    name = indicator.get("name") or ind_id
+    grid.name = _("Every team: {indicator}").format(
+        indicator=f"{name}{' (%)' if is_percent(indicator) else ''}")
+    return grid

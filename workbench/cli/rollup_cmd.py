@@ -7,7 +7,8 @@ from typing import Any
 import click
 import pandas as pd
 
-from workbench.cli.options import db_option, echo_json, json_option, period_option
+from workbench.cli.json_records import payload_json
+from workbench.cli.options import db_option, json_option, period_option
 from workbench.i18n import gettext as _
 from workbench.i18n.formats import format_count, format_number, format_percent
 
@@ -39,10 +40,10 @@ def summary(db: str, period: str | None, as_of: str | None, as_json: bool) -> No
 
     frames = collaborative_rollup(open_engine(db), period=period, as_of=as_of)
     context = rollup_records(frames["context"])[0]
-    if as_json:
-        payload = {"collaborative": context["collaborative"], "period": context["period"]}
-        payload.update({key: rollup_records(frames[key]) for key in JSON_KEYS})
-        echo_json(payload)
+    if as_json:  # echo_json of the records, written column by column (`cli.json_records`)
+        click.echo(payload_json({"collaborative": context["collaborative"],
+                                 "period": context["period"]},
+                                {key: frames[key] for key in JSON_KEYS}))
         return
     _print_text(frames, context)
 

@@ -296,10 +296,10 @@ def _chart_lines(group: pd.DataFrame, chart: str, positions: tuple[int, ...]
     exclude = list(positions) or None
     if chart in NEEDS_N:
         result = qic(group[["x", "numerator", "denominator", "key"]], chart, x="x",
-                     y="numerator", n="denominator", series="key", exclude=exclude)
-    else:
+                     y="numerator", n="denominator", series="key", exclude=exclude, lean=True)
+    else:  # lean: only the lines and the runs analysis read here are assembled
         result = qic(group[["x", "value", "key"]], chart, x="x", y="value", series="key",
-                     exclude=exclude)
+                     exclude=exclude, lean=True)
     pts, summary = result.points, result.summary
     x_codes, xs = pd.factorize(pts["x"])
     pts_months = pd.PeriodIndex(pd.DatetimeIndex(xs).to_period("M")).asi8[x_codes]

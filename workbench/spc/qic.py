@@ -58,6 +58,8 @@ from workbench.spc.subgroups import (
 
 __all__ = [
     "CHARTS",
+    "LEAN_POINT_COLUMNS",
+    "LEAN_SUMMARY_COLUMNS",
     "NEEDS_N",
     "POINT_COLUMNS",
     "RULE_SETS",
@@ -76,6 +78,10 @@ RULE_SETS = {
 }
 POINT_COLUMNS = ["series", "x", "y", "n", "xx", "cl", "lcl", "ucl", "lcl_95", "ucl_95", "part",
                  "baseline", "include", "sigma_signal", "runs_signal"]
+#: the columns of `qic(lean=True)`
+LEAN_POINT_COLUMNS = ["series", "x", "cl", "lcl", "ucl", "part", "sigma_signal", "runs_signal"]
+LEAN_SUMMARY_COLUMNS = ["series", "part", "n_useful", "longest_run", "longest_run_max",
+                        "n_crossings", "n_crossings_min", "runs_signal"]
 SUMMARY_COLUMNS = ["series", "part", "n_obs", "n_useful", "longest_run", "longest_run_max",
                    "n_crossings", "n_crossings_min", "runs_signal", "lcl", "lcl_95", "cl",
                    "ucl_95", "ucl", "sigma_signals", "chart", "rules"]
@@ -131,6 +137,26 @@ def _scaled(lines: Lines, multiply: float) -> dict[str, FloatArray]:
             v = getattr(lines, name) * multiply
             out[name] = np.where(np.isfinite(v), v, np.nan)
     return out
+
+
+def _lean_frames(sub: Subgroups, lay: Layout, scaled: dict[str, FloatArray],
+                 sigma: BoolArray, runs: RunsAnalysis,
+                 runs_signal: BoolArray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`LEAN_POINT_COLUMNS` and `LEAN_SUMMARY_COLUMNS` (`qic(lean=True)`): the same values,
+    without the columns a caller of every series at once does not read."""
+    m = len(lay.xx)
+    labels = sub.series_labels
+    points = pd.DataFrame({
+        "series": labels[sub.series_code] if m else np.zeros(0, object), "x": sub.x,
+        "cl": scaled["cl"], "lcl": scaled["lcl"], "ucl": scaled["ucl"], "part": lay.part,
+        "sigma_signal": sigma, "runs_signal": runs_signal[lay.seg]})
+    summary = pd.DataFrame({
+        "series": labels[sub.series_code[lay.new_seg]] if m else np.zeros(0, object),
+        "part": lay.part[lay.new_seg], "n_useful": runs.n_useful,
+        "longest_run": runs.longest_run, "longest_run_max": runs.longest_run_max,
+        "n_crossings": runs.n_crossings, "n_crossings_min": runs.n_crossings_min,
+        "runs_signal": runs_signal})
+    return points, summary
 
 
 def _frames(sub: Subgroups, lay: Layout, scaled: dict[str, FloatArray], sigma: BoolArray,
@@ -247,7 +273,7 @@ def qic(data: pd.DataFrame, chart: str = "run", *, x: str = "x", y: str = "y",
         cl: float | str | None = None, target: float | str | Mapping[Any, float] | None = None,
         trajectory: str | None = None, y_neg: bool = True, agg_fun: str = "mean",
         x_period: str | None = None, direction: str | None = None,
-        x_categorical: bool | None = None) -> SPCResult:
+        x_categorical: bool | None = None, lean: bool = False) -> SPCResult:
     """Run or control chart of every series in `data`, as qicharts2 0.8.1 computes it.
 
     Rows that share (series, x) form one subgroup: y = Σy/Σn when `n` is given, else
@@ -284,6 +310,11 @@ def qic(data: pd.DataFrame, chart: str = "run", *, x: str = "x", y: str = "y",
       see `workbench.spc.rules` and `workbench.spc.ihi_runs`.
     - `x_categorical`: force (True) or forbid (False) categorical x; by default text x is
       categorical, which switches the runs signal off and makes pp/up use SD(z) (§2.5).
+    - `lean=True` (the Anhøj rules only): the points hold only `LEAN_POINT_COLUMNS` and the
+      summary only `LEAN_SUMMARY_COLUMNS`, the same values as without it; the per-part
+      means of the lines, the 95 % limits, y, n and the positions are not assembled (a
+      caller of thousands of series at once that reads only the lines and the runs
+      analysis: `workbench.rollup.series.spc_frame`).
 
     Error rows in `SPCInputError` are numbered as in a CSV file with one header line: the
     first data row is row 2.
@@ -293,6 +324,8 @@ def qic(data: pd.DataFrame, chart: str = "run", *, x: str = "x", y: str = "y",
         "cl": cl if isinstance(cl, str) else None, "trajectory": trajectory,
         "target": target if isinstance(target, str) else None}
     _check_arguments(data, chart, rules, columns, n)
+    if lean and rules != "anhoej":  # a caller's mistake, not the data's
+        raise ValueError(f"qic(lean=True) gives the Anhøj rules only, not {rules!r}")
     _choice(agg_fun, "agg_fun", AGG_FUNS)
     _choice(x_period, "x_period", X_PERIODS)
     data = data.reset_index(drop=True)
@@ -309,6 +342,9 @@ def qic(data: pd.DataFrame, chart: str = "run", *, x: str = "x", y: str = "y",
         sigma = (scaled["y"] > scaled["ucl"]) | (scaled["y"] < scaled["lcl"])
     if not y_neg:
         _no_negative_limits(scaled)
+    if lean:
+        points, summary = _lean_frames(sub, lay, scaled, sigma, runs, runs_signal)
+        return SPCResult(points=points, summary=summary, chart=chart, rules=RULE_SETS[rules])
     points, summary = _frames(sub, lay, scaled, sigma, runs, runs_signal, chart, rules)
     if rules != "anhoej":
         extra_points, extra_summary = _rule_columns(
