@@ -304,7 +304,21 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     indicator, _ = sort_codes(m["indicator_id"])
     month, _ = sort_codes(m["month"])
     order = np.lexsort((month, team, indicator))  # stable, as sort_values(kind="stable")
-    return m.take(order).reset_index(drop=True), rp
+    out = m.take(order).reset_index(drop=True)
+    for key in ("team_id", "indicator_id", "wave_id"):
+        out[key] = _shared_texts(out[key])
+    return out, rp
+
+
+def _shared_texts(column: pd.Series) -> pd.Series:
+    """`column` (object) with one object per distinct value: the roll-ups group and match
+    the prepared frame by these columns many times, and equal texts that are one object hash
+    once and compare by identity (a store read makes one object per row)."""
+    codes, distinct = pd.factorize(column)
+    values = np.asarray(distinct, dtype=object)
+    if (codes < 0).any():
+        return column  # missing values stay as they are
+    return pd.Series(values[codes], index=column.index, dtype=object, name=column.name)
 
 
 def sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
