@@ -23,8 +23,8 @@ to the in-process floor measured in the same run (the same report's data, figure
 in this process without a kernel: goal <= 2x), 1 vs 2 workers (goal >= 1.7x), the report
 folder's size for every team (goal <= 400 MB at 2,000 teams) and what a report's bytes are
 (charts' documents, the rest), where a report's CPU goes in process at both sizes (data,
-tables, charts, embedding), and the whole cycle's wall time (goal <= 15 minutes at 2,000
-teams on 2 cores).
+tables, the indicators' charts made and embedded, the assessment chart), and the whole
+cycle's wall time (goal <= 15 minutes at 2,000 teams on 2 cores).
 """
 
 from __future__ import annotations
@@ -145,12 +145,11 @@ def batch_context(db: str, folder: Path) -> Iterator[None]:
 
 
 def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
-    """The same team report in this process, no kernel: data, figures, tables, HTML."""
-    from bokeh.embed import file_html
-    from bokeh.layouts import column
-    from bokeh.resources import CDN
-
+    """The same team report in this process, no kernel: data, charts, tables, HTML (the
+    charts embedded as the report embeds them: `TeamReport.charts()`, the assessment chart
+    through `figure_html`; BokehJS referenced beside the page)."""
     from workbench import briefs
+    from workbench.charts import figure_html
     from workbench.notebook import render
 
     out.mkdir(parents=True, exist_ok=True)
@@ -162,9 +161,11 @@ def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
             render.table(report.headline, briefs.COLUMNS["headline"]),
             render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"], empty="None."),
             render.table(report.open_flags, briefs.COLUMNS["flags"], empty="None."))
-        figures = [fig for _, fig in report.figures()] + [report.assessment_figure()]
-        page = file_html(column(*figures), CDN, title=report.team_label)  # BokehJS beside
-        (out / f"{team_id}.html").write_text(page.replace("<body>", "<body>" + tables, 1))
+        charts = [chart.html for _, chart in report.charts()]
+        charts.append(figure_html(report.assessment_figure()))
+        page = ('<html><head><script src="bokeh.min.js"></script></head><body>' + tables
+                + "".join(charts) + "</body></html>")
+        (out / f"{team_id}.html").write_text(page)
 
     with batch_context(db, out):
         one(teams[0])  # warm: imports
@@ -176,14 +177,16 @@ def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
 
 def phases(db: str, period: str, teams: list[str]) -> dict[str, float]:
     """Where a team report's CPU goes, in this process (a warm kernel does the same): CPU
-    seconds a report to read its data (`team_report_data`), build its tables, build its
-    charts (bokeh models) and embed them (`workbench.charts.embed.components`)."""
+    seconds a report to read its data (`team_report_data`), build its tables, make its
+    indicators' charts (`TeamReport.charts()`: their data and hover text, then their
+    documents from each shape's prototype, embedded) and its assessment chart (built and
+    embedded: `figure_html`)."""
     from workbench import briefs
-    from workbench.charts.embed import components
+    from workbench.charts import figure_html
     from workbench.notebook import render
 
     engine = briefs.engine_for(db)
-    spent = dict.fromkeys(("data", "tables", "charts", "embed"), 0.0)
+    spent = dict.fromkeys(("data", "tables", "charts", "assessment chart"), 0.0)
 
     def one(team_id: str, add: bool) -> None:
         mark = _cpu()
@@ -201,11 +204,10 @@ def phases(db: str, period: str, teams: list[str]) -> dict[str, float]:
                     render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"], empty="-"),
                     render.table(report.open_flags, briefs.COLUMNS["flags"], empty="-"))
         lap("tables")
-        figures = [fig for _, fig in report.figures()] + [report.assessment_figure()]
+        report.charts()
         lap("charts")
-        for fig in figures:
-            components([fig])
-        lap("embed")
+        figure_html(report.assessment_figure())
+        lap("assessment chart")
 
     with batch_context(db, Path(tempfile.mkdtemp(prefix="bench-phases-"))):
         one(teams[0], False)  # warm: imports
@@ -406,7 +408,7 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
     for label, where in (("24 teams", small_phases), (f"{teams_n} teams", big_phases)):
         print(f"where a report's CPU goes in process, {label}: "
               + ", ".join(f"{name} {sec:.3f} s" for name, sec in where.items()))
-    print(f"in-process floor (same data, figures, tables; no kernel): {floor:.2f} s CPU a "
+    print(f"in-process floor (same data, charts, tables; no kernel): {floor:.2f} s CPU a "
           f"report; batch / floor {big_cpu / floor:.2f}x (goal <= 2x: "
           f"{'ok' if big_cpu / floor <= 2 else 'MISSED'})")
     folder_2 = out / "w2" / period

@@ -65,7 +65,7 @@ render.heading(_("{team}: monthly report for {month}").format(
         heading("The team's own measures", note="report.own_measures_note"),
         code('render.table(report.own_headline, briefs.COLUMNS["headline"], empty="")',
              "remove-input"),
-        code("charts.show_many(report.figures(own=True))", "remove-input"),
+        code("charts.show_many(report.charts(own=True))", "remove-input"),
         heading("PDSA cycles in progress"),
         code('render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"],\n'
              '             empty=_("No PDSA cycle in progress."))', "remove-input"),

@@ -1,7 +1,9 @@
 """A report's charts are copies of a prototype per shape (`workbench.charts.prototype`): each
 copy's bokeh document is the document of the same chart built from scratch, value for value
 (data, titles, subtitles, ranges, legend entries, phases, signal markers, PDSA lane), on every
-chart of demo teams' reports, in English and in French."""
+chart of demo teams' reports, in English and in French; and the document a report embeds
+(`TeamReport.charts`: the prototype's document as text, `DocumentTemplate`) is that same
+document."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from bokeh.models import ColumnDataSource, Legend
 
 from workbench.charts import data as cd
 from workbench.charts import series as charts
-from workbench.charts.embed import document_json
+from workbench.charts.embed import compressed_docs, document_json
 from workbench.charts.prototype import PrototypeCache, clone
 from workbench.i18n import use_language
 
@@ -38,6 +40,19 @@ def _document(fig: Any) -> str:
         return f'"id": "{number}"'
 
     return re.sub(r'"id": "([^"]+)"', renumber, text)
+
+
+def _embedded_document(html: str) -> str:
+    """The document a chart's `text/html` carries, ids numbered as `_document` does."""
+    (docs,) = compressed_docs(html)
+    (doc,) = docs.values()
+    numbers: dict[str, str] = {}
+
+    def renumber(match: re.Match[str]) -> str:
+        number = numbers.setdefault(match.group(1), f"m{len(numbers)}")
+        return f'"id": "{number}"'
+
+    return re.sub(r'"id": "([^"]+)"', renumber, json.dumps(doc, sort_keys=True))
 
 
 def _from_scratch(points: pd.DataFrame, indicator: dict[str, Any], *, team_label: str,
@@ -100,6 +115,35 @@ def test_charts_of_one_shape_share_a_prototype_and_keep_their_own_values() -> No
         assert _document(fig) == _document(_from_scratch(spc, INDICATOR, team_label=label))
 
 
+def test_embedded_charts_of_one_shape_have_their_own_ids_and_values() -> None:
+    first = charts.control_chart_html(_spc(), INDICATOR, team_label="T01")
+    second = charts.control_chart_html(_spc(scale=0.5), INDICATOR, team_label="T02")
+    ids = [set(re.findall(r'"id": "([^"]+)"', json.dumps(compressed_docs(chart.html))))
+           for chart in (first, second)]
+    assert ids[0] and not ids[0] & ids[1]  # one page can hold both
+    for chart, spc, label in ((first, _spc(), "T01"), (second, _spc(scale=0.5), "T02")):
+        assert chart.title.startswith("Births receiving AMTSL (%) — T0")
+        assert _embedded_document(chart.html) == _document(
+            _from_scratch(spc, INDICATOR, team_label=label))
+
+
+def test_under_a_theme_an_embedded_chart_is_built_and_themed_as_bokeh_would() -> None:
+    from bokeh.io import curdoc
+    from bokeh.themes import built_in_themes
+
+    document = curdoc()
+    saved = document.theme
+    document.theme = built_in_themes["dark_minimal"]
+    try:
+        chart = charts.control_chart_html(_spc(), INDICATOR, team_label="T01")
+        built = charts.figure_html(charts.control_chart(_spc(), INDICATOR, team_label="T01",
+                                                        sparse=True))
+    finally:
+        document.theme = saved
+    assert '"background_fill_color": "#20262B"' in _embedded_document(chart.html)
+    assert _embedded_document(chart.html) == _embedded_document(built)
+
+
 @pytest.mark.parametrize("decisions", [("adopt",), ("abandon", "adopt"),
                                        ("adapt", "abandon", "adopt")])
 def test_the_pdsa_legend_points_at_each_kinds_first_event(decisions: tuple[str, ...]) -> None:
@@ -129,6 +173,7 @@ def test_every_chart_of_the_demo_reports_is_the_chart_built_from_scratch(
             for own in (False, True):
                 shown = report.indicators[report.indicators.get(
                     "team_id", pd.Series(None, index=report.indicators.index)).notna() == own]
+                embedded_charts = dict(report.charts(own=own))
                 for (ind_id, fig), info in zip(report.figures(own=own),
                                                _indicators(shown, report), strict=True):
                     pts = report.spc[report.spc["indicator_id"] == ind_id]
@@ -138,6 +183,9 @@ def test_every_chart_of_the_demo_reports_is_the_chart_built_from_scratch(
                         flags=report.flag_notes[report.flag_notes["indicator_id"] == ind_id])
                     text = _document(fig)
                     assert text == _document(scratch), (team_id, ind_id)
+                    embedded = embedded_charts[ind_id]  # what the report shows
+                    assert _embedded_document(embedded.html) == text, (team_id, ind_id)
+                    assert embedded.title == fig.title.text
                     compared += 1
                     phases += '"dashdot"' in text
                     signals += '"diamond"' in text

@@ -15,8 +15,8 @@ file and the brief's run reads it back:
   month and language (else it computes one as always);
 - `show_figures(report)` shows the charts the team report showed (their outputs, as they
   were displayed), and when asked to keep them, draws them with `charts.show_many` and
-  keeps what was displayed. One function still draws every chart:
-  `TeamReport.figures()`.
+  keeps what was displayed. One function still draws every chart: `TeamReport.charts()`
+  (the documents of `TeamReport.figures()`, embedded).
 
 Without those variables (a notebook opened by hand, `workbench report` alone) nothing is
 read or written.
@@ -79,7 +79,7 @@ def keep_report(report: TeamReport) -> None:
 
 
 def show_figures(report: TeamReport) -> None:
-    """Show the charts of the collaborative's indicators: `charts.show_many(report.figures())`,
+    """Show the charts of the collaborative's indicators: `charts.show_many(report.charts())`,
     or the outputs those charts had in the team report this report was kept from."""
     from IPython.display import publish_display_data as publish_untyped
 
@@ -95,12 +95,12 @@ def show_figures(report: TeamReport) -> None:
         return
     path = report.extra.get(_KEEP)
     if not path:
-        charts.show_many(report.figures())
+        charts.show_many(report.charts())
         return
     from IPython.utils.capture import capture_output
 
     with capture_output(stdout=False, stderr=False, display=True) as captured:
-        charts.show_many(report.figures())
+        charts.show_many(report.charts())
     outputs = [(dict(o.data), dict(o.metadata or {})) for o in captured.outputs]
     for data, metadata in outputs:
         publish(data, metadata)

@@ -21,7 +21,12 @@ from sqlalchemy import Engine
 
 from workbench.briefs.tables import _change_words, _indicator_dicts, _valid, resolve_period
 from workbench.charts import data as cd
-from workbench.charts.series import control_chart, format_value
+from workbench.charts.series import (
+    FigureHTML,
+    control_chart,
+    control_chart_html,
+    format_value,
+)
 from workbench.i18n import format_count, format_date, format_number
 from workbench.i18n import gettext as _
 from workbench.model import plain_text
@@ -255,10 +260,8 @@ class TeamReport:
                  "after an adopted change. A grey square marks a month left out of the limits "
                  "(an open data-error flag).")
 
-    def figures(self, own: bool = False) -> list[tuple[str, Any]]:
-        """(indicator_id, annotated control chart) for every collaborative indicator with
-        data; `own`: for every measure of the team's own instead. Drawn for a static page
-        (`control_chart(sparse=True)`: no glyph that would draw nothing)."""
+    def _charted(self, own: bool) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+        """(indicator_id, indicator, the chart's arguments) of each chart `figures` draws."""
         out = []
         owner = self.indicators.get("team_id", pd.Series(None, index=self.indicators.index))
         shown = self.indicators[owner.notna() == own]
@@ -268,9 +271,23 @@ class TeamReport:
                 continue
             ev = self.events[self.events["indicator_id"] == ind_id]
             fl = self.flag_notes[self.flag_notes["indicator_id"] == ind_id]
-            out.append((ind_id, control_chart(pts, info, team_label=self.team_label,
-                                              events=ev, flags=fl, sparse=True)))
+            out.append((ind_id, info, {"points": pts, "team_label": self.team_label,
+                                       "events": ev, "flags": fl}))
         return out
+
+    def figures(self, own: bool = False) -> list[tuple[str, Any]]:
+        """(indicator_id, annotated control chart) for every collaborative indicator with
+        data; `own`: for every measure of the team's own instead. Drawn for a static page
+        (`control_chart(sparse=True)`: no glyph that would draw nothing)."""
+        return [(ind_id, control_chart(indicator=info, sparse=True, **args))
+                for ind_id, info, args in self._charted(own)]
+
+    def charts(self, own: bool = False) -> list[tuple[str, FigureHTML]]:
+        """The charts of `figures`, already embedded for the page (`control_chart_html`:
+        the same documents, without building each chart's bokeh models): what the report
+        shows (`charts.show_many`)."""
+        return [(ind_id, control_chart_html(indicator=info, **args))
+                for ind_id, info, args in self._charted(own)]
 
     def assessment_figure(self) -> Any:
         from workbench.charts.collab import assessment_chart

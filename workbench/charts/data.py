@@ -11,12 +11,13 @@ the same chart with the same limits.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
-from workbench.i18n import format_month
+from workbench.i18n import current_language, format_month
 from workbench.rollup.series import (
     MIN_PHASE_POINTS,
     SPC_COLUMNS,
@@ -41,6 +42,13 @@ __all__ = [
 
 def month_label(period: pd.Period | str) -> str:
     """`Jan 2025` (`janv. 2025` in French) for a monthly period (or a 'YYYY-MM' string)."""
+    return _month_label(period, current_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_label(period: pd.Period | str, language: str) -> str:
+    """`month_label` in `language` (the current one: a key of the cache): a chart labels
+    every month it shows, and the months are the same from chart to chart."""
     return format_month(pd.Period(period, freq="M"))
 
 

@@ -40,6 +40,15 @@ script instead of as a JS string literal: the page inflates it with the browser'
 document, about a quarter of the bytes (a 10-indicator team report's charts: 226 kB of JSON,
 63 kB compressed), which is what keeps a 2,000-team report folder within its 400 MB.
 A failure to inflate is shown in the page by `Bokeh.safely`, like any embedding error.
+
+`DocumentTemplate` skips the serialiser for charts that are copies of a prototype
+(`workbench.charts.prototype`): the prototype's document is serialised once, as text with a
+hole for each model id and for each attribute a copy gives its own value (its data, titles,
+ranges, labels: its *slots*). A chart of that shape is then the text with fresh ids and its
+slots' values, each encoded by the same serialiser: the same document as the copy's,
+without building the copy or walking its hundred models (a test compares them on every
+chart of demo reports). `template_usable()` says when the shortcut applies: no theme or
+document callbacks on `curdoc()`, no data models, compact JSON, no defaults serialised.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ import gzip
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bokeh import __version__ as bokeh_version
@@ -68,7 +78,8 @@ from bokeh.model import DataModel, Model
 from bokeh.settings import settings
 from bokeh.util.serialization import make_globally_unique_css_safe_id, make_globally_unique_id
 
-__all__ = ["components", "compressed_docs", "document_json"]
+__all__ = ["DocumentTemplate", "components", "compressed_docs", "document_json",
+           "template_usable"]
 
 
 def _set_properties(obj: HasProps) -> dict[str, Any]:
@@ -236,7 +247,11 @@ _DATA = re.compile(r'atob\("([A-Za-z0-9+/=]*)"\)')
 
 
 def _compressed_script(docs_json: dict[Any, Any], items: list[RenderItem]) -> str:
-    text = serialize_json(docs_json, pretty=False)
+    return _compressed_script_text(serialize_json(docs_json, pretty=False), items)
+
+
+def _compressed_script_text(text: str, items: list[RenderItem]) -> str:
+    """`_compressed_script` of documents already serialised (`text`: their JSON)."""
     data = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
     render_items = serialize_json([item.to_json() for item in items], pretty=False)
     js = _INFLATE_JS % {"render_items": render_items.replace("</", "<\\/"),
@@ -249,3 +264,109 @@ def compressed_docs(script: str) -> list[dict[str, Any]]:
     dict of {docid: document JSON} per figure script in `script`)."""
     return [json.loads(gzip.decompress(base64.b64decode(data)))
             for data in _DATA.findall(script)]
+
+
+def template_usable() -> bool:
+    """Whether `DocumentTemplate` gives what `components` would now (see the module doc)."""
+    from bokeh.io import curdoc
+
+    current = curdoc()
+    return (current.theme is Document().theme and not current.callbacks.js_event_callbacks
+            and not settings.serialize_include_defaults() and not settings.pretty()
+            and not any(is_DataModel(model) for model in Model.model_class_reverse_map.values()))
+
+
+@dataclass(eq=False)
+class _Root:
+    """What bokeh's `RenderRoots` reads of a root model (its id, name and tags)."""
+
+    id: str
+    name: str | None
+    tags: list[Any]
+
+
+_HOLE = re.compile(r'"id":"([^"\\]+)"|"@@wb-slot-(\d+)@@"')
+
+
+class DocumentTemplate:
+    """The document of `root` (with nothing else in it) as text with holes for every model
+    id and for the `slots` (model, attribute name): see the module docstring.
+
+    `components(values)` is `components([copy], compress=True)` of a copy of `root` whose
+    slots hold `values`, each the JSON text of an encoded attribute value (`encode`)."""
+
+    def __init__(self, root: Model, slots: Sequence[tuple[Model, str]]) -> None:
+        tree = document_json(Document(), roots=[root])
+        wanted = {(model.id, name): n for n, (model, name) in enumerate(slots)}
+        found: set[int] = set()
+        model_ids: set[str] = set()
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if isinstance(node.get("id"), str):
+                    model_ids.add(node["id"])
+                attributes = node.get("attributes")
+                if isinstance(attributes, dict) and "id" in node:
+                    for name in list(attributes):
+                        n = wanted.get((node["id"], name))
+                        if n is not None:
+                            attributes[name] = f"@@wb-slot-{n}@@"
+                            found.add(n)
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, (list, tuple)):
+                for value in node:
+                    walk(value)
+
+        walk(tree)
+        missing = set(range(len(slots))) - found
+        if missing:
+            raise ValueError(f"slots not in the document: {sorted(missing)}")
+        text = serialize_json(tree, pretty=False)
+        self._literals: list[str] = []
+        self._holes: list[tuple[int, int]] = []  # (0, id number) or (1, slot number)
+        numbers: dict[str, int] = {}
+        start = 0
+        for match in _HOLE.finditer(text):
+            if match.group(1) is not None:
+                if match.group(1) not in model_ids:
+                    continue  # text that only looks like an id (none is expected)
+                hole = (0, numbers.setdefault(match.group(1), len(numbers)))
+                self._literals.append(text[start:match.start(1)])
+                start = match.end(1)
+            else:
+                hole = (1, int(match.group(2)))
+                self._literals.append(text[start:match.start()])
+                start = match.end()
+            self._holes.append(hole)
+        self._literals.append(text[start:])
+        self._ids = len(numbers)
+        self._root = numbers[root.id]
+        self._name = root.name
+        self._tags = list(root.tags)
+
+    @staticmethod
+    def encode(model: Model, name: str) -> str:
+        """The JSON text of `model`'s attribute `name`, as the document of `model` holds it."""
+        value = model.lookup(name).get_value(model)
+        return serialize_json(_Serializer(deferred=False).encode(value), pretty=False)
+
+    def components(self, values: Sequence[str]) -> tuple[str, list[str]]:
+        """`(script, divs)` of a copy of the root whose slots hold `values` (compressed, as
+        `components(..., compress=True)`), with fresh ids."""
+        from workbench.charts.prototype import id_maker
+
+        make_id = id_maker()
+        ids = [make_id() for _ in range(self._ids)]
+        parts = [self._literals[0]]
+        for (kind, n), literal in zip(self._holes, self._literals[1:], strict=True):
+            parts.append(ids[n] if kind == 0 else values[n])
+            parts.append(literal)
+        docid = make_globally_unique_id()
+        root = _Root(ids[self._root], self._name, self._tags)
+        item = RenderItem(docid, roots={root: make_globally_unique_css_safe_id()})  # type: ignore[dict-item]
+        text = "{" + serialize_json(docid, pretty=False) + ":" + "".join(parts) + "}"
+        bundle = bundle_for_objs_and_resources(None, None)
+        bundle.add(Script(_compressed_script_text(text, [item])))
+        divs = [ROOT_DIV.render(root=r, macros=MACROS) for r in item.roots]
+        return bundle.scripts(tag=True), divs

@@ -41,7 +41,7 @@ from bokeh.settings import settings
 from bokeh.util import serialization as ids
 from bokeh.util.serialization import make_globally_unique_id
 
-__all__ = ["PrototypeCache", "clone"]
+__all__ = ["PrototypeCache", "clone", "id_maker"]
 
 M = TypeVar("M", bound=Model)
 
@@ -57,14 +57,14 @@ def clone(model: M, memo: dict[int, Any] | None = None) -> M:
     enabled = gc.isenabled()
     gc.disable()  # a copy is thousands of small objects: no collection half-way through
     try:
-        copy: M = _clone_model(model, {} if memo is None else memo, _id_maker())
+        copy: M = _clone_model(model, {} if memo is None else memo, id_maker())
         return copy
     finally:
         if enabled:
             gc.enable()
 
 
-def _id_maker() -> Callable[[], str]:
+def id_maker() -> Callable[[], str]:
     """`bokeh.util.serialization.make_id`, with bokeh's settings read once per copy."""
     if not settings.simple_ids():
         return make_globally_unique_id

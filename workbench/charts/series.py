@@ -50,8 +50,10 @@ where every user-entered string is escaped.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,7 +87,7 @@ from workbench.charts.data import month_label
 if TYPE_CHECKING:
     from bokeh.models.glyph import Glyph
     from bokeh.models.renderers import DataRenderer, GlyphRenderer
-from workbench.charts.embed import components
+from workbench.charts.embed import DocumentTemplate, components, template_usable
 from workbench.charts.prototype import PrototypeCache, clone
 from workbench.i18n import N_, current_language, format_count, format_date, format_number
 from workbench.i18n import gettext as _
@@ -98,7 +100,9 @@ __all__ = [
     "bokehjs_script",
     "compact_columns",
     "control_chart",
+    "control_chart_html",
     "control_chart_sources",
+    "FigureHTML",
     "figure_html",
     "format_value",
     "setup_notebook",
@@ -186,14 +190,16 @@ def figure_html(obj: Model) -> str:
     return f'<div class="wb-figure">{div}{script}</div>'
 
 
-def show(obj: Model) -> None:
-    """Display a bokeh figure or layout as a self-contained `text/html` output (module doc §2).
+def show(obj: Model | FigureHTML) -> None:
+    """Display a bokeh figure or layout as a self-contained `text/html` output (module doc §2)
+    (or a chart already embedded: `control_chart_html`).
 
     Works in a papermill run, in JupyterLab after `setup_notebook()`, and in nbconvert HTML
     whose page includes BokehJS once. It never touches bokeh's global document.
     """
+    html, title = obj if isinstance(obj, FigureHTML) else (figure_html(obj), _title_of(obj))
     _display(
-        {"text/html": figure_html(obj), "text/plain": f"[chart] {_title_of(obj)}"},
+        {"text/html": html, "text/plain": f"[chart] {title}"},
         {"figure": True, "bokeh_version": bokeh.__version__, "bundles": list(BOKEH_BUNDLES)},
     )
 
@@ -201,7 +207,8 @@ def show(obj: Model) -> None:
 def show_many(items: Any) -> None:
     """`show` each figure of a list (or of `(key, figure)` pairs), one output per figure."""
     for item in items:
-        show(item[1] if isinstance(item, tuple) else item)
+        show(item[1] if isinstance(item, tuple) and not isinstance(item, FigureHTML)
+             else item)
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,17 +224,33 @@ def format_value(value: float | None, indicator: Mapping[str, Any]) -> str:
     """`85.3%` for a percent indicator, else the value times its multiplier with its unit."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
-    if is_percent(indicator):
-        return format_percent(value)
+    percent = is_percent(indicator)
     mult = float(indicator.get("multiplier") or 1)
     unit = str(indicator.get("unit") or "")
+    if isinstance(value, (float, int)):  # a chart's hover text formats hundreds a report
+        return _value_text(value, percent, mult, unit, current_language())
+    return _value_text.__wrapped__(value, percent, mult, unit, current_language())
+
+
+@functools.lru_cache(maxsize=16384)
+def _value_text(value: float, percent: bool, mult: float, unit: str, language: str) -> str:
+    """`format_value` of a number, in `language` (the current one: a key of the cache)."""
+    if percent:
+        return format_percent(value)
     return f"{format_number(value * mult, 1)}{' ' + unit if unit else ''}"
 
 
 def _count(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return format_count(round(float(value)))
+    return _count_text(round(float(value)), current_language())
+
+
+@functools.lru_cache(maxsize=16384)
+def _count_text(count: int, language: str) -> str:
+    """A whole count in `language` (the current one: a key of the cache); Babel's number
+    formatting is most of a chart's hover text, and counts repeat from chart to chart."""
+    return format_count(count)
 
 
 def month_tick_formatter(short: bool = False) -> Any:
@@ -537,9 +560,7 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
     if not (sparse and x_range is None and y_range is None):
         return _build_control_chart(data, plan, values, width=width, height=height,
                                     x_range=x_range, y_range=y_range, name=name).fig
-    key = (plan, width, height, name, current_language())
-    proto = _PROTOTYPES.get(key, lambda: _build_control_chart(
-        data, plan, values, width=width, height=height, name=name))
+    proto = _prototype(data, plan, values, width=width, height=height, name=name)
     memo: dict[int, Any] = {}
     fig = clone(proto.fig, memo)
 
@@ -551,6 +572,53 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
                       legend=copy_of(proto.legend), phase_legend=copy_of(proto.phase_legend)),
           plan, data, values)
     return fig
+
+
+def _prototype(data: Mapping[str, Any], plan: _ChartPlan, values: Mapping[str, Any], *,
+               width: int, height: int, name: str) -> _ChartParts:
+    """The prototype of this chart's shape in this process, built by the first chart of it."""
+    key = (plan, width, height, name, current_language())
+    return _PROTOTYPES.get(key, lambda: _build_control_chart(
+        data, plan, values, width=width, height=height, name=name))
+
+
+class FigureHTML(NamedTuple):
+    """A chart already embedded: the `text/html` `figure_html` gives it, and its title
+    (`show` displays it as it displays a figure)."""
+
+    html: str
+    title: str
+
+
+def control_chart_html(points: pd.DataFrame, indicator: Mapping[str, Any], *,
+                       team_label: str = "", events: pd.DataFrame | None = None,
+                       flags: pd.DataFrame | None = None, width: int = WIDTH,
+                       height: int = 320) -> FigureHTML:
+    """`figure_html(control_chart(..., sparse=True))` without building the chart: its
+    prototype's document as text (`workbench.charts.embed.DocumentTemplate`) with this
+    chart's ids and values (what `_fill` gives a copy). The same document as the copy's
+    (a test compares them on every chart of demo reports), at a fraction of the cost: no
+    hundred bokeh models copied, then walked again by the serialiser. Where the shortcut
+    does not apply (`template_usable`: a theme on `curdoc()`, …), the chart is built and
+    embedded as `figure_html` does."""
+    if not template_usable():
+        fig = control_chart(points, indicator, team_label=team_label, events=events,
+                            flags=flags, width=width, height=height, sparse=True)
+        return FigureHTML(figure_html(fig), _title_of(fig))
+    data = control_chart_sources(points, indicator, events, flags, lane=True)
+    plan = _chart_plan(data, indicator, compact=False, sparse=True)
+    values = _chart_values(data, indicator, team_label, plan)
+    proto = _prototype(data, plan, values, width=width, height=height, name="")
+    with _TEMPLATE_LOCK:  # the prototype holds this chart's values while they are encoded
+        slots = _fill(proto, plan, data, values)
+        if proto.template is None:
+            proto.template = DocumentTemplate(proto.fig, slots)
+        encoded = [DocumentTemplate.encode(model, attr) for model, attr in slots]
+    script, (div,) = proto.template.components(encoded)
+    return FigureHTML(f'<div class="wb-figure">{div}{script}</div>', str(values["title"]))
+
+
+_TEMPLATE_LOCK = threading.Lock()
 
 
 #: the prototype of each shape of sparse control chart drawn in this process (see
@@ -665,30 +733,43 @@ class _ChartParts:
     lane_label: Label | None = None
     legend: Legend | None = None
     phase_legend: Legend | None = None
+    #: a prototype's document as text (`control_chart_html`), made on first use
+    template: DocumentTemplate | None = None
 
 
 def _fill(parts: _ChartParts, plan: _ChartPlan, data: Mapping[str, Any],
-          values: Mapping[str, Any]) -> None:
-    """Give a copy of a prototype (`control_chart`) its own data, titles, range and labels."""
+          values: Mapping[str, Any]) -> list[tuple[Model, str]]:
+    """Give a copy of a prototype (`control_chart`) its own data, titles, range and labels;
+    returns the (model, attribute) it set, in order: the same for every chart of a plan (the
+    slots of `workbench.charts.embed.DocumentTemplate`)."""
+    slots: list[tuple[Model, str]] = []
+
+    def assign(model: Any, name: str, value: Any) -> None:
+        setattr(model, name, value)
+        slots.append((model, name))
+
     fig = parts.fig
     for key, source in parts.sources.items():
-        source.data = compact_columns(data[key])
-    fig.title.text = values["title"]
+        assign(source, "data", compact_columns(data[key]))
+    assign(fig.title, "text", values["title"])
     if parts.subtitle is not None:
-        parts.subtitle.text = values["subtitle"]
-    fig.y_range.start, fig.y_range.end = values["y_range"]
+        assign(parts.subtitle, "text", values["subtitle"])
+    assign(fig.y_range, "start", values["y_range"][0])
+    assign(fig.y_range, "end", values["y_range"][1])
     if parts.lane_label is not None:
-        parts.lane_label.y = values["lane"]
-        fig.yaxis.bounds = values["bounds"]
+        assign(parts.lane_label, "y", values["lane"])
+        for axis in fig.yaxis:
+            assign(axis, "bounds", values["bounds"])
     if parts.legend is not None:
         items: list[Any] = list(parts.legend.items)
         for item, index in zip(items, _legend_indexes(plan, values), strict=True):
             if index is not None:
-                item.index = index
+                assign(item, "index", index)
     if parts.phase_legend is not None:
         phase_items: list[Any] = list(parts.phase_legend.items)
         for item, text in zip(phase_items, values["phases"], strict=True):
-            item.label = text_value(text)  # what LegendItem(label=text) makes of a str
+            assign(item, "label", text_value(text))  # what LegendItem(label=text) makes of a str
+    return slots
 
 
 def _build_control_chart(data: Mapping[str, Any], plan: _ChartPlan, values: Mapping[str, Any],
