@@ -151,6 +151,10 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:5.2f}x" if a is not None and b else "     -"
 
 
+def _share(part: float | None, whole: float | None) -> str:
+    return f"{100 * part / whole:5.1f}%" if part is not None and whole else "     -"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path,
@@ -200,8 +204,8 @@ def main() -> None:
         wall, cpu = _median(runs["this"], stage, 0), _median(runs["this"], stage, 1)
         if wall is None:
             continue
-        print(f"{stage:18s} {_fmt(wall)} {_ratio(wall, total_wall)}  {_fmt(cpu)} "
-              f"{_ratio(cpu, total_cpu)}")
+        print(f"{stage:18s} {_fmt(wall)} {_share(wall, total_wall)}  {_fmt(cpu)} "
+              f"{_share(cpu, total_cpu)}")
 
 
 if __name__ == "__main__":

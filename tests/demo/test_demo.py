@@ -70,14 +70,14 @@ BUILT_AT = {"audit_log": "created_at", "collaborative": "created_at",
 
 
 def _database(path: Path) -> dict[str, Any]:
-    """Every table's rows in rowid order (the columns of BUILT_AT blanked) and the schema (its
-    statements sorted: SQLAlchemy creates a table's indexes in set order)."""
+    """Every table's rows in rowid order (the columns of BUILT_AT blanked) and the schema's
+    statements in the order they were made."""
     con = sqlite3.connect(path)
     try:
         tables = [name for (name,) in con.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        found: dict[str, Any] = {"schema": sorted(sql for (sql,) in con.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"))}
+        found: dict[str, Any] = {"schema": [sql for (sql,) in con.execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")]}
         for table in tables:
             cursor = con.execute(f'SELECT * FROM "{table}" ORDER BY rowid')  # names from SQLite
             names = [column[0] for column in cursor.description]

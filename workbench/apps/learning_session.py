@@ -601,6 +601,16 @@ class LearningSessionApp(WorkbenchApp):
         return "patched"
 
     def _improved_html(self) -> str:
+        """The most-improved table of the teams selected (not only the page's): computed
+        again only when the indicator, the teams, the month or the data changed."""
+        key = (self.indicator.value, tuple(self.selected_teams()), str(self.period),
+               self._analytics)
+        if getattr(self, "_improved_key", None) != key:
+            self._improved_value = self._most_improved_html()
+            self._improved_key = key
+        return self._improved_value
+
+    def _most_improved_html(self) -> str:
         teams = set(self.selected_teams())
         gains = self.gains[self.gains["team_id"].isin(teams)]
         best = rollup.most_improved(gains, n=5, indicator_ids=[self.indicator.value])

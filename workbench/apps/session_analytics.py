@@ -53,17 +53,20 @@ class MonthAnalytics:
     def __init__(self, measurements: pd.DataFrame, indicators: pd.DataFrame,
                  teams: pd.DataFrame, cycles: pd.DataFrame, ideas: pd.DataFrame,
                  flags: pd.DataFrame, period: pd.Period | None,
-                 links: Callable[[], pd.DataFrame]) -> None:
+                 links: Callable[[], pd.DataFrame],
+                 rows: Mapping[Hashable, Any] | None = None,
+                 by_indicator: Callable[[str], pd.DataFrame] | None = None) -> None:
         self.period = period
         self._links = links
         self._measurements = measurements
-        self._upto = (measurements[measurements["period"] <= period]
-                      if period is not None else measurements)
         self._indicators, self._teams = indicators, teams
         self._cycles, self._ideas, self._flags = cycles, ideas, flags
         self._order = list(indicators["indicator_id"])
-        self._rows = self._upto.groupby(["team_id", "indicator_id"], sort=False).indices
-        self._all_rows = measurements.groupby(["team_id", "indicator_id"], sort=False).indices
+        #: the rows of each (team, indicator) pair, every month (the `SessionData`'s, shared
+        #: by its months: a month's rows are these cut at the month, `_take`)
+        self._all_rows = rows if rows is not None else measurements.groupby(
+            ["team_id", "indicator_id"], sort=False).indices
+        self._by_indicator = by_indicator
         self._done: set[tuple[str, str]] = set()  # (team, indicator) charted
         self._spc: list[pd.DataFrame] = []
         self._spc_all: pd.DataFrame | None = None
@@ -91,8 +94,8 @@ class MonthAnalytics:
         self._done.update(missing)
         team_ids = sorted({t for t, _i in missing})
         ind_ids = [i for i in self._order if i in {i for _t, i in missing}]
-        upto = self._take(self._upto, self._rows, missing)
         every = self._take(self._measurements, self._all_rows, missing)
+        upto = every[every["period"] <= self.period] if self.period is not None else every
         chosen = self._indicators[self._indicators["indicator_id"].isin(ind_ids)]
         wanted = pd.MultiIndex.from_tuples(missing, names=["team_id", "indicator_id"])
         cycles = self._cycles
@@ -124,7 +127,8 @@ class MonthAnalytics:
         """The charts computed so far (`team_charts(...).spc` rows)."""
         if self._spc_all is None:
             self._spc_all = (pd.concat(self._spc, ignore_index=True) if self._spc
-                             else chartdata.chart_view(self._upto.iloc[:0], self._indicators,
+                             else chartdata.chart_view(self._measurements.iloc[:0],
+                                                       self._indicators,
                                                        period=self.period).spc)
             self._spc = [self._spc_all]
         return self._spc_all
@@ -158,7 +162,8 @@ class MonthAnalytics:
     def gains(self, indicator_id: str) -> pd.DataFrame:
         """`rollup.gain_from_baseline` of every team for one indicator."""
         if indicator_id not in self._gains:
-            m = self._measurements[self._measurements["indicator_id"] == indicator_id]
+            m = (self._by_indicator(indicator_id) if self._by_indicator is not None else
+                 self._measurements[self._measurements["indicator_id"] == indicator_id])
             ind = self._indicators[self._indicators["indicator_id"] == indicator_id]
             self._gains[indicator_id] = rollup.gain_from_baseline(
                 m, ind, self._teams, period=self.period, levels=("team",))
@@ -216,6 +221,8 @@ class SessionData:
         self.default_period = reporting_month(self.measurements)
         self._indicators, self._teams, self._ideas = indicators, teams, ideas
         self._months: OrderedDict[object, MonthAnalytics] = OrderedDict()
+        self._rows: Mapping[Hashable, Any] | None = None  # (team, indicator) -> rows
+        self._indicator_rows: dict[str, pd.DataFrame] = {}
         self._links_frame: pd.DataFrame | None = None
         self._attainment: OrderedDict[tuple[str, ...], pd.DataFrame] = OrderedDict()
 
@@ -247,15 +254,27 @@ class SessionData:
             self._links_frame = events[["team_id", "indicator_id", "cycle_id"]].drop_duplicates()
         return self._links_frame
 
+    def of_indicator(self, indicator_id: str) -> pd.DataFrame:
+        """The measurements of one indicator, every month (kept: each month's gains read them)."""
+        if indicator_id not in self._indicator_rows:
+            if len(self._indicator_rows) >= 2:  # the indicator shown and the one before
+                self._indicator_rows.pop(next(iter(self._indicator_rows)))
+            m = self.measurements
+            self._indicator_rows[indicator_id] = m[m["indicator_id"] == indicator_id]
+        return self._indicator_rows[indicator_id]
+
     def month(self, period: pd.Period | None) -> MonthAnalytics:
         """The analytics of reporting month `period` (kept for the `MONTHS` latest asked)."""
         key = str(period)
         if key in self._months:
             self._months.move_to_end(key)
         else:
+            if self._rows is None:  # grouped once per as-of date, not once per month
+                self._rows = self.measurements.groupby(["team_id", "indicator_id"],
+                                                       sort=False).indices
             self._months[key] = MonthAnalytics(self.measurements, self._indicators, self._teams,
                                                self.cycles, self._ideas, self.flags, period,
-                                               self.links)
+                                               self.links, self._rows, self.of_indicator)
             while len(self._months) > self.MONTHS:
                 self._months.popitem(last=False)
         return self._months[key]

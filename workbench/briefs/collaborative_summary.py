@@ -19,10 +19,15 @@ from workbench.charts.series import format_value
 from workbench.i18n import format_count, format_percent, ngettext
 from workbench.i18n import gettext as _
 
-__all__ = ["SMALL_MULTIPLES_MAX", "CollaborativeSummary", "collaborative_summary_data"]
+__all__ = ["SMALL_MULTIPLES_MAX", "SUMMARY_KEYS", "CollaborativeSummary",
+           "collaborative_summary_data"]
 
 #: Past this many teams the small multiples show the most and least improved half each.
 SMALL_MULTIPLES_MAX = 48
+#: The roll-ups the summary shows (of `summary.ROLLUP_KEYS`; spread and sustainability are
+#: `workbench summary`'s and the synthesis pack's, so their cost is not paid here).
+SUMMARY_KEYS = ("context", "indicators", "indicator_months", "gains", "waves", "status_matrix",
+                "most_improved")
 #: Panels per row of the small multiples: wide enough for a facility's name and code.
 SMALL_MULTIPLES_COLUMNS = 3
 
@@ -171,7 +176,8 @@ class CollaborativeSummary:
     def assessment_figure(self) -> Any:
         from workbench.charts.collab import assessment_chart
 
-        return assessment_chart(self.rollup["assessment_rows"], team_label="all teams (median)")
+        return assessment_chart(self.rollup["assessment_rows"],
+                                team_label=_("all teams (median)"))
 
     def wave_figure(self, indicator_id: str) -> Any:
         from workbench.charts.collab import wave_cohort_chart
@@ -216,7 +222,7 @@ def collaborative_summary_data(engine: Engine, period: str | None = None) -> Col
     inputs = read_collaborative_inputs(engine)  # the store read once, for every frame below
     p = resolve_period(inputs.measurements, period)
     m = inputs.measurements[inputs.measurements["period"] <= p]
-    rollup, charts = rollup_of_inputs(inputs, str(p))
+    rollup, charts = rollup_of_inputs(inputs, str(p), keys=SUMMARY_KEYS)
     rollup["assessment_rows"] = inputs.assessments[
         inputs.assessments["period"] <= str(p)].drop_duplicates(
             ["team_id", "period", "assessor_type"], keep="last")  # the current rows

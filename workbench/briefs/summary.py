@@ -7,6 +7,7 @@ session app and `workbench summary` call; the computing is in `workbench.rollup`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -30,6 +31,8 @@ __all__ = ["ROLLUP_KEYS", "CollaborativeInputs", "collaborative_rollup", "as_of_
 ROLLUP_KEYS = ("context", "indicators", "indicator_months", "time_to_target", "gains", "waves",
                "assessments", "status_matrix", "most_improved",
                "spread", "sustainability", "slipping")  # workbench.learning.spread
+#: the frames of `learning.spread.spread_frames` (read from time_to_target)
+_SPREAD_KEYS = ("spread", "sustainability", "slipping")
 
 
 def as_of_timestamp(value: str | dt.datetime | pd.Timestamp | None) -> pd.Timestamp | None:
@@ -148,10 +151,15 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
 
 
 def rollup_of_inputs(inputs: CollaborativeInputs, period: str | pd.Period | None = None, *,
-                     most_improved_n: int = 5) -> tuple[dict[str, pd.DataFrame], TeamCharts]:
+                     most_improved_n: int = 5, keys: Collection[str] = ROLLUP_KEYS
+                     ) -> tuple[dict[str, pd.DataFrame], TeamCharts]:
     """`collaborative_rollup` of inputs already read, and the teams' charts its status
     matrix was read from (`rollup.series.team_charts` for the reporting month: the charts
-    the reports draw, so a page that shows them need not assemble them again)."""
+    the reports draw, so a page that shows them need not assemble them again).
+
+    `keys`: the frames wanted (of `ROLLUP_KEYS`; a page that shows a few asks for those,
+    each computed as `collaborative_rollup` computes it); the teams' charts are always
+    assembled."""
     asked = as_period(period)
     measurements = inputs.measurements
     rp = asked if asked is not None else reporting_month(measurements)
@@ -162,37 +170,50 @@ def rollup_of_inputs(inputs: CollaborativeInputs, period: str | pd.Period | None
                                       "{first} to {last}; choose a month in that range."),
                                    params={"asked": asked, "first": months.min(),
                                            "last": months.max()})
+    wanted = set(keys)
     with shared_preparation():  # the tidy frame is prepared once for all the roll-ups
-        frames, charts = _rollups(inputs, rp, most_improved_n)
-        frames.update(spread_frames(frames["time_to_target"], measurements, inputs.indicators,
-                                    inputs.teams, inputs.waves, rp))
-    return frames, charts
+        frames, charts = _rollups(inputs, rp, most_improved_n, wanted)
+        if wanted & set(_SPREAD_KEYS):
+            frames.update(spread_frames(frames["time_to_target"], measurements,
+                                        inputs.indicators, inputs.teams, inputs.waves, rp))
+    return {key: frames[key] for key in ROLLUP_KEYS if key in wanted}, charts
 
 
-def _rollups(inputs: CollaborativeInputs, rp: pd.Period | None, most_improved_n: int
-             ) -> tuple[dict[str, pd.DataFrame], TeamCharts]:
+def _rollups(inputs: CollaborativeInputs, rp: pd.Period | None, most_improved_n: int,
+             wanted: set[str]) -> tuple[dict[str, pd.DataFrame], TeamCharts]:
     measurements, indicators, teams = inputs.measurements, inputs.indicators, inputs.teams
     charts = team_charts(measurements, indicators, inputs.cycles, inputs.change_ideas,
                          period=rp, flags=inputs.flags)
-    signals = chart_signals_of(charts, indicators)  # the one signal status, read once
-    gains = rollup.gain_from_baseline(measurements, indicators, teams, period=rp)
-    frames = {
-        "context": pd.DataFrame([{"collaborative": inputs.name, "period": rp,
-                                  "as_of": inputs.as_of,
-                                  "assessment_target": inputs.assessment_target}]),
-        "indicators": rollup.latest_indicator_summary(measurements, indicators, teams, period=rp),
-        "indicator_months": rollup.indicator_summary(measurements, indicators, teams, period=rp),
-        "time_to_target": rollup.time_to_threshold(measurements, indicators, teams, period=rp),
-        "gains": gains,
-        "waves": rollup.wave_cohorts(measurements, indicators, teams, period=rp),
-        "assessments": rollup.assessment_summary(inputs.assessments, period=rp,
-                                                 target=inputs.assessment_target),
-        "status_matrix": rollup.status_matrix(measurements, indicators, teams, period=rp,
-                                              signals=signals, cycles=inputs.cycles,
-                                              change_ideas=inputs.change_ideas,
-                                              flags=inputs.flags),
-        "most_improved": rollup.most_improved(gains, n=most_improved_n),
-    }
+    frames: dict[str, pd.DataFrame] = {}
+
+    def need(*keys: str) -> bool:
+        return bool(wanted.intersection(keys))
+
+    frames["context"] = pd.DataFrame([{"collaborative": inputs.name, "period": rp,
+                                       "as_of": inputs.as_of,
+                                       "assessment_target": inputs.assessment_target}])
+    if need("indicators"):
+        frames["indicators"] = rollup.latest_indicator_summary(measurements, indicators, teams,
+                                                               period=rp)
+    if need("indicator_months"):
+        frames["indicator_months"] = rollup.indicator_summary(measurements, indicators, teams,
+                                                              period=rp)
+    if need("time_to_target", *_SPREAD_KEYS):
+        frames["time_to_target"] = rollup.time_to_threshold(measurements, indicators, teams,
+                                                             period=rp)
+    if need("gains", "most_improved"):
+        frames["gains"] = rollup.gain_from_baseline(measurements, indicators, teams, period=rp)
+        frames["most_improved"] = rollup.most_improved(frames["gains"], n=most_improved_n)
+    if need("waves"):
+        frames["waves"] = rollup.wave_cohorts(measurements, indicators, teams, period=rp)
+    if need("assessments"):
+        frames["assessments"] = rollup.assessment_summary(inputs.assessments, period=rp,
+                                                          target=inputs.assessment_target)
+    if need("status_matrix"):
+        signals = chart_signals_of(charts, indicators)  # the one signal status, read once
+        frames["status_matrix"] = rollup.status_matrix(
+            measurements, indicators, teams, period=rp, signals=signals, cycles=inputs.cycles,
+            change_ideas=inputs.change_ideas, flags=inputs.flags)
     return frames, charts
 
 

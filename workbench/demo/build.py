@@ -112,7 +112,7 @@ from workbench.ingest.collaborative import write_collaborative
 from workbench.store import create_database, masked_url, resolve_url
 from workbench.store import schema as s
 from workbench.store.bulk import bulk_insert, bulk_insert_ids
-from workbench.store.engine import _engine
+from workbench.store.engine import _engine, create_tables
 
 __all__ = [
     "DEMO_NOW",
@@ -180,9 +180,11 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
     it, or with `confirmed=True` as well if it is something else that is not a collaborative
     (see `demo_target`); a collaborative made by `workbench init` is never replaced. A SQLite
     file goes with its -wal/-shm files; on PostgreSQL the workbench's tables are dropped.
-    The same seed always gives the same data. Its indicators and change ideas are in English
-    and French; `language` (e.g. "fr") becomes the collaborative's default language
-    (`settings.language`: reports, apps).
+    The same seed always gives the same database: every table, row and schema statement
+    alike but for the columns that say when it was built (`created_at` of the collaborative,
+    the package versions and the audit log; `applied_at` of schema_info). Its indicators and
+    change ideas are in English and French; `language` (e.g. "fr") becomes the
+    collaborative's default language (`settings.language`: reports, apps).
     """
     size = check_size(DemoSize(teams, indicators, months, districts))
     chosen = normalize_language(language) if language else ""
@@ -192,7 +194,7 @@ def build_demo(db: str | None, *, seed: int = 20240101, force: bool = False,
         world.definition["collaborative"]["settings"]["language"] = chosen
         spread = _story(world, seed)
         with engine.begin() as conn:
-            injection_metadata.create_all(conn)
+            create_tables(conn, injection_metadata)
             write_collaborative(conn, world.definition)
             _write_world(conn, world)
         if spread is not None:

@@ -45,6 +45,7 @@ from sqlalchemy.exc import (
     ProgrammingError,
     SQLAlchemyError,
 )
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from workbench.errors import Message, StoreError
 from workbench.i18n import N_
@@ -52,6 +53,7 @@ from workbench.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata, sc
 
 __all__ = [
     "DEFAULT_DB",
+    "create_tables",
     "resolve_url",
     "password_env",
     "DB_PASSWORD_ENV",
@@ -280,11 +282,25 @@ ALEMBIC_VERSION = Table("alembic_version", MetaData(),
                         PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
 
 
+def create_tables(conn: Connection, tables: MetaData) -> None:
+    """`tables.create_all(conn)` in a fixed order: the tables in dependency order, each with
+    its indexes by name (SQLAlchemy keeps a table's indexes in a set, so create_all made them
+    in an order that changed from run to run, and two equal databases differed in their
+    schema's order). A table already there is left as it is, as create_all does."""
+    there = set(inspect(conn).get_table_names())
+    for table in tables.sorted_tables:
+        if table.name in there:
+            continue
+        conn.execute(CreateTable(table))
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            conn.execute(CreateIndex(index))
+
+
 def _create_schema(conn: Connection) -> None:
     """Every table of the newest schema, schema_info, and the stamp of the head: Alembic's
     version table holding SCHEMA_REVISION alone (as `alembic stamp` leaves it; a version
     table left by tables dropped before is emptied first)."""
-    metadata.create_all(conn)
+    create_tables(conn, metadata)
     conn.execute(schema_info.insert().values(version=SCHEMA_VERSION, applied_at=utcnow()))
     ALEMBIC_VERSION.create(conn, checkfirst=True)
     conn.execute(ALEMBIC_VERSION.delete())

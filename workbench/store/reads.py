@@ -2,20 +2,25 @@
 
 `measurements_state` fingerprints the measurements (the key of a cache of collaborative
 aggregates); `read_pdsa_history` reads the versions of PDSA cycles (the site-visit brief
-finds stalled cycles in them). SQL on the schema lives in `workbench.store` only.
+finds stalled cycles in them); `read_current_measurements` is `read_measurements`, the same
+frame, read in about half the time from a SQLite file (the collaborative-wide roll-ups read
+700,000 rows at 2,000 teams). SQL on the schema lives in `workbench.store` only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.store import schema as s
-from workbench.store.measurements import _conn
+from workbench.store.measurements import _conn, _naive_utc, read_measurements, tidy
 
-__all__ = ["PDSA_HISTORY_COLUMNS", "measurements_state", "read_pdsa_history"]
+__all__ = ["PDSA_HISTORY_COLUMNS", "measurements_state", "read_current_measurements",
+           "read_pdsa_history"]
 
 PDSA_HISTORY_COLUMNS = ["cycle_id", "version", "status", "created_at"]
 
@@ -44,3 +49,57 @@ def read_pdsa_history(bind: Engine | Connection, cycle_ids: Iterable[int]) -> pd
         rows = conn.execute(query).all()
     return pd.DataFrame([(r.cycle_id, r.version, (r.snapshot or {}).get("status"),
                           r.created_at) for r in rows], columns=PDSA_HISTORY_COLUMNS)
+
+
+_CURRENT_COLUMNS = ["team_id", "indicator_id", "period", "numerator", "denominator"]
+
+
+def read_current_measurements(bind: Engine | Connection, *,
+                              as_of: dt.datetime | str | None = None,
+                              team_ids: Sequence[str] | None = None,
+                              indicator_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """`read_measurements(bind, as_of=…, team_ids=…, indicator_ids=…)`: the same frame.
+
+    On SQLite the revisions (up to `as_of`, of the teams and indicators asked for) are read
+    in one scan of the table, and the latest revision of each key is picked and sorted on
+    integer codes, where the store's query groups, joins and sorts 700,000 rows at 2,000
+    teams (1.6 s of SQLite's time against 0.7). Texts sort by code point, as SQLite's BINARY
+    collation sorts them; other databases sort by their own collation, so they keep the
+    store's query (`read_measurements`).
+    """
+    with _conn(bind) as conn:
+        if conn.dialect.name != "sqlite":
+            return read_measurements(conn, as_of=as_of, team_ids=team_ids,
+                                     indicator_ids=indicator_ids)
+        mr = s.measurement_revisions
+        query = select(mr.c.revision_id, *(mr.c[c] for c in _CURRENT_COLUMNS))
+        if as_of is not None:
+            query = query.where(mr.c.created_at <= _naive_utc(as_of))
+        if team_ids is not None:
+            query = query.where(mr.c.team_id.in_(list(team_ids)))
+        if indicator_ids is not None:
+            query = query.where(mr.c.indicator_id.in_(list(indicator_ids)))
+        # plain tuples from the driver (these columns have no result processing on SQLite)
+        rows = conn.execute(query).cursor.fetchall()
+    frame = _latest_rows(rows)
+    frame = frame[frame["numerator"].notna() | frame["denominator"].notna()]
+    return tidy(frame)
+
+
+def _latest_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
+    """Of (revision_id, team_id, indicator_id, period, numerator, denominator) rows, the
+    latest revision of each key, sorted by key: the frame the store's query gives (its
+    columns typed as pandas types the rows of that query)."""
+    if not rows:
+        return pd.DataFrame([], columns=_CURRENT_COLUMNS)
+    table = np.array(rows, dtype=object)
+    key = np.zeros(len(table), dtype=np.int64)  # team, indicator, month as one integer
+    for i in (1, 2, 3):
+        codes, distinct = pd.factorize(table[:, i], sort=True)
+        key = key * (len(distinct) + 1) + codes
+    order = np.lexsort((table[:, 0].astype(np.int64), key))  # by key, then revision
+    key = key[order]
+    last = np.ones(len(order), dtype=bool)  # the last row of each key: its latest revision
+    last[:-1] = key[1:] != key[:-1]
+    kept = table[order[last], 1:]
+    return pd.DataFrame(kept, columns=_CURRENT_COLUMNS).infer_objects()

@@ -1,0 +1,155 @@
+"""Benchmark of `workbench summary --json` (issue 14 item 7: under 5 s at 2,000 teams).
+
+Run: .venv/bin/python benchmarks/bench_summary.py                       (quick: a 48-team demo)
+     .venv/bin/python benchmarks/bench_summary.py --db d300.db --db d2000.db \\
+         --baseline /path/to/other/checkout --runs 3
+
+For each database it measures, in the same run:
+
+  summary --json   the command as a subprocess of this tree (CPU seconds of the child, and
+                   wall), the median of `--runs` runs;
+  baseline         with `--baseline DIR` (another checkout of the workbench, e.g. `git
+                   worktree add /tmp/base main`), the same command from that tree, the runs
+                   alternating with this tree's; its output must be byte for byte this
+                   tree's (a difference is printed and the exit status is 1);
+  stages           in this process: the store read (`read_collaborative_inputs`), the
+                   roll-ups (of which the team charts), and the JSON text; the read is the
+                   floor the command cannot go under without reading less.
+
+The machine is shared: read the ratios measured in the same run and the load average printed
+with them. The command's CPU includes the interpreter and the imports (about 1 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PYTHON = sys.executable
+GOAL_SECONDS = 5.0
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_summary(db: str, tree: str | None, out: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of `workbench summary --db DB --json` > out, from `tree` (a
+    checkout put first on the path) or this one."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if tree:
+        env["PYTHONPATH"] = tree
+    wall, cpu = time.perf_counter(), _children_cpu()
+    with out.open("wb") as sink:
+        subprocess.run([PYTHON, "-m", "workbench", "summary", "--db", db, "--json"],
+                       stdout=sink, env=env, check=True)
+    return time.perf_counter() - wall, _children_cpu() - cpu
+
+
+def stages(db: str) -> dict[str, float]:
+    """CPU seconds of the stages of the command, in this process."""
+    from workbench.briefs.summary import read_collaborative_inputs, rollup_of_inputs
+    from workbench.cli.json_records import payload_json
+    from workbench.cli.rollup_cmd import JSON_KEYS
+    from workbench.rollup import series
+    from workbench.store import open_engine
+
+    clock = time.process_time
+    figures: dict[str, float] = {}
+    charts_cpu = [0.0]
+    team_charts = series.team_charts
+
+    def timed_charts(*args: object, **kwargs: object) -> object:
+        start = clock()
+        try:
+            return team_charts(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            charts_cpu[0] += clock() - start
+
+    start = clock()
+    inputs = read_collaborative_inputs(open_engine(db))
+    figures["store read"] = clock() - start
+    import workbench.briefs.summary as summary_module
+
+    summary_module.team_charts = timed_charts  # type: ignore[assignment]
+    try:
+        start = clock()
+        frames, _ = rollup_of_inputs(inputs)
+        figures["roll-ups"] = clock() - start
+    finally:
+        summary_module.team_charts = team_charts
+    figures["  of which team charts"] = charts_cpu[0]
+    start = clock()
+    payload_json({"collaborative": inputs.name, "period": None},
+                 {key: frames[key] for key in JSON_KEYS})
+    figures["JSON text"] = clock() - start
+    return figures
+
+
+def measure(db: str, baseline: str | None, runs: int) -> bool:
+    """Print the figures of one database; False when the baseline's output differs."""
+    same = True
+    with tempfile.TemporaryDirectory() as tmp:
+        mine, base = [], []
+        for i in range(runs):
+            order: list[tuple[str | None, list[tuple[float, float]], str]] = [
+                (None, mine, "this"), (baseline, base, "base")]
+            if baseline is None:
+                order = order[:1]
+            elif i % 2:
+                order.reverse()  # alternate which goes first
+            for tree, figures, name in order:
+                figures.append(run_summary(db, tree, Path(tmp) / f"{name}.json"))
+            if baseline is not None:
+                texts = [(Path(tmp) / f"{n}.json").read_bytes() for n in ("this", "base")]
+                same = same and texts[0] == texts[1]
+        size = (Path(tmp) / "this.json").stat().st_size
+    load = os.getloadavg()
+    print(f"\n{db}: output {size / 1e6:.1f} MB; load average {load[0]:.1f} {load[1]:.1f}")
+
+    def line(name: str, figures: list[tuple[float, float]]) -> float:
+        cpu = statistics.median(c for _, c in figures)
+        wall = statistics.median(w for w, _ in figures)
+        print(f"  {name:<28}{cpu:>8.2f} s CPU {wall:>8.2f} s wall   "
+              f"(CPU of each run: {', '.join(f'{c:.2f}' for _, c in figures)})")
+        return cpu
+
+    now = line("summary --json, this tree", mine)
+    if baseline is not None:
+        before = line("summary --json, baseline", base)
+        print(f"  {'this ÷ baseline (CPU)':<28}{now / before:>8.2f}   output "
+              f"{'byte-identical' if same else 'DIFFERS'}")
+    print(f"  goal: under {GOAL_SECONDS:.0f} s  {'met' if now < GOAL_SECONDS else 'not met'}")
+    for stage, cpu in stages(db).items():
+        print(f"  {stage:<28}{cpu:>8.2f} s CPU (in process)")
+    return same
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", action="append", default=[],
+                        help="a database (repeatable); default: a new 48-team demo")
+    parser.add_argument("--baseline", help="another checkout to compare with, e.g. main's")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        dbs: list[str] = args.db
+        if not dbs:
+            from workbench.demo import build_demo
+
+            dbs = [str(Path(tmp) / "demo.db")]
+            build_demo(dbs[0]).dispose()
+        results = [measure(db, args.baseline, args.runs) for db in dbs]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
