@@ -90,6 +90,24 @@ charts on screen 37.9 / 28.5 -> 35.9 / 42.4 s; presentation charts / normal 1.54
 13.8, search 22.9 (7.6x) -> 15.3 (3.8x). The kernel's share is the CPU above times the
 load's slowdown; under load 10 the browser's drawing of 48 panels (the demo's page too)
 dominates what is left.
+
+After a redraw's patch became three comm messages with its arrays inline (it was three plus
+two per array, bokeh's binary buffers: ~1,350 comm messages for a page of 48 panels, each
+signed by the kernel, forwarded by the server, parsed and dispatched by the browser; the grid's
+patch 450-490 kB -> 280-320 kB, gzip inside the base64), a month's rows cut from groups made
+once per as-of date, and the most-improved table kept until its inputs change, 2026-12-02,
+`--only scale --repeats 1 --big-db` the shared 2,000 x 10 x 36 demo, one run each, the base
+(c597203) at 07:18-07:28 (load 4-11) then this branch at 07:33-07:44 (load 7-9, the app tests
+running beside it): seconds, demo / 2,000 teams, before -> after: indicator 8.7 / 15.2 ->
+11.8 / 12.3, district 11.2 / 12.5 -> 8.7 / 8.5, wave 5.8 / 16.5 -> 4.9 / 13.3, month 4.5 /
+27.0 -> 2.2 / 11.2, presentation 10.5 / 31.4 -> 2.5 / 21.9, next page - / 14.4 -> - / 7.8,
+search 3.1 / 14.0 -> 1.8 / 7.2; first widget 2.3 / 3.3 -> 3.5 / 3.0 s, charts on screen 17.6 /
+30.8 -> 35.6 / 23.6 s. The demo's steps got faster too (its month and presentation steps patch
+few panels after the district and wave filters), so the ratios at 2,000 teams stay 1.0-5x
+(presentation 8.8x: 48 panels drawn anew against the demo's handful). In-process at 2,000 teams,
+CPU seconds per step of the same sequence, base -> this branch, alternating runs at load 9-11:
+indicator 1.67 -> 1.65, district 0.81 -> 0.81, wave 1.16 -> 1.10, month 3.19 -> 2.64, another
+month 3.19 -> 2.08, presentation 2.27 -> 2.23, next page 0.97 -> 0.82, search 0.34 -> 0.25.
 """
 
 from __future__ import annotations

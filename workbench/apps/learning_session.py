@@ -7,7 +7,8 @@ page's text larger by CSS; every chart as wide as the page, `PRESENTATION_HEIGHT
 and its titles, tick labels, legends and labels `PRESENTATION_SCALE` times larger (bokeh draws
 text on a canvas, where CSS cannot reach), drawn anew. Charts come from
 `workbench.charts` / `workbench.charts.collab`, analytics from `workbench.rollup` and
-`workbench.charts.data`; a filter change redraws in place (`workbench.charts.redraw`).
+`workbench.charts.data`; a filter change redraws in place (`workbench.charts.redraw`: each
+chart's changes as one document patch of three comm messages, its arrays inline).
 
 Teams on demand (`workbench.apps.team_pages`): past `PAGE_SIZE` teams (the demo's 48 fit one
 page) the page opens with an overview by district and by wave, and the small multiples and

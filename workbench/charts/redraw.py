@@ -4,8 +4,9 @@ An app keeps one `jupyter_bokeh.BokehModel` per chart. When a filter changes it 
 new figure with the same `workbench.charts` function (cheap: nothing is rendered) and
 `transplant`s it into the figure on screen: the data of every named `ColumnDataSource`, the
 ranges, titles, sizes and constant glyph properties (a target line). Only the changed
-properties travel to the browser as a document patch. When the structure differs (another
-set of teams, so other panels) the model is replaced instead (`redraw`).
+properties travel to the browser as a document patch (`one_patch`: every change of a redraw
+in one `PATCH-DOC` message, its arrays inline: three comm messages). When the structure differs
+(another set of teams, so other panels) the model is replaced instead (`redraw`).
 """
 
 from __future__ import annotations

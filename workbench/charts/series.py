@@ -562,7 +562,8 @@ def control_chart(points: pd.DataFrame, indicator: Mapping[str, Any], *, team_la
                                     x_range=x_range, y_range=y_range, name=name).fig
     proto = _prototype(data, plan, values, width=width, height=height, name=name)
     memo: dict[int, Any] = {}
-    fig = clone(proto.fig, memo)
+    with _TEMPLATE_LOCK:  # never a prototype half-way through `control_chart_html`'s fill
+        fig = clone(proto.fig, memo)
 
     def copy_of(model: Any) -> Any:
         return None if model is None else memo[id(model)]
