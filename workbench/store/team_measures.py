@@ -26,7 +26,8 @@ from workbench.i18n import gettext as _
 from workbench.store import schema as s
 from workbench.store.audit import record_write
 from workbench.store.engine import current_user, write_transaction
-from workbench.store.measurements import _conn, read_measurements
+from workbench.store.measurements import _conn
+from workbench.store.reads import read_current_measurements
 from workbench.store.records import get_team, read_indicators
 from workbench.store.users import authorize
 
@@ -82,7 +83,8 @@ def read_collaborative_measurements(bind: Engine | Connection, *, as_of: Any = N
         wanted = (collaborative_indicators(bind)["indicator_id"] if indicator_ids is None
                   else pd.Series(list(indicator_ids), dtype=object))
         indicator_ids = [str(i) for i in wanted if str(i) not in owned]
-    return read_measurements(bind, as_of=as_of, team_ids=team_ids, indicator_ids=indicator_ids)
+    return read_current_measurements(bind, as_of=as_of, team_ids=team_ids,
+                                     indicator_ids=indicator_ids)
 
 
 @dataclass(frozen=True)
