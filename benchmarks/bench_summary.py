@@ -48,9 +48,9 @@ def run_summary(db: str, tree: str | None, out: Path) -> tuple[float, float]:
     if tree:
         env["PYTHONPATH"] = tree
     wall, cpu = time.perf_counter(), _children_cpu()
-    with out.open("wb") as sink:
+    with out.open("wb") as sink:  # run in `tree`: `python -m` puts the working folder first
         subprocess.run([PYTHON, "-m", "workbench", "summary", "--db", db, "--json"],
-                       stdout=sink, env=env, check=True)
+                       stdout=sink, env=env, check=True, cwd=tree or None)
     return time.perf_counter() - wall, _children_cpu() - cpu
 
 
