@@ -34,12 +34,12 @@ from workbench.charts.series import (
     GREY,
     OKABE_ITO,
     WIDTH,
-    _scale,
     _style_axes,
     control_chart,
     format_value,
     is_percent,
     month_tick_formatter,
+    shared_ranges,
 )
 from workbench.i18n import N_, format_count
 from workbench.i18n import gettext as _
@@ -549,21 +549,7 @@ def static_small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
     from bokeh.layouts import gridplot
 
     ind_id = indicator.get("indicator_id")
-    rows = spc[spc["indicator_id"] == ind_id]
-    if rows.empty:
-        raise ValueError(f"no data for indicator {ind_id!r}")
-    k = _scale(indicator)  # the shared ranges, as `small_multiples` draws them
-    vals = np.concatenate([rows[c].to_numpy(float) * k for c in ("y", "ucl", "lcl")])
-    target = indicator.get("target")
-    if target is not None and not pd.isna(target):
-        vals = np.append(vals, float(target) * k)
-    vals = vals[np.isfinite(vals)]
-    top = min(float(vals.max()), 1.0) if is_percent(indicator) else float(vals.max())
-    bottom = min(0.0, float(vals.min()))
-    span = (top - bottom) or 1.0
-    pad = pd.Timedelta(days=20)
-    x_range = Range1d(rows["x"].min() - pad, rows["x"].max() + pad)
-    y_range = Range1d(start=bottom - 0.03 * span, end=top + 0.15 * span)
+    rows, x_range, y_range = shared_ranges(spc, indicator)  # as `small_multiples` has them
     panel_w = max(160, width // ncols)
     labels = team_labels or {}
     panels = []

@@ -920,14 +920,11 @@ def small_multiples_sources(spc: pd.DataFrame, indicator: Mapping[str, Any],
     return out
 
 
-def small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
-                    team_labels: Mapping[str, str] | None = None,
-                    events: pd.DataFrame | None = None, ncols: int = 4,
-                    width: int = WIDTH) -> Any:
-    """All teams' compact charts for one indicator, on shared x and y axes (a grid).
-
-    Each panel's sources are named `<team_id>:points` etc. (see `update_sources`).
-    """
+def shared_ranges(spc: pd.DataFrame, indicator: Mapping[str, Any]) -> tuple[pd.DataFrame, Any,
+                                                                              Any]:
+    """The indicator's rows of `spc` and the x and y ranges every panel of its small
+    multiples shares: every team's months (20 days' margin), and every point, limit and the
+    target (a percentage at most 100 %), with room above for the title's marks."""
     ind_id = indicator.get("indicator_id")
     rows = spc[spc["indicator_id"] == ind_id]
     if rows.empty:
@@ -941,10 +938,22 @@ def small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
     top = min(float(vals.max()), 1.0) if is_percent(indicator) else float(vals.max())
     bottom = min(0.0, float(vals.min()))
     span = (top - bottom) or 1.0
-    x0, x1 = rows["x"].min(), rows["x"].max()
     pad = pd.Timedelta(days=20)
-    x_range = Range1d(x0 - pad, x1 + pad)
+    x_range = Range1d(rows["x"].min() - pad, rows["x"].max() + pad)
     y_range = Range1d(start=bottom - 0.03 * span, end=top + 0.15 * span)
+    return rows, x_range, y_range
+
+
+def small_multiples(spc: pd.DataFrame, indicator: Mapping[str, Any], *,
+                    team_labels: Mapping[str, str] | None = None,
+                    events: pd.DataFrame | None = None, ncols: int = 4,
+                    width: int = WIDTH) -> Any:
+    """All teams' compact charts for one indicator, on shared x and y axes (a grid).
+
+    Each panel's sources are named `<team_id>:points` etc. (see `update_sources`).
+    """
+    ind_id = indicator.get("indicator_id")
+    rows, x_range, y_range = shared_ranges(spc, indicator)
     panel_w = max(160, width // ncols)
     panels = []
     labels = team_labels or {}

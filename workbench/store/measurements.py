@@ -52,13 +52,21 @@ def _latest_ids(as_of: dt.datetime | None,  # type: ignore[no-untyped-def]
     query = select(func.max(mr.c.revision_id).label("revision_id")).group_by(
         mr.c.team_id, mr.c.indicator_id, mr.c.period
     )
+    return revisions_of(query, as_of, team_ids, indicator_ids).subquery()
+
+
+def revisions_of(query: Any, as_of: dt.datetime | str | None,
+                 team_ids: Sequence[str] | None = None,
+                 indicator_ids: Sequence[str] | None = None) -> Any:
+    """`query` on the measurement revisions kept to those entered by `as_of`, of `team_ids`
+    and of `indicator_ids` (each: all when `None`)."""
     if as_of is not None:
         query = query.where(mr.c.created_at <= _naive_utc(as_of))
     if team_ids is not None:
         query = query.where(mr.c.team_id.in_(list(team_ids)))
     if indicator_ids is not None:
         query = query.where(mr.c.indicator_id.in_(list(indicator_ids)))
-    return query.subquery()
+    return query
 
 
 def _naive_utc(value: dt.datetime | str | pd.Timestamp) -> dt.datetime:

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from workbench.store import schema as s
-from workbench.store.measurements import _conn, _naive_utc, read_measurements, tidy
+from workbench.store.measurements import _conn, read_measurements, revisions_of, tidy
 
 __all__ = ["PDSA_HISTORY_COLUMNS", "measurements_state", "read_current_measurements",
            "read_pdsa_history"]
@@ -75,13 +75,8 @@ def read_current_measurements(bind: Engine | Connection, *,
             return read_measurements(conn, as_of=as_of, team_ids=team_ids,
                                      indicator_ids=indicator_ids)
         mr = s.measurement_revisions
-        query = select(mr.c.revision_id, *(mr.c[c] for c in _CURRENT_COLUMNS))
-        if as_of is not None:
-            query = query.where(mr.c.created_at <= _naive_utc(as_of))
-        if team_ids is not None:
-            query = query.where(mr.c.team_id.in_(list(team_ids)))
-        if indicator_ids is not None:
-            query = query.where(mr.c.indicator_id.in_(list(indicator_ids)))
+        query = revisions_of(select(mr.c.revision_id, *(mr.c[c] for c in _CURRENT_COLUMNS)),
+                             as_of, team_ids, indicator_ids)
         # plain tuples from the driver (these columns have no result processing on SQLite)
         rows = conn.execute(query).cursor.fetchall()
     frame = _latest_rows(rows)
