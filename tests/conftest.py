@@ -27,7 +27,10 @@ def empty_db(tmp_path: Path) -> str:
     from workbench.ingest.collaborative import init_collaborative
 
     path = tmp_path / "collab.db"
-    init_collaborative(str(path), TEMPLATE)
+    # closed, as `workbench init` leaves it: its write-ahead log is in the file, so a test
+    # may compare the file's bytes (an engine left open keeps them in collab.db-wal until
+    # the garbage collector closes it)
+    init_collaborative(str(path), TEMPLATE).dispose()
     return str(path)
 
 
