@@ -3,7 +3,7 @@ copy's bokeh document is the document of the same chart built from scratch, valu
 (data, titles, subtitles, ranges, legend entries, phases, signal markers, PDSA lane), on every
 chart of demo teams' reports, in English and in French; and the document a report embeds
 (`TeamReport.charts`: the prototype's document as text, `DocumentTemplate`) is that same
-document."""
+document; so is the assessment chart a report embeds (`TeamReport.assessment_chart`)."""
 
 from __future__ import annotations
 
@@ -199,3 +199,47 @@ def _indicators(shown: pd.DataFrame, report: Any) -> list[dict[str, Any]]:
 
     return [info for ind_id, info in _indicator_dicts(shown).items()
             if not report.spc[report.spc["indicator_id"] == ind_id].empty]
+
+
+def _assessments(scores: list[tuple[str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(scores, columns=["period", "assessor_type", "score"])
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_an_embedded_assessment_chart_is_the_chart_built_from_scratch(language: str) -> None:
+    from workbench.charts.assessment import assessment_chart, assessment_chart_html
+
+    both = _assessments([("2025-01", "faculty", 2.0), ("2025-01", "self", 2.5),
+                         ("2025-03", "faculty", 3.5), ("2025-04", "self", 4.0)])
+    only_faculty = _assessments([("2025-06", "faculty", 1.5), ("2025-07", "faculty", 3.0)])
+    none = _assessments([])
+    with use_language(language):
+        for scores, label in ((both, "T01 Kabale"), (only_faculty, "T02 Kisoro"),
+                              (both.iloc[:1], "T03"), (none, "T04"), (both, "")):
+            chart = assessment_chart_html(scores, team_label=label)
+            built = assessment_chart(scores, team_label=label)
+            assert _embedded_document(chart.html) == _document(built), (label, len(scores))
+            assert chart.title == built.title.text
+        # charts of one shape have their own ids and values
+        first = assessment_chart_html(both, team_label="T01")
+        second = assessment_chart_html(only_faculty, team_label="T02")
+    ids = [set(re.findall(r'"id": "([^"]+)"', json.dumps(compressed_docs(chart.html))))
+           for chart in (first, second)]
+    assert ids[0] and not ids[0] & ids[1]
+    second_doc = _embedded_document(second.html)
+    assert "T02" in second_doc and "1.5" in second_doc and "T01" not in second_doc
+
+
+def test_every_assessment_chart_of_the_demo_reports_is_the_chart_built_from_scratch(
+        demo_db: str) -> None:
+    from workbench import briefs
+    from workbench.store import open_engine, read_teams
+
+    engine = open_engine(demo_db)
+    scored = 0
+    for team_id in list(read_teams(engine)["team_id"])[:10]:
+        report = briefs.team_report_data(engine, team_id, "2026-10")
+        chart = report.assessment_chart()
+        assert _embedded_document(chart.html) == _document(report.assessment_figure()), team_id
+        scored += len(report.assessments) > 0
+    assert scored >= 5

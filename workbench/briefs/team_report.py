@@ -12,6 +12,7 @@ computed once per kernel for one state of the measurements (`collaborative_media
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -206,6 +207,14 @@ def _cycle_table(cycles: pd.DataFrame, ideas: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _by_indicator(frame: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
+    """`lambda ind_id: frame[frame["indicator_id"] == ind_id]`, the frame split once."""
+    if frame.empty or "indicator_id" not in frame:
+        return lambda _ind_id: frame.iloc[0:0]
+    groups = dict(iter(frame.groupby("indicator_id", sort=False)))
+    return lambda ind_id: groups.get(ind_id, frame.iloc[0:0])
+
+
 @dataclass
 class TeamReport:
     """Everything the monthly team report shows (see `team_report_data`)."""
@@ -265,14 +274,14 @@ class TeamReport:
         out = []
         owner = self.indicators.get("team_id", pd.Series(None, index=self.indicators.index))
         shown = self.indicators[owner.notna() == own]
+        spc, events, flags = (_by_indicator(frame)
+                              for frame in (self.spc, self.events, self.flag_notes))
         for ind_id, info in _indicator_dicts(shown).items():
-            pts = self.spc[self.spc["indicator_id"] == ind_id]
+            pts = spc(ind_id)
             if pts.empty:
                 continue
-            ev = self.events[self.events["indicator_id"] == ind_id]
-            fl = self.flag_notes[self.flag_notes["indicator_id"] == ind_id]
             out.append((ind_id, info, {"points": pts, "team_label": self.team_label,
-                                       "events": ev, "flags": fl}))
+                                       "events": events(ind_id), "flags": flags(ind_id)}))
         return out
 
     def figures(self, own: bool = False) -> list[tuple[str, Any]]:
@@ -290,9 +299,18 @@ class TeamReport:
                 for ind_id, info, args in self._charted(own)]
 
     def assessment_figure(self) -> Any:
-        from workbench.charts.collab import assessment_chart
+        """The team's assessment-scale chart (a bokeh figure)."""
+        from workbench.charts.assessment import assessment_chart
 
         return assessment_chart(self.assessments, team_label=self.team_label)
+
+    def assessment_chart(self) -> FigureHTML:
+        """The chart of `assessment_figure`, already embedded for the page
+        (`assessment_chart_html`: the same document, without building the figure): what the
+        report shows (`charts.show`)."""
+        from workbench.charts.assessment import assessment_chart_html
+
+        return assessment_chart_html(self.assessments, team_label=self.team_label)
 
     @property
     def last_visit_text(self) -> str:

@@ -29,6 +29,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
+from workbench.charts.assessment import assessment_chart
 from workbench.charts.data import month_label
 from workbench.charts.series import (
     GREY,
@@ -427,54 +428,6 @@ def target_attainment_chart(indicator_months: pd.DataFrame, indicators: pd.DataF
                           label_text_font_size="10px", border_line_alpha=0), "below")
     if rows > 2:
         fig.height = height + 20 * (rows - 2)
-    return fig
-
-
-def assessment_chart(assessments: pd.DataFrame, *, team_label: str = "",
-                     target: float | None = 4.0, width: int = WIDTH, height: int = 280) -> Any:
-    """IHI assessment-scale score (0.5–5) by month, faculty against the team's self-assessment.
-
-    `assessments`: rows (period, assessor_type, score) — one team's scores, or several teams'
-    (then the monthly median is drawn).
-    """
-    fig = figure(width=width, height=height, x_axis_type="datetime", tools="save",
-                 toolbar_location="right", y_range=Range1d(0, 5.3),
-                 title=(_("Assessment-scale score — {team}: faculty and self-assessment, by "
-                          "month").format(team=team_label) if team_label else
-                        _("Assessment-scale score: faculty and self-assessment, by month")))
-    items = []
-    renderers = []
-    styles = {"faculty": (C["blue"], "solid", "circle", _("Faculty (coach)")),
-              "self": (C["orange"], "dashed", "square", _("Team's self-assessment"))}
-    if len(assessments):
-        a = assessments.assign(period=assessments["period"].astype(str))
-        a = a.groupby(["assessor_type", "period"], as_index=False)["score"].median()
-    else:
-        a = pd.DataFrame(columns=["assessor_type", "period", "score"])
-    for kind, (colour, dash, marker, label) in styles.items():
-        rows = a[a["assessor_type"] == kind].sort_values("period")
-        src = ColumnDataSource({"x": _x_month(rows["period"]), "y": list(rows["score"]),
-                                "label": [month_label(p) for p in rows["period"]],
-                                "who": [label] * len(rows)}, name=f"{kind}:assessment")
-        r = fig.add_glyph(src, Line(x="x", y="y", line_color=colour, line_width=2,
-                                    line_dash=dash))
-        m = fig.add_glyph(src, Scatter(x="x", y="y", marker=marker, size=6,
-                                       fill_color=colour, line_color=colour))
-        renderers.append(m)
-        items.append(LegendItem(label=label, renderers=[r, m]))
-    if target is not None and len(a):
-        ends = _x_month(pd.Series([a["period"].min(), a["period"].max()]))
-        t = fig.add_glyph(ColumnDataSource({"x": ends, "y": [target, target]}, name="aim"),
-                          Line(x="x", y="y", line_color=C["green"], line_dash="dotted",
-                               line_width=2))
-        items.append(LegendItem(label=_("Aim: score {score} or more").format(
-            score=format_count(target)), renderers=[t]))
-    fig.add_tools(HoverTool(renderers=renderers, tooltips=[(_("Month"), "@label"), ("", "@who"),
-                                                           (_("Score"), "@y{0.0}")]))
-    _style_axes(fig, None)
-    fig.yaxis.axis_label = _("Score (0.5 – 5.0)")
-    fig.add_layout(Legend(items=items, orientation="horizontal", label_text_font_size="10px",
-                          border_line_alpha=0), "below")
     return fig
 
 

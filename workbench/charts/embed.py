@@ -60,8 +60,10 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
+import pandas as pd
 from bokeh import __version__ as bokeh_version
 from bokeh.core.has_props import HasProps, is_DataModel
 from bokeh.core.json_encoder import serialize_json
@@ -138,6 +140,39 @@ class _Serializer(Serializer):
                 rep["attributes"] = attributes
             return rep
         return super()._encode(obj)
+
+    def _encode_list(self, obj: list[Any]) -> Any:
+        plain = _plain_list(obj)
+        return super()._encode_list(obj) if plain is None else plain
+
+
+_NP_EPOCH = np.datetime64(0, "ms")
+_NP_MS = np.timedelta64(1, "ms")
+
+
+def _plain_list(items: list[Any]) -> list[Any] | None:
+    """What bokeh's serialiser makes of a list whose items are all of one plain kind (text,
+    finite floats, timestamps: a chart's columns and hover text), without encoding them one
+    by one; None for any other list (bokeh encodes it). Timestamps become milliseconds since
+    the epoch, as `bokeh.util.serialization.convert_datetime_type` computes them."""
+    if not items:
+        return None
+    kind = type(items[0])
+    if any(type(item) is not kind for item in items):
+        return None
+    if kind is str:
+        return list(items)
+    if kind is float or kind is np.float64:
+        values = np.asarray(items, dtype=float)
+        return values.tolist() if bool(np.isfinite(values).all()) else None
+    if kind is np.datetime64:
+        stamps = np.asarray(items)
+        if bool(np.isnat(stamps).any()):
+            return None
+        return cast("list[Any]", ((stamps - _NP_EPOCH) / _NP_MS).tolist())
+    if kind is pd.Timestamp:
+        return [item.value / 10**6.0 for item in items]
+    return None
 
 
 def document_json(doc: Document, roots: Sequence[Model] | None = None) -> dict[str, Any]:
@@ -269,11 +304,20 @@ def compressed_docs(script: str) -> list[dict[str, Any]]:
 def template_usable() -> bool:
     """Whether `DocumentTemplate` gives what `components` would now (see the module doc)."""
     from bokeh.io import curdoc
+    from bokeh.themes import default as default_theme
 
     current = curdoc()
-    return (current.theme is Document().theme and not current.callbacks.js_event_callbacks
+    return (current.theme is default_theme and not current.callbacks.js_event_callbacks
             and not settings.serialize_include_defaults() and not settings.pretty()
-            and not any(is_DataModel(model) for model in Model.model_class_reverse_map.values()))
+            and not _has_data_models(len(Model.model_class_reverse_map)))
+
+
+@functools.lru_cache(maxsize=8)
+def _has_data_models(_classes: int) -> bool:
+    """Whether any bokeh data model class is defined (`_classes`: how many model classes
+    there are; a new class, data model or not, adds one, so the answer is read again).
+    Walking the few hundred classes was a sixth of what a report's charts cost."""
+    return any(is_DataModel(model) for model in Model.model_class_reverse_map.values())
 
 
 @dataclass(eq=False)
