@@ -41,52 +41,68 @@ SETUP = code("from workbench import briefs, charts\n"
              "briefs.set_report_language(db_url, lang)\n"
              "charts.setup_notebook()",
              "remove-cell")
+#: the team report's and the brief's set-up: `display` shows several parts of one cell
+REPORT_SETUP = code("from IPython.display import display\n\n"
+                    "from workbench import briefs, charts\n"
+                    "from workbench.i18n import gettext as _\n"
+                    "from workbench.notebook import render\n\n"
+                    "briefs.set_report_language(db_url, lang)\n"
+                    "charts.setup_notebook()",
+                    "remove-cell")
 LANG = ('lang: str = ""  # report language: en, fr; empty: $WORKBENCH_LANG, then the '
         "collaborative's default\n")
 
 NOTEBOOKS = {
+    # A team report and a brief run 2,000 and 1,244 times a month: each cell is a round
+    # trip to the kernel, so a section (or a few) is one cell, its parts shown by `display`.
     "team_report": [
         code('''
 team_id: str = "T01"  # team code
 period: str = ""  # YYYY-MM; empty: the latest month in the data
 db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
 ''' + LANG, "parameters"),
-        SETUP,
+        REPORT_SETUP,
         code('''
 report = briefs.team_report_data(briefs.engine_for(db_url), team_id, period)
-render.heading(_("{team}: monthly report for {month}").format(
-    team=report.team_label, month=report.period_label), 1)
+display(render.heading(_("{team}: monthly report for {month}").format(
+            team=report.team_label, month=report.period_label), 1),
+        render.join(render.heading(_("Headline: each indicator this month"), 2),
+                    render.table(report.headline, briefs.COLUMNS["headline"]),
+                    render.note(report.signal_legend)),
+        render.join(render.heading(_("Charts"), 2), render.note(report.chart_guide)))
+briefs.show_figures(report)
 ''', "remove-input"),
-        heading("Headline: each indicator this month"),
-        code('render.join(render.table(report.headline, briefs.COLUMNS["headline"]),\n'
-             '            render.note(report.signal_legend))', "remove-input"),
-        heading("Charts", note="report.chart_guide"),
-        code("briefs.show_figures(report)", "remove-input"),
-        heading("The team's own measures", note="report.own_measures_note"),
-        code('render.table(report.own_headline, briefs.COLUMNS["headline"], empty="")',
-             "remove-input"),
-        code("charts.show_many(report.charts(own=True))", "remove-input"),
-        heading("PDSA cycles in progress"),
-        code('render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"],\n'
-             '             empty=_("No PDSA cycle in progress."))', "remove-input"),
-        heading("PDSA cycles finished this month"),
-        code('render.table(report.pdsa_finished, briefs.COLUMNS["pdsa"],\n'
-             '             empty=_("No PDSA cycle finished this month."))', "remove-input"),
-        heading("Open data flags"),
-        code('render.table(report.open_flags, briefs.COLUMNS["flags"], empty=_("No open flags."))',
-             "remove-input"),
-        heading("Last coaching visit"),
-        code('render.join(\n'
-             '    render.note(report.last_visit_text),\n'
-             '    render.table(report.visit_actions, briefs.COLUMNS["actions"],\n'
-             '                 empty=_("No actions recorded.")),\n'
-             '    render.table(report.recounts, briefs.COLUMNS["recounts"],\n'
-             '                 caption=_("Data verification"),\n'
-             '                 empty=_("No recounts at this visit.")),\n'
-             ')',
-             "remove-input"),
-        heading("Assessment score"),
-        code("charts.show(report.assessment_figure())", "remove-input"),
+        code('''
+display(render.join(render.heading(_("The team's own measures"), 2),
+                    render.note(report.own_measures_note)),
+        render.table(report.own_headline, briefs.COLUMNS["headline"], empty=""))
+charts.show_many(report.charts(own=True))
+''', "remove-input"),
+        code('''
+render.join(
+    render.heading(_("PDSA cycles in progress"), 2),
+    render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"],
+                 empty=_("No PDSA cycle in progress.")),
+    render.heading(_("PDSA cycles finished this month"), 2),
+    render.table(report.pdsa_finished, briefs.COLUMNS["pdsa"],
+                 empty=_("No PDSA cycle finished this month.")))
+''', "remove-input"),
+        code('''
+render.join(
+    render.heading(_("Open data flags"), 2),
+    render.table(report.open_flags, briefs.COLUMNS["flags"], empty=_("No open flags.")),
+    render.heading(_("Last coaching visit"), 2),
+    render.note(report.last_visit_text),
+    render.table(report.visit_actions, briefs.COLUMNS["actions"],
+                 empty=_("No actions recorded.")),
+    render.table(report.recounts, briefs.COLUMNS["recounts"],
+                 caption=_("Data verification"),
+                 empty=_("No recounts at this visit.")))
+''', "remove-input"),
+        code('''
+display(render.heading(_("Assessment score"), 2))
+charts.show(report.assessment_chart())
+''', "remove-input"),
     ],
     "site_visit_brief": [
         code('''
@@ -94,33 +110,35 @@ team_id: str = "T01"  # team code
 visit_date: str = ""  # YYYY-MM-DD of the visit; empty: today
 db_url: str = ""  # database URL or path; empty: $WORKBENCH_DB, then ./workbench.db
 ''' + LANG, "parameters"),
-        SETUP,
+        REPORT_SETUP,
         code('''
 brief = briefs.site_visit_brief_data(briefs.engine_for(db_url), team_id, visit_date)
-render.heading(_("Site visit brief: {team}, visit on {date}").format(
-    team=brief.team_label, date=brief.visit_date_label), 1)
+display(render.heading(_("Site visit brief: {team}, visit on {date}").format(
+            team=brief.team_label, date=brief.visit_date_label), 1),
+        render.join(render.heading(_("What changed {since}").format(since=brief.since_label), 2),
+                    render.table(brief.changes, briefs.COLUMNS["changes"])),
+        render.join(render.heading(_("Signals on the charts"), 2),
+                    render.table(brief.signals, briefs.COLUMNS["signals"]),
+                    render.note(brief.signal_legend)))
 ''', "remove-input"),
-        code('render.join(\n'
-             '    render.heading(_("What changed {since}").format(since=brief.since_label), 2),\n'
-             '    render.table(brief.changes, briefs.COLUMNS["changes"]),\n'
-             ')', "remove-input"),
-        heading("Signals on the charts"),
-        code('render.join(render.table(brief.signals, briefs.COLUMNS["signals"]),\n'
-             '            render.note(brief.signal_legend))', "remove-input"),
-        heading("Data flags to verify in person"),
-        code('render.table(brief.flags_to_verify, briefs.COLUMNS["flags"],\n'
-             '             empty=_("No open data flags: pick one month to recount at random."))',
-             "remove-input"),
-        heading("Stalled PDSA cycles (no change of stage for more than 45 days)"),
-        code('render.table(brief.stalled_pdsas, briefs.COLUMNS["stalled"],\n'
-             '             empty=_("No stalled PDSA cycle."))', "remove-input"),
-        heading("Actions agreed at the last visit"),
-        code('render.table(brief.previous_actions, briefs.COLUMNS["actions"],\n'
-             '             empty=_("No earlier actions."))', "remove-input"),
-        heading("Suggested questions"),
-        code("render.bullets(brief.questions)", "remove-input"),
-        heading("Charts"),
-        code("briefs.show_figures(brief.report)", "remove-input"),
+        code('''
+render.join(
+    render.heading(_("Data flags to verify in person"), 2),
+    render.table(brief.flags_to_verify, briefs.COLUMNS["flags"],
+                 empty=_("No open data flags: pick one month to recount at random.")),
+    render.heading(_("Stalled PDSA cycles (no change of stage for more than 45 days)"), 2),
+    render.table(brief.stalled_pdsas, briefs.COLUMNS["stalled"],
+                 empty=_("No stalled PDSA cycle.")),
+    render.heading(_("Actions agreed at the last visit"), 2),
+    render.table(brief.previous_actions, briefs.COLUMNS["actions"],
+                 empty=_("No earlier actions.")),
+    render.heading(_("Suggested questions"), 2),
+    render.bullets(brief.questions))
+''', "remove-input"),
+        code('''
+display(render.heading(_("Charts"), 2))
+briefs.show_figures(brief.report)
+''', "remove-input"),
     ],
     "collaborative_summary": [
         code('''
