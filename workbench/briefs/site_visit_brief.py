@@ -104,18 +104,26 @@ def _changes(team_m: pd.DataFrame, info: dict[str, dict[str, Any]],
     month), there is nothing to compare: the change says `NO_NEW_DATA`, never "+0.0 pts".
     """
     rows = []
+    # each indicator's (period, value) in order of period: the frame sorted and split once
+    ordered = team_m.sort_values("period", kind="stable")
+    months = {key: (list(g["period"]), g["value"].to_numpy(float))
+              for key, g in ordered.groupby("indicator_id", sort=False)} if len(ordered) else {}
     for ind_id, i in info.items():
-        m = team_m[team_m["indicator_id"] == ind_id].sort_values("period")
-        now = m.tail(1)
-        then = m[m["period"] <= since].tail(1) if since is not None else m.head(1)
-        v_now = float(now["value"].iloc[0]) if len(now) else np.nan
-        v_then = float(then["value"].iloc[0]) if len(then) else np.nan
-        stale = since is not None and len(now) > 0 and now["period"].iloc[0] <= since
+        periods, values = months.get(ind_id, ([], np.array([])))
+        now = len(periods) - 1 if periods else None
+        if since is None:
+            then = 0 if periods else None
+        else:
+            then = next((n for n in range(len(periods) - 1, -1, -1) if periods[n] <= since),
+                        None)
+        v_now = float(values[now]) if now is not None else np.nan
+        v_then = float(values[then]) if then is not None else np.nan
+        stale = since is not None and now is not None and periods[now] <= since
         rows.append({"indicator_id": ind_id, "indicator": i.get("name") or ind_id,
-                     "then_month": cd.month_label(then["period"].iloc[0]) if len(then) else "–",
-                     "then": format_value(v_then, i) if len(then) else "–",
-                     "now_month": cd.month_label(now["period"].iloc[0]) if len(now) else "–",
-                     "now": format_value(v_now, i) if len(now) else "–",
+                     "then_month": cd.month_label(periods[then]) if then is not None else "–",
+                     "then": format_value(v_then, i) if then is not None else "–",
+                     "now_month": cd.month_label(periods[now]) if now is not None else "–",
+                     "now": format_value(v_now, i) if now is not None else "–",
                      "change": _(NO_NEW_DATA) if stale else _change_words(v_now - v_then, i),
                      "change_value": np.nan if stale else v_now - v_then,
                      "new_data": not stale})
