@@ -514,32 +514,77 @@ def _run_start(months: np.ndarray, better: np.ndarray, first: float,
     return None
 
 
-def _series_arrays(data: pd.DataFrame, chart: pd.Series,
-                   excluded: pd.DataFrame | None) -> dict[tuple[Any, Any], tuple[Any, ...]]:
-    """Per (team, indicator): sorted month numbers of every data row, and of the rows a
-    chart uses (usable, not left out), with their numerators, denominators and values."""
-    d = data.sort_values(["team_id", "indicator_id", "period"]).reset_index(drop=True)
-    kind = d["indicator_id"].map(chart).astype(object).fillna("run")
+@dataclass(frozen=True)
+class _SeriesRows:
+    """The data rows of team × indicator series as flat arrays sorted by series and month:
+    series `i` (numbered by `codes`; `number[i]`) holds `month[start[i]:start[i + 1]]`, and
+    its rows a chart uses (usable, not left out) `used[used_start[i]:used_start[i + 1]]`,
+    with their numerators, denominators and values; `kind[i]` its chart."""
+
+    codes: _SeriesCodes
+    number: np.ndarray
+    start: np.ndarray
+    month: np.ndarray
+    used_start: np.ndarray
+    used: np.ndarray
+    num: np.ndarray
+    den: np.ndarray
+    value: np.ndarray
+    kind: np.ndarray
+
+    def position(self, frame: pd.DataFrame) -> np.ndarray:
+        """The series position of each row of `frame` (team_id, indicator_id); -1 where
+        the data have no such series."""
+        number = self.codes.of(frame)
+        at = np.searchsorted(self.number, number)
+        found = (number >= 0) & (at < len(self.number))
+        found[found] = self.number[at[found]] == number[found]
+        out: np.ndarray = np.where(found, at, -1)
+        return out
+
+    def rows_before(self, position: np.ndarray, months: np.ndarray) -> np.ndarray:
+        """How many months of series `position` come before each of `months`."""
+        stop = self.start[position + 1]
+        first = self.start[position]
+        keys = position.astype(float) * _MONTH_SPAN + (months + _MONTH_SHIFT)
+        series_of_rows = np.repeat(np.arange(len(self.number)), np.diff(self.start))
+        all_keys = series_of_rows.astype(float) * _MONTH_SPAN + (self.month + _MONTH_SHIFT)
+        out: np.ndarray = np.minimum(np.searchsorted(all_keys, keys), stop) - first
+        return out
+
+
+def _series_rows(data: pd.DataFrame, chart: pd.Series, excluded: pd.DataFrame | None,
+                 wanted: pd.DataFrame) -> _SeriesRows:
+    """The series of `data` that `wanted` (team_id, indicator_id) names, as `_SeriesRows`
+    (matched and sorted by team, indicator and month on integer codes, not on text)."""
+    team, teams = _sort_codes(data["team_id"])
+    indicator, indicator_ids = _sort_codes(data["indicator_id"])
+    every = _SeriesCodes(team, teams, indicator, indicator_ids)
+    keep = np.isin(every.of_rows, every.of(wanted))
+    data, team, indicator = data[keep], team[keep], indicator[keep]
+    month = ordinals(data["period"])
+    order = np.lexsort((month, indicator, team))
+    d = data.take(order).reset_index(drop=True)
+    codes = _SeriesCodes(team[order], teams, indicator[order], indicator_ids)
+    kinds = chart.reindex(indicator_ids).astype(object).fillna("run").to_numpy(dtype=object)
+    kind = pd.Series(np.append(kinds, "run")[indicator[order]], dtype=object)
     num, den = d["numerator"].astype(float), d["denominator"].astype(float)
     needs_n = kind.isin(list(NEEDS_N))
-    bad = (num < 0) | (needs_n & ((den <= 0) | den.isna())) | d["value"].isna()
-    bad |= kind.isin(["p", "pp"]) & (num > den)
-    if excluded is not None and len(excluded):
-        marks = excluded[["team_id", "indicator_id", "period"]].assign(
-            period=lambda e: pd.PeriodIndex(e["period"].astype(str), freq="M"), _ex=True)
-        bad |= d[["team_id", "indicator_id", "period"]].merge(
-            marks, how="left", on=["team_id", "indicator_id", "period"])["_ex"].eq(
-            True).to_numpy()
-    month = ordinals(d["period"])
-    ok = ~bad.to_numpy()
-    n, v, c = num.to_numpy(), den.to_numpy(), d["value"].astype(float).to_numpy()
-    kinds = kind.astype(str).to_numpy()
-    out: dict[tuple[Any, Any], tuple[Any, ...]] = {}
-    for key, rows in d.groupby(["team_id", "indicator_id"]).indices.items():
-        use = rows[ok[rows]]
-        out[cast("tuple[Any, Any]", key)] = (month[rows], month[use], n[use], v[use],
-                                              c[use], kinds[rows[0]])
-    return out
+    bad = np.array((num < 0) | (needs_n & ((den <= 0) | den.isna())) | d["value"].isna(),
+                   dtype=bool)
+    bad |= (kind.isin(["p", "pp"]) & (num > den)).to_numpy()
+    bad |= _left_out(d, excluded, codes)
+    number = codes.of_rows
+    start = np.flatnonzero(np.r_[True, number[1:] != number[:-1]]) if len(d) else np.zeros(
+        0, dtype=np.int64)
+    use = np.flatnonzero(~bad)
+    bounds = np.append(start, len(d))
+    return _SeriesRows(
+        codes=codes, number=number[start], start=bounds, month=month[order],
+        used_start=np.searchsorted(use, bounds), used=month[order][use],
+        num=num.to_numpy()[use], den=den.to_numpy()[use],
+        value=d["value"].astype(float).to_numpy()[use],
+        kind=kind.astype(str).to_numpy()[start])
 
 
 def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
@@ -587,10 +632,6 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
         return pd.DataFrame(columns=_PHASE_COLUMNS)
     adopted = events[events["kind"] == "adopt"].sort_values(
         ["team_id", "indicator_id", "date"], kind="stable")
-    mine = measurements.merge(adopted[["team_id", "indicator_id"]].drop_duplicates(),
-                              on=["team_id", "indicator_id"])
-    if mine.empty:
-        return pd.DataFrame(columns=_PHASE_COLUMNS)
     sign: dict[Any, int] = {}
     if indicators is not None and len(indicators):
         chart = _chart_of(indicators)
@@ -600,28 +641,41 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
         sign = {i: {"increase": 1, "decrease": -1}.get(d, 0) for i, d in direction.items()}
     else:
         chart = pd.Series(dtype=object)
-    arrays = _series_arrays(mine, chart, excluded)
+    table = _series_rows(measurements, chart, excluded, adopted)
+    if not len(table.number):
+        return pd.DataFrame(columns=_PHASE_COLUMNS)
     decided = ordinals(to_periods(adopted["period"]))
+    position = table.position(adopted)
+    # a decision without `min_points` months before the month after it, or from it on, is
+    # never kept, whatever the breaks before it: dropped here at once, not one by one
+    known = position >= 0
+    before = np.full(len(adopted), -1, dtype=np.int64)
+    before[known] = table.rows_before(position[known], decided[known] + 1)
+    length = np.diff(table.start)[np.where(known, position, 0)]
+    candidate = known & (before >= min_points) & (length - before >= min_points)
     rows: list[tuple[Any, ...]] = []
-    cut_at: dict[tuple[Any, Any], float] = {}
+    cut_at: dict[int, float] = {}
     names = (adopted["change_name"] if "change_name" in adopted else adopted["change_id"])
-    for team, ind_id, month, cycle, change, name in zip(
-            adopted["team_id"].tolist(), adopted["indicator_id"].tolist(), decided.tolist(),
-            adopted["cycle_id"].tolist(), adopted["change_id"].tolist(), names.tolist(),
-            strict=True):
-        series = arrays.get((team, ind_id))
-        if series is None:
-            continue
-        have, used, num, den, value, kind = series
+    at_rows = np.flatnonzero(candidate)
+    for i, team, ind_id, month, cycle, change, name in zip(
+            position[at_rows].tolist(), *(adopted[c].to_numpy(dtype=object)[at_rows].tolist()
+                                          for c in ("team_id", "indicator_id")),
+            decided[at_rows].tolist(), adopted["cycle_id"].to_numpy(dtype=object)[
+                at_rows].tolist(), adopted["change_id"].to_numpy(dtype=object)[at_rows].tolist(),
+            names.to_numpy(dtype=object)[at_rows].tolist(), strict=True):
+        have = table.month[table.start[i]:table.start[i + 1]]
+        u0, u1 = table.used_start[i], table.used_start[i + 1]
+        used, value = table.used[u0:u1], table.value[u0:u1]
         start = month + 1
-        last_cut = cut_at.get((team, ind_id), -np.inf)
+        last_cut = cut_at.get(i, -np.inf)
         at = np.searchsorted(have, start)
         if at - np.searchsorted(have, last_cut) < min_points or len(have) - at < min_points:
             continue
         rule = "adoption"
         better_sign = sign.get(ind_id, 0)
         lo, hi = np.searchsorted(used, last_cut), np.searchsorted(used, start)
-        cl = _centre(kind, num[lo:hi], den[lo:hi], value[lo:hi])
+        cl = _centre(str(table.kind[i]), table.num[u0:u1][lo:hi], table.den[u0:u1][lo:hi],
+                     value[lo:hi])
         if better_sign and not math.isnan(cl):
             better = np.sign(value[hi:] - cl) * better_sign
             shifted = _run_start(used[hi:], better, start, SHIFT_WINDOW, SHIFT_RUN)
@@ -629,10 +683,10 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
                 start, rule = shifted, "shift"
         rows.append((team, ind_id, start, cycle, rule, month, change,
                      _text(name) or _text(change)))
-        cut_at[(team, ind_id)] = start
+        cut_at[i] = start
     out = pd.DataFrame(rows, columns=_PHASE_COLUMNS)
-    out["period"] = from_ordinals(out["period"]).to_numpy()
-    out["adopted"] = from_ordinals(out["adopted"]).to_numpy()
+    out["period"] = from_ordinals(out["period"]).array
+    out["adopted"] = from_ordinals(out["adopted"]).array
     return out
 
 
