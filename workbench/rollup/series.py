@@ -149,6 +149,7 @@ def pooled_chart_type(indicators: pd.DataFrame) -> pd.DataFrame:
 _MONTH_SPAN = 10**7
 _MONTH_SHIFT = 5 * 10**6
 _NO_MONTH = -_MONTH_SHIFT  # NaT: before every month
+_NAT = np.iinfo(np.int64).min  # how pandas stores NaT
 
 
 def _sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -162,9 +163,8 @@ def _sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _month_numbers(periods: pd.Series | pd.PeriodIndex) -> np.ndarray:
     """Monthly ordinals of Periods (NaT: `_NO_MONTH`), as int64."""
-    index = pd.PeriodIndex(periods)
-    out = index.asi8.astype(np.int64)
-    out[index.isna()] = _NO_MONTH
+    out = pd.PeriodIndex(periods).asi8.astype(np.int64)  # a copy
+    out[out == _NAT] = _NO_MONTH  # NaT is stored as the smallest int64 (`isna` is dearer)
     return out
 
 
@@ -231,10 +231,10 @@ def _phase_reasons(data: pd.DataFrame, phases: pd.DataFrame | None, codes: _Seri
                "phase_adopted": p["adopted"].astype(str).to_numpy()[known],
                "phase_change": p["change_name"].map(_text).to_numpy()[known]}
     out = {}
-    for column, values in reasons.items():
-        column_values = np.full(len(data), "", dtype=object)
-        column_values[hit] = values[at[hit]]
-        out[column] = pd.Series(column_values, index=data.index, dtype="str")
+    row_reason = np.where(hit, at, int(known.sum()))  # past the end: the blank reason
+    for column, values in reasons.items():  # texts typed once per phase, taken per row
+        choices = pd.array(np.append(values, "").astype(object), dtype="str")
+        out[column] = pd.Series(choices.take(row_reason), index=data.index)
     return data.assign(**out)
 
 
