@@ -67,7 +67,7 @@ PARTS = [
     ("    SPC frame (limits, runs)", "workbench.rollup.series", "spc_frame"),
     ("  signal status", "workbench.rollup.status", "signal_status"),
     ("  prepared frame", "workbench.rollup.base", "_prepare"),
-    ("  entity series (gains, time)", "workbench.rollup.metrics", "_entity_series"),
+    ("  entity series", "workbench.rollup.metrics", "_entity_series"),
     ("  spread, sustainability", "workbench.briefs.summary", "spread_frames"),
 ]
 
