@@ -11,7 +11,9 @@
   notebooks run in the kernels (separate processes, so two workers use two cores), and the
   thread only drives its kernel and writes the HTML. Spawned worker processes would each
   import nbconvert, papermill and bokeh again (about 2.5 s of CPU each, measured on the
-  2-core machine this was built on), which made 2 workers 1.36-1.6x faster than 1.
+  2-core machine this was built on), which made 2 workers 1.36-1.6x faster than 1. The
+  kernels start (and import pandas and bokeh) while the batch computes its collaborative
+  figures, not after (`_WorkerThreads`).
 - **Fault tolerance.** A failing team never stops the batch: its result says where the notebook
   stopped (`CellError`), its executed notebook is kept (`.ipynb`, papermill banner at the top)
   and its HTML says it is incomplete; `BatchResult.exit_code` is 1.
