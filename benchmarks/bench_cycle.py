@@ -10,13 +10,12 @@ counts, jittered), then times the monthly cycle stage by stage, as `workbench cy
   import        the new month's CSV (`import_file`, one transaction)
   validate      every data-quality rule (`run_validation`)
   reports 1w/2w the team reports with 1 and 2 workers (`run_reports`, warm kernels, BokehJS
-                and CSS once per folder), each as two batches, of a third of `--sample`
-                teams and of all of them: the difference gives the marginal wall and CPU
-                seconds of a report, what is left the batch's fixed start-up (kernels, the
-                collaborative figures, the plan), counted once when extrapolated to every
-                team (said so in the output)
-  briefs        the site-visit briefs of the teams due a visit (two batches the same way),
-                each reading its team report kept by the 2-worker team reports (as the cycle)
+                and CSS once per folder) on `--sample` teams: the reports' own times give
+                what a report costs at the margin (`BatchCost`), the rest of the batch's
+                wall is its fixed start-up (kernels, the plan, the collaborative figures),
+                counted once when extrapolated to every team (said so in the output)
+  briefs        the site-visit briefs of the sampled teams due a visit (the same way), each
+                reading its team report kept by the 2-worker team reports (as the cycle)
   summary       the collaborative summary notebook, once
 
 `--full` also runs the real `workbench cycle --workers 2` (every team report, every due
@@ -263,36 +262,48 @@ def reports(db: str, period: str, teams: list[str] | None, out: Path, workers: i
 
 
 @dataclass
-class TwoBatches:
-    """Wall and CPU seconds of two batches of the same kind of report, `few` and `many`
-    reports: the difference is what a report costs at the margin, the rest the batch's fixed
-    start-up (kernels started and warmed, the plan and fingerprints, the collaborative
-    figures), which a batch of every team pays once."""
+class BatchCost:
+    """One batch of `n` reports on `workers` workers: its wall and CPU seconds, and what a
+    report costs at the margin, from the reports' own times (`ReportResult.seconds`, the
+    wall of each run in its worker; `cpu_seconds`, its kernel's and worker thread's CPU),
+    each worker's first report left out (it warms the kernel). With every worker busy, a
+    report every `seconds / workers`: the batch's throughput, which two workers sharing the
+    cores, or anything else they wait for, slow down; what the batch's wall has beyond
+    `n` of them is its fixed start-up (kernels, the plan, the collaborative figures), which
+    a batch of every team pays once. (Two batches of different sizes give the same on a
+    quiet machine, but their difference swings with the load of a shared one.)"""
 
-    few: int
-    many: int
-    wall_few: float
-    wall_many: float
-    cpu_few: float = float("nan")
-    cpu_many: float = float("nan")
+    n: int
+    workers: int
+    wall_total: float
+    cpu_total: float
+    seconds: list[float]
+    cpus: list[float]
+
+    @classmethod
+    def of(cls, result: Any, workers: int, wall: float, cpu: float) -> BatchCost:
+        done = [r for r in result.results if r.status == "ok"]
+        steady = done[workers:] or done
+        return cls(len(done), workers, wall, cpu, [r.seconds for r in steady],
+                   [float(r.cpu_seconds) for r in steady if r.cpu_seconds is not None])
 
     @property
     def wall(self) -> float:
-        """Marginal wall seconds a report."""
-        return (self.wall_many - self.wall_few) / (self.many - self.few)
+        """Marginal wall seconds a report (throughput of the busy workers)."""
+        return sum(self.seconds) / len(self.seconds) / self.workers
 
     @property
     def cpu(self) -> float:
-        """Marginal CPU seconds a report (this process and its kernels)."""
-        return (self.cpu_many - self.cpu_few) / (self.many - self.few)
+        """Marginal CPU seconds a report (its kernel and worker thread)."""
+        return sum(self.cpus) / len(self.cpus) if self.cpus else float("nan")
 
     @property
     def fixed_wall(self) -> float:
-        return max(0.0, self.wall_few - self.few * self.wall)
+        return max(0.0, self.wall_total - self.n * self.wall)
 
     @property
     def fixed_cpu(self) -> float:
-        return max(0.0, self.cpu_few - self.few * self.cpu)
+        return max(0.0, self.cpu_total - self.n * self.cpu)
 
     def wall_for(self, n: int) -> float:
         """Extrapolated wall seconds of a batch of `n` reports: start-up once, then `n`."""
@@ -302,15 +313,10 @@ class TwoBatches:
         return self.fixed_cpu + n * self.cpu if n else 0.0
 
 
-def few_of(teams: list[str], workers: int) -> list[str]:
-    """The smaller batch of `TwoBatches`: a third of the teams, at least 2 a worker."""
-    return teams[: min(len(teams) - 1, max(2 * workers, len(teams) // 3))]
-
-
-def dask_batches(db: str, period: str, teams: list[str], out: Path) -> dict[int, TwoBatches]:
-    """Wall seconds of team reports on a Dask LocalCluster of 1 and of 2 worker processes,
-    as two batches each (`TwoBatches`; the cluster's start and each worker's first kernel
-    excluded: one warm-up report a worker first)."""
+def dask_batches(db: str, period: str, teams: list[str], out: Path) -> dict[int, BatchCost]:
+    """Team reports on a Dask LocalCluster of 1 and of 2 worker processes (`BatchCost`; the
+    cluster's start and each worker's first kernel excluded: one warm-up report a worker
+    first)."""
     from workbench.reports.dask_engine import DaskExecutor
 
     measured = {}
@@ -319,13 +325,10 @@ def dask_batches(db: str, period: str, teams: list[str], out: Path) -> dict[int,
         try:
             reports(db, period, teams[:workers], out / f"dask-warm{workers}", 1,
                     executor=executor)
-            walls = []
-            for label, chosen in (("few", few_of(teams, workers)), ("many", teams)):
-                started = time.perf_counter()
-                reports(db, period, chosen, out / f"dask{workers}-{label}", 1,
-                        executor=executor)
-                walls.append(time.perf_counter() - started)
-            measured[workers] = TwoBatches(len(few_of(teams, workers)), len(teams), *walls)
+            started, cpu = time.perf_counter(), _cpu()
+            result = reports(db, period, teams, out / f"dask{workers}", 1, executor=executor)
+            measured[workers] = BatchCost.of(result, workers, time.perf_counter() - started,
+                                             _cpu() - cpu)
         finally:
             executor.close()
     return measured
@@ -482,41 +485,21 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
         s["note"] = f"{summary['open']} open flags"
     due = teams_due_a_visit(engine, str((pd.Period(period, freq="M") + 1).start_time.date()))
     due_sample = [t for t in chosen if t in set(due)] or chosen[:2]
-    batches: dict[str, TwoBatches] = {}
+    batches: dict[int, BatchCost] = {}
     for workers in (1, 2):
-        label = f"team reports, {workers} worker{'s' if workers > 1 else ''}"
-        few = few_of(chosen, workers)
-        measured: list[tuple[float, float]] = []
-        for part, teams_in in (("few", few), ("all", chosen)):
-            with stage(rows, f"{label}{', fewer' if part == 'few' else ''}") as s:
-                # as `workbench cycle`: the reports of the teams due a visit kept for the
-                # briefs (by the 2-worker batch of every sampled team)
-                reports(db, period, teams_in, out / f"w{workers}-{part}", workers,
-                        keep_for=due_sample if workers == 2 and part == "all" else None)
-                s["note"] = f"{len(teams_in)} reports"
-            measured.append(rows[-1][1:3])
-        batches[label] = TwoBatches(len(few), len(chosen), measured[0][0], measured[1][0],
-                                    measured[0][1], measured[1][1])
-    # the briefs in two batches of different sizes (each team report kept is read once),
-    # each of at least 2 briefs (one a worker: the same start-up), when the sample has enough
-    brief_few = due_sample[: max(2, len(due_sample) // 3)]
-    brief_rest = due_sample[len(brief_few):]
-    if len(brief_rest) < len(brief_few) + 2:
-        brief_few, brief_rest = [], due_sample
-    brief_parts: list[tuple[float, float]] = []
-    for part, teams_in in (("fewer", brief_few), ("the rest", brief_rest)):
-        if not teams_in:
-            continue
-        with stage(rows, f"site-visit briefs, 2 workers, {part}") as s:
-            reports(db, period, teams_in, out / "w2-all", 2, "site_visit_brief")
-            s["note"] = (f"{len(teams_in)} of {len(due)} due (each reads its team report's "
-                         "data and charts, kept by the team report, as in the cycle)")
-        brief_parts.append(rows[-1][1:3])
-    brief_batches = (TwoBatches(len(brief_few), len(brief_rest), brief_parts[0][0],
-                                brief_parts[1][0], brief_parts[0][1], brief_parts[1][1])
-                     if brief_few else None)
+        with stage(rows, f"team reports, {workers} worker{'s' if workers > 1 else ''}") as s:
+            # as `workbench cycle`: the reports of the teams due a visit kept for the briefs
+            done = reports(db, period, chosen, out / f"w{workers}", workers,
+                           keep_for=due_sample if workers == 2 else None)
+            s["note"] = f"{len(chosen)} reports"
+        batches[workers] = BatchCost.of(done, workers, rows[-1][1], rows[-1][2])
+    with stage(rows, "site-visit briefs, 2 workers") as s:
+        done = reports(db, period, due_sample, out / "w2", 2, "site_visit_brief")
+        s["note"] = (f"{len(due_sample)} of {len(due)} due (each reads its team report's data "
+                     "and charts, kept by the team report, as in the cycle)")
+    brief_cost = BatchCost.of(done, 2, rows[-1][1], rows[-1][2])
     with stage(rows, "collaborative summary") as s:
-        reports(db, period, None, out / "w2-all", 1, "collaborative_summary")
+        reports(db, period, None, out / "w2", 1, "collaborative_summary")
     peak.stop()
 
     floor = floor_seconds(db, period, chosen[: min(len(chosen), 20)], folder / "floor")
@@ -545,24 +528,21 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
     for name, wall, cpu, note in rows:
         print(f"{name:<40}{wall:>9.1f}{cpu:>9.1f}  {note}")
     print()
-    one, two = batches["team reports, 1 worker"], batches["team reports, 2 workers"]
-    print(f"a team report at the margin (two batches: {one.few} and {one.many} reports; the "
-          f"batch's start-up apart): 1 worker {one.wall:.3f} s wall, {one.cpu:.3f} s CPU; 2 "
-          f"workers {two.wall:.3f} s wall, {two.cpu:.3f} s CPU; 1 / 2 workers "
-          f"{one.wall / two.wall:.2f}x (goal >= 1.7x); a batch's start-up "
+    one, two = batches[1], batches[2]
+    print(f"a team report at the margin (each report's own wall in its worker, over the "
+          f"workers; the batch's start-up apart): 1 worker {one.wall:.3f} s wall, "
+          f"{one.cpu:.3f} s CPU; 2 workers {two.wall:.3f} s wall, {two.cpu:.3f} s CPU; "
+          f"1 / 2 workers {one.wall / two.wall:.2f}x (goal >= 1.7x); a batch's start-up "
           f"{one.fixed_wall:.1f} s wall (1 worker), {two.fixed_wall:.1f} s (2 workers)")
-    whole = {w: rows_wall / len(chosen) for w, rows_wall in
-             ((1, one.wall_many), (2, two.wall_many))}
     print(f"the whole sample of {len(chosen)}, start-up included (what this benchmark "
-          f"reported before): 1 worker {whole[1]:.2f} s a report, 2 workers {whole[2]:.2f} s; "
-          f"{whole[1] / whole[2]:.2f}x")
+          f"reported before): 1 worker {one.wall_total / one.n:.2f} s a report, 2 workers "
+          f"{two.wall_total / two.n:.2f} s; {one.wall_total / two.wall_total:.2f}x")
     if dask:
         on_dask = dask_batches(db, period, chosen, folder / "dask")
         d1, d2 = on_dask[1], on_dask[2]
         print(f"Dask LocalCluster, a team report at the margin: 1 worker {d1.wall:.3f} s "
-              f"wall, 2 workers {d2.wall:.3f} s; {d1.wall / d2.wall:.2f}x "
-              f"(goal >= 1.7x); the whole sample of {len(chosen)} "
-              f"{d1.wall_many / d2.wall_many:.2f}x")
+              f"wall, 2 workers {d2.wall:.3f} s; {d1.wall / d2.wall:.2f}x (goal >= 1.7x); "
+              f"the whole sample of {len(chosen)} {d1.wall_total / d2.wall_total:.2f}x")
     print(f"per-report CPU (1 worker, warm kernel; kernel + worker thread, measured per "
           f"report): 24 teams {small_cpu:.3f} s, {teams_n} teams {big_cpu:.3f} s, ratio "
           f"{big_cpu / small_cpu:.2f} (goal within 10 %: "
@@ -579,7 +559,7 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
     print(f"in-process floor (same data, charts, tables; no kernel): {floor:.2f} s CPU a "
           f"report; batch / floor {big_cpu / floor:.2f}x (goal <= 2x: "
           f"{'ok' if big_cpu / floor <= 2 else 'MISSED'})")
-    folder_2 = out / "w2-all" / period
+    folder_2 = out / "w2" / period
     htmls = [p for p in folder_2.glob("*.html") if p.name != INDEX_NAME]
     team_htmls = [p for p in htmls if p.stem in set(chosen)]
     shared = sum(p.stat().st_size for p in folder_2.iterdir()
@@ -601,20 +581,12 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
           f"{peak.kernel:.0f} MB")
     stage_wall = {name: wall for name, wall, _cpu_s, _note in rows}
     stage_cpu = {name: cpu for name, _wall, cpu, _note in rows}
-    brief_each_wall = (sum(w for w, _c in brief_parts) / len(due_sample))
-    brief_each_cpu = (sum(c for _w, c in brief_parts) / len(due_sample))
-    briefs_wall = (brief_batches.wall_for(len(due)) if brief_batches is not None
-                   else brief_each_wall * len(due))
-    briefs_cpu = (brief_batches.cpu_for(len(due)) if brief_batches is not None
-                  else brief_each_cpu * len(due))
+    briefs_wall, briefs_cpu = brief_cost.wall_for(len(due)), brief_cost.cpu_for(len(due))
     total = (stage_wall["import"] + stage_wall["validate"] + two.wall_for(len(teams))
              + briefs_wall + stage_wall["collaborative summary"])
-    how = (f"extrapolated from the marginal cost of a report in {two.few} and {two.many} of "
-           f"{len(teams)} team reports, each stage's start-up counted once, and "
-           f"{len(due_sample)} of {len(due)} briefs"
-           + (" the same way" if brief_batches is not None else
-              " (too few in the sample for two batches: a brief's wall with the start-up "
-              "shared, which overstates them)") if scale > 1 else "measured")
+    how = (f"extrapolated from the marginal cost of a report in {len(chosen)} of "
+           f"{len(teams)} team reports and {len(due_sample)} of {len(due)} briefs, each "
+           "stage's start-up counted once" if scale > 1 else "measured")
     print(f"whole cycle with 2 workers: {total:.0f} s = {total / 60:.1f} min wall ({how}: "
           f"team reports {two.wall_for(len(teams)):.0f} s, briefs {briefs_wall:.0f} s); goal "
           "at 2,000 teams <= 15 min")
