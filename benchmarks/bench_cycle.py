@@ -162,10 +162,9 @@ def batch_context(db: str, folder: Path) -> Iterator[None]:
 
 def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
     """The same team report in this process, no kernel: data, charts, tables, HTML (the
-    charts embedded as the report embeds them: `TeamReport.charts()`, the assessment chart
-    through `figure_html`; BokehJS referenced beside the page)."""
+    charts embedded as the report embeds them: `TeamReport.charts()` and
+    `TeamReport.assessment_chart()`; BokehJS referenced beside the page)."""
     from workbench import briefs
-    from workbench.charts import figure_html
     from workbench.notebook import render
 
     out.mkdir(parents=True, exist_ok=True)
@@ -178,7 +177,7 @@ def floor_seconds(db: str, period: str, teams: list[str], out: Path) -> float:
             render.table(report.pdsa_in_flight, briefs.COLUMNS["pdsa"], empty="None."),
             render.table(report.open_flags, briefs.COLUMNS["flags"], empty="None."))
         charts = [chart.html for _, chart in report.charts()]
-        charts.append(figure_html(report.assessment_figure()))
+        charts.append(report.assessment_chart().html)
         page = ('<html><head><script src="bokeh.min.js"></script></head><body>' + tables
                 + "".join(charts) + "</body></html>")
         (out / f"{team_id}.html").write_text(page)
@@ -195,10 +194,9 @@ def phases(db: str, period: str, teams: list[str]) -> dict[str, float]:
     """Where a team report's CPU goes, in this process (a warm kernel does the same): CPU
     seconds a report to read its data (`team_report_data`), build its tables, make its
     indicators' charts (`TeamReport.charts()`: their data and hover text, then their
-    documents from each shape's prototype, embedded) and its assessment chart (built and
-    embedded: `figure_html`)."""
+    documents from each shape's prototype, embedded) and its assessment chart (from its
+    shape's stored document: `TeamReport.assessment_chart`)."""
     from workbench import briefs
-    from workbench.charts import figure_html
     from workbench.notebook import render
 
     engine = briefs.engine_for(db)
@@ -222,7 +220,7 @@ def phases(db: str, period: str, teams: list[str]) -> dict[str, float]:
         lap("tables")
         report.charts()
         lap("charts")
-        figure_html(report.assessment_figure())
+        report.assessment_chart()
         lap("assessment chart")
 
     with batch_context(db, Path(tempfile.mkdtemp(prefix="bench-phases-"))):
