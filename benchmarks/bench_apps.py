@@ -8,7 +8,8 @@ whether idle kernels are culled, and the learning-session indicator change for t
 demo and for 100 teams (the demo's teams cloned with perturbed counts; in-process, the
 kernel-side time). Run: .venv/bin/python benchmarks/bench_apps.py
 (`--apps learning_session` paints only the floor and that app; `--only paint|cull|redraw`
-runs one part; `--repeats N`).
+runs one part; `--repeats N`; `--only steps --big-db DB`: the scale sequence in process, CPU
+seconds per step, on the demo and DB).
 
 Measured 2026-11-28 (2 cores, load average ~6 from other work, so read the ratios): first
 widget × floor (5.2 s): learning_session 2.33, coach 1.03, pdsa_journal 1.00, data_entry 1.10,
@@ -625,6 +626,43 @@ def bench_learning_scale(dbs: dict[str, str], root: Path, repeats: int = REPEATS
         print(f"{label}: presentation / normal first widget "
               f"{r['presentation widget'] / r['normal widget']:.2f}x, charts "
               f"{r['presentation charts'] / r['normal charts']:.2f}x (goal: within 1.5x)")
+def bench_learning_steps(db: str, label: str) -> dict[str, float]:
+    """CPU seconds of each step of `SEQUENCE` in one learning-session app built in process
+    (no browser, no kernel: what the kernel computes and serialises), then another month and
+    back to the normal mode; the app's build before the request beside them."""
+    from workbench.apps.builders import build_learning_session_app
+    from workbench.apps.context import AppContext
+
+    start = time.process_time()
+    app = build_learning_session_app(db)
+    app.present(AppContext())
+    built = time.process_time() - start
+
+    def second(dropdown, index: int = 1) -> str:  # type: ignore[no-untyped-def]
+        values = [o[1] if isinstance(o, tuple) else o for o in dropdown.options]
+        return str(values[min(index, len(values) - 1)])
+
+    actions = {
+        "indicator": lambda: setattr(app.indicator, "value", second(app.indicator)),
+        "district": lambda: setattr(app.district, "value", second(app.district)),
+        "wave": lambda: setattr(app.wave, "value", second(app.wave)),
+        "month": lambda: setattr(app.month, "value", second(app.month)),
+        "presentation": lambda: setattr(app.presentation, "value", True),
+        "next page": lambda: app.go_to_page(app._page + 1),
+        "search": lambda: setattr(app.team_search, "value", "Health Centre"),
+        "another month": lambda: setattr(app.month, "value", second(app.month, 2)),
+        "normal mode": lambda: setattr(app.presentation, "value", False),
+    }
+    times = {}
+    for name, action in actions.items():
+        start = time.process_time()
+        action()
+        times[name] = time.process_time() - start
+    print(f"learning session in process, {label} ({len(app.teams)} teams): CPU seconds, app "
+          f"built {built:.2f}; " + ", ".join(f"{k} {v:.2f}" for k, v in times.items()))
+    return times
+
+
 #: the view the facilitator shares in `bench_snapshot_viewers`
 SNAPSHOT_VIEW = {"indicator": "PPH", "district": "Kisoro"}
 
@@ -763,7 +801,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--apps", nargs="*", help="paint only these apps (and the floor)")
     parser.add_argument("--only",
-                        choices=("paint", "cull", "redraw", "viewers", "scale", "snapshot"),
+                        choices=("paint", "cull", "redraw", "viewers", "scale", "steps",
+                                 "snapshot"),
                         action="append", help="run only this part (repeatable); default: all")
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--viewers", type=int, default=VIEWERS,
@@ -795,6 +834,10 @@ def main(argv: list[str] | None = None) -> None:
                 big = str(root / "big.db")
                 build_demo(big, teams=args.big_teams)
             bench_learning_scale({"demo": db, "large": big}, root, args.repeats)
+        if "steps" in parts:  # the scale sequence in process, CPU seconds (no browser)
+            bench_learning_steps(db, "demo")
+            bench_learning_steps(args.big_db or scaled_demo(db, root / "demo200.db", 200),
+                                 "large")
         if "snapshot" in parts:
             bench_snapshot_viewers(db, root, args.viewers, args.browser_viewers)
         if "redraw" in parts:
