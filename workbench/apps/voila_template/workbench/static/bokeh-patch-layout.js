@@ -13,6 +13,13 @@
       comm messages, every data array again, that the kernel then read one by one. While a
       patch is applied its own changes reach no listener of the document; what the browser
       changes of itself (ranges it computes, a selection) is still sent.
+   3. To draw a line, a fill or a text BokehJS first asks the page's computed style for a
+      `--bk-*` CSS variable that would override the chart's colour or font; after a layout
+      every such read makes Chromium compute the page's styles again (~900 times for a grid of
+      48 panels: seconds). The workbench sets no `--bk-*` variable, so the answer is always
+      none: it is given without asking the page. A page that sets one keeps BokehJS's reads.
+      Likewise a plot asks the computed style for its font size at each text it measures;
+      the answer is kept until the task (a patch, a layout) ends.
    Nothing else of BokehJS changes. */
 (function () {
   if (!window.Bokeh || !Bokeh.require) { return; }
@@ -23,6 +30,34 @@
   } catch (e) { return; }
   if (!Document || !LayoutDOMView || LayoutDOMView.prototype.__wbDeferred
       || !Document.prototype._trigger_on_change) { return; }
+  try {
+    var visual = Bokeh.require("core/visuals/visual").VisualProperties;
+    var root = getComputedStyle(document.documentElement);
+    var styled = false;
+    for (var i = 0; i < root.length; i++) {
+      if (root[i].indexOf("--bk-") === 0) { styled = true; break; }
+    }
+    if (visual && visual.prototype._get_css_value && !styled) {
+      visual.prototype._get_css_value = function () { return ""; };
+    }
+  } catch (e) { /* BokehJS reads the page's styles as it always did */ }
+  try {
+    var PlotView = Bokeh.require("models/plots/plot_canvas").PlotView;
+    var font = Object.getOwnPropertyDescriptor(PlotView.prototype, "base_font_size");
+    if (font && font.get && !font.set) {
+      Object.defineProperty(PlotView.prototype, "base_font_size", {
+        configurable: true,
+        get: function () {
+          if (this.__wbFontSize === undefined) {
+            var view = this;
+            view.__wbFontSize = font.get.call(view);
+            setTimeout(function () { view.__wbFontSize = undefined; }, 0);
+          }
+          return this.__wbFontSize;
+        },
+      });
+    }
+  } catch (e) { /* each text measured reads the font size, as before */ }
   var invalidate = LayoutDOMView.prototype.invalidate_layout;
   var apply = Document.prototype.apply_json_patch;
   var trigger = Document.prototype._trigger_on_change;
