@@ -13,8 +13,11 @@ For each database it measures, in the same run:
                    alternating with this tree's; its output must be byte for byte this
                    tree's (a difference is printed and the exit status is 1);
   stages           in this process: the store read (`read_collaborative_inputs`), the
-                   roll-ups (of which the team charts), and the JSON text; the read is the
-                   floor the command cannot go under without reading less.
+                   roll-ups and their parts (`PARTS`: the team charts, of which the PDSA
+                   events, the adoption phases and the SPC frame; the signal status; the
+                   prepared frame; the entity series of the gains and times to target;
+                   spread and sustainability), and the JSON text; the read is the floor the
+                   command cannot go under without reading less.
 
 The machine is shared: read the ratios measured in the same run and the load average printed
 with them. The command's CPU includes the interpreter and the imports (about 1 s).
@@ -31,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 PYTHON = sys.executable
 GOAL_SECONDS = 5.0
@@ -54,39 +58,59 @@ def run_summary(db: str, tree: str | None, out: Path) -> tuple[float, float]:
     return time.perf_counter() - wall, _children_cpu() - cpu
 
 
+#: the parts of the roll-ups timed in `stages`: (label, module, function), each timed where
+#: its callers look it up (a module's global), so nested calls are counted once, in their part
+PARTS = [
+    ("  team charts", "workbench.briefs.summary", "team_charts"),
+    ("    PDSA events", "workbench.rollup.series", "pdsa_events"),
+    ("    adoption phases", "workbench.rollup.series", "adoption_phases"),
+    ("    SPC frame (limits, runs)", "workbench.rollup.series", "spc_frame"),
+    ("  signal status", "workbench.rollup.status", "signal_status"),
+    ("  prepared frame", "workbench.rollup.base", "_prepare"),
+    ("  entity series", "workbench.rollup.metrics", "_entity_series"),
+    ("  spread, sustainability", "workbench.briefs.summary", "spread_frames"),
+]
+
+
 def stages(db: str) -> dict[str, float]:
-    """CPU seconds of the stages of the command, in this process."""
+    """CPU seconds of the stages of the command, in this process, and of the parts of the
+    roll-ups (`PARTS`)."""
+    import importlib
+
     from workbench.briefs.summary import read_collaborative_inputs, rollup_of_inputs
     from workbench.cli.json_records import payload_json
     from workbench.cli.rollup_cmd import JSON_KEYS
-    from workbench.rollup import series
     from workbench.store import open_engine
 
     clock = time.process_time
     figures: dict[str, float] = {}
-    charts_cpu = [0.0]
-    team_charts = series.team_charts
+    spent = {label: 0.0 for label, _, _ in PARTS}
+    originals = []
 
-    def timed_charts(*args: object, **kwargs: object) -> object:
-        start = clock()
-        try:
-            return team_charts(*args, **kwargs)  # type: ignore[arg-type]
-        finally:
-            charts_cpu[0] += clock() - start
+    def timed(label: str, function: Any) -> Any:
+        def run(*args: object, **kwargs: object) -> object:
+            start = clock()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += clock() - start
+        return run
 
     start = clock()
     inputs = read_collaborative_inputs(open_engine(db))
     figures["store read"] = clock() - start
-    import workbench.briefs.summary as summary_module
-
-    summary_module.team_charts = timed_charts  # type: ignore[assignment]
+    for label, module_name, name in PARTS:
+        module = importlib.import_module(module_name)
+        originals.append((module, name, getattr(module, name)))
+        setattr(module, name, timed(label, getattr(module, name)))
     try:
         start = clock()
         frames, _ = rollup_of_inputs(inputs)
         figures["roll-ups"] = clock() - start
     finally:
-        summary_module.team_charts = team_charts
-    figures["  of which team charts"] = charts_cpu[0]
+        for module, name, function in originals:
+            setattr(module, name, function)
+    figures.update(spent)
     start = clock()
     payload_json({"collaborative": inputs.name, "period": None},
                  {key: frames[key] for key in JSON_KEYS})

@@ -151,3 +151,44 @@ def test_the_chart_says_in_one_legend_line_where_and_why_the_phase_starts() -> N
         start = pd.Timestamp(line.split("from ")[1][:8])
         assert len(phases.data["x"]) == 1
         assert pd.Timestamp(phases.data["x"][0]) < start  # the dash-dotted line before it
+
+
+def _adopted(cycle_id: int, end: str, team: str = "T01",
+             linked: list[str] | None = None) -> dict[str, object]:
+    return {"cycle_id": cycle_id, "team_id": team, "change_id": "C03",
+            "cycle_number": cycle_id, "title": f"cycle {cycle_id}",
+            "linked_indicators": ["AMTSL"] if linked is None else linked,
+            "start_date": "2024-01-01", "end_date": end, "act_decision": "adopt"}
+
+
+def test_a_second_adoption_breaks_again_only_with_eight_months_on_each_side_of_it() -> None:
+    # 10 months at 31 %, 10 at 61 % from Nov 2024, 10 at 81 % from Sep 2025 (36 months)
+    data = _tidy("AMTSL", BASELINE + [60, 62] * 5 + [80, 82] * 5 + [81] * 6)
+    cycles = pd.DataFrame([_adopted(1, "2024-10-20"),
+                           _adopted(2, "2025-02-10"),  # 4 months from the first break: no
+                           _adopted(3, "2025-08-15"),  # 10 months after it: a break, a shift
+                           _adopted(4, "2026-06-01")])  # 6 months of data after it: no
+    out = adoption_phases(pdsa_events(cycles, IDEAS), data, INDICATORS)
+    assert [(str(p), r, str(a), c) for p, r, a, c in zip(
+        out["period"], out["rule"], out["adopted"], out["cycle_id"], strict=True)] == [
+        ("2024-11", "shift", "2024-10", 1), ("2025-09", "shift", "2025-08", 3)]
+
+
+def test_each_series_breaks_on_its_own_decisions_and_a_cycle_without_links_uses_its_ideas(
+        ) -> None:
+    data = pd.concat([_tidy("AMTSL", BASELINE + [60, 62] * 5),
+                      _tidy("PPH", [30] * 10 + [10] * 10),
+                      _tidy("AMTSL", BASELINE + [29, 31] * 5, team="T02"),
+                      _tidy("AMTSL", BASELINE + [60, 62] * 5, team="T03")],
+                     ignore_index=True)
+    ideas = pd.DataFrame({"change_id": ["C03"], "name": ["Oxytocin ready"],
+                          "indicator_ids": [["AMTSL", "PPH"]]})
+    cycles = pd.DataFrame([_adopted(1, "2024-10-20", linked=[]),  # C03's AMTSL and PPH
+                           _adopted(2, "2024-10-20", team="T02"),  # no effect: adoption
+                           _adopted(3, "2024-10-20", team="T09")])  # a team without data
+    out = adoption_phases(pdsa_events(cycles, ideas), data, INDICATORS)
+    assert [(t, i, str(p), r, n) for t, i, p, r, n in zip(
+        out["team_id"], out["indicator_id"], out["period"], out["rule"], out["change_name"],
+        strict=True)] == [("T01", "AMTSL", "2024-11", "shift", "Oxytocin ready"),
+                          ("T01", "PPH", "2024-11", "shift", "Oxytocin ready"),
+                          ("T02", "AMTSL", "2024-11", "adoption", "Oxytocin ready")]

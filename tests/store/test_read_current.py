@@ -65,6 +65,17 @@ def test_the_current_values_read_in_one_scan_are_the_stores_on_sqlite(tmp_path: 
     _check(str(db))
 
 
+def test_each_team_indicator_and_month_is_one_text_object_shared_by_its_rows(
+        tmp_path: Path) -> None:
+    db = tmp_path / "small.db"
+    build_demo(str(db), teams=6, indicators=3, months=14, districts=2).dispose()
+    frame = read_current_measurements(open_engine(str(db)))
+    assert str(frame["team_id"].dtype) == "str" and str(frame["indicator_id"].dtype) == "str"
+    for column in ("team_id", "indicator_id"):
+        values = frame[column].to_numpy(dtype=object)
+        assert len({id(v) for v in values}) == frame[column].nunique() < len(frame)
+
+
 @pytest.mark.postgres
 def test_the_current_values_are_the_stores_on_postgresql(pg_url: str) -> None:
     build_demo(pg_url, teams=6, indicators=3, months=14, districts=2).dispose()

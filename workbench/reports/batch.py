@@ -11,7 +11,9 @@
   notebooks run in the kernels (separate processes, so two workers use two cores), and the
   thread only drives its kernel and writes the HTML. Spawned worker processes would each
   import nbconvert, papermill and bokeh again (about 2.5 s of CPU each, measured on the
-  2-core machine this was built on), which made 2 workers 1.36-1.6x faster than 1.
+  2-core machine this was built on), which made 2 workers 1.36-1.6x faster than 1. The
+  kernels start (and import pandas and bokeh) while the batch computes its collaborative
+  figures, not after (`_WorkerThreads`).
 - **Fault tolerance.** A failing team never stops the batch: its result says where the notebook
   stopped (`CellError`), its executed notebook is kept (`.ipynb`, papermill banner at the top)
   and its HTML says it is incomplete; `BatchResult.exit_code` is 1.
@@ -575,21 +577,24 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
         todo = _with_reuse(todo, name, folder, period, language, keep_for)
     reused = {job.key: Path(dict(job.env)[REUSE_ENV]) for job in todo
               if REUSE_ENV in dict(job.env)}  # files read by the briefs, removed after
-    env = collaborative_context(sql, folder) if todo and "team_id" in (
-        jobs[0].parameters if jobs else {}) else {}
-    env.update(password_env(sql))
-    spec = _BatchSpec(notebook_path=str(notebook_path), name=name,
-                      title=_(NOTEBOOKS[name]) if name in NOTEBOOKS
-                      else name.replace("_", " ").capitalize(),
-                      period=period, folder=str(folder), fmt=fmt, engine=engine,
-                      timeout=timeout, self_contained=self_contained,
-                      env=tuple(sorted(env.items())), language=language)
-    index_path = write_index(folder, manifest)
-    manifest_path = write_manifest(folder, manifest)
     bar = _progress(len(jobs), len(jobs) - len(todo), name, period, progress)
+    # the kernels start while the batch is prepared (`_WorkerThreads`)
+    pool = (_WorkerThreads.start(str(notebook_path.parent), min(workers, len(todo)))
+            if todo and executor is None and engine == "pool" else None)
     outcome = "finished"
     try:
-        results_in = (_execute(spec, todo, workers) if executor is None
+        env = collaborative_context(sql, folder) if todo and "team_id" in (
+            jobs[0].parameters if jobs else {}) else {}
+        env.update(password_env(sql))
+        spec = _BatchSpec(notebook_path=str(notebook_path), name=name,
+                          title=_(NOTEBOOKS[name]) if name in NOTEBOOKS
+                          else name.replace("_", " ").capitalize(),
+                          period=period, folder=str(folder), fmt=fmt, engine=engine,
+                          timeout=timeout, self_contained=self_contained,
+                          env=tuple(sorted(env.items())), language=language)
+        index_path = write_index(folder, manifest)
+        manifest_path = write_manifest(folder, manifest)
+        results_in = (_execute(spec, todo, workers, pool) if executor is None
                       else executor.run(spec, todo))
         written = 0.0  # when the manifest was last written (see MANIFEST_EVERY)
         every = MANIFEST_EVERY
@@ -618,6 +623,8 @@ def _run_batch(sql: Engine, period: str, notebook: str | Path, teams: Sequence[s
         index_path = write_index(folder, manifest)
     finally:
         bar.close()
+        if pool is not None:  # stopped before its results were read: its kernels with it
+            pool.close(finished=False)
     batch = BatchResult(notebook=name, period=period, folder=folder,
                         results=[results[job.key] for job in jobs if job.key in results],
                         index_path=index_path, manifest_path=manifest_path,
@@ -766,16 +773,23 @@ def _progress(total: int, done: int, name: str, period: str, enabled: bool) -> A
                 file=sys.stderr, disable=not enabled, leave=True)
 
 
-def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int) -> Iterator[ReportResult]:
+def _execute(spec: _BatchSpec, jobs: list[_Job], workers: int,
+             pool: _WorkerThreads | None = None) -> Iterator[ReportResult]:
     """Results as they finish, from worker threads that take the jobs in team order, each
     with its own kernel (also for one worker: this thread stays free to hear Ctrl-C and stop
-    the kernels at once)."""
+    the kernels at once). `pool`: threads started before (`_WorkerThreads.start`), whose
+    kernels warmed while the batch was being prepared; else started here."""
     if not jobs:
+        if pool is not None:
+            pool.close(finished=True)
         return
     # papermill's fresh kernels inherit this process's environment: set for the batch only
     env = {**KERNEL_ENV, **dict(spec.env)} if spec.engine == "papermill" else {}
     with environment(env):
-        yield from _execute_in_threads(spec, jobs, workers)
+        if pool is None:
+            pool = _WorkerThreads.start(str(Path(spec.notebook_path).parent),
+                                        min(workers, len(jobs)), warm=False)
+        yield from pool.results(spec, jobs)
 
 
 @contextmanager
@@ -793,54 +807,88 @@ def environment(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _execute_in_threads(spec: _BatchSpec, jobs: list[_Job],
-                        workers: int) -> Iterator[ReportResult]:
-    workers = min(workers, len(jobs))
-    todo: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-    done: queue.SimpleQueue[ReportResult] = queue.SimpleQueue()
-    stop = threading.Event()
-    sessions: list[KernelSession] = []
-    for job in jobs:
-        todo.put(job)
-    for _worker in range(workers):
-        todo.put(None)
+class _WorkerThreads:
+    """The batch's worker threads, each with its own kernel (pool engine), taking jobs from
+    one queue in order and putting results on another.
 
-    def work() -> None:
+    `start(warm=True)` starts the threads and their kernels at once, before the jobs are
+    known: the kernels start and import pandas and bokeh in their own processes while this
+    thread prepares the batch (the collaborative figures: seconds of CPU at 2,000 teams),
+    instead of after it. A kernel that fails to start then is started again (or fails) at
+    the first report, as without warming."""
+
+    def __init__(self, cwd: str, workers: int, warm: bool) -> None:
+        self.cwd = cwd
+        self.warm = warm
+        self.todo: queue.SimpleQueue[tuple[_BatchSpec, _Job] | None] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[ReportResult] = queue.SimpleQueue()
+        self.stop = threading.Event()
+        self.sessions: list[KernelSession] = []
+        self.threads = [threading.Thread(target=self._work, name=f"report-worker-{n + 1}",
+                                         daemon=True) for n in range(workers)]
+        self.closed = False
+
+    @classmethod
+    def start(cls, cwd: str, workers: int, *, warm: bool = True) -> _WorkerThreads:
+        pool = cls(cwd, workers, warm)
+        for thread in pool.threads:
+            thread.start()
+        return pool
+
+    def _work(self) -> None:
         try:
-            while not stop.is_set():
-                job = todo.get()
-                if job is None:
+            if self.warm:
+                try:
+                    self.sessions.append(_worker_session(self.cwd))
+                except Exception:  # noqa: BLE001 - the first report tries again, and says why
+                    _shutdown_worker_session()
+            while not self.stop.is_set():
+                item = self.todo.get()
+                if item is None:
                     return
+                spec, job = item
                 try:
                     if spec.engine == "pool" and _current_session() is None:
-                        sessions.append(_worker_session(str(Path(spec.notebook_path).parent)))
+                        self.sessions.append(_worker_session(self.cwd))
                     rendered = render_job(spec, job)
-                    if stop.is_set():  # interrupted while it ran: written by no one
+                    if self.stop.is_set():  # interrupted while it ran: written by no one
                         return
-                    done.put(write_rendered(Path(spec.folder), rendered, spec.self_contained))
+                    self.done.put(write_rendered(Path(spec.folder), rendered,
+                                                 spec.self_contained))
                 except BaseException as exc:  # noqa: BLE001 - fails this report only
-                    done.put(_crashed(job, exc))
+                    self.done.put(_crashed(job, exc))
         finally:
             _shutdown_worker_session()  # in the thread that owns the kernel's channels
 
-    threads = [threading.Thread(target=work, name=f"report-worker-{n + 1}", daemon=True)
-               for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    finished = False
-    try:
-        for _ in jobs:
-            yield done.get()
-        finished = True
-    finally:
-        stop.set()
+    def results(self, spec: _BatchSpec, jobs: list[_Job]) -> Iterator[ReportResult]:
+        """Each job's result, in finishing order; the threads end with the last (or at once,
+        their kernels stopped, when the caller stops reading: Ctrl-C)."""
+        for job in jobs:
+            self.todo.put((spec, job))
+        finished = False
+        try:
+            for _ in jobs:
+                yield self.done.get()
+            finished = True
+        finally:
+            self.close(finished)
+
+    def close(self, finished: bool) -> None:
+        """End the threads: after their queued jobs (`finished`), else now, their kernels
+        killed (interrupted; also a batch stopped before its jobs were queued)."""
+        if self.closed:
+            return
+        self.closed = True
+        for _thread in self.threads:
+            self.todo.put(None)
+        self.stop.set()
         papermill_log = logging.getLogger("papermill")
         level = papermill_log.level
         if not finished:  # interrupted (Ctrl-C, or the caller stopped reading): stop now
             papermill_log.setLevel(logging.CRITICAL)  # not "Kernel died": we stopped it
-            for session in list(sessions):
+            for session in list(self.sessions):
                 session.abort()
-        for thread in threads:
+        for thread in self.threads:
             thread.join(timeout=None if finished else 30)
         papermill_log.setLevel(level)
 

@@ -56,6 +56,7 @@ __all__ = [
     "prepare",
     "pool",
     "at_target",
+    "at_target_where",
     "shared",
     "shared_preparation",
     "sort_codes",
@@ -244,9 +245,15 @@ def team_attributes(teams: pd.DataFrame | None) -> pd.DataFrame:
 def at_target(value: pd.Series | np.ndarray, target: pd.Series | np.ndarray,
               direction: pd.Series | np.ndarray) -> np.ndarray:
     """1.0 where at or beyond target (direction-aware), 0.0 where not, NaN where unknown."""
+    return at_target_where(value, target, np.asarray(direction, dtype=object) == "decrease")
+
+
+def at_target_where(value: pd.Series | np.ndarray, target: pd.Series | np.ndarray,
+                    decrease: np.ndarray) -> np.ndarray:
+    """`at_target` with the direction as a boolean array (True: `decrease`), for callers
+    that test many thresholds on the same rows (the direction compared as text once)."""
     value = np.asarray(value, dtype=float)
     target = np.asarray(target, dtype=float)
-    decrease = np.asarray(direction, dtype=object) == "decrease"
     with np.errstate(invalid="ignore"):
         met = np.where(decrease, value <= target + TOLERANCE, value >= target - TOLERANCE)
     return np.where(np.isnan(value) | np.isnan(target), np.nan, met.astype(float))

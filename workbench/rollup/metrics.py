@@ -30,6 +30,7 @@ import pandas as pd
 
 from workbench.rollup.base import (
     at_target,
+    at_target_where,
     from_ordinals,
     indicator_attributes,
     pool,
@@ -93,7 +94,7 @@ def indicator_summary(measurements: pd.DataFrame, indicators: pd.DataFrame,
     out = out.merge(attrs[["indicator_id", "target", "direction"]], on="indicator_id",
                     how="left")
     out["direction"] = out["direction"].fillna("increase")
-    out["period"] = from_ordinals(out["month"]).to_numpy()
+    out["period"] = from_ordinals(out["month"]).array
     out["pooled_at_target"] = at_target(out["pooled_value"], out["target"], out["direction"])
     out["teams_joined"] = _teams_joined(teams, out["month"].to_numpy())
     return out[SUMMARY_COLUMNS]
@@ -233,8 +234,9 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     th = np.repeat(np.arange(len(blocks)), [len(block) for block in blocks])
     threshold_value = np.concatenate([np.full(len(block), value) for block, value in zip(
         blocks, THRESHOLDS.values(), strict=False)] + [target[blocks[-1]]])
-    met = at_target(series["value"].to_numpy(dtype=float)[rows], threshold_value,
-                    series["direction"].to_numpy(dtype=object)[rows]) == 1.0
+    decrease = (series["direction"] == "decrease").to_numpy(dtype=bool)
+    met = at_target_where(series["value"].to_numpy(dtype=float)[rows], threshold_value,
+                          decrease[rows]) == 1.0
     # each entity × threshold is one run of rows, in month order: reduce the runs
     starts = _run_starts(series["_entity"].to_numpy(dtype=np.int64)[rows]
                          * (len(THRESHOLDS) + 1) + th)
@@ -255,8 +257,8 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     out["months_observed_after"] = out["months_observed_after"].where(reached)
     out["months_sustained"] = out["months_sustained"].where(reached)
     out["sustained_share"] = out["months_sustained"] / out["months_observed_after"]
-    out["start_period"] = from_ordinals(out["start_month"]).to_numpy()
-    out["first_period"] = from_ordinals(out["first_month"]).to_numpy()
+    out["start_period"] = from_ordinals(out["start_month"]).array
+    out["first_period"] = from_ordinals(out["first_month"]).array
     out = _order(out, indicators)
     return out[TIME_COLUMNS]
 
@@ -324,9 +326,9 @@ def gain_from_baseline(measurements: pd.DataFrame, indicators: pd.DataFrame,
     out["gain_pp"] = ((out["latest_value"] - out["baseline"]) * out["multiplier"]).where(enough)
     sign = np.where(out["direction"] == "decrease", -1.0, 1.0)
     out["improvement_pp"] = out["gain_pp"] * sign
-    out["baseline_start"] = from_ordinals(out["baseline_start"]).to_numpy()
-    out["baseline_end"] = from_ordinals(out["baseline_end"]).to_numpy()
-    out["latest_period"] = from_ordinals(out["latest_month"]).to_numpy()
+    out["baseline_start"] = from_ordinals(out["baseline_start"]).array
+    out["baseline_end"] = from_ordinals(out["baseline_end"]).array
+    out["latest_period"] = from_ordinals(out["latest_month"]).array
     out = _order(out.reset_index(drop=True), indicators)
     return out[GAIN_COLUMNS]
 

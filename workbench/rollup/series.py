@@ -38,12 +38,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, SupportsInt, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from workbench.rollup.base import from_ordinals, ordinals, reporting_period, to_periods
+from workbench.rollup.events import EVENT_COLUMNS, pdsa_events, text_or_blank
 from workbench.spc.qic import NEEDS_N, qic
 
 __all__ = [
@@ -73,8 +74,6 @@ RUNS_COLUMNS = ["n_useful", "longest_run", "longest_run_max", "n_crossings", "n_
 SPC_COLUMNS = ["team_id", "indicator_id", "period", "x", "numerator", "denominator", "value",
                "y", "cl", "lcl", "ucl", "part", "sigma_signal", "runs_signal", "chart",
                *RUNS_COLUMNS, "excluded", "phase_rule", "phase_adopted", "phase_change"]
-EVENT_COLUMNS = ["team_id", "indicator_id", "cycle_id", "date", "period", "kind", "label",
-                 "detail", "change_id", "change_name", "cycle_number", "title"]
 _PHASE_COLUMNS = ["team_id", "indicator_id", "period", "cycle_id", "rule", "adopted",
                   "change_id", "change_name"]
 _EXCLUDED_COLUMNS = ["team_id", "indicator_id", "period", "rule_codes"]
@@ -103,23 +102,6 @@ def excluded_months(flags: pd.DataFrame | None) -> pd.DataFrame:
     return out[_EXCLUDED_COLUMNS]
 
 
-def _text(value: object) -> str:
-    """'' for None / NaN / NA / NaT (pandas 3 stores missing text as NaN), else str(value)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return str(value)
-
-
-def _as_list(value: object) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [str(v) for v in value.tolist()]
-    return []
-
-
 def _chart_of(indicators: pd.DataFrame) -> pd.Series:
     chart = indicators.set_index("indicator_id")["chart"].fillna("run").astype(str)
     return chart.where(chart != "", "run")
@@ -141,6 +123,7 @@ def pooled_chart_type(indicators: pd.DataFrame) -> pd.DataFrame:
 _MONTH_SPAN = 10**7
 _MONTH_SHIFT = 5 * 10**6
 _NO_MONTH = -_MONTH_SHIFT  # NaT: before every month
+_NAT = np.iinfo(np.int64).min  # how pandas stores NaT
 
 
 def _sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -154,9 +137,8 @@ def _sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _month_numbers(periods: pd.Series | pd.PeriodIndex) -> np.ndarray:
     """Monthly ordinals of Periods (NaT: `_NO_MONTH`), as int64."""
-    index = pd.PeriodIndex(periods)
-    out = index.asi8.astype(np.int64)
-    out[index.isna()] = _NO_MONTH
+    out = pd.PeriodIndex(periods).asi8.astype(np.int64)  # a copy
+    out[out == _NAT] = _NO_MONTH  # NaT is stored as the smallest int64 (`isna` is dearer)
     return out
 
 
@@ -221,12 +203,12 @@ def _phase_reasons(data: pd.DataFrame, phases: pd.DataFrame | None, codes: _Seri
     hit = at >= 0
     reasons = {"phase_rule": p["rule"].astype(str).to_numpy()[known],
                "phase_adopted": p["adopted"].astype(str).to_numpy()[known],
-               "phase_change": p["change_name"].map(_text).to_numpy()[known]}
+               "phase_change": p["change_name"].map(text_or_blank).to_numpy()[known]}
     out = {}
-    for column, values in reasons.items():
-        column_values = np.full(len(data), "", dtype=object)
-        column_values[hit] = values[at[hit]]
-        out[column] = pd.Series(column_values, index=data.index, dtype="str")
+    row_reason = np.where(hit, at, int(known.sum()))  # past the end: the blank reason
+    for column, values in reasons.items():  # texts typed once per phase, taken per row
+        choices = pd.array(np.append(values, "").astype(object), dtype="str")
+        out[column] = pd.Series(choices.take(row_reason), index=data.index)
     return data.assign(**out)
 
 
@@ -370,55 +352,6 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     return data[SPC_COLUMNS]
 
 
-def pdsa_events(cycles: pd.DataFrame | None,
-                change_ideas: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Chart annotations from PDSA cycles: a `start` at each start date and the act decision
-    (`adopt` / `adapt` / `abandon`) at the end date, once per linked indicator.
-
-    A cycle with no linked indicators is drawn on the indicators of its change idea.
-    `label` is short (for the chart); `detail` is the longer hover text. Text is raw user
-    text: escaping is the renderer's job (bokeh hover and `workbench.notebook.render` escape it).
-    """
-    if cycles is None or cycles.empty:
-        return pd.DataFrame(columns=EVENT_COLUMNS)
-    ideas: dict[str, str] = {}
-    idea_inds: dict[str, list[str]] = {}
-    if change_ideas is not None and len(change_ideas):
-        ideas = dict(zip(change_ideas["change_id"], change_ideas["name"], strict=False))
-        idea_inds = dict(zip(change_ideas["change_id"],
-                             change_ideas["indicator_ids"].map(_as_list), strict=False))
-    rows: list[tuple[Any, ...]] = []
-    columns = ("team_id", "change_id", "cycle_id", "cycle_number", "linked_indicators", "title",
-               "start_date", "end_date", "act_decision")
-    for team, change_id, cycle_id, number, linked, title_text, start_text, end_text, act_text in (
-            zip(*(cycles[c].tolist() for c in columns), strict=True)):  # columns: no itertuples
-        inds = _as_list(linked) or idea_inds.get(change_id, [])
-        if not inds:
-            continue
-        name = _text(ideas.get(change_id)) or _text(change_id)
-        title = _text(title_text) or name
-        base = f"{change_id} cycle {number}"
-        cycle, cycle_number = int(cast(SupportsInt, cycle_id)), int(cast(SupportsInt, number))
-        start, end, act = _text(start_text), _text(end_text), _text(act_text)
-        if start:
-            label, detail = f"{base} start", f"PDSA started: {title} ({name})"
-            rows.extend((team, ind, cycle, start, None, "start", label, detail, change_id, name,
-                         cycle_number, title) for ind in inds)
-        if act and end:
-            label, detail = f"{base} {act}", f"{act.capitalize()}: {title} ({name})"
-            rows.extend((team, ind, cycle, end, None, act, label, detail, change_id, name,
-                         cycle_number, title) for ind in inds)
-    events = pd.DataFrame(rows, columns=EVENT_COLUMNS)
-    if events.empty:
-        return events
-    dates = pd.Series(events["date"].unique())  # each date parsed once, then looked up
-    stamps = pd.Series([pd.Timestamp(d) for d in dates], index=dates)
-    events["date"] = events["date"].map(stamps)
-    events["period"] = events["date"].dt.to_period("M")
-    return events.sort_values(["team_id", "indicator_id", "date"], kind="stable").reset_index(
-        drop=True)
-
-
 def _centre(chart: str, num: np.ndarray, den: np.ndarray, value: np.ndarray) -> float:
     """The centre line qicharts2 draws for one phase of `chart` (reference `spc-rules.md`
     §2.5): Σy/Σn for p, p′, u, u′; the median for run and g charts; else the mean."""
@@ -448,32 +381,77 @@ def _run_start(months: np.ndarray, better: np.ndarray, first: float,
     return None
 
 
-def _series_arrays(data: pd.DataFrame, chart: pd.Series,
-                   excluded: pd.DataFrame | None) -> dict[tuple[Any, Any], tuple[Any, ...]]:
-    """Per (team, indicator): sorted month numbers of every data row, and of the rows a
-    chart uses (usable, not left out), with their numerators, denominators and values."""
-    d = data.sort_values(["team_id", "indicator_id", "period"]).reset_index(drop=True)
-    kind = d["indicator_id"].map(chart).astype(object).fillna("run")
+@dataclass(frozen=True)
+class _SeriesRows:
+    """The data rows of team × indicator series as flat arrays sorted by series and month:
+    series `i` (numbered by `codes`; `number[i]`) holds `month[start[i]:start[i + 1]]`, and
+    its rows a chart uses (usable, not left out) `used[used_start[i]:used_start[i + 1]]`,
+    with their numerators, denominators and values; `kind[i]` its chart."""
+
+    codes: _SeriesCodes
+    number: np.ndarray
+    start: np.ndarray
+    month: np.ndarray
+    used_start: np.ndarray
+    used: np.ndarray
+    num: np.ndarray
+    den: np.ndarray
+    value: np.ndarray
+    kind: np.ndarray
+
+    def position(self, frame: pd.DataFrame) -> np.ndarray:
+        """The series position of each row of `frame` (team_id, indicator_id); -1 where
+        the data have no such series."""
+        number = self.codes.of(frame)
+        at = np.searchsorted(self.number, number)
+        found = (number >= 0) & (at < len(self.number))
+        found[found] = self.number[at[found]] == number[found]
+        out: np.ndarray = np.where(found, at, -1)
+        return out
+
+    def rows_before(self, position: np.ndarray, months: np.ndarray) -> np.ndarray:
+        """How many months of series `position` come before each of `months`."""
+        stop = self.start[position + 1]
+        first = self.start[position]
+        keys = position.astype(float) * _MONTH_SPAN + (months + _MONTH_SHIFT)
+        series_of_rows = np.repeat(np.arange(len(self.number)), np.diff(self.start))
+        all_keys = series_of_rows.astype(float) * _MONTH_SPAN + (self.month + _MONTH_SHIFT)
+        out: np.ndarray = np.minimum(np.searchsorted(all_keys, keys), stop) - first
+        return out
+
+
+def _series_rows(data: pd.DataFrame, chart: pd.Series, excluded: pd.DataFrame | None,
+                 wanted: pd.DataFrame) -> _SeriesRows:
+    """The series of `data` that `wanted` (team_id, indicator_id) names, as `_SeriesRows`
+    (matched and sorted by team, indicator and month on integer codes, not on text)."""
+    team, teams = _sort_codes(data["team_id"])
+    indicator, indicator_ids = _sort_codes(data["indicator_id"])
+    every = _SeriesCodes(team, teams, indicator, indicator_ids)
+    keep = np.isin(every.of_rows, every.of(wanted))
+    data, team, indicator = data[keep], team[keep], indicator[keep]
+    month = ordinals(data["period"])
+    order = np.lexsort((month, indicator, team))
+    d = data.take(order).reset_index(drop=True)
+    codes = _SeriesCodes(team[order], teams, indicator[order], indicator_ids)
+    kinds = chart.reindex(indicator_ids).astype(object).fillna("run").to_numpy(dtype=object)
+    kind = pd.Series(np.append(kinds, "run")[indicator[order]], dtype=object)
     num, den = d["numerator"].astype(float), d["denominator"].astype(float)
     needs_n = kind.isin(list(NEEDS_N))
-    bad = (num < 0) | (needs_n & ((den <= 0) | den.isna())) | d["value"].isna()
-    bad |= kind.isin(["p", "pp"]) & (num > den)
-    if excluded is not None and len(excluded):
-        marks = excluded[["team_id", "indicator_id", "period"]].assign(
-            period=lambda e: pd.PeriodIndex(e["period"].astype(str), freq="M"), _ex=True)
-        bad |= d[["team_id", "indicator_id", "period"]].merge(
-            marks, how="left", on=["team_id", "indicator_id", "period"])["_ex"].eq(
-            True).to_numpy()
-    month = ordinals(d["period"])
-    ok = ~bad.to_numpy()
-    n, v, c = num.to_numpy(), den.to_numpy(), d["value"].astype(float).to_numpy()
-    kinds = kind.astype(str).to_numpy()
-    out: dict[tuple[Any, Any], tuple[Any, ...]] = {}
-    for key, rows in d.groupby(["team_id", "indicator_id"]).indices.items():
-        use = rows[ok[rows]]
-        out[cast("tuple[Any, Any]", key)] = (month[rows], month[use], n[use], v[use],
-                                              c[use], kinds[rows[0]])
-    return out
+    bad = np.array((num < 0) | (needs_n & ((den <= 0) | den.isna())) | d["value"].isna(),
+                   dtype=bool)
+    bad |= (kind.isin(["p", "pp"]) & (num > den)).to_numpy()
+    bad |= _left_out(d, excluded, codes)
+    number = codes.of_rows
+    start = np.flatnonzero(np.r_[True, number[1:] != number[:-1]]) if len(d) else np.zeros(
+        0, dtype=np.int64)
+    use = np.flatnonzero(~bad)
+    bounds = np.append(start, len(d))
+    return _SeriesRows(
+        codes=codes, number=number[start], start=bounds, month=month[order],
+        used_start=np.searchsorted(use, bounds), used=month[order][use],
+        num=num.to_numpy()[use], den=den.to_numpy()[use],
+        value=d["value"].astype(float).to_numpy()[use],
+        kind=kind.astype(str).to_numpy()[start])
 
 
 def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
@@ -521,10 +499,6 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
         return pd.DataFrame(columns=_PHASE_COLUMNS)
     adopted = events[events["kind"] == "adopt"].sort_values(
         ["team_id", "indicator_id", "date"], kind="stable")
-    mine = measurements.merge(adopted[["team_id", "indicator_id"]].drop_duplicates(),
-                              on=["team_id", "indicator_id"])
-    if mine.empty:
-        return pd.DataFrame(columns=_PHASE_COLUMNS)
     sign: dict[Any, int] = {}
     if indicators is not None and len(indicators):
         chart = _chart_of(indicators)
@@ -534,39 +508,52 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
         sign = {i: {"increase": 1, "decrease": -1}.get(d, 0) for i, d in direction.items()}
     else:
         chart = pd.Series(dtype=object)
-    arrays = _series_arrays(mine, chart, excluded)
+    table = _series_rows(measurements, chart, excluded, adopted)
+    if not len(table.number):
+        return pd.DataFrame(columns=_PHASE_COLUMNS)
     decided = ordinals(to_periods(adopted["period"]))
+    position = table.position(adopted)
+    # a decision without `min_points` months before the month after it, or from it on, is
+    # never kept, whatever the breaks before it: dropped here at once, not one by one
+    known = position >= 0
+    before = np.full(len(adopted), -1, dtype=np.int64)
+    before[known] = table.rows_before(position[known], decided[known] + 1)
+    length = np.diff(table.start)[np.where(known, position, 0)]
+    candidate = known & (before >= min_points) & (length - before >= min_points)
     rows: list[tuple[Any, ...]] = []
-    cut_at: dict[tuple[Any, Any], float] = {}
+    cut_at: dict[int, float] = {}
     names = (adopted["change_name"] if "change_name" in adopted else adopted["change_id"])
-    for team, ind_id, month, cycle, change, name in zip(
-            adopted["team_id"].tolist(), adopted["indicator_id"].tolist(), decided.tolist(),
-            adopted["cycle_id"].tolist(), adopted["change_id"].tolist(), names.tolist(),
-            strict=True):
-        series = arrays.get((team, ind_id))
-        if series is None:
-            continue
-        have, used, num, den, value, kind = series
+    at_rows = np.flatnonzero(candidate)
+    for i, team, ind_id, month, cycle, change, name in zip(
+            position[at_rows].tolist(), *(adopted[c].to_numpy(dtype=object)[at_rows].tolist()
+                                          for c in ("team_id", "indicator_id")),
+            decided[at_rows].tolist(), adopted["cycle_id"].to_numpy(dtype=object)[
+                at_rows].tolist(), adopted["change_id"].to_numpy(dtype=object)[at_rows].tolist(),
+            names.to_numpy(dtype=object)[at_rows].tolist(), strict=True):
+        have = table.month[table.start[i]:table.start[i + 1]]
+        u0, u1 = table.used_start[i], table.used_start[i + 1]
+        used, value = table.used[u0:u1], table.value[u0:u1]
         start = month + 1
-        last_cut = cut_at.get((team, ind_id), -np.inf)
+        last_cut = cut_at.get(i, -np.inf)
         at = np.searchsorted(have, start)
         if at - np.searchsorted(have, last_cut) < min_points or len(have) - at < min_points:
             continue
         rule = "adoption"
         better_sign = sign.get(ind_id, 0)
         lo, hi = np.searchsorted(used, last_cut), np.searchsorted(used, start)
-        cl = _centre(kind, num[lo:hi], den[lo:hi], value[lo:hi])
+        cl = _centre(str(table.kind[i]), table.num[u0:u1][lo:hi], table.den[u0:u1][lo:hi],
+                     value[lo:hi])
         if better_sign and not math.isnan(cl):
             better = np.sign(value[hi:] - cl) * better_sign
             shifted = _run_start(used[hi:], better, start, SHIFT_WINDOW, SHIFT_RUN)
             if shifted is not None and len(have) - np.searchsorted(have, shifted) >= min_points:
                 start, rule = shifted, "shift"
         rows.append((team, ind_id, start, cycle, rule, month, change,
-                     _text(name) or _text(change)))
-        cut_at[(team, ind_id)] = start
+                     text_or_blank(name) or text_or_blank(change)))
+        cut_at[i] = start
     out = pd.DataFrame(rows, columns=_PHASE_COLUMNS)
-    out["period"] = from_ordinals(out["period"]).to_numpy()
-    out["adopted"] = from_ordinals(out["adopted"]).to_numpy()
+    out["period"] = from_ordinals(out["period"]).array
+    out["adopted"] = from_ordinals(out["adopted"]).array
     return out
 
 

@@ -287,7 +287,7 @@ def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
     latest = m.groupby(["team_id", "indicator_id"], sort=False).agg(
         latest_month=("month", "last"), latest_value=("value", "last")).reset_index()
     out = grid.merge(latest, on=["team_id", "indicator_id"], how="left")
-    out["latest_period"] = from_ordinals(out["latest_month"]).to_numpy()
+    out["latest_period"] = from_ordinals(out["latest_month"]).array
     out["target_met"] = at_target(out["latest_value"], out["target"], out["direction"])
     if rp is not None:
         out["months_since_report"] = rp.ordinal - out["latest_month"]

@@ -103,7 +103,9 @@ def _latest_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     kept = order[last]
     # each text once (one object per team, indicator and month, not one per row: every
     # grouping downstream hashes and compares them), the numbers as the rows give them
-    columns = {name: pd.Series(distinct[codes[kept]].tolist())
+    # (a text array of the distinct values, taken by code: the values are not checked and
+    # typed once per row, as a Series of a list is)
+    columns = {name: pd.Series(pd.array(distinct, dtype="str").take(codes[kept]))
                for name, (codes, distinct) in zip(_CURRENT_COLUMNS, texts, strict=False)}
     for i, name in ((4, "numerator"), (5, "denominator")):
         columns[name] = pd.Series(table[kept, i].tolist())
