@@ -109,6 +109,29 @@ few panels after the district and wave filters), so the ratios at 2,000 teams st
 CPU seconds per step of the same sequence, base -> this branch, alternating runs at load 9-11:
 indicator 1.67 -> 1.65, district 0.81 -> 0.81, wave 1.16 -> 1.10, month 3.19 -> 2.64, another
 month 3.19 -> 2.08, presentation 2.27 -> 2.23, next page 0.97 -> 0.82, search 0.34 -> 0.25.
+
+After presentation mode became one document patch per chart (no chart serialised whole) and
+the workbench template (`static/bokeh-patch-layout.js`) made BokehJS lay a patch out once
+after its last change (it laid the grid out and painted it on each of ~100 size changes:
+presentation at 2,000 teams took 182 s in Chromium with the patch alone), stopped
+jupyter_bokeh echoing the patch's own changes back to the kernel (~250 comm messages, every
+data array, on a month change of 48 panels -> 5) and answered BokehJS's per-paint reads of
+`--bk-*` CSS variables (the workbench sets none) and of a plot's font size without forcing
+Chromium to compute the page's styles (~900 times for 48 panels), 2026-12-02, `--only scale
+--repeats 1 --big-db` a copy of the shared 2,000 x 10 x 36 demo, one run each, base (09fb842)
+at 11:44-11:47 (load 2.5-3) then this branch at 11:47-11:50 (load 2.6-3.7), seconds, 2,000
+teams (x the demo in the same run), base -> branch: indicator 2.90 (1.6x) -> 2.73 (3.0x),
+district 2.26 (1.3x) -> 1.97 (1.2x), wave 3.59 (3.0x) -> 2.46 (1.8x), month 3.24 (4.7x) ->
+3.50 (6.1x), presentation 6.79 (6.3x) -> 3.92 (5.8x), next page 3.21 -> 2.40, search 2.87
+(4.1x) -> 1.90 (2.8x); first widget 1.38 (1.0x) -> 1.28 (0.9x), charts on screen 5.36 (1.0x)
+-> 4.88 (1.0x). The demo's steps after the district and wave filters draw a handful of
+panels (0.6-1.6 s), so the ratios of the month and presentation steps stay above the 2x goal;
+what is left of them at 2,000 teams is mostly the kernel's (below). In process, CPU seconds
+per step at 2,000 teams (`--only steps`; two alternating runs each at load 7-9, base ->
+branch): indicator 1.33/1.22 -> 1.09/1.10, district 0.56/0.61 -> 0.57/0.57, wave 0.75/0.81
+-> 0.78/0.75, month 1.49/1.54 -> 1.48/1.29, presentation 2.39/2.42 -> 0.64/0.61, next page
+0.55/0.56 -> 0.96/0.85, search 0.17/0.17 -> 0.18/0.16, another month 1.37/1.43 ->
+1.48/1.36, back to normal mode 2.01/2.02 -> 0.65/0.61.
 """
 
 from __future__ import annotations
