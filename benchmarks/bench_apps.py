@@ -8,7 +8,8 @@ whether idle kernels are culled, and the learning-session indicator change for t
 demo and for 100 teams (the demo's teams cloned with perturbed counts; in-process, the
 kernel-side time). Run: .venv/bin/python benchmarks/bench_apps.py
 (`--apps learning_session` paints only the floor and that app; `--only paint|cull|redraw`
-runs one part; `--repeats N`).
+runs one part; `--repeats N`; `--only steps --big-db DB`: the scale sequence in process, CPU
+seconds per step, on the demo and DB).
 
 Measured 2026-11-28 (2 cores, load average ~6 from other work, so read the ratios): first
 widget × floor (5.2 s): learning_session 2.33, coach 1.03, pdsa_journal 1.00, data_entry 1.10,
@@ -108,6 +109,29 @@ few panels after the district and wave filters), so the ratios at 2,000 teams st
 CPU seconds per step of the same sequence, base -> this branch, alternating runs at load 9-11:
 indicator 1.67 -> 1.65, district 0.81 -> 0.81, wave 1.16 -> 1.10, month 3.19 -> 2.64, another
 month 3.19 -> 2.08, presentation 2.27 -> 2.23, next page 0.97 -> 0.82, search 0.34 -> 0.25.
+
+After presentation mode became one document patch per chart (no chart serialised whole) and
+the workbench template (`static/bokeh-patch-layout.js`) made BokehJS lay a patch out once
+after its last change (it laid the grid out and painted it on each of ~100 size changes:
+presentation at 2,000 teams took 182 s in Chromium with the patch alone), stopped
+jupyter_bokeh echoing the patch's own changes back to the kernel (~250 comm messages, every
+data array, on a month change of 48 panels -> 5) and answered BokehJS's per-paint reads of
+`--bk-*` CSS variables (the workbench sets none) and of a plot's font size without forcing
+Chromium to compute the page's styles (~900 times for 48 panels), 2026-12-02, `--only scale
+--repeats 1 --big-db` a copy of the shared 2,000 x 10 x 36 demo, one run each, base (09fb842)
+at 11:44-11:47 (load 2.5-3) then this branch at 11:47-11:50 (load 2.6-3.7), seconds, 2,000
+teams (x the demo in the same run), base -> branch: indicator 2.90 (1.6x) -> 2.73 (3.0x),
+district 2.26 (1.3x) -> 1.97 (1.2x), wave 3.59 (3.0x) -> 2.46 (1.8x), month 3.24 (4.7x) ->
+3.50 (6.1x), presentation 6.79 (6.3x) -> 3.92 (5.8x), next page 3.21 -> 2.40, search 2.87
+(4.1x) -> 1.90 (2.8x); first widget 1.38 (1.0x) -> 1.28 (0.9x), charts on screen 5.36 (1.0x)
+-> 4.88 (1.0x). The demo's steps after the district and wave filters draw a handful of
+panels (0.6-1.6 s), so the ratios of the month and presentation steps stay above the 2x goal;
+what is left of them at 2,000 teams is mostly the kernel's (below). In process, CPU seconds
+per step at 2,000 teams (`--only steps`; two alternating runs each at load 7-9, base ->
+branch): indicator 1.33/1.22 -> 1.09/1.10, district 0.56/0.61 -> 0.57/0.57, wave 0.75/0.81
+-> 0.78/0.75, month 1.49/1.54 -> 1.48/1.29, presentation 2.39/2.42 -> 0.64/0.61, next page
+0.55/0.56 -> 0.96/0.85, search 0.17/0.17 -> 0.18/0.16, another month 1.37/1.43 ->
+1.48/1.36, back to normal mode 2.01/2.02 -> 0.65/0.61.
 """
 
 from __future__ import annotations
@@ -625,6 +649,43 @@ def bench_learning_scale(dbs: dict[str, str], root: Path, repeats: int = REPEATS
         print(f"{label}: presentation / normal first widget "
               f"{r['presentation widget'] / r['normal widget']:.2f}x, charts "
               f"{r['presentation charts'] / r['normal charts']:.2f}x (goal: within 1.5x)")
+def bench_learning_steps(db: str, label: str) -> dict[str, float]:
+    """CPU seconds of each step of `SEQUENCE` in one learning-session app built in process
+    (no browser, no kernel: what the kernel computes and serialises), then another month and
+    back to the normal mode; the app's build before the request beside them."""
+    from workbench.apps.builders import build_learning_session_app
+    from workbench.apps.context import AppContext
+
+    start = time.process_time()
+    app = build_learning_session_app(db)
+    app.present(AppContext())
+    built = time.process_time() - start
+
+    def second(dropdown, index: int = 1) -> str:  # type: ignore[no-untyped-def]
+        values = [o[1] if isinstance(o, tuple) else o for o in dropdown.options]
+        return str(values[min(index, len(values) - 1)])
+
+    actions = {
+        "indicator": lambda: setattr(app.indicator, "value", second(app.indicator)),
+        "district": lambda: setattr(app.district, "value", second(app.district)),
+        "wave": lambda: setattr(app.wave, "value", second(app.wave)),
+        "month": lambda: setattr(app.month, "value", second(app.month)),
+        "presentation": lambda: setattr(app.presentation, "value", True),
+        "next page": lambda: app.go_to_page(app._page + 1),
+        "search": lambda: setattr(app.team_search, "value", "Health Centre"),
+        "another month": lambda: setattr(app.month, "value", second(app.month, 2)),
+        "normal mode": lambda: setattr(app.presentation, "value", False),
+    }
+    times = {}
+    for name, action in actions.items():
+        start = time.process_time()
+        action()
+        times[name] = time.process_time() - start
+    print(f"learning session in process, {label} ({len(app.teams)} teams): CPU seconds, app "
+          f"built {built:.2f}; " + ", ".join(f"{k} {v:.2f}" for k, v in times.items()))
+    return times
+
+
 #: the view the facilitator shares in `bench_snapshot_viewers`
 SNAPSHOT_VIEW = {"indicator": "PPH", "district": "Kisoro"}
 
@@ -763,7 +824,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--apps", nargs="*", help="paint only these apps (and the floor)")
     parser.add_argument("--only",
-                        choices=("paint", "cull", "redraw", "viewers", "scale", "snapshot"),
+                        choices=("paint", "cull", "redraw", "viewers", "scale", "steps",
+                                 "snapshot"),
                         action="append", help="run only this part (repeatable); default: all")
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--viewers", type=int, default=VIEWERS,
@@ -795,6 +857,10 @@ def main(argv: list[str] | None = None) -> None:
                 big = str(root / "big.db")
                 build_demo(big, teams=args.big_teams)
             bench_learning_scale({"demo": db, "large": big}, root, args.repeats)
+        if "steps" in parts:  # the scale sequence in process, CPU seconds (no browser)
+            bench_learning_steps(db, "demo")
+            bench_learning_steps(args.big_db or scaled_demo(db, root / "demo200.db", 200),
+                                 "large")
         if "snapshot" in parts:
             bench_snapshot_viewers(db, root, args.viewers, args.browser_viewers)
         if "redraw" in parts:

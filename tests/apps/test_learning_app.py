@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from bokeh.core.has_props import HasProps
+from bokeh.document import Document
+from bokeh.protocol import Protocol
 
 from workbench.apps.builders import build_learning_session_app
 from workbench.apps.context import AppContext
@@ -132,16 +136,19 @@ def test_the_page_states_the_reporting_month_rule_and_offers_every_month(app) ->
         app.month.value = "2026-10"
 
 
-def test_presentation_mode_lets_the_browser_compute_automatic_ranges_again(app) -> None:  # type: ignore[no-untyped-def]
-    """The browser syncs the ranges it computed back to the kernel; a chart drawn anew for
-    presentation mode must not keep them (one month's width after an as-of date)."""
+def test_a_switch_of_mode_sends_no_range_so_the_browser_keeps_computing_them(app) -> None:  # type: ignore[no-untyped-def]
+    """The browser syncs the ranges it computed back to the kernel; a switch of mode (a
+    patch) must not send them back as fixed values (one month's width after an as-of date)."""
     app.present(AppContext())
     fig = app.figures["attainment"]
     fig.x_range.start, fig.x_range.end = 1.0e12, 1.0e12 + 2.0  # as the browser sends them
+    sent = _recording(app)
     app.presentation.value = True
     try:
-        assert fig.x_range.start != fig.x_range.start  # NaN: automatic again
-        assert fig.x_range.end != fig.x_range.end
+        content = json.loads(sent["attainment"][2]["payload"])
+        changed = {event.get("model", {}).get("id") for event in content["events"]}
+        assert fig.id in changed  # the chart's size did change
+        assert fig.x_range.id not in changed
     finally:
         app.presentation.value = False
 
@@ -165,29 +172,47 @@ def test_presentation_in_the_address_sizes_the_charts_once_attached(demo_db_mast
     assert app.models["funnel"]._model.sizing_mode == "stretch_width"
 
 
-def _roots(bundle) -> str:  # type: ignore[no-untyped-def]
-    """The models of a render bundle (without the document's random id)."""
+def _recording(app) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    """What each chart's `BokehModel` sends to the browser from now on (its comm messages)."""
+    sent: dict[str, list[dict[str, Any]]] = {}
+    for key, model in app.models.items():
+        sent[key] = []
+        model.send = (lambda box: lambda content, buffers=None: box.append(content))(sent[key])
+    return sent
+
+
+def _plain(obj: Any) -> Any:
+    return f"ref:{obj.id}" if isinstance(obj, HasProps) else (
+        obj.tolist() if hasattr(obj, "tolist") else str(obj))
+
+
+def _state(doc: Document) -> dict[str, str]:
+    """Every model of a bokeh document and all its property values (defaults included)."""
+    return {m.id: json.dumps(m.properties_with_values(include_defaults=True), default=_plain,
+                             sort_keys=True) for m in doc.models}
+
+
+def _doc(bundle: dict[str, Any]) -> Document:
     (doc,) = bundle["docs_json"].values()
-    return json.dumps(doc["roots"], default=str, sort_keys=True)
+    return Document.from_json(doc)
 
 
-def test_a_switch_of_mode_draws_from_bundles_that_are_the_figures_as_shown(demo_db_master) -> None:  # type: ignore[no-untyped-def]
-    """The bundles prepared in the preheated kernel for both modes are what serialising the
-    figures on screen gives after each switch, also after a filter change (patched in place,
-    so that the next switch serialises the figures anew)."""
-    from workbench.charts.payload import prepare_bundle
-
+def test_a_mode_switch_patches_each_chart_into_what_that_mode_draws(demo_db_master) -> None:  # type: ignore[no-untyped-def]
+    """Presentation mode and back: each chart on the page gets one document patch (three comm
+    messages; nothing sent whole), and the page's copy of each chart, patched, is the chart a
+    page opened in that mode draws (the bundles prepared for each mode: text, sizes, columns)."""
     app = build_learning_session_app(str(demo_db_master))
-    assert set(app._bundles[True]) == set(app._bundles[False]) == set(app.figures)
     app.present(AppContext())
-    for step in ("presentation", "normal", "presentation", "wave", "normal"):
-        if step == "wave":
-            app.wave.value = "W2"
-            assert not app._bundles[False], "the figures changed: no bundle shows them"
-            continue
-        app.presentation.value = step == "presentation"
-        for key, model in app.models.items():
-            assert _roots(model.render_bundle) == _roots(prepare_bundle(model._model)), (
-                step, key)
+    pages = {key: _doc(model.render_bundle) for key, model in app.models.items()}
+    sent = _recording(app)
+    for mode in (True, False, True):
+        fresh = {key: _state(_doc(bundle)) for key, bundle in app._bundles[mode].items()}
+        app.presentation.value = mode
+        for key in app.models:
+            assert [m["msg"] for m in sent[key]] == ["patch"] * 3, (mode, key)
+            Protocol().assemble(*(m["payload"] for m in sent[key])).apply_to_document(
+                pages[key])
+            sent[key].clear()
+            assert _state(pages[key]) == fresh[key], (mode, key)
     columns = 1 + max(col for _, _, col in app.figures["multiples"].children)
-    assert columns == 6
+    assert columns == 4

@@ -215,3 +215,39 @@ def test_presentation_mode_redraws_the_charts_with_large_text(app_server, page) 
     (ARTIFACTS / "learning_session-panel-presentation.png").write_bytes(after)
     page.screenshot(path=str(ARTIFACTS / "learning_session-presentation.png"), full_page=True)
     assert before != after
+
+
+def test_a_month_change_is_one_patch_the_page_sends_none_of_back(app_server, page) -> None:  # noqa: F811
+    """The charts of another month reach the page as a document patch; the page applies it
+    and sends the kernel none of the patch's own changes back (`bokeh-patch-layout.js` in the
+    workbench template: jupyter_bokeh echoed every changed data array, ~250 comm messages for
+    48 panels, which the kernel then read one by one before the next filter)."""
+    sent: list[str] = []
+    recording = [False]
+
+    def frame(payload: str | bytes) -> None:
+        if recording[0]:
+            sent.append(payload if isinstance(payload, str) else payload.decode("latin-1"))
+
+    page.on("websocket", lambda ws: ws.on("framesent", frame))
+    _open(page, app_server.url("learning_session"), "Learning session")
+    page.wait_for_selector("text=48 teams")
+    page.wait_for_selector("canvas")
+    page.wait_for_timeout(1000)
+    assert page.evaluate("() => Bokeh.require('models/layouts/layout_dom')"
+                         ".LayoutDOMView.prototype.__wbDeferred === true")
+    before = page.locator(".bk-Canvas, canvas").first.screenshot()
+    months = page.locator(".widget-dropdown", has=page.locator("label:text-is('Month')")
+                          ).locator("select")
+    redraws = "() => Number(document.querySelector('[data-redraws]').dataset.redraws)"
+    drawn = page.evaluate(redraws)
+    recording[0] = True
+    months.select_option(index=1)  # the month before the reporting month
+    page.wait_for_function(f"({redraws})() > {drawn}", timeout=60_000)
+    page.wait_for_timeout(2000)
+    recording[0] = False
+    after = page.locator(".bk-Canvas, canvas").first.screenshot()
+    assert before != after  # the patch was applied: the panels show September's data
+    assert sent, "the month's choice reached the kernel"
+    echoes = [f for f in sent if re.search(r'"attr"\s*:\s*"data"', f)]
+    assert not echoes, f"{len(echoes)} data arrays sent back to the kernel"

@@ -5,7 +5,7 @@ entered by then, a month picker (default: `rollup.base.reporting_month`, the lat
 teams reported, a rule stated on the page), and a presentation mode for a projector: the
 page's text larger by CSS; every chart as wide as the page, `PRESENTATION_HEIGHT` times taller
 and its titles, tick labels, legends and labels `PRESENTATION_SCALE` times larger (bokeh draws
-text on a canvas, where CSS cannot reach), drawn anew. Charts come from
+text on a canvas, where CSS cannot reach), patched in place. Charts come from
 `workbench.charts` / `workbench.charts.collab`, analytics from `workbench.rollup` and
 `workbench.charts.data`; a filter change redraws in place (`workbench.charts.redraw`: each
 chart's changes as one document patch of three comm messages, its arrays inline).
@@ -37,15 +37,17 @@ Their document JSON is computed in the preheated kernel for both modes (`_prepar
 normal, and presentation with the same panels in `PRESENTATION_COLUMNS` columns), kept until
 a figure changes, so `?presentation=1` and switching mode before any filter change serialise
 nothing; the small multiples carry no per-point hover text and send numbers as binary arrays
-(`workbench.charts.payload`). A switch of mode lays the panels on screen out anew (no new
-grid). Outside Voilà (JupyterLab, tests) the charts are attached by `present`.
+(`workbench.charts.payload`). A switch of mode on a page whose charts are shown is one
+document patch per chart (text sizes, heights, width policy, the panels' places in
+`PRESENTATION_COLUMNS` or `GRID_COLUMNS` columns): BokehJS lays the charts out again and keeps
+their data and views, nothing is serialised whole. Outside Voilà (JupyterLab, tests) the
+charts are attached by `present`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from typing import Any, cast
 
 import ipywidgets as w
@@ -74,7 +76,6 @@ from workbench.charts.redraw import (
     one_patch,
     plots_of,
     redraw,
-    release_data_ranges,
     scale_text,
 )
 from workbench.i18n import N_, ngettext
@@ -298,14 +299,6 @@ class LearningSessionApp(WorkbenchApp):
         """Chart `key` changed: its prepared bundles no longer show it."""
         for bundles in self._bundles.values():
             bundles.pop(key, None)
-
-    def _render(self, key: str, fig: Any) -> None:
-        """Draw `fig` anew in the chart's `BokehModel` (from its prepared bundle if valid)."""
-        model = self.models[key]
-        bundle = self._take_bundle(key)
-        if bundle is not None:
-            model._bundle_once = bundle
-        model.update_from_model(fig)
 
     def present(self, context: AppContext | None = None) -> LearningSessionApp:
         shown = super().present(context)
@@ -575,14 +568,14 @@ class LearningSessionApp(WorkbenchApp):
                 model.update_from_model(grid)
             return "replaced"
         if ncols != self._grid_columns:  # another mode: the panels on screen (they show the
-            with _unsent(model):  # page's data) in `ncols` columns, their text scaled
+            # page's data) in `ncols` columns, their text scaled, as one patch (BokehJS lays
+            # the grid out again on a change of its children, sizes or width policy)
+            with one_patch(model) if model is not None else nullcontext():
+                self._scale_new(grid)  # text first: BokehJS reads styles as it applies these
                 _in_order(grid, [labels.get(t, t) for t in teams], ncols)
                 self._grid_columns = ncols
-                self._scale_new(grid)
                 self._fit(grid)
-            if model is not None:  # a new layout is drawn anew (a patch would not lay it out)
-                self._render("multiples", grid)
-            return "replaced"
+            return "patched"
         starts = [d["range"]["start"][0] for d in data.values() if "range" in d]
         ends = [d["range"]["end"][0] for d in data.values() if "range" in d]
         with one_patch(model) if model is not None else nullcontext():
@@ -735,18 +728,18 @@ class LearningSessionApp(WorkbenchApp):
         self._size_charts()
 
     def _size_charts(self) -> None:
-        """Every chart drawn anew for the current mode (normal or presentation); a chart not
-        on the page yet keeps the mode's prepared bundle (`_prepare_bundles`)."""
+        """Every chart sized for the current mode (normal or presentation): a chart on the
+        page gets its new text sizes, width policy and heights as one document patch
+        (`one_patch`: BokehJS lays the chart out again, its data and views are kept); a chart
+        not on the page yet keeps the mode's prepared bundle (`_prepare_bundles`)."""
         self._sized = True
         for key, fig in self.figures.items():
             if key == "multiples":
                 continue
-            with _unsent(self.models.get(key)):  # sent whole below
+            model = self.models.get(key)
+            with one_patch(model) if model is not None else nullcontext():
                 self._scale_new(fig)
                 self._fit(fig)
-            if key in self.models:  # a new size mode: drawn anew (a patch would not lay it out)
-                release_data_ranges(fig)
-                self._render(key, fig)
         self._redraw_multiples()  # fewer, wider panels: their titles fit the large type
         self.redraws += 1
         self.status.value = self._status_html()
@@ -823,22 +816,6 @@ class LearningSessionApp(WorkbenchApp):
         """
         for model in self.models.values():
             model.update_from_model(model._model)
-
-
-@contextmanager
-def _unsent(model: Any) -> Iterator[None]:
-    """Changes made to the figure of the `BokehModel` `model` inside the block reach no
-    browser (the figure is then sent whole, `update_from_model`): a change sent alone is a
-    message serialising the document's references, hundreds of them take seconds."""
-    doc = model._document if model is not None else None
-    if doc is None:
-        yield
-        return
-    doc.remove_on_change(model)
-    try:
-        yield
-    finally:
-        doc.on_change_dispatch_to(model)
 
 
 def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict[str, Any]]

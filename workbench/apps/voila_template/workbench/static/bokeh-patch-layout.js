@@ -1,0 +1,92 @@
+/* A document patch from the kernel (the workbench's live charts, `workbench.charts.redraw`):
+   laid out once, and not echoed back.
+
+   1. BokehJS lays a chart out again, synchronously, on every change of a layout property (a
+      plot's height or width policy, a grid's children), and paints it. A patch that sizes 48
+      panels for presentation mode holds ~100 such changes: ~100 layouts and paints of the
+      whole grid, each reading the page's styles anew (minutes at 2,000 teams). While a patch
+      is applied the layouts asked for are noted; the outermost layout of each chart is then
+      done once, after the last change.
+   2. jupyter_bokeh sends every change of the page's document back to the kernel, also the
+      kernel's own changes as the patch applies them (BokehJS marks those `sync: false`, and
+      its own server connection drops them): a month change of 48 panels came back as ~250
+      comm messages, every data array again, that the kernel then read one by one. While a
+      patch is applied its own changes reach no listener of the document; what the browser
+      changes of itself (ranges it computes, a selection) is still sent.
+   3. To draw a line, a fill or a text BokehJS first asks the page's computed style for a
+      `--bk-*` CSS variable that would override the chart's colour or font; after a layout
+      every such read makes Chromium compute the page's styles again (~900 times for a grid of
+      48 panels: seconds). The workbench sets no `--bk-*` variable, so the answer is always
+      none: it is given without asking the page. A page that sets one keeps BokehJS's reads.
+      Likewise a plot asks the computed style for its font size at each text it measures;
+      the answer is kept until the task (a patch, a layout) ends.
+   Nothing else of BokehJS changes. */
+(function () {
+  if (!window.Bokeh || !Bokeh.require) { return; }
+  var Document, LayoutDOMView;
+  try {
+    Document = Bokeh.require("document/document").Document;
+    LayoutDOMView = Bokeh.require("models/layouts/layout_dom").LayoutDOMView;
+  } catch (e) { return; }
+  if (!Document || !LayoutDOMView || LayoutDOMView.prototype.__wbDeferred
+      || !Document.prototype._trigger_on_change) { return; }
+  try {
+    var visual = Bokeh.require("core/visuals/visual").VisualProperties;
+    var root = getComputedStyle(document.documentElement);
+    var styled = false;
+    for (var i = 0; i < root.length; i++) {
+      if (root[i].indexOf("--bk-") === 0) { styled = true; break; }
+    }
+    if (visual && visual.prototype._get_css_value && !styled) {
+      visual.prototype._get_css_value = function () { return ""; };
+    }
+  } catch (e) { /* BokehJS reads the page's styles as it always did */ }
+  try {
+    var PlotView = Bokeh.require("models/plots/plot_canvas").PlotView;
+    var font = Object.getOwnPropertyDescriptor(PlotView.prototype, "base_font_size");
+    if (font && font.get && !font.set) {
+      Object.defineProperty(PlotView.prototype, "base_font_size", {
+        configurable: true,
+        get: function () {
+          if (this.__wbFontSize === undefined) {
+            var view = this;
+            view.__wbFontSize = font.get.call(view);
+            setTimeout(function () { view.__wbFontSize = undefined; }, 0);
+          }
+          return this.__wbFontSize;
+        },
+      });
+    }
+  } catch (e) { /* each text measured reads the font size, as before */ }
+  var invalidate = LayoutDOMView.prototype.invalidate_layout;
+  var apply = Document.prototype.apply_json_patch;
+  var trigger = Document.prototype._trigger_on_change;
+  var own = {ModelChanged: 1, ColumnDataChanged: 1, ColumnsStreamed: 1, ColumnsPatched: 1};
+  var depth = 0, asked = [];
+  Document.prototype._trigger_on_change = function (event) {
+    if (depth > 0 && event && event.sync === false && own[event.kind]) { return; }
+    return trigger.call(this, event);
+  };
+  LayoutDOMView.prototype.__wbDeferred = true;
+  LayoutDOMView.prototype.invalidate_layout = function () {
+    if (depth > 0) { asked.push(this); return; }
+    return invalidate.call(this);
+  };
+  Document.prototype.apply_json_patch = function () {
+    depth += 1;
+    try {
+      return apply.apply(this, arguments);
+    } finally {
+      depth -= 1;
+      if (depth === 0 && asked.length) {
+        var roots = [], views = asked;
+        asked = [];
+        views.forEach(function (view) {
+          while (view.parent instanceof LayoutDOMView) { view = view.parent; }
+          if (roots.indexOf(view) < 0) { roots.push(view); }
+        });
+        roots.forEach(function (view) { invalidate.call(view); });
+      }
+    }
+  };
+})();
