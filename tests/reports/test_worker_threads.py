@@ -15,11 +15,13 @@ from workbench.reports.batch import _WorkerThreads, run_reports
 PERIOD = "2026-10"
 
 
-def _kernels(psutil: Any) -> list[Any]:
+def _kernels(psutil: Any, before: frozenset[int] = frozenset()) -> list[Any]:
+    """This process's kernels, but those in `before` (kernels other tests of the session
+    keep running, e.g. a Voilà server's preheated ones)."""
     found = []
-    for child in psutil.Process().children(recursive=True):
+    for child in psutil.Process().children():  # a Voilà server's kernels are its own
         try:
-            if "ipykernel_launcher" in " ".join(child.cmdline()):
+            if child.pid not in before and "ipykernel_launcher" in " ".join(child.cmdline()):
                 found.append(child)
         except psutil.Error:
             continue
@@ -42,11 +44,12 @@ def test_the_kernels_start_while_the_collaborative_figures_are_computed(
     psutil = pytest.importorskip("psutil")
     real = batch_module.collaborative_context
     seen: list[int] = []
+    before = frozenset(k.pid for k in _kernels(psutil))
 
     def while_computing(sql: Any, folder: Path) -> dict[str, str]:
         # the batch's kernels appear while the figures are still being computed
-        _wait_for(lambda: len(_kernels(psutil)) == 2, seconds=60)
-        seen.append(len(_kernels(psutil)))
+        _wait_for(lambda: len(_kernels(psutil, before)) == 2, seconds=60)
+        seen.append(len(_kernels(psutil, before)))
         return real(sql, folder)
 
     monkeypatch.setattr(batch_module, "collaborative_context", while_computing)
@@ -55,7 +58,7 @@ def test_the_kernels_start_while_the_collaborative_figures_are_computed(
     assert seen == [2]
     assert [r.status for r in result.results] == ["ok", "ok", "ok"]
     assert len({r.kernel_pid for r in result.results}) == 2  # the warm kernels ran them
-    assert _wait_for(lambda: not _kernels(psutil), seconds=30)
+    assert _wait_for(lambda: not _kernels(psutil, before), seconds=30)
 
 
 def test_a_pool_stopped_before_its_jobs_leaves_no_kernel_and_no_thread(tmp_path: Path) -> None:
