@@ -192,3 +192,21 @@ def test_each_series_breaks_on_its_own_decisions_and_a_cycle_without_links_uses_
         strict=True)] == [("T01", "AMTSL", "2024-11", "shift", "Oxytocin ready"),
                           ("T01", "PPH", "2024-11", "shift", "Oxytocin ready"),
                           ("T02", "AMTSL", "2024-11", "adoption", "Oxytocin ready")]
+
+
+def test_events_computed_once_draw_the_same_charts_as_the_cycles_they_come_from() -> None:
+    """An app keeps `pdsa_events` across month changes and hands it to `team_charts`; the
+    charts, events and phases are the ones the cycles give, and a later month's events are
+    still cut at the reporting month."""
+    data = _tidy("AMTSL", BASELINE + [29, 30] + [60, 62, 61, 59, 63, 60, 62, 61])
+    cycles = _cycles("AMTSL")
+    for period in (None, "2024-08", "2024-09", "2025-02"):
+        fresh = team_charts(data, INDICATORS, cycles, IDEAS, period=period)
+        kept = team_charts(data, INDICATORS, period=period, events=pdsa_events(cycles, IDEAS))
+        pd.testing.assert_frame_equal(kept.spc, fresh.spc)
+        pd.testing.assert_frame_equal(kept.events, fresh.events)
+        pd.testing.assert_frame_equal(kept.phases, fresh.phases)
+    counts = [len(team_charts(data, INDICATORS, period=p,
+                              events=pdsa_events(cycles, IDEAS)).events)
+              for p in ("2024-08", "2024-09", "2025-02")]
+    assert counts == [0, 1, 2]  # the cycle starts on 1 Sep and is adopted on 20 Oct 2024

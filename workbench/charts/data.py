@@ -90,11 +90,13 @@ class ChartView:
 def chart_view(measurements: pd.DataFrame, indicators: pd.DataFrame,
                cycles: pd.DataFrame | None = None, change_ideas: pd.DataFrame | None = None,
                flags: pd.DataFrame | None = None, *, period: object = None,
-               flag_statuses: Iterable[str] = ("open",)) -> ChartView:
+               flag_statuses: Iterable[str] = ("open",),
+               events: pd.DataFrame | None = None) -> ChartView:
     """The charts of these measurements as the report draws them for `period` (default: the
     latest month): `workbench.rollup.series.team_charts` (months under an open error flag
-    left out of the limits) plus the flags to ring."""
+    left out of the limits) plus the flags to ring. `events`: `pdsa_events(cycles,
+    change_ideas)` already computed, if the caller keeps it."""
     charts = team_charts(measurements, indicators, cycles, change_ideas, period=period,
-                         flags=flags)
+                         flags=flags, events=events)
     return ChartView(spc=charts.spc, events=charts.events,
                      flags=flag_notes(flags, flag_statuses), period=charts.period)

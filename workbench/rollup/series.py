@@ -572,17 +572,23 @@ class TeamCharts:
 
 def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
                 cycles: pd.DataFrame | None = None, change_ideas: pd.DataFrame | None = None,
-                *, period: object = None, flags: pd.DataFrame | None = None) -> TeamCharts:
+                *, period: object = None, flags: pd.DataFrame | None = None,
+                events: pd.DataFrame | None = None) -> TeamCharts:
     """Every team × indicator chart as drawn for the reporting month `period` (default: the
     latest month in `measurements`): data up to that month, PDSA events decided by its end,
     a new phase after each adopted change (where the data show the shift, else the month
     after adoption: `adoption_phases`), the months under an open error flag (`flags`,
-    the store's flags) left out of the limits (rules in the module docstring)."""
+    the store's flags) left out of the limits (rules in the module docstring).
+
+    `events`, when given, is `pdsa_events(cycles, change_ideas)` already computed (an app
+    that changes month keeps it: it does not depend on the month); `cycles` and
+    `change_ideas` are then not read."""
     rp = reporting_period(measurements, period)
     m = measurements
     if rp is not None and len(m):
         m = m[m["period"] <= rp]
-    events = pdsa_events(cycles, change_ideas)
+    if events is None:
+        events = pdsa_events(cycles, change_ideas)
     if rp is not None and len(events):
         events = events[events["date"] <= rp.to_timestamp(how="end")].reset_index(drop=True)
     excluded = excluded_months(flags)
