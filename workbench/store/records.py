@@ -10,12 +10,21 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    select,
+)
 
 from workbench import i18n
 from workbench.errors import NotFoundError
 from workbench.i18n import N_
 from workbench.store import schema as s
+from workbench.store.by_column import table_frame
 from workbench.store.measurements import _conn
 
 __all__ = [
@@ -40,17 +49,32 @@ __all__ = [
 def read_table(bind: Engine | Connection, table: Table, order_by: str | None = None, *,
                columns: Sequence[str] | None = None, **equals: Any) -> pd.DataFrame:
     """All rows of `table` where each given column equals its value (None values are ignored);
-    only the `columns` named (all of them by default: a JSON column costs a decoding per row)."""
+    only the `columns` named (all of them by default: a JSON column costs a decoding per row).
+    Ordered by a key of the table, a SQLite table is read column by column
+    (`by_column.table_frame`: the same frame without a Python tuple per row), else by rows."""
     selected = [table.c[name] for name in columns] if columns else list(table.c)
-    query = select(*selected)
-    for column, value in equals.items():
-        if value is not None:
-            query = query.where(table.c[column] == value)
-    if order_by:
-        query = query.order_by(*(table.c[name] for name in order_by.split(",")))
-    with _conn(bind) as conn:  # plain tuples: mappings cost seconds at 100,000s of rows
+    conditions = [table.c[column] == value for column, value in equals.items()
+                  if value is not None]
+    order = [table.c[name] for name in order_by.split(",")] if order_by else []
+    with _conn(bind) as conn:
+        if _orders_rows(table, order):  # on SQLite: column by column
+            frame = table_frame(conn, selected, conditions, order)
+            if frame is not None:
+                return frame
+        query = select(*selected).where(*conditions).order_by(*order)
+        # plain tuples: mappings cost seconds at 100,000s of rows
         rows = [tuple(row) for row in conn.execute(query)]
     return pd.DataFrame(rows, columns=[column.key for column in selected])
+
+
+def _orders_rows(table: Table, order: Sequence[Column[Any]]) -> bool:
+    """Whether ordering by `order` leaves no ties: it holds a key of `table` (its primary
+    key, a unique constraint or a unique column)."""
+    names = {column.key for column in order}
+    keys = [{c.key for c in constraint.columns} for constraint in table.constraints
+            if isinstance(constraint, (PrimaryKeyConstraint, UniqueConstraint))]
+    keys += [{column.key} for column in table.c if column.unique]
+    return any(key and key <= names for key in keys)
 
 
 def read_collaborative(bind: Engine | Connection) -> dict[str, Any]:
