@@ -90,13 +90,35 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
         return None
     codes, texts = [], []
     for text in row[4:]:
-        values = text.split(",")
-        if len(values) != n:  # a text with a comma in it
-            return None
-        found, distinct = pd.factorize(np.array(values, dtype=object), sort=True)
-        codes.append(found)
-        texts.append(np.asarray(distinct, dtype=object))
+        found = _months(text, n)
+        if found is None:
+            values = text.split(",")
+            if len(values) != n:  # a text with a comma in it
+                return None
+            found = pd.factorize(np.array(values, dtype=object), sort=True)
+        codes.append(found[0])
+        texts.append(np.asarray(found[1], dtype=object))
     return RevisionColumns(ids, tuple(codes), tuple(texts), numerators, denominators)
+
+
+def _months(text: str, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes into the sorted distinct texts of n comma-separated `YYYY-MM` texts (digits and
+    a dash: each the text its number writes), read as bytes; None when they are not that."""
+    data = text.encode("utf-8")
+    if len(data) != 8 * n - 1:
+        return None
+    table = np.frombuffer(data + b",", dtype=np.uint8).reshape(n, 8)
+    digits = table[:, [0, 1, 2, 3, 5, 6]].astype(np.int64) - ord("0")
+    if ((digits < 0) | (digits > 9)).any() or (table[:, 4] != ord("-")).any() \
+            or (table[:, 7] != ord(",")).any():
+        return None
+    number = digits @ np.array([100000, 10000, 1000, 100, 10, 1])  # YYYYMM
+    present = np.zeros(number.max() - number.min() + 1, dtype=bool)
+    present[number - number.min()] = True
+    code_of = np.cumsum(present) - 1  # sorted numbers sort as their texts do
+    distinct = np.flatnonzero(present) + number.min()
+    return code_of[number - number.min()], np.array(
+        [f"{v // 100:04d}-{v % 100:02d}" for v in distinct.tolist()], dtype=object)
 
 
 def _integers(text: str | None, n: int) -> np.ndarray | None:
@@ -149,9 +171,22 @@ def table_frame(conn: Connection, columns: Sequence[Column[Any]],
     order = _order(values, [keys.index(column.key) for column in order_by])
     if order is None:
         return None
-    return pd.DataFrame({key: column[order].tolist() for key, column in zip(keys, values,
-                                                                           strict=True)},
+    return pd.DataFrame({key: _typed(column[order]) for key, column in zip(keys, values,
+                                                                          strict=True)},
                         columns=keys)
+
+
+def _typed(values: np.ndarray) -> Any:
+    """The column as a frame types a list of these values: integers as int64, reals as
+    float64, texts as str, typed here in one step when they are all of one kind (no NULL)."""
+    kind = pd.api.types.infer_dtype(values, skipna=False)
+    if kind == "integer":
+        return values.astype(np.int64)
+    if kind == "floating":
+        return values.astype(np.float64)
+    if kind == "string":
+        return pd.array(values, dtype="str")
+    return values.tolist()  # NULLs, timestamps, JSON values …: the frame's own typing
 
 
 #: what `pd.api.types.infer_dtype` says of a column of reals and integers, and of one
@@ -205,9 +240,11 @@ def _order(values: list[np.ndarray], keys: Sequence[int]) -> np.ndarray | None:
     column holds NULLs or values of more than one type."""
     sort_keys = []
     for i in reversed(keys):  # np.lexsort: the last key is the primary one
-        if pd.api.types.infer_dtype(values[i], skipna=False) not in ("string", "integer",
-                                                                     "floating"):
+        kind = pd.api.types.infer_dtype(values[i], skipna=False)
+        if kind == "integer":
+            sort_keys.append(values[i].astype(np.int64))
+        elif kind in ("string", "floating"):
+            sort_keys.append(pd.factorize(values[i], sort=True)[0])
+        else:
             return None
-        codes, _ = pd.factorize(values[i], sort=True)
-        sort_keys.append(codes)
     return np.lexsort(sort_keys) if sort_keys else np.arange(len(values[0]))
