@@ -236,3 +236,13 @@ def test_on_postgresql_the_same_cases_give_the_row_reads_frames(pg_url: str) -> 
     current = read_current_measurements(engine)
     assert "Équipe-é" in set(current["team_id"])
     engine.dispose()
+
+
+def test_codes_of_one_width_read_as_bytes_sort_by_code_point(empty_db: str) -> None:
+    engine = open_engine(empty_db)
+    with engine.begin() as conn:
+        for team in ("é01", "Ü01", "É01"):  # two bytes each, then two digits
+            _add_team(conn, team)
+    _measure(engine, [(team, "AMTSL", "2024-01", 1, 2) for team in ("é01", "Ü01", "É01")], T0)
+    assert [row[0] for row in _current(engine)] == ["É01", "Ü01", "é01"]
+    pd.testing.assert_frame_equal(read_current_measurements(engine), read_measurements(engine))

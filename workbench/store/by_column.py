@@ -90,7 +90,7 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
         return None
     codes, texts = [], []
     for text in row[4:]:
-        found = _months(text, n)
+        found = _same_width_codes(text, n)
         if found is None:
             values = text.split(",")
             if len(values) != n:  # a text with a comma in it
@@ -101,24 +101,24 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
     return RevisionColumns(ids, tuple(codes), tuple(texts), numerators, denominators)
 
 
-def _months(text: str, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes into the sorted distinct texts of n comma-separated `YYYY-MM` texts (digits and
-    a dash: each the text its number writes), read as bytes; None when they are not that."""
+def _same_width_codes(text: str, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes into the sorted distinct texts of n comma-separated texts of one width of up to
+    8 bytes (team codes like T0001, months YYYY-MM), read as bytes: each text an integer of
+    its bytes (big-endian: integers sort as the texts sort by code point). None when the
+    texts are not that."""
     data = text.encode("utf-8")
-    if len(data) != 8 * n - 1:
+    width, rest = divmod(len(data) + 1, n)
+    if rest or not 2 <= width <= 9:
         return None
-    table = np.frombuffer(data + b",", dtype=np.uint8).reshape(n, 8)
-    digits = table[:, [0, 1, 2, 3, 5, 6]].astype(np.int64) - ord("0")
-    if ((digits < 0) | (digits > 9)).any() or (table[:, 4] != ord("-")).any() \
-            or (table[:, 7] != ord(",")).any():
-        return None
-    number = digits @ np.array([100000, 10000, 1000, 100, 10, 1])  # YYYYMM
-    present = np.zeros(number.max() - number.min() + 1, dtype=bool)
-    present[number - number.min()] = True
-    code_of = np.cumsum(present) - 1  # sorted numbers sort as their texts do
-    distinct = np.flatnonzero(present) + number.min()
-    return code_of[number - number.min()], np.array(
-        [f"{v // 100:04d}-{v % 100:02d}" for v in distinct.tolist()], dtype=object)
+    table = np.frombuffer(data + b",", dtype=np.uint8).reshape(n, width)
+    if (table[:, -1] != ord(",")).any() or (table[:, :-1] == ord(",")).any():
+        return None  # not n texts of one width
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    padded[:, :width - 1] = table[:, :-1]
+    codes, distinct = pd.factorize(padded.view(">u8").ravel().astype(np.uint64), sort=True)
+    texts = [value.to_bytes(8, "big")[:width - 1].decode("utf-8")
+             for value in distinct.tolist()]
+    return codes, np.array(texts, dtype=object)
 
 
 def _integers(text: str | None, n: int) -> np.ndarray | None:
