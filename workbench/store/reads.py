@@ -110,27 +110,28 @@ def _current_of_columns(found: RevisionColumns) -> pd.DataFrame:
     for codes, texts in zip(found.codes, found.texts, strict=True):
         key = key * (len(texts) + 1) + codes
     order = np.lexsort((found.revision_id, key))  # by key, then revision
+    ordered = key[order]
     last = np.ones(len(order), dtype=bool)  # the last row of each key: its latest revision
-    last[:-1] = key[order][1:] != key[order][:-1]
+    np.not_equal(ordered[1:], ordered[:-1], out=last[:-1])
     kept = order[last]
-    numerator = found.numerator[kept].astype(float)
-    denominator = found.denominator[kept].astype(float)
-    numerator[found.numerator[kept] == NULL_COUNT] = np.nan
-    denominator[found.denominator[kept] == NULL_COUNT] = np.nan
-    entered = ~(np.isnan(numerator) & np.isnan(denominator))  # withdrawn entries left out
-    kept, numerator, denominator = kept[entered], numerator[entered], denominator[entered]
+    numerators, denominators = found.numerator[kept], found.denominator[kept]
+    entered = (numerators != NULL_COUNT) | (denominators != NULL_COUNT)  # not withdrawn
+    kept, numerators, denominators = kept[entered], numerators[entered], denominators[entered]
+    numerator = np.where(numerators == NULL_COUNT, np.nan, numerators)
+    denominator = np.where(denominators == NULL_COUNT, np.nan, denominators)
     (teams, indicators, months), (team_texts, indicator_texts, month_texts) = (
         found.codes, found.texts)
-    used = np.unique(months[kept])  # the months of the kept rows, parsed as tidy parses them
-    month_codes = np.full(len(month_texts), -1, dtype=np.int64)
+    month_of = months[kept]
+    used = np.flatnonzero(np.bincount(month_of, minlength=len(month_texts)))  # parsed as
+    month_codes = np.full(len(month_texts), -1, dtype=np.int64)  # tidy parses: only these
     month_codes[used] = np.arange(len(used))
     periods = pd.PeriodIndex(month_texts[used], freq="M")
     return pd.DataFrame({
         "team_id": pd.array(team_texts, dtype="str").take(teams[kept]),
         "indicator_id": pd.array(indicator_texts, dtype="str").take(indicators[kept]),
-        "period": periods.array.take(month_codes[months[kept]]),
+        "period": periods.array.take(month_codes[month_of]),
         "numerator": numerator, "denominator": denominator,
-        "value": count_values(numerator, denominator)})
+        "value": count_values(numerator, denominator)}, copy=False)
 
 
 def _latest_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
