@@ -53,9 +53,10 @@ def read_table(bind: Engine | Connection, table: Table, order_by: str | None = N
     only the `columns` named (all of them by default: a JSON column costs a decoding per row).
     `by_column`: a whole SQLite table (no `equals`) ordered by a key of it is read column by
     column (`by_column.table_frame`: the same frame without a Python tuple per row: at 2,000
-    teams 48,000 PDSA cycles' chart columns in 0.36 -> 0.22 s, 92,000 assessments 0.34 ->
-    0.27; not for tables of long texts, JSON or reals that seldom repeat, nor a team's few
-    rows, where the row read is as fast or faster)."""
+    teams 48,000 PDSA cycles' chart columns in 0.40 -> 0.27 s CPU, 92,000 assessments 0.37 ->
+    0.28, `benchmarks/bench_store_reads.py` at load 7; not for tables of long texts, JSON or
+    reals that seldom repeat, nor a team's few rows, where the row read is as fast or
+    faster)."""
     selected = [table.c[name] for name in columns] if columns else list(table.c)
     conditions = [table.c[column] == value for column, value in equals.items()
                   if value is not None]
