@@ -343,16 +343,17 @@ def _tree_cpu_since(before: dict[int, float]) -> float:
 def dask_batches(db: str, period: str, teams: list[str], out: Path) -> dict[int, BatchCost]:
     """Team reports on a Dask LocalCluster of 1 and of 2 worker processes (`BatchCost`; the
     cluster's start and each worker's first kernel excluded: one warm-up report a worker
-    first). Their `cpu_total` is every process's of the cluster (this one, its scheduler and
-    nannies; the workers; their kernels), taken while they run."""
+    first, into the same folder, so that the measured batch finds the collaborative figures
+    computed). Their `cpu_total` is every process's of the cluster (this one, its scheduler
+    and nannies; the workers; their kernels), taken while they run: beyond the reports' own,
+    what the cluster costs, and the batch's plan."""
     from workbench.reports.dask_engine import DaskExecutor
 
     measured = {}
     for workers in (1, 2):
         executor = DaskExecutor.connect(cluster="local", workers=workers)
         try:
-            reports(db, period, teams[:workers], out / f"dask-warm{workers}", 1,
-                    executor=executor)
+            reports(db, period, teams[:workers], out / f"dask{workers}", 1, executor=executor)
             started, cpu = time.perf_counter(), _tree_cpu()
             result = reports(db, period, teams, out / f"dask{workers}", 1, executor=executor)
             measured[workers] = BatchCost.of(result, workers, time.perf_counter() - started,

@@ -48,8 +48,10 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1", ""}
 #: every thread's stack 100 times a second, for the dashboard, which is off), work stealing
 #: (the scheduler queues a worker's next report already) and the event loop and system
 #: monitors at their default pace cost CPU beside every report. Measured at 2,000 teams with
-#: 2 workers on 2 cores: the CPU the cluster spends beyond the reports' own went from about
-#: 0.05 to 0.03 s a report (the README gives the same settings for `dask-worker`).
+#: 2 workers on 2 cores (`bench_cycle.py --scaling`, 3 rounds against main): the CPU the
+#: cluster spends beyond the reports' own 0.080-0.092 -> 0.041-0.047 s a report, and a
+#: report's own (its kernel and task thread) 0.37-0.39 -> 0.32-0.35 s, the local pool's
+#: 0.34-0.37 (the README gives the same settings for `dask-worker`).
 LOCAL_CLUSTER_CONFIG: dict[str, object] = {
     "distributed.worker.profile.enabled": False,
     "distributed.scheduler.work-stealing": False,
