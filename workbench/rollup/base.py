@@ -57,6 +57,7 @@ __all__ = [
     "pool",
     "at_target",
     "at_target_where",
+    "frame_codes",
     "shared",
     "shared_preparation",
     "sort_codes",
@@ -69,7 +70,12 @@ _SHARED: ContextVar[dict[tuple[Any, ...], tuple[Any, tuple[object, ...]]] | None
 
 @contextmanager
 def shared_preparation() -> Iterator[None]:
-    """Within the block, `prepare` (and `shared`) compute once per set of inputs."""
+    """Within the block, `prepare` (and `shared`) compute once per set of inputs. A block
+    inside another shares the outer block's results (`team_charts` opens one, so its parts
+    share the codes of its frame whoever calls it)."""
+    if _SHARED.get() is not None:
+        yield
+        return
     token = _SHARED.set({})
     try:
         yield
@@ -338,6 +344,13 @@ def sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(uniques)
 
 
+def frame_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
+    """`sort_codes(frame[column])`, computed once per frame and column inside
+    `shared_preparation`: the roll-ups that read the same frame (the charts' measurements,
+    the prepared frame) group and match it by one set of integer codes."""
+    return shared("codes", frame, column, compute=lambda: sort_codes(frame[column]))
+
+
 def _look_up(frame: pd.DataFrame, key: str, table: pd.DataFrame) -> None:
     """Add `table`'s other columns to `frame` by `key` (unique in `table`), in place: what
     `frame.merge(table, on=key, how="left")` gives, without hashing the keys twice."""
@@ -358,9 +371,44 @@ def pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return shared("pool", frame, ",".join(keys), compute=lambda: _pool(frame, keys))
 
 
+def group_numbers(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per row of `frame`, its group's number in the order of `frame.groupby(keys,
+    sort=True)`, and the first row of each group; from the integer codes of the keys
+    (`frame_codes`), not the texts. None when a key has missing values."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for key in keys:
+        codes, distinct = frame_codes(frame, key)
+        if len(codes) and int(codes.max()) == len(distinct):
+            return None
+        combined = combined * (len(distinct) + 1) + codes
+    if not len(combined):
+        return combined, combined
+    span = int(combined.max()) + 1
+    if span > 8 * len(combined) + 1024:  # sparse keys: sort them
+        _, first, number = np.unique(combined, return_index=True, return_inverse=True)
+        return number.astype(np.int64).reshape(-1), first
+    present = np.zeros(span, dtype=bool)  # dense keys: rank them by counting
+    present[combined] = True
+    rank = np.cumsum(present) - 1
+    first_at = np.empty(span, dtype=np.int64)
+    first_at[combined[::-1]] = np.arange(len(combined) - 1, -1, -1)  # the first row wins
+    return rank[combined].astype(np.int64), first_at[present]
+
+
 def _pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     f = frame.assign(_known=frame["at_target"].notna().astype(float))
-    g = f.groupby(keys, dropna=False, sort=True)
+    numbered = group_numbers(frame, keys)
+    if numbered is None:
+        return _pooled(f.groupby(keys, dropna=False, sort=True)).reset_index()
+    number, first = numbered
+    out = _pooled(f.groupby(number, sort=True)).reset_index(drop=True)
+    for at, key in enumerate(keys):  # each group's keys, from its first row, typed as
+        out.insert(at, key, pd.Index(frame[key].to_numpy()[first]))  # groupby types them
+    return out
+
+
+def _pooled(g: Any) -> pd.DataFrame:
+    """The columns of `pool` of each group of `g` (a DataFrameGroupBy), indexed by group."""
     out = g.agg(
         teams=("value", "size"),
         pooled_numerator=("numerator", "sum"),
@@ -383,5 +431,5 @@ def _pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["teams_at_target"] = out["teams_at_target"].where(out["known"] > 0)
     out["pct_at_target"] = 100.0 * out["teams_at_target"] / out["known"].where(out["known"] > 0)
     out["teams_at_target"] = out["teams_at_target"].round().astype("Int64")  # NA: no target
-    out = out.drop(columns=["mean_value", "known", "denominators"]).reset_index()
-    return out
+    pooled: pd.DataFrame = out.drop(columns=["mean_value", "known", "denominators"])
+    return pooled
