@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from workbench.apps.server.serve import (
     app_urls,
     pool_config,
     prepare_template,
+    template_key,
     voila_command,
 )
 from workbench.cli import main
@@ -164,3 +166,38 @@ def test_pool_config_declares_the_pages_language() -> None:
     """`<html lang>` of the Voilà pages: nbconvert's `language_code`, from the served language."""
     assert pool_config(["coach"])["VoilaExporter"] == {"language_code": "en"}
     assert pool_config(["coach"], language="fr")["VoilaExporter"] == {"language_code": "fr"}
+
+
+def test_two_checkouts_templates_get_folders_of_their_own_and_neither_is_overwritten(
+        tmp_path: Path) -> None:
+    source = ROOT / "workbench" / "apps" / "voila_template" / "workbench"
+    other = tmp_path / "other-checkout" / "workbench"
+    shutil.copytree(source, other)
+    script = other / "static" / "bokeh-patch-layout.js"
+    script.write_text(script.read_text() + "\n// another branch's change\n")
+    cache = tmp_path / "cache"
+    mine = prepare_template(cache)
+    theirs = prepare_template(cache, source=other)
+    assert mine != theirs
+    assert mine.name.startswith("jupyter-bokeh-") and template_key() in mine.name
+    assert prepare_template(cache) == mine  # the same template: the same folder, reused
+    js = Path("voila", "templates", "workbench", "static", "bokeh-patch-layout.js")
+    assert (mine / js).read_bytes() == (source / "static" / "bokeh-patch-layout.js").read_bytes()
+    assert (theirs / js).read_text().endswith("// another branch's change\n")
+
+
+def test_servers_starting_at_once_share_one_whole_template_folder_and_leave_no_temporary_one(
+        tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    code = ("import sys; from pathlib import Path; "
+            "from workbench.apps.server.serve import prepare_template; "
+            "print(prepare_template(Path(sys.argv[1])))")
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(cache)], stdout=subprocess.PIPE,
+                             text=True) for _ in range(4)]
+    folders = {run.communicate(timeout=120)[0].strip() for run in runs}
+    assert all(run.returncode == 0 for run in runs)
+    assert len(folders) == 1
+    [folder] = folders
+    template = Path(folder) / "voila" / "templates" / "workbench"
+    assert (template / "static" / "bokehjs" / "bokeh.min.js").stat().st_size > 500_000
+    assert sorted(p.name for p in cache.iterdir()) == [Path(folder).name]

@@ -82,6 +82,30 @@ def test_series_computed_in_parts_are_the_series_of_the_whole_collaborative(big_
                                       gains[gains["indicator_id"] == code].reset_index(drop=True))
 
 
+def test_the_gains_of_the_teams_selected_are_their_rows_of_every_teams_gains(
+        big_db: str) -> None:
+    """A filter by district or wave computes the gains of the teams selected only: each row
+    equals the row of that team in `rollup.gain_from_baseline` of the whole collaborative,
+    at the reporting month and at an earlier month."""
+    from workbench.store.engine import as_engine
+
+    engine = as_engine(big_db)
+    indicators, teams = collaborative_indicators(engine), read_teams(engine)
+    data = SessionData(engine, indicators, teams, read_change_ideas(engine), None)
+    some = list(teams["team_id"])[13:61]
+    months = list(data.reporting.index)
+    for period in (months[-1], months[len(months) // 2]):
+        gains = rollup.gain_from_baseline(data.measurements, indicators, teams, period=period,
+                                          levels=("team",))
+        month = data.month(period)
+        for code in indicators["indicator_id"]:
+            mine = month.gains(code, some).reset_index(drop=True)
+            assert sorted(mine["team_id"]) == sorted(some)
+            whole = gains[(gains["indicator_id"] == code) & gains["team_id"].isin(some)]
+            pd.testing.assert_frame_equal(mine, whole.reset_index(drop=True))
+            assert mine["improvement_pp"].notna().any()
+
+
 def test_the_share_at_target_of_a_month_is_the_library_summary_up_to_that_month(
         big_db: str) -> None:
     """`SessionData.attainment` computes every month once per set of teams and cuts it at the

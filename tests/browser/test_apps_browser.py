@@ -221,7 +221,8 @@ def test_a_month_change_is_one_patch_the_page_sends_none_of_back(app_server, pag
     """The charts of another month reach the page as a document patch; the page applies it
     and sends the kernel none of the patch's own changes back (`bokeh-patch-layout.js` in the
     workbench template: jupyter_bokeh echoed every changed data array, ~250 comm messages for
-    48 panels, which the kernel then read one by one before the next filter)."""
+    48 panels, which the kernel then read one by one before the next filter); then presentation
+    mode sends none of the plots' new sizes."""
     sent: list[str] = []
     recording = [False]
 
@@ -251,3 +252,23 @@ def test_a_month_change_is_one_patch_the_page_sends_none_of_back(app_server, pag
     assert sent, "the month's choice reached the kernel"
     echoes = [f for f in sent if re.search(r'"attr"\s*:\s*"data"', f)]
     assert not echoes, f"{len(echoes)} data arrays sent back to the kernel"
+
+    # After a layout BokehJS tells the document each plot's computed sizes (`inner_width`,
+    # `inner_height`, `outer_width`, `outer_height`); jupyter_bokeh sent each to the kernel
+    # as a comm message of its own (~200 for a switch to presentation mode of 48 panels). The
+    # template keeps them in the page; the switch still reaches the kernel, the charts widen.
+    sent.clear()
+    drawn = page.evaluate(redraws)
+    canvas = page.locator(".bk-Canvas, canvas").first
+    width = (canvas.bounding_box() or {"width": 0})["width"]
+    recording[0] = True
+    page.get_by_role("button", name="Presentation mode").click()
+    page.wait_for_function(f"({redraws})() > {drawn}", timeout=60_000)
+    page.wait_for_timeout(3000)
+    recording[0] = False
+    assert (canvas.bounding_box() or {"width": 0})["width"] > width  # wider, laid out
+    assert any(re.search(r'"value"\s*:\s*true', f) for f in sent), "the switch reached the kernel"
+    sizes = [f for f in sent if re.search(r'"attr"\s*:\s*"(inner|outer)_(width|height)"', f)]
+    assert not sizes, f"{len(sizes)} plot sizes sent to the kernel"
+    assert len(sent) < 20, f"{len(sent)} messages sent to the kernel"
+

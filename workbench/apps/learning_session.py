@@ -46,6 +46,7 @@ charts are attached by `present`.
 
 from __future__ import annotations
 
+import gc
 import time
 from contextlib import nullcontext
 from typing import Any, cast
@@ -77,6 +78,7 @@ from workbench.charts.redraw import (
     plots_of,
     redraw,
     scale_text,
+    text_models,
 )
 from workbench.i18n import N_, ngettext
 from workbench.i18n import gettext as _
@@ -155,6 +157,7 @@ class LearningSessionApp(WorkbenchApp):
         self.team_page: TeamPage | None = None
         self.redraws = 0  # redraws done (filters, pages, presentation mode)
         self._font_sizes: dict[tuple[str, str], Any] = {}  # normal chart text sizes
+        self._text_models: dict[str, Any] = {}  # figure id -> `text_models` (its text sizes)
         self._heights: dict[str, int] = {}  # normal chart heights, by bokeh model id
         self._grid_columns: int | None = None  # of the small multiples drawn
         self._month: str | None = None  # the month picked; None: the reporting month's rule
@@ -216,6 +219,7 @@ class LearningSessionApp(WorkbenchApp):
             section(_("What is working: change ideas with the best evidence")), self.practices,
             *self._probes,
         )
+        gc.freeze()  # the charts and their bundles too (`_out_of_full_collections`)
 
     def _when_page_painted(self) -> None:
         """Attach the charts once the browser has painted the first view of the page.
@@ -363,9 +367,12 @@ class LearningSessionApp(WorkbenchApp):
         """The page of teams to draw, for the filters, search, list and sort chosen."""
         teams = self.teams[self.teams["team_id"].isin(set(self.selected_teams()))]
         by_signals = self.team_sort.value in ("improvements", "concerns")
-        shown = [(t, self.indicator.value) for t in self.teams["team_id"]]
-        if len(self.teams) <= PAGE_SIZE or (by_signals and self.team_list.value == "all"):
-            self._analytics.ensure_all()  # one page (in one go), or a sort by signals
+        # the indicator shown for the teams selected (the overview, the top and bottom lists)
+        shown = [(t, self.indicator.value) for t in teams["team_id"]]
+        if len(self.teams) <= PAGE_SIZE:
+            self._analytics.ensure_all()  # one page: in one go
+        elif by_signals and self.team_list.value == "all":  # a sort by signals: the teams
+            self._analytics.ensure(teams["team_id"], self.indicators["indicator_id"])
         elif self.team_list.value != "all":  # top and bottom lists: every team's status
             self._analytics.ensure_pairs(shown)
         direction = str(self.indicators.set_index("indicator_id").loc[
@@ -375,7 +382,7 @@ class LearningSessionApp(WorkbenchApp):
             direction=direction, search=self.team_search.value, show=self.team_list.value,
             sort=self.team_sort.value, page=self._page)
         self._page = self.team_page.page
-        # the overview (every team's status for the indicator) and the matrix (the page's
+        # the overview (the teams' status for the indicator) and the matrix (the page's
         # teams, every indicator) in one batch; a list by name, code or district needs no status
         self._analytics.ensure_pairs(shown + [(t, i) for t in self.team_page.teams
                                               for i in self.indicators["indicator_id"]])
@@ -433,6 +440,7 @@ class LearningSessionApp(WorkbenchApp):
         if self._data is None or self._data.as_of != as_of:
             self._data = SessionData(self.engine, self.indicators, self.teams, self.ideas,
                                      as_of)
+            _out_of_full_collections()
         data = self._data
         self._as_of = as_of
         self.measurements, self.cycles, self._reporting = (data.measurements, data.cycles,
@@ -465,8 +473,8 @@ class LearningSessionApp(WorkbenchApp):
 
     @property
     def gains(self) -> pd.DataFrame:
-        """`rollup.gain_from_baseline` of every team for the indicator shown."""
-        return self._analytics.gains(self.indicator.value)
+        """`rollup.gain_from_baseline` of the teams selected for the indicator shown."""
+        return self._analytics.gains(self.indicator.value, self.selected_teams())
 
     def _panel_sources(self, indicator_id: str, teams: list[str]) -> dict[str, dict[str, Any]]:
         """The small-multiple panel data of `teams` for one indicator (each team computed once
@@ -757,7 +765,12 @@ class LearningSessionApp(WorkbenchApp):
     def _scale_new(self, fig: Any) -> int:
         """Text sizes of a figure for the current mode (a new figure has normal sizes)."""
         factor = PRESENTATION_SCALE if self.presentation.value else 1.0
-        return scale_text(fig, factor, self._font_sizes)
+        shown = {f.id for f in self.figures.values()} | {fig.id}
+        for gone in set(self._text_models) - shown:  # figures drawn anew since
+            del self._text_models[gone]
+        if fig.id not in self._text_models:  # the same figure patched keeps its text models
+            self._text_models[fig.id] = text_models(fig)
+        return scale_text(fig, factor, self._font_sizes, self._text_models[fig.id])
 
     def _show(self, context: AppContext) -> None:
         context = context.checked(indicators=set(self.indicators["indicator_id"]),
@@ -816,6 +829,16 @@ class LearningSessionApp(WorkbenchApp):
         """
         for model in self.models.values():
             model.update_from_model(model._model)
+
+
+def _out_of_full_collections() -> None:
+    """The data just read (at 2,000 teams some 550,000 long-lived objects) out of the garbage
+    collector's full collections: each took ~0.6 s of a step (a page, a month) on whichever
+    step happened to trigger it. Collected once now, then frozen (`gc.freeze`); objects
+    frozen earlier (a previous "as of" date's) are collected with it."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _panel_map(plots: list[Any], teams: list[str], data: dict[str, dict[str, Any]]

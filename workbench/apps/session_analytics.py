@@ -8,11 +8,13 @@ reporting month one `MonthAnalytics`, which computes, with the library functions
 `rollup.signal_status`, `rollup.gain_from_baseline`), just the (team, indicator) series asked
 for, each once:
 
-- the small multiples and the status of every team for the indicator shown (the overview by
-  district and wave, the top and bottom lists);
+- the small multiples and the status of every team selected for the indicator shown (the
+  overview by district and wave, the top and bottom lists), and their gains;
 - the teams on the page for every indicator (the status matrix);
 - every series only when a sort by number of signals asks for it;
 - the small-multiple panels of the teams on a page (`MonthAnalytics.panels`), each once;
+- the PDSA events of the date's cycles, once (`SessionData.events`: they do not depend on
+  the month; each month's charts take theirs, `team_charts(..., events=)`);
 - the share of teams at target over time, once per set of teams for every month
   (`SessionData.attainment`: a month's rows do not depend on later months, so another
   reporting month is a slice of it).
@@ -53,11 +55,11 @@ class MonthAnalytics:
     def __init__(self, measurements: pd.DataFrame, indicators: pd.DataFrame,
                  teams: pd.DataFrame, cycles: pd.DataFrame, ideas: pd.DataFrame,
                  flags: pd.DataFrame, period: pd.Period | None,
-                 links: Callable[[], pd.DataFrame],
+                 events_of: Callable[[list[tuple[str, str]]], pd.DataFrame],
                  rows: Mapping[Hashable, Any] | None = None,
                  by_indicator: Callable[[str], pd.DataFrame] | None = None) -> None:
         self.period = period
-        self._links = links
+        self._events_of = events_of
         self._measurements = measurements
         self._indicators, self._teams = indicators, teams
         self._cycles, self._ideas, self._flags = cycles, ideas, flags
@@ -74,7 +76,7 @@ class MonthAnalytics:
         self._events_all: pd.DataFrame | None = None
         self._matrix: list[pd.DataFrame] = []
         self._matrix_all: pd.DataFrame | None = None
-        self._gains: dict[str, pd.DataFrame] = {}
+        self._gains: dict[tuple[str, tuple[str, ...] | None], pd.DataFrame] = {}
         self._panels: dict[str, dict[str, dict[str, Any]]] = {}  # indicator -> team -> data
 
     # -- what the app asks for ----------------------------------------------------------------
@@ -98,18 +100,14 @@ class MonthAnalytics:
         upto = every[every["period"] <= self.period] if self.period is not None else every
         chosen = self._indicators[self._indicators["indicator_id"].isin(ind_ids)]
         wanted = pd.MultiIndex.from_tuples(missing, names=["team_id", "indicator_id"])
-        cycles = self._cycles
-        if len(cycles):  # the cycles with an event on these charts (`rollup.pdsa_events`)
-            links = self._links()
-            mine = pd.MultiIndex.from_frame(links[["team_id", "indicator_id"]]).isin(wanted)
-            cycles = cycles[cycles["cycle_id"].isin(set(links.loc[mine, "cycle_id"]))]
-        view = chartdata.chart_view(upto, chosen, cycles, self._ideas, self._flags,
-                                    period=self.period)
+        # the PDSA events of these charts, taken from the as-of date's (they do not depend on
+        # the month: `SessionData.events`)
+        view = chartdata.chart_view(upto, chosen, None, self._ideas, self._flags,
+                                    period=self.period, events=self._events_of(missing))
         self._spc.append(view.spc)
         self._spc_all = None
-        if len(view.events):
-            on = pd.MultiIndex.from_frame(view.events[["team_id", "indicator_id"]]).isin(wanted)
-            self._events.append(view.events[on])
+        if len(view.events):  # these pairs' own (`events_of`)
+            self._events.append(view.events)
             self._events_all = None
         teams_frame = self._teams[self._teams["team_id"].isin(team_ids)]
         matrix = rollup.status_matrix(every, chosen, teams_frame, period=self.period,
@@ -159,15 +157,28 @@ class MonthAnalytics:
             self._matrix = [frame]
         return self._matrix_all
 
-    def gains(self, indicator_id: str) -> pd.DataFrame:
-        """`rollup.gain_from_baseline` of every team for one indicator."""
-        if indicator_id not in self._gains:
+    def gains(self, indicator_id: str, teams: Iterable[str] | None = None) -> pd.DataFrame:
+        """`rollup.gain_from_baseline` of these teams (None: every team) for one indicator
+        (each team's gain is its own series': the teams selected are computed, not 2,000)."""
+        chosen = None if teams is None else tuple(sorted(set(teams)))
+        if chosen is not None and len(chosen) >= len(self._teams):
+            chosen = None
+        whole = self._gains.get((indicator_id, None))
+        if whole is not None:
+            return whole if chosen is None else whole[whole["team_id"].isin(chosen)]
+        key = (indicator_id, chosen)
+        if key not in self._gains:
             m = (self._by_indicator(indicator_id) if self._by_indicator is not None else
                  self._measurements[self._measurements["indicator_id"] == indicator_id])
+            frame = self._teams
+            if chosen is not None:
+                m, frame = m[m["team_id"].isin(chosen)], frame[frame["team_id"].isin(chosen)]
             ind = self._indicators[self._indicators["indicator_id"] == indicator_id]
-            self._gains[indicator_id] = rollup.gain_from_baseline(
-                m, ind, self._teams, period=self.period, levels=("team",))
-        return self._gains[indicator_id]
+            if len(self._gains) >= 4:  # the latest sets asked for
+                self._gains.pop(next(iter(self._gains)))
+            self._gains[key] = rollup.gain_from_baseline(
+                m, ind, frame, period=self.period, levels=("team",))
+        return self._gains[key]
 
     def panels(self, indicator_id: str, teams: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The small-multiple panel data of `teams` for one indicator
@@ -223,7 +234,8 @@ class SessionData:
         self._months: OrderedDict[object, MonthAnalytics] = OrderedDict()
         self._rows: Mapping[Hashable, Any] | None = None  # (team, indicator) -> rows
         self._indicator_rows: dict[str, pd.DataFrame] = {}
-        self._links_frame: pd.DataFrame | None = None
+        self._events_frame: pd.DataFrame | None = None
+        self._event_rows: Mapping[Hashable, Any] | None = None  # (team, indicator) -> rows
         self._attainment: OrderedDict[tuple[str, ...], pd.DataFrame] = OrderedDict()
 
     def attainment(self, team_ids: Iterable[str], period: pd.Period | None) -> pd.DataFrame:
@@ -245,14 +257,21 @@ class SessionData:
             return whole
         return whole[whole["period"] <= period].reset_index(drop=True)
 
-    def links(self) -> pd.DataFrame:
-        """Which cycle draws an event on which team × indicator chart: the library's rule
-        (`rollup.series.pdsa_events`), computed once, so that each batch of charts is drawn
-        with only its own cycles (the events of 2,000 teams' cycles take seconds)."""
-        if self._links_frame is None:
-            events = pdsa_events(self.cycles, self._ideas)
-            self._links_frame = events[["team_id", "indicator_id", "cycle_id"]].drop_duplicates()
-        return self._links_frame
+    def events(self) -> pd.DataFrame:
+        """Every PDSA event of the as-of date's cycles (`rollup.series.pdsa_events`), computed
+        once: it does not depend on the reporting month (each month's charts take their
+        events by date, `rollup.series.team_charts(..., events=)`)."""
+        if self._events_frame is None:
+            self._events_frame = pdsa_events(self.cycles, self._ideas)
+        return self._events_frame
+
+    def events_of(self, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+        """The rows of `events()` on these (team, indicator) charts, in its order."""
+        events = self.events()
+        if self._event_rows is None:
+            self._event_rows = (events.groupby(["team_id", "indicator_id"], sort=False).indices
+                                if len(events) else {})
+        return MonthAnalytics._take(events, self._event_rows, pairs).reset_index(drop=True)
 
     def of_indicator(self, indicator_id: str) -> pd.DataFrame:
         """The measurements of one indicator, every month (kept: each month's gains read them)."""
@@ -274,7 +293,7 @@ class SessionData:
                                                        sort=False).indices
             self._months[key] = MonthAnalytics(self.measurements, self._indicators, self._teams,
                                                self.cycles, self._ideas, self.flags, period,
-                                               self.links, self._rows, self.of_indicator)
+                                               self.events_of, self._rows, self.of_indicator)
             while len(self._months) > self.MONTHS:
                 self._months.popitem(last=False)
         return self._months[key]

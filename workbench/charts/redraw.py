@@ -28,7 +28,7 @@ from bokeh.models import (
 from bokeh.models.annotations import Title
 
 __all__ = ["plots_of", "transplant", "redraw", "one_patch", "patch_message", "scale_text",
-           "FONT_SIZE_PROPERTIES", "release_data_ranges"]
+           "text_models", "FONT_SIZE_PROPERTIES", "release_data_ranges"]
 
 
 def plots_of(obj: Any) -> list[Plot] | None:
@@ -197,20 +197,33 @@ def _scaled_size(size: Any, factor: float) -> Any:
     return f"{round(number)}{unit}" if unit in ("px", "pt") else f"{number:.3g}{unit}"
 
 
-def scale_text(obj: Any, factor: float, originals: dict[tuple[str, str], Any]) -> int:
+def text_models(obj: Any) -> list[tuple[Any, tuple[str, ...]]]:
+    """Every model of the figure or layout `obj` that has text sizes, with their property
+    names (`FONT_SIZE_PROPERTIES`): one walk of its ~10,000 models at 48 panels, kept by a
+    caller that scales the same figure again (`scale_text(..., models=)`)."""
+    found = []
+    for model in obj.references():
+        names = model.properties()
+        props = tuple(prop for prop in FONT_SIZE_PROPERTIES if prop in names)
+        if props:
+            found.append((model, props))
+    return found
+
+
+def scale_text(obj: Any, factor: float, originals: dict[tuple[str, str], Any],
+               models: list[tuple[Any, tuple[str, ...]]] | None = None) -> int:
     """Scale every text size in the figure or layout `obj` to `factor` × its original size,
     in place (factor 1 restores it); returns how many properties changed.
 
     `originals` remembers each property's first-seen size (keyed by model id and property),
     so scaling twice never compounds and a figure can always go back. Only changed values are
-    set: inside `one_patch` they reach the browser as one patch.
+    set: inside `one_patch` they reach the browser as one patch. `models`: `text_models(obj)`
+    if the caller kept it (the same models: their data may have changed, not the figure's
+    structure).
     """
     changed = 0
-    for model in obj.references():
-        names = model.properties()
-        for prop in FONT_SIZE_PROPERTIES:
-            if prop not in names:
-                continue
+    for model, props in models if models is not None else text_models(obj):
+        for prop in props:
             current = getattr(model, prop)
             base = originals.setdefault((model.id, prop), current)
             wanted = base if factor == 1 else _scaled_size(base, factor)

@@ -66,6 +66,7 @@ __all__ = [
     "remote_advice",
     "serve",
     "start_server",
+    "template_key",
     "voila_command",
 ]
 
@@ -139,25 +140,56 @@ def check_port(host: str, port: int) -> None:
                               host=host, port=port) from exc
 
 
-def prepare_template(root: Path | None = None) -> Path:
+def prepare_template(root: Path | None = None, source: Path | None = None) -> Path:
     """Materialise the `workbench` Voilà template with BokehJS in its static folder.
 
     Returns a Jupyter data folder to put on `JUPYTER_PATH` (it holds
     `voila/templates/workbench/`). BokehJS is copied from the installed bokeh, so its version
-    always matches the Python side; the copy happens once per bokeh version.
+    always matches the Python side. The folder is named after the bokeh version and a hash of
+    the template's files (`template_key`), and made whole in a temporary folder renamed into
+    place: two checkouts serving at once (another branch's template) never share or
+    overwrite each other's folder, and a server never reads a half-copied one. `source`: the
+    template folder (default: this checkout's).
     """
+    import tempfile
+
     import bokeh
     from bokeh.util.paths import bokehjs_path
 
     base = root or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "workbench"
-    data_dir = base / f"jupyter-bokeh-{bokeh.__version__}"
-    target = data_dir / "voila" / "templates" / TEMPLATE_NAME
-    shutil.copytree(_TEMPLATE_SOURCE, target, dirs_exist_ok=True)
-    js_target = target / "static" / "bokehjs" / "bokeh.min.js"
-    if not js_target.is_file():
+    source = source or _TEMPLATE_SOURCE
+    data_dir = base / f"jupyter-bokeh-{bokeh.__version__}-{template_key(source)}"
+    if data_dir.is_dir():
+        return data_dir
+    base.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".template-", dir=base))
+    try:
+        target = staging / "voila" / "templates" / TEMPLATE_NAME
+        shutil.copytree(source, target)
+        js_target = target / "static" / "bokehjs" / "bokeh.min.js"
         js_target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(bokehjs_path()) / "js" / "bokeh.min.js", js_target)
+        staging.chmod(0o755)  # mkdtemp makes it private; the server may run as another user
+        try:
+            staging.rename(data_dir)
+        except OSError:  # another process put the same template there first: use it
+            if not data_dir.is_dir():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return data_dir
+
+
+def template_key(source: Path | None = None) -> str:
+    """A hash of the template's files (their paths and bytes): 12 hex digits."""
+    import hashlib
+
+    folder = source or _TEMPLATE_SOURCE
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 def voila_command(

@@ -18,8 +18,19 @@
       every such read makes Chromium compute the page's styles again (~900 times for a grid of
       48 panels: seconds). The workbench sets no `--bk-*` variable, so the answer is always
       none: it is given without asking the page. A page that sets one keeps BokehJS's reads.
-      Likewise a plot asks the computed style for its font size at each text it measures;
-      the answer is kept until the task (a patch, a layout) ends.
+      Likewise a plot asks the computed style for its font size at each text it measures:
+      its `:host` is `var(--bokeh-font-size, 12px)`, so where the page sets no
+      `--bokeh-font-size` every plot has the same answer, read once and kept until the task
+      (a patch, a layout) ends (before: once per plot, each read after the previous plot's
+      layout a style recalculation of the page: ~1.5 s for presentation mode at 48 panels);
+      a page that sets it keeps a read per plot and task.
+   4. After each layout BokehJS tells the document every plot's new `inner_width`,
+      `inner_height`, `outer_width` and `outer_height` (read-only sizes it computes, one
+      batch of four changes a plot), and
+      jupyter_bokeh sends each to the kernel as a comm message of its own: a switch to
+      presentation mode resized ~50 plots and sent ~200 messages, each one a busy kernel and
+      two status messages back. The workbench's kernel never reads those sizes: they stay in
+      the page.
    Nothing else of BokehJS changes. */
 (function () {
   if (!window.Bokeh || !Bokeh.require) { return; }
@@ -44,16 +55,21 @@
   try {
     var PlotView = Bokeh.require("models/plots/plot_canvas").PlotView;
     var font = Object.getOwnPropertyDescriptor(PlotView.prototype, "base_font_size");
+    var fontStyled = false;
+    for (var j = 0; j < root.length; j++) {
+      if (root[j].indexOf("--bokeh-") === 0) { fontStyled = true; break; }
+    }
+    var shared = {value: undefined};
     if (font && font.get && !font.set) {
       Object.defineProperty(PlotView.prototype, "base_font_size", {
         configurable: true,
         get: function () {
-          if (this.__wbFontSize === undefined) {
-            var view = this;
-            view.__wbFontSize = font.get.call(view);
-            setTimeout(function () { view.__wbFontSize = undefined; }, 0);
+          var kept = fontStyled ? this : shared;
+          if (kept.__wbFontSize === undefined) {
+            kept.__wbFontSize = font.get.call(this);
+            setTimeout(function () { kept.__wbFontSize = undefined; }, 0);
           }
-          return this.__wbFontSize;
+          return kept.__wbFontSize;
         },
       });
     }
@@ -63,8 +79,12 @@
   var trigger = Document.prototype._trigger_on_change;
   var own = {ModelChanged: 1, ColumnDataChanged: 1, ColumnsStreamed: 1, ColumnsPatched: 1};
   var depth = 0, asked = [];
+  var sizes = {inner_width: 1, inner_height: 1, outer_width: 1, outer_height: 1};
+  function sized(event) { return event.kind === "ModelChanged" && sizes[event.attr] === 1; }
   Document.prototype._trigger_on_change = function (event) {
     if (depth > 0 && event && event.sync === false && own[event.kind]) { return; }
+    if (event && (sized(event) || (Array.isArray(event.events) && event.events.length
+                                   && event.events.every(sized)))) { return; }
     return trigger.call(this, event);
   };
   LayoutDOMView.prototype.__wbDeferred = true;
