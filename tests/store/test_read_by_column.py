@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +247,24 @@ def test_codes_of_one_width_read_as_bytes_sort_by_code_point(empty_db: str) -> N
     _measure(engine, [(team, "AMTSL", "2024-01", 1, 2) for team in ("é01", "Ü01", "É01")], T0)
     assert [row[0] for row in _current(engine)] == ["É01", "Ü01", "é01"]
     pd.testing.assert_frame_equal(read_current_measurements(engine), read_measurements(engine))
+
+
+def test_an_aggregate_longer_than_sqlite_allows_falls_back_to_the_row_read(
+        demo_copy: str) -> None:
+    """SQLite refuses a text longer than its length limit (SQLITE_MAX_LENGTH, 1 GB by default:
+    a collaborative far beyond this one's): the column reads say so (None) and the reads
+    give the row reads' frames."""
+    engine = open_engine(demo_copy)
+    expected = read_measurements(engine)
+    mr = s.measurement_revisions
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1000)  # this connection only
+        assert revision_columns(conn, lambda q: q, mr.c.revision_id,
+                                [mr.c.team_id, mr.c.indicator_id, mr.c.period],
+                                mr.c.numerator, mr.c.denominator) is None
+        assert table_frame(conn, list(s.assessments.c), [], [s.assessments.c.assessment_id]
+                           ) is None
+        pd.testing.assert_frame_equal(read_current_measurements(conn), expected)
+    engine.dispose()

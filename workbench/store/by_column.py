@@ -74,12 +74,16 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
                      ) -> RevisionColumns | None:
     """The rows `query_of(select(...))` selects (its WHERE clauses), column by column: one
     aggregate row on SQLite. None when there are no rows, a text holds the separator (a
-    comma), or a count is not a whole number of 0 or more."""
+    comma), a count is not a whole number of 0 or more, or SQLite cannot make the aggregate
+    (a text longer than its SQLITE_MAX_LENGTH: the rows are then read)."""
     aggregates = [func.count(), func.group_concat(id_column),
                   func.group_concat(_count_text(numerator)),
                   func.group_concat(_count_text(denominator)),
                   *(func.group_concat(column) for column in text_columns)]
-    row = conn.execute(query_of(select(*aggregates))).one()
+    try:
+        row = conn.execute(query_of(select(*aggregates))).one()
+    except DBAPIError:  # e.g. a text longer than SQLite's SQLITE_MAX_LENGTH: read the rows
+        return None
     n = int(row[0])
     if not n:
         return None
