@@ -18,6 +18,13 @@ counts, jittered), then times the monthly cycle stage by stage, as `workbench cy
                 reading its team report kept by the 2-worker team reports (as the cycle)
   summary       the collaborative summary notebook, once
 
+`--scaling` measures only what 2 workers make of 1, at the margin, for the local pool and
+for a Dask LocalCluster (`--runs N` rounds; `--baseline DIR`: the same measurement of another
+checkout, e.g. main's, in each round, alternating, from this file with DIR first on the
+path), and what the 2-worker LocalCluster's processes (scheduler, nannies, workers) cost in
+CPU beyond the reports' own. `--db FILE` uses a copy of a collaborative built before (e.g.
+`workbench demo --teams 2000 --indicators 10 --months 36`) instead of building one.
+
 `--full` also runs the real `workbench cycle --workers 2` (every team report, every due
 brief, the summary) on a copy of the collaborative as built, and prints its stages' wall
 and CPU seconds as the cycle recorded them in its manifest (`reports/<period>/manifest.json`),
@@ -40,8 +47,12 @@ cycle's wall time (goal <= 15 minutes at 2,000 teams on 2 cores).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -311,25 +322,121 @@ class BatchCost:
         return self.fixed_cpu + n * self.cpu if n else 0.0
 
 
+def _tree_cpu() -> dict[int, float]:
+    """CPU seconds so far of this process and of each process under it (kernels, Dask's
+    workers), by process id."""
+    me = psutil.Process()
+    found = {}
+    for process in [me, *me.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        found[process.pid] = times.user + times.system
+    return found
+
+
+def _tree_cpu_since(before: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in _tree_cpu().items())
+
+
 def dask_batches(db: str, period: str, teams: list[str], out: Path) -> dict[int, BatchCost]:
     """Team reports on a Dask LocalCluster of 1 and of 2 worker processes (`BatchCost`; the
     cluster's start and each worker's first kernel excluded: one warm-up report a worker
-    first)."""
+    first, into the same folder, so that the measured batch finds the collaborative figures
+    computed). Their `cpu_total` is every process's of the cluster (this one, its scheduler
+    and nannies; the workers; their kernels), taken while they run: beyond the reports' own,
+    what the cluster costs, and the batch's plan."""
     from workbench.reports.dask_engine import DaskExecutor
 
     measured = {}
     for workers in (1, 2):
         executor = DaskExecutor.connect(cluster="local", workers=workers)
         try:
-            reports(db, period, teams[:workers], out / f"dask-warm{workers}", 1,
-                    executor=executor)
-            started, cpu = time.perf_counter(), _cpu()
+            reports(db, period, teams[:workers], out / f"dask{workers}", 1, executor=executor)
+            started, cpu = time.perf_counter(), _tree_cpu()
             result = reports(db, period, teams, out / f"dask{workers}", 1, executor=executor)
             measured[workers] = BatchCost.of(result, workers, time.perf_counter() - started,
-                                             _cpu() - cpu)
+                                             _tree_cpu_since(cpu))
         finally:
             executor.close()
     return measured
+
+
+def scaling(db: str, period: str, teams: list[str], out: Path) -> dict[str, float]:
+    """1 vs 2 workers at the margin, the local pool and a Dask LocalCluster (`BatchCost`),
+    and the CPU the 2-worker cluster spends beyond its reports' own, a report."""
+    pool = {}
+    for workers in (1, 2):
+        started, cpu = time.perf_counter(), _cpu()
+        done = reports(db, period, teams, out / f"pool{workers}", workers)
+        pool[workers] = BatchCost.of(done, workers, time.perf_counter() - started,
+                                     _cpu() - cpu)
+    dask = dask_batches(db, period, teams, out / "dask")
+    two = dask[2]
+    return {"pool_1": pool[1].wall, "pool_2": pool[2].wall,
+            "pool_ratio": pool[1].wall / pool[2].wall,
+            "dask_1": dask[1].wall, "dask_2": dask[2].wall,
+            "dask_ratio": dask[1].wall / dask[2].wall,
+            "pool_cpu": pool[2].cpu, "report_cpu": two.cpu,
+            "cluster_beyond": two.cpu_total / two.n - two.cpu,
+            "load": os.getloadavg()[0]}
+
+
+def _scaling_child(db: str, sample: int, out: Path) -> None:
+    """`--scaling-child`: `scaling` of the workbench first on the path, as one JSON line."""
+    from workbench.store import open_engine, read_teams
+    from workbench.store.versions import measurement_span
+
+    engine = open_engine(db)
+    _first, period = measurement_span(engine)
+    assert period is not None, f"{db} holds no measurements"
+    teams = sorted(read_teams(engine)["team_id"].astype(str))
+    chosen = teams[:: max(1, len(teams) // sample)][:sample]
+    print(json.dumps(scaling(db, period, chosen, out)), flush=True)
+
+
+def run_scaling(db: str, folder: Path, sample: int, runs: int, baseline: str | None) -> None:
+    """`--scaling`: rounds of `scaling` in this checkout and the baseline's, alternating
+    (each in its own process, its checkout first on the path); prints each run and the
+    means."""
+    trees: list[tuple[str, str | None]] = [("this", None)]
+    if baseline:
+        trees.append(("base", str(Path(baseline).resolve())))
+    print(f"1 vs 2 workers at the margin on {sample} team reports of {db} "
+          f"({len(os.sched_getaffinity(0))} CPUs; {runs} rounds"
+          + (f", against {baseline}, alternating" if baseline else "") + ")")
+    print(f"{'run':<10}{'pool 1w':>9}{'pool 2w':>9}{'pool x':>8}{'dask 1w':>9}{'dask 2w':>9}"
+          f"{'dask x':>8}{'pool cpu':>9}{'dask cpu':>9}{'cluster+':>10}{'load':>6}")
+    got: dict[str, list[dict[str, float]]] = {name: [] for name, _tree in trees}
+    for n in range(runs):
+        for name, tree in (trees if n % 2 == 0 else trees[::-1]):
+            env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+            if tree:
+                env["PYTHONPATH"] = tree
+            out = folder / f"scaling-{name}-{n}"
+            shutil.rmtree(out, ignore_errors=True)
+            child = subprocess.run([sys.executable, __file__, "--scaling-child", "--db", db,
+                                    "--sample", str(sample), "--keep", str(out)],
+                                   env=env, check=True, capture_output=True, text=True)
+            row = json.loads(child.stdout.strip().splitlines()[-1])
+            got[name].append(row)
+            print(_scaling_row(f"{name} {n + 1}", row), flush=True)
+    for name, rows in got.items():
+        mean = {key: sum(r[key] for r in rows) / len(rows) for key in rows[0]}
+        print(_scaling_row(f"{name} mean", mean))
+    print("x: 1 worker's marginal wall a report over 2 workers' (goal >= 1.7); pool cpu, dask "
+          "cpu: a report's CPU (its kernel and the thread that drove it) with 2 workers; "
+          "cluster+: the CPU the 2-worker LocalCluster's processes (this one, its scheduler "
+          "and nannies, the workers, their kernels) spend beyond that, a report; load: the "
+          "1-minute load average at the end")
+
+
+def _scaling_row(label: str, row: dict[str, float]) -> str:
+    return (f"{label:<10}{row['pool_1']:>9.3f}{row['pool_2']:>9.3f}{row['pool_ratio']:>8.2f}"
+            f"{row['dask_1']:>9.3f}{row['dask_2']:>9.3f}{row['dask_ratio']:>8.2f}"
+            f"{row['pool_cpu']:>9.3f}{row['report_cpu']:>9.3f}{row['cluster_beyond']:>10.3f}"
+            f"{row['load']:>6.1f}")
 
 
 def per_report_cpu(db: str, period: str, teams: list[str], out: Path) -> float:
@@ -425,6 +532,14 @@ def main() -> None:
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it")
     parser.add_argument("--dask", action="store_true",
                         help="also the team reports on a Dask LocalCluster of 1 and 2 workers")
+    parser.add_argument("--db", metavar="FILE",
+                        help="a collaborative built before (a SQLite file), used in a copy")
+    parser.add_argument("--scaling", action="store_true",
+                        help="only 1 vs 2 workers at the margin: the local pool and Dask")
+    parser.add_argument("--runs", type=int, default=3, help="--scaling: rounds (default 3)")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="--scaling: also another checkout, alternating (e.g. main's)")
+    parser.add_argument("--scaling-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--full", action="store_true",
                         help="also run the real `workbench cycle --workers 2` (every report) "
                              "on a copy of the collaborative and print its stages")
@@ -434,16 +549,26 @@ def main() -> None:
     indicators = args.indicators or (QUICK["indicators"] if quick else 10)
     months = args.months or (QUICK["months"] if quick else 36)
     sample = args.sample or (QUICK["sample"] if quick else 100)
+    if args.scaling_child:
+        _scaling_child(args.db, sample, Path(args.keep))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-cycle-") as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        run(folder, teams_n, indicators, months, sample, args.dask, args.full)
+        db = None
+        if args.db:  # a copy: the cycle imports a month into it
+            db = str(folder / "collaborative.db")
+            shutil.copyfile(args.db, db)
+        if args.scaling:
+            if db is None:
+                db, _last = build(folder, teams_n, indicators, months)
+            run_scaling(db, folder, args.sample or 24, args.runs, args.baseline)
+            return
+        run(folder, teams_n, indicators, months, sample, args.dask, args.full, db)
 
 
 def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
-        dask: bool = False, full: bool = False) -> None:
-    import shutil
-
+        dask: bool = False, full: bool = False, built: str | None = None) -> None:
     from workbench.reports.cycle import teams_due_a_visit
     from workbench.reports.folder import INDEX_NAME, MANIFEST_NAME
     from workbench.store import open_engine, read_teams
@@ -454,7 +579,12 @@ def run(folder: Path, teams_n: int, indicators: int, months: int, sample: int,
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}); reports measured on {sample} "
           "teams")
     started = time.perf_counter()
-    db, last = build(folder, teams_n, indicators, months)
+    if built is None:
+        db, last = build(folder, teams_n, indicators, months)
+    else:  # --db: its sizes are its own
+        from workbench.store.versions import measurement_span
+
+        db, last = built, str(measurement_span(open_engine(built))[1])
     print(f"built in {time.perf_counter() - started:.0f} s (not part of the cycle)")
     engine = open_engine(db)
     csv = folder / "next-month.csv"

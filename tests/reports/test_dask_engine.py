@@ -99,6 +99,23 @@ def test_each_dask_worker_keeps_one_warm_kernel_across_reports(
     assert {r.kernel_pid for r in again.results} == kernels  # still warm in the next batch
 
 
+def test_each_workers_kernel_starts_when_the_cluster_is_connected_and_serves_the_reports(
+        pg_demo: str, tmp_path: Path) -> None:
+    from workbench.reports.dask_engine import DaskExecutor
+
+    executor = DaskExecutor.connect(cluster="local", workers=2)  # its own: kernels untouched
+    try:
+        warmed = executor.client.gather(executor.warming)  # started by `connect` itself
+        assert len(warmed) == 2 and all(warmed) and len(set(warmed)) == 2
+        notebook = write_team_notebook(tmp_path / "nb")
+        result = run_reports(pg_demo, PERIOD, str(notebook), teams=TEAMS, out_dir=tmp_path,
+                             progress=False, executor=executor)
+    finally:
+        executor.close()
+    assert [r.status for r in result.results] == ["ok"] * 4
+    assert {r.kernel_pid for r in result.results} == set(warmed)
+
+
 def test_the_shipped_team_report_runs_on_dask_workers_against_postgresql(
         pg_demo: str, cluster: object, tmp_path: Path) -> None:
     result = run_reports(pg_demo, PERIOD, "team_report", teams=["T01"], out_dir=tmp_path,
@@ -128,3 +145,26 @@ def test_a_sqlite_file_is_refused_when_workers_are_on_other_hosts(tmp_path: Path
         f"The database {tmp_path / 'demo.db'} is a SQLite file, which Dask workers on other "
         "hosts (10.0.0.7, node-2) cannot read: put the collaborative in PostgreSQL "
         "(--db postgresql://user@host/db) or use --cluster local.")
+
+
+def test_the_local_clusters_workers_run_without_the_profiler_and_work_stealing(
+        cluster: object) -> None:
+    from workbench.reports.dask_engine import DaskExecutor
+
+    assert isinstance(cluster, DaskExecutor)
+    client = cluster.client
+
+    def worker_state(dask_worker: object) -> tuple[bool, list[str]]:
+        import dask
+
+        return (dask.config.get("distributed.worker.profile.enabled"),
+                sorted(getattr(dask_worker, "periodic_callbacks", {})))
+
+    states = client.run(worker_state)
+    assert len(states) == 2
+    for enabled, callbacks in states.values():  # in each worker process, not only here
+        assert enabled is False
+        assert "profile" not in callbacks and "profile-cycle" not in callbacks
+        assert "heartbeat" in callbacks  # the worker's own callbacks are still there
+    assert client.run_on_scheduler(
+        lambda dask_scheduler: "stealing" in dask_scheduler.extensions) is False

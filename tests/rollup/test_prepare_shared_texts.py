@@ -3,10 +3,9 @@ roll-ups group by them many times: issue 14 item 7), and nothing else changes.""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from workbench.rollup.base import _shared_texts, prepare
+from workbench.rollup.base import _texts_of, prepare, sort_codes
 
 
 def tidy() -> pd.DataFrame:
@@ -36,10 +35,21 @@ def test_equal_texts_of_the_prepared_frame_are_one_object() -> None:
     assert sorted(m["team_id"].unique()) == ["T1", "T2"]
 
 
-def test_a_column_with_missing_values_is_left_as_it_is() -> None:
-    column = pd.Series(["W1", None, "W1", np.nan], dtype=object)
-    assert _shared_texts(column) is column
-    shared = _shared_texts(pd.Series(["".join(["W", "1"]), "".join(["W", "1"])],
-                                     dtype=object, name="wave_id"))
-    assert shared.tolist() == ["W1", "W1"] and shared.iloc[0] is shared.iloc[1]
-    assert shared.name == "wave_id"
+def test_texts_by_their_codes_are_one_object_each_and_missing_stays_missing() -> None:
+    column = pd.Series(["".join(["W", "1"]), None, "".join(["W", "1"]), "W0"], dtype=object)
+    codes, distinct = sort_codes(column)
+    texts = _texts_of(codes, distinct)
+    assert texts.iloc[0] == "W1" and texts.iloc[0] is texts.iloc[2]
+    assert texts.iloc[3] == "W0" and pd.isna(texts.iloc[1])
+    assert texts.dtype == object
+
+
+def test_a_team_missing_from_the_teams_frame_joins_in_its_first_reported_month() -> None:
+    data = tidy()
+    data = data[~((data["team_id"] == "T2") & (data["period"] == pd.Period("2025-01", "M")))]
+    teams = pd.DataFrame({"team_id": ["T1"], "wave_id": ["W1"], "joined_period": ["2024-12"]})
+    m, _ = prepare(data, None, teams)
+    joined = m.groupby("team_id")["join_month"].first()
+    assert joined["T1"] == pd.Period("2024-12", "M").ordinal
+    assert joined["T2"] == pd.Period("2025-02", "M").ordinal
+    assert m.loc[m["team_id"] == "T2", "wave_id"].tolist() == [None] * 4

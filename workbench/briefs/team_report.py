@@ -28,6 +28,7 @@ from workbench.charts.series import (
     control_chart_html,
     format_value,
 )
+from workbench.errors import StoreError
 from workbench.i18n import format_count, format_date, format_number
 from workbench.i18n import gettext as _
 from workbench.model import plain_text
@@ -36,6 +37,7 @@ from workbench.store import (
     get_team,
     read_assessments,
     read_change_ideas,
+    read_collaborative_measurements,
     read_flags,
     read_measurements,
     read_pdsa_cycles,
@@ -132,24 +134,40 @@ _CACHE_SIZE = 4
 
 def collaborative_figures(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
     """(latest month in the data, median of the teams' valid values by (period,
-    indicator_id)), computed from every team's rows.
+    indicator_id)), computed from every team's rows of the collaborative indicators.
 
-    A stored count that is not a number (`unreadable_counts`) is left out of the medians:
-    it fails the report of its own team (which reads it), never every team's."""
+    The rows are the roll-ups' one-scan read (`read_collaborative_measurements`). A stored
+    count that is not a number (`unreadable_counts`), which that read refuses, is left out
+    of the medians: it fails the report of its own team (which reads it), never every
+    team's."""
+    try:
+        all_m = read_collaborative_measurements(engine)
+    except StoreError as exc:
+        if "column" not in exc.fields:  # not an unreadable count: nothing to leave out
+            raise
+        all_m = _readable_measurements(engine)
+    latest = all_m["period"].max() if len(all_m) else None
+    return latest, _medians(all_m)
+
+
+def _readable_measurements(engine: Engine) -> pd.DataFrame:
+    """The collaborative's current rows without those holding a count that is not a number
+    (the store's read refuses them)."""
     frame = current_revisions(engine)
     frame = frame[frame["numerator"].notna() | frame["denominator"].notna()]
     owned = team_measure_owners(engine)  # a team's own measure has no collaborative median
     if owned:
         frame = frame[~frame["indicator_id"].isin(list(owned))]
     bad = unreadable_counts(frame)
-    if len(bad):
-        keys = set(zip(bad["team_id"], bad["indicator_id"], bad["period"], strict=True))
-        skip = [k in keys for k in zip(frame["team_id"], frame["indicator_id"],
-                                       frame["period"].astype(str), strict=True)]
-        frame = frame[~pd.Series(skip, index=frame.index)]
-    all_m = tidy(frame)
-    latest = all_m["period"].max() if len(all_m) else None
-    return latest, _valid(all_m).groupby(["period", "indicator_id"])["value"].median()
+    keys = set(zip(bad["team_id"], bad["indicator_id"], bad["period"], strict=True))
+    skip = [k in keys for k in zip(frame["team_id"], frame["indicator_id"],
+                                   frame["period"].astype(str), strict=True)]
+    return tidy(frame[~pd.Series(skip, index=frame.index, dtype=bool)])
+
+
+def _medians(all_m: pd.DataFrame) -> pd.Series:
+    """The median of the valid values (`_valid`) by (period, indicator_id)."""
+    return _valid(all_m).groupby(["period", "indicator_id"])["value"].median()
 
 
 def _from_batch_file() -> tuple[pd.Period | None, pd.Series] | None:

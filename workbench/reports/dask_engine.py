@@ -6,10 +6,12 @@
 
 - Each Dask worker keeps its own warm kernel (`workbench.reports.dask_plugin.WarmKernelPlugin`,
   registered on every worker
-  by `connect`): the kernel starts with the worker's first report, is reused for every later
+  by `connect`): the kernel starts as soon as `connect` has found the worker (`warm`: while
+  this machine plans the batch and computes the collaborative figures), is reused for every later
   report in the worker's task thread (reset between teams, restarted after a failure, as in
   `workbench.reports.kernel_pool`), and is stopped when the worker closes. Workers run one
-  report at a time each (LocalCluster: one thread per worker process).
+  report at a time each (LocalCluster: one thread per worker process, and none of Dask's
+  background work a machine of kernels has no use for: `LOCAL_CLUSTER_CONFIG`).
 - The workers read the shared store themselves (the notebook's `db_url`): PostgreSQL when
   they run on other hosts. A SQLite file is refused with a clear error when any worker is
   on another host; on a LocalCluster it works (same files).
@@ -38,8 +40,24 @@ from sqlalchemy import Engine
 from workbench.errors import WorkbenchError
 from workbench.i18n import N_
 
-__all__ = ["DaskExecutor", "check_shared_database", "make_executor", "remote_hosts"]
+__all__ = ["LOCAL_CLUSTER_CONFIG", "DaskExecutor", "check_shared_database", "make_executor",
+           "remote_hosts"]
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", ""}
+#: Dask settings of the LocalCluster (`--cluster local`), which shares this machine's cores
+#: with the kernels doing the work: each worker's statistical profiler (a thread sampling
+#: every thread's stack 100 times a second, for the dashboard, which is off), work stealing
+#: (the scheduler queues a worker's next report already) and the event loop and system
+#: monitors at their default pace cost CPU beside every report. Measured at 2,000 teams with
+#: 2 workers on 2 cores (`bench_cycle.py --scaling`, 3 rounds against main): the CPU the
+#: cluster spends beyond the reports' own 0.080-0.092 -> 0.041-0.047 s a report, and a
+#: report's own (its kernel and task thread) 0.37-0.39 -> 0.32-0.35 s, the local pool's
+#: 0.34-0.37 (the README gives the same settings for `dask-worker`).
+LOCAL_CLUSTER_CONFIG: dict[str, object] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.scheduler.work-stealing": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "5s",
+}
 
 
 def _distributed() -> Any:
@@ -49,6 +67,19 @@ def _distributed() -> Any:
         raise WorkbenchError(N_("Dask is not installed: pip install 'coaching-workbench[dask]' "
                                 "(or 'dask[distributed]'), then run the command again.")) from exc
     return distributed
+
+
+def _warm_on_worker() -> int | None:
+    """A Dask task: start this worker's report kernel now (the pid), before its first report;
+    a kernel that fails to start is started again (or fails) at the first report."""
+    from workbench.paths import notebooks_dir
+    from workbench.reports.batch import _shutdown_worker_session, _worker_session
+
+    try:
+        return _worker_session(str(notebooks_dir())).kernel_pid
+    except Exception:  # noqa: BLE001 - the first report tries again, and says why
+        _shutdown_worker_session()
+        return None
 
 
 def _render_on_worker(spec: Any, job: Any) -> Any:
@@ -97,6 +128,7 @@ class DaskExecutor:
         self.client = client
         self.cluster = cluster
         self.description = description
+        self.warming: list[Any] = []  # the futures of `warm`
 
     @classmethod
     def connect(cls, scheduler: str | None = None, cluster: str | None = None,
@@ -113,9 +145,12 @@ class DaskExecutor:
                                  params={"cluster": cluster})
         local = None
         if cluster == "local":
-            local = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=40)
+            import dask
+
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):  # the nannies hand it to the workers
+                local = distributed.LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address=None, silence_logs=40)
             client = distributed.Client(local)
             description = f"dask LocalCluster ({workers} workers)"
         else:
@@ -130,7 +165,20 @@ class DaskExecutor:
         from workbench.reports.dask_plugin import PLUGIN_NAME, WarmKernelPlugin
 
         client.register_plugin(WarmKernelPlugin(), name=PLUGIN_NAME)
-        return cls(client, local, description)
+        executor = cls(client, local, description)
+        executor.warm()
+        return executor
+
+    def warm(self) -> None:
+        """Start each worker's kernel now, in the worker's task thread, while this machine
+        prepares the batch (the plan, the collaborative figures; in a cycle also the import
+        and validation), as the local pool's threads do: one task a worker, not waited for."""
+        batch = uuid.uuid4().hex[:8]
+        self.warming = [self.client.submit(_warm_on_worker, workers=[address],
+                                           allow_other_workers=False, pure=False,
+                                           key=f"warm-kernel-{n}-{batch}")
+                        for n, address in enumerate(self.client.scheduler_info()
+                                                    .get("workers", {}))]
 
     # -- Executor ---------------------------------------------------------------------------
     def worker_hosts(self) -> set[str]:

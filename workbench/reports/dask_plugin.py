@@ -1,8 +1,9 @@
 """The Dask worker plugin of `workbench.reports.dask_engine` (imported only with Dask installed).
 
-`WarmKernelPlugin` lives as long as its worker: the worker's report kernel starts with its
-first report (in the worker's task thread, which owns the kernel's channels) and is reused
-for every later report; when the worker closes, the plugin stops it.
+`WarmKernelPlugin` lives as long as its worker: the worker's report kernel starts in the
+worker's task thread, which owns the kernel's channels (when the executor connects:
+`DaskExecutor.warm`, else with the worker's first report), and is reused for every later
+report; when the worker closes, the plugin stops it.
 """
 
 from __future__ import annotations

@@ -25,8 +25,11 @@ Conventions every roll-up shares (documented once, here):
 (what `workbench.briefs.summary.collaborative_rollup` does for its nine frames) the same input
 frames and period are prepared once and the frame is shared (pandas copy-on-write keeps it
 unchanged); `shared(name, *inputs, compute=…)` shares any other intermediate the same way
-(the per-entity series of `time_to_threshold` and `gain_from_baseline`). The inputs must not
-be changed inside the block. Outside it nothing is kept.
+(the per-entity series of `time_to_threshold` and `gain_from_baseline`), and `frame_codes`
+the integer codes of a frame's column, so the roll-ups that read one frame group and match it
+by one set of codes instead of hashing its texts again (`pool`, the entity series, the
+charts' phases and lines). The prepared frame is sorted on such codes and taken once. The
+inputs must not be changed inside the block. Outside it nothing is kept.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ __all__ = [
     "pool",
     "at_target",
     "at_target_where",
+    "frame_codes",
     "shared",
     "shared_preparation",
     "sort_codes",
@@ -69,7 +73,12 @@ _SHARED: ContextVar[dict[tuple[Any, ...], tuple[Any, tuple[object, ...]]] | None
 
 @contextmanager
 def shared_preparation() -> Iterator[None]:
-    """Within the block, `prepare` (and `shared`) compute once per set of inputs."""
+    """Within the block, `prepare` (and `shared`) compute once per set of inputs. A block
+    inside another shares the outer block's results (`team_charts` opens one, so its parts
+    share the codes of its frame whoever calls it)."""
+    if _SHARED.get() is not None:
+        yield
+        return
     token = _SHARED.set({})
     try:
         yield
@@ -284,48 +293,46 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
                "workbench.store.read_measurements()."), params={"missing": ", ".join(missing)})
     m = measurements.loc[:, cols].copy()
     m.columns = cols  # plain str labels (the store's may be SQLAlchemy quoted names)
-    m["team_id"] = m["team_id"].astype(object)
-    m["indicator_id"] = m["indicator_id"].astype(object)
     m["period"] = to_periods(m["period"])
     for c in ("numerator", "denominator", "value"):
         m[c] = pd.to_numeric(m[c], errors="coerce").astype(float)
+    keep = m["value"].notna()
     if rp is not None:
-        m = m[m["period"] <= rp]
-    m = m[m["value"].notna()].reset_index(drop=True)
+        keep &= m["period"] <= rp
+    # the kept rows sorted by indicator, team and month on integer codes, and taken once
+    team, team_ids = sort_codes(m["team_id"])
+    indicator, indicator_ids = sort_codes(m["indicator_id"])
+    month, _ = sort_codes(m["period"])
+    rows = np.flatnonzero(keep.to_numpy(dtype=bool))
+    order = rows[np.lexsort((month[rows], team[rows], indicator[rows]))]  # stable
+    m = m.take(order).reset_index(drop=True)
+    m["team_id"] = _texts_of(team[order], team_ids)
+    m["indicator_id"] = _texts_of(indicator[order], indicator_ids)
     m["month"] = ordinals(m["period"]) if len(m) else np.zeros(0)
-    _look_up(m, "indicator_id", indicator_attributes(indicators))  # a left merge, by codes
+    _look_up(m, "indicator_id", indicator_attributes(indicators),  # a left merge, by codes
+             (indicator[order], indicator_ids))
     m["direction"] = m["direction"].fillna("increase")
     m["kind"] = m["kind"].fillna("proportion")
     m["chart"] = m["chart"].fillna("p")
     m["multiplier"] = m["multiplier"].fillna(100.0)
-    _look_up(m, "team_id", team_attributes(teams))
+    _look_up(m, "team_id", team_attributes(teams), (team[order], team_ids))
     m["wave_id"] = m["wave_id"].astype(object).where(m["wave_id"].notna(), None)
-    team, _ = sort_codes(m["team_id"])
-    if len(m):
-        first = m["month"].groupby(team).transform("min")
-        first[m["team_id"].isna().to_numpy()] = np.nan  # as groupby: no group without a team
-    else:
-        first = m["month"]
-    m["join_month"] = m["join_month"].astype(float).fillna(first)
+    # a team without a join month joins in its first reported month (none without a team)
+    earliest = np.full(len(team_ids) + 1, np.inf)
+    np.fmin.at(earliest, team[order], m["month"].to_numpy(dtype=float))
+    earliest[np.isinf(earliest) | (np.arange(len(earliest)) == len(team_ids))] = np.nan
+    joined = m["join_month"].to_numpy(dtype=float)
+    m["join_month"] = np.where(np.isnan(joined), earliest[team[order]], joined)
     m["at_target"] = at_target(m["value"], m["target"], m["direction"])
-    indicator, _ = sort_codes(m["indicator_id"])
-    month, _ = sort_codes(m["month"])
-    order = np.lexsort((month, team, indicator))  # stable, as sort_values(kind="stable")
-    out = m.take(order).reset_index(drop=True)
-    for key in ("team_id", "indicator_id", "wave_id"):
-        out[key] = _shared_texts(out[key])
-    return out, rp
+    return m, rp
 
 
-def _shared_texts(column: pd.Series) -> pd.Series:
-    """`column` (object) with one object per distinct value: the roll-ups group and match
-    the prepared frame by these columns many times, and equal texts that are one object hash
-    once and compare by identity (a store read makes one object per row)."""
-    codes, distinct = pd.factorize(column)
-    values = np.asarray(distinct, dtype=object)
-    if (codes < 0).any():
-        return column  # missing values stay as they are
-    return pd.Series(values[codes], index=column.index, dtype=object, name=column.name)
+def _texts_of(codes: np.ndarray, distinct: pd.Index) -> pd.Series:
+    """Objects by `sort_codes` codes: one object per distinct text (the roll-ups group and
+    match the prepared frame by these columns many times, and equal texts that are one
+    object hash once and compare by identity); NaN where missing."""
+    values = np.append(np.asarray(distinct, dtype=object), np.nan)
+    return pd.Series(values[codes], dtype=object)
 
 
 def sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -338,10 +345,21 @@ def sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(uniques)
 
 
-def _look_up(frame: pd.DataFrame, key: str, table: pd.DataFrame) -> None:
+def frame_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
+    """`sort_codes(frame[column])`, computed once per frame and column inside
+    `shared_preparation`: the roll-ups that read the same frame (the charts' measurements,
+    the prepared frame) group and match it by one set of integer codes."""
+    return shared("codes", frame, column, compute=lambda: sort_codes(frame[column]))
+
+
+def _look_up(frame: pd.DataFrame, key: str, table: pd.DataFrame,
+             codes: tuple[np.ndarray, pd.Index]) -> None:
     """Add `table`'s other columns to `frame` by `key` (unique in `table`), in place: what
-    `frame.merge(table, on=key, how="left")` gives, without hashing the keys twice."""
-    at = pd.Index(table[key]).get_indexer(pd.Index(frame[key]))
+    `frame.merge(table, on=key, how="left")` gives, matching each distinct key once
+    (`codes`: `sort_codes` of the frame's keys)."""
+    rows, distinct = codes
+    keys = pd.Index(np.append(np.asarray(distinct, dtype=object), np.nan), dtype=object)
+    at = pd.Index(table[key]).get_indexer(keys)[rows]
     for column in table.columns:
         if column != key:
             values = pd.api.extensions.take(table[column].to_numpy(), at, allow_fill=True)
@@ -358,9 +376,44 @@ def pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return shared("pool", frame, ",".join(keys), compute=lambda: _pool(frame, keys))
 
 
+def group_numbers(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per row of `frame`, its group's number in the order of `frame.groupby(keys,
+    sort=True)`, and the first row of each group; from the integer codes of the keys
+    (`frame_codes`), not the texts. None when a key has missing values."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for key in keys:
+        codes, distinct = frame_codes(frame, key)
+        if len(codes) and int(codes.max()) == len(distinct):
+            return None
+        combined = combined * (len(distinct) + 1) + codes
+    if not len(combined):
+        return combined, combined
+    span = int(combined.max()) + 1
+    if span > 8 * len(combined) + 1024:  # sparse keys: sort them
+        _, first, number = np.unique(combined, return_index=True, return_inverse=True)
+        return number.astype(np.int64).reshape(-1), first
+    present = np.zeros(span, dtype=bool)  # dense keys: rank them by counting
+    present[combined] = True
+    rank = np.cumsum(present) - 1
+    first_at = np.empty(span, dtype=np.int64)
+    first_at[combined[::-1]] = np.arange(len(combined) - 1, -1, -1)  # the first row wins
+    return rank[combined].astype(np.int64), first_at[present]
+
+
 def _pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     f = frame.assign(_known=frame["at_target"].notna().astype(float))
-    g = f.groupby(keys, dropna=False, sort=True)
+    numbered = group_numbers(frame, keys)
+    if numbered is None:
+        return _pooled(f.groupby(keys, dropna=False, sort=True)).reset_index()
+    number, first = numbered
+    out = _pooled(f.groupby(number, sort=True)).reset_index(drop=True)
+    for at, key in enumerate(keys):  # each group's keys, from its first row, typed as
+        out.insert(at, key, pd.Index(frame[key].to_numpy()[first]))  # groupby types them
+    return out
+
+
+def _pooled(g: Any) -> pd.DataFrame:
+    """The columns of `pool` of each group of `g` (a DataFrameGroupBy), indexed by group."""
     out = g.agg(
         teams=("value", "size"),
         pooled_numerator=("numerator", "sum"),
@@ -383,5 +436,5 @@ def _pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["teams_at_target"] = out["teams_at_target"].where(out["known"] > 0)
     out["pct_at_target"] = 100.0 * out["teams_at_target"] / out["known"].where(out["known"] > 0)
     out["teams_at_target"] = out["teams_at_target"].round().astype("Int64")  # NA: no target
-    out = out.drop(columns=["mean_value", "known", "denominators"]).reset_index()
-    return out
+    pooled: pd.DataFrame = out.drop(columns=["mean_value", "known", "denominators"])
+    return pooled

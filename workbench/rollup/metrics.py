@@ -31,6 +31,7 @@ import pandas as pd
 from workbench.rollup.base import (
     at_target,
     at_target_where,
+    frame_codes,
     from_ordinals,
     indicator_attributes,
     pool,
@@ -138,13 +139,16 @@ _ENTITY_KEYS = ["indicator_id", "level", "team_id", "wave_id"]
 def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
     """One row per entity × indicator × reported month: level (team, wave, collaborative),
     team_id, wave_id, month, value, numerator, denominator, start_month, target, direction,
-    kind, multiplier."""
+    kind, multiplier; `_entity` numbers the entities (by indicator, level, team, wave).
+
+    The team rows are the prepared frame's: they are numbered and sorted by its integer
+    codes (`frame_codes`), shared with the other roll-ups, not by their texts."""
     attrs = ["indicator_id", "target", "direction", "kind", "multiplier"]
     team = m[["indicator_id", "team_id", "wave_id", "month", "value", "numerator",
               "denominator", "join_month"] + attrs[1:]]
     team = team.rename(columns={"join_month": "start_month"})
     team.insert(1, "level", "team")
-    parts = [team]
+    parts = [_none_for_missing(team)]
     ind = m[attrs].drop_duplicates("indicator_id")
     for level, keys in (("wave", ["indicator_id", "wave_id"]), ("collaborative", ["indicator_id"])):
         src = m[m["wave_id"].notna()] if level == "wave" else m
@@ -160,23 +164,60 @@ def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
         if level == "collaborative":
             pooled["wave_id"] = None
         pooled = pooled.merge(ind, on="indicator_id", how="left")
-        parts.append(pooled[team.columns])
+        pooled = pooled[pooled["value"].notna()]
+        parts.append(_none_for_missing(pooled[team.columns]))
     series = pd.concat(parts, ignore_index=True)
-    series = series[series["value"].notna()]
-    for c in ("team_id", "wave_id", "direction", "kind"):  # plain objects compare fast
-        series[c] = series[c].astype(object).where(series[c].notna(), None)
-    series["_entity"] = _group_numbers(series, ["indicator_id", "level", "team_id", "wave_id"])
-    return series.sort_values(["_entity", "month"], kind="stable").reset_index(drop=True)
+    combined = np.zeros(len(series), dtype=np.int64)
+    for key in _ENTITY_KEYS:
+        codes, width = _union_codes([_part_codes(m, part, key, i == 0)
+                                     for i, part in enumerate(parts)])
+        combined = combined * width + codes
+    order = np.lexsort((series["month"].to_numpy(dtype=float), combined))
+    series = series.take(order).reset_index(drop=True)
+    ordered = combined[order]
+    series["_entity"] = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1 if len(
+        ordered) else np.zeros(0, dtype=np.int64)
+    return series
 
 
-def _group_numbers(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """`frame.groupby(keys, dropna=False, sort=True).ngroup()`, grouped by integer codes."""
-    combined = np.zeros(len(frame), dtype=np.int64)
-    for key in keys:
-        codes, distinct = sort_codes(frame[key])
-        combined = combined * (len(distinct) + 1) + codes
-    numbers: np.ndarray = np.unique(combined, return_inverse=True)[1].astype(np.int64)
-    return numbers
+def _part_codes(m: pd.DataFrame, part: pd.DataFrame, key: str, teams: bool
+                ) -> tuple[np.ndarray, pd.Index]:
+    """`sort_codes` of a part's `key`: the team rows' from the prepared frame `m` (shared),
+    a level (one per part) at once."""
+    if key == "level":
+        return np.zeros(len(part), dtype=np.int64), pd.Index(pd.unique(part[key]), dtype=object)
+    return frame_codes(m, key) if teams else sort_codes(part[key])
+
+
+def _none_for_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its texts of `_NONE_COLUMNS` as objects, None where missing (plain
+    objects compare fast); columns already so are kept as they are."""
+    out = frame
+    for c in _NONE_COLUMNS:
+        column = out[c]
+        if column.dtype == object:
+            values = column.to_numpy()
+            gone = pd.isna(values)
+            if not gone.any() or all(v is None for v in values[gone].tolist()):
+                continue
+        out = out.assign(**{c: column.astype(object).where(column.notna(), None)})
+    return out
+
+
+_NONE_COLUMNS = ("team_id", "wave_id", "direction", "kind")
+
+
+def _union_codes(parts: list[tuple[np.ndarray, pd.Index]]) -> tuple[np.ndarray, int]:
+    """The codes of the parts' rows, concatenated, in the sort order of all their distinct
+    values (missing last, `sort_codes` of the whole column), and the codes' width."""
+    every = np.concatenate([np.asarray(distinct, dtype=object) for _, distinct in parts])
+    union_codes, union = sort_codes(pd.Series(every, dtype=object))
+    out, offset = [], 0
+    for codes, distinct in parts:
+        mapping = np.append(union_codes[offset:offset + len(distinct)], len(union))
+        out.append(mapping[codes])
+        offset += len(distinct)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64), len(union) + 1
 
 
 def _run_starts(keys: np.ndarray) -> np.ndarray:

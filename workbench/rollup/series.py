@@ -43,7 +43,14 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from workbench.rollup.base import from_ordinals, ordinals, reporting_period, to_periods
+from workbench.rollup.base import (
+    frame_codes,
+    from_ordinals,
+    ordinals,
+    reporting_period,
+    shared_preparation,
+    to_periods,
+)
 from workbench.rollup.events import EVENT_COLUMNS, pdsa_events, text_or_blank
 from workbench.spc.qic import NEEDS_N, qic
 
@@ -124,15 +131,6 @@ _MONTH_SPAN = 10**7
 _MONTH_SHIFT = 5 * 10**6
 _NO_MONTH = -_MONTH_SHIFT  # NaT: before every month
 _NAT = np.iinfo(np.int64).min  # how pandas stores NaT
-
-
-def _sort_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of `values` in their sort order (missing last, as pandas sorts), and
-    the distinct values: sorting and matching on integers instead of on text."""
-    codes, uniques = pd.factorize(values, sort=True)
-    codes = codes.astype(np.int64)
-    codes[codes < 0] = len(uniques)
-    return codes, pd.Index(uniques)
 
 
 def _month_numbers(periods: pd.Series | pd.PeriodIndex) -> np.ndarray:
@@ -321,9 +319,9 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     """
     if measurements.empty:
         return pd.DataFrame(columns=SPC_COLUMNS)
-    team, teams = _sort_codes(measurements["team_id"])
-    indicator, indicator_ids = _sort_codes(measurements["indicator_id"])
-    month, _ = _sort_codes(measurements["period"])
+    team, teams = frame_codes(measurements, "team_id")  # shared with `adoption_phases`
+    indicator, indicator_ids = frame_codes(measurements, "indicator_id")
+    month, _ = frame_codes(measurements, "period")
     order = np.lexsort((month, indicator, team))  # stable, as sort_values
     data = measurements.take(order).reset_index(drop=True)
     codes = _SeriesCodes(team[order], teams, indicator[order], indicator_ids)
@@ -424,8 +422,8 @@ def _series_rows(data: pd.DataFrame, chart: pd.Series, excluded: pd.DataFrame | 
                  wanted: pd.DataFrame) -> _SeriesRows:
     """The series of `data` that `wanted` (team_id, indicator_id) names, as `_SeriesRows`
     (matched and sorted by team, indicator and month on integer codes, not on text)."""
-    team, teams = _sort_codes(data["team_id"])
-    indicator, indicator_ids = _sort_codes(data["indicator_id"])
+    team, teams = frame_codes(data, "team_id")  # shared with `spc_frame`
+    indicator, indicator_ids = frame_codes(data, "indicator_id")
     every = _SeriesCodes(team, teams, indicator, indicator_ids)
     keep = np.isin(every.of_rows, every.of(wanted))
     data, team, indicator = data[keep], team[keep], indicator[keep]
@@ -592,6 +590,7 @@ def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
     if rp is not None and len(events):
         events = events[events["date"] <= rp.to_timestamp(how="end")].reset_index(drop=True)
     excluded = excluded_months(flags)
-    phases = adoption_phases(events, m, indicators, excluded=excluded)
-    return TeamCharts(spc=spc_frame(m, indicators, phases, excluded), events=events,
-                      phases=phases, period=rp, excluded=excluded)
+    with shared_preparation():  # the phases and the lines match `m` by one set of codes
+        phases = adoption_phases(events, m, indicators, excluded=excluded)
+        spc = spc_frame(m, indicators, phases, excluded)
+    return TeamCharts(spc=spc, events=events, phases=phases, period=rp, excluded=excluded)

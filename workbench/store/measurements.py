@@ -38,6 +38,7 @@ __all__ = [
     "current_revisions",
     "latest_revision_id",
     "tidy",
+    "count_values",
 ]
 
 TIDY_COLUMNS = ["team_id", "indicator_id", "period", "numerator", "denominator", "value"]
@@ -133,12 +134,18 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     _refuse_unreadable(out)
     num = out["numerator"].astype(float)
     den = out["denominator"].astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.where(den.notna(), num / den.where(den != 0), num)
     out["numerator"] = num
     out["denominator"] = den
-    out["value"] = value.astype(float)
+    out["value"] = count_values(num.to_numpy(), den.to_numpy())
     return out.reset_index(drop=True)
+
+
+def count_values(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """The value of each numerator and denominator: their ratio, NaN for a zero
+    denominator, the numerator where there is no denominator (NaN)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = numerator / np.where(denominator != 0, denominator, np.nan)
+    return np.where(np.isnan(denominator), numerator, ratio).astype(float)
 
 
 def unreadable_counts(frame: pd.DataFrame) -> pd.DataFrame:

@@ -10,12 +10,21 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    select,
+)
 
 from workbench import i18n
 from workbench.errors import NotFoundError
 from workbench.i18n import N_
 from workbench.store import schema as s
+from workbench.store.by_column import table_frame
 from workbench.store.measurements import _conn
 
 __all__ = [
@@ -38,19 +47,38 @@ __all__ = [
 
 
 def read_table(bind: Engine | Connection, table: Table, order_by: str | None = None, *,
-               columns: Sequence[str] | None = None, **equals: Any) -> pd.DataFrame:
+               columns: Sequence[str] | None = None, by_column: bool = False,
+               **equals: Any) -> pd.DataFrame:
     """All rows of `table` where each given column equals its value (None values are ignored);
-    only the `columns` named (all of them by default: a JSON column costs a decoding per row)."""
+    only the `columns` named (all of them by default: a JSON column costs a decoding per row).
+    `by_column`: a whole SQLite table (no `equals`) ordered by a key of it is read column by
+    column (`by_column.table_frame`: the same frame without a Python tuple per row: at 2,000
+    teams 48,000 PDSA cycles' chart columns in 0.36 -> 0.22 s, 92,000 assessments 0.34 ->
+    0.27; not for tables of long texts, JSON or reals that seldom repeat, nor a team's few
+    rows, where the row read is as fast or faster)."""
     selected = [table.c[name] for name in columns] if columns else list(table.c)
-    query = select(*selected)
-    for column, value in equals.items():
-        if value is not None:
-            query = query.where(table.c[column] == value)
-    if order_by:
-        query = query.order_by(*(table.c[name] for name in order_by.split(",")))
-    with _conn(bind) as conn:  # plain tuples: mappings cost seconds at 100,000s of rows
+    conditions = [table.c[column] == value for column, value in equals.items()
+                  if value is not None]
+    order = [table.c[name] for name in order_by.split(",")] if order_by else []
+    with _conn(bind) as conn:
+        if by_column and not conditions and _orders_rows(table, order):
+            frame = table_frame(conn, selected, conditions, order)
+            if frame is not None:
+                return frame
+        query = select(*selected).where(*conditions).order_by(*order)
+        # plain tuples: mappings cost seconds at 100,000s of rows
         rows = [tuple(row) for row in conn.execute(query)]
     return pd.DataFrame(rows, columns=[column.key for column in selected])
+
+
+def _orders_rows(table: Table, order: Sequence[Column[Any]]) -> bool:
+    """Whether ordering by `order` leaves no ties: it holds a key of `table` (its primary
+    key, a unique constraint or a unique column)."""
+    names = {column.key for column in order}
+    keys = [{c.key for c in constraint.columns} for constraint in table.constraints
+            if isinstance(constraint, (PrimaryKeyConstraint, UniqueConstraint))]
+    keys += [{column.key} for column in table.c if column.unique]
+    return any(key and key <= names for key in keys)
 
 
 def read_collaborative(bind: Engine | Connection) -> dict[str, Any]:
@@ -112,7 +140,7 @@ def read_pdsa_cycles(bind: Engine | Connection, team_id: str | None = None, *,
     """PDSA cycles by team, change and number; only `columns` when given
     (`CHART_CYCLE_COLUMNS`: what a chart needs, without the plan's and study's texts)."""
     return read_table(bind, s.pdsa_cycles, order_by="team_id,change_id,cycle_number",
-                      columns=columns, team_id=team_id)
+                      columns=columns, team_id=team_id, by_column=columns is not None)
 
 
 def read_visits(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
@@ -124,7 +152,8 @@ def read_recounts(bind: Engine | Connection, team_id: str | None = None) -> pd.D
 
 
 def read_assessments(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
-    return read_table(bind, s.assessments, order_by="period,assessment_id", team_id=team_id)
+    return read_table(bind, s.assessments, order_by="period,assessment_id", team_id=team_id,
+                      by_column=True)
 
 
 def read_flags(bind: Engine | Connection, status: str | None = None,
@@ -138,7 +167,8 @@ def read_flag_events(bind: Engine | Connection, flag_id: int | None = None) -> p
 
 def _get(bind: Engine | Connection, table: Table, key: str, value: str,
          message: str) -> dict[str, Any]:
-    frame = read_table(bind, table, **{key: value})
+    equals: dict[str, Any] = {key: value}
+    frame = read_table(bind, table, **equals)
     if frame.empty:
         raise NotFoundError(message, params={"value": value})
     return cast("dict[str, Any]", frame.iloc[0].to_dict())

@@ -1,0 +1,91 @@
+"""The roll-ups group the frames they share by one set of integer codes (issue 14 item 7):
+`pool` by codes gives what pandas' groupby on the texts gives, and inside
+`shared_preparation` a frame's codes are computed once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.rollup.base import (
+    _pool,
+    _pooled,
+    frame_codes,
+    group_numbers,
+    prepare,
+    shared_preparation,
+)
+from workbench.rollup.metrics import _entity_series
+
+
+def tidy() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    rows = []
+    for month in pd.period_range("2025-01", "2025-08", freq="M"):
+        for team in ("T3", "T1", "T10", "T2"):
+            for ind in ("B", "A", "C"):
+                den = float(rng.integers(5, 30))
+                rows.append((team, ind, month, float(rng.integers(0, int(den) + 1)), den))
+    frame = pd.DataFrame(rows, columns=["team_id", "indicator_id", "period", "numerator",
+                                        "denominator"])
+    return frame.assign(value=frame["numerator"] / frame["denominator"])
+
+
+INDICATORS = pd.DataFrame({"indicator_id": ["A", "B", "C"], "target": [0.5, 0.3, np.nan],
+                           "direction": ["increase", "decrease", "increase"]})
+TEAMS = pd.DataFrame({"team_id": ["T1", "T2", "T3", "T10"], "wave_id": ["W2", "W1", "W1", None],
+                      "joined_period": ["2025-01", "2025-03", None, "2025-02"]})
+
+
+@pytest.mark.parametrize("keys", [["indicator_id", "month"], ["indicator_id", "wave_id", "month"],
+                                  ["indicator_id"], ["team_id", "indicator_id"]])
+def test_pool_by_codes_is_pandas_groupby_on_the_keys(keys: list[str]) -> None:
+    m, _ = prepare(tidy(), INDICATORS, TEAMS)
+    m = m[m["wave_id"].notna()] if "wave_id" in keys else m
+    by_pandas = _pooled(m.assign(_known=m["at_target"].notna().astype(float)).groupby(
+        keys, dropna=False, sort=True)).reset_index()
+    pd.testing.assert_frame_equal(_pool(m, keys), by_pandas, check_exact=True)
+
+
+def test_a_key_with_missing_values_is_left_to_pandas() -> None:
+    m, _ = prepare(tidy(), INDICATORS, TEAMS)
+    assert m["wave_id"].isna().any()  # T10 has no wave
+    assert group_numbers(m, ["indicator_id", "wave_id"]) is None
+    by_pandas = _pooled(m.assign(_known=m["at_target"].notna().astype(float)).groupby(
+        ["indicator_id", "wave_id"], dropna=False, sort=True)).reset_index()
+    pd.testing.assert_frame_equal(_pool(m, ["indicator_id", "wave_id"]), by_pandas)
+
+
+def test_group_numbers_follow_the_sorted_keys_and_name_each_groups_first_row() -> None:
+    frame = pd.DataFrame({"a": ["y", "x", "y", "x", "z"], "b": [2.0, 1.0, 2.0, 3.0, 1.0]})
+    numbered = group_numbers(frame, ["a", "b"])
+    assert numbered is not None
+    number, first = numbered
+    assert number.tolist() == frame.groupby(["a", "b"], sort=True).ngroup().tolist()
+    assert first.tolist() == [1, 3, 0, 4]
+
+
+def test_a_frames_codes_are_computed_once_inside_the_block_only() -> None:
+    frame = tidy()
+    with shared_preparation():
+        first = frame_codes(frame, "team_id")
+        assert frame_codes(frame, "team_id") is first
+        with shared_preparation():  # a block inside shares the outer one's
+            assert frame_codes(frame, "team_id") is first
+    assert frame_codes(frame, "team_id") is not frame_codes(frame, "team_id")
+    codes, teams = first
+    assert list(teams) == ["T1", "T10", "T2", "T3"]
+    assert teams[codes].tolist() == frame["team_id"].tolist()
+
+
+def test_entity_numbers_are_the_groups_of_indicator_level_team_and_wave_by_month() -> None:
+    m, _ = prepare(tidy(), INDICATORS, TEAMS)
+    series = _entity_series(m)
+    keys = ["indicator_id", "level", "team_id", "wave_id"]
+    expected = series.groupby(keys, dropna=False, sort=True).ngroup()
+    assert series["_entity"].tolist() == expected.tolist()
+    assert series["_entity"].is_monotonic_increasing
+    assert (series.groupby("_entity")["month"].diff().dropna() > 0).all()
+    assert set(series["level"]) == {"team", "wave", "collaborative"}
+    assert series.loc[series["level"] == "collaborative", "team_id"].isna().all()

@@ -1,0 +1,250 @@
+"""SQLite reads column by column: each column of a query's rows comes back as one text (an
+aggregate), decoded at once, instead of one Python tuple per row.
+
+SQLite answers an aggregate over 700,000 rows in about the time of its own scan; what the
+driver adds on top of a row read (a tuple and an object per value, each made and typed one at
+a time) is most of a large read's cost. These readers give exactly the values the row read
+gives, or None when the data holds something they cannot give exactly (the caller then reads
+the rows): SQL on the schema stays in `workbench.store`, built with SQLAlchemy Core.
+
+- `revision_columns`: the measurement revisions of a query as arrays (revision ids, team,
+  indicator and month as codes into their sorted distinct texts, counts as whole numbers),
+  for `workbench.store.reads.read_current_measurements`;
+- `table_frame`: a table's rows as `read_table` frames them (SQLAlchemy's result processing,
+  e.g. JSON and timestamps, applied once per column), for `workbench.store.records`.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    Integer,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import JSON
+
+__all__ = ["RevisionColumns", "revision_columns", "table_frame"]
+
+#: a count that is NULL, and one that is not a whole number of 0 or more (text, a fraction, a
+#: negative number: the row read is then the only exact one)
+NULL_COUNT, INEXACT_COUNT = -1, -2
+
+
+@dataclass(frozen=True)
+class RevisionColumns:
+    """Measurement revisions as arrays, row for row: `revision_id`; `codes[i]` of each text
+    column into its sorted distinct values `texts[i]` (team, indicator, month);
+    `numerator`, `denominator` as whole numbers, `NULL_COUNT` for NULL."""
+
+    revision_id: np.ndarray
+    codes: tuple[np.ndarray, ...]
+    texts: tuple[np.ndarray, ...]
+    numerator: np.ndarray
+    denominator: np.ndarray
+
+
+def _count_text(column: Any) -> ColumnElement[Any]:
+    """A count as the whole number it holds; NULL_COUNT for NULL, INEXACT_COUNT for what
+    is not a whole number of 0 or more (SQLite orders any text after numbers)."""
+    whole = and_(column >= 0, column == cast(column, Integer))
+    return case((column.is_(None), NULL_COUNT), (whole, cast(column, Integer)),
+                else_=INEXACT_COUNT)
+
+
+def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column: Any,
+                     text_columns: Sequence[Any], numerator: Any, denominator: Any
+                     ) -> RevisionColumns | None:
+    """The rows `query_of(select(...))` selects (its WHERE clauses), column by column: one
+    aggregate row on SQLite. None when there are no rows, a text holds the separator (a
+    comma), or a count is not a whole number of 0 or more."""
+    aggregates = [func.count(), func.group_concat(id_column),
+                  func.group_concat(_count_text(numerator)),
+                  func.group_concat(_count_text(denominator)),
+                  *(func.group_concat(column) for column in text_columns)]
+    row = conn.execute(query_of(select(*aggregates))).one()
+    n = int(row[0])
+    if not n:
+        return None
+    ids, numerators, denominators = (_integers(text, n) for text in row[1:4])
+    if ids is None or numerators is None or denominators is None:
+        return None
+    if (numerators == INEXACT_COUNT).any() or (denominators == INEXACT_COUNT).any():
+        return None
+    codes, texts = [], []
+    for text in row[4:]:
+        found = _same_width_codes(text, n)
+        if found is None:
+            values = text.split(",")
+            if len(values) != n:  # a text with a comma in it
+                return None
+            found = pd.factorize(np.array(values, dtype=object), sort=True)
+        codes.append(found[0])
+        texts.append(np.asarray(found[1], dtype=object))
+    return RevisionColumns(ids, tuple(codes), tuple(texts), numerators, denominators)
+
+
+def _same_width_codes(text: str, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes into the sorted distinct texts of n comma-separated texts of one width of up to
+    8 bytes (team codes like T0001, months YYYY-MM), read as bytes: each text an integer of
+    its bytes (big-endian: integers sort as the texts sort by code point). None when the
+    texts are not that."""
+    data = text.encode("utf-8")
+    width, rest = divmod(len(data) + 1, n)
+    if rest or not 2 <= width <= 9:
+        return None
+    table = np.frombuffer(data + b",", dtype=np.uint8).reshape(n, width)
+    if (table[:, -1] != ord(",")).any() or (table[:, :-1] == ord(",")).any():
+        return None  # not n texts of one width
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    padded[:, :width - 1] = table[:, :-1]
+    codes, distinct = pd.factorize(padded.view(">u8").ravel().astype(np.uint64), sort=True)
+    texts = [value.to_bytes(8, "big")[:width - 1].decode("utf-8")
+             for value in distinct.tolist()]
+    return codes, np.array(texts, dtype=object)
+
+
+def _integers(text: str | None, n: int) -> np.ndarray | None:
+    """The n comma-separated integers of an aggregate, or None when they are not that."""
+    if text is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns, and stops, at what is not a number
+        try:
+            values = np.fromstring(text, dtype=np.int64, sep=",")
+        except (ValueError, DeprecationWarning):
+            return None
+    return values if len(values) == n else None
+
+
+def table_frame(conn: Connection, columns: Sequence[Column[Any]],
+                conditions: Sequence[ColumnElement[bool]], order_by: Sequence[Column[Any]]
+                ) -> pd.DataFrame | None:
+    """The frame `pd.DataFrame(rows, columns=…)` of the rows of `columns` where every one of
+    `conditions` holds, ordered by `order_by` (ending in a unique key), each value as
+    SQLAlchemy's result processing gives it: read on SQLite as one JSON array per column
+    (`json_group_array`: integers, reals, texts and NULLs keep their type) and sorted here, as
+    SQLite's BINARY collation sorts (by code point). None when the table has no such rows, a
+    real's text is not the real itself (more than 15 significant digits), a value is a BLOB,
+    or an order column holds NULLs or values of several types."""
+    dialect = conn.dialect
+    keys = [column.key for column in columns]
+    if dialect.name != "sqlite" or not columns or any(c.key not in keys for c in order_by):
+        return None
+    query = select(func.count(), *(func.json_group_array(column) for column in columns))
+    query = query.where(*conditions)
+    try:
+        row = conn.execute(query).one()
+    except DBAPIError:  # a BLOB: JSON cannot hold it (the row read can)
+        return None
+    n = int(row[0])
+    if not n:
+        return None
+    values = [np.fromiter(json.loads(text), dtype=object, count=n) for text in row[1:]]
+    kinds = [pd.api.types.infer_dtype(column, skipna=True) for column in values]
+    if any(kind not in _WITHOUT_REALS + _WITH_REALS for kind in kinds):
+        return None  # texts mixed with numbers: the row read
+    with_reals = [c for c, kind in zip(columns, kinds, strict=True) if kind in _WITH_REALS]
+    if not _reals_exact(conn, with_reals, conditions):
+        return None
+    for i, column in enumerate(columns):
+        processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if processor is not None:
+            values[i] = _processed(values[i], processor, isinstance(column.type, JSON))
+    order = _order(values, [keys.index(column.key) for column in order_by])
+    if order is None:
+        return None
+    return pd.DataFrame({key: _typed(column[order]) for key, column in zip(keys, values,
+                                                                          strict=True)},
+                        columns=keys)
+
+
+def _typed(values: np.ndarray) -> Any:
+    """The column as a frame types a list of these values: integers as int64, reals as
+    float64, texts as str, typed here in one step when they are all of one kind (no NULL)."""
+    kind = pd.api.types.infer_dtype(values, skipna=False)
+    if kind == "integer":
+        return values.astype(np.int64)
+    if kind == "floating":
+        return values.astype(np.float64)
+    if kind == "string":
+        return pd.array(values, dtype="str")
+    return values.tolist()  # NULLs, timestamps, JSON values …: the frame's own typing
+
+
+#: what `pd.api.types.infer_dtype` says of a column of reals and integers, and of one
+#: without reals (other mixtures are read row by row)
+_WITH_REALS, _WITHOUT_REALS = ("floating", "mixed-integer-float"), ("string", "integer", "empty")
+
+
+def _reals_exact(conn: Connection, columns: Sequence[Column[Any]],
+                 conditions: Sequence[ColumnElement[bool]]) -> bool:
+    """Whether every real of these columns is the real its JSON text gives (SQLite writes a
+    real with 15 significant digits: more are lost): SQLite reads each text back."""
+    if not columns:
+        return True
+    inexact = [cast(cast(column, Text), Float) != column for column in columns]
+    query = select(func.max(or_(*inexact))).where(*conditions)
+    return not conn.execute(query).scalar()
+
+
+def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: bool
+               ) -> np.ndarray:
+    """`processor` of each value, each distinct value processed once. JSON texts that repeat
+    are checked one distinct text at a time (the error of the row read, if any), then decoded
+    in one step, so that each row gets objects of its own (a list is not shared by rows);
+    mostly distinct ones are decoded one by one, as the row read does."""
+    if is_json and len(set(values.tolist())) * 4 > len(values):  # mostly distinct texts
+        return np.fromiter((processor(value) for value in values.tolist()), dtype=object,
+                           count=len(values))
+    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "integer"):
+        codes, distinct = pd.factorize(values)  # one type, no NULL: no 1 == 1.0 == True
+        done = np.empty(len(distinct), dtype=object)
+        done[:] = [processor(value) for value in distinct]
+        processed = done.take(codes)
+    else:
+        seen: dict[tuple[type, Any], Any] = {}
+        for value in values.tolist():
+            key = (type(value), value)
+            if key not in seen:
+                seen[key] = processor(value)
+        processed = np.fromiter((seen[(type(v), v)] for v in values.tolist()), dtype=object,
+                                count=len(values))
+    if is_json and all(isinstance(v, str) or v is None for v in values.tolist()):
+        texts = ("null" if v is None else v for v in values.tolist())
+        decoded = json.loads("[" + ",".join(texts) + "]")
+        if len(decoded) == len(values):  # each text one JSON value (each was decoded above)
+            return np.fromiter(decoded, dtype=object, count=len(values))
+    return processed
+
+
+def _order(values: list[np.ndarray], keys: Sequence[int]) -> np.ndarray | None:
+    """The row order of ORDER BY these columns (by code point for texts), or None when a key
+    column holds NULLs or values of more than one type."""
+    sort_keys = []
+    for i in reversed(keys):  # np.lexsort: the last key is the primary one
+        kind = pd.api.types.infer_dtype(values[i], skipna=False)
+        if kind == "integer":
+            sort_keys.append(values[i].astype(np.int64))
+        elif kind in ("string", "floating"):
+            sort_keys.append(pd.factorize(values[i], sort=True)[0])
+        else:
+            return None
+    return np.lexsort(sort_keys) if sort_keys else np.arange(len(values[0]))
