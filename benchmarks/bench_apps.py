@@ -132,6 +132,31 @@ branch): indicator 1.33/1.22 -> 1.09/1.10, district 0.56/0.61 -> 0.57/0.57, wave
 -> 0.78/0.75, month 1.49/1.54 -> 1.48/1.29, presentation 2.39/2.42 -> 0.64/0.61, next page
 0.55/0.56 -> 0.96/0.85, search 0.17/0.17 -> 0.18/0.16, another month 1.37/1.43 ->
 1.48/1.36, back to normal mode 2.01/2.02 -> 0.65/0.61.
+
+The scale sequence also prints each step's CPU seconds in the server and its kernels and the
+busy time of the page's main thread in Chromium (DevTools TaskDuration: wall time of its
+tasks, so it too swells with the machine's load), and times the steps once the pool's next
+kernel is preheated (it preheated beside the first steps: ~16 s of CPU at 2,000 teams).
+After the PDSA events kept per as-of date, the overview's statuses and gains of the teams
+selected only, the app's data frozen out of the garbage collector's full collections (a
+~0.6 s full collection fell on whichever step triggered it: last round's dearer next page),
+the text models of a chart walked once, and the template keeping the plots' computed sizes
+in the page (~205 comm messages to the kernel on a switch to presentation mode -> 1) and
+reading their base font size once per task: 2026-12-02, base 0254f71 then this branch,
+`--only scale --repeats 1 --big-db` a copy of the shared 2,000 x 10 x 36 demo, 14:22-14:36,
+load 5-7.5 (the machine shared by ~8 engineers), at 2,000 teams (x the demo in the same run),
+base -> branch: seconds: indicator 5.26 (1.7x) -> 4.08 (2.1x), district 2.80 -> 2.22, wave
+6.16 (1.6x) -> 3.00 (1.5x), month 5.75 (4.1x) -> 4.46 (5.9x), presentation 6.51 (3.1x) ->
+6.38 (9.2x), next page 4.02 -> 2.92, search 2.96 (1.4x) -> 1.81 (1.9x); server CPU: indicator
+1.29 -> 1.05, wave 1.39 -> 0.86, month 1.64 -> 1.02, presentation 1.35 -> 0.39, next page
+0.69 -> 0.58, search 0.22 -> 0.22. The demo's own steps were faster in the branch's run
+(month 1.39 -> 0.75 s), so its ratios read worse; the absolute times and CPU seconds at
+2,000 teams fell. What is left is mostly Chromium's: at 2,000 teams a step redraws a page of
+48 panels, after the district and wave filters the demo's redraws 5. In process, CPU seconds
+at 2,000 teams (`--only steps`, 14:35-14:37, load 4-6), base -> branch: indicator 1.25 ->
+0.78, district 0.61 -> 0.55, wave 0.80 -> 0.70, month 1.45 -> 0.76, presentation 0.62 ->
+0.33, next page 1.07 -> 0.47, search 0.17 -> 0.16, another month 1.50 -> 0.76, back to normal
+mode 0.64 -> 0.33; the app built before the request 18.7 -> 15.6.
 """
 
 from __future__ import annotations
@@ -529,6 +554,10 @@ def bench_viewers(db: str, root: Path, viewers: int = VIEWERS, browser: bool = F
 
 #: the filter sequence of a learning session, each step as (name, what the page does)
 SEQUENCE = ("indicator", "district", "wave", "month", "presentation", "next page", "search")
+#: each step's figures: seconds to the redraw painted, then CPU seconds in the server and its
+#: kernels and on the page's main thread in Chromium (`_filter_sequence`)
+STEP_FIGURES = (*SEQUENCE, *(f"{name} {where} CPU" for where in ("server", "browser")
+                             for name in SEQUENCE))
 #: the number of redraws that reached the page (`LearningSessionApp._status_html`)
 REDRAWS = "() => Number((document.querySelector('[data-redraws]') || {dataset: {}})" \
           ".dataset.redraws || -1)"
@@ -571,13 +600,46 @@ def _select(page, description: str, index: int = 1) -> None:  # type: ignore[no-
     select.select_option(value=values[min(index, len(values) - 1)])
 
 
-def _filter_sequence(browser, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Seconds of each step of `SEQUENCE` on one page, once its charts are on screen."""
+def _server_cpu(pid: int) -> float:
+    """CPU seconds so far of the Voilà server and every process under it (its kernels)."""
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                continue
+    except psutil.NoSuchProcess:
+        pass
+    return total
+
+
+def _filter_sequence(browser, url: str, server_pid: int | None = None,  # type: ignore[no-untyped-def]
+                     settled=None) -> dict[str, float]:
+    """Seconds of each step of `SEQUENCE` on one page, once its charts are on screen; with
+    `server_pid`, also each step's CPU seconds in the server and its kernels (`<step> server
+    CPU`) and on the page's main thread in Chromium (`<step> browser CPU`, the DevTools
+    protocol's TaskDuration): figures that the other work of a shared machine does not
+    swell as it swells the wall clock. `settled()`: waits, once the charts are on screen, for
+    what the page's opening started on the server (the pool's next kernel)."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+
+    def browser_cpu() -> float:
+        metrics = cdp.send("Performance.getMetrics")["metrics"]
+        return float(next(m["value"] for m in metrics if m["name"] == "TaskDuration"))
+
     page.goto(url, wait_until="commit")
     page.wait_for_selector("canvas", timeout=600_000)
     page.wait_for_function(f"({REDRAWS})() >= 0", timeout=600_000)
+    if settled is not None:
+        settled()
 
     def search(pg) -> None:  # type: ignore[no-untyped-def]
         box = pg.get_by_placeholder("name or code")
@@ -598,7 +660,12 @@ def _filter_sequence(browser, url: str) -> dict[str, float]:  # type: ignore[no-
         if name == "next page" and not page.get_by_role("button", name="Next ▶").is_visible():
             times[name] = float("nan")  # one page of teams: nothing to page
             continue
+        cpu = (_server_cpu(server_pid) if server_pid else 0.0, browser_cpu())
         times[name] = _step(page, actions[name])
+        page.wait_for_timeout(300)  # what the step sent back after its paint
+        if server_pid:
+            times[f"{name} server CPU"] = _server_cpu(server_pid) - cpu[0]
+        times[f"{name} browser CPU"] = browser_cpu() - cpu[1]
     context.close()
     return times
 
@@ -627,24 +694,30 @@ def bench_learning_scale(dbs: dict[str, str], root: Path, repeats: int = REPEATS
                             browser, server.url("learning_session", query)))
                         ready += 1
                 _wait_preheated(server, ready, timeout=1800)
-                sequences.append(_filter_sequence(browser, server.url("learning_session")))
+                # the page takes the preheated kernel and the pool starts the next one: the
+                # steps are timed once it is ready (a 2,000-team preheat, ~16 s of CPU, ran
+                # beside the first steps and swelled their time and CPU seconds)
+                sequences.append(_filter_sequence(
+                    browser, server.url("learning_session"), server.process.pid,
+                    lambda s=server, n=ready + 1: _wait_preheated(s, n, timeout=1800)))
                 browser.close()
         finally:
             server.stop()
         row = {f"{mode} {what}": statistics.median(r[i] for r in runs)
                for mode, runs in paints.items() for i, what in ((0, "widget"), (1, "charts"))}
-        row.update({name: statistics.median(s[name] for s in sequences) for name in SEQUENCE})
+        row.update({name: statistics.median(s.get(name, float("nan")) for s in sequences)
+                    for name in STEP_FIGURES})
         rows[label] = row
     base = next(iter(rows.values()))
     print("learning session: seconds (median); x: against the first collaborative; "
           "presentation x normal in the same run")
     columns = [*(f"{m} {w}" for m in ("normal", "presentation") for w in ("widget", "charts")),
-               *SEQUENCE]
-    print(f"{'step':<22}" + "".join(f"{label:>22}" for label in rows))
+               *STEP_FIGURES]
+    print(f"{'step':<28}" + "".join(f"{label:>22}" for label in rows))
     for column in columns:
         cells = "".join(f"{r[column]:>12.2f} ({r[column] / base[column]:>5.1f}x)"
                         for r in rows.values())
-        print(f"{column:<22}{cells}")
+        print(f"{column:<28}{cells}")
     for label, r in rows.items():
         print(f"{label}: presentation / normal first widget "
               f"{r['presentation widget'] / r['normal widget']:.2f}x, charts "
