@@ -17,11 +17,11 @@ import gzip
 from pathlib import Path
 
 import pandas as pd
+from store_damage import break_numerator
 
 from workbench.briefs.tables import _valid
 from workbench.briefs.team_report import collaborative_figures
 from workbench.store import open_engine, read_measurements
-from workbench.store import schema as s
 
 GOLDEN = Path(__file__).parent / "data" / "collaborative_figures_demo48.csv.gz"
 
@@ -56,14 +56,7 @@ def test_a_count_that_is_not_a_number_is_left_out_of_its_months_median_only(
     others = rows[(rows["indicator_id"] == "PPH") & (rows["period"] == sept)
                   & (rows["team_id"] != "T05")]
     without_t05 = float(_valid(others)["value"].median())
-    mr = s.measurement_revisions
-    with engine.begin() as conn:  # text in a count column, as SQLite allows
-        newest = conn.execute(
-            mr.select().with_only_columns(mr.c.revision_id)
-            .where(mr.c.team_id == "T05", mr.c.indicator_id == "PPH", mr.c.period == "2026-09")
-            .order_by(mr.c.revision_id.desc()).limit(1)).scalar_one()
-        conn.exec_driver_sql("UPDATE measurement_revisions SET numerator = 'garbage' "
-                             "WHERE revision_id = ?", (newest,))
+    break_numerator(engine, "T05", "PPH", "2026-09")  # text in a count column, as SQLite allows
     latest, medians = collaborative_figures(engine)
     got = _as_dict(medians)
     expected_latest, expected = _golden()

@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from workbench.store import open_engine
-from workbench.store import schema as s
+from store_damage import break_numerator
 
 pytestmark = [pytest.mark.slow]
 
@@ -62,15 +60,7 @@ def _hear_ctrl_c() -> None:
 
 
 def _break_one_value(db: str) -> None:
-    team, indicator, month = BROKEN
-    mr = s.measurement_revisions
-    with open_engine(db).begin() as conn:  # text in a count column, as SQLite allows
-        newest = conn.execute(
-            mr.select().with_only_columns(mr.c.revision_id)
-            .where(mr.c.team_id == team, mr.c.indicator_id == indicator, mr.c.period == month)
-            .order_by(mr.c.revision_id.desc()).limit(1)).scalar_one()
-        conn.exec_driver_sql("UPDATE measurement_revisions SET numerator = 'garbage' "
-                             "WHERE revision_id = ?", (newest,))
+    break_numerator(db, *BROKEN)  # text in a count column, as SQLite allows
 
 
 def _command(db: str, out: Path) -> list[str]:

@@ -23,6 +23,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 from report_fixtures import write_summary_notebook, write_team_notebook
+from store_damage import break_numerator
 from sqlalchemy import insert, update
 
 from workbench.cli import main
@@ -406,14 +407,7 @@ def test_ctrl_c_on_one_worker_exits_130_marks_the_rest_interrupted_and_a_rerun_d
 
 def test_a_corrupt_stored_value_fails_only_its_teams_report_naming_the_record(
         demo_db: str, tmp_path: Path) -> None:
-    mr = s.measurement_revisions
-    with open_engine(demo_db).begin() as conn:  # text in a count column, as SQLite allows
-        newest = conn.execute(
-            mr.select().with_only_columns(mr.c.revision_id)
-            .where(mr.c.team_id == "T05", mr.c.indicator_id == "PPH", mr.c.period == "2026-09")
-            .order_by(mr.c.revision_id.desc()).limit(1)).scalar_one()
-        conn.exec_driver_sql("UPDATE measurement_revisions SET numerator = 'garbage' "
-                             "WHERE revision_id = ?", (newest,))
+    break_numerator(demo_db, "T05", "PPH", "2026-09")  # text in a count column, as SQLite allows
     result = run_reports(demo_db, PERIOD, "team_report", teams=["T01", "T05"],
                          out_dir=tmp_path, progress=False)
     by_team = {r.team_id: r for r in result.results}
