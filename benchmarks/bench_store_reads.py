@@ -21,7 +21,6 @@ with them.
 
 from __future__ import annotations
 
-import argparse
 import os
 import pickle
 import statistics
@@ -29,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench_summary import run_on_databases
 
 PYTHON = sys.executable
 
@@ -124,21 +125,7 @@ def measure(db: str, baseline: str | None, runs: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", action="append", default=[],
-                        help="a database (repeatable); default: a new 48-team demo")
-    parser.add_argument("--baseline", help="another checkout to compare with, e.g. main's")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        dbs: list[str] = args.db
-        if not dbs:
-            from workbench.demo import build_demo
-
-            dbs = [str(Path(tmp) / "demo.db")]
-            build_demo(dbs[0]).dispose()
-        results = [measure(db, args.baseline, args.runs) for db in dbs]
-    return 0 if all(results) else 1
+    return run_on_databases(__doc__.split("\n")[0], measure, argv)
 
 
 if __name__ == "__main__":

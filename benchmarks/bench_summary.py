@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,8 +158,12 @@ def measure(db: str, baseline: str | None, runs: int) -> bool:
     return same
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def run_on_databases(description: str, measure: Callable[[str, str | None, int], bool],
+                     argv: list[str] | None = None) -> int:
+    """The command line of a benchmark that measures databases against a baseline checkout
+    (`--db` repeatable, default a new 48-team demo; `--baseline`; `--runs`): 0 when every
+    `measure(db, baseline, runs)` found the same results."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--db", action="append", default=[],
                         help="a database (repeatable); default: a new 48-team demo")
     parser.add_argument("--baseline", help="another checkout to compare with, e.g. main's")
@@ -173,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
             build_demo(dbs[0]).dispose()
         results = [measure(db, args.baseline, args.runs) for db in dbs]
     return 0 if all(results) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_on_databases(__doc__.split("\n")[0], measure, argv)
 
 
 if __name__ == "__main__":
