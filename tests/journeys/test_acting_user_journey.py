@@ -148,6 +148,10 @@ def test_a_name_typed_once_is_kept_for_the_browser_session_across_apps_and_reloa
     step(page, "C: the validation queue knows the reviewer")
 
     page.goto(data_entry, wait_until="commit")
+    page.wait_for_selector(".wb-title:has-text('Monthly data entry')")
+    step(page, "A again: opened")
+    # reloaded once the page is shown, as a person would: a reload issued while the
+    # navigation is still committing fails in Chromium ("Not attached to an active page")
     page.reload(wait_until="commit")
     page.wait_for_selector(".wb-title:has-text('Monthly data entry')")
     _no_question(page, "Saving as", "Nurse Okello")
