@@ -5,6 +5,8 @@ On a collaborative of more teams than a page (120), so that only part of it is c
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -179,3 +181,43 @@ def test_a_month_change_and_back_gives_what_a_fresh_page_gives(app, big_db: str)
     app.month.value = months[0]
     assert str(app.period) == months[0]
     assert app._analytics is data.month(app.period)  # kept: back at once
+
+
+def test_in_a_kernel_a_change_sends_the_panels_first_and_the_charts_below_right_after(
+        app, big_db: str) -> None:  # type: ignore[no-untyped-def]
+    """With an event loop running (a kernel), a facilitator's change redraws the top of the
+    page (overview, list, small multiples) in its own message and the charts below once that
+    is sent; the redraw count moves when both are done. A second change before the first's
+    second part ran drops that part: the page is then a fresh page's at the second month."""
+    import asyncio
+
+    app.present(AppContext())
+    months = [value for _label, value in app.month.options]
+    seen: dict[str, object] = {}
+
+    async def two_changes() -> None:
+        drawn = app.redraws
+        app.month.value = months[1]
+        seen["first"] = (app.redraws - drawn, set(app.last_redraw))
+        app.month.value = months[2]  # before the loop ran the first change's second part
+        seen["second"] = (app.redraws - drawn, set(app.last_redraw))
+        await asyncio.sleep(0.05)
+        seen["after"] = (app.redraws - drawn, set(app.last_redraw))
+
+    asyncio.run(two_changes())
+    assert seen["first"] == (0, {"multiples"})  # the top only; nothing said done yet
+    assert seen["second"] == (0, {"multiples"})
+    assert seen["after"][0] == 1  # one redraw done: the second's (the first's was dropped)
+    assert {"matrix", "attainment", "funnel", "seconds"} <= seen["after"][1]  # type: ignore[operator]
+    fresh = build_learning_session_app(big_db)
+    fresh.present(AppContext(period=months[2]))
+    assert str(app.period) == months[2]
+    def words(status: str) -> str:  # the status line without its redraw count
+        return re.sub(r'data-redraws="\d+"', "", status)
+
+    assert words(app.status.value) == words(fresh.status.value)
+    assert app.overview.value == fresh.overview.value
+    assert app.improved.value == fresh.improved.value
+    for key in ("multiples", "matrix", "attainment", "funnel"):
+        assert _sources(app.figures[key]) == _sources(fresh.figures[key]), key
+    app.month.value = months[0]

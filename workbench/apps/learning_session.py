@@ -22,7 +22,9 @@ screen is `view_state()` (`workbench.apps.context.view_query` makes it an addres
 The heavy work (reading the data, the SPC lines and signals of the series shown, and every
 chart for the default filters) happens in the preheated kernel, before the request exists.
 After the request only what its query string changes is redrawn (usually nothing); a filter
-change only filters frames and rebuilds the chart data. The analytics are computed on demand
+change only filters frames and rebuilds the chart data, the top of the page (overview, list,
+small multiples) first and, once its patch is sent, the charts and table below it (`update`):
+the browser draws the one while the kernel computes the other. The analytics are computed on demand
 and kept per "as of" date and reporting month (`workbench.apps.session_analytics`, the app's
 one cache): the indicator shown for every team (overview, top and bottom lists) and the
 teams on the page for every indicator (the matrix), so a month change at 2,000 teams charts
@@ -156,6 +158,7 @@ class LearningSessionApp(WorkbenchApp):
         self._page = 1
         self.team_page: TeamPage | None = None
         self.redraws = 0  # redraws done (filters, pages, presentation mode)
+        self._generation = 0  # redraws begun (a split one's second part checks it is the last)
         self._font_sizes: dict[tuple[str, str], Any] = {}  # normal chart text sizes
         self._text_models: dict[str, Any] = {}  # figure id -> `text_models` (its text sizes)
         self._heights: dict[str, int] = {}  # normal chart heights, by bokeh model id
@@ -347,12 +350,12 @@ class LearningSessionApp(WorkbenchApp):
         if not self._quiet:
             if change.get("owner") is not self.indicator:  # other teams: from the first page
                 self._page = 1
-            self.update()
+            self.update(split=True)
 
     def _on_team_list_change(self, change: dict[str, Any]) -> None:
         if not self._quiet:
             self._page = 1
-            self.update()
+            self.update(split=True)
 
     def go_to_page(self, page: int) -> None:
         """Show page `page` of the team list (clamped to the pages there are)."""
@@ -360,7 +363,7 @@ class LearningSessionApp(WorkbenchApp):
         page = min(max(1, page), pages)
         if page != self._page:
             self._page = page
-            self.update()
+            self.update(split=True)
 
     # -- the teams on screen ------------------------------------------------------------------
     def _paginate(self) -> TeamPage:
@@ -377,15 +380,16 @@ class LearningSessionApp(WorkbenchApp):
             self._analytics.ensure_pairs(shown)
         direction = str(self.indicators.set_index("indicator_id").loc[
             self.indicator.value].get("direction") or "increase")
+        gains = self.gains if self.team_list.value.endswith("_gain") else _NO_GAINS
         self.team_page = team_page(
-            teams, matrix=self.matrix, gains=self.gains, indicator_id=self.indicator.value,
+            teams, matrix=self.matrix, gains=gains, indicator_id=self.indicator.value,
             direction=direction, search=self.team_search.value, show=self.team_list.value,
             sort=self.team_sort.value, page=self._page)
         self._page = self.team_page.page
-        # the overview (the teams' status for the indicator) and the matrix (the page's
-        # teams, every indicator) in one batch; a list by name, code or district needs no status
-        self._analytics.ensure_pairs(shown + [(t, i) for t in self.team_page.teams
-                                              for i in self.indicators["indicator_id"]])
+        # the overview: the teams' status for the indicator (a list by name, code or district
+        # needs no status); the matrix's (the page's teams, every indicator) come with it,
+        # below the small multiples (`_figures_below`)
+        self._analytics.ensure_pairs(shown)
         return self.team_page
 
     def _page_teams(self) -> list[str]:
@@ -502,16 +506,23 @@ class LearningSessionApp(WorkbenchApp):
         return self._team_names
 
     def _figures(self) -> dict[str, Any]:
-        from workbench.charts import collab as charts_collab
+        """Every chart's figure that changed (the small multiples: `_redraw_multiples`)."""
+        self._shown_figures()
+        return self._figures_below()
 
-        ind = self.indicators.set_index("indicator_id").loc[self.indicator.value].to_dict()
+    def _indicator_shown(self) -> dict[str, Any]:
+        """The indicator picked, as a dict of its attributes (with its `indicator_id`)."""
+        ind: dict[str, Any] = self.indicators.set_index("indicator_id").loc[
+            self.indicator.value].to_dict()
         ind["indicator_id"] = self.indicator.value
-        teams = set(self.selected_teams())
+        return ind
+
+    def _shown_figures(self) -> None:
+        """The page of teams and the small multiples' input (`_multiples_input`), or
+        `_NoData` if there is nothing to draw."""
+        ind = self._indicator_shown()
         page = self._paginate()
         shown = set(page.teams)
-        self._analytics.ensure(page.teams, self.indicators["indicator_id"])  # the matrix
-        names = self._names()
-        period = str(self.period) if self.period is not None else ""
         spc = self.spc[self.spc["team_id"].isin(shown)]
         events = self.events[self.events["team_id"].isin(shown)] if len(self.events) else None
         if not shown:
@@ -520,10 +531,22 @@ class LearningSessionApp(WorkbenchApp):
         if spc[spc["indicator_id"] == self.indicator.value].empty:
             raise _NoData(_("No data for {indicator} in the teams selected.").format(
                 indicator=ind["name"]))
+        self._multiples_input = (spc, ind, events)
+
+    def _figures_below(self) -> dict[str, Any]:
+        """The funnel, the status matrix and the share at target, where what they show
+        changed (after `_shown_figures`)."""
+        from workbench.charts import collab as charts_collab
+
+        ind = self._indicator_shown()
+        teams = set(self.selected_teams())
+        page = cast(TeamPage, self.team_page)
+        shown = set(page.teams)
+        names = self._names()
+        period = str(self.period) if self.period is not None else ""
         m = self.measurements
         latest = m[(m["indicator_id"] == self.indicator.value) & (m["period"] == self.period)]
         latest = latest[latest["team_id"].isin(teams)]
-        self._multiples_input = (spc, ind, events)
         figures = {}
         funnel = (self.indicator.value, tuple(sorted(teams)), period)
         if funnel != self._funnel_drawn:  # the funnel: every team selected, not just the page
@@ -531,6 +554,7 @@ class LearningSessionApp(WorkbenchApp):
             figures["funnel"] = charts_collab.funnel_plot(latest, ind, period=period,
                                                           team_labels=names)
         order = tuple(page.teams)
+        self._analytics.ensure(page.teams, self.indicators["indicator_id"])  # the matrix
         if order != self._matrix_drawn:  # the matrix shows the page, every indicator
             self._matrix_drawn = order
             matrix = self.matrix[self.matrix["team_id"].isin(shown)]
@@ -639,23 +663,56 @@ class LearningSessionApp(WorkbenchApp):
                          "month")})
 
     # -- redraw -------------------------------------------------------------------------------
-    def update(self) -> dict[str, Any]:
-        """Redraw every chart for the current filters; returns what was done and its time."""
+    def update(self, split: bool = False) -> dict[str, Any]:
+        """Redraw every chart for the current filters; returns what was done and its time.
+
+        The top of the page first: the overview, the list's rule and pager and the small
+        multiples (`_shown_figures`); then the charts and table below them (the status matrix,
+        the share at target, the funnel, the most-improved table: `_redraw_below`). With
+        `split` (a facilitator's change, in a kernel whose charts are on the page) the part
+        below is computed once the kernel has sent the top's patch, so the browser draws the
+        top while the kernel computes the rest; the status line's redraw count (what tests
+        and benchmarks wait for) moves only when both are done. Without (building, a request
+        being applied, no event loop) both run now, in order.
+        """
         start = time.perf_counter()
+        self._generation += 1  # a second part still to run for an earlier change is dropped
         try:
-            figures = self._figures()
+            self._shown_figures()
         except _NoData as exc:
             self.notify(str(exc), "warning")
             self.redraws += 1  # nothing to draw, said on the page
             self.status.value = self._status_html()
             self._show_paging()
             return {}
+        # the list's rule and pager first: they say what the charts about to arrive show
+        self._show_paging()
+        done: dict[str, Any] = {"multiples": self._redraw_multiples()}
+        self._drop_bundle("multiples")
+        self.last_redraw = done
+
+        def below(generation: int = self._generation) -> None:
+            if generation != self._generation:  # a later change redraws it (nothing is lost:
+                return  # what a figure shows is decided when it is redrawn)
+            done.update(self._redraw_below())
+            done.update(seconds=time.perf_counter() - start, teams=len(self.selected_teams()))
+            self.redraws += 1
+            self._drawn = self._filter_key()
+            self.status.value = self._status_html()
+            self.notify("")
+
+        if not (split and self.models and _soon(self.guard(below))):
+            below()
+        return self.last_redraw
+
+    def _redraw_below(self) -> dict[str, Any]:
+        """The charts below the small multiples and the most-improved table, redrawn for the
+        current filters (each only if what it shows changed: `_figures_below`)."""
+        figures = self._figures_below()
         if self.presentation.value:  # new figures are built with normal-size text
             for fig in figures.values():
                 self._scale_new(fig)
                 self._fit(fig)
-        # the list's rule and pager first: they say what the charts about to arrive show
-        self._show_paging()
         done: dict[str, Any] = {}
         for key, fig in figures.items():
             if key in self.models:
@@ -665,16 +722,8 @@ class LearningSessionApp(WorkbenchApp):
                 done[key] = "replaced"
             self.figures[key] = fig
             self._drop_bundle(key)
-        done["multiples"] = self._redraw_multiples()
-        self._drop_bundle("multiples")
         self.improved.value = self._improved_html()
-        seconds = time.perf_counter() - start
-        self.last_redraw = {**done, "seconds": seconds, "teams": len(self.selected_teams())}
-        self.redraws += 1
-        self._drawn = self._filter_key()
-        self.status.value = self._status_html()
-        self.notify("")
-        return self.last_redraw
+        return done
 
     def _month_options(self) -> None:
         """The month picker: every month with data, newest first, with its teams reporting;
@@ -695,7 +744,7 @@ class LearningSessionApp(WorkbenchApp):
             return
         self._month = change["new"]
         self._load(self._as_of)
-        self.update()
+        self.update(split=True)
 
     def _status_html(self) -> str:
         snapshot = (" " + _("as entered by {day}").format(day=self._as_of)
@@ -723,7 +772,7 @@ class LearningSessionApp(WorkbenchApp):
                 self.notify(parsed.problems[0], "error")
                 return
         self._load(value)
-        self.update()
+        self.update(split=True)
 
     def _on_presentation_change(self, change: dict[str, Any]) -> None:
         if change["new"]:
@@ -829,6 +878,24 @@ class LearningSessionApp(WorkbenchApp):
         """
         for model in self.models.values():
             model.update_from_model(model._model)
+
+
+#: the gains a team list that is not by gain needs: none (the list does not read them)
+_NO_GAINS = pd.DataFrame({"team_id": pd.Series(dtype=object),
+                          "indicator_id": pd.Series(dtype=object),
+                          "improvement_pp": pd.Series(dtype=float)})
+
+
+def _soon(callback: Any) -> bool:
+    """Run `callback` once the kernel is done with the message it handles (its patches
+    sent), if an event loop runs (in a kernel); False if none does (then nothing is done)."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop().call_soon(callback)
+    except RuntimeError:
+        return False
+    return True
 
 
 def _out_of_full_collections() -> None:
