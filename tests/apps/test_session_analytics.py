@@ -194,6 +194,7 @@ def test_in_a_kernel_a_change_sends_the_panels_first_and_the_charts_below_right_
     app.present(AppContext())
     months = [value for _label, value in app.month.options]
     seen: dict[str, object] = {}
+    app._split = True  # as in a Voilà kernel
 
     async def two_changes() -> None:
         drawn = app.redraws
@@ -204,7 +205,10 @@ def test_in_a_kernel_a_change_sends_the_panels_first_and_the_charts_below_right_
         await asyncio.sleep(0.05)
         seen["after"] = (app.redraws - drawn, set(app.last_redraw))
 
-    asyncio.run(two_changes())
+    try:
+        asyncio.run(two_changes())
+    finally:
+        app._split = False
     assert seen["first"] == (0, {"multiples"})  # the top only; nothing said done yet
     assert seen["second"] == (0, {"multiples"})
     assert seen["after"][0] == 1  # one redraw done: the second's (the first's was dropped)

@@ -182,6 +182,7 @@ class LearningSessionApp(WorkbenchApp):
                                   layout=w.Layout(min_height="60px", width="100%"))
                        for key, _heading in CHARTS}
         self._defer = in_voila()
+        self._split = self._defer  # in a Voilà kernel: a change's charts below come after
         self._sized = True  # the charts have the size of the mode (see `attach_charts`)
         self._probes: tuple[w.Widget, ...] = ()
         if self._defer:
@@ -669,7 +670,7 @@ class LearningSessionApp(WorkbenchApp):
         The top of the page first: the overview, the list's rule and pager and the small
         multiples (`_shown_figures`); then the charts and table below them (the status matrix,
         the share at target, the funnel, the most-improved table: `_redraw_below`). With
-        `split` (a facilitator's change, in a kernel whose charts are on the page) the part
+        `split` (a facilitator's change, in a Voilà kernel whose charts are on the page) the part
         below is computed once the kernel has sent the top's patch, so the browser draws the
         top while the kernel computes the rest; the status line's redraw count (what tests
         and benchmarks wait for) moves only when both are done. Without (building, a request
@@ -701,7 +702,7 @@ class LearningSessionApp(WorkbenchApp):
             self.status.value = self._status_html()
             self.notify("")
 
-        if not (split and self.models and _soon(self.guard(below))):
+        if not (split and self._split and self.models and _soon(self.guard(below))):
             below()
         return self.last_redraw
 
