@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from voila_fixtures import ARTIFACTS, browser, free_port  # noqa: F401
+from voila_fixtures import ARTIFACTS, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -686,8 +686,10 @@ class LearningSessionApp(WorkbenchApp):
             self.status.value = self._status_html()
             self._show_paging()
             return {}
-        # the list's rule and pager first: they say what the charts about to arrive show
+        # the list's rule, pager and status line first: they say what the charts about to
+        # arrive show (the status's redraw count moves only when all is done, below)
         self._show_paging()
+        self.status.value = self._status_html()
         done: dict[str, Any] = {"multiples": self._redraw_multiples()}
         self._drop_bundle("multiples")
         self.last_redraw = done
