@@ -299,10 +299,11 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     keep = m["value"].notna()
     if rp is not None:
         keep &= m["period"] <= rp
-    # the kept rows sorted by indicator, team and month on integer codes, and taken once
-    team, team_ids = sort_codes(m["team_id"])
-    indicator, indicator_ids = sort_codes(m["indicator_id"])
-    month, _ = sort_codes(m["period"])
+    # the kept rows sorted by indicator, team and month on integer codes, and taken once;
+    # the texts' codes are the input frame's (shared with the charts, `frame_codes`)
+    team, team_ids = frame_codes(measurements, "team_id")
+    indicator, indicator_ids = frame_codes(measurements, "indicator_id")
+    month, months = sort_codes(m["period"])
     rows = np.flatnonzero(keep.to_numpy(dtype=bool))
     order = rows[np.lexsort((month[rows], team[rows], indicator[rows]))]  # stable
     m = m.take(order).reset_index(drop=True)
@@ -315,8 +316,13 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     m["kind"] = m["kind"].fillna("proportion")
     m["chart"] = m["chart"].fillna("p")
     m["multiplier"] = m["multiplier"].fillna(100.0)
-    _look_up(m, "team_id", team_attributes(teams), (team[order], team_ids))
+    team_table = team_attributes(teams)
+    team_at = _look_up(m, "team_id", team_table, (team[order], team_ids))
     m["wave_id"] = m["wave_id"].astype(object).where(m["wave_id"].notna(), None)
+    wave_of_team = pd.Series(pd.api.extensions.take(
+        team_table["wave_id"].to_numpy(dtype=object), team_at, allow_fill=True), dtype=object)
+    _share_codes(m, team[order], team_ids, indicator[order], indicator_ids, month[order],
+                 months, wave_of_team.where(wave_of_team.notna(), None))
     # a team without a join month joins in its first reported month (none without a team)
     earliest = np.full(len(team_ids) + 1, np.inf)
     np.fmin.at(earliest, team[order], m["month"].to_numpy(dtype=float))
@@ -325,6 +331,45 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     m["join_month"] = np.where(np.isnan(joined), earliest[team[order]], joined)
     m["at_target"] = at_target(m["value"], m["target"], m["direction"])
     return m, rp
+
+
+def _share_codes(m: pd.DataFrame, team: np.ndarray, team_ids: pd.Index, indicator: np.ndarray,
+                 indicator_ids: pd.Index, month: np.ndarray, months: pd.Index,
+                 wave_of_team: pd.Series) -> None:
+    """Give the prepared frame `m` its `frame_codes` (team_id, indicator_id, month, wave_id)
+    from the codes `_prepare` sorted it by, instead of hashing its 800,000 texts again: the
+    same codes and distinct values `sort_codes` of each column gives."""
+    for column, codes, distinct in (("team_id", team, team_ids),
+                                    ("indicator_id", indicator, indicator_ids)):
+        texts = pd.Index(np.asarray(distinct, dtype=object), dtype=object)  # `m`'s are objects
+        seed_codes(m, column, *compact_codes(codes, texts))
+    month_values = pd.Index(pd.PeriodIndex(months, freq="M").asi8.astype(float)
+                            if len(months) else np.zeros(0))
+    seed_codes(m, "month", *compact_codes(month, month_values))
+    wave, waves = sort_codes(wave_of_team)  # a wave per distinct team (and missing team)
+    seed_codes(m, "wave_id", *compact_codes(wave[team], waves))
+
+
+def compact_codes(codes: np.ndarray, distinct: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """`sort_codes` of the values `distinct[codes]` (`len(distinct)`: missing), from codes of
+    a frame the values were taken from: the distinct values no row holds are dropped and
+    the codes renumbered (integer work, no hashing)."""
+    present = np.zeros(len(distinct) + 1, dtype=bool)
+    present[codes] = True
+    if present[:-1].all():
+        return codes, distinct
+    rank = np.cumsum(present) - 1
+    rank[-1] = int(present[:-1].sum())  # missing stays last
+    kept: pd.Index = distinct[present[:-1]]
+    return rank[codes], kept
+
+
+def seed_codes(frame: pd.DataFrame, column: str, codes: np.ndarray, distinct: pd.Index) -> None:
+    """Inside `shared_preparation`, make `(codes, distinct)` what `frame_codes(frame,
+    column)` returns (they must equal `sort_codes(frame[column])`); outside, nothing."""
+    cache = _SHARED.get()
+    if cache is not None:
+        cache[("codes", id(frame), column)] = ((codes, distinct), (frame, column))
 
 
 def _texts_of(codes: np.ndarray, distinct: pd.Index) -> pd.Series:
@@ -353,18 +398,21 @@ def frame_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]
 
 
 def _look_up(frame: pd.DataFrame, key: str, table: pd.DataFrame,
-             codes: tuple[np.ndarray, pd.Index]) -> None:
+             codes: tuple[np.ndarray, pd.Index]) -> np.ndarray:
     """Add `table`'s other columns to `frame` by `key` (unique in `table`), in place: what
     `frame.merge(table, on=key, how="left")` gives, matching each distinct key once
-    (`codes`: `sort_codes` of the frame's keys)."""
+    (`codes`: `sort_codes` of the frame's keys). Returns the row of `table` of each distinct
+    key (the missing key last; -1: not in `table`)."""
     rows, distinct = codes
     keys = pd.Index(np.append(np.asarray(distinct, dtype=object), np.nan), dtype=object)
-    at = pd.Index(table[key]).get_indexer(keys)[rows]
+    per_key: np.ndarray = pd.Index(table[key]).get_indexer(keys)
+    at = per_key[rows]
     for column in table.columns:
         if column != key:
             values = pd.api.extensions.take(table[column].to_numpy(), at, allow_fill=True)
             frame[column] = pd.Series(values, index=frame.index, dtype=object) if (
                 table[column].dtype == object) else values
+    return per_key
 
 
 def pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -584,7 +584,9 @@ def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
     rp = reporting_period(measurements, period)
     m = measurements
     if rp is not None and len(m):
-        m = m[m["period"] <= rp]
+        up_to = m["period"] <= rp
+        if not up_to.all():  # the frame itself otherwise: its codes are shared (`prepare`)
+            m = m[up_to]
     if events is None:
         events = pdsa_events(cycles, change_ideas)
     if rp is not None and len(events):
