@@ -12,8 +12,10 @@ from workbench.rollup.base import (
     _pool,
     _pooled,
     compact_codes,
+    distinct_numbers,
     frame_codes,
     group_numbers,
+    per_distinct,
     prepare,
     shared_preparation,
     sort_codes,
@@ -123,3 +125,19 @@ def test_compact_codes_drops_the_values_no_row_holds(codes: list[int], distinct:
     out, kept = compact_codes(np.array(codes), pd.Index(distinct, dtype=object))
     assert out.tolist() == expected_codes
     assert list(kept) == expected
+
+
+def test_per_distinct_builds_each_combination_once_in_row_order() -> None:
+    calls: list[tuple[object, ...]] = []
+
+    def build(*values: object) -> str:
+        calls.append(values)
+        return "-".join(map(str, values))
+
+    letters = np.array(["a", "b", "a", None, "b", None], dtype=object)
+    numbers = np.array([1, 2, 1, 3, 2, 3])
+    out = per_distinct([letters, numbers], build)
+    assert out.tolist() == ["a-1", "b-2", "a-1", "None-3", "b-2", "None-3"]
+    assert calls == [("a", 1), ("b", 2), (None, 3)]
+    number, first = distinct_numbers([letters, numbers])
+    assert number.tolist() == [0, 1, 0, 2, 1, 2] and first.tolist() == [0, 1, 3]

@@ -57,6 +57,8 @@ __all__ = [
     "indicator_attributes",
     "team_attributes",
     "prepare",
+    "distinct_numbers",
+    "per_distinct",
     "pool",
     "at_target",
     "at_target_where",
@@ -370,6 +372,30 @@ def seed_codes(frame: pd.DataFrame, column: str, codes: np.ndarray, distinct: pd
     cache = _SHARED.get()
     if cache is not None:
         cache[("codes", id(frame), column)] = ((codes, distinct), (frame, column))
+
+
+def distinct_numbers(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the number of its combination of the values of `keys` (arrays of one
+    length; missing values a value), numbered in order of first appearance, and the first
+    row of each combination."""
+    frame = pd.DataFrame(dict(enumerate(keys)))
+    number = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(number, return_index=True)
+    return number.astype(np.int64), first
+
+
+def per_distinct(keys: Sequence[np.ndarray], build: Callable[..., _T]) -> np.ndarray:
+    """`build(*values)` of each row's values of `keys` (arrays of one length), as an object
+    array, called once per distinct combination: texts made of a few distinct parts (the
+    signals' words, the PDSA events' labels) are built once, not once per row."""
+    if not len(keys) or not len(keys[0]):
+        return np.empty(0, dtype=object)
+    number, first = distinct_numbers(keys)
+    built = np.empty(len(first), dtype=object)
+    for at, i in enumerate(first.tolist()):  # one by one: a value may be a list
+        built[at] = build(*(key[i] for key in keys))
+    out: np.ndarray = built[number]
+    return out
 
 
 def _texts_of(codes: np.ndarray, distinct: pd.Index) -> pd.Series:

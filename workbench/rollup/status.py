@@ -27,7 +27,7 @@ readers; `words` says it for each series.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 import numpy as np
@@ -39,6 +39,7 @@ from workbench.rollup.base import (
     at_target,
     from_ordinals,
     indicator_attributes,
+    per_distinct,
     prepare,
     team_attributes,
 )
@@ -185,19 +186,6 @@ def _words(r: Mapping[str, Any], months: Mapping[Any, str] | None = None) -> str
     return why.join(_signal_sentence(r["signal"], r["rule"]).split(_WHY))
 
 
-def _per_distinct(keys: list[np.ndarray], build: Callable[..., str]) -> np.ndarray:
-    """`build(*key)` of each row's values of `keys` (arrays of one length), called once per
-    distinct combination (8,000 signals at 2,000 teams hold about 2,000)."""
-    if not len(keys[0]):
-        return np.empty(0, dtype=object)
-    frame = pd.DataFrame(dict(enumerate(keys)))
-    number = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
-    _, first = np.unique(number, return_index=True)
-    built = np.array([build(*(k[i] for k in keys)) for i in first.tolist()], dtype=object)
-    out: np.ndarray = built[number]
-    return out
-
-
 def _loud_words(loud: pd.DataFrame) -> list[str]:
     """`_words` of rows with a signal, each phrase and sentence built once per distinct
     set of the values it says, then joined per row."""
@@ -206,15 +194,15 @@ def _loud_words(loud: pd.DataFrame) -> list[str]:
                            for c in ("astronomical", "shift", "crossings"))
     move = loud["move"].to_numpy(dtype=float)
     phrases = [np.full(n, None, dtype=object) for _ in range(4)]
-    phrases[0][astro] = _per_distinct(
+    phrases[0][astro] = per_distinct(
         [loud["last_side"].to_numpy(dtype=float)[astro] > 0,
          loud["period"].to_numpy(dtype=object)[astro]],
         lambda above, month: _astronomical_phrase(bool(above), format_month(
             pd.Period(month, freq="M"))))
-    phrases[1][shift] = _per_distinct(
+    phrases[1][shift] = per_distinct(
         [loud[c].to_numpy(dtype=object)[shift] for c in ("longest_run", "longest_run_max")],
         lambda run, most: _shift_phrase(int(run), int(most)))
-    phrases[2][cross] = _per_distinct(
+    phrases[2][cross] = per_distinct(
         [loud[c].to_numpy(dtype=object)[cross]
          for c in ("n_crossings", "n_useful", "n_crossings_min")],
         lambda times, months, least: _crossings_phrase(int(times), int(months), int(least)))
@@ -222,7 +210,7 @@ def _loud_words(loud: pd.DataFrame) -> list[str]:
         moved = (shift | cross) & ~astro & (move != 0)
         phrases[3][moved] = np.where(move[moved] > 0, _movement_phrase(True),
                                      _movement_phrase(False))
-    sentences = _per_distinct([loud["signal"].to_numpy(dtype=object),
+    sentences = per_distinct([loud["signal"].to_numpy(dtype=object),
                                loud["rule"].to_numpy(dtype=object)],
                               _signal_sentence)
     return ["; ".join(p for p in row if p is not None).join(sentence.split(_WHY))
