@@ -20,6 +20,7 @@ from workbench.rollup.base import (
     shared_preparation,
     sort_codes,
 )
+from workbench.rollup.cohorts import wave_cohorts
 from workbench.rollup.metrics import _entity_series
 
 
@@ -141,3 +142,12 @@ def test_per_distinct_builds_each_combination_once_in_row_order() -> None:
     assert calls == [("a", 1), ("b", 2), (None, 3)]
     number, first = distinct_numbers([letters, numbers])
     assert number.tolist() == [0, 1, 0, 2, 1, 2] and first.tolist() == [0, 1, 3]
+
+
+def test_wave_cohorts_by_shared_codes_are_those_computed_alone() -> None:
+    data = tidy()
+    alone = wave_cohorts(data, INDICATORS, TEAMS)  # outside the block: codes by hashing
+    assert alone["wave_id"].isna().any()  # T10 has no wave: its group sorts last
+    with shared_preparation():
+        together = wave_cohorts(data, INDICATORS, TEAMS)
+    pd.testing.assert_frame_equal(together, alone, check_exact=True)

@@ -63,6 +63,8 @@ __all__ = [
     "at_target",
     "at_target_where",
     "frame_codes",
+    "compact_codes",
+    "seed_codes",
     "shared",
     "shared_preparation",
     "sort_codes",
@@ -312,15 +314,18 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     m["team_id"] = _texts_of(team[order], team_ids)
     m["indicator_id"] = _texts_of(indicator[order], indicator_ids)
     m["month"] = ordinals(m["period"]) if len(m) else np.zeros(0)
-    _look_up(m, "indicator_id", indicator_attributes(indicators),  # a left merge, by codes
-             (indicator[order], indicator_ids))
-    m["direction"] = m["direction"].fillna("increase")
-    m["kind"] = m["kind"].fillna("proportion")
-    m["chart"] = m["chart"].fillna("p")
-    m["multiplier"] = m["multiplier"].fillna(100.0)
-    team_table = team_attributes(teams)
+    ind_table = indicator_attributes(indicators)  # its defaults filled: no missing values
+    ind_at = _look_up(m, "indicator_id", ind_table,  # a left merge, by codes
+                      (indicator[order], indicator_ids))
+    if not (ind_at >= 0)[indicator[order]].all():  # an indicator not in the table
+        m["direction"] = m["direction"].fillna("increase")
+        m["kind"] = m["kind"].fillna("proportion")
+        m["chart"] = m["chart"].fillna("p")
+        m["multiplier"] = m["multiplier"].fillna(100.0)
+    team_table = team_attributes(teams)  # wave_id None where missing
     team_at = _look_up(m, "team_id", team_table, (team[order], team_ids))
-    m["wave_id"] = m["wave_id"].astype(object).where(m["wave_id"].notna(), None)
+    if not (team_at >= 0)[team[order]].all():  # a team not in the table
+        m["wave_id"] = m["wave_id"].astype(object).where(m["wave_id"].notna(), None)
     wave_of_team = pd.Series(pd.api.extensions.take(
         team_table["wave_id"].to_numpy(dtype=object), team_at, allow_fill=True), dtype=object)
     _share_codes(m, team[order], team_ids, indicator[order], indicator_ids, month[order],
@@ -331,7 +336,9 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     earliest[np.isinf(earliest) | (np.arange(len(earliest)) == len(team_ids))] = np.nan
     joined = m["join_month"].to_numpy(dtype=float)
     m["join_month"] = np.where(np.isnan(joined), earliest[team[order]], joined)
-    m["at_target"] = at_target(m["value"], m["target"], m["direction"])
+    decrease = np.append(ind_table["direction"].to_numpy(dtype=object) == "decrease", False)
+    m["at_target"] = at_target_where(m["value"], m["target"],  # the direction per indicator
+                                     decrease[ind_at][indicator[order]])
     return m, rp
 
 

@@ -12,7 +12,16 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from workbench.rollup.base import as_period, pool, prepare, to_periods
+from workbench.rollup.base import (
+    as_period,
+    compact_codes,
+    frame_codes,
+    pool,
+    prepare,
+    seed_codes,
+    sort_codes,
+    to_periods,
+)
 
 __all__ = ["wave_cohorts", "assessment_distribution", "assessment_summary"]
 
@@ -34,9 +43,15 @@ def wave_cohorts(measurements: pd.DataFrame, indicators: pd.DataFrame,
     m, _ = prepare(measurements, indicators, teams, period)
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in WAVE_COLUMNS})
-    m = m.assign(months_since_joining=(m["month"] - m["join_month"]).astype(int),
-                 _wave=m["wave_id"].fillna("\uffff"))  # no wave sorts last; the shared
-    out = pool(m, ["indicator_id", "_wave", "months_since_joining"]).copy()  # frames unchanged
+    # no wave sorts last; the codes of the indicators and waves are the prepared frame's
+    wave, waves = frame_codes(m, "wave_id")
+    every = np.append(np.asarray(waves, dtype=object), "\uffff")
+    cohort = m.assign(months_since_joining=(m["month"] - m["join_month"]).astype(int),
+                      _wave=pd.Series(every[wave], index=m.index, dtype=object))
+    seed_codes(cohort, "indicator_id", *frame_codes(m, "indicator_id"))
+    sorted_wave, distinct = sort_codes(pd.Series(every, dtype=object))
+    seed_codes(cohort, "_wave", *compact_codes(sorted_wave[wave], distinct))
+    out = pool(cohort, ["indicator_id", "_wave", "months_since_joining"]).copy()  # shared: copy
     out["wave_id"] = out["_wave"].where(out["_wave"] != "\uffff", None)
     return out[WAVE_COLUMNS]
 

@@ -44,10 +44,12 @@ import numpy as np
 import pandas as pd
 
 from workbench.rollup.base import (
+    compact_codes,
     frame_codes,
     from_ordinals,
     ordinals,
     reporting_period,
+    seed_codes,
     shared_preparation,
     to_periods,
 )
@@ -347,7 +349,10 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
         joined = pd.concat([pd.Series(piece[column]) for piece in pieces], ignore_index=True)
         data[column] = joined.take(back).reset_index(drop=True)
     data["y"] = data["value"]
-    return data[SPC_COLUMNS]
+    out = data[SPC_COLUMNS]
+    seed_codes(out, "team_id", *compact_codes(team[order], teams))  # for `signal_status`
+    seed_codes(out, "indicator_id", *compact_codes(indicator[order], indicator_ids))
+    return out
 
 
 def _centre(chart: str, num: np.ndarray, den: np.ndarray, value: np.ndarray) -> float:

@@ -37,7 +37,9 @@ from workbench.i18n import N_, format_month, ngettext
 from workbench.i18n import gettext as _
 from workbench.rollup.base import (
     at_target,
+    frame_codes,
     from_ordinals,
+    group_numbers,
     indicator_attributes,
     per_distinct,
     prepare,
@@ -104,9 +106,10 @@ _READ = ["period", "y", "cl", "part", "sigma_signal", "longest_run", "longest_ru
 def _series_ids(spc: pd.DataFrame) -> np.ndarray:
     """One integer per team × indicator series (rows grouped by integers, not by two text
     columns: the text is hashed once here instead of once per grouping)."""
-    teams = pd.factorize(spc["team_id"])[0].astype(np.int64)
-    indicators, names = pd.factorize(spc["indicator_id"])
-    return teams * max(len(names), 1) + indicators
+    teams, _ = frame_codes(spc, "team_id")  # `spc_frame` gives its frame's codes
+    indicators, names = frame_codes(spc, "indicator_id")
+    out: np.ndarray = teams * (len(names) + 1) + indicators
+    return out
 
 
 def _movement(phase: pd.DataFrame) -> pd.Series:
@@ -312,6 +315,24 @@ def chart_signals_of(charts: TeamCharts, indicators: pd.DataFrame) -> pd.DataFra
     return signal_status(charts.spc, indicators)
 
 
+def _latest(m: pd.DataFrame) -> pd.DataFrame:
+    """Per team × indicator of the prepared frame: its latest month and value (the last of
+    its rows, which lie together in month order), matched by the frame's shared codes."""
+    month = m["month"].to_numpy(dtype=float)
+    numbered = group_numbers(m, ["team_id", "indicator_id"])
+    if numbered is None or np.isnan(month).any():  # missing keys or months: pandas decides
+        latest: pd.DataFrame = m.groupby(["team_id", "indicator_id"], sort=False).agg(
+            latest_month=("month", "last"), latest_value=("value", "last")).reset_index()
+        return latest
+    number = numbered[0]
+    ends = np.append(np.flatnonzero(number[1:] != number[:-1]), len(m) - 1) if len(m) else (
+        np.zeros(0, dtype=np.int64))
+    return pd.DataFrame({"team_id": m["team_id"].to_numpy(dtype=object)[ends],
+                         "indicator_id": m["indicator_id"].to_numpy(dtype=object)[ends],
+                         "latest_month": month[ends],
+                         "latest_value": m["value"].to_numpy(dtype=float)[ends]})
+
+
 MATRIX_COLUMNS = ["team_id", "wave_id", "indicator_id", "latest_period", "latest_value",
                   "target", "direction", "target_met", "signal", "signal_rule",
                   "months_since_report"]
@@ -341,12 +362,14 @@ def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
     if rp is not None:
         team_frame = team_frame[team_frame["join_month"].isna()
                                 | (team_frame["join_month"] <= rp.ordinal)]
-    extra = m.loc[~m["team_id"].isin(team_frame["team_id"]), ["team_id", "wave_id"]]
+    codes, distinct = frame_codes(m, "team_id")  # each distinct team looked up once
+    listed = pd.Series(np.append(np.asarray(distinct, dtype=object), np.nan),
+                       dtype=object).isin(team_frame["team_id"]).to_numpy()
+    extra: pd.DataFrame = m.loc[~listed[codes], ["team_id", "wave_id"]]
     team_frame = pd.concat([team_frame[["team_id", "wave_id"]], extra.drop_duplicates("team_id")],
                            ignore_index=True)
     grid = team_frame.merge(attrs[["indicator_id", "target", "direction"]], how="cross")
-    latest = m.groupby(["team_id", "indicator_id"], sort=False).agg(
-        latest_month=("month", "last"), latest_value=("value", "last")).reset_index()
+    latest = _latest(m)
     out = grid.merge(latest, on=["team_id", "indicator_id"], how="left")
     out["latest_period"] = from_ordinals(out["latest_month"]).array
     out["target_met"] = at_target(out["latest_value"], out["target"], out["direction"])
