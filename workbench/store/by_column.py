@@ -218,7 +218,8 @@ def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: boo
     if is_json and len(set(values.tolist())) * 4 > len(values):  # mostly distinct texts
         return np.fromiter((processor(value) for value in values.tolist()), dtype=object,
                            count=len(values))
-    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "integer"):
+    kind = pd.api.types.infer_dtype(values, skipna=False)
+    if kind in ("string", "integer"):
         codes, distinct = pd.factorize(values)  # one type, no NULL: no 1 == 1.0 == True
         done = np.empty(len(distinct), dtype=object)
         done[:] = [processor(value) for value in distinct]
@@ -231,9 +232,10 @@ def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: boo
                 seen[key] = processor(value)
         processed = np.fromiter((seen[(type(v), v)] for v in values.tolist()), dtype=object,
                                 count=len(values))
-    if is_json and all(isinstance(v, str) or v is None for v in values.tolist()):
-        texts = ("null" if v is None else v for v in values.tolist())
-        decoded = json.loads("[" + ",".join(texts) + "]")
+    if is_json and (kind == "string" or pd.api.types.infer_dtype(values, skipna=True) in (
+            "string", "empty")):  # texts and NULLs (SQLite's JSON holds no NaN)
+        texts = values if kind == "string" else np.where(pd.isna(values), "null", values)
+        decoded = json.loads("[" + ",".join(texts.tolist()) + "]")
         if len(decoded) == len(values):  # each text one JSON value (each was decoded above)
             return np.fromiter(decoded, dtype=object, count=len(values))
     return processed

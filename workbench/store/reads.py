@@ -107,13 +107,11 @@ def _current_of_columns(found: RevisionColumns) -> pd.DataFrame:
     codes into sorted texts, their counts whole numbers): `tidy` of `_latest_rows`, without a
     Python object per row."""
     key = np.zeros(len(found.revision_id), dtype=np.int64)  # team, indicator, month as one
+    keys = 1
     for codes, texts in zip(found.codes, found.texts, strict=True):
-        key = key * (len(texts) + 1) + codes
-    order = np.lexsort((found.revision_id, key))  # by key, then revision
-    ordered = key[order]
-    last = np.ones(len(order), dtype=bool)  # the last row of each key: its latest revision
-    np.not_equal(ordered[1:], ordered[:-1], out=last[:-1])
-    kept = order[last]
+        key = key * len(texts) + codes
+        keys *= len(texts)
+    kept = _latest_of_keys(key, found.revision_id, keys)
     numerators, denominators = found.numerator[kept], found.denominator[kept]
     entered = (numerators != NULL_COUNT) | (denominators != NULL_COUNT)  # not withdrawn
     kept, numerators, denominators = kept[entered], numerators[entered], denominators[entered]
@@ -132,6 +130,27 @@ def _current_of_columns(found: RevisionColumns) -> pd.DataFrame:
         "period": periods.array.take(month_codes[month_of]),
         "numerator": numerator, "denominator": denominator,
         "value": count_values(numerator, denominator)}, copy=False)
+
+
+def _latest_of_keys(key: np.ndarray, revision_id: np.ndarray, keys: int) -> np.ndarray:
+    """The row of the latest revision (highest id; ids are unique) of each key of `key`
+    (integers from 0 to `keys` - 1), in key order. Without a sort where the keys are few
+    for the rows (a table of `keys` integers: the highest id of each key, then the row that
+    holds it; at 2,000 teams 660,000 rows into 720,000 keys, 0.01 s against 0.07 for the
+    sort); else by sorting by key, then revision."""
+    if keys > 4 * len(key) + (1 << 20):  # too many keys for a table of them: sort
+        order = np.lexsort((revision_id, key))
+        ordered = key[order]
+        last = np.ones(len(order), dtype=bool)  # the last row of each key: its latest
+        np.not_equal(ordered[1:], ordered[:-1], out=last[:-1])
+        return np.asarray(order[last])
+    none = np.iinfo(np.int64).min
+    latest = np.full(keys, none, dtype=np.int64)  # the highest revision id of each key
+    np.maximum.at(latest, key, revision_id)
+    rows = np.flatnonzero(revision_id == latest[key])  # one row a key: ids are unique
+    row_of = np.empty(keys, dtype=np.int64)
+    row_of[key[rows]] = rows
+    return np.asarray(row_of[latest != none])
 
 
 def _latest_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
