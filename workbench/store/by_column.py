@@ -43,16 +43,17 @@ from sqlalchemy.types import JSON
 
 __all__ = ["RevisionColumns", "revision_columns", "table_frame"]
 
-#: a count that is NULL, and one that is not a whole number of 0 or more (text, a fraction, a
-#: negative number: the row read is then the only exact one)
-NULL_COUNT, INEXACT_COUNT = -1, -2
+#: a count that is NULL; one that is a number but not a whole number of 0 or more (a
+#: fraction, a negative number: the row read is then the only exact one); and a text
+NULL_COUNT, INEXACT_COUNT, TEXT_COUNT = -1, -2, -3
 
 
 @dataclass(frozen=True)
 class RevisionColumns:
     """Measurement revisions as arrays, row for row: `revision_id`; `codes[i]` of each text
     column into its sorted distinct values `texts[i]` (team, indicator, month);
-    `numerator`, `denominator` as whole numbers, `NULL_COUNT` for NULL."""
+    `numerator`, `denominator` as whole numbers, `NULL_COUNT` for NULL, `TEXT_COUNT` for a
+    text."""
 
     revision_id: np.ndarray
     codes: tuple[np.ndarray, ...]
@@ -62,20 +63,22 @@ class RevisionColumns:
 
 
 def _count_text(column: Any) -> ColumnElement[Any]:
-    """A count as the whole number it holds; NULL_COUNT for NULL, INEXACT_COUNT for what
-    is not a whole number of 0 or more (SQLite orders any text after numbers)."""
+    """A count as the whole number it holds; NULL_COUNT for NULL, TEXT_COUNT for a text,
+    INEXACT_COUNT for anything else that is not a whole number of 0 or more (SQLite orders
+    any text after numbers; a text is never equal to its cast)."""
     whole = and_(column >= 0, column == cast(column, Integer))
     return case((column.is_(None), NULL_COUNT), (whole, cast(column, Integer)),
-                else_=INEXACT_COUNT)
+                (func.typeof(column) == "text", TEXT_COUNT), else_=INEXACT_COUNT)
 
 
 def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column: Any,
                      text_columns: Sequence[Any], numerator: Any, denominator: Any
                      ) -> RevisionColumns | None:
     """The rows `query_of(select(...))` selects (its WHERE clauses), column by column: one
-    aggregate row on SQLite. None when there are no rows, a text holds the separator (a
-    comma), a count is not a whole number of 0 or more, or SQLite cannot make the aggregate
-    (a text longer than its SQLITE_MAX_LENGTH: the rows are then read)."""
+    aggregate row on SQLite (a count stored as a text is TEXT_COUNT: the caller decides).
+    None when there are no rows, a text holds the separator (a comma), a count is a number
+    but not a whole number of 0 or more, or SQLite cannot make the aggregate (a text longer
+    than its SQLITE_MAX_LENGTH: the rows are then read)."""
     aggregates = [func.count(), func.group_concat(id_column),
                   func.group_concat(_count_text(numerator)),
                   func.group_concat(_count_text(denominator)),
