@@ -29,6 +29,7 @@ from sqlalchemy import (
     Connection,
     Float,
     Integer,
+    LargeBinary,
     Text,
     and_,
     case,
@@ -79,10 +80,9 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
     None when there are no rows, a text holds the separator (a comma), a count is a number
     but not a whole number of 0 or more, or SQLite cannot make the aggregate (a text longer
     than its SQLITE_MAX_LENGTH: the rows are then read)."""
-    aggregates = [func.count(), func.group_concat(id_column),
-                  func.group_concat(_count_text(numerator)),
-                  func.group_concat(_count_text(denominator)),
-                  *(func.group_concat(column) for column in text_columns)]
+    aggregates: list[ColumnElement[Any]] = [func.count(), *(
+        cast(func.group_concat(column), LargeBinary) for column in (
+            id_column, _count_text(numerator), _count_text(denominator), *text_columns))]
     try:
         row = conn.execute(query_of(select(*aggregates))).one()
     except DBAPIError:  # e.g. a text longer than SQLite's SQLITE_MAX_LENGTH: read the rows
@@ -96,10 +96,10 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
     if (numerators == INEXACT_COUNT).any() or (denominators == INEXACT_COUNT).any():
         return None
     codes, texts = [], []
-    for text in row[4:]:
-        found = _same_width_codes(text, n)
+    for data in row[4:]:  # UTF-8 bytes (a BLOB: no Python text made of them, then encoded)
+        found = _same_width_codes(data, n)
         if found is None:
-            values = text.split(",")
+            values = data.decode("utf-8").split(",")
             if len(values) != n:  # a text with a comma in it
                 return None
             found = pd.factorize(np.array(values, dtype=object), sort=True)
@@ -108,12 +108,11 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
     return RevisionColumns(ids, tuple(codes), tuple(texts), numerators, denominators)
 
 
-def _same_width_codes(text: str, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _same_width_codes(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes into the sorted distinct texts of n comma-separated texts of one width of up to
     8 bytes (team codes like T0001, months YYYY-MM), read as bytes: each text an integer of
     its bytes (big-endian: integers sort as the texts sort by code point). None when the
     texts are not that."""
-    data = text.encode("utf-8")
     width, rest = divmod(len(data) + 1, n)
     if rest or not 2 <= width <= 9:
         return None
@@ -128,7 +127,7 @@ def _same_width_codes(text: str, n: int) -> tuple[np.ndarray, np.ndarray] | None
     return codes, np.array(texts, dtype=object)
 
 
-def _integers(text: str | None, n: int) -> np.ndarray | None:
+def _integers(text: bytes | None, n: int) -> np.ndarray | None:
     """The n comma-separated integers of an aggregate, or None when they are not that."""
     if text is None:
         return None
