@@ -126,8 +126,10 @@ def _current_of_columns(conn: Connection, found: RevisionColumns, unreadable: Un
     key = np.zeros(len(found.revision_id), dtype=np.int64)  # team, indicator, month as one
     keys = 1
     for codes, texts in zip(found.codes, found.texts, strict=True):
-        key = key * len(texts) + codes
         keys *= len(texts)
+        if keys >= 1 << 62:  # past int64: the rows are read
+            return None
+        key = key * len(texts) + codes
     kept = _latest_of_keys(key, found.revision_id, keys)
     numerators, denominators = found.numerator[kept], found.denominator[kept]
     entered = (numerators != NULL_COUNT) | (denominators != NULL_COUNT)  # not withdrawn
