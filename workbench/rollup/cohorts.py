@@ -19,6 +19,7 @@ from workbench.rollup.base import (
     pool,
     prepare,
     seed_codes,
+    shared,
     sort_codes,
     to_periods,
 )
@@ -62,7 +63,13 @@ DIST_COLUMNS = ["period", "assessor_type", "n", "mean", "median", "q1", "q3", "m
 
 def _assessments(assessments: pd.DataFrame, period: object) -> pd.DataFrame:
     """One score per team × month × assessor type: the last row given (the store returns rows
-    in entry order, so a re-assessment replaces the earlier one); months after `period` go."""
+    in entry order, so a re-assessment replaces the earlier one); months after `period` go.
+    Computed once per inputs inside `shared_preparation` (do not change the result)."""
+    return shared("assessments", assessments, as_period(period),
+                  compute=lambda: _assessments_of(assessments, period))
+
+
+def _assessments_of(assessments: pd.DataFrame, period: object) -> pd.DataFrame:
     a = assessments.loc[:, ["team_id", "period", "score", "assessor_type"]].copy()
     a.columns = ["team_id", "period", "score", "assessor_type"]  # plain str labels
     a["period"] = to_periods(a["period"])
@@ -86,7 +93,7 @@ def assessment_distribution(assessments: pd.DataFrame, *, period: object = None,
     a = _assessments(assessments, period)
     if a.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in DIST_COLUMNS})
-    a["_hit"] = (a["score"] >= target - 1e-9).astype(float)
+    a = a.assign(_hit=(a["score"] >= target - 1e-9).astype(float))
     g = a.groupby(["period", "assessor_type"], sort=True)
     out = g.agg(n=("score", "size"), mean=("score", "mean"), median=("score", "median"),
                 min=("score", "min"), max=("score", "max"), n_at_target=("_hit", "sum"))

@@ -327,12 +327,16 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     order = np.lexsort((month, indicator, team))  # stable, as sort_values
     data = measurements.take(order).reset_index(drop=True)
     codes = _SeriesCodes(team[order], teams, indicator[order], indicator_ids)
-    charts = _chart_of(indicators).reindex(indicator_ids).fillna("run").to_numpy(dtype=object)
-    data["chart"] = pd.array(np.append(charts, "run")[indicator[order]], dtype="str")
-    num, den = data["numerator"].astype(float), data["denominator"].astype(float)
-    needs_n = data["chart"].isin(list(NEEDS_N))
-    bad = (num < 0) | (needs_n & ((den <= 0) | den.isna()))
-    bad |= data["chart"].isin(["p", "pp"]) & (num > den)
+    charts = np.append(_chart_of(indicators).reindex(indicator_ids).fillna("run").to_numpy(
+        dtype=object), "run")  # per indicator code (missing: run); each row takes its own
+    data["chart"] = pd.array(charts, dtype="str").take(indicator[order])
+    num = data["numerator"].to_numpy(dtype=float)
+    den = data["denominator"].to_numpy(dtype=float)
+    needs_n = np.array([chart in NEEDS_N for chart in charts], dtype=bool)[indicator[order]]
+    with np.errstate(invalid="ignore"):
+        bad = (num < 0) | (needs_n & ((den <= 0) | np.isnan(den)))
+        bad |= np.array([chart in ("p", "pp") for chart in charts],
+                        dtype=bool)[indicator[order]] & (num > den)
     data.loc[bad, ["numerator", "denominator", "value"]] = np.nan
     data["part"] = _parts(data, phases, codes)
     data = _phase_reasons(data, phases, codes)
