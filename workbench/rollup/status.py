@@ -240,6 +240,39 @@ _RULES = np.array([", ".join(name for bit, name in zip((4, 2, 1), _RULE_NAMES, s
                              if code & bit) for code in range(8)], dtype=object)
 
 
+def _current_phase(s: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each series' last phase (highest `part`)."""
+    sid = s[_SID].to_numpy()
+    part = s["part"]
+    if pd.api.types.is_integer_dtype(part.dtype) and len(s) and bool(
+            (np.diff(sid) >= 0).all()):  # series in runs: the highest part of each run
+        ends = _run_ends(sid)
+        counts = np.diff(np.r_[-1, ends])
+        highest = np.repeat(np.maximum.reduceat(part.to_numpy(), np.r_[0, ends[:-1] + 1]),
+                            counts)
+        current: pd.DataFrame = s[part.to_numpy() == highest]
+        return current
+    return s[part == s.groupby(_SID, sort=False)["part"].transform("max")]
+
+
+def _run_ends(keys: np.ndarray) -> np.ndarray:
+    """The last position of each run of equal `keys`."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    return np.append(np.flatnonzero(keys[1:] != keys[:-1]), len(keys) - 1)
+
+
+def _in_runs(phase: pd.DataFrame) -> bool:
+    """Are the rows sorted by series number, then month (no month missing)?"""
+    sid = phase[_SID].to_numpy()
+    month = pd.PeriodIndex(phase["period"]).asi8 if isinstance(
+        phase["period"].dtype, pd.PeriodDtype) else None
+    if month is None or not len(sid) or (month == np.iinfo(np.int64).min).any():
+        return False
+    step = np.diff(sid)
+    return bool(((step > 0) | ((step == 0) & (np.diff(month) > 0))).all())
+
+
 def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
                   min_points: int = MIN_SIGNAL_POINTS) -> pd.DataFrame:
     """The signal of each team × indicator chart (rule in the module docstring).
@@ -255,14 +288,27 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
     every = spc[_KEYS + ["chart"]].assign(_sid=sid).drop_duplicates(_SID)
     has_y = spc["y"].notna().to_numpy()
     s = spc.loc[has_y, _READ].assign(_sid=sid[has_y])
-    phase = s[s["part"] == s.groupby(_SID, sort=False)["part"].transform("max")]
-    phase = phase.sort_values([_SID, "period"], kind="stable")
-    n_points = phase.groupby(_SID, sort=False).size().rename("n_points")
-    last = phase.groupby(_SID, sort=False).tail(1).set_index(_SID)
+    phase = _current_phase(s)
+    in_runs = _in_runs(phase)
+    if not in_runs:
+        phase = phase.sort_values([_SID, "period"], kind="stable")
     with np.errstate(invalid="ignore"):
         off = cast("pd.Series[float]", np.sign(phase["y"].astype(float)
                                                  - phase["cl"].astype(float))).fillna(0.0)
-    useful_side = phase.assign(_off=off)[off != 0].groupby(_SID, sort=False)["_off"].last()
+    if in_runs:  # each series' rows together, by month (`spc_frame`'s order)
+        ends = _run_ends(phase[_SID].to_numpy())
+        starts = np.r_[0, ends[:-1] + 1] if len(ends) else ends
+        n_points = pd.Series(ends - starts + 1, name="n_points", index=pd.Index(
+            phase[_SID].to_numpy()[ends], name=_SID))
+        last = phase.iloc[ends].set_index(_SID)
+        useful = (off != 0).to_numpy()
+        useful_sid = phase[_SID].to_numpy()[useful]
+        at = _run_ends(useful_sid)
+        useful_side = pd.Series(off.to_numpy()[useful][at], index=useful_sid[at])
+    else:
+        n_points = phase.groupby(_SID, sort=False).size().rename("n_points")
+        last = phase.groupby(_SID, sort=False).tail(1).set_index(_SID)
+        useful_side = phase.assign(_off=off)[off != 0].groupby(_SID, sort=False)["_off"].last()
     r = last[["period", "part", "sigma_signal"] + [
         "longest_run", "longest_run_max", "n_crossings", "n_crossings_min", "n_useful"]].copy()
     r = r.join(n_points)
