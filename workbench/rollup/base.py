@@ -28,8 +28,12 @@ unchanged); `shared(name, *inputs, compute=…)` shares any other intermediate t
 (the per-entity series of `time_to_threshold` and `gain_from_baseline`), and `frame_codes`
 the integer codes of a frame's column, so the roll-ups that read one frame group and match it
 by one set of codes instead of hashing its texts again (`pool`, the entity series, the
-charts' phases and lines). The prepared frame is sorted on such codes and taken once. The
-inputs must not be changed inside the block. Outside it nothing is kept.
+charts' phases and lines). The prepared frame is sorted on such codes and taken once, and
+given the codes it was sorted by (`seed_codes`, `compact_codes`: its texts are not hashed
+again); the charts' frame shares the measurements' codes when no month is cut off. Texts
+made of a few distinct parts (signal words, PDSA event labels) are built once per distinct
+combination (`per_distinct`). The inputs must not be changed inside the block. Outside it
+nothing is kept.
 """
 
 from __future__ import annotations
