@@ -152,11 +152,10 @@ def _period_index_from_ordinals(ordinals: np.ndarray, freq: str) -> pd.PeriodInd
 def from_ordinals(values: Sequence[float] | np.ndarray | pd.Series) -> pd.Series:
     """Monthly Periods (NaT where NaN) from month numbers."""
     arr = np.asarray(values, dtype=float)
-    result = pd.Series(pd.NaT, index=range(len(arr)), dtype="period[M]")
-    ok = ~np.isnan(arr)
-    if ok.any():
-        result[ok] = _period_index_from_ordinals(arr[ok].astype(np.int64), freq="M")
-    return result
+    missing = np.isnan(arr)
+    months = np.where(missing, 0.0, arr).astype(np.int64)
+    months[missing] = np.iinfo(np.int64).min  # how pandas stores NaT
+    return pd.Series(_period_index_from_ordinals(months, freq="M"), index=range(len(arr)))
 
 
 #: The rule of `reporting_period`, in words for the pages that show the month.

@@ -622,7 +622,9 @@ def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
     if events is None:
         events = pdsa_events(cycles, change_ideas)
     if rp is not None and len(events):
-        events = events[events["date"] <= rp.to_timestamp(how="end")].reset_index(drop=True)
+        decided = events["date"] <= rp.to_timestamp(how="end")
+        if not (decided.all() and events.index.equals(pd.RangeIndex(len(events)))):
+            events = events[decided].reset_index(drop=True)  # else the frame as it is
     excluded = excluded_months(flags)
     with shared_preparation():  # the phases and the lines match `m` by one set of codes
         phases = adoption_phases(events, m, indicators, excluded=excluded)
