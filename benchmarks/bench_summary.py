@@ -20,7 +20,10 @@ For each database it measures, in the same run:
                    command cannot go under without reading less.
 
 The machine is shared: read the ratios measured in the same run and the load average printed
-with them. The command's CPU includes the interpreter and the imports (about 1 s).
+with them. The command's CPU includes the interpreter and the imports (about 1 s). CPU is
+printed whole and split into user and system time (page faults are system time: numpy's
+hugepage advice made first touches cost seconds there); this process turns that advice off
+as the workbench commands do (NUMPY_MADVISE_HUGEPAGE=0 unless set), before numpy is imported.
 """
 
 from __future__ import annotations
@@ -37,26 +40,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # as the workbench commands do
+
 PYTHON = sys.executable
 GOAL_SECONDS = 5.0
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _cpu(who: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of this process (RUSAGE_SELF) or its children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime, usage.ru_stime
 
 
-def run_summary(db: str, tree: str | None, out: Path) -> tuple[float, float]:
-    """(wall, CPU) seconds of `workbench summary --db DB --json` > out, from `tree` (a
-    checkout put first on the path) or this one."""
+def run_summary(db: str, tree: str | None, out: Path) -> tuple[float, float, float]:
+    """(wall, user CPU, system CPU) seconds of `workbench summary --db DB --json` > out,
+    from `tree` (a checkout put first on the path) or this one."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     if tree:
         env["PYTHONPATH"] = tree
-    wall, cpu = time.perf_counter(), _children_cpu()
+    wall, (user, system) = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
     with out.open("wb") as sink:  # run in `tree`: `python -m` puts the working folder first
         subprocess.run([PYTHON, "-m", "workbench", "summary", "--db", db, "--json"],
                        stdout=sink, env=env, check=True, cwd=tree or None)
-    return time.perf_counter() - wall, _children_cpu() - cpu
+    now_user, now_system = _cpu(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - wall, now_user - user, now_system - system
 
 
 #: the parts of the roll-ups timed in `stages`: (label, module, function), each timed where
@@ -73,9 +80,10 @@ PARTS = [
 ]
 
 
-def stages(db: str) -> dict[str, float]:
-    """CPU seconds of the stages of the command, in this process, and of the parts of the
-    roll-ups (`PARTS`)."""
+def stages(db: str) -> dict[str, float | tuple[float, float]]:
+    """CPU seconds of the stages of the command, in this process, as (user, system) for the
+    store read, the roll-ups and the JSON text, and of the parts of the roll-ups (`PARTS`,
+    user and system together)."""
     import importlib
 
     from workbench.briefs.summary import read_collaborative_inputs, rollup_of_inputs
@@ -84,7 +92,11 @@ def stages(db: str) -> dict[str, float]:
     from workbench.store import open_engine
 
     clock = time.process_time
-    figures: dict[str, float] = {}
+    figures: dict[str, float | tuple[float, float]] = {}
+
+    def since(start: tuple[float, float]) -> tuple[float, float]:
+        user, system = _cpu(resource.RUSAGE_SELF)
+        return user - start[0], system - start[1]
     spent = {label: 0.0 for label, _, _ in PARTS}
     originals = []
 
@@ -97,25 +109,25 @@ def stages(db: str) -> dict[str, float]:
                 spent[label] += clock() - start
         return run
 
-    start = clock()
+    begun = _cpu(resource.RUSAGE_SELF)
     inputs = read_collaborative_inputs(open_engine(db))
-    figures["store read"] = clock() - start
+    figures["store read"] = since(begun)
     for label, module_name, name in PARTS:
         module = importlib.import_module(module_name)
         originals.append((module, name, getattr(module, name)))
         setattr(module, name, timed(label, getattr(module, name)))
     try:
-        start = clock()
+        begun = _cpu(resource.RUSAGE_SELF)
         frames, _ = rollup_of_inputs(inputs)
-        figures["roll-ups"] = clock() - start
+        figures["roll-ups"] = since(begun)
     finally:
         for module, name, function in originals:
             setattr(module, name, function)
     figures.update(spent)
-    start = clock()
+    begun = _cpu(resource.RUSAGE_SELF)
     payload_json({"collaborative": inputs.name, "period": None},
                  {key: frames[key] for key in JSON_KEYS})
-    figures["JSON text"] = clock() - start
+    figures["JSON text"] = since(begun)
     return figures
 
 
@@ -123,9 +135,10 @@ def measure(db: str, baseline: str | None, runs: int) -> bool:
     """Print the figures of one database; False when the baseline's output differs."""
     same = True
     with tempfile.TemporaryDirectory() as tmp:
-        mine, base = [], []
+        mine: list[tuple[float, float, float]] = []
+        base: list[tuple[float, float, float]] = []
         for i in range(runs):
-            order: list[tuple[str | None, list[tuple[float, float]], str]] = [
+            order: list[tuple[str | None, list[tuple[float, float, float]], str]] = [
                 (None, mine, "this"), (baseline, base, "base")]
             if baseline is None:
                 order = order[:1]
@@ -140,11 +153,14 @@ def measure(db: str, baseline: str | None, runs: int) -> bool:
     load = os.getloadavg()
     print(f"\n{db}: output {size / 1e6:.1f} MB; load average {load[0]:.1f} {load[1]:.1f}")
 
-    def line(name: str, figures: list[tuple[float, float]]) -> float:
-        cpu = statistics.median(c for _, c in figures)
-        wall = statistics.median(w for w, _ in figures)
-        print(f"  {name:<28}{cpu:>8.2f} s CPU {wall:>8.2f} s wall   "
-              f"(CPU of each run: {', '.join(f'{c:.2f}' for _, c in figures)})")
+    def line(name: str, figures: list[tuple[float, float, float]]) -> float:
+        cpu = statistics.median(u + s for _, u, s in figures)
+        user = statistics.median(u for _, u, _ in figures)
+        system = statistics.median(s for _, _, s in figures)
+        wall = statistics.median(w for w, _, _ in figures)
+        print(f"  {name:<28}{cpu:>8.2f} s CPU (user {user:.2f}, sys {system:.2f}) "
+              f"{wall:>8.2f} s wall   (CPU of each run: "
+              f"{', '.join(f'{u + s:.2f}' for _, u, s in figures)})")
         return cpu
 
     now = line("summary --json, this tree", mine)
@@ -154,7 +170,11 @@ def measure(db: str, baseline: str | None, runs: int) -> bool:
               f"{'byte-identical' if same else 'DIFFERS'}")
     print(f"  goal: under {GOAL_SECONDS:.0f} s  {'met' if now < GOAL_SECONDS else 'not met'}")
     for stage, cpu in stages(db).items():
-        print(f"  {stage:<28}{cpu:>8.2f} s CPU (in process)")
+        if isinstance(cpu, tuple):
+            print(f"  {stage:<28}{sum(cpu):>8.2f} s CPU (in process; user {cpu[0]:.2f}, "
+                  f"sys {cpu[1]:.2f})")
+        else:
+            print(f"  {stage:<28}{cpu:>8.2f} s CPU (in process)")
     return same
 
 

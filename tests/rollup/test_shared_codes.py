@@ -11,11 +11,16 @@ import pytest
 from workbench.rollup.base import (
     _pool,
     _pooled,
+    compact_codes,
+    distinct_numbers,
     frame_codes,
     group_numbers,
+    per_distinct,
     prepare,
     shared_preparation,
+    sort_codes,
 )
+from workbench.rollup.cohorts import wave_cohorts
 from workbench.rollup.metrics import _entity_series
 
 
@@ -89,3 +94,60 @@ def test_entity_numbers_are_the_groups_of_indicator_level_team_and_wave_by_month
     assert (series.groupby("_entity")["month"].diff().dropna() > 0).all()
     assert set(series["level"]) == {"team", "wave", "collaborative"}
     assert series.loc[series["level"] == "collaborative", "team_id"].isna().all()
+
+
+def test_the_prepared_frames_codes_come_from_prepare_and_equal_sort_codes() -> None:
+    data = tidy()
+    data.loc[3, "value"] = np.nan  # a row prepare drops: its team stays in other rows
+    data = pd.concat([data, pd.DataFrame({  # a team prepare drops whole (no value at all)
+        "team_id": ["T9"], "indicator_id": ["A"], "period": [pd.Period("2025-01", "M")],
+        "numerator": [1.0], "denominator": [0.0], "value": [np.nan]})], ignore_index=True)
+    teams = pd.concat([TEAMS, pd.DataFrame({"team_id": ["T9"], "wave_id": ["W0"],
+                                            "joined_period": ["2025-01"]})], ignore_index=True)
+    with shared_preparation():
+        m, _ = prepare(data, INDICATORS, teams)
+        for column in ("team_id", "indicator_id", "month", "wave_id"):
+            codes, distinct = frame_codes(m, column)
+            expected_codes, expected = sort_codes(m[column])
+            np.testing.assert_array_equal(codes, expected_codes, err_msg=column)
+            pd.testing.assert_index_equal(distinct, expected)
+    assert "T9" not in set(frame_codes(m, "team_id")[1])
+    assert list(sort_codes(m["wave_id"])[1]) == ["W1", "W2"]  # W0 (team T9) is not kept
+
+
+@pytest.mark.parametrize(("codes", "distinct", "expected_codes", "expected"), [
+    ([2, 0, 3, 2], ["a", "b", "c"], [1, 0, 2, 1], ["a", "c"]),  # b unused, 3 = missing
+    ([0, 1, 1], ["a", "b"], [0, 1, 1], ["a", "b"]),  # all used: unchanged
+    ([1, 1], ["a", "b"], [0, 0], ["b"]),
+])
+def test_compact_codes_drops_the_values_no_row_holds(codes: list[int], distinct: list[str],
+                                                     expected_codes: list[int],
+                                                     expected: list[str]) -> None:
+    out, kept = compact_codes(np.array(codes), pd.Index(distinct, dtype=object))
+    assert out.tolist() == expected_codes
+    assert list(kept) == expected
+
+
+def test_per_distinct_builds_each_combination_once_in_row_order() -> None:
+    calls: list[tuple[object, ...]] = []
+
+    def build(*values: object) -> str:
+        calls.append(values)
+        return "-".join(map(str, values))
+
+    letters = np.array(["a", "b", "a", None, "b", None], dtype=object)
+    numbers = np.array([1, 2, 1, 3, 2, 3])
+    out = per_distinct([letters, numbers], build)
+    assert out.tolist() == ["a-1", "b-2", "a-1", "None-3", "b-2", "None-3"]
+    assert calls == [("a", 1), ("b", 2), (None, 3)]
+    number, first = distinct_numbers([letters, numbers])
+    assert number.tolist() == [0, 1, 0, 2, 1, 2] and first.tolist() == [0, 1, 3]
+
+
+def test_wave_cohorts_by_shared_codes_are_those_computed_alone() -> None:
+    data = tidy()
+    alone = wave_cohorts(data, INDICATORS, TEAMS)  # outside the block: codes by hashing
+    assert alone["wave_id"].isna().any()  # T10 has no wave: its group sorts last
+    with shared_preparation():
+        together = wave_cohorts(data, INDICATORS, TEAMS)
+    pd.testing.assert_frame_equal(together, alone, check_exact=True)

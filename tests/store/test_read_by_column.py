@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, literal, select
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, literal, select
 from workbench.errors import StoreError
 from workbench.store import (
     CHART_CYCLE_COLUMNS,
+    ROLLUP_ASSESSMENT_COLUMNS,
     open_engine,
     read_assessments,
     read_flags,
@@ -33,7 +35,7 @@ from workbench.store import (
 from workbench.store import schema as s
 from workbench.store.by_column import revision_columns, table_frame
 from workbench.store.measurements import add_revisions
-from workbench.store.reads import read_current_measurements
+from workbench.store.reads import _latest_of_keys, read_current_measurements
 
 T0 = dt.datetime(2024, 3, 1, 9, 0)
 
@@ -64,6 +66,8 @@ def _reads_equal_row_reads(engine: Engine) -> None:
             (read_pdsa_cycles(engine, columns=CHART_CYCLE_COLUMNS), s.pdsa_cycles, cycle_order,
              list(CHART_CYCLE_COLUMNS)),
             (read_assessments(engine), s.assessments, ["period", "assessment_id"], None),
+            (read_assessments(engine, columns=ROLLUP_ASSESSMENT_COLUMNS), s.assessments,
+             ["period", "assessment_id"], list(ROLLUP_ASSESSMENT_COLUMNS)),
             (read_visits(engine), s.coaching_visits, ["visit_date", "visit_id"], None),
             (read_recounts(engine), s.verification_recounts, ["recount_id"], None),
             (read_flags(engine), s.flags, ["flag_id"], None),
@@ -148,6 +152,16 @@ def test_the_current_value_is_the_latest_revision_and_a_withdrawn_entry_is_left_
     as_of = read_current_measurements(engine, as_of=T0 + dt.timedelta(hours=1))
     assert [(r.team_id, r.numerator) for r in as_of.itertuples()
             if str(r.period) == "2024-02"] == [("B2", 5.0)]
+
+
+@pytest.mark.parametrize("keys", [3, 10**8], ids=["a table of the keys", "a sort"])
+def test_the_latest_revision_of_each_key_is_found_in_key_order(keys: int) -> None:
+    """Keys 0..2 of five rows; ids are not in row order. Few keys for the rows: a table of
+    them; many (a sparse key space): a sort. Both give the rows in key order."""
+    key = np.array([2, 0, 2, 1, 0])
+    revision_id = np.array([5, 1, 9, 3, 2])
+    assert _latest_of_keys(key, revision_id, keys).tolist() == [4, 3, 2]
+    assert _latest_of_keys(key[:0], revision_id[:0], keys).tolist() == []
 
 
 def test_a_comma_in_a_code_or_a_fraction_in_a_count_is_read_row_by_row_the_same(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -74,7 +75,8 @@ class CollaborativeInputs:
     """What the roll-ups read from the store, read once (`read_collaborative_inputs`):
     measurements and assessments entered up to `as_of`, PDSA cycles entered and flags raised
     up to then (`cycles_as_of`, `flags_as_of`; of the cycles the columns the charts read,
-    `store.CHART_CYCLE_COLUMNS`), and the definitions."""
+    `store.CHART_CYCLE_COLUMNS`, of the assessments those the roll-ups read,
+    `store.ROLLUP_ASSESSMENT_COLUMNS`), and the definitions."""
 
     name: str
     assessment_target: float
@@ -91,9 +93,12 @@ class CollaborativeInputs:
 
 def read_collaborative_inputs(engine: Engine | Connection,
                               as_of: str | dt.datetime | None = None) -> CollaborativeInputs:
-    """Read what `collaborative_rollup` needs, once (one read per table)."""
+    """Read what `collaborative_rollup` needs, once (one read per table, on one connection:
+    one state of the store): of the PDSA cycles and the assessments only the columns the
+    roll-ups read (`store.CHART_CYCLE_COLUMNS`, `store.ROLLUP_ASSESSMENT_COLUMNS`)."""
     from workbench.store import (
         CHART_CYCLE_COLUMNS,
+        ROLLUP_ASSESSMENT_COLUMNS,
         collaborative_indicators,
         read_assessments,
         read_change_ideas,
@@ -106,21 +111,22 @@ def read_collaborative_inputs(engine: Engine | Connection,
     )
 
     stamp = as_of_timestamp(as_of)
-    collab = read_collaborative(engine)
-    settings = merged_settings(collab.get("settings"))
-    assessments = read_assessments(engine)
-    if stamp is not None and len(assessments):
-        assessments = assessments[pd.to_datetime(assessments["created_at"]) <= stamp]
-    return CollaborativeInputs(
-        name=collab["name"], assessment_target=float(settings["assessment_target"]),
-        as_of=stamp,
-        measurements=read_collaborative_measurements(  # teams' own measures are not rolled up
-            engine, as_of=stamp.to_pydatetime() if stamp else None),
-        indicators=collaborative_indicators(engine), teams=read_teams(engine),
-        assessments=assessments,
-        cycles=cycles_as_of(read_pdsa_cycles(engine, columns=CHART_CYCLE_COLUMNS), stamp),
-        change_ideas=read_change_ideas(engine),
-        flags=flags_as_of(read_flags(engine), stamp), waves=read_waves(engine))
+    with (engine.connect() if isinstance(engine, Engine) else nullcontext(engine)) as conn:
+        collab = read_collaborative(conn)
+        settings = merged_settings(collab.get("settings"))
+        assessments = read_assessments(conn, columns=ROLLUP_ASSESSMENT_COLUMNS)
+        if stamp is not None and len(assessments):
+            assessments = assessments[pd.to_datetime(assessments["created_at"]) <= stamp]
+        return CollaborativeInputs(
+            name=collab["name"], assessment_target=float(settings["assessment_target"]),
+            as_of=stamp,
+            measurements=read_collaborative_measurements(  # teams' own measures: not rolled up
+                conn, as_of=stamp.to_pydatetime() if stamp else None),
+            indicators=collaborative_indicators(conn), teams=read_teams(conn),
+            assessments=assessments,
+            cycles=cycles_as_of(read_pdsa_cycles(conn, columns=CHART_CYCLE_COLUMNS), stamp),
+            change_ideas=read_change_ideas(conn),
+            flags=flags_as_of(read_flags(conn), stamp), waves=read_waves(conn))
 
 
 def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | None = None,

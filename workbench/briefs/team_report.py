@@ -28,7 +28,6 @@ from workbench.charts.series import (
     control_chart_html,
     format_value,
 )
-from workbench.errors import StoreError
 from workbench.i18n import format_count, format_date, format_number
 from workbench.i18n import gettext as _
 from workbench.model import plain_text
@@ -44,9 +43,7 @@ from workbench.store import (
     read_recounts,
     read_visits,
     team_indicators,
-    team_measure_owners,
 )
-from workbench.store.measurements import current_revisions, tidy, unreadable_counts
 from workbench.store.reads import measurements_state
 
 __all__ = [
@@ -136,33 +133,12 @@ def collaborative_figures(engine: Engine) -> tuple[pd.Period | None, pd.Series]:
     """(latest month in the data, median of the teams' valid values by (period,
     indicator_id)), computed from every team's rows of the collaborative indicators.
 
-    The rows are the roll-ups' one-scan read (`read_collaborative_measurements`). A stored
-    count that is not a number (`unreadable_counts`), which that read refuses, is left out
-    of the medians: it fails the report of its own team (which reads it), never every
-    team's."""
-    try:
-        all_m = read_collaborative_measurements(engine)
-    except StoreError as exc:
-        if "column" not in exc.fields:  # not an unreadable count: nothing to leave out
-            raise
-        all_m = _readable_measurements(engine)
+    The rows are the roll-ups' one-scan read (`read_collaborative_measurements`), leaving
+    out a row whose stored count is not a number (`unreadable="skip"`): it fails the report
+    of its own team (which reads it), never every team's."""
+    all_m = read_collaborative_measurements(engine, unreadable="skip")
     latest = all_m["period"].max() if len(all_m) else None
     return latest, _medians(all_m)
-
-
-def _readable_measurements(engine: Engine) -> pd.DataFrame:
-    """The collaborative's current rows without those holding a count that is not a number
-    (the store's read refuses them)."""
-    frame = current_revisions(engine)
-    frame = frame[frame["numerator"].notna() | frame["denominator"].notna()]
-    owned = team_measure_owners(engine)  # a team's own measure has no collaborative median
-    if owned:
-        frame = frame[~frame["indicator_id"].isin(list(owned))]
-    bad = unreadable_counts(frame)
-    keys = set(zip(bad["team_id"], bad["indicator_id"], bad["period"], strict=True))
-    skip = [k in keys for k in zip(frame["team_id"], frame["indicator_id"],
-                                   frame["period"].astype(str), strict=True)]
-    return tidy(frame[~pd.Series(skip, index=frame.index, dtype=bool)])
 
 
 def _medians(all_m: pd.DataFrame) -> pd.Series:

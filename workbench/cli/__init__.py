@@ -66,8 +66,10 @@ class WorkbenchGroup(click.Group):
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
         from workbench.cli.help_language import choose_language
+        from workbench.hugepages import prefer_small_pages
         from workbench.i18n import use_language
 
+        prefer_small_pages()  # before the work; kernels and workers started here inherit it
         words = list(sys.argv[1:] if args is None else args)
         with use_language(choose_language(words)):
             return super().main(args, *rest, **kwargs)

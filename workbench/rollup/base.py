@@ -28,8 +28,12 @@ unchanged); `shared(name, *inputs, compute=…)` shares any other intermediate t
 (the per-entity series of `time_to_threshold` and `gain_from_baseline`), and `frame_codes`
 the integer codes of a frame's column, so the roll-ups that read one frame group and match it
 by one set of codes instead of hashing its texts again (`pool`, the entity series, the
-charts' phases and lines). The prepared frame is sorted on such codes and taken once. The
-inputs must not be changed inside the block. Outside it nothing is kept.
+charts' phases and lines). The prepared frame is sorted on such codes and taken once, and
+given the codes it was sorted by (`seed_codes`, `compact_codes`: its texts are not hashed
+again); the charts' frame shares the measurements' codes when no month is cut off. Texts
+made of a few distinct parts (signal words, PDSA event labels) are built once per distinct
+combination (`per_distinct`). The inputs must not be changed inside the block. Outside it
+nothing is kept.
 """
 
 from __future__ import annotations
@@ -57,10 +61,14 @@ __all__ = [
     "indicator_attributes",
     "team_attributes",
     "prepare",
+    "distinct_numbers",
+    "per_distinct",
     "pool",
     "at_target",
     "at_target_where",
     "frame_codes",
+    "compact_codes",
+    "seed_codes",
     "shared",
     "shared_preparation",
     "sort_codes",
@@ -144,11 +152,10 @@ def _period_index_from_ordinals(ordinals: np.ndarray, freq: str) -> pd.PeriodInd
 def from_ordinals(values: Sequence[float] | np.ndarray | pd.Series) -> pd.Series:
     """Monthly Periods (NaT where NaN) from month numbers."""
     arr = np.asarray(values, dtype=float)
-    result = pd.Series(pd.NaT, index=range(len(arr)), dtype="period[M]")
-    ok = ~np.isnan(arr)
-    if ok.any():
-        result[ok] = _period_index_from_ordinals(arr[ok].astype(np.int64), freq="M")
-    return result
+    missing = np.isnan(arr)
+    months = np.where(missing, 0.0, arr).astype(np.int64)
+    months[missing] = np.iinfo(np.int64).min  # how pandas stores NaT
+    return pd.Series(_period_index_from_ordinals(months, freq="M"), index=range(len(arr)))
 
 
 #: The rule of `reporting_period`, in words for the pages that show the month.
@@ -299,32 +306,106 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     keep = m["value"].notna()
     if rp is not None:
         keep &= m["period"] <= rp
-    # the kept rows sorted by indicator, team and month on integer codes, and taken once
-    team, team_ids = sort_codes(m["team_id"])
-    indicator, indicator_ids = sort_codes(m["indicator_id"])
-    month, _ = sort_codes(m["period"])
+    # the kept rows sorted by indicator, team and month on integer codes, and taken once;
+    # the texts' codes are the input frame's (shared with the charts, `frame_codes`)
+    team, team_ids = frame_codes(measurements, "team_id")
+    indicator, indicator_ids = frame_codes(measurements, "indicator_id")
+    month, months = sort_codes(m["period"])
     rows = np.flatnonzero(keep.to_numpy(dtype=bool))
     order = rows[np.lexsort((month[rows], team[rows], indicator[rows]))]  # stable
     m = m.take(order).reset_index(drop=True)
     m["team_id"] = _texts_of(team[order], team_ids)
     m["indicator_id"] = _texts_of(indicator[order], indicator_ids)
     m["month"] = ordinals(m["period"]) if len(m) else np.zeros(0)
-    _look_up(m, "indicator_id", indicator_attributes(indicators),  # a left merge, by codes
-             (indicator[order], indicator_ids))
-    m["direction"] = m["direction"].fillna("increase")
-    m["kind"] = m["kind"].fillna("proportion")
-    m["chart"] = m["chart"].fillna("p")
-    m["multiplier"] = m["multiplier"].fillna(100.0)
-    _look_up(m, "team_id", team_attributes(teams), (team[order], team_ids))
-    m["wave_id"] = m["wave_id"].astype(object).where(m["wave_id"].notna(), None)
+    ind_table = indicator_attributes(indicators)  # its defaults filled: no missing values
+    ind_at = _look_up(m, "indicator_id", ind_table,  # a left merge, by codes
+                      (indicator[order], indicator_ids))
+    if not (ind_at >= 0)[indicator[order]].all():  # an indicator not in the table
+        m["direction"] = m["direction"].fillna("increase")
+        m["kind"] = m["kind"].fillna("proportion")
+        m["chart"] = m["chart"].fillna("p")
+        m["multiplier"] = m["multiplier"].fillna(100.0)
+    team_table = team_attributes(teams)  # wave_id None where missing
+    team_at = _look_up(m, "team_id", team_table, (team[order], team_ids))
+    if not (team_at >= 0)[team[order]].all():  # a team not in the table
+        m["wave_id"] = m["wave_id"].astype(object).where(m["wave_id"].notna(), None)
+    wave_of_team = pd.Series(pd.api.extensions.take(
+        team_table["wave_id"].to_numpy(dtype=object), team_at, allow_fill=True), dtype=object)
+    _share_codes(m, team[order], team_ids, indicator[order], indicator_ids, month[order],
+                 months, wave_of_team.where(wave_of_team.notna(), None))
     # a team without a join month joins in its first reported month (none without a team)
     earliest = np.full(len(team_ids) + 1, np.inf)
     np.fmin.at(earliest, team[order], m["month"].to_numpy(dtype=float))
     earliest[np.isinf(earliest) | (np.arange(len(earliest)) == len(team_ids))] = np.nan
     joined = m["join_month"].to_numpy(dtype=float)
     m["join_month"] = np.where(np.isnan(joined), earliest[team[order]], joined)
-    m["at_target"] = at_target(m["value"], m["target"], m["direction"])
+    decrease = np.append(ind_table["direction"].to_numpy(dtype=object) == "decrease", False)
+    m["at_target"] = at_target_where(m["value"], m["target"],  # the direction per indicator
+                                     decrease[ind_at][indicator[order]])
     return m, rp
+
+
+def _share_codes(m: pd.DataFrame, team: np.ndarray, team_ids: pd.Index, indicator: np.ndarray,
+                 indicator_ids: pd.Index, month: np.ndarray, months: pd.Index,
+                 wave_of_team: pd.Series) -> None:
+    """Give the prepared frame `m` its `frame_codes` (team_id, indicator_id, month, wave_id)
+    from the codes `_prepare` sorted it by, instead of hashing its 800,000 texts again: the
+    same codes and distinct values `sort_codes` of each column gives."""
+    for column, codes, distinct in (("team_id", team, team_ids),
+                                    ("indicator_id", indicator, indicator_ids)):
+        texts = pd.Index(np.asarray(distinct, dtype=object), dtype=object)  # `m`'s are objects
+        seed_codes(m, column, *compact_codes(codes, texts))
+    month_values = pd.Index(pd.PeriodIndex(months, freq="M").asi8.astype(float)
+                            if len(months) else np.zeros(0))
+    seed_codes(m, "month", *compact_codes(month, month_values))
+    wave, waves = sort_codes(wave_of_team)  # a wave per distinct team (and missing team)
+    seed_codes(m, "wave_id", *compact_codes(wave[team], waves))
+
+
+def compact_codes(codes: np.ndarray, distinct: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """`sort_codes` of the values `distinct[codes]` (`len(distinct)`: missing), from codes of
+    a frame the values were taken from: the distinct values no row holds are dropped and
+    the codes renumbered (integer work, no hashing)."""
+    present = np.zeros(len(distinct) + 1, dtype=bool)
+    present[codes] = True
+    if present[:-1].all():
+        return codes, distinct
+    rank = np.cumsum(present) - 1
+    rank[-1] = int(present[:-1].sum())  # missing stays last
+    kept: pd.Index = distinct[present[:-1]]
+    return rank[codes], kept
+
+
+def seed_codes(frame: pd.DataFrame, column: str, codes: np.ndarray, distinct: pd.Index) -> None:
+    """Inside `shared_preparation`, make `(codes, distinct)` what `frame_codes(frame,
+    column)` returns (they must equal `sort_codes(frame[column])`); outside, nothing."""
+    cache = _SHARED.get()
+    if cache is not None:
+        cache[("codes", id(frame), column)] = ((codes, distinct), (frame, column))
+
+
+def distinct_numbers(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the number of its combination of the values of `keys` (arrays of one
+    length; missing values a value), numbered in order of first appearance, and the first
+    row of each combination."""
+    frame = pd.DataFrame(dict(enumerate(keys)))
+    number = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(number, return_index=True)
+    return number.astype(np.int64), first
+
+
+def per_distinct(keys: Sequence[np.ndarray], build: Callable[..., _T]) -> np.ndarray:
+    """`build(*values)` of each row's values of `keys` (arrays of one length), as an object
+    array, called once per distinct combination: texts made of a few distinct parts (the
+    signals' words, the PDSA events' labels) are built once, not once per row."""
+    if not len(keys) or not len(keys[0]):
+        return np.empty(0, dtype=object)
+    number, first = distinct_numbers(keys)
+    built = np.empty(len(first), dtype=object)
+    for at, i in enumerate(first.tolist()):  # one by one: a value may be a list
+        built[at] = build(*(key[i] for key in keys))
+    out: np.ndarray = built[number]
+    return out
 
 
 def _texts_of(codes: np.ndarray, distinct: pd.Index) -> pd.Series:
@@ -353,18 +434,21 @@ def frame_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]
 
 
 def _look_up(frame: pd.DataFrame, key: str, table: pd.DataFrame,
-             codes: tuple[np.ndarray, pd.Index]) -> None:
+             codes: tuple[np.ndarray, pd.Index]) -> np.ndarray:
     """Add `table`'s other columns to `frame` by `key` (unique in `table`), in place: what
     `frame.merge(table, on=key, how="left")` gives, matching each distinct key once
-    (`codes`: `sort_codes` of the frame's keys)."""
+    (`codes`: `sort_codes` of the frame's keys). Returns the row of `table` of each distinct
+    key (the missing key last; -1: not in `table`)."""
     rows, distinct = codes
     keys = pd.Index(np.append(np.asarray(distinct, dtype=object), np.nan), dtype=object)
-    at = pd.Index(table[key]).get_indexer(keys)[rows]
+    per_key: np.ndarray = pd.Index(table[key]).get_indexer(keys)
+    at = per_key[rows]
     for column in table.columns:
         if column != key:
             values = pd.api.extensions.take(table[column].to_numpy(), at, allow_fill=True)
             frame[column] = pd.Series(values, index=frame.index, dtype=object) if (
                 table[column].dtype == object) else values
+    return per_key
 
 
 def pool(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -12,7 +12,17 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from workbench.rollup.base import as_period, pool, prepare, to_periods
+from workbench.rollup.base import (
+    as_period,
+    compact_codes,
+    frame_codes,
+    pool,
+    prepare,
+    seed_codes,
+    shared,
+    sort_codes,
+    to_periods,
+)
 
 __all__ = ["wave_cohorts", "assessment_distribution", "assessment_summary"]
 
@@ -34,9 +44,15 @@ def wave_cohorts(measurements: pd.DataFrame, indicators: pd.DataFrame,
     m, _ = prepare(measurements, indicators, teams, period)
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in WAVE_COLUMNS})
-    m = m.assign(months_since_joining=(m["month"] - m["join_month"]).astype(int),
-                 _wave=m["wave_id"].fillna("\uffff"))  # no wave sorts last; the shared
-    out = pool(m, ["indicator_id", "_wave", "months_since_joining"]).copy()  # frames unchanged
+    # no wave sorts last; the codes of the indicators and waves are the prepared frame's
+    wave, waves = frame_codes(m, "wave_id")
+    every = np.append(np.asarray(waves, dtype=object), "\uffff")
+    cohort = m.assign(months_since_joining=(m["month"] - m["join_month"]).astype(int),
+                      _wave=pd.Series(every[wave], index=m.index, dtype=object))
+    seed_codes(cohort, "indicator_id", *frame_codes(m, "indicator_id"))
+    sorted_wave, distinct = sort_codes(pd.Series(every, dtype=object))
+    seed_codes(cohort, "_wave", *compact_codes(sorted_wave[wave], distinct))
+    out = pool(cohort, ["indicator_id", "_wave", "months_since_joining"]).copy()  # shared: copy
     out["wave_id"] = out["_wave"].where(out["_wave"] != "\uffff", None)
     return out[WAVE_COLUMNS]
 
@@ -47,7 +63,13 @@ DIST_COLUMNS = ["period", "assessor_type", "n", "mean", "median", "q1", "q3", "m
 
 def _assessments(assessments: pd.DataFrame, period: object) -> pd.DataFrame:
     """One score per team × month × assessor type: the last row given (the store returns rows
-    in entry order, so a re-assessment replaces the earlier one); months after `period` go."""
+    in entry order, so a re-assessment replaces the earlier one); months after `period` go.
+    Computed once per inputs inside `shared_preparation` (do not change the result)."""
+    return shared("assessments", assessments, as_period(period),
+                  compute=lambda: _assessments_of(assessments, period))
+
+
+def _assessments_of(assessments: pd.DataFrame, period: object) -> pd.DataFrame:
     a = assessments.loc[:, ["team_id", "period", "score", "assessor_type"]].copy()
     a.columns = ["team_id", "period", "score", "assessor_type"]  # plain str labels
     a["period"] = to_periods(a["period"])
@@ -71,7 +93,7 @@ def assessment_distribution(assessments: pd.DataFrame, *, period: object = None,
     a = _assessments(assessments, period)
     if a.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in DIST_COLUMNS})
-    a["_hit"] = (a["score"] >= target - 1e-9).astype(float)
+    a = a.assign(_hit=(a["score"] >= target - 1e-9).astype(float))
     g = a.groupby(["period", "assessor_type"], sort=True)
     out = g.agg(n=("score", "size"), mean=("score", "mean"), median=("score", "median"),
                 min=("score", "min"), max=("score", "max"), n_at_target=("_hit", "sum"))

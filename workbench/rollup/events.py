@@ -14,7 +14,7 @@ from typing import Any, SupportsInt, cast
 import numpy as np
 import pandas as pd
 
-from workbench.rollup.base import sort_codes
+from workbench.rollup.base import distinct_numbers, per_distinct, sort_codes
 
 __all__ = ["EVENT_COLUMNS", "pdsa_events", "text_or_blank"]
 
@@ -39,49 +39,72 @@ def _texts(values: pd.Series) -> list[str]:
     return [text_or_blank(v) for v in values.tolist()]
 
 
-def _as_list(value: object) -> list[str]:
+def _link_key(value: object) -> tuple[Any, ...]:
+    """A cycle's linked indicators as a hashable key (() when it has none)."""
     if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
+        return tuple(value)
     if isinstance(value, np.ndarray):
-        return [str(v) for v in value.tolist()]
-    return []
+        return tuple(value.tolist())
+    return ()
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _cycle_texts(cycles: pd.DataFrame, change_ideas: pd.DataFrame | None
-                 ) -> tuple[list[list[str]], dict[str, list[Any]], list[dict[str, list[Any]]]]:
-    """Per cycle: its indicators (linked, else its change idea's) and its texts (change_id,
-    change name, title); and per kind of event (start, then decision), the date, kind,
-    label, detail and cycle position of each cycle that has one (`pdsa_events`)."""
+                 ) -> tuple[tuple[np.ndarray, list[list[str]]], dict[str, np.ndarray],
+                            list[dict[str, np.ndarray]]]:
+    """Per cycle: its indicators (linked, else its change idea's: the number of its list
+    and the distinct lists) and its texts (change_id, change name, title); and per kind of
+    event (start, then decision), the date, kind, label, detail and cycle position of each
+    cycle that has one (`pdsa_events`). Each text is built once per distinct combination
+    of its parts (48,000 cycles hold a few dozen titles and a dozen changes)."""
     ideas: dict[str, str] = {}
     idea_inds: dict[str, list[str]] = {}
     if change_ideas is not None and len(change_ideas):
         ideas = dict(zip(change_ideas["change_id"], change_ideas["name"], strict=False))
         idea_inds = dict(zip(change_ideas["change_id"],
                              change_ideas["indicator_ids"].map(_as_list), strict=False))
-    change = cycles["change_id"].tolist()
-    inds = [_as_list(linked) or idea_inds.get(c, []) for linked, c in
-            zip(cycles["linked_indicators"].tolist(), change, strict=True)]
-    names = [text_or_blank(ideas.get(c)) or text_or_blank(c) for c in change]
-    titles = [t or n for t, n in zip(_texts(cycles["title"]), names, strict=True)]
-    numbers = cycles["cycle_number"].tolist()
-    bases = [f"{c} cycle {n}" for c, n in zip(change, numbers, strict=True)]
-    start, end, act = (_texts(cycles[c]) for c in ("start_date", "end_date", "act_decision"))
-    counts = np.fromiter(map(len, inds), dtype=np.int64, count=len(inds))
-    started = np.array([bool(s) for s in start], dtype=bool) & (counts > 0)
-    decided = np.array([bool(a and e) for a, e in zip(act, end, strict=True)],
-                       dtype=bool) & (counts > 0)
+    change = _objects(cycles["change_id"].tolist())
+    links = _objects([_link_key(v) for v in cycles["linked_indicators"].tolist()])
+    link_number, first = distinct_numbers([links, change])
+    ind_lists = [[str(v) for v in links[i]] or idea_inds.get(change[i], [])
+                 for i in first.tolist()]
+    names = per_distinct([change], lambda c: text_or_blank(ideas.get(c)) or text_or_blank(c))
+    title = _objects(_texts(cycles["title"]))
+    titles = np.where(title != "", title, names)
+    bases = per_distinct([change, _objects(cycles["cycle_number"].tolist())],
+                         lambda c, n: f"{c} cycle {n}")
+    start, end, act = (_objects(_texts(cycles[c]))
+                       for c in ("start_date", "end_date", "act_decision"))
+    counts = np.array([len(i) for i in ind_lists], dtype=np.int64)[link_number]
+    started = (start != "") & (counts > 0)
+    decided = (act != "") & (end != "") & (counts > 0)
     # one block of rows per kind: the cycle's start, then its decision (on the end date)
-    texts: list[dict[str, list[Any]]] = []
-    for kind_rows, with_act in ((started, False), (decided, True)):
-        at = np.flatnonzero(kind_rows).tolist()
-        texts.append({
-            "date": [end[i] if with_act else start[i] for i in at],
-            "kind": [act[i] if with_act else "start" for i in at],
-            "label": [f"{bases[i]} {act[i] if with_act else 'start'}" for i in at],
-            "detail": [f"{act[i].capitalize()}: {titles[i]} ({names[i]})" if with_act
-                       else f"PDSA started: {titles[i]} ({names[i]})" for i in at],
-            "cycle": at})
-    return inds, {"change": change, "names": names, "titles": titles}, texts
+    at = np.flatnonzero(started)
+    texts = [{"date": start[at], "kind": np.full(len(at), "start", dtype=object),
+              "label": per_distinct([bases[at]], lambda b: f"{b} start"),
+              "detail": per_distinct([titles[at], names[at]],
+                                     lambda t, n: f"PDSA started: {t} ({n})"),
+              "cycle": at}]
+    at = np.flatnonzero(decided)
+    texts.append({"date": end[at], "kind": act[at],
+                  "label": per_distinct([bases[at], act[at]], lambda b, a: f"{b} {a}"),
+                  "detail": per_distinct([act[at], titles[at], names[at]],
+                                         lambda a, t, n: f"{a.capitalize()}: {t} ({n})"),
+                  "cycle": at})
+    return (link_number, ind_lists), {"change": change, "names": names, "titles": titles}, texts
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [str(v) for v in value.tolist()]
+    return []
 
 
 def pdsa_events(cycles: pd.DataFrame | None,
@@ -100,9 +123,13 @@ def pdsa_events(cycles: pd.DataFrame | None,
     """
     if cycles is None or cycles.empty:
         return pd.DataFrame(columns=EVENT_COLUMNS)
-    inds, per_cycle_texts, texts = _cycle_texts(cycles, change_ideas)
+    (link_number, ind_lists), per_cycle_texts, texts = _cycle_texts(cycles, change_ideas)
     change, names, titles = (per_cycle_texts[k] for k in ("change", "names", "titles"))
-    counts = np.fromiter(map(len, inds), dtype=np.int64, count=len(inds))
+    widest = max((len(i) for i in ind_lists), default=0)
+    inds = np.full((len(ind_lists), widest + 1), None, dtype=object)  # distinct lists, padded
+    for number, listed in enumerate(ind_lists):
+        inds[number, :len(listed)] = listed
+    counts = np.array([len(i) for i in ind_lists], dtype=np.int64)[link_number]
     cycle_at = np.concatenate([np.asarray(t["cycle"], dtype=np.int64) for t in texts])
     if not len(cycle_at):
         return pd.DataFrame(columns=EVENT_COLUMNS)
@@ -110,15 +137,14 @@ def pdsa_events(cycles: pd.DataFrame | None,
     per_row = counts[cycle_at]
     row = np.repeat(np.arange(len(cycle_at)), per_row)  # each event once per indicator
     ind_pos = np.arange(len(row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    flat_inds = np.array([i for t in texts for c in t["cycle"] for i in inds[c]],
-                         dtype=object)
     cycles_of = cycle_at[row]
+    flat_inds = inds[link_number[cycles_of], ind_pos]
 
     def column(values: list[Any] | np.ndarray) -> np.ndarray:
         out: np.ndarray = np.asarray(values, dtype=object)[row]
         return out
 
-    def per_cycle(values: list[Any]) -> np.ndarray:
+    def per_cycle(values: list[Any] | np.ndarray) -> np.ndarray:
         out: np.ndarray = np.asarray(values, dtype=object)[cycles_of]
         return out
 

@@ -25,6 +25,8 @@ ignored. The shared conventions (what counts as reported, at target, pooled) are
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +35,7 @@ from workbench.rollup.base import (
     at_target_where,
     frame_codes,
     from_ordinals,
+    group_numbers,
     indicator_attributes,
     pool,
     prepare,
@@ -148,15 +151,24 @@ def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
               "denominator", "join_month"] + attrs[1:]]
     team = team.rename(columns={"join_month": "start_month"})
     team.insert(1, "level", "team")
-    parts = [_none_for_missing(team)]
+    # prepare filled direction and kind and gave wave_id None where missing; team_id is
+    # missing only where its codes say so
+    team_codes, team_ids = frame_codes(m, "team_id")
+    complete = ["direction", "kind", "wave_id"]
+    if not len(team_codes) or int(team_codes.max()) < len(team_ids):
+        complete.append("team_id")
+    parts = [_none_for_missing(team, complete)]
     ind = m[attrs].drop_duplicates("indicator_id")
     for level, keys in (("wave", ["indicator_id", "wave_id"]), ("collaborative", ["indicator_id"])):
-        src = m[m["wave_id"].notna()] if level == "wave" else m
+        src = m
+        if level == "wave":
+            wave, waves = frame_codes(m, "wave_id")
+            if len(wave) and int(wave.max()) == len(waves):  # a team without a wave
+                src = m[m["wave_id"].notna()]
         if src.empty:
             continue
         pooled = pool(src, keys + ["month"])
-        start = src.groupby(keys, dropna=False)["join_month"].min().rename("start_month")
-        pooled = pooled.merge(start.reset_index(), on=keys, how="left")
+        pooled = pooled.merge(_earliest_join(src, keys), on=keys, how="left")
         pooled = pooled.rename(columns={"pooled_value": "value", "pooled_numerator": "numerator",
                                         "pooled_denominator": "denominator"})
         pooled["level"] = level
@@ -172,12 +184,41 @@ def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
         codes, width = _union_codes([_part_codes(m, part, key, i == 0)
                                      for i, part in enumerate(parts)])
         combined = combined * width + codes
-    order = np.lexsort((series["month"].to_numpy(dtype=float), combined))
+    order = _entity_order(combined, series["month"].to_numpy(dtype=float))
     series = series.take(order).reset_index(drop=True)
     ordered = combined[order]
     series["_entity"] = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1 if len(
         ordered) else np.zeros(0, dtype=np.int64)
     return series
+
+
+def _earliest_join(src: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of `keys` (missing keys a group): the earliest `join_month` of its rows, as
+    `start_month` (NaN when none is known); grouped by the keys' shared codes."""
+    numbered = group_numbers(src, keys)
+    if numbered is None:
+        start = src.groupby(keys, dropna=False)["join_month"].min().rename("start_month")
+        return start.reset_index()
+    number, first = numbered
+    earliest = np.full(len(first), np.nan)
+    np.fmin.at(earliest, number, src["join_month"].to_numpy(dtype=float))
+    out = pd.DataFrame({key: src[key].to_numpy()[first] for key in keys})
+    out["start_month"] = earliest
+    return out
+
+
+def _entity_order(entity: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """The rows' order by entity, then month: `np.lexsort((month, entity))`, as one integer
+    key sorted stably (the team rows come sorted already, which a stable sort finds)."""
+    if not len(month) or np.isnan(month).any():
+        order: np.ndarray = np.lexsort((month, entity))
+        return order
+    low = int(month.min())
+    span = int(month.max()) - low + 1
+    if int(entity.max()) >= np.iinfo(np.int64).max // span:
+        return np.lexsort((month, entity))
+    key = entity * span + (month.astype(np.int64) - low)
+    return np.argsort(key, kind="stable")
 
 
 def _part_codes(m: pd.DataFrame, part: pd.DataFrame, key: str, teams: bool
@@ -189,12 +230,15 @@ def _part_codes(m: pd.DataFrame, part: pd.DataFrame, key: str, teams: bool
     return frame_codes(m, key) if teams else sort_codes(part[key])
 
 
-def _none_for_missing(frame: pd.DataFrame) -> pd.DataFrame:
+def _none_for_missing(frame: pd.DataFrame, complete: Collection[str] = ()) -> pd.DataFrame:
     """`frame` with its texts of `_NONE_COLUMNS` as objects, None where missing (plain
-    objects compare fast); columns already so are kept as they are."""
+    objects compare fast); columns already so are kept as they are, and so are the object
+    columns of `complete` (known to be so: not looked at)."""
     out = frame
     for c in _NONE_COLUMNS:
         column = out[c]
+        if c in complete and column.dtype == object:
+            continue
         if column.dtype == object:
             values = column.to_numpy()
             gone = pd.isna(values)
@@ -227,6 +271,8 @@ def _run_starts(keys: np.ndarray) -> np.ndarray:
 
 
 def _levels(series: pd.DataFrame, levels: tuple[str, ...]) -> pd.DataFrame:
+    if {"team", "wave", "collaborative"}.issubset(levels):  # every level: the frame itself
+        return series
     return series[series["level"].isin(levels)]
 
 
@@ -265,8 +311,8 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     series = _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels)
     # one block of the series' rows per threshold (80 %, 90 % where they apply, the target
     # where there is one), as positions: the text columns are taken once per result row
-    inc_prop = ((series["direction"] != "decrease") & (series["kind"] == "proportion")
-                ).to_numpy(dtype=bool)
+    decrease = _is(series["direction"], "decrease")
+    inc_prop = ~decrease & _is(series["kind"], "proportion")
     target = series["target"].to_numpy(dtype=float)
     blocks = [np.flatnonzero(inc_prop)] * len(THRESHOLDS) + [np.flatnonzero(~np.isnan(target))]
     rows = np.concatenate(blocks)
@@ -275,7 +321,6 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     th = np.repeat(np.arange(len(blocks)), [len(block) for block in blocks])
     threshold_value = np.concatenate([np.full(len(block), value) for block, value in zip(
         blocks, THRESHOLDS.values(), strict=False)] + [target[blocks[-1]]])
-    decrease = (series["direction"] == "decrease").to_numpy(dtype=bool)
     met = at_target_where(series["value"].to_numpy(dtype=float)[rows], threshold_value,
                           decrease[rows]) == 1.0
     # each entity × threshold is one run of rows, in month order: reduce the runs
@@ -302,6 +347,15 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     out["first_period"] = from_ordinals(out["first_month"]).array
     out = _order(out, indicators)
     return out[TIME_COLUMNS]
+
+
+def _is(values: pd.Series, text: str) -> np.ndarray:
+    """`values == text` as booleans, each distinct value compared once (a few distinct
+    directions or kinds over 800,000 rows)."""
+    codes, distinct = pd.factorize(values)
+    equal = np.append(np.asarray(distinct, dtype=object) == text, False)  # -1: missing
+    out: np.ndarray = equal[codes]
+    return out
 
 
 def _order(frame: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:

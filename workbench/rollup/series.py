@@ -44,10 +44,13 @@ import numpy as np
 import pandas as pd
 
 from workbench.rollup.base import (
+    compact_codes,
     frame_codes,
     from_ordinals,
     ordinals,
     reporting_period,
+    seed_codes,
+    shared,
     shared_preparation,
     to_periods,
 )
@@ -133,6 +136,13 @@ _NO_MONTH = -_MONTH_SHIFT  # NaT: before every month
 _NAT = np.iinfo(np.int64).min  # how pandas stores NaT
 
 
+def _monthly(values: pd.Series) -> pd.PeriodIndex:
+    """Monthly Periods of a column of months (Periods as they are, else parsed as text)."""
+    if isinstance(values.dtype, pd.PeriodDtype) and values.dtype.freq == "M":
+        return pd.PeriodIndex(values)
+    return pd.PeriodIndex(values.astype(str), freq="M")
+
+
 def _month_numbers(periods: pd.Series | pd.PeriodIndex) -> np.ndarray:
     """Monthly ordinals of Periods (NaT: `_NO_MONTH`), as int64."""
     out = pd.PeriodIndex(periods).asi8.astype(np.int64)  # a copy
@@ -172,7 +182,7 @@ def _parts(data: pd.DataFrame, phases: pd.DataFrame | None, codes: _SeriesCodes
     if phases is None or phases.empty:
         return np.ones(len(data), dtype=int)
     series = codes.of(phases)
-    cuts = _month_numbers(pd.PeriodIndex(phases["period"].astype(str), freq="M"))
+    cuts = _month_numbers(_monthly(phases["period"]))
     keep = (series >= 0) & (cuts != _NO_MONTH)
     starts = np.sort(_month_keys(series[keep], cuts[keep]))
     rows = _month_keys(codes.of_rows, _month_numbers(data["period"]))
@@ -216,7 +226,7 @@ def _left_out(data: pd.DataFrame, excluded: pd.DataFrame | None, codes: _SeriesC
     if excluded is None or not len(excluded):
         return np.zeros(len(data), dtype=bool)
     series = codes.of(excluded)
-    months = _month_numbers(pd.PeriodIndex(excluded["period"].astype(str), freq="M"))
+    months = _month_numbers(_monthly(excluded["period"]))
     marks = _month_keys(series[series >= 0], months[series >= 0])
     rows = _month_keys(codes.of_rows, _month_numbers(data["period"]))
     left_out: np.ndarray = np.isin(rows, marks)
@@ -321,16 +331,19 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
         return pd.DataFrame(columns=SPC_COLUMNS)
     team, teams = frame_codes(measurements, "team_id")  # shared with `adoption_phases`
     indicator, indicator_ids = frame_codes(measurements, "indicator_id")
-    month, _ = frame_codes(measurements, "period")
-    order = np.lexsort((month, indicator, team))  # stable, as sort_values
+    order = _series_order(measurements)
     data = measurements.take(order).reset_index(drop=True)
     codes = _SeriesCodes(team[order], teams, indicator[order], indicator_ids)
-    charts = _chart_of(indicators).reindex(indicator_ids).fillna("run").to_numpy(dtype=object)
-    data["chart"] = pd.array(np.append(charts, "run")[indicator[order]], dtype="str")
-    num, den = data["numerator"].astype(float), data["denominator"].astype(float)
-    needs_n = data["chart"].isin(list(NEEDS_N))
-    bad = (num < 0) | (needs_n & ((den <= 0) | den.isna()))
-    bad |= data["chart"].isin(["p", "pp"]) & (num > den)
+    charts = np.append(_chart_of(indicators).reindex(indicator_ids).fillna("run").to_numpy(
+        dtype=object), "run")  # per indicator code (missing: run); each row takes its own
+    data["chart"] = pd.array(charts, dtype="str").take(indicator[order])
+    num = data["numerator"].to_numpy(dtype=float)
+    den = data["denominator"].to_numpy(dtype=float)
+    needs_n = np.array([chart in NEEDS_N for chart in charts], dtype=bool)[indicator[order]]
+    with np.errstate(invalid="ignore"):
+        bad = (num < 0) | (needs_n & ((den <= 0) | np.isnan(den)))
+        bad |= np.array([chart in ("p", "pp") for chart in charts],
+                        dtype=bool)[indicator[order]] & (num > den)
     data.loc[bad, ["numerator", "denominator", "value"]] = np.nan
     data["part"] = _parts(data, phases, codes)
     data = _phase_reasons(data, phases, codes)
@@ -347,7 +360,10 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
         joined = pd.concat([pd.Series(piece[column]) for piece in pieces], ignore_index=True)
         data[column] = joined.take(back).reset_index(drop=True)
     data["y"] = data["value"]
-    return data[SPC_COLUMNS]
+    out = data[SPC_COLUMNS]
+    seed_codes(out, "team_id", *compact_codes(team[order], teams))  # for `signal_status`
+    seed_codes(out, "indicator_id", *compact_codes(indicator[order], indicator_ids))
+    return out
 
 
 def _centre(chart: str, num: np.ndarray, den: np.ndarray, value: np.ndarray) -> float:
@@ -418,6 +434,18 @@ class _SeriesRows:
         return out
 
 
+def _series_order(data: pd.DataFrame) -> np.ndarray:
+    """The rows of `data` by team, indicator and month (stable, as sort_values; months
+    missing last), sorted once per frame inside `shared_preparation`."""
+    def compute() -> np.ndarray:
+        team, _ = frame_codes(data, "team_id")
+        indicator, _ = frame_codes(data, "indicator_id")
+        month, _ = frame_codes(data, "period")
+        order: np.ndarray = np.lexsort((month, indicator, team))
+        return order
+    return shared("series order", data, compute=compute)
+
+
 def _series_rows(data: pd.DataFrame, chart: pd.Series, excluded: pd.DataFrame | None,
                  wanted: pd.DataFrame) -> _SeriesRows:
     """The series of `data` that `wanted` (team_id, indicator_id) names, as `_SeriesRows`
@@ -426,18 +454,22 @@ def _series_rows(data: pd.DataFrame, chart: pd.Series, excluded: pd.DataFrame | 
     indicator, indicator_ids = frame_codes(data, "indicator_id")
     every = _SeriesCodes(team, teams, indicator, indicator_ids)
     keep = np.isin(every.of_rows, every.of(wanted))
-    data, team, indicator = data[keep], team[keep], indicator[keep]
-    month = ordinals(data["period"])
-    order = np.lexsort((month, indicator, team))
+    order = _series_order(data)  # of every row, shared with `spc_frame`: the kept ones
+    order = order[keep[order]]
     d = data.take(order).reset_index(drop=True)
+    month = ordinals(d["period"])
     codes = _SeriesCodes(team[order], teams, indicator[order], indicator_ids)
-    kinds = chart.reindex(indicator_ids).astype(object).fillna("run").to_numpy(dtype=object)
-    kind = pd.Series(np.append(kinds, "run")[indicator[order]], dtype=object)
+    kinds = np.append(chart.reindex(indicator_ids).astype(object).fillna("run").to_numpy(
+        dtype=object), "run")  # per indicator code (missing: run)
+    of_row = indicator[order]
+    kind = pd.Series(kinds[of_row], dtype=object)
     num, den = d["numerator"].astype(float), d["denominator"].astype(float)
-    needs_n = kind.isin(list(NEEDS_N))
-    bad = np.array((num < 0) | (needs_n & ((den <= 0) | den.isna())) | d["value"].isna(),
-                   dtype=bool)
-    bad |= (kind.isin(["p", "pp"]) & (num > den)).to_numpy()
+    value = d["value"].to_numpy(dtype=float)
+    needs_n = np.array([k in NEEDS_N for k in kinds], dtype=bool)[of_row]
+    n, m = num.to_numpy(), den.to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = (n < 0) | (needs_n & ((m <= 0) | np.isnan(m))) | np.isnan(value)
+        bad |= np.array([k in ("p", "pp") for k in kinds], dtype=bool)[of_row] & (n > m)
     bad |= _left_out(d, excluded, codes)
     number = codes.of_rows
     start = np.flatnonzero(np.r_[True, number[1:] != number[:-1]]) if len(d) else np.zeros(
@@ -445,8 +477,8 @@ def _series_rows(data: pd.DataFrame, chart: pd.Series, excluded: pd.DataFrame | 
     use = np.flatnonzero(~bad)
     bounds = np.append(start, len(d))
     return _SeriesRows(
-        codes=codes, number=number[start], start=bounds, month=month[order],
-        used_start=np.searchsorted(use, bounds), used=month[order][use],
+        codes=codes, number=number[start], start=bounds, month=month,
+        used_start=np.searchsorted(use, bounds), used=month[use],
         num=num.to_numpy()[use], den=den.to_numpy()[use],
         value=d["value"].astype(float).to_numpy()[use],
         kind=kind.astype(str).to_numpy()[start])
@@ -584,11 +616,15 @@ def team_charts(measurements: pd.DataFrame, indicators: pd.DataFrame,
     rp = reporting_period(measurements, period)
     m = measurements
     if rp is not None and len(m):
-        m = m[m["period"] <= rp]
+        up_to = m["period"] <= rp
+        if not up_to.all():  # the frame itself otherwise: its codes are shared (`prepare`)
+            m = m[up_to]
     if events is None:
         events = pdsa_events(cycles, change_ideas)
     if rp is not None and len(events):
-        events = events[events["date"] <= rp.to_timestamp(how="end")].reset_index(drop=True)
+        decided = events["date"] <= rp.to_timestamp(how="end")
+        if not (decided.all() and events.index.equals(pd.RangeIndex(len(events)))):
+            events = events[decided].reset_index(drop=True)  # else the frame as it is
     excluded = excluded_months(flags)
     with shared_preparation():  # the phases and the lines match `m` by one set of codes
         phases = adoption_phases(events, m, indicators, excluded=excluded)

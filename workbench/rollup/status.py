@@ -37,8 +37,11 @@ from workbench.i18n import N_, format_month, ngettext
 from workbench.i18n import gettext as _
 from workbench.rollup.base import (
     at_target,
+    frame_codes,
     from_ordinals,
+    group_numbers,
     indicator_attributes,
+    per_distinct,
     prepare,
     team_attributes,
 )
@@ -103,9 +106,10 @@ _READ = ["period", "y", "cl", "part", "sigma_signal", "longest_run", "longest_ru
 def _series_ids(spc: pd.DataFrame) -> np.ndarray:
     """One integer per team × indicator series (rows grouped by integers, not by two text
     columns: the text is hashed once here instead of once per grouping)."""
-    teams = pd.factorize(spc["team_id"])[0].astype(np.int64)
-    indicators, names = pd.factorize(spc["indicator_id"])
-    return teams * max(len(names), 1) + indicators
+    teams, _ = frame_codes(spc, "team_id")  # `spc_frame` gives its frame's codes
+    indicators, names = frame_codes(spc, "indicator_id")
+    out: np.ndarray = teams * (len(names) + 1) + indicators
+    return out
 
 
 def _movement(phase: pd.DataFrame) -> pd.Series:
@@ -120,27 +124,55 @@ def _movement(phase: pd.DataFrame) -> pd.Series:
     return means["late"] - means["early"]
 
 
+def _astronomical_phrase(above: bool, month: str) -> str:
+    return (_("{month} is above the upper control limit") if above
+            else _("{month} is below the lower control limit")).format(month=month)
+
+
+def _shift_phrase(run: int, most: int) -> str:
+    return _("{run} months in a row on one side of the centre line (more than {most} "
+             "is unlikely by chance)").format(run=run, most=most)
+
+
+def _crossings_phrase(times: int, months: int, least: int) -> str:
+    return ngettext("the months cross the centre line {times} time in {months} (fewer "
+                    "than {least} is unlikely by chance)",
+                    "the months cross the centre line {times} times in {months} (fewer "
+                    "than {least} is unlikely by chance)", times).format(
+        times=times, months=months, least=least)
+
+
+def _movement_phrase(higher: bool) -> str:
+    return (_("the later months of the phase are higher than the earlier ones") if higher
+            else _("the later months of the phase are lower than the earlier ones"))
+
+
 def _phrases(r: Mapping[str, Any], month: str) -> list[str]:
     out = []
     if r["astronomical"]:
-        out.append((_("{month} is above the upper control limit") if r["last_side"] > 0
-                    else _("{month} is below the lower control limit")).format(month=month))
+        out.append(_astronomical_phrase(r["last_side"] > 0, month))
     if r["shift"]:
-        out.append(_("{run} months in a row on one side of the centre line (more than {most} "
-                     "is unlikely by chance)").format(run=int(r["longest_run"]),
-                                                      most=int(r["longest_run_max"])))
+        out.append(_shift_phrase(int(r["longest_run"]), int(r["longest_run_max"])))
     if r["crossings"]:
-        times = int(r["n_crossings"])
-        out.append(ngettext("the months cross the centre line {times} time in {months} (fewer "
-                            "than {least} is unlikely by chance)",
-                            "the months cross the centre line {times} times in {months} (fewer "
-                            "than {least} is unlikely by chance)", times).format(
-            times=times, months=int(r["n_useful"]), least=int(r["n_crossings_min"])))
+        out.append(_crossings_phrase(int(r["n_crossings"]), int(r["n_useful"]),
+                                     int(r["n_crossings_min"])))
     if (r["shift"] or r["crossings"]) and not r["astronomical"] and r["move"] != 0:
-        out.append(_("the later months of the phase are higher than the earlier ones")
-                   if r["move"] > 0 else
-                   _("the later months of the phase are lower than the earlier ones"))
+        out.append(_movement_phrase(r["move"] > 0))
     return out
+
+
+def _rule_words(rule: object) -> str:
+    return ", ".join(signal_label(part.strip()) for part in str(rule).split(","))
+
+
+#: what `_signal_sentence` puts where the reasons go (no label or translation holds it)
+_WHY = "\x00"
+
+
+def _signal_sentence(signal: object, rule: object) -> str:
+    """The sentence of a signal and its rules with `_WHY` where the reasons go."""
+    return _("{signal} ({rule}): {why}").format(signal=signal_label(str(signal)),
+                                                 rule=_rule_words(rule), why=_WHY)
 
 
 def _words(r: Mapping[str, Any], months: Mapping[Any, str] | None = None) -> str:
@@ -153,9 +185,40 @@ def _words(r: Mapping[str, Any], months: Mapping[Any, str] | None = None) -> str
         return _("no signal: ordinary month-to-month variation")
     month = (months[r["latest_period"]] if months is not None
              else format_month(pd.Period(r["latest_period"], freq="M")))
-    rule = ", ".join(signal_label(part.strip()) for part in str(r["rule"]).split(","))
-    return _("{signal} ({rule}): {why}").format(signal=signal_label(str(r["signal"])),
-                                                 rule=rule, why="; ".join(_phrases(r, month)))
+    why = "; ".join(_phrases(r, month))
+    return why.join(_signal_sentence(r["signal"], r["rule"]).split(_WHY))
+
+
+def _loud_words(loud: pd.DataFrame) -> list[str]:
+    """`_words` of rows with a signal, each phrase and sentence built once per distinct
+    set of the values it says, then joined per row."""
+    n = len(loud)
+    astro, shift, cross = (loud[c].to_numpy(dtype=bool)
+                           for c in ("astronomical", "shift", "crossings"))
+    move = loud["move"].to_numpy(dtype=float)
+    phrases = [np.full(n, None, dtype=object) for _ in range(4)]
+    phrases[0][astro] = per_distinct(
+        [loud["last_side"].to_numpy(dtype=float)[astro] > 0,
+         loud["period"].to_numpy(dtype=object)[astro]],
+        lambda above, month: _astronomical_phrase(bool(above), format_month(
+            pd.Period(month, freq="M"))))
+    phrases[1][shift] = per_distinct(
+        [loud[c].to_numpy(dtype=object)[shift] for c in ("longest_run", "longest_run_max")],
+        lambda run, most: _shift_phrase(int(run), int(most)))
+    phrases[2][cross] = per_distinct(
+        [loud[c].to_numpy(dtype=object)[cross]
+         for c in ("n_crossings", "n_useful", "n_crossings_min")],
+        lambda times, months, least: _crossings_phrase(int(times), int(months), int(least)))
+    with np.errstate(invalid="ignore"):
+        moved = (shift | cross) & ~astro & (move != 0)
+        phrases[3][moved] = np.where(move[moved] > 0, _movement_phrase(True),
+                                     _movement_phrase(False))
+    sentences = per_distinct([loud["signal"].to_numpy(dtype=object),
+                               loud["rule"].to_numpy(dtype=object)],
+                              _signal_sentence)
+    return ["; ".join(p for p in row if p is not None).join(sentence.split(_WHY))
+            for sentence, *row in zip(sentences.tolist(), *(p.tolist() for p in phrases),
+                                      strict=True)]
 
 
 def _all_words(out: pd.DataFrame) -> list[str]:
@@ -167,12 +230,47 @@ def _all_words(out: pd.DataFrame) -> list[str]:
     for key, rows in out[quiet].groupby(["signal", "n_points"], sort=False).indices.items():
         signal, points = cast("tuple[str, int]", key)
         words[at[rows]] = _words({"signal": signal, "n_points": points})
-    loud = out[~quiet]
-    months = {p: format_month(pd.Period(p, freq="M")) for p in loud["period"].unique()}
-    records = cast("list[dict[str, Any]]", loud.assign(latest_period=loud["period"]).to_dict(
-        "records"))
-    words[~quiet] = [_words(row, months) for row in records]
+    words[~quiet] = _loud_words(out[~quiet])
     return list(words)
+
+
+_RULE_NAMES = ("astronomical point", "shift", "crossings")
+#: the rules that fired, by the code 4 × astronomical + 2 × shift + crossings
+_RULES = np.array([", ".join(name for bit, name in zip((4, 2, 1), _RULE_NAMES, strict=True)
+                             if code & bit) for code in range(8)], dtype=object)
+
+
+def _current_phase(s: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each series' last phase (highest `part`)."""
+    sid = s[_SID].to_numpy()
+    part = s["part"]
+    if pd.api.types.is_integer_dtype(part.dtype) and len(s) and bool(
+            (np.diff(sid) >= 0).all()):  # series in runs: the highest part of each run
+        ends = _run_ends(sid)
+        counts = np.diff(np.r_[-1, ends])
+        highest = np.repeat(np.maximum.reduceat(part.to_numpy(), np.r_[0, ends[:-1] + 1]),
+                            counts)
+        current: pd.DataFrame = s[part.to_numpy() == highest]
+        return current
+    return s[part == s.groupby(_SID, sort=False)["part"].transform("max")]
+
+
+def _run_ends(keys: np.ndarray) -> np.ndarray:
+    """The last position of each run of equal `keys`."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    return np.append(np.flatnonzero(keys[1:] != keys[:-1]), len(keys) - 1)
+
+
+def _in_runs(phase: pd.DataFrame) -> bool:
+    """Are the rows sorted by series number, then month (no month missing)?"""
+    sid = phase[_SID].to_numpy()
+    month = pd.PeriodIndex(phase["period"]).asi8 if isinstance(
+        phase["period"].dtype, pd.PeriodDtype) else None
+    if month is None or not len(sid) or (month == np.iinfo(np.int64).min).any():
+        return False
+    step = np.diff(sid)
+    return bool(((step > 0) | ((step == 0) & (np.diff(month) > 0))).all())
 
 
 def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
@@ -190,14 +288,27 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
     every = spc[_KEYS + ["chart"]].assign(_sid=sid).drop_duplicates(_SID)
     has_y = spc["y"].notna().to_numpy()
     s = spc.loc[has_y, _READ].assign(_sid=sid[has_y])
-    phase = s[s["part"] == s.groupby(_SID, sort=False)["part"].transform("max")]
-    phase = phase.sort_values([_SID, "period"], kind="stable")
-    n_points = phase.groupby(_SID, sort=False).size().rename("n_points")
-    last = phase.groupby(_SID, sort=False).tail(1).set_index(_SID)
+    phase = _current_phase(s)
+    in_runs = _in_runs(phase)
+    if not in_runs:
+        phase = phase.sort_values([_SID, "period"], kind="stable")
     with np.errstate(invalid="ignore"):
         off = cast("pd.Series[float]", np.sign(phase["y"].astype(float)
                                                  - phase["cl"].astype(float))).fillna(0.0)
-    useful_side = phase.assign(_off=off)[off != 0].groupby(_SID, sort=False)["_off"].last()
+    if in_runs:  # each series' rows together, by month (`spc_frame`'s order)
+        ends = _run_ends(phase[_SID].to_numpy())
+        starts = np.r_[0, ends[:-1] + 1] if len(ends) else ends
+        n_points = pd.Series(ends - starts + 1, name="n_points", index=pd.Index(
+            phase[_SID].to_numpy()[ends], name=_SID))
+        last = phase.iloc[ends].set_index(_SID)
+        useful = (off != 0).to_numpy()
+        useful_sid = phase[_SID].to_numpy()[useful]
+        at = _run_ends(useful_sid)
+        useful_side = pd.Series(off.to_numpy()[useful][at], index=useful_sid[at])
+    else:
+        n_points = phase.groupby(_SID, sort=False).size().rename("n_points")
+        last = phase.groupby(_SID, sort=False).tail(1).set_index(_SID)
+        useful_side = phase.assign(_off=off)[off != 0].groupby(_SID, sort=False)["_off"].last()
     r = last[["period", "part", "sigma_signal"] + [
         "longest_run", "longest_run_max", "n_crossings", "n_crossings_min", "n_useful"]].copy()
     r = r.join(n_points)
@@ -222,10 +333,9 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
     effect = out["side"].to_numpy() * better
     out["signal"] = np.select([~enough, effect > 0, effect < 0],
                               ["not enough data", "improvement", "concern"], "no signal")
-    fired = out[["astronomical", "shift", "crossings"]].fillna(False).astype(bool)
-    names = np.array(["astronomical point", "shift", "crossings"])
-    out["rule"] = [", ".join(names[row]) if s in ("improvement", "concern") else ""
-                   for row, s in zip(fired.to_numpy(), out["signal"], strict=True)]
+    fired = out[["astronomical", "shift", "crossings"]].fillna(False).astype(bool).to_numpy()
+    out["rule"] = np.where(out["signal"].isin(["improvement", "concern"]).to_numpy(),
+                           _RULES[fired @ np.array([4, 2, 1])], "").tolist()
     out["latest_period"] = out["period"]
     out["phase"] = out["part"].fillna(1).astype(int)
     out["words"] = _all_words(out)
@@ -249,6 +359,24 @@ def chart_signals_of(charts: TeamCharts, indicators: pd.DataFrame) -> pd.DataFra
     if charts.spc.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in SIGNAL_COLUMNS})
     return signal_status(charts.spc, indicators)
+
+
+def _latest(m: pd.DataFrame) -> pd.DataFrame:
+    """Per team × indicator of the prepared frame: its latest month and value (the last of
+    its rows, which lie together in month order), matched by the frame's shared codes."""
+    month = m["month"].to_numpy(dtype=float)
+    numbered = group_numbers(m, ["team_id", "indicator_id"])
+    if numbered is None or np.isnan(month).any():  # missing keys or months: pandas decides
+        latest: pd.DataFrame = m.groupby(["team_id", "indicator_id"], sort=False).agg(
+            latest_month=("month", "last"), latest_value=("value", "last")).reset_index()
+        return latest
+    number = numbered[0]
+    ends = np.append(np.flatnonzero(number[1:] != number[:-1]), len(m) - 1) if len(m) else (
+        np.zeros(0, dtype=np.int64))
+    return pd.DataFrame({"team_id": m["team_id"].to_numpy(dtype=object)[ends],
+                         "indicator_id": m["indicator_id"].to_numpy(dtype=object)[ends],
+                         "latest_month": month[ends],
+                         "latest_value": m["value"].to_numpy(dtype=float)[ends]})
 
 
 MATRIX_COLUMNS = ["team_id", "wave_id", "indicator_id", "latest_period", "latest_value",
@@ -280,12 +408,14 @@ def status_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame,
     if rp is not None:
         team_frame = team_frame[team_frame["join_month"].isna()
                                 | (team_frame["join_month"] <= rp.ordinal)]
-    extra = m.loc[~m["team_id"].isin(team_frame["team_id"]), ["team_id", "wave_id"]]
+    codes, distinct = frame_codes(m, "team_id")  # each distinct team looked up once
+    listed = pd.Series(np.append(np.asarray(distinct, dtype=object), np.nan),
+                       dtype=object).isin(team_frame["team_id"]).to_numpy()
+    extra: pd.DataFrame = m.loc[~listed[codes], ["team_id", "wave_id"]]
     team_frame = pd.concat([team_frame[["team_id", "wave_id"]], extra.drop_duplicates("team_id")],
                            ignore_index=True)
     grid = team_frame.merge(attrs[["indicator_id", "target", "direction"]], how="cross")
-    latest = m.groupby(["team_id", "indicator_id"], sort=False).agg(
-        latest_month=("month", "last"), latest_value=("value", "last")).reset_index()
+    latest = _latest(m)
     out = grid.merge(latest, on=["team_id", "indicator_id"], how="left")
     out["latest_period"] = from_ordinals(out["latest_month"]).array
     out["target_met"] = at_target(out["latest_value"], out["target"], out["direction"])

@@ -36,6 +36,7 @@ from workbench.store.packages import (
 )
 from workbench.store.records import (
     CHART_CYCLE_COLUMNS,
+    ROLLUP_ASSESSMENT_COLUMNS,
     get_indicator,
     get_team,
     read_assessments,
@@ -85,7 +86,7 @@ __all__ = [
     "add_revisions", "read_calendar", "current_revisions", "latest_revision_id",
     "read_measurements",
     "read_revisions", "tidy",
-    "CHART_CYCLE_COLUMNS",
+    "CHART_CYCLE_COLUMNS", "ROLLUP_ASSESSMENT_COLUMNS",
     "get_indicator", "get_team", "read_assessments", "read_change_ideas", "read_collaborative",
     "read_flag_events", "read_flags", "read_indicators", "read_pdsa_cycles", "read_recounts",
     "read_table", "read_teams", "read_visits", "read_waves",

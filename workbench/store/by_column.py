@@ -29,6 +29,7 @@ from sqlalchemy import (
     Connection,
     Float,
     Integer,
+    LargeBinary,
     Text,
     and_,
     case,
@@ -43,16 +44,17 @@ from sqlalchemy.types import JSON
 
 __all__ = ["RevisionColumns", "revision_columns", "table_frame"]
 
-#: a count that is NULL, and one that is not a whole number of 0 or more (text, a fraction, a
-#: negative number: the row read is then the only exact one)
-NULL_COUNT, INEXACT_COUNT = -1, -2
+#: a count that is NULL; one that is a number but not a whole number of 0 or more (a
+#: fraction, a negative number: the row read is then the only exact one); and a text
+NULL_COUNT, INEXACT_COUNT, TEXT_COUNT = -1, -2, -3
 
 
 @dataclass(frozen=True)
 class RevisionColumns:
     """Measurement revisions as arrays, row for row: `revision_id`; `codes[i]` of each text
     column into its sorted distinct values `texts[i]` (team, indicator, month);
-    `numerator`, `denominator` as whole numbers, `NULL_COUNT` for NULL."""
+    `numerator`, `denominator` as whole numbers, `NULL_COUNT` for NULL, `TEXT_COUNT` for a
+    text."""
 
     revision_id: np.ndarray
     codes: tuple[np.ndarray, ...]
@@ -62,24 +64,25 @@ class RevisionColumns:
 
 
 def _count_text(column: Any) -> ColumnElement[Any]:
-    """A count as the whole number it holds; NULL_COUNT for NULL, INEXACT_COUNT for what
-    is not a whole number of 0 or more (SQLite orders any text after numbers)."""
+    """A count as the whole number it holds; NULL_COUNT for NULL, TEXT_COUNT for a text,
+    INEXACT_COUNT for anything else that is not a whole number of 0 or more (SQLite orders
+    any text after numbers; a text is never equal to its cast)."""
     whole = and_(column >= 0, column == cast(column, Integer))
     return case((column.is_(None), NULL_COUNT), (whole, cast(column, Integer)),
-                else_=INEXACT_COUNT)
+                (func.typeof(column) == "text", TEXT_COUNT), else_=INEXACT_COUNT)
 
 
 def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column: Any,
                      text_columns: Sequence[Any], numerator: Any, denominator: Any
                      ) -> RevisionColumns | None:
     """The rows `query_of(select(...))` selects (its WHERE clauses), column by column: one
-    aggregate row on SQLite. None when there are no rows, a text holds the separator (a
-    comma), a count is not a whole number of 0 or more, or SQLite cannot make the aggregate
-    (a text longer than its SQLITE_MAX_LENGTH: the rows are then read)."""
-    aggregates = [func.count(), func.group_concat(id_column),
-                  func.group_concat(_count_text(numerator)),
-                  func.group_concat(_count_text(denominator)),
-                  *(func.group_concat(column) for column in text_columns)]
+    aggregate row on SQLite (a count stored as a text is TEXT_COUNT: the caller decides).
+    None when there are no rows, a text holds the separator (a comma), a count is a number
+    but not a whole number of 0 or more, or SQLite cannot make the aggregate (a text longer
+    than its SQLITE_MAX_LENGTH: the rows are then read)."""
+    aggregates: list[ColumnElement[Any]] = [func.count(), *(
+        cast(func.group_concat(column), LargeBinary) for column in (
+            id_column, _count_text(numerator), _count_text(denominator), *text_columns))]
     try:
         row = conn.execute(query_of(select(*aggregates))).one()
     except DBAPIError:  # e.g. a text longer than SQLite's SQLITE_MAX_LENGTH: read the rows
@@ -93,10 +96,10 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
     if (numerators == INEXACT_COUNT).any() or (denominators == INEXACT_COUNT).any():
         return None
     codes, texts = [], []
-    for text in row[4:]:
-        found = _same_width_codes(text, n)
+    for data in row[4:]:  # UTF-8 bytes (a BLOB: no Python text made of them, then encoded)
+        found = _same_width_codes(data, n)
         if found is None:
-            values = text.split(",")
+            values = data.decode("utf-8").split(",")
             if len(values) != n:  # a text with a comma in it
                 return None
             found = pd.factorize(np.array(values, dtype=object), sort=True)
@@ -105,12 +108,11 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
     return RevisionColumns(ids, tuple(codes), tuple(texts), numerators, denominators)
 
 
-def _same_width_codes(text: str, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _same_width_codes(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes into the sorted distinct texts of n comma-separated texts of one width of up to
     8 bytes (team codes like T0001, months YYYY-MM), read as bytes: each text an integer of
     its bytes (big-endian: integers sort as the texts sort by code point). None when the
     texts are not that."""
-    data = text.encode("utf-8")
     width, rest = divmod(len(data) + 1, n)
     if rest or not 2 <= width <= 9:
         return None
@@ -125,7 +127,7 @@ def _same_width_codes(text: str, n: int) -> tuple[np.ndarray, np.ndarray] | None
     return codes, np.array(texts, dtype=object)
 
 
-def _integers(text: str | None, n: int) -> np.ndarray | None:
+def _integers(text: bytes | None, n: int) -> np.ndarray | None:
     """The n comma-separated integers of an aggregate, or None when they are not that."""
     if text is None:
         return None
@@ -218,7 +220,8 @@ def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: boo
     if is_json and len(set(values.tolist())) * 4 > len(values):  # mostly distinct texts
         return np.fromiter((processor(value) for value in values.tolist()), dtype=object,
                            count=len(values))
-    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "integer"):
+    kind = pd.api.types.infer_dtype(values, skipna=False)
+    if kind in ("string", "integer"):
         codes, distinct = pd.factorize(values)  # one type, no NULL: no 1 == 1.0 == True
         done = np.empty(len(distinct), dtype=object)
         done[:] = [processor(value) for value in distinct]
@@ -231,9 +234,10 @@ def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: boo
                 seen[key] = processor(value)
         processed = np.fromiter((seen[(type(v), v)] for v in values.tolist()), dtype=object,
                                 count=len(values))
-    if is_json and all(isinstance(v, str) or v is None for v in values.tolist()):
-        texts = ("null" if v is None else v for v in values.tolist())
-        decoded = json.loads("[" + ",".join(texts) + "]")
+    if is_json and (kind == "string" or pd.api.types.infer_dtype(values, skipna=True) in (
+            "string", "empty")):  # texts and NULLs (SQLite's JSON holds no NaN)
+        texts = values if kind == "string" else np.where(pd.isna(values), "null", values)
+        decoded = json.loads("[" + ",".join(texts.tolist()) + "]")
         if len(decoded) == len(values):  # each text one JSON value (each was decoded above)
             return np.fromiter(decoded, dtype=object, count=len(values))
     return processed

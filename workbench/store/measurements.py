@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,14 +32,20 @@ from workbench.store.schema import measurement_revisions as mr
 __all__ = [
     "TIDY_COLUMNS",
     "add_revisions",
+    "Unreadable",
     "read_calendar",
     "read_measurements",
+    "readable_rows",
     "read_revisions",
     "current_revisions",
     "latest_revision_id",
     "tidy",
     "count_values",
 ]
+
+#: what a read does with a current row whose stored count is not a number (`readable_rows`):
+#: raise a StoreError naming it, or leave the row out
+Unreadable = Literal["raise", "skip"]
 
 TIDY_COLUMNS = ["team_id", "indicator_id", "period", "numerator", "denominator", "value"]
 
@@ -110,21 +116,29 @@ def read_measurements(
     as_of: dt.datetime | str | None = None,
     team_ids: Sequence[str] | None = None,
     indicator_ids: Sequence[str] | None = None,
+    unreadable: Unreadable = "raise",
 ) -> pd.DataFrame:
     """The tidy frame of current values (latest revision per key).
 
     `as_of`: only revisions created up to then count, so a snapshot shown at a learning
     session can be reproduced later. Keys whose latest revision has no numerator and no
-    denominator (a withdrawn entry) are left out.
+    denominator (a withdrawn entry) are left out. `unreadable`: what to do with a current
+    row whose stored count is not a number (`readable_rows`; text that reached a SQLite
+    file around the store): "raise" a `StoreError` naming it (the default), or "skip" it
+    (the row is left out; an older revision of its key does not take its place).
     """
     columns = [mr.c.team_id, mr.c.indicator_id, mr.c.period, mr.c.numerator, mr.c.denominator]
     frame = _current(bind, columns, as_of, team_ids, indicator_ids)  # only what tidy keeps
     frame = frame[frame["numerator"].notna() | frame["denominator"].notna()]
-    return tidy(frame)
+    return tidy(frame, unreadable=unreadable)
 
 
-def tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reduce revision rows to the tidy frame, deriving `value`."""
+def tidy(frame: pd.DataFrame, *, unreadable: Unreadable = "raise") -> pd.DataFrame:
+    """Reduce revision rows to the tidy frame, deriving `value`. A row whose count is not a
+    number (`readable_rows`) raises a `StoreError` naming it, or with `unreadable="skip"` is
+    left out."""
+    if unreadable == "skip" and len(frame):
+        frame = frame[readable_rows(frame)]
     out = frame.loc[:, ["team_id", "indicator_id", "period", "numerator", "denominator"]].copy()
     if len(out):  # each distinct month parsed once
         codes, months = pd.factorize(out["period"].astype(str))
@@ -148,14 +162,28 @@ def count_values(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(denominator), numerator, ratio).astype(float)
 
 
+def _unreadable(counts: pd.Series) -> np.ndarray:
+    """Whether each stored count is not a number (NULL is a number not given)."""
+    if pd.api.types.is_numeric_dtype(counts):
+        return np.zeros(len(counts), dtype=bool)
+    return np.asarray(counts.notna() & pd.to_numeric(counts, errors="coerce").isna())
+
+
+def readable_rows(frame: pd.DataFrame) -> np.ndarray:
+    """THE answer to which revision rows can be read: whether each row's numerator and
+    denominator are numbers or NULL (not a text that reached the store around the import
+    checks, which only a SQLite file can hold); a fraction or a negative count is a number,
+    read as it is."""
+    return np.asarray(~(_unreadable(frame["numerator"]) | _unreadable(frame["denominator"])))
+
+
 def unreadable_counts(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of `frame` whose stored numerator or denominator is not a number (text that
     reached the store around the import checks), with the column named: team_id,
     indicator_id, period, column, value."""
     found = []
     for column in ("numerator", "denominator"):
-        raw = frame[column]
-        bad = raw.notna() & pd.to_numeric(raw, errors="coerce").isna()
+        bad = _unreadable(frame[column])
         for row in frame[bad].itertuples(index=False):
             found.append((row.team_id, row.indicator_id, str(row.period), column,
                           getattr(row, column)))

@@ -29,6 +29,7 @@ from workbench.store.measurements import _conn
 
 __all__ = [
     "CHART_CYCLE_COLUMNS",
+    "ROLLUP_ASSESSMENT_COLUMNS",
     "read_table",
     "read_collaborative",
     "read_teams",
@@ -152,9 +153,19 @@ def read_recounts(bind: Engine | Connection, team_id: str | None = None) -> pd.D
     return read_table(bind, s.verification_recounts, order_by="recount_id", team_id=team_id)
 
 
-def read_assessments(bind: Engine | Connection, team_id: str | None = None) -> pd.DataFrame:
+#: The columns of the assessments the roll-ups read (`read_assessments(columns=…)`): each
+#: team's score of a month by assessor type, in entry order, and when it was entered ("as of"
+#: views), without the assessor's name, the justification and the visit.
+ROLLUP_ASSESSMENT_COLUMNS = ("assessment_id", "team_id", "period", "score", "assessor_type",
+                             "created_at")
+
+
+def read_assessments(bind: Engine | Connection, team_id: str | None = None, *,
+                     columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Assessments by month, in entry order; only `columns` when given
+    (`ROLLUP_ASSESSMENT_COLUMNS`: what the roll-ups read)."""
     return read_table(bind, s.assessments, order_by="period,assessment_id", team_id=team_id,
-                      by_column=True)
+                      columns=columns, by_column=True)
 
 
 def read_flags(bind: Engine | Connection, status: str | None = None,

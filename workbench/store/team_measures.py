@@ -26,7 +26,7 @@ from workbench.i18n import gettext as _
 from workbench.store import schema as s
 from workbench.store.audit import record_write
 from workbench.store.engine import current_user, write_transaction
-from workbench.store.measurements import _conn
+from workbench.store.measurements import Unreadable, _conn
 from workbench.store.reads import read_current_measurements
 from workbench.store.records import get_team, read_indicators
 from workbench.store.users import authorize
@@ -75,16 +75,20 @@ def team_measure_owners(bind: Engine | Connection) -> dict[str, str]:
 def read_collaborative_measurements(bind: Engine | Connection, *, as_of: Any = None,
                                     team_ids: Sequence[str] | None = None,
                                     indicator_ids: Sequence[str] | None = None,
-                                    ) -> pd.DataFrame:
+                                    unreadable: Unreadable = "raise") -> pd.DataFrame:
     """`read_measurements` of the collaborative indicators only (teams' own measures left
-    out); the same call, and the same frame, when no team has a measure of its own."""
+    out); the same call, and the same frame, when no team has a measure of its own.
+    `unreadable="skip"`: a current row whose stored count is not a number is left out
+    (`measurements.readable_rows`) instead of raising a StoreError that names it (a figure
+    of every team, such as a median, then does without it; the report of its own team
+    still says what is wrong)."""
     owned = team_measure_owners(bind)
     if owned:
         wanted = (collaborative_indicators(bind)["indicator_id"] if indicator_ids is None
                   else pd.Series(list(indicator_ids), dtype=object))
         indicator_ids = [str(i) for i in wanted if str(i) not in owned]
     return read_current_measurements(bind, as_of=as_of, team_ids=team_ids,
-                                     indicator_ids=indicator_ids)
+                                     indicator_ids=indicator_ids, unreadable=unreadable)
 
 
 @dataclass(frozen=True)
