@@ -157,6 +157,24 @@ at 2,000 teams (`--only steps`, 14:35-14:37, load 4-6), base -> branch: indicato
 0.78, district 0.61 -> 0.55, wave 0.80 -> 0.70, month 1.45 -> 0.76, presentation 0.62 ->
 0.33, next page 1.07 -> 0.47, search 0.17 -> 0.16, another month 1.50 -> 0.76, back to normal
 mode 0.64 -> 0.33; the app built before the request 18.7 -> 15.6.
+
+After plots far outside the window were drawn only when they come near it (the template's
+`bokeh-patch-layout.js`, part 5) and a change's charts below the small multiples were computed
+once the panels' patch was sent (`LearningSessionApp.update`), 2026-12-02, main (9c0e69c)
+against this branch, `--only scale --repeats 1 --big-db` a copy of the shared 2,000 x 10 x 36
+demo, NUMPY_MADVISE_HUGEPAGE=0 for both, two pairs alternating (base, branch 17:40-17:48; branch,
+base 17:48-17:57), load 2.3-5.2 from the other engineers, seconds at 2,000 teams (x the demo's
+step in the same run), base -> branch: month 1.86 (3.6x), 2.27 (4.1x) -> 1.86 (1.7x), 1.38
+(0.9x); presentation 2.62 (4.8x), 3.26 (4.9x) -> 3.45 (3.3x), 1.76 (2.3x); next page 1.79, 1.98
+-> 1.41, 1.70; indicator 1.84 (1.9x), 1.96 (1.6x) -> 2.33 (1.1x), 3.52 (2.2x); search 1.50,
+4.33 -> 0.95, 1.51. The demo's own steps read slower in the branch's runs (month 0.52, 0.55 ->
+1.09, 1.59 s), so the ratios are noisy; read the seconds and CPU. Server CPU at 2,000 teams:
+month 0.82, 0.86 -> 0.94, 0.91 (the same work, in two parts); presentation 0.39, 0.41 -> 0.42,
+0.39. Chromium's page (TaskDuration) at 2,000 teams: month 1.22, 1.53 -> 1.31, 0.97;
+presentation 2.43, 3.04 -> 2.52, 1.46. A Chromium CPU profile of the steps (unminified BokehJS,
+16:35-17:05, load 2-5): a month change's paint 0.70 -> 0.28 s, a switch to presentation mode's
+page task 11.7 -> 1.7 s (the off-screen panels no longer resized and drawn), the screenshots of
+the window after every step identical to main's.
 """
 
 from __future__ import annotations
