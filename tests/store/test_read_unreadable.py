@@ -90,15 +90,20 @@ def test_a_text_count_raises_by_default_and_is_left_out_when_asked(empty_db: str
     engine.dispose()
 
 
+def _read_alike_either_way(engine, expected: list) -> None:  # type: ignore[no-untyped-def]
+    """Both modes read `expected`, as the plain read does."""
+    unreadable: Unreadable
+    for unreadable in ("raise", "skip"):
+        frame = read_collaborative_measurements(engine, unreadable=unreadable)
+        assert _rows(frame) == expected
+        pd.testing.assert_frame_equal(frame, read_measurements(engine))
+
+
 def test_a_text_in_an_older_revision_is_not_read_at_all(empty_db: str) -> None:
     engine = open_engine(empty_db)
     _store(engine)
     _set(engine, "T01", "2024-01", {"numerator": literal("forty")}, latest=False)
-    unreadable: Unreadable
-    for unreadable in ("raise", "skip"):
-        frame = read_collaborative_measurements(engine, unreadable=unreadable)
-        assert _rows(frame) == ALL
-        pd.testing.assert_frame_equal(frame, read_measurements(engine))
+    _read_alike_either_way(engine, ALL)
     engine.dispose()
 
 
@@ -107,11 +112,7 @@ def test_a_fractional_count_is_a_number_read_as_it_is_either_way(empty_db: str) 
     _store(engine)
     _set(engine, "T02", "2024-02", {"numerator": 7.5})  # counts are whole: around the store
     expected = [*ALL[:3], ("T02", "2024-02", 7.5, 8.0)]
-    unreadable: Unreadable
-    for unreadable in ("raise", "skip"):
-        frame = read_collaborative_measurements(engine, unreadable=unreadable)
-        assert _rows(frame) == expected
-        pd.testing.assert_frame_equal(frame, read_measurements(engine))
+    _read_alike_either_way(engine, expected)
     engine.dispose()
 
 
