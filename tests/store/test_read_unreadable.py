@@ -90,7 +90,7 @@ def test_a_text_count_raises_by_default_and_is_left_out_when_asked(empty_db: str
     engine.dispose()
 
 
-def _read_alike_either_way(engine, expected: list[tuple[object, ...]]) -> None:  # type: ignore[no-untyped-def]
+def _read_alike_either_way(engine: Engine, expected: list[Any]) -> None:
     """Both modes read `expected`, as the plain read does."""
     unreadable: Unreadable
     for unreadable in ("raise", "skip"):
