@@ -51,6 +51,7 @@ from workbench.i18n import N_
 from workbench.model import is_period, parse_period, period_problem
 
 __all__ = [
+    "MONTHLY",
     "TOLERANCE",
     "as_period",
     "REPORTING_RULE",
@@ -124,10 +125,15 @@ def as_period(value: object, what: str = "period") -> pd.Period | None:
     return pd.Period(parse_period(value), freq="M")
 
 
+#: the dtype of monthly Periods (a dtype's `freq` is an offset, MonthEnd, that compares
+#: unequal to "M" on pandas 3: compare dtypes)
+MONTHLY = pd.PeriodDtype("M")
+
+
 def to_periods(values: pd.Series) -> pd.Series:
     """A Series of monthly Periods from Periods or `YYYY-MM` texts (index kept)."""
     if isinstance(values.dtype, pd.PeriodDtype):
-        return values if values.dtype.freq == "M" else values.dt.asfreq("M")
+        return values if values.dtype == MONTHLY else values.dt.asfreq("M")
     if len(values) == 0:
         return pd.Series([], dtype="period[M]", index=values.index)
     codes, months = pd.factorize(values.astype(str))  # each distinct month parsed once

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.rollup.base import (
+    MONTHLY,
     compact_codes,
     frame_codes,
     from_ordinals,
@@ -138,7 +139,7 @@ _NAT = np.iinfo(np.int64).min  # how pandas stores NaT
 
 def _monthly(values: pd.Series) -> pd.PeriodIndex:
     """Monthly Periods of a column of months (Periods as they are, else parsed as text)."""
-    if isinstance(values.dtype, pd.PeriodDtype) and values.dtype.freq == "M":
+    if values.dtype == MONTHLY:
         return pd.PeriodIndex(values)
     return pd.PeriodIndex(values.astype(str), freq="M")
 
