@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 
 import pytest
@@ -175,3 +176,12 @@ def test_a_period_without_data_is_an_error_not_an_empty_summary(demo_db):
     assert result.exit_code == 1
     assert result.output.startswith("Error: no data for 2019-01: the collaborative's data run "
                                     "from 2024-11 to 2026-10")
+
+
+def test_the_objects_alive_before_the_summary_are_frozen_only_while_it_runs():
+    from workbench.cli.rollup_cmd import older_objects_frozen
+
+    before = gc.get_freeze_count()
+    with older_objects_frozen():
+        assert gc.get_freeze_count() > before + 1000  # the modules' objects, at least
+    assert gc.get_freeze_count() == 0

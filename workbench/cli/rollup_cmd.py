@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -38,14 +41,30 @@ def summary(db: str, period: str | None, as_of: str | None, as_json: bool) -> No
     from workbench.briefs.summary import collaborative_rollup, rollup_records
     from workbench.store import open_engine
 
-    frames = collaborative_rollup(open_engine(db), period=period, as_of=as_of)
-    context = rollup_records(frames["context"])[0]
-    if as_json:  # echo_json of the records, written column by column (`cli.json_records`)
-        click.echo(payload_json({"collaborative": context["collaborative"],
-                                 "period": context["period"]},
-                                {key: frames[key] for key in JSON_KEYS}))
-        return
-    _print_text(frames, context)
+    with older_objects_frozen():
+        frames = collaborative_rollup(open_engine(db), period=period, as_of=as_of)
+        context = rollup_records(frames["context"])[0]
+        if as_json:  # echo_json of the records, written column by column (`cli.json_records`)
+            click.echo(payload_json({"collaborative": context["collaborative"],
+                                     "period": context["period"]},
+                                    {key: frames[key] for key in JSON_KEYS}))
+            return
+        _print_text(frames, context)
+
+
+@contextmanager
+def older_objects_frozen() -> Iterator[None]:
+    """The objects alive on entry (the modules imported, mostly) kept out of the cyclic
+    garbage collector until exit (`gc.freeze`): its full collections, which the roll-ups'
+    many objects set off, then walk only the objects made since. At 2,000 teams the
+    collector's time in the command fell from 0.14 to 0.04 s CPU (gc.callbacks; turning it
+    off saves the other 0.04 s but leaves the cycles made inside uncollected), same peak
+    memory. `gc.unfreeze` on exit: a process that goes on (a test) collects them again."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _pct(value: Any) -> str:
