@@ -11,6 +11,7 @@ the phase starts written out literally.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -210,3 +211,21 @@ def test_events_computed_once_draw_the_same_charts_as_the_cycles_they_come_from(
                               events=pdsa_events(cycles, IDEAS)).events)
               for p in ("2024-08", "2024-09", "2025-02")]
     assert counts == [0, 1, 2]  # the cycle starts on 1 Sep and is adopted on 20 Oct 2024
+
+
+@pytest.mark.parametrize(("months", "better", "first", "expected"), [
+    ([5, 6, 7, 8, 9, 10], [1, 1, 1, 1, 1, 1], 5, 5.0),        # the run starts at once
+    ([5, 6, 7, 8, 9, 10, 11], [-1, 1, 1, 1, 1, 1, 1], 5, 6.0),  # a month later
+    ([5, 6, 7, 8, 9, 10, 11, 12], [-1, -1, -1, 1, 1, 1, 1, 1], 5, None),  # past the window
+    ([5, 6, 7, 8, 9, 10, 11], [1, 0, 1, 1, 1, 1, 1], 5, 5.0),  # on the line: skipped
+    ([5, 6, 7, 8, 9], [1, 1, 1, 1, 1], 5, None),               # five points are no run
+    ([3, 4, 5, 6, 7, 8, 9, 10], [1, 1, -1, -1, 1, 1, 1, 1], 5, None),  # before the window
+    ([7, 8, 9, 10, 11, 12], [1, 1, 1, 1, 1, 1], 5, 7.0),       # a gap: the first month kept
+])
+def test_the_shift_run_starts_at_the_first_window_month_that_begins_six_better_points(
+        months: list[int], better: list[int], first: int, expected: float | None) -> None:
+    from workbench.rollup.series import SHIFT_RUN, SHIFT_WINDOW, _run_start
+
+    found = _run_start(np.array(months, dtype=float), np.array(better, dtype=float),
+                       float(first), SHIFT_WINDOW, SHIFT_RUN)
+    assert found == expected

@@ -387,12 +387,13 @@ def _run_start(months: np.ndarray, better: np.ndarray, first: float,
 
     `months` and `better` are the phase-after's usable points in month order."""
     useful = better != 0
-    m, side = months[useful], better[useful] > 0
-    i = int(np.searchsorted(m, first))
-    while i < len(m) and m[i] < first + window:
-        if i + run <= len(side) and bool(side[i:i + run].all()):
-            return float(m[i])
-        i += 1
+    m = months[useful]
+    i, stop = np.searchsorted(m, [first, first + window]).tolist()  # the window's points
+    # the sides of the points a run from the window can take, as Python bools (a few)
+    side = (better[useful][i:stop + run - 1] > 0).tolist()
+    for j in range(stop - i):
+        if j + run <= len(side) and all(side[j:j + run]):
+            return float(m[i + j])
     return None
 
 
@@ -424,13 +425,16 @@ class _SeriesRows:
         out: np.ndarray = np.where(found, at, -1)
         return out
 
-    def rows_before(self, position: np.ndarray, months: np.ndarray) -> np.ndarray:
-        """How many months of series `position` come before each of `months`."""
-        stop = self.start[position + 1]
-        first = self.start[position]
+    def rows_before(self, position: np.ndarray, months: np.ndarray, *, used: bool = False
+                    ) -> np.ndarray:
+        """How many months of series `position` come before each of `months` (`used`: of
+        its months a chart uses, `used`, instead of all its months, `month`)."""
+        start, month = (self.used_start, self.used) if used else (self.start, self.month)
+        stop = start[position + 1]
+        first = start[position]
         keys = position.astype(float) * _MONTH_SPAN + (months + _MONTH_SHIFT)
-        series_of_rows = np.repeat(np.arange(len(self.number)), np.diff(self.start))
-        all_keys = series_of_rows.astype(float) * _MONTH_SPAN + (self.month + _MONTH_SHIFT)
+        series_of_rows = np.repeat(np.arange(len(self.number)), np.diff(start))
+        all_keys = series_of_rows.astype(float) * _MONTH_SPAN + (month + _MONTH_SHIFT)
         out: np.ndarray = np.minimum(np.searchsorted(all_keys, keys), stop) - first
         return out
 
@@ -552,36 +556,45 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
     length = np.diff(table.start)[np.where(known, position, 0)]
     candidate = known & (before >= min_points) & (length - before >= min_points)
     rows: list[tuple[Any, ...]] = []
-    cut_at: dict[int, float] = {}
+    # the last break kept in each series: how many of its months, and of its used months,
+    # come before it (none yet: 0, 0)
+    cut_at: dict[int, tuple[int, int]] = {}
     names = (adopted["change_name"] if "change_name" in adopted else adopted["change_id"])
     at_rows = np.flatnonzero(candidate)
-    for i, team, ind_id, month, cycle, change, name in zip(
-            position[at_rows].tolist(), *(adopted[c].to_numpy(dtype=object)[at_rows].tolist()
-                                          for c in ("team_id", "indicator_id")),
+    # per candidate, at once: its series' months and used months before the month after it
+    used_before = table.rows_before(position[at_rows], decided[at_rows] + 1, used=True)
+    kinds, used_start = table.kind.astype(str).tolist(), table.used_start.tolist()
+    for i, at, hi, n_months, team, ind_id, month, cycle, change, name in zip(
+            position[at_rows].tolist(), before[at_rows].tolist(), used_before.tolist(),
+            length[at_rows].tolist(),
+            *(adopted[c].to_numpy(dtype=object)[at_rows].tolist()
+              for c in ("team_id", "indicator_id")),
             decided[at_rows].tolist(), adopted["cycle_id"].to_numpy(dtype=object)[
                 at_rows].tolist(), adopted["change_id"].to_numpy(dtype=object)[at_rows].tolist(),
             names.to_numpy(dtype=object)[at_rows].tolist(), strict=True):
-        have = table.month[table.start[i]:table.start[i + 1]]
-        u0, u1 = table.used_start[i], table.used_start[i + 1]
-        used, value = table.used[u0:u1], table.value[u0:u1]
         start = month + 1
-        last_cut = cut_at.get(i, -np.inf)
-        at = np.searchsorted(have, start)
-        if at - np.searchsorted(have, last_cut) < min_points or len(have) - at < min_points:
+        cut, lo = cut_at.get(i, (0, 0))
+        if at - cut < min_points or n_months - at < min_points:
             continue
         rule = "adoption"
         better_sign = sign.get(ind_id, 0)
-        lo, hi = np.searchsorted(used, last_cut), np.searchsorted(used, start)
-        cl = _centre(str(table.kind[i]), table.num[u0:u1][lo:hi], table.den[u0:u1][lo:hi],
-                     value[lo:hi])
+        u0, u1 = used_start[i], used_start[i + 1]
+        cl = _centre(kinds[i], table.num[u0 + lo:u0 + hi], table.den[u0 + lo:u0 + hi],
+                     table.value[u0 + lo:u0 + hi])
+        kept_at, kept_used = at, hi
         if better_sign and not math.isnan(cl):
-            better = np.sign(value[hi:] - cl) * better_sign
-            shifted = _run_start(used[hi:], better, start, SHIFT_WINDOW, SHIFT_RUN)
-            if shifted is not None and len(have) - np.searchsorted(have, shifted) >= min_points:
-                start, rule = shifted, "shift"
+            used = table.used[u0 + hi:u1]
+            better = np.sign(table.value[u0 + hi:u1] - cl) * better_sign
+            shifted = _run_start(used, better, start, SHIFT_WINDOW, SHIFT_RUN)
+            if shifted is not None:
+                have = table.month[table.start[i]:table.start[i + 1]]
+                shifted_at = int(np.searchsorted(have, shifted))
+                if n_months - shifted_at >= min_points:
+                    start, rule = shifted, "shift"
+                    kept_at, kept_used = shifted_at, hi + int(np.searchsorted(used, shifted))
         rows.append((team, ind_id, start, cycle, rule, month, change,
                      text_or_blank(name) or text_or_blank(change)))
-        cut_at[i] = start
+        cut_at[i] = (kept_at, kept_used)
     out = pd.DataFrame(rows, columns=_PHASE_COLUMNS)
     out["period"] = from_ordinals(out["period"]).array
     out["adopted"] = from_ordinals(out["adopted"]).array
