@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -179,9 +180,18 @@ def test_a_period_without_data_is_an_error_not_an_empty_summary(demo_db):
 
 
 def test_the_objects_alive_before_the_summary_are_frozen_only_while_it_runs():
-    from workbench.cli.rollup_cmd import older_objects_frozen
+    from workbench.cli.batch_memory import older_objects_frozen
 
     before = gc.get_freeze_count()
     with older_objects_frozen():
         assert gc.get_freeze_count() > before + 1000  # the modules' objects, at least
     assert gc.get_freeze_count() == 0
+
+
+def test_freed_memory_is_kept_where_the_c_library_is_glibc():
+    import platform
+
+    from workbench.cli.batch_memory import keep_freed_memory
+
+    on_glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is on_glibc
