@@ -63,3 +63,25 @@ def test_summary_and_learning_session_report_the_same_month_after_an_early_repor
     app = build_learning_session_app(demo_db)
     assert json.loads(summary.output)["period"] == str(app.period) == "2026-10"
     assert "reporting month Oct 2026" in app.status.value
+
+
+def test_teams_are_counted_once_per_month_and_rows_without_a_value_or_team_do_not_count(
+        ) -> None:
+    frame = _tidy([("T01", "2026-09", 0.5), ("T01", "2026-09", 0.7), ("T02", "2026-09", None),
+                   ("T02", "2026-10", 0.5), ("T03", "2026-10", 0.1), ("T01", "2026-12", 0.4)])
+    frame.loc[5, "team_id"] = None  # a month reported only without a team: counted as 0
+    counts = teams_reporting_by_month(frame)
+    assert counts.to_dict() == {
+        pd.Period("2026-09", "M"): 1, pd.Period("2026-10", "M"): 2,
+        pd.Period("2026-12", "M"): 0}
+    assert str(counts.dtype) == "int64"
+    assert reporting_month(frame) == pd.Period("2026-10", "M")  # 2 of the 3 teams named
+
+
+def test_teams_reporting_over_many_years_are_counted_as_over_a_few_months() -> None:
+    months = pd.period_range("1950-01", periods=600, freq="M").astype(str)  # sparse pairs
+    frame = _tidy([(f"T{i % 40:02d}", month, 1.0) for i, month in enumerate(months)]
+                  + [("T00", months[-1], 1.0), ("T01", months[-1], 1.0)])
+    counts = teams_reporting_by_month(frame)
+    assert len(counts) == 600 and counts.iloc[:-1].eq(1).all() and counts.iloc[-1] == 3
+    assert reporting_month(frame) == pd.Period("1999-12", "M")

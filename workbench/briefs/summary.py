@@ -168,7 +168,6 @@ def rollup_of_inputs(inputs: CollaborativeInputs, period: str | pd.Period | None
     assembled."""
     asked = as_period(period)
     measurements = inputs.measurements
-    rp = asked if asked is not None else reporting_month(measurements)
     if asked is not None and len(measurements):
         months = to_periods(measurements["period"])
         if not months.min() <= asked <= months.max():
@@ -178,6 +177,7 @@ def rollup_of_inputs(inputs: CollaborativeInputs, period: str | pd.Period | None
                                            "last": months.max()})
     wanted = set(keys)
     with shared_preparation():  # the tidy frame is prepared once for all the roll-ups
+        rp = asked if asked is not None else reporting_month(measurements)  # codes shared
         frames, charts = _rollups(inputs, rp, most_improved_n, wanted)
         if wanted & set(_SPREAD_KEYS):
             frames.update(spread_frames(frames["time_to_target"], measurements,

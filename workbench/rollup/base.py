@@ -174,13 +174,31 @@ def teams_reporting_by_month(measurements: pd.DataFrame) -> pd.Series:
     Series indexed by monthly Period, oldest first); a row without a value is no report."""
     if measurements is None or len(measurements) == 0:
         return pd.Series([], dtype=int, index=pd.PeriodIndex([], freq="M"))
-    reported = measurements
+    months, teams, n_teams = _reports(measurements)
+    present = np.unique(months)  # every month with a report, even of unnamed teams only
+    named = teams >= 0
+    pairs = np.searchsorted(present, months[named]) * n_teams + teams[named]  # month x team
+    if len(present) * n_teams <= 8 * len(pairs) + 1024:  # dense: mark them
+        seen = np.zeros(len(present) * n_teams, dtype=bool)
+        seen[pairs] = True
+        counts = seen.reshape(len(present), n_teams).sum(axis=1, dtype=np.int64)
+    else:  # sparse: each pair once
+        counts = np.bincount(np.unique(pairs) // n_teams, minlength=len(present))
+    return pd.Series(counts.astype(np.int64), index=_period_index_from_ordinals(
+        present, freq="M"), name="team_id").sort_index()  # NaT last, as pandas sorts it
+
+
+def _reports(measurements: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """(month ordinal, team code: -1 where missing) of each row with a reported value, and
+    the number of team codes: the codes shared with the roll-ups (`frame_codes`), no copy
+    of the rows."""
+    codes, distinct = frame_codes(measurements, "team_id")
+    months = pd.PeriodIndex(to_periods(measurements["period"])).asi8
+    teams = np.where(codes < len(distinct), codes, -1)
     if "value" in measurements:
-        reported = measurements[pd.to_numeric(measurements["value"], errors="coerce").notna()]
-    months = pd.PeriodIndex(to_periods(reported["period"])).asi8  # integers group fast
-    counts = reported["team_id"].groupby(months).nunique()
-    counts.index = _period_index_from_ordinals(counts.index.to_numpy(), freq="M")
-    return counts.sort_index().astype(int)
+        reported = pd.to_numeric(measurements["value"], errors="coerce").notna().to_numpy()
+        return months[reported], teams[reported], len(distinct)
+    return months, teams, len(distinct)
 
 
 def reporting_period(measurements: pd.DataFrame, period: object = None) -> pd.Period | None:
@@ -207,10 +225,10 @@ def reporting_month(measurements: pd.DataFrame) -> pd.Period | None:
     if counts.empty:
         latest: pd.Period = to_periods(measurements["period"]).max()
         return latest
-    reported = measurements
-    if "value" in measurements:
-        reported = measurements[pd.to_numeric(measurements["value"], errors="coerce").notna()]
-    most = counts[counts > reported["team_id"].nunique() / 2]
+    teams, n_teams = _reports(measurements)[1:]
+    named = np.zeros(n_teams + 1, dtype=bool)
+    named[teams] = True  # -1: the last, left out
+    most = counts[counts > int(named[:-1].sum()) / 2]
     if most.empty:
         most = counts[counts == counts.max()]
     month: pd.Period = most.index.max()
