@@ -13,15 +13,23 @@ before it patches a shown grid.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from bokeh.models import ColumnDataSource, HoverTool, Plot
 from jupyter_bokeh import BokehModel
 
+from workbench.charts.series import (
+    _phase_starts,
+    chart_numbers,
+    chart_range,
+    event_columns,
+    phase_heights,
+)
+
 __all__ = ["HOVER_ONLY", "PreparedBokehModel", "as_array", "lean_columns",
-           "lighten_small_multiples", "prepare_bundle"]
+           "lighten_small_multiples", "prepare_bundle", "small_multiples_panels"]
 
 #: per-point text columns used only by the full-size chart's hover tooltips and labels
 HOVER_ONLY = frozenset({"label", "value_text", "num_den", "signal_text", "flag_text",
@@ -102,3 +110,71 @@ class PreparedBokehModel(BokehModel):  # type: ignore[misc]  # jupyter_bokeh shi
         self._model = model
         self.render_bundle = bundle
         self._document.on_change_dispatch_to(self)
+
+
+def small_multiples_panels(spc: pd.DataFrame, indicator: Mapping[str, Any],
+                           events: pd.DataFrame | None = None) -> dict[str, dict[str, Any]]:
+    """Per team (key `team_id`), the data of its compact panel of `indicator` as a live app
+    patches it in: what `lean_columns` makes of each source of
+    `workbench.charts.series.small_multiples_sources` (its `range` as it is), in one pass over
+    `spc`.
+
+    The hover text those sources spend most of their time on is never made, and the numbers
+    go from each team's slice of `spc`'s columns to float arrays (dates as milliseconds)
+    without a frame, a list or a timestamp per team; their values come from
+    `series.chart_numbers`, `chart_range`, `phase_heights` and `event_columns`, as every
+    control chart's do.
+    """
+    ind_id = indicator.get("indicator_id")
+    rows = spc[spc["indicator_id"] == ind_id] if "indicator_id" in spc else spc
+    rows = rows.sort_values(["team_id", "period"], kind="stable")
+    if rows.empty:
+        return {}
+    teams = rows["team_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, teams[1:] != teams[:-1]])
+    ends = np.r_[starts[1:], len(teams)]
+    xs = rows["x"].to_numpy()
+    y, cl, lcl, ucl = (rows[c].to_numpy(float) for c in ("y", "cl", "lcl", "ucl"))
+    part = rows["part"].to_numpy()
+    sig, runs = rows["sigma_signal"].to_numpy(bool), rows["runs_signal"].to_numpy(bool)
+    left_out = (rows["excluded"].fillna(False).to_numpy(bool) if "excluded" in rows
+                else np.zeros(len(rows), bool))
+    by_team: dict[Any, Any] = {}
+    if events is not None and len(events):
+        events = events[events["indicator_id"] == ind_id]
+        by_team = events.groupby("team_id", sort=False).indices
+    out: dict[str, dict[str, Any]] = {}
+    for a, b in zip(starts, ends, strict=True):
+        team = teams[a]
+        nums = chart_numbers(xs[a:b], y[a:b], cl[a:b], lcl[a:b], ucl[a:b], part[a:b],
+                             sig[a:b], runs[a:b], left_out[a:b], indicator)
+        found = by_team.get(team)
+        ev = event_columns(None if found is None else cast(pd.DataFrame, events).iloc[found],
+                           nums, lane=False)
+        phases: dict[str, Any] = {"x": [], "text": []}
+        if nums.new_part.any():  # its words need the team's rows as a frame
+            phases = _phase_starts(rows.iloc[a:b].reset_index(drop=True), xs[a:b],
+                                   nums.new_part, indicator)
+        phases.update(phase_heights(nums, len(phases["x"])))
+        out[str(team)] = {
+            "points": {"x": _milliseconds(xs[a:b]), **nums.points},
+            "lines": {key: _milliseconds(col) if key == "x" else col
+                      for key, col in nums.lines.items()},
+            "events": lean_columns(ev), "flagged": {key: [] for key in _POINT_COLUMNS},
+            "phases": lean_columns(phases), "range": chart_range(nums, lane=False)}
+    return out
+
+
+#: the columns of a panel's `points` (and `flagged`) source in a live app
+_POINT_COLUMNS = ("x", "y", "y_signal", "y_excluded")
+
+
+def _milliseconds(dates: np.ndarray) -> Any:
+    """datetime64 values as `as_array` gives them: float milliseconds since the epoch (NaT:
+    NaN); an empty column as an empty list."""
+    if not len(dates):
+        return []
+    ms = np.asarray(dates).astype("datetime64[ms]")
+    out = ms.astype("int64").astype(float)
+    out[np.isnat(ms)] = np.nan
+    return out
