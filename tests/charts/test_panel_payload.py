@@ -86,3 +86,18 @@ def test_a_panel_of_another_indicator_or_no_rows_is_left_out():
     spc, events = _collaborative()
     assert small_multiples_panels(spc, {**INDICATOR, "indicator_id": "PPH"}, events) == {}
     assert small_multiples_panels(spc.iloc[:0], INDICATOR) == {}
+
+
+def test_events_on_the_same_day_keep_the_order_of_the_charts_sources():
+    spc, _events = _collaborative()
+    days = pd.to_datetime(["2025-01-10", "2025-03-10", "2025-05-10", "2025-07-10"] * 6)
+    kinds = ["adapt", "adopt", "abandon", "start"] * 6
+    events = pd.DataFrame({"team_id": "T01", "indicator_id": "AMTSL", "date": days,
+                           "kind": kinds, "label": "a change", "detail": "why",
+                           "change_id": "C0" + pd.Series(range(24)).astype(str).str[-1],
+                           "cycle_number": range(24)})
+    expected = lean_columns(charts.small_multiples_sources(spc, INDICATOR,
+                                                           events)["T01"]["events"])
+    got = small_multiples_panels(spc, INDICATOR, events)["T01"]["events"]
+    _assert_same(expected, got)
+    assert len(got["kind"]) == 24 and got["x"][0] == 1736467200000.0  # 10 January 2025

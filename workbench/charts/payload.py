@@ -13,7 +13,7 @@ before it patches a shown grid.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,10 +21,12 @@ from bokeh.models import ColumnDataSource, HoverTool, Plot
 from jupyter_bokeh import BokehModel
 
 from workbench.charts.series import (
+    ChartNumbers,
     _phase_starts,
     chart_numbers,
     chart_range,
-    event_columns,
+    event_marks,
+    event_tags,
     phase_heights,
 )
 
@@ -122,8 +124,8 @@ def small_multiples_panels(spc: pd.DataFrame, indicator: Mapping[str, Any],
     The hover text those sources spend most of their time on is never made, and the numbers
     go from each team's slice of `spc`'s columns to float arrays (dates as milliseconds)
     without a frame, a list or a timestamp per team; their values come from
-    `series.chart_numbers`, `chart_range`, `phase_heights` and `event_columns`, as every
-    control chart's do.
+    `series.chart_numbers`, `chart_range`, `phase_heights`, `event_marks` and `event_tags`,
+    as every control chart's do.
     """
     ind_id = indicator.get("indicator_id")
     rows = spc[spc["indicator_id"] == ind_id] if "indicator_id" in spc else spc
@@ -139,32 +141,66 @@ def small_multiples_panels(spc: pd.DataFrame, indicator: Mapping[str, Any],
     sig, runs = rows["sigma_signal"].to_numpy(bool), rows["runs_signal"].to_numpy(bool)
     left_out = (rows["excluded"].fillna(False).to_numpy(bool) if "excluded" in rows
                 else np.zeros(len(rows), bool))
-    by_team: dict[Any, Any] = {}
-    if events is not None and len(events):
-        events = events[events["indicator_id"] == ind_id]
-        by_team = events.groupby("team_id", sort=False).indices
+    events_of = _EventsByTeam(events, ind_id)
+    phase_columns = {c: rows[c].to_numpy() for c in ("period", "phase_rule", "phase_adopted",
+                                                     "phase_change") if c in rows}
     out: dict[str, dict[str, Any]] = {}
     for a, b in zip(starts, ends, strict=True):
         team = teams[a]
         nums = chart_numbers(xs[a:b], y[a:b], cl[a:b], lcl[a:b], ucl[a:b], part[a:b],
                              sig[a:b], runs[a:b], left_out[a:b], indicator)
-        found = by_team.get(team)
-        ev = event_columns(None if found is None else cast(pd.DataFrame, events).iloc[found],
-                           nums, lane=False)
-        phases: dict[str, Any] = {"x": [], "text": []}
-        if nums.new_part.any():  # its words need the team's rows as a frame
-            phases = _phase_starts(rows.iloc[a:b].reset_index(drop=True), xs[a:b],
-                                   nums.new_part, indicator)
+        phases = _phase_starts({c: col[a:b] for c, col in phase_columns.items()}, xs[a:b],
+                               nums.new_part, indicator)
         phases.update(phase_heights(nums, len(phases["x"])))
         out[str(team)] = {
             "points": {"x": _milliseconds(xs[a:b]), **nums.points},
             "lines": {key: _milliseconds(col) if key == "x" else col
                       for key, col in nums.lines.items()},
-            "events": lean_columns(ev), "flagged": {key: [] for key in _POINT_COLUMNS},
+            "events": events_of.lean(team, nums), "flagged": {key: [] for key in _POINT_COLUMNS},
             "phases": lean_columns(phases), "range": chart_range(nums, lane=False)}
     return out
 
 
+class _EventsByTeam:
+    """The PDSA events of one indicator's panels, each team's in the order `event_columns`
+    gives them (by date, as `DataFrame.sort_values` orders equal dates), as the lean columns
+    of a compact panel's `events` source."""
+
+    def __init__(self, events: pd.DataFrame | None, indicator_id: Any) -> None:
+        self._rows: Mapping[Any, Any] = {}
+        if events is None or not len(events):
+            return
+        events = events[events["indicator_id"] == indicator_id]
+        self._rows = events.groupby("team_id", sort=False).indices
+        self._dates = events["date"].to_numpy()
+        self._columns = {c: (events[c].to_numpy() if c in events
+                             else np.full(len(events), "", dtype=object))
+                         for c in ("kind", "change_id", "cycle_number")}
+
+    def lean(self, team: Any, nums: ChartNumbers) -> dict[str, Any]:
+        found = self._rows.get(team)
+        if found is None:
+            return {key: [] for key in _EVENT_COLUMNS}
+        dates = self._dates[found]
+        # what `sort_values("date")` does (pandas' `nargsort`): the dates known sorted as
+        # datetime64 by numpy's quicksort, which is not stable (equal dates keep its
+        # order, not the frame's), then the missing ones
+        known = ~np.isnat(dates)
+        order = np.r_[np.flatnonzero(known)[dates[known].argsort(kind="quicksort")],
+                      np.flatnonzero(~known)]
+        rows = found[order]
+        kinds = [str(k) for k in self._columns["kind"][rows]]
+        marks = event_marks(kinds, nums, lane=False)
+        tags = event_tags(kinds, self._columns["change_id"][rows].tolist(),
+                          self._columns["cycle_number"][rows].tolist())
+        return {"x": _milliseconds(self._dates[rows]), "y0": as_array(marks["y0"]),
+                "y1": as_array(marks["y1"]), "y_mark": as_array(marks["y_mark"]),
+                "marker": as_array(marks["marker"]), "color": as_array(marks["color"]),
+                "tag": as_array(tags), "kind": as_array(kinds)}
+
+
+#: the lean columns of a panel's `events` source
+_EVENT_COLUMNS = ("x", "y0", "y1", "y_mark", "marker", "color", "tag", "kind")
 #: the columns of a panel's `points` (and `flagged`) source in a live app
 _POINT_COLUMNS = ("x", "y", "y_signal", "y_excluded")
 

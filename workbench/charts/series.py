@@ -481,34 +481,52 @@ def event_columns(events: pd.DataFrame | None, nums: ChartNumbers, *,
     """The `events` source of a chart (one row per PDSA event, by date): a dotted line from
     the data (or the lane) up to the marks, each decision's marker in its kind's colour (in
     the lane, on alternating rows; above the data without `lane`), its `change·cycle` tag,
-    and its hover text."""
-    bottom, top, span = nums.bottom, nums.top, nums.span
+    and its hover text (`event_marks`, `event_tags`)."""
     ev: dict[str, list[Any]] = {"x": [], "y0": [], "y1": [], "y_mark": [], "marker": [],
                                 "color": [], "label": [], "tag": [], "kind": [],
                                 "detail": [], "month": []}
     if events is None or not len(events):
         return ev
-    lane_top = bottom - 0.06 * span  # the lane under the data, when drawn
-    decisions = 0
-    for e in events.sort_values("date").itertuples(index=False):
-        marker, color = EVENT_STYLE.get(cast(str, e.kind), ("circle", GREY))
-        ev["x"].append(e.date)
-        ev["y0"].append(lane_top if lane else bottom)
-        ev["y1"].append(top + 0.08 * span)
-        row = 0 if e.kind == "start" else 1 + decisions % 2
-        if e.kind != "start":
-            decisions += 1
-        ev["y_mark"].append(bottom - (0.11 + 0.08 * row) * span if lane
-                            else top + 0.1 * span)
-        ev["marker"].append(marker)
-        ev["color"].append(color)
-        ev["label"].append("" if e.kind == "start" else str(e.label))
-        ev["tag"].append("" if e.kind == "start" else
-                         f"{getattr(e, 'change_id', '')}·{getattr(e, 'cycle_number', '')}")
-        ev["kind"].append(str(e.kind))
-        ev["detail"].append(str(e.detail))
-        ev["month"].append(format_date(pd.Timestamp(cast(datetime, e.date)).date()))
+    e = events.sort_values("date")
+    kinds = [str(k) for k in e["kind"]]
+    dates = list(e["date"])
+    marks = event_marks(kinds, nums, lane=lane)
+    ev.update(x=dates, y0=marks["y0"], y1=marks["y1"], y_mark=marks["y_mark"],
+              marker=marks["marker"], color=marks["color"],
+              label=["" if k == "start" else str(v) for k, v in zip(kinds, e["label"],
+                                                                    strict=True)],
+              tag=event_tags(kinds, *(list(e[c]) if c in e else [""] * len(e)
+                                      for c in ("change_id", "cycle_number"))),
+              kind=kinds, detail=[str(v) for v in e["detail"]],
+              month=[format_date(pd.Timestamp(cast(datetime, d)).date()) for d in dates])
     return ev
+
+
+def event_marks(kinds: list[str], nums: ChartNumbers, *, lane: bool) -> dict[str, list[Any]]:
+    """Where the PDSA events of a chart (their kinds, by date) are drawn: `y0`, `y1` of their
+    dotted lines, `y_mark`, `marker` and `color` of their marks."""
+    bottom, top, span = nums.bottom, nums.top, nums.span
+    lane_top = bottom - 0.06 * span  # the lane under the data, when drawn
+    out: dict[str, list[Any]] = {"y0": [], "y1": [], "y_mark": [], "marker": [], "color": []}
+    decisions = 0
+    for kind in kinds:
+        marker, color = EVENT_STYLE.get(kind, ("circle", GREY))
+        out["y0"].append(lane_top if lane else bottom)
+        out["y1"].append(top + 0.08 * span)
+        row = 0 if kind == "start" else 1 + decisions % 2
+        if kind != "start":
+            decisions += 1
+        out["y_mark"].append(bottom - (0.11 + 0.08 * row) * span if lane
+                             else top + 0.1 * span)
+        out["marker"].append(marker)
+        out["color"].append(color)
+    return out
+
+
+def event_tags(kinds: list[str], change_ids: list[Any], cycle_numbers: list[Any]) -> list[str]:
+    """Each PDSA event's tag: `change·cycle` for a decision, none for a start."""
+    return ["" if kind == "start" else f"{change}·{cycle}"
+            for kind, change, cycle in zip(kinds, change_ids, cycle_numbers, strict=True)]
 
 
 _PHASE_WORDS = {
@@ -519,23 +537,32 @@ _PHASE_WORDS = {
 }
 
 
-def _phase_starts(pts: pd.DataFrame, xs: np.ndarray, new_part: np.ndarray,
-                  indicator: Mapping[str, Any]) -> dict[str, list[Any]]:
+def _phase_starts(pts: pd.DataFrame | Mapping[str, np.ndarray], xs: np.ndarray,
+                  new_part: np.ndarray, indicator: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Where each phase after the first starts and why, in words (`rollup.series`
     `adoption_phases` decides; the columns `phase_rule`, `phase_adopted`, `phase_change`
-    carry it): x halfway between the phase's first month and the month before, `text`."""
+    carry it): x halfway between the phase's first month and the month before, `text`.
+    `pts`: the series' rows in month order (a frame, or its columns as arrays)."""
     out: dict[str, list[Any]] = {"x": [], "text": []}
-    for i in np.flatnonzero(new_part):
-        row = pts.iloc[i]
-        rule = str(row.get("phase_rule", "") or "")
+    starts = np.flatnonzero(new_part)
+    if not len(starts):
+        return out
+    columns = {name: np.asarray(pts[name]) for name in ("period", "phase_rule", "phase_adopted",
+                                                        "phase_change") if name in pts}
+
+    def cell(name: str, i: Any) -> Any:
+        return columns[name][i] if name in columns else ""
+
+    for i in starts:
+        rule = str(cell("phase_rule", i) or "")
         words = _PHASE_WORDS.get(rule)
         if words is None:
-            text = _("New phase from {month}").format(month=month_label(row["period"]))
+            text = _("New phase from {month}").format(month=month_label(cell("period", i)))
         else:
-            adopted = str(row.get("phase_adopted", "") or "")
+            adopted = str(cell("phase_adopted", i) or "")
             text = _(words).format(
-                month=month_label(row["period"]), run=SHIFT_RUN,
-                change=str(row.get("phase_change", "") or _("a change")),
+                month=month_label(cell("period", i)), run=SHIFT_RUN,
+                change=str(cell("phase_change", i) or _("a change")),
                 adopted=month_label(adopted) if adopted else "?")
         out["x"].append(xs[i] - (xs[i] - xs[i - 1]) / 2)
         out["text"].append(text)
