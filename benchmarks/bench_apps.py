@@ -175,6 +175,18 @@ presentation 2.43, 3.04 -> 2.52, 1.46. A Chromium CPU profile of the steps (unmi
 16:35-17:05, load 2-5): a month change's paint 0.70 -> 0.28 s, a switch to presentation mode's
 page task 11.7 -> 1.7 s (the off-screen panels no longer resized and drawn), the screenshots of
 the window after every step identical to main's.
+
+After a live app's panels were made in one pass over the SPC frame
+(`workbench.charts.payload.small_multiples_panels`: no hover text, float arrays straight
+from the frame's columns, events and phases from array slices), 2026-12-02, main (7f6b3ee)
+against this branch, NUMPY_MADVISE_HUGEPAGE=0. `--only steps --big-db` a copy of the shared
+2,000 x 10 x 36 demo (23:49-23:50, load 0.8), CPU seconds, base -> branch: month 1.00 ->
+0.68 at 2,000 teams (demo 0.36 -> 0.32: 2.8x -> 2.1x), another month 0.81 -> 0.66, next page
+0.53 -> 0.28. A page's 48 panels' data alone: 0.24 -> 0.05 s. `--only scale --repeats 2`
+(branch 23:31-23:38, load 4-5; base 23:38-23:42, load 5 -> 1.7: one sequence each, noisy):
+month 1.10 s (1.4x) -> vs base 1.00 s (1.7x); server CPU 0.71 vs 0.72, browser CPU 1.03 vs
+0.66: no difference beyond the noise. Screenshots of the window after a month change at
+2,000 teams (top and scrolled) identical, pixel for pixel, to main's.
 """
 
 from __future__ import annotations

@@ -39,8 +39,7 @@ from sqlalchemy.engine import Engine
 
 from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
 from workbench.charts import data as chartdata
-from workbench.charts import series as charts
-from workbench.charts.payload import lean_columns
+from workbench.charts.payload import small_multiples_panels
 from workbench.rollup import metrics as rollup
 from workbench.rollup.base import reporting_month, teams_reporting_by_month
 from workbench.rollup.series import pdsa_events
@@ -182,7 +181,8 @@ class MonthAnalytics:
 
     def panels(self, indicator_id: str, teams: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The small-multiple panel data of `teams` for one indicator
-        (`charts.series.small_multiples_sources`, hover-only text left out: `lean_columns`),
+        (`charts.payload.small_multiples_panels`: `charts.series.small_multiples_sources`
+        without the hover-only text),
         each team computed once, when first shown; teams without data are left out."""
         teams = list(teams)
         known = self._panels.setdefault(indicator_id, {})
@@ -197,11 +197,8 @@ class MonthAnalytics:
             if len(events):
                 events = events[events["team_id"].isin(missing)
                                 & (events["indicator_id"] == indicator_id)]
-            every = charts.small_multiples_sources(spc, {str(k): v for k, v in ind.items()},
-                                                   events if len(events) else None)
-            known.update({team: {key: data if key == "range" else lean_columns(data)
-                                 for key, data in sources.items()}
-                          for team, sources in every.items()})
+            known.update(small_multiples_panels(spc, {str(k): v for k, v in ind.items()},
+                                                events if len(events) else None))
         return {team: known[team] for team in teams if team in known}
 
     @staticmethod

@@ -354,38 +354,20 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
     `flagged` and `range` (y_start, y_end).
     """
     pts = points.sort_values("period").reset_index(drop=True)
-    k = _scale(indicator)
-    target = indicator.get("target")
-    target = float(target) if target is not None and not pd.isna(target) else np.nan
     flag_text = pd.Series([""] * len(pts))
     if flags is not None and len(flags):
         lookup = dict(zip(flags["period"].astype(str), flags["flag_text"], strict=False))
         flag_text = pts["period"].astype(str).map(lookup).fillna("")
-    y = pts["y"].to_numpy(float) * k
     left_out = (pts["excluded"].fillna(False).to_numpy(bool) if "excluded" in pts
                 else np.zeros(len(pts), bool))
     sig = pts["sigma_signal"].to_numpy(bool)
     runs = pts["runs_signal"].to_numpy(bool)
-    cl = pts["cl"].to_numpy(float) * k
-    new_part = np.r_[False, pts["part"].to_numpy()[1:] != pts["part"].to_numpy()[:-1]]
     xs = pts["x"].to_numpy()
-    lines: dict[str, Any] = {
-        "x": list(xs), "cl_plain": np.where(runs, np.nan, cl),
-        "cl_signal": np.where(runs, cl, np.nan),
-        "lcl": pts["lcl"].to_numpy(float) * k, "ucl": pts["ucl"].to_numpy(float) * k,
-        "target": np.full(len(pts), target * k if not np.isnan(target) else np.nan),
-    }
-    if new_part.any():  # insert a gap row before each new phase so lines break there
-        idx = np.flatnonzero(new_part)
-        gap_x = [xs[i] - (xs[i] - xs[i - 1]) / 2 for i in idx]
-        for name in ("cl_plain", "cl_signal", "lcl", "ucl", "target"):
-            col = np.asarray(lines[name], float)
-            lines[name] = np.insert(col, idx, np.nan)
-        lines["x"] = list(np.insert(np.asarray(xs, dtype="datetime64[ns]"), idx,
-                                    np.asarray(gap_x, dtype="datetime64[ns]")))
-        lines["target"] = np.where(np.isnan(lines["target"]), target * k, lines["target"])
-    lines = {key: list(v) for key, v in lines.items()}
-    phases = _phase_starts(pts, xs, new_part, indicator)
+    nums = chart_numbers(xs, pts["y"].to_numpy(float), pts["cl"].to_numpy(float),
+                         pts["lcl"].to_numpy(float), pts["ucl"].to_numpy(float),
+                         pts["part"].to_numpy(), sig, runs, left_out, indicator)
+    lines = {key: list(v) for key, v in nums.lines.items()}
+    phases = _phase_starts(pts, xs, nums.new_part, indicator)
     labels = [month_label(p) for p in pts["period"]]
     values = [format_value(v, indicator) for v in pts["y"]]
     num_den = [f"{_count(a)} / {_count(b)}" for a, b in zip(pts["numerator"],
@@ -405,14 +387,68 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
     signal_text = [t + "; " + _("left out of the centre line and limits (open data-error flag)")
                    if out else t for t, out in zip(signal_text, left_out, strict=True)]
     point_data = {
-        "x": list(xs), "y": list(y), "label": labels, "value_text": values,
+        "x": list(xs), "y": list(nums.points["y"]), "label": labels, "value_text": values,
         "num_den": num_den, "signal_text": signal_text, "flag_text": list(flag_text),
-        "y_signal": list(np.where(sig, y, np.nan)),
-        "y_excluded": list(np.where(left_out, y, np.nan)),
+        "y_signal": list(nums.points["y_signal"]),
+        "y_excluded": list(nums.points["y_excluded"]),
     }
     flagged_mask = np.asarray([bool(t) for t in flag_text])
     flagged = {key: [v for v, m in zip(col, flagged_mask, strict=False) if m]
                for key, col in point_data.items()}
+    has_events = events is not None and len(events) > 0
+    ev = event_columns(events if has_events else None, nums, lane=lane)
+    phases.update(phase_heights(nums, len(phases["x"])))
+    return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
+            "phases": phases, "range": chart_range(nums, lane=lane and has_events)}
+
+
+class ChartNumbers(NamedTuple):
+    """The numbers of one control chart (`chart_numbers`): what its sources' numeric columns,
+    its y range and the heights of its marks are made of."""
+
+    #: `y`, `y_signal`, `y_excluded` (float arrays, scaled)
+    points: dict[str, np.ndarray]
+    #: `x` (datetime64, a gap row before each new phase), `cl_plain`, `cl_signal`, `lcl`,
+    #: `ucl`, `target` (float arrays)
+    lines: dict[str, np.ndarray]
+    #: each month that starts a new phase
+    new_part: np.ndarray
+    bottom: float
+    top: float
+    span: float
+
+
+def chart_numbers(xs: np.ndarray, y: np.ndarray, cl: np.ndarray, lcl: np.ndarray,
+                  ucl: np.ndarray, part: np.ndarray, sig: np.ndarray, runs: np.ndarray,
+                  left_out: np.ndarray, indicator: Mapping[str, Any]) -> ChartNumbers:
+    """The numbers of one control chart from its series' columns (in month order, unscaled):
+    every point, line and limit scaled for the axis, a gap row before each new phase so that
+    lines break there, and the extent of the data (bottom, top, span) the range and the marks
+    are placed by. `control_chart_sources` and the panels of a live app
+    (`workbench.charts.payload.small_multiples_panels`) both take them from here."""
+    k = _scale(indicator)
+    target = indicator.get("target")
+    target = float(target) if target is not None and not pd.isna(target) else np.nan
+    y = y * k
+    cl = cl * k
+    new_part = np.r_[False, part[1:] != part[:-1]]
+    lines: dict[str, Any] = {
+        "x": xs, "cl_plain": np.where(runs, np.nan, cl),
+        "cl_signal": np.where(runs, cl, np.nan),
+        "lcl": lcl * k, "ucl": ucl * k,
+        "target": np.full(len(xs), target * k if not np.isnan(target) else np.nan),
+    }
+    if new_part.any():  # insert a gap row before each new phase so lines break there
+        idx = np.flatnonzero(new_part)
+        gap_x = [xs[i] - (xs[i] - xs[i - 1]) / 2 for i in idx]
+        for name in ("cl_plain", "cl_signal", "lcl", "ucl", "target"):
+            col = np.asarray(lines[name], float)
+            lines[name] = np.insert(col, idx, np.nan)
+        lines["x"] = np.insert(np.asarray(xs, dtype="datetime64[ns]"), idx,
+                               np.asarray(gap_x, dtype="datetime64[ns]"))
+        lines["target"] = np.where(np.isnan(lines["target"]), target * k, lines["target"])
+    points = {"y": y, "y_signal": np.where(sig, y, np.nan),
+              "y_excluded": np.where(left_out, y, np.nan)}
     finite = np.concatenate([y[np.isfinite(y)], np.asarray(lines["ucl"], float),
                              np.asarray(lines["lcl"], float), [target * k]])
     finite = finite[np.isfinite(finite)]
@@ -421,39 +457,76 @@ def control_chart_sources(points: pd.DataFrame, indicator: Mapping[str, Any],
     if is_percent(indicator):
         top = min(top, 1.0)
     span = (top - bottom) or 1.0
+    return ChartNumbers(points=points, lines=lines, new_part=new_part, bottom=bottom, top=top,
+                        span=span)
+
+
+def chart_range(nums: ChartNumbers, *, lane: bool) -> dict[str, list[float]]:
+    """The `range` of a chart's sources: its y axis (down to the PDSA lane when `lane`: a
+    full-size chart with events), the data's top and bottom and the lane's height."""
+    bottom, top, span = nums.bottom, nums.top, nums.span
     y_end = top + 0.18 * span
+    start = bottom - (0.31 if lane else 0.03) * span
+    return {"start": [start], "end": [y_end], "data_bottom": [bottom], "data_top": [y_end],
+            "lane": [bottom - 0.19 * span]}
+
+
+def phase_heights(nums: ChartNumbers, count: int) -> dict[str, list[float]]:
+    """The `y0`, `y1` of a chart's `count` phase lines: from the data's bottom to the marks."""
+    return {"y0": [nums.bottom] * count, "y1": [nums.top + 0.08 * nums.span] * count}
+
+
+def event_columns(events: pd.DataFrame | None, nums: ChartNumbers, *,
+                  lane: bool) -> dict[str, list[Any]]:
+    """The `events` source of a chart (one row per PDSA event, by date): a dotted line from
+    the data (or the lane) up to the marks, each decision's marker in its kind's colour (in
+    the lane, on alternating rows; above the data without `lane`), its `change·cycle` tag,
+    and its hover text (`event_marks`, `event_tags`)."""
     ev: dict[str, list[Any]] = {"x": [], "y0": [], "y1": [], "y_mark": [], "marker": [],
                                 "color": [], "label": [], "tag": [], "kind": [],
                                 "detail": [], "month": []}
-    has_events = events is not None and len(events) > 0
+    if events is None or not len(events):
+        return ev
+    e = events.sort_values("date")
+    kinds = [str(k) for k in e["kind"]]
+    dates = list(e["date"])
+    marks = event_marks(kinds, nums, lane=lane)
+    ev.update(x=dates, y0=marks["y0"], y1=marks["y1"], y_mark=marks["y_mark"],
+              marker=marks["marker"], color=marks["color"],
+              label=["" if k == "start" else str(v) for k, v in zip(kinds, e["label"],
+                                                                    strict=True)],
+              tag=event_tags(kinds, *(list(e[c]) if c in e else [""] * len(e)
+                                      for c in ("change_id", "cycle_number"))),
+              kind=kinds, detail=[str(v) for v in e["detail"]],
+              month=[format_date(pd.Timestamp(cast(datetime, d)).date()) for d in dates])
+    return ev
+
+
+def event_marks(kinds: list[str], nums: ChartNumbers, *, lane: bool) -> dict[str, list[Any]]:
+    """Where the PDSA events of a chart (their kinds, by date) are drawn: `y0`, `y1` of their
+    dotted lines, `y_mark`, `marker` and `color` of their marks."""
+    bottom, top, span = nums.bottom, nums.top, nums.span
     lane_top = bottom - 0.06 * span  # the lane under the data, when drawn
+    out: dict[str, list[Any]] = {"y0": [], "y1": [], "y_mark": [], "marker": [], "color": []}
     decisions = 0
-    if events is not None and has_events:
-        for e in events.sort_values("date").itertuples(index=False):
-            marker, color = EVENT_STYLE.get(cast(str, e.kind), ("circle", GREY))
-            ev["x"].append(e.date)
-            ev["y0"].append(lane_top if lane else bottom)
-            ev["y1"].append(top + 0.08 * span)
-            row = 0 if e.kind == "start" else 1 + decisions % 2
-            if e.kind != "start":
-                decisions += 1
-            ev["y_mark"].append(bottom - (0.11 + 0.08 * row) * span if lane
-                                else top + 0.1 * span)
-            ev["marker"].append(marker)
-            ev["color"].append(color)
-            ev["label"].append("" if e.kind == "start" else str(e.label))
-            ev["tag"].append("" if e.kind == "start" else
-                             f"{getattr(e, 'change_id', '')}·{getattr(e, 'cycle_number', '')}")
-            ev["kind"].append(str(e.kind))
-            ev["detail"].append(str(e.detail))
-            ev["month"].append(format_date(pd.Timestamp(cast(datetime, e.date)).date()))
-    start = bottom - (0.31 if lane and has_events else 0.03) * span
-    phases["y0"] = [bottom] * len(phases["x"])
-    phases["y1"] = [top + 0.08 * span] * len(phases["x"])
-    return {"points": point_data, "lines": lines, "events": ev, "flagged": flagged,
-            "phases": phases,
-            "range": {"start": [start], "end": [y_end], "data_bottom": [bottom],
-                      "data_top": [y_end], "lane": [bottom - 0.19 * span]}}
+    for kind in kinds:
+        marker, color = EVENT_STYLE.get(kind, ("circle", GREY))
+        out["y0"].append(lane_top if lane else bottom)
+        out["y1"].append(top + 0.08 * span)
+        row = 0 if kind == "start" else 1 + decisions % 2
+        if kind != "start":
+            decisions += 1
+        out["y_mark"].append(bottom - (0.11 + 0.08 * row) * span if lane
+                             else top + 0.1 * span)
+        out["marker"].append(marker)
+        out["color"].append(color)
+    return out
+
+
+def event_tags(kinds: list[str], change_ids: list[Any], cycle_numbers: list[Any]) -> list[str]:
+    """Each PDSA event's tag: `change·cycle` for a decision, none for a start."""
+    return ["" if kind == "start" else f"{change}·{cycle}"
+            for kind, change, cycle in zip(kinds, change_ids, cycle_numbers, strict=True)]
 
 
 _PHASE_WORDS = {
@@ -464,23 +537,32 @@ _PHASE_WORDS = {
 }
 
 
-def _phase_starts(pts: pd.DataFrame, xs: np.ndarray, new_part: np.ndarray,
-                  indicator: Mapping[str, Any]) -> dict[str, list[Any]]:
+def _phase_starts(pts: pd.DataFrame | Mapping[str, np.ndarray], xs: np.ndarray,
+                  new_part: np.ndarray, indicator: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Where each phase after the first starts and why, in words (`rollup.series`
     `adoption_phases` decides; the columns `phase_rule`, `phase_adopted`, `phase_change`
-    carry it): x halfway between the phase's first month and the month before, `text`."""
+    carry it): x halfway between the phase's first month and the month before, `text`.
+    `pts`: the series' rows in month order (a frame, or its columns as arrays)."""
     out: dict[str, list[Any]] = {"x": [], "text": []}
-    for i in np.flatnonzero(new_part):
-        row = pts.iloc[i]
-        rule = str(row.get("phase_rule", "") or "")
+    starts = np.flatnonzero(new_part)
+    if not len(starts):
+        return out
+    columns = {name: np.asarray(pts[name]) for name in ("period", "phase_rule", "phase_adopted",
+                                                        "phase_change") if name in pts}
+
+    def cell(name: str, i: Any) -> Any:
+        return columns[name][i] if name in columns else ""
+
+    for i in starts:
+        rule = str(cell("phase_rule", i) or "")
         words = _PHASE_WORDS.get(rule)
         if words is None:
-            text = _("New phase from {month}").format(month=month_label(row["period"]))
+            text = _("New phase from {month}").format(month=month_label(cell("period", i)))
         else:
-            adopted = str(row.get("phase_adopted", "") or "")
+            adopted = str(cell("phase_adopted", i) or "")
             text = _(words).format(
-                month=month_label(row["period"]), run=SHIFT_RUN,
-                change=str(row.get("phase_change", "") or _("a change")),
+                month=month_label(cell("period", i)), run=SHIFT_RUN,
+                change=str(cell("phase_change", i) or _("a change")),
                 adopted=month_label(adopted) if adopted else "?")
         out["x"].append(xs[i] - (xs[i] - xs[i - 1]) / 2)
         out["text"].append(text)
