@@ -9,24 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from bokeh.models import ColumnDataSource, NumeralTickFormatter
+from chart_samples import INDICATOR, measurements
 
 from workbench.charts import data as cd
 from workbench.charts import series as charts
 from workbench.charts.collab import funnel_sources, status_matrix_chart
 from workbench.spc.qic import qic
-
-INDICATOR = {"indicator_id": "AMTSL", "name": "Births receiving AMTSL", "chart": "p",
-             "multiplier": 100.0, "target": 0.9, "direction": "increase", "unit": "%"}
-PERIODS = pd.period_range("2024-11", periods=24, freq="M")
-
-
-def _measurements(team: str = "T01", jump_at: int | None = None) -> pd.DataFrame:
-    den = np.array([40 + (i * 7) % 23 for i in range(24)], dtype=float)
-    num = np.round(den * np.linspace(0.4, 0.8, 24))
-    if jump_at is not None:
-        num[jump_at] = den[jump_at]  # 100 %: far above the limits
-    return pd.DataFrame({"team_id": team, "indicator_id": "AMTSL", "period": PERIODS,
-                         "numerator": num, "denominator": den, "value": num / den})
 
 
 def _source(fig, name: str) -> dict:
@@ -41,7 +29,7 @@ def _cycle(title: str = "Wall chart", decision: str = "adopt", end: str = "2025-
 
 
 def test_control_chart_draws_one_point_per_month_with_limits_from_spc():
-    m = _measurements()
+    m = measurements()
     spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]))
     fig = charts.control_chart(spc, INDICATOR, team_label="T01")
     points, lines = _source(fig, "points"), _source(fig, "lines")
@@ -54,13 +42,13 @@ def test_control_chart_draws_one_point_per_month_with_limits_from_spc():
 
 
 def test_control_chart_draws_the_target_line_at_the_indicator_target():
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))
     lines = _source(charts.control_chart(spc, INDICATOR), "lines")
     assert set(lines["target"]) == {0.9}
 
 
 def test_when_a_point_is_outside_the_limits_then_it_is_highlighted():
-    spc = cd.spc_frame(_measurements(jump_at=5), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(jump_at=5), pd.DataFrame([INDICATOR]))
     points = _source(charts.control_chart(spc, INDICATOR), "points")
     highlighted = [i for i, v in enumerate(points["y_signal"]) if not np.isnan(v)]
     assert 5 in highlighted
@@ -68,7 +56,7 @@ def test_when_a_point_is_outside_the_limits_then_it_is_highlighted():
 
 
 def test_when_the_runs_rule_fires_then_the_centre_line_is_dashed():
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))  # a steady rise: long runs
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))  # a steady rise: long runs
     assert spc["runs_signal"].all()
     fig = charts.control_chart(spc, INDICATOR)
     lines = _source(fig, "lines")
@@ -78,7 +66,7 @@ def test_when_the_runs_rule_fires_then_the_centre_line_is_dashed():
 
 
 def test_an_adopted_pdsa_is_drawn_at_its_date_and_starts_a_new_phase():
-    m = _measurements()
+    m = measurements()
     events = cd.pdsa_events(_cycle())
     phases = cd.adoption_phases(events, m)
     assert phases["period"].astype(str).tolist() == ["2025-09"]
@@ -94,7 +82,7 @@ def test_an_adopted_pdsa_is_drawn_at_its_date_and_starts_a_new_phase():
 def test_pdsa_cycles_sit_in_a_lane_under_the_data_and_the_legend_names_each_kind_in_its_colour():
     from bokeh.models import Scatter, Text
 
-    m = _measurements()
+    m = measurements()
     events = cd.pdsa_events(_cycle())  # C03 cycle 2: started 1 Jul 2025, adopted 20 Aug 2025
     spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]))
     fig = charts.control_chart(spc, INDICATOR, events=events)
@@ -115,7 +103,7 @@ def test_pdsa_cycles_sit_in_a_lane_under_the_data_and_the_legend_names_each_kind
 
 
 def test_percent_indicators_are_formatted_as_percentages_and_months_as_mon_yyyy():
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))
     fig = charts.control_chart(spc, INDICATOR)
     assert isinstance(fig.yaxis[0].formatter, NumeralTickFormatter)
     assert fig.yaxis[0].formatter.format == "0%"
@@ -126,7 +114,7 @@ def test_percent_indicators_are_formatted_as_percentages_and_months_as_mon_yyyy(
 
 
 def test_open_flag_shows_in_the_hover_of_its_month():
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))
     flags = pd.DataFrame([{"flag_id": 1, "rule_code": "sudden-jump", "status": "open",
                            "team_id": "T01", "indicator_id": "AMTSL", "period": "2025-03",
                            "message": "jumped 40 points"}])
@@ -138,7 +126,7 @@ def test_open_flag_shows_in_the_hover_of_its_month():
 
 def test_user_text_never_reaches_the_html_unescaped():
     evil = "<script>alert(1)</script>"
-    m = _measurements()
+    m = measurements()
     events = cd.pdsa_events(_cycle(title=evil))
     spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]))
     html = charts.figure_html(charts.control_chart(spc, INDICATOR, events=events,
@@ -158,7 +146,7 @@ def test_show_emits_one_html_output_with_the_contract_metadata():
     captured = []
     shell.display_pub.publish = lambda data, metadata=None, **kw: captured.append(
         (data, metadata))
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))
     charts.show(charts.control_chart(spc, INDICATOR, team_label="T01"))
     (data, metadata), = captured
     assert set(data) == {"text/html", "text/plain"}
@@ -168,7 +156,7 @@ def test_show_emits_one_html_output_with_the_contract_metadata():
 
 
 def test_update_sources_redraws_a_chart_in_place():
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))
     fig = charts.control_chart(spc, INDICATOR)
     new = charts.control_chart_sources(spc.head(12), INDICATOR)
     charts.update_sources(fig, new)
@@ -176,7 +164,7 @@ def test_update_sources_redraws_a_chart_in_place():
 
 
 def test_small_multiples_share_axes_across_teams():
-    m = pd.concat([_measurements("T01"), _measurements("T02", jump_at=3)])
+    m = pd.concat([measurements("T01"), measurements("T02", jump_at=3)])
     spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]))
     grid = charts.small_multiples(spc, INDICATOR)
     from bokeh.models import Plot
@@ -215,7 +203,7 @@ def test_status_matrix_shows_signal_icons_and_target_met():
 def test_a_figure_carries_its_document_gzipped_and_inflates_it_in_the_page():
     from workbench.charts.embed import compressed_docs
 
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))
     html = charts.figure_html(charts.control_chart(spc, INDICATOR, team_label="T01"))
     assert "const docs_json = '" not in html  # no JSON string literal: the bytes, gzipped
     assert 'new DecompressionStream("gzip")' in html
@@ -230,7 +218,7 @@ def test_a_figure_carries_its_document_gzipped_and_inflates_it_in_the_page():
 def test_the_compressed_script_carries_the_document_bokeh_would_embed():
     from workbench.charts.embed import components, compressed_docs
 
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))
     events = cd.pdsa_events(_cycle())
 
     def build():
@@ -255,7 +243,7 @@ def test_chart_embed_returns_what_bokeh_components_returns_apart_from_ids():
 
     from workbench.charts.embed import components
 
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))
     events = cd.pdsa_events(_cycle())
 
     def build():
@@ -349,7 +337,7 @@ def test_the_faster_serialiser_writes_what_bokeh_writes_for_every_chart_of_the_r
 
 
 def test_a_charts_numbers_go_to_bokeh_as_float_arrays_and_its_text_as_lists():
-    spc = cd.spc_frame(_measurements(), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(), pd.DataFrame([INDICATOR]))
     fig = charts.control_chart(spc, INDICATOR, events=cd.pdsa_events(_cycle()))
     points, lines, events = (_source(fig, n) for n in ("points", "lines", "events"))
     assert points["y"].dtype == np.float64 and len(points["y"]) == 24
@@ -387,7 +375,7 @@ def _legend_labels(fig) -> list[str]:
 
 @pytest.mark.parametrize("with_events", [False, True])
 def test_a_sparse_chart_draws_the_same_with_fewer_renderers(with_events: bool) -> None:
-    spc = cd.spc_frame(_measurements(jump_at=12), pd.DataFrame([INDICATOR]))
+    spc = cd.spc_frame(measurements(jump_at=12), pd.DataFrame([INDICATOR]))
     events = cd.pdsa_events(_cycle()) if with_events else None
     full = charts.control_chart(spc, INDICATOR, events=events, team_label="T01")
     sparse = charts.control_chart(spc, INDICATOR, events=events, team_label="T01",

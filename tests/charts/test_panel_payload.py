@@ -6,23 +6,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from chart_samples import INDICATOR, measurements
 
 from workbench.charts import data as cd
 from workbench.charts import series as charts
 from workbench.charts.payload import lean_columns, small_multiples_panels
-
-INDICATOR = {"indicator_id": "AMTSL", "name": "Births receiving AMTSL", "chart": "p",
-             "multiplier": 100.0, "target": 0.9, "direction": "increase", "unit": "%"}
-PERIODS = pd.period_range("2024-11", periods=24, freq="M")
-
-
-def _measurements(team: str, jump_at: int | None = None) -> pd.DataFrame:
-    den = np.array([40 + (i * 7) % 23 for i in range(24)], dtype=float)
-    num = np.round(den * np.linspace(0.4, 0.8, 24))
-    if jump_at is not None:
-        num[jump_at] = den[jump_at]  # 100 %: far above the limits
-    return pd.DataFrame({"team_id": team, "indicator_id": "AMTSL", "period": PERIODS,
-                         "numerator": num, "denominator": den, "value": num / den})
 
 
 def _adopted_cycle() -> pd.DataFrame:
@@ -34,7 +22,7 @@ def _adopted_cycle() -> pd.DataFrame:
 
 def _collaborative() -> tuple[pd.DataFrame, pd.DataFrame]:
     """T01 plain; T02 with an unusual month and an adopted PDSA (events, a new phase)."""
-    m = pd.concat([_measurements("T01"), _measurements("T02", jump_at=3)],
+    m = pd.concat([measurements("T01"), measurements("T02", jump_at=3)],
                   ignore_index=True)
     events = cd.pdsa_events(_adopted_cycle())
     spc = cd.spc_frame(m, pd.DataFrame([INDICATOR]), cd.adoption_phases(events, m))
