@@ -306,7 +306,8 @@ def test_facilitator_finds_pages_sorts_and_ranks_teams_of_a_200_team_collaborati
     box.fill(wanted.name)
     box.press("Enter")
     page.wait_for_selector(".wb-team-rule:has-text('Showing 1 of 200 teams')")
-    shown = _listed_when(page, lambda s: s["panels"] == [panel[wanted.team_id]])
+    shown = _listed_when(page, lambda s: s["panels"] == [panel[wanted.team_id]]
+                         and s["matrix_rows"] == [names[wanted.team_id]])  # both parts drawn
     step(page, "search a team by name")
     assert shown["panels"] == [panel[wanted.team_id]]
     assert shown["matrix_rows"] == [names[wanted.team_id]]
@@ -371,5 +372,6 @@ def test_facilitator_finds_pages_sorts_and_ranks_teams_of_a_200_team_collaborati
     grid = evaluate_until(page, GRID, lambda g: bool(g) and g["columns"] == 4, BIG_WAIT)
     step(page, "presentation, the month before")
     assert grid == {"columns": 4, "title": "16px"}  # wider panels, larger titles
-    shown = _listed_when(page, lambda s: s["panels"] == [panel[t] for t in top])
+    shown = _listed_when(page, lambda s: s["panels"] == [panel[t] for t in top]
+                         and s["matrix_rows"] == [names[t] for t in top])
     assert shown["matrix_rows"] == [names[t] for t in top]
