@@ -63,7 +63,8 @@ def _shown_when(page, ok, timeout: float = REDRAW_SECONDS) -> dict:  # type: ign
 def _app_shows(indicator: str, teams: int):  # type: ignore[no-untyped-def]
     return lambda s: (s["panels"] is not None and len(s["panels"]) == teams
                       and s["funnel"] is not None and s["funnel"].startswith(indicator)
-                      and s["statuses"] is not None)
+                      and s["statuses"] is not None  # the matrix redrawn for those teams too
+                      and len({key.split(" | ")[0] for key in s["statuses"]}) == teams)
 
 
 def _share(page) -> str:  # type: ignore[no-untyped-def]
