@@ -187,6 +187,21 @@ against this branch, NUMPY_MADVISE_HUGEPAGE=0. `--only steps --big-db` a copy of
 month 1.10 s (1.4x) -> vs base 1.00 s (1.7x); server CPU 0.71 vs 0.72, browser CPU 1.03 vs
 0.66: no difference beyond the noise. Screenshots of the window after a month change at
 2,000 teams (top and scrolled) identical, pixel for pixel, to main's.
+
+After a switch of mode moved the panels without bokeh walking the document's models again
+(`learning_session._in_order`) and the template laid a patch out once (also the children
+BokehJS puts in place after it), held the paints a patch asks for at the next frame, left the
+plots far from the window out of the chart's layout (each laid out alone when drawn), and kept
+style sheets given the text they hold (one style recalculation for the panels' tick labels
+instead of 48), 2026-12-02, main (7f6b3ee) then this branch, `--only scale --repeats 2
+--big-db` a copy of the shared 2,000 x 10 x 36 demo, NUMPY_MADVISE_HUGEPAGE=0, 23:14-23:28,
+load 3-7, at 2,000 teams (x the demo in the same run), base -> branch: presentation 3.38 s
+(4.6x) -> 1.25 s (2.5x; the demo's own step 0.73 -> 0.50 s); its server CPU 0.44 -> 0.07,
+browser CPU (TaskDuration) 2.67 -> 1.16. In process (`--only steps`, load 7-10): presentation
+0.56 -> 0.03, back to normal mode 0.46 -> 0.04 CPU seconds. A Chromium trace of the step
+(unminified BokehJS): the patch's task 1.69 s with 220 style recalculations -> 1.06 s with 20;
+screenshots at 2,000 teams after presentation, next page, normal mode and presentation again,
+scrolled down four windows each, pixel-identical to main's.
 """
 
 from __future__ import annotations

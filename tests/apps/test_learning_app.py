@@ -216,3 +216,20 @@ def test_a_mode_switch_patches_each_chart_into_what_that_mode_draws(demo_db_mast
             assert _state(pages[key]) == fresh[key], (mode, key)
     columns = 1 + max(col for _, _, col in app.figures["multiples"].children)
     assert columns == 4
+
+
+def test_a_mode_switch_leaves_the_documents_index_of_models_exactly_its_models(app) -> None:  # type: ignore[no-untyped-def]
+    """The panels change places without bokeh walking the document again (`_in_order`): its
+    index must still be every model reachable from its roots, each found by its id."""
+    app.present(AppContext())
+    doc = app.figures["multiples"].document
+    try:
+        for mode in (True, False, True):
+            app.presentation.value = mode
+            reachable = {m.id for root in doc.roots for m in root.references()}
+            assert {m.id for m in doc.models} == reachable
+            assert all(doc.get_model_by_id(i) is not None for i in reachable)
+            assert 1 + max(col for _, _, col in app.figures["multiples"].children) == (
+                4 if mode else 6)
+    finally:
+        app.presentation.value = False

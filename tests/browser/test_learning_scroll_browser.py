@@ -129,3 +129,53 @@ def test_after_a_month_change_the_panels_scrolled_to_show_that_month(
     finally:
         context.close()
         fresh_context.close()
+
+
+def test_after_a_switch_to_presentation_mode_the_panels_scrolled_to_are_laid_out_for_it(
+        learning_server, browser) -> None:  # noqa: F811
+    """A switch of mode lays out and draws the panels in or near the window at once; those far
+    below are laid out and drawn as they come into view (`bokeh-patch-layout.js`, part 5):
+    scrolled to after the switch, the last panel is pixel for pixel what a page opened in
+    presentation mode shows."""
+    context = browser.new_context(viewport={"width": 1280, "height": 600})
+    fresh_context = browser.new_context(viewport={"width": 1280, "height": 600})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        _open(page, learning_server.url("learning_session"), "Learning session")
+        page.wait_for_selector("text=48 teams")
+        page.wait_for_selector("canvas")
+        page.wait_for_timeout(1000)
+        title, last = _last_panel(page)
+        normal = _settled_shot(page, last)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.wait_for_timeout(500)
+        redraws = "() => Number(document.querySelector('[data-redraws]').dataset.redraws)"
+        drawn = page.evaluate(redraws)
+        page.get_by_role("button", name="Presentation mode").click()
+        page.wait_for_function(f"({redraws})() > {drawn}", timeout=60_000)
+        page.wait_for_timeout(2000)
+        held = page.evaluate("() => Bokeh.__wbHeldPaints()")
+        assert held > 0, "every panel was drawn, also those far below the window"
+        title_after, last = _last_panel(page)
+        presented = _settled_shot(page, last, differs_from=normal)
+
+        fresh = fresh_context.new_page()
+        fresh.set_default_timeout(90_000)
+        _open(fresh, learning_server.url("learning_session", "presentation=1"),
+              "Learning session")
+        fresh.wait_for_selector("text=48 teams")
+        fresh.wait_for_selector("canvas")
+        fresh.wait_for_timeout(1000)
+        fresh_title, fresh_last = _last_panel(fresh)
+        expected = _settled_shot(fresh, fresh_last)
+        ARTIFACTS.mkdir(exist_ok=True)
+        for name, shot in (("normal", normal), ("presentation-switched", presented),
+                           ("presentation-page", expected)):
+            (ARTIFACTS / f"learning_session-last-panel-{name}.png").write_bytes(shot)
+        assert title_after == fresh_title == title  # the same team's panel, last on the page
+        assert expected != normal  # the two modes differ in that panel: the test can fail
+        assert presented == expected
+    finally:
+        context.close()
+        fresh_context.close()

@@ -6,7 +6,10 @@
       panels for presentation mode holds ~100 such changes: ~100 layouts and paints of the
       whole grid, each reading the page's styles anew (minutes at 2,000 teams). While a patch
       is applied the layouts asked for are noted; the outermost layout of each chart is then
-      done once, after the last change.
+      done once, after the last change. A layout's children changed by the patch (the panels
+      moved to other columns for presentation mode) are put in place by BokehJS a moment
+      later (`update_children` awaits its views, then lays the chart out again: a second
+      layout and paint of every panel); the one layout then waits for them, in the same task.
    2. jupyter_bokeh sends every change of the page's document back to the kernel, also the
       kernel's own changes as the patch applies them (BokehJS marks those `sync: false`, and
       its own server connection drops them): a month change of 48 panels came back as ~250
@@ -38,10 +41,18 @@
       at once, as a paint would, so every model holds what it held before). A month change at 2,000 teams
       patched 48 panels and the matrix, funnel and attainment charts below them, ~24 of them on
       screen; the rest were drawn for nobody. While a patch is applied the plots' paints are
-      held, and after its one layout the window is measured once (one forced layout of the
-      page): the plots in or near it are drawn at once, the others wait (a presentation-mode
+      held (also the paints they ask for at the next frame), and after its one layout the
+      window is measured once (one forced layout of the page): the plots in or near it are
+      drawn at once, the others wait (a presentation-mode
       switch moves every panel: what the observer last said no longer holds). Printing draws
       them all first. A plot not yet seen by the observer is drawn, as before.
+   6. BokehJS writes each view's style sheets anew at every layout and paint (a renderer's
+      place over the plot at each paint), mostly the text they already hold; the page then
+      parses the sheet again and, at the next text drawn on a canvas (its font resolved
+      against the page's styles), computes the page's styles again: three times a panel
+      drawn. A sheet given the text it holds is left as it is; and the plots drawn after a
+      patch first all get their renderers' places, then are drawn, so their text finds the
+      page's styles computed once.
    Nothing else of BokehJS changes. */
 (function () {
   if (!window.Bokeh || !Bokeh.require) { return; }
@@ -85,11 +96,24 @@
       });
     }
   } catch (e) { /* each text measured reads the font size, as before */ }
+  try {  // 6. (see above)
+    var sheet = Bokeh.require("core/dom").InlineStyleSheet;
+    var rewrite = sheet && sheet.prototype._update;
+    if (typeof rewrite === "function") {
+      sheet.prototype._update = function (css) {
+        if (this.el && this.el.textContent === css) { return; }
+        return rewrite.call(this, css);
+      };
+    }
+  } catch (e) { /* every sheet written as before */ }
   var invalidate = LayoutDOMView.prototype.invalidate_layout;
+  var update_children = LayoutDOMView.prototype.update_children;
   var apply = Document.prototype.apply_json_patch;
   var trigger = Document.prototype._trigger_on_change;
   var own = {ModelChanged: 1, ColumnDataChanged: 1, ColumnsStreamed: 1, ColumnsPatched: 1};
   var depth = 0, asked = [];
+  var updating = 0;  // children updates begun by a patch and not yet done (see 1.)
+  var waiting = false;  // a patch applied, its layout waiting for those updates
   var sizes = {inner_width: 1, inner_height: 1, outer_width: 1, outer_height: 1};
   function sized(event) { return event.kind === "ModelChanged" && sizes[event.attr] === 1; }
   Document.prototype._trigger_on_change = function (event) {
@@ -100,31 +124,50 @@
   };
   LayoutDOMView.prototype.__wbDeferred = true;
   LayoutDOMView.prototype.invalidate_layout = function () {
-    if (depth > 0) { asked.push(this); return; }
+    if (depth > 0 || updating > 0) { asked.push(this); return; }
     return invalidate.call(this);
   };
+  if (typeof update_children === "function") {
+    LayoutDOMView.prototype.update_children = function () {
+      if (depth === 0 && updating === 0) { return update_children.apply(this, arguments); }
+      updating += 1;
+      var done = function () {
+        updating -= 1;
+        if (updating === 0 && waiting) { laidOut(); }
+      };
+      var promise = update_children.apply(this, arguments);
+      Promise.resolve(promise).then(done, done);
+      return promise;
+    };
+  }
   var visible = drawWhereSeen();
+  function laidOut() {  // the one layout of each chart the patch changed, then its paints
+    waiting = false;
+    try {
+      if (asked.length) {
+        var roots = [], views = asked;
+        asked = [];
+        views.forEach(function (view) {
+          while (view.parent instanceof LayoutDOMView) { view = view.parent; }
+          if (roots.indexOf(view) < 0) { roots.push(view); }
+        });
+        roots.forEach(function (view) {
+          if (visible) { visible.layOut(view); } else { invalidate.call(view); }
+        });
+      }
+    } finally {
+      if (visible) { visible.release(); }
+    }
+  }
   Document.prototype.apply_json_patch = function () {
-    if (depth === 0 && visible) { visible.collect(); }
+    if (depth === 0 && !waiting && visible) { visible.collect(); }
     depth += 1;
     try {
       return apply.apply(this, arguments);
     } finally {
       depth -= 1;
       if (depth === 0) {
-        try {
-          if (asked.length) {
-            var roots = [], views = asked;
-            asked = [];
-            views.forEach(function (view) {
-              while (view.parent instanceof LayoutDOMView) { view = view.parent; }
-              if (roots.indexOf(view) < 0) { roots.push(view); }
-            });
-            roots.forEach(function (view) { invalidate.call(view); });
-          }
-        } finally {
-          if (visible) { visible.release(); }
-        }
+        if (updating > 0) { waiting = true; } else { laidOut(); }
       }
     }
   };
@@ -168,11 +211,70 @@
     }
     function draw(view) {  // as BokehJS's repaint, everything of the plot drawn anew
       if (!view.is_destroyed) {
+        if (view.__wbStale) { layOutAlone(view); }
         if (view._invalidate_layout_if_needed) { view._invalidate_layout_if_needed(); }
         view.invalidate_painters();
         paint.call(view);
       }
       held.delete(view);
+    }
+    // A plot far from the window is not laid out with its chart (see above): its steps of a
+    // chart's layout are skipped, and done for it alone when it is drawn
+    var far = null;  // while a chart is laid out: the plots far from the window
+    var quiet = null;  // the plot laid out alone, its paint left to `draw`
+    var steps = ["measure_layout", "update_bbox", "_compute_layout", "_propagate_layout",
+                 "after_layout"];
+    var step = {};  // BokehJS's own steps (null where one is missing: all laid out)
+    steps.forEach(function (name) { step[name] = PlotView.prototype[name]; });
+    if (!steps.every(function (name) { return typeof step[name] === "function"; })) {
+      step = null;
+    }
+    if (step) {
+      steps.forEach(function (name) {
+        PlotView.prototype[name] = function () {
+          if (far && far.has(this)) { this.__wbStale = true; return false; }
+          var result = step[name].apply(this, arguments);
+          if (name === "after_layout") { this.__wbStale = false; this.__wbLaidOut = true; }
+          return result;
+        };
+      });
+    }
+    function layOutAlone(view) {  // what a chart's layout does for each of its plots
+      quiet = view;
+      try {
+        steps.forEach(function (name) {
+          if (name !== "_propagate_layout") { step[name].call(view); }
+        });
+      } finally {
+        quiet = null;
+      }
+      view.__wbStale = false;
+      view.__wbLaidOut = true;
+    }
+    function plotsIn(view, found) {
+      if (view instanceof PlotView) { found.push(view); }
+      (view.child_views || []).forEach(function (child) { plotsIn(child, found); });
+      return found;
+    }
+    function layOut(root) {  // BokehJS's layout of a chart (`invalidate_layout` at its root)
+      if (!step || root.parent instanceof LayoutDOMView) { invalidate.call(root); return; }
+      root.update_layout();  // the chart's CSS, every plot's size: one forced layout below
+      far = new Set(plotsIn(root, []).filter(function (view) {
+        return view.__wbLaidOut && !view.is_destroyed && view.is_displayed && !inWindow(view);
+      }));
+      var skipped = far;
+      try {
+        root.compute_layout();
+      } finally {
+        far = null;
+        skipped.forEach(function (view) {
+          if (!view.__wbStale) { return; }
+          held.add(view);  // drawn (laid out first) when the observer says it is near
+          observer.unobserve(view.el);  // observed anew: the observer says where it is now
+          observer.observe(view.el);
+          view.__wbObserved = true;
+        });
+      }
     }
     function inWindow(view) {
       var box = view.el.getBoundingClientRect();
@@ -181,26 +283,48 @@
     }
     PlotView.prototype.__wbHeldPaint = true;
     PlotView.prototype.paint = function () {
+      if (this === quiet) { return; }
       if (!this.__wbObserved && this.el) { this.__wbObserved = true; observer.observe(this.el); }
       if (paintable(this)) {
         if (collected) { collected.add(this); return; }
         if (near.get(this.el) === false) { hold(this); return; }
+        if (this.__wbStale) { draw(this); return; }  // laid out alone first
       }
       held.delete(this);
       return paint.call(this);
     };
+    var schedule = PlotView.prototype.schedule_paint;
+    if (typeof schedule === "function") {
+      // a paint asked for while a patch is applied (a changed text size, a range) is the
+      // patch's: drawn (or held) once it is laid out, not drawn again at the next frame
+      PlotView.prototype.schedule_paint = function () {
+        if (collected && !this.is_paused) { collected.add(this); return; }
+        return schedule.apply(this, arguments);
+      };
+    }
     window.addEventListener("beforeprint", function () {
       held.forEach(function (view) { draw(view); });
     });
     return {
       collect: function () { collected = new Set(); },
+      layOut: layOut,
       release: function () {
         var views = collected;
         collected = null;
         if (!views) { return; }
+        var shown = [];
         views.forEach(function (view) {
           if (view.is_destroyed || !paintable(view)) { return; }
-          if (inWindow(view)) { draw(view); } else { hold(view); }
+          if (inWindow(view)) { shown.push(view); } else { hold(view); }
+        });
+        shown.forEach(function (view) {  // 6.: every place first, then every drawing
+          if (view.__wbStale) { return; }  // laid out, then placed and drawn, by `draw`
+          view.computed_renderer_views.forEach(function (r) {
+            if (typeof r.update_position === "function") { r.update_position(); }
+          });
+        });
+        shown.forEach(function (view) {
+          draw(view);
         });
       },
       held: function () { return held.size; },
