@@ -606,6 +606,10 @@ STEP_FIGURES = (*SEQUENCE, *(f"{name} {where} CPU" for where in ("server", "brow
 #: the number of redraws that reached the page (`LearningSessionApp._status_html`)
 REDRAWS = "() => Number((document.querySelector('[data-redraws]') || {dataset: {}})" \
           ".dataset.redraws || -1)"
+#: the small multiples on the page (what a step draws)
+PANELS = """() => { for (const view of (window.Bokeh && Bokeh.index ? Bokeh.index.roots : []))
+  if (view.el.isConnected && view.model.type == 'GridPlot') return view.model.children.length;
+  return 0; }"""
 
 
 def _learning_paint(browser, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -711,6 +715,7 @@ def _filter_sequence(browser, url: str, server_pid: int | None = None,  # type: 
         if server_pid:
             times[f"{name} server CPU"] = _server_cpu(server_pid) - cpu[0]
         times[f"{name} browser CPU"] = browser_cpu() - cpu[1]
+        times[f"{name} panels"] = float(page.evaluate(PANELS))
     context.close()
     return times
 
@@ -751,7 +756,7 @@ def bench_learning_scale(dbs: dict[str, str], root: Path, repeats: int = REPEATS
         row = {f"{mode} {what}": statistics.median(r[i] for r in runs)
                for mode, runs in paints.items() for i, what in ((0, "widget"), (1, "charts"))}
         row.update({name: statistics.median(s.get(name, float("nan")) for s in sequences)
-                    for name in STEP_FIGURES})
+                    for name in (*STEP_FIGURES, *(f"{n} panels" for n in SEQUENCE))})
         rows[label] = row
     base = next(iter(rows.values()))
     print("learning session: seconds (median); x: against the first collaborative; "
@@ -763,6 +768,9 @@ def bench_learning_scale(dbs: dict[str, str], root: Path, repeats: int = REPEATS
         cells = "".join(f"{r[column]:>12.2f} ({r[column] / base[column]:>5.1f}x)"
                         for r in rows.values())
         print(f"{column:<28}{cells}")
+    print("panels on the page after each step (what a step draws): " + "; ".join(
+        f"{label}: " + ", ".join(f"{name} {r.get(f'{name} panels', float('nan')):.0f}"
+                                 for name in SEQUENCE) for label, r in rows.items()))
     for label, r in rows.items():
         print(f"{label}: presentation / normal first widget "
               f"{r['presentation widget'] / r['normal widget']:.2f}x, charts "
@@ -794,13 +802,16 @@ def bench_learning_steps(db: str, label: str) -> dict[str, float]:
         "another month": lambda: setattr(app.month, "value", second(app.month, 2)),
         "normal mode": lambda: setattr(app.presentation, "value", False),
     }
-    times = {}
+    times, panels = {}, {}
     for name, action in actions.items():
         start = time.process_time()
         action()
         times[name] = time.process_time() - start
+        panels[name] = len(app.team_page.teams) if app.team_page is not None else 0
     print(f"learning session in process, {label} ({len(app.teams)} teams): CPU seconds, app "
           f"built {built:.2f}; " + ", ".join(f"{k} {v:.2f}" for k, v in times.items()))
+    print("  panels on the page after each step (what a step draws): "
+          + ", ".join(f"{k} {v}" for k, v in panels.items()))
     return times
 
 
