@@ -41,7 +41,11 @@ from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
 from workbench.charts import data as chartdata
 from workbench.charts.payload import small_multiples_panels
 from workbench.rollup import metrics as rollup
-from workbench.rollup.base import reporting_month, teams_reporting_by_month
+from workbench.rollup.base import (
+    reporting_month,
+    shared_preparation,
+    teams_reporting_by_month,
+)
 from workbench.rollup.series import pdsa_events
 from workbench.store import read_collaborative_measurements, read_flags, read_pdsa_cycles
 
@@ -102,21 +106,25 @@ class MonthAnalytics:
         team_ids = sorted({t for t, _i in missing})
         ind_ids = [i for i in self._order if i in {i for _t, i in missing}]
         every = self._take(self._measurements, self._all_rows, missing)
+        # the month's rows: the charts' and the matrix's (it reads no later month)
         upto = every[every["period"] <= self.period] if self.period is not None else every
         chosen = self._indicators[self._indicators["indicator_id"].isin(ind_ids)]
         wanted = pd.MultiIndex.from_tuples(missing, names=["team_id", "indicator_id"])
-        # the PDSA events of these charts, taken from the as-of date's (they do not depend on
-        # the month: `SessionData.events`)
-        view = chartdata.chart_view(upto, chosen, None, self._ideas, self._flags,
-                                    period=self.period, events=self._events_of(missing))
+        teams_frame = self._teams[self._teams["team_id"].isin(team_ids)]
+        # one block: the charts, their signals and the matrix match these rows by one set
+        # of integer codes (`rollup.base.frame_codes`), each computed once
+        with shared_preparation():
+            # the PDSA events of these charts, taken from the as-of date's (they do not
+            # depend on the month: `SessionData.events`)
+            view = chartdata.chart_view(upto, chosen, None, self._ideas, self._flags,
+                                        period=self.period, events=self._events_of(missing))
+            matrix = rollup.status_matrix(upto, chosen, teams_frame, period=self.period,
+                                          signals=rollup.signal_status(view.spc, chosen))
         self._spc.append(view.spc)
         self._spc_all = None
         if len(view.events):  # these pairs' own (`events_of`)
             self._events.append(view.events)
             self._events_all = None
-        teams_frame = self._teams[self._teams["team_id"].isin(team_ids)]
-        matrix = rollup.status_matrix(every, chosen, teams_frame, period=self.period,
-                                      signals=rollup.signal_status(view.spc, chosen))
         keep = pd.MultiIndex.from_frame(matrix[["team_id", "indicator_id"]]).isin(wanted)
         self._matrix.append(matrix[keep])
         self._matrix_all = None
