@@ -202,6 +202,29 @@ browser CPU (TaskDuration) 2.67 -> 1.16. In process (`--only steps`, load 7-10):
 (unminified BokehJS): the patch's task 1.69 s with 220 style recalculations -> 1.06 s with 20;
 screenshots at 2,000 teams after presentation, next page, normal mode and presentation again,
 scrolled down four windows each, pixel-identical to main's.
+
+After a month change computed the overview's statuses and the page's matrix in one batch of
+the library functions (`MonthAnalytics.ensure_pairs(..., along=)`: each call of chart_view,
+signal_status and status_matrix costs ~0.05 s whatever its size), in one
+`shared_preparation` block; the gains of the teams selected from the team rows alone
+(`gain_from_baseline(levels=("team",))` no longer pools the waves and the collaborative it
+then drops); the matrix of no pair made once per as-of date; the funnel's rows cut from the
+indicator's kept rows instead of a compare over all 720,000 measurements, 2026-12-03,
+`--only steps --big-db` a copy of the shared 2,000 x 10 x 36 demo, NUMPY_MADVISE_HUGEPAGE=0,
+five alternating pairs (03:06-03:29, load 0.9-1.3; the CPU seconds of one step still vary
+by 1.5x from run to run, the demo's too), CPU seconds at 2,000 teams (x the demo's step in the
+same run), main (0c7be69) -> this branch: month 0.69 (1.68x), 0.66 (1.35x), 0.61 (2.26x),
+0.85 (2.58x), 0.58 (1.49x) -> 0.47 (1.38x), 0.52 (1.21x), 0.58 (1.61x), 0.64 (1.52x), 0.66
+(1.94x): medians 0.66 s (1.68x) -> 0.58 s (1.52x); another month (medians) 0.63 -> 0.54-0.59;
+next page 0.29 -> 0.26; other steps unchanged. Two earlier pairs against main (cc4e0ce,
+02:48-03:05, load 1.3-3.8): month 0.63, 0.71, 0.63, 1.03 -> 0.52, 0.46, 0.46, 0.50.
+Of a month step at 2,000 teams (445 teams selected, six months in a row, in process): the
+analytics' batches 0.19 -> 0.12 s, the gains 0.066 -> 0.03 s; what is left is mostly the
+charts below the panels rebuilt for the month (share at target ~0.06 s, funnel ~0.03 s,
+matrix ~0.02 s) and the panels' patch (~0.06 s). Screenshots at 2,000 teams after two month
+changes, scrolled down four windows each, pixel-identical to main's; the app's state (status,
+overview, list, matrix, gains, panels' and charts' data) after 15 steps identical to main's
+on the demo and at 2,000 teams.
 """
 
 from __future__ import annotations

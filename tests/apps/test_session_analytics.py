@@ -84,6 +84,39 @@ def test_series_computed_in_parts_are_the_series_of_the_whole_collaborative(big_
                                       gains[gains["indicator_id"] == code].reset_index(drop=True))
 
 
+def test_the_pairs_along_are_computed_in_the_batch_of_pairs_to_compute_only(
+        big_db: str) -> None:
+    """`ensure_pairs(pairs, along=...)`: the pairs along (the page's teams for every
+    indicator) join the batch of `pairs` when some of those are to be computed (another
+    month: one call of the library functions, not two), and are left for later when none
+    is (another page). Before any pair, a month's matrix is the status matrix of no rows,
+    made once for every month."""
+    from workbench.store.engine import as_engine
+
+    engine = as_engine(big_db)
+    indicators, teams = collaborative_indicators(engine), read_teams(engine)
+    data = SessionData(engine, indicators, teams, read_change_ideas(engine), None)
+    months = list(data.reporting.index)
+    ids, codes = list(teams["team_id"]), list(indicators["indicator_id"])
+    month = data.month(months[-2])
+    assert month.matrix.empty and month.matrix is data.no_matrix()
+    pd.testing.assert_frame_equal(month.matrix, rollup.status_matrix(
+        data.measurements.iloc[:0], indicators, teams.iloc[:0], period=months[-2]))
+    shown = [(t, "AMTSL") for t in ids[:30]]
+    month.ensure_pairs(shown, along=[(t, i) for t in ids[:4] for i in codes])
+    assert len(month.matrix) == 30 + 4 * 3  # AMTSL for 30 teams, the 3 others for 4
+    month.ensure_pairs(shown, along=[(t, i) for t in ids[4:8] for i in codes])
+    assert len(month.matrix) == 42  # nothing to compute: the pairs along are left
+    month.ensure(ids[4:8], codes)
+    assert len(month.matrix) == 54
+    whole = _whole(data, indicators, teams, read_change_ideas(engine), months[-2])[2]
+    done = whole[whole["team_id"].isin(ids[:8]) | (whole["indicator_id"] == "AMTSL")
+                 & whole["team_id"].isin(ids[:30])]
+    # (the texts are objects after the matrix of no rows was read: concatenated with it)
+    pd.testing.assert_frame_equal(month.matrix, done.reset_index(drop=True), check_dtype=False)
+    assert data.month(months[-3]).matrix is data.no_matrix()  # made once
+
+
 def test_the_gains_of_the_teams_selected_are_their_rows_of_every_teams_gains(
         big_db: str) -> None:
     """A filter by district or wave computes the gains of the teams selected only: each row

@@ -217,6 +217,35 @@ def test_for_a_decrease_indicator_a_fall_is_a_positive_improvement():
     assert r["improvement_pp"] == pytest.approx(15.0)
 
 
+def test_the_team_level_alone_gives_the_team_rows_of_every_level():
+    """Asked for the teams only, the pooled waves and collaborative are not computed; the team
+    rows are those of every level, in the same order (a team missing a wave, a team not in
+    the teams frame, a decrease indicator, a reporting month cutting the data)."""
+    data = tidy([("T01", "AMTSL", "2024-01", 2, 10), ("T01", "AMTSL", "2024-02", 6, 10),
+                 ("T01", "AMTSL", "2024-03", 10, 20), ("T01", "AMTSL", "2024-04", 12, 20),
+                 ("T02", "AMTSL", "2024-02", 5, 10), ("T02", "AMTSL", "2024-03", 6, 10),
+                 ("T02", "AMTSL", "2024-04", 6, 10), ("T02", "AMTSL", "2024-05", 9, 10),
+                 ("T03", "PPH", "2024-01", 4, 20), ("T03", "PPH", "2024-02", 4, 20),
+                 ("T03", "PPH", "2024-03", 4, 20), ("T03", "PPH", "2024-04", 1, 20),
+                 ("T09", "AMTSL", "2024-01", 9, 10), ("T09", "AMTSL", "2024-02", 9, 10),
+                 ("T09", "AMTSL", "2024-03", 9, 10), ("T09", "AMTSL", "2024-04", 5, 10)])
+    frame = teams(("T01", "W1", "2024-01"), ("T02", None, "2024-02"), ("T03", "W2", None))
+    for period in (None, "2024-04"):
+        for metric in (rollup.gain_from_baseline, rollup.time_to_threshold):
+            every = metric(data, INDICATORS, frame, period=period)
+            alone = metric(data, INDICATORS, frame, period=period, levels=("team",))
+            pd.testing.assert_frame_equal(
+                alone, every[every["level"] == "team"].reset_index(drop=True))
+    gains = rollup.gain_from_baseline(data, INDICATORS, frame, period="2024-04",
+                                      levels=("team",))
+    assert gains["team_id"].tolist() == ["T02", "T09", "T01", "T03"]  # by indicator, wave
+    assert gains["wave_id"].tolist() == [None, None, "W1", "W2"]
+    assert math.isnan(gains["gain_pp"].tolist()[0])  # T02: three months to 2024-04
+    # T09 0.5 - 27/30, T01 0.6 - 18/40, T03 (PPH: a fall improves) 0.05 - 12/60
+    assert gains["gain_pp"].round(6).tolist()[1:] == [-40.0, 15.0, -15.0]
+    assert gains["improvement_pp"].round(6).tolist()[1:] == [-40.0, 15.0, 15.0]
+
+
 def test_most_improved_ranks_by_direction_aware_improvement_and_ties_share_a_rank():
     rows = []
     for team, last in (("T01", 8), ("T02", 10), ("T03", 10), ("T04", 6)):

@@ -388,9 +388,11 @@ class LearningSessionApp(WorkbenchApp):
             sort=self.team_sort.value, page=self._page)
         self._page = self.team_page.page
         # the overview: the teams' status for the indicator (a list by name, code or district
-        # needs no status); the matrix's (the page's teams, every indicator) come with it,
-        # below the small multiples (`_figures_below`)
-        self._analytics.ensure_pairs(shown)
+        # needs no status); the matrix's (the page's teams, every indicator) in the same batch
+        # when there is one (another month or filter; else below the small multiples,
+        # `_figures_below`)
+        self._analytics.ensure_pairs(shown, along=[
+            (t, i) for t in self.team_page.teams for i in self.indicators["indicator_id"]])
         return self.team_page
 
     def _page_teams(self) -> list[str]:
@@ -488,12 +490,17 @@ class LearningSessionApp(WorkbenchApp):
         return self._analytics.panels(indicator_id, teams)
 
     def selected_teams(self) -> list[str]:
-        teams = self.teams
-        if self.wave.value != _ALL:
-            teams = teams[teams["wave_id"] == self.wave.value]
-        if self.district.value != _ALL:
-            teams = teams[teams["district"] == self.district.value]
-        return list(teams["team_id"])
+        """The teams of the wave and district picked (kept for them: a step asks ~10 times)."""
+        key = (self.wave.value, self.district.value, id(self.teams))
+        kept = getattr(self, "_selected", None)
+        if kept is None or kept[0] != key:
+            teams = self.teams
+            if self.wave.value != _ALL:
+                teams = teams[teams["wave_id"] == self.wave.value]
+            if self.district.value != _ALL:
+                teams = teams[teams["district"] == self.district.value]
+            kept = self._selected = (key, list(teams["team_id"]))
+        return list(kept[1])
 
     def _labels(self) -> dict[str, str]:
         """Panel titles: code and name ("T01 Kisoro HC"), short enough for a 200 px panel."""
@@ -545,8 +552,8 @@ class LearningSessionApp(WorkbenchApp):
         shown = set(page.teams)
         names = self._names()
         period = str(self.period) if self.period is not None else ""
-        m = self.measurements
-        latest = m[(m["indicator_id"] == self.indicator.value) & (m["period"] == self.period)]
+        m = cast(SessionData, self._data).of_indicator(self.indicator.value)  # its rows, kept
+        latest = m[m["period"] == self.period]
         latest = latest[latest["team_id"].isin(teams)]
         figures = {}
         funnel = (self.indicator.value, tuple(sorted(teams)), period)

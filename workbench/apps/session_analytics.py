@@ -41,11 +41,15 @@ from workbench.briefs.summary import as_of_timestamp, cycles_as_of, flags_as_of
 from workbench.charts import data as chartdata
 from workbench.charts.payload import small_multiples_panels
 from workbench.rollup import metrics as rollup
-from workbench.rollup.base import reporting_month, teams_reporting_by_month
+from workbench.rollup.base import (
+    reporting_month,
+    shared_preparation,
+    teams_reporting_by_month,
+)
 from workbench.rollup.series import pdsa_events
 from workbench.store import read_collaborative_measurements, read_flags, read_pdsa_cycles
 
-__all__ = ["MonthAnalytics", "SessionData"]
+__all__ = ["MonthAnalytics", "SessionData", "empty_matrix"]
 
 
 class MonthAnalytics:
@@ -56,7 +60,8 @@ class MonthAnalytics:
                  flags: pd.DataFrame, period: pd.Period | None,
                  events_of: Callable[[list[tuple[str, str]]], pd.DataFrame],
                  rows: Mapping[Hashable, Any] | None = None,
-                 by_indicator: Callable[[str], pd.DataFrame] | None = None) -> None:
+                 by_indicator: Callable[[str], pd.DataFrame] | None = None,
+                 no_matrix: Callable[[], pd.DataFrame] | None = None) -> None:
         self.period = period
         self._events_of = events_of
         self._measurements = measurements
@@ -68,6 +73,7 @@ class MonthAnalytics:
         self._all_rows = rows if rows is not None else measurements.groupby(
             ["team_id", "indicator_id"], sort=False).indices
         self._by_indicator = by_indicator
+        self._no_matrix = no_matrix  # the matrix of no pair (the same every month)
         self._done: set[tuple[str, str]] = set()  # (team, indicator) charted
         self._spc: list[pd.DataFrame] = []
         self._spc_all: pd.DataFrame | None = None
@@ -84,33 +90,41 @@ class MonthAnalytics:
         teams, indicators = list(dict.fromkeys(teams)), list(dict.fromkeys(indicators))
         self.ensure_pairs([(t, i) for t in teams for i in indicators])
 
-    def ensure_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
+    def ensure_pairs(self, pairs: Iterable[tuple[str, str]],
+                     along: Iterable[tuple[str, str]] = ()) -> None:
         """Compute the charts and statuses of these (team, indicator) pairs not computed yet,
         in one call of each library function (`chart_view`, `signal_status`,
-        `status_matrix`): the indicator shown for every team and the page's teams for every
-        indicator are one batch."""
+        `status_matrix`). `along`: pairs computed in the same batch if any of `pairs` is
+        to be computed (the indicator shown for every team and the page's teams for every
+        indicator, after another month or filter: each call of the library functions costs
+        ~0.05 s whatever its size, so one batch costs less than two)."""
         missing = list(dict.fromkeys(p for p in pairs if p not in self._done))
         if not missing:
             return
+        missing = list(dict.fromkeys([*missing, *(p for p in along if p not in self._done)]))
         self._done.update(missing)
         team_ids = sorted({t for t, _i in missing})
         ind_ids = [i for i in self._order if i in {i for _t, i in missing}]
         every = self._take(self._measurements, self._all_rows, missing)
+        # the month's rows: the charts' and the matrix's (it reads no later month)
         upto = every[every["period"] <= self.period] if self.period is not None else every
         chosen = self._indicators[self._indicators["indicator_id"].isin(ind_ids)]
         wanted = pd.MultiIndex.from_tuples(missing, names=["team_id", "indicator_id"])
-        # the PDSA events of these charts, taken from the as-of date's (they do not depend on
-        # the month: `SessionData.events`)
-        view = chartdata.chart_view(upto, chosen, None, self._ideas, self._flags,
-                                    period=self.period, events=self._events_of(missing))
+        teams_frame = self._teams[self._teams["team_id"].isin(team_ids)]
+        # one block: the charts, their signals and the matrix match these rows by one set
+        # of integer codes (`rollup.base.frame_codes`), each computed once
+        with shared_preparation():
+            # the PDSA events of these charts, taken from the as-of date's (they do not
+            # depend on the month: `SessionData.events`)
+            view = chartdata.chart_view(upto, chosen, None, self._ideas, self._flags,
+                                        period=self.period, events=self._events_of(missing))
+            matrix = rollup.status_matrix(upto, chosen, teams_frame, period=self.period,
+                                          signals=rollup.signal_status(view.spc, chosen))
         self._spc.append(view.spc)
         self._spc_all = None
         if len(view.events):  # these pairs' own (`events_of`)
             self._events.append(view.events)
             self._events_all = None
-        teams_frame = self._teams[self._teams["team_id"].isin(team_ids)]
-        matrix = rollup.status_matrix(every, chosen, teams_frame, period=self.period,
-                                      signals=rollup.signal_status(view.spc, chosen))
         keep = pd.MultiIndex.from_frame(matrix[["team_id", "indicator_id"]]).isin(wanted)
         self._matrix.append(matrix[keep])
         self._matrix_all = None
@@ -149,9 +163,11 @@ class MonthAnalytics:
                 rank = {k: i for i, k in enumerate(self._order)}
                 frame = frame.assign(_i=frame["indicator_id"].map(rank)).sort_values(
                     ["team_id", "_i"]).drop(columns="_i").reset_index(drop=True)
+            elif self._no_matrix is not None:
+                frame = self._no_matrix()
             else:
-                frame = rollup.status_matrix(self._measurements.iloc[:0], self._indicators,
-                                             self._teams.iloc[:0], period=self.period)
+                frame = empty_matrix(self._measurements, self._indicators, self._teams,
+                                     self.period)
             self._matrix_all = frame
             self._matrix = [frame]
         return self._matrix_all
@@ -209,6 +225,14 @@ class MonthAnalytics:
         return frame.iloc[index]
 
 
+def empty_matrix(measurements: pd.DataFrame, indicators: pd.DataFrame, teams: pd.DataFrame,
+                 period: pd.Period | None) -> pd.DataFrame:
+    """`rollup.status_matrix` of no rows: its columns and dtypes, which do not depend on the
+    month (`SessionData` makes it once for all its months)."""
+    return rollup.status_matrix(measurements.iloc[:0], indicators, teams.iloc[:0],
+                                period=period)
+
+
 class SessionData:
     """What the store held on one "as of" date (None: now), and its months' analytics."""
 
@@ -234,6 +258,7 @@ class SessionData:
         self._events_frame: pd.DataFrame | None = None
         self._event_rows: Mapping[Hashable, Any] | None = None  # (team, indicator) -> rows
         self._attainment: OrderedDict[tuple[str, ...], pd.DataFrame] = OrderedDict()
+        self._no_matrix: pd.DataFrame | None = None
 
     def attainment(self, team_ids: Iterable[str], period: pd.Period | None) -> pd.DataFrame:
         """`rollup.indicator_summary` of these teams up to `period`: computed once per set of
@@ -279,6 +304,15 @@ class SessionData:
             self._indicator_rows[indicator_id] = m[m["indicator_id"] == indicator_id]
         return self._indicator_rows[indicator_id]
 
+    def no_matrix(self) -> pd.DataFrame:
+        """The status matrix of no pair (`empty_matrix`), made once per as-of date: a month's
+        matrix before its first pair is computed (a new month's page is listed before its
+        statuses are computed)."""
+        if self._no_matrix is None:
+            self._no_matrix = empty_matrix(self.measurements, self._indicators, self._teams,
+                                           self.default_period)
+        return self._no_matrix
+
     def month(self, period: pd.Period | None) -> MonthAnalytics:
         """The analytics of reporting month `period` (kept for the `MONTHS` latest asked)."""
         key = str(period)
@@ -290,7 +324,8 @@ class SessionData:
                                                        sort=False).indices
             self._months[key] = MonthAnalytics(self.measurements, self._indicators, self._teams,
                                                self.cycles, self._ideas, self.flags, period,
-                                               self.events_of, self._rows, self.of_indicator)
+                                               self.events_of, self._rows, self.of_indicator,
+                                               self.no_matrix)
             while len(self._months) > self.MONTHS:
                 self._months.popitem(last=False)
         return self._months[key]

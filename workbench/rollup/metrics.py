@@ -139,10 +139,23 @@ def latest_indicator_summary(measurements: pd.DataFrame, indicators: pd.DataFram
 _ENTITY_KEYS = ["indicator_id", "level", "team_id", "wave_id"]
 
 
-def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
+def _series_of(m: pd.DataFrame, levels: tuple[str, ...]) -> pd.DataFrame:
+    """`_entity_series` of the prepared frame `m` at `levels`, computed once per frame inside
+    `shared_preparation`: the team rows alone when only teams are asked for (the pooled
+    waves and collaborative are then not computed; the team rows and their order are the
+    same), else every level, then those asked for (`_levels`)."""
+    if set(levels) <= {"team"}:
+        teams: pd.DataFrame = shared("team series", m,
+                                     compute=lambda: _entity_series(m, pooled_levels=False))
+        return teams if "team" in levels else teams.iloc[:0]
+    return _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels)
+
+
+def _entity_series(m: pd.DataFrame, pooled_levels: bool = True) -> pd.DataFrame:
     """One row per entity × indicator × reported month: level (team, wave, collaborative),
     team_id, wave_id, month, value, numerator, denominator, start_month, target, direction,
     kind, multiplier; `_entity` numbers the entities (by indicator, level, team, wave).
+    Without `pooled_levels`, the team rows only (numbered and ordered as among every level's).
 
     The team rows are the prepared frame's: they are numbered and sorted by its integer
     codes (`frame_codes`), shared with the other roll-ups, not by their texts."""
@@ -160,6 +173,8 @@ def _entity_series(m: pd.DataFrame) -> pd.DataFrame:
     parts = [_none_for_missing(team, complete)]
     ind = m[attrs].drop_duplicates("indicator_id")
     for level, keys in (("wave", ["indicator_id", "wave_id"]), ("collaborative", ["indicator_id"])):
+        if not pooled_levels:
+            break
         src = m
         if level == "wave":
             wave, waves = frame_codes(m, "wave_id")
@@ -308,7 +323,7 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     m, _ = prepare(measurements, indicators, teams, period)
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in TIME_COLUMNS})
-    series = _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels)
+    series = _series_of(m, levels)
     # one block of the series' rows per threshold (80 %, 90 % where they apply, the target
     # where there is one), as positions: the text columns are taken once per result row
     decrease = _is(series["direction"], "decrease")
@@ -396,7 +411,7 @@ def gain_from_baseline(measurements: pd.DataFrame, indicators: pd.DataFrame,
     m, _ = prepare(measurements, indicators, teams, period)
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in GAIN_COLUMNS})
-    s = _levels(shared("entity_series", m, compute=lambda: _entity_series(m)), levels)
+    s = _series_of(m, levels)
     starts = _run_starts(s["_entity"].to_numpy())  # an entity's rows lie together, by month
     counts = np.diff(np.append(starts, len(s)))
     rank = np.arange(len(s)) - np.repeat(starts, counts)  # 0 = the entity's first month
