@@ -225,6 +225,16 @@ matrix ~0.02 s) and the panels' patch (~0.06 s). Screenshots at 2,000 teams afte
 changes, scrolled down four windows each, pixel-identical to main's; the app's state (status,
 overview, list, matrix, gains, panels' and charts' data) after 15 steps identical to main's
 on the demo and at 2,000 teams.
+
+In Chromium with `present` merged (main 0c7be69, before `month2`), `--only scale --repeats 1
+--big-db` a copy of the shared 2,000 x 10 x 36 demo, 2026-12-03 03:19-03:24, load 1.4-2 (one
+run: noisy), seconds at 2,000 teams (x the demo's step in the same run): indicator 1.44
+(0.9x), district 0.86 (0.4x), wave 1.32 (0.8x), month 1.38 (1.5x), presentation 0.88 (1.3x),
+next page 1.14, search 1.16 (1.0x); first widget 2.64 (1.7x), charts on screen 10.55 (2.1x);
+?presentation=1 / normal charts 0.93x. Server CPU: month 0.75 (1.2x), presentation 0.07
+(1.0x); Chromium's page: month 1.08 (2.2x), presentation 0.80 (1.3x). Every step within 2x of
+the demo's though the demo's month and presentation steps draw 5 panels (after its district
+and wave filters) and 2,000 teams' a page of 48 (the panels now printed per step).
 """
 
 from __future__ import annotations
