@@ -107,6 +107,30 @@ def test_data_after_the_reporting_period_are_ignored():
     assert row(out, indicator_id="PPH")["teams_reporting"] == 0
 
 
+def test_the_latest_summary_is_the_reporting_months_rows_of_the_full_summary():
+    # the latest summary pools the reporting month's rows alone: the same numbers and types
+    # as that month's rows of `indicator_summary` over every month
+    data = tidy([("T01", "AMTSL", "2024-01", 5, 10), ("T02", "AMTSL", "2024-01", 8, 10),
+                 ("T01", "AMTSL", "2024-02", 9, 10), ("T02", "AMTSL", "2024-02", 3, 10),
+                 ("T03", "AMTSL", "2024-02", 7, 20), ("T01", "PPH", "2024-01", 1, 20),
+                 ("T02", "PPH", "2024-03", 2, 20)])
+    joined = teams(("T01", "W1", "2024-01"), ("T02", "W1", "2024-01"), ("T03", "W2", "2024-02"))
+    latest = rollup.latest_indicator_summary(data, INDICATORS, joined, period="2024-02")
+    assert latest["teams_reporting"].tolist() == [3, 0]  # PPH: nobody that month
+    assert latest["pooled_numerator"].tolist()[0] == 19.0
+    assert latest["pooled_denominator"].tolist()[0] == 40.0
+    assert latest["median"].tolist()[0] == pytest.approx(0.35)
+    assert latest["teams_joined"].tolist() == [3, 3]
+    full = rollup.indicator_summary(data, INDICATORS, joined, period="2024-02")
+    month = full[full["period"] == pd.Period("2024-02", freq="M")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(latest.iloc[:1].drop(columns=["teams_joined"]),
+                                  month.drop(columns=["teams_joined"]))
+    march = rollup.latest_indicator_summary(data, INDICATORS, joined, period="2024-03")
+    assert march["teams_reporting"].tolist() == [0, 1]
+    assert march["pooled_value"].tolist()[1] == pytest.approx(0.1)
+    assert math.isnan(march["pooled_value"].tolist()[0])
+
+
 def test_a_period_that_is_not_a_month_is_refused_with_the_fix():
     with pytest.raises(ValidationFailed, match=r"period '2024-13' is not a month; write it as "
                                                r"YYYY-MM \(year 1900 or later\), e\.g\. 2025-06\."):

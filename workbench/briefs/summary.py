@@ -130,8 +130,8 @@ def read_collaborative_inputs(engine: Engine | Connection,
 
 
 def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | None = None,
-                         as_of: str | dt.datetime | None = None, *, most_improved_n: int = 5
-                         ) -> dict[str, pd.DataFrame]:
+                         as_of: str | dt.datetime | None = None, *, most_improved_n: int = 5,
+                         keys: Collection[str] = ROLLUP_KEYS) -> dict[str, pd.DataFrame]:
     """Every collaborative roll-up of the database, as of a time and for a reporting month.
 
     `period`: the reporting month (`YYYY-MM`; default `rollup.base.reporting_month`, the
@@ -150,10 +150,13 @@ def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | 
       `rollup.most_improved`;
     - spread, sustainability, slipping: `learning.spread.spread_frames` (spread waves against
       the first on equal follow-up; graduated teams holding their gains 6 and 12 months on).
+
+    `keys`: the frames wanted (of `ROLLUP_KEYS`, as `rollup_of_inputs` takes them: each
+    computed as it is for all of them; `context` always comes).
     """
     as_period(period)  # a bad month is refused before anything is read
     inputs = read_collaborative_inputs(engine, as_of)
-    return rollup_of_inputs(inputs, period, most_improved_n=most_improved_n)[0]
+    return rollup_of_inputs(inputs, period, most_improved_n=most_improved_n, keys=keys)[0]
 
 
 def rollup_of_inputs(inputs: CollaborativeInputs, period: str | pd.Period | None = None, *,

@@ -17,6 +17,9 @@ __all__ = ["summary"]
 
 JSON_KEYS = ("indicators", "time_to_target", "waves", "assessments", "status_matrix",
              "most_improved", "spread", "sustainability", "slipping")
+#: the roll-ups the command computes: the JSON's frames (the text shows some of them) and
+#: the context; not the months of every indicator nor the gains (read by most_improved)
+_COMPUTED_KEYS = ("context", *JSON_KEYS)
 
 
 @click.command()
@@ -41,7 +44,8 @@ def summary(db: str, period: str | None, as_of: str | None, as_json: bool) -> No
 
     keep_freed_memory()  # a batch that exits: `cli.batch_memory`
     with older_objects_frozen():
-        frames = collaborative_rollup(open_engine(db), period=period, as_of=as_of)
+        frames = collaborative_rollup(open_engine(db), period=period, as_of=as_of,
+                                      keys=_COMPUTED_KEYS)
         context = rollup_records(frames["context"])[0]
         if as_json:  # echo_json of the records, written column by column (`cli.json_records`)
             click.echo(payload_json({"collaborative": context["collaborative"],

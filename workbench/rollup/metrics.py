@@ -91,6 +91,13 @@ def indicator_summary(measurements: pd.DataFrame, indicators: pd.DataFrame,
     q1, q3, iqr (of team values, value scale). Only months with at least one report appear.
     """
     m, _ = prepare(measurements, indicators, teams, period)
+    return _summary_of(m, indicators, teams)
+
+
+def _summary_of(m: pd.DataFrame, indicators: pd.DataFrame, teams: pd.DataFrame | None
+                ) -> pd.DataFrame:
+    """`indicator_summary` of the prepared rows `m` (of every month, or of some months
+    only: each row of the result is of its indicator and month's rows alone)."""
     if m.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in SUMMARY_COLUMNS})
     out = pool(m, ["indicator_id", "month"]).rename(columns={"teams": "teams_reporting"})
@@ -120,10 +127,12 @@ def latest_indicator_summary(measurements: pd.DataFrame, indicators: pd.DataFram
     """`indicator_summary` of the reporting month only, one row per indicator in `indicators`
     (in their order); an indicator nobody reported that month has teams_reporting 0."""
     rp = reporting_period(measurements, period)
-    summary = indicator_summary(measurements, indicators, teams, period=rp)
-    ids = indicator_attributes(indicators)[["indicator_id", "target", "direction"]]
     if rp is None:
-        return summary
+        return indicator_summary(measurements, indicators, teams, period=rp)
+    m, _ = prepare(measurements, indicators, teams, rp)
+    month = m["month"].to_numpy() == rp.ordinal  # the month's rows only: its summary rows
+    summary = _summary_of(m[month] if month.any() else m, indicators, teams)  # are theirs
+    ids = indicator_attributes(indicators)[["indicator_id", "target", "direction"]]
     this = summary[summary["period"] == rp].drop(columns=["target", "direction"])
     out = ids.merge(this, on="indicator_id", how="left")
     out["period"] = pd.Series([rp] * len(out), dtype="period[M]")

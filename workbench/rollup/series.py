@@ -461,13 +461,13 @@ def _series_rows(data: pd.DataFrame, chart: pd.Series, excluded: pd.DataFrame | 
     keep = np.isin(every.of_rows, every.of(wanted))
     order = _series_order(data)  # of every row, shared with `spc_frame`: the kept ones
     order = order[keep[order]]
-    d = data.take(order).reset_index(drop=True)
+    d = data[["period", "numerator", "denominator", "value"]].take(  # the columns read here
+        order).reset_index(drop=True)
     month = ordinals(d["period"])
     codes = _SeriesCodes(team[order], teams, indicator[order], indicator_ids)
     kinds = np.append(chart.reindex(indicator_ids).astype(object).fillna("run").to_numpy(
         dtype=object), "run")  # per indicator code (missing: run)
     of_row = indicator[order]
-    kind = pd.Series(kinds[of_row], dtype=object)
     num, den = d["numerator"].astype(float), d["denominator"].astype(float)
     value = d["value"].to_numpy(dtype=float)
     needs_n = np.array([k in NEEDS_N for k in kinds], dtype=bool)[of_row]
@@ -486,7 +486,7 @@ def _series_rows(data: pd.DataFrame, chart: pd.Series, excluded: pd.DataFrame | 
         used_start=np.searchsorted(use, bounds), used=month[use],
         num=num.to_numpy()[use], den=den.to_numpy()[use],
         value=d["value"].astype(float).to_numpy()[use],
-        kind=kind.astype(str).to_numpy()[start])
+        kind=pd.Series(kinds[of_row[start]], dtype=object).astype(str).to_numpy())
 
 
 def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
