@@ -78,57 +78,82 @@ def _settled_shot(pg, element, differs_from: bytes | None = None) -> bytes:  # t
     return shot
 
 
+def _opened(context, url: str):  # type: ignore[no-untyped-def]
+    """A page of the learning session with its 48 teams' charts drawn."""
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    _open(page, url, "Learning session")
+    page.wait_for_selector("text=48 teams")
+    page.wait_for_selector("canvas")
+    page.wait_for_timeout(1000)
+    return page
+
+
+def _last_panel_after(learning_server, browser, change,  # type: ignore[no-untyped-def]
+                      names: tuple[str, str, str]) -> dict:
+    """The last panel of the page before and after `change(page)` (made at the top of the
+    page, then scrolled to; it returns the query of a page opened in that state), and the same
+    panel in a page opened with that query: titles, screenshots (written to test-artifacts/
+    under `names`) and how many paints were held (panels far below the window, not drawn)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 600})
+    fresh_context = browser.new_context(viewport={"width": 1280, "height": 600})
+    try:
+        page = _opened(context, learning_server.url("learning_session"))
+        title, last = _last_panel(page)
+        before = _settled_shot(page, last)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.wait_for_timeout(500)
+        redraws = "() => Number(document.querySelector('[data-redraws]').dataset.redraws)"
+        drawn = page.evaluate(redraws)
+        fresh_query = change(page)
+        page.wait_for_function(f"({redraws})() > {drawn}", timeout=60_000)
+        page.wait_for_timeout(2000)
+        held = page.evaluate("() => Bokeh.__wbHeldPaints()")
+        title_after, last = _last_panel(page)
+        after = _settled_shot(page, last, differs_from=before)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"learning_session-{names[1]}-scrolled.png"))
+        fresh = _opened(fresh_context, learning_server.url("learning_session", fresh_query))
+        fresh_title, fresh_last = _last_panel(fresh)
+        expected = _settled_shot(fresh, fresh_last)
+        ARTIFACTS.mkdir(exist_ok=True)
+        for name, shot in zip(names, (before, after, expected), strict=True):
+            (ARTIFACTS / f"learning_session-last-panel-{name}.png").write_bytes(shot)
+        return {"held": held, "titles": (title, title_after, fresh_title),
+                "before": before, "after": after, "expected": expected}
+    finally:
+        context.close()
+        fresh_context.close()
+
+
+def _month_before(page) -> str:  # type: ignore[no-untyped-def]
+    """Pick the month before the reporting month; its YYYY-MM."""
+    months = page.locator(".widget-dropdown", has=page.locator("label:text-is('Month')")
+                          ).locator("select")
+    label = months.evaluate("s => s.options[1].value")
+    months.select_option(value=label)
+    return datetime.strptime(label.split(":")[0], "%b %Y").strftime("%Y-%m")
+
+
+def _assert_held_then_drawn_as_a_fresh_page(shown: dict) -> None:
+    """Panels far below were held after the change; scrolled to, the last one (the same
+    team's) is what a fresh page shows, and differs from before (the test can fail)."""
+    assert shown["held"] > 0, "every panel was drawn, also those far below the window"
+    title, title_after, fresh_title = shown["titles"]
+    assert title_after == fresh_title == title  # the same team's panel, last on the page
+    assert shown["expected"] != shown["before"]
+    assert shown["after"] == shown["expected"]
+
+
 def test_after_a_month_change_the_panels_scrolled_to_show_that_month(
         learning_server, browser) -> None:  # noqa: F811
     """A month change draws the panels in or near the window at once and the others as they
     come into view (`bokeh-patch-layout.js`, part 5): scrolled to after the change, the last
     panel shows the month picked, pixel for pixel what a page opened at that month shows."""
-    context = browser.new_context(viewport={"width": 1280, "height": 600})
-    fresh_context = browser.new_context(viewport={"width": 1280, "height": 600})
-    try:
-        page = context.new_page()
-        page.set_default_timeout(90_000)
-        _open(page, learning_server.url("learning_session"), "Learning session")
-        page.wait_for_selector("text=48 teams")
-        page.wait_for_selector("canvas")
-        page.wait_for_timeout(1000)
-        title, last = _last_panel(page)
-        october = _settled_shot(page, last)  # the reporting month, drawn
-        page.evaluate("() => window.scrollTo(0, 0)")
-        page.wait_for_timeout(500)
-        months = page.locator(".widget-dropdown", has=page.locator("label:text-is('Month')")
-                              ).locator("select")
-        label = months.evaluate("s => s.options[1].value")  # the month before
-        month = datetime.strptime(label.split(":")[0], "%b %Y").strftime("%Y-%m")
-        redraws = "() => Number(document.querySelector('[data-redraws]').dataset.redraws)"
-        drawn = page.evaluate(redraws)
-        months.select_option(value=label)
-        page.wait_for_function(f"({redraws})() > {drawn}", timeout=60_000)
-        page.wait_for_timeout(2000)
-        held = page.evaluate("() => Bokeh.__wbHeldPaints()")
-        assert held > 0, "every panel was drawn, also those far below the window"
-        title_after, last = _last_panel(page)
-        september = _settled_shot(page, last, differs_from=october)
-
-        fresh = fresh_context.new_page()
-        fresh.set_default_timeout(90_000)
-        _open(fresh, learning_server.url("learning_session", f"period={month}"), "Learning session")
-        fresh.wait_for_selector("text=48 teams")
-        fresh.wait_for_selector("canvas")
-        fresh.wait_for_timeout(1000)
-        fresh_title, fresh_last = _last_panel(fresh)
-        expected = _settled_shot(fresh, fresh_last)
-        ARTIFACTS.mkdir(exist_ok=True)
-        for name, shot in (("reporting-month", october), ("month-changed", september),
-                           ("fresh-page", expected)):
-            (ARTIFACTS / f"learning_session-last-panel-{name}.png").write_bytes(shot)
-        page.screenshot(path=str(ARTIFACTS / "learning_session-month-scrolled.png"))
-        assert title_after == fresh_title == title  # the same team's panel, last on the page
-        assert expected != october  # the two months differ in that panel: the test can fail
-        assert september == expected
-    finally:
-        context.close()
-        fresh_context.close()
+    shown = _last_panel_after(learning_server, browser,
+                              lambda page: f"period={_month_before(page)}",
+                              ("reporting-month", "month-changed", "fresh-page"))
+    _assert_held_then_drawn_as_a_fresh_page(shown)
 
 
 def test_after_a_switch_to_presentation_mode_the_panels_scrolled_to_are_laid_out_for_it(
@@ -137,45 +162,10 @@ def test_after_a_switch_to_presentation_mode_the_panels_scrolled_to_are_laid_out
     below are laid out and drawn as they come into view (`bokeh-patch-layout.js`, part 5):
     scrolled to after the switch, the last panel is pixel for pixel what a page opened in
     presentation mode shows."""
-    context = browser.new_context(viewport={"width": 1280, "height": 600})
-    fresh_context = browser.new_context(viewport={"width": 1280, "height": 600})
-    try:
-        page = context.new_page()
-        page.set_default_timeout(90_000)
-        _open(page, learning_server.url("learning_session"), "Learning session")
-        page.wait_for_selector("text=48 teams")
-        page.wait_for_selector("canvas")
-        page.wait_for_timeout(1000)
-        title, last = _last_panel(page)
-        normal = _settled_shot(page, last)
-        page.evaluate("() => window.scrollTo(0, 0)")
-        page.wait_for_timeout(500)
-        redraws = "() => Number(document.querySelector('[data-redraws]').dataset.redraws)"
-        drawn = page.evaluate(redraws)
+    def switch(page) -> str:  # type: ignore[no-untyped-def]
         page.get_by_role("button", name="Presentation mode").click()
-        page.wait_for_function(f"({redraws})() > {drawn}", timeout=60_000)
-        page.wait_for_timeout(2000)
-        held = page.evaluate("() => Bokeh.__wbHeldPaints()")
-        assert held > 0, "every panel was drawn, also those far below the window"
-        title_after, last = _last_panel(page)
-        presented = _settled_shot(page, last, differs_from=normal)
+        return "presentation=1"
 
-        fresh = fresh_context.new_page()
-        fresh.set_default_timeout(90_000)
-        _open(fresh, learning_server.url("learning_session", "presentation=1"),
-              "Learning session")
-        fresh.wait_for_selector("text=48 teams")
-        fresh.wait_for_selector("canvas")
-        fresh.wait_for_timeout(1000)
-        fresh_title, fresh_last = _last_panel(fresh)
-        expected = _settled_shot(fresh, fresh_last)
-        ARTIFACTS.mkdir(exist_ok=True)
-        for name, shot in (("normal", normal), ("presentation-switched", presented),
-                           ("presentation-page", expected)):
-            (ARTIFACTS / f"learning_session-last-panel-{name}.png").write_bytes(shot)
-        assert title_after == fresh_title == title  # the same team's panel, last on the page
-        assert expected != normal  # the two modes differ in that panel: the test can fail
-        assert presented == expected
-    finally:
-        context.close()
-        fresh_context.close()
+    shown = _last_panel_after(learning_server, browser, switch,
+                              ("normal", "presentation-switched", "presentation-page"))
+    _assert_held_then_drawn_as_a_fresh_page(shown)
