@@ -93,9 +93,10 @@ class CollaborativeInputs:
 
 def read_collaborative_inputs(engine: Engine | Connection,
                               as_of: str | dt.datetime | None = None) -> CollaborativeInputs:
-    """Read what `collaborative_rollup` needs, once (one read per table, on one connection:
-    one state of the store): of the PDSA cycles and the assessments only the columns the
-    roll-ups read (`store.CHART_CYCLE_COLUMNS`, `store.ROLLUP_ASSESSMENT_COLUMNS`)."""
+    """Read what `collaborative_rollup` needs, once (one read per table, in one
+    `read_transaction`: one state of the store, whatever an import writes meanwhile): of the
+    PDSA cycles and the assessments only the columns the roll-ups read
+    (`store.CHART_CYCLE_COLUMNS`, `store.ROLLUP_ASSESSMENT_COLUMNS`)."""
     from workbench.store import (
         CHART_CYCLE_COLUMNS,
         ROLLUP_ASSESSMENT_COLUMNS,
@@ -107,11 +108,13 @@ def read_collaborative_inputs(engine: Engine | Connection,
         read_flags,
         read_pdsa_cycles,
         read_teams,
+        read_transaction,
         read_waves,
     )
 
     stamp = as_of_timestamp(as_of)
-    with (engine.connect() if isinstance(engine, Engine) else nullcontext(engine)) as conn:
+    with (read_transaction(engine) if isinstance(engine, Engine) else nullcontext(engine)
+          ) as conn:  # one state of the store, even while an import writes
         collab = read_collaborative(conn)
         settings = merged_settings(collab.get("settings"))
         assessments = read_assessments(conn, columns=ROLLUP_ASSESSMENT_COLUMNS)

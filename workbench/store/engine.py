@@ -52,6 +52,7 @@ from workbench.i18n import N_
 from workbench.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata, schema_info
 
 __all__ = [
+    "read_transaction",
     "DEFAULT_DB",
     "create_tables",
     "resolve_url",
@@ -479,6 +480,30 @@ def write_transaction(engine: Engine, *tables: Table) -> Iterator[Connection]:
             conn.rollback()
             raise
         conn.commit()
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see one state of the store, whatever is written meanwhile
+    (the reads of a roll-up, a report or an export agree with each other).
+
+    SQLite: `BEGIN` — the driver begins no transaction before a SELECT, so each read would
+    see the file as it is then; under WAL a read transaction keeps the snapshot of its first
+    read and blocks no writer. PostgreSQL: REPEATABLE READ (its default, READ COMMITTED, gives
+    each statement its own snapshot). Rolled back at the end: nothing is written.
+
+        with read_transaction(engine) as conn:
+            ...  # read
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+        elif conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        try:
+            yield conn
+        finally:
+            conn.rollback()
 
 
 def _take_write_lock(conn: Connection, tables: tuple[Table, ...]) -> None:
