@@ -54,6 +54,9 @@ SHOWN = """() => {
   return out;
 }"""
 REDRAW_SECONDS = 90
+#: the redraws the app has finished (`LearningSessionApp._status_html`)
+REDRAWS = ("() => Number((document.querySelector('[data-redraws]') || {dataset: {}})"
+           ".dataset.redraws || -1)")
 
 
 def _shown_when(page, ok, timeout: float = REDRAW_SECONDS) -> dict:  # type: ignore[no-untyped-def]
@@ -157,9 +160,13 @@ def test_a_shared_view_opens_offline_with_the_apps_teams_statuses_and_filters_in
 
     as_of = "2025-10-15"  # the same view as entered by an earlier date
     box = page.get_by_placeholder("YYYY-MM-DD (blank: live)")
+    drawn = page.evaluate(REDRAWS)
     box.fill(as_of)
     box.press("Enter")
     page.wait_for_selector(f"text=as entered by {as_of}")
+    # the status line comes first; its redraw count moves once the charts below (the funnel,
+    # the matrix: each patched on its own) are all redrawn
+    page.wait_for_function(f"({REDRAWS})() > {drawn}", timeout=REDRAW_SECONDS * 1000)
     in_august = lambda s: (s["panels"] is not None and s["statuses"] is not None  # noqa: E731
                            and "Postpartum" in (s["funnel"] or "")
                            and "Aug 2025" in (s["funnel"] or ""))
