@@ -7,7 +7,10 @@ Run: .venv/bin/python benchmarks/bench_summary.py                       (quick: 
 For each database it measures, in the same run:
 
   summary --json   the command as a subprocess of this tree (CPU seconds of the child, and
-                   wall), the median of `--runs` runs;
+                   wall), the median of `--runs` runs after one run not timed (the
+                   database in the file cache, the modules' bytecode written: as an
+                   installed workbench runs, even from a shell with
+                   PYTHONDONTWRITEBYTECODE=1);
   baseline         with `--baseline DIR` (another checkout of the workbench, e.g. `git
                    worktree add /tmp/base main`), the same command from that tree, the runs
                    alternating with this tree's; its output must be byte for byte this
@@ -56,6 +59,9 @@ def run_summary(db: str, tree: str | None, out: Path) -> tuple[float, float, flo
     """(wall, user CPU, system CPU) seconds of `workbench summary --db DB --json` > out,
     from `tree` (a checkout put first on the path) or this one."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    # as an installed workbench runs: its modules' bytecode cached (`_warm_up`), not compiled
+    # again at every run (a shell with PYTHONDONTWRITEBYTECODE=1 adds ~0.15 s a run)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if tree:
         env["PYTHONPATH"] = tree
     wall, (user, system) = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
@@ -137,6 +143,8 @@ def measure(db: str, baseline: str | None, runs: int) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         mine: list[tuple[float, float, float]] = []
         base: list[tuple[float, float, float]] = []
+        for tree in (None, baseline) if baseline is not None else (None,):  # not timed:
+            run_summary(db, tree, Path(tmp) / "warm-up.json")  # bytecode written, file cached
         for i in range(runs):
             order: list[tuple[str | None, list[tuple[float, float, float]], str]] = [
                 (None, mine, "this"), (baseline, base, "base")]
