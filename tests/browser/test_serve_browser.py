@@ -128,8 +128,18 @@ def test_the_front_page_lists_the_apps_and_loads_nothing_from_outside(
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(
         ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else None)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(f"{r.url}: {r.failure}"))
     page.goto(coach_server.base_url + "/")
-    page.wait_for_selector("text=coach.ipynb")
+    try:
+        page.wait_for_selector("text=coach.ipynb")
+    except Exception:  # seen once under load (the page loaded, no list): keep what it showed
+        _shot(page, "front-page-without-the-list")
+        log = coach_server.log_text()
+        pytest.fail(f"the front page showed no coach.ipynb; page text {page.inner_text('body')!r}; "
+                    f"console {console}; failed requests {failed}; server log end {log[-3000:]}")
     page.wait_for_load_state("networkidle")
     _shot(page, "front-page")
     assert outside == []
