@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import as_strided
 from sqlalchemy import (
     Column,
     Connection,
@@ -134,20 +135,25 @@ def _short_codes(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     zero byte (padding could not be told from it)."""
     if b"\0" in data:
         return None
-    parts = data.split(b",")
-    if len(parts) != n:  # a text with a comma in it
+    raw = np.frombuffer(data + bytes(16), dtype=np.uint8)
+    ends = np.flatnonzero(raw == ord(","))
+    if len(ends) != n - 1:  # a text with a comma in it
         return None
-    table = np.fromiter(parts, dtype="S17", count=n)  # zero-padded (a longer one cut)
-    padded = table.view(np.uint8).reshape(n, 17)
-    if padded[:, 16].any():  # a text of more than 16 bytes
+    starts = np.zeros(n, dtype=np.int64)
+    starts[1:] = ends + 1
+    lengths = np.append(ends, len(data)) - starts
+    if lengths.max() > 16:
         return None
-    words = np.ascontiguousarray(padded[:, :16]).view(">u8").astype(np.uint64)
+    windows = as_strided(raw, shape=(len(data) + 1, 16), strides=(1, 1), writeable=False)
+    padded = windows[starts]  # the 16 bytes from each text's start, then zeros past its end
+    np.multiply(padded, np.arange(16) < lengths[:, None], out=padded)
+    words = padded.view(">u8").astype(np.uint64)
     high, high_distinct = pd.factorize(words[:, 0], sort=True)
     low, low_distinct = pd.factorize(words[:, 1], sort=True)
     codes, distinct = pd.factorize(high * len(low_distinct) + low, sort=True)
     first = np.zeros(len(distinct), dtype=np.int64)  # a row of each text
     first[codes] = np.arange(n)
-    texts = [value.decode("utf-8") for value in table[first].tolist()]
+    texts = [bytes(row).rstrip(b"\0").decode("utf-8") for row in padded[first]]
     return codes, np.array(texts, dtype=object)
 
 
