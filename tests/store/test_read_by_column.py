@@ -347,3 +347,23 @@ def test_codes_of_several_widths_read_as_bytes_sort_by_code_point() -> None:
     assert _short_codes(b"abcdefghijklmnopq,a", 2) is None  # 17 bytes
     assert _short_codes(b"a\0,b", 2) is None
     assert _short_codes(b"a,b,c", 2) is None
+
+
+def test_timestamps_are_typed_once_each_as_the_row_read_types_them(empty_db: str) -> None:
+    """A DATETIME column without NULLs comes as the frame of the row read types it
+    (datetime64[us], microseconds kept); ordering by it is left to the row read."""
+    engine = open_engine(empty_db)
+    a = s.assessments
+    stamps = [T0 + dt.timedelta(microseconds=7), T0, T0 + dt.timedelta(days=40, seconds=1)]
+    with engine.begin() as conn:
+        for i, stamp in enumerate(stamps):
+            conn.execute(a.insert().values(team_id="T01", period=f"2024-0{i + 1}", score=2.0,
+                                           assessor_type="self", assessor="Ana",
+                                           justification="ok", created_at=stamp))
+    with engine.connect() as conn:
+        frame = table_frame(conn, [a.c.assessment_id, a.c.created_at], [], [a.c.assessment_id])
+        assert table_frame(conn, [a.c.assessment_id, a.c.created_at], [],
+                           [a.c.created_at, a.c.assessment_id]) is None
+    assert frame is not None and str(frame["created_at"].dtype) == "datetime64[us]"
+    assert frame["created_at"].tolist() == [pd.Timestamp(v) for v in stamps]
+    _reads_equal_row_reads(engine)

@@ -16,6 +16,7 @@ the rows): SQL on the schema stays in `workbench.store`, built with SQLAlchemy C
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -231,6 +232,8 @@ def _decoded(text: str, n: int, integers: bool) -> np.ndarray:
 def _typed(values: np.ndarray) -> Any:
     """The column as a frame types a list of these values: integers as int64, reals as
     float64, texts as str, typed here in one step when they are all of one kind (no NULL)."""
+    if isinstance(values, pd.arrays.DatetimeArray):  # `_processed` typed it
+        return values
     kind = pd.api.types.infer_dtype(values, skipna=False)
     if kind == "integer":
         return values.astype(np.int64)
@@ -268,7 +271,8 @@ def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: boo
     in one step, so that each row gets objects of its own (a list is not shared by rows):
     where each distinct value is a scalar, or a list or object of scalars, each row gets a
     copy of it instead (the same value: its scalars cannot change); mostly distinct ones are
-    decoded one by one, as the row read does."""
+    decoded one by one, as the row read does. Naive datetimes (no NULL) come typed as a frame
+    types them (datetime64[us]), each distinct one converted once."""
     if is_json and len(set(values.tolist())) * 4 > len(values):  # mostly distinct texts
         return np.fromiter((processor(value) for value in values.tolist()), dtype=object,
                            count=len(values))
@@ -277,6 +281,9 @@ def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: boo
         codes, distinct = pd.factorize(values)  # one type, no NULL: no 1 == 1.0 == True
         done = np.empty(len(distinct), dtype=object)
         done[:] = [processor(value) for value in distinct]
+        if not is_json and all(type(value) is dt.datetime and value.tzinfo is None
+                               for value in done):  # typed as a frame types them, once each
+            return pd.array(done.tolist()).take(codes)  # type: ignore[no-any-return]
         processed = done.take(codes)
     else:
         seen: dict[tuple[type, Any], Any] = {}
