@@ -33,7 +33,7 @@ from workbench.store import (
     read_visits,
 )
 from workbench.store import schema as s
-from workbench.store.by_column import revision_columns, table_frame
+from workbench.store.by_column import _short_codes, revision_columns, table_frame
 from workbench.store.measurements import add_revisions
 from workbench.store.reads import _latest_of_keys, read_current_measurements
 
@@ -282,3 +282,88 @@ def test_an_aggregate_longer_than_sqlite_allows_falls_back_to_the_row_read(
                            ) is None
         pd.testing.assert_frame_equal(read_current_measurements(conn), expected)
     engine.dispose()
+
+
+def test_integers_flat_json_and_reals_have_fast_reads_and_fall_back_where_they_do_not_apply(
+        empty_db: str) -> None:
+    """Integer columns are read by numpy, JSON lists of scalars are copied per row and the
+    reals of a REAL column are checked in the same scan: the same frames as the row read.
+    Where they do not apply (a real in an INTEGER column, nested JSON) the general decoding
+    answers, and a real of 17 digits in an INTEGER column still stops the column read."""
+    engine = open_engine(empty_db)
+    c = s.pdsa_cycles
+    with engine.begin() as conn:
+        conn.execute(s.change_ideas.insert().values(change_id="C1", name="Kit", source="package",
+                                                    indicator_ids=["AMTSL"]))
+        for number, links in enumerate((["AMTSL", "PPH"], ["PPH"], ["AMTSL", "PPH"]), start=1):
+            conn.execute(c.insert().values(
+                team_id="T01", change_id="C1", cycle_number=number, title=f"cycle {number}",
+                linked_indicators=links, author="ana", created_at=T0, updated_at=T0))
+    order = [c.c.team_id, c.c.change_id, c.c.cycle_number]
+    columns = [c.c.cycle_id, c.c.team_id, c.c.change_id, c.c.cycle_number, c.c.version,
+               c.c.linked_indicators, c.c.title]
+
+    def read() -> pd.DataFrame | None:
+        with engine.connect() as conn:
+            return table_frame(conn, columns, [], order)
+
+    frame = read()
+    assert frame is not None
+    assert frame["cycle_number"].tolist() == [1, 2, 3]
+    assert [str(frame[key].dtype) for key in ("cycle_id", "version")] == ["int64", "int64"]
+    links = frame["linked_indicators"].tolist()
+    assert links == [["AMTSL", "PPH"], ["PPH"], ["AMTSL", "PPH"]]
+    assert links[0] is not links[2]  # a list of its own per row
+    _reads_equal_row_reads(engine)
+    with engine.begin() as conn:  # nested JSON: decoded as a whole, as before
+        conn.execute(c.update().where(c.c.cycle_number == 2).values(
+            linked_indicators=[{"id": "PPH", "months": [1, 2]}]))
+    frame = read()
+    assert frame is not None
+    assert frame["linked_indicators"].tolist()[1] == [{"id": "PPH", "months": [1, 2]}]
+    _reads_equal_row_reads(engine)
+    with engine.begin() as conn:  # a real in an INTEGER column (SQLite keeps it)
+        conn.execute(c.update().where(c.c.cycle_number == 3).values(version=literal(2.5)))
+    frame = read()
+    assert frame is not None and frame["version"].tolist() == [1.0, 1.0, 2.5]
+    assert str(frame["version"].dtype) == "float64"
+    _reads_equal_row_reads(engine)
+    with engine.begin() as conn:  # a real of 17 digits there: the row read
+        conn.execute(c.update().where(c.c.cycle_number == 3).values(
+            version=literal(2 + 1 / 3)))
+    assert read() is None
+    assert read_pdsa_cycles(engine)["version"].tolist() == [1.0, 1.0, 2 + 1 / 3]
+    _reads_equal_row_reads(engine)
+
+
+def test_codes_of_several_widths_read_as_bytes_sort_by_code_point() -> None:
+    """Texts of up to 16 bytes of any widths: codes into their sorted distinct texts (a
+    text before the longer ones it begins, by code point); None for a longer text, a zero
+    byte, or a comma inside a text (the count of texts is then wrong)."""
+    data = "PPH,AMTSL,É1,a,,AMTSL2,abcdefghijklmnop,PPH".encode()
+    codes, texts = _short_codes(data, 8)
+    assert texts.tolist() == ["", "AMTSL", "AMTSL2", "PPH", "a", "abcdefghijklmnop", "É1"]
+    assert codes.tolist() == [3, 1, 6, 4, 0, 2, 5, 3]
+    assert _short_codes(b"abcdefghijklmnopq,a", 2) is None  # 17 bytes
+    assert _short_codes(b"a\0,b", 2) is None
+    assert _short_codes(b"a,b,c", 2) is None
+
+
+def test_timestamps_are_typed_once_each_as_the_row_read_types_them(empty_db: str) -> None:
+    """A DATETIME column without NULLs comes as the frame of the row read types it
+    (datetime64[us], microseconds kept); ordering by it is left to the row read."""
+    engine = open_engine(empty_db)
+    a = s.assessments
+    stamps = [T0 + dt.timedelta(microseconds=7), T0, T0 + dt.timedelta(days=40, seconds=1)]
+    with engine.begin() as conn:
+        for i, stamp in enumerate(stamps):
+            conn.execute(a.insert().values(team_id="T01", period=f"2024-0{i + 1}", score=2.0,
+                                           assessor_type="self", assessor="Ana",
+                                           justification="ok", created_at=stamp))
+    with engine.connect() as conn:
+        frame = table_frame(conn, [a.c.assessment_id, a.c.created_at], [], [a.c.assessment_id])
+        assert table_frame(conn, [a.c.assessment_id, a.c.created_at], [],
+                           [a.c.created_at, a.c.assessment_id]) is None
+    assert frame is not None and str(frame["created_at"].dtype) == "datetime64[us]"
+    assert frame["created_at"].tolist() == [pd.Timestamp(v) for v in stamps]
+    _reads_equal_row_reads(engine)

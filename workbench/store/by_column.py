@@ -16,14 +16,16 @@ the rows): SQL on the schema stays in `workbench.store`, built with SQLAlchemy C
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import as_strided
 from sqlalchemy import (
     Column,
     Connection,
@@ -35,7 +37,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    or_,
     select,
 )
 from sqlalchemy.exc import DBAPIError
@@ -97,7 +98,7 @@ def revision_columns(conn: Connection, query_of: Callable[[Any], Any], id_column
         return None
     codes, texts = [], []
     for data in row[4:]:  # UTF-8 bytes (a BLOB: no Python text made of them, then encoded)
-        found = _same_width_codes(data, n)
+        found = _same_width_codes(data, n) or _short_codes(data, n)
         if found is None:
             values = data.decode("utf-8").split(",")
             if len(values) != n:  # a text with a comma in it
@@ -127,7 +128,37 @@ def _same_width_codes(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | No
     return codes, np.array(texts, dtype=object)
 
 
-def _integers(text: bytes | None, n: int) -> np.ndarray | None:
+def _short_codes(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes into the sorted distinct texts of n comma-separated texts of up to 16 bytes
+    each, of any widths (indicator codes), read as bytes: each text padded with zero bytes
+    to 16, two big-endian integers (they sort as the texts sort by code point; a shorter
+    text before the longer texts it begins). None when the texts are not that, or hold a
+    zero byte (padding could not be told from it)."""
+    if b"\0" in data:
+        return None
+    raw = np.frombuffer(data + bytes(16), dtype=np.uint8)
+    ends = np.flatnonzero(raw == ord(","))
+    if len(ends) != n - 1:  # a text with a comma in it
+        return None
+    starts = np.zeros(n, dtype=np.int64)
+    starts[1:] = ends + 1
+    lengths = np.append(ends, len(data)) - starts
+    if lengths.max() > 16:
+        return None
+    windows = as_strided(raw, shape=(len(data) + 1, 16), strides=(1, 1), writeable=False)
+    padded = windows[starts]  # the 16 bytes from each text's start, then zeros past its end
+    np.multiply(padded, np.arange(16) < lengths[:, None], out=padded)
+    words = padded.view(">u8").astype(np.uint64)
+    high, high_distinct = pd.factorize(words[:, 0], sort=True)
+    low, low_distinct = pd.factorize(words[:, 1], sort=True)
+    codes, distinct = pd.factorize(high * len(low_distinct) + low, sort=True)
+    first = np.zeros(len(distinct), dtype=np.int64)  # a row of each text
+    first[codes] = np.arange(n)
+    texts = [bytes(row).rstrip(b"\0").decode("utf-8") for row in padded[first]]
+    return codes, np.array(texts, dtype=object)
+
+
+def _integers(text: bytes | str | None, n: int) -> np.ndarray | None:
     """The n comma-separated integers of an aggregate, or None when they are not that."""
     if text is None:
         return None
@@ -154,7 +185,9 @@ def table_frame(conn: Connection, columns: Sequence[Column[Any]],
     keys = [column.key for column in columns]
     if dialect.name != "sqlite" or not columns or any(c.key not in keys for c in order_by):
         return None
-    query = select(func.count(), *(func.json_group_array(column) for column in columns))
+    reals = [column for column in columns if isinstance(column.type, Float)]
+    query = select(func.count(), *(func.json_group_array(column) for column in columns),
+                   *(_inexact(column) for column in reals))  # in the same scan
     query = query.where(*conditions)
     try:
         row = conn.execute(query).one()
@@ -163,15 +196,19 @@ def table_frame(conn: Connection, columns: Sequence[Column[Any]],
     n = int(row[0])
     if not n:
         return None
-    values = [np.fromiter(json.loads(text), dtype=object, count=n) for text in row[1:]]
+    processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                  for column in columns]
+    values = [_decoded(text, n, isinstance(column.type, Integer) and processor is None)
+              for text, column, processor in zip(row[1:], columns, processors, strict=False)]
     kinds = [pd.api.types.infer_dtype(column, skipna=True) for column in values]
     if any(kind not in _WITHOUT_REALS + _WITH_REALS for kind in kinds):
         return None  # texts mixed with numbers: the row read
+    inexact = dict(zip((column.key for column in reals), row[1 + len(columns):], strict=True))
     with_reals = [c for c, kind in zip(columns, kinds, strict=True) if kind in _WITH_REALS]
-    if not _reals_exact(conn, with_reals, conditions):
+    if any(inexact.get(c.key) for c in with_reals) or not _reals_exact(
+            conn, [c for c in with_reals if c.key not in inexact], conditions):
         return None
-    for i, column in enumerate(columns):
-        processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    for i, (column, processor) in enumerate(zip(columns, processors, strict=True)):
         if processor is not None:
             values[i] = _processed(values[i], processor, isinstance(column.type, JSON))
     order = _order(values, [keys.index(column.key) for column in order_by])
@@ -179,12 +216,24 @@ def table_frame(conn: Connection, columns: Sequence[Column[Any]],
         return None
     return pd.DataFrame({key: _typed(column[order]) for key, column in zip(keys, values,
                                                                           strict=True)},
-                        columns=keys)
+                        columns=keys, copy=False)
+
+
+def _decoded(text: str, n: int, integers: bool) -> np.ndarray:
+    """The n values of a JSON array: of a column of integers (no result processing) read by
+    numpy when they are all that (int64), else each value as `json.loads` gives it."""
+    if integers:
+        found = _integers(text[1:-1], n)
+        if found is not None:
+            return found
+    return np.fromiter(json.loads(text), dtype=object, count=n)
 
 
 def _typed(values: np.ndarray) -> Any:
     """The column as a frame types a list of these values: integers as int64, reals as
     float64, texts as str, typed here in one step when they are all of one kind (no NULL)."""
+    if isinstance(values, pd.arrays.DatetimeArray):  # `_processed` typed it
+        return values
     kind = pd.api.types.infer_dtype(values, skipna=False)
     if kind == "integer":
         return values.astype(np.int64)
@@ -200,23 +249,30 @@ def _typed(values: np.ndarray) -> Any:
 _WITH_REALS, _WITHOUT_REALS = ("floating", "mixed-integer-float"), ("string", "integer", "empty")
 
 
+def _inexact(column: Column[Any]) -> ColumnElement[Any]:
+    """Whether a real of the column is not the real its text gives (SQLite writes a real
+    with 15 significant digits: more are lost), of all rows (SQLite reads each text back)."""
+    return func.max(cast(cast(column, Text), Float) != column)
+
+
 def _reals_exact(conn: Connection, columns: Sequence[Column[Any]],
                  conditions: Sequence[ColumnElement[bool]]) -> bool:
-    """Whether every real of these columns is the real its JSON text gives (SQLite writes a
-    real with 15 significant digits: more are lost): SQLite reads each text back."""
+    """Whether every real of these columns is the real its JSON text gives (`_inexact`)."""
     if not columns:
         return True
-    inexact = [cast(cast(column, Text), Float) != column for column in columns]
-    query = select(func.max(or_(*inexact))).where(*conditions)
-    return not conn.execute(query).scalar()
+    query = select(*(_inexact(column) for column in columns)).where(*conditions)
+    return not any(conn.execute(query).one())
 
 
 def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: bool
                ) -> np.ndarray:
     """`processor` of each value, each distinct value processed once. JSON texts that repeat
     are checked one distinct text at a time (the error of the row read, if any), then decoded
-    in one step, so that each row gets objects of its own (a list is not shared by rows);
-    mostly distinct ones are decoded one by one, as the row read does."""
+    in one step, so that each row gets objects of its own (a list is not shared by rows):
+    where each distinct value is a scalar, or a list or object of scalars, each row gets a
+    copy of it instead (the same value: its scalars cannot change); mostly distinct ones are
+    decoded one by one, as the row read does. Naive datetimes (no NULL) come typed as a frame
+    types them (datetime64[us]), each distinct one converted once."""
     if is_json and len(set(values.tolist())) * 4 > len(values):  # mostly distinct texts
         return np.fromiter((processor(value) for value in values.tolist()), dtype=object,
                            count=len(values))
@@ -225,6 +281,9 @@ def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: boo
         codes, distinct = pd.factorize(values)  # one type, no NULL: no 1 == 1.0 == True
         done = np.empty(len(distinct), dtype=object)
         done[:] = [processor(value) for value in distinct]
+        if not is_json and all(type(value) is dt.datetime and value.tzinfo is None
+                               for value in done):  # typed as a frame types them, once each
+            return pd.array(done.tolist()).take(codes)  # type: ignore[no-any-return]
         processed = done.take(codes)
     else:
         seen: dict[tuple[type, Any], Any] = {}
@@ -236,11 +295,29 @@ def _processed(values: np.ndarray, processor: Callable[[Any], Any], is_json: boo
                                 count=len(values))
     if is_json and (kind == "string" or pd.api.types.infer_dtype(values, skipna=True) in (
             "string", "empty")):  # texts and NULLs (SQLite's JSON holds no NaN)
+        once: Iterable[Any] = done if kind == "string" else seen.values()
+        if all(_flat(value) for value in once):  # a copy of its own per row
+            return np.fromiter((value.copy() if isinstance(value, (list, dict)) else value
+                                for value in processed.tolist()), dtype=object,
+                               count=len(values))
         texts = values if kind == "string" else np.where(pd.isna(values), "null", values)
         decoded = json.loads("[" + ",".join(texts.tolist()) + "]")
         if len(decoded) == len(values):  # each text one JSON value (each was decoded above)
             return np.fromiter(decoded, dtype=object, count=len(values))
     return processed
+
+
+#: the types of JSON scalars (`_flat`)
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _flat(value: Any) -> bool:
+    """Whether a decoded JSON value is a scalar, or a list or an object of scalars only."""
+    if isinstance(value, list):
+        return all(type(item) in _SCALARS for item in value)
+    if isinstance(value, dict):
+        return all(type(item) in _SCALARS for item in value.values())
+    return type(value) in _SCALARS
 
 
 def _order(values: list[np.ndarray], keys: Sequence[int]) -> np.ndarray | None:
