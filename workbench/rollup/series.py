@@ -487,6 +487,19 @@ class _SeriesRows:
         return out
 
 
+def _in_order(codes: list[np.ndarray]) -> bool:
+    """Are the rows sorted by `codes` (integer codes >= 0, the first the most significant)?
+    Checked on one integer per row; False when the codes' combinations would not fit in one
+    int64."""
+    spans = [int(c.max(initial=0)) + 1 for c in codes]
+    if math.prod(spans) >= 2**62:
+        return False
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for code, span in zip(codes, spans, strict=True):
+        key = key * span + code
+    return bool((key[1:] >= key[:-1]).all())
+
+
 def _series_order(data: pd.DataFrame) -> np.ndarray:
     """The rows of `data` by team, indicator and month (stable, as sort_values; months
     missing last), sorted once per frame inside `shared_preparation`."""
@@ -494,6 +507,8 @@ def _series_order(data: pd.DataFrame) -> np.ndarray:
         team, _ = frame_codes(data, "team_id")
         indicator, _ = frame_codes(data, "indicator_id")
         month, _ = frame_codes(data, "period")
+        if _in_order([team, indicator, month]):  # as the store reads them: no sort
+            return np.arange(len(data))
         order: np.ndarray = np.lexsort((month, indicator, team))
         return order
     return shared("series order", data, compute=compute)
