@@ -280,6 +280,29 @@ _LINES = ["cl", "lcl", "ucl"]
 _SIGNALS = ["sigma_signal", "runs_signal"]
 
 
+def _points_of_rows(group: pd.DataFrame, pts: pd.DataFrame, summary: pd.DataFrame
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The point of each row of `group` (-1: none) and the summary row of each point, of one
+    `qic()` call over `group`'s series `key` (one phase each). When every row is a point, in
+    the rows' order (one row per series and month, as the store holds them), they are read
+    off by position; else matched by series and month."""
+    series = pts["series"].to_numpy()
+    keys = group["key"].to_numpy(dtype=np.int64)
+    if len(pts) == len(group) and np.array_equal(series.astype(np.int64), keys) and (
+            np.array_equal(pts["x"].to_numpy(), group["x"].to_numpy())):
+        first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        if np.array_equal(summary["series"].to_numpy().astype(np.int64), keys[first]):
+            run = np.zeros(len(keys), dtype=np.int64)
+            np.cumsum(keys[1:] != keys[:-1], out=run[1:])
+            return np.arange(len(group)), run
+    x_codes, xs = pd.factorize(pts["x"])
+    pts_months = pd.PeriodIndex(pd.DatetimeIndex(xs).to_period("M")).asi8[x_codes]
+    point_of_row = pd.Index(_month_keys(series.astype(np.int64), pts_months)).get_indexer(
+        _month_keys(keys, _month_numbers(group["period"])))
+    run_of_point = pd.Index(summary["series"]).get_indexer(pts["series"])
+    return point_of_row, run_of_point
+
+
 def _chart_lines(group: pd.DataFrame, chart: str, positions: tuple[int, ...]
                  ) -> dict[str, Any]:
     """The lines, signals and runs analysis of the rows of `group` (one `qic()` call), row by
@@ -292,12 +315,7 @@ def _chart_lines(group: pd.DataFrame, chart: str, positions: tuple[int, ...]
         result = qic(group[["x", "value", "key"]], chart, x="x", y="value", series="key",
                      exclude=exclude, lean=True)
     pts, summary = result.points, result.summary
-    x_codes, xs = pd.factorize(pts["x"])
-    pts_months = pd.PeriodIndex(pd.DatetimeIndex(xs).to_period("M")).asi8[x_codes]
-    point_of_row = pd.Index(_month_keys(pts["series"].to_numpy(dtype=np.int64), pts_months)
-                            ).get_indexer(_month_keys(group["key"].to_numpy(dtype=np.int64),
-                                                      _month_numbers(group["period"])))
-    run_of_point = pd.Index(summary["series"]).get_indexer(pts["series"])
+    point_of_row, run_of_point = _points_of_rows(group, pts, summary)
     run_of_row = np.where(point_of_row >= 0, run_of_point[point_of_row], -1)
     out: dict[str, Any] = {}
     for column in _LINES:
