@@ -37,3 +37,18 @@ def test_two_rows_of_one_month_share_its_subgroup_s_lines() -> None:
     assert out["ucl"].round(6).tolist() == [0.921964, 0.921964, 0.722489, 0.722489, 0.921964,
                                             0.921964, 0.921964]  # March: 14 of 30
     assert out["n_useful"].tolist() == [6] * 7 and out["longest_run"].tolist() == [3] * 7
+
+
+def test_each_indicator_is_drawn_as_its_chart_and_an_unknown_one_as_a_run_chart() -> None:
+    indicators = pd.DataFrame({"indicator_id": ["A", "B"], "chart": ["p", "c"],
+                               "direction": ["increase", None]})
+    rows = [("T1", indicator, month, n, 10.0, n / 10.0 if indicator == "A" else n)
+            for indicator, numerators in (("C", [2.0, 8, 4, 7]), ("B", [3.0, 5, 4, 8]),
+                                          ("A", [3.0, 4, 5, 6]))
+            for month, n in zip(MONTHS[:4], numerators, strict=True)]
+    out = spc_frame(pd.DataFrame(rows, columns=["team_id", "indicator_id", "period",
+                                                "numerator", "denominator", "value"]),
+                    indicators)
+    assert out["chart"].tolist() == ["p"] * 4 + ["c"] * 4 + ["run"] * 4
+    # p: 18/40; c: the mean; run: the median
+    assert out["cl"].tolist() == [0.45] * 4 + [5.0] * 4 + [5.5] * 4

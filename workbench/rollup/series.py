@@ -259,13 +259,17 @@ def _positions_left_out(group: pd.DataFrame) -> pd.Series:
     return pd.Series(positions, index=group.index)
 
 
-def _qic_groups(data: pd.DataFrame) -> list[tuple[str, tuple[int, ...], np.ndarray]]:
+def _qic_groups(data: pd.DataFrame, chart_of_row: np.ndarray, charts: np.ndarray
+                ) -> list[tuple[str, tuple[int, ...], np.ndarray]]:
     """(chart, positions left out, rows of `data`) of each `qic()` call: one per chart type
-    and set of left-out positions."""
+    and set of left-out positions. `chart_of_row`: each row's chart as a position in
+    `charts` (the rows grouped by integer codes, not by 660,000 texts)."""
     calls: list[tuple[str, tuple[int, ...], np.ndarray]] = []
     excluded = data["excluded"].to_numpy(dtype=bool)
-    for chart, found in data.groupby("chart", sort=False).indices.items():
-        rows = np.asarray(found, dtype=np.int64)
+    for code, chart in enumerate(charts.tolist()):
+        rows = np.flatnonzero(chart_of_row == code)
+        if not len(rows):
+            continue
         if not excluded[rows].any():
             calls.append((str(chart), (), rows))
             continue
@@ -356,6 +360,7 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     charts = np.append(_chart_of(indicators).reindex(indicator_ids).fillna("run").to_numpy(
         dtype=object), "run")  # per indicator code (missing: run); each row takes its own
     data["chart"] = pd.array(charts, dtype="str").take(indicator[order])
+    kinds, kind_of_indicator = np.unique(charts.astype(str), return_inverse=True)
     num = data["numerator"].to_numpy(dtype=float)
     den = data["denominator"].to_numpy(dtype=float)
     needs_n = np.array([chart in NEEDS_N for chart in charts], dtype=bool)[indicator[order]]
@@ -370,7 +375,7 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     data["key"] = _chart_keys(data, codes)
     data["excluded"] = _left_out(data, excluded, codes)
     positions, pieces = [], []
-    for chart, left_out, rows in _qic_groups(data):
+    for chart, left_out, rows in _qic_groups(data, kind_of_indicator[indicator[order]], kinds):
         positions.append(rows)
         pieces.append(_chart_lines(data.iloc[rows], chart, left_out))
     back = np.empty(len(data), dtype=np.int64)
