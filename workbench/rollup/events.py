@@ -9,12 +9,13 @@ session and the data-quality rules read the same events. Re-exported by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any, SupportsInt, cast
 
 import numpy as np
 import pandas as pd
 
-from workbench.rollup.base import distinct_numbers, per_distinct, sort_codes
+from workbench.rollup.base import sort_codes
 
 __all__ = ["EVENT_COLUMNS", "pdsa_events", "text_or_blank"]
 
@@ -54,6 +55,40 @@ def _objects(values: list[Any]) -> np.ndarray:
     return out
 
 
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Integer codes of `values` (equal values, one code; missing values one code too)."""
+    codes, _ = pd.factorize(values, use_na_sentinel=False)
+    out: np.ndarray = np.asarray(codes, dtype=np.int64)
+    return out
+
+
+def _numbered(codes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the number of its combination of `codes` (integer codes >= 0, arrays of one
+    length), and the first row of each combination."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for code in codes:
+        key = key * (int(code.max(initial=0)) + 1) + code
+    number = np.asarray(pd.factorize(key)[0], dtype=np.int64)  # in order of appearance
+    highest = np.maximum.accumulate(number)
+    first = np.flatnonzero(number > np.r_[-1, highest[:-1]])
+    return number, first
+
+
+def _built(codes: Sequence[np.ndarray], values: Sequence[np.ndarray],
+           build: Callable[..., str]) -> np.ndarray:
+    """`build(*values)` of each row, as an object array, called once per distinct
+    combination of `codes` (the integer codes of the values, or of what they are made of):
+    48,000 cycles hold a few dozen titles and a dozen changes."""
+    if not len(codes[0]):
+        return np.empty(0, dtype=object)
+    number, first = _numbered(codes)
+    built = np.empty(len(first), dtype=object)
+    for at, i in enumerate(first.tolist()):
+        built[at] = build(*(value[i] for value in values))
+    out: np.ndarray = built[number]
+    return out
+
+
 def _cycle_texts(cycles: pd.DataFrame, change_ideas: pd.DataFrame | None
                  ) -> tuple[tuple[np.ndarray, list[list[str]]], dict[str, np.ndarray],
                             list[dict[str, np.ndarray]]]:
@@ -61,7 +96,8 @@ def _cycle_texts(cycles: pd.DataFrame, change_ideas: pd.DataFrame | None
     and the distinct lists) and its texts (change_id, change name, title); and per kind of
     event (start, then decision), the date, kind, label, detail and cycle position of each
     cycle that has one (`pdsa_events`). Each text is built once per distinct combination
-    of its parts (48,000 cycles hold a few dozen titles and a dozen changes)."""
+    of its parts (48,000 cycles hold a few dozen titles and a dozen changes), found by the
+    integer codes of the parts (each column's texts hashed once)."""
     ideas: dict[str, str] = {}
     idea_inds: dict[str, list[str]] = {}
     if change_ideas is not None and len(change_ideas):
@@ -69,15 +105,20 @@ def _cycle_texts(cycles: pd.DataFrame, change_ideas: pd.DataFrame | None
         idea_inds = dict(zip(change_ideas["change_id"],
                              change_ideas["indicator_ids"].map(_as_list), strict=False))
     change = _objects(cycles["change_id"].tolist())
-    links = _objects([_link_key(v) for v in cycles["linked_indicators"].tolist()])
-    link_number, first = distinct_numbers([links, change])
+    links = _objects([tuple(v) if type(v) is list else _link_key(v)  # most are lists
+                      for v in cycles["linked_indicators"].tolist()])
+    change_code = _codes(change)
+    link_number, first = _numbered([_codes(links), change_code])
     ind_lists = [[str(v) for v in links[i]] or idea_inds.get(change[i], [])
                  for i in first.tolist()]
-    names = per_distinct([change], lambda c: text_or_blank(ideas.get(c)) or text_or_blank(c))
+    names = _built([change_code], [change],
+                   lambda c: text_or_blank(ideas.get(c)) or text_or_blank(c))
     title = _objects(_texts(cycles["title"]))
     titles = np.where(title != "", title, names)
-    bases = per_distinct([change, _objects(cycles["cycle_number"].tolist())],
-                         lambda c, n: f"{c} cycle {n}")
+    title_code = _codes(title) * (int(change_code.max(initial=0)) + 1) + change_code
+    number = _objects(cycles["cycle_number"].tolist())
+    base_code = _numbered([change_code, _codes(number)])[0]
+    bases = _built([base_code], [change, number], lambda c, n: f"{c} cycle {n}")
     start, end, act = (_objects(_texts(cycles[c]))
                        for c in ("start_date", "end_date", "act_decision"))
     counts = np.array([len(i) for i in ind_lists], dtype=np.int64)[link_number]
@@ -86,15 +127,17 @@ def _cycle_texts(cycles: pd.DataFrame, change_ideas: pd.DataFrame | None
     # one block of rows per kind: the cycle's start, then its decision (on the end date)
     at = np.flatnonzero(started)
     texts = [{"date": start[at], "kind": np.full(len(at), "start", dtype=object),
-              "label": per_distinct([bases[at]], lambda b: f"{b} start"),
-              "detail": per_distinct([titles[at], names[at]],
-                                     lambda t, n: f"PDSA started: {t} ({n})"),
+              "label": _built([base_code[at]], [bases[at]], lambda b: f"{b} start"),
+              "detail": _built([title_code[at]], [titles[at], names[at]],
+                               lambda t, n: f"PDSA started: {t} ({n})"),
               "cycle": at}]
     at = np.flatnonzero(decided)
+    act_code = _codes(act[at])
     texts.append({"date": end[at], "kind": act[at],
-                  "label": per_distinct([bases[at], act[at]], lambda b, a: f"{b} {a}"),
-                  "detail": per_distinct([act[at], titles[at], names[at]],
-                                         lambda a, t, n: f"{a.capitalize()}: {t} ({n})"),
+                  "label": _built([base_code[at], act_code], [bases[at], act[at]],
+                                  lambda b, a: f"{b} {a}"),
+                  "detail": _built([act_code, title_code[at]], [act[at], titles[at], names[at]],
+                                   lambda a, t, n: f"{a.capitalize()}: {t} ({n})"),
                   "cycle": at})
     return (link_number, ind_lists), {"change": change, "names": names, "titles": titles}, texts
 
@@ -150,21 +193,25 @@ def pdsa_events(cycles: pd.DataFrame | None,
 
     texts_of = {key: np.concatenate([np.asarray(t[key], dtype=object) for t in texts])
                 for key in ("date", "kind", "label", "detail")}
-    dates = pd.Series(texts_of["date"][row])
-    distinct = pd.Series(dates.unique())  # each date parsed once, then looked up
-    stamps = pd.Series([pd.Timestamp(d) for d in distinct], index=distinct)
+    date_code, distinct = pd.factorize(texts_of["date"])  # each date parsed once
+    stamps = pd.Series([pd.Timestamp(d) for d in distinct])
     events = pd.DataFrame({
         "team_id": per_cycle(cycles["team_id"].tolist()), "indicator_id": flat_inds,
         "cycle_id": _integers(cycles["cycle_id"], cycle_at)[row],
-        "date": dates.map(stamps), "period": None,
+        "date": stamps.take(date_code[row]).reset_index(drop=True), "period": None,
         "kind": column(texts_of["kind"]), "label": column(texts_of["label"]),
         "detail": column(texts_of["detail"]), "change_id": per_cycle(change),
         "change_name": per_cycle(names),
         "cycle_number": _integers(cycles["cycle_number"], cycle_at)[row],
         "title": per_cycle(titles)})
     events["period"] = events["date"].dt.to_period("M")
-    team, _ = sort_codes(events["team_id"])
-    indicator, _ = sort_codes(events["indicator_id"])
+    # sorted by the codes of each cycle's team and of each distinct list's indicators
+    team = sort_codes(pd.Series(cycles["team_id"].tolist()))[0][cycles_of]
+    in_list = inds[:, :widest]
+    present = np.flatnonzero(~pd.isna(in_list).ravel())
+    in_lists = np.zeros(in_list.size, dtype=np.int64)
+    in_lists[present] = sort_codes(pd.Series(in_list.ravel()[present].tolist()))[0]
+    indicator = in_lists.reshape(in_list.shape)[link_number[cycles_of], ind_pos]
     stamp = events["date"].to_numpy(dtype="datetime64[us]").view(np.int64).copy()
     stamp[events["date"].isna().to_numpy()] = np.iinfo(np.int64).max  # NaT last, as sorted
     order = np.lexsort((ind_pos, kind_of[row], cycles_of, stamp, indicator, team))

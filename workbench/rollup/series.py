@@ -259,13 +259,17 @@ def _positions_left_out(group: pd.DataFrame) -> pd.Series:
     return pd.Series(positions, index=group.index)
 
 
-def _qic_groups(data: pd.DataFrame) -> list[tuple[str, tuple[int, ...], np.ndarray]]:
+def _qic_groups(data: pd.DataFrame, chart_of_row: np.ndarray, charts: np.ndarray
+                ) -> list[tuple[str, tuple[int, ...], np.ndarray]]:
     """(chart, positions left out, rows of `data`) of each `qic()` call: one per chart type
-    and set of left-out positions."""
+    and set of left-out positions. `chart_of_row`: each row's chart as a position in
+    `charts` (the rows grouped by integer codes, not by 660,000 texts)."""
     calls: list[tuple[str, tuple[int, ...], np.ndarray]] = []
     excluded = data["excluded"].to_numpy(dtype=bool)
-    for chart, found in data.groupby("chart", sort=False).indices.items():
-        rows = np.asarray(found, dtype=np.int64)
+    for code, chart in enumerate(charts.tolist()):
+        rows = np.flatnonzero(chart_of_row == code)
+        if not len(rows):
+            continue
         if not excluded[rows].any():
             calls.append((str(chart), (), rows))
             continue
@@ -280,6 +284,29 @@ _LINES = ["cl", "lcl", "ucl"]
 _SIGNALS = ["sigma_signal", "runs_signal"]
 
 
+def _points_of_rows(group: pd.DataFrame, pts: pd.DataFrame, summary: pd.DataFrame
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The point of each row of `group` (-1: none) and the summary row of each point, of one
+    `qic()` call over `group`'s series `key` (one phase each). When every row is a point, in
+    the rows' order (one row per series and month, as the store holds them), they are read
+    off by position; else matched by series and month."""
+    series = pts["series"].to_numpy()
+    keys = group["key"].to_numpy(dtype=np.int64)
+    if len(pts) == len(group) and np.array_equal(series.astype(np.int64), keys) and (
+            np.array_equal(pts["x"].to_numpy(), group["x"].to_numpy())):
+        first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        if np.array_equal(summary["series"].to_numpy().astype(np.int64), keys[first]):
+            run = np.zeros(len(keys), dtype=np.int64)
+            np.cumsum(keys[1:] != keys[:-1], out=run[1:])
+            return np.arange(len(group)), run
+    x_codes, xs = pd.factorize(pts["x"])
+    pts_months = pd.PeriodIndex(pd.DatetimeIndex(xs).to_period("M")).asi8[x_codes]
+    point_of_row = pd.Index(_month_keys(series.astype(np.int64), pts_months)).get_indexer(
+        _month_keys(keys, _month_numbers(group["period"])))
+    run_of_point = pd.Index(summary["series"]).get_indexer(pts["series"])
+    return point_of_row, run_of_point
+
+
 def _chart_lines(group: pd.DataFrame, chart: str, positions: tuple[int, ...]
                  ) -> dict[str, Any]:
     """The lines, signals and runs analysis of the rows of `group` (one `qic()` call), row by
@@ -292,12 +319,7 @@ def _chart_lines(group: pd.DataFrame, chart: str, positions: tuple[int, ...]
         result = qic(group[["x", "value", "key"]], chart, x="x", y="value", series="key",
                      exclude=exclude, lean=True)
     pts, summary = result.points, result.summary
-    x_codes, xs = pd.factorize(pts["x"])
-    pts_months = pd.PeriodIndex(pd.DatetimeIndex(xs).to_period("M")).asi8[x_codes]
-    point_of_row = pd.Index(_month_keys(pts["series"].to_numpy(dtype=np.int64), pts_months)
-                            ).get_indexer(_month_keys(group["key"].to_numpy(dtype=np.int64),
-                                                      _month_numbers(group["period"])))
-    run_of_point = pd.Index(summary["series"]).get_indexer(pts["series"])
+    point_of_row, run_of_point = _points_of_rows(group, pts, summary)
     run_of_row = np.where(point_of_row >= 0, run_of_point[point_of_row], -1)
     out: dict[str, Any] = {}
     for column in _LINES:
@@ -338,6 +360,7 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     charts = np.append(_chart_of(indicators).reindex(indicator_ids).fillna("run").to_numpy(
         dtype=object), "run")  # per indicator code (missing: run); each row takes its own
     data["chart"] = pd.array(charts, dtype="str").take(indicator[order])
+    kinds, kind_of_indicator = np.unique(charts.astype(str), return_inverse=True)
     num = data["numerator"].to_numpy(dtype=float)
     den = data["denominator"].to_numpy(dtype=float)
     needs_n = np.array([chart in NEEDS_N for chart in charts], dtype=bool)[indicator[order]]
@@ -352,7 +375,7 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     data["key"] = _chart_keys(data, codes)
     data["excluded"] = _left_out(data, excluded, codes)
     positions, pieces = [], []
-    for chart, left_out, rows in _qic_groups(data):
+    for chart, left_out, rows in _qic_groups(data, kind_of_indicator[indicator[order]], kinds):
         positions.append(rows)
         pieces.append(_chart_lines(data.iloc[rows], chart, left_out))
     back = np.empty(len(data), dtype=np.int64)
@@ -367,34 +390,82 @@ def spc_frame(measurements: pd.DataFrame, indicators: pd.DataFrame,
     return out
 
 
-def _centre(chart: str, num: np.ndarray, den: np.ndarray, value: np.ndarray) -> float:
-    """The centre line qicharts2 draws for one phase of `chart` (reference `spc-rules.md`
-    §2.5): Σy/Σn for p, p′, u, u′; the median for run and g charts; else the mean."""
-    if len(value) == 0:
-        return math.nan
-    if chart in NEEDS_N:
-        total = float(den.sum())
-        return float(num.sum()) / total if total > 0 else math.nan
-    if chart in ("run", "g"):
-        return float(np.median(value))
-    return float(value.mean())
+def _centres(kind: np.ndarray, start: np.ndarray, stop: np.ndarray, num: np.ndarray,
+             den: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The centre line qicharts2 draws (reference `spc-rules.md` §2.5) for each phase
+    `start[k]:stop[k]` of the flat arrays `num`, `den`, `value`, of chart `kind[k]`: Σy/Σn
+    for p, p′, u, u′; the median for run and g charts; else the mean; NaN for no point.
+
+    The phases of one length and one rule are summed as the rows of one block: each row's
+    sum adds its points as numpy adds one phase's points alone (the same value to the bit)."""
+    out = np.full(len(start), np.nan)
+    length = np.asarray(stop - start, dtype=np.int64)
+    rule = np.array([0 if k in NEEDS_N else 1 if k in ("run", "g") else 2 for k in
+                     kind.tolist()], dtype=np.int64)
+    groups = rule * (int(length.max(initial=0)) + 1) + length
+    for group in np.unique(groups[length > 0]).tolist():
+        at = np.flatnonzero(groups == group)
+        points = start[at][:, None] + np.arange(int(length[at[0]]))
+        if rule[at[0]] == 0:
+            total = den[points].sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[at] = np.where(total > 0, num[points].sum(axis=1) / total, np.nan)
+        elif rule[at[0]] == 1:
+            out[at] = np.median(value[points], axis=1)
+        else:
+            out[at] = value[points].mean(axis=1)
+    return out
+
+
+def _run_starts(months: np.ndarray, better: np.ndarray, first: np.ndarray,
+                window: int, run: int) -> np.ndarray:
+    """Per row: the first month of `first` … `first + window - 1` that begins `run` points
+    in a row on the better side (`better`: +1 better, -1 worse, 0 on the line or no point:
+    skipped, IHI), or NaN.
+
+    `months` and `better` (2-D, one row per phase-after) hold each phase's usable points in
+    month order, padded at the end with `better` 0."""
+    rows, width = better.shape
+    if not rows or not width:
+        return np.full(rows, np.nan)
+    useful = better != 0
+    order = np.argsort(~useful, axis=1, kind="stable")  # the useful points first, in order
+    m = np.take_along_axis(months, order, axis=1)
+    n_useful = useful.sum(axis=1)
+    column = np.arange(width)
+    real = column < n_useful[:, None]
+    side = np.take_along_axis(better > 0, order, axis=1) & real
+    # the window's points: from the first month >= first to the first >= first + window
+    lo = (real & (m < first[:, None])).sum(axis=1)
+    hi = (real & (m < (first + window)[:, None])).sum(axis=1)
+    better_before = np.zeros((rows, width + 1), dtype=np.int64)
+    np.cumsum(side, axis=1, out=better_before[:, 1:])
+    end = column + run
+    runs = (end[None, :] <= n_useful[:, None]) & (
+        better_before[:, np.minimum(end, width)] - better_before[:, :width] == run)
+    hit = runs & (column >= lo[:, None]) & (column < hi[:, None])
+    at = hit.argmax(axis=1)
+    out: np.ndarray = np.where(hit.any(axis=1), m[np.arange(rows), at], np.nan)
+    return out
 
 
 def _run_start(months: np.ndarray, better: np.ndarray, first: float,
                window: int, run: int) -> float | None:
-    """The first month of `first` … `first + window - 1` that begins `run` points in a row
-    on the better side (`better`: +1 better, -1 worse, 0 on the line: skipped, IHI), or None.
+    """`_run_starts` of one phase-after (`months`, `better`: its usable points in month
+    order), or None."""
+    found = float(_run_starts(np.asarray(months, dtype=float)[None, :],
+                              np.asarray(better, dtype=float)[None, :],
+                              np.array([first], dtype=float), window, run)[0])
+    return None if math.isnan(found) else found
 
-    `months` and `better` are the phase-after's usable points in month order."""
-    useful = better != 0
-    m = months[useful]
-    i, stop = np.searchsorted(m, [first, first + window]).tolist()  # the window's points
-    # the sides of the points a run from the window can take, as Python bools (a few)
-    side = (better[useful][i:stop + run - 1] > 0).tolist()
-    for j in range(stop - i):
-        if j + run <= len(side) and all(side[j:j + run]):
-            return float(m[i + j])
-    return None
+
+def _padded(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions `start[k]:stop[k]` as the rows of one block (padded with the last
+    position, or 0), and which of them are real."""
+    width = int((stop - start).max(initial=0))
+    at = start[:, None] + np.arange(width)
+    real = at < stop[:, None]
+    return np.where(real, at, np.maximum(stop - 1, 0)[:, None]), real
 
 
 @dataclass(frozen=True)
@@ -439,6 +510,19 @@ class _SeriesRows:
         return out
 
 
+def _in_order(codes: list[np.ndarray]) -> bool:
+    """Are the rows sorted by `codes` (integer codes >= 0, the first the most significant)?
+    Checked on one integer per row; False when the codes' combinations would not fit in one
+    int64."""
+    spans = [int(c.max(initial=0)) + 1 for c in codes]
+    if math.prod(spans) >= 2**62:
+        return False
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for code, span in zip(codes, spans, strict=True):
+        key = key * span + code
+    return bool((key[1:] >= key[:-1]).all())
+
+
 def _series_order(data: pd.DataFrame) -> np.ndarray:
     """The rows of `data` by team, indicator and month (stable, as sort_values; months
     missing last), sorted once per frame inside `shared_preparation`."""
@@ -446,6 +530,8 @@ def _series_order(data: pd.DataFrame) -> np.ndarray:
         team, _ = frame_codes(data, "team_id")
         indicator, _ = frame_codes(data, "indicator_id")
         month, _ = frame_codes(data, "period")
+        if _in_order([team, indicator, month]):  # as the store reads them: no sort
+            return np.arange(len(data))
         order: np.ndarray = np.lexsort((month, indicator, team))
         return order
     return shared("series order", data, compute=compute)
@@ -487,6 +573,64 @@ def _series_rows(data: pd.DataFrame, chart: pd.Series, excluded: pd.DataFrame | 
         num=num.to_numpy()[use], den=den.to_numpy()[use],
         value=d["value"].astype(float).to_numpy()[use],
         kind=pd.Series(kinds[of_row[start]], dtype=object).astype(str).to_numpy())
+
+
+def _kept_breaks(table: _SeriesRows, position: np.ndarray, before: np.ndarray,
+                 used_before: np.ndarray, length: np.ndarray, decided: np.ndarray,
+                 sign: np.ndarray, min_points: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of candidate breaks (`adoption_phases`; in order within each series: series
+    `position`, its months `before` and used months `used_before` the month after the
+    decision, its `length`, the decision's month `decided`, the indicator's better `sign`),
+    which are kept, the first month of each kept phase and whether the shift rule placed it.
+
+    A candidate's phase-before starts at the previous kept break of its series: the k-th
+    candidates of every series are decided together, round k, after round k - 1."""
+    count = len(position)
+    kept = np.zeros(count, dtype=bool)
+    shift = np.zeros(count, dtype=bool)
+    start = np.asarray(decided, dtype=float) + 1
+    if not count:
+        return kept, start, shift
+    order = np.argsort(position, kind="stable")
+    new = np.r_[True, position[order][1:] != position[order][:-1]]
+    rank = np.empty(count, dtype=np.int64)
+    rank[order] = np.arange(count) - np.maximum.accumulate(np.where(new, np.arange(count), 0))
+    # the last break kept in each series: how many of its months, and of its used months,
+    # come before it (none yet: 0, 0)
+    cut = np.zeros(len(table.number), dtype=np.int64)
+    lo = np.zeros(len(table.number), dtype=np.int64)
+    used_before = np.asarray(used_before, dtype=np.int64)
+    for round_ in range(int(rank.max()) + 1):
+        c = np.flatnonzero(rank == round_)
+        i = position[c]
+        c = c[(before[c] - cut[i] >= min_points) & (length[c] - before[c] >= min_points)]
+        i = position[c]
+        kept[c] = True
+        u0 = table.used_start[i]
+        cl = _centres(table.kind[i], u0 + lo[i], u0 + used_before[c], table.num, table.den,
+                      table.value)
+        kept_at, kept_used = before[c].copy(), used_before[c].copy()
+        tried = np.flatnonzero((sign[c] != 0) & ~np.isnan(cl))
+        if len(tried):
+            t = c[tried]
+            after, real = _padded(u0[tried] + used_before[t], table.used_start[i[tried] + 1])
+            months = np.where(real, table.used[after], np.nan)
+            better = np.where(real, np.sign(table.value[after] - cl[tried, None])
+                              * sign[t][:, None], 0.0)
+            shifted = _run_starts(months, better, start[t], SHIFT_WINDOW, SHIFT_RUN)
+            got = np.flatnonzero(~np.isnan(shifted))
+            have, real_have = _padded(table.start[i[tried[got]]], table.start[i[tried[got]] + 1])
+            shifted_at = (real_have & (table.month[have] < shifted[got, None])).sum(axis=1)
+            ok = length[t[got]] - shifted_at >= min_points
+            moved, at = t[got[ok]], tried[got[ok]]
+            start[moved] = shifted[got[ok]]
+            shift[moved] = True
+            kept_at[at] = shifted_at[ok]
+            kept_used[at] += (real[got[ok]] & (months[got[ok]] < shifted[got[ok], None])
+                              ).sum(axis=1)
+        cut[i], lo[i] = kept_at, kept_used
+    return kept, start, shift
 
 
 def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
@@ -555,46 +699,25 @@ def adoption_phases(events: pd.DataFrame, measurements: pd.DataFrame,
     before[known] = table.rows_before(position[known], decided[known] + 1)
     length = np.diff(table.start)[np.where(known, position, 0)]
     candidate = known & (before >= min_points) & (length - before >= min_points)
-    rows: list[tuple[Any, ...]] = []
-    # the last break kept in each series: how many of its months, and of its used months,
-    # come before it (none yet: 0, 0)
-    cut_at: dict[int, tuple[int, int]] = {}
     names = (adopted["change_name"] if "change_name" in adopted else adopted["change_id"])
     at_rows = np.flatnonzero(candidate)
     # per candidate, at once: its series' months and used months before the month after it
     used_before = table.rows_before(position[at_rows], decided[at_rows] + 1, used=True)
-    kinds, used_start = table.kind.astype(str).tolist(), table.used_start.tolist()
-    for i, at, hi, n_months, team, ind_id, month, cycle, change, name in zip(
-            position[at_rows].tolist(), before[at_rows].tolist(), used_before.tolist(),
-            length[at_rows].tolist(),
+    kept, start, shift = _kept_breaks(
+        table, position[at_rows], before[at_rows], used_before, length[at_rows],
+        decided[at_rows], np.array([sign.get(i, 0) for i in adopted["indicator_id"].to_numpy(
+            dtype=object)[at_rows].tolist()], dtype=np.int64), min_points)
+    at_rows = at_rows[kept]
+    rows: list[tuple[Any, ...]] = [
+        (team, ind_id, first, cycle, "shift" if shifted else "adoption", month, change,
+         text_or_blank(name) or text_or_blank(change))
+        for team, ind_id, first, cycle, shifted, month, change, name in zip(
             *(adopted[c].to_numpy(dtype=object)[at_rows].tolist()
               for c in ("team_id", "indicator_id")),
-            decided[at_rows].tolist(), adopted["cycle_id"].to_numpy(dtype=object)[
-                at_rows].tolist(), adopted["change_id"].to_numpy(dtype=object)[at_rows].tolist(),
-            names.to_numpy(dtype=object)[at_rows].tolist(), strict=True):
-        start = month + 1
-        cut, lo = cut_at.get(i, (0, 0))
-        if at - cut < min_points or n_months - at < min_points:
-            continue
-        rule = "adoption"
-        better_sign = sign.get(ind_id, 0)
-        u0, u1 = used_start[i], used_start[i + 1]
-        cl = _centre(kinds[i], table.num[u0 + lo:u0 + hi], table.den[u0 + lo:u0 + hi],
-                     table.value[u0 + lo:u0 + hi])
-        kept_at, kept_used = at, hi
-        if better_sign and not math.isnan(cl):
-            used = table.used[u0 + hi:u1]
-            better = np.sign(table.value[u0 + hi:u1] - cl) * better_sign
-            shifted = _run_start(used, better, start, SHIFT_WINDOW, SHIFT_RUN)
-            if shifted is not None:
-                have = table.month[table.start[i]:table.start[i + 1]]
-                shifted_at = int(np.searchsorted(have, shifted))
-                if n_months - shifted_at >= min_points:
-                    start, rule = shifted, "shift"
-                    kept_at, kept_used = shifted_at, hi + int(np.searchsorted(used, shifted))
-        rows.append((team, ind_id, start, cycle, rule, month, change,
-                     text_or_blank(name) or text_or_blank(change)))
-        cut_at[i] = (kept_at, kept_used)
+            start[kept].tolist(), adopted["cycle_id"].to_numpy(dtype=object)[at_rows].tolist(),
+            shift[kept].tolist(), decided[at_rows].tolist(),
+            adopted["change_id"].to_numpy(dtype=object)[at_rows].tolist(),
+            names.to_numpy(dtype=object)[at_rows].tolist(), strict=True)]
     out = pd.DataFrame(rows, columns=_PHASE_COLUMNS)
     out["period"] = from_ordinals(out["period"]).array
     out["adopted"] = from_ordinals(out["adopted"]).array
