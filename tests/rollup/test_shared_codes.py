@@ -144,6 +144,21 @@ def test_per_distinct_builds_each_combination_once_in_row_order() -> None:
     assert number.tolist() == [0, 1, 0, 2, 1, 2] and first.tolist() == [0, 1, 3]
 
 
+def test_distinct_numbers_treat_none_and_nan_as_one_value_and_number_by_first_row() -> None:
+    # a missing value is one value (None and NaN alike), tuples are values, and the
+    # combinations are numbered in the order their first rows come
+    links = np.empty(7, dtype=object)
+    links[:] = [("A", "B"), None, ("A", "B"), np.nan, (), ("A", "B"), None]
+    flags = np.array([True, False, True, False, False, False, False])
+    number, first = distinct_numbers([links, flags])
+    assert number.tolist() == [0, 1, 0, 1, 2, 3, 1]
+    assert first.tolist() == [0, 1, 4, 5]
+    number, first = distinct_numbers([np.array([3.0, np.nan, 3.0, 1.0, np.nan])])
+    assert number.tolist() == [0, 1, 0, 2, 1] and first.tolist() == [0, 1, 3]
+    number, first = distinct_numbers([np.zeros(0, dtype=object)])
+    assert number.tolist() == [] and first.tolist() == []
+
+
 def test_wave_cohorts_by_shared_codes_are_those_computed_alone() -> None:
     data = tidy()
     alone = wave_cohorts(data, INDICATORS, TEAMS)  # outside the block: codes by hashing

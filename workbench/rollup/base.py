@@ -412,10 +412,12 @@ def distinct_numbers(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray
     """Per row, the number of its combination of the values of `keys` (arrays of one
     length; missing values a value), numbered in order of first appearance, and the first
     row of each combination."""
-    frame = pd.DataFrame(dict(enumerate(keys)))
-    number = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    number = np.zeros(len(keys[0]) if len(keys) else 0, dtype=np.int64)
+    for key in keys:  # each key's codes (a missing value one code), then the combination's
+        codes, distinct = pd.factorize(key, use_na_sentinel=False)
+        number = pd.factorize(number * (len(distinct) + 1) + codes)[0].astype(np.int64)
     _, first = np.unique(number, return_index=True)
-    return number.astype(np.int64), first
+    return number, first
 
 
 def per_distinct(keys: Sequence[np.ndarray], build: Callable[..., _T]) -> np.ndarray:
