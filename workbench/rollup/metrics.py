@@ -250,7 +250,7 @@ def _part_codes(m: pd.DataFrame, part: pd.DataFrame, key: str, teams: bool
     """`sort_codes` of a part's `key`: the team rows' from the prepared frame `m` (shared),
     a level (one per part) at once."""
     if key == "level":
-        return np.zeros(len(part), dtype=np.int64), pd.Index(pd.unique(part[key]), dtype=object)
+        return np.zeros(len(part), dtype=np.int64), pd.Index(part[key].iloc[:1], dtype=object)
     return frame_codes(m, key) if teams else sort_codes(part[key])
 
 
