@@ -175,7 +175,11 @@ def teams_reporting_by_month(measurements: pd.DataFrame) -> pd.Series:
     Series indexed by monthly Period, oldest first); a row without a value is no report."""
     if measurements is None or len(measurements) == 0:
         return pd.Series([], dtype=int, index=pd.PeriodIndex([], freq="M"))
-    months, teams, n_teams = _reports(measurements)
+    return _teams_by_month(*_reports(measurements))
+
+
+def _teams_by_month(months: np.ndarray, teams: np.ndarray, n_teams: int) -> pd.Series:
+    """`teams_reporting_by_month` of the reports (`_reports`)."""
     present = np.unique(months)  # every month with a report, even of unnamed teams only
     named = teams >= 0
     pairs = np.searchsorted(present, months[named]) * n_teams + teams[named]  # month x team
@@ -222,11 +226,12 @@ def reporting_month(measurements: pd.DataFrame) -> pd.Period | None:
     """
     if measurements is None or len(measurements) == 0:
         return None
-    counts = teams_reporting_by_month(measurements)
+    reports = _reports(measurements)  # read once: the counts and the teams named
+    counts = _teams_by_month(*reports)
     if counts.empty:
         latest: pd.Period = to_periods(measurements["period"]).max()
         return latest
-    teams, n_teams = _reports(measurements)[1:]
+    teams, n_teams = reports[1:]
     named = np.zeros(n_teams + 1, dtype=bool)
     named[teams] = True  # -1: the last, left out
     most = counts[counts > int(named[:-1].sum()) / 2]
