@@ -72,3 +72,21 @@ def test_text_of_other_kinds_than_text_is_not_merged_by_equality() -> None:
 
 def test_an_empty_payload_is_an_empty_object(capsys) -> None:
     assert payload_json({}, {}) == reference(capsys, {}, {})
+
+
+def test_float_columns_of_many_rows_are_written_as_echo_json_writes_them(capsys) -> None:
+    # 64 rows or more: each distinct float written once; a column with -0.0 (equal to 0.0,
+    # written "-0.0") value by value
+    repeated = [0.1, math.nan, math.inf, -math.inf, 1e-7, 3.0, 1e16, 0.0, 2 / 3]
+    frame = pd.DataFrame({"repeated": repeated * 10,
+                          "negative_zero": [0.0, -0.0, 1.5, math.nan, 0.25, -0.0] * 15,
+                          "n": range(90)})
+    text = payload_json({}, {"f": frame})
+    assert text == reference(capsys, {}, {"f": frame})
+    assert text.count('"repeated": 0.6666666666666666') == 10
+    assert text.count('"repeated": null') == 10
+    assert text.count('"repeated": -Infinity') == 10
+    assert text.count('"negative_zero": -0.0') == 30
+    assert text.count('"negative_zero": 0.0') == 15
+    assert text.endswith('    {\n      "repeated": 0.6666666666666666,\n'
+                         '      "negative_zero": -0.0,\n      "n": 89\n    }\n  ]\n}')

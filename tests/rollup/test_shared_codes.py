@@ -19,6 +19,7 @@ from workbench.rollup.base import (
     prepare,
     shared_preparation,
     sort_codes,
+    stable_order,
 )
 from workbench.rollup.cohorts import wave_cohorts
 from workbench.rollup.metrics import _entity_series
@@ -144,6 +145,21 @@ def test_per_distinct_builds_each_combination_once_in_row_order() -> None:
     assert number.tolist() == [0, 1, 0, 2, 1, 2] and first.tolist() == [0, 1, 3]
 
 
+def test_distinct_numbers_treat_none_and_nan_as_one_value_and_number_by_first_row() -> None:
+    # a missing value is one value (None and NaN alike), tuples are values, and the
+    # combinations are numbered in the order their first rows come
+    links = np.empty(7, dtype=object)
+    links[:] = [("A", "B"), None, ("A", "B"), np.nan, (), ("A", "B"), None]
+    flags = np.array([True, False, True, False, False, False, False])
+    number, first = distinct_numbers([links, flags])
+    assert number.tolist() == [0, 1, 0, 1, 2, 3, 1]
+    assert first.tolist() == [0, 1, 4, 5]
+    number, first = distinct_numbers([np.array([3.0, np.nan, 3.0, 1.0, np.nan])])
+    assert number.tolist() == [0, 1, 0, 2, 1] and first.tolist() == [0, 1, 3]
+    number, first = distinct_numbers([np.zeros(0, dtype=object)])
+    assert number.tolist() == [] and first.tolist() == []
+
+
 def test_wave_cohorts_by_shared_codes_are_those_computed_alone() -> None:
     data = tidy()
     alone = wave_cohorts(data, INDICATORS, TEAMS)  # outside the block: codes by hashing
@@ -151,3 +167,15 @@ def test_wave_cohorts_by_shared_codes_are_those_computed_alone() -> None:
     with shared_preparation():
         together = wave_cohorts(data, INDICATORS, TEAMS)
     pd.testing.assert_frame_equal(together, alone, check_exact=True)
+
+
+@pytest.mark.parametrize("widths", [[3, 4, 5], [2**30, 2**30, 2**30]])  # one key; lexsort
+def test_stable_order_sorts_by_the_first_key_then_the_next_and_keeps_ties(
+        widths: list[int]) -> None:
+    first = np.array([2, 0, 2, 0, 1, 2, 0])
+    second = np.array([1, 3, 0, 3, 0, 1, 2])
+    third = np.array([4, 1, 0, 1, 3, 2, 0])
+    order = stable_order([first, second, third], widths)
+    assert order.tolist() == [6, 1, 3, 4, 2, 5, 0]
+    assert order.tolist() == np.lexsort((third, second, first)).tolist()
+    assert stable_order([], []).tolist() == []

@@ -50,6 +50,21 @@ def json_literal(value: Any, indent: int = 0) -> str:
 
 
 def _floats(values: np.ndarray) -> list[str]:
+    """`float.__repr__` of each value (NaN: null, ±inf: ±Infinity), each distinct value
+    written once (a frame's floats repeat: targets, thresholds, months); a column holding
+    -0.0, which equals 0.0 but is written "-0.0", is written value by value."""
+    with np.errstate(invalid="ignore"):
+        negative_zero = bool((np.signbit(values) & (values == 0)).any())
+    if negative_zero or len(values) < 64:
+        return _each_float(values)
+    codes, distinct = pd.factorize(values)  # NaN: code -1
+    table = np.array([*_each_float(np.asarray(distinct, dtype=np.float64)), "null"],
+                     dtype=object)
+    out: list[str] = table[codes].tolist()
+    return out
+
+
+def _each_float(values: np.ndarray) -> list[str]:
     texts = list(map(float.__repr__, values.tolist()))
     odd = np.flatnonzero(~np.isfinite(values))
     for i in odd.tolist():
@@ -115,11 +130,19 @@ def records_json(frame: pd.DataFrame, indent: int) -> str:
 
         return json_literal(rollup_records(frame), indent)
     pad, inner = " " * (indent + 2), " " * (indent + 4)
-    keys = [str(encode_basestring_ascii(n)).replace("%", "%%") for n in names]
-    template = pad + "{\n" + ",\n".join(f"{inner}{k}: %s" for k in keys) + "\n" + pad + "}"
+    keys = [str(encode_basestring_ascii(n)) for n in names]
     columns = [column_literals(frame, i, indent + 4) for i in range(len(names))]
-    rows = [template % row for row in zip(*columns, strict=True)]
-    return "[\n" + ",\n".join(rows) + "\n" + " " * indent + "]"
+    # the rows' text as one list of pieces, each column laid into its places (a slice
+    # assignment), then joined once: per row `{`, each key and its literal, `}`
+    n, width = len(frame), 2 * len(names)
+    pieces: list[str] = [""] * (n * width)
+    pieces[0::width] = [f"\n{pad}}},\n{pad}{{\n{inner}{keys[0]}: "] * n
+    pieces[0] = f"{pad}{{\n{inner}{keys[0]}: "
+    for at, literals in enumerate(columns):
+        pieces[2 * at + 1::width] = literals
+        if at + 1 < len(names):
+            pieces[2 * at + 2::width] = [f",\n{inner}{keys[at + 1]}: "] * n
+    return "[\n" + "".join(pieces) + "\n" + pad + "}\n" + " " * indent + "]"
 
 
 def payload_json(values: Mapping[str, Any], frames: Mapping[str, pd.DataFrame]) -> str:

@@ -60,6 +60,15 @@ def _month(value: Any) -> int:
     return pd.Period(str(value)[:7], freq="M").ordinal
 
 
+def _months(values: pd.Series) -> pd.Series:
+    """`values.map(_month)`, each distinct value read once (2,000 teams join in a few
+    months)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)  # a missing value too
+    months = [_month(value) for value in distinct]
+    return pd.Series(np.asarray(months)[codes] if len(codes) else values.map(_month),
+                     index=values.index, name=values.name)
+
+
 def spread_waves(time_to_target: pd.DataFrame, teams: pd.DataFrame, waves: pd.DataFrame,
                  period: pd.Period | str) -> pd.DataFrame:
     """Each later wave against the first on equal follow-up (see the module docstring)."""
@@ -71,31 +80,41 @@ def spread_waves(time_to_target: pd.DataFrame, teams: pd.DataFrame, waves: pd.Da
     first = str(order["wave_id"].iloc[0])
     versions = dict(zip(waves["wave_id"], waves.get("package_version", pd.Series(
         [None] * len(waves))), strict=True))
-    joined = teams.set_index("team_id")["joined_period"].map(_month)
+    joined = _months(teams.set_index("team_id")["joined_period"])
     end = _month(period)
-    t = t.assign(joined=t["team_id"].map(joined))
+    joined_month = t["team_id"].map(joined)
+    # each wave's and indicator's rows picked by masks on the columns' values (a frame
+    # filtered per wave and indicator cost more than the arithmetic)
+    wave_of = t["wave_id"].to_numpy(dtype=object)
+    indicator_of = t["indicator_id"].to_numpy(dtype=object)
+    reach = t["months_to_reach"]
+    months = reach.to_numpy(dtype=float)
+    in_first = wave_of == first
     rows = []
     for wave in order["wave_id"].iloc[1:]:
-        mine = t[t["wave_id"] == wave]
-        if mine.empty:
+        in_wave = wave_of == wave
+        if not in_wave.any():
             continue
-        observed = end - int(mine["joined"].min())
-        for indicator, g in t[t["wave_id"].isin([wave, first])].groupby("indicator_id",
-                                                                         sort=False):
-            spread, base = g[g["wave_id"] == wave], g[g["wave_id"] == first]
-            s_in = spread["months_to_reach"] <= observed
-            b_in = base["months_to_reach"] <= observed
-            pct = 100 * s_in.sum() / len(spread) if len(spread) else np.nan
-            base_pct = 100 * b_in.sum() / len(base) if len(base) else np.nan
+        observed = end - int(joined_month[in_wave].min())
+        within = months <= observed  # NaN (never reached): not within
+        either = in_wave | in_first
+        for indicator in pd.unique(indicator_of[either]):  # in order of first appearance
+            if pd.isna(indicator):  # as groupby: no group of a missing indicator
+                continue
+            of_indicator = either & (indicator_of == indicator)
+            spread, base = of_indicator & in_wave, of_indicator & in_first
+            n_spread, n_base = int(spread.sum()), int(base.sum())
+            reached, base_reached = int((spread & within).sum()), int((base & within).sum())
+            pct = 100 * reached / n_spread if n_spread else np.nan
+            base_pct = 100 * base_reached / n_base if n_base else np.nan
             rows.append({
                 "indicator_id": indicator, "wave_id": wave,
                 "package_version": _version(versions.get(wave)), "first_wave_id": first,
-                "teams": len(spread), "months_observed": observed,
-                "teams_reached": int(s_in.sum()), "pct_reached": _r(pct),
-                "median_months_to_target": _median(spread.loc[s_in, "months_to_reach"]),
-                "first_wave_teams": len(base), "first_wave_pct_reached": _r(base_pct),
-                "first_wave_median_months_to_target": _median(base.loc[b_in,
-                                                                       "months_to_reach"]),
+                "teams": n_spread, "months_observed": observed,
+                "teams_reached": reached, "pct_reached": _r(pct),
+                "median_months_to_target": _median(reach[spread & within]),
+                "first_wave_teams": n_base, "first_wave_pct_reached": _r(base_pct),
+                "first_wave_median_months_to_target": _median(reach[base & within]),
                 "pct_reached_difference": _r(pct - base_pct)})
     return pd.DataFrame(rows, columns=SPREAD_COLUMNS)
 

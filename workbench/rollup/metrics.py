@@ -250,7 +250,7 @@ def _part_codes(m: pd.DataFrame, part: pd.DataFrame, key: str, teams: bool
     """`sort_codes` of a part's `key`: the team rows' from the prepared frame `m` (shared),
     a level (one per part) at once."""
     if key == "level":
-        return np.zeros(len(part), dtype=np.int64), pd.Index(pd.unique(part[key]), dtype=object)
+        return np.zeros(len(part), dtype=np.int64), pd.Index(part[key].iloc[:1], dtype=object)
     return frame_codes(m, key) if teams else sort_codes(part[key])
 
 
@@ -354,8 +354,9 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
     first = np.minimum.reduceat(np.where(met, month, np.inf), starts)
     first[np.isinf(first)] = np.nan
     after = month >= np.repeat(first, np.diff(np.append(starts, len(rows))))  # False: never
-    out = series.iloc[rows[starts]][["indicator_id", "level", "team_id", "wave_id",
-                                     "direction", "start_month"]].reset_index(drop=True)
+    columns = series.columns.get_indexer(pd.Index(  # the rows and columns taken at once
+        ["indicator_id", "level", "team_id", "wave_id", "direction", "start_month"]))
+    out = pd.DataFrame(series.iloc[rows[starts], columns]).reset_index(drop=True)
     names = np.array([*THRESHOLDS, "target"], dtype=object)
     out.insert(4, "threshold", pd.array(names[th[starts]], dtype="str"))
     out.insert(5, "threshold_value", threshold_value[starts])
@@ -374,25 +375,29 @@ def time_to_threshold(measurements: pd.DataFrame, indicators: pd.DataFrame,
 
 
 def _is(values: pd.Series, text: str) -> np.ndarray:
-    """`values == text` as booleans, each distinct value compared once (a few distinct
-    directions or kinds over 800,000 rows)."""
-    codes, distinct = pd.factorize(values)
-    equal = np.append(np.asarray(distinct, dtype=object) == text, False)  # -1: missing
-    out: np.ndarray = equal[codes]
+    """`values == text` as booleans (a missing value is not `text`): the entity series'
+    texts are strings or None (`_none_for_missing`), compared as objects, no hashing."""
+    out: np.ndarray = values.to_numpy(dtype=object) == text
     return out
 
 
 def _order(frame: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
-    """Indicators in their display order; collaborative, then waves, then teams."""
-    ind_rank = {k: i for i, k in enumerate(indicator_attributes(indicators)["indicator_id"])}
-    order = frame.assign(_i=frame["indicator_id"].map(ind_rank).fillna(len(ind_rank)),
-                         _l=frame["level"].map({"collaborative": 0, "wave": 1, "team": 2}),
-                         _t=frame["team_id"].fillna(""), _w=frame["wave_id"].fillna(""))
-    keys = ["_i", "indicator_id", "_l", "_w", "_t"]
+    """Indicators in their display order; collaborative, then waves, then teams.
+
+    The rows sorted (stably) by the display rank of the indicator (unknown last), the
+    indicator, the level, the wave and the team (missing first) and the threshold: each key
+    as its `sort_codes` (what `sort_values` sorts by), the rows taken once."""
+    ids = indicator_attributes(indicators)["indicator_id"]
+    indicator, distinct = sort_codes(frame["indicator_id"])
+    rank = pd.Index(ids).get_indexer(pd.Index(distinct, dtype=object))  # -1: not listed
+    rank = np.append(np.where(rank < 0, len(ids), rank), len(ids))  # a missing id: last
+    keys = [rank[indicator], indicator,
+            sort_codes(frame["level"].map({"collaborative": 0, "wave": 1, "team": 2}))[0],
+            sort_codes(frame["wave_id"].fillna(""))[0],
+            sort_codes(frame["team_id"].fillna(""))[0]]
     if "threshold" in frame:
-        order["_th"] = order["threshold"].map({"80%": 0, "90%": 1, "target": 2})
-        keys.append("_th")
-    return order.sort_values(keys, kind="stable").reset_index(drop=True)
+        keys.append(sort_codes(frame["threshold"].map({"80%": 0, "90%": 1, "target": 2}))[0])
+    return frame.take(np.lexsort(keys[::-1])).reset_index(drop=True)
 
 
 GAIN_COLUMNS = ["indicator_id", "level", "team_id", "wave_id", "direction", "baseline_start",

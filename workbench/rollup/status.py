@@ -114,10 +114,13 @@ def _series_ids(spc: pd.DataFrame) -> np.ndarray:
 
 def _movement(phase: pd.DataFrame) -> pd.Series:
     """Mean of the later half of each phase's months minus the mean of the earlier half
-    (`phase` sorted by month within each series `_sid`)."""
-    g = phase.groupby(_SID, sort=False)
-    pos = g.cumcount().to_numpy()
-    n = g["y"].transform("size").to_numpy()
+    (`phase` sorted by month within each series `_sid`, each series' rows together)."""
+    sid = phase[_SID].to_numpy()
+    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]]) if len(sid) else np.zeros(
+        0, dtype=np.int64)
+    counts = np.diff(np.append(starts, len(sid)))
+    pos = np.arange(len(sid)) - np.repeat(starts, counts)  # the month's place in its phase
+    n = np.repeat(counts, counts)
     y = phase["y"].astype(float)
     frame = phase[[_SID]].assign(early=y.where(pos < n // 2), late=y.where(pos >= n - n // 2))
     means = frame.groupby(_SID, sort=False)[["early", "late"]].mean()
@@ -240,19 +243,19 @@ _RULES = np.array([", ".join(name for bit, name in zip((4, 2, 1), _RULE_NAMES, s
                              if code & bit) for code in range(8)], dtype=object)
 
 
-def _current_phase(s: pd.DataFrame) -> pd.DataFrame:
-    """The rows of each series' last phase (highest `part`)."""
-    sid = s[_SID].to_numpy()
-    part = s["part"]
-    if pd.api.types.is_integer_dtype(part.dtype) and len(s) and bool(
+def _current_phase(sid: np.ndarray, part: pd.Series) -> np.ndarray:
+    """Which rows are of their series' last phase (highest `part`), as booleans (`sid`:
+    each row's series number)."""
+    if pd.api.types.is_integer_dtype(part.dtype) and len(sid) and bool(
             (np.diff(sid) >= 0).all()):  # series in runs: the highest part of each run
         ends = _run_ends(sid)
         counts = np.diff(np.r_[-1, ends])
         highest = np.repeat(np.maximum.reduceat(part.to_numpy(), np.r_[0, ends[:-1] + 1]),
                             counts)
-        current: pd.DataFrame = s[part.to_numpy() == highest]
+        current: np.ndarray = part.to_numpy() == highest
         return current
-    return s[part == s.groupby(_SID, sort=False)["part"].transform("max")]
+    by_series = pd.Series(part.to_numpy(), index=pd.RangeIndex(len(sid)))
+    return (by_series == by_series.groupby(sid, sort=False).transform("max")).to_numpy()
 
 
 def _run_ends(keys: np.ndarray) -> np.ndarray:
@@ -287,8 +290,11 @@ def signal_status(spc: pd.DataFrame, indicators: pd.DataFrame,
     sid = _series_ids(spc)
     every = spc[_KEYS + ["chart"]].assign(_sid=sid).drop_duplicates(_SID)
     has_y = spc["y"].notna().to_numpy()
-    s = spc.loc[has_y, _READ].assign(_sid=sid[has_y])
-    phase = _current_phase(s)
+    rows = np.flatnonzero(has_y)  # the rows with a value of each series' current phase
+    rows = rows[_current_phase(sid[rows], spc["part"].iloc[rows])]
+    current = np.zeros(len(spc), dtype=bool)
+    current[rows] = True
+    phase = spc.loc[current, _READ].assign(_sid=sid[rows])
     in_runs = _in_runs(phase)
     if not in_runs:
         phase = phase.sort_values([_SID, "period"], kind="stable")
