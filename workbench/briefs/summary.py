@@ -96,7 +96,9 @@ def read_collaborative_inputs(engine: Engine | Connection,
     """Read what `collaborative_rollup` needs, once (one read per table, in one
     `read_transaction`: one state of the store, whatever an import writes meanwhile): of the
     PDSA cycles and the assessments only the columns the roll-ups read
-    (`store.CHART_CYCLE_COLUMNS`, `store.ROLLUP_ASSESSMENT_COLUMNS`)."""
+    (`store.CHART_CYCLE_COLUMNS`, `store.ROLLUP_ASSESSMENT_COLUMNS`). The measurements, the
+    largest read, are read on a second connection while the other tables are read
+    (`store.side_read.SideRead`: as that transaction sees them all the same)."""
     from workbench.store import (
         CHART_CYCLE_COLUMNS,
         ROLLUP_ASSESSMENT_COLUMNS,
@@ -111,10 +113,18 @@ def read_collaborative_inputs(engine: Engine | Connection,
         read_transaction,
         read_waves,
     )
+    from workbench.store.reads import measurements_mark
+    from workbench.store.side_read import SideRead
 
     stamp = as_of_timestamp(as_of)
-    with (read_transaction(engine) if isinstance(engine, Engine) else nullcontext(engine)
-          ) as conn:  # one state of the store, even while an import writes
+
+    def measurements(conn: Connection) -> pd.DataFrame:  # teams' own measures: not rolled up
+        return read_collaborative_measurements(conn,
+                                               as_of=stamp.to_pydatetime() if stamp else None)
+
+    with (SideRead(engine, measurements, measurements_mark) as side,
+          read_transaction(engine) if isinstance(engine, Engine) else nullcontext(engine)
+          as conn):  # one state of the store, even while an import writes
         collab = read_collaborative(conn)
         settings = merged_settings(collab.get("settings"))
         assessments = read_assessments(conn, columns=ROLLUP_ASSESSMENT_COLUMNS)
@@ -123,13 +133,12 @@ def read_collaborative_inputs(engine: Engine | Connection,
         return CollaborativeInputs(
             name=collab["name"], assessment_target=float(settings["assessment_target"]),
             as_of=stamp,
-            measurements=read_collaborative_measurements(  # teams' own measures: not rolled up
-                conn, as_of=stamp.to_pydatetime() if stamp else None),
             indicators=collaborative_indicators(conn), teams=read_teams(conn),
             assessments=assessments,
             cycles=cycles_as_of(read_pdsa_cycles(conn, columns=CHART_CYCLE_COLUMNS), stamp),
             change_ideas=read_change_ideas(conn),
-            flags=flags_as_of(read_flags(conn), stamp), waves=read_waves(conn))
+            flags=flags_as_of(read_flags(conn), stamp), waves=read_waves(conn),
+            measurements=side.result(conn))  # last: read meanwhile on the side
 
 
 def collaborative_rollup(engine: Engine | Connection, period: str | pd.Period | None = None,

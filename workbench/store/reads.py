@@ -34,8 +34,8 @@ from workbench.store.measurements import (
     tidy,
 )
 
-__all__ = ["PDSA_HISTORY_COLUMNS", "measurements_state", "read_current_measurements",
-           "read_pdsa_history"]
+__all__ = ["PDSA_HISTORY_COLUMNS", "measurements_mark", "measurements_state",
+           "read_current_measurements", "read_pdsa_history"]
 
 PDSA_HISTORY_COLUMNS = ["cycle_id", "version", "status", "created_at"]
 
@@ -49,6 +49,21 @@ def measurements_state(bind: Engine | Connection) -> tuple[str, ...]:
     with _conn(bind) as conn:
         row = conn.execute(query).one()
     return tuple(str(v) for v in row)
+
+
+def measurements_mark(bind: Engine | Connection) -> tuple[object, ...]:
+    """What the collaborative's measurements read in a transaction depend on, read in O(1):
+    the last measurement revision id (revisions are only ever added, each with a higher id:
+    two states with the same last id hold the same revisions) and which indicators are a
+    team's own (`team_measures.read_collaborative_measurements` leaves those out). Equal
+    marks of two read transactions: equal measurement reads (`store.side_read.SideRead`).
+    `measurements_state` is the fingerprint kept across processes (it scans the table)."""
+    mr, i = s.measurement_revisions, s.indicators
+    with _conn(bind) as conn:
+        last = conn.execute(select(func.max(mr.c.revision_id))).scalar()
+        owners = conn.execute(select(i.c.indicator_id, i.c.team_id)
+                              .order_by(i.c.indicator_id)).all()
+    return (last, *(tuple(row) for row in owners))
 
 
 def read_pdsa_history(bind: Engine | Connection, cycle_ids: Iterable[int]) -> pd.DataFrame:
