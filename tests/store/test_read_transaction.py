@@ -10,21 +10,12 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, select
+from store_writers import add_wave
 
 from workbench.briefs.summary import read_collaborative_inputs
 from workbench.store import create_database, open_engine, read_transaction
 from workbench.store.schema import waves
-
-
-def _add_wave(url: str, wave_id: str) -> None:
-    writer = open_engine(url)
-    try:
-        with writer.begin() as conn:
-            conn.execute(insert(waves).values(wave_id=wave_id, name=f"Wave {wave_id}",
-                                              start_period="2026-11"))
-    finally:
-        writer.dispose()
 
 
 def _waves_while_another_writes(url: str) -> tuple[int, int, int]:
@@ -34,7 +25,7 @@ def _waves_while_another_writes(url: str) -> tuple[int, int, int]:
     try:
         with read_transaction(engine) as conn:
             first = conn.execute(select(func.count()).select_from(waves)).scalar_one()
-            _add_wave(url, "W-NEW")
+            add_wave(url, "W-NEW")
             again = conn.execute(select(func.count()).select_from(waves)).scalar_one()
         with engine.connect() as conn:
             after = conn.execute(select(func.count()).select_from(waves)).scalar_one()
@@ -53,7 +44,7 @@ def test_a_read_transaction_on_sqlite_sees_the_file_as_at_its_first_read(demo_db
 @pytest.mark.postgres
 def test_a_read_transaction_on_postgresql_sees_one_snapshot(pg_url: str) -> None:
     create_database(pg_url).dispose()
-    _add_wave(pg_url, "W1")
+    add_wave(pg_url, "W1")
     assert _waves_while_another_writes(pg_url) == (1, 1, 2)
 
 
@@ -69,7 +60,7 @@ def test_the_summarys_inputs_are_one_state_of_the_store_while_an_import_writes(
         if (not written and threading.current_thread() is threading.main_thread()
                 and statement.lstrip().upper().startswith("SELECT")):  # after a read
             written.append("W-NEW")
-            _add_wave(demo_db, "W-NEW")
+            add_wave(demo_db, "W-NEW")
 
     event.listen(engine, "after_cursor_execute", write_once)
     try:

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from sqlalchemy import Connection, create_engine, func, insert, select
+from store_writers import add_wave
 
 from workbench.store import create_database, open_engine, read_transaction
 from workbench.store.reads import measurements_mark
@@ -97,21 +98,13 @@ def _count_waves(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(waves)).scalar_one())
 
 
-def _add_wave(url: str, wave_id: str) -> None:
-    writer = open_engine(url)
-    try:
-        with writer.begin() as conn:
-            conn.execute(insert(waves).values(wave_id=wave_id, name=f"Wave {wave_id}",
-                                              start_period="2026-11"))
-    finally:
-        writer.dispose()
 
 
 @pytest.mark.postgres
 def test_on_postgresql_a_wave_committed_between_the_two_transactions_is_counted(
         pg_url: str) -> None:
     create_database(pg_url).dispose()
-    _add_wave(pg_url, "W1")
+    add_wave(pg_url, "W1")
     engine = open_engine(pg_url)
     threads: list[str] = []
     started, go = threading.Event(), threading.Event()
@@ -119,7 +112,7 @@ def test_on_postgresql_a_wave_committed_between_the_two_transactions_is_counted(
         with SideRead(engine, _recorded(_count_waves, threads, started, go),
                       _count_waves) as side:
             assert started.wait(60)
-            _add_wave(pg_url, "W2")
+            add_wave(pg_url, "W2")
             with read_transaction(engine) as conn:
                 go.set()
                 assert side.result(conn) == 2  # the caller's snapshot, read again
