@@ -235,6 +235,17 @@ next page 1.14, search 1.16 (1.0x); first widget 2.64 (1.7x), charts on screen 1
 (1.0x); Chromium's page: month 1.08 (2.2x), presentation 0.80 (1.3x). Every step within 2x of
 the demo's though the demo's month and presentation steps draw 5 panels (after its district
 and wave filters) and 2,000 teams' a page of 48 (the panels now printed per step).
+
+Two more runs on merged main (c54f936's apps), the same command and database, 2026-12-03:
+07:00-07:10 at load 4 (three helpers benchmarking) and 08:07-08:16 at load ~1, seconds at
+2,000 teams (x the demo's step in the same run): indicator 4.58 (1.9x), 1.45 (1.2x); district
+2.15 (0.4x), 0.74 (0.4x); wave 3.22 (1.1x), 1.31 (1.1x); month 4.19 (3.3x), 1.40 (2.5x);
+presentation 1.28 (1.6x), 0.96 (2.2x); next page 2.17, 1.11; search 1.68 (1.1x), 0.97
+(1.0x); first widget 0.8x, 0.9x; charts on screen 0.9x, 0.9x; ?presentation=1 / normal
+charts 1.34x, 1.00x. Server CPU of the month step 0.91 (1.8x), 0.72 (1.6x). The month and
+presentation steps redraw 48 panels at 2,000 teams and 5 in the demo; against the demo's step
+that redraws 48 (its indicator change, 2.41 and 1.25 s) they are 1.7x and 1.1x (month), 0.5x
+and 0.8x (presentation).
 """
 
 from __future__ import annotations
