@@ -224,8 +224,8 @@ def test_events_computed_once_draw_the_same_charts_as_the_cycles_they_come_from(
 ])
 def test_the_shift_run_starts_at_the_first_window_month_that_begins_six_better_points(
         months: list[int], better: list[int], first: int, expected: float | None) -> None:
-    from workbench.rollup.series import SHIFT_RUN, SHIFT_WINDOW, _run_start
+    from workbench.rollup.series import SHIFT_RUN, SHIFT_WINDOW, _run_starts
 
-    found = _run_start(np.array(months, dtype=float), np.array(better, dtype=float),
-                       float(first), SHIFT_WINDOW, SHIFT_RUN)
-    assert found == expected
+    found = float(_run_starts(np.array([months], dtype=float), np.array([better], dtype=float),
+                              np.array([first], dtype=float), SHIFT_WINDOW, SHIFT_RUN)[0])
+    assert (None if np.isnan(found) else found) == expected

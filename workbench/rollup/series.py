@@ -449,16 +449,6 @@ def _run_starts(months: np.ndarray, better: np.ndarray, first: np.ndarray,
     return out
 
 
-def _run_start(months: np.ndarray, better: np.ndarray, first: float,
-               window: int, run: int) -> float | None:
-    """`_run_starts` of one phase-after (`months`, `better`: its usable points in month
-    order), or None."""
-    found = float(_run_starts(np.asarray(months, dtype=float)[None, :],
-                              np.asarray(better, dtype=float)[None, :],
-                              np.array([first], dtype=float), window, run)[0])
-    return None if math.isnan(found) else found
-
-
 def _padded(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The positions `start[k]:stop[k]` as the rows of one block (padded with the last
     position, or 0), and which of them are real."""
